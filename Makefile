@@ -1,0 +1,82 @@
+# vlmeter - build, run and test.
+#
+#   make run        install what is missing, build, run the demo evaluation
+#   make test       build (plain and ASan+UBSan) and run every test
+#   make GPU=cuda   build against a CUDA llama.cpp (nvcc needed; tests need no GPU)
+#   LLAMA_CPP_DIR=/prefix make   use an existing llama.cpp install
+#
+# llama.cpp is built once into ~/.cache/vlmeter (scripts/llama-cpp.sh) and reused.
+
+GPU      ?= cpu
+FLAVOR   := $(if $(filter cuda,$(GPU)),cuda,cpu)
+BUILD    := build/$(FLAVOR)
+PREFIX_FILE := $(BUILD)/llama-prefix
+LLAMA    ?= $(shell cat $(PREFIX_FILE) 2>/dev/null)
+
+CC       ?= cc
+WARN     := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes
+CFLAGS   ?= -O2 -g
+LLAMA_BUILD = $(strip $(shell cat $(LLAMA)/VERSION $(LLAMA)/BUILD_FLAGS 2>/dev/null | tr '\n' ' '))
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Ilib -I$(LLAMA)/include \
+             -DVLM_LLAMA_BUILD='"$(LLAMA_BUILD)"' -DVLM_VOCAB_DIR='"$(LLAMA)/share/models"' 
+LDLIBS   = -L$(LLAMA)/lib -Wl,-rpath,$(LLAMA)/lib -lmtmd -lllama -lggml -lggml-base \
+           -lsqlite3 -ljansson -lyaml -lcurl -lstb -lwebp -lm -lpthread
+SAN      := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+LIB_SRC  := $(wildcard lib/*.c)
+LIB_HDR  := $(wildcard lib/*.h) include/vlmeter.h
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+
+.PHONY: all deps bin run test clean distclean
+all: deps
+	@$(MAKE) --no-print-directory bin
+
+# Debian packages (skipped when present), then llama.cpp (cached).
+deps:
+	@scripts/deps.sh
+	@mkdir -p $(BUILD)
+	@scripts/llama-cpp.sh $(FLAVOR) > $(PREFIX_FILE).tmp
+	@cmp -s $(PREFIX_FILE).tmp $(PREFIX_FILE) && rm $(PREFIX_FILE).tmp || mv $(PREFIX_FILE).tmp $(PREFIX_FILE)
+
+bin: $(BUILD)/vlmeter $(BUILD)/asan/vlmeter \
+     $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC)) \
+     $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(TEST_SRC))
+
+$(BUILD)/obj/%.o: lib/%.c $(LIB_HDR) $(PREFIX_FILE)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+$(BUILD)/asan/obj/%.o: lib/%.c $(LIB_HDR) $(PREFIX_FILE)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) -c $< -o $@
+
+$(BUILD)/libvlmeter.a: $(patsubst lib/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
+	ar rcs $@ $^
+$(BUILD)/asan/libvlmeter.a: $(patsubst lib/%.c,$(BUILD)/asan/obj/%.o,$(LIB_SRC))
+	ar rcs $@ $^
+
+$(BUILD)/vlmeter: src/vlmeter.c $(BUILD)/libvlmeter.a $(PREFIX_FILE)
+	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libvlmeter.a $(LDLIBS) -o $@
+$(BUILD)/asan/vlmeter: src/vlmeter.c $(BUILD)/asan/libvlmeter.a $(PREFIX_FILE)
+	$(CC) $(ALL_CFLAGS) $(SAN) $< $(BUILD)/asan/libvlmeter.a $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvlmeter.a tests/unit/testutil.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libvlmeter.a $(LDLIBS) -lcmocka -o $@
+$(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libvlmeter.a tests/unit/testutil.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) $< $(BUILD)/asan/libvlmeter.a $(LDLIBS) -lcmocka -o $@
+
+$(PREFIX_FILE):
+	@$(MAKE) --no-print-directory deps
+
+# The main job: forge two demo models, run them on the built-in suite.
+run: all
+	scripts/demo.sh $(BUILD)
+
+test: all
+	tests/run.sh $(BUILD)
+
+clean:
+	rm -rf build
+distclean: clean
+	rm -rf $${VLMETER_CACHE:-$$HOME/.cache/vlmeter}

@@ -1,0 +1,352 @@
+/*
+ * vlmeter.h - the public C API of libvlmeter.
+ *
+ * vlmeter puts the same vision-language test cases to several models and keeps
+ * every answer with its timings in a SQLite store. The pieces, in the order data
+ * flows through them:
+ *
+ *   vlm_suite   test cases parsed from JSONL files (docs/suite-format.md)
+ *   vlm_plan    models, suites and settings from a YAML file (docs/plan-format.md)
+ *   vlm_engine  one loaded model (llama.cpp + mtmd) that answers cases
+ *   vlm_store   the SQLite store: runs, models, answers, timings
+ *   vlm_runner  drives models x suites into the store, resumably
+ *   vlm_forge   writes random-weight GGUF models of real architectures
+ *
+ * Conventions: opaque handles; x_default_params() then x_init()/x_free(); errors
+ * come back as a NULL handle or a negative status with a message in the caller's
+ * buffer (`err`, `err_len`). The library never exits and never aborts on user data.
+ */
+#ifndef VLMETER_H
+#define VLMETER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VLM_VERSION "0.1.0"
+
+/* Status codes returned by functions that return int. */
+enum vlm_status {
+    VLM_OK          =  0,
+    VLM_ERR_INPUT   = -1, /* bad user data: file, line or field named in err */
+    VLM_ERR_IO      = -2, /* a file or the store could not be read or written */
+    VLM_ERR_MODEL   = -3, /* a model failed to load or to run */
+    VLM_ERR_STOPPED = -4, /* interrupted (SIGINT/SIGTERM) */
+};
+
+/* ------------------------------------------------------------------ suite */
+
+/* One test case. All strings are owned by the suite that holds the case. */
+typedef struct vlm_case {
+    const char  *suite;       /* suite name (file name without .jsonl) */
+    const char  *id;          /* unique within the suite */
+    const char  *category;    /* business category, "" when not given */
+    const char  *scorer;      /* scorer name, "" when not given */
+    const char  *where;       /* "FILE:LINE" the case came from */
+    const char  *error;       /* non-NULL: the case is malformed; why */
+    int          n_images;
+    const char **images;      /* absolute paths, in prompt order */
+    int          n_turns;
+    const char **turns;       /* user prompt per turn; "<image>" marks image places */
+    const char **expected;    /* expected answer per turn as JSON text, or NULL */
+    int          n_choices;
+    const char **choices;     /* options of a multiple-choice case */
+} vlm_case;
+
+typedef struct vlm_suite vlm_suite;
+
+struct vlm_suite_params {
+    bool allow_outside; /* allow image paths that leave the suite's folder */
+};
+
+/* Defaults: images must stay inside the suite's folder. */
+struct vlm_suite_params vlm_suite_default_params(void);
+
+/* Parse a JSONL suite file. Malformed lines do not fail the load: each becomes a
+ * case whose `error` says FILE:LINE and what is wrong. Returns NULL (with err) only
+ * when the file itself cannot be read. */
+vlm_suite *vlm_suite_load(const char *path, struct vlm_suite_params params,
+                          char *err, size_t err_len);
+
+/* The built-in demo suite (a few generated images and questions) written into
+ * `dir`, then loaded. Used by `make run` when no suite is given. */
+vlm_suite *vlm_suite_demo(const char *dir, char *err, size_t err_len);
+
+int             vlm_suite_n_cases(const vlm_suite *suite);
+const vlm_case *vlm_suite_case(const vlm_suite *suite, int i);
+const char     *vlm_suite_name(const vlm_suite *suite);
+const char     *vlm_suite_path(const vlm_suite *suite);
+void            vlm_suite_free(vlm_suite *suite);
+
+/* ------------------------------------------------------------------ image */
+
+/* A decoded image: 8-bit RGB, row-major, no padding. */
+typedef struct vlm_image {
+    uint32_t       width, height;
+    unsigned char *rgb; /* width*height*3 bytes, owned */
+} vlm_image;
+
+/* Decode a JPEG, PNG, WebP or BMP file. Returns VLM_OK, or VLM_ERR_INPUT with a
+ * message naming the file when it is missing, truncated or not an image. */
+int  vlm_image_load(const char *path, vlm_image *out, char *err, size_t err_len);
+void vlm_image_free(vlm_image *img);
+
+/* ------------------------------------------------------------------ engine */
+
+struct vlm_sampling {
+    float    temp;           /* 0 = greedy (default) */
+    float    top_p;          /* 1.0 = off */
+    int      top_k;          /* 0 = off */
+    float    min_p;          /* 0.0 = off */
+    float    repeat_penalty; /* 1.0 = off */
+    int      repeat_last_n;  /* tokens the penalty looks back over */
+    uint32_t seed;
+    int      max_tokens;     /* per turn */
+};
+
+struct vlm_engine_params {
+    const char *model_path;    /* the LM GGUF */
+    const char *mmproj_path;   /* the vision projector GGUF */
+    const char *chat_template; /* NULL: the GGUF's own; else a name or template */
+    int   n_ctx;               /* context tokens (default 4096) */
+    int   n_batch;             /* prefill batch (default 2048) */
+    int   n_threads;           /* 0 = all cores */
+    int   n_gpu_layers;        /* -1 = all that fit (default), 0 = CPU only */
+    bool  record_logit_gaps;   /* keep the top-2 logit gap of each output token */
+    struct vlm_sampling sampling;
+};
+
+/* What loading a model cost and what it is. */
+struct vlm_model_info {
+    double   load_ms;           /* LM + projector load, wall clock */
+    uint64_t model_bytes;       /* size of the LM file */
+    uint64_t mmproj_bytes;      /* size of the projector file */
+    uint64_t n_params;          /* LM parameters */
+    char     arch[64];          /* general.architecture of the LM */
+    char     template_name[64]; /* chat template family applied */
+    char     backend[64];       /* "CPU", "CUDA0", ... */
+    uint64_t gpu_mem_bytes;     /* device memory held after load, 0 on CPU */
+};
+
+/* Timings and counts of one turn. Times are wall clock, in milliseconds. */
+struct vlm_turn_timings {
+    double image_decode_ms;     /* reading + decoding image files */
+    double image_encode_ms;     /* projector: preprocess + vision encoder */
+    int    n_prompt_tokens;     /* text + image tokens prefilled this turn */
+    int    n_image_tokens;
+    double prefill_ms;          /* llama_decode of the prompt (text and image embeddings) */
+    double ttft_ms;             /* turn start to first output token */
+    int    n_output_tokens;
+    double decode_ms;           /* first output token to last */
+    double decode_tps;          /* (n_output_tokens - 1) / decode_ms * 1000 */
+    double e2e_ms;              /* turn start to last output token */
+};
+
+/* One turn's answer. `output` and `error` are valid during the callback only. */
+struct vlm_turn_result {
+    int          turn;          /* 0-based */
+    const char  *output;        /* generated text ("" on error) */
+    const char  *error;         /* NULL when the turn ran */
+    struct vlm_turn_timings t;
+    int          n_gaps;        /* with record_logit_gaps: one per output token */
+    const float *logit_gaps;    /* top-1 minus top-2 logit */
+    const int   *tokens;        /* the output token ids */
+};
+
+/* Called once per turn, in order, as soon as the turn's answer exists.
+ * Return false to stop the case. */
+typedef bool (*vlm_turn_cb)(const struct vlm_turn_result *r, void *user);
+
+typedef struct vlm_engine vlm_engine;
+
+struct vlm_engine_params vlm_engine_default_params(void);
+
+/* Load a model and its projector. NULL with a message on a missing, truncated or
+ * mismatched file. */
+vlm_engine *vlm_engine_init(struct vlm_engine_params params, char *err, size_t err_len);
+
+/* Answer every turn of a case in one conversation, calling `cb` per turn. A turn
+ * that fails (unreadable image, prompt longer than the context) is reported
+ * through `cb` with `error` set, and the remaining turns are skipped.
+ * Returns VLM_OK, or the status of the first failure. */
+int vlm_engine_answer(vlm_engine *e, const vlm_case *c, vlm_turn_cb cb, void *user);
+
+const struct vlm_model_info *vlm_engine_info(const vlm_engine *e);
+void vlm_engine_free(vlm_engine *e);
+
+/* The llama.cpp build this library links against ("b1234 (abc123)"). */
+const char *vlm_llama_version(void);
+
+/* Silence (false) or restore (true) llama.cpp's log on stderr. */
+void vlm_llama_log(bool on);
+
+/* ------------------------------------------------------------------ host */
+
+struct vlm_host {
+    char     cpu[128];
+    int      n_cores;
+    uint64_t ram_bytes;
+    char     os[128];
+};
+
+void vlm_host_read(struct vlm_host *h);
+
+/* Peak resident set size of this process so far, in bytes. */
+uint64_t vlm_rss_peak_bytes(void);
+
+/* ------------------------------------------------------------------ store */
+
+typedef struct vlm_store vlm_store;
+
+/* A stored answer row, as `export` writes it. */
+struct vlm_answer_row {
+    const char *model, *suite, *case_id, *category, *output, *error;
+    int turn;
+    struct vlm_turn_timings t;
+};
+
+/* Open (creating if needed) a store in WAL mode. */
+vlm_store *vlm_store_open(const char *path, char *err, size_t err_len);
+void       vlm_store_close(vlm_store *s);
+
+/* Record a run (host, llama.cpp version, command line); returns its id or -1. */
+int64_t vlm_store_begin_run(vlm_store *s, const struct vlm_host *h, const char *argv_line);
+void    vlm_store_end_run(vlm_store *s, int64_t run_id);
+
+/* Register a model by name with its settings (JSON text). A name already stored
+ * with other settings is refused with VLM_ERR_INPUT: results would mix. */
+int vlm_store_model(vlm_store *s, const char *name, const char *settings_json,
+                    int64_t *model_id, char *err, size_t err_len);
+
+/* Store what loading the model measured (replaces an earlier load's row). */
+int vlm_store_model_load(vlm_store *s, int64_t model_id, int64_t run_id,
+                         const struct vlm_model_info *info, uint64_t rss_peak_bytes);
+
+/* True when every turn of the case is stored for the model (done or error). */
+bool vlm_store_case_done(vlm_store *s, int64_t model_id, const char *suite, const char *case_id);
+
+/* Forget partial turns of an unfinished case before it is run again. */
+int vlm_store_case_reset(vlm_store *s, int64_t model_id, const char *suite, const char *case_id);
+
+/* Store one turn, committed at once. `last` marks the case finished. */
+int vlm_store_put_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c,
+                       const struct vlm_turn_result *r, bool last);
+
+/* Store a case that could not run at all (malformed line, model failed to load). */
+int vlm_store_put_case_error(vlm_store *s, int64_t model_id, int64_t run_id,
+                             const vlm_case *c, const char *error);
+
+typedef int (*vlm_row_cb)(const struct vlm_answer_row *row, void *user);
+
+/* Visit every stored turn, ordered by model, suite, case, turn. */
+int vlm_store_each_answer(vlm_store *s, vlm_row_cb cb, void *user);
+
+/* Write every stored turn as one JSON object per line (docs/export-format.md). */
+int vlm_store_export_jsonl(vlm_store *s, FILE *out, char *err, size_t err_len);
+
+/* ------------------------------------------------------------------ plan */
+
+/* A model to evaluate: a name for reports and how to load and drive it. */
+struct vlm_model_spec {
+    char name[128];
+    struct vlm_engine_params engine; /* paths point into the owning plan */
+};
+
+typedef struct vlm_plan vlm_plan;
+
+/* An empty plan: default settings, no models, no suites. */
+vlm_plan *vlm_plan_new(void);
+
+/* Read a YAML plan file (docs/plan-format.md); paths in it are relative to it. */
+vlm_plan *vlm_plan_load(const char *path, char *err, size_t err_len);
+
+/* Add a model from a command-line spec "NAME=MODEL.gguf,mmproj=MMPROJ.gguf"
+ * (optionally ",template=NAME"), with the plan's default settings. */
+int vlm_plan_add_model_spec(vlm_plan *p, const char *spec, char *err, size_t err_len);
+int vlm_plan_add_suite(vlm_plan *p, const char *path);
+
+/* The settings new models start from; change them before adding models. */
+struct vlm_engine_params *vlm_plan_defaults(vlm_plan *p);
+
+int                          vlm_plan_n_models(const vlm_plan *p);
+struct vlm_model_spec       *vlm_plan_model(vlm_plan *p, int i);
+int                          vlm_plan_n_suites(const vlm_plan *p);
+const char                  *vlm_plan_suite(const vlm_plan *p, int i);
+const char                  *vlm_plan_db(const vlm_plan *p); /* NULL: not set */
+void                         vlm_plan_free(vlm_plan *p);
+
+/* ------------------------------------------------------------------ run */
+
+struct vlm_run_params {
+    const char *db_path;             /* default "vlmeter.db" */
+    struct vlm_suite_params suite;
+    bool        progress;            /* draw a progress line on stderr */
+    const char *argv_line;           /* stored with the run, for the record */
+    /* Messages for the user (bad input, model failures), one line each. */
+    void (*on_message)(const char *line, void *user);
+    void *user;
+};
+
+/* What one model did in a run. */
+struct vlm_run_model_summary {
+    char   name[128];
+    int    n_cases;       /* cases in the suites */
+    int    n_run;         /* cases answered in this run */
+    int    n_skipped;     /* already stored by an earlier run */
+    int    n_errors;      /* cases stored as errors (this run or before) */
+    double load_ms;
+    double ttft_ms_mean, decode_tps_mean, e2e_ms_p50, e2e_ms_p90;
+    uint64_t rss_peak_bytes;
+    char   error[512];    /* the model itself failed (load), "" otherwise */
+};
+
+struct vlm_run_summary {
+    int n_models;
+    struct vlm_run_model_summary *models;
+    int n_bad_lines;      /* malformed suite lines */
+    bool stopped;         /* interrupted */
+};
+
+struct vlm_run_params vlm_run_default_params(void);
+
+/* Run every model of the plan on every suite case not yet stored, committing each
+ * turn as it finishes. Returns VLM_OK when every case ran cleanly, VLM_ERR_INPUT
+ * or VLM_ERR_MODEL when some case was stored as an error (the run still went on),
+ * VLM_ERR_IO when the store could not be opened, VLM_ERR_STOPPED on SIGINT. */
+int  vlm_run(vlm_plan *plan, const struct vlm_run_params *params,
+             struct vlm_run_summary *summary, char *err, size_t err_len);
+void vlm_run_summary_free(struct vlm_run_summary *s);
+
+/* Ask a running vlm_run to stop after the current token (signal-safe). */
+void vlm_run_request_stop(void);
+
+/* ------------------------------------------------------------------ forge */
+
+enum vlm_forge_size { VLM_FORGE_TINY, VLM_FORGE_SMALL };
+
+struct vlm_forge_params {
+    const char         *arch;      /* a name from vlm_forge_arch_name() */
+    enum vlm_forge_size size;      /* tiny: a few MB; small: ~0.5B layer shapes */
+    uint64_t            seed;
+    const char         *vocab_dir; /* llama.cpp's models/ (vocab GGUF files) */
+};
+
+struct vlm_forge_params vlm_forge_default_params(void);
+
+/* Number of architectures forge can write, and their names and one-line blurbs. */
+int         vlm_forge_n_archs(void);
+const char *vlm_forge_arch_name(int i);
+const char *vlm_forge_arch_desc(int i);
+
+/* Write OUTDIR/model.gguf and OUTDIR/mmproj.gguf: random weights, real shapes. */
+int vlm_forge(const struct vlm_forge_params *p, const char *outdir, char *err, size_t err_len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

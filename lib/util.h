@@ -1,0 +1,41 @@
+/*
+ * util.h - small helpers shared by the library's modules: error messages,
+ * owned strings, growable arrays, paths and the clock. Not part of the public API.
+ */
+#ifndef VLM_UTIL_H
+#define VLM_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Format a message into a caller's error buffer (NULL-safe). */
+void vlm_errf(char *err, size_t err_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* malloc/strdup that never return NULL: out of memory aborts (not user data). */
+void *vlm_xmalloc(size_t n);
+void *vlm_xcalloc(size_t n, size_t size);
+void *vlm_xrealloc(void *p, size_t n);
+char *vlm_xstrdup(const char *s);
+char *vlm_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Grow *arr (of elements of `size` bytes) so it holds at least `need`. */
+void vlm_grow(void **arr, int *cap, int need, size_t size);
+
+/* Monotonic clock in milliseconds. */
+double vlm_now_ms(void);
+
+/* Size of a file in bytes, 0 when it cannot be stat'ed. */
+uint64_t vlm_file_size(const char *path);
+
+/* Directory part of a path ("." when none); caller frees. */
+char *vlm_dirname(const char *path);
+
+/* `rel` resolved against directory `dir` (kept when absolute); caller frees. */
+char *vlm_path_join(const char *dir, const char *rel);
+
+/* mkdir -p; returns 0 or -1 with errno. */
+int vlm_mkdirs(const char *path);
+
+#endif

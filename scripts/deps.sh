@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages vlmeter builds and tests with, skipping any that
+# are already present, so a second run costs nothing.
+set -euo pipefail
+PKGS="build-essential pkg-config cmake git openssl ca-certificates
+libsqlite3-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libstb-dev
+libwebp-dev libcmocka-dev sqlite3"
+missing=()
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+# npm may come from outside Debian (a Node.js install); only add Debian's when absent.
+command -v npm >/dev/null || missing+=(npm)
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps: installing ${missing[*]}" >&2
+SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Builds llama.cpp (ggml, libllama, libmtmd and the reference tools) once into a
+# versioned cache outside the checkout, and prints the install prefix.
+#
+# Source: the npm registry package node-llama-cpp, whose tarball carries a git
+# bundle of llama.cpp (llama/gitRelease.bundle). The tarball's sha512 integrity is
+# pinned below and checked before anything is unpacked.
+#
+# Usage: scripts/llama-cpp.sh [cpu|cuda]   (prints the prefix on stdout)
+# Env:   LLAMA_CPP_DIR   use this existing install instead (must hold include/llama.h)
+#        VLMETER_CACHE   cache root (default: ~/.cache/vlmeter)
+set -euo pipefail
+
+NLC_VERSION=3.22.1
+NLC_INTEGRITY='sha512-bltIipuWmc123H7tMIgDGKSsSrhmhlQYeVUC48XTjVW7XGJJiJJyCdlTMzQ/LiWoPkGDpcL4FviDpgw7qfTiDw=='
+FLAVOR=${1:-cpu}
+TARGETS="llama mtmd llama-mtmd-cli llama-server llama-bench llama-quantize"
+
+log() { echo "llama-cpp: $*" >&2; }
+
+if [ -n "${LLAMA_CPP_DIR:-}" ]; then
+  if [ ! -f "$LLAMA_CPP_DIR/include/llama.h" ]; then
+    log "LLAMA_CPP_DIR=$LLAMA_CPP_DIR has no include/llama.h"; exit 1
+  fi
+  echo "$LLAMA_CPP_DIR"; exit 0
+fi
+
+CACHE=${VLMETER_CACHE:-$HOME/.cache/vlmeter}
+PREFIX=$CACHE/llama.cpp-$NLC_VERSION-$FLAVOR
+if [ -f "$PREFIX/.complete" ]; then echo "$PREFIX"; exit 0; fi
+
+case "$FLAVOR" in
+  cpu)  GPU_FLAGS="-DGGML_CUDA=OFF" ;;
+  cuda) GPU_FLAGS="-DGGML_CUDA=ON"
+        command -v nvcc >/dev/null || export PATH=$PATH:/usr/local/cuda/bin ;;
+  *)    log "unknown flavor '$FLAVOR' (cpu or cuda)"; exit 1 ;;
+esac
+
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.lock-$FLAVOR"
+flock 9
+if [ -f "$PREFIX/.complete" ]; then echo "$PREFIX"; exit 0; fi
+
+WORK=$CACHE/work-$NLC_VERSION
+TGZ=$CACHE/node-llama-cpp-$NLC_VERSION.tgz
+mkdir -p "$WORK"
+if [ ! -f "$TGZ" ]; then
+  log "fetching node-llama-cpp@$NLC_VERSION from the npm registry"
+  (cd "$WORK" && npm pack "node-llama-cpp@$NLC_VERSION" --silent >/dev/null)
+  mv "$WORK/node-llama-cpp-$NLC_VERSION.tgz" "$TGZ"
+fi
+got="sha512-$(openssl dgst -sha512 -binary "$TGZ" | base64 -w0)"
+if [ "$got" != "$NLC_INTEGRITY" ]; then
+  log "integrity mismatch for $TGZ: got $got, want $NLC_INTEGRITY"; rm -f "$TGZ"; exit 1
+fi
+
+SRC=$WORK/llama.cpp
+if [ ! -f "$SRC/CMakeLists.txt" ]; then
+  log "unpacking the llama.cpp git bundle"
+  rm -rf "$SRC" "$WORK/package"
+  tar -xzf "$TGZ" -C "$WORK" package/llama/gitRelease.bundle
+  git clone -q "$WORK/package/llama/gitRelease.bundle" "$SRC"
+  rm -rf "$WORK/package"
+fi
+
+BUILD=$WORK/build-$FLAVOR
+log "building llama.cpp ($FLAVOR) into $PREFIX; this takes several minutes"
+cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF \
+  -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DBUILD_SHARED_LIBS=ON \
+  -DGGML_NATIVE=ON $GPU_FLAGS -DCMAKE_INSTALL_PREFIX="$PREFIX" \
+  -DCMAKE_INSTALL_RPATH="$PREFIX/lib" >&2
+cmake --build "$BUILD" -j"$(nproc)" --target $TARGETS >&2
+
+# Install by hand: only the built targets exist, so `cmake --install` would fail.
+rm -rf "$PREFIX"; mkdir -p "$PREFIX/include" "$PREFIX/lib" "$PREFIX/bin" "$PREFIX/share"
+cp "$SRC"/include/llama.h "$SRC"/include/llama-cpp.h "$PREFIX/include/"
+cp "$SRC"/ggml/include/*.h "$PREFIX/include/"
+cp "$SRC"/tools/mtmd/mtmd.h "$SRC"/tools/mtmd/mtmd-helper.h "$PREFIX/include/"
+find "$BUILD" -name '*.so*' \( -type f -o -type l \) -exec cp -a {} "$PREFIX/lib/" \;
+for t in llama-mtmd-cli llama-server llama-bench llama-quantize; do
+  cp "$BUILD/bin/$t" "$PREFIX/bin/"
+done
+cp -r "$SRC/models" "$PREFIX/share/models"
+(cd "$SRC" && git describe --tags --always 2>/dev/null || echo unknown) > "$PREFIX/VERSION"
+echo "flavor=$FLAVOR node-llama-cpp=$NLC_VERSION $GPU_FLAGS GGML_NATIVE=ON" > "$PREFIX/BUILD_FLAGS"
+touch "$PREFIX/.complete"
+echo "$PREFIX"
