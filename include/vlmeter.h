@@ -156,6 +156,7 @@ struct vlm_turn_result {
     int          n_gaps;        /* with record_logit_gaps: one per output token */
     const float *logit_gaps;    /* top-1 minus top-2 logit */
     const int   *tokens;        /* the output token ids */
+    const int   *token_offsets; /* byte offset in `output` where each token's text starts */
 };
 
 /* Called once per turn, in order, as soon as the turn's answer exists.
@@ -179,8 +180,12 @@ int vlm_engine_answer(vlm_engine *e, const vlm_case *c, vlm_turn_cb cb, void *us
 const struct vlm_model_info *vlm_engine_info(const vlm_engine *e);
 void vlm_engine_free(vlm_engine *e);
 
-/* The llama.cpp build this library links against ("b1234 (abc123)"). */
+/* The llama.cpp build this library was compiled against: its commit and build
+ * flags ("de3ff81 flavor=cpu node-llama-cpp=3.22.1 ..."). */
 const char *vlm_llama_version(void);
+
+/* llama.cpp's description of the CPU features and backends in use. */
+const char *vlm_llama_system_info(void);
 
 /* Silence (false) or restore (true) llama.cpp's log on stderr. */
 void vlm_llama_log(bool on);
@@ -205,7 +210,9 @@ typedef struct vlm_store vlm_store;
 
 /* A stored answer row, as `export` writes it. */
 struct vlm_answer_row {
-    const char *model, *suite, *case_id, *category, *output, *error;
+    const char *model, *suite, *case_id, *category;
+    const char *prompt, *expected; /* the turn's prompt; expected answer as JSON text */
+    const char *output, *error;    /* output is NULL when the turn failed */
     int turn;
     struct vlm_turn_timings t;
 };
@@ -227,8 +234,10 @@ int vlm_store_model(vlm_store *s, const char *name, const char *settings_json,
 int vlm_store_model_load(vlm_store *s, int64_t model_id, int64_t run_id,
                          const struct vlm_model_info *info, uint64_t rss_peak_bytes);
 
-/* True when every turn of the case is stored for the model (done or error). */
-bool vlm_store_case_done(vlm_store *s, int64_t model_id, const char *suite, const char *case_id);
+/* True when the case is finished for the model: every turn stored, or stored as
+ * an error (unless errors_count_as_done is false, to run failed cases again). */
+bool vlm_store_case_done(vlm_store *s, int64_t model_id, const char *suite, const char *case_id,
+                         bool errors_count_as_done);
 
 /* Forget partial turns of an unfinished case before it is run again. */
 int vlm_store_case_reset(vlm_store *s, int64_t model_id, const char *suite, const char *case_id);
@@ -286,6 +295,7 @@ struct vlm_run_params {
     const char *db_path;             /* default "vlmeter.db" */
     struct vlm_suite_params suite;
     bool        progress;            /* draw a progress line on stderr */
+    bool        retry_errors;        /* run cases stored as errors again */
     const char *argv_line;           /* stored with the run, for the record */
     /* Messages for the user (bad input, model failures), one line each. */
     void (*on_message)(const char *line, void *user);

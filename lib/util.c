@@ -1,7 +1,6 @@
 /*
  * util.c - error formatting, checked allocation, paths and the clock.
  */
-#define _GNU_SOURCE
 #include "util.h"
 
 #include <errno.h>

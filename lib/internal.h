@@ -1,0 +1,21 @@
+/*
+ * internal.h - declarations shared between library modules but not public.
+ */
+#ifndef VLM_INTERNAL_H
+#define VLM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* True once vlm_run_request_stop() was called (run.c); the engine polls it
+ * between tokens so Ctrl-C stops within one token. */
+bool vlm_stop_requested(void);
+
+/* Fill the stored figures of a model into a run summary: cases stored as errors,
+ * mean TTFT and decode rate, end-to-end p50/p90 over all its stored turns, and
+ * load time and peak RSS of its latest load (store.c). */
+struct vlm_run_model_summary;
+typedef struct vlm_store vlm_store;
+void vlm_store_model_stats(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *ms);
+
+#endif
