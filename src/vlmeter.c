@@ -1,0 +1,478 @@
+/*
+ * vlmeter.c - the command-line tool. It parses arguments, calls libvlmeter and
+ * prints; all the work is in the library (include/vlmeter.h).
+ *
+ *   vlmeter run [PLAN.yaml] [-m SPEC]... [-s SUITE]... [--db FILE] [options]
+ *   vlmeter demo [--dir DIR]
+ *   vlmeter export [--db FILE] [-o FILE]
+ *   vlmeter forge ARCH OUTDIR [--size tiny|small] [--seed N] | --list
+ *   vlmeter ask -m MODEL --mmproj MMPROJ [--image IMG]... -p PROMPT [options]
+ */
+#include "vlmeter.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef VLM_VOCAB_DIR
+#define VLM_VOCAB_DIR ""
+#endif
+
+static const char *USAGE =
+    "usage: vlmeter COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  run [PLAN.yaml] [-m SPEC]... [-s SUITE.jsonl]...   evaluate models, resumably\n"
+    "  demo [--dir DIR] [--no-run]                        forge tiny models, write and run the demo suite\n"
+    "  export [--db FILE] [-o FILE]                       stored answers as JSONL\n"
+    "  forge ARCH OUTDIR [--size tiny|small] [--seed N]   write a random-weight model (--list: archs)\n"
+    "  ask -m MODEL --mmproj MMPROJ [--image IMG]... -p PROMPT   answer one prompt\n"
+    "  version                                            versions of vlmeter and llama.cpp\n"
+    "\n"
+    "run options:\n"
+    "  -m, --model NAME=MODEL.gguf,mmproj=MMPROJ.gguf[,template=T]   a model (repeatable)\n"
+    "  -s, --suite FILE        a JSONL suite (repeatable)\n"
+    "      --db FILE           the store (default vlmeter.db)\n"
+    "      --template T        chat template name or text for every model\n"
+    "      --max-tokens N --ctx N --batch N --threads N --ngl N\n"
+    "      --temp X --top-p X --top-k N --min-p X --repeat-penalty X --seed N\n"
+    "      --allow-outside     let suites read images outside their folder\n"
+    "      --retry-errors      run cases stored as errors again\n"
+    "  -q, --quiet             no progress line, no summary\n"
+    "  -v, --verbose           show llama.cpp's log\n"
+    "\n"
+    "Formats: docs/suite-format.md, docs/plan-format.md, docs/export-format.md;\n"
+    "metrics: docs/metrics.md.\n";
+
+/* ------------------------------------------------------------ settings */
+
+/* Settings given on the command line override the plan's, for every model. */
+struct overrides {
+    struct vlm_engine_params v;
+    unsigned set; /* bit per field below */
+};
+enum { O_MAXTOK = 1, O_CTX = 2, O_BATCH = 4, O_THREADS = 8, O_NGL = 16, O_TEMP = 32, O_TOPP = 64,
+       O_TOPK = 128, O_MINP = 256, O_REP = 512, O_SEED = 1024, O_TMPL = 2048 };
+
+static void apply_overrides(struct vlm_engine_params *e, const struct overrides *o) {
+    if (o->set & O_MAXTOK) e->sampling.max_tokens = o->v.sampling.max_tokens;
+    if (o->set & O_CTX) e->n_ctx = o->v.n_ctx;
+    if (o->set & O_BATCH) e->n_batch = o->v.n_batch;
+    if (o->set & O_THREADS) e->n_threads = o->v.n_threads;
+    if (o->set & O_NGL) e->n_gpu_layers = o->v.n_gpu_layers;
+    if (o->set & O_TEMP) e->sampling.temp = o->v.sampling.temp;
+    if (o->set & O_TOPP) e->sampling.top_p = o->v.sampling.top_p;
+    if (o->set & O_TOPK) e->sampling.top_k = o->v.sampling.top_k;
+    if (o->set & O_MINP) e->sampling.min_p = o->v.sampling.min_p;
+    if (o->set & O_REP) e->sampling.repeat_penalty = o->v.sampling.repeat_penalty;
+    if (o->set & O_SEED) e->sampling.seed = o->v.sampling.seed;
+    if (o->set & O_TMPL) e->chat_template = o->v.chat_template;
+}
+
+static bool parse_int(const char *s, int *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || end == s || v < -2147483647L || v > 2147483647L) return false;
+    *out = (int)v;
+    return true;
+}
+
+static bool parse_float(const char *s, float *out) {
+    char *end;
+    errno = 0;
+    float v = strtof(s, &end);
+    if (errno || *end || end == s) return false;
+    *out = v;
+    return true;
+}
+
+enum {
+    OPT_DB = 1000, OPT_TEMPLATE, OPT_MAXTOK, OPT_CTX, OPT_BATCH, OPT_THREADS, OPT_NGL, OPT_TEMP,
+    OPT_TOPP, OPT_TOPK, OPT_MINP, OPT_REP, OPT_SEED, OPT_ALLOW, OPT_RETRY, OPT_MMPROJ, OPT_IMAGE,
+    OPT_GAPS, OPT_SIZE, OPT_LIST, OPT_DIR, OPT_NORUN,
+};
+
+/* Parse one engine-setting option into o; false (with a message) when bad. */
+static bool parse_setting(int opt, const char *arg, struct overrides *o) {
+    bool ok = true;
+    struct vlm_sampling *s = &o->v.sampling;
+    int seed = 0;
+    switch (opt) {
+    case OPT_MAXTOK:  ok = parse_int(arg, &s->max_tokens) && s->max_tokens > 0; o->set |= O_MAXTOK; break;
+    case OPT_CTX:     ok = parse_int(arg, &o->v.n_ctx) && o->v.n_ctx > 0; o->set |= O_CTX; break;
+    case OPT_BATCH:   ok = parse_int(arg, &o->v.n_batch) && o->v.n_batch > 0; o->set |= O_BATCH; break;
+    case OPT_THREADS: ok = parse_int(arg, &o->v.n_threads) && o->v.n_threads >= 0; o->set |= O_THREADS; break;
+    case OPT_NGL:     ok = parse_int(arg, &o->v.n_gpu_layers); o->set |= O_NGL; break;
+    case OPT_TEMP:    ok = parse_float(arg, &s->temp) && s->temp >= 0; o->set |= O_TEMP; break;
+    case OPT_TOPP:    ok = parse_float(arg, &s->top_p) && s->top_p > 0 && s->top_p <= 1; o->set |= O_TOPP; break;
+    case OPT_TOPK:    ok = parse_int(arg, &s->top_k) && s->top_k >= 0; o->set |= O_TOPK; break;
+    case OPT_MINP:    ok = parse_float(arg, &s->min_p) && s->min_p >= 0 && s->min_p < 1; o->set |= O_MINP; break;
+    case OPT_REP:     ok = parse_float(arg, &s->repeat_penalty) && s->repeat_penalty > 0; o->set |= O_REP; break;
+    case OPT_SEED:    ok = parse_int(arg, &seed) && seed >= 0; s->seed = (uint32_t)seed; o->set |= O_SEED; break;
+    case OPT_TEMPLATE: o->v.chat_template = arg; o->set |= O_TMPL; break;
+    default: return false;
+    }
+    if (!ok) fprintf(stderr, "vlmeter: bad value '%s' for an option\n", arg);
+    return ok;
+}
+
+#define SETTING_OPTIONS                                                   \
+    {"template", required_argument, 0, OPT_TEMPLATE},                    \
+    {"max-tokens", required_argument, 0, OPT_MAXTOK},                    \
+    {"ctx", required_argument, 0, OPT_CTX},                              \
+    {"batch", required_argument, 0, OPT_BATCH},                          \
+    {"threads", required_argument, 0, OPT_THREADS},                      \
+    {"ngl", required_argument, 0, OPT_NGL},                              \
+    {"temp", required_argument, 0, OPT_TEMP},                            \
+    {"top-p", required_argument, 0, OPT_TOPP},                           \
+    {"top-k", required_argument, 0, OPT_TOPK},                           \
+    {"min-p", required_argument, 0, OPT_MINP},                           \
+    {"repeat-penalty", required_argument, 0, OPT_REP},                   \
+    {"seed", required_argument, 0, OPT_SEED}
+
+/* ------------------------------------------------------------ run */
+
+static void print_message(const char *line, void *user) {
+    (void)user;
+    fprintf(stderr, "vlmeter: %s\n", line);
+}
+
+static void on_signal(int sig) {
+    (void)sig;
+    vlm_run_request_stop();
+    signal(SIGINT, SIG_DFL); /* a second Ctrl-C kills at once */
+}
+
+static char *join_argv(int argc, char **argv) {
+    size_t n = 1;
+    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
+    char *s = calloc(n, 1);
+    for (int i = 0; i < argc; i++) {
+        strcat(s, argv[i]);
+        if (i + 1 < argc) strcat(s, " ");
+    }
+    return s;
+}
+
+static void print_summary(const struct vlm_run_summary *sum, const char *db) {
+    printf("%-24s %6s %6s %6s %6s %9s %9s %9s %9s %9s %9s\n", "model", "cases", "run", "skip", "errors",
+           "load_ms", "ttft_ms", "tok/s", "e2e_p50", "e2e_p90", "rss_MiB");
+    for (int i = 0; i < sum->n_models; i++) {
+        const struct vlm_run_model_summary *m = &sum->models[i];
+        printf("%-24s %6d %6d %6d %6d %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f\n", m->name, m->n_cases,
+               m->n_run, m->n_skipped, m->n_errors, m->load_ms, m->ttft_ms_mean, m->decode_tps_mean,
+               m->e2e_ms_p50, m->e2e_ms_p90, (double)m->rss_peak_bytes / (1024.0 * 1024.0));
+        if (m->error[0]) printf("  %s: %s\n", m->name, m->error);
+    }
+    if (sum->n_bad_lines) printf("%d malformed case(s) stored as errors\n", sum->n_bad_lines);
+    printf("store: %s (vlmeter export --db %s)\n", db, db);
+}
+
+/* Run a plan and print what happened; the exit status says whether all went well. */
+static int run_plan(vlm_plan *plan, const char *db, bool allow_outside, bool retry, bool quiet,
+                    const char *argv_line) {
+    struct vlm_run_params rp = vlm_run_default_params();
+    rp.db_path = db;
+    rp.suite.allow_outside = allow_outside;
+    rp.retry_errors = retry;
+    rp.progress = !quiet && isatty(STDOUT_FILENO);
+    rp.argv_line = argv_line;
+    rp.on_message = print_message;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+
+    struct vlm_run_summary sum;
+    char err[1024] = "";
+    int rc = vlm_run(plan, &rp, &sum, err, sizeof err);
+    if (!quiet && rc != VLM_ERR_IO) print_summary(&sum, db);
+    if (rc != VLM_OK) fprintf(stderr, "vlmeter: %s\n", err);
+    vlm_run_summary_free(&sum);
+    return rc == VLM_OK ? 0 : rc == VLM_ERR_STOPPED ? 130 : rc == VLM_ERR_IO ? 2 : 1;
+}
+
+static int cmd_run(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"model", required_argument, 0, 'm'}, {"suite", required_argument, 0, 's'},
+        {"db", required_argument, 0, OPT_DB}, {"allow-outside", no_argument, 0, OPT_ALLOW},
+        {"retry-errors", no_argument, 0, OPT_RETRY}, {"quiet", no_argument, 0, 'q'},
+        {"verbose", no_argument, 0, 'v'}, SETTING_OPTIONS, {0, 0, 0, 0},
+    };
+    struct overrides o = {.v = vlm_engine_default_params()};
+    const char *db = NULL;
+    bool allow = false, retry = false, quiet = false;
+    int n_specs = 0, n_suites = 0;
+    const char **specs = calloc((size_t)argc + 1, sizeof *specs);
+    const char **suites = calloc((size_t)argc + 1, sizeof *suites);
+    int opt, status = 0;
+    while ((opt = getopt_long(argc, argv, "m:s:qv", opts, NULL)) != -1) {
+        if (opt == 'm') specs[n_specs++] = optarg;
+        else if (opt == 's') suites[n_suites++] = optarg;
+        else if (opt == OPT_DB) db = optarg;
+        else if (opt == OPT_ALLOW) allow = true;
+        else if (opt == OPT_RETRY) retry = true;
+        else if (opt == 'q') quiet = true;
+        else if (opt == 'v') vlm_llama_log(true);
+        else if (!parse_setting(opt, optarg, &o)) { status = 2; goto out; }
+    }
+    char err[1024] = "";
+    vlm_plan *plan = NULL;
+    if (optind < argc) {
+        plan = vlm_plan_load(argv[optind], err, sizeof err);
+        if (!plan) { fprintf(stderr, "vlmeter: %s\n", err); status = 2; goto out; }
+    } else {
+        plan = vlm_plan_new();
+    }
+    apply_overrides(vlm_plan_defaults(plan), &o);
+    for (int i = 0; i < n_specs; i++) {
+        if (vlm_plan_add_model_spec(plan, specs[i], err, sizeof err) != VLM_OK) {
+            fprintf(stderr, "vlmeter: %s\n", err);
+            status = 2;
+        }
+    }
+    for (int i = 0; i < n_suites; i++) vlm_plan_add_suite(plan, suites[i]);
+    for (int i = 0; i < vlm_plan_n_models(plan); i++) apply_overrides(&vlm_plan_model(plan, i)->engine, &o);
+    if (status == 0 && (vlm_plan_n_models(plan) == 0 || vlm_plan_n_suites(plan) == 0)) {
+        fprintf(stderr, "vlmeter: run needs at least one model (-m) and one suite (-s), or a plan file\n");
+        status = 2;
+    }
+    if (status == 0) {
+        char *line = join_argv(argc, argv);
+        if (!db) db = vlm_plan_db(plan) ? vlm_plan_db(plan) : "vlmeter.db";
+        status = run_plan(plan, db, allow, retry, quiet, line);
+        free(line);
+    }
+    vlm_plan_free(plan);
+out:
+    free(specs);
+    free(suites);
+    return status;
+}
+
+/* ------------------------------------------------------------ demo */
+
+static const char *vocab_dir(void) {
+    const char *env = getenv("VLMETER_VOCAB_DIR");
+    return env && env[0] ? env : VLM_VOCAB_DIR;
+}
+
+static bool exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* Forge `arch` (tiny) into dir unless it is there already. */
+static int forge_if_missing(const char *arch, const char *dir) {
+    char mmproj[4200];
+    snprintf(mmproj, sizeof mmproj, "%s/mmproj.gguf", dir);
+    if (exists(mmproj)) return 0;
+    struct vlm_forge_params fp = vlm_forge_default_params();
+    fp.arch = arch;
+    fp.vocab_dir = vocab_dir();
+    char err[1024];
+    printf("forging %s into %s\n", arch, dir);
+    if (vlm_forge(&fp, dir, err, sizeof err) != VLM_OK) {
+        fprintf(stderr, "vlmeter: forge %s: %s\n", arch, err);
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_demo(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"dir", required_argument, 0, OPT_DIR}, {"quiet", no_argument, 0, 'q'},
+        {"no-run", no_argument, 0, OPT_NORUN}, {0, 0, 0, 0},
+    };
+    const char *dir = "vlmeter-demo";
+    bool quiet = false, no_run = false;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
+        if (opt == OPT_DIR) dir = optarg;
+        else if (opt == 'q') quiet = true;
+        else if (opt == OPT_NORUN) no_run = true;
+        else return 2;
+    }
+    char path[4096], err[1024];
+    vlm_plan *plan = vlm_plan_new();
+    vlm_plan_defaults(plan)->sampling.max_tokens = 32;
+    int status = 0;
+    for (int i = 0; i < vlm_forge_n_archs() && status == 0; i++) {
+        const char *arch = vlm_forge_arch_name(i);
+        char spec[3 * 4096];
+        snprintf(path, sizeof path, "%s/models/%s", dir, arch);
+        status = forge_if_missing(arch, path);
+        snprintf(spec, sizeof spec, "%s-tiny=%s/model.gguf,mmproj=%s/mmproj.gguf", arch, path, path);
+        if (status == 0 && vlm_plan_add_model_spec(plan, spec, err, sizeof err) != VLM_OK) {
+            fprintf(stderr, "vlmeter: %s\n", err);
+            status = 1;
+        }
+    }
+    snprintf(path, sizeof path, "%s/suite", dir);
+    vlm_suite *suite = status == 0 ? vlm_suite_demo(path, err, sizeof err) : NULL;
+    if (status == 0 && !suite) { fprintf(stderr, "vlmeter: demo suite: %s\n", err); status = 1; }
+    if (status == 0 && !no_run) {
+        vlm_plan_add_suite(plan, vlm_suite_path(suite));
+        printf("suite: %s (%d cases)\n", vlm_suite_path(suite), vlm_suite_n_cases(suite));
+        snprintf(path, sizeof path, "%s/vlmeter.db", dir);
+        char *line = join_argv(argc, argv);
+        status = run_plan(plan, path, false, false, quiet, line);
+        free(line);
+    }
+    vlm_suite_free(suite);
+    vlm_plan_free(plan);
+    return status;
+}
+
+/* ------------------------------------------------------------ export */
+
+static int cmd_export(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"db", required_argument, 0, OPT_DB}, {"output", required_argument, 0, 'o'}, {0, 0, 0, 0},
+    };
+    const char *db = "vlmeter.db", *out_path = NULL;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+        if (opt == OPT_DB) db = optarg;
+        else if (opt == 'o') out_path = optarg;
+        else return 2;
+    }
+    if (!exists(db)) { fprintf(stderr, "vlmeter: no store at '%s'\n", db); return 2; }
+    char err[1024];
+    vlm_store *s = vlm_store_open(db, err, sizeof err);
+    if (!s) { fprintf(stderr, "vlmeter: %s\n", err); return 2; }
+    FILE *out = out_path ? fopen(out_path, "w") : stdout;
+    int rc = VLM_ERR_IO;
+    if (!out) snprintf(err, sizeof err, "cannot write '%s': %s", out_path, strerror(errno));
+    else rc = vlm_store_export_jsonl(s, out, err, sizeof err);
+    if (out && out != stdout && fclose(out) != 0) rc = VLM_ERR_IO;
+    vlm_store_close(s);
+    if (rc != VLM_OK) { fprintf(stderr, "vlmeter: %s\n", err); return 1; }
+    return 0;
+}
+
+/* ------------------------------------------------------------ forge */
+
+static int cmd_forge(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"size", required_argument, 0, OPT_SIZE}, {"seed", required_argument, 0, OPT_SEED},
+        {"list", no_argument, 0, OPT_LIST}, {0, 0, 0, 0},
+    };
+    struct vlm_forge_params fp = vlm_forge_default_params();
+    int opt, seed;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (opt == OPT_LIST) {
+            for (int i = 0; i < vlm_forge_n_archs(); i++)
+                printf("%-10s %s\n", vlm_forge_arch_name(i), vlm_forge_arch_desc(i));
+            return 0;
+        } else if (opt == OPT_SIZE && strcmp(optarg, "tiny") == 0) fp.size = VLM_FORGE_TINY;
+        else if (opt == OPT_SIZE && strcmp(optarg, "small") == 0) fp.size = VLM_FORGE_SMALL;
+        else if (opt == OPT_SEED && parse_int(optarg, &seed) && seed >= 0) fp.seed = (uint64_t)seed;
+        else { fprintf(stderr, "vlmeter: forge: bad option (--size tiny|small, --seed N, --list)\n"); return 2; }
+    }
+    if (argc - optind != 2) { fprintf(stderr, "usage: vlmeter forge ARCH OUTDIR [--size tiny|small] [--seed N]\n"); return 2; }
+    fp.arch = argv[optind];
+    fp.vocab_dir = vocab_dir();
+    char err[1024];
+    if (vlm_forge(&fp, argv[optind + 1], err, sizeof err) != VLM_OK) {
+        fprintf(stderr, "vlmeter: forge: %s\n", err);
+        return 1;
+    }
+    printf("%s/model.gguf\n%s/mmproj.gguf\n", argv[optind + 1], argv[optind + 1]);
+    return 0;
+}
+
+/* ------------------------------------------------------------ ask */
+
+struct ask_out {
+    FILE *gaps;
+    int status;
+};
+
+static bool print_answer(const struct vlm_turn_result *r, void *user) {
+    struct ask_out *a = user;
+    if (r->error) {
+        fprintf(stderr, "vlmeter: %s\n", r->error);
+        a->status = 1;
+        return false;
+    }
+    printf("%s\n", r->output);
+    for (int i = 0; a->gaps && i < r->n_gaps; i++)
+        fprintf(a->gaps, "%d\t%d\t%d\t%.6f\n", i, r->tokens[i], r->token_offsets[i], r->logit_gaps[i]);
+    fprintf(stderr, "ttft_ms=%.1f prefill_ms=%.1f image_encode_ms=%.1f n_output_tokens=%d decode_tps=%.1f e2e_ms=%.1f\n",
+            r->t.ttft_ms, r->t.prefill_ms, r->t.image_encode_ms, r->t.n_output_tokens, r->t.decode_tps, r->t.e2e_ms);
+    return true;
+}
+
+static int cmd_ask(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"model", required_argument, 0, 'm'}, {"mmproj", required_argument, 0, OPT_MMPROJ},
+        {"image", required_argument, 0, OPT_IMAGE}, {"prompt", required_argument, 0, 'p'},
+        {"gaps", required_argument, 0, OPT_GAPS}, {"verbose", no_argument, 0, 'v'},
+        SETTING_OPTIONS, {0, 0, 0, 0},
+    };
+    struct overrides o = {.v = vlm_engine_default_params()};
+    struct vlm_engine_params ep = vlm_engine_default_params();
+    const char *prompt = NULL, *gaps_path = NULL;
+    const char **images = calloc((size_t)argc + 1, sizeof *images);
+    int n_images = 0, opt, status = 0;
+    while ((opt = getopt_long(argc, argv, "m:p:n:v", opts, NULL)) != -1) {
+        if (opt == 'm') ep.model_path = optarg;
+        else if (opt == OPT_MMPROJ) ep.mmproj_path = optarg;
+        else if (opt == OPT_IMAGE) images[n_images++] = optarg;
+        else if (opt == 'p') prompt = optarg;
+        else if (opt == 'n') { if (!parse_setting(OPT_MAXTOK, optarg, &o)) status = 2; }
+        else if (opt == OPT_GAPS) gaps_path = optarg;
+        else if (opt == 'v') vlm_llama_log(true);
+        else if (!parse_setting(opt, optarg, &o)) status = 2;
+    }
+    if (!prompt || !ep.model_path || !ep.mmproj_path) {
+        fprintf(stderr, "usage: vlmeter ask -m MODEL --mmproj MMPROJ [--image IMG]... -p PROMPT [-n N]\n");
+        status = 2;
+    }
+    apply_overrides(&ep, &o);
+    ep.record_logit_gaps = gaps_path != NULL;
+    char err[1024];
+    vlm_engine *e = status ? NULL : vlm_engine_init(ep, err, sizeof err);
+    if (!status && !e) { fprintf(stderr, "vlmeter: %s\n", err); status = 1; }
+    if (e) {
+        fprintf(stderr, "chat template: %s\n", vlm_engine_info(e)->template_name);
+        vlm_case c = {.suite = "ask", .id = "ask", .category = "", .scorer = "", .where = "command line",
+                      .n_images = n_images, .images = images, .n_turns = 1, .turns = &prompt};
+        struct ask_out a = {gaps_path ? fopen(gaps_path, "w") : NULL, 0};
+        vlm_engine_answer(e, &c, print_answer, &a);
+        if (a.gaps) fclose(a.gaps);
+        status = a.status;
+        vlm_engine_free(e);
+    }
+    free(images);
+    return status;
+}
+
+/* ------------------------------------------------------------ main */
+
+int main(int argc, char **argv) {
+    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs(USAGE, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *cmd = argv[1];
+    argc--;
+    argv++;
+    if (strcmp(cmd, "run") == 0) return cmd_run(argc, argv);
+    if (strcmp(cmd, "demo") == 0) return cmd_demo(argc, argv);
+    if (strcmp(cmd, "export") == 0) return cmd_export(argc, argv);
+    if (strcmp(cmd, "forge") == 0) return cmd_forge(argc, argv);
+    if (strcmp(cmd, "ask") == 0) return cmd_ask(argc, argv);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("vlmeter %s\nllama.cpp %s\n", VLM_VERSION, vlm_llama_version());
+        return 0;
+    }
+    fprintf(stderr, "vlmeter: unknown command '%s'\n\n%s", cmd, USAGE);
+    return 2;
+}
