@@ -1,0 +1,33 @@
+# A missing GGUF, a truncated GGUF and an mmproj that does not match its model
+# each fail that model with a clear message and its cases stored as errors; the
+# good model still runs all its cases.
+source "$(dirname "$0")/lib.sh"
+cp "$(first_image)" "$T/a.png"
+printf '%s\n' '{"id":"c1","images":["a.png"],"turns":["What is it?"]}' '{"id":"c2","turns":["Hello?"]}' > "$T/s.jsonl"
+L=$DEMO/models/llava
+other=$(echo $ARCHS | tr ' ' '\n' | grep -v '^llava$' | head -1)
+O=$DEMO/models/$other
+size=$(stat -c %s "$L/model.gguf")
+head -c $((size / 2)) "$L/model.gguf" > "$T/truncated.gguf"
+set +e
+"$VLMETER" run -s "$T/s.jsonl" --db "$DB" --max-tokens 8 -q \
+  -m "missing=$T/none.gguf,mmproj=$L/mmproj.gguf" \
+  -m "truncated=$T/truncated.gguf,mmproj=$L/mmproj.gguf" \
+  -m "mismatch=$L/model.gguf,mmproj=$O/mmproj.gguf" \
+  -m "good=$L/model.gguf,mmproj=$L/mmproj.gguf" 2> "$T/err"
+rc=$?
+set -e
+cat "$T/err"
+[ $rc -eq 1 ] || fail "exit status $rc, want 1"
+msgs=$(cat "$T/err")
+assert_contains "$msgs" "none.gguf' cannot be opened" "missing model"
+assert_contains "$msgs" "cannot load model '$T/truncated.gguf'" "truncated model"
+assert_contains "$msgs" "cannot load projector '$O/mmproj.gguf'" "mismatched projector"
+for m in missing truncated mismatch; do
+  assert_eq "$(sql "SELECT count(*) FROM cases c JOIN models m ON m.id=c.model_id WHERE m.name='$m' AND status='error'")" 2 "$m cases stored as errors"
+done
+assert_eq "$(sql "SELECT count(*) FROM cases c JOIN models m ON m.id=c.model_id WHERE m.name='good' AND status='done'")" 2 "good model ran"
+# Fixed files are picked up with --retry-errors.
+"$VLMETER" run -s "$T/s.jsonl" --db "$DB" --max-tokens 8 -q --retry-errors \
+  -m "missing=$T/none.gguf,mmproj=$L/mmproj.gguf" 2>/dev/null && fail "still missing, should fail"
+[ "$(sql "SELECT count(*) FROM answers")" -eq 8 ] || fail "retry duplicated rows"
