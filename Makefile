@@ -69,9 +69,10 @@ $(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libvlmeter.a tests/unit/test
 $(PREFIX_FILE):
 	@$(MAKE) --no-print-directory deps
 
-# The main job: forge two demo models, run them on the built-in suite.
+# The main job: forge the demo models, run them on the built-in suite (resumable:
+# a second `make run` only prints the stored summary).
 run: all
-	scripts/demo.sh $(BUILD)
+	$(BUILD)/vlmeter demo --dir build/demo
 
 test: all
 	tests/run.sh $(BUILD)

@@ -8,6 +8,7 @@
 #
 # Usage: scripts/llama-cpp.sh [cpu|cuda]   (prints the prefix on stdout)
 # Env:   LLAMA_CPP_DIR   use this existing install instead (must hold include/llama.h)
+#        CUDA_ARCH       CUDA architectures for the cuda flavor (default 90: H100/H200)
 #        VLMETER_CACHE   cache root (default: ~/.cache/vlmeter)
 set -euo pipefail
 
@@ -31,8 +32,10 @@ if [ -f "$PREFIX/.complete" ]; then echo "$PREFIX"; exit 0; fi
 
 case "$FLAVOR" in
   cpu)  GPU_FLAGS="-DGGML_CUDA=OFF" ;;
-  cuda) GPU_FLAGS="-DGGML_CUDA=ON"
-        command -v nvcc >/dev/null || export PATH=$PATH:/usr/local/cuda/bin ;;
+  cuda) # One GPU generation keeps the build short; CUDA_ARCH=89, "80;90", ... to change.
+        GPU_FLAGS="-DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=${CUDA_ARCH:-90}"
+        command -v nvcc >/dev/null || export PATH=$PATH:/usr/local/cuda/bin
+        command -v nvcc >/dev/null || { log "GPU=cuda needs nvcc (CUDA toolkit) on PATH"; exit 1; } ;;
   *)    log "unknown flavor '$FLAVOR' (cpu or cuda)"; exit 1 ;;
 esac
 
