@@ -80,7 +80,7 @@ vlm_suite *vlm_suite_demo(const char *dir, char *err, size_t err_len);
 int             vlm_suite_n_cases(const vlm_suite *suite);
 const vlm_case *vlm_suite_case(const vlm_suite *suite, int i);
 const char     *vlm_suite_name(const vlm_suite *suite);
-const char     *vlm_suite_path(const vlm_suite *suite);
+const char     *vlm_suite_path(const vlm_suite *suite); /* as given to vlm_suite_load */
 void            vlm_suite_free(vlm_suite *suite);
 
 /* ------------------------------------------------------------------ image */
@@ -275,15 +275,18 @@ vlm_plan *vlm_plan_new(void);
 vlm_plan *vlm_plan_load(const char *path, char *err, size_t err_len);
 
 /* Add a model from a command-line spec "NAME=MODEL.gguf,mmproj=MMPROJ.gguf"
- * (optionally ",template=NAME"), with the plan's default settings. */
+ * followed by any settings keys of docs/plan-format.md (",template=chatml,ctx=8192"),
+ * starting from the plan's default settings. */
 int vlm_plan_add_model_spec(vlm_plan *p, const char *spec, char *err, size_t err_len);
 int vlm_plan_add_suite(vlm_plan *p, const char *path);
 
-/* The settings new models start from; change them before adding models. */
+/* The settings new models start from; change them before adding models. String
+ * pointers put here (chat_template) are copied as pointers: they must outlive
+ * the plan. */
 struct vlm_engine_params *vlm_plan_defaults(vlm_plan *p);
 
 int                          vlm_plan_n_models(const vlm_plan *p);
-struct vlm_model_spec       *vlm_plan_model(vlm_plan *p, int i);
+struct vlm_model_spec       *vlm_plan_model(vlm_plan *p, int i); /* valid until the next add */
 int                          vlm_plan_n_suites(const vlm_plan *p);
 const char                  *vlm_plan_suite(const vlm_plan *p, int i);
 const char                  *vlm_plan_db(const vlm_plan *p); /* NULL: not set */

@@ -36,7 +36,7 @@ static void test_model_settings_guard(void **state) {
     assert_int_equal(vlm_store_model(s, "m", "{\"ctx\":2}", &b, err, sizeof err), VLM_ERR_INPUT);
     assert_non_null(strstr(err, "model 'm' is already stored with other settings"));
     vlm_store_close(s);
-    free(dir);
+    test_rmdir(dir);
 }
 
 static void test_case_finished_only_after_last_turn(void **state) {
@@ -58,7 +58,7 @@ static void test_case_finished_only_after_last_turn(void **state) {
     assert_true(vlm_store_case_done(s, m, "s", "c1", false));
     assert_false(vlm_store_case_done(s, m, "s", "other", true));
     vlm_store_close(s);
-    free(dir);
+    test_rmdir(dir);
 }
 
 static void test_error_case_and_retry_rule(void **state) {
@@ -73,7 +73,7 @@ static void test_error_case_and_retry_rule(void **state) {
     assert_true(vlm_store_case_done(s, m, "s", "c1", true));   /* skipped on resume */
     assert_false(vlm_store_case_done(s, m, "s", "c1", false)); /* run again with --retry-errors */
     vlm_store_close(s);
-    free(dir);
+    test_rmdir(dir);
 }
 
 static int count_rows(const struct vlm_answer_row *row, void *user) {
@@ -99,7 +99,7 @@ static void test_reset_forgets_partial_turns(void **state) {
     vlm_store_each_answer(s, count_rows, &n);
     assert_int_equal(n, 0);
     vlm_store_close(s);
-    free(dir);
+    test_rmdir(dir);
 }
 
 static void test_export_jsonl(void **state) {
@@ -147,7 +147,7 @@ static void test_export_jsonl(void **state) {
     assert_null(fgets(line, sizeof line, f));
     fclose(f);
     vlm_store_close(s);
-    free(dir);
+    test_rmdir(dir);
 }
 
 static void test_open_refuses_non_database(void **state) {
@@ -158,7 +158,7 @@ static void test_open_refuses_non_database(void **state) {
     assert_null(vlm_store_open(path, err, sizeof err));
     assert_non_null(strstr(err, "junk.db"));
     free(path);
-    free(dir);
+    test_rmdir(dir);
 }
 
 int main(void) {

@@ -22,6 +22,15 @@ static inline char *test_tmpdir(void) {
     return d ? strdup(d) : NULL;
 }
 
+/* Remove a test's temporary directory and everything in it, then free the name. */
+static inline void test_rmdir(char *dir) {
+    if (!dir || strncmp(dir, "/tmp/vlmtest-", 13) != 0) return;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    free(dir);
+}
+
 /* Write `text` to `dir/name`; returns the full path (caller frees). */
 static inline char *test_write_file(const char *dir, const char *name, const char *text) {
     size_t n = strlen(dir) + strlen(name) + 2;

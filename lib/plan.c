@@ -1,0 +1,577 @@
+/*
+ * plan.c - evaluation plans: which models (name, GGUF pair, settings) run on which
+ * suites, read from a YAML file (docs/plan-format.md) or built from command-line
+ * "-m NAME=MODEL.gguf,mmproj=..." specs. A plan owns every string its specs and
+ * suite list point to (one arena).
+ */
+#include "vlmeter.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <yaml.h>
+
+#include "arena.h"
+#include "util.h"
+
+struct vlm_plan {
+    struct vlm_engine_params defaults;
+    struct vlm_model_spec   *models;
+    int                      n_models, cap_models;
+    const char             **suites;
+    int                      n_suites, cap_suites;
+    const char              *db;
+    vlm_arena                arena;
+};
+
+/* ------------------------------------------------------------ settings */
+
+enum setting_type { SET_INT, SET_UINT32, SET_FLOAT, SET_STRING };
+
+/* One key of a `settings` mapping (and of a -m spec) and the field it sets. */
+struct setting {
+    const char       *key;
+    enum setting_type type;
+    size_t            offset; /* in struct vlm_engine_params */
+    double            min, max;
+};
+
+#define FIELD(f) offsetof(struct vlm_engine_params, f)
+static const struct setting settings_table[] = {
+    { "max_tokens",     SET_INT,    FIELD(sampling.max_tokens),     1,  INT_MAX },
+    { "ctx",            SET_INT,    FIELD(n_ctx),                   16, INT_MAX },
+    { "batch",          SET_INT,    FIELD(n_batch),                 1,  INT_MAX },
+    { "threads",        SET_INT,    FIELD(n_threads),               0,  4096 },
+    { "ngl",            SET_INT,    FIELD(n_gpu_layers),            -1, INT_MAX },
+    { "temp",           SET_FLOAT,  FIELD(sampling.temp),           0,  100 },
+    { "top_p",          SET_FLOAT,  FIELD(sampling.top_p),          0,  1 },
+    { "top_k",          SET_INT,    FIELD(sampling.top_k),          0,  INT_MAX },
+    { "min_p",          SET_FLOAT,  FIELD(sampling.min_p),          0,  1 },
+    { "repeat_penalty", SET_FLOAT,  FIELD(sampling.repeat_penalty), 0,  100 },
+    { "repeat_last_n",  SET_INT,    FIELD(sampling.repeat_last_n),  0,  INT_MAX },
+    { "seed",           SET_UINT32, FIELD(sampling.seed),           0,  UINT32_MAX },
+    { "template",       SET_STRING, FIELD(chat_template),           0,  0 },
+};
+#undef FIELD
+#define N_SETTINGS (sizeof settings_table / sizeof settings_table[0])
+
+static const struct setting *find_setting(const char *key) {
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (strcmp(settings_table[i].key, key) == 0) return &settings_table[i];
+    return NULL;
+}
+
+/* "an integer >= 1", "a number from 0 to 1", ... */
+static void describe_setting(const struct setting *s, char *out, size_t n) {
+    if (s->type == SET_STRING) snprintf(out, n, "a non-empty string");
+    else if (s->type == SET_FLOAT) snprintf(out, n, "a number from %g to %g", s->min, s->max);
+    else if (s->type == SET_INT && s->max >= INT_MAX) snprintf(out, n, "an integer >= %.0f", s->min);
+    else snprintf(out, n, "an integer from %.0f to %.0f", s->min, s->max);
+}
+
+static bool parse_number(const struct setting *s, const char *text, double *out) {
+    if (!text[0]) return false;
+    char *end = NULL;
+    errno = 0;
+    double v;
+    if (s->type == SET_FLOAT) v = strtod(text, &end);
+    else v = (double)strtoll(text, &end, 10);
+    if (errno || *end || !isfinite(v)) return false;
+    *out = v;
+    return v >= s->min && v <= s->max;
+}
+
+/* Set one setting from its text; false with `why` ("must be ..., not 'x'"). */
+static bool apply_setting(vlm_plan *p, struct vlm_engine_params *e, const struct setting *s,
+                          const char *text, char *why, size_t why_len) {
+    char *field = (char *)e + s->offset;
+    double v = 0;
+    bool ok = s->type == SET_STRING ? text[0] != '\0' : parse_number(s, text, &v);
+    if (!ok) {
+        char want[64];
+        describe_setting(s, want, sizeof want);
+        snprintf(why, why_len, "must be %s, not '%s'", want, text);
+        return false;
+    }
+    switch (s->type) {
+    case SET_INT:    *(int *)field = (int)v; break;
+    case SET_UINT32: *(uint32_t *)field = (uint32_t)v; break;
+    case SET_FLOAT:  *(float *)field = (float)v; break;
+    case SET_STRING: *(const char **)field = vlm_arena_strdup(&p->arena, text); break;
+    }
+    return true;
+}
+
+/* Fill `keys` with the setting names and a closing NULL. */
+static void setting_keys(const char *keys[N_SETTINGS + 1]) {
+    for (size_t i = 0; i < N_SETTINGS; i++) keys[i] = settings_table[i].key;
+    keys[N_SETTINGS] = NULL;
+}
+
+/* Append NULL-terminated `names` to `out`, ", "-separated. */
+static void join_names(char *out, size_t n, const char *const *names) {
+    for (; *names; names++) {
+        size_t used = strlen(out);
+        snprintf(out + used, n - used, "%s%s", used ? ", " : "", *names);
+    }
+}
+
+/* ------------------------------------------------------------ models */
+
+#define MODEL_NAME_MAX (sizeof ((struct vlm_model_spec){ 0 }).name - 1)
+
+static bool model_name_ok(const char *name, char *why, size_t why_len) {
+    size_t n = strlen(name);
+    if (n == 0) {
+        snprintf(why, why_len, "missing model name");
+        return false;
+    }
+    if (n > MODEL_NAME_MAX) {
+        snprintf(why, why_len, "model name '%s' is longer than %zu characters", name,
+                 MODEL_NAME_MAX);
+        return false;
+    }
+    for (const char *c = name; *c; c++) {
+        bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                  (*c >= '0' && *c <= '9') || strchr("._-:", *c);
+        if (!ok) {
+            snprintf(why, why_len, "model name '%s' may hold only letters, digits and . _ - :",
+                     name);
+            return false;
+        }
+    }
+    return true;
+}
+
+static int find_model(const vlm_plan *p, const char *name) {
+    for (int i = 0; i < p->n_models; i++)
+        if (strcmp(p->models[i].name, name) == 0) return i;
+    return -1;
+}
+
+/* Add a checked model; the strings in `e` must already belong to the plan. */
+static void append_model(vlm_plan *p, const char *name, const struct vlm_engine_params *e) {
+    vlm_grow((void **)&p->models, &p->cap_models, p->n_models + 1, sizeof *p->models);
+    struct vlm_model_spec *m = &p->models[p->n_models++];
+    memset(m, 0, sizeof *m);
+    snprintf(m->name, sizeof m->name, "%s", name);
+    m->engine = *e;
+}
+
+/* ------------------------------------------------------------ plan */
+
+vlm_plan *vlm_plan_new(void) {
+    vlm_plan *p = vlm_xcalloc(1, sizeof *p);
+    p->defaults = vlm_engine_default_params();
+    return p;
+}
+
+/* Add a suite path that already belongs to the plan. */
+static void append_suite(vlm_plan *p, const char *path) {
+    vlm_grow((void **)&p->suites, &p->cap_suites, p->n_suites + 1, sizeof *p->suites);
+    p->suites[p->n_suites++] = path;
+}
+
+int vlm_plan_add_suite(vlm_plan *p, const char *path) {
+    if (!p || !path || !path[0]) return VLM_ERR_INPUT;
+    append_suite(p, vlm_arena_strdup(&p->arena, path));
+    return VLM_OK;
+}
+
+struct vlm_engine_params *vlm_plan_defaults(vlm_plan *p) { return &p->defaults; }
+int vlm_plan_n_models(const vlm_plan *p) { return p ? p->n_models : 0; }
+int vlm_plan_n_suites(const vlm_plan *p) { return p ? p->n_suites : 0; }
+const char *vlm_plan_db(const vlm_plan *p) { return p ? p->db : NULL; }
+
+struct vlm_model_spec *vlm_plan_model(vlm_plan *p, int i) {
+    return p && i >= 0 && i < p->n_models ? &p->models[i] : NULL;
+}
+
+const char *vlm_plan_suite(const vlm_plan *p, int i) {
+    return p && i >= 0 && i < p->n_suites ? p->suites[i] : NULL;
+}
+
+void vlm_plan_free(vlm_plan *p) {
+    if (!p) return;
+    free(p->models);
+    free(p->suites);
+    vlm_arena_free(&p->arena);
+    free(p);
+}
+
+/* ------------------------------------------------------------ -m specs */
+
+/* One "KEY=VALUE" option of a -m spec. */
+static bool apply_spec_option(vlm_plan *p, struct vlm_engine_params *e, char *opt,
+                              unsigned *seen, char *why, size_t why_len) {
+    char *eq = strchr(opt, '=');
+    if (!eq) {
+        snprintf(why, why_len, "option '%s' needs a value (KEY=VALUE)", opt);
+        return false;
+    }
+    *eq = '\0';
+    const char *key = opt, *value = eq + 1;
+    const struct setting *s = find_setting(key);
+    bool is_mmproj = strcmp(key, "mmproj") == 0;
+    if (!is_mmproj && !s) {
+        const char *keys[N_SETTINGS + 1];
+        char known[256] = "mmproj";
+        setting_keys(keys);
+        join_names(known, sizeof known, keys);
+        snprintf(why, why_len, "unknown option '%s' (known: %s)", key, known);
+        return false;
+    }
+    unsigned bit = is_mmproj ? 1u : 2u << (s - settings_table);
+    if (*seen & bit) {
+        snprintf(why, why_len, "%s given twice", key);
+        return false;
+    }
+    *seen |= bit;
+    if (!is_mmproj) {
+        char because[160];
+        if (apply_setting(p, e, s, value, because, sizeof because)) return true;
+        snprintf(why, why_len, "%s %s", key, because);
+        return false;
+    }
+    if (!value[0]) {
+        snprintf(why, why_len, "mmproj= needs a file path");
+        return false;
+    }
+    e->mmproj_path = vlm_arena_strdup(&p->arena, value);
+    return true;
+}
+
+/* Parse "NAME=MODEL,mmproj=...,KEY=VALUE..." (edited in place) into name and e. */
+static bool parse_spec(vlm_plan *p, char *spec, const char **name,
+                       struct vlm_engine_params *e, char *why, size_t why_len) {
+    char *eq = strchr(spec, '=');
+    if (!eq) {
+        snprintf(why, why_len, "expected NAME=MODEL.gguf,mmproj=MMPROJ.gguf");
+        return false;
+    }
+    *eq = '\0';
+    *name = spec;
+    if (!model_name_ok(spec, why, why_len)) return false;
+    char *rest = eq + 1, *save = NULL;
+    char *model = strtok_r(rest, ",", &save);
+    if (!model || rest[0] == ',' || strchr(model, '=')) {
+        snprintf(why, why_len, "missing model path after '%s='", spec);
+        return false;
+    }
+    e->model_path = vlm_arena_strdup(&p->arena, model);
+    e->mmproj_path = NULL;
+    unsigned seen = 0;
+    for (char *opt; (opt = strtok_r(NULL, ",", &save));)
+        if (!apply_spec_option(p, e, opt, &seen, why, why_len)) return false;
+    if (!e->mmproj_path) {
+        snprintf(why, why_len, "missing mmproj=...");
+        return false;
+    }
+    if (find_model(p, spec) >= 0) {
+        snprintf(why, why_len, "a model named '%s' is already in the plan", spec);
+        return false;
+    }
+    return true;
+}
+
+int vlm_plan_add_model_spec(vlm_plan *p, const char *spec, char *err, size_t err_len) {
+    char *copy = vlm_xstrdup(spec);
+    struct vlm_engine_params e = p->defaults;
+    const char *name = NULL;
+    char why[512];
+    bool ok = parse_spec(p, copy, &name, &e, why, sizeof why);
+    if (ok) append_model(p, name, &e);
+    else vlm_errf(err, err_len, "-m '%s': %s", spec, why);
+    free(copy);
+    return ok ? VLM_OK : VLM_ERR_INPUT;
+}
+
+/* ------------------------------------------------------------ YAML */
+
+/* What walking one plan document needs. */
+struct yaml_ctx {
+    vlm_plan        *p;
+    yaml_document_t *doc;
+    const char      *file; /* the plan file, as given */
+    const char      *dir;  /* its folder: relative paths resolve against it */
+    char            *err;
+    size_t           err_len;
+};
+
+static int yaml_fail(struct yaml_ctx *y, const yaml_node_t *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int yaml_fail(struct yaml_ctx *y, const yaml_node_t *at, const char *fmt, ...) {
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    vlm_errf(y->err, y->err_len, "%s:%zu: %s", y->file, at->start_mark.line + 1, msg);
+    return VLM_ERR_INPUT;
+}
+
+static yaml_node_t *yaml_node(struct yaml_ctx *y, int index) {
+    return yaml_document_get_node(y->doc, index);
+}
+
+static const char *scalar_text(const yaml_node_t *n) {
+    return n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* An empty plain value (`key:`, `~`, `null`): treated as "nothing here". */
+static bool is_null(const yaml_node_t *n) {
+    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return false;
+    const char *t = scalar_text(n);
+    return !t[0] || !strcmp(t, "~") || !strcmp(t, "null") || !strcmp(t, "Null") ||
+           !strcmp(t, "NULL");
+}
+
+static const char *kind_name(const yaml_node_t *n) {
+    if (n->type == YAML_SEQUENCE_NODE) return "a list";
+    if (n->type == YAML_MAPPING_NODE) return "a mapping";
+    return is_null(n) ? "empty" : "a single value";
+}
+
+#define EACH_PAIR(n, pair) \
+    for (yaml_node_pair_t *pair = (n)->data.mapping.pairs.start; pair < (n)->data.mapping.pairs.top; pair++)
+#define EACH_ITEM(n, item) \
+    for (yaml_node_item_t *item = (n)->data.sequence.items.start; item < (n)->data.sequence.items.top; item++)
+
+/* Every key of mapping `n` is a known one, given once; `where` names `n`. */
+static int check_keys(struct yaml_ctx *y, yaml_node_t *n, const char *const *known,
+                      const char *where) {
+    EACH_PAIR(n, pair) {
+        yaml_node_t *k = yaml_node(y, pair->key);
+        const char *key = scalar_text(k);
+        if (!key) return yaml_fail(y, k, "a key in %s is not a plain name", where);
+        bool ok = false;
+        for (const char *const *kn = known; *kn && !ok; kn++) ok = strcmp(*kn, key) == 0;
+        if (!ok) {
+            char list[256] = "";
+            join_names(list, sizeof list, known);
+            return yaml_fail(y, k, "unknown key '%s' in %s (known: %s)", key, where, list);
+        }
+        for (yaml_node_pair_t *prev = n->data.mapping.pairs.start; prev < pair; prev++)
+            if (strcmp(scalar_text(yaml_node(y, prev->key)), key) == 0)
+                return yaml_fail(y, k, "key '%s' given twice in %s", key, where);
+    }
+    return VLM_OK;
+}
+
+static yaml_node_t *mapping_value(struct yaml_ctx *y, yaml_node_t *n, const char *key) {
+    EACH_PAIR(n, pair) {
+        const char *k = scalar_text(yaml_node(y, pair->key));
+        if (k && strcmp(k, key) == 0) return yaml_node(y, pair->value);
+    }
+    return NULL;
+}
+
+/* A non-empty string value; `what` names it in the message. */
+static int yaml_string(struct yaml_ctx *y, yaml_node_t *n, const char *what, const char **out) {
+    const char *t = scalar_text(n);
+    if (!t || is_null(n)) return yaml_fail(y, n, "%s must be a string, not %s", what, kind_name(n));
+    if (!t[0]) return yaml_fail(y, n, "%s must not be empty", what);
+    *out = t;
+    return VLM_OK;
+}
+
+/* `rel` resolved against the plan's folder, owned by the plan. */
+static const char *plan_path(struct yaml_ctx *y, const char *rel) {
+    if (rel[0] == '/' || strcmp(y->dir, ".") == 0) return vlm_arena_strdup(&y->p->arena, rel);
+    return vlm_arena_take(&y->p->arena, vlm_path_join(y->dir, rel));
+}
+
+static int yaml_path(struct yaml_ctx *y, yaml_node_t *n, const char *what, const char **out) {
+    const char *t = NULL;
+    if (yaml_string(y, n, what, &t) != VLM_OK) return VLM_ERR_INPUT;
+    *out = plan_path(y, t);
+    return VLM_OK;
+}
+
+/* Apply a `settings` mapping to `e`; `where` is its name ("settings", ...). */
+static int yaml_settings(struct yaml_ctx *y, yaml_node_t *n, struct vlm_engine_params *e,
+                         const char *where) {
+    if (is_null(n)) return VLM_OK;
+    if (n->type != YAML_MAPPING_NODE)
+        return yaml_fail(y, n, "%s must be a mapping (key: value), not %s", where, kind_name(n));
+    const char *known[N_SETTINGS + 1];
+    setting_keys(known);
+    if (check_keys(y, n, known, where) != VLM_OK) return VLM_ERR_INPUT;
+    EACH_PAIR(n, pair) {
+        const char *key = scalar_text(yaml_node(y, pair->key));
+        yaml_node_t *v = yaml_node(y, pair->value);
+        const struct setting *s = find_setting(key);
+        char why[256];
+        if (v->type != YAML_SCALAR_NODE || is_null(v)) {
+            char want[64];
+            describe_setting(s, want, sizeof want);
+            return yaml_fail(y, v, "%s.%s must be %s, not %s", where, key, want, kind_name(v));
+        }
+        if (!apply_setting(y->p, e, s, scalar_text(v), why, sizeof why))
+            return yaml_fail(y, v, "%s.%s %s", where, key, why);
+    }
+    return VLM_OK;
+}
+
+static int yaml_suite(struct yaml_ctx *y, yaml_node_t *n, const char *what) {
+    const char *path = NULL;
+    if (yaml_path(y, n, what, &path) != VLM_OK) return VLM_ERR_INPUT;
+    append_suite(y->p, path);
+    return VLM_OK;
+}
+
+/* `suites`: a list of files, or one file. */
+static int yaml_suites(struct yaml_ctx *y, yaml_node_t *n) {
+    if (is_null(n)) return VLM_OK;
+    if (n->type == YAML_SCALAR_NODE) return yaml_suite(y, n, "suites");
+    if (n->type != YAML_SEQUENCE_NODE)
+        return yaml_fail(y, n, "suites must be a list of files, not %s", kind_name(n));
+    int i = 0;
+    EACH_ITEM(n, item) {
+        char what[32];
+        snprintf(what, sizeof what, "suites[%d]", i++);
+        if (yaml_suite(y, yaml_node(y, *item), what) != VLM_OK) return VLM_ERR_INPUT;
+    }
+    return VLM_OK;
+}
+
+/* A required key of models[i]: its value node, or an error at the mapping. */
+static yaml_node_t *required(struct yaml_ctx *y, yaml_node_t *m, const char *key,
+                             const char *where) {
+    yaml_node_t *v = mapping_value(y, m, key);
+    if (!v) yaml_fail(y, m, "missing '%s' in %s", key, where);
+    return v;
+}
+
+static int yaml_model(struct yaml_ctx *y, yaml_node_t *m, const char *where) {
+    static const char *const known[] = { "name", "model", "mmproj", "settings", NULL };
+    if (m->type != YAML_MAPPING_NODE)
+        return yaml_fail(y, m, "%s must be a mapping (name, model, mmproj), not %s", where,
+                         kind_name(m));
+    if (check_keys(y, m, known, where) != VLM_OK) return VLM_ERR_INPUT;
+    yaml_node_t *name_n, *model_n, *mmproj_n;
+    if (!(name_n = required(y, m, "name", where)) || !(model_n = required(y, m, "model", where)) ||
+        !(mmproj_n = required(y, m, "mmproj", where)))
+        return VLM_ERR_INPUT;
+    const char *name = NULL;
+    char what[64], why[256];
+    snprintf(what, sizeof what, "%s.name", where);
+    if (yaml_string(y, name_n, what, &name) != VLM_OK) return VLM_ERR_INPUT;
+    if (!model_name_ok(name, why, sizeof why)) return yaml_fail(y, name_n, "%s: %s", where, why);
+    int other = find_model(y->p, name);
+    if (other >= 0)
+        return yaml_fail(y, name_n, "duplicate model name '%s' (models[%d] has it too)", name,
+                         other);
+    struct vlm_engine_params e = y->p->defaults;
+    snprintf(what, sizeof what, "%s.model", where);
+    if (yaml_path(y, model_n, what, &e.model_path) != VLM_OK) return VLM_ERR_INPUT;
+    snprintf(what, sizeof what, "%s.mmproj", where);
+    if (yaml_path(y, mmproj_n, what, &e.mmproj_path) != VLM_OK) return VLM_ERR_INPUT;
+    yaml_node_t *settings = mapping_value(y, m, "settings");
+    snprintf(what, sizeof what, "%s.settings", where);
+    if (settings && yaml_settings(y, settings, &e, what) != VLM_OK) return VLM_ERR_INPUT;
+    append_model(y->p, name, &e);
+    return VLM_OK;
+}
+
+static int yaml_models(struct yaml_ctx *y, yaml_node_t *n) {
+    if (is_null(n)) return VLM_OK;
+    if (n->type != YAML_SEQUENCE_NODE)
+        return yaml_fail(y, n, "models must be a list, not %s", kind_name(n));
+    int i = 0;
+    EACH_ITEM(n, item) {
+        char where[32];
+        snprintf(where, sizeof where, "models[%d]", i++);
+        if (yaml_model(y, yaml_node(y, *item), where) != VLM_OK) return VLM_ERR_INPUT;
+    }
+    return VLM_OK;
+}
+
+/* The top-level mapping; settings first, since models start from them. */
+static int yaml_plan(struct yaml_ctx *y, yaml_node_t *root) {
+    static const char *const known[] = { "db", "suites", "settings", "models", NULL };
+    if (root->type != YAML_MAPPING_NODE)
+        return yaml_fail(y, root, "a plan must be a mapping with keys db, suites, settings, "
+                                  "models; this is %s", kind_name(root));
+    if (check_keys(y, root, known, "the plan") != VLM_OK) return VLM_ERR_INPUT;
+    yaml_node_t *n;
+    if ((n = mapping_value(y, root, "settings")) &&
+        yaml_settings(y, n, &y->p->defaults, "settings") != VLM_OK)
+        return VLM_ERR_INPUT;
+    if ((n = mapping_value(y, root, "db")) && !is_null(n) &&
+        yaml_path(y, n, "db", &y->p->db) != VLM_OK)
+        return VLM_ERR_INPUT;
+    if ((n = mapping_value(y, root, "suites")) && yaml_suites(y, n) != VLM_OK)
+        return VLM_ERR_INPUT;
+    if ((n = mapping_value(y, root, "models")) && yaml_models(y, n) != VLM_OK)
+        return VLM_ERR_INPUT;
+    return VLM_OK;
+}
+
+static void syntax_error(const yaml_parser_t *parser, const char *file, char *err,
+                         size_t err_len) {
+    const char *problem = parser->problem ? parser->problem : "unknown problem";
+    if (parser->error == YAML_MEMORY_ERROR)
+        vlm_errf(err, err_len, "%s: out of memory while reading YAML", file);
+    else if (parser->error == YAML_READER_ERROR)
+        vlm_errf(err, err_len, "%s: cannot read YAML: %s (at byte %zu)", file, problem,
+                 parser->problem_offset);
+    else if (parser->context)
+        vlm_errf(err, err_len, "%s:%zu:%zu: YAML syntax error: %s (%s at line %zu)", file,
+                 parser->problem_mark.line + 1, parser->problem_mark.column + 1, problem,
+                 parser->context, parser->context_mark.line + 1);
+    else
+        vlm_errf(err, err_len, "%s:%zu:%zu: YAML syntax error: %s", file,
+                 parser->problem_mark.line + 1, parser->problem_mark.column + 1, problem);
+}
+
+/* Parse the file into `doc`; false with a message on a read or syntax error. */
+static bool load_document(const char *path, yaml_document_t *doc, char *err, size_t err_len) {
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (f && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        f = NULL;
+        errno = EISDIR;
+    }
+    if (!f) {
+        vlm_errf(err, err_len, "cannot open plan '%s': %s", path, strerror(errno));
+        return false;
+    }
+    yaml_parser_t parser;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, f);
+    bool ok = yaml_parser_load(&parser, doc) != 0;
+    if (!ok) syntax_error(&parser, path, err, err_len);
+    yaml_parser_delete(&parser);
+    fclose(f);
+    return ok;
+}
+
+vlm_plan *vlm_plan_load(const char *path, char *err, size_t err_len) {
+    yaml_document_t doc;
+    if (!load_document(path, &doc, err, err_len)) return NULL;
+    vlm_plan *p = vlm_plan_new();
+    char *dir = vlm_dirname(path);
+    struct yaml_ctx y = { .p = p, .doc = &doc, .file = path, .dir = dir, .err = err,
+                          .err_len = err_len };
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    int rc = VLM_OK;
+    if (!root) {
+        vlm_errf(err, err_len, "%s: the plan is empty", path);
+        rc = VLM_ERR_INPUT;
+    } else {
+        rc = yaml_plan(&y, root);
+    }
+    free(dir);
+    yaml_document_delete(&doc);
+    if (rc == VLM_OK) return p;
+    vlm_plan_free(p);
+    return NULL;
+}

@@ -1,0 +1,526 @@
+/*
+ * suite.c - test suites: parsing JSONL v1 files into cases (docs/suite-format.md),
+ * checking image paths against the suite's folder, and the built-in demo suite.
+ * A suite owns every string and array its cases point to (one arena).
+ */
+#include "vlmeter.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <stb/stb_image_write.h>
+
+#include "arena.h"
+#include "util.h"
+
+struct vlm_suite {
+    const char *path; /* as given to vlm_suite_load */
+    const char *name; /* file name without folder and .jsonl */
+    const char *dir;  /* the suite's folder, absolute and symlink-free */
+    vlm_case   *cases;
+    int         n_cases, cap_cases;
+    vlm_arena   arena;
+};
+
+/* What parsing one line needs to know. */
+struct line_ctx {
+    vlm_suite *s;
+    struct vlm_suite_params params;
+    json_t    *ids;  /* id -> line number where it was first seen */
+    int        line;
+    char       why[1024];
+};
+
+#define IMAGE_MARKER "<image>"
+
+struct vlm_suite_params vlm_suite_default_params(void) {
+    return (struct vlm_suite_params){ .allow_outside = false };
+}
+
+/* ------------------------------------------------------------ paths */
+
+/* `path` (absolute) with ".", ".." and symlinks resolved as far as the file
+ * system allows: the part that exists goes through realpath(3), the missing rest
+ * is normalized lexically. Caller frees. */
+static char *resolve_path(const char *path) {
+    char *real = realpath(path, NULL);
+    if (real) return real;
+    const char *slash = strrchr(path, '/');
+    if (!slash) return vlm_xstrdup(path);
+    char *parent_path = slash == path ? vlm_xstrdup("/")
+                                      : vlm_xasprintf("%.*s", (int)(slash - path), path);
+    char *parent = resolve_path(parent_path);
+    free(parent_path);
+    const char *base = slash + 1;
+    if (strcmp(base, "") == 0 || strcmp(base, ".") == 0) return parent;
+    if (strcmp(base, "..") == 0) {
+        char *up = vlm_dirname(parent);
+        free(parent);
+        return up;
+    }
+    char *joined = vlm_xasprintf("%s%s%s", parent, strcmp(parent, "/") ? "/" : "", base);
+    free(parent);
+    return joined;
+}
+
+static bool path_is_inside(const char *path, const char *dir) {
+    size_t n = strlen(dir);
+    if (strcmp(dir, "/") == 0) return true;
+    return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* The suite's folder as an absolute, symlink-free path. Caller frees. */
+static char *suite_folder(const char *suite_path) {
+    char *dir = vlm_dirname(suite_path);
+    if (dir[0] != '/') {
+        char *cwd = getcwd(NULL, 0);
+        char *abs = vlm_path_join(cwd ? cwd : "/", dir);
+        free(cwd);
+        free(dir);
+        dir = abs;
+    }
+    char *real = resolve_path(dir);
+    free(dir);
+    return real;
+}
+
+/* The name a suite goes by: its file name without folder and ".jsonl". */
+static const char *suite_name(vlm_arena *a, const char *path) {
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t n = strlen(base);
+    const char *ext = ".jsonl";
+    size_t ext_n = strlen(ext);
+    if (n > ext_n && strcmp(base + n - ext_n, ext) == 0) n -= ext_n;
+    return vlm_arena_strndup(a, base, n);
+}
+
+/* ------------------------------------------------------------ cases */
+
+static vlm_case *append_case(vlm_suite *s, int line) {
+    vlm_grow((void **)&s->cases, &s->cap_cases, s->n_cases + 1, sizeof *s->cases);
+    vlm_case *c = &s->cases[s->n_cases++];
+    memset(c, 0, sizeof *c);
+    c->suite = s->name;
+    c->category = "";
+    c->scorer = "";
+    c->where = vlm_arena_take(&s->arena, vlm_xasprintf("%s:%d", s->path, line));
+    return c;
+}
+
+static bool id_taken(struct line_ctx *x, const char *id) {
+    return json_object_get(x->ids, id) != NULL;
+}
+
+static void remember_id(struct line_ctx *x, const char *id) {
+    json_object_set_new(x->ids, id, json_integer(x->line));
+}
+
+/* "line-N" (or "line-N-2", ... should a case already use that id). */
+static const char *fallback_id(struct line_ctx *x) {
+    char *id = vlm_xasprintf("line-%d", x->line);
+    for (int k = 2; id_taken(x, id); k++) {
+        free(id);
+        id = vlm_xasprintf("line-%d-%d", x->line, k);
+    }
+    remember_id(x, id);
+    return vlm_arena_take(&x->s->arena, id);
+}
+
+/* Turn `c` into a malformed case that says why; keeps no partial fields. */
+static void mark_malformed(struct line_ctx *x, vlm_case *c, const char *id) {
+    const char *where = c->where;
+    memset(c, 0, sizeof *c);
+    c->suite = x->s->name;
+    c->category = "";
+    c->scorer = "";
+    c->where = where;
+    c->id = id ? id : fallback_id(x);
+    c->error = vlm_arena_take(&x->s->arena, vlm_xasprintf("%s: %s", where, x->why));
+}
+
+static int fail(struct line_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct line_ctx *x, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->why, sizeof x->why, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* ------------------------------------------------------------ fields */
+
+/* An optional string field; "" when absent. */
+static int read_optional_string(struct line_ctx *x, json_t *obj, const char *key,
+                                const char **out) {
+    json_t *v = json_object_get(obj, key);
+    if (!v) return 0;
+    if (!json_is_string(v)) return fail(x, "'%s' must be a string", key);
+    *out = vlm_arena_strdup(&x->s->arena, json_string_value(v));
+    return 0;
+}
+
+/* A list of strings given either as array `many` or as one string `one` (which
+ * may be NULL when there is no single form). Absent: *n = 0. */
+static int read_string_list(struct line_ctx *x, json_t *obj, const char *many, const char *one,
+                            const char ***out, int *n) {
+    json_t *arr = json_object_get(obj, many);
+    json_t *single = one ? json_object_get(obj, one) : NULL;
+    *n = 0;
+    if (arr && single) return fail(x, "give '%s' or '%s', not both", many, one);
+    if (single) {
+        if (!json_is_string(single) || json_string_length(single) == 0)
+            return fail(x, "'%s' must be a non-empty string", one);
+        *out = vlm_arena_alloc(&x->s->arena, sizeof **out);
+        (*out)[0] = vlm_arena_strdup(&x->s->arena, json_string_value(single));
+        *n = 1;
+        return 0;
+    }
+    if (!arr) return 0;
+    if (!json_is_array(arr)) return fail(x, "'%s' must be an array of strings", many);
+    size_t len = json_array_size(arr);
+    if (len > INT_MAX / 2) return fail(x, "'%s' has too many entries", many);
+    *out = vlm_arena_alloc(&x->s->arena, (len ? len : 1) * sizeof **out);
+    for (size_t i = 0; i < len; i++) {
+        json_t *v = json_array_get(arr, i);
+        if (!json_is_string(v) || json_string_length(v) == 0)
+            return fail(x, "%s[%zu] must be a non-empty string", many, i);
+        (*out)[i] = vlm_arena_strdup(&x->s->arena, json_string_value(v));
+    }
+    *n = (int)len;
+    return 0;
+}
+
+static int read_id(struct line_ctx *x, json_t *obj, const char **id) {
+    json_t *v = json_object_get(obj, "id");
+    if (!v) return fail(x, "missing 'id'");
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return fail(x, "'id' must be a non-empty string");
+    const char *text = json_string_value(v);
+    json_t *first = json_object_get(x->ids, text);
+    if (first)
+        return fail(x, "duplicate id '%s' (first at line %d)", text,
+                    (int)json_integer_value(first));
+    remember_id(x, text);
+    *id = vlm_arena_strdup(&x->s->arena, text);
+    return 0;
+}
+
+/* images[i] as an absolute path, refused when it leaves the suite's folder. */
+static int resolve_image(struct line_ctx *x, const char *label, const char *rel,
+                         const char **out) {
+    char *joined = vlm_path_join(x->s->dir, rel);
+    char *abs = resolve_path(joined);
+    free(joined);
+    if (!x->params.allow_outside && !path_is_inside(abs, x->s->dir)) {
+        free(abs);
+        return fail(x, "%s '%s' leaves the suite folder; pass --allow-outside to allow",
+                    label, rel);
+    }
+    *out = vlm_arena_take(&x->s->arena, abs);
+    return 0;
+}
+
+static int read_images(struct line_ctx *x, json_t *obj, vlm_case *c) {
+    if (read_string_list(x, obj, "images", "image", &c->images, &c->n_images) != 0) return -1;
+    bool single = json_object_get(obj, "image") != NULL;
+    for (int i = 0; i < c->n_images; i++) {
+        char label[32];
+        if (single) snprintf(label, sizeof label, "image");
+        else snprintf(label, sizeof label, "images[%d]", i);
+        if (resolve_image(x, label, c->images[i], &c->images[i]) != 0) return -1;
+    }
+    return 0;
+}
+
+static int read_turns(struct line_ctx *x, json_t *obj, vlm_case *c) {
+    if (read_string_list(x, obj, "turns", "prompt", &c->turns, &c->n_turns) != 0) return -1;
+    if (c->n_turns == 0) {
+        if (json_object_get(obj, "turns")) return fail(x, "'turns' must hold at least one prompt");
+        return fail(x, "missing 'turns' (or 'prompt' for a single turn)");
+    }
+    return 0;
+}
+
+/* One turn's expected answer as compact JSON text; NULL for JSON null. */
+static const char *expected_text(struct line_ctx *x, json_t *v) {
+    if (json_is_null(v)) return NULL;
+    char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    return text ? vlm_arena_take(&x->s->arena, text) : NULL;
+}
+
+static int read_expected(struct line_ctx *x, json_t *obj, vlm_case *c) {
+    json_t *per_turn = json_object_get(obj, "expected");
+    json_t *answer = json_object_get(obj, "answer");
+    c->expected = vlm_arena_alloc(&x->s->arena, (size_t)c->n_turns * sizeof *c->expected);
+    if (per_turn && answer) return fail(x, "give 'expected' or 'answer', not both");
+    if (answer) {
+        if (c->n_turns != 1)
+            return fail(x, "'answer' is for single-turn cases; give 'expected' with one "
+                           "entry per turn");
+        c->expected[0] = expected_text(x, answer);
+        return 0;
+    }
+    if (!per_turn) return 0;
+    if (!json_is_array(per_turn) || json_array_size(per_turn) != (size_t)c->n_turns)
+        return fail(x, "'expected' must be an array with one entry per turn (%d %s)",
+                    c->n_turns, c->n_turns == 1 ? "turn" : "turns");
+    for (int i = 0; i < c->n_turns; i++)
+        c->expected[i] = expected_text(x, json_array_get(per_turn, (size_t)i));
+    return 0;
+}
+
+static int count_markers(const char *text) {
+    int n = 0;
+    for (const char *p = strstr(text, IMAGE_MARKER); p; p = strstr(p + 1, IMAGE_MARKER)) n++;
+    return n;
+}
+
+static int check_markers(struct line_ctx *x, const vlm_case *c) {
+    int n = 0;
+    for (int i = 0; i < c->n_turns; i++) n += count_markers(c->turns[i]);
+    if (n > c->n_images)
+        return fail(x, "%d " IMAGE_MARKER " %s but only %d %s", n,
+                    n == 1 ? "marker" : "markers", c->n_images,
+                    c->n_images == 1 ? "image" : "images");
+    return 0;
+}
+
+/* Fill `c` from one JSON object; on failure x->why says what is wrong. */
+static int parse_fields(struct line_ctx *x, json_t *obj, vlm_case *c) {
+    if (read_optional_string(x, obj, "category", &c->category) != 0) return -1;
+    if (read_optional_string(x, obj, "scorer", &c->scorer) != 0) return -1;
+    if (read_images(x, obj, c) != 0) return -1;
+    if (read_turns(x, obj, c) != 0) return -1;
+    if (read_expected(x, obj, c) != 0) return -1;
+    if (read_string_list(x, obj, "choices", NULL, &c->choices, &c->n_choices) != 0) return -1;
+    return check_markers(x, c);
+}
+
+static void parse_line(struct line_ctx *x, const char *text, size_t len) {
+    vlm_case *c = append_case(x->s, x->line);
+    json_error_t jerr;
+    json_t *obj = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    if (!obj) {
+        if (jerr.column > 0) fail(x, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+        else fail(x, "invalid JSON: %s", jerr.text);
+        mark_malformed(x, c, NULL);
+        return;
+    }
+    if (!json_is_object(obj)) {
+        fail(x, "a case must be a JSON object, not %s",
+             json_is_array(obj) ? "an array" : "a single value");
+        mark_malformed(x, c, NULL);
+    } else if (read_id(x, obj, &c->id) != 0) {
+        mark_malformed(x, c, NULL);
+    } else if (parse_fields(x, obj, c) != 0) {
+        mark_malformed(x, c, c->id);
+    }
+    json_decref(obj);
+}
+
+/* ------------------------------------------------------------ load */
+
+static bool is_blank_or_comment(const char *text, size_t len) {
+    size_t i = 0;
+    while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r')) i++;
+    return i == len || text[i] == '#';
+}
+
+static void strip_line_end(char *text, size_t *len) {
+    while (*len > 0 && (text[*len - 1] == '\n' || text[*len - 1] == '\r')) text[--*len] = '\0';
+}
+
+static void parse_stream(struct line_ctx *x, FILE *f) {
+    char *buf = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    while ((got = getline(&buf, &cap, f)) >= 0) {
+        x->line++;
+        char *text = buf;
+        size_t len = (size_t)got;
+        if (x->line == 1 && len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+            text += 3; /* a UTF-8 byte order mark */
+            len -= 3;
+        }
+        strip_line_end(text, &len);
+        if (!is_blank_or_comment(text, len)) parse_line(x, text, len);
+    }
+    free(buf);
+}
+
+static vlm_suite *suite_new(const char *path) {
+    vlm_suite *s = vlm_xcalloc(1, sizeof *s);
+    s->path = vlm_arena_strdup(&s->arena, path);
+    s->name = suite_name(&s->arena, path);
+    s->dir = vlm_arena_take(&s->arena, suite_folder(path));
+    return s;
+}
+
+vlm_suite *vlm_suite_load(const char *path, struct vlm_suite_params params,
+                          char *err, size_t err_len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        vlm_errf(err, err_len, "cannot open suite '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    struct line_ctx x = { .s = suite_new(path), .params = params, .ids = json_object() };
+    errno = 0;
+    parse_stream(&x, f);
+    int read_errno = ferror(f) ? (errno ? errno : EIO) : 0;
+    fclose(f);
+    json_decref(x.ids);
+    if (read_errno) {
+        vlm_errf(err, err_len, "cannot read suite '%s': %s", path, strerror(read_errno));
+        vlm_suite_free(x.s);
+        return NULL;
+    }
+    return x.s;
+}
+
+int vlm_suite_n_cases(const vlm_suite *s) { return s ? s->n_cases : 0; }
+
+const vlm_case *vlm_suite_case(const vlm_suite *s, int i) {
+    return s && i >= 0 && i < s->n_cases ? &s->cases[i] : NULL;
+}
+
+const char *vlm_suite_name(const vlm_suite *s) { return s ? s->name : NULL; }
+const char *vlm_suite_path(const vlm_suite *s) { return s ? s->path : NULL; }
+
+void vlm_suite_free(vlm_suite *s) {
+    if (!s) return;
+    free(s->cases);
+    vlm_arena_free(&s->arena);
+    free(s);
+}
+
+/* ------------------------------------------------------------ demo */
+
+/* A demo picture: a background and up to four filled rectangles or circles. */
+struct demo_shape {
+    char     kind;          /* 'r': rectangle a..c x b..d; 'c': circle at (a,b), radius c */
+    int      a, b, c, d;
+    uint32_t rgb;
+};
+
+struct demo_image {
+    const char       *file;
+    int               size; /* square, pixels */
+    uint32_t          background;
+    struct demo_shape shapes[4];
+};
+
+static const struct demo_image demo_images[] = {
+    { "red.png",       64,  0xE02020, { { 0 } } },
+    { "green.png",     64,  0x20B040, { { 0 } } },
+    { "blue.png",      96,  0x2040E0, { { 0 } } },
+    { "split.png",     128, 0x2040E0, { { 'r', 0, 0, 64, 128, 0xF0D020 } } },
+    { "topbottom.png", 128, 0x101010, { { 'r', 0, 0, 128, 64, 0x20B040 } } },
+    { "stripes.png",   128, 0xFFFFFF, { { 'r', 12, 0, 24, 128, 0 }, { 'r', 44, 0, 56, 128, 0 },
+                                        { 'r', 76, 0, 88, 128, 0 }, { 'r', 108, 0, 120, 128, 0 } } },
+    { "dots.png",      160, 0xFFFFFF, { { 'c', 32, 80, 16, 0, 0 }, { 'c', 80, 80, 16, 0, 0 },
+                                        { 'c', 128, 80, 16, 0, 0 } } },
+    { "circle.png",    256, 0xFFFFFF, { { 'c', 128, 128, 80, 0, 0xE02020 } } },
+};
+
+static const char demo_jsonl[] =
+    "# vlmeter demo suite: generated pictures, three categories (docs/suite-format.md)\n"
+    "{\"id\":\"red-square\",\"category\":\"colors\",\"images\":[\"images/red.png\"],"
+    "\"prompt\":\"<image>What colour fills this image? Answer with one word.\","
+    "\"answer\":\"red\",\"scorer\":\"contains\"}\n"
+    "{\"id\":\"blue-square\",\"category\":\"colors\",\"images\":[\"images/blue.png\"],"
+    "\"prompt\":\"<image>Which colour fills this image? Answer with the letter of the right "
+    "option.\\nA. red\\nB. green\\nC. blue\\nD. yellow\","
+    "\"choices\":[\"red\",\"green\",\"blue\",\"yellow\"],\"answer\":\"C\",\"scorer\":\"choice\"}\n"
+    "{\"id\":\"same-colour\",\"category\":\"colors\","
+    "\"images\":[\"images/red.png\",\"images/green.png\"],"
+    "\"prompt\":\"First image: <image>\\nSecond image: <image>\\nAre the two images the same "
+    "colour? Answer yes or no.\",\"answer\":\"no\",\"scorer\":\"exact\"}\n"
+    "{\"id\":\"stripes\",\"category\":\"counting\",\"image\":\"images/stripes.png\","
+    "\"prompt\":\"How many black vertical stripes are in this image? Answer with a number.\","
+    "\"answer\":4,\"scorer\":\"number\"}\n"
+    "{\"id\":\"dots\",\"category\":\"counting\",\"image\":\"images/dots.png\","
+    "\"prompt\":\"How many black circles are in this image? Answer with a number.\","
+    "\"answer\":3,\"scorer\":\"number\"}\n"
+    "{\"id\":\"left-half\",\"category\":\"layout\",\"image\":\"images/split.png\","
+    "\"prompt\":\"<image>What colour is the left half of this image? Answer with one word.\","
+    "\"answer\":\"yellow\",\"scorer\":\"contains\"}\n"
+    "{\"id\":\"green-part\",\"category\":\"layout\",\"image\":\"images/topbottom.png\","
+    "\"prompt\":\"<image>Where is the green part of this image? Answer with the letter of the "
+    "right option.\\nA. top\\nB. bottom\",\"choices\":[\"top\",\"bottom\"],\"answer\":\"A\","
+    "\"scorer\":\"choice\"}\n"
+    "{\"id\":\"shape-two-turns\",\"category\":\"layout\",\"image\":\"images/circle.png\","
+    "\"turns\":[\"<image>What shape is drawn in the middle of this image? Answer with one "
+    "word.\",\"What colour is that shape? Answer with one word.\"],"
+    "\"expected\":[[\"circle\",\"disc\",\"disk\"],\"red\"],\"scorer\":\"contains\"}\n";
+
+static bool shape_covers(const struct demo_shape *sh, int x, int y) {
+    if (sh->kind == 'r') return x >= sh->a && x < sh->c && y >= sh->b && y < sh->d;
+    if (sh->kind == 'c') {
+        int dx = x - sh->a, dy = y - sh->b;
+        return dx * dx + dy * dy <= sh->c * sh->c;
+    }
+    return false;
+}
+
+static uint32_t demo_pixel(const struct demo_image *im, int x, int y) {
+    uint32_t rgb = im->background;
+    for (size_t k = 0; k < sizeof im->shapes / sizeof im->shapes[0]; k++)
+        if (shape_covers(&im->shapes[k], x, y)) rgb = im->shapes[k].rgb;
+    return rgb;
+}
+
+static int write_demo_image(const struct demo_image *im, const char *path) {
+    int n = im->size;
+    unsigned char *px = vlm_xmalloc((size_t)n * (size_t)n * 3);
+    for (int y = 0; y < n; y++)
+        for (int x = 0; x < n; x++) {
+            uint32_t rgb = demo_pixel(im, x, y);
+            unsigned char *p = px + ((size_t)y * (size_t)n + (size_t)x) * 3;
+            p[0] = (unsigned char)(rgb >> 16);
+            p[1] = (unsigned char)(rgb >> 8);
+            p[2] = (unsigned char)rgb;
+        }
+    int ok = stbi_write_png(path, n, n, 3, px, n * 3);
+    free(px);
+    return ok ? 0 : -1;
+}
+
+static int write_text_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    bool ok = fputs(text, f) >= 0;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+static int write_demo_files(const char *dir, char *err, size_t err_len) {
+    char *images = vlm_path_join(dir, "images");
+    int rc = vlm_mkdirs(images);
+    if (rc != 0) vlm_errf(err, err_len, "cannot create '%s': %s", images, strerror(errno));
+    for (size_t i = 0; rc == 0 && i < sizeof demo_images / sizeof demo_images[0]; i++) {
+        char *path = vlm_path_join(images, demo_images[i].file);
+        rc = write_demo_image(&demo_images[i], path);
+        if (rc != 0) vlm_errf(err, err_len, "cannot write demo image '%s'", path);
+        free(path);
+    }
+    free(images);
+    if (rc != 0) return rc;
+    char *suite = vlm_path_join(dir, "demo.jsonl");
+    rc = write_text_file(suite, demo_jsonl);
+    if (rc != 0) vlm_errf(err, err_len, "cannot write '%s': %s", suite, strerror(errno));
+    free(suite);
+    return rc;
+}
+
+vlm_suite *vlm_suite_demo(const char *dir, char *err, size_t err_len) {
+    if (write_demo_files(dir, err, err_len) != 0) return NULL;
+    char *path = vlm_path_join(dir, "demo.jsonl");
+    vlm_suite *s = vlm_suite_load(path, vlm_suite_default_params(), err, err_len);
+    free(path);
+    return s;
+}

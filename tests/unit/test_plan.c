@@ -1,0 +1,357 @@
+/*
+ * test_plan.c - evaluation plans (lib/plan.c): YAML files with every key,
+ * relative paths, per-model overrides, each kind of mistake with its line, and
+ * command-line -m specs with each of their mistakes.
+ */
+#include "testutil.h"
+
+#include <unistd.h>
+
+struct fixture {
+    char     *dir;
+    vlm_plan *plan;
+    char      err[1024];
+};
+
+static int setup(void **state) {
+    struct fixture *f = calloc(1, sizeof *f);
+    f->dir = test_tmpdir();
+    *state = f;
+    return f->dir ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    struct fixture *f = *state;
+    vlm_plan_free(f->plan);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    int rc = system(cmd);
+    free(f->dir);
+    free(f);
+    return rc;
+}
+
+/* f->dir + "/" + rel. */
+static char *path_in(const struct fixture *f, const char *rel) {
+    char *p = malloc(strlen(f->dir) + strlen(rel) + 2);
+    sprintf(p, "%s/%s", f->dir, rel);
+    return p;
+}
+
+static vlm_plan *load_yaml(struct fixture *f, const char *yaml) {
+    char *p = test_write_file(f->dir, "plan.yaml", yaml);
+    vlm_plan_free(f->plan);
+    f->plan = vlm_plan_load(p, f->err, sizeof f->err);
+    free(p);
+    return f->plan;
+}
+
+/* The plan is refused with a message holding "plan.yaml:" + want. */
+static void yaml_fails(struct fixture *f, const char *yaml, const char *want) {
+    f->err[0] = '\0';
+    assert_null(load_yaml(f, yaml));
+    char full[256];
+    snprintf(full, sizeof full, "plan.yaml:%s", want);
+    if (!strstr(f->err, full)) fail_msg("message '%s' lacks '%s'", f->err, full);
+    assert_non_null(strstr(f->err, f->dir));
+}
+
+static void assert_float_eq(float got, float want) {
+    if (got != want) fail_msg("%g != %g", (double)got, (double)want);
+}
+
+/* ------------------------------------------------------------ YAML */
+
+static const char full_plan[] =
+    "# a complete plan\n"
+    "db: results.db\n"
+    "suites: [a.jsonl, sub/b.jsonl, /abs/c.jsonl]\n"
+    "settings: {max_tokens: 64, ctx: 8192, batch: 512, threads: 3, ngl: 0, temp: 0.5,\n"
+    "           top_p: 0.9, top_k: 40, min_p: 0.05, repeat_penalty: 1.1, repeat_last_n: 32,\n"
+    "           seed: 4000000000, template: chatml}\n"
+    "models:\n"
+    "  - name: llava-tiny\n"
+    "    model: forged/llava/model.gguf\n"
+    "    mmproj: forged/llava/mmproj.gguf\n"
+    "    settings: {max_tokens: 32, template: gemma}\n"
+    "  - name: \"qwen:2b_Q4.k-m\"\n"
+    "    model: /models/q.gguf\n"
+    "    mmproj: ../up/mm.gguf\n";
+
+static void test_full_plan(void **state) {
+    struct fixture *f = *state;
+    vlm_plan *p = load_yaml(f, full_plan);
+    if (!p) fail_msg("%s", f->err);
+    char *want = path_in(f, "results.db");
+    assert_string_equal(vlm_plan_db(p), want);
+    free(want);
+    assert_int_equal(vlm_plan_n_suites(p), 3);
+    want = path_in(f, "a.jsonl");
+    assert_string_equal(vlm_plan_suite(p, 0), want);
+    free(want);
+    want = path_in(f, "sub/b.jsonl");
+    assert_string_equal(vlm_plan_suite(p, 1), want);
+    free(want);
+    assert_string_equal(vlm_plan_suite(p, 2), "/abs/c.jsonl");
+    assert_null(vlm_plan_suite(p, 3));
+
+    struct vlm_engine_params *d = vlm_plan_defaults(p);
+    assert_int_equal(d->sampling.max_tokens, 64);
+    assert_int_equal(d->n_ctx, 8192);
+    assert_int_equal(d->n_batch, 512);
+    assert_int_equal(d->n_threads, 3);
+    assert_int_equal(d->n_gpu_layers, 0);
+    assert_float_eq(d->sampling.temp, 0.5f);
+    assert_float_eq(d->sampling.top_p, 0.9f);
+    assert_int_equal(d->sampling.top_k, 40);
+    assert_float_eq(d->sampling.min_p, 0.05f);
+    assert_float_eq(d->sampling.repeat_penalty, 1.1f);
+    assert_int_equal(d->sampling.repeat_last_n, 32);
+    assert_int_equal(d->sampling.seed, 4000000000u);
+    assert_string_equal(d->chat_template, "chatml");
+
+    assert_int_equal(vlm_plan_n_models(p), 2);
+    struct vlm_model_spec *m = vlm_plan_model(p, 0);
+    assert_string_equal(m->name, "llava-tiny");
+    want = path_in(f, "forged/llava/model.gguf");
+    assert_string_equal(m->engine.model_path, want);
+    free(want);
+    want = path_in(f, "forged/llava/mmproj.gguf");
+    assert_string_equal(m->engine.mmproj_path, want);
+    free(want);
+    assert_int_equal(m->engine.sampling.max_tokens, 32); /* overridden */
+    assert_string_equal(m->engine.chat_template, "gemma");
+    assert_int_equal(m->engine.n_ctx, 8192); /* from the plan's settings */
+    assert_int_equal(m->engine.sampling.top_k, 40);
+
+    m = vlm_plan_model(p, 1);
+    assert_string_equal(m->name, "qwen:2b_Q4.k-m");
+    assert_string_equal(m->engine.model_path, "/models/q.gguf");
+    want = path_in(f, "../up/mm.gguf");
+    assert_string_equal(m->engine.mmproj_path, want);
+    free(want);
+    assert_int_equal(m->engine.sampling.max_tokens, 64);
+    assert_string_equal(m->engine.chat_template, "chatml");
+    assert_null(vlm_plan_model(p, 2));
+    assert_null(vlm_plan_model(p, -1));
+}
+
+static void test_settings_after_models_still_apply(void **state) {
+    struct fixture *f = *state;
+    vlm_plan *p = load_yaml(f,
+        "models:\n"
+        "  - {name: m, model: m.gguf, mmproj: p.gguf}\n"
+        "settings:\n"
+        "  ctx: 2048\n");
+    if (!p) fail_msg("%s", f->err);
+    assert_int_equal(vlm_plan_model(p, 0)->engine.n_ctx, 2048);
+}
+
+static void test_defaults_without_settings(void **state) {
+    struct fixture *f = *state;
+    vlm_plan *p = load_yaml(f, "suites: one.jsonl\nsettings:\nmodels:\n");
+    if (!p) fail_msg("%s", f->err);
+    struct vlm_engine_params want = vlm_engine_default_params(), *got = vlm_plan_defaults(p);
+    assert_int_equal(got->n_ctx, want.n_ctx);
+    assert_int_equal(got->n_batch, want.n_batch);
+    assert_int_equal(got->n_gpu_layers, want.n_gpu_layers);
+    assert_int_equal(got->sampling.max_tokens, want.sampling.max_tokens);
+    assert_int_equal(got->sampling.seed, want.sampling.seed);
+    assert_null(got->chat_template);
+    assert_null(vlm_plan_db(p));
+    assert_int_equal(vlm_plan_n_models(p), 0);
+    assert_int_equal(vlm_plan_n_suites(p), 1);
+    char *want_suite = path_in(f, "one.jsonl");
+    assert_string_equal(vlm_plan_suite(p, 0), want_suite);
+    free(want_suite);
+}
+
+static void test_relative_plan_path(void **state) {
+    struct fixture *f = *state;
+    free(test_write_file(f->dir, "p.yaml", "db: r.db\nsuites: [s.jsonl]\n"));
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(f->dir), 0);
+    f->plan = vlm_plan_load("p.yaml", f->err, sizeof f->err);
+    assert_int_equal(chdir(cwd), 0);
+    if (!f->plan) fail_msg("%s", f->err);
+    assert_string_equal(vlm_plan_db(f->plan), "r.db");
+    assert_string_equal(vlm_plan_suite(f->plan, 0), "s.jsonl");
+}
+
+static void test_unknown_keys_name_line(void **state) {
+    struct fixture *f = *state;
+    yaml_fails(f,
+        "db: x.db\n"
+        "models:\n"
+        "  - name: a\n"
+        "    model: a.gguf\n"
+        "    mmproj: b.gguf\n"
+        "  - name: b\n"
+        "    modle: a.gguf\n",
+        "7: unknown key 'modle' in models[1] (known: name, model, mmproj, settings)");
+    yaml_fails(f, "db: x.db\nsuite: [a]\n", "2: unknown key 'suite' in the plan");
+    yaml_fails(f, "settings:\n  ctx: 10\n  tmp: 1\n", "3: unknown key 'tmp' in settings (known: max_tokens");
+    yaml_fails(f, "models:\n  - name: a\n    model: a\n    mmproj: b\n    settings: {ngl: 1, nlg: 2}\n",
+               "5: unknown key 'nlg' in models[0].settings");
+}
+
+static void test_ill_typed_values_name_line(void **state) {
+    struct fixture *f = *state;
+    yaml_fails(f, "settings:\n  ctx: abc\n", "2: settings.ctx must be an integer >= 16, not 'abc'");
+    yaml_fails(f, "settings:\n  ctx: 4096.5\n", "2: settings.ctx must be an integer >= 16");
+    yaml_fails(f, "settings:\n  max_tokens: 0\n", "2: settings.max_tokens must be an integer >= 1, not '0'");
+    yaml_fails(f, "settings:\n  ngl: -2\n", "2: settings.ngl must be an integer >= -1");
+    yaml_fails(f, "settings:\n  top_p: 1.5\n", "2: settings.top_p must be a number from 0 to 1, not '1.5'");
+    yaml_fails(f, "settings:\n  temp: .nan\n", "2: settings.temp must be a number from 0 to 100");
+    yaml_fails(f, "settings:\n  seed: 4294967296\n", "2: settings.seed must be an integer from 0 to 4294967295");
+    yaml_fails(f, "settings:\n  max_tokens: [1]\n", "2: settings.max_tokens must be an integer >= 1, not a list");
+    yaml_fails(f, "settings:\n  template: ''\n", "2: settings.template must be a non-empty string");
+    yaml_fails(f, "settings:\n  template: ~\n", "2: settings.template must be a non-empty string, not empty");
+    yaml_fails(f, "settings:\n  ctx:\n", "2: settings.ctx must be an integer >= 16, not empty");
+    yaml_fails(f, "settings: 5\n", "1: settings must be a mapping (key: value), not a single value");
+    yaml_fails(f, "\n\nsuites: {a: b}\n", "3: suites must be a list of files, not a mapping");
+    yaml_fails(f, "suites: [a.jsonl, [b]]\n", "1: suites[1] must be a string, not a list");
+    yaml_fails(f, "db: [x]\n", "1: db must be a string, not a list");
+    yaml_fails(f, "models: 3\n", "1: models must be a list, not a single value");
+    yaml_fails(f, "models:\n  - just-a-name\n", "2: models[0] must be a mapping (name, model, mmproj)");
+    yaml_fails(f, "- a\n- b\n", "1: a plan must be a mapping");
+    yaml_fails(f, "models:\n  - {name: a, model: {x: 1}, mmproj: b}\n",
+               "2: models[0].model must be a string, not a mapping");
+}
+
+static void test_model_mistakes(void **state) {
+    struct fixture *f = *state;
+    yaml_fails(f, "models:\n  - name: a\n    model: a.gguf\n", "2: missing 'mmproj' in models[0]");
+    yaml_fails(f, "models:\n  - model: a.gguf\n    mmproj: b.gguf\n", "2: missing 'name' in models[0]");
+    yaml_fails(f, "models:\n  - {name: a, mmproj: b}\n", "2: missing 'model' in models[0]");
+    yaml_fails(f, "models:\n  - {name: 'a b', model: a, mmproj: b}\n",
+               "2: models[0]: model name 'a b' may hold only letters, digits and . _ - :");
+    yaml_fails(f,
+        "models:\n"
+        "  - {name: same, model: a, mmproj: b}\n"
+        "  - {name: other, model: a, mmproj: b}\n"
+        "  - {name: same, model: c, mmproj: d}\n",
+        "4: duplicate model name 'same' (models[0] has it too)");
+    yaml_fails(f, "db: a.db\nsuites: [x]\ndb: b.db\n", "3: key 'db' given twice in the plan");
+}
+
+static void test_syntax_error_has_line_and_column(void **state) {
+    struct fixture *f = *state;
+    yaml_fails(f, "db: a.db\nsuites: [a.jsonl\nmodels: []\n", "");
+    assert_non_null(strstr(f->err, "YAML syntax error: "));
+    assert_non_null(strstr(f->err, "plan.yaml:3:"));
+    yaml_fails(f, "db: a\n  bad: indent: here\n", "2:");
+    assert_non_null(strstr(f->err, "YAML syntax error: mapping values are not allowed"));
+    yaml_fails(f, "settings:\n\t- tab\n", "2:1: YAML syntax error: ");
+    yaml_fails(f, "db: \xff\xfe\n", "");
+    assert_non_null(strstr(f->err, "cannot read YAML: invalid"));
+}
+
+static void test_empty_and_missing_files(void **state) {
+    struct fixture *f = *state;
+    yaml_fails(f, "", " the plan is empty");
+    yaml_fails(f, "# only a comment\n", " the plan is empty");
+    assert_null(vlm_plan_load("/nonexistent/plan.yaml", f->err, sizeof f->err));
+    assert_non_null(strstr(f->err, "cannot open plan '/nonexistent/plan.yaml': No such file"));
+    assert_null(vlm_plan_load(f->dir, f->err, sizeof f->err));
+    assert_non_null(strstr(f->err, "': Is a directory"));
+}
+
+/* ------------------------------------------------------------ -m specs */
+
+static void test_model_spec(void **state) {
+    vlm_plan *p = vlm_plan_new();
+    char err[512] = "";
+    vlm_plan_defaults(p)->sampling.max_tokens = 17;
+    assert_int_equal(vlm_plan_add_model_spec(p, "tiny=f/model.gguf,mmproj=f/mmproj.gguf", err, sizeof err), VLM_OK);
+    assert_int_equal(vlm_plan_add_model_spec(p,
+        "big.Q4_K-M:v2=/m/big.gguf,mmproj=/m/mm.gguf,template=chatml,ngl=0,ctx=8192,temp=0.7",
+        err, sizeof err), VLM_OK);
+    assert_int_equal(vlm_plan_n_models(p), 2);
+    struct vlm_model_spec *m = vlm_plan_model(p, 0);
+    assert_string_equal(m->name, "tiny");
+    assert_string_equal(m->engine.model_path, "f/model.gguf");
+    assert_string_equal(m->engine.mmproj_path, "f/mmproj.gguf");
+    assert_null(m->engine.chat_template);
+    assert_int_equal(m->engine.sampling.max_tokens, 17);
+    assert_int_equal(m->engine.n_gpu_layers, vlm_engine_default_params().n_gpu_layers);
+    m = vlm_plan_model(p, 1);
+    assert_string_equal(m->name, "big.Q4_K-M:v2");
+    assert_string_equal(m->engine.model_path, "/m/big.gguf");
+    assert_string_equal(m->engine.mmproj_path, "/m/mm.gguf");
+    assert_string_equal(m->engine.chat_template, "chatml");
+    assert_int_equal(m->engine.n_gpu_layers, 0);
+    assert_int_equal(m->engine.n_ctx, 8192);
+    assert_float_eq(m->engine.sampling.temp, 0.7f);
+    assert_int_equal(vlm_plan_add_suite(p, "s.jsonl"), VLM_OK);
+    assert_int_equal(vlm_plan_add_suite(p, ""), VLM_ERR_INPUT);
+    assert_string_equal(vlm_plan_suite(p, 0), "s.jsonl");
+    assert_null(vlm_plan_db(p));
+    vlm_plan_free(p);
+}
+
+static void spec_fails(vlm_plan *p, const char *spec, const char *want) {
+    char err[512] = "";
+    int before = vlm_plan_n_models(p);
+    assert_int_equal(vlm_plan_add_model_spec(p, spec, err, sizeof err), VLM_ERR_INPUT);
+    assert_int_equal(vlm_plan_n_models(p), before);
+    char prefix[600];
+    snprintf(prefix, sizeof prefix, "-m '%s': ", spec);
+    if (strncmp(err, prefix, strlen(prefix)) != 0) fail_msg("message '%s' lacks '%s'", err, prefix);
+    if (!strstr(err, want)) fail_msg("message '%s' lacks '%s'", err, want);
+}
+
+static void test_model_spec_mistakes(void **state) {
+    vlm_plan *p = vlm_plan_new();
+    char err[256];
+    assert_int_equal(vlm_plan_add_model_spec(p, "taken=a.gguf,mmproj=b.gguf", err, sizeof err), VLM_OK);
+    spec_fails(p, "model.gguf", "expected NAME=MODEL.gguf,mmproj=MMPROJ.gguf");
+    spec_fails(p, "=a.gguf,mmproj=b.gguf", "missing model name");
+    spec_fails(p, "my model=a.gguf,mmproj=b.gguf", "model name 'my model' may hold only letters, digits and . _ - :");
+    spec_fails(p, "n/a=a.gguf,mmproj=b.gguf", "model name 'n/a' may hold only");
+    spec_fails(p, "x=", "missing model path after 'x='");
+    spec_fails(p, "x=,mmproj=b.gguf", "missing model path after 'x='");
+    spec_fails(p, "x=mmproj=b.gguf", "missing model path after 'x='");
+    spec_fails(p, "x=a.gguf", "missing mmproj=...");
+    spec_fails(p, "x=a.gguf,template=chatml", "missing mmproj=...");
+    spec_fails(p, "x=a.gguf,mmproj=", "mmproj= needs a file path");
+    spec_fails(p, "x=a.gguf,mmproj=b,ngl=lots", "ngl must be an integer >= -1, not 'lots'");
+    spec_fails(p, "x=a.gguf,mmproj=b,ctx=", "ctx must be an integer >= 16, not ''");
+    spec_fails(p, "x=a.gguf,mmproj=b,gpu=1", "unknown option 'gpu' (known: mmproj, max_tokens, ctx,");
+    spec_fails(p, "x=a.gguf,mmproj=b,template", "option 'template' needs a value (KEY=VALUE)");
+    spec_fails(p, "x=a.gguf,mmproj=b,mmproj=c", "mmproj given twice");
+    spec_fails(p, "x=a.gguf,mmproj=b,ctx=100,ctx=200", "ctx given twice");
+    spec_fails(p, "taken=c.gguf,mmproj=d.gguf", "a model named 'taken' is already in the plan");
+    char long_spec[300];
+    memset(long_spec, 'n', 200);
+    strcpy(long_spec + 200, "=a,mmproj=b");
+    spec_fails(p, long_spec, "is longer than 127 characters");
+    assert_int_equal(vlm_plan_n_models(p), 1);
+    vlm_plan_free(p);
+}
+
+static void test_spec_and_yaml_models_share_names(void **state) {
+    struct fixture *f = *state;
+    vlm_plan *p = load_yaml(f, "models:\n  - {name: a, model: a.gguf, mmproj: b.gguf}\n");
+    if (!p) fail_msg("%s", f->err);
+    spec_fails(p, "a=x.gguf,mmproj=y.gguf", "a model named 'a' is already in the plan");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_full_plan, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_settings_after_models_still_apply, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_defaults_without_settings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_relative_plan_path, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_keys_name_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ill_typed_values_name_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_model_mistakes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_syntax_error_has_line_and_column, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_and_missing_files, setup, teardown),
+        cmocka_unit_test(test_model_spec),
+        cmocka_unit_test(test_model_spec_mistakes),
+        cmocka_unit_test_setup_teardown(test_spec_and_yaml_models_share_names, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
