@@ -1,0 +1,729 @@
+/*
+ * forge.c - `vlmeter forge`: writes OUTDIR/model.gguf and OUTDIR/mmproj.gguf,
+ * random-weight models of real VLM architectures that llama.cpp and its mtmd
+ * library load unchanged, so tests run llama.cpp's real code paths without any
+ * downloaded weights (docs/forge.md).
+ *
+ * Owns: the table of architectures and their shapes per size, the GGUF keys and
+ * tensor names each one needs, the seeded weight generator, and the lm_head
+ * layout that keeps greedy decoding away from near-ties.
+ *
+ * How a file is written: tensors are declared (name, shape, type, how to fill)
+ * in a shapes-only ggml context and added to a gguf context; the metadata is
+ * written first, then each tensor's data is generated in chunks and appended,
+ * so even the "small" size needs little memory. Every tensor has its own random
+ * stream, seeded from the forge seed and the tensor's name: the same seed gives
+ * byte-identical files on any machine: integers, and float products that are exact
+ * in double, rounded once.
+ */
+#include "vlmeter.h"
+#include "util.h"
+
+#include <ggml.h>
+#include <gguf.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ shapes */
+
+struct lm_cfg {
+    int n_embd, n_layer, n_ff, n_head, n_head_kv, head_dim, n_ctx;
+    float rope_base, rms_eps;
+    int rope_sections[4];    /* M-RoPE (qwen3vl) */
+    const char *vocab;       /* vocab GGUF file in vocab_dir */
+};
+
+struct vit_cfg {
+    int image_size, patch, n_embd, n_ff, n_layer, n_head;
+    int n_deepstack;         /* qwen3vl: vision layers feeding the LM's first layers */
+    int deepstack[4];
+};
+
+struct arch_size {
+    struct lm_cfg lm;
+    struct vit_cfg vit;
+};
+
+struct forge_out;
+
+struct forge_arch {
+    const char *name;
+    const char *desc;
+    const char *lm_arch;      /* general.architecture of model.gguf */
+    struct arch_size size[2]; /* [VLM_FORGE_TINY], [VLM_FORGE_SMALL] */
+    void (*write_lm)(struct forge_out *o, const struct arch_size *s);
+    void (*write_proj)(struct forge_out *o, const struct arch_size *s);
+};
+
+static void write_llava_lm(struct forge_out *o, const struct arch_size *s);
+static void write_llava_proj(struct forge_out *o, const struct arch_size *s);
+static void write_qwen3vl_lm(struct forge_out *o, const struct arch_size *s);
+static void write_qwen3vl_proj(struct forge_out *o, const struct arch_size *s);
+
+static const struct forge_arch ARCHS[] = {
+    {
+        "llava",
+        "LLaVA-1.5 style: CLIP ViT + 2-layer MLP projector (mlp) + llama LM, gpt-2 vocab",
+        "llama",
+        {
+            /* tiny: ~15 MB, mostly the 50k-token embedding and lm_head; ms per answer */
+            { .lm  = { .n_embd = 64, .n_layer = 2, .n_ff = 256, .n_head = 2, .n_head_kv = 1,
+                       .head_dim = 32, .n_ctx = 4096, .rope_base = 10000.0f, .rms_eps = 1e-5f,
+                       .vocab = "ggml-vocab-gpt-2.gguf" },
+              .vit = { .image_size = 224, .patch = 14, .n_embd = 64, .n_ff = 256,
+                       .n_layer = 2, .n_head = 2 } },
+            /* small: Qwen2.5-0.5B-shaped LM, CLIP ViT-L/14-336 tower (LLaVA-1.5's) */
+            { .lm  = { .n_embd = 896, .n_layer = 24, .n_ff = 4864, .n_head = 14, .n_head_kv = 2,
+                       .head_dim = 64, .n_ctx = 4096, .rope_base = 10000.0f, .rms_eps = 1e-5f,
+                       .vocab = "ggml-vocab-gpt-2.gguf" },
+              .vit = { .image_size = 336, .patch = 14, .n_embd = 1024, .n_ff = 4096,
+                       .n_layer = 24, .n_head = 16 } },
+        },
+        write_llava_lm, write_llava_proj,
+    },
+    {
+        "qwen3vl",
+        "Qwen3-VL: ViT with 2x2 merger and deepstack (qwen3vl_merger) + qwen3vl LM with M-RoPE",
+        "qwen3vl",
+        {
+            /* tiny; the LM needs more layers than deepstack inputs: llama.cpp adds
+             * them to the first layers' outputs, before the last one picks rows */
+            { .lm  = { .n_embd = 64, .n_layer = 3, .n_ff = 256, .n_head = 2, .n_head_kv = 1,
+                       .head_dim = 32, .n_ctx = 4096, .rope_base = 5000000.0f, .rms_eps = 1e-6f,
+                       .rope_sections = { 6, 5, 5, 0 }, .vocab = "ggml-vocab-gpt-2.gguf" },
+              .vit = { .image_size = 256, .patch = 16, .n_embd = 64, .n_ff = 256,
+                       .n_layer = 3, .n_head = 2, .n_deepstack = 2, .deepstack = { 0, 1 } } },
+            /* small: Qwen2.5-0.5B-shaped qwen3vl LM with the Qwen2 vocab, Qwen3-VL-2B's tower */
+            { .lm  = { .n_embd = 896, .n_layer = 24, .n_ff = 4864, .n_head = 14, .n_head_kv = 2,
+                       .head_dim = 64, .n_ctx = 32768, .rope_base = 5000000.0f, .rms_eps = 1e-6f,
+                       .rope_sections = { 12, 10, 10, 0 }, .vocab = "ggml-vocab-qwen2.gguf" },
+              .vit = { .image_size = 768, .patch = 16, .n_embd = 1024, .n_ff = 4096,
+                       .n_layer = 24, .n_head = 16, .n_deepstack = 3, .deepstack = { 5, 11, 17 } } },
+        },
+        write_qwen3vl_lm, write_qwen3vl_proj,
+    },
+};
+
+#define N_ARCHS ((int)(sizeof ARCHS / sizeof ARCHS[0]))
+
+/* Both files carry this ChatML template: llama.cpp recognises it as "chatml". */
+static const char CHATML_TEMPLATE[] =
+    "{% for message in messages %}"
+    "{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+static const char DESCRIPTION[] =
+    "RANDOM WEIGHTS forged by vlmeter for testing; answers are meaningless";
+
+/*
+ * lm_head layout. Random weights give logits that are near-Gaussian over the
+ * vocabulary, where the top two are often within rounding of each other. The
+ * output rows of HEAD_N_FAVOURED "favoured" tokens (plain lower-case words with
+ * a leading space) get a large scale and all other rows a small one, so the
+ * greedy pick is always a favoured word, by a margin of a few logits on a top
+ * logit of ~30 (docs/forge.md has the measured gaps): answers are readable ASCII
+ * words, never stray UTF-8 fragments nor an early end-of-generation token.
+ * Favoured rows also carry minus the token's own input embedding, so the token
+ * just read scores low next and an answer does not become one word repeated.
+ */
+#define HEAD_N_FAVOURED   512
+#define HEAD_FAV_LOGIT    10.0f  /* std of a favoured token's logit */
+#define HEAD_OTHER_LOGIT  1.0f   /* std of any other token's logit */
+#define HEAD_REPEAT_PENALTY 30.0f /* logits taken from the token just read, at full alignment */
+#define TOKEN_EMBD_STD    1.0f
+
+/* ------------------------------------------------------------------ random */
+
+#define GOLDEN 0x9E3779B97F4A7C15ull
+
+static uint64_t mix64(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* splitmix64: a sequential generator (used to pick favoured tokens). */
+static uint64_t splitmix64(uint64_t *state) { return mix64(*state += GOLDEN); }
+
+static uint64_t fnv1a64(const char *s) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h;
+}
+
+/* Each tensor has its own stream, from the seed and its name. Element k of a
+ * stream is a pure function of (stream, k) - splitmix64 is counter based - so
+ * tensors are generated in chunks and one tensor can look up another's values. */
+static uint64_t tensor_stream(uint64_t seed, const char *name) {
+    return mix64(seed + GOLDEN) ^ fnv1a64(name);
+}
+
+/* Element k: uniform in [-1, 1) with 24-bit resolution, exact float arithmetic. */
+static float rand_at(uint64_t stream, uint64_t k) {
+    int32_t v = (int32_t)(mix64(stream + (k + 1) * GOLDEN) >> 40) - (1 << 23);
+    return (float)v * 0x1p-23f;
+}
+
+/* ------------------------------------------------------------------ output file */
+
+enum fill { FILL_RANDOM, FILL_CONST, FILL_LM_HEAD };
+
+struct tspec {
+    struct ggml_tensor *t;   /* name, shape and type; no data */
+    enum fill fill;
+    float std;               /* FILL_RANDOM: standard deviation (uniform distribution) */
+    float mean;              /* FILL_RANDOM: added; FILL_CONST: the value */
+};
+
+struct forge_out {
+    struct gguf_context *gguf;
+    struct ggml_context *meta;
+    struct tspec *specs;
+    int n_specs, cap_specs;
+    uint64_t seed;
+    const uint8_t *favoured; /* per token: 1 = favoured by the lm_head (FILL_LM_HEAD) */
+    int n_vocab;
+};
+
+#define MAX_TENSORS 4096 /* per file; the largest in the table has ~420 */
+
+static void out_init(struct forge_out *o, uint64_t seed) {
+    memset(o, 0, sizeof *o);
+    o->gguf = gguf_init_empty();
+    struct ggml_init_params ip = {
+        .mem_size = MAX_TENSORS * ggml_tensor_overhead(),
+        .mem_buffer = NULL,
+        .no_alloc = true,
+    };
+    o->meta = ggml_init(ip);
+    o->seed = seed;
+}
+
+static void out_free(struct forge_out *o) {
+    if (o->gguf) gguf_free(o->gguf);
+    if (o->meta) ggml_free(o->meta);
+    free(o->specs);
+    memset(o, 0, sizeof *o);
+}
+
+/* Declare a tensor of up to 4 dims; ne[] ends at the first 0. */
+static void add_tensor(struct forge_out *o, enum ggml_type type, const int64_t ne[4],
+                       enum fill fill, float std, float mean, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
+static void add_tensor(struct forge_out *o, enum ggml_type type, const int64_t ne[4],
+                       enum fill fill, float std, float mean, const char *fmt, ...) {
+    int nd = 0;
+    while (nd < 4 && ne[nd] > 0) nd++;
+    struct ggml_tensor *t = ggml_new_tensor(o->meta, type, nd, ne);
+    va_list ap;
+    va_start(ap, fmt);
+    char name[GGML_MAX_NAME];
+    vsnprintf(name, sizeof name, fmt, ap);
+    va_end(ap);
+    ggml_set_name(t, name);
+    gguf_add_tensor(o->gguf, t);
+    vlm_grow((void **)&o->specs, &o->cap_specs, o->n_specs + 1, sizeof *o->specs);
+    o->specs[o->n_specs++] = (struct tspec){ t, fill, std, mean };
+}
+
+/* Gain of the matrices that write into the residual stream (attention output,
+ * FFN down): sqrt(2 / depth), at most 1, so that in a deep stack the input (the
+ * token, the image) still shows in the last layer instead of being drowned by
+ * the sum of random layer outputs, which makes every answer the same loop. */
+static float residual_gain(int n_layer) {
+    return n_layer > 2 ? sqrtf(2.0f / (float)n_layer) : 1.0f;
+}
+
+/* A matrix y = W x with x of `in` and y of `out` values: F16, std 1/sqrt(in) * gain,
+ * which keeps activations at unit scale through the layer. */
+#define add_matrix(o, in, out, gain, ...) \
+    add_tensor((o), GGML_TYPE_F16, (int64_t[4]){ (in), (out), 0, 0 }, FILL_RANDOM, \
+               (float)(gain) / sqrtf((float)(in)), 0.0f, __VA_ARGS__)
+/* A norm's weight: F32 ones. */
+#define add_ones(o, n, ...) \
+    add_tensor((o), GGML_TYPE_F32, (int64_t[4]){ (n), 0, 0, 0 }, FILL_CONST, 0.0f, 1.0f, __VA_ARGS__)
+/* A bias (or norm bias): F32, small random. */
+#define add_bias(o, n, ...) \
+    add_tensor((o), GGML_TYPE_F32, (int64_t[4]){ (n), 0, 0, 0 }, FILL_RANDOM, 0.02f, 0.0f, __VA_ARGS__)
+
+#define SQRT3 1.7320508f /* uniform [-a, a) has std a/sqrt(3) */
+
+/* Values first .. first+n-1 of tensor s into buf. */
+static void fill_chunk(const struct forge_out *o, const struct tspec *s, uint64_t stream,
+                       int64_t first, float *buf, int64_t n) {
+    switch (s->fill) {
+    case FILL_CONST:
+        for (int64_t i = 0; i < n; i++) buf[i] = s->mean;
+        break;
+    case FILL_RANDOM: {
+        /* float x float is exact in double, so the result is the same whether or
+         * not the compiler fuses multiply and add */
+        const double a = (double)(s->std * SQRT3);
+        for (int64_t i = 0; i < n; i++)
+            buf[i] = (float)(s->mean + a * rand_at(stream, (uint64_t)(first + i)));
+        break;
+    }
+    case FILL_LM_HEAD: {
+        /* Row t scores token t. Favoured rows: large random part, minus the token's
+         * own embedding (same shape, same index) so that the token just read scores
+         * low next; other rows: small random part. */
+        const int64_t n_embd = s->t->ne[0];
+        const uint64_t embd = tensor_stream(o->seed, "token_embd.weight");
+        const double a_fav = (double)(HEAD_FAV_LOGIT / sqrtf((float)n_embd) * SQRT3);
+        const double a_other = (double)(HEAD_OTHER_LOGIT / sqrtf((float)n_embd) * SQRT3);
+        const double a_self = (double)(HEAD_REPEAT_PENALTY / (float)n_embd * SQRT3 * TOKEN_EMBD_STD);
+        for (int64_t i = 0; i < n; i++) {
+            const uint64_t k = (uint64_t)(first + i);
+            const int64_t row = (first + i) / n_embd;
+            if (row < o->n_vocab && o->favoured[row])
+                buf[i] = (float)(a_fav * rand_at(stream, k) - a_self * rand_at(embd, k));
+            else
+                buf[i] = (float)(a_other * rand_at(stream, k));
+        }
+        break;
+    }
+    }
+}
+
+static int write_tensor_data(const struct forge_out *o, const struct tspec *s, FILE *f,
+                             float *fbuf, ggml_fp16_t *hbuf, int64_t chunk) {
+    const uint64_t stream = tensor_stream(o->seed, ggml_get_name(s->t));
+    const int64_t n = ggml_nelements(s->t);
+    for (int64_t first = 0; first < n; first += chunk) {
+        const int64_t m = n - first < chunk ? n - first : chunk;
+        fill_chunk(o, s, stream, first, fbuf, m);
+        size_t wrote;
+        if (s->t->type == GGML_TYPE_F16) {
+            ggml_fp32_to_fp16_row(fbuf, hbuf, m);
+            wrote = fwrite(hbuf, sizeof *hbuf, (size_t)m, f);
+        } else {
+            wrote = fwrite(fbuf, sizeof *fbuf, (size_t)m, f);
+        }
+        if (wrote != (size_t)m) return -1;
+    }
+    return 0;
+}
+
+/* Write the file: metadata, then each tensor's data padded to the alignment.
+ * Written under PATH.tmp and renamed, so a failed forge leaves no half file. */
+static int out_write(const struct forge_out *o, const char *path, char *err, size_t err_len) {
+    char *tmp = vlm_xasprintf("%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        vlm_errf(err, err_len, "%s: cannot create: %s", tmp, strerror(errno));
+        free(tmp);
+        return VLM_ERR_IO;
+    }
+    const int64_t chunk = 1 << 20;
+    float *fbuf = vlm_xmalloc((size_t)chunk * sizeof *fbuf);
+    ggml_fp16_t *hbuf = vlm_xmalloc((size_t)chunk * sizeof *hbuf);
+    const size_t align = gguf_get_alignment(o->gguf);
+
+    int ok = gguf_write_to_file_ptr(o->gguf, f, /*only_meta=*/true);
+    for (int i = 0; ok && i < o->n_specs; i++) {
+        const size_t nbytes = ggml_nbytes(o->specs[i].t);
+        ok = write_tensor_data(o, &o->specs[i], f, fbuf, hbuf, chunk) == 0;
+        for (size_t pad = (align - nbytes % align) % align; ok && pad > 0; pad--)
+            ok = fputc(0, f) != EOF;
+    }
+    ok = (fclose(f) == 0) && ok;
+    free(fbuf);
+    free(hbuf);
+    if (ok && rename(tmp, path) != 0) ok = 0;
+    if (!ok) {
+        vlm_errf(err, err_len, "%s: cannot write: %s", path, strerror(errno ? errno : EIO));
+        remove(tmp);
+    }
+    free(tmp);
+    return ok ? VLM_OK : VLM_ERR_IO;
+}
+
+/* ------------------------------------------------------------------ metadata */
+
+static void set_u32(struct forge_out *o, const char *arch, const char *key, uint32_t v) {
+    char k[128];
+    snprintf(k, sizeof k, "%s.%s", arch, key);
+    gguf_set_val_u32(o->gguf, k, v);
+}
+
+static void set_f32(struct forge_out *o, const char *arch, const char *key, float v) {
+    char k[128];
+    snprintf(k, sizeof k, "%s.%s", arch, key);
+    gguf_set_val_f32(o->gguf, k, v);
+}
+
+/* general.* and vlmeter.* keys shared by both files. */
+static void set_general(struct forge_out *o, const char *gguf_arch, const char *type,
+                        const char *arch, enum vlm_forge_size size) {
+    const char *size_name = size == VLM_FORGE_SMALL ? "small" : "tiny";
+    char name[128];
+    snprintf(name, sizeof name, "vlmeter-forged-%s-%s%s", arch, size_name,
+             strcmp(type, "mmproj") == 0 ? "-mmproj" : "");
+    gguf_set_val_str(o->gguf, "general.architecture", gguf_arch);
+    gguf_set_val_str(o->gguf, "general.type", type);
+    gguf_set_val_str(o->gguf, "general.name", name);
+    gguf_set_val_str(o->gguf, "general.description", DESCRIPTION);
+    gguf_set_val_u32(o->gguf, "general.file_type", 1); /* mostly F16 */
+    gguf_set_val_bool(o->gguf, "vlmeter.forged", true);
+    gguf_set_val_u64(o->gguf, "vlmeter.seed", o->seed);
+    gguf_set_val_str(o->gguf, "vlmeter.forge_arch", arch);
+    gguf_set_val_str(o->gguf, "vlmeter.forge_size", size_name);
+    gguf_set_val_str(o->gguf, "vlmeter.version", VLM_VERSION);
+}
+
+/* ------------------------------------------------------------------ vocab */
+
+struct vocab {
+    struct gguf_context *tok;  /* only the tokenizer.* keys */
+    int n_vocab;
+    uint8_t *favoured;
+};
+
+static void vocab_free(struct vocab *v) {
+    if (v->tok) gguf_free(v->tok);
+    free(v->favoured);
+    memset(v, 0, sizeof *v);
+}
+
+/* " word": the byte-level BPE space (U+0120) and 3-12 lower-case ASCII letters. */
+static int is_plain_word(const char *s) {
+    if ((unsigned char)s[0] != 0xC4 || (unsigned char)s[1] != 0xA0) return 0;
+    int n = 0;
+    for (s += 2; *s; s++, n++)
+        if (*s < 'a' || *s > 'z') return 0;
+    return n >= 3 && n <= 12;
+}
+
+/* Choose HEAD_N_FAVOURED plain-word tokens with the seed (partial Fisher-Yates). */
+static void pick_favoured(struct vocab *v, const struct gguf_context *src, int64_t kid,
+                          uint64_t seed) {
+    int *cand = vlm_xmalloc((size_t)v->n_vocab * sizeof *cand);
+    int n = 0;
+    for (int i = 0; i < v->n_vocab; i++)
+        if (is_plain_word(gguf_get_arr_str(src, kid, (size_t)i))) cand[n++] = i;
+    v->favoured = vlm_xcalloc((size_t)v->n_vocab, 1);
+    uint64_t rng = seed ^ 0x666f7267652d6865ull; /* "forge-he" */
+    for (int i = 0; i < n && i < HEAD_N_FAVOURED; i++) {
+        int j = i + (int)(splitmix64(&rng) % (uint64_t)(n - i));
+        int t = cand[i];
+        cand[i] = cand[j];
+        cand[j] = t;
+        v->favoured[cand[i]] = 1;
+    }
+    free(cand);
+}
+
+static int vocab_load(struct vocab *v, const char *dir, const char *file, uint64_t seed,
+                      char *err, size_t err_len) {
+    memset(v, 0, sizeof *v);
+    char *path = vlm_path_join(dir, file);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        vlm_errf(err, err_len, "%s: cannot open vocab file: %s", path, strerror(errno));
+        free(path);
+        return VLM_ERR_INPUT;
+    }
+    fclose(f);
+    struct gguf_init_params ip = { .no_alloc = true, .ctx = NULL };
+    struct gguf_context *src = gguf_init_from_file(path, ip);
+    int64_t kid = src ? gguf_find_key(src, "tokenizer.ggml.tokens") : -1;
+    if (kid < 0 || gguf_get_kv_type(src, kid) != GGUF_TYPE_ARRAY ||
+        gguf_get_arr_type(src, kid) != GGUF_TYPE_STRING || gguf_get_arr_n(src, kid) == 0 ||
+        gguf_get_arr_n(src, kid) > INT32_MAX) {
+        vlm_errf(err, err_len, "%s: not a GGUF vocab file (no tokenizer.ggml.tokens)", path);
+        if (src) gguf_free(src);
+        free(path);
+        return VLM_ERR_INPUT;
+    }
+    v->n_vocab = (int)gguf_get_arr_n(src, kid);
+    pick_favoured(v, src, kid, seed);
+
+    /* Keep only the tokenizer: drop the vocab file's general.* and model keys. */
+    v->tok = gguf_init_empty();
+    gguf_set_kv(v->tok, src);
+    for (int64_t i = gguf_get_n_kv(v->tok) - 1; i >= 0; i--) {
+        const char *key = gguf_get_key(v->tok, i);
+        if (strncmp(key, "tokenizer.", 10) != 0) {
+            char *k = vlm_xstrdup(key);
+            gguf_remove_key(v->tok, k);
+            free(k);
+        }
+    }
+    gguf_set_val_str(v->tok, "tokenizer.chat_template", CHATML_TEMPLATE);
+    gguf_free(src);
+    free(path);
+    return VLM_OK;
+}
+
+/* ------------------------------------------------------------------ language models */
+
+/* Keys every decoder LM here has, under "<arch>.". */
+static void lm_keys(struct forge_out *o, const char *arch, const struct lm_cfg *c) {
+    set_u32(o, arch, "context_length", (uint32_t)c->n_ctx);
+    set_u32(o, arch, "embedding_length", (uint32_t)c->n_embd);
+    set_u32(o, arch, "block_count", (uint32_t)c->n_layer);
+    set_u32(o, arch, "feed_forward_length", (uint32_t)c->n_ff);
+    set_u32(o, arch, "attention.head_count", (uint32_t)c->n_head);
+    set_u32(o, arch, "attention.head_count_kv", (uint32_t)c->n_head_kv);
+    set_u32(o, arch, "attention.key_length", (uint32_t)c->head_dim);
+    set_u32(o, arch, "attention.value_length", (uint32_t)c->head_dim);
+    set_u32(o, arch, "rope.dimension_count", (uint32_t)c->head_dim);
+    set_f32(o, arch, "rope.freq_base", c->rope_base);
+    set_f32(o, arch, "attention.layer_norm_rms_epsilon", c->rms_eps);
+    set_u32(o, arch, "vocab_size", (uint32_t)o->n_vocab);
+}
+
+/* token_embd, the blocks (RMS norm, attention, SwiGLU FFN) and the lm_head.
+ * qk_norm adds per-head RMS norms on Q and K (Qwen3). */
+static void lm_tensors(struct forge_out *o, const struct lm_cfg *c, bool qk_norm) {
+    const int q = c->n_head * c->head_dim, kv = c->n_head_kv * c->head_dim;
+    const float out_gain = residual_gain(c->n_layer);
+    add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ c->n_embd, o->n_vocab, 0, 0 }, FILL_RANDOM,
+               TOKEN_EMBD_STD, 0.0f, "token_embd.weight");
+    for (int i = 0; i < c->n_layer; i++) {
+        add_ones(o, c->n_embd, "blk.%d.attn_norm.weight", i);
+        add_matrix(o, c->n_embd, q, 1.0f, "blk.%d.attn_q.weight", i);
+        add_matrix(o, c->n_embd, kv, 1.0f, "blk.%d.attn_k.weight", i);
+        add_matrix(o, c->n_embd, kv, 1.0f, "blk.%d.attn_v.weight", i);
+        add_matrix(o, q, c->n_embd, out_gain, "blk.%d.attn_output.weight", i);
+        if (qk_norm) {
+            add_ones(o, c->head_dim, "blk.%d.attn_q_norm.weight", i);
+            add_ones(o, c->head_dim, "blk.%d.attn_k_norm.weight", i);
+        }
+        add_ones(o, c->n_embd, "blk.%d.ffn_norm.weight", i);
+        add_matrix(o, c->n_embd, c->n_ff, 1.0f, "blk.%d.ffn_gate.weight", i);
+        add_matrix(o, c->n_embd, c->n_ff, 1.0f, "blk.%d.ffn_up.weight", i);
+        add_matrix(o, c->n_ff, c->n_embd, out_gain, "blk.%d.ffn_down.weight", i);
+    }
+    add_ones(o, c->n_embd, "output_norm.weight");
+    add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ c->n_embd, o->n_vocab, 0, 0 }, FILL_LM_HEAD,
+               0.0f, 0.0f, "output.weight");
+}
+
+static void write_llava_lm(struct forge_out *o, const struct arch_size *s) {
+    lm_keys(o, "llama", &s->lm);
+    lm_tensors(o, &s->lm, false);
+}
+
+static void write_qwen3vl_lm(struct forge_out *o, const struct arch_size *s) {
+    lm_keys(o, "qwen3vl", &s->lm);
+    gguf_set_arr_data(o->gguf, "qwen3vl.rope.dimension_sections", GGUF_TYPE_INT32,
+                      s->lm.rope_sections, 4);
+    set_u32(o, "qwen3vl", "n_deepstack_layers", (uint32_t)s->vit.n_deepstack);
+    lm_tensors(o, &s->lm, true);
+}
+
+/* ------------------------------------------------------------------ projectors */
+
+static void clip_keys(struct forge_out *o, const char *proj, const struct arch_size *s,
+                      const float mean[3], const float std[3], float eps, bool gelu) {
+    const struct vit_cfg *v = &s->vit;
+    gguf_set_val_str(o->gguf, "clip.projector_type", proj);
+    gguf_set_val_bool(o->gguf, "clip.has_vision_encoder", true);
+    gguf_set_val_bool(o->gguf, "clip.use_gelu", gelu);
+    gguf_set_val_u32(o->gguf, "clip.vision.image_size", (uint32_t)v->image_size);
+    gguf_set_val_u32(o->gguf, "clip.vision.patch_size", (uint32_t)v->patch);
+    gguf_set_val_u32(o->gguf, "clip.vision.embedding_length", (uint32_t)v->n_embd);
+    gguf_set_val_u32(o->gguf, "clip.vision.feed_forward_length", (uint32_t)v->n_ff);
+    gguf_set_val_u32(o->gguf, "clip.vision.block_count", (uint32_t)v->n_layer);
+    gguf_set_val_u32(o->gguf, "clip.vision.attention.head_count", (uint32_t)v->n_head);
+    gguf_set_val_f32(o->gguf, "clip.vision.attention.layer_norm_epsilon", eps);
+    gguf_set_val_u32(o->gguf, "clip.vision.projection_dim", (uint32_t)s->lm.n_embd);
+    gguf_set_arr_data(o->gguf, "clip.vision.image_mean", GGUF_TYPE_FLOAT32, mean, 3);
+    gguf_set_arr_data(o->gguf, "clip.vision.image_std", GGUF_TYPE_FLOAT32, std, 3);
+}
+
+/* Pre-norm ViT block with LayerNorms; separate Q/K/V (CLIP) or fused QKV (Qwen). */
+static void vit_block(struct forge_out *o, const struct vit_cfg *v, int i, bool fused_qkv) {
+    const int n = v->n_embd;
+    const float out_gain = residual_gain(v->n_layer);
+    add_ones(o, n, "v.blk.%d.ln1.weight", i);
+    add_bias(o, n, "v.blk.%d.ln1.bias", i);
+    if (fused_qkv) {
+        add_matrix(o, n, 3 * n, 1.0f, "v.blk.%d.attn_qkv.weight", i);
+        add_bias(o, 3 * n, "v.blk.%d.attn_qkv.bias", i);
+    } else {
+        static const char *qkv[] = { "q", "k", "v" };
+        for (int j = 0; j < 3; j++) {
+            add_matrix(o, n, n, 1.0f, "v.blk.%d.attn_%s.weight", i, qkv[j]);
+            add_bias(o, n, "v.blk.%d.attn_%s.bias", i, qkv[j]);
+        }
+    }
+    add_matrix(o, n, n, out_gain, "v.blk.%d.attn_out.weight", i);
+    add_bias(o, n, "v.blk.%d.attn_out.bias", i);
+    add_ones(o, n, "v.blk.%d.ln2.weight", i);
+    add_bias(o, n, "v.blk.%d.ln2.bias", i);
+    add_matrix(o, n, v->n_ff, 1.0f, "v.blk.%d.ffn_up.weight", i);
+    add_bias(o, v->n_ff, "v.blk.%d.ffn_up.bias", i);
+    add_matrix(o, v->n_ff, n, out_gain, "v.blk.%d.ffn_down.weight", i);
+    add_bias(o, n, "v.blk.%d.ffn_down.bias", i);
+}
+
+/* A patch-embedding convolution kernel [patch, patch, 3, n_embd], F16. */
+static void add_patch_conv(struct forge_out *o, const struct vit_cfg *v, float gain,
+                           const char *name) {
+    const int fan_in = 3 * v->patch * v->patch;
+    add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ v->patch, v->patch, 3, v->n_embd }, FILL_RANDOM,
+               gain / sqrtf((float)fan_in), 0.0f, "%s", name);
+}
+
+/* CLIP ViT (class token, learned positions, pre-LN) + LLaVA's 2-layer MLP. */
+static void write_llava_proj(struct forge_out *o, const struct arch_size *s) {
+    static const float mean[3] = { 0.48145466f, 0.4578275f, 0.40821073f };
+    static const float std[3] = { 0.26862954f, 0.26130258f, 0.27577711f };
+    const struct vit_cfg *v = &s->vit;
+    const int n_patches = (v->image_size / v->patch) * (v->image_size / v->patch);
+    clip_keys(o, "mlp", s, mean, std, 1e-5f, false); /* CLIP uses quick-GELU */
+
+    add_patch_conv(o, v, 1.0f, "v.patch_embd.weight");
+    add_bias(o, v->n_embd, "v.patch_embd.bias");
+    add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->n_embd, 0, 0, 0 }, FILL_RANDOM, 1.0f, 0.0f,
+               "v.class_embd");
+    add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->n_embd, n_patches + 1, 0, 0 }, FILL_RANDOM,
+               0.5f, 0.0f, "v.position_embd.weight");
+    add_ones(o, v->n_embd, "v.pre_ln.weight");
+    add_bias(o, v->n_embd, "v.pre_ln.bias");
+    for (int i = 0; i < v->n_layer; i++) vit_block(o, v, i, false);
+
+    add_matrix(o, v->n_embd, s->lm.n_embd, 1.0f, "mm.0.weight");
+    add_bias(o, s->lm.n_embd, "mm.0.bias");
+    add_matrix(o, s->lm.n_embd, s->lm.n_embd, 1.0f, "mm.2.weight");
+    add_bias(o, s->lm.n_embd, "mm.2.bias");
+}
+
+/* Qwen3-VL ViT: two temporal patch kernels, learned positions (interpolated),
+ * fused QKV, M-RoPE; a 2x2 patch merger MLP (mm.0, mm.2) after v.post_ln, and
+ * one deepstack merger per listed layer, whose outputs go to the LM's first
+ * layers. The projector's output is LM width x (1 + deepstack count). */
+static void write_qwen3vl_proj(struct forge_out *o, const struct arch_size *s) {
+    static const float half[3] = { 0.5f, 0.5f, 0.5f };
+    const struct vit_cfg *v = &s->vit;
+    const int side = v->image_size / v->patch;
+    const int merged = 4 * v->n_embd; /* 2x2 patches side by side */
+    clip_keys(o, "qwen3vl_merger", s, half, half, 1e-6f, true);
+    gguf_set_val_u32(o->gguf, "clip.vision.spatial_merge_size", 2);
+    bool is_ds[64] = { false }; /* the table's towers have at most 64 layers */
+    for (int j = 0; j < v->n_deepstack; j++) is_ds[v->deepstack[j]] = true;
+    gguf_set_arr_data(o->gguf, "clip.vision.is_deepstack_layers", GGUF_TYPE_BOOL, is_ds,
+                      (size_t)v->n_layer);
+
+    add_patch_conv(o, v, 0.7071f, "v.patch_embd.weight");
+    add_patch_conv(o, v, 0.7071f, "v.patch_embd.weight.1");
+    add_bias(o, v->n_embd, "v.patch_embd.bias");
+    add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->n_embd, side * side, 0, 0 }, FILL_RANDOM,
+               0.5f, 0.0f, "v.position_embd.weight");
+    for (int i = 0; i < v->n_layer; i++) vit_block(o, v, i, true);
+    add_ones(o, v->n_embd, "v.post_ln.weight");
+    add_bias(o, v->n_embd, "v.post_ln.bias");
+
+    add_matrix(o, merged, merged, 1.0f, "mm.0.weight");
+    add_bias(o, merged, "mm.0.bias");
+    add_matrix(o, merged, s->lm.n_embd, 1.0f, "mm.2.weight");
+    add_bias(o, s->lm.n_embd, "mm.2.bias");
+    for (int j = 0; j < v->n_deepstack; j++) {
+        const int il = v->deepstack[j];
+        add_ones(o, merged, "v.deepstack.%d.norm.weight", il);
+        add_bias(o, merged, "v.deepstack.%d.norm.bias", il);
+        add_matrix(o, merged, merged, 1.0f, "v.deepstack.%d.fc1.weight", il);
+        add_bias(o, merged, "v.deepstack.%d.fc1.bias", il);
+        add_matrix(o, merged, s->lm.n_embd, 1.0f, "v.deepstack.%d.fc2.weight", il);
+        add_bias(o, s->lm.n_embd, "v.deepstack.%d.fc2.bias", il);
+    }
+}
+
+/* ------------------------------------------------------------------ public API */
+
+struct vlm_forge_params vlm_forge_default_params(void) {
+    return (struct vlm_forge_params){
+        .arch = "llava",
+        .size = VLM_FORGE_TINY,
+        .seed = 42,
+        .vocab_dir = NULL,
+    };
+}
+
+int vlm_forge_n_archs(void) { return N_ARCHS; }
+
+const char *vlm_forge_arch_name(int i) { return i >= 0 && i < N_ARCHS ? ARCHS[i].name : NULL; }
+
+const char *vlm_forge_arch_desc(int i) { return i >= 0 && i < N_ARCHS ? ARCHS[i].desc : NULL; }
+
+static const struct forge_arch *find_arch(const char *name) {
+    for (int i = 0; name && i < N_ARCHS; i++)
+        if (strcmp(ARCHS[i].name, name) == 0) return &ARCHS[i];
+    return NULL;
+}
+
+static void list_archs(char *buf, size_t len) {
+    buf[0] = 0;
+    for (int i = 0; i < N_ARCHS; i++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, "%s%s", i ? ", " : "", ARCHS[i].name);
+    }
+}
+
+/* Build one file with `write` and write it to DIR/FILE. */
+static int forge_file(const struct vlm_forge_params *p, const struct forge_arch *a,
+                      const struct vocab *voc, bool is_proj, const char *outdir,
+                      char *err, size_t err_len) {
+    const struct arch_size *s = &a->size[p->size];
+    struct forge_out o;
+    out_init(&o, p->seed);
+    if (is_proj) {
+        set_general(&o, "clip", "mmproj", a->name, p->size);
+        a->write_proj(&o, s);
+    } else {
+        o.n_vocab = voc->n_vocab;
+        o.favoured = voc->favoured;
+        set_general(&o, a->lm_arch, "model", a->name, p->size);
+        gguf_set_kv(o.gguf, voc->tok);
+        a->write_lm(&o, s);
+    }
+    char *path = vlm_path_join(outdir, is_proj ? "mmproj.gguf" : "model.gguf");
+    int rc = out_write(&o, path, err, err_len);
+    free(path);
+    out_free(&o);
+    return rc;
+}
+
+int vlm_forge(const struct vlm_forge_params *p, const char *outdir, char *err, size_t err_len) {
+    char names[256];
+    list_archs(names, sizeof names);
+    if (!p || !outdir || !outdir[0]) {
+        vlm_errf(err, err_len, "forge needs parameters and an output folder");
+        return VLM_ERR_INPUT;
+    }
+    const struct forge_arch *a = find_arch(p->arch);
+    if (!a) {
+        vlm_errf(err, err_len, "unknown architecture '%s' (known: %s)", p->arch ? p->arch : "",
+                 names);
+        return VLM_ERR_INPUT;
+    }
+    if (p->size != VLM_FORGE_TINY && p->size != VLM_FORGE_SMALL) {
+        vlm_errf(err, err_len, "unknown forge size %d (tiny or small)", (int)p->size);
+        return VLM_ERR_INPUT;
+    }
+    if (!p->vocab_dir) {
+        vlm_errf(err, err_len, "forge needs the vocab folder (llama.cpp's models/)");
+        return VLM_ERR_INPUT;
+    }
+    struct vocab voc;
+    int rc = vocab_load(&voc, p->vocab_dir, a->size[p->size].lm.vocab, p->seed, err, err_len);
+    if (rc != VLM_OK) return rc;
+    if (vlm_mkdirs(outdir) != 0) {
+        vlm_errf(err, err_len, "%s: cannot create folder: %s", outdir, strerror(errno));
+        vocab_free(&voc);
+        return VLM_ERR_IO;
+    }
+    rc = forge_file(p, a, &voc, false, outdir, err, err_len);
+    if (rc == VLM_OK) rc = forge_file(p, a, &voc, true, outdir, err, err_len);
+    vocab_free(&voc);
+    return rc;
+}
