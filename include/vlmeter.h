@@ -131,6 +131,9 @@ struct vlm_model_info {
     char     template_name[64]; /* chat template family applied */
     char     backend[64];       /* "CPU", "CUDA0", ... */
     uint64_t gpu_mem_bytes;     /* device memory held after load, 0 on CPU */
+    int      n_threads;         /* CPU threads used */
+    int      n_gpu_layers;      /* layers asked to be offloaded (-1 = all) */
+    int      n_ctx, n_batch;
 };
 
 /* Timings and counts of one turn. Times are wall clock, in milliseconds. */
@@ -337,6 +340,41 @@ void vlm_run_summary_free(struct vlm_run_summary *s);
 
 /* Ask a running vlm_run to stop after the current token (signal-safe). */
 void vlm_run_request_stop(void);
+
+/* ------------------------------------------------------------------ score */
+
+/* What a scorer made of one reply. */
+struct vlm_score {
+    double score;       /* 0..1 for most scorers; bleu/cider give their metric value */
+    bool   correct;     /* counts as right for accuracy (docs/scoring.md, per scorer) */
+    bool   unparsed;    /* choice/yesno/number: the reply named no single answer */
+    char   detail[160]; /* what was read from the reply: "picked B", "read 42", "yes" */
+};
+
+/* Names of the scorers vlm_score_text knows, NULL-terminated. */
+const char *const *vlm_scorer_names(void);
+
+/* Score one reply against the expected answer (JSON text as in a suite's
+ * `expected`), for any scorer but the corpus-level ones' corpus figures and
+ * `judge`. `choices` (may be NULL) are a choice case's options, in order A, B, ...
+ * Returns VLM_OK, or VLM_ERR_INPUT with a message when the scorer is unknown or
+ * the expected answer does not fit it. */
+int vlm_score_text(const char *scorer, const char *output, const char *expected_json,
+                   const char *const *choices, int n_choices, struct vlm_score *out,
+                   char *err, size_t err_len);
+
+/* Captioning metrics over a set of (candidate, references) pairs. CIDEr-D's
+ * document frequencies come from the whole set's references. */
+typedef struct vlm_caption_set vlm_caption_set;
+
+vlm_caption_set *vlm_caption_set_new(void);
+void   vlm_caption_set_add(vlm_caption_set *set, const char *candidate,
+                           const char *const *refs, int n_refs);
+int    vlm_caption_set_size(const vlm_caption_set *set);
+double vlm_caption_bleu4(const vlm_caption_set *set);   /* corpus BLEU-4, 0..1 */
+/* CIDEr-D of item i (0..10 scale, as in the coco-caption toolkit). */
+double vlm_caption_cider_d(const vlm_caption_set *set, int i);
+void   vlm_caption_set_free(vlm_caption_set *set);
 
 /* ------------------------------------------------------------------ forge */
 

@@ -279,6 +279,21 @@ static int pick_template(vlm_engine *e, char *err, size_t err_len) {
     return VLM_OK;
 }
 
+/* Run the LM once on a prompt-sized and a token-sized batch and forget it, as
+ * llama.cpp's own tools do after loading, so the first case does not pay for
+ * first-use allocations. (The projector warms itself up in mtmd_init_from_file.) */
+static void warm_up(vlm_engine *e) {
+    llama_token tmp[2];
+    int n = 0;
+    if (llama_vocab_bos(e->vocab) != LLAMA_TOKEN_NULL) tmp[n++] = llama_vocab_bos(e->vocab);
+    if (llama_vocab_eos(e->vocab) != LLAMA_TOKEN_NULL) tmp[n++] = llama_vocab_eos(e->vocab);
+    if (n == 0) tmp[n++] = 0;
+    llama_decode(e->lctx, llama_batch_get_one(tmp, n));
+    llama_decode(e->lctx, llama_batch_get_one(tmp, 1));
+    llama_memory_clear(llama_get_memory(e->lctx), true);
+    llama_synchronize(e->lctx);
+}
+
 vlm_engine *vlm_engine_init(struct vlm_engine_params params, char *err, size_t err_len) {
     ensure_backend();
     if (check_file("model", params.model_path, err, err_len) != VLM_OK) return NULL;
@@ -303,6 +318,7 @@ vlm_engine *vlm_engine_init(struct vlm_engine_params params, char *err, size_t e
         vlm_engine_free(e);
         return NULL;
     }
+    warm_up(e);
     e->info.load_ms = vlm_now_ms() - t0;
     uint64_t gpu_after = gpu_mem_used();
     e->info.gpu_mem_bytes = gpu_after > gpu_before ? gpu_after - gpu_before : 0;
@@ -312,6 +328,10 @@ vlm_engine *vlm_engine_init(struct vlm_engine_params params, char *err, size_t e
     if (llama_model_meta_val_str(e->model, "general.architecture", e->info.arch, sizeof e->info.arch) < 0)
         snprintf(e->info.arch, sizeof e->info.arch, "unknown");
     backend_name(e->info.backend, sizeof e->info.backend, e->p.n_gpu_layers);
+    e->info.n_threads = e->p.n_threads;
+    e->info.n_gpu_layers = e->p.n_gpu_layers;
+    e->info.n_ctx = e->p.n_ctx;
+    e->info.n_batch = e->p.n_batch;
     e->smpl = make_sampler(&e->p.sampling, llama_vocab_n_tokens(e->vocab));
     return e;
 }

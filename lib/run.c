@@ -38,7 +38,7 @@ struct runner {
     /* progress of the current model */
     const char *model_name;
     int done, todo;
-    double started_ms, tokens, decode_ms;
+    double started_ms, last_tps;
     bool any_case_error;
 };
 
@@ -60,9 +60,8 @@ static void draw_progress(struct runner *r) {
     double secs = (vlm_now_ms() - r->started_ms) / 1000.0;
     double rate = secs > 0 ? r->done / secs : 0;
     int eta = rate > 0 ? (int)((r->todo - r->done) / rate) : 0;
-    double tps = r->decode_ms > 0 ? r->tokens * 1000.0 / r->decode_ms : 0;
     fprintf(stderr, "\r\033[K%s  %d/%d cases  %.2f cases/s  ETA %d:%02d  %.1f tok/s", r->model_name,
-            r->done, r->todo, rate, eta / 60, eta % 60, tps);
+            r->done, r->todo, rate, eta / 60, eta % 60, r->last_tps);
     fflush(stderr);
 }
 
@@ -144,8 +143,7 @@ static bool on_turn(const struct vlm_turn_result *tr, void *user) {
     bool last = tr->turn == cc->c->n_turns - 1;
     cc->store_rc = vlm_store_put_turn(cc->r->store, cc->model_id, cc->r->run_id, cc->c, tr, last);
     if (tr->error) say(cc->r, "case %s (%s) turn %d: %s", cc->c->id, cc->c->where, tr->turn, tr->error);
-    cc->r->tokens += tr->t.n_output_tokens > 1 ? tr->t.n_output_tokens - 1 : 0;
-    cc->r->decode_ms += tr->t.decode_ms;
+    if (tr->t.n_output_tokens > 1) cc->r->last_tps = tr->t.decode_tps;
     return cc->store_rc == VLM_OK;
 }
 
@@ -211,7 +209,7 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
         r->done = 0;
         r->todo = pending;
         r->started_ms = vlm_now_ms();
-        r->tokens = r->decode_ms = 0;
+        r->last_tps = 0;
         rc = VLM_OK;
         for (int i = 0; i < r->n_suites && rc == VLM_OK; i++) {
             if (!r->suites[i]) continue;

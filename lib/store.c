@@ -36,7 +36,8 @@ static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS model_loads("
     "  model_id INTEGER, run_id INTEGER, load_ms REAL, model_bytes INTEGER,"
     "  mmproj_bytes INTEGER, n_params INTEGER, arch TEXT, chat_template TEXT, backend TEXT,"
-    "  gpu_mem_bytes INTEGER, rss_peak_bytes INTEGER, PRIMARY KEY(model_id, run_id));"
+    "  gpu_mem_bytes INTEGER, rss_peak_bytes INTEGER, n_threads INTEGER, n_gpu_layers INTEGER,"
+    "  n_ctx INTEGER, n_batch INTEGER, PRIMARY KEY(model_id, run_id));"
     "CREATE TABLE IF NOT EXISTS cases("
     "  model_id INTEGER, suite TEXT, case_id TEXT, category TEXT, scorer TEXT,"
     "  status TEXT NOT NULL, error TEXT, run_id INTEGER, finished_at TEXT,"
@@ -157,11 +158,12 @@ int vlm_store_model(vlm_store *s, const char *name, const char *settings_json,
 
 int vlm_store_model_load(vlm_store *s, int64_t model_id, int64_t run_id,
                          const struct vlm_model_info *info, uint64_t rss_peak_bytes) {
-    int rc = run_once(s, "INSERT OR REPLACE INTO model_loads VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
-                      "iidiiitttii", model_id, run_id, info->load_ms, (int64_t)info->model_bytes,
-                      (int64_t)info->mmproj_bytes, (int64_t)info->n_params, info->arch,
-                      info->template_name, info->backend, (int64_t)info->gpu_mem_bytes,
-                      (int64_t)rss_peak_bytes);
+    int rc = run_once(s, "INSERT OR REPLACE INTO model_loads VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
+                      "?12,?13,?14,?15)", "iidiiitttiiiiii", model_id, run_id, info->load_ms,
+                      (int64_t)info->model_bytes, (int64_t)info->mmproj_bytes, (int64_t)info->n_params,
+                      info->arch, info->template_name, info->backend, (int64_t)info->gpu_mem_bytes,
+                      (int64_t)rss_peak_bytes, (int64_t)info->n_threads, (int64_t)info->n_gpu_layers,
+                      (int64_t)info->n_ctx, (int64_t)info->n_batch);
     return rc == SQLITE_DONE ? VLM_OK : VLM_ERR_IO;
 }
 
