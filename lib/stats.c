@@ -1,0 +1,41 @@
+/*
+ * stats.c - the statistics reports rest on: Wilson score intervals, the exact
+ * McNemar test for paired outcomes, and nearest-rank percentiles.
+ */
+#include "vlmeter.h"
+
+#include <math.h>
+
+void vlm_wilson95(double k, int n, double *lo, double *hi) {
+    if (n <= 0) { *lo = 0; *hi = 1; return; }
+    const double z = 1.959963984540054; /* two-sided 95% normal quantile */
+    double p = k / n, z2 = z * z;
+    double centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    double half = z * sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n)) / (1.0 + z2 / n);
+    /* At k = 0 and k = n the bounds are exactly 0 and 1; rounding must not move them. */
+    *lo = k <= 0 || centre - half < 0 ? 0 : centre - half;
+    *hi = k >= n || centre + half > 1 ? 1 : centre + half;
+}
+
+/* log C(n, k) through lgamma, exact enough for p-values at any n here. */
+static double log_choose(int n, int k) {
+    return lgamma(n + 1.0) - lgamma(k + 1.0) - lgamma(n - k + 1.0);
+}
+
+double vlm_mcnemar_exact(int b, int c) {
+    int n = b + c;
+    if (n == 0) return 1.0;
+    int k_max = b < c ? b : c;
+    double tail = 0;
+    for (int k = 0; k <= k_max; k++) tail += exp(log_choose(n, k) - n * log(2.0));
+    double p = 2.0 * tail;
+    return p > 1.0 ? 1.0 : p;
+}
+
+double vlm_percentile(const double *sorted, int n, double q) {
+    if (n <= 0) return 0;
+    int rank = (int)ceil(q * n - 1e-9);
+    if (rank < 1) rank = 1;
+    if (rank > n) rank = n;
+    return sorted[rank - 1];
+}

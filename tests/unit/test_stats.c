@@ -1,0 +1,57 @@
+/*
+ * test_stats.c - Wilson intervals, exact McNemar and percentiles against values
+ * worked out by hand (or from their closed forms).
+ */
+#include "testutil.h"
+
+#include <math.h>
+
+static void test_wilson(void **state) {
+    (void)state;
+    double lo, hi;
+    /* 8 of 10: p=.8, z=1.96: centre=(.8+.19208)/1.38415=.71674, half=.19890/... */
+    vlm_wilson95(8, 10, &lo, &hi);
+    assert_true(fabs(lo - 0.4902) < 1e-3);
+    assert_true(fabs(hi - 0.9433) < 1e-3);
+    vlm_wilson95(0, 10, &lo, &hi); /* all wrong: lower bound 0, upper z²/(n+z²) */
+    assert_true(lo == 0);
+    assert_true(fabs(hi - 3.8415 / 13.8415) < 1e-3);
+    vlm_wilson95(10, 10, &lo, &hi);
+    assert_true(hi == 1 && fabs(lo - 10.0 / 13.8415) < 1e-3);
+    vlm_wilson95(0, 0, &lo, &hi); /* no data: the whole range */
+    assert_true(lo == 0 && hi == 1);
+}
+
+static void test_mcnemar(void **state) {
+    (void)state;
+    assert_true(vlm_mcnemar_exact(0, 0) == 1.0);
+    /* b=0, c=5: p = 2 * (1/32) = 0.0625 */
+    assert_true(fabs(vlm_mcnemar_exact(0, 5) - 0.0625) < 1e-12);
+    /* b=1, c=9: p = 2 * (1 + 10) / 1024 = 0.021484375 */
+    assert_true(fabs(vlm_mcnemar_exact(1, 9) - 0.021484375) < 1e-12);
+    assert_true(fabs(vlm_mcnemar_exact(9, 1) - 0.021484375) < 1e-12); /* symmetric */
+    assert_true(vlm_mcnemar_exact(5, 5) == 1.0);                      /* capped at 1 */
+    /* large n stays finite: b=400, c=600 is far from chance */
+    double p = vlm_mcnemar_exact(400, 600);
+    assert_true(p > 0 && p < 1e-9);
+}
+
+static void test_percentile(void **state) {
+    (void)state;
+    double v[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    assert_true(vlm_percentile(v, 10, 0.5) == 5);  /* rank ceil(5) */
+    assert_true(vlm_percentile(v, 10, 0.9) == 9);
+    assert_true(vlm_percentile(v, 10, 0.91) == 10);
+    assert_true(vlm_percentile(v, 10, 0.0) == 1);
+    assert_true(vlm_percentile(v, 1, 0.99) == 1);
+    assert_true(vlm_percentile(v, 0, 0.5) == 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wilson),
+        cmocka_unit_test(test_mcnemar),
+        cmocka_unit_test(test_percentile),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
