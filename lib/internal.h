@@ -18,4 +18,10 @@ struct vlm_run_model_summary;
 typedef struct vlm_store vlm_store;
 void vlm_store_model_stats(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *ms);
 
+/* The store's SQLite handle, for modules that read or write tables of their own
+ * (grade.c: scores, judgments; report.c reads everything). Schema:
+ * docs/store-schema.md. */
+typedef struct sqlite3 sqlite3;
+sqlite3 *vlm_store_db(vlm_store *s);
+
 #endif

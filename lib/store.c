@@ -40,6 +40,7 @@ static const char *SCHEMA =
     "  n_ctx INTEGER, n_batch INTEGER, PRIMARY KEY(model_id, run_id));"
     "CREATE TABLE IF NOT EXISTS cases("
     "  model_id INTEGER, suite TEXT, case_id TEXT, category TEXT, scorer TEXT,"
+    "  images TEXT, choices TEXT,"
     "  status TEXT NOT NULL, error TEXT, run_id INTEGER, finished_at TEXT,"
     "  PRIMARY KEY(model_id, suite, case_id));"
     "CREATE TABLE IF NOT EXISTS answers("
@@ -48,7 +49,14 @@ static const char *SCHEMA =
     "  image_decode_ms REAL, image_encode_ms REAL, n_prompt_tokens INTEGER,"
     "  n_image_tokens INTEGER, prefill_ms REAL, ttft_ms REAL, n_output_tokens INTEGER,"
     "  decode_ms REAL, decode_tps REAL, e2e_ms REAL, created_at TEXT,"
-    "  PRIMARY KEY(model_id, suite, case_id, turn));";
+    "  PRIMARY KEY(model_id, suite, case_id, turn));"
+    "CREATE TABLE IF NOT EXISTS scores("
+    "  model_id INTEGER, suite TEXT, case_id TEXT, turn INTEGER, scorer TEXT,"
+    "  score REAL, correct INTEGER, unparsed INTEGER, detail TEXT,"
+    "  PRIMARY KEY(model_id, suite, case_id, turn));"
+    "CREATE TABLE IF NOT EXISTS judgments("
+    "  judge TEXT, prompt TEXT, expected TEXT, output TEXT, verdict INTEGER, raw TEXT,"
+    "  PRIMARY KEY(judge, prompt, expected, output));";
 
 static int exec(vlm_store *s, const char *sql) {
     return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? VLM_OK : VLM_ERR_IO;
@@ -98,7 +106,8 @@ vlm_store *vlm_store_open(const char *path, char *err, size_t err_len) {
         "INSERT OR REPLACE INTO answers VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
         "?16,?17,?18,?19,strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
     s->put_case = prepare(s,
-        "INSERT OR REPLACE INTO cases VALUES(?1,?2,?3,?4,?5,?6,?7,?8,strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+        "INSERT OR REPLACE INTO cases VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
+        "strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
     s->case_done = prepare(s, "SELECT status FROM cases WHERE model_id=?1 AND suite=?2 AND case_id=?3");
     if (!s->put_turn || !s->put_case || !s->case_done) {
         vlm_errf(err, err_len, "store '%s': %s", path, sqlite3_errmsg(s->db));
@@ -107,6 +116,8 @@ vlm_store *vlm_store_open(const char *path, char *err, size_t err_len) {
     }
     return s;
 }
+
+sqlite3 *vlm_store_db(vlm_store *s) { return s->db; }
 
 void vlm_store_close(vlm_store *s) {
     if (!s) return;
@@ -217,6 +228,15 @@ static int step_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_c
     return sqlite3_step(st) == SQLITE_DONE ? VLM_OK : VLM_ERR_IO;
 }
 
+/* A JSON array of strings; caller frees. */
+static char *string_array_json(const char *const *items, int n) {
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++) json_array_append_new(a, json_string(items[i] ? items[i] : ""));
+    char *s = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return s;
+}
+
 static int step_case(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c,
                      const char *error) {
     sqlite3_stmt *st = s->put_case;
@@ -227,10 +247,17 @@ static int step_case(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_c
     sqlite3_bind_text(st, 3, c->id, -1, SQLITE_TRANSIENT);
     bind_text_or_null(st, 4, c->category);
     bind_text_or_null(st, 5, c->scorer);
-    sqlite3_bind_text(st, 6, error ? "error" : "done", -1, SQLITE_STATIC);
-    bind_text_or_null(st, 7, error);
-    sqlite3_bind_int64(st, 8, run_id);
-    return sqlite3_step(st) == SQLITE_DONE ? VLM_OK : VLM_ERR_IO;
+    char *images = string_array_json(c->images, c->n_images);
+    char *choices = c->n_choices ? string_array_json(c->choices, c->n_choices) : NULL;
+    bind_text_or_null(st, 6, images);
+    bind_text_or_null(st, 7, choices);
+    sqlite3_bind_text(st, 8, error ? "error" : "done", -1, SQLITE_STATIC);
+    bind_text_or_null(st, 9, error);
+    sqlite3_bind_int64(st, 10, run_id);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? VLM_OK : VLM_ERR_IO;
+    free(images);
+    free(choices);
+    return rc;
 }
 
 /* Store a turn and, when it ends the case, the case row: one transaction. */
@@ -332,15 +359,6 @@ int vlm_store_export_jsonl(vlm_store *s, FILE *out, char *err, size_t err_len) {
     return rc;
 }
 
-/* Nearest-rank percentile of sorted values (docs/metrics.md). */
-static double percentile(const double *v, int n, double q) {
-    if (n == 0) return 0;
-    int rank = (int)(q * n + 0.999999);
-    if (rank < 1) rank = 1;
-    if (rank > n) rank = n;
-    return v[rank - 1];
-}
-
 void vlm_store_model_stats(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *ms) {
     sqlite3_stmt *st = prepare(s, "SELECT count(*) FROM cases WHERE model_id=?1 AND status='error'");
     sqlite3_bind_int64(st, 1, model_id);
@@ -370,7 +388,7 @@ void vlm_store_model_stats(vlm_store *s, int64_t model_id, struct vlm_run_model_
     sqlite3_finalize(st);
     ms->ttft_ms_mean = n ? ttft / n : 0;
     ms->decode_tps_mean = n_tps ? tps / n_tps : 0;
-    ms->e2e_ms_p50 = percentile(e2e, n, 0.50);
-    ms->e2e_ms_p90 = percentile(e2e, n, 0.90);
+    ms->e2e_ms_p50 = vlm_percentile(e2e, n, 0.50);
+    ms->e2e_ms_p90 = vlm_percentile(e2e, n, 0.90);
     free(e2e);
 }
