@@ -376,6 +376,59 @@ double vlm_caption_bleu4(const vlm_caption_set *set);   /* corpus BLEU-4, 0..1 *
 double vlm_caption_cider_d(const vlm_caption_set *set, int i);
 void   vlm_caption_set_free(vlm_caption_set *set);
 
+/* Scoring what a store holds, without running any model but a judge. */
+struct vlm_score_params {
+    const char *scorer;               /* non-NULL: score every turn with this scorer */
+    int         n_suites;             /* suites to re-read expected answers, scorers */
+    const char *const *suites;        /* and choices from (fixed references) */
+    struct vlm_suite_params suite;
+    const struct vlm_model_spec *judge; /* the model that grades `judge` turns */
+    void (*on_message)(const char *line, void *user);
+    void *user;
+};
+
+struct vlm_score_summary {
+    int n_scored;       /* turns given a score */
+    int n_unscored;     /* turns without an expected answer */
+    int n_failed;       /* turns that had failed to run: scored wrong */
+    int n_judged;       /* verdicts asked of the judge now */
+    int n_judge_reused; /* verdicts found stored */
+    int n_refs_updated; /* turns whose expected answer changed from re-read suites */
+};
+
+struct vlm_score_params vlm_score_default_params(void);
+
+/* (Re)score every stored turn into the store's `scores` table (docs/scoring.md). */
+int vlm_score_store(const char *db_path, const struct vlm_score_params *p,
+                    struct vlm_score_summary *sum, char *err, size_t err_len);
+
+/* ------------------------------------------------------------------ report */
+
+enum vlm_report_format {
+    VLM_REPORT_TABLE, /* plain text for a terminal */
+    VLM_REPORT_MD,    /* Markdown */
+    VLM_REPORT_CSV,   /* one row per model x category (docs/report-schema.md) */
+    VLM_REPORT_JSON,  /* the report document, schema vlmeter-report/1 */
+    VLM_REPORT_HTML,  /* one self-contained page: charts, thumbnails, answers */
+};
+
+/* Write a report of everything the store holds (scores as last computed by
+ * vlm_score_store). Model text is escaped in every format that renders it. */
+int vlm_report(const char *db_path, enum vlm_report_format format, FILE *out,
+               char *err, size_t err_len);
+
+/* ------------------------------------------------------------------ stats */
+
+/* 95% Wilson score interval for k successes in n trials (k may be a soft count). */
+void   vlm_wilson95(double k, int n, double *lo, double *hi);
+
+/* Two-sided exact McNemar p-value from the discordant counts: b pairs where only
+ * the first model was right, c where only the second was. 1 when b + c = 0. */
+double vlm_mcnemar_exact(int b, int c);
+
+/* Nearest-rank percentile (q in 0..1) of n ascending values; 0 when n = 0. */
+double vlm_percentile(const double *sorted, int n, double q);
+
 /* ------------------------------------------------------------------ forge */
 
 enum vlm_forge_size { VLM_FORGE_TINY, VLM_FORGE_SMALL };

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages vlmeter builds and tests with, skipping any that
-# are already present, so a second run costs nothing.
+# are already present, so a second run costs nothing. (chromium: the HTML report
+# test opens the report headless.)
 set -euo pipefail
 PKGS="build-essential pkg-config cmake git openssl ca-certificates
 libsqlite3-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libstb-dev
-libwebp-dev libcmocka-dev sqlite3"
+libwebp-dev libcmocka-dev sqlite3 jq chromium"
 missing=()
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

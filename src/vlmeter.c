@@ -4,6 +4,8 @@
  *
  *   vlmeter run [PLAN.yaml] [-m SPEC]... [-s SUITE]... [--db FILE] [options]
  *   vlmeter demo [--dir DIR]
+ *   vlmeter score [--db FILE] [-s SUITE]... [--scorer NAME] [--judge SPEC]
+ *   vlmeter report [--db FILE] [--format table|md|csv|json|html] [-o FILE]
  *   vlmeter export [--db FILE] [-o FILE]
  *   vlmeter forge ARCH OUTDIR [--size tiny|small] [--seed N] | --list
  *   vlmeter ask -m MODEL --mmproj MMPROJ [--image IMG]... -p PROMPT [options]
@@ -29,6 +31,8 @@ static const char *USAGE =
     "commands:\n"
     "  run [PLAN.yaml] [-m SPEC]... [-s SUITE.jsonl]...   evaluate models, resumably\n"
     "  demo [--dir DIR] [--no-run]                        forge tiny models, write and run the demo suite\n"
+    "  score [--db FILE] [-s SUITE]... [--scorer S] [--judge SPEC]   re-score stored answers\n"
+    "  report [--db FILE] [--format table|md|csv|json|html] [-o FILE]   the comparison report\n"
     "  export [--db FILE] [-o FILE]                       stored answers as JSONL\n"
     "  forge ARCH OUTDIR [--size tiny|small] [--seed N]   write a random-weight model (--list: archs)\n"
     "  ask -m MODEL --mmproj MMPROJ [--image IMG]... -p PROMPT   answer one prompt\n"
@@ -46,8 +50,13 @@ static const char *USAGE =
     "  -q, --quiet             no progress line, no summary\n"
     "  -v, --verbose           show llama.cpp's log\n"
     "\n"
-    "Formats: docs/suite-format.md, docs/plan-format.md, docs/export-format.md;\n"
-    "metrics: docs/metrics.md.\n";
+    "score options:\n"
+    "  -s, --suite FILE        re-read expected answers, scorers and choices from it\n"
+    "      --scorer NAME       score every turn with this scorer (docs/scoring.md)\n"
+    "      --judge NAME=MODEL.gguf,mmproj=MMPROJ.gguf   the model that grades `judge` turns\n"
+    "\n"
+    "Formats: docs/suite-format.md, docs/plan-format.md, docs/export-format.md,\n"
+    "docs/report-schema.md; metrics: docs/metrics.md; scorers: docs/scoring.md.\n";
 
 /* ------------------------------------------------------------ settings */
 
@@ -95,7 +104,7 @@ static bool parse_float(const char *s, float *out) {
 enum {
     OPT_DB = 1000, OPT_TEMPLATE, OPT_MAXTOK, OPT_CTX, OPT_BATCH, OPT_THREADS, OPT_NGL, OPT_TEMP,
     OPT_TOPP, OPT_TOPK, OPT_MINP, OPT_REP, OPT_SEED, OPT_ALLOW, OPT_RETRY, OPT_MMPROJ, OPT_IMAGE,
-    OPT_GAPS, OPT_SIZE, OPT_LIST, OPT_DIR, OPT_NORUN,
+    OPT_GAPS, OPT_SIZE, OPT_LIST, OPT_DIR, OPT_NORUN, OPT_SCORER, OPT_JUDGE, OPT_FORMAT,
 };
 
 /* Parse one engine-setting option into o; false (with a message) when bad. */
@@ -174,6 +183,20 @@ static void print_summary(const struct vlm_run_summary *sum, const char *db) {
     printf("store: %s (vlmeter export --db %s)\n", db, db);
 }
 
+/* Score the store; print a line saying what was scored unless quiet. */
+static int score_db(const char *db, const struct vlm_score_params *sp, bool quiet) {
+    struct vlm_score_summary sum;
+    char err[1024] = "";
+    int rc = vlm_score_store(db, sp, &sum, err, sizeof err);
+    if (rc != VLM_OK) { fprintf(stderr, "vlmeter: %s\n", err); return 2; }
+    if (!quiet)
+        printf("scored %d turns (%d had failed, %d without expected answer); judge: %d asked, %d reused"
+               "%s\n", sum.n_scored, sum.n_failed, sum.n_unscored, sum.n_judged, sum.n_judge_reused,
+               sp->n_suites ? "" : "");
+    if (!quiet && sp->n_suites) printf("%d expected answers updated from the suites\n", sum.n_refs_updated);
+    return 0;
+}
+
 /* Run a plan and print what happened; the exit status says whether all went well. */
 static int run_plan(vlm_plan *plan, const char *db, bool allow_outside, bool retry, bool quiet,
                     const char *argv_line) {
@@ -193,6 +216,11 @@ static int run_plan(vlm_plan *plan, const char *db, bool allow_outside, bool ret
     if (!quiet && rc != VLM_ERR_IO) print_summary(&sum, db);
     if (rc != VLM_OK) fprintf(stderr, "vlmeter: %s\n", err);
     vlm_run_summary_free(&sum);
+    if (rc != VLM_ERR_IO && rc != VLM_ERR_STOPPED) {
+        struct vlm_score_params sp = vlm_score_default_params();
+        sp.on_message = print_message;
+        if (score_db(db, &sp, quiet) != 0 && rc == VLM_OK) rc = VLM_ERR_IO;
+    }
     return rc == VLM_OK ? 0 : rc == VLM_ERR_STOPPED ? 130 : rc == VLM_ERR_IO ? 2 : 1;
 }
 
@@ -283,6 +311,23 @@ static int forge_if_missing(const char *arch, const char *dir) {
     return 0;
 }
 
+/* The Markdown and HTML reports of the demo, written beside its store. */
+static int write_demo_reports(const char *dir, const char *db, bool quiet) {
+    static const struct { const char *file; enum vlm_report_format f; } outs[] = {
+        {"report.md", VLM_REPORT_MD}, {"report.html", VLM_REPORT_HTML},
+    };
+    for (int i = 0; i < 2; i++) {
+        char path[4200], err[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, outs[i].file);
+        FILE *f = fopen(path, "w");
+        int rc = f ? vlm_report(db, outs[i].f, f, err, sizeof err) : VLM_ERR_IO;
+        if (f && fclose(f) != 0) rc = VLM_ERR_IO;
+        if (rc != VLM_OK) { fprintf(stderr, "vlmeter: cannot write %s\n", path); return 1; }
+        if (!quiet) printf("report: %s\n", path);
+    }
+    return 0;
+}
+
 static int cmd_demo(int argc, char **argv) {
     static const struct option opts[] = {
         {"dir", required_argument, 0, OPT_DIR}, {"quiet", no_argument, 0, 'q'},
@@ -322,10 +367,83 @@ static int cmd_demo(int argc, char **argv) {
         char *line = join_argv(argc, argv);
         status = run_plan(plan, path, false, false, quiet, line);
         free(line);
+        if (status != 2 && status != 130) status |= write_demo_reports(dir, path, quiet);
     }
     vlm_suite_free(suite);
     vlm_plan_free(plan);
     return status;
+}
+
+/* ------------------------------------------------------------ score, report */
+
+static int cmd_score(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"db", required_argument, 0, OPT_DB}, {"suite", required_argument, 0, 's'},
+        {"scorer", required_argument, 0, OPT_SCORER}, {"judge", required_argument, 0, OPT_JUDGE},
+        {"allow-outside", no_argument, 0, OPT_ALLOW}, {"quiet", no_argument, 0, 'q'},
+        {"verbose", no_argument, 0, 'v'}, SETTING_OPTIONS, {0, 0, 0, 0},
+    };
+    struct overrides o = {.v = vlm_engine_default_params()};
+    struct vlm_score_params sp = vlm_score_default_params();
+    const char *db = "vlmeter.db", *judge = NULL;
+    const char **suites = calloc((size_t)argc + 1, sizeof *suites);
+    bool quiet = false;
+    int opt, status = 0;
+    while ((opt = getopt_long(argc, argv, "s:qv", opts, NULL)) != -1) {
+        if (opt == OPT_DB) db = optarg;
+        else if (opt == 's') suites[sp.n_suites++] = optarg;
+        else if (opt == OPT_SCORER) sp.scorer = optarg;
+        else if (opt == OPT_JUDGE) judge = optarg;
+        else if (opt == OPT_ALLOW) sp.suite.allow_outside = true;
+        else if (opt == 'q') quiet = true;
+        else if (opt == 'v') vlm_llama_log(true);
+        else if (!parse_setting(opt, optarg, &o)) status = 2;
+    }
+    sp.suites = suites;
+    sp.on_message = print_message;
+    vlm_plan *plan = vlm_plan_new();
+    char err[1024];
+    if (!exists(db)) { fprintf(stderr, "vlmeter: no store at '%s'\n", db); status = 2; }
+    if (status == 0 && judge) {
+        apply_overrides(vlm_plan_defaults(plan), &o);
+        if (vlm_plan_add_model_spec(plan, judge, err, sizeof err) != VLM_OK) {
+            fprintf(stderr, "vlmeter: --judge: %s\n", err);
+            status = 2;
+        } else {
+            sp.judge = vlm_plan_model(plan, 0);
+        }
+    }
+    if (status == 0) status = score_db(db, &sp, quiet);
+    vlm_plan_free(plan);
+    free(suites);
+    return status;
+}
+
+static int cmd_report(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"db", required_argument, 0, OPT_DB}, {"format", required_argument, 0, OPT_FORMAT},
+        {"output", required_argument, 0, 'o'}, {0, 0, 0, 0},
+    };
+    static const char *names[] = {"table", "md", "csv", "json", "html"};
+    const char *db = "vlmeter.db", *out_path = NULL;
+    int format = VLM_REPORT_TABLE, opt;
+    while ((opt = getopt_long(argc, argv, "o:f:", opts, NULL)) != -1) {
+        if (opt == OPT_DB) db = optarg;
+        else if (opt == 'o') out_path = optarg;
+        else if (opt == OPT_FORMAT || opt == 'f') {
+            format = -1;
+            for (int i = 0; i < 5; i++) if (strcmp(optarg, names[i]) == 0) format = i;
+            if (format < 0) { fprintf(stderr, "vlmeter: --format table|md|csv|json|html\n"); return 2; }
+        } else return 2;
+    }
+    if (!exists(db)) { fprintf(stderr, "vlmeter: no store at '%s'\n", db); return 2; }
+    FILE *out = out_path ? fopen(out_path, "w") : stdout;
+    if (!out) { fprintf(stderr, "vlmeter: cannot write '%s': %s\n", out_path, strerror(errno)); return 2; }
+    char err[1024];
+    int rc = vlm_report(db, (enum vlm_report_format)format, out, err, sizeof err);
+    if (out != stdout && fclose(out) != 0) rc = VLM_ERR_IO;
+    if (rc != VLM_OK) { fprintf(stderr, "vlmeter: %s\n", err); return 1; }
+    return 0;
 }
 
 /* ------------------------------------------------------------ export */
@@ -467,6 +585,8 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "run") == 0) return cmd_run(argc, argv);
     if (strcmp(cmd, "demo") == 0) return cmd_demo(argc, argv);
     if (strcmp(cmd, "export") == 0) return cmd_export(argc, argv);
+    if (strcmp(cmd, "score") == 0) return cmd_score(argc, argv);
+    if (strcmp(cmd, "report") == 0) return cmd_report(argc, argv);
     if (strcmp(cmd, "forge") == 0) return cmd_forge(argc, argv);
     if (strcmp(cmd, "ask") == 0) return cmd_ask(argc, argv);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

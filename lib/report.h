@@ -1,0 +1,22 @@
+/*
+ * report.h - the report's parts, private to the library: the JSON document that
+ * every format is rendered from (docs/report-schema.md), and its renderers.
+ */
+#ifndef VLM_REPORT_H
+#define VLM_REPORT_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "vlmeter.h"
+
+/* Build the report document from a store (report.c). NULL with a message. */
+json_t *vlm_report_build(vlm_store *s, const char *db_path, char *err, size_t err_len);
+
+/* Renderers (report_text.c, report_html.c). Return VLM_OK or VLM_ERR_IO. */
+int vlm_report_write_table(const json_t *r, FILE *out);
+int vlm_report_write_md(const json_t *r, FILE *out);
+int vlm_report_write_csv(const json_t *r, FILE *out);
+int vlm_report_write_html(const json_t *r, FILE *out);
+
+#endif
