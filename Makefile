@@ -26,6 +26,7 @@ SAN      := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 LIB_SRC  := $(wildcard lib/*.c)
 LIB_HDR  := $(wildcard lib/*.h) include/vlmeter.h
 TEST_SRC := $(wildcard tests/unit/test_*.c)
+CLI_SRC  := $(wildcard src/*.c)
 
 .PHONY: all deps bin run test clean distclean
 all: deps
@@ -54,10 +55,10 @@ $(BUILD)/libvlmeter.a: $(patsubst lib/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 $(BUILD)/asan/libvlmeter.a: $(patsubst lib/%.c,$(BUILD)/asan/obj/%.o,$(LIB_SRC))
 	ar rcs $@ $^
 
-$(BUILD)/vlmeter: src/vlmeter.c $(BUILD)/libvlmeter.a $(PREFIX_FILE)
-	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libvlmeter.a $(LDLIBS) -o $@
-$(BUILD)/asan/vlmeter: src/vlmeter.c $(BUILD)/asan/libvlmeter.a $(PREFIX_FILE)
-	$(CC) $(ALL_CFLAGS) $(SAN) $< $(BUILD)/asan/libvlmeter.a $(LDLIBS) -o $@
+$(BUILD)/vlmeter: $(CLI_SRC) src/cli.h $(BUILD)/libvlmeter.a $(PREFIX_FILE)
+	$(CC) $(ALL_CFLAGS) $(CLI_SRC) $(BUILD)/libvlmeter.a $(LDLIBS) -o $@
+$(BUILD)/asan/vlmeter: $(CLI_SRC) src/cli.h $(BUILD)/asan/libvlmeter.a $(PREFIX_FILE)
+	$(CC) $(ALL_CFLAGS) $(SAN) $(CLI_SRC) $(BUILD)/asan/libvlmeter.a $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvlmeter.a tests/unit/testutil.h
 	@mkdir -p $(@D)

@@ -10,7 +10,7 @@
  *   vlmeter forge ARCH OUTDIR [--size tiny|small] [--seed N] | --list
  *   vlmeter ask -m MODEL --mmproj MMPROJ [--image IMG]... -p PROMPT [options]
  */
-#include "vlmeter.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -58,99 +58,8 @@ static const char *USAGE =
     "Formats: docs/suite-format.md, docs/plan-format.md, docs/export-format.md,\n"
     "docs/report-schema.md; metrics: docs/metrics.md; scorers: docs/scoring.md.\n";
 
-/* ------------------------------------------------------------ settings */
-
-/* Settings given on the command line override the plan's, for every model. */
-struct overrides {
-    struct vlm_engine_params v;
-    unsigned set; /* bit per field below */
-};
-enum { O_MAXTOK = 1, O_CTX = 2, O_BATCH = 4, O_THREADS = 8, O_NGL = 16, O_TEMP = 32, O_TOPP = 64,
-       O_TOPK = 128, O_MINP = 256, O_REP = 512, O_SEED = 1024, O_TMPL = 2048 };
-
-static void apply_overrides(struct vlm_engine_params *e, const struct overrides *o) {
-    if (o->set & O_MAXTOK) e->sampling.max_tokens = o->v.sampling.max_tokens;
-    if (o->set & O_CTX) e->n_ctx = o->v.n_ctx;
-    if (o->set & O_BATCH) e->n_batch = o->v.n_batch;
-    if (o->set & O_THREADS) e->n_threads = o->v.n_threads;
-    if (o->set & O_NGL) e->n_gpu_layers = o->v.n_gpu_layers;
-    if (o->set & O_TEMP) e->sampling.temp = o->v.sampling.temp;
-    if (o->set & O_TOPP) e->sampling.top_p = o->v.sampling.top_p;
-    if (o->set & O_TOPK) e->sampling.top_k = o->v.sampling.top_k;
-    if (o->set & O_MINP) e->sampling.min_p = o->v.sampling.min_p;
-    if (o->set & O_REP) e->sampling.repeat_penalty = o->v.sampling.repeat_penalty;
-    if (o->set & O_SEED) e->sampling.seed = o->v.sampling.seed;
-    if (o->set & O_TMPL) e->chat_template = o->v.chat_template;
-}
-
-static bool parse_int(const char *s, int *out) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || end == s || v < -2147483647L || v > 2147483647L) return false;
-    *out = (int)v;
-    return true;
-}
-
-static bool parse_float(const char *s, float *out) {
-    char *end;
-    errno = 0;
-    float v = strtof(s, &end);
-    if (errno || *end || end == s) return false;
-    *out = v;
-    return true;
-}
-
-enum {
-    OPT_DB = 1000, OPT_TEMPLATE, OPT_MAXTOK, OPT_CTX, OPT_BATCH, OPT_THREADS, OPT_NGL, OPT_TEMP,
-    OPT_TOPP, OPT_TOPK, OPT_MINP, OPT_REP, OPT_SEED, OPT_ALLOW, OPT_RETRY, OPT_MMPROJ, OPT_IMAGE,
-    OPT_GAPS, OPT_SIZE, OPT_LIST, OPT_DIR, OPT_NORUN, OPT_SCORER, OPT_JUDGE, OPT_FORMAT,
-};
-
-/* Parse one engine-setting option into o; false (with a message) when bad. */
-static bool parse_setting(int opt, const char *arg, struct overrides *o) {
-    bool ok = true;
-    struct vlm_sampling *s = &o->v.sampling;
-    int seed = 0;
-    switch (opt) {
-    case OPT_MAXTOK:  ok = parse_int(arg, &s->max_tokens) && s->max_tokens > 0; o->set |= O_MAXTOK; break;
-    case OPT_CTX:     ok = parse_int(arg, &o->v.n_ctx) && o->v.n_ctx > 0; o->set |= O_CTX; break;
-    case OPT_BATCH:   ok = parse_int(arg, &o->v.n_batch) && o->v.n_batch > 0; o->set |= O_BATCH; break;
-    case OPT_THREADS: ok = parse_int(arg, &o->v.n_threads) && o->v.n_threads >= 0; o->set |= O_THREADS; break;
-    case OPT_NGL:     ok = parse_int(arg, &o->v.n_gpu_layers); o->set |= O_NGL; break;
-    case OPT_TEMP:    ok = parse_float(arg, &s->temp) && s->temp >= 0; o->set |= O_TEMP; break;
-    case OPT_TOPP:    ok = parse_float(arg, &s->top_p) && s->top_p > 0 && s->top_p <= 1; o->set |= O_TOPP; break;
-    case OPT_TOPK:    ok = parse_int(arg, &s->top_k) && s->top_k >= 0; o->set |= O_TOPK; break;
-    case OPT_MINP:    ok = parse_float(arg, &s->min_p) && s->min_p >= 0 && s->min_p < 1; o->set |= O_MINP; break;
-    case OPT_REP:     ok = parse_float(arg, &s->repeat_penalty) && s->repeat_penalty > 0; o->set |= O_REP; break;
-    case OPT_SEED:    ok = parse_int(arg, &seed) && seed >= 0; s->seed = (uint32_t)seed; o->set |= O_SEED; break;
-    case OPT_TEMPLATE: o->v.chat_template = arg; o->set |= O_TMPL; break;
-    default: return false;
-    }
-    if (!ok) fprintf(stderr, "vlmeter: bad value '%s' for an option\n", arg);
-    return ok;
-}
-
-#define SETTING_OPTIONS                                                   \
-    {"template", required_argument, 0, OPT_TEMPLATE},                    \
-    {"max-tokens", required_argument, 0, OPT_MAXTOK},                    \
-    {"ctx", required_argument, 0, OPT_CTX},                              \
-    {"batch", required_argument, 0, OPT_BATCH},                          \
-    {"threads", required_argument, 0, OPT_THREADS},                      \
-    {"ngl", required_argument, 0, OPT_NGL},                              \
-    {"temp", required_argument, 0, OPT_TEMP},                            \
-    {"top-p", required_argument, 0, OPT_TOPP},                           \
-    {"top-k", required_argument, 0, OPT_TOPK},                           \
-    {"min-p", required_argument, 0, OPT_MINP},                           \
-    {"repeat-penalty", required_argument, 0, OPT_REP},                   \
-    {"seed", required_argument, 0, OPT_SEED}
-
 /* ------------------------------------------------------------ run */
 
-static void print_message(const char *line, void *user) {
-    (void)user;
-    fprintf(stderr, "vlmeter: %s\n", line);
-}
 
 static void on_signal(int sig) {
     (void)sig;
@@ -189,10 +98,12 @@ static int score_db(const char *db, const struct vlm_score_params *sp, bool quie
     char err[1024] = "";
     int rc = vlm_score_store(db, sp, &sum, err, sizeof err);
     if (rc != VLM_OK) { fprintf(stderr, "vlmeter: %s\n", err); return 2; }
-    if (!quiet)
-        printf("scored %d turns (%d had failed, %d without expected answer); judge: %d asked, %d reused"
-               "%s\n", sum.n_scored, sum.n_failed, sum.n_unscored, sum.n_judged, sum.n_judge_reused,
-               sp->n_suites ? "" : "");
+    if (!quiet) {
+        printf("scored %d turns (%d had failed, %d without expected answer)", sum.n_scored, sum.n_failed,
+               sum.n_unscored);
+        if (sp->judge) printf("; judge: %d asked, %d reused", sum.n_judged, sum.n_judge_reused);
+        printf("\n");
+    }
     if (!quiet && sp->n_suites) printf("%d expected answers updated from the suites\n", sum.n_refs_updated);
     return 0;
 }
@@ -206,7 +117,7 @@ static int run_plan(vlm_plan *plan, const char *db, bool allow_outside, bool ret
     rp.retry_errors = retry;
     rp.progress = !quiet && isatty(STDOUT_FILENO);
     rp.argv_line = argv_line;
-    rp.on_message = print_message;
+    rp.on_message = cli_print_message;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
 
@@ -218,7 +129,7 @@ static int run_plan(vlm_plan *plan, const char *db, bool allow_outside, bool ret
     vlm_run_summary_free(&sum);
     if (rc != VLM_ERR_IO && rc != VLM_ERR_STOPPED) {
         struct vlm_score_params sp = vlm_score_default_params();
-        sp.on_message = print_message;
+        sp.on_message = cli_print_message;
         if (score_db(db, &sp, quiet) != 0 && rc == VLM_OK) rc = VLM_ERR_IO;
     }
     return rc == VLM_OK ? 0 : rc == VLM_ERR_STOPPED ? 130 : rc == VLM_ERR_IO ? 2 : 1;
@@ -246,7 +157,7 @@ static int cmd_run(int argc, char **argv) {
         else if (opt == OPT_RETRY) retry = true;
         else if (opt == 'q') quiet = true;
         else if (opt == 'v') vlm_llama_log(true);
-        else if (!parse_setting(opt, optarg, &o)) { status = 2; goto out; }
+        else if (!cli_parse_setting(opt, optarg, &o)) { status = 2; goto out; }
     }
     char err[1024] = "";
     vlm_plan *plan = NULL;
@@ -256,7 +167,7 @@ static int cmd_run(int argc, char **argv) {
     } else {
         plan = vlm_plan_new();
     }
-    apply_overrides(vlm_plan_defaults(plan), &o);
+    cli_apply_overrides(vlm_plan_defaults(plan), &o);
     for (int i = 0; i < n_specs; i++) {
         if (vlm_plan_add_model_spec(plan, specs[i], err, sizeof err) != VLM_OK) {
             fprintf(stderr, "vlmeter: %s\n", err);
@@ -264,7 +175,7 @@ static int cmd_run(int argc, char **argv) {
         }
     }
     for (int i = 0; i < n_suites; i++) vlm_plan_add_suite(plan, suites[i]);
-    for (int i = 0; i < vlm_plan_n_models(plan); i++) apply_overrides(&vlm_plan_model(plan, i)->engine, &o);
+    for (int i = 0; i < vlm_plan_n_models(plan); i++) cli_apply_overrides(&vlm_plan_model(plan, i)->engine, &o);
     if (status == 0 && (vlm_plan_n_models(plan) == 0 || vlm_plan_n_suites(plan) == 0)) {
         fprintf(stderr, "vlmeter: run needs at least one model (-m) and one suite (-s), or a plan file\n");
         status = 2;
@@ -289,16 +200,12 @@ static const char *vocab_dir(void) {
     return env && env[0] ? env : VLM_VOCAB_DIR;
 }
 
-static bool exists(const char *path) {
-    struct stat st;
-    return stat(path, &st) == 0;
-}
 
 /* Forge `arch` (tiny) into dir unless it is there already. */
 static int forge_if_missing(const char *arch, const char *dir) {
     char mmproj[4200];
     snprintf(mmproj, sizeof mmproj, "%s/mmproj.gguf", dir);
-    if (exists(mmproj)) return 0;
+    if (cli_exists(mmproj)) return 0;
     struct vlm_forge_params fp = vlm_forge_default_params();
     fp.arch = arch;
     fp.vocab_dir = vocab_dir();
@@ -397,15 +304,15 @@ static int cmd_score(int argc, char **argv) {
         else if (opt == OPT_ALLOW) sp.suite.allow_outside = true;
         else if (opt == 'q') quiet = true;
         else if (opt == 'v') vlm_llama_log(true);
-        else if (!parse_setting(opt, optarg, &o)) status = 2;
+        else if (!cli_parse_setting(opt, optarg, &o)) status = 2;
     }
     sp.suites = suites;
-    sp.on_message = print_message;
+    sp.on_message = cli_print_message;
     vlm_plan *plan = vlm_plan_new();
     char err[1024];
-    if (!exists(db)) { fprintf(stderr, "vlmeter: no store at '%s'\n", db); status = 2; }
+    if (!cli_exists(db)) { fprintf(stderr, "vlmeter: no store at '%s'\n", db); status = 2; }
     if (status == 0 && judge) {
-        apply_overrides(vlm_plan_defaults(plan), &o);
+        cli_apply_overrides(vlm_plan_defaults(plan), &o);
         if (vlm_plan_add_model_spec(plan, judge, err, sizeof err) != VLM_OK) {
             fprintf(stderr, "vlmeter: --judge: %s\n", err);
             status = 2;
@@ -436,7 +343,7 @@ static int cmd_report(int argc, char **argv) {
             if (format < 0) { fprintf(stderr, "vlmeter: --format table|md|csv|json|html\n"); return 2; }
         } else return 2;
     }
-    if (!exists(db)) { fprintf(stderr, "vlmeter: no store at '%s'\n", db); return 2; }
+    if (!cli_exists(db)) { fprintf(stderr, "vlmeter: no store at '%s'\n", db); return 2; }
     FILE *out = out_path ? fopen(out_path, "w") : stdout;
     if (!out) { fprintf(stderr, "vlmeter: cannot write '%s': %s\n", out_path, strerror(errno)); return 2; }
     char err[1024];
@@ -459,7 +366,7 @@ static int cmd_export(int argc, char **argv) {
         else if (opt == 'o') out_path = optarg;
         else return 2;
     }
-    if (!exists(db)) { fprintf(stderr, "vlmeter: no store at '%s'\n", db); return 2; }
+    if (!cli_exists(db)) { fprintf(stderr, "vlmeter: no store at '%s'\n", db); return 2; }
     char err[1024];
     vlm_store *s = vlm_store_open(db, err, sizeof err);
     if (!s) { fprintf(stderr, "vlmeter: %s\n", err); return 2; }
@@ -489,7 +396,7 @@ static int cmd_forge(int argc, char **argv) {
             return 0;
         } else if (opt == OPT_SIZE && strcmp(optarg, "tiny") == 0) fp.size = VLM_FORGE_TINY;
         else if (opt == OPT_SIZE && strcmp(optarg, "small") == 0) fp.size = VLM_FORGE_SMALL;
-        else if (opt == OPT_SEED && parse_int(optarg, &seed) && seed >= 0) fp.seed = (uint64_t)seed;
+        else if (opt == OPT_SEED && cli_parse_int(optarg, &seed) && seed >= 0) fp.seed = (uint64_t)seed;
         else { fprintf(stderr, "vlmeter: forge: bad option (--size tiny|small, --seed N, --list)\n"); return 2; }
     }
     if (argc - optind != 2) { fprintf(stderr, "usage: vlmeter forge ARCH OUTDIR [--size tiny|small] [--seed N]\n"); return 2; }
@@ -543,16 +450,16 @@ static int cmd_ask(int argc, char **argv) {
         else if (opt == OPT_MMPROJ) ep.mmproj_path = optarg;
         else if (opt == OPT_IMAGE) images[n_images++] = optarg;
         else if (opt == 'p') prompt = optarg;
-        else if (opt == 'n') { if (!parse_setting(OPT_MAXTOK, optarg, &o)) status = 2; }
+        else if (opt == 'n') { if (!cli_parse_setting(OPT_MAXTOK, optarg, &o)) status = 2; }
         else if (opt == OPT_GAPS) gaps_path = optarg;
         else if (opt == 'v') vlm_llama_log(true);
-        else if (!parse_setting(opt, optarg, &o)) status = 2;
+        else if (!cli_parse_setting(opt, optarg, &o)) status = 2;
     }
     if (!prompt || !ep.model_path || !ep.mmproj_path) {
         fprintf(stderr, "usage: vlmeter ask -m MODEL --mmproj MMPROJ [--image IMG]... -p PROMPT [-n N]\n");
         status = 2;
     }
-    apply_overrides(&ep, &o);
+    cli_apply_overrides(&ep, &o);
     ep.record_logit_gaps = gaps_path != NULL;
     char err[1024];
     vlm_engine *e = status ? NULL : vlm_engine_init(ep, err, sizeof err);

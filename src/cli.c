@@ -1,0 +1,75 @@
+/*
+ * cli.c - helpers the command-line tool's files share (src/cli.h).
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+bool cli_parse_int(const char *s, int *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || end == s || v < -2147483647L || v > 2147483647L) return false;
+    *out = (int)v;
+    return true;
+}
+
+bool cli_parse_float(const char *s, float *out) {
+    char *end;
+    errno = 0;
+    float v = strtof(s, &end);
+    if (errno || *end || end == s) return false;
+    *out = v;
+    return true;
+}
+
+bool cli_parse_setting(int opt, const char *arg, struct overrides *o) {
+    bool ok = true;
+    struct vlm_sampling *s = &o->v.sampling;
+    int seed = 0;
+    switch (opt) {
+    case OPT_MAXTOK:  ok = cli_parse_int(arg, &s->max_tokens) && s->max_tokens > 0; o->set |= O_MAXTOK; break;
+    case OPT_CTX:     ok = cli_parse_int(arg, &o->v.n_ctx) && o->v.n_ctx > 0; o->set |= O_CTX; break;
+    case OPT_BATCH:   ok = cli_parse_int(arg, &o->v.n_batch) && o->v.n_batch > 0; o->set |= O_BATCH; break;
+    case OPT_THREADS: ok = cli_parse_int(arg, &o->v.n_threads) && o->v.n_threads >= 0; o->set |= O_THREADS; break;
+    case OPT_NGL:     ok = cli_parse_int(arg, &o->v.n_gpu_layers); o->set |= O_NGL; break;
+    case OPT_TEMP:    ok = cli_parse_float(arg, &s->temp) && s->temp >= 0; o->set |= O_TEMP; break;
+    case OPT_TOPP:    ok = cli_parse_float(arg, &s->top_p) && s->top_p > 0 && s->top_p <= 1; o->set |= O_TOPP; break;
+    case OPT_TOPK:    ok = cli_parse_int(arg, &s->top_k) && s->top_k >= 0; o->set |= O_TOPK; break;
+    case OPT_MINP:    ok = cli_parse_float(arg, &s->min_p) && s->min_p >= 0 && s->min_p < 1; o->set |= O_MINP; break;
+    case OPT_REP:     ok = cli_parse_float(arg, &s->repeat_penalty) && s->repeat_penalty > 0; o->set |= O_REP; break;
+    case OPT_SEED:    ok = cli_parse_int(arg, &seed) && seed >= 0; s->seed = (uint32_t)seed; o->set |= O_SEED; break;
+    case OPT_TEMPLATE: o->v.chat_template = arg; o->set |= O_TMPL; break;
+    default: return false;
+    }
+    if (!ok) fprintf(stderr, "vlmeter: bad value '%s' for an option\n", arg);
+    return ok;
+}
+
+void cli_apply_overrides(struct vlm_engine_params *e, const struct overrides *o) {
+    if (o->set & O_MAXTOK) e->sampling.max_tokens = o->v.sampling.max_tokens;
+    if (o->set & O_CTX) e->n_ctx = o->v.n_ctx;
+    if (o->set & O_BATCH) e->n_batch = o->v.n_batch;
+    if (o->set & O_THREADS) e->n_threads = o->v.n_threads;
+    if (o->set & O_NGL) e->n_gpu_layers = o->v.n_gpu_layers;
+    if (o->set & O_TEMP) e->sampling.temp = o->v.sampling.temp;
+    if (o->set & O_TOPP) e->sampling.top_p = o->v.sampling.top_p;
+    if (o->set & O_TOPK) e->sampling.top_k = o->v.sampling.top_k;
+    if (o->set & O_MINP) e->sampling.min_p = o->v.sampling.min_p;
+    if (o->set & O_REP) e->sampling.repeat_penalty = o->v.sampling.repeat_penalty;
+    if (o->set & O_SEED) e->sampling.seed = o->v.sampling.seed;
+    if (o->set & O_TMPL) e->chat_template = o->v.chat_template;
+}
+
+void cli_print_message(const char *line, void *user) {
+    (void)user;
+    fprintf(stderr, "vlmeter: %s\n", line);
+}
+
+bool cli_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}

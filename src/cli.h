@@ -1,0 +1,61 @@
+/*
+ * cli.h - what the command-line tool's files share: option ids, engine settings
+ * given as options, and small helpers. The tool only parses arguments and calls
+ * libvlmeter; commands live in src/vlmeter.c (and src/cmd_*.c).
+ */
+#ifndef VLM_CLI_H
+#define VLM_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "vlmeter.h"
+
+/* Settings given on the command line override the plan's, for every model. */
+struct overrides {
+    struct vlm_engine_params v;
+    unsigned set; /* bit per field below */
+};
+enum { O_MAXTOK = 1, O_CTX = 2, O_BATCH = 4, O_THREADS = 8, O_NGL = 16, O_TEMP = 32, O_TOPP = 64,
+       O_TOPK = 128, O_MINP = 256, O_REP = 512, O_SEED = 1024, O_TMPL = 2048 };
+
+/* Long-option ids (beyond single letters), one list for every command. */
+enum {
+    OPT_DB = 1000, OPT_TEMPLATE, OPT_MAXTOK, OPT_CTX, OPT_BATCH, OPT_THREADS, OPT_NGL, OPT_TEMP,
+    OPT_TOPP, OPT_TOPK, OPT_MINP, OPT_REP, OPT_SEED, OPT_ALLOW, OPT_RETRY, OPT_MMPROJ, OPT_IMAGE,
+    OPT_GAPS, OPT_SIZE, OPT_LIST, OPT_DIR, OPT_NORUN, OPT_SCORER, OPT_JUDGE, OPT_FORMAT,
+};
+
+/* Add to a command's getopt_long table to accept the engine settings. */
+#define SETTING_OPTIONS                                                   \
+    {"template", required_argument, 0, OPT_TEMPLATE},                    \
+    {"max-tokens", required_argument, 0, OPT_MAXTOK},                    \
+    {"ctx", required_argument, 0, OPT_CTX},                              \
+    {"batch", required_argument, 0, OPT_BATCH},                          \
+    {"threads", required_argument, 0, OPT_THREADS},                      \
+    {"ngl", required_argument, 0, OPT_NGL},                              \
+    {"temp", required_argument, 0, OPT_TEMP},                            \
+    {"top-p", required_argument, 0, OPT_TOPP},                           \
+    {"top-k", required_argument, 0, OPT_TOPK},                           \
+    {"min-p", required_argument, 0, OPT_MINP},                           \
+    {"repeat-penalty", required_argument, 0, OPT_REP},                   \
+    {"seed", required_argument, 0, OPT_SEED}
+
+/* Parse a whole int / float; false when the text is not one. */
+bool cli_parse_int(const char *s, int *out);
+bool cli_parse_float(const char *s, float *out);
+
+/* Parse one engine-setting option (OPT_MAXTOK ... OPT_TEMPLATE) into o; false,
+ * with a message, when the value is bad or opt is not a setting. */
+bool cli_parse_setting(int opt, const char *arg, struct overrides *o);
+
+/* Copy the settings given on the command line over e. */
+void cli_apply_overrides(struct vlm_engine_params *e, const struct overrides *o);
+
+/* Print a library message as "vlmeter: LINE" on stderr (an on_message hook). */
+void cli_print_message(const char *line, void *user);
+
+/* True when the path exists. */
+bool cli_exists(const char *path);
+
+#endif
