@@ -12,9 +12,7 @@ W=$(mktemp -d /tmp/vlmeter-bench-XXXXXX); trap 'rm -rf "$W"' EXIT
 DB=$W/demo/vlmeter.db
 N=10000
 sqlite3 "$DB" <<SQL
-WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < $N),
-src AS (SELECT a.*, c.category, row_number() OVER () - 1 AS k FROM answers a JOIN cases c USING (model_id, suite, case_id)),
-pick AS (SELECT i, (SELECT count(*) FROM src) AS n FROM seq)
+CREATE TEMP TABLE seq AS WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $N) SELECT i FROM s;
 INSERT INTO cases(model_id, suite, case_id, category, scorer, images, choices, status, run_id)
   SELECT 1, 'bench', 'b' || i, 'cat' || (i % 7),
          CASE i % 8 WHEN 0 THEN 'exact' WHEN 1 THEN 'contains' WHEN 2 THEN 'choice' WHEN 3 THEN 'number'
@@ -24,8 +22,8 @@ INSERT INTO answers(model_id, suite, case_id, turn, run_id, prompt, expected, ou
   SELECT 1, 'bench', 'b' || i, 0, 1, 'question ' || i,
          CASE i % 8 WHEN 2 THEN '"C"' WHEN 3 THEN '42' WHEN 5 THEN '["red","red","blue","red","dark red","red","red","crimson","red","red"]'
                     WHEN 6 THEN '"yes"' ELSE '"a red square on a white background"' END,
-         (SELECT output FROM answers WHERE suite='demo' LIMIT 1 OFFSET (i % 8)) || ' The answer is (C), about 42 red.',
-         NULL FROM seq;
+         o.output || ' The answer is (C), about 42 red.', NULL
+  FROM seq JOIN (SELECT row_number() OVER () - 1 AS k, output FROM answers WHERE suite='demo') o ON o.k = seq.i % 8;
 SQL
 n=$(sqlite3 "$DB" "SELECT count(*) FROM answers")
 best=999
