@@ -41,6 +41,13 @@ static sqlite3_stmt *query(sqlite3 *db, const char *sql) {
 #define CREDIT_SQL "(CASE WHEN s.scorer IN ('anls','vqa') THEN s.score ELSE s.correct END)"
 #define QUALITY_FILTER "s.scorer NOT IN ('bleu','cider')"
 
+/* Scores with their model (m), case (c) and answer (a). */
+#define SCORED_TURNS                                                                           \
+    " FROM scores s JOIN models m ON m.id=s.model_id"                                          \
+    " JOIN cases c ON c.model_id=s.model_id AND c.suite=s.suite AND c.case_id=s.case_id"       \
+    " JOIN answers a ON a.model_id=s.model_id AND a.suite=s.suite AND a.case_id=s.case_id"     \
+    " AND a.turn=s.turn"
+
 static void set_accuracy(json_t *o, int n, double credit) {
     double lo, hi;
     vlm_wilson95(credit, n, &lo, &hi);
@@ -189,9 +196,7 @@ static json_t *build_quality(sqlite3 *db) {
     sqlite3_stmt *st = query(db,
         "SELECT m.name, coalesce(c.category,''), count(*), total(" CREDIT_SQL "), total(s.unparsed),"
         " total(a.error IS NOT NULL)"
-        " FROM scores s JOIN models m ON m.id=s.model_id"
-        " JOIN cases c ON c.model_id=s.model_id AND c.suite=s.suite AND c.case_id=s.case_id"
-        " JOIN answers a ON a.model_id=s.model_id AND a.suite=s.suite AND a.case_id=s.case_id AND a.turn=s.turn"
+        SCORED_TURNS
         " WHERE " QUALITY_FILTER " GROUP BY 1, 2 ORDER BY 2, 1");
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_t *o = json_pack("{s:s, s:s}", "model", col_text(st, 0), "category", col_text(st, 1));
@@ -209,9 +214,7 @@ static json_t *build_yesno(sqlite3 *db) {
     json_t *a = json_array();
     sqlite3_stmt *st = query(db,
         "SELECT m.name, coalesce(c.category,''), s.detail, a.expected, s.correct"
-        " FROM scores s JOIN models m ON m.id=s.model_id"
-        " JOIN cases c ON c.model_id=s.model_id AND c.suite=s.suite AND c.case_id=s.case_id"
-        " JOIN answers a ON a.model_id=s.model_id AND a.suite=s.suite AND a.case_id=s.case_id AND a.turn=s.turn"
+        SCORED_TURNS
         " WHERE s.scorer='yesno' ORDER BY 1, 2");
     char model[256] = "", cat[256] = "";
     int tp = 0, fp = 0, fn = 0, n = 0, right = 0, said_yes = 0, unparsed = 0;
@@ -249,9 +252,7 @@ static json_t *build_captions(sqlite3 *db) {
     json_t *a = json_array();
     sqlite3_stmt *st = query(db,
         "SELECT m.name, coalesce(c.category,''), s.scorer, s.score, a.output, a.expected"
-        " FROM scores s JOIN models m ON m.id=s.model_id"
-        " JOIN cases c ON c.model_id=s.model_id AND c.suite=s.suite AND c.case_id=s.case_id"
-        " JOIN answers a ON a.model_id=s.model_id AND a.suite=s.suite AND a.case_id=s.case_id AND a.turn=s.turn"
+        SCORED_TURNS
         " WHERE s.scorer IN ('bleu','cider') ORDER BY 1, 2");
     char model[256] = "", cat[256] = "";
     vlm_caption_set *set = NULL;

@@ -29,13 +29,9 @@ static struct fixture *fixture_new(void) {
 
 static void fixture_free(struct fixture *f) {
     vlm_suite_free(f->suite);
-    char *cmd = malloc(strlen(f->dir) + 16);
-    sprintf(cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
-    free(cmd);
     free(f->path);
     free(f->real_dir);
-    free(f->dir);
+    test_rmdir(f->dir);
     free(f);
 }
 
