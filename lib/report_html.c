@@ -37,22 +37,6 @@ static const char *const PALETTE[] = {
 
 /* ------------------------------------------------------------ escaping */
 
-/* Length of the valid UTF-8 sequence at s, 0 when it is not one. */
-static int utf8_len(const unsigned char *s) {
-    unsigned c = s[0];
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) return (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-        return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 ? 3 : 0;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80 ? 4 : 0;
-    }
-    return 0;
-}
-
 /* Write at most `max_chars` characters of `s` as HTML text, safe in element
  * content, in quoted attributes and in SVG: & < > " ' become references,
  * control characters (but tab, CR, LF) and invalid UTF-8 become U+FFFD. A cut
@@ -60,22 +44,25 @@ static int utf8_len(const unsigned char *s) {
 static void esc_n(FILE *out, const char *s, size_t max_chars) {
     if (!s) return;
     const unsigned char *p = (const unsigned char *)s;
-    for (size_t n = 0; *p; n++) {
+    size_t left = strlen(s);
+    for (size_t n = 0; left; n++) {
         if (n == max_chars) { fputs("\xE2\x80\xA6", out); return; }
-        int len = utf8_len(p);
-        switch (len ? *p : 0) {
+        int len;
+        uint32_t cp = vlm_utf8_decode(p, left, &len);
+        switch (cp) {
         case '&':  fputs("&amp;", out); break;
         case '<':  fputs("&lt;", out); break;
         case '>':  fputs("&gt;", out); break;
         case '"':  fputs("&quot;", out); break;
         case '\'': fputs("&#39;", out); break;
-        case '\t': case '\n': case '\r': fputc(*p, out); break;
-        case 0:    fputs("\xEF\xBF\xBD", out); len = 1; break;
+        case '\t': case '\n': case '\r': fputc((int)cp, out); break;
+        case VLM_UTF8_BAD: fputs("\xEF\xBF\xBD", out); break;
         default:
-            if (*p < 0x20 || *p == 0x7F) fputs("\xEF\xBF\xBD", out);
+            if (cp < 0x20 || cp == 0x7F) fputs("\xEF\xBF\xBD", out);
             else fwrite(p, 1, (size_t)len, out);
         }
         p += len;
+        left -= (size_t)len;
     }
 }
 
@@ -228,22 +215,7 @@ static void buf_add(struct buf *b, const void *data, size_t n) {
 
 static void png_sink(void *user, void *data, int n) { buf_add(user, data, (size_t)n); }
 
-static char *base64_uri(const unsigned char *p, size_t n) {
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    static const char head[] = "data:image/png;base64,";
-    char *s = vlm_xmalloc(sizeof head + (n + 2) / 3 * 4), *o = s + sizeof head - 1;
-    memcpy(s, head, sizeof head - 1);
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
-                     (i + 2 < n ? p[i + 2] : 0);
-        *o++ = tab[v >> 18 & 63];
-        *o++ = tab[v >> 12 & 63];
-        *o++ = i + 1 < n ? tab[v >> 6 & 63] : '=';
-        *o++ = i + 2 < n ? tab[v & 63] : '=';
-    }
-    *o = 0;
-    return s;
-}
+static char *base64_uri(const unsigned char *p, size_t n) { return vlm_data_uri("image/png", p, n); }
 
 /* Decode, shrink to fit THUMB_SIDE, PNG, base64. NULL when unreadable. */
 static char *make_thumb(const char *path, int *w, int *h) {

@@ -56,30 +56,7 @@ struct cps {
 
 /* ================================================================ UTF-8 */
 
-#define CP_BAD 0xFFFDu
-
-/* The code point at s (n > 0 bytes left); *len gets its length in bytes. A bad
- * lead or continuation byte, an overlong form, a surrogate or a value past
- * U+10FFFF decodes as U+FFFD and consumes one byte. */
-static uint32_t utf8_decode(const unsigned char *s, size_t n, int *len) {
-    unsigned c = s[0];
-    *len = 1;
-    if (c < 0x80) return c;
-    int k;
-    uint32_t cp, min;
-    if (c >= 0xC2 && c <= 0xDF)      { k = 1; cp = c & 0x1F; min = 0x80; }
-    else if (c >= 0xE0 && c <= 0xEF) { k = 2; cp = c & 0x0F; min = 0x800; }
-    else if (c >= 0xF0 && c <= 0xF4) { k = 3; cp = c & 0x07; min = 0x10000; }
-    else return CP_BAD;
-    if ((size_t)k >= n) return CP_BAD;
-    for (int i = 1; i <= k; i++) {
-        if ((s[i] & 0xC0) != 0x80) return CP_BAD;
-        cp = cp << 6 | (s[i] & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return CP_BAD;
-    *len = k + 1;
-    return cp;
-}
+#define CP_BAD VLM_UTF8_BAD
 
 /* Append cp to b as UTF-8. */
 static void utf8_put(struct sbuf *b, uint32_t cp) {
@@ -100,7 +77,7 @@ static void utf8_put(struct sbuf *b, uint32_t cp) {
 /* The first code point of a NUL-terminated string (0 for ""). */
 static uint32_t utf8_first(const char *s) {
     int len;
-    return *s ? utf8_decode((const unsigned char *)s, strlen(s), &len) : 0;
+    return *s ? vlm_utf8_decode((const unsigned char *)s, strlen(s), &len) : 0;
 }
 
 /* Cut a string that snprintf truncated inside a multi-byte sequence. */
@@ -198,7 +175,7 @@ static void decode_folded(const char *s, struct cps *out) {
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < len;) {
         int k;
-        uint32_t c = utf8_decode(u + i, len - i, &k);
+        uint32_t c = vlm_utf8_decode(u + i, len - i, &k);
         i += (size_t)k;
         out->p[out->n++] = fold_width(c);
     }
@@ -522,7 +499,7 @@ static uint32_t cp_before(const char *s, size_t pos) {
     size_t i = pos - 1;
     while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80) i--;
     int len;
-    return utf8_decode((const unsigned char *)s + i, pos - i, &len);
+    return vlm_utf8_decode((const unsigned char *)s + i, pos - i, &len);
 }
 
 /* Whether the normalised needle occurs in the normalised hay as whole words: an
@@ -756,7 +733,7 @@ static int word_at(const uint32_t *c, int n, int i, const char *w) {
     uint32_t first = 0, last = 0;
     for (size_t b = 0; b < len; k++) {
         int step;
-        uint32_t cp = utf8_decode(u + b, len - b, &step);
+        uint32_t cp = vlm_utf8_decode(u + b, len - b, &step);
         b += (size_t)step;
         if (i + k >= n || fold_case(c[i + k]) != cp) return 0;
         if (k == 0) first = cp;

@@ -1,5 +1,6 @@
 /*
- * util.c - error formatting, checked allocation, paths and the clock.
+ * util.c - error formatting, checked allocation, base64 data URIs, paths and
+ * the clock.
  */
 #include "util.h"
 
@@ -38,6 +39,23 @@ char *vlm_xasprintf(const char *fmt, ...) {
     int n = vasprintf(&s, fmt, ap);
     va_end(ap);
     if (n < 0) check(NULL);
+    return s;
+}
+
+char *vlm_data_uri(const char *mime, const unsigned char *p, size_t n) {
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t head = strlen("data:;base64,") + strlen(mime);
+    char *s = vlm_xmalloc(head + (n + 2) / 3 * 4 + 1);
+    char *o = s + sprintf(s, "data:%s;base64,", mime);
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
+                     (i + 2 < n ? p[i + 2] : 0);
+        *o++ = tab[v >> 18 & 63];
+        *o++ = tab[v >> 12 & 63];
+        *o++ = i + 1 < n ? tab[v >> 6 & 63] : '=';
+        *o++ = i + 2 < n ? tab[v & 63] : '=';
+    }
+    *o = 0;
     return s;
 }
 
@@ -83,4 +101,27 @@ int vlm_mkdirs(const char *path) {
     int rc = mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
     free(p);
     return rc;
+}
+
+/* The code point at s (n > 0 bytes left); *len gets its length in bytes. A bad
+ * lead or continuation byte, an overlong form, a surrogate or a value past
+ * U+10FFFF decodes as U+FFFD and consumes one byte. */
+uint32_t vlm_utf8_decode(const unsigned char *s, size_t n, int *len) {
+    unsigned c = s[0];
+    *len = 1;
+    if (c < 0x80) return c;
+    int k;
+    uint32_t cp, min;
+    if (c >= 0xC2 && c <= 0xDF)      { k = 1; cp = c & 0x1F; min = 0x80; }
+    else if (c >= 0xE0 && c <= 0xEF) { k = 2; cp = c & 0x0F; min = 0x800; }
+    else if (c >= 0xF0 && c <= 0xF4) { k = 3; cp = c & 0x07; min = 0x10000; }
+    else return VLM_UTF8_BAD;
+    if ((size_t)k >= n) return VLM_UTF8_BAD;
+    for (int i = 1; i <= k; i++) {
+        if ((s[i] & 0xC0) != 0x80) return VLM_UTF8_BAD;
+        cp = cp << 6 | (s[i] & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return VLM_UTF8_BAD;
+    *len = k + 1;
+    return cp;
 }

@@ -23,6 +23,9 @@ char *vlm_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Grow *arr (of elements of `size` bytes) so it holds at least `need`. */
 void vlm_grow(void **arr, int *cap, int need, size_t size);
 
+/* "data:MIME;base64,..." of n bytes; caller frees. */
+char *vlm_data_uri(const char *mime, const unsigned char *p, size_t n);
+
 /* Monotonic clock in milliseconds. */
 double vlm_now_ms(void);
 
@@ -37,5 +40,11 @@ char *vlm_path_join(const char *dir, const char *rel);
 
 /* mkdir -p; returns 0 or -1 with errno. */
 int vlm_mkdirs(const char *path);
+
+/* The code point at s (n > 0 bytes left); *len gets its length in bytes. Invalid
+ * UTF-8 (bad lead or continuation byte, overlong form, surrogate, past
+ * U+10FFFF) decodes as VLM_UTF8_BAD (U+FFFD) and consumes one byte. */
+#define VLM_UTF8_BAD 0xFFFDu
+uint32_t vlm_utf8_decode(const unsigned char *s, size_t n, int *len);
 
 #endif
