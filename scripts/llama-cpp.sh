@@ -45,6 +45,17 @@ flock 9
 if [ -f "$PREFIX/.complete" ]; then echo "$PREFIX"; exit 0; fi
 
 WORK=$CACHE/work-$NLC_VERSION
+
+# Without a GPU driver (a build machine), link against the toolkit's libcuda stub;
+# the real libcuda.so.1 is found at run time on a GPU machine.
+if [ "$FLAVOR" = cuda ] && ! ldconfig -p | grep -q 'libcuda.so.1 '; then
+  STUBS=$CACHE/llama.cpp-$NLC_VERSION-cuda-stubs
+  mkdir -p "$STUBS"
+  stub=$(dirname "$(command -v nvcc)")/../lib64/stubs/libcuda.so
+  [ -f "$stub" ] || { log "no libcuda.so.1 and no CUDA stub at $stub"; exit 1; }
+  ln -sf "$(readlink -f "$stub")" "$STUBS/libcuda.so.1"
+  GPU_FLAGS="$GPU_FLAGS -DCMAKE_EXE_LINKER_FLAGS=-Wl,-rpath-link,$STUBS"
+fi
 TGZ=$CACHE/node-llama-cpp-$NLC_VERSION.tgz
 mkdir -p "$WORK"
 if [ ! -f "$TGZ" ]; then
@@ -85,6 +96,7 @@ for t in llama-mtmd-cli llama-server llama-bench llama-quantize; do
 done
 cp -r "$SRC/models" "$PREFIX/share/models"
 (cd "$SRC" && git describe --tags --always 2>/dev/null || echo unknown) > "$PREFIX/VERSION"
-echo "flavor=$FLAVOR node-llama-cpp=$NLC_VERSION $GPU_FLAGS GGML_NATIVE=ON" > "$PREFIX/BUILD_FLAGS"
+echo "flavor=$FLAVOR node-llama-cpp=$NLC_VERSION ${GPU_FLAGS%% -DCMAKE_EXE_LINKER_FLAGS*} GGML_NATIVE=ON" > "$PREFIX/BUILD_FLAGS"
+[ -n "${STUBS:-}" ] && ln -sfn "$STUBS" "$PREFIX/cuda-stubs"
 touch "$PREFIX/.complete"
 echo "$PREFIX"
