@@ -18,9 +18,10 @@ WARN     := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes
 CFLAGS   ?= -O2 -g
 LLAMA_BUILD = $(strip $(shell cat $(LLAMA)/VERSION $(LLAMA)/BUILD_FLAGS 2>/dev/null | tr '\n' ' '))
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Ilib -I$(LLAMA)/include \
-             -DVLM_LLAMA_BUILD='"$(LLAMA_BUILD)"' -DVLM_VOCAB_DIR='"$(LLAMA)/share/models"' 
-LDLIBS   = -L$(LLAMA)/lib -Wl,-rpath,$(LLAMA)/lib -lmtmd -lllama -lggml -lggml-base \
-           -lsqlite3 -ljansson -lyaml -lcurl -lstb -lwebp -lm -lpthread
+             -DVLM_LLAMA_BUILD='"$(LLAMA_BUILD)"' -DVLM_VOCAB_DIR='"$(LLAMA)/share/models"' \
+             $(shell pkg-config --cflags pangocairo)
+LDLIBS   = -L$(LLAMA)/lib -Wl,-rpath,$(LLAMA)/lib -Wl,-rpath-link,$(LLAMA)/cuda-stubs -lmtmd -lllama -lggml -lggml-base \
+           -lsqlite3 -ljansson -lyaml -lcurl -lstb -lwebp -lm -lpthread $(shell pkg-config --libs pangocairo)
 SAN      := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRC  := $(wildcard lib/*.c)
@@ -39,7 +40,7 @@ deps:
 	@scripts/llama-cpp.sh $(FLAVOR) > $(PREFIX_FILE).tmp
 	@cmp -s $(PREFIX_FILE).tmp $(PREFIX_FILE) && rm $(PREFIX_FILE).tmp || mv $(PREFIX_FILE).tmp $(PREFIX_FILE)
 
-bin: $(BUILD)/vlmeter $(BUILD)/asan/vlmeter \
+bin: $(BUILD)/vlmeter $(BUILD)/asan/vlmeter $(BUILD)/faultproxy \
      $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC)) \
      $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(TEST_SRC))
 
@@ -66,6 +67,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvlmeter.a tests/unit/testutil.h
 $(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libvlmeter.a tests/unit/testutil.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN) $< $(BUILD)/asan/libvlmeter.a $(LDLIBS) -lcmocka -o $@
+
+# A fault-injecting loopback HTTP proxy for the remote engine's tests.
+$(BUILD)/faultproxy: tests/tools/faultproxy.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 $< -o $@
 
 $(PREFIX_FILE):
 	@$(MAKE) --no-print-directory deps

@@ -7,7 +7,8 @@
  *
  *   vlm_suite   test cases parsed from JSONL files (docs/suite-format.md)
  *   vlm_plan    models, suites and settings from a YAML file (docs/plan-format.md)
- *   vlm_engine  one loaded model (llama.cpp + mtmd) that answers cases
+ *   vlm_engine  one model that answers cases: local (llama.cpp + mtmd) or remote
+ *               (an OpenAI-compatible server over HTTP, docs/remote.md)
  *   vlm_store   the SQLite store: runs, models, answers, timings
  *   vlm_runner  drives models x suites into the store, resumably
  *   vlm_forge   writes random-weight GGUF models of real architectures
@@ -109,6 +110,22 @@ struct vlm_sampling {
     int      max_tokens;     /* per turn */
 };
 
+/* Most base URLs one remote model may have (requests go round-robin over them). */
+#define VLM_MAX_URLS 16
+
+/* A remote model: an OpenAI-compatible /chat/completions endpoint (docs/remote.md).
+ * The API key is read from the environment variable named key_env at request
+ * time; its value is never stored, logged or reported. */
+struct vlm_remote_params {
+    int         n_urls;            /* 0: the model is local */
+    const char *urls[VLM_MAX_URLS]; /* base URLs, "https://host/v1" */
+    const char *model_id;          /* the "model" field sent */
+    const char *key_env;           /* NULL: no Authorization header */
+    double      timeout_s;         /* per request attempt (default 120) */
+    int         max_retries;       /* on connection errors, 429 and 5xx (default 3) */
+    int         concurrency;       /* vlm_run: cases answered at once (default 1) */
+};
+
 struct vlm_engine_params {
     const char *model_path;    /* the LM GGUF */
     const char *mmproj_path;   /* the vision projector GGUF */
@@ -119,6 +136,7 @@ struct vlm_engine_params {
     int   n_gpu_layers;        /* -1 = all that fit (default), 0 = CPU only */
     bool  record_logit_gaps;   /* keep the top-2 logit gap of each output token */
     struct vlm_sampling sampling;
+    struct vlm_remote_params remote;
 };
 
 /* What loading a model cost and what it is. */
@@ -148,6 +166,11 @@ struct vlm_turn_timings {
     double decode_ms;           /* first output token to last */
     double decode_tps;          /* (n_output_tokens - 1) / decode_ms * 1000 */
     double e2e_ms;              /* turn start to last output token */
+    double tpot_ms;             /* (e2e_ms - ttft_ms) / (n_output_tokens - 1) */
+    double itl_ms_p50;          /* median gap between output chunks (tokens) */
+    double itl_ms_max;          /* longest such gap */
+    bool   tokens_estimated;    /* remote: the server sent no usage; counts are chunks */
+    int    n_retries;           /* remote: attempts repeated before this answer */
 };
 
 /* One turn's answer. `output` and `error` are valid during the callback only. */
@@ -160,6 +183,8 @@ struct vlm_turn_result {
     const float *logit_gaps;    /* top-1 minus top-2 logit */
     const int   *tokens;        /* the output token ids */
     const int   *token_offsets; /* byte offset in `output` where each token's text starts */
+    int          n_itl;         /* gaps between output chunks, in order (ms) */
+    const double *itl_ms;
 };
 
 /* Called once per turn, in order, as soon as the turn's answer exists.
@@ -417,6 +442,57 @@ enum vlm_report_format {
 int vlm_report(const char *db_path, enum vlm_report_format format, FILE *out,
                char *err, size_t err_len);
 
+/* ------------------------------------------------------------------ bench */
+
+/* A load test of one model (docs/metrics.md, "Load test"): at each concurrency
+ * level, requests (the first turn of each suite case, in turn, or one prompt)
+ * are kept in flight, open-loop at `rate` when given. */
+struct vlm_bench_params {
+    int         n_levels;
+    const int  *levels;          /* concurrency levels, e.g. {1, 4, 16} */
+    double      rate;            /* requests/s (Poisson arrivals); 0: as fast as possible */
+    int         n_requests;      /* per level; 0: run for duration_s */
+    double      duration_s;      /* per level when n_requests is 0 (default 10) */
+    double      slo_ttft_ms;     /* 0: no TTFT objective */
+    double      slo_tpot_ms;     /* 0: no TPOT objective */
+    uint64_t    seed;            /* arrivals and backoff jitter */
+    const char *db_path;         /* NULL: results are not stored */
+    const char *argv_line;       /* stored with the run */
+    struct vlm_suite_params suite;
+    void (*on_message)(const char *line, void *user);
+    void *user;
+};
+
+/* Percentiles p50, p90, p95, p99. */
+struct vlm_pcts { double p50, p90, p95, p99; };
+
+/* What one concurrency level measured (a row of table bench_levels). */
+struct vlm_bench_level {
+    int    concurrency;
+    double rate;                 /* asked-for requests/s, 0 = unlimited */
+    int    n_requests, n_ok, n_errors;
+    double wall_s;               /* first request sent to last one finished */
+    double req_per_s;            /* n_ok / wall_s */
+    double output_tps;           /* output tokens of ok requests / wall_s */
+    double goodput_rps;          /* ok requests meeting every SLO / wall_s */
+    double error_rate;           /* n_errors / n_requests */
+    struct vlm_pcts ttft_ms, tpot_ms, itl_ms, e2e_ms;
+    bool   tokens_estimated;     /* some request's counts were not the server's */
+    char   first_error[512];     /* the first failed request's message, "" if none */
+};
+
+struct vlm_bench_params vlm_bench_default_params(void);
+
+/* Load-test `model` with the first turns of `suite`'s cases (or, when suite is
+ * NULL, with `prompt`), one level after the other; levels[i] gets level i's
+ * figures (the caller frees *levels). Remote models use libcurl's multi
+ * interface; local models run one request at a time (concurrency 1 only).
+ * Returns VLM_OK, VLM_ERR_INPUT for bad settings, VLM_ERR_MODEL when the model
+ * cannot start, VLM_ERR_IO when the store cannot be written, VLM_ERR_STOPPED. */
+int vlm_bench(const struct vlm_model_spec *model, const char *suite, const char *prompt,
+              const struct vlm_bench_params *p, struct vlm_bench_level **levels,
+              char *err, size_t err_len);
+
 /* ------------------------------------------------------------------ stats */
 
 /* 95% Wilson score interval for k successes in n trials (k may be a soft count). */
@@ -428,6 +504,81 @@ double vlm_mcnemar_exact(int b, int c);
 
 /* Nearest-rank percentile (q in 0..1) of n ascending values; 0 when n = 0. */
 double vlm_percentile(const double *sorted, int n, double q);
+
+/* ------------------------------------------------------------------ probe */
+
+/* The probe suite (docs/probe.md): synthetic pictures with exact answers in ten
+ * categories (colors, shapes, counting, spatial, ocr, charts, tables,
+ * multi_image, multi_turn, hallucination), drawn with cairo and pango. Needs no
+ * downloaded data; the same parameters give the same files, byte for byte. */
+enum vlm_probe_lang { VLM_PROBE_EN = 1, VLM_PROBE_ZH = 2, VLM_PROBE_BOTH = 3 };
+
+struct vlm_probe_params {
+    int         n_per_category; /* cases per category and language (default 20) */
+    uint64_t    seed;           /* default 1 */
+    int         lang;           /* enum vlm_probe_lang (default VLM_PROBE_EN) */
+    int         level;          /* 1 easy, 2 (default), 3 hard: small, rotated, faint */
+    const char *name;           /* the suite file OUTDIR/NAME.jsonl (default "probe") */
+};
+
+struct vlm_probe_summary {
+    int n_cases;   /* lines written */
+    int n_images;  /* image files written */
+    int n_retries; /* layouts a ground-truth check rejected, then drawn anew */
+};
+
+struct vlm_probe_params vlm_probe_default_params(void);
+
+int         vlm_probe_n_categories(void);
+const char *vlm_probe_category(int i); /* in the order cases are written */
+
+/* Write OUTDIR/NAME.jsonl and the pictures in OUTDIR/images/. Each is read
+ * back and checked against its answer (counts by connected components, colours
+ * by pixel statistics, ...); a layout that fails is drawn anew, and a case that
+ * keeps failing fails the call. Returns VLM_OK, VLM_ERR_INPUT (bad parameters,
+ * missing fonts) or VLM_ERR_IO. `sum` may be NULL. */
+int vlm_probe_write(const struct vlm_probe_params *p, const char *outdir,
+                    struct vlm_probe_summary *sum, char *err, size_t err_len);
+
+/* ------------------------------------------------------------------ import */
+
+/* Importers that turn other people's test data into suites (docs/import.md).
+ * Images are written once each under OUTDIR/images/, named by a 64-bit FNV-1a
+ * hash of their bytes; a row that cannot be used is reported through on_message
+ * as "FILE:LINE: why" and skipped, and the other rows are imported. */
+struct vlm_import_params {
+    const char *name;   /* suite name, OUTDIR/NAME.jsonl; NULL: the input's file name */
+    const char *type;   /* vlmevalkit only: "mcq", "yorn" or "vqa"; NULL: detect */
+    const char *scorer; /* every case's scorer; NULL: chosen per file or row */
+    void (*on_message)(const char *line, void *user);
+    void *user;
+};
+
+struct vlm_import_summary {
+    int  n_ok;         /* cases written */
+    int  n_bad;        /* rows skipped, each reported through on_message */
+    int  n_images;     /* distinct image files */
+    char type[8];      /* vlmevalkit: the kind of file, "mcq", "yorn" or "vqa" */
+    char suite[4096];  /* the suite file written */
+};
+
+struct vlm_import_params vlm_import_default_params(void);
+
+/* A VLMEvalKit TSV (base64 images, options A..Z, hint, answer, category) as
+ * suite v1 with VLMEvalKit's prompts. Returns VLM_OK when the suite was written
+ * (some rows may have been skipped: sum->n_bad), VLM_ERR_INPUT when the file is
+ * not a VLMEvalKit TSV, VLM_ERR_IO when it cannot be read or the output written. */
+int vlm_import_vlmevalkit(const char *tsv_path, const char *outdir,
+                          const struct vlm_import_params *p, struct vlm_import_summary *sum,
+                          char *err, size_t err_len);
+
+/* A folder of images and a questions file, CSV (header image,question,answer
+ * [,category,scorer,choices,id]) or JSONL; `questions` NULL: FOLDER/questions.csv
+ * or FOLDER/questions.jsonl. Image paths are relative to the folder. Returns as
+ * vlm_import_vlmevalkit. */
+int vlm_import_folder(const char *folder, const char *questions, const char *outdir,
+                      const struct vlm_import_params *p, struct vlm_import_summary *sum,
+                      char *err, size_t err_len);
 
 /* ------------------------------------------------------------------ forge */
 

@@ -1,7 +1,8 @@
 /*
- * engine.c - the local engine: one GGUF model and its vision projector loaded
- * through llama.cpp (libllama + libmtmd), answering test cases turn by turn and
- * timing every stage.
+ * engine_local.c - the local engine: one GGUF model and its vision projector
+ * loaded through llama.cpp (libllama + libmtmd), answering test cases turn by
+ * turn and timing every stage. Reached through the vlm_engine dispatcher
+ * (engine.c); it also owns the llama.cpp log, version and system info.
  *
  * A case is one conversation. Each turn: decode the turn's images, format the
  * new user message with the chat template (only the part the conversation does
@@ -10,6 +11,7 @@
  * prompt is built exactly as llama.cpp's llama-mtmd-cli builds it, so a greedy
  * answer here is token for token the answer that tool gives.
  */
+#include "engine_impl.h"
 #include "internal.h"
 #include "util.h"
 #include "vlmeter.h"
@@ -31,7 +33,9 @@ struct chat {
     int n, cap;
 };
 
-struct vlm_engine {
+typedef struct local_engine local_engine;
+
+struct local_engine {
     struct vlm_engine_params p;
     char *model_path, *mmproj_path, *template_arg;
     struct llama_model *model;
@@ -40,6 +44,7 @@ struct vlm_engine {
     const struct llama_vocab *vocab;
     struct llama_sampler *smpl;
     const char *tmpl; /* template text or built-in name handed to llama.cpp */
+    int n_seq;        /* sequences the context holds (vlm_local_parallel), else 1 */
     struct vlm_model_info info;
 
     /* per conversation */
@@ -52,6 +57,7 @@ struct vlm_engine {
     size_t out_len, out_cap;
     int *tokens, *offsets;
     float *gaps;
+    double *itl; /* ms between consecutive output tokens */
     int n_out, cap_out;
 };
 
@@ -96,25 +102,6 @@ const char *vlm_llama_version(void) { return VLM_LLAMA_BUILD; }
 const char *vlm_llama_system_info(void) {
     ensure_backend();
     return llama_print_system_info();
-}
-
-/* ------------------------------------------------------------ params */
-
-struct vlm_engine_params vlm_engine_default_params(void) {
-    struct vlm_engine_params p = {0};
-    p.n_ctx = 4096;
-    p.n_batch = 2048;
-    p.n_threads = 0;
-    p.n_gpu_layers = -1;
-    p.sampling.temp = 0.0f;
-    p.sampling.top_p = 1.0f;
-    p.sampling.top_k = 0;
-    p.sampling.min_p = 0.0f;
-    p.sampling.repeat_penalty = 1.0f;
-    p.sampling.repeat_last_n = 64;
-    p.sampling.seed = 42;
-    p.sampling.max_tokens = 256;
-    return p;
 }
 
 /* ------------------------------------------------------------ loading */
@@ -216,7 +203,7 @@ static int check_file(const char *what, const char *path, char *err, size_t err_
     return VLM_OK;
 }
 
-static int load_lm(vlm_engine *e, char *err, size_t err_len) {
+static int load_lm(local_engine *e, char *err, size_t err_len) {
     struct llama_model_params mp = llama_model_default_params();
     mp.n_gpu_layers = e->p.n_gpu_layers;
     g_last_error[0] = 0;
@@ -229,7 +216,8 @@ static int load_lm(vlm_engine *e, char *err, size_t err_len) {
     e->vocab = llama_model_get_vocab(e->model);
 
     struct llama_context_params cp = llama_context_default_params();
-    cp.n_ctx = (uint32_t)e->p.n_ctx;
+    cp.n_ctx = (uint32_t)e->p.n_ctx * (uint32_t)e->n_seq;
+    cp.n_seq_max = (uint32_t)e->n_seq;
     cp.n_batch = (uint32_t)e->p.n_batch;
     cp.n_ubatch = (uint32_t)(e->p.n_batch < 512 ? e->p.n_batch : 512);
     cp.n_threads = cp.n_threads_batch = e->p.n_threads;
@@ -243,7 +231,7 @@ static int load_lm(vlm_engine *e, char *err, size_t err_len) {
     return VLM_OK;
 }
 
-static int load_projector(vlm_engine *e, char *err, size_t err_len) {
+static int load_projector(local_engine *e, char *err, size_t err_len) {
     struct mtmd_context_params mp = mtmd_context_params_default();
     mp.use_gpu = e->p.n_gpu_layers != 0;
     mp.print_timings = false;
@@ -262,7 +250,7 @@ static int load_projector(vlm_engine *e, char *err, size_t err_len) {
     return VLM_OK;
 }
 
-static int pick_template(vlm_engine *e, char *err, size_t err_len) {
+static int pick_template(local_engine *e, char *err, size_t err_len) {
     e->tmpl = e->template_arg ? e->template_arg : llama_model_chat_template(e->model, NULL);
     if (!e->tmpl) {
         vlm_errf(err, err_len, "model '%s' has no chat template; pass one (e.g. template=chatml)",
@@ -282,7 +270,7 @@ static int pick_template(vlm_engine *e, char *err, size_t err_len) {
 /* Run the LM once on a prompt-sized and a token-sized batch and forget it, as
  * llama.cpp's own tools do after loading, so the first case does not pay for
  * first-use allocations. (The projector warms itself up in mtmd_init_from_file.) */
-static void warm_up(vlm_engine *e) {
+static void warm_up(local_engine *e) {
     llama_token tmp[2];
     int n = 0;
     if (llama_vocab_bos(e->vocab) != LLAMA_TOKEN_NULL) tmp[n++] = llama_vocab_bos(e->vocab);
@@ -294,13 +282,17 @@ static void warm_up(vlm_engine *e) {
     llama_synchronize(e->lctx);
 }
 
-vlm_engine *vlm_engine_init(struct vlm_engine_params params, char *err, size_t err_len) {
+static void local_free(void *impl);
+
+/* Load a model whose context holds n_seq sequences of params.n_ctx tokens each. */
+static local_engine *local_init_seqs(struct vlm_engine_params params, int n_seq, char *err, size_t err_len) {
     ensure_backend();
     if (check_file("model", params.model_path, err, err_len) != VLM_OK) return NULL;
     if (check_file("projector (mmproj)", params.mmproj_path, err, err_len) != VLM_OK) return NULL;
 
-    vlm_engine *e = vlm_xcalloc(1, sizeof *e);
+    local_engine *e = vlm_xcalloc(1, sizeof *e);
     e->p = params;
+    e->n_seq = n_seq;
     if (e->p.n_threads <= 0) e->p.n_threads = default_threads();
     if (e->p.n_ctx <= 0) e->p.n_ctx = 4096;
     if (e->p.n_batch <= 0) e->p.n_batch = 2048;
@@ -315,7 +307,7 @@ vlm_engine *vlm_engine_init(struct vlm_engine_params params, char *err, size_t e
     double t0 = vlm_now_ms();
     if (load_lm(e, err, err_len) != VLM_OK || load_projector(e, err, err_len) != VLM_OK ||
         pick_template(e, err, err_len) != VLM_OK) {
-        vlm_engine_free(e);
+        local_free(e);
         return NULL;
     }
     warm_up(e);
@@ -336,12 +328,17 @@ vlm_engine *vlm_engine_init(struct vlm_engine_params params, char *err, size_t e
     return e;
 }
 
+static void *local_init(struct vlm_engine_params params, char *err, size_t err_len) {
+    return local_init_seqs(params, 1, err, err_len);
+}
+
 static void chat_clear(struct chat *c) {
     for (int i = 0; i < c->n; i++) free((char *)c->msgs[i].content);
     c->n = 0;
 }
 
-void vlm_engine_free(vlm_engine *e) {
+static void local_free(void *impl) {
+    local_engine *e = impl;
     if (!e) return;
     chat_clear(&e->chat);
     free(e->chat.msgs);
@@ -349,6 +346,7 @@ void vlm_engine_free(vlm_engine *e) {
     free(e->out);
     free(e->tokens);
     free(e->gaps);
+    free(e->itl);
     free(e->offsets);
     if (e->smpl) llama_sampler_free(e->smpl);
     if (e->mctx) mtmd_free(e->mctx);
@@ -360,7 +358,9 @@ void vlm_engine_free(vlm_engine *e) {
     free(e);
 }
 
-const struct vlm_model_info *vlm_engine_info(const vlm_engine *e) { return &e->info; }
+static const struct vlm_model_info *local_info(const void *impl) {
+    return &((const local_engine *)impl)->info;
+}
 
 /* ------------------------------------------------------------ one turn */
 
@@ -388,7 +388,7 @@ static char *chat_format(const char *tmpl, const struct chat *c, bool add_ass) {
 
 /* Add the user message and return only the text the conversation does not hold
  * yet (what llama.cpp's common_chat_format_single returns); caller frees. */
-static char *format_new_user_message(vlm_engine *e, const char *content) {
+static char *format_new_user_message(local_engine *e, const char *content) {
     chat_push(&e->chat, "user", content);
     char *full = chat_format(e->tmpl, &e->chat, true);
     if (!full) return NULL;
@@ -399,13 +399,13 @@ static char *format_new_user_message(vlm_engine *e, const char *content) {
     return delta;
 }
 
-static void remember_answer(vlm_engine *e, const char *answer) {
+static void remember_answer(local_engine *e, const char *answer) {
     chat_push(&e->chat, "assistant", answer);
     free(e->fmt_past);
     e->fmt_past = chat_format(e->tmpl, &e->chat, false);
 }
 
-static void out_append(vlm_engine *e, const char *s, size_t n) {
+static void out_append(local_engine *e, const char *s, size_t n) {
     if (e->out_len + n + 1 > e->out_cap) {
         e->out_cap = (e->out_len + n + 1) * 2;
         e->out = vlm_xrealloc(e->out, e->out_cap);
@@ -415,18 +415,20 @@ static void out_append(vlm_engine *e, const char *s, size_t n) {
     e->out[e->out_len] = 0;
 }
 
-static void out_push_token(vlm_engine *e, llama_token tok, float gap) {
+static void out_push_token(local_engine *e, llama_token tok, float gap, double since_last_ms) {
     vlm_grow((void **)&e->tokens, &e->cap_out, e->n_out + 1, sizeof *e->tokens);
     e->gaps = vlm_xrealloc(e->gaps, (size_t)e->cap_out * sizeof *e->gaps);
     e->offsets = vlm_xrealloc(e->offsets, (size_t)e->cap_out * sizeof *e->offsets);
+    e->itl = vlm_xrealloc(e->itl, (size_t)e->cap_out * sizeof *e->itl);
     e->offsets[e->n_out] = (int)e->out_len;
     e->tokens[e->n_out] = tok;
     e->gaps[e->n_out] = gap;
+    if (e->n_out > 0) e->itl[e->n_out - 1] = since_last_ms;
     e->n_out++;
 }
 
 /* Top-1 minus top-2 logit of the last evaluated position. */
-static float top2_gap(vlm_engine *e) {
+static float top2_gap(local_engine *e) {
     const float *logits = llama_get_logits_ith(e->lctx, -1);
     int n = llama_vocab_n_tokens(e->vocab);
     float a = -FLT_MAX, b = -FLT_MAX;
@@ -437,44 +439,31 @@ static float top2_gap(vlm_engine *e) {
     return a - b;
 }
 
-/* Which images a turn shows, in prompt order, and its text with mtmd markers.
- * Each "<image>" takes the next image; images left over after all markers are
- * placed, in order, at the start of the first turn. */
+/* Which images a turn shows, in prompt order, and its text with mtmd markers in
+ * their places (vlm_turn_parts). */
 struct turn_plan {
     char *text;
     int n_images;
     int *images; /* indices into the case's images */
 };
 
-static int count_markers(const char *s) {
-    int n = 0;
-    for (const char *p = s; (p = strstr(p, "<image>")); p += 7) n++;
-    return n;
-}
-
 static void plan_turn(const vlm_case *c, int turn, int *next_image, struct turn_plan *tp) {
-    int total_markers = 0;
-    for (int t = 0; t < c->n_turns; t++) total_markers += count_markers(c->turns[t]);
-    int leftover = c->n_images > total_markers ? c->n_images - total_markers : 0;
-    int markers = count_markers(c->turns[turn]);
-    int n_lead = turn == 0 ? leftover : 0;
-
-    tp->images = vlm_xcalloc((size_t)(n_lead + markers) + 1, sizeof *tp->images);
-    tp->n_images = 0;
+    struct vlm_turn_part *parts = NULL;
+    int n = vlm_turn_parts(c, turn, next_image, &parts);
     const char *marker = mtmd_default_marker();
-    size_t cap = strlen(c->turns[turn]) + (size_t)(n_lead + markers) * strlen(marker) + 1;
+    size_t cap = strlen(c->turns[turn]) + (size_t)n * strlen(marker) + 1;
     tp->text = vlm_xcalloc(cap, 1);
-    for (int i = 0; i < n_lead; i++) {
+    tp->images = vlm_xcalloc((size_t)n + 1, sizeof *tp->images);
+    tp->n_images = 0;
+    for (int i = 0; i < n; i++) {
+        if (parts[i].text) {
+            strncat(tp->text, parts[i].text, parts[i].len);
+            continue;
+        }
         strcat(tp->text, marker);
-        tp->images[tp->n_images++] = total_markers + i;
+        if (parts[i].image >= 0) tp->images[tp->n_images++] = parts[i].image;
     }
-    const char *p = c->turns[turn];
-    for (const char *m; (m = strstr(p, "<image>")); p = m + 7) {
-        strncat(tp->text, p, (size_t)(m - p));
-        strcat(tp->text, marker);
-        if (*next_image < c->n_images) tp->images[tp->n_images++] = (*next_image)++;
-    }
-    strcat(tp->text, p);
+    free(parts);
 }
 
 static void turn_plan_free(struct turn_plan *tp) {
@@ -496,7 +485,7 @@ static int load_bitmaps(const vlm_case *c, const struct turn_plan *tp, mtmd_bitm
 
 /* Prefill the turn's chunks: text by llama_decode, images by the projector then
  * llama_decode of their embeddings. */
-static int eval_chunks(vlm_engine *e, mtmd_input_chunks *chunks, struct vlm_turn_timings *t,
+static int eval_chunks(local_engine *e, mtmd_input_chunks *chunks, struct vlm_turn_timings *t,
                        char *err, size_t err_len) {
     size_t n = mtmd_input_chunks_size(chunks);
     for (size_t i = 0; i < n; i++) {
@@ -528,9 +517,9 @@ static int eval_chunks(vlm_engine *e, mtmd_input_chunks *chunks, struct vlm_turn
 }
 
 /* Sample until end of generation, max_tokens or a full context. */
-static int generate(vlm_engine *e, double turn_start, struct vlm_turn_timings *t,
+static int generate(local_engine *e, double turn_start, struct vlm_turn_timings *t,
                     char *err, size_t err_len) {
-    double first = 0;
+    double first = 0, last = 0;
     e->out_len = 0;
     e->n_out = 0;
     if (e->out) e->out[0] = 0;
@@ -542,7 +531,8 @@ static int generate(vlm_engine *e, double turn_start, struct vlm_turn_timings *t
         if (i == 0) { first = now; t->ttft_ms = now - turn_start; }
         t->decode_ms = now - first;
         if (llama_vocab_is_eog(e->vocab, tok)) break;
-        out_push_token(e, tok, gap);
+        out_push_token(e, tok, gap, now - last);
+        last = now;
         char piece[256];
         int n = llama_token_to_piece(e->vocab, tok, piece, sizeof piece, 0, true);
         if (n > 0) out_append(e, piece, (size_t)n);
@@ -561,7 +551,7 @@ static int generate(vlm_engine *e, double turn_start, struct vlm_turn_timings *t
 }
 
 /* Run one turn; fills r (output points into e->out). */
-static int run_turn(vlm_engine *e, const vlm_case *c, int turn, int *next_image,
+static int run_turn(local_engine *e, const vlm_case *c, int turn, int *next_image,
                     struct vlm_turn_result *r, char *err, size_t err_len) {
     struct turn_plan tp;
     plan_turn(c, turn, next_image, &tp);
@@ -619,7 +609,7 @@ done:
     return rc;
 }
 
-static void reset_conversation(vlm_engine *e) {
+static void reset_conversation(local_engine *e) {
     llama_memory_clear(llama_get_memory(e->lctx), true);
     llama_sampler_reset(e->smpl);
     e->n_past = 0;
@@ -628,7 +618,8 @@ static void reset_conversation(vlm_engine *e) {
     e->fmt_past = NULL;
 }
 
-int vlm_engine_answer(vlm_engine *e, const vlm_case *c, vlm_turn_cb cb, void *user) {
+static int local_answer(void *impl, const vlm_case *c, vlm_turn_cb cb, void *user) {
+    local_engine *e = impl;
     reset_conversation(e);
     if (c->error) return VLM_ERR_INPUT;
     int next_image = 0;
@@ -645,9 +636,171 @@ int vlm_engine_answer(vlm_engine *e, const vlm_case *c, vlm_turn_cb cb, void *us
         r.logit_gaps = e->gaps;
         r.tokens = e->tokens;
         r.token_offsets = e->offsets;
+        r.n_itl = rc == VLM_OK && e->n_out > 1 ? e->n_out - 1 : 0;
+        r.itl_ms = e->itl;
         bool go_on = cb(&r, user);
         if (rc != VLM_OK) return rc;
         if (!go_on) return VLM_ERR_STOPPED;
     }
     return VLM_OK;
+}
+
+const struct vlm_engine_ops vlm_engine_local_ops = {
+    "local", local_init, local_answer, local_info, local_free,
+};
+
+/* ------------------------------------------------------------ parallel sequences */
+
+/* One request in flight in vlm_local_parallel: a sequence of the shared context. */
+struct seq_state {
+    bool busy;
+    llama_pos n_past;
+    llama_token tok;            /* sampled; decoded in the next batch */
+    struct llama_sampler *smpl;
+    struct vlm_turn_timings t;
+    double t0, t_first, t_last;
+    double *itl;
+    int n_itl, cap_itl;
+};
+
+/* Prefill the first turn of `c` into sequence `s` (its KV entries cleared
+ * first), as run_turn builds it for a new conversation. */
+static int seq_prefill(local_engine *e, struct seq_state *q, int s, const vlm_case *c, char *err,
+                       size_t err_len) {
+    llama_memory_seq_rm(llama_get_memory(e->lctx), s, -1, -1);
+    struct turn_plan tp;
+    int next_image = 0;
+    plan_turn(c, 0, &next_image, &tp);
+    mtmd_bitmap **bm = vlm_xcalloc((size_t)tp.n_images + 1, sizeof *bm);
+    mtmd_input_chunks *chunks = mtmd_input_chunks_init();
+    struct chat chat = {0};
+    char *prompt = NULL;
+    int rc = load_bitmaps(c, &tp, bm, err, err_len);
+    if (rc == VLM_OK) {
+        chat_push(&chat, "user", tp.text);
+        prompt = chat_format(e->tmpl, &chat, true);
+        mtmd_input_text text = {prompt ? prompt : "", prompt ? strlen(prompt) : 0, true, true};
+        if (!prompt || mtmd_tokenize(e->mctx, chunks, &text, (const mtmd_bitmap **)bm, (size_t)tp.n_images) != 0) {
+            vlm_errf(err, err_len, "cannot format or tokenize the prompt");
+            rc = VLM_ERR_INPUT;
+        }
+    }
+    if (rc == VLM_OK && mtmd_helper_get_n_pos(chunks) + 1 > e->p.n_ctx) {
+        vlm_errf(err, err_len, "prompt too long: %d positions, the context holds %d (raise --ctx)",
+                 (int)mtmd_helper_get_n_pos(chunks), e->p.n_ctx);
+        rc = VLM_ERR_INPUT;
+    }
+    llama_pos new_past = 0;
+    if (rc == VLM_OK) {
+        q->t.n_prompt_tokens = (int)mtmd_helper_get_n_tokens(chunks);
+        if (mtmd_helper_eval_chunks(e->mctx, e->lctx, chunks, 0, s, e->p.n_batch, true, &new_past) != 0) {
+            vlm_errf(err, err_len, "prefill failed: %s", g_last_error[0] ? g_last_error : "llama_decode error");
+            rc = VLM_ERR_MODEL;
+        }
+    }
+    q->n_past = new_past;
+    for (int i = 0; i < tp.n_images; i++) if (bm[i]) mtmd_bitmap_free(bm[i]);
+    free(bm);
+    free(prompt);
+    chat_clear(&chat);
+    free(chat.msgs);
+    mtmd_input_chunks_free(chunks);
+    turn_plan_free(&tp);
+    return rc;
+}
+
+/* Report a finished request and free its sequence. */
+static void seq_finish(struct seq_state *q, const struct vlm_parallel_io *io, const char *error) {
+    double now = vlm_now_ms();
+    q->t.e2e_ms = now - q->t0;
+    q->t.decode_ms = q->t_last - q->t_first;
+    q->t.decode_tps = q->t.decode_ms > 0 && q->t.n_output_tokens > 1
+                          ? (q->t.n_output_tokens - 1) * 1000.0 / q->t.decode_ms : 0;
+    if (!error) vlm_derive_timings(&q->t, q->itl, q->n_itl);
+    io->done(io->user, &q->t, q->itl, error ? 0 : q->n_itl, error);
+    q->busy = false;
+}
+
+/* Take the token just sampled for q (from batch row idx); false when the
+ * request is finished (end of generation, max_tokens, full context). */
+static bool seq_take(local_engine *e, struct seq_state *q, int idx) {
+    q->tok = llama_sampler_sample(q->smpl, e->lctx, idx);
+    double now = vlm_now_ms();
+    if (q->t.n_output_tokens == 0 && q->t_first == 0) {
+        q->t_first = now;
+        q->t.ttft_ms = now - q->t0;
+    } else {
+        vlm_grow((void **)&q->itl, &q->cap_itl, q->n_itl + 1, sizeof *q->itl);
+        if (!llama_vocab_is_eog(e->vocab, q->tok)) q->itl[q->n_itl++] = now - q->t_last;
+    }
+    q->t_last = now;
+    if (llama_vocab_is_eog(e->vocab, q->tok)) return false;
+    q->t.n_output_tokens++;
+    return q->t.n_output_tokens < e->p.sampling.max_tokens && q->n_past < e->p.n_ctx;
+}
+
+/* Start the next request in a free sequence; false when there is none left. */
+static bool seq_begin(local_engine *e, struct seq_state *q, int s, const struct vlm_parallel_io *io) {
+    for (;;) {
+        const vlm_case *c = io->next(io->user);
+        if (!c) return false;
+        memset(&q->t, 0, sizeof q->t);
+        q->n_itl = 0;
+        q->t_first = 0;
+        q->t0 = vlm_now_ms();
+        q->busy = true;
+        llama_sampler_reset(q->smpl);
+        char err[1024];
+        if (seq_prefill(e, q, s, c, err, sizeof err) != VLM_OK) { seq_finish(q, io, err); continue; }
+        if (!seq_take(e, q, -1)) { seq_finish(q, io, NULL); continue; }
+        return true;
+    }
+}
+
+int vlm_local_parallel(struct vlm_engine_params params, int n_seq, const struct vlm_parallel_io *io,
+                       char *err, size_t err_len) {
+    local_engine *e = local_init_seqs(params, n_seq, err, err_len);
+    if (!e) return VLM_ERR_MODEL;
+    struct seq_state *q = vlm_xcalloc((size_t)n_seq, sizeof *q);
+    for (int s = 0; s < n_seq; s++) q[s].smpl = make_sampler(&e->p.sampling, llama_vocab_n_tokens(e->vocab));
+    struct llama_batch batch = llama_batch_init(n_seq, 0, 1);
+    int *row = vlm_xcalloc((size_t)n_seq, sizeof *row);
+    bool more = true;
+    int rc = VLM_OK;
+    while (!vlm_stop_requested()) {
+        for (int s = 0; s < n_seq && more; s++)
+            if (!q[s].busy) more = seq_begin(e, &q[s], s, io);
+        batch.n_tokens = 0;
+        for (int s = 0; s < n_seq; s++) {
+            if (!q[s].busy) continue;
+            int i = batch.n_tokens++;
+            batch.token[i] = q[s].tok;
+            batch.pos[i] = q[s].n_past;
+            batch.n_seq_id[i] = 1;
+            batch.seq_id[i][0] = s;
+            batch.logits[i] = 1;
+            row[s] = i;
+        }
+        if (batch.n_tokens == 0) break;
+        if (llama_decode(e->lctx, batch) != 0) {
+            vlm_errf(err, err_len, "decode of %d sequences failed", batch.n_tokens);
+            rc = VLM_ERR_MODEL;
+            break;
+        }
+        for (int s = 0; s < n_seq; s++) {
+            if (!q[s].busy) continue;
+            q[s].n_past++;
+            if (!seq_take(e, &q[s], row[s])) seq_finish(&q[s], io, NULL);
+        }
+    }
+    for (int s = 0; s < n_seq; s++) {
+        if (q[s].busy && rc != VLM_OK) seq_finish(&q[s], io, err);
+        llama_sampler_free(q[s].smpl);
+        free(q[s].itl);
+    }
+    llama_batch_free(batch);
+    free(row);
+    free(q);
+    local_free(e);
+    return vlm_stop_requested() ? VLM_ERR_STOPPED : rc;
 }

@@ -18,6 +18,17 @@ struct vlm_run_model_summary;
 typedef struct vlm_store vlm_store;
 void vlm_store_model_stats(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *ms);
 
+/* The settings of a model that change its answers, as canonical JSON (the
+ * `models.settings` column; run.c). Caller frees. */
+struct vlm_engine_params;
+char *vlm_model_settings_json(const struct vlm_engine_params *e);
+
+/* Store one level of a load test (table bench_levels; store.c). */
+struct vlm_bench_level;
+struct vlm_bench_params;
+int vlm_store_put_bench_level(vlm_store *s, int64_t model_id, int64_t run_id,
+                              const struct vlm_bench_params *p, const struct vlm_bench_level *l);
+
 /* The store's SQLite handle, for modules that read or write tables of their own
  * (grade.c: scores, judgments; report.c reads everything). Schema:
  * docs/store-schema.md. */

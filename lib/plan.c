@@ -1,7 +1,8 @@
 /*
- * plan.c - evaluation plans: which models (name, GGUF pair, settings) run on which
- * suites, read from a YAML file (docs/plan-format.md) or built from command-line
- * "-m NAME=MODEL.gguf,mmproj=..." specs. A plan owns every string its specs and
+ * plan.c - evaluation plans: which models (name, GGUF pair or remote endpoint,
+ * settings) run on which suites, read from a YAML file (docs/plan-format.md) or
+ * built from command-line "-m NAME=MODEL.gguf,mmproj=..." and
+ * "-m NAME=https://host/v1,model=ID" specs. A plan owns every string its specs and
  * suite list point to (one arena).
  */
 #include "vlmeter.h"
@@ -31,7 +32,7 @@ struct vlm_plan {
 
 /* ------------------------------------------------------------ settings */
 
-enum setting_type { SET_INT, SET_UINT32, SET_FLOAT, SET_STRING };
+enum setting_type { SET_INT, SET_UINT32, SET_FLOAT, SET_DOUBLE, SET_STRING };
 
 /* One key of a `settings` mapping (and of a -m spec) and the field it sets. */
 struct setting {
@@ -56,6 +57,9 @@ static const struct setting settings_table[] = {
     { "repeat_last_n",  SET_INT,    FIELD(sampling.repeat_last_n),  0,  INT_MAX },
     { "seed",           SET_UINT32, FIELD(sampling.seed),           0,  UINT32_MAX },
     { "template",       SET_STRING, FIELD(chat_template),           0,  0 },
+    { "timeout",        SET_DOUBLE, FIELD(remote.timeout_s),        0.001, 86400 },
+    { "retries",        SET_INT,    FIELD(remote.max_retries),      0,  100 },
+    { "concurrency",    SET_INT,    FIELD(remote.concurrency),      1,  1024 },
 };
 #undef FIELD
 #define N_SETTINGS (sizeof settings_table / sizeof settings_table[0])
@@ -69,7 +73,8 @@ static const struct setting *find_setting(const char *key) {
 /* "an integer >= 1", "a number from 0 to 1", ... */
 static void describe_setting(const struct setting *s, char *out, size_t n) {
     if (s->type == SET_STRING) snprintf(out, n, "a non-empty string");
-    else if (s->type == SET_FLOAT) snprintf(out, n, "a number from %g to %g", s->min, s->max);
+    else if (s->type == SET_FLOAT || s->type == SET_DOUBLE)
+        snprintf(out, n, "a number from %g to %g", s->min, s->max);
     else if (s->type == SET_INT && s->max >= INT_MAX) snprintf(out, n, "an integer >= %.0f", s->min);
     else snprintf(out, n, "an integer from %.0f to %.0f", s->min, s->max);
 }
@@ -79,7 +84,7 @@ static bool parse_number(const struct setting *s, const char *text, double *out)
     char *end = NULL;
     errno = 0;
     double v;
-    if (s->type == SET_FLOAT) v = strtod(text, &end);
+    if (s->type == SET_FLOAT || s->type == SET_DOUBLE) v = strtod(text, &end);
     else v = (double)strtoll(text, &end, 10);
     if (errno || *end || !isfinite(v)) return false;
     *out = v;
@@ -102,6 +107,7 @@ static bool apply_setting(vlm_plan *p, struct vlm_engine_params *e, const struct
     case SET_INT:    *(int *)field = (int)v; break;
     case SET_UINT32: *(uint32_t *)field = (uint32_t)v; break;
     case SET_FLOAT:  *(float *)field = (float)v; break;
+    case SET_DOUBLE: *(double *)field = v; break;
     case SET_STRING: *(const char **)field = vlm_arena_strdup(&p->arena, text); break;
     }
     return true;
@@ -206,6 +212,55 @@ void vlm_plan_free(vlm_plan *p) {
 
 /* ------------------------------------------------------------ -m specs */
 
+static bool is_url(const char *s) {
+    return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+}
+
+/* Add a base URL to a remote model; false with `why` when it is not one. */
+static bool add_url(vlm_plan *p, struct vlm_engine_params *e, const char *url, char *why,
+                    size_t why_len) {
+    if (!is_url(url)) {
+        snprintf(why, why_len, "url '%s' must start with http:// or https://", url);
+        return false;
+    }
+    if (e->remote.n_urls >= VLM_MAX_URLS) {
+        snprintf(why, why_len, "more than %d URLs", VLM_MAX_URLS);
+        return false;
+    }
+    e->remote.urls[e->remote.n_urls++] = vlm_arena_strdup(&p->arena, url);
+    return true;
+}
+
+/* The spec keys that are not settings: model=, key_env=, url= (remote) and
+ * mmproj= (local). Returns true when `key` is one of them (handled, or failed
+ * with `why` set). */
+static bool apply_model_key(vlm_plan *p, struct vlm_engine_params *e, const char *key,
+                            const char *value, bool *ok, char *why, size_t why_len) {
+    bool remote = e->remote.n_urls > 0;
+    const char **field = NULL;
+    if (strcmp(key, "url") == 0 && remote) {
+        *ok = add_url(p, e, value, why, why_len);
+        return true;
+    }
+    if (strcmp(key, "mmproj") == 0 && !remote) field = &e->mmproj_path;
+    else if (strcmp(key, "model") == 0 && remote) field = &e->remote.model_id;
+    else if (strcmp(key, "key_env") == 0 && remote) field = &e->remote.key_env;
+    if (!field) return false;
+    *ok = value[0] != '\0';
+    if (!*ok) snprintf(why, why_len, "%s= needs a %s", key, field == &e->mmproj_path ? "file path" : "value");
+    else *field = vlm_arena_strdup(&p->arena, value);
+    return true;
+}
+
+/* A bit per key of a spec, to refuse a key given twice (url= may repeat). */
+static unsigned key_bit(const char *key, const struct setting *s) {
+    if (s) return 1u << (s - settings_table);
+    if (strcmp(key, "mmproj") == 0) return 1u << 28;
+    if (strcmp(key, "model") == 0) return 1u << 29;
+    if (strcmp(key, "key_env") == 0) return 1u << 30;
+    return 0;
+}
+
 /* One "KEY=VALUE" option of a -m spec. */
 static bool apply_spec_option(vlm_plan *p, struct vlm_engine_params *e, char *opt,
                               unsigned *seen, char *why, size_t why_len) {
@@ -217,36 +272,45 @@ static bool apply_spec_option(vlm_plan *p, struct vlm_engine_params *e, char *op
     *eq = '\0';
     const char *key = opt, *value = eq + 1;
     const struct setting *s = find_setting(key);
-    bool is_mmproj = strcmp(key, "mmproj") == 0;
-    if (!is_mmproj && !s) {
-        const char *keys[N_SETTINGS + 1];
-        char known[256] = "mmproj";
-        setting_keys(keys);
-        join_names(known, sizeof known, keys);
-        snprintf(why, why_len, "unknown option '%s' (known: %s)", key, known);
-        return false;
-    }
-    unsigned bit = is_mmproj ? 1u : 2u << (s - settings_table);
+    unsigned bit = key_bit(key, s);
     if (*seen & bit) {
         snprintf(why, why_len, "%s given twice", key);
         return false;
     }
     *seen |= bit;
-    if (!is_mmproj) {
-        char because[160];
-        if (apply_setting(p, e, s, value, because, sizeof because)) return true;
-        snprintf(why, why_len, "%s %s", key, because);
+    bool ok = true;
+    if (apply_model_key(p, e, key, value, &ok, why, why_len)) return ok;
+    if (!s) {
+        const char *keys[N_SETTINGS + 1];
+        char known[400];
+        snprintf(known, sizeof known, "%s", e->remote.n_urls ? "model, key_env, url" : "mmproj");
+        setting_keys(keys);
+        join_names(known, sizeof known, keys);
+        snprintf(why, why_len, "unknown option '%s' (known: %s)", key, known);
         return false;
     }
-    if (!value[0]) {
-        snprintf(why, why_len, "mmproj= needs a file path");
+    char because[160];
+    if (apply_setting(p, e, s, value, because, sizeof because)) return true;
+    snprintf(why, why_len, "%s %s", key, because);
+    return false;
+}
+
+/* A parsed spec is complete: a local model has its projector, a remote one its
+ * model id. */
+static bool spec_complete(const struct vlm_engine_params *e, char *why, size_t why_len) {
+    if (e->remote.n_urls > 0 && !e->remote.model_id) {
+        snprintf(why, why_len, "missing model=ID (the model name the server knows)");
         return false;
     }
-    e->mmproj_path = vlm_arena_strdup(&p->arena, value);
+    if (e->remote.n_urls == 0 && !e->mmproj_path) {
+        snprintf(why, why_len, "missing mmproj=...");
+        return false;
+    }
     return true;
 }
 
-/* Parse "NAME=MODEL,mmproj=...,KEY=VALUE..." (edited in place) into name and e. */
+/* Parse "NAME=MODEL,mmproj=...,KEY=VALUE..." or "NAME=URL,model=ID,..." (edited
+ * in place) into name and e. */
 static bool parse_spec(vlm_plan *p, char *spec, const char **name,
                        struct vlm_engine_params *e, char *why, size_t why_len) {
     char *eq = strchr(spec, '=');
@@ -263,15 +327,14 @@ static bool parse_spec(vlm_plan *p, char *spec, const char **name,
         snprintf(why, why_len, "missing model path after '%s='", spec);
         return false;
     }
-    e->model_path = vlm_arena_strdup(&p->arena, model);
+    e->model_path = NULL;
     e->mmproj_path = NULL;
+    if (is_url(model)) add_url(p, e, model, why, why_len);
+    else e->model_path = vlm_arena_strdup(&p->arena, model);
     unsigned seen = 0;
     for (char *opt; (opt = strtok_r(NULL, ",", &save));)
         if (!apply_spec_option(p, e, opt, &seen, why, why_len)) return false;
-    if (!e->mmproj_path) {
-        snprintf(why, why_len, "missing mmproj=...");
-        return false;
-    }
+    if (!spec_complete(e, why, why_len)) return false;
     if (find_model(p, spec) >= 0) {
         snprintf(why, why_len, "a model named '%s' is already in the plan", spec);
         return false;
@@ -449,16 +512,74 @@ static yaml_node_t *required(struct yaml_ctx *y, yaml_node_t *m, const char *key
     return v;
 }
 
+/* `url: U` or `urls: [U, ...]` of a remote model. */
+static int yaml_urls(struct yaml_ctx *y, yaml_node_t *m, const char *where,
+                     struct vlm_engine_params *e) {
+    yaml_node_t *one = mapping_value(y, m, "url"), *list = mapping_value(y, m, "urls");
+    char what[64], why[256];
+    if (one && list) return yaml_fail(y, one, "%s: give url or urls, not both", where);
+    if (one) {
+        const char *u = NULL;
+        snprintf(what, sizeof what, "%s.url", where);
+        if (yaml_string(y, one, what, &u) != VLM_OK) return VLM_ERR_INPUT;
+        return add_url(y->p, e, u, why, sizeof why) ? VLM_OK : yaml_fail(y, one, "%s: %s", what, why);
+    }
+    if (list->type != YAML_SEQUENCE_NODE)
+        return yaml_fail(y, list, "%s.urls must be a list of URLs, not %s", where, kind_name(list));
+    int i = 0;
+    EACH_ITEM(list, item) {
+        yaml_node_t *n = yaml_node(y, *item);
+        const char *u = NULL;
+        snprintf(what, sizeof what, "%s.urls[%d]", where, i++);
+        if (yaml_string(y, n, what, &u) != VLM_OK) return VLM_ERR_INPUT;
+        if (!add_url(y->p, e, u, why, sizeof why)) return yaml_fail(y, n, "%s: %s", what, why);
+    }
+    if (e->remote.n_urls == 0) return yaml_fail(y, list, "%s.urls is empty", where);
+    return VLM_OK;
+}
+
+/* The remote part of a model: urls, model_id (required), key_env. */
+static int yaml_remote(struct yaml_ctx *y, yaml_node_t *m, const char *where,
+                       struct vlm_engine_params *e) {
+    if (mapping_value(y, m, "model") || mapping_value(y, m, "mmproj"))
+        return yaml_fail(y, m, "%s: a remote model (url) takes model_id, not model/mmproj", where);
+    if (yaml_urls(y, m, where, e) != VLM_OK) return VLM_ERR_INPUT;
+    yaml_node_t *id = required(y, m, "model_id", where), *key = mapping_value(y, m, "key_env");
+    char what[64];
+    snprintf(what, sizeof what, "%s.model_id", where);
+    const char *text = NULL;
+    if (!id || yaml_string(y, id, what, &text) != VLM_OK) return VLM_ERR_INPUT;
+    e->remote.model_id = vlm_arena_strdup(&y->p->arena, text);
+    snprintf(what, sizeof what, "%s.key_env", where);
+    if (key && yaml_string(y, key, what, &text) != VLM_OK) return VLM_ERR_INPUT;
+    if (key) e->remote.key_env = vlm_arena_strdup(&y->p->arena, text);
+    return VLM_OK;
+}
+
+/* The local part of a model: model and mmproj files (both required). */
+static int yaml_local(struct yaml_ctx *y, yaml_node_t *m, const char *where,
+                      struct vlm_engine_params *e) {
+    if (mapping_value(y, m, "model_id") || mapping_value(y, m, "key_env"))
+        return yaml_fail(y, m, "%s: model_id and key_env are for remote models (url)", where);
+    yaml_node_t *model_n, *mmproj_n;
+    if (!(model_n = required(y, m, "model", where)) || !(mmproj_n = required(y, m, "mmproj", where)))
+        return VLM_ERR_INPUT;
+    char what[64];
+    snprintf(what, sizeof what, "%s.model", where);
+    if (yaml_path(y, model_n, what, &e->model_path) != VLM_OK) return VLM_ERR_INPUT;
+    snprintf(what, sizeof what, "%s.mmproj", where);
+    return yaml_path(y, mmproj_n, what, &e->mmproj_path);
+}
+
 static int yaml_model(struct yaml_ctx *y, yaml_node_t *m, const char *where) {
-    static const char *const known[] = { "name", "model", "mmproj", "settings", NULL };
+    static const char *const known[] = { "name", "model", "mmproj", "settings", "url", "urls",
+                                         "model_id", "key_env", NULL };
     if (m->type != YAML_MAPPING_NODE)
         return yaml_fail(y, m, "%s must be a mapping (name, model, mmproj), not %s", where,
                          kind_name(m));
     if (check_keys(y, m, known, where) != VLM_OK) return VLM_ERR_INPUT;
-    yaml_node_t *name_n, *model_n, *mmproj_n;
-    if (!(name_n = required(y, m, "name", where)) || !(model_n = required(y, m, "model", where)) ||
-        !(mmproj_n = required(y, m, "mmproj", where)))
-        return VLM_ERR_INPUT;
+    yaml_node_t *name_n = required(y, m, "name", where);
+    if (!name_n) return VLM_ERR_INPUT;
     const char *name = NULL;
     char what[64], why[256];
     snprintf(what, sizeof what, "%s.name", where);
@@ -469,10 +590,9 @@ static int yaml_model(struct yaml_ctx *y, yaml_node_t *m, const char *where) {
         return yaml_fail(y, name_n, "duplicate model name '%s' (models[%d] has it too)", name,
                          other);
     struct vlm_engine_params e = y->p->defaults;
-    snprintf(what, sizeof what, "%s.model", where);
-    if (yaml_path(y, model_n, what, &e.model_path) != VLM_OK) return VLM_ERR_INPUT;
-    snprintf(what, sizeof what, "%s.mmproj", where);
-    if (yaml_path(y, mmproj_n, what, &e.mmproj_path) != VLM_OK) return VLM_ERR_INPUT;
+    bool remote = mapping_value(y, m, "url") || mapping_value(y, m, "urls");
+    int rc = remote ? yaml_remote(y, m, where, &e) : yaml_local(y, m, where, &e);
+    if (rc != VLM_OK) return rc;
     yaml_node_t *settings = mapping_value(y, m, "settings");
     snprintf(what, sizeof what, "%s.settings", where);
     if (settings && yaml_settings(y, settings, &e, what) != VLM_OK) return VLM_ERR_INPUT;

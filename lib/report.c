@@ -359,6 +359,37 @@ static json_t *build_cases(sqlite3 *db) {
 
 /* ------------------------------------------------------------ document */
 
+/* Load-test levels (table bench_levels), in the order they ran. */
+static json_t *build_bench(sqlite3 *db) {
+    static const char *const metrics[] = {"ttft_ms", "tpot_ms", "itl_ms", "e2e_ms"};
+    json_t *a = json_array();
+    sqlite3_stmt *st = query(db,
+        "SELECT m.name, b.run_id, b.concurrency, b.rate, b.slo_ttft_ms, b.slo_tpot_ms, b.n_requests,"
+        " b.n_ok, b.n_errors, b.wall_s, b.req_per_s, b.output_tps, b.goodput_rps, b.error_rate,"
+        " b.tokens_estimated, b.first_error, b.ttft_ms_p50, b.ttft_ms_p90, b.ttft_ms_p95, b.ttft_ms_p99,"
+        " b.tpot_ms_p50, b.tpot_ms_p90, b.tpot_ms_p95, b.tpot_ms_p99, b.itl_ms_p50, b.itl_ms_p90,"
+        " b.itl_ms_p95, b.itl_ms_p99, b.e2e_ms_p50, b.e2e_ms_p90, b.e2e_ms_p95, b.e2e_ms_p99"
+        " FROM bench_levels b JOIN models m ON m.id=b.model_id ORDER BY b.id");
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        json_t *o = json_pack("{s:o, s:I, s:i, s:f, s:f, s:f, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:b, s:o}",
+            "model", json_text(col_text(st, 0)), "run_id", (json_int_t)sqlite3_column_int64(st, 1),
+            "concurrency", sqlite3_column_int(st, 2), "rate", sqlite3_column_double(st, 3),
+            "slo_ttft_ms", sqlite3_column_double(st, 4), "slo_tpot_ms", sqlite3_column_double(st, 5),
+            "n_requests", sqlite3_column_int(st, 6), "n_ok", sqlite3_column_int(st, 7),
+            "n_errors", sqlite3_column_int(st, 8), "wall_s", sqlite3_column_double(st, 9),
+            "req_per_s", sqlite3_column_double(st, 10), "output_tps", sqlite3_column_double(st, 11),
+            "goodput_rps", sqlite3_column_double(st, 12), "error_rate", sqlite3_column_double(st, 13),
+            "tokens_estimated", sqlite3_column_int(st, 14), "first_error", json_text(col_text(st, 15)));
+        for (int k = 0; k < 4; k++)
+            json_object_set_new(o, metrics[k], json_pack("{s:f, s:f, s:f, s:f}",
+                "p50", sqlite3_column_double(st, 16 + 4 * k), "p90", sqlite3_column_double(st, 17 + 4 * k),
+                "p95", sqlite3_column_double(st, 18 + 4 * k), "p99", sqlite3_column_double(st, 19 + 4 * k)));
+        json_array_append_new(a, o);
+    }
+    sqlite3_finalize(st);
+    return a;
+}
+
 json_t *vlm_report_build(vlm_store *s, const char *db_path, char *err, size_t err_len) {
     sqlite3 *db = vlm_store_db(s);
     char when[32];
@@ -381,6 +412,7 @@ json_t *vlm_report_build(vlm_store *s, const char *db_path, char *err, size_t er
     json_object_set_new(r, "by_turn", build_by_turn(db));
     json_object_set_new(r, "pairs", build_pairs(db));
     json_object_set_new(r, "cases", build_cases(db));
+    json_object_set_new(r, "bench", build_bench(db));
     if (sqlite3_errcode(db) != SQLITE_OK && sqlite3_errcode(db) != SQLITE_DONE &&
         sqlite3_errcode(db) != SQLITE_ROW) {
         vlm_errf(err, err_len, "reading '%s': %s", db_path, sqlite3_errmsg(db));

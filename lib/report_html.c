@@ -1001,6 +1001,38 @@ static void write_cases(FILE *out, struct ctx *c) {
     fputs("</tbody></table></div>\n</details>\n</section>\n", out);
 }
 
+/* Load-test levels (`vlmeter bench`), one row per model x level; none: nothing. */
+static void write_bench(FILE *out, const json_t *r) {
+    const json_t *levels = get(r, "bench");
+    if (json_array_size(levels) == 0) return;
+    static const char *const metrics[] = {"ttft_ms", "tpot_ms", "itl_ms", "e2e_ms"};
+    fputs("<section id=bench>\n<h2>Load test</h2>\n<p class=note>vlmeter bench: per concurrency "
+          "level, throughput, goodput under the SLOs and latency percentiles in ms "
+          "(docs/metrics.md).</p>\n<div class=wrap><table><thead><tr><th>model</th><th>conc</th>"
+          "<th>rate</th><th>reqs</th><th>errors</th><th>req/s</th><th>out tok/s</th><th>goodput/s</th>", out);
+    for (int k = 0; k < 4; k++) fprintf(out, "<th>%s p50</th><th>%s p99</th>", metrics[k], metrics[k]);
+    fputs("</tr></thead><tbody>\n", out);
+    size_t i;
+    const json_t *l;
+    json_array_foreach(levels, i, l) {
+        fputs("<tr>", out);
+        td_text(out, str(l, "model"));
+        td_num(out, l, "concurrency", F_INT);
+        td_num(out, l, "rate", F_FIX2);
+        td_num(out, l, "n_requests", F_INT);
+        td_num(out, l, "error_rate", F_PCT);
+        td_num(out, l, "req_per_s", F_FIX2);
+        td_num(out, l, "output_tps", F_TPS);
+        td_num(out, l, "goodput_rps", F_FIX2);
+        for (int k = 0; k < 4; k++) {
+            td_num(out, get(l, metrics[k]), "p50", F_MS);
+            td_num(out, get(l, metrics[k]), "p99", F_MS);
+        }
+        fputs("</tr>\n", out);
+    }
+    fputs("</tbody></table></div>\n</section>\n", out);
+}
+
 /* ------------------------------------------------------------ entry */
 
 int vlm_report_write_html(const json_t *r, FILE *out) {
@@ -1014,6 +1046,7 @@ int vlm_report_write_html(const json_t *r, FILE *out) {
     write_captions(out, &c);
     write_by_turn(out, &c);
     write_speed_section(out, &c);
+    write_bench(out, r);
     write_cases(out, &c);
     fputs("<footer><p class=note>Written by vlmeter " VLM_VERSION ". Definitions: "
           "docs/metrics.md, docs/scoring.md, docs/report-schema.md.</p></footer>\n"

@@ -211,6 +211,42 @@ static struct grid *speed_grid(const json_t *rep) {
     return g;
 }
 
+static double pct(const json_t *level, const char *metric, const char *q) {
+    return num(json_object_get(level, metric), q);
+}
+
+/* Load-test levels (`vlmeter bench`): one row per model x level. */
+static struct grid *bench_grid(const json_t *rep) {
+    static const char *head[] = {"model", "conc", "rate", "reqs", "err %", "req/s", "out tok/s",
+                                 "goodput/s", "ttft p50", "ttft p99", "tpot p50", "tpot p99",
+                                 "itl p99", "e2e p50", "e2e p99"};
+    struct grid *g = grid_new(15);
+    int r = grid_row(g);
+    for (int c = 0; c < 15; c++) grid_set(g, r, c, "%s", head[c]);
+    size_t i;
+    json_t *l;
+    json_array_foreach(json_object_get(rep, "bench"), i, l) {
+        r = grid_row(g);
+        grid_set(g, r, 0, "%s", str(l, "model"));
+        grid_set(g, r, 1, "%d", numi(l, "concurrency"));
+        if (num(l, "rate") > 0) set_num(g, r, 2, num(l, "rate"), "%.1f");
+        else grid_set(g, r, 2, "max");
+        grid_set(g, r, 3, "%d", numi(l, "n_requests"));
+        set_num(g, r, 4, num(l, "error_rate") * 100, "%.1f");
+        set_num(g, r, 5, num(l, "req_per_s"), "%.2f");
+        set_num(g, r, 6, num(l, "output_tps"), "%.1f");
+        set_num(g, r, 7, num(l, "goodput_rps"), "%.2f");
+        set_num(g, r, 8, pct(l, "ttft_ms", "p50"), "%.1f");
+        set_num(g, r, 9, pct(l, "ttft_ms", "p99"), "%.1f");
+        set_num(g, r, 10, pct(l, "tpot_ms", "p50"), "%.1f");
+        set_num(g, r, 11, pct(l, "tpot_ms", "p99"), "%.1f");
+        set_num(g, r, 12, pct(l, "itl_ms", "p99"), "%.1f");
+        set_num(g, r, 13, pct(l, "e2e_ms", "p50"), "%.1f");
+        set_num(g, r, 14, pct(l, "e2e_ms", "p99"), "%.1f");
+    }
+    return g;
+}
+
 static struct grid *pairs_grid(const json_t *rep) {
     struct grid *g = grid_new(6);
     int r = grid_row(g);
@@ -347,6 +383,7 @@ static void write_sections(const json_t *rep, FILE *out, bool md) {
     section(out, md, "Captions", captions_grid(rep), print);
     section(out, md, "Accuracy by turn (multi-turn cases)", by_turn_grid(rep), print);
     section(out, md, "Speed and memory", speed_grid(rep), print);
+    section(out, md, "Load test (vlmeter bench; times in ms)", bench_grid(rep), print);
     int n_cases = (int)json_array_size(json_object_get(rep, "cases"));
     int max_rows = md ? 0 : 20;
     section(out, md, "Answers side by side", cases_grid(rep, md ? 0 : 40, max_rows), print);

@@ -1,7 +1,9 @@
 /*
  * run.c - drives every model of a plan over every suite case into the store:
  * skip what is stored, load each model once, answer the rest, commit each turn,
- * report bad input and go on, show progress, summarise per model.
+ * report bad input and go on, show progress, summarise per model. A remote
+ * model with concurrency N answers N cases at once, one thread and engine
+ * (connection) each; the store and the progress line are shared under a lock.
  */
 #include "internal.h"
 #include "util.h"
@@ -9,6 +11,7 @@
 
 #include <jansson.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +43,11 @@ struct runner {
     int done, todo;
     double started_ms, last_tps;
     bool any_case_error;
+    pthread_mutex_t *lock; /* held around the store and progress when cases run at once */
 };
+
+static void lock(struct runner *r) { if (r->lock) pthread_mutex_lock(r->lock); }
+static void unlock(struct runner *r) { if (r->lock) pthread_mutex_unlock(r->lock); }
 
 static void say(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(struct runner *r, const char *fmt, ...) {
@@ -101,9 +108,27 @@ static int load_suites(struct runner *r, vlm_plan *plan, struct vlm_run_summary 
 
 /* ------------------------------------------------------------ one model */
 
+/* A remote model's settings: where it is and what it is asked with. The API key
+ * never appears, only the name of the variable it is read from. */
+static char *remote_settings_json(const struct vlm_engine_params *e) {
+    json_t *urls = json_array();
+    for (int i = 0; i < e->remote.n_urls; i++) json_array_append_new(urls, json_string(e->remote.urls[i]));
+    json_t *o = json_pack("{s:o, s:s, s:s?, s:f, s:f, s:i, s:f, s:f, s:i, s:i, s:i}",
+        "urls", urls, "model_id", e->remote.model_id, "key_env", e->remote.key_env,
+        "temp", (double)e->sampling.temp, "top_p", (double)e->sampling.top_p,
+        "top_k", e->sampling.top_k, "min_p", (double)e->sampling.min_p,
+        "repeat_penalty", (double)e->sampling.repeat_penalty,
+        "repeat_last_n", e->sampling.repeat_last_n, "seed", (int)e->sampling.seed,
+        "max_tokens", e->sampling.max_tokens);
+    char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    return s;
+}
+
 /* The settings that change answers, as canonical JSON: a model name stored
  * with other settings would mix results. */
-static char *settings_json(const struct vlm_engine_params *e) {
+char *vlm_model_settings_json(const struct vlm_engine_params *e) {
+    if (e->remote.n_urls > 0) return remote_settings_json(e);
     char model[PATH_MAX], mmproj[PATH_MAX];
     const char *mp = realpath(e->model_path, model) ? model : e->model_path;
     const char *pp = realpath(e->mmproj_path, mmproj) ? mmproj : e->mmproj_path;
@@ -119,18 +144,6 @@ static char *settings_json(const struct vlm_engine_params *e) {
     return s;
 }
 
-static int count_pending(struct runner *r, int64_t model_id) {
-    int n = 0;
-    for (int i = 0; i < r->n_suites; i++) {
-        if (!r->suites[i]) continue;
-        for (int k = 0; k < vlm_suite_n_cases(r->suites[i]); k++) {
-            const vlm_case *c = vlm_suite_case(r->suites[i], k);
-            if (!vlm_store_case_done(r->store, model_id, c->suite, c->id, !r->params->retry_errors)) n++;
-        }
-    }
-    return n;
-}
-
 struct case_ctx {
     struct runner *r;
     int64_t model_id;
@@ -141,26 +154,116 @@ struct case_ctx {
 static bool on_turn(const struct vlm_turn_result *tr, void *user) {
     struct case_ctx *cc = user;
     bool last = tr->turn == cc->c->n_turns - 1;
+    lock(cc->r);
     cc->store_rc = vlm_store_put_turn(cc->r->store, cc->model_id, cc->r->run_id, cc->c, tr, last);
     if (tr->error) say(cc->r, "case %s (%s) turn %d: %s", cc->c->id, cc->c->where, tr->turn, tr->error);
     if (tr->t.n_output_tokens > 1) cc->r->last_tps = tr->t.decode_tps;
+    unlock(cc->r);
     return cc->store_rc == VLM_OK;
 }
 
 /* Answer (or store as an error) one pending case. */
 static int run_case(struct runner *r, vlm_engine *e, int64_t model_id, const vlm_case *c,
                     const char *model_error) {
-    if (vlm_store_case_reset(r->store, model_id, c->suite, c->id) != VLM_OK) return VLM_ERR_IO;
-    if (c->error || model_error) {
+    lock(r);
+    int rc = vlm_store_case_reset(r->store, model_id, c->suite, c->id);
+    if (rc == VLM_OK && (c->error || model_error)) {
         r->any_case_error = true;
-        return vlm_store_put_case_error(r->store, model_id, r->run_id, c, c->error ? c->error : model_error);
+        rc = vlm_store_put_case_error(r->store, model_id, r->run_id, c, c->error ? c->error : model_error);
+        unlock(r);
+        return rc;
     }
+    unlock(r);
+    if (rc != VLM_OK) return VLM_ERR_IO;
     struct case_ctx cc = {r, model_id, c, VLM_OK};
-    int rc = vlm_engine_answer(e, c, on_turn, &cc);
+    rc = vlm_engine_answer(e, c, on_turn, &cc);
     if (cc.store_rc != VLM_OK) return cc.store_rc;
     if (rc == VLM_ERR_STOPPED) return rc;
-    if (rc != VLM_OK) r->any_case_error = true;
+    if (rc != VLM_OK) {
+        lock(r);
+        r->any_case_error = true;
+        unlock(r);
+    }
     return VLM_OK;
+}
+
+/* The cases of the run a model has not finished, in suite order. */
+struct pending {
+    const vlm_case **cases;
+    int n, next;
+    int rc;                 /* the first failure that stops the model */
+};
+
+static void collect_pending(struct runner *r, int64_t model_id, struct pending *p) {
+    memset(p, 0, sizeof *p);
+    p->cases = vlm_xcalloc((size_t)r->n_cases_total + 1, sizeof *p->cases);
+    for (int i = 0; i < r->n_suites; i++) {
+        if (!r->suites[i]) continue;
+        for (int k = 0; k < vlm_suite_n_cases(r->suites[i]); k++) {
+            const vlm_case *c = vlm_suite_case(r->suites[i], k);
+            if (!vlm_store_case_done(r->store, model_id, c->suite, c->id, !r->params->retry_errors))
+                p->cases[p->n++] = c;
+        }
+    }
+}
+
+/* One worker: take the next pending case and answer it, until none is left or
+ * one fails for good (store, stop). */
+struct worker {
+    struct runner *r;
+    struct pending *p;
+    vlm_engine *e;
+    int64_t model_id;
+    const char *model_error;
+    struct vlm_run_model_summary *ms;
+};
+
+static void *work(void *arg) {
+    struct worker *w = arg;
+    struct runner *r = w->r;
+    for (;;) {
+        lock(r);
+        const vlm_case *c = w->p->rc == VLM_OK && w->p->next < w->p->n ? w->p->cases[w->p->next++] : NULL;
+        unlock(r);
+        if (!c) return NULL;
+        int rc = run_case(r, w->e, w->model_id, c, w->e ? NULL : w->model_error);
+        lock(r);
+        if (rc == VLM_OK) { r->done++; w->ms->n_run++; }
+        else if (w->p->rc == VLM_OK) w->p->rc = rc;
+        draw_progress(r);
+        unlock(r);
+    }
+}
+
+/* Answer the pending cases with `e` and, for a remote model with concurrency
+ * N > 1, N - 1 more engines on threads of their own. */
+static int answer_pending(struct runner *r, struct vlm_model_spec *m, vlm_engine *e, int64_t model_id,
+                          struct pending *p, struct vlm_run_model_summary *ms) {
+    int n_workers = e && m->engine.remote.n_urls > 0 ? m->engine.remote.concurrency : 1;
+    if (n_workers > p->n) n_workers = p->n > 0 ? p->n : 1;
+    struct worker *w = vlm_xcalloc((size_t)n_workers, sizeof *w);
+    pthread_t *threads = vlm_xcalloc((size_t)n_workers, sizeof *threads);
+    pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
+    if (n_workers > 1) r->lock = &mutex;
+    for (int i = 0; i < n_workers; i++) {
+        char err[512];
+        w[i] = (struct worker){r, p, i == 0 ? e : vlm_engine_init(m->engine, err, sizeof err), model_id,
+                               ms->error, ms};
+        if (i > 0 && w[i].e && pthread_create(&threads[i], NULL, work, &w[i]) != 0) {
+            vlm_engine_free(w[i].e);
+            w[i].e = NULL;
+        }
+    }
+    work(&w[0]);
+    for (int i = 1; i < n_workers; i++) {
+        if (!w[i].e) continue;
+        pthread_join(threads[i], NULL);
+        vlm_engine_free(w[i].e);
+    }
+    r->lock = NULL;
+    free(threads);
+    free(w);
+    return p->rc;
 }
 
 /* Peak RSS is per process; reset the kernel's high-water mark so each model's
@@ -185,7 +288,7 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
     snprintf(ms->name, sizeof ms->name, "%s", m->name);
     ms->n_cases = r->n_cases_total;
     char err[1024];
-    char *settings = settings_json(&m->engine);
+    char *settings = vlm_model_settings_json(&m->engine);
     int64_t model_id = 0;
     int rc = vlm_store_model(r->store, m->name, settings, &model_id, err, sizeof err);
     free(settings);
@@ -194,9 +297,11 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
         say(r, "error: %s", err);
         return rc == VLM_ERR_IO ? rc : VLM_OK;
     }
-    int pending = count_pending(r, model_id);
-    ms->n_skipped = r->n_cases_total - pending;
-    if (pending > 0) {
+    struct pending pending;
+    collect_pending(r, model_id, &pending);
+    ms->n_skipped = r->n_cases_total - pending.n;
+    if (pending.n == 0) free(pending.cases);
+    if (pending.n > 0) {
         reset_rss_peak();
         vlm_engine *e = vlm_engine_init(m->engine, err, sizeof err);
         if (!e) {
@@ -207,20 +312,11 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
         }
         r->model_name = m->name;
         r->done = 0;
-        r->todo = pending;
+        r->todo = pending.n;
         r->started_ms = vlm_now_ms();
         r->last_tps = 0;
-        rc = VLM_OK;
-        for (int i = 0; i < r->n_suites && rc == VLM_OK; i++) {
-            if (!r->suites[i]) continue;
-            for (int k = 0; k < vlm_suite_n_cases(r->suites[i]) && rc == VLM_OK; k++) {
-                const vlm_case *c = vlm_suite_case(r->suites[i], k);
-                if (vlm_store_case_done(r->store, model_id, c->suite, c->id, !r->params->retry_errors)) continue;
-                rc = run_case(r, e, model_id, c, e ? NULL : ms->error);
-                if (rc == VLM_OK) { r->done++; ms->n_run++; }
-                draw_progress(r);
-            }
-        }
+        rc = answer_pending(r, m, e, model_id, &pending, ms);
+        free(pending.cases);
         if (e) {
             ms->rss_peak_bytes = rss_peak_now();
             vlm_store_model_load(r->store, model_id, r->run_id, vlm_engine_info(e), ms->rss_peak_bytes);

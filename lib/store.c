@@ -49,11 +49,22 @@ static const char *SCHEMA =
     "  image_decode_ms REAL, image_encode_ms REAL, n_prompt_tokens INTEGER,"
     "  n_image_tokens INTEGER, prefill_ms REAL, ttft_ms REAL, n_output_tokens INTEGER,"
     "  decode_ms REAL, decode_tps REAL, e2e_ms REAL, created_at TEXT,"
+    "  tpot_ms REAL, itl_ms_p50 REAL, itl_ms_max REAL, tokens_estimated INTEGER,"
+    "  n_retries INTEGER,"
     "  PRIMARY KEY(model_id, suite, case_id, turn));"
     "CREATE TABLE IF NOT EXISTS scores("
     "  model_id INTEGER, suite TEXT, case_id TEXT, turn INTEGER, scorer TEXT,"
     "  score REAL, correct INTEGER, unparsed INTEGER, detail TEXT,"
     "  PRIMARY KEY(model_id, suite, case_id, turn));"
+    "CREATE TABLE IF NOT EXISTS bench_levels("
+    "  id INTEGER PRIMARY KEY, run_id INTEGER, model_id INTEGER, concurrency INTEGER,"
+    "  rate REAL, slo_ttft_ms REAL, slo_tpot_ms REAL, n_requests INTEGER, n_ok INTEGER,"
+    "  n_errors INTEGER, wall_s REAL, req_per_s REAL, output_tps REAL, goodput_rps REAL,"
+    "  error_rate REAL, ttft_ms_p50 REAL, ttft_ms_p90 REAL, ttft_ms_p95 REAL, ttft_ms_p99 REAL,"
+    "  tpot_ms_p50 REAL, tpot_ms_p90 REAL, tpot_ms_p95 REAL, tpot_ms_p99 REAL,"
+    "  itl_ms_p50 REAL, itl_ms_p90 REAL, itl_ms_p95 REAL, itl_ms_p99 REAL,"
+    "  e2e_ms_p50 REAL, e2e_ms_p90 REAL, e2e_ms_p95 REAL, e2e_ms_p99 REAL,"
+    "  tokens_estimated INTEGER, first_error TEXT, created_at TEXT);"
     "CREATE TABLE IF NOT EXISTS judgments("
     "  judge TEXT, prompt TEXT, expected TEXT, output TEXT, verdict INTEGER, raw TEXT,"
     "  PRIMARY KEY(judge, prompt, expected, output));";
@@ -87,6 +98,34 @@ static int run_once(vlm_store *s, const char *sql, const char *fmt, ...) {
     return rc;
 }
 
+/* Columns added to `answers` after the first stores were written: a store made
+ * before them gets them (NULL in old rows). */
+static const char *const ADDED_ANSWER_COLUMNS[][2] = {
+    {"tpot_ms", "REAL"}, {"itl_ms_p50", "REAL"}, {"itl_ms_max", "REAL"},
+    {"tokens_estimated", "INTEGER"}, {"n_retries", "INTEGER"},
+};
+
+static bool has_column(vlm_store *s, const char *table, const char *column) {
+    char *sql = sqlite3_mprintf("SELECT 1 FROM pragma_table_info(%Q) WHERE name=%Q", table, column);
+    sqlite3_stmt *st = prepare(s, sql);
+    sqlite3_free(sql);
+    bool found = st && sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found;
+}
+
+static int add_missing_columns(vlm_store *s) {
+    for (size_t i = 0; i < sizeof ADDED_ANSWER_COLUMNS / sizeof ADDED_ANSWER_COLUMNS[0]; i++) {
+        const char *name = ADDED_ANSWER_COLUMNS[i][0], *type = ADDED_ANSWER_COLUMNS[i][1];
+        if (has_column(s, "answers", name)) continue;
+        char *sql = sqlite3_mprintf("ALTER TABLE answers ADD COLUMN %s %s", name, type);
+        int rc = exec(s, sql);
+        sqlite3_free(sql);
+        if (rc != VLM_OK) return rc;
+    }
+    return VLM_OK;
+}
+
 vlm_store *vlm_store_open(const char *path, char *err, size_t err_len) {
     vlm_store *s = vlm_xcalloc(1, sizeof *s);
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
@@ -96,15 +135,19 @@ vlm_store *vlm_store_open(const char *path, char *err, size_t err_len) {
     }
     sqlite3_busy_timeout(s->db, 5000);
     if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;") ||
-        exec(s, SCHEMA) ||
+        exec(s, SCHEMA) || add_missing_columns(s) ||
         exec(s, "INSERT OR IGNORE INTO meta VALUES('schema_version', '" SCHEMA_VERSION "');")) {
         vlm_errf(err, err_len, "'%s' is not a usable vlmeter store: %s", path, sqlite3_errmsg(s->db));
         vlm_store_close(s);
         return NULL;
     }
     s->put_turn = prepare(s,
-        "INSERT OR REPLACE INTO answers VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
-        "?16,?17,?18,?19,strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+        "INSERT OR REPLACE INTO answers(model_id, suite, case_id, turn, run_id, prompt, expected,"
+        " output, error, image_decode_ms, image_encode_ms, n_prompt_tokens, n_image_tokens,"
+        " prefill_ms, ttft_ms, n_output_tokens, decode_ms, decode_tps, e2e_ms, tpot_ms, itl_ms_p50,"
+        " itl_ms_max, tokens_estimated, n_retries, created_at)"
+        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,"
+        "?23,?24,strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
     s->put_case = prepare(s,
         "INSERT OR REPLACE INTO cases VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
         "strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
@@ -225,6 +268,11 @@ static int step_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_c
     sqlite3_bind_double(st, 17, t->decode_ms);
     sqlite3_bind_double(st, 18, t->decode_tps);
     sqlite3_bind_double(st, 19, t->e2e_ms);
+    sqlite3_bind_double(st, 20, t->tpot_ms);
+    sqlite3_bind_double(st, 21, t->itl_ms_p50);
+    sqlite3_bind_double(st, 22, t->itl_ms_max);
+    sqlite3_bind_int(st, 23, t->tokens_estimated);
+    sqlite3_bind_int(st, 24, t->n_retries);
     return sqlite3_step(st) == SQLITE_DONE ? VLM_OK : VLM_ERR_IO;
 }
 
@@ -292,7 +340,8 @@ int vlm_store_each_answer(vlm_store *s, vlm_row_cb cb, void *user) {
     sqlite3_stmt *st = prepare(s,
         "SELECT m.name, a.suite, a.case_id, c.category, a.turn, a.output, a.error,"
         " a.image_decode_ms, a.image_encode_ms, a.n_prompt_tokens, a.n_image_tokens, a.prefill_ms,"
-        " a.ttft_ms, a.n_output_tokens, a.decode_ms, a.decode_tps, a.e2e_ms, a.prompt, a.expected"
+        " a.ttft_ms, a.n_output_tokens, a.decode_ms, a.decode_tps, a.e2e_ms, a.prompt, a.expected,"
+        " a.tpot_ms, a.itl_ms_p50, a.itl_ms_max, a.tokens_estimated, a.n_retries"
         " FROM answers a JOIN models m ON m.id=a.model_id"
         " LEFT JOIN cases c ON c.model_id=a.model_id AND c.suite=a.suite AND c.case_id=a.case_id"
         " ORDER BY m.name, a.suite, a.case_id, a.turn");
@@ -315,6 +364,11 @@ int vlm_store_each_answer(vlm_store *s, vlm_row_cb cb, void *user) {
         row.t.decode_ms = col_d(st, 14);
         row.t.decode_tps = col_d(st, 15);
         row.t.e2e_ms = col_d(st, 16);
+        row.t.tpot_ms = col_d(st, 19);
+        row.t.itl_ms_p50 = col_d(st, 20);
+        row.t.itl_ms_max = col_d(st, 21);
+        row.t.tokens_estimated = sqlite3_column_int(st, 22) != 0;
+        row.t.n_retries = sqlite3_column_int(st, 23);
         rc = cb(&row, user);
     }
     sqlite3_finalize(st);
@@ -347,6 +401,11 @@ static int export_row(const struct vlm_answer_row *r, void *user) {
     json_object_set_new(o, "decode_ms", json_real(t->decode_ms));
     json_object_set_new(o, "decode_tps", json_real(t->decode_tps));
     json_object_set_new(o, "e2e_ms", json_real(t->e2e_ms));
+    json_object_set_new(o, "tpot_ms", json_real(t->tpot_ms));
+    json_object_set_new(o, "itl_ms_p50", json_real(t->itl_ms_p50));
+    json_object_set_new(o, "itl_ms_max", json_real(t->itl_ms_max));
+    json_object_set_new(o, "tokens_estimated", json_boolean(t->tokens_estimated));
+    json_object_set_new(o, "n_retries", json_integer(t->n_retries));
     int rc = json_dumpf(o, out, JSON_COMPACT | JSON_ENSURE_ASCII) == 0 && fputc('\n', out) != EOF
                  ? VLM_OK : VLM_ERR_IO;
     json_decref(o);
@@ -391,4 +450,43 @@ void vlm_store_model_stats(vlm_store *s, int64_t model_id, struct vlm_run_model_
     ms->e2e_ms_p50 = vlm_percentile(e2e, n, 0.50);
     ms->e2e_ms_p90 = vlm_percentile(e2e, n, 0.90);
     free(e2e);
+}
+
+int vlm_store_put_bench_level(vlm_store *s, int64_t model_id, int64_t run_id,
+                              const struct vlm_bench_params *p, const struct vlm_bench_level *l) {
+    const struct vlm_pcts *q[4] = {&l->ttft_ms, &l->tpot_ms, &l->itl_ms, &l->e2e_ms};
+    sqlite3_stmt *st = prepare(s,
+        "INSERT INTO bench_levels(run_id, model_id, concurrency, rate, slo_ttft_ms, slo_tpot_ms,"
+        " n_requests, n_ok, n_errors, wall_s, req_per_s, output_tps, goodput_rps, error_rate,"
+        " ttft_ms_p50, ttft_ms_p90, ttft_ms_p95, ttft_ms_p99, tpot_ms_p50, tpot_ms_p90, tpot_ms_p95,"
+        " tpot_ms_p99, itl_ms_p50, itl_ms_p90, itl_ms_p95, itl_ms_p99, e2e_ms_p50, e2e_ms_p90,"
+        " e2e_ms_p95, e2e_ms_p99, tokens_estimated, first_error, created_at) VALUES(?1,?2,?3,?4,?5,"
+        "?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,"
+        "?29,?30,?31,?32,strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+    if (!st) return VLM_ERR_IO;
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, model_id);
+    sqlite3_bind_int(st, 3, l->concurrency);
+    sqlite3_bind_double(st, 4, l->rate);
+    sqlite3_bind_double(st, 5, p->slo_ttft_ms);
+    sqlite3_bind_double(st, 6, p->slo_tpot_ms);
+    sqlite3_bind_int(st, 7, l->n_requests);
+    sqlite3_bind_int(st, 8, l->n_ok);
+    sqlite3_bind_int(st, 9, l->n_errors);
+    sqlite3_bind_double(st, 10, l->wall_s);
+    sqlite3_bind_double(st, 11, l->req_per_s);
+    sqlite3_bind_double(st, 12, l->output_tps);
+    sqlite3_bind_double(st, 13, l->goodput_rps);
+    sqlite3_bind_double(st, 14, l->error_rate);
+    for (int i = 0; i < 4; i++) {
+        sqlite3_bind_double(st, 15 + 4 * i, q[i]->p50);
+        sqlite3_bind_double(st, 16 + 4 * i, q[i]->p90);
+        sqlite3_bind_double(st, 17 + 4 * i, q[i]->p95);
+        sqlite3_bind_double(st, 18 + 4 * i, q[i]->p99);
+    }
+    sqlite3_bind_int(st, 31, l->tokens_estimated);
+    bind_text_or_null(st, 32, l->first_error[0] ? l->first_error : NULL);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? VLM_OK : VLM_ERR_IO;
+    sqlite3_finalize(st);
+    return rc;
 }

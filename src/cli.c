@@ -30,6 +30,7 @@ bool cli_parse_setting(int opt, const char *arg, struct overrides *o) {
     bool ok = true;
     struct vlm_sampling *s = &o->v.sampling;
     int seed = 0;
+    float f = 0;
     switch (opt) {
     case OPT_MAXTOK:  ok = cli_parse_int(arg, &s->max_tokens) && s->max_tokens > 0; o->set |= O_MAXTOK; break;
     case OPT_CTX:     ok = cli_parse_int(arg, &o->v.n_ctx) && o->v.n_ctx > 0; o->set |= O_CTX; break;
@@ -43,6 +44,9 @@ bool cli_parse_setting(int opt, const char *arg, struct overrides *o) {
     case OPT_REP:     ok = cli_parse_float(arg, &s->repeat_penalty) && s->repeat_penalty > 0; o->set |= O_REP; break;
     case OPT_SEED:    ok = cli_parse_int(arg, &seed) && seed >= 0; s->seed = (uint32_t)seed; o->set |= O_SEED; break;
     case OPT_TEMPLATE: o->v.chat_template = arg; o->set |= O_TMPL; break;
+    case OPT_TIMEOUT: ok = cli_parse_float(arg, &f) && f > 0; o->v.remote.timeout_s = f; o->set |= O_TIMEOUT; break;
+    case OPT_RETRIES: ok = cli_parse_int(arg, &o->v.remote.max_retries) && o->v.remote.max_retries >= 0; o->set |= O_RETRIES; break;
+    case OPT_CONCURRENCY: ok = cli_parse_int(arg, &o->v.remote.concurrency) && o->v.remote.concurrency >= 1; o->set |= O_CONCURRENCY; break;
     default: return false;
     }
     if (!ok) fprintf(stderr, "vlmeter: bad value '%s' for an option\n", arg);
@@ -62,6 +66,9 @@ void cli_apply_overrides(struct vlm_engine_params *e, const struct overrides *o)
     if (o->set & O_REP) e->sampling.repeat_penalty = o->v.sampling.repeat_penalty;
     if (o->set & O_SEED) e->sampling.seed = o->v.sampling.seed;
     if (o->set & O_TMPL) e->chat_template = o->v.chat_template;
+    if (o->set & O_TIMEOUT) e->remote.timeout_s = o->v.remote.timeout_s;
+    if (o->set & O_RETRIES) e->remote.max_retries = o->v.remote.max_retries;
+    if (o->set & O_CONCURRENCY) e->remote.concurrency = o->v.remote.concurrency;
 }
 
 void cli_print_message(const char *line, void *user) {

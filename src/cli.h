@@ -17,13 +17,15 @@ struct overrides {
     unsigned set; /* bit per field below */
 };
 enum { O_MAXTOK = 1, O_CTX = 2, O_BATCH = 4, O_THREADS = 8, O_NGL = 16, O_TEMP = 32, O_TOPP = 64,
-       O_TOPK = 128, O_MINP = 256, O_REP = 512, O_SEED = 1024, O_TMPL = 2048 };
+       O_TOPK = 128, O_MINP = 256, O_REP = 512, O_SEED = 1024, O_TMPL = 2048, O_TIMEOUT = 4096,
+       O_RETRIES = 8192, O_CONCURRENCY = 16384 };
 
 /* Long-option ids (beyond single letters), one list for every command. */
 enum {
     OPT_DB = 1000, OPT_TEMPLATE, OPT_MAXTOK, OPT_CTX, OPT_BATCH, OPT_THREADS, OPT_NGL, OPT_TEMP,
     OPT_TOPP, OPT_TOPK, OPT_MINP, OPT_REP, OPT_SEED, OPT_ALLOW, OPT_RETRY, OPT_MMPROJ, OPT_IMAGE,
     OPT_GAPS, OPT_SIZE, OPT_LIST, OPT_DIR, OPT_NORUN, OPT_SCORER, OPT_JUDGE, OPT_FORMAT,
+    OPT_TIMEOUT, OPT_RETRIES, OPT_CONCURRENCY,
 };
 
 /* Add to a command's getopt_long table to accept the engine settings. */
@@ -39,7 +41,10 @@ enum {
     {"top-k", required_argument, 0, OPT_TOPK},                           \
     {"min-p", required_argument, 0, OPT_MINP},                           \
     {"repeat-penalty", required_argument, 0, OPT_REP},                   \
-    {"seed", required_argument, 0, OPT_SEED}
+    {"seed", required_argument, 0, OPT_SEED},                            \
+    {"timeout", required_argument, 0, OPT_TIMEOUT},                      \
+    {"retries", required_argument, 0, OPT_RETRIES},                      \
+    {"concurrency", required_argument, 0, OPT_CONCURRENCY}
 
 /* Parse a whole int / float; false when the text is not one. */
 bool cli_parse_int(const char *s, int *out);
@@ -57,5 +62,12 @@ void cli_print_message(const char *line, void *user);
 
 /* True when the path exists. */
 bool cli_exists(const char *path);
+
+/* `vlmeter bench` (src/cmd_bench.c). */
+int cmd_bench(int argc, char **argv);
+
+/* `vlmeter probe` and `vlmeter import` (src/cmd_probe.c). */
+int cmd_probe(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 #endif

@@ -36,15 +36,22 @@ static const char *USAGE =
     "  export [--db FILE] [-o FILE]                       stored answers as JSONL\n"
     "  forge ARCH OUTDIR [--size tiny|small] [--seed N]   write a random-weight model (--list: archs)\n"
     "  ask -m MODEL --mmproj MMPROJ [--image IMG]... -p PROMPT   answer one prompt\n"
+    "  probe OUTDIR [--n N] [--seed S] [--lang en|zh|both] [--level 1..3]   write the synthetic probe suite\n"
+    "  import vlmevalkit FILE.tsv OUTDIR | import folder FOLDER OUTDIR   other test data as a suite\n"
+    "  bench -m SPEC... (-s SUITE | --prompt P) --concurrency 1,4,16 [--rate R]\n"
+    "        [--requests N | --duration S] [--slo ttft=MS,tpot=MS]   load test (docs/metrics.md)\n"
     "  version                                            versions of vlmeter and llama.cpp\n"
     "\n"
     "run options:\n"
     "  -m, --model NAME=MODEL.gguf,mmproj=MMPROJ.gguf[,template=T]   a model (repeatable)\n"
+    "  -m, --model NAME=https://HOST/v1,model=ID[,key_env=VAR][,url=URL2]   a remote model\n"
     "  -s, --suite FILE        a JSONL suite (repeatable)\n"
     "      --db FILE           the store (default vlmeter.db)\n"
     "      --template T        chat template name or text for every model\n"
     "      --max-tokens N --ctx N --batch N --threads N --ngl N\n"
     "      --temp X --top-p X --top-k N --min-p X --repeat-penalty X --seed N\n"
+    "      --timeout S --retries N   remote models: per-request timeout, retries (docs/remote.md)\n"
+    "      --concurrency N     remote models: cases answered at once\n"
     "      --allow-outside     let suites read images outside their folder\n"
     "      --retry-errors      run cases stored as errors again\n"
     "  -q, --quiet             no progress line, no summary\n"
@@ -496,6 +503,9 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "report") == 0) return cmd_report(argc, argv);
     if (strcmp(cmd, "forge") == 0) return cmd_forge(argc, argv);
     if (strcmp(cmd, "ask") == 0) return cmd_ask(argc, argv);
+    if (strcmp(cmd, "probe") == 0) return cmd_probe(argc, argv);
+    if (strcmp(cmd, "import") == 0) return cmd_import(argc, argv);
+    if (strcmp(cmd, "bench") == 0) return cmd_bench(argc, argv);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("vlmeter %s\nllama.cpp %s\n", VLM_VERSION, vlm_llama_version());
         return 0;

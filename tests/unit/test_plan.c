@@ -186,7 +186,7 @@ static void test_unknown_keys_name_line(void **state) {
         "    mmproj: b.gguf\n"
         "  - name: b\n"
         "    modle: a.gguf\n",
-        "7: unknown key 'modle' in models[1] (known: name, model, mmproj, settings)");
+        "7: unknown key 'modle' in models[1] (known: name, model, mmproj, settings, url, urls, model_id, key_env)");
     yaml_fails(f, "db: x.db\nsuite: [a]\n", "2: unknown key 'suite' in the plan");
     yaml_fails(f, "settings:\n  ctx: 10\n  tmp: 1\n", "3: unknown key 'tmp' in settings (known: max_tokens");
     yaml_fails(f, "models:\n  - name: a\n    model: a\n    mmproj: b\n    settings: {ngl: 1, nlg: 2}\n",
@@ -335,8 +335,50 @@ static void test_spec_and_yaml_models_share_names(void **state) {
     spec_fails(p, "a=x.gguf,mmproj=y.gguf", "a model named 'a' is already in the plan");
 }
 
+static void test_remote_spec(void **state) {
+    vlm_plan *p = vlm_plan_new();
+    char err[512] = "";
+    assert_int_equal(vlm_plan_add_model_spec(p, "api=https://h1/v1,model=qwen-vl,key_env=MY_KEY,"
+                                             "url=http://h2:8000/v1,timeout=30,retries=5,temp=0.5",
+                                             err, sizeof err), VLM_OK);
+    const struct vlm_engine_params *e = &vlm_plan_model(p, 0)->engine;
+    assert_int_equal(e->remote.n_urls, 2);
+    assert_string_equal(e->remote.urls[0], "https://h1/v1");
+    assert_string_equal(e->remote.urls[1], "http://h2:8000/v1");
+    assert_string_equal(e->remote.model_id, "qwen-vl");
+    assert_string_equal(e->remote.key_env, "MY_KEY");
+    assert_true(e->remote.timeout_s == 30.0);
+    assert_int_equal(e->remote.max_retries, 5);
+    assert_null(e->mmproj_path);
+    spec_fails(p, "x=http://h/v1", "missing model=ID");
+    spec_fails(p, "x=http://h/v1,model=m,mmproj=b", "unknown option 'mmproj' (known: model, key_env, url,");
+    spec_fails(p, "x=http://h/v1,model=m,url=ftp://h", "url 'ftp://h' must start with http:// or https://");
+    spec_fails(p, "x=http://h/v1,model=m,model=n", "model given twice");
+    spec_fails(p, "x=http://h/v1,model=m,timeout=0", "timeout must be a number from");
+    spec_fails(p, "x=a.gguf,mmproj=b,key_env=K", "unknown option 'key_env'");
+    vlm_plan_free(p);
+}
+
+static void test_remote_yaml(void **state) {
+    struct fixture *f = *state;
+    vlm_plan *p = load_yaml(f, "models:\n  - name: r\n    urls: [http://a/v1, http://b/v1]\n"
+                               "    model_id: m\n    key_env: K\n    settings: {timeout: 5}\n");
+    if (!p) fail_msg("%s", f->err);
+    const struct vlm_engine_params *e = &vlm_plan_model(p, 0)->engine;
+    assert_int_equal(e->remote.n_urls, 2);
+    assert_string_equal(e->remote.urls[1], "http://b/v1");
+    assert_string_equal(e->remote.model_id, "m");
+    assert_string_equal(e->remote.key_env, "K");
+    assert_true(e->remote.timeout_s == 5.0);
+    yaml_fails(f, "models:\n  - {name: r, url: http://a/v1}\n", "2: missing 'model_id' in models[0]");
+    yaml_fails(f, "models:\n  - {name: r, url: http://a/v1, model_id: m, mmproj: x}\n",
+               "2: models[0]: a remote model (url) takes model_id, not model/mmproj");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_remote_spec),
+        cmocka_unit_test_setup_teardown(test_remote_yaml, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_plan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_settings_after_models_still_apply, setup, teardown),
         cmocka_unit_test_setup_teardown(test_defaults_without_settings, setup, teardown),

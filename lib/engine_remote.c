@@ -1,0 +1,249 @@
+/*
+ * engine_remote.c - the remote engine: a model behind an OpenAI-compatible
+ * /chat/completions endpoint (vLLM, SGLang, llama-server, Ollama, hosted APIs),
+ * reached through the vlm_engine dispatcher (engine.c).
+ *
+ * A case is one conversation: each turn sends the whole chat so far (user turns
+ * with their images as base64 data: URLs, and the model's earlier replies) with
+ * stream=true, and times the content chunks as they arrive (remote_req.c).
+ * Connection errors, 429 and 5xx are retried with exponential backoff and
+ * jitter, honouring Retry-After; other failures become the turn's error. The API
+ * key is read from the environment at init and lives only in request headers.
+ * docs/remote.md says what is sent and how each failure ends.
+ */
+#include "engine_impl.h"
+#include "internal.h"
+#include "remote.h"
+#include "remote_req.h"
+#include "util.h"
+#include "vlmeter.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct remote_engine {
+    struct vlm_engine_params p;
+    char *key;              /* the API key's value, or NULL */
+    struct vlm_model_info info;
+    struct vlm_req req;     /* one handle: connections are kept alive between turns */
+    int next_url;           /* round-robin over p.remote.urls */
+    uint64_t rng;           /* jitter of the backoff, seeded from the sampling seed */
+    json_t *messages;       /* the conversation so far */
+} remote_engine;
+
+/* ------------------------------------------------------------ shared helpers */
+
+uint64_t vlm_rng_next(uint64_t *state) {
+    /* splitmix64: small, seedable, good enough for jitter and arrivals */
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+double vlm_rng_unit(uint64_t *state) { return (double)(vlm_rng_next(state) >> 11) / 9007199254740992.0; }
+
+double vlm_backoff_ms(int attempt, double retry_after_s, uint64_t *rng) {
+    if (retry_after_s >= 0) return (retry_after_s < 60 ? retry_after_s : 60) * 1000.0;
+    double base = 500.0 * (double)(1 << (attempt < 6 ? attempt : 6)); /* 0.5 s, 1 s, 2 s, ... */
+    return base * (0.5 + vlm_rng_unit(rng));                          /* jitter: x0.5 .. x1.5 */
+}
+
+void vlm_sleep_ms(double ms) {
+    while (ms > 0 && !vlm_stop_requested()) {
+        double step = ms < 50 ? ms : 50;
+        struct timespec ts = {0, (long)(step * 1e6)};
+        nanosleep(&ts, NULL);
+        ms -= step;
+    }
+}
+
+/* MIME type of an image from its first bytes; NULL when not one we know. */
+static const char *image_mime(const unsigned char *p, size_t n) {
+    if (n >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0) return "image/png";
+    if (n >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF) return "image/jpeg";
+    if (n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0) return "image/webp";
+    if (n >= 6 && (memcmp(p, "GIF87a", 6) == 0 || memcmp(p, "GIF89a", 6) == 0)) return "image/gif";
+    if (n >= 2 && p[0] == 'B' && p[1] == 'M') return "image/bmp";
+    return NULL;
+}
+
+char *vlm_image_data_url(const char *path, char *err, size_t err_len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        vlm_errf(err, err_len, "image '%s' cannot be opened", path);
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    unsigned char *buf = vlm_xmalloc(cap);
+    for (size_t got; (got = fread(buf + n, 1, cap - n, f)) > 0;) {
+        n += got;
+        if (n == cap) buf = vlm_xrealloc(buf, cap *= 2);
+    }
+    fclose(f);
+    const char *mime = image_mime(buf, n);
+    char *url = mime ? vlm_data_uri(mime, buf, n) : NULL;
+    if (!mime) vlm_errf(err, err_len, "image '%s' is not a PNG, JPEG, WebP, GIF or BMP file", path);
+    free(buf);
+    return url;
+}
+
+/* ------------------------------------------------------------ init */
+
+int vlm_remote_key(const struct vlm_remote_params *rp, const char **key, char *err, size_t err_len) {
+    *key = NULL;
+    if (!rp->model_id || !rp->model_id[0]) {
+        vlm_errf(err, err_len, "remote model at %s has no model=ID", rp->urls[0]);
+        return VLM_ERR_INPUT;
+    }
+    if (!rp->key_env) return VLM_OK;
+    *key = getenv(rp->key_env);
+    if (*key && (*key)[0]) return VLM_OK;
+    vlm_errf(err, err_len, "environment variable %s (key_env) is not set", rp->key_env);
+    return VLM_ERR_INPUT;
+}
+
+static void *remote_init(struct vlm_engine_params params, char *err, size_t err_len) {
+    const struct vlm_remote_params *rp = &params.remote;
+    const char *key = NULL;
+    if (vlm_remote_key(rp, &key, err, err_len) != VLM_OK) return NULL;
+    remote_engine *e = vlm_xcalloc(1, sizeof *e);
+    e->p = params;
+    e->key = key ? vlm_xstrdup(key) : NULL;
+    e->rng = params.sampling.seed ^ 0x5DEECE66Dull;
+    snprintf(e->info.arch, sizeof e->info.arch, "%.63s", rp->model_id);
+    snprintf(e->info.template_name, sizeof e->info.template_name, "server");
+    snprintf(e->info.backend, sizeof e->info.backend, "remote");
+    vlm_curl_global();
+    return e;
+}
+
+static void remote_free(void *impl) {
+    remote_engine *e = impl;
+    if (!e) return;
+    vlm_req_free(&e->req);
+    json_decref(e->messages);
+    if (e->key) memset(e->key, 0, strlen(e->key));
+    free(e->key);
+    free(e);
+}
+
+static const struct vlm_model_info *remote_info(const void *impl) {
+    return &((const remote_engine *)impl)->info;
+}
+
+/* ------------------------------------------------------------ one turn */
+
+json_t *vlm_user_message(const vlm_case *c, int turn, int *next_image, char *err, size_t err_len) {
+    struct vlm_turn_part *parts = NULL;
+    int n = vlm_turn_parts(c, turn, next_image, &parts);
+    json_t *content = json_array();
+    bool ok = true;
+    for (int i = 0; i < n && ok; i++) {
+        if (parts[i].text) {
+            json_array_append_new(content, json_pack("{s:s, s:s%}", "type", "text", "text",
+                                                     parts[i].text, parts[i].len));
+            continue;
+        }
+        if (parts[i].image < 0) {
+            vlm_errf(err, err_len, "turn %d has more <image> markers than the case has images", turn);
+            ok = false;
+            break;
+        }
+        char *url = vlm_image_data_url(c->images[parts[i].image], err, err_len);
+        if (!url) { ok = false; break; }
+        json_array_append_new(content, json_pack("{s:s, s:{s:s}}", "type", "image_url", "image_url",
+                                                 "url", url));
+        free(url);
+    }
+    free(parts);
+    if (!ok) { json_decref(content); return NULL; }
+    return json_pack("{s:s, s:o}", "role", "user", "content", content);
+}
+
+char *vlm_chat_body(const struct vlm_engine_params *p, json_t *messages) {
+    const struct vlm_sampling *s = &p->sampling;
+    json_t *b = json_pack("{s:s, s:O, s:b, s:{s:b}, s:i, s:f, s:f, s:i}", "model", p->remote.model_id,
+                          "messages", messages, "stream", 1, "stream_options", "include_usage", 1,
+                          "max_tokens", s->max_tokens, "temperature", (double)s->temp, "top_p",
+                          (double)s->top_p, "seed", (int)s->seed);
+    if (s->top_k > 0) json_object_set_new(b, "top_k", json_integer(s->top_k));
+    if (s->min_p > 0) json_object_set_new(b, "min_p", json_real(s->min_p));
+    if (s->repeat_penalty != 1.0f) {
+        json_object_set_new(b, "repeat_penalty", json_real(s->repeat_penalty));
+        json_object_set_new(b, "repeat_last_n", json_integer(s->repeat_last_n));
+    }
+    char *text = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+    return text;
+}
+
+/* Send `body` until an attempt ends well, fails for good, or the retries run out. */
+static int send_with_retries(remote_engine *e, const char *body, int *n_retries, char *err, size_t err_len) {
+    const struct vlm_remote_params *rp = &e->p.remote;
+    for (int attempt = 0;; attempt++) {
+        const char *url = rp->urls[e->next_url++ % rp->n_urls];
+        vlm_req_setup(&e->req, url, e->key, body, rp->timeout_s);
+        CURLcode code = curl_easy_perform(e->req.curl);
+        enum vlm_req_outcome o = vlm_req_finish(&e->req, code, err, err_len);
+        *n_retries = attempt;
+        if (vlm_stop_requested()) return VLM_ERR_STOPPED;
+        if (o == VLM_REQ_DONE) return VLM_OK;
+        if (o == VLM_REQ_FAIL || attempt >= rp->max_retries) {
+            if (o == VLM_REQ_RETRY && attempt > 0) {
+                size_t n = strlen(err);
+                snprintf(err + n, err_len - n, " (after %d attempts)", attempt + 1);
+            }
+            return VLM_ERR_MODEL;
+        }
+        vlm_sleep_ms(vlm_backoff_ms(attempt, e->req.retry_after_s, &e->rng));
+    }
+}
+
+static int run_turn(remote_engine *e, const vlm_case *c, int turn, int *next_image,
+                    struct vlm_turn_result *r, char *err, size_t err_len) {
+    double t0 = vlm_now_ms();
+    json_t *msg = vlm_user_message(c, turn, next_image, err, err_len);
+    r->t.image_decode_ms = vlm_now_ms() - t0;
+    if (!msg) return VLM_ERR_INPUT;
+    json_array_append_new(e->messages, msg);
+    char *body = vlm_chat_body(&e->p, e->messages);
+    int rc = send_with_retries(e, body, &r->t.n_retries, err, err_len);
+    free(body);
+    if (rc != VLM_OK) return rc;
+    vlm_req_timings(&e->req, &r->t);
+    json_array_append_new(e->messages, json_pack("{s:s, s:s}", "role", "assistant", "content",
+                                                 e->req.out ? e->req.out : ""));
+    return VLM_OK;
+}
+
+static int remote_answer(void *impl, const vlm_case *c, vlm_turn_cb cb, void *user) {
+    remote_engine *e = impl;
+    json_decref(e->messages);
+    e->messages = json_array();
+    if (c->error) return VLM_ERR_INPUT;
+    int next_image = 0;
+    for (int turn = 0; turn < c->n_turns; turn++) {
+        struct vlm_turn_result r;
+        memset(&r, 0, sizeof r);
+        r.turn = turn;
+        char err[1024] = "";
+        int rc = run_turn(e, c, turn, &next_image, &r, err, sizeof err);
+        if (vlm_stop_requested()) return VLM_ERR_STOPPED;
+        r.output = rc == VLM_OK ? (e->req.out ? e->req.out : "") : "";
+        r.error = rc == VLM_OK ? NULL : err;
+        r.n_itl = rc == VLM_OK ? e->req.n_itl : 0;
+        r.itl_ms = e->req.itl_ms;
+        bool go_on = cb(&r, user);
+        if (rc != VLM_OK) return rc;
+        if (!go_on) return VLM_ERR_STOPPED;
+    }
+    return VLM_OK;
+}
+
+const struct vlm_engine_ops vlm_engine_remote_ops = {
+    "remote", remote_init, remote_answer, remote_info, remote_free,
+};
