@@ -1,6 +1,7 @@
 /*
  * suite.c - test suites: parsing JSONL v1 files into cases (docs/suite-format.md),
- * checking image paths against the suite's folder, and the built-in demo suite.
+ * checking image paths against the suite's folder, and the built-in demo suite
+ * (a small probe suite, lib/probe.c).
  * A suite owns every string and array its cases point to (one arena).
  */
 #include "vlmeter.h"
@@ -13,7 +14,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <stb/stb_image_write.h>
 
 #include "arena.h"
 #include "util.h"
@@ -401,124 +401,15 @@ void vlm_suite_free(vlm_suite *s) {
 
 /* ------------------------------------------------------------ demo */
 
-/* A demo picture: a background and up to four filled rectangles or circles. */
-struct demo_shape {
-    char     kind;          /* 'r': rectangle a..c x b..d; 'c': circle at (a,b), radius c */
-    int      a, b, c, d;
-    uint32_t rgb;
-};
-
-struct demo_image {
-    const char       *file;
-    int               size; /* square, pixels */
-    uint32_t          background;
-    struct demo_shape shapes[4];
-};
-
-static const struct demo_image demo_images[] = {
-    { "red.png",       64,  0xE02020, { { 0 } } },
-    { "green.png",     64,  0x20B040, { { 0 } } },
-    { "blue.png",      96,  0x2040E0, { { 0 } } },
-    { "split.png",     128, 0x2040E0, { { 'r', 0, 0, 64, 128, 0xF0D020 } } },
-    { "topbottom.png", 128, 0x101010, { { 'r', 0, 0, 128, 64, 0x20B040 } } },
-    { "stripes.png",   128, 0xFFFFFF, { { 'r', 12, 0, 24, 128, 0 }, { 'r', 44, 0, 56, 128, 0 },
-                                        { 'r', 76, 0, 88, 128, 0 }, { 'r', 108, 0, 120, 128, 0 } } },
-    { "dots.png",      160, 0xFFFFFF, { { 'c', 32, 80, 16, 0, 0 }, { 'c', 80, 80, 16, 0, 0 },
-                                        { 'c', 128, 80, 16, 0, 0 } } },
-    { "circle.png",    256, 0xFFFFFF, { { 'c', 128, 128, 80, 0, 0xE02020 } } },
-};
-
-static const char demo_jsonl[] =
-    "# vlmeter demo suite: generated pictures, three categories (docs/suite-format.md)\n"
-    "{\"id\":\"red-square\",\"category\":\"colors\",\"images\":[\"images/red.png\"],"
-    "\"prompt\":\"<image>What colour fills this image? Answer with one word.\","
-    "\"answer\":\"red\",\"scorer\":\"contains\"}\n"
-    "{\"id\":\"blue-square\",\"category\":\"colors\",\"images\":[\"images/blue.png\"],"
-    "\"prompt\":\"<image>Which colour fills this image? Answer with the letter of the right "
-    "option.\\nA. red\\nB. green\\nC. blue\\nD. yellow\","
-    "\"choices\":[\"red\",\"green\",\"blue\",\"yellow\"],\"answer\":\"C\",\"scorer\":\"choice\"}\n"
-    "{\"id\":\"same-colour\",\"category\":\"colors\","
-    "\"images\":[\"images/red.png\",\"images/green.png\"],"
-    "\"prompt\":\"First image: <image>\\nSecond image: <image>\\nAre the two images the same "
-    "colour? Answer yes or no.\",\"answer\":\"no\",\"scorer\":\"exact\"}\n"
-    "{\"id\":\"stripes\",\"category\":\"counting\",\"image\":\"images/stripes.png\","
-    "\"prompt\":\"How many black vertical stripes are in this image? Answer with a number.\","
-    "\"answer\":4,\"scorer\":\"number\"}\n"
-    "{\"id\":\"dots\",\"category\":\"counting\",\"image\":\"images/dots.png\","
-    "\"prompt\":\"How many black circles are in this image? Answer with a number.\","
-    "\"answer\":3,\"scorer\":\"number\"}\n"
-    "{\"id\":\"left-half\",\"category\":\"layout\",\"image\":\"images/split.png\","
-    "\"prompt\":\"<image>What colour is the left half of this image? Answer with one word.\","
-    "\"answer\":\"yellow\",\"scorer\":\"contains\"}\n"
-    "{\"id\":\"green-part\",\"category\":\"layout\",\"image\":\"images/topbottom.png\","
-    "\"prompt\":\"<image>Where is the green part of this image? Answer with the letter of the "
-    "right option.\\nA. top\\nB. bottom\",\"choices\":[\"top\",\"bottom\"],\"answer\":\"A\","
-    "\"scorer\":\"choice\"}\n"
-    "{\"id\":\"shape-two-turns\",\"category\":\"layout\",\"image\":\"images/circle.png\","
-    "\"turns\":[\"<image>What shape is drawn in the middle of this image? Answer with one "
-    "word.\",\"What colour is that shape? Answer with one word.\"],"
-    "\"expected\":[[\"circle\",\"disc\",\"disk\"],\"red\"],\"scorer\":\"contains\"}\n";
-
-static bool shape_covers(const struct demo_shape *sh, int x, int y) {
-    if (sh->kind == 'r') return x >= sh->a && x < sh->c && y >= sh->b && y < sh->d;
-    if (sh->kind == 'c') {
-        int dx = x - sh->a, dy = y - sh->b;
-        return dx * dx + dy * dy <= sh->c * sh->c;
-    }
-    return false;
-}
-
-static uint32_t demo_pixel(const struct demo_image *im, int x, int y) {
-    uint32_t rgb = im->background;
-    for (size_t k = 0; k < sizeof im->shapes / sizeof im->shapes[0]; k++)
-        if (shape_covers(&im->shapes[k], x, y)) rgb = im->shapes[k].rgb;
-    return rgb;
-}
-
-static int write_demo_image(const struct demo_image *im, const char *path) {
-    int n = im->size;
-    unsigned char *px = vlm_xmalloc((size_t)n * (size_t)n * 3);
-    for (int y = 0; y < n; y++)
-        for (int x = 0; x < n; x++) {
-            uint32_t rgb = demo_pixel(im, x, y);
-            unsigned char *p = px + ((size_t)y * (size_t)n + (size_t)x) * 3;
-            p[0] = (unsigned char)(rgb >> 16);
-            p[1] = (unsigned char)(rgb >> 8);
-            p[2] = (unsigned char)rgb;
-        }
-    int ok = stbi_write_png(path, n, n, 3, px, n * 3);
-    free(px);
-    return ok ? 0 : -1;
-}
-
-static int write_text_file(const char *path, const char *text) {
-    FILE *f = fopen(path, "wb");
-    if (!f) return -1;
-    bool ok = fputs(text, f) >= 0;
-    return fclose(f) == 0 && ok ? 0 : -1;
-}
-
-static int write_demo_files(const char *dir, char *err, size_t err_len) {
-    char *images = vlm_path_join(dir, "images");
-    int rc = vlm_mkdirs(images);
-    if (rc != 0) vlm_errf(err, err_len, "cannot create '%s': %s", images, strerror(errno));
-    for (size_t i = 0; rc == 0 && i < sizeof demo_images / sizeof demo_images[0]; i++) {
-        char *path = vlm_path_join(images, demo_images[i].file);
-        rc = write_demo_image(&demo_images[i], path);
-        if (rc != 0) vlm_errf(err, err_len, "cannot write demo image '%s'", path);
-        free(path);
-    }
-    free(images);
-    if (rc != 0) return rc;
-    char *suite = vlm_path_join(dir, "demo.jsonl");
-    rc = write_text_file(suite, demo_jsonl);
-    if (rc != 0) vlm_errf(err, err_len, "cannot write '%s': %s", suite, strerror(errno));
-    free(suite);
-    return rc;
-}
-
+/* The demo suite is a small probe suite (docs/probe.md): one easy case per
+ * category, in English, always the same files. */
 vlm_suite *vlm_suite_demo(const char *dir, char *err, size_t err_len) {
-    if (write_demo_files(dir, err, err_len) != 0) return NULL;
+    struct vlm_probe_params p = vlm_probe_default_params();
+    p.n_per_category = 1;
+    p.level = 1;
+    p.lang = VLM_PROBE_EN;
+    p.name = "demo";
+    if (vlm_probe_write(&p, dir, NULL, err, err_len) != VLM_OK) return NULL;
     char *path = vlm_path_join(dir, "demo.jsonl");
     vlm_suite *s = vlm_suite_load(path, vlm_suite_default_params(), err, err_len);
     free(path);

@@ -12,14 +12,15 @@ with_expected=$(sql "SELECT count(*) FROM answers WHERE expected IS NOT NULL")
 assert_eq "$(sql "SELECT count(*) FROM scores")" "$with_expected" "scored turns after run"
 [ "$with_expected" -gt 0 ] || fail "nothing to score"
 
-# Fixed reference: make one case's expected answer the model's own output.
-out=$(sql "SELECT output FROM answers a JOIN models m ON m.id=a.model_id WHERE m.name='llava' AND case_id='red-square'")
-jq -c --arg o "$out" 'if .id == "red-square" then .answer = $o | .scorer = "exact" else . end' <(grep -v '^#' "$SUITE") > "$T/fixed.jsonl"
+# Fixed reference: make one single-turn case's expected answer the model's own output.
+CASE=$(grep -v '^#' "$SUITE" | jq -r 'select(.turns | length == 1) | .id' | head -1)
+out=$(sql "SELECT output FROM answers a JOIN models m ON m.id=a.model_id WHERE m.name='llava' AND case_id='$CASE'")
+jq -c --arg o "$out" --arg id "$CASE" 'if .id == $id then .expected = [$o] | .scorer = "exact" else . end' <(grep -v '^#' "$SUITE") > "$T/fixed.jsonl"
 mv "$T/fixed.jsonl" "$SUITE"
 msg=$("$VLMETER" score --db "$DB" -s "$SUITE")
 assert_contains "$msg" "expected answers updated from the suites" "score says refs changed"
-assert_eq "$(sql "SELECT s.correct FROM scores s JOIN models m ON m.id=s.model_id WHERE m.name='llava' AND case_id='red-square'")" 1 "fixed reference scores right"
-assert_eq "$(sql "SELECT scorer FROM scores s JOIN models m ON m.id=s.model_id WHERE m.name='llava' AND case_id='red-square'")" "exact" "scorer from the suite"
+assert_eq "$(sql "SELECT s.correct FROM scores s JOIN models m ON m.id=s.model_id WHERE m.name='llava' AND case_id='$CASE'")" 1 "fixed reference scores right"
+assert_eq "$(sql "SELECT scorer FROM scores s JOIN models m ON m.id=s.model_id WHERE m.name='llava' AND case_id='$CASE'")" "exact" "scorer from the suite"
 
 # Another scorer for everything.
 "$VLMETER" score --db "$DB" --scorer contains -q

@@ -424,31 +424,29 @@ static void test_many_cases(void **state) {
 
 /* ------------------------------------------------------------ demo */
 
+/* The demo is a small probe suite: one case of every probe category. */
 static void check_demo(const vlm_suite *s) {
     assert_string_equal(vlm_suite_name(s), "demo");
     int n = vlm_suite_n_cases(s), multi_image = 0, multi_turn = 0;
-    assert_true(n >= 6 && n <= 12);
-    const char *cats[] = { "colors", "counting", "layout" };
-    int per_cat[3] = { 0 };
+    assert_int_equal(n, vlm_probe_n_categories());
     for (int i = 0; i < n; i++) {
         const vlm_case *c = vlm_suite_case(s, i);
         if (c->error) fail_msg("demo case %d: %s", i, c->error);
+        assert_string_equal(c->category, vlm_probe_category(i));
         assert_true(c->n_images >= 1);
         assert_non_null(c->expected[0]);
         assert_true(c->scorer[0] != '\0');
-        for (int k = 0; k < 3; k++) per_cat[k] += strcmp(c->category, cats[k]) == 0;
-        multi_image += c->n_images == 2;
-        multi_turn += c->n_turns == 2;
+        multi_image += c->n_images >= 2;
+        multi_turn += c->n_turns >= 2;
         for (int k = 0; k < c->n_images; k++) {
             vlm_image img;
             char err[512];
             if (vlm_image_load(c->images[k], &img, err, sizeof err) != VLM_OK) fail_msg("%s", err);
-            assert_true(img.width >= 64 && img.width <= 256);
-            assert_true(img.height >= 64 && img.height <= 256);
+            assert_true(img.width >= 64 && img.width <= 640);
+            assert_true(img.height >= 64 && img.height <= 640);
             vlm_image_free(&img);
         }
     }
-    for (int k = 0; k < 3; k++) assert_true(per_cat[k] >= 2);
     assert_true(multi_image >= 1);
     assert_true(multi_turn >= 1);
 }
@@ -460,17 +458,14 @@ static void test_demo_suite(void **state) {
     if (!f->suite) fail_msg("%s", f->err);
     check_demo(f->suite);
     const vlm_case *c = vlm_suite_case(f->suite, 0);
-    assert_string_equal(c->id, "red-square");
-    vlm_image red;
-    assert_int_equal(vlm_image_load(c->images[0], &red, f->err, sizeof f->err), VLM_OK);
-    assert_int_equal(red.rgb[0], 0xE0);
-    assert_int_equal(red.rgb[1], 0x20);
-    vlm_image_free(&red);
+    assert_string_equal(c->category, "colors");
+    assert_string_equal(c->scorer, "choice");
     /* writing over an existing demo folder gives the same suite */
     vlm_suite *again = vlm_suite_demo(dir, f->err, sizeof f->err);
     assert_non_null(again);
     check_demo(again);
     assert_int_equal(vlm_suite_n_cases(again), vlm_suite_n_cases(f->suite));
+    assert_string_equal(vlm_suite_case(again, 0)->id, c->id);
     vlm_suite_free(again);
     free(dir);
     fixture_free(f);

@@ -1,0 +1,126 @@
+/*
+ * cmd_probe.c - `vlmeter probe` (write the synthetic probe suite, docs/probe.md)
+ * and `vlmeter import` (VLMEvalKit TSV files and folders of images as suites,
+ * docs/import.md). Both only parse arguments and call libvlmeter.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Option ids of these commands, apart from the shared ones in cli.h. */
+enum { P_N = 2000, P_SEED, P_LANG, P_LEVEL, P_NAME, P_TYPE, P_SCORER, P_QUESTIONS };
+
+static const char *PROBE_USAGE =
+    "usage: vlmeter probe OUTDIR [--n N] [--seed S] [--lang en|zh|both] [--level 1..3] [--name NAME]\n";
+static const char *IMPORT_USAGE =
+    "usage: vlmeter import vlmevalkit FILE.tsv OUTDIR [--type mcq|yorn|vqa] [--name NAME] [--scorer S]\n"
+    "       vlmeter import folder FOLDER OUTDIR [--questions FILE] [--name NAME] [--scorer S]\n";
+
+static bool parse_seed(const char *s, uint64_t *out) {
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || end == s || s[0] == '-') return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_lang(const char *s, int *out) {
+    if (strcmp(s, "en") == 0) *out = VLM_PROBE_EN;
+    else if (strcmp(s, "zh") == 0) *out = VLM_PROBE_ZH;
+    else if (strcmp(s, "both") == 0) *out = VLM_PROBE_BOTH;
+    else return false;
+    return true;
+}
+
+int cmd_probe(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"n", required_argument, 0, P_N}, {"seed", required_argument, 0, P_SEED},
+        {"lang", required_argument, 0, P_LANG}, {"level", required_argument, 0, P_LEVEL},
+        {"name", required_argument, 0, P_NAME}, {"quiet", no_argument, 0, 'q'}, {0, 0, 0, 0},
+    };
+    struct vlm_probe_params p = vlm_probe_default_params();
+    bool quiet = false, ok = true;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
+        if (opt == P_N) ok = cli_parse_int(optarg, &p.n_per_category) && p.n_per_category > 0;
+        else if (opt == P_SEED) ok = parse_seed(optarg, &p.seed);
+        else if (opt == P_LANG) ok = parse_lang(optarg, &p.lang);
+        else if (opt == P_LEVEL) ok = cli_parse_int(optarg, &p.level) && p.level >= 1 && p.level <= 3;
+        else if (opt == P_NAME) p.name = optarg;
+        else if (opt == 'q') quiet = true;
+        else ok = false;
+        if (!ok) {
+            if (opt != '?') fprintf(stderr, "vlmeter: probe: bad value '%s'\n", optarg);
+            fputs(PROBE_USAGE, stderr);
+            return 2;
+        }
+    }
+    if (argc - optind != 1) {
+        fputs(PROBE_USAGE, stderr);
+        return 2;
+    }
+    struct vlm_probe_summary sum;
+    char err[1024];
+    int rc = vlm_probe_write(&p, argv[optind], &sum, err, sizeof err);
+    if (rc != VLM_OK) {
+        fprintf(stderr, "vlmeter: %s\n", err);
+        return rc == VLM_ERR_INPUT ? 2 : 1;
+    }
+    if (!quiet)
+        printf("%s/%s.jsonl: %d cases in %d categories, %d images (%d layouts redrawn after a failed check)\n",
+               argv[optind], p.name, sum.n_cases, vlm_probe_n_categories(), sum.n_images, sum.n_retries);
+    return 0;
+}
+
+static void print_import(const struct vlm_import_summary *s) {
+    printf("%s: %d cases, %d images", s->suite, s->n_ok, s->n_images);
+    if (s->type[0]) printf(", type %s", s->type);
+    if (s->n_bad) printf("; %d rows skipped", s->n_bad);
+    printf("\n");
+}
+
+int cmd_import(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"type", required_argument, 0, P_TYPE}, {"name", required_argument, 0, P_NAME},
+        {"scorer", required_argument, 0, P_SCORER}, {"questions", required_argument, 0, P_QUESTIONS},
+        {"quiet", no_argument, 0, 'q'}, {0, 0, 0, 0},
+    };
+    struct vlm_import_params p = vlm_import_default_params();
+    const char *questions = NULL;
+    bool quiet = false;
+    int opt;
+    p.on_message = cli_print_message;
+    while ((opt = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
+        if (opt == P_TYPE) p.type = optarg;
+        else if (opt == P_NAME) p.name = optarg;
+        else if (opt == P_SCORER) p.scorer = optarg;
+        else if (opt == P_QUESTIONS) questions = optarg;
+        else if (opt == 'q') quiet = true;
+        else {
+            fputs(IMPORT_USAGE, stderr);
+            return 2;
+        }
+    }
+    const char *kind = optind < argc ? argv[optind] : "";
+    bool tsv = strcmp(kind, "vlmevalkit") == 0, folder = strcmp(kind, "folder") == 0;
+    if (argc - optind != 3 || !(tsv || folder) || (tsv && questions)) {
+        fputs(IMPORT_USAGE, stderr);
+        return 2;
+    }
+    struct vlm_import_summary sum;
+    char err[1024];
+    const char *in = argv[optind + 1], *out = argv[optind + 2];
+    int rc = tsv ? vlm_import_vlmevalkit(in, out, &p, &sum, err, sizeof err)
+                 : vlm_import_folder(in, questions, out, &p, &sum, err, sizeof err);
+    if (rc != VLM_OK) {
+        fprintf(stderr, "vlmeter: import: %s\n", err);
+        return 2;
+    }
+    if (!quiet) print_import(&sum);
+    return sum.n_bad > 0 ? 1 : 0;
+}
