@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #define BODY_KEEP 600 /* bytes of a non-200 answer kept for the message */
@@ -135,9 +136,17 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *user) {
     struct vlm_req *r = user;
     size_t n = size * nmemb;
     if (n > 12 && strncasecmp(p, "retry-after:", 12) == 0) {
+        /* delay-seconds, or an HTTP-date (RFC 9110 10.2.3) */
         char *end = NULL;
         double v = strtod(p + 12, &end);
-        if (end != p + 12 && v >= 0) r->retry_after_s = v;
+        if (end != p + 12 && v >= 0) {
+            r->retry_after_s = v;
+        } else {
+            char *date = strndup(p + 12, n - 12);
+            time_t when = curl_getdate(date, NULL);
+            free(date);
+            if (when != -1) r->retry_after_s = when > time(NULL) ? (double)(when - time(NULL)) : 0;
+        }
     }
     return n;
 }

@@ -13,8 +13,9 @@ n_cases=${#C[@]}
 [ "$n_cases" -ge 8 ] || fail "the demo suite has only $n_cases cases"
 start_server llava
 # Requests in order: case 1: 500 then ok; case 2: 429 then ok; case 3: reset then
-# ok; case 4: stall; case 5: malformed; case 6: 500 x3 (retries=2); others ok.
-start_proxy "$SERVER_PORT" "500,ok,429,ok,reset,ok,stall,malformed,500,500,500" 50
+# ok; case 4: stall; case 5: malformed; case 6: 500 x3 (retries=2); case 7: 429
+# with Retry-After as an HTTP-date 2 s ahead, then ok; others ok.
+start_proxy "$SERVER_PORT" "500,ok,429,ok,reset,ok,stall,malformed,500,500,500,429date,ok" 50
 spec="faulty=http://127.0.0.1:$PROXY_PORT/v1,model=llava,timeout=8,retries=2"
 t0=$(date +%s%N)
 set +e
@@ -30,7 +31,8 @@ for c in "${C[@]:0:3}"; do assert_eq "$(case_row "$c")" "done|" "$c"; done
 assert_eq "$(retries "${C[0]}")" 1 "500 retried once"
 assert_eq "$(retries "${C[1]}")" 1 "429 retried once"
 assert_eq "$(retries "${C[2]}")" 1 "reset retried once"
-[ $ms -ge 1000 ] || fail "429 with Retry-After: 1 was not waited for (${ms} ms)"
+assert_eq "$(retries "${C[6]}")" 1 "429 with an HTTP-date retried once"
+[ $ms -ge 2000 ] || fail "the Retry-After delays (1 s, then an HTTP-date >= 1 s ahead) were not waited for (${ms} ms)"
 assert_contains "$(case_row "${C[3]}")" "error|POST http://127.0.0.1:$PROXY_PORT/v1/chat/completions: timed out after 8 s" "stall"
 assert_contains "$(case_row "${C[4]}")" "malformed SSE data" "malformed"
 assert_contains "$(case_row "${C[5]}")" "HTTP 500" "500 past the budget"

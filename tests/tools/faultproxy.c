@@ -11,6 +11,7 @@
  *   ok         forward (or answer) normally
  *   500        HTTP 500 with a short JSON error
  *   429        HTTP 429 with "Retry-After: 1"
+ *   429date    HTTP 429 with Retry-After as an HTTP-date 2 s ahead
  *   reset      forward, then reset the connection (RST) after part of the stream
  *   stall      forward part of the stream, then send nothing more
  *   malformed  HTTP 200 with an SSE stream whose data line is not JSON
@@ -36,8 +37,8 @@
 #define RESET_AFTER 400  /* response bytes relayed before a reset */
 #define STALL_AFTER 400  /* response bytes relayed before a stall */
 
-enum action { A_OK, A_500, A_429, A_RESET, A_STALL, A_MALFORMED };
-static const char *const ACTION_NAMES[] = {"ok", "500", "429", "reset", "stall", "malformed"};
+enum action { A_OK, A_500, A_429, A_429_DATE, A_RESET, A_STALL, A_MALFORMED };
+static const char *const ACTION_NAMES[] = {"ok", "500", "429", "429date", "reset", "stall", "malformed"};
 
 struct conn {
     int fd, backend;        /* backend: -1 when not forwarding */
@@ -73,7 +74,8 @@ static void parse_schedule(const char *s) {
     schedule = calloc(strlen(s) + 1, sizeof *schedule);
     for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         int a = -1;
-        for (int i = 0; i < 6; i++) if (strcmp(t, ACTION_NAMES[i]) == 0) a = i;
+        for (int i = 0; i < (int)(sizeof ACTION_NAMES / sizeof *ACTION_NAMES); i++)
+            if (strcmp(t, ACTION_NAMES[i]) == 0) a = i;
         if (a < 0) { fprintf(stderr, "faultproxy: unknown action '%s'\n", t); exit(2); }
         schedule[n_schedule++] = (enum action)a;
     }
@@ -151,6 +153,13 @@ static int handle_request(int i, size_t n) {
                            "{\"error\":{\"message\":\"injected fault\"}}", 0); return -1;
     case A_429: rc = reply(c, "429 Too Many Requests", "Retry-After: 1\r\n", "application/json",
                            "{\"error\":{\"message\":\"slow down\"}}", 0); return -1;
+    case A_429_DATE: {
+        char hdr[96];
+        time_t when = time(NULL) + 2;
+        strftime(hdr, sizeof hdr, "Retry-After: %a, %d %b %Y %H:%M:%S GMT\r\n", gmtime(&when));
+        rc = reply(c, "429 Too Many Requests", hdr, "application/json", "{\"error\":{\"message\":\"later\"}}", 0);
+        return -1;
+    }
     case A_MALFORMED: reply(c, "200 OK", "", "text/event-stream", SSE_BAD, 0); return -1;
     default: break;
     }
