@@ -9,7 +9,7 @@ PROMPT="Describe this image in one sentence."
 checked=0 near_ties=0
 for arch in $ARCHS; do
   d=$DEMO/models/$arch
-  for img in $(ls "$IMAGES"/*.png | head -2); do
+  for img in $(ls "$IMAGES"/*.png | head -4); do
     ref=$("$LLAMA_PREFIX/bin/llama-mtmd-cli" -m "$d/model.gguf" --mmproj "$d/mmproj.gguf" --image "$img" \
           -p "$PROMPT" --temp 0 -n $N -t 2 -c 4096 2>"$T/ref.err") || { cat "$T/ref.err"; fail "llama-mtmd-cli failed on $arch"; }
     got=$("$VLMETER" ask -m "$d/model.gguf" --mmproj "$d/mmproj.gguf" --image "$img" -p "$PROMPT" \
