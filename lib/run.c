@@ -108,37 +108,34 @@ static int load_suites(struct runner *r, vlm_plan *plan, struct vlm_run_summary 
 
 /* ------------------------------------------------------------ one model */
 
-/* A remote model's settings: where it is and what it is asked with. The API key
- * never appears, only the name of the variable it is read from. */
-static char *remote_settings_json(const struct vlm_engine_params *e) {
-    json_t *urls = json_array();
-    for (int i = 0; i < e->remote.n_urls; i++) json_array_append_new(urls, json_string(e->remote.urls[i]));
-    json_t *o = json_pack("{s:o, s:s, s:s?, s:f, s:f, s:i, s:f, s:f, s:i, s:i, s:i}",
-        "urls", urls, "model_id", e->remote.model_id, "key_env", e->remote.key_env,
+/* The sampling settings every model's answers depend on. */
+static json_t *sampling_json(const struct vlm_engine_params *e) {
+    return json_pack("{s:f, s:f, s:i, s:f, s:f, s:i, s:i, s:i}",
         "temp", (double)e->sampling.temp, "top_p", (double)e->sampling.top_p,
         "top_k", e->sampling.top_k, "min_p", (double)e->sampling.min_p,
         "repeat_penalty", (double)e->sampling.repeat_penalty,
         "repeat_last_n", e->sampling.repeat_last_n, "seed", (int)e->sampling.seed,
         "max_tokens", e->sampling.max_tokens);
-    char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(o);
-    return s;
 }
 
 /* The settings that change answers, as canonical JSON: a model name stored
- * with other settings would mix results. */
+ * with other settings would mix results. A remote model is where it is and what
+ * it is asked with; the API key never appears, only its variable's name. */
 char *vlm_model_settings_json(const struct vlm_engine_params *e) {
-    if (e->remote.n_urls > 0) return remote_settings_json(e);
-    char model[PATH_MAX], mmproj[PATH_MAX];
-    const char *mp = realpath(e->model_path, model) ? model : e->model_path;
-    const char *pp = realpath(e->mmproj_path, mmproj) ? mmproj : e->mmproj_path;
-    json_t *o = json_pack("{s:s, s:s, s:s?, s:i, s:f, s:f, s:i, s:f, s:f, s:i, s:i, s:i}",
-        "model", mp, "mmproj", pp, "template", e->chat_template, "ctx", e->n_ctx,
-        "temp", (double)e->sampling.temp, "top_p", (double)e->sampling.top_p,
-        "top_k", e->sampling.top_k, "min_p", (double)e->sampling.min_p,
-        "repeat_penalty", (double)e->sampling.repeat_penalty,
-        "repeat_last_n", e->sampling.repeat_last_n, "seed", (int)e->sampling.seed,
-        "max_tokens", e->sampling.max_tokens);
+    json_t *o = sampling_json(e);
+    if (e->remote.n_urls > 0) {
+        json_t *urls = json_array();
+        for (int i = 0; i < e->remote.n_urls; i++) json_array_append_new(urls, json_string(e->remote.urls[i]));
+        json_object_set_new(o, "urls", urls);
+        json_object_set_new(o, "model_id", json_string(e->remote.model_id ? e->remote.model_id : ""));
+        if (e->remote.key_env) json_object_set_new(o, "key_env", json_string(e->remote.key_env));
+    } else {
+        char model[PATH_MAX], mmproj[PATH_MAX];
+        json_object_set_new(o, "model", json_string(realpath(e->model_path, model) ? model : e->model_path));
+        json_object_set_new(o, "mmproj", json_string(realpath(e->mmproj_path, mmproj) ? mmproj : e->mmproj_path));
+        if (e->chat_template) json_object_set_new(o, "template", json_string(e->chat_template));
+        json_object_set_new(o, "ctx", json_integer(e->n_ctx));
+    }
     char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(o);
     return s;

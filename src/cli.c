@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 bool cli_parse_int(const char *s, int *out) {
@@ -79,4 +80,15 @@ void cli_print_message(const char *line, void *user) {
 bool cli_exists(const char *path) {
     struct stat st;
     return stat(path, &st) == 0;
+}
+
+char *cli_join_argv(int argc, char **argv) {
+    size_t n = 1;
+    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
+    char *s = calloc(n, 1);
+    for (int i = 0; s && i < argc; i++) {
+        strcat(s, argv[i]);
+        if (i + 1 < argc) strcat(s, " ");
+    }
+    return s;
 }

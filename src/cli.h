@@ -25,7 +25,7 @@ enum {
     OPT_DB = 1000, OPT_TEMPLATE, OPT_MAXTOK, OPT_CTX, OPT_BATCH, OPT_THREADS, OPT_NGL, OPT_TEMP,
     OPT_TOPP, OPT_TOPK, OPT_MINP, OPT_REP, OPT_SEED, OPT_ALLOW, OPT_RETRY, OPT_MMPROJ, OPT_IMAGE,
     OPT_GAPS, OPT_SIZE, OPT_LIST, OPT_DIR, OPT_NORUN, OPT_SCORER, OPT_JUDGE, OPT_FORMAT,
-    OPT_TIMEOUT, OPT_RETRIES, OPT_CONCURRENCY,
+    OPT_TIMEOUT, OPT_RETRIES, OPT_CONCURRENCY, OPT_PLAN, OPT_CATALOG,
 };
 
 /* Add to a command's getopt_long table to accept the engine settings. */
@@ -59,6 +59,9 @@ void cli_apply_overrides(struct vlm_engine_params *e, const struct overrides *o)
 
 /* Print a library message as "vlmeter: LINE" on stderr (an on_message hook). */
 void cli_print_message(const char *line, void *user);
+
+/* The arguments joined by spaces, for the record of a run; caller frees. */
+char *cli_join_argv(int argc, char **argv);
 
 /* True when the path exists. */
 bool cli_exists(const char *path);

@@ -70,17 +70,6 @@ static void print_level(const char *model, const struct vlm_bench_level *l) {
     if (l->first_error[0]) printf("%s  first error: %s\n", blank, l->first_error);
 }
 
-static char *join_args(int argc, char **argv) {
-    size_t n = 1;
-    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
-    char *s = calloc(n, 1);
-    for (int i = 0; i < argc; i++) {
-        strcat(s, argv[i]);
-        if (i + 1 < argc) strcat(s, " ");
-    }
-    return s;
-}
-
 /* Run the bench on every model of the plan; the exit status. */
 static int bench_models(vlm_plan *plan, const char *suite, const char *prompt,
                         struct vlm_bench_params *bp, bool quiet) {
@@ -154,7 +143,7 @@ int cmd_bench(int argc, char **argv) {
         }
     }
     for (int i = 0; i < vlm_plan_n_models(plan); i++) cli_apply_overrides(&vlm_plan_model(plan, i)->engine, &o);
-    char *line = join_args(argc, argv);
+    char *line = cli_join_argv(argc, argv);
     bp.db_path = db;
     bp.argv_line = line;
     bp.on_message = quiet ? NULL : cli_print_message;

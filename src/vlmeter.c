@@ -5,7 +5,7 @@
  *   vlmeter run [PLAN.yaml] [-m SPEC]... [-s SUITE]... [--db FILE] [options]
  *   vlmeter demo [--dir DIR]
  *   vlmeter score [--db FILE] [-s SUITE]... [--scorer NAME] [--judge SPEC]
- *   vlmeter report [--db FILE] [--format table|md|csv|json|html] [-o FILE]
+ *   vlmeter report [--db FILE] [--format table|md|csv|json|html] [-o FILE] [--plan PLAN] [--catalog CSV]
  *   vlmeter export [--db FILE] [-o FILE]
  *   vlmeter forge ARCH OUTDIR [--size tiny|small] [--seed N] | --list
  *   vlmeter ask -m MODEL --mmproj MMPROJ [--image IMG]... -p PROMPT [options]
@@ -32,7 +32,8 @@ static const char *USAGE =
     "  run [PLAN.yaml] [-m SPEC]... [-s SUITE.jsonl]...   evaluate models, resumably\n"
     "  demo [--dir DIR] [--no-run]                        forge tiny models, write and run the demo suite\n"
     "  score [--db FILE] [-s SUITE]... [--scorer S] [--judge SPEC]   re-score stored answers\n"
-    "  report [--db FILE] [--format table|md|csv|json|html] [-o FILE]   the comparison report\n"
+    "  report [--db FILE] [--format table|md|csv|json|html] [-o FILE] [--plan PLAN.yaml]\n"
+    "         [--catalog FILE.csv]   the comparison report, with costs and the recommendation\n"
     "  export [--db FILE] [-o FILE]                       stored answers as JSONL\n"
     "  forge ARCH OUTDIR [--size tiny|small] [--seed N]   write a random-weight model (--list: archs)\n"
     "  ask -m MODEL --mmproj MMPROJ [--image IMG]... -p PROMPT   answer one prompt\n"
@@ -72,17 +73,6 @@ static void on_signal(int sig) {
     (void)sig;
     vlm_run_request_stop();
     signal(SIGINT, SIG_DFL); /* a second Ctrl-C kills at once */
-}
-
-static char *join_argv(int argc, char **argv) {
-    size_t n = 1;
-    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
-    char *s = calloc(n, 1);
-    for (int i = 0; i < argc; i++) {
-        strcat(s, argv[i]);
-        if (i + 1 < argc) strcat(s, " ");
-    }
-    return s;
 }
 
 static void print_summary(const struct vlm_run_summary *sum, const char *db) {
@@ -188,7 +178,7 @@ static int cmd_run(int argc, char **argv) {
         status = 2;
     }
     if (status == 0) {
-        char *line = join_argv(argc, argv);
+        char *line = cli_join_argv(argc, argv);
         if (!db) db = vlm_plan_db(plan) ? vlm_plan_db(plan) : "vlmeter.db";
         status = run_plan(plan, db, allow, retry, quiet, line);
         free(line);
@@ -278,7 +268,7 @@ static int cmd_demo(int argc, char **argv) {
         vlm_plan_add_suite(plan, vlm_suite_path(suite));
         printf("suite: %s (%d cases)\n", vlm_suite_path(suite), vlm_suite_n_cases(suite));
         snprintf(path, sizeof path, "%s/vlmeter.db", dir);
-        char *line = join_argv(argc, argv);
+        char *line = cli_join_argv(argc, argv);
         status = run_plan(plan, path, false, false, quiet, line);
         free(line);
         if (status != 2 && status != 130) status |= write_demo_reports(dir, path, quiet);
@@ -336,14 +326,17 @@ static int cmd_score(int argc, char **argv) {
 static int cmd_report(int argc, char **argv) {
     static const struct option opts[] = {
         {"db", required_argument, 0, OPT_DB}, {"format", required_argument, 0, OPT_FORMAT},
-        {"output", required_argument, 0, 'o'}, {0, 0, 0, 0},
+        {"output", required_argument, 0, 'o'}, {"plan", required_argument, 0, OPT_PLAN},
+        {"catalog", required_argument, 0, OPT_CATALOG}, {0, 0, 0, 0},
     };
     static const char *names[] = {"table", "md", "csv", "json", "html"};
-    const char *db = "vlmeter.db", *out_path = NULL;
+    const char *db = "vlmeter.db", *out_path = NULL, *plan = NULL, *catalog = NULL;
     int format = VLM_REPORT_TABLE, opt;
     while ((opt = getopt_long(argc, argv, "o:f:", opts, NULL)) != -1) {
         if (opt == OPT_DB) db = optarg;
         else if (opt == 'o') out_path = optarg;
+        else if (opt == OPT_PLAN) plan = optarg;
+        else if (opt == OPT_CATALOG) catalog = optarg;
         else if (opt == OPT_FORMAT || opt == 'f') {
             format = -1;
             for (int i = 0; i < 5; i++) if (strcmp(optarg, names[i]) == 0) format = i;
@@ -354,7 +347,7 @@ static int cmd_report(int argc, char **argv) {
     FILE *out = out_path ? fopen(out_path, "w") : stdout;
     if (!out) { fprintf(stderr, "vlmeter: cannot write '%s': %s\n", out_path, strerror(errno)); return 2; }
     char err[1024];
-    int rc = vlm_report(db, (enum vlm_report_format)format, out, err, sizeof err);
+    int rc = vlm_report_cost(db, (enum vlm_report_format)format, out, plan, catalog, err, sizeof err);
     if (out != stdout && fclose(out) != 0) rc = VLM_ERR_IO;
     if (rc != VLM_OK) { fprintf(stderr, "vlmeter: %s\n", err); return 1; }
     return 0;
