@@ -57,3 +57,11 @@ assert_eq "$(sqlite3 "$T/plan.db" "SELECT count(*) FROM cases WHERE status='done
 sqlite3 "$T/conc.db" "SELECT case_id, turn, output FROM answers ORDER BY case_id, turn" > "$T/conc.txt"
 sql "SELECT case_id, turn, output FROM answers WHERE model_id=1 ORDER BY case_id, turn" > "$T/seq.txt"
 diff "$T/seq.txt" "$T/conc.txt" || fail "answers with --concurrency 4 differ"
+
+# A remote model can be the judge: every judge turn asked once, verdicts stored.
+mkdir -p "$T/j" && grep -v '^#' "$SUITE" | jq -c '.scorer = "judge"' > "$T/j/$(basename "$SUITE")"
+out=$("$VLMETER" score --db "$T/conc.db" -s "$T/j/$(basename "$SUITE")" --max-tokens 4 \
+      --judge "rjudge=http://127.0.0.1:$SERVER_PORT/v1,model=llava")
+n_judge=$(sqlite3 "$T/conc.db" "SELECT count(*) FROM answers WHERE expected IS NOT NULL AND output IS NOT NULL")
+assert_contains "$out" "judge: $n_judge asked, 0 reused" "remote judge asked"
+assert_eq "$(sqlite3 "$T/conc.db" "SELECT count(*) FROM judgments WHERE judge='rjudge'")" "$n_judge" "remote verdicts stored"
