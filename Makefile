@@ -19,6 +19,7 @@ CFLAGS   ?= -O2 -g
 LLAMA_BUILD = $(strip $(shell cat $(LLAMA)/VERSION $(LLAMA)/BUILD_FLAGS 2>/dev/null | tr '\n' ' '))
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Ilib -I$(LLAMA)/include \
              -DVLM_LLAMA_BUILD='"$(LLAMA_BUILD)"' -DVLM_VOCAB_DIR='"$(LLAMA)/share/models"' \
+             -DVLM_DATA_DIR='"$(CURDIR)/data"' \
              $(shell pkg-config --cflags pangocairo)
 LDLIBS   = -L$(LLAMA)/lib -Wl,-rpath,$(LLAMA)/lib -Wl,-rpath-link,$(LLAMA)/cuda-stubs -lmtmd -lllama -lggml -lggml-base \
            -lsqlite3 -ljansson -lyaml -lcurl -lstb -lwebp -lm -lpthread $(shell pkg-config --libs pangocairo)

@@ -12,6 +12,8 @@
  *   vlm_store   the SQLite store: runs, models, answers, timings
  *   vlm_runner  drives models x suites into the store, resumably
  *   vlm_forge   writes random-weight GGUF models of real architectures
+ *   vlm_catalog GPU and API prices; cost formulas, memory fit, the recommendation
+ *               (docs/cost.md)
  *
  * Conventions: opaque handles; x_default_params() then x_init()/x_free(); errors
  * come back as a NULL handle or a negative status with a message in the caller's
@@ -442,6 +444,13 @@ enum vlm_report_format {
 int vlm_report(const char *db_path, enum vlm_report_format format, FILE *out,
                char *err, size_t err_len);
 
+/* The same, with the cost section and the recommendation (docs/cost.md) priced
+ * from the shipped catalog extended by `catalog_csv` (NULL: none) against the
+ * `requirements:` of `plan_yaml` (NULL: defaults; its `catalog:` key, if any,
+ * extends the catalog too). vlm_report() is this with both NULL. */
+int vlm_report_cost(const char *db_path, enum vlm_report_format format, FILE *out,
+                    const char *plan_yaml, const char *catalog_csv, char *err, size_t err_len);
+
 /* ------------------------------------------------------------------ bench */
 
 /* A load test of one model (docs/metrics.md, "Load test"): at each concurrency
@@ -492,6 +501,136 @@ struct vlm_bench_params vlm_bench_default_params(void);
 int vlm_bench(const struct vlm_model_spec *model, const char *suite, const char *prompt,
               const struct vlm_bench_params *p, struct vlm_bench_level **levels,
               char *err, size_t err_len);
+
+/* ------------------------------------------------------------------ cost */
+
+/* Hardware and price catalog, memory fit, cost figures and the recommendation
+ * (docs/cost.md). Pure arithmetic: nothing here reads a store or a clock. */
+#define VLM_HOURS_PER_MONTH 730.0                 /* 8760 h / 12 */
+#define VLM_DAYS_PER_MONTH  (730.0 / 24.0)        /* 30.4167 d */
+#define VLM_PEAK_FACTOR     3.0                   /* default peak / mean load */
+#define VLM_HEADROOM        0.10                  /* default memory headroom */
+
+struct vlm_gpu {           /* one row of data/gpus.csv */
+    char   name[64];
+    double mem_gib;        /* GPU memory, GiB */
+    double bw_gbs;         /* memory bandwidth, GB/s (0: unknown) */
+    double hourly;         /* on-demand price per hour */
+    double monthly;        /* reserved price per month (0: none) */
+    char   currency[8], source[256], as_of[16];
+};
+
+struct vlm_api_price {     /* one row of data/api_prices.csv */
+    char   model[128];     /* the model name as the report shows it */
+    double in_per_1m, out_per_1m; /* price per 1M input / output tokens */
+    char   currency[8], source[256], as_of[16];
+};
+
+typedef struct vlm_catalog vlm_catalog;
+vlm_catalog *vlm_catalog_new(void);
+/* Read a GPU CSV (header starting "name,mem_gib") or an API price CSV (header
+ * starting "model,in_per_1m"); a row whose name is already known replaces it,
+ * others are added. VLM_ERR_INPUT names the file, line and field. */
+int  vlm_catalog_load_csv(vlm_catalog *c, const char *path, char *err, size_t err_len);
+/* The shipped catalog: DIR/gpus.csv and DIR/api_prices.csv; dir NULL: $VLMETER_DATA
+ * or the data/ folder of the source tree. */
+int  vlm_catalog_load_default(vlm_catalog *c, const char *dir, char *err, size_t err_len);
+void vlm_catalog_add_gpu(vlm_catalog *c, const struct vlm_gpu *g);
+void vlm_catalog_add_api(vlm_catalog *c, const struct vlm_api_price *a);
+int  vlm_catalog_n_gpus(const vlm_catalog *c);
+const struct vlm_gpu *vlm_catalog_gpu(const vlm_catalog *c, int i);
+const struct vlm_api_price *vlm_catalog_api(const vlm_catalog *c, const char *model); /* NULL: none */
+void vlm_catalog_free(vlm_catalog *c);
+
+/* Requests one GPU serves per hour: 3600 / s_per_req x concurrency. */
+double vlm_cost_req_per_gpu_hour(double s_per_req, double concurrency);
+/* (a) always-on: instances for the peak load, daily x peak_factor / 86400 req/s
+ * against inst_rps per instance (at least 1 when daily > 0). */
+int    vlm_cost_instances(double daily, double peak_factor, double inst_rps);
+double vlm_cost_always_on_monthly(int instances, double hourly);
+/* (b) pay-per-busy-second: daily x days/month x busy seconds per request x hourly / 3600. */
+double vlm_cost_busy_monthly(double daily, double busy_s_per_req, double hourly);
+/* (c) hosted API: per request, and per month at `daily` requests a day. */
+double vlm_cost_api_per_request(double in_tokens, double out_tokens, double in_per_1m, double out_per_1m);
+double vlm_cost_api_monthly(double daily, double per_request);
+/* Daily volume at which a per-request price reaches a fixed monthly cost. */
+double vlm_cost_break_even_daily(double fixed_monthly, double per_request);
+
+/* Memory a model needs: measured peak when > 0, else weights + projector + an
+ * upper-bound KV estimate for n_ctx (docs/cost.md). *estimated tells which. */
+double vlm_fit_need_bytes(double measured, double model_bytes, double mmproj_bytes,
+                          double n_params, int n_ctx, bool *estimated);
+/* Whether need x (1 + headroom) fits in mem_gib. */
+bool   vlm_fit_ok(double need_bytes, double headroom, double mem_gib);
+/* The first of q8_0, q4_k_m smaller than the model's bits per weight whose
+ * estimated need fits `mem_gib`; NULL when none. *need_out: that need. */
+const char *vlm_fit_quant(double need_bytes, double model_bytes, double n_params,
+                          double headroom, double mem_gib, double *need_out);
+
+/* How long a plan will take, per model, from earlier runs stored under the
+ * same model name: wall_s = (latest load_ms + cases x mean ms per stored case)
+ * / 1000. A model with no stored case has history = false and wall_s = 0. */
+struct vlm_estimate {
+    char   name[128];
+    int    n_cases;       /* cases in the plan's suites */
+    bool   history;
+    int    n_history;     /* stored cases the mean comes from */
+    double case_ms_mean, load_ms, wall_s;
+};
+/* Fills out[0 .. min(models, max)) and returns that count, or a negative status. */
+int vlm_plan_estimate(vlm_plan *plan, const char *db_path, struct vlm_estimate *out, int max,
+                      char *err, size_t err_len);
+
+#define VLM_MAX_REQ_CATS 16
+struct vlm_requirements {  /* 0 / empty: not required */
+    int    n_acc;
+    char   acc_cat[VLM_MAX_REQ_CATS][64]; /* a category, or "all" */
+    double acc_min[VLM_MAX_REQ_CATS];
+    double max_p95_ms, max_memory_gib, max_monthly;
+    double requests_per_day;            /* default 1000 */
+    double peak_factor, headroom;       /* defaults VLM_PEAK_FACTOR, VLM_HEADROOM */
+    char   currency[8];                 /* "" : any */
+};
+void vlm_requirements_default(struct vlm_requirements *r);
+/* The `requirements:` mapping of a YAML plan (or a file holding just that
+ * mapping); `catalog:` in the same file is returned (owned by r) in *catalog. */
+int  vlm_requirements_load(const char *path, struct vlm_requirements *r, char *catalog,
+                           size_t catalog_len, char *err, size_t err_len);
+
+struct vlm_candidate {     /* one model, as measured */
+    const char *name;
+    bool   remote;         /* served by an API: priced from the API table only */
+    int    n_acc;
+    const char *acc_cat[64];
+    double acc[64];        /* accuracy per category; "all": overall */
+    double p95_ms;         /* e2e p95 */
+    double need_bytes;     /* memory needed (vlm_fit_need_bytes) */
+    double model_bytes, n_params;
+    double busy_s_per_req; /* GPU seconds per request (1 / req/s per instance) */
+    double inst_rps;       /* requests/s one instance serves */
+    double in_tokens, out_tokens; /* mean per request */
+};
+
+struct vlm_option {        /* one candidate x GPU (or x API) */
+    char   model[128], where[64]; /* where: a GPU name or "api" */
+    char   plan[16];       /* "always-on", "reserved", "busy-second" or "api": the cheapest */
+    double monthly;        /* the cheapest plan's monthly cost */
+    double always_on, reserved, busy, api; /* each plan's (NAN: does not apply) */
+    int    instances;
+    char   currency[8];
+    bool   fits;           /* in the GPU's memory with headroom (always for "api") */
+    bool   ok;
+    char   why[512];       /* failed requirements, "; "-separated */
+};
+struct vlm_recommendation {
+    int n;
+    struct vlm_option *options; /* in candidate order, then catalog order */
+    int chosen;                 /* index of the cheapest ok option, -1: none */
+};
+/* Every candidate x fitting GPU (and x API price) checked against r. */
+void vlm_recommend(const struct vlm_candidate *c, int n, const vlm_catalog *cat,
+                   const struct vlm_requirements *r, struct vlm_recommendation *out);
+void vlm_recommendation_free(struct vlm_recommendation *rec);
 
 /* ------------------------------------------------------------------ stats */
 

@@ -615,7 +615,8 @@ static int yaml_models(struct yaml_ctx *y, yaml_node_t *n) {
 
 /* The top-level mapping; settings first, since models start from them. */
 static int yaml_plan(struct yaml_ctx *y, yaml_node_t *root) {
-    static const char *const known[] = { "db", "suites", "settings", "models", NULL };
+    static const char *const known[] = { "db", "suites", "settings", "models", "requirements", "catalog",
+                                         NULL };
     if (root->type != YAML_MAPPING_NODE)
         return yaml_fail(y, root, "a plan must be a mapping with keys db, suites, settings, "
                                   "models; this is %s", kind_name(root));
@@ -630,6 +631,12 @@ static int yaml_plan(struct yaml_ctx *y, yaml_node_t *root) {
     if ((n = mapping_value(y, root, "suites")) && yaml_suites(y, n) != VLM_OK)
         return VLM_ERR_INPUT;
     if ((n = mapping_value(y, root, "models")) && yaml_models(y, n) != VLM_OK)
+        return VLM_ERR_INPUT;
+    /* requirements and catalog are read by the report (vlm_requirements_load);
+     * checked here too, so a bad one is found before a long run. */
+    struct vlm_requirements req;
+    if (mapping_value(y, root, "requirements") &&
+        vlm_requirements_load(y->file, &req, NULL, 0, y->err, y->err_len) != VLM_OK)
         return VLM_ERR_INPUT;
     return VLM_OK;
 }

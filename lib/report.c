@@ -422,11 +422,37 @@ json_t *vlm_report_build(vlm_store *s, const char *db_path, char *err, size_t er
     return r;
 }
 
+/* The catalog (shipped, then the plan's `catalog:`, then catalog_csv) and the
+ * requirements; VLM_OK, or the first error. */
+static int load_pricing(vlm_catalog *cat, struct vlm_requirements *req, const char *plan_yaml,
+                        const char *catalog_csv, char *err, size_t err_len) {
+    char plan_catalog[4096] = "";
+    vlm_requirements_default(req);
+    int rc = vlm_catalog_load_default(cat, NULL, err, err_len);
+    if (rc == VLM_OK && plan_yaml)
+        rc = vlm_requirements_load(plan_yaml, req, plan_catalog, sizeof plan_catalog, err, err_len);
+    if (rc == VLM_OK && plan_catalog[0]) rc = vlm_catalog_load_csv(cat, plan_catalog, err, err_len);
+    if (rc == VLM_OK && catalog_csv) rc = vlm_catalog_load_csv(cat, catalog_csv, err, err_len);
+    return rc;
+}
+
 int vlm_report(const char *db_path, enum vlm_report_format format, FILE *out, char *err, size_t err_len) {
+    return vlm_report_cost(db_path, format, out, NULL, NULL, err, err_len);
+}
+
+int vlm_report_cost(const char *db_path, enum vlm_report_format format, FILE *out, const char *plan_yaml,
+                    const char *catalog_csv, char *err, size_t err_len) {
+    vlm_catalog *cat = vlm_catalog_new();
+    struct vlm_requirements req;
+    if (load_pricing(cat, &req, plan_yaml, catalog_csv, err, err_len) != VLM_OK) {
+        vlm_catalog_free(cat);
+        return VLM_ERR_INPUT;
+    }
     vlm_store *s = vlm_store_open(db_path, err, err_len);
-    if (!s) return VLM_ERR_IO;
-    json_t *r = vlm_report_build(s, db_path, err, err_len);
+    json_t *r = s ? vlm_report_build(s, db_path, err, err_len) : NULL;
     vlm_store_close(s);
+    if (r) vlm_report_add_cost(r, cat, &req);
+    vlm_catalog_free(cat);
     if (!r) return VLM_ERR_IO;
     int rc;
     switch (format) {

@@ -13,6 +13,9 @@
 /* Build the report document from a store (report.c). NULL with a message. */
 json_t *vlm_report_build(vlm_store *s, const char *db_path, char *err, size_t err_len);
 
+/* Add "cost" and "recommendation" to a built document (report_cost.c). */
+int vlm_report_add_cost(json_t *rep, const vlm_catalog *cat, const struct vlm_requirements *r);
+
 /* Renderers (report_text.c, report_html.c). Return VLM_OK or VLM_ERR_IO. */
 int vlm_report_write_table(const json_t *r, FILE *out);
 int vlm_report_write_md(const json_t *r, FILE *out);

@@ -1033,6 +1033,103 @@ static void write_bench(FILE *out, const json_t *r) {
     fputs("</tbody></table></div>\n</section>\n", out);
 }
 
+/* ------------------------------------------------------------ cost, recommendation */
+
+/* Pareto chart: overall accuracy (y) against the model's cheapest monthly cost
+ * (x, logarithmic); points on the front are filled, the others hollow. */
+static void write_pareto_chart(FILE *out, const json_t *pts) {
+    size_t n = json_array_size(pts), i;
+    if (n == 0) return;
+    double lo = INFINITY, hi = 0, v;
+    const json_t *p;
+    json_array_foreach(pts, i, p) if (num(p, "monthly", &v) && v > 0) { lo = fmin(lo, v); hi = fmax(hi, v); }
+    if (!(hi > 0)) return;
+    lo = pow(10, floor(log10(lo))), hi = pow(10, ceil(log10(hi * 1.0001)));
+    double top = 20, h = 260, x0 = CH_LABEL, w = CH_W - CH_LABEL - CH_RIGHT;
+    svg_open(out, top + h + 50, "Accuracy against monthly cost (Pareto front filled)");
+    struct scale sc = {true, lo, hi, 0, x0, w};
+    const char *cur = str(json_array_get(pts, 0), "currency");
+    char label[96];
+    snprintf(label, sizeof label, "monthly cost, %s (log scale)", cur ? cur : "");
+    axis_x(out, &sc, top, top + h, "", label);
+    for (int k = 0; k <= 4; k++)
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" class=mut>%d%%</text>\n", x0 - 8,
+                top + h - h * k / 4.0 + 4, 25 * k);
+    json_array_foreach(pts, i, p) {
+        double a = 0, m = 0;
+        num(p, "accuracy", &a);
+        num(p, "monthly", &m);
+        bool front = json_is_true(get(p, "on_front"));
+        double x = sx(&sc, m), y = top + h - h * a;
+        fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"%s\" stroke=\"%s\" stroke-width=\"2\"><title>",
+                x, y, front ? colour((int)i) : "none", colour((int)i));
+        esc(out, or_empty(str(p, "model")));
+        fputs(" on ", out);
+        esc(out, or_empty(str(p, "where")));
+        fprintf(out, ": %.0f%%, %.2f ", a * 100, m);
+        esc(out, or_empty(str(p, "currency")));
+        fputs("/month</title></circle>\n", out);
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">", x + 9, y + 4);
+        esc_n(out, or_empty(str(p, "model")), LABEL_CHARS);
+        fputs("</text>\n", out);
+    }
+    fputs("</svg>\n", out);
+}
+
+static void write_cost(FILE *out, const json_t *r) {
+    const json_t *cost = get(r, "cost"), *rec = get(r, "recommendation"), *m, *o;
+    if (!json_is_array(cost) || !json_is_object(rec)) return;
+    const json_t *rq = get(rec, "requirements");
+    fputs("<section id=cost>\n<h2>Cost and recommendation</h2>\n<p class=note>Formulas: docs/cost.md. "
+          "Prices come from the catalog with their currency, source and date; the shipped ones are "
+          "examples: check your provider. Speed is as measured on this machine.</p>\n<p><strong>", out);
+    esc(out, or_empty(str(rec, "reasons")));
+    fputs("</strong></p>\n<p class=note>", out);
+    double v;
+    if (num(rq, "requests_per_day", &v)) fprintf(out, "%.0f requests/day", v);
+    if (num(rq, "peak_factor", &v)) fprintf(out, ", peak factor %g", v);
+    if (num(rq, "headroom", &v)) fprintf(out, ", memory headroom %.0f%%", v * 100);
+    fputs(".</p>\n<div class=wrap><table><thead><tr><th>model</th><th>throughput from</th><th>s/request</th>"
+          "<th>req/GPU-hour</th><th>memory MiB</th><th>memory from</th><th>fits on</th><th>quantize to fit</th>"
+          "</tr></thead><tbody>\n", out);
+    size_t i;
+    json_array_foreach(cost, i, m) {
+        fputs("<tr>", out);
+        td_text(out, str(m, "model"));
+        td_text(out, str(m, "throughput_source"));
+        td_num(out, m, "busy_s_per_request", F_FIX3);
+        td_num(out, m, "req_per_gpu_hour", F_INT);
+        td_num(out, m, "need_bytes", F_MIB);
+        td_text(out, str(m, "memory_source"));
+        const json_t *fits = get(m, "fits_on"), *q = get(m, "quantization_to_fit");
+        td_text(out, json_array_size(fits) ? json_string_value(json_array_get(fits, 0)) : "none");
+        td_text(out, json_is_object(q) ? str(q, "quant") : NULL);
+        fputs("</tr>\n", out);
+    }
+    fputs("</tbody></table></div>\n<div class=wrap><table><thead><tr><th>model</th><th>on</th><th>plan</th>"
+          "<th>monthly</th><th>currency</th><th>always-on</th><th>busy-second</th><th>API</th><th>verdict</th>"
+          "</tr></thead><tbody>\n", out);
+    const json_t *ch = get(rec, "chosen");
+    json_array_foreach(get(rec, "options"), i, o) {
+        bool chosen = json_is_object(ch) && !strcmp(or_empty(str(ch, "model")), or_empty(str(o, "model"))) &&
+                      !strcmp(or_empty(str(ch, "where")), or_empty(str(o, "where")));
+        fputs("<tr>", out);
+        td_text(out, str(o, "model"));
+        td_text(out, str(o, "where"));
+        td_text(out, str(o, "plan"));
+        td_num(out, o, "monthly", F_FIX2);
+        td_text(out, str(o, "currency"));
+        td_num(out, o, "always_on_monthly", F_FIX2);
+        td_num(out, o, "busy_monthly", F_FIX2);
+        td_num(out, o, "api_monthly", F_FIX2);
+        td_text(out, chosen ? "chosen" : json_is_true(get(o, "ok")) ? "ok" : str(o, "why"));
+        fputs("</tr>\n", out);
+    }
+    fputs("</tbody></table></div>\n", out);
+    write_pareto_chart(out, get(rec, "pareto"));
+    fputs("</section>\n", out);
+}
+
 /* ------------------------------------------------------------ entry */
 
 int vlm_report_write_html(const json_t *r, FILE *out) {
@@ -1047,9 +1144,10 @@ int vlm_report_write_html(const json_t *r, FILE *out) {
     write_by_turn(out, &c);
     write_speed_section(out, &c);
     write_bench(out, r);
+    write_cost(out, r);
     write_cases(out, &c);
     fputs("<footer><p class=note>Written by vlmeter " VLM_VERSION ". Definitions: "
-          "docs/metrics.md, docs/scoring.md, docs/report-schema.md.</p></footer>\n"
+          "docs/metrics.md, docs/scoring.md, docs/cost.md, docs/report-schema.md.</p></footer>\n"
           "</body>\n</html>\n", out);
     ctx_free(&c);
     return fflush(out) == 0 && !ferror(out) ? VLM_OK : VLM_ERR_IO;

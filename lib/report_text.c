@@ -355,6 +355,54 @@ static struct grid *cases_grid(const json_t *rep, int width, int max_rows) {
     return g;
 }
 
+/* Cost per model (docs/cost.md): throughput, memory and where it fits. */
+static struct grid *cost_grid(const json_t *rep) {
+    struct grid *g = grid_new(8);
+    static const char *head[] = {"model", "throughput from", "s/request", "req/GPU-hour", "memory GiB",
+                                 "fits on", "quantize to fit", "per 1k req (first GPU)"};
+    grid_row(g);
+    for (int c = 0; c < 8; c++) grid_set(g, 0, c, "%s", head[c]);
+    size_t i;
+    json_t *m;
+    json_array_foreach(json_object_get(rep, "cost"), i, m) {
+        int r = grid_row(g);
+        const json_t *fits = json_object_get(m, "fits_on"), *q = json_object_get(m, "quantization_to_fit");
+        const json_t *g0 = json_array_get(json_object_get(m, "gpus"), 0);
+        grid_set(g, r, 0, "%s", str(m, "model"));
+        grid_set(g, r, 1, "%s (x%d)", str(m, "throughput_source"), numi(m, "concurrency"));
+        set_num(g, r, 2, num(m, "busy_s_per_request"), "%.3f");
+        set_num(g, r, 3, num(m, "req_per_gpu_hour"), "%.0f");
+        grid_set(g, r, 4, "%.2f (%s)", num(m, "need_bytes") / 1073741824.0, str(m, "memory_source"));
+        grid_set(g, r, 5, "%s", json_array_size(fits) ? json_string_value(json_array_get(fits, 0)) : "none");
+        grid_set(g, r, 6, "%s", json_is_object(q) ? str(q, "quant") : "–");
+        if (g0) grid_set(g, r, 7, "%.4f %s (%s, %s)", num(g0, "per_1k_requests"), str(g0, "currency"),
+                         str(g0, "gpu"), str(g0, "as_of"));
+        else grid_set(g, r, 7, "–");
+    }
+    return g;
+}
+
+/* Every model x GPU (or API) option with its monthly cost and verdict. */
+static struct grid *options_grid(const json_t *rep) {
+    struct grid *g = grid_new(6);
+    static const char *head[] = {"model", "on", "plan", "monthly", "always-on instances", "verdict"};
+    grid_row(g);
+    for (int c = 0; c < 6; c++) grid_set(g, 0, c, "%s", head[c]);
+    const json_t *rec = json_object_get(rep, "recommendation"), *ch = json_object_get(rec, "chosen"), *o;
+    size_t i;
+    json_array_foreach(json_object_get(rec, "options"), i, o) {
+        int r = grid_row(g);
+        bool chosen = ch && !strcmp(str(ch, "model"), str(o, "model")) && !strcmp(str(ch, "where"), str(o, "where"));
+        grid_set(g, r, 0, "%s", str(o, "model"));
+        grid_set(g, r, 1, "%s", str(o, "where"));
+        grid_set(g, r, 2, "%s", str(o, "plan"));
+        grid_set(g, r, 3, "%.2f %s", num(o, "monthly"), str(o, "currency"));
+        grid_set(g, r, 4, "%d", numi(o, "instances"));
+        grid_set(g, r, 5, "%s", chosen ? "CHOSEN" : json_is_true(json_object_get(o, "ok")) ? "ok" : str(o, "why"));
+    }
+    return g;
+}
+
 /* ------------------------------------------------------------ renderers */
 
 typedef void (*grid_printer)(const struct grid *g, FILE *out);
@@ -384,6 +432,16 @@ static void write_sections(const json_t *rep, FILE *out, bool md) {
     section(out, md, "Accuracy by turn (multi-turn cases)", by_turn_grid(rep), print);
     section(out, md, "Speed and memory", speed_grid(rep), print);
     section(out, md, "Load test (vlmeter bench; times in ms)", bench_grid(rep), print);
+    section(out, md, "Cost per model (docs/cost.md)", cost_grid(rep), print);
+    const json_t *rec = json_object_get(rep, "recommendation");
+    if (json_is_object(rec)) {
+        const json_t *rq = json_object_get(rec, "requirements");
+        fprintf(out, md ? "\n## Recommendation\n\n" : "\nRecommendation\n\n");
+        fprintf(out, "%s\n(at %.0f requests/day, peak factor %g, memory headroom %.0f%%; "
+                "prices are the catalog's: check their source and date)\n", str(rec, "reasons"),
+                num(rq, "requests_per_day"), num(rq, "peak_factor"), 100 * num(rq, "headroom"));
+        section(out, md, "Options (model x GPU or API)", options_grid(rep), print);
+    }
     int n_cases = (int)json_array_size(json_object_get(rep, "cases"));
     int max_rows = md ? 0 : 20;
     section(out, md, "Answers side by side", cases_grid(rep, md ? 0 : 40, max_rows), print);

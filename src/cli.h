@@ -25,7 +25,7 @@ enum {
     OPT_DB = 1000, OPT_TEMPLATE, OPT_MAXTOK, OPT_CTX, OPT_BATCH, OPT_THREADS, OPT_NGL, OPT_TEMP,
     OPT_TOPP, OPT_TOPK, OPT_MINP, OPT_REP, OPT_SEED, OPT_ALLOW, OPT_RETRY, OPT_MMPROJ, OPT_IMAGE,
     OPT_GAPS, OPT_SIZE, OPT_LIST, OPT_DIR, OPT_NORUN, OPT_SCORER, OPT_JUDGE, OPT_FORMAT,
-    OPT_TIMEOUT, OPT_RETRIES, OPT_CONCURRENCY, OPT_PLAN, OPT_CATALOG,
+    OPT_TIMEOUT, OPT_RETRIES, OPT_CONCURRENCY, OPT_PLAN, OPT_CATALOG, OPT_BUDGET, OPT_GPU,
 };
 
 /* Add to a command's getopt_long table to accept the engine settings. */
@@ -68,6 +68,9 @@ bool cli_exists(const char *path);
 
 /* `vlmeter bench` (src/cmd_bench.c). */
 int cmd_bench(int argc, char **argv);
+
+/* `vlmeter plan` (src/cmd_plan.c). */
+int cmd_plan(int argc, char **argv);
 
 /* `vlmeter probe` and `vlmeter import` (src/cmd_probe.c). */
 int cmd_probe(int argc, char **argv);

@@ -13,12 +13,14 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #ifndef VLM_VOCAB_DIR
@@ -41,6 +43,7 @@ static const char *USAGE =
     "  import vlmevalkit FILE.tsv OUTDIR | import folder FOLDER OUTDIR   other test data as a suite\n"
     "  bench -m SPEC... (-s SUITE | --prompt P) --concurrency 1,4,16 [--rate R]\n"
     "        [--requests N | --duration S] [--slo ttft=MS,tpot=MS]   load test (docs/metrics.md)\n"
+    "  plan PLAN.yaml [--db FILE] [--gpu NAME] [--catalog CSV]   estimate a run's wall time and cost\n"
     "  version                                            versions of vlmeter and llama.cpp\n"
     "\n"
     "run options:\n"
@@ -55,6 +58,8 @@ static const char *USAGE =
     "      --concurrency N     remote models: cases answered at once\n"
     "      --allow-outside     let suites read images outside their folder\n"
     "      --retry-errors      run cases stored as errors again\n"
+    "      --budget AMOUNT --gpu NAME [--catalog CSV]   stop (resumably, status 130) when the\n"
+    "                          run's wall time at NAME's hourly catalog price reaches AMOUNT\n"
     "  -q, --quiet             no progress line, no summary\n"
     "  -v, --verbose           show llama.cpp's log\n"
     "\n"
@@ -105,9 +110,60 @@ static int score_db(const char *db, const struct vlm_score_params *sp, bool quie
     return 0;
 }
 
+/* --budget AMOUNT --gpu NAME: the run stops as Ctrl-C does once its wall time
+ * at the GPU's hourly catalog price reaches AMOUNT (docs/cost.md). */
+struct budget {
+    double      amount;
+    const char *gpu, *catalog;
+    struct vlm_gpu g;
+    double      seconds; /* what the amount buys */
+};
+static volatile sig_atomic_t budget_spent;
+
+static void on_budget(int sig) {
+    (void)sig;
+    budget_spent = 1;
+    vlm_run_request_stop();
+}
+
+/* Find the GPU's price and set a timer; 0, or 2 with a message. */
+static int budget_arm(struct budget *b) {
+    if (b->amount <= 0) return 0;
+    if (!b->gpu) { fprintf(stderr, "vlmeter: --budget needs --gpu NAME, a GPU of the catalog\n"); return 2; }
+    char err[1024];
+    vlm_catalog *cat = vlm_catalog_new();
+    int rc = vlm_catalog_load_default(cat, NULL, err, sizeof err);
+    if (rc == VLM_OK && b->catalog) rc = vlm_catalog_load_csv(cat, b->catalog, err, sizeof err);
+    int found = -1;
+    for (int i = 0; rc == VLM_OK && i < vlm_catalog_n_gpus(cat); i++)
+        if (strcmp(vlm_catalog_gpu(cat, i)->name, b->gpu) == 0) found = i;
+    if (found >= 0) b->g = *vlm_catalog_gpu(cat, found);
+    vlm_catalog_free(cat);
+    if (rc != VLM_OK) { fprintf(stderr, "vlmeter: %s\n", err); return 2; }
+    if (found < 0) { fprintf(stderr, "vlmeter: --gpu %s is not in the catalog (data/gpus.csv, --catalog)\n", b->gpu); return 2; }
+    b->seconds = b->amount / b->g.hourly * 3600;
+    struct itimerval it = {{0, 0}, {(time_t)b->seconds, (suseconds_t)(fmod(b->seconds, 1) * 1e6)}};
+    if (!it.it_value.tv_sec && !it.it_value.tv_usec) it.it_value.tv_usec = 1;
+    struct sigaction sa = {.sa_handler = on_budget, .sa_flags = SA_RESTART};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    setitimer(ITIMER_REAL, &it, NULL);
+    return 0;
+}
+
+static void budget_done(const struct budget *b) {
+    if (b->amount <= 0) return;
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, NULL);
+    if (budget_spent)
+        fprintf(stderr, "vlmeter: budget of %g %s spent (%.3f s on %s at %.2f %s/hour; %s, %s); "
+                "run the same command again to resume\n", b->amount, b->g.currency, b->seconds, b->g.name,
+                b->g.hourly, b->g.currency, b->g.source, b->g.as_of);
+}
+
 /* Run a plan and print what happened; the exit status says whether all went well. */
 static int run_plan(vlm_plan *plan, const char *db, bool allow_outside, bool retry, bool quiet,
-                    const char *argv_line) {
+                    const char *argv_line, struct budget *budget) {
     struct vlm_run_params rp = vlm_run_default_params();
     rp.db_path = db;
     rp.suite.allow_outside = allow_outside;
@@ -120,7 +176,10 @@ static int run_plan(vlm_plan *plan, const char *db, bool allow_outside, bool ret
 
     struct vlm_run_summary sum;
     char err[1024] = "";
+    int status = budget_arm(budget);
+    if (status) return status;
     int rc = vlm_run(plan, &rp, &sum, err, sizeof err);
+    budget_done(budget);
     if (!quiet && rc != VLM_ERR_IO) print_summary(&sum, db);
     if (rc != VLM_OK) fprintf(stderr, "vlmeter: %s\n", err);
     vlm_run_summary_free(&sum);
@@ -137,9 +196,13 @@ static int cmd_run(int argc, char **argv) {
         {"model", required_argument, 0, 'm'}, {"suite", required_argument, 0, 's'},
         {"db", required_argument, 0, OPT_DB}, {"allow-outside", no_argument, 0, OPT_ALLOW},
         {"retry-errors", no_argument, 0, OPT_RETRY}, {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'}, SETTING_OPTIONS, {0, 0, 0, 0},
+        {"verbose", no_argument, 0, 'v'}, {"budget", required_argument, 0, OPT_BUDGET},
+        {"gpu", required_argument, 0, OPT_GPU}, {"catalog", required_argument, 0, OPT_CATALOG},
+        SETTING_OPTIONS, {0, 0, 0, 0},
     };
     struct overrides o = {.v = vlm_engine_default_params()};
+    struct budget budget = {0};
+    char *end = NULL;
     const char *db = NULL;
     bool allow = false, retry = false, quiet = false;
     int n_specs = 0, n_suites = 0;
@@ -154,7 +217,16 @@ static int cmd_run(int argc, char **argv) {
         else if (opt == OPT_RETRY) retry = true;
         else if (opt == 'q') quiet = true;
         else if (opt == 'v') vlm_llama_log(true);
-        else if (!cli_parse_setting(opt, optarg, &o)) { status = 2; goto out; }
+        else if (opt == OPT_GPU) budget.gpu = optarg;
+        else if (opt == OPT_CATALOG) budget.catalog = optarg;
+        else if (opt == OPT_BUDGET) {
+            budget.amount = strtod(optarg, &end);
+            if (*end || !(budget.amount > 0)) {
+                fprintf(stderr, "vlmeter: --budget must be an amount > 0, not '%s'\n", optarg);
+                status = 2;
+                goto out;
+            }
+        } else if (!cli_parse_setting(opt, optarg, &o)) { status = 2; goto out; }
     }
     char err[1024] = "";
     vlm_plan *plan = NULL;
@@ -180,7 +252,7 @@ static int cmd_run(int argc, char **argv) {
     if (status == 0) {
         char *line = cli_join_argv(argc, argv);
         if (!db) db = vlm_plan_db(plan) ? vlm_plan_db(plan) : "vlmeter.db";
-        status = run_plan(plan, db, allow, retry, quiet, line);
+        status = run_plan(plan, db, allow, retry, quiet, line, &budget);
         free(line);
     }
     vlm_plan_free(plan);
@@ -269,7 +341,8 @@ static int cmd_demo(int argc, char **argv) {
         printf("suite: %s (%d cases)\n", vlm_suite_path(suite), vlm_suite_n_cases(suite));
         snprintf(path, sizeof path, "%s/vlmeter.db", dir);
         char *line = cli_join_argv(argc, argv);
-        status = run_plan(plan, path, false, false, quiet, line);
+        struct budget none = {0};
+        status = run_plan(plan, path, false, false, quiet, line, &none);
         free(line);
         if (status != 2 && status != 130) status |= write_demo_reports(dir, path, quiet);
     }
@@ -499,6 +572,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "probe") == 0) return cmd_probe(argc, argv);
     if (strcmp(cmd, "import") == 0) return cmd_import(argc, argv);
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc, argv);
+    if (strcmp(cmd, "plan") == 0) return cmd_plan(argc, argv);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("vlmeter %s\nllama.cpp %s\n", VLM_VERSION, vlm_llama_version());
         return 0;

@@ -1,0 +1,282 @@
+/*
+ * report_cost.c - the report's "cost" and "recommendation" sections
+ * (docs/report-schema.md, docs/cost.md): turns each model's measured speed,
+ * memory, tokens and accuracy into a vlm_candidate, prices it on every catalog
+ * GPU (and hosted-API row), and asks vlm_recommend() for the cheapest option
+ * meeting the requirements.
+ */
+#include "internal.h"
+#include "report.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static double jnum(const json_t *o, const char *key) {
+    const json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+static double dist_stat(const json_t *m, const char *metric, const char *stat) {
+    return jnum(json_object_get(json_object_get(m, "speed"), metric), stat);
+}
+
+static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+/* The fastest bench level of `model` without errors whose e2e p95 meets the
+ * latency requirement (any level when none is set); NULL when there is none. */
+static const json_t *best_bench_level(const json_t *rep, const char *model, double max_p95_ms) {
+    const json_t *best = NULL, *lv;
+    size_t i;
+    json_array_foreach(json_object_get(rep, "bench"), i, lv) {
+        const char *name = json_string_value(json_object_get(lv, "model"));
+        if (!name || strcmp(name, model) || jnum(lv, "error_rate") > 0 || jnum(lv, "req_per_s") <= 0) continue;
+        double p95 = jnum(json_object_get(lv, "e2e_ms"), "p95");
+        if (max_p95_ms > 0 && p95 > max_p95_ms) continue;
+        if (!best || jnum(lv, "req_per_s") > jnum(best, "req_per_s")) best = lv;
+    }
+    return best;
+}
+
+/* Overall ("all") and per-category accuracy of one model. */
+static void candidate_accuracy(const json_t *rep, const json_t *m, struct vlm_candidate *c) {
+    const char *name = c->name;
+    const json_t *q = json_object_get(m, "quality"), *row;
+    if (json_is_number(json_object_get(q, "accuracy"))) {
+        c->acc_cat[c->n_acc] = "all";
+        c->acc[c->n_acc++] = jnum(q, "accuracy");
+    }
+    size_t i;
+    json_array_foreach(json_object_get(rep, "quality"), i, row) {
+        const char *mn = json_string_value(json_object_get(row, "model"));
+        if (!mn || strcmp(mn, name) || !json_is_number(json_object_get(row, "accuracy")) || c->n_acc >= 64) continue;
+        c->acc_cat[c->n_acc] = json_string_value(json_object_get(row, "category"));
+        c->acc[c->n_acc++] = jnum(row, "accuracy");
+    }
+}
+
+/* One model as a candidate; *level: the bench level its throughput comes from
+ * (NULL: single-stream timings). False when the model has no timings. */
+static bool make_candidate(const json_t *rep, const json_t *m, const struct vlm_requirements *r,
+                           struct vlm_candidate *c, const json_t **level) {
+    memset(c, 0, sizeof *c);
+    c->name = json_string_value(json_object_get(m, "name"));
+    const char *backend = json_string_value(json_object_get(m, "backend"));
+    c->remote = backend && strcmp(backend, "remote") == 0;
+    candidate_accuracy(rep, m, c);
+    c->in_tokens = dist_stat(m, "n_prompt_tokens", "mean");
+    c->out_tokens = dist_stat(m, "n_output_tokens", "mean");
+    c->model_bytes = jnum(m, "model_bytes");
+    c->n_params = jnum(m, "n_params");
+    double measured = jnum(m, "gpu_mem_bytes") > 0 ? jnum(m, "gpu_mem_bytes") : jnum(m, "rss_peak_bytes");
+    c->need_bytes = vlm_fit_need_bytes(measured, c->model_bytes, jnum(m, "mmproj_bytes"), c->n_params, 0, NULL);
+    *level = best_bench_level(rep, c->name, r->max_p95_ms);
+    if (*level) {
+        c->inst_rps = jnum(*level, "req_per_s");
+        c->busy_s_per_req = 1.0 / c->inst_rps;
+        c->p95_ms = jnum(json_object_get(*level, "e2e_ms"), "p95");
+        return true;
+    }
+    double mean_ms = dist_stat(m, "e2e_ms", "mean");
+    if (mean_ms <= 0) return false;
+    c->busy_s_per_req = mean_ms / 1000.0;
+    c->inst_rps = 1.0 / c->busy_s_per_req;
+    const json_t *vals = json_object_get(m, "e2e_ms_values"); /* sorted */
+    int n = (int)json_array_size(vals);
+    double *v = vlm_xcalloc((size_t)n + 1, sizeof *v);
+    for (int k = 0; k < n; k++) v[k] = json_number_value(json_array_get(vals, (size_t)k));
+    c->p95_ms = vlm_percentile(v, n, 0.95);
+    free(v);
+    return true;
+}
+
+static json_t *price_meta(const char *currency, const char *source, const char *as_of) {
+    return json_pack("{s:s, s:s, s:s}", "currency", currency, "source", source, "as_of", as_of);
+}
+
+/* Cost figures of one candidate on one GPU. */
+static json_t *gpu_figures(const struct vlm_candidate *c, const struct vlm_gpu *g,
+                           const struct vlm_requirements *r) {
+    double per_req = g->hourly * c->busy_s_per_req / 3600.0;
+    int inst = vlm_cost_instances(r->requests_per_day, r->peak_factor, c->inst_rps);
+    double one = vlm_cost_always_on_monthly(1, g->hourly);
+    double cap1 = c->inst_rps * 86400.0 / r->peak_factor; /* daily volume one instance serves at peak */
+    json_t *o = price_meta(g->currency, g->source, g->as_of);
+    json_object_set_new(o, "gpu", json_string(g->name));
+    json_object_set_new(o, "mem_gib", json_real(g->mem_gib));
+    json_object_set_new(o, "hourly", json_real(g->hourly));
+    json_object_set_new(o, "fits", json_boolean(vlm_fit_ok(c->need_bytes, r->headroom, g->mem_gib)));
+    json_object_set_new(o, "per_request", json_real(per_req));
+    json_object_set_new(o, "per_1k_requests", json_real(per_req * 1000));
+    json_object_set_new(o, "per_1m_output_tokens", c->out_tokens > 0 ? json_real(per_req / c->out_tokens * 1e6)
+                                                                       : json_null());
+    json_object_set_new(o, "instances", json_integer(inst));
+    json_object_set_new(o, "always_on_monthly", json_real(vlm_cost_always_on_monthly(inst, g->hourly)));
+    json_object_set_new(o, "reserved_monthly", g->monthly > 0 ? json_real(inst * g->monthly) : json_null());
+    json_object_set_new(o, "busy_monthly", json_real(vlm_cost_busy_monthly(r->requests_per_day,
+                                                                           c->busy_s_per_req, g->hourly)));
+    double be = vlm_cost_break_even_daily(one, per_req);
+    json_object_set_new(o, "break_even_busy_vs_always_on_daily", be <= cap1 ? json_real(be) : json_null());
+    json_object_set_new(o, "one_instance_daily_capacity", json_real(cap1));
+    return o;
+}
+
+static json_t *api_figures(const struct vlm_candidate *c, const struct vlm_api_price *a,
+                           const struct vlm_requirements *r) {
+    double per_req = vlm_cost_api_per_request(c->in_tokens, c->out_tokens, a->in_per_1m, a->out_per_1m);
+    json_t *o = price_meta(a->currency, a->source, a->as_of);
+    json_object_set_new(o, "in_per_1m", json_real(a->in_per_1m));
+    json_object_set_new(o, "out_per_1m", json_real(a->out_per_1m));
+    json_object_set_new(o, "per_request", json_real(per_req));
+    json_object_set_new(o, "per_1k_requests", json_real(per_req * 1000));
+    json_object_set_new(o, "per_1m_output_tokens", c->out_tokens > 0 ? json_real(per_req / c->out_tokens * 1e6)
+                                                                       : json_null());
+    json_object_set_new(o, "monthly", json_real(vlm_cost_api_monthly(r->requests_per_day, per_req)));
+    return o;
+}
+
+/* The GPUs a model fits, smallest memory first; when none, a quantization that
+ * would fit the largest one. */
+static void fit_summary(json_t *o, const struct vlm_candidate *c, const vlm_catalog *cat,
+                        const struct vlm_requirements *r) {
+    int n = vlm_catalog_n_gpus(cat);
+    const struct vlm_gpu **by_mem = vlm_xcalloc((size_t)n + 1, sizeof *by_mem);
+    for (int g = 0; g < n; g++) { /* insertion sort by memory, stable */
+        const struct vlm_gpu *gpu = vlm_catalog_gpu(cat, g);
+        int k = g;
+        while (k > 0 && by_mem[k - 1]->mem_gib > gpu->mem_gib) { by_mem[k] = by_mem[k - 1]; k--; }
+        by_mem[k] = gpu;
+    }
+    json_t *fits = json_array();
+    for (int g = 0; g < n; g++)
+        if (vlm_fit_ok(c->need_bytes, r->headroom, by_mem[g]->mem_gib))
+            json_array_append_new(fits, json_string(by_mem[g]->name));
+    const struct vlm_gpu *largest = n ? by_mem[n - 1] : NULL;
+    json_t *quant = json_null();
+    double need = 0;
+    const char *q = json_array_size(fits) || !largest ? NULL
+        : vlm_fit_quant(c->need_bytes, c->model_bytes, c->n_params, r->headroom, largest->mem_gib, &need);
+    if (q) quant = json_pack("{s:s, s:f, s:s}", "quant", q, "need_bytes", need, "gpu", largest->name);
+    json_object_set_new(o, "fits_on", fits);
+    json_object_set_new(o, "quantization_to_fit", quant);
+    free(by_mem);
+}
+
+static json_t *model_cost(const struct vlm_candidate *c, const json_t *level, const vlm_catalog *cat,
+                          const struct vlm_requirements *r, const json_t *m) {
+    json_t *o = json_object();
+    bool measured = jnum(m, "gpu_mem_bytes") > 0 || jnum(m, "rss_peak_bytes") > 0;
+    json_object_set_new(o, "model", json_string(c->name));
+    json_object_set_new(o, "throughput_source", json_string(level ? "bench" : "single-stream"));
+    json_object_set_new(o, "concurrency", json_integer(level ? json_integer_value(json_object_get(level, "concurrency")) : 1));
+    json_object_set_new(o, "busy_s_per_request", json_real(c->busy_s_per_req));
+    json_object_set_new(o, "req_per_gpu_hour", json_real(c->inst_rps * 3600));
+    json_object_set_new(o, "p95_ms", json_real(c->p95_ms));
+    json_object_set_new(o, "in_tokens", json_real(c->in_tokens));
+    json_object_set_new(o, "out_tokens", json_real(c->out_tokens));
+    json_object_set_new(o, "need_bytes", json_real(c->need_bytes));
+    json_object_set_new(o, "memory_source", json_string(jnum(m, "gpu_mem_bytes") > 0 ? "gpu_mem_bytes"
+                                                        : measured ? "rss_peak_bytes" : "estimate"));
+    fit_summary(o, c, cat, r);
+    json_t *gpus = json_array();
+    for (int g = 0; !c->remote && g < vlm_catalog_n_gpus(cat); g++)
+        json_array_append_new(gpus, gpu_figures(c, vlm_catalog_gpu(cat, g), r));
+    json_object_set_new(o, "gpus", gpus);
+    const struct vlm_api_price *a = vlm_catalog_api(cat, c->name);
+    json_object_set_new(o, "api", a ? api_figures(c, a, r) : json_null());
+    return o;
+}
+
+static json_t *requirements_json(const struct vlm_requirements *r) {
+    json_t *acc = json_object();
+    for (int k = 0; k < r->n_acc; k++) json_object_set_new(acc, r->acc_cat[k], json_real(r->acc_min[k]));
+    return json_pack("{s:o, s:o, s:o, s:o, s:f, s:f, s:f, s:o}", "min_accuracy", acc,
+        "max_p95_ms", r->max_p95_ms > 0 ? json_real(r->max_p95_ms) : json_null(),
+        "max_memory_gib", r->max_memory_gib > 0 ? json_real(r->max_memory_gib) : json_null(),
+        "max_monthly", r->max_monthly > 0 ? json_real(r->max_monthly) : json_null(),
+        "requests_per_day", r->requests_per_day, "peak_factor", r->peak_factor, "headroom", r->headroom,
+        "currency", r->currency[0] ? json_string(r->currency) : json_null());
+}
+
+static json_t *option_json(const struct vlm_option *o) {
+    return json_pack("{s:s, s:s, s:s, s:f, s:s, s:o, s:o, s:o, s:o, s:i, s:b, s:o}", "model", o->model,
+        "where", o->where, "plan", o->plan, "monthly", o->monthly, "currency", o->currency,
+        "always_on_monthly", num_or_null(o->always_on), "reserved_monthly", num_or_null(o->reserved),
+        "busy_monthly", num_or_null(o->busy), "api_monthly", num_or_null(o->api), "instances", o->instances,
+        "ok", o->ok, "why", o->ok ? json_null() : json_string(o->why));
+}
+
+/* Per model, its cheapest option (whatever the requirements), for the Pareto
+ * chart of overall accuracy against monthly cost. */
+static json_t *pareto(const struct vlm_candidate *c, int n, const struct vlm_recommendation *rec) {
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++) {
+        const struct vlm_option *best = NULL;
+        for (int k = 0; k < rec->n; k++) {
+            const struct vlm_option *o = &rec->options[k];
+            if (strcmp(o->model, c[i].name) == 0 && o->fits &&
+                (!best || o->monthly < best->monthly))
+                best = o;
+        }
+        if (!best || c[i].n_acc == 0 || strcmp(c[i].acc_cat[0], "all")) continue;
+        json_array_append_new(a, json_pack("{s:s, s:s, s:f, s:s, s:f, s:b}", "model", c[i].name, "where",
+            best->where, "monthly", best->monthly, "currency", best->currency, "accuracy", c[i].acc[0],
+            "on_front", false));
+    }
+    size_t i, j;
+    json_t *p, *q;
+    json_array_foreach(a, i, p) { /* on the front: no other point is cheaper-or-equal and better */
+        bool dominated = false;
+        json_array_foreach(a, j, q) if (i != j && jnum(q, "monthly") <= jnum(p, "monthly") &&
+                                        jnum(q, "accuracy") >= jnum(p, "accuracy") &&
+                                        (jnum(q, "monthly") < jnum(p, "monthly") || jnum(q, "accuracy") > jnum(p, "accuracy")))
+            dominated = true;
+        json_object_set_new(p, "on_front", json_boolean(!dominated));
+    }
+    return a;
+}
+
+static json_t *recommendation_json(const struct vlm_recommendation *rec, const struct vlm_candidate *c, int n,
+                                   const struct vlm_requirements *r) {
+    json_t *o = json_object(), *rejected = json_array(), *opts = json_array();
+    json_object_set_new(o, "requirements", requirements_json(r));
+    for (int k = 0; k < rec->n; k++) {
+        json_array_append_new(opts, option_json(&rec->options[k]));
+        if (!rec->options[k].ok) json_array_append_new(rejected, option_json(&rec->options[k]));
+    }
+    const struct vlm_option *ch = rec->chosen >= 0 ? &rec->options[rec->chosen] : NULL;
+    json_object_set_new(o, "chosen", ch ? option_json(ch) : json_null());
+    char *why = ch ? vlm_xasprintf("%s on %s (%s) is the cheapest of %d options meeting every requirement: "
+                                   "%.2f %s/month at %.0f requests/day", ch->model, ch->where, ch->plan,
+                                   rec->n - (int)json_array_size(rejected), ch->monthly, ch->currency,
+                                   r->requests_per_day)
+                   : vlm_xasprintf("no option meets every requirement (%d rejected)", (int)json_array_size(rejected));
+    json_object_set_new(o, "reasons", json_string(why));
+    free(why);
+    json_object_set_new(o, "options", opts);
+    json_object_set_new(o, "rejected", rejected);
+    json_object_set_new(o, "pareto", pareto(c, n, rec));
+    return o;
+}
+
+int vlm_report_add_cost(json_t *rep, const vlm_catalog *cat, const struct vlm_requirements *r) {
+    const json_t *models = json_object_get(rep, "models"), *m;
+    size_t n = json_array_size(models), i;
+    struct vlm_candidate *c = vlm_xcalloc(n + 1, sizeof *c);
+    json_t *cost = json_array();
+    int nc = 0;
+    json_array_foreach(models, i, m) {
+        const json_t *level = NULL;
+        if (!make_candidate(rep, m, r, &c[nc], &level)) continue; /* no timings: nothing to price */
+        json_array_append_new(cost, model_cost(&c[nc], level, cat, r, m));
+        nc++;
+    }
+    struct vlm_recommendation rec;
+    vlm_recommend(c, nc, cat, r, &rec);
+    json_object_set_new(rep, "cost", cost);
+    json_object_set_new(rep, "recommendation", recommendation_json(&rec, c, nc, r));
+    vlm_recommendation_free(&rec);
+    free(c);
+    return VLM_OK;
+}

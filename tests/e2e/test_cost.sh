@@ -1,0 +1,137 @@
+# Cost and recommendation in the report (docs/cost.md): two forged models run
+# the demo suite; `report --plan` with requirements gives every model cost
+# figures with currency and date, and a recommendation whose chosen option and
+# rejections move when an accuracy threshold, the budget or a GPU price moves.
+source "$(dirname "$0")/lib.sh"
+# Four demo cases are enough to price (kept short: an ASan run of two models).
+SUITE=$T/small.jsonl
+grep -v '^#' "$DEMO/suite/demo.jsonl" | head -4 > "$SUITE"
+cp -r "$DEMO/suite/images" "$T/images"
+set -- $ARCHS
+A=$1 B=$2
+"$VLMETER" run -s "$SUITE" --db "$DB" --max-tokens 4 -q -m "$(model_spec "$A")" -m "$(model_spec "$B")" ||
+  fail "run failed"
+# Random weights answer nonsense: make model A right everywhere so accuracy differs.
+sql "UPDATE scores SET correct=1, score=1 WHERE model_id=(SELECT id FROM models WHERE name='$A')"
+
+req() {  # YAML lines of the requirements mapping -> $T/plan.yaml
+  { echo "suites: [$SUITE]"; echo "requirements:"; printf '  %s\n' "$@"; } > "$T/plan.yaml"
+}
+report() { "$VLMETER" report --db "$DB" --format json --plan "$T/plan.yaml" "$@"; }
+
+# Accuracy threshold: only A passes; B is rejected with the gap.
+req "min_accuracy: {all: 0.5}" "requests_per_day: 1000"
+report > "$T/r.json" || fail "report failed"
+assert_eq "$(jq -r '.recommendation.chosen.model' "$T/r.json")" "$A" "chosen under accuracy >= 0.5"
+why=$(jq -r --arg b "$B" '[.recommendation.rejected[] | select(.model == $b) | .why][0]' "$T/r.json")
+assert_contains "$why" "accuracy all 0.00 < 0.50 (-0.50)" "rejection says by how much"
+assert_eq "$(jq '.cost | length' "$T/r.json")" 2 "cost for both models"
+assert_eq "$(jq -r '.cost[0].throughput_source' "$T/r.json")" "single-stream" "throughput source"
+assert_eq "$(jq -r '.cost[0].memory_source' "$T/r.json")" "rss_peak_bytes" "measured memory"
+assert_eq "$(jq -r '[.cost[].gpus[] | select(.currency == "" or .as_of == "" or .source == "")] | length' "$T/r.json")" 0 \
+  "every price has currency, source and date"
+# The figures follow the formulas: req/GPU-hour = 3600 / s; busy = daily x 730/24 x s x hourly / 3600.
+# (the JSON holds 6 significant digits: compare relatively)
+jq -e 'def near(a; b): ((a - b) | fabs) <= 1e-4 * (b | fabs);
+       .cost[0] as $c | near($c.req_per_gpu_hour; 3600 / $c.busy_s_per_request) and
+       ($c.gpus[0] | near(.busy_monthly; 1000 * 730 / 24 * $c.busy_s_per_request * .hourly / 3600)
+                     and near(.always_on_monthly; .hourly * 730))' "$T/r.json" >/dev/null ||
+  fail "cost figures do not follow docs/cost.md"
+
+# With bench levels stored, throughput comes from the fastest error-free level
+# whose e2e p95 meets max_p95_ms: here 4 req/s at concurrency 4 (p95 900 ms)
+# rather than 9 req/s at 16 (p95 3000 ms > 2000): 4 x 3600 = 14,400 req/GPU-hour.
+cp "$DB" "$T/bench.db"
+for lv in "4 4.0 900" "16 9.0 3000"; do
+  set -- $lv
+  sqlite3 "$T/bench.db" "INSERT INTO bench_levels(run_id, model_id, concurrency, req_per_s, error_rate, e2e_ms_p95)
+    VALUES (1, (SELECT id FROM models WHERE name='$A'), $1, $2, 0, $3)"
+done
+req "max_p95_ms: 2000"
+"$VLMETER" report --db "$T/bench.db" --format json --plan "$T/plan.yaml" > "$T/rb.json"
+jq -e --arg a "$A" '.cost[] | select(.model == $a) | .throughput_source == "bench" and .concurrency == 4
+  and .req_per_gpu_hour == 14400 and .p95_ms == 900' "$T/rb.json" > /dev/null || fail "bench throughput not used"
+assert_eq "$(jq -r --arg b "$B" '.cost[] | select(.model == $b) | .throughput_source' "$T/rb.json")" "single-stream" \
+  "no bench: single-stream"
+
+# Raise the threshold above everyone: nothing is chosen, all rejected.
+req "min_accuracy: {all: 1.5}"
+report > "$T/r2.json"
+assert_eq "$(jq -r '.recommendation.chosen' "$T/r2.json")" "null" "nothing meets accuracy 1.5"
+assert_eq "$(jq '.recommendation.rejected | length' "$T/r2.json")" "$(jq '.recommendation.options | length' "$T/r2.json")" "all rejected"
+
+# A budget below every option rejects them with the overrun; loosening it chooses again.
+req "max_monthly: 0.000001"
+report > "$T/r3.json"
+assert_eq "$(jq -r '.recommendation.chosen' "$T/r3.json")" "null" "budget too small"
+assert_contains "$(jq -r '.recommendation.rejected[0].why' "$T/r3.json")" "monthly" "budget rejection"
+req "max_monthly: 100000"
+report > "$T/r4.json"
+[ "$(jq -r '.recommendation.chosen.model' "$T/r4.json")" != null ] || fail "loose budget chose nothing"
+
+# A price moves: a user catalog adds a GPU far cheaper than the shipped ones.
+cat > "$T/mine.csv" <<'CSV'
+name,mem_gib,bw_gbs,hourly,monthly,currency,source,as_of
+Cheap-GPU,24,300,0.01,,USD,test,2026-11-24
+CSV
+report --catalog "$T/mine.csv" > "$T/r5.json"
+assert_eq "$(jq -r '.recommendation.chosen.where' "$T/r5.json")" "Cheap-GPU" "cheaper GPU chosen"
+# ... and the plan's `catalog:` key does the same.
+{ cat "$T/plan.yaml"; echo "catalog: mine.csv"; } > "$T/p2.yaml" && mv "$T/p2.yaml" "$T/plan.yaml"
+report > "$T/r6.json"
+assert_eq "$(jq -r '.recommendation.chosen.where' "$T/r6.json")" "Cheap-GPU" "plan catalog"
+
+# A memory limit below every model's need rejects them by memory.
+req "max_memory_gib: 0.001"
+report > "$T/r7.json"
+assert_contains "$(jq -r '.recommendation.rejected[0].why' "$T/r7.json")" "GiB > max 0.0 GiB" "memory limit"
+
+# Bad requirements: the file and the key are named, exit 1.
+req "max_p95: 10"
+if report > /dev/null 2> "$T/err"; then fail "unknown requirement accepted"; fi
+assert_contains "$(cat "$T/err")" "unknown key 'max_p95'" "bad key named"
+
+# Text and HTML render both sections; the HTML holds the Pareto chart.
+req "min_accuracy: {all: 0.5}"
+"$VLMETER" report --db "$DB" --plan "$T/plan.yaml" > "$T/r.txt"
+assert_contains "$(cat "$T/r.txt")" "Recommendation" "text section"
+assert_contains "$(cat "$T/r.txt")" "CHOSEN" "text marks the choice"
+"$VLMETER" report --db "$DB" --plan "$T/plan.yaml" --format html -o "$T/r.html"
+grep -q '<section id=cost>' "$T/r.html" || fail "no cost section in HTML"
+grep -q '<title>Accuracy against monthly cost' "$T/r.html" || fail "no Pareto chart"
+
+# run --budget: 0.00002 USD on an L4 at 0.80/hour buys 0.09 s, so the run stops
+# cleanly (status 130) and says so; the same command with a larger budget resumes
+# and finishes every case.
+B_DB=$T/budget.db
+set +e
+"$VLMETER" run -q -s "$SUITE" --db "$B_DB" --max-tokens 4 -m "$(model_spec "$A")" --budget 0.00002 --gpu L4 2> "$T/b.err"
+rc=$?
+set -e
+assert_eq "$rc" 130 "budget stop status"
+assert_contains "$(cat "$T/b.err")" "budget of 2e-05 USD spent (0.090 s on L4" "budget message"
+"$VLMETER" run -q -s "$SUITE" --db "$B_DB" --max-tokens 4 -m "$(model_spec "$A")" --budget 100 --gpu L4 ||
+  fail "resumed run failed"
+assert_eq "$(sqlite3 "$B_DB" "SELECT count(*) FROM cases WHERE status='done'")" 4 "resumed run finished"
+if "$VLMETER" run -q -s "$SUITE" --db "$B_DB" -m "$(model_spec "$A")" --budget 1 2> "$T/b.err"; then
+  fail "--budget without --gpu accepted"
+fi
+assert_contains "$(cat "$T/b.err")" "--budget needs --gpu" "budget needs a GPU"
+
+# vlmeter plan: wall time from the stored history of the same model name, and
+# its cost on a catalog GPU; a model never run says it has no history.
+cat > "$T/est.yaml" <<YAML
+db: $DB
+suites: [$SUITE]
+models:
+  - {name: $A, model: $DEMO/models/$A/model.gguf, mmproj: $DEMO/models/$A/mmproj.gguf}
+  - {name: never-run, model: $DEMO/models/$A/model.gguf, mmproj: $DEMO/models/$A/mmproj.gguf}
+YAML
+"$VLMETER" plan "$T/est.yaml" --gpu L4 > "$T/est.out" || fail "plan failed"
+est=$(cat "$T/est.out")
+assert_contains "$est" "never-run                      4  no history" "no history said"
+assert_contains "$est" "estimated cost on L4:" "cost estimated"
+# wall = load + 4 cases x mean ms per stored case, from the store itself
+want=$(sql "SELECT printf('%.1f', ((SELECT load_ms FROM model_loads l JOIN models m ON m.id=l.model_id WHERE m.name='$A' ORDER BY run_id DESC LIMIT 1) + 4 * total(e2e_ms) / count(DISTINCT suite || char(1) || case_id)) / 1000) FROM answers a JOIN models m ON m.id=a.model_id WHERE m.name='$A' AND a.error IS NULL")
+assert_contains "$est" "estimated wall time: $want s" "wall time from history"
+true
