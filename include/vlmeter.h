@@ -329,6 +329,8 @@ struct vlm_run_params {
     struct vlm_suite_params suite;
     bool        progress;            /* draw a progress line on stderr */
     bool        retry_errors;        /* run cases stored as errors again */
+    int         max_cases;           /* > 0: answer at most this many pending cases per
+                                        model (a calibration run); 0: all */
     const char *argv_line;           /* stored with the run, for the record */
     /* Messages for the user (bad input, model failures), one line each. */
     void (*on_message)(const char *line, void *user);
@@ -573,6 +575,7 @@ const char *vlm_fit_quant(double need_bytes, double model_bytes, double n_params
 struct vlm_estimate {
     char   name[128];
     int    n_cases;       /* cases in the plan's suites */
+    int    n_done;        /* of those, finished in the store already (skipped by a run) */
     bool   history;
     int    n_history;     /* stored cases the mean comes from */
     double case_ms_mean, load_ms, wall_s;

@@ -184,10 +184,12 @@ static int run_case(struct runner *r, vlm_engine *e, int64_t model_id, const vlm
     return VLM_OK;
 }
 
-/* The cases of the run a model has not finished, in suite order. */
+/* The cases of the run a model has not finished, in suite order (at most
+ * max_cases of them when that is set). */
 struct pending {
     const vlm_case **cases;
     int n, next;
+    int n_unfinished;       /* before the max_cases cut */
     int rc;                 /* the first failure that stops the model */
 };
 
@@ -198,8 +200,9 @@ static void collect_pending(struct runner *r, int64_t model_id, struct pending *
         if (!r->suites[i]) continue;
         for (int k = 0; k < vlm_suite_n_cases(r->suites[i]); k++) {
             const vlm_case *c = vlm_suite_case(r->suites[i], k);
-            if (!vlm_store_case_done(r->store, model_id, c->suite, c->id, !r->params->retry_errors))
-                p->cases[p->n++] = c;
+            if (vlm_store_case_done(r->store, model_id, c->suite, c->id, !r->params->retry_errors)) continue;
+            p->n_unfinished++;
+            if (r->params->max_cases <= 0 || p->n < r->params->max_cases) p->cases[p->n++] = c;
         }
     }
 }
@@ -296,7 +299,7 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
     }
     struct pending pending;
     collect_pending(r, model_id, &pending);
-    ms->n_skipped = r->n_cases_total - pending.n;
+    ms->n_skipped = r->n_cases_total - pending.n_unfinished;
     if (pending.n == 0) free(pending.cases);
     if (pending.n > 0) {
         reset_rss_peak();

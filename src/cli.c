@@ -92,3 +92,19 @@ char *cli_join_argv(int argc, char **argv) {
     }
     return s;
 }
+
+int cli_find_gpu(const char *name, const char *catalog, struct vlm_gpu *g) {
+    char err[1024];
+    vlm_catalog *cat = vlm_catalog_new();
+    int rc = vlm_catalog_load_default(cat, NULL, err, sizeof err), found = 0;
+    if (rc == VLM_OK && catalog) rc = vlm_catalog_load_csv(cat, catalog, err, sizeof err);
+    for (int i = 0; rc == VLM_OK && !found && i < vlm_catalog_n_gpus(cat); i++)
+        if (strcmp(vlm_catalog_gpu(cat, i)->name, name) == 0) { *g = *vlm_catalog_gpu(cat, i); found = 1; }
+    vlm_catalog_free(cat);
+    if (rc != VLM_OK) { fprintf(stderr, "vlmeter: %s\n", err); return 2; }
+    if (!found) {
+        fprintf(stderr, "vlmeter: --gpu %s is not in the catalog (data/gpus.csv, --catalog)\n", name);
+        return 2;
+    }
+    return 0;
+}

@@ -26,6 +26,7 @@ enum {
     OPT_TOPP, OPT_TOPK, OPT_MINP, OPT_REP, OPT_SEED, OPT_ALLOW, OPT_RETRY, OPT_MMPROJ, OPT_IMAGE,
     OPT_GAPS, OPT_SIZE, OPT_LIST, OPT_DIR, OPT_NORUN, OPT_SCORER, OPT_JUDGE, OPT_FORMAT,
     OPT_TIMEOUT, OPT_RETRIES, OPT_CONCURRENCY, OPT_PLAN, OPT_CATALOG, OPT_BUDGET, OPT_GPU,
+    OPT_CALIBRATE,
 };
 
 /* Add to a command's getopt_long table to accept the engine settings. */
@@ -62,6 +63,10 @@ void cli_print_message(const char *line, void *user);
 
 /* The arguments joined by spaces, for the record of a run; caller frees. */
 char *cli_join_argv(int argc, char **argv);
+
+/* The catalog GPU called `name` (shipped catalog, then `catalog` when given)
+ * into *g; 0, or 2 with a message on stderr. */
+int cli_find_gpu(const char *name, const char *catalog, struct vlm_gpu *g);
 
 /* True when the path exists. */
 bool cli_exists(const char *path);

@@ -43,7 +43,7 @@ static const char *USAGE =
     "  import vlmevalkit FILE.tsv OUTDIR | import folder FOLDER OUTDIR   other test data as a suite\n"
     "  bench -m SPEC... (-s SUITE | --prompt P) --concurrency 1,4,16 [--rate R]\n"
     "        [--requests N | --duration S] [--slo ttft=MS,tpot=MS]   load test (docs/metrics.md)\n"
-    "  plan PLAN.yaml [--db FILE] [--gpu NAME] [--catalog CSV]   estimate a run's wall time and cost\n"
+    "  plan PLAN.yaml [--db FILE] [--gpu NAME] [--catalog CSV] [--calibrate N]   estimate a run's time and cost\n"
     "  version                                            versions of vlmeter and llama.cpp\n"
     "\n"
     "run options:\n"
@@ -130,17 +130,7 @@ static void on_budget(int sig) {
 static int budget_arm(struct budget *b) {
     if (b->amount <= 0) return 0;
     if (!b->gpu) { fprintf(stderr, "vlmeter: --budget needs --gpu NAME, a GPU of the catalog\n"); return 2; }
-    char err[1024];
-    vlm_catalog *cat = vlm_catalog_new();
-    int rc = vlm_catalog_load_default(cat, NULL, err, sizeof err);
-    if (rc == VLM_OK && b->catalog) rc = vlm_catalog_load_csv(cat, b->catalog, err, sizeof err);
-    int found = -1;
-    for (int i = 0; rc == VLM_OK && i < vlm_catalog_n_gpus(cat); i++)
-        if (strcmp(vlm_catalog_gpu(cat, i)->name, b->gpu) == 0) found = i;
-    if (found >= 0) b->g = *vlm_catalog_gpu(cat, found);
-    vlm_catalog_free(cat);
-    if (rc != VLM_OK) { fprintf(stderr, "vlmeter: %s\n", err); return 2; }
-    if (found < 0) { fprintf(stderr, "vlmeter: --gpu %s is not in the catalog (data/gpus.csv, --catalog)\n", b->gpu); return 2; }
+    if (cli_find_gpu(b->gpu, b->catalog, &b->g)) return 2;
     b->seconds = b->amount / b->g.hourly * 3600;
     struct itimerval it = {{0, 0}, {(time_t)b->seconds, (suseconds_t)(fmod(b->seconds, 1) * 1e6)}};
     if (!it.it_value.tv_sec && !it.it_value.tv_usec) it.it_value.tv_usec = 1;

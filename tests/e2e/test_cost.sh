@@ -118,20 +118,30 @@ if "$VLMETER" run -q -s "$SUITE" --db "$B_DB" -m "$(model_spec "$A")" --budget 1
 fi
 assert_contains "$(cat "$T/b.err")" "--budget needs --gpu" "budget needs a GPU"
 
-# vlmeter plan: wall time from the stored history of the same model name, and
-# its cost on a catalog GPU; a model never run says it has no history.
+# vlmeter plan: wall time of the cases not stored yet, from the stored history of
+# the same model name, and its cost on a catalog GPU; a model never run says it
+# has no history until --calibrate answers a case of it.
+mkdir -p "$T/more" && cp "$SUITE" "$T/more/more.jsonl" && cp -r "$(dirname "$SUITE")/images" "$T/more/"
 cat > "$T/est.yaml" <<YAML
 db: $DB
-suites: [$SUITE]
+suites: [$SUITE, $T/more/more.jsonl]
 models:
   - {name: $A, model: $DEMO/models/$A/model.gguf, mmproj: $DEMO/models/$A/mmproj.gguf}
   - {name: never-run, model: $DEMO/models/$A/model.gguf, mmproj: $DEMO/models/$A/mmproj.gguf}
 YAML
 "$VLMETER" plan "$T/est.yaml" --gpu L4 > "$T/est.out" || fail "plan failed"
 est=$(cat "$T/est.out")
-assert_contains "$est" "never-run                      4  no history" "no history said"
+assert_contains "$est" "never-run                      8       0  no history" "no history said"
 assert_contains "$est" "estimated cost on L4:" "cost estimated"
-# wall = load + 4 cases x mean ms per stored case, from the store itself
+# 4 of A's 8 cases are stored: wall = load + 4 cases x mean ms per stored case
 want=$(sql "SELECT printf('%.1f', ((SELECT load_ms FROM model_loads l JOIN models m ON m.id=l.model_id WHERE m.name='$A' ORDER BY run_id DESC LIMIT 1) + 4 * total(e2e_ms) / count(DISTINCT suite || char(1) || case_id)) / 1000) FROM answers a JOIN models m ON m.id=a.model_id WHERE m.name='$A' AND a.error IS NULL")
 assert_contains "$est" "estimated wall time: $want s" "wall time from history"
+assert_contains "$est" "$A" "model listed"
+grep -q "^$A  *8  *4 " "$T/est.out" || fail "stored cases not counted: $est"
+# --calibrate 1: one case of each model answered and stored, then estimated.
+"$VLMETER" plan "$T/est.yaml" --calibrate 1 > "$T/cal.out" || fail "calibration failed"
+cal=$(cat "$T/cal.out")
+assert_contains "$cal" "calibration: never-run answered 1 case(s)" "calibration ran"
+grep -q "no history" "$T/cal.out" && fail "never-run still has no history after calibration"
+assert_eq "$(sql "SELECT count(*) FROM cases c JOIN models m ON m.id=c.model_id WHERE m.name='never-run'")" 1 "calibration case stored"
 true
