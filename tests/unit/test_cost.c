@@ -90,24 +90,15 @@ static void test_quant(void **state) {
     assert_null(vlm_fit_quant(100 * GIB, 7e9 * 4.5 / 8, 7e9, 0.10, 24, NULL));
 }
 
-static char *write_file(const char *dir, const char *name, const char *text) {
-    char *p = malloc(strlen(dir) + strlen(name) + 2);
-    sprintf(p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    fputs(text, f);
-    fclose(f);
-    return p;
-}
-
 static void test_catalog(void **state) {
     (void)state;
     char *dir = test_tmpdir(), err[512];
-    char *g = write_file(dir, "g.csv", "# comment\nname,mem_gib,bw_gbs,hourly,monthly,currency,source,as_of\n"
+    char *g = test_write_file(dir, "g.csv", "# comment\nname,mem_gib,bw_gbs,hourly,monthly,currency,source,as_of\n"
                                        "T4,16,320,0.5,,USD,test,2026-01-01\nL4,24,300,0.8,400,USD,test,2026-01-01\n");
-    char *o = write_file(dir, "o.csv", "name,mem_gib,bw_gbs,hourly,monthly,currency,source,as_of\n"
+    char *o = test_write_file(dir, "o.csv", "name,mem_gib,bw_gbs,hourly,monthly,currency,source,as_of\n"
                                        "L4,24,300,0.7,,EUR,mine,2026-02-01\n");
-    char *a = write_file(dir, "a.csv", "model,in_per_1m,out_per_1m,currency,source,as_of\nm,0.1,0.4,USD,x,2026\n");
-    char *bad = write_file(dir, "b.csv", "name,mem_gib,bw_gbs,hourly,monthly,currency,source,as_of\n"
+    char *a = test_write_file(dir, "a.csv", "model,in_per_1m,out_per_1m,currency,source,as_of\nm,0.1,0.4,USD,x,2026\n");
+    char *bad = test_write_file(dir, "b.csv", "name,mem_gib,bw_gbs,hourly,monthly,currency,source,as_of\n"
                                          "X,lots,1,1,,USD,x,y\n");
     vlm_catalog *c = vlm_catalog_new();
     assert_int_equal(vlm_catalog_load_csv(c, g, err, sizeof err), VLM_OK);
@@ -133,10 +124,10 @@ static void test_catalog(void **state) {
 static void test_requirements_yaml(void **state) {
     (void)state;
     char *dir = test_tmpdir(), err[512], cat[4096];
-    char *p = write_file(dir, "plan.yaml", "suites: [x.jsonl]\ncatalog: mine.csv\nrequirements:\n"
+    char *p = test_write_file(dir, "plan.yaml", "suites: [x.jsonl]\ncatalog: mine.csv\nrequirements:\n"
                          "  min_accuracy: {colors: 0.8, all: 0.7}\n  max_p95_ms: 2000\n  max_memory_gib: 24\n"
                          "  max_monthly: 500\n  requests_per_day: 1000\n  currency: USD\n");
-    char *bad = write_file(dir, "bad.yaml", "requirements:\n  max_p95: 2000\n");
+    char *bad = test_write_file(dir, "bad.yaml", "requirements:\n  max_p95: 2000\n");
     struct vlm_requirements r;
     assert_int_equal(vlm_requirements_load(p, &r, cat, sizeof cat, err, sizeof err), VLM_OK);
     assert_int_equal(r.n_acc, 2);
