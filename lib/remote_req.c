@@ -107,14 +107,7 @@ static void keep_body(struct vlm_req *r, const char *p, size_t n) {
     r->body[r->body_len] = 0;
 }
 
-static size_t on_data(char *p, size_t size, size_t nmemb, void *user) {
-    struct vlm_req *r = user;
-    size_t n = size * nmemb;
-    curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &r->status);
-    if (r->status != 200) {
-        keep_body(r, p, n);
-        return n;
-    }
+bool vlm_req_feed(struct vlm_req *r, const char *p, size_t n) {
     for (size_t i = 0; i < n; i++) {
         if (r->line_len + 2 > r->line_cap) {
             r->line_cap = r->line_cap ? r->line_cap * 2 : 4096;
@@ -127,9 +120,20 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *user) {
         r->line[r->line_len] = 0;
         bool ok = take_line(r, r->line, r->line_len);
         r->line_len = 0;
-        if (!ok) return 0; /* aborts the transfer (CURLE_WRITE_ERROR) */
+        if (!ok) return false;
     }
-    return n;
+    return true;
+}
+
+static size_t on_data(char *p, size_t size, size_t nmemb, void *user) {
+    struct vlm_req *r = user;
+    size_t n = size * nmemb;
+    curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &r->status);
+    if (r->status != 200) {
+        keep_body(r, p, n);
+        return n;
+    }
+    return vlm_req_feed(r, p, n) ? n : 0; /* 0 aborts the transfer (CURLE_WRITE_ERROR) */
 }
 
 static size_t on_header(char *p, size_t size, size_t nmemb, void *user) {

@@ -49,6 +49,11 @@ struct vlm_req {
 void vlm_req_setup(struct vlm_req *r, const char *base_url, const char *key, const char *json_body,
                    double timeout_s);
 
+/* Feed n bytes of a 200 answer's event stream to the SSE parser (lines may be
+ * split anywhere between calls). False when the stream is malformed or carries
+ * an error event; r->error says which. */
+bool vlm_req_feed(struct vlm_req *r, const char *bytes, size_t n);
+
 /* Call when the transfer ended with `code`; says what to do, with a message in
  * msg (naming the URL and the HTTP status or curl error) unless DONE. */
 enum vlm_req_outcome vlm_req_finish(struct vlm_req *r, CURLcode code, char *msg, size_t msg_len);
