@@ -320,6 +320,7 @@ struct vlm_model_spec       *vlm_plan_model(vlm_plan *p, int i); /* valid until 
 int                          vlm_plan_n_suites(const vlm_plan *p);
 const char                  *vlm_plan_suite(const vlm_plan *p, int i);
 const char                  *vlm_plan_db(const vlm_plan *p); /* NULL: not set */
+const char                  *vlm_plan_gpu(const vlm_plan *p); /* catalog GPU for --budget/plan; NULL */
 void                         vlm_plan_free(vlm_plan *p);
 
 /* ------------------------------------------------------------------ run */

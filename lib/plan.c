@@ -27,6 +27,7 @@ struct vlm_plan {
     const char             **suites;
     int                      n_suites, cap_suites;
     const char              *db;
+    const char              *gpu; /* the catalog GPU that prices a run (--budget) */
     vlm_arena                arena;
 };
 
@@ -193,6 +194,7 @@ struct vlm_engine_params *vlm_plan_defaults(vlm_plan *p) { return &p->defaults; 
 int vlm_plan_n_models(const vlm_plan *p) { return p ? p->n_models : 0; }
 int vlm_plan_n_suites(const vlm_plan *p) { return p ? p->n_suites : 0; }
 const char *vlm_plan_db(const vlm_plan *p) { return p ? p->db : NULL; }
+const char *vlm_plan_gpu(const vlm_plan *p) { return p ? p->gpu : NULL; }
 
 struct vlm_model_spec *vlm_plan_model(vlm_plan *p, int i) {
     return p && i >= 0 && i < p->n_models ? &p->models[i] : NULL;
@@ -616,7 +618,7 @@ static int yaml_models(struct yaml_ctx *y, yaml_node_t *n) {
 /* The top-level mapping; settings first, since models start from them. */
 static int yaml_plan(struct yaml_ctx *y, yaml_node_t *root) {
     static const char *const known[] = { "db", "suites", "settings", "models", "requirements", "catalog",
-                                         NULL };
+                                         "gpu", NULL };
     if (root->type != YAML_MAPPING_NODE)
         return yaml_fail(y, root, "a plan must be a mapping with keys db, suites, settings, "
                                   "models; this is %s", kind_name(root));
@@ -628,6 +630,11 @@ static int yaml_plan(struct yaml_ctx *y, yaml_node_t *root) {
     if ((n = mapping_value(y, root, "db")) && !is_null(n) &&
         yaml_path(y, n, "db", &y->p->db) != VLM_OK)
         return VLM_ERR_INPUT;
+    const char *gpu = NULL;
+    if ((n = mapping_value(y, root, "gpu")) && !is_null(n)) {
+        if (yaml_string(y, n, "gpu", &gpu) != VLM_OK) return VLM_ERR_INPUT;
+        y->p->gpu = vlm_arena_strdup(&y->p->arena, gpu);
+    }
     if ((n = mapping_value(y, root, "suites")) && yaml_suites(y, n) != VLM_OK)
         return VLM_ERR_INPUT;
     if ((n = mapping_value(y, root, "models")) && yaml_models(y, n) != VLM_OK)

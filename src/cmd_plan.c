@@ -72,9 +72,10 @@ int cmd_plan(int argc, char **argv) {
     if (optind >= argc) { fprintf(stderr, "vlmeter: usage: vlmeter plan PLAN.yaml [--db FILE] [--gpu NAME] [--calibrate N]\n"); return 2; }
     char err[1024];
     struct vlm_gpu g;
-    if (gpu && cli_find_gpu(gpu, catalog, &g)) return 2;
     vlm_plan *plan = vlm_plan_load(argv[optind], err, sizeof err);
     if (!plan) { fprintf(stderr, "vlmeter: %s\n", err); return 2; }
+    if (!gpu) gpu = vlm_plan_gpu(plan);
+    if (gpu && cli_find_gpu(gpu, catalog, &g)) { vlm_plan_free(plan); return 2; }
     if (!db) db = vlm_plan_db(plan) ? vlm_plan_db(plan) : "vlmeter.db";
     if (n_calibrate && calibrate(plan, db, n_calibrate)) { vlm_plan_free(plan); return 2; }
     int n = vlm_plan_n_models(plan);

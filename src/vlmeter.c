@@ -129,7 +129,7 @@ static void on_budget(int sig) {
 /* Find the GPU's price and set a timer; 0, or 2 with a message. */
 static int budget_arm(struct budget *b) {
     if (b->amount <= 0) return 0;
-    if (!b->gpu) { fprintf(stderr, "vlmeter: --budget needs --gpu NAME, a GPU of the catalog\n"); return 2; }
+    if (!b->gpu) { fprintf(stderr, "vlmeter: --budget needs --gpu NAME (or the plan's gpu:), a GPU of the catalog\n"); return 2; }
     if (cli_find_gpu(b->gpu, b->catalog, &b->g)) return 2;
     b->seconds = b->amount / b->g.hourly * 3600;
     struct itimerval it = {{0, 0}, {(time_t)b->seconds, (suseconds_t)(fmod(b->seconds, 1) * 1e6)}};
@@ -227,6 +227,7 @@ static int cmd_run(int argc, char **argv) {
         plan = vlm_plan_new();
     }
     cli_apply_overrides(vlm_plan_defaults(plan), &o);
+    if (!budget.gpu) budget.gpu = vlm_plan_gpu(plan);
     for (int i = 0; i < n_specs; i++) {
         if (vlm_plan_add_model_spec(plan, specs[i], err, sizeof err) != VLM_OK) {
             fprintf(stderr, "vlmeter: %s\n", err);

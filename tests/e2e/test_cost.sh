@@ -145,3 +145,12 @@ assert_contains "$cal" "calibration: never-run answered 1 case(s)" "calibration 
 grep -q "no history" "$T/cal.out" && fail "never-run still has no history after calibration"
 assert_eq "$(sql "SELECT count(*) FROM cases c JOIN models m ON m.id=c.model_id WHERE m.name='never-run'")" 1 "calibration case stored"
 true
+
+# The plan's gpu: key prices the estimate (and --budget) when --gpu is not given.
+sed 's/^db: /gpu: A10G\ndb: /' "$T/est.yaml" > "$T/est-gpu.yaml"
+"$VLMETER" plan "$T/est-gpu.yaml" > "$T/gpu.out" || fail "plan with gpu: failed"
+assert_contains "$(cat "$T/gpu.out")" "estimated cost on A10G:" "plan gpu: key used"
+printf 'gpu: NOPE\nsuites: [%s]\n' "$SUITE" > "$T/bad-gpu.yaml"
+"$VLMETER" plan "$T/bad-gpu.yaml" 2> "$T/badgpu.err" && fail "unknown plan gpu accepted"
+assert_contains "$(cat "$T/badgpu.err")" "NOPE is not in the catalog" "unknown gpu named"
+true
