@@ -231,8 +231,12 @@ struct vlm_host {
 
 void vlm_host_read(struct vlm_host *h);
 
-/* Peak resident set size of this process so far, in bytes. */
+/* Peak resident set size of this process since start or the last
+ * vlm_rss_peak_reset(), in bytes (Linux VmHWM). */
 uint64_t vlm_rss_peak_bytes(void);
+
+/* Start a new peak (Linux >= 4.0: /proc/self/clear_refs; elsewhere no effect). */
+void vlm_rss_peak_reset(void);
 
 /* ------------------------------------------------------------------ store */
 

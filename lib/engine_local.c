@@ -406,13 +406,7 @@ static void remember_answer(local_engine *e, const char *answer) {
 }
 
 static void out_append(local_engine *e, const char *s, size_t n) {
-    if (e->out_len + n + 1 > e->out_cap) {
-        e->out_cap = (e->out_len + n + 1) * 2;
-        e->out = vlm_xrealloc(e->out, e->out_cap);
-    }
-    memcpy(e->out + e->out_len, s, n);
-    e->out_len += n;
-    e->out[e->out_len] = 0;
+    vlm_buf_append(&e->out, &e->out_len, &e->out_cap, s, n);
 }
 
 static void out_push_token(local_engine *e, llama_token tok, float gap, double since_last_ms) {

@@ -330,10 +330,7 @@ static int update_refs_from(struct grader *g, const vlm_suite *s) {
     for (int i = 0; i < vlm_suite_n_cases(s); i++) {
         const vlm_case *c = vlm_suite_case(s, i);
         if (c->error) continue;
-        json_t *ch = json_array();
-        for (int k = 0; k < c->n_choices; k++) json_array_append_new(ch, json_string(c->choices[k]));
-        char *choices = c->n_choices ? json_dumps(ch, JSON_COMPACT) : NULL;
-        json_decref(ch);
+        char *choices = c->n_choices ? vlm_json_strings(c->choices, c->n_choices) : NULL;
         sqlite3_reset(uc);
         sqlite3_bind_text(uc, 1, c->category, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(uc, 2, c->scorer, -1, SQLITE_TRANSIENT);

@@ -1,6 +1,6 @@
 /*
  * host.c - facts about the machine a run happens on (CPU, cores, RAM, OS) and
- * this process's peak resident memory.
+ * this process's peak resident memory (resettable, so each model's peak is its own).
  */
 #include "vlmeter.h"
 
@@ -40,8 +40,22 @@ void vlm_host_read(struct vlm_host *h) {
     if (uname(&u) == 0) snprintf(h->os, sizeof h->os, "%.20s %.60s %.20s", u.sysname, u.release, u.machine);
 }
 
+void vlm_rss_peak_reset(void) {
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (f) { fputs("5", f); fclose(f); }
+}
+
 uint64_t vlm_rss_peak_bytes(void) {
+    /* VmHWM honours vlm_rss_peak_reset; getrusage's maximum never goes down. */
+    FILE *f = fopen("/proc/self/status", "r");
+    uint64_t kib = 0;
+    if (f) {
+        char line[256];
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "VmHWM: %lu kB", &kib) == 1) break;
+        fclose(f);
+    }
     struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
-    return (uint64_t)ru.ru_maxrss * 1024; /* Linux reports KiB */
+    if (!kib && getrusage(RUSAGE_SELF, &ru) == 0) kib = (uint64_t)ru.ru_maxrss; /* Linux: KiB */
+    return kib * 1024;
 }

@@ -35,4 +35,8 @@ int vlm_store_put_bench_level(vlm_store *s, int64_t model_id, int64_t run_id,
 typedef struct sqlite3 sqlite3;
 sqlite3 *vlm_store_db(vlm_store *s);
 
+/* Strings as compact JSON array text, as the store keeps a case's images and
+ * choices (store.c); caller frees. */
+char *vlm_json_strings(const char *const *items, int n);
+
 #endif

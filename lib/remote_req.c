@@ -38,13 +38,7 @@ static void add_chunk(struct vlm_req *r, const char *text, size_t n) {
     }
     r->t_last_ms = now;
     r->n_chunks++;
-    if (r->out_len + n + 1 > r->out_cap) {
-        r->out_cap = (r->out_len + n + 1) * 2;
-        r->out = vlm_xrealloc(r->out, r->out_cap);
-    }
-    memcpy(r->out + r->out_len, text, n);
-    r->out_len += n;
-    r->out[r->out_len] = 0;
+    vlm_buf_append(&r->out, &r->out_len, &r->out_cap, text, n);
 }
 
 static void take_usage(struct vlm_req *r, json_t *usage) {

@@ -266,24 +266,6 @@ static int answer_pending(struct runner *r, struct vlm_model_spec *m, vlm_engine
     return p->rc;
 }
 
-/* Peak RSS is per process; reset the kernel's high-water mark so each model's
- * peak is its own (Linux >= 4.0; harmless elsewhere). */
-static void reset_rss_peak(void) {
-    FILE *f = fopen("/proc/self/clear_refs", "w");
-    if (f) { fputs("5", f); fclose(f); }
-}
-
-static uint64_t rss_peak_now(void) {
-    FILE *f = fopen("/proc/self/status", "r");
-    if (!f) return vlm_rss_peak_bytes();
-    char line[256];
-    uint64_t kib = 0;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "VmHWM: %lu kB", &kib) == 1) break;
-    fclose(f);
-    return kib ? kib * 1024 : vlm_rss_peak_bytes();
-}
-
 static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_model_summary *ms) {
     snprintf(ms->name, sizeof ms->name, "%s", m->name);
     ms->n_cases = r->n_cases_total;
@@ -302,7 +284,7 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
     ms->n_skipped = r->n_cases_total - pending.n_unfinished;
     if (pending.n == 0) free(pending.cases);
     if (pending.n > 0) {
-        reset_rss_peak();
+        vlm_rss_peak_reset();
         vlm_engine *e = vlm_engine_init(m->engine, err, sizeof err);
         if (!e) {
             snprintf(ms->error, sizeof ms->error, "%.500s", err);
@@ -318,7 +300,7 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
         rc = answer_pending(r, m, e, model_id, &pending, ms);
         free(pending.cases);
         if (e) {
-            ms->rss_peak_bytes = rss_peak_now();
+            ms->rss_peak_bytes = vlm_rss_peak_bytes();
             vlm_store_model_load(r->store, model_id, r->run_id, vlm_engine_info(e), ms->rss_peak_bytes);
             vlm_engine_free(e);
         }

@@ -29,17 +29,7 @@ struct sbuf {
     size_t n, cap;
 };
 
-static void sbuf_put(struct sbuf *b, const char *s, size_t n) {
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->n + n + 1) cap *= 2;
-        b->p = vlm_xrealloc(b->p, cap);
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
+static void sbuf_put(struct sbuf *b, const char *s, size_t n) { vlm_buf_append(&b->p, &b->n, &b->cap, s, n); }
 
 static void sbuf_clear(struct sbuf *b) {
     b->n = 0;

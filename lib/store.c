@@ -276,8 +276,7 @@ static int step_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_c
     return sqlite3_step(st) == SQLITE_DONE ? VLM_OK : VLM_ERR_IO;
 }
 
-/* A JSON array of strings; caller frees. */
-static char *string_array_json(const char *const *items, int n) {
+char *vlm_json_strings(const char *const *items, int n) {
     json_t *a = json_array();
     for (int i = 0; i < n; i++) json_array_append_new(a, json_string(items[i] ? items[i] : ""));
     char *s = json_dumps(a, JSON_COMPACT);
@@ -295,8 +294,8 @@ static int step_case(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_c
     sqlite3_bind_text(st, 3, c->id, -1, SQLITE_TRANSIENT);
     bind_text_or_null(st, 4, c->category);
     bind_text_or_null(st, 5, c->scorer);
-    char *images = string_array_json(c->images, c->n_images);
-    char *choices = c->n_choices ? string_array_json(c->choices, c->n_choices) : NULL;
+    char *images = vlm_json_strings(c->images, c->n_images);
+    char *choices = c->n_choices ? vlm_json_strings(c->choices, c->n_choices) : NULL;
     bind_text_or_null(st, 6, images);
     bind_text_or_null(st, 7, choices);
     sqlite3_bind_text(st, 8, error ? "error" : "done", -1, SQLITE_STATIC);

@@ -67,6 +67,18 @@ void vlm_grow(void **arr, int *cap, int need, size_t size) {
     *cap = n;
 }
 
+void vlm_buf_append(char **buf, size_t *len, size_t *cap, const char *s, size_t n) {
+    if (*len + n + 1 > *cap) {
+        size_t want = *cap ? *cap : 64;
+        while (want < *len + n + 1) want *= 2;
+        *buf = vlm_xrealloc(*buf, want);
+        *cap = want;
+    }
+    memcpy(*buf + *len, s, n);
+    *len += n;
+    (*buf)[*len] = 0;
+}
+
 double vlm_now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -26,6 +26,10 @@ void vlm_grow(void **arr, int *cap, int need, size_t size);
 /* "data:MIME;base64,..." of n bytes; caller frees. */
 char *vlm_data_uri(const char *mime, const unsigned char *p, size_t n);
 
+/* Append n bytes of s to the growable string *buf (length *len, capacity
+ * *cap), keeping it NUL-terminated. */
+void vlm_buf_append(char **buf, size_t *len, size_t *cap, const char *s, size_t n);
+
 /* Monotonic clock in milliseconds. */
 double vlm_now_ms(void);
 
