@@ -89,8 +89,7 @@ static char *expected_text(const char *expected_json) {
     return out ? out : vlm_xstrdup(expected_json);
 }
 
-/* The references of a caption turn: a string or an array of strings. */
-static int caption_refs(const char *expected_json, char ***refs) {
+int vlm_caption_refs(const char *expected_json, char ***refs) {
     json_t *j = json_loads(expected_json, JSON_DECODE_ANY, NULL);
     int n = 0;
     *refs = vlm_xcalloc(json_is_array(j) ? json_array_size(j) + 1 : 2, sizeof **refs);
@@ -216,7 +215,7 @@ static int score_by_judge(struct grader *g, const struct item *it, struct vlm_sc
 static void caption_push(struct grader *g, const struct item *it) {
     if (!g->captions) g->captions = vlm_caption_set_new();
     char **refs;
-    int n = caption_refs(it->expected, &refs);
+    int n = vlm_caption_refs(it->expected, &refs);
     vlm_caption_set_add(g->captions, it->output, (const char *const *)refs, n);
     free_strings(refs, n);
     vlm_grow((void **)&g->cap_items, &g->cap_cap, g->n_cap + 1, sizeof *g->cap_items);

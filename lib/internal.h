@@ -39,4 +39,10 @@ sqlite3 *vlm_store_db(vlm_store *s);
  * choices (store.c); caller frees. */
 char *vlm_json_strings(const char *const *items, int n);
 
+/* The references of a caption turn's expected answer (JSON text: a string or an
+ * array of strings; other values are skipped) into *refs; returns their count.
+ * Caller frees each string and the array (grade.c; the report uses it too, so
+ * scores and corpus figures see the same references). */
+int vlm_caption_refs(const char *expected_json, char ***refs);
+
 #endif

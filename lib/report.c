@@ -273,16 +273,11 @@ static json_t *build_captions(sqlite3 *db) {
         snprintf(cat, sizeof cat, "%s", col_text(st, 1));
         if (!set) set = vlm_caption_set_new();
         if (!strcmp(col_text(st, 2), "cider")) { cider += sqlite3_column_double(st, 3); n_cider++; }
-        json_t *exp = json_column(st, 5);
-        int n_refs = json_is_array(exp) ? (int)json_array_size(exp) : 1;
-        const char **refs = vlm_xcalloc((size_t)n_refs + 1, sizeof *refs);
-        for (int i = 0; i < n_refs; i++) {
-            json_t *r = json_is_array(exp) ? json_array_get(exp, (size_t)i) : exp;
-            refs[i] = json_is_string(r) ? json_string_value(r) : "";
-        }
-        vlm_caption_set_add(set, col_text(st, 4) ? col_text(st, 4) : "", refs, n_refs);
+        char **refs = NULL;
+        int n_refs = vlm_caption_refs(col_text(st, 5) ? col_text(st, 5) : "null", &refs);
+        vlm_caption_set_add(set, col_text(st, 4) ? col_text(st, 4) : "", (const char *const *)refs, n_refs);
+        for (int i = 0; i < n_refs; i++) free(refs[i]);
         free(refs);
-        json_decref(exp);
     }
     sqlite3_finalize(st);
     return a;
