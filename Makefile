@@ -22,7 +22,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Ilib -I$(LLAMA)
              -DVLM_DATA_DIR='"$(CURDIR)/data"' \
              $(shell pkg-config --cflags pangocairo)
 LDLIBS   = -L$(LLAMA)/lib -Wl,-rpath,$(LLAMA)/lib -Wl,-rpath-link,$(LLAMA)/cuda-stubs -lmtmd -lllama -lggml -lggml-base \
-           -lsqlite3 -ljansson -lyaml -lcurl -lstb -lwebp -lm -lpthread $(shell pkg-config --libs pangocairo)
+           -lsqlite3 -ljansson -lyaml -lcurl -lstb -lwebp -lxxhash -lm -lpthread $(shell pkg-config --libs pangocairo)
 SAN      := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRC  := $(wildcard lib/*.c)

@@ -91,7 +91,8 @@ void            vlm_suite_free(vlm_suite *suite);
 /* A decoded image: 8-bit RGB, row-major, no padding. */
 typedef struct vlm_image {
     uint32_t       width, height;
-    unsigned char *rgb; /* width*height*3 bytes, owned */
+    unsigned char *rgb;     /* width*height*3 bytes, owned */
+    uint64_t       hash[2]; /* XXH3-128 of the file's bytes: equal files, equal hash */
 } vlm_image;
 
 /* Decode a JPEG, PNG, WebP or BMP file. Returns VLM_OK, or VLM_ERR_INPUT with a
@@ -111,6 +112,9 @@ struct vlm_sampling {
     uint32_t seed;
     int      max_tokens;     /* per turn */
 };
+
+/* Most sequences one local model decodes together (n_parallel). */
+#define VLM_MAX_PARALLEL 256
 
 /* Most base URLs one remote model may have (requests go round-robin over them). */
 #define VLM_MAX_URLS 16
@@ -136,6 +140,10 @@ struct vlm_engine_params {
     int   n_batch;             /* prefill batch (default 2048) */
     int   n_threads;           /* 0 = all cores */
     int   n_gpu_layers;        /* -1 = all that fit (default), 0 = CPU only */
+    int   n_parallel;          /* local: cases decoded together, one sequence each (default 1) */
+    bool  reuse;               /* local: encode each image once, start prompts from the longest
+                                  KV prefix already held (default true; docs/metrics.md) */
+    int   image_cache_mib;     /* local, with reuse: budget of the image-embedding cache (default 1024) */
     bool  record_logit_gaps;   /* keep the top-2 logit gap of each output token */
     struct vlm_sampling sampling;
     struct vlm_remote_params remote;
@@ -173,6 +181,9 @@ struct vlm_turn_timings {
     double itl_ms_max;          /* longest such gap */
     bool   tokens_estimated;    /* remote: the server sent no usage; counts are chunks */
     int    n_retries;           /* remote: attempts repeated before this answer */
+    int    n_cached_tokens;     /* local: of n_prompt_tokens, those found in the KV cache (not prefilled) */
+    int    n_images_cached;     /* local: images whose embedding was reused (not encoded again) */
+    double decode_batch_mean;   /* local: mean sequences per decode step while this turn decoded */
 };
 
 /* One turn's answer. `output` and `error` are valid during the callback only. */
@@ -193,6 +204,22 @@ struct vlm_turn_result {
  * Return false to stop the case. */
 typedef bool (*vlm_turn_cb)(const struct vlm_turn_result *r, void *user);
 
+/* Called once per turn by vlm_engine_answer_cases; `index` is the case's place
+ * in the array given. Return false to stop every case. */
+typedef bool (*vlm_cases_turn_cb)(int index, const struct vlm_turn_result *r, void *user);
+
+/* What a local engine's reuse and batching did since it was loaded
+ * (docs/metrics.md, "Reuse and batching"). */
+struct vlm_engine_stats {
+    int     n_parallel;           /* sequences decoded together */
+    int64_t images_encoded;       /* projector runs */
+    int64_t images_cached;        /* images whose embedding came from the cache */
+    int64_t prompt_tokens;        /* prompt tokens of every turn answered */
+    int64_t prompt_tokens_cached; /* of those, found in the KV cache (not prefilled) */
+    int64_t decode_steps;         /* llama_decode calls that generated tokens */
+    int64_t decode_tokens;        /* tokens in those calls (/ decode_steps: mean batch) */
+};
+
 typedef struct vlm_engine vlm_engine;
 
 struct vlm_engine_params vlm_engine_default_params(void);
@@ -207,7 +234,21 @@ vlm_engine *vlm_engine_init(struct vlm_engine_params params, char *err, size_t e
  * Returns VLM_OK, or the status of the first failure. */
 int vlm_engine_answer(vlm_engine *e, const vlm_case *c, vlm_turn_cb cb, void *user);
 
+/* Answer many cases, in an order of the engine's choosing: cases are grouped by
+ * their first image (keeping suite order inside a group and between groups) so
+ * that a shared prefix stays in the KV cache, and a local engine answers
+ * n_parallel of them at once. Each case's turns arrive in order; different
+ * cases interleave. A malformed case (`error` set) is reported as a failed
+ * turn 0. Returns VLM_OK (some turns may have failed: see their `error`),
+ * VLM_ERR_STOPPED when stopped (Ctrl-C or cb returned false) or
+ * VLM_ERR_MODEL when the model itself broke. */
+int vlm_engine_answer_cases(vlm_engine *e, const vlm_case *const *cases, int n,
+                            vlm_cases_turn_cb cb, void *user);
+
 const struct vlm_model_info *vlm_engine_info(const vlm_engine *e);
+
+/* Reuse and batching figures of a local engine; NULL for a remote one. */
+const struct vlm_engine_stats *vlm_engine_stats(const vlm_engine *e);
 void vlm_engine_free(vlm_engine *e);
 
 /* The llama.cpp build this library was compiled against: its commit and build
@@ -264,9 +305,11 @@ void    vlm_store_end_run(vlm_store *s, int64_t run_id);
 int vlm_store_model(vlm_store *s, const char *name, const char *settings_json,
                     int64_t *model_id, char *err, size_t err_len);
 
-/* Store what loading the model measured (replaces an earlier load's row). */
+/* Store what loading the model measured and what its reuse and batching did
+ * (stats NULL for a remote model); replaces an earlier load's row. */
 int vlm_store_model_load(vlm_store *s, int64_t model_id, int64_t run_id,
-                         const struct vlm_model_info *info, uint64_t rss_peak_bytes);
+                         const struct vlm_model_info *info, const struct vlm_engine_stats *stats,
+                         uint64_t rss_peak_bytes);
 
 /* True when the case is finished for the model: every turn stored, or stored as
  * an error (unless errors_count_as_done is false, to run failed cases again). */
@@ -339,6 +382,9 @@ struct vlm_run_params {
     const char *argv_line;           /* stored with the run, for the record */
     /* Messages for the user (bad input, model failures), one line each. */
     void (*on_message)(const char *line, void *user);
+    /* Called after each turn is stored (NULL: not called); with
+     * record_logit_gaps set on a model, r carries its tokens' logit gaps. */
+    void (*on_turn)(const char *model, const vlm_case *c, const struct vlm_turn_result *r, void *user);
     void *user;
 };
 

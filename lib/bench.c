@@ -5,9 +5,10 @@
  * error rate and latency percentiles (docs/metrics.md, "Load test"). Remote
  * models are driven through libcurl's multi interface, one easy handle per
  * slot (connections stay alive), round-robin over the model's URLs, with the
- * same retries as the remote engine. Local models run at concurrency 1
- * through the engine, and at N > 1 as N parallel sequences of one llama.cpp
- * context (vlm_local_parallel). Levels are stored in table bench_levels.
+ * same retries as the remote engine. A local model is loaded per level with
+ * N parallel sequences of one llama.cpp context (engine_sched.c), reuse off
+ * so that repeated requests are computed as new ones. Levels are stored in
+ * table bench_levels.
  */
 #include "engine_impl.h"
 #include "internal.h"
@@ -115,6 +116,7 @@ struct workload {
     vlm_case prompt_case;
     const char *prompt;
     const vlm_case **cases;
+    vlm_case *firsts; /* local: the cases cut to their first turn */
     char **bodies; /* remote: the JSON bodies, images already encoded */
     int n;
 };
@@ -123,6 +125,7 @@ static void workload_free(struct workload *w) {
     for (int i = 0; w->bodies && i < w->n; i++) free(w->bodies[i]);
     free(w->bodies);
     free(w->cases);
+    free(w->firsts);
     vlm_suite_free(w->suite);
 }
 
@@ -149,6 +152,15 @@ static int workload_cases(struct workload *w, const char *suite, const char *pro
         return VLM_ERR_INPUT;
     }
     return VLM_OK;
+}
+
+/* Copies of the cases that ask only their first turn, as remote requests do. */
+static void workload_firsts(struct workload *w) {
+    w->firsts = vlm_xcalloc((size_t)w->n, sizeof *w->firsts);
+    for (int i = 0; i < w->n; i++) {
+        w->firsts[i] = *w->cases[i];
+        w->firsts[i].n_turns = 1;
+    }
 }
 
 static int workload_bodies(struct workload *w, const struct vlm_engine_params *e, char *err, size_t err_len) {
@@ -294,16 +306,8 @@ static void remote_level(struct remote_run *r, int concurrency, const struct vlm
 
 /* ------------------------------------------------------------ local */
 
-static bool local_turn(const struct vlm_turn_result *t, void *user) {
-    struct level_acc *a = user;
-    a->t_last_end = vlm_now_ms();
-    if (t->error) record_error(a, t->error);
-    else record_ok(a, &t->t, t->itl_ms, t->n_itl);
-    return true;
-}
-
-/* Requests for vlm_local_parallel: the workload's cases in turn until the
- * level's count or time is reached. */
+/* Requests for a local level: the workload's cases in turn until the level's
+ * count or time is reached. */
 struct local_io {
     const struct workload *w;
     const struct vlm_bench_params *p;
@@ -312,40 +316,37 @@ struct local_io {
     double start;
 };
 
-static const vlm_case *parallel_next(void *user) {
+static const vlm_case *local_next(void *user, int *tag) {
     struct local_io *li = user;
     const struct vlm_bench_params *p = li->p;
     double now = vlm_now_ms();
     if (li->issued == 0) li->start = li->a->t_first_sent = now;
     if (p->n_requests > 0 ? li->issued >= p->n_requests : now - li->start >= p->duration_s * 1000.0) return NULL;
-    return li->w->cases[li->issued++ % li->w->n];
+    *tag = li->issued;
+    return &li->w->firsts[li->issued++ % li->w->n];
 }
 
-static void parallel_done(void *user, const struct vlm_turn_timings *t, const double *itl, int n_itl,
-                          const char *error) {
+static bool local_turn(void *user, int tag, const struct vlm_turn_result *r, int status) {
     struct local_io *li = user;
     li->a->t_last_end = vlm_now_ms();
-    if (error) record_error(li->a, error);
-    else record_ok(li->a, t, itl, n_itl);
+    if (r->error) record_error(li->a, r->error);
+    else record_ok(li->a, &r->t, r->itl_ms, r->n_itl);
+    return true;
 }
 
-static int local_parallel_level(const struct vlm_model_spec *m, const struct workload *w, int concurrency,
-                                const struct vlm_bench_params *p, struct level_acc *a, char *err, size_t err_len) {
+/* Load the model with `concurrency` sequences and keep them busy. */
+static int local_level(const struct vlm_model_spec *m, const struct workload *w, int concurrency,
+                       const struct vlm_bench_params *p, struct level_acc *a, char *err, size_t err_len) {
+    struct vlm_engine_params ep = m->engine;
+    ep.n_parallel = concurrency;
+    ep.reuse = false;
+    vlm_engine *e = vlm_engine_init(ep, err, err_len);
+    if (!e) return VLM_ERR_MODEL;
     struct local_io li = {w, p, a, 0, 0};
-    struct vlm_parallel_io io = {parallel_next, parallel_done, &li};
-    return vlm_local_parallel(m->engine, concurrency, &io, err, err_len);
-}
-
-static void local_level(vlm_engine *e, const struct workload *w, const struct vlm_bench_params *p,
-                        struct level_acc *a) {
-    double start = vlm_now_ms();
-    a->t_first_sent = start;
-    for (int i = 0; !vlm_stop_requested(); i++) {
-        if (p->n_requests > 0 ? i >= p->n_requests : vlm_now_ms() - start >= p->duration_s * 1000.0) break;
-        vlm_case one = *w->cases[i % w->n];
-        one.n_turns = 1; /* the first turn only, as for remote models */
-        vlm_engine_answer(e, &one, local_turn, a);
-    }
+    struct vlm_sched_io io = {local_next, local_turn, &li};
+    int rc = vlm_engine_schedule(e, &io);
+    vlm_engine_free(e);
+    return rc == VLM_ERR_STOPPED ? VLM_OK : rc; /* the caller sees the stop itself */
 }
 
 /* ------------------------------------------------------------ the bench */
@@ -370,8 +371,9 @@ static int check_params(const struct vlm_model_spec *m, const struct vlm_bench_p
         }
     }
     for (int i = 0; i < p->n_levels && m->engine.remote.n_urls == 0; i++) {
-        if (p->levels[i] > 256) {
-            vlm_errf(err, err_len, "a local model holds at most 256 parallel sequences, not %d", p->levels[i]);
+        if (p->levels[i] > VLM_MAX_PARALLEL) {
+            vlm_errf(err, err_len, "a local model holds at most %d parallel sequences, not %d",
+                     VLM_MAX_PARALLEL, p->levels[i]);
             return VLM_ERR_INPUT;
         }
     }
@@ -424,7 +426,6 @@ int vlm_bench(const struct vlm_model_spec *m, const char *suite, const char *pro
     if (rc == VLM_OK && remote) rc = workload_bodies(&w, &m->engine, err, err_len);
     struct remote_run r;
     memset(&r, 0, sizeof r);
-    vlm_engine *e = NULL;
     if (rc == VLM_OK && remote) {
         rc = vlm_remote_key(&m->engine.remote, &r.key, err, err_len);
         r.e = &m->engine;
@@ -433,8 +434,7 @@ int vlm_bench(const struct vlm_model_spec *m, const char *suite, const char *pro
         vlm_curl_global();
         r.multi = curl_multi_init();
     } else if (rc == VLM_OK) {
-        e = vlm_engine_init(m->engine, err, err_len);
-        if (!e) rc = VLM_ERR_MODEL;
+        workload_firsts(&w);
     }
     struct bench_store bs;
     if (rc == VLM_OK) rc = store_open(&bs, m, p, err, err_len);
@@ -447,8 +447,7 @@ int vlm_bench(const struct vlm_model_spec *m, const char *suite, const char *pro
         say(p, "%s: concurrency %d ...", m->name, p->levels[i]);
         r.acc = &a;
         if (remote) remote_level(&r, p->levels[i], p);
-        else if (p->levels[i] == 1) local_level(e, &w, p, &a);
-        else rc = local_parallel_level(m, &w, p->levels[i], p, &a, err, err_len);
+        else rc = local_level(m, &w, p->levels[i], p, &a, err, err_len);
         finish_level(&a, p->levels[i], &(*levels)[i]);
         acc_free(&a);
         if (vlm_stop_requested()) rc = VLM_ERR_STOPPED;
@@ -460,7 +459,6 @@ int vlm_bench(const struct vlm_model_spec *m, const char *suite, const char *pro
     }
     store_close(&bs);
     if (r.multi) curl_multi_cleanup(r.multi);
-    vlm_engine_free(e);
     workload_free(&w);
     if (rc == VLM_ERR_STOPPED) vlm_errf(err, err_len, "stopped");
     return rc;

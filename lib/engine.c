@@ -2,8 +2,9 @@
  * engine.c - the vlm_engine dispatcher: one public interface, two backends
  * behind an ops table (engine_local.c: llama.cpp in process; engine_remote.c:
  * an OpenAI-compatible server). It also owns what both share: the default
- * settings, the split of a turn into text and image places, and the figures
- * derived from a turn's timings (TPOT, inter-token latency percentiles).
+ * settings, the order many cases are answered in, the split of a turn into
+ * text and image places, and the figures derived from a turn's timings (TPOT,
+ * inter-token latency percentiles).
  */
 #include "engine_impl.h"
 #include "util.h"
@@ -24,6 +25,9 @@ struct vlm_engine_params vlm_engine_default_params(void) {
     p.n_batch = 2048;
     p.n_threads = 0;
     p.n_gpu_layers = -1;
+    p.n_parallel = 1;
+    p.reuse = true;
+    p.image_cache_mib = 1024;
     p.sampling.temp = 0.0f;
     p.sampling.top_p = 1.0f;
     p.sampling.top_k = 0;
@@ -70,24 +74,134 @@ void vlm_derive_timings(struct vlm_turn_timings *t, const double *itl_ms, int n_
     free(sorted);
 }
 
-struct forward {
+/* Every turn's TPOT and inter-token latency figures, derived on the way out. */
+struct derive {
+    const struct vlm_sched_io *io;
+};
+
+static const vlm_case *derive_next(void *user, int *tag) {
+    const struct vlm_sched_io *io = ((struct derive *)user)->io;
+    return io->next(io->user, tag);
+}
+
+static bool derive_turn(void *user, int tag, const struct vlm_turn_result *r, int status) {
+    const struct vlm_sched_io *io = ((struct derive *)user)->io;
+    struct vlm_turn_result copy = *r;
+    if (!copy.error) vlm_derive_timings(&copy.t, r->itl_ms, r->n_itl);
+    return io->on_turn(io->user, tag, &copy, status);
+}
+
+int vlm_engine_schedule(vlm_engine *e, const struct vlm_sched_io *io) {
+    struct derive d = {io};
+    struct vlm_sched_io wrapped = {derive_next, derive_turn, &d};
+    return e->ops->schedule(e->impl, &wrapped);
+}
+
+/* ------------------------------------------------------------ answering */
+
+/* Cases handed out in a given order; each turn's timings completed, then passed
+ * on with the case's index. */
+struct feed {
+    const vlm_case *const *cases;
+    const int *order;
+    int n, next;
+    vlm_cases_turn_cb cb;
+    void *user;
+    int first_error; /* status of the first failed turn */
+    bool stopped;    /* cb returned false */
+};
+
+static const vlm_case *feed_next(void *user, int *tag) {
+    struct feed *f = user;
+    while (f->next < f->n) {
+        int i = f->order ? f->order[f->next] : f->next;
+        f->next++;
+        const vlm_case *c = f->cases[i];
+        if (!c->error) { *tag = i; return c; }
+        struct vlm_turn_result r;
+        memset(&r, 0, sizeof r);
+        r.output = "";
+        r.error = c->error;
+        if (f->first_error == VLM_OK) f->first_error = VLM_ERR_INPUT;
+        if (!f->cb(i, &r, f->user)) { f->stopped = true; return NULL; }
+    }
+    return NULL;
+}
+
+static bool feed_turn(void *user, int tag, const struct vlm_turn_result *r, int status) {
+    struct feed *f = user;
+    if (status != VLM_OK && f->first_error == VLM_OK) f->first_error = status;
+    return f->cb(tag, r, f->user);
+}
+
+struct one_case {
     vlm_turn_cb cb;
     void *user;
 };
 
-static bool forward_turn(const struct vlm_turn_result *r, void *user) {
-    struct forward *f = user;
-    struct vlm_turn_result copy = *r;
-    if (!copy.error) vlm_derive_timings(&copy.t, r->itl_ms, r->n_itl);
-    return f->cb(&copy, f->user);
+static bool one_case_turn(int index, const struct vlm_turn_result *r, void *user) {
+    struct one_case *o = user;
+    return o->cb(r, o->user);
 }
 
 int vlm_engine_answer(vlm_engine *e, const vlm_case *c, vlm_turn_cb cb, void *user) {
-    struct forward f = {cb, user};
-    return e->ops->answer(e->impl, c, forward_turn, &f);
+    if (c->error) return VLM_ERR_INPUT;
+    struct one_case o = {cb, user};
+    struct feed f = {&c, NULL, 1, 0, one_case_turn, &o, VLM_OK, false};
+    struct vlm_sched_io io = {feed_next, feed_turn, &f};
+    int rc = vlm_engine_schedule(e, &io);
+    return rc != VLM_OK ? rc : f.first_error;
+}
+
+/* The key cases are grouped by: the path of their first image ("" without). */
+struct keyed {
+    const char *key;
+    int index, group;
+};
+
+static int by_key(const void *a, const void *b) {
+    const struct keyed *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+static int by_group(const void *a, const void *b) {
+    const struct keyed *x = a, *y = b;
+    if (x->group != y->group) return (x->group > y->group) - (x->group < y->group);
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* order[] of the cases: grouped by first image, groups in the order of their
+ * first case, suite order inside a group. Caller frees. */
+static int *group_by_first_image(const vlm_case *const *cases, int n) {
+    struct keyed *k = vlm_xcalloc((size_t)n + 1, sizeof *k);
+    for (int i = 0; i < n; i++) {
+        k[i].key = cases[i]->n_images > 0 && cases[i]->images[0] ? cases[i]->images[0] : "";
+        k[i].index = i;
+    }
+    qsort(k, (size_t)n, sizeof *k, by_key);
+    for (int i = 0; i < n; i++) /* a group is named by its first case */
+        k[i].group = i > 0 && strcmp(k[i].key, k[i - 1].key) == 0 ? k[i - 1].group : k[i].index;
+    qsort(k, (size_t)n, sizeof *k, by_group);
+    int *order = vlm_xcalloc((size_t)n + 1, sizeof *order);
+    for (int i = 0; i < n; i++) order[i] = k[i].index;
+    free(k);
+    return order;
+}
+
+int vlm_engine_answer_cases(vlm_engine *e, const vlm_case *const *cases, int n,
+                            vlm_cases_turn_cb cb, void *user) {
+    int *order = group_by_first_image(cases, n);
+    struct feed f = {cases, order, n, 0, cb, user, VLM_OK, false};
+    struct vlm_sched_io io = {feed_next, feed_turn, &f};
+    int rc = vlm_engine_schedule(e, &io);
+    free(order);
+    return rc == VLM_OK && f.stopped ? VLM_ERR_STOPPED : rc;
 }
 
 const struct vlm_model_info *vlm_engine_info(const vlm_engine *e) { return e->ops->info(e->impl); }
+
+const struct vlm_engine_stats *vlm_engine_stats(const vlm_engine *e) { return e->ops->stats(e->impl); }
 
 void vlm_engine_free(vlm_engine *e) {
     if (!e) return;

@@ -8,14 +8,31 @@
 
 #include "vlmeter.h"
 
-/* One backend: vlm_engine_init/answer/info/free forward to these. */
+/* Where a backend gets cases and hands back answers: `next` gives the next
+ * case to answer and the caller's tag for it (NULL: no more), `on_turn` takes
+ * each turn's answer as soon as it exists (status: VLM_OK, or why the turn
+ * failed); returning false stops everything. A case's turns come in order;
+ * several cases may be in flight at once. */
+struct vlm_sched_io {
+    const vlm_case *(*next)(void *user, int *tag);
+    bool (*on_turn)(void *user, int tag, const struct vlm_turn_result *r, int status);
+    void *user;
+};
+
+/* One backend: vlm_engine_init/schedule/info/stats/free forward to these.
+ * `schedule` returns VLM_OK, or VLM_ERR_STOPPED when stopped (Ctrl-C, or
+ * on_turn returned false), or VLM_ERR_MODEL when the model itself broke. */
 struct vlm_engine_ops {
     const char *name;
     void *(*init)(struct vlm_engine_params params, char *err, size_t err_len);
-    int (*answer)(void *impl, const vlm_case *c, vlm_turn_cb cb, void *user);
+    int (*schedule)(void *impl, const struct vlm_sched_io *io);
     const struct vlm_model_info *(*info)(const void *impl);
+    const struct vlm_engine_stats *(*stats)(const void *impl);
     void (*free)(void *impl);
 };
+
+/* Answer what io gives through engine e (the dispatcher: engine.c). */
+int vlm_engine_schedule(vlm_engine *e, const struct vlm_sched_io *io);
 
 extern const struct vlm_engine_ops vlm_engine_local_ops;
 extern const struct vlm_engine_ops vlm_engine_remote_ops;
@@ -37,23 +54,6 @@ int vlm_turn_parts(const vlm_case *c, int turn, int *next_image, struct vlm_turn
 /* Fill tpot_ms, itl_ms_p50 and itl_ms_max of t from its own figures and the
  * gaps between output chunks (docs/metrics.md). */
 void vlm_derive_timings(struct vlm_turn_timings *t, const double *itl_ms, int n_itl);
-
-/* How vlm_local_parallel gets requests and hands back results: `next` gives
- * the next request's case (its first turn is asked; NULL: no more), `done`
- * takes a finished request's timings (error set when it failed). */
-struct vlm_parallel_io {
-    const vlm_case *(*next)(void *user);
-    void (*done)(void *user, const struct vlm_turn_timings *t, const double *itl_ms, int n_itl,
-                 const char *error);
-    void *user;
-};
-
-/* Load the local model with a context of n_seq sequences (params.n_ctx tokens
- * each) and answer requests n_seq at a time: each new request is prefilled
- * alone into a free sequence, then every step decodes one batch holding the
- * next token of every active sequence (engine_local.c). */
-int vlm_local_parallel(struct vlm_engine_params params, int n_seq, const struct vlm_parallel_io *io,
-                       char *err, size_t err_len);
 
 /* Sort ascending. */
 void vlm_sort_doubles(double *v, int n);

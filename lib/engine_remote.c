@@ -220,11 +220,11 @@ static int run_turn(remote_engine *e, const vlm_case *c, int turn, int *next_ima
     return VLM_OK;
 }
 
-static int remote_answer(void *impl, const vlm_case *c, vlm_turn_cb cb, void *user) {
-    remote_engine *e = impl;
+/* Answer one case, turn by turn, in one conversation. False when the caller
+ * wants everything stopped. */
+static bool answer_case(remote_engine *e, const vlm_case *c, int tag, const struct vlm_sched_io *io) {
     json_decref(e->messages);
     e->messages = json_array();
-    if (c->error) return VLM_ERR_INPUT;
     int next_image = 0;
     for (int turn = 0; turn < c->n_turns; turn++) {
         struct vlm_turn_result r;
@@ -232,18 +232,28 @@ static int remote_answer(void *impl, const vlm_case *c, vlm_turn_cb cb, void *us
         r.turn = turn;
         char err[1024] = "";
         int rc = run_turn(e, c, turn, &next_image, &r, err, sizeof err);
-        if (vlm_stop_requested()) return VLM_ERR_STOPPED;
+        if (vlm_stop_requested()) return false;
         r.output = rc == VLM_OK ? (e->req.out ? e->req.out : "") : "";
         r.error = rc == VLM_OK ? NULL : err;
         r.n_itl = rc == VLM_OK ? e->req.n_itl : 0;
         r.itl_ms = e->req.itl_ms;
-        bool go_on = cb(&r, user);
-        if (rc != VLM_OK) return rc;
-        if (!go_on) return VLM_ERR_STOPPED;
+        if (!io->on_turn(io->user, tag, &r, rc)) return false;
+        if (rc != VLM_OK) return true;
     }
-    return VLM_OK;
+    return true;
 }
 
+/* One case at a time, in the order given (concurrency is the runner's:
+ * one engine per connection). */
+static int remote_schedule(void *impl, const struct vlm_sched_io *io) {
+    int tag = 0;
+    for (const vlm_case *c; (c = io->next(io->user, &tag));)
+        if (!answer_case(impl, c, tag, io)) return VLM_ERR_STOPPED;
+    return vlm_stop_requested() ? VLM_ERR_STOPPED : VLM_OK;
+}
+
+static const struct vlm_engine_stats *remote_stats(const void *impl) { return NULL; }
+
 const struct vlm_engine_ops vlm_engine_remote_ops = {
-    "remote", remote_init, remote_answer, remote_info, remote_free,
+    "remote", remote_init, remote_schedule, remote_info, remote_stats, remote_free,
 };

@@ -2,6 +2,8 @@
  * image.c - decoding image files to 8-bit RGB: JPEG, PNG and BMP through
  * stb_image (libstb), WebP through libwebp. The format is told by the file's
  * magic bytes, never by its name; only these four decoders ever see the bytes.
+ * Each decoded image carries the XXH3-128 hash of its file's bytes, by which
+ * the engine knows an image it has encoded before.
  */
 #include "vlmeter.h"
 
@@ -12,6 +14,7 @@
 
 #include <stb/stb_image.h>
 #include <webp/decode.h>
+#include <xxhash.h>
 
 #include "util.h"
 
@@ -150,6 +153,7 @@ int vlm_image_load(const char *path, vlm_image *out, char *err, size_t err_len) 
     size_t len = 0;
     int rc = read_file(path, &data, &len, err, err_len);
     if (rc != VLM_OK) return rc;
+    XXH128_hash_t h = XXH3_128bits(data, len);
     enum image_format f = sniff_format(data, len);
     if (f == FMT_UNKNOWN) {
         vlm_errf(err, err_len, "'%s' is not an image (unknown format)", path);
@@ -158,6 +162,10 @@ int vlm_image_load(const char *path, vlm_image *out, char *err, size_t err_len) 
         rc = decode_webp(path, data, len, out, err, err_len);
     } else {
         rc = decode_stb(path, f, data, len, out, err, err_len);
+    }
+    if (rc == VLM_OK) {
+        out->hash[0] = h.high64;
+        out->hash[1] = h.low64;
     }
     free(data);
     return rc;

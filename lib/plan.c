@@ -33,7 +33,7 @@ struct vlm_plan {
 
 /* ------------------------------------------------------------ settings */
 
-enum setting_type { SET_INT, SET_UINT32, SET_FLOAT, SET_DOUBLE, SET_STRING };
+enum setting_type { SET_INT, SET_UINT32, SET_FLOAT, SET_DOUBLE, SET_STRING, SET_BOOL };
 
 /* One key of a `settings` mapping (and of a -m spec) and the field it sets. */
 struct setting {
@@ -61,6 +61,9 @@ static const struct setting settings_table[] = {
     { "timeout",        SET_DOUBLE, FIELD(remote.timeout_s),        0.001, 86400 },
     { "retries",        SET_INT,    FIELD(remote.max_retries),      0,  100 },
     { "concurrency",    SET_INT,    FIELD(remote.concurrency),      1,  1024 },
+    { "parallel",       SET_INT,    FIELD(n_parallel),              1,  VLM_MAX_PARALLEL },
+    { "reuse",          SET_BOOL,   FIELD(reuse),                   0,  1 },
+    { "image_cache_mib", SET_INT,   FIELD(image_cache_mib),         0,  INT_MAX },
 };
 #undef FIELD
 #define N_SETTINGS (sizeof settings_table / sizeof settings_table[0])
@@ -74,6 +77,7 @@ static const struct setting *find_setting(const char *key) {
 /* "an integer >= 1", "a number from 0 to 1", ... */
 static void describe_setting(const struct setting *s, char *out, size_t n) {
     if (s->type == SET_STRING) snprintf(out, n, "a non-empty string");
+    else if (s->type == SET_BOOL) snprintf(out, n, "true or false");
     else if (s->type == SET_FLOAT || s->type == SET_DOUBLE)
         snprintf(out, n, "a number from %g to %g", s->min, s->max);
     else if (s->type == SET_INT && s->max >= INT_MAX) snprintf(out, n, "an integer >= %.0f", s->min);
@@ -82,6 +86,12 @@ static void describe_setting(const struct setting *s, char *out, size_t n) {
 
 static bool parse_number(const struct setting *s, const char *text, double *out) {
     if (!text[0]) return false;
+    if (s->type == SET_BOOL) {
+        bool yes = !strcmp(text, "true") || !strcmp(text, "yes") || !strcmp(text, "on") || !strcmp(text, "1");
+        bool no = !strcmp(text, "false") || !strcmp(text, "no") || !strcmp(text, "off") || !strcmp(text, "0");
+        *out = yes ? 1 : 0;
+        return yes || no;
+    }
     char *end = NULL;
     errno = 0;
     double v;
@@ -109,6 +119,7 @@ static bool apply_setting(vlm_plan *p, struct vlm_engine_params *e, const struct
     case SET_UINT32: *(uint32_t *)field = (uint32_t)v; break;
     case SET_FLOAT:  *(float *)field = (float)v; break;
     case SET_DOUBLE: *(double *)field = v; break;
+    case SET_BOOL:   *(bool *)field = v != 0; break;
     case SET_STRING: *(const char **)field = vlm_arena_strdup(&p->arena, text); break;
     }
     return true;

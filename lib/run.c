@@ -1,9 +1,12 @@
 /*
  * run.c - drives every model of a plan over every suite case into the store:
  * skip what is stored, load each model once, answer the rest, commit each turn,
- * report bad input and go on, show progress, summarise per model. A remote
- * model with concurrency N answers N cases at once, one thread and engine
- * (connection) each; the store and the progress line are shared under a lock.
+ * report bad input and go on, show progress, summarise per model. One engine
+ * gets all of a model's pending cases at once (vlm_engine_answer_cases), so a
+ * local model can order them, share prefixes and decode n_parallel together.
+ * A remote model with concurrency N answers N cases at once instead, one
+ * thread and engine (connection) each; the store and the progress line are
+ * shared under a lock.
  */
 #include "internal.h"
 #include "util.h"
@@ -153,6 +156,7 @@ static bool on_turn(const struct vlm_turn_result *tr, void *user) {
     bool last = tr->turn == cc->c->n_turns - 1;
     lock(cc->r);
     cc->store_rc = vlm_store_put_turn(cc->r->store, cc->model_id, cc->r->run_id, cc->c, tr, last);
+    if (cc->r->params->on_turn) cc->r->params->on_turn(cc->r->model_name, cc->c, tr, cc->r->params->user);
     if (tr->error) say(cc->r, "case %s (%s) turn %d: %s", cc->c->id, cc->c->where, tr->turn, tr->error);
     if (tr->t.n_output_tokens > 1) cc->r->last_tps = tr->t.decode_tps;
     unlock(cc->r);
@@ -235,11 +239,63 @@ static void *work(void *arg) {
     }
 }
 
-/* Answer the pending cases with `e` and, for a remote model with concurrency
- * N > 1, N - 1 more engines on threads of their own. */
+/* One engine answering every pending case: what each turn belongs to. */
+struct together {
+    struct runner *r;
+    int64_t model_id;
+    const vlm_case **cases;
+    struct vlm_run_model_summary *ms;
+    int store_rc;
+};
+
+static bool on_case_turn(int index, const struct vlm_turn_result *tr, void *user) {
+    struct together *g = user;
+    const vlm_case *c = g->cases[index];
+    struct case_ctx cc = {g->r, g->model_id, c, VLM_OK};
+    bool go_on = on_turn(tr, &cc);
+    if (!go_on) g->store_rc = cc.store_rc;
+    if (tr->error) g->r->any_case_error = true;
+    if (tr->error || tr->turn == c->n_turns - 1) {
+        g->r->done++;
+        g->ms->n_run++;
+        draw_progress(g->r);
+    }
+    return go_on;
+}
+
+/* Hand every pending case to e at once; malformed ones are stored as errors. */
+static int answer_together(struct runner *r, vlm_engine *e, int64_t model_id, struct pending *p,
+                           struct vlm_run_model_summary *ms) {
+    struct together g = {r, model_id, vlm_xcalloc((size_t)p->n + 1, sizeof *g.cases), ms, VLM_OK};
+    int n = 0, rc = VLM_OK;
+    for (int i = 0; i < p->n && rc == VLM_OK; i++) {
+        const vlm_case *c = p->cases[i];
+        rc = vlm_store_case_reset(r->store, model_id, c->suite, c->id);
+        if (rc == VLM_OK && c->error) {
+            r->any_case_error = true;
+            rc = vlm_store_put_case_error(r->store, model_id, r->run_id, c, c->error);
+            r->done++;
+            ms->n_run++;
+        } else if (rc == VLM_OK) {
+            g.cases[n++] = c;
+        }
+    }
+    if (rc != VLM_OK) { free(g.cases); return VLM_ERR_IO; }
+    rc = vlm_engine_answer_cases(e, g.cases, n, on_case_turn, &g);
+    free(g.cases);
+    if (g.store_rc != VLM_OK) return g.store_rc;
+    if (rc == VLM_ERR_MODEL) r->any_case_error = true; /* each failed case is stored as an error */
+    return rc == VLM_ERR_STOPPED ? rc : VLM_OK;
+}
+
+/* Answer the pending cases: all through `e` at once, or, for a remote model
+ * with concurrency N > 1 (or a model that failed to load), case by case on N
+ * workers with an engine each. */
 static int answer_pending(struct runner *r, struct vlm_model_spec *m, vlm_engine *e, int64_t model_id,
                           struct pending *p, struct vlm_run_model_summary *ms) {
-    int n_workers = e && m->engine.remote.n_urls > 0 ? m->engine.remote.concurrency : 1;
+    bool remote = m->engine.remote.n_urls > 0;
+    if (e && (!remote || m->engine.remote.concurrency <= 1)) return answer_together(r, e, model_id, p, ms);
+    int n_workers = e && remote ? m->engine.remote.concurrency : 1;
     if (n_workers > p->n) n_workers = p->n > 0 ? p->n : 1;
     struct worker *w = vlm_xcalloc((size_t)n_workers, sizeof *w);
     pthread_t *threads = vlm_xcalloc((size_t)n_workers, sizeof *threads);
@@ -301,7 +357,8 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
         free(pending.cases);
         if (e) {
             ms->rss_peak_bytes = vlm_rss_peak_bytes();
-            vlm_store_model_load(r->store, model_id, r->run_id, vlm_engine_info(e), ms->rss_peak_bytes);
+            vlm_store_model_load(r->store, model_id, r->run_id, vlm_engine_info(e), vlm_engine_stats(e),
+                                 ms->rss_peak_bytes);
             vlm_engine_free(e);
         }
         if (r->params->progress) fputs("\r\033[K", stderr);

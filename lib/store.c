@@ -98,11 +98,17 @@ static int run_once(vlm_store *s, const char *sql, const char *fmt, ...) {
     return rc;
 }
 
-/* Columns added to `answers` after the first stores were written: a store made
- * before them gets them (NULL in old rows). */
-static const char *const ADDED_ANSWER_COLUMNS[][2] = {
-    {"tpot_ms", "REAL"}, {"itl_ms_p50", "REAL"}, {"itl_ms_max", "REAL"},
-    {"tokens_estimated", "INTEGER"}, {"n_retries", "INTEGER"},
+/* Columns added after the first stores were written: a store made before them
+ * gets them (NULL in old rows). */
+static const char *const ADDED_COLUMNS[][3] = {
+    {"answers", "tpot_ms", "REAL"}, {"answers", "itl_ms_p50", "REAL"}, {"answers", "itl_ms_max", "REAL"},
+    {"answers", "tokens_estimated", "INTEGER"}, {"answers", "n_retries", "INTEGER"},
+    {"answers", "n_cached_tokens", "INTEGER"}, {"answers", "n_images_cached", "INTEGER"},
+    {"answers", "decode_batch_mean", "REAL"},
+    {"model_loads", "n_parallel", "INTEGER"}, {"model_loads", "images_encoded", "INTEGER"},
+    {"model_loads", "images_cached", "INTEGER"}, {"model_loads", "prompt_tokens", "INTEGER"},
+    {"model_loads", "prompt_tokens_cached", "INTEGER"}, {"model_loads", "decode_steps", "INTEGER"},
+    {"model_loads", "decode_tokens", "INTEGER"},
 };
 
 static bool has_column(vlm_store *s, const char *table, const char *column) {
@@ -115,10 +121,10 @@ static bool has_column(vlm_store *s, const char *table, const char *column) {
 }
 
 static int add_missing_columns(vlm_store *s) {
-    for (size_t i = 0; i < sizeof ADDED_ANSWER_COLUMNS / sizeof ADDED_ANSWER_COLUMNS[0]; i++) {
-        const char *name = ADDED_ANSWER_COLUMNS[i][0], *type = ADDED_ANSWER_COLUMNS[i][1];
-        if (has_column(s, "answers", name)) continue;
-        char *sql = sqlite3_mprintf("ALTER TABLE answers ADD COLUMN %s %s", name, type);
+    for (size_t i = 0; i < sizeof ADDED_COLUMNS / sizeof ADDED_COLUMNS[0]; i++) {
+        const char *table = ADDED_COLUMNS[i][0], *name = ADDED_COLUMNS[i][1], *type = ADDED_COLUMNS[i][2];
+        if (has_column(s, table, name)) continue;
+        char *sql = sqlite3_mprintf("ALTER TABLE %s ADD COLUMN %s %s", table, name, type);
         int rc = exec(s, sql);
         sqlite3_free(sql);
         if (rc != VLM_OK) return rc;
@@ -145,9 +151,10 @@ vlm_store *vlm_store_open(const char *path, char *err, size_t err_len) {
         "INSERT OR REPLACE INTO answers(model_id, suite, case_id, turn, run_id, prompt, expected,"
         " output, error, image_decode_ms, image_encode_ms, n_prompt_tokens, n_image_tokens,"
         " prefill_ms, ttft_ms, n_output_tokens, decode_ms, decode_tps, e2e_ms, tpot_ms, itl_ms_p50,"
-        " itl_ms_max, tokens_estimated, n_retries, created_at)"
+        " itl_ms_max, tokens_estimated, n_retries, n_cached_tokens, n_images_cached,"
+        " decode_batch_mean, created_at)"
         " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,"
-        "?23,?24,strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+        "?23,?24,?25,?26,?27,strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
     s->put_case = prepare(s,
         "INSERT OR REPLACE INTO cases VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
         "strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
@@ -211,13 +218,24 @@ int vlm_store_model(vlm_store *s, const char *name, const char *settings_json,
 }
 
 int vlm_store_model_load(vlm_store *s, int64_t model_id, int64_t run_id,
-                         const struct vlm_model_info *info, uint64_t rss_peak_bytes) {
-    int rc = run_once(s, "INSERT OR REPLACE INTO model_loads VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
-                      "?12,?13,?14,?15)", "iidiiitttiiiiii", model_id, run_id, info->load_ms,
+                         const struct vlm_model_info *info, const struct vlm_engine_stats *stats,
+                         uint64_t rss_peak_bytes) {
+    struct vlm_engine_stats none;
+    memset(&none, 0, sizeof none);
+    none.n_parallel = 1;
+    const struct vlm_engine_stats *st = stats ? stats : &none;
+    int rc = run_once(s, "INSERT OR REPLACE INTO model_loads(model_id, run_id, load_ms, model_bytes,"
+                      " mmproj_bytes, n_params, arch, chat_template, backend, gpu_mem_bytes, rss_peak_bytes,"
+                      " n_threads, n_gpu_layers, n_ctx, n_batch, n_parallel, images_encoded, images_cached,"
+                      " prompt_tokens, prompt_tokens_cached, decode_steps, decode_tokens)"
+                      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)",
+                      "iidiiitttiiiiiiiiiiiii", model_id, run_id, info->load_ms,
                       (int64_t)info->model_bytes, (int64_t)info->mmproj_bytes, (int64_t)info->n_params,
                       info->arch, info->template_name, info->backend, (int64_t)info->gpu_mem_bytes,
                       (int64_t)rss_peak_bytes, (int64_t)info->n_threads, (int64_t)info->n_gpu_layers,
-                      (int64_t)info->n_ctx, (int64_t)info->n_batch);
+                      (int64_t)info->n_ctx, (int64_t)info->n_batch, (int64_t)st->n_parallel,
+                      st->images_encoded, st->images_cached, st->prompt_tokens, st->prompt_tokens_cached,
+                      st->decode_steps, st->decode_tokens);
     return rc == SQLITE_DONE ? VLM_OK : VLM_ERR_IO;
 }
 
@@ -273,6 +291,9 @@ static int step_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_c
     sqlite3_bind_double(st, 22, t->itl_ms_max);
     sqlite3_bind_int(st, 23, t->tokens_estimated);
     sqlite3_bind_int(st, 24, t->n_retries);
+    sqlite3_bind_int(st, 25, t->n_cached_tokens);
+    sqlite3_bind_int(st, 26, t->n_images_cached);
+    sqlite3_bind_double(st, 27, t->decode_batch_mean);
     return sqlite3_step(st) == SQLITE_DONE ? VLM_OK : VLM_ERR_IO;
 }
 

@@ -5,7 +5,7 @@
 set -euo pipefail
 PKGS="build-essential pkg-config cmake git openssl ca-certificates
 libsqlite3-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libstb-dev
-libwebp-dev libcmocka-dev sqlite3 jq chromium
+libwebp-dev libxxhash-dev libcmocka-dev sqlite3 jq chromium
 libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-noto-cjk"
 missing=()
 for p in $PKGS; do

@@ -48,6 +48,9 @@ bool cli_parse_setting(int opt, const char *arg, struct overrides *o) {
     case OPT_TIMEOUT: ok = cli_parse_float(arg, &f) && f > 0; o->v.remote.timeout_s = f; o->set |= O_TIMEOUT; break;
     case OPT_RETRIES: ok = cli_parse_int(arg, &o->v.remote.max_retries) && o->v.remote.max_retries >= 0; o->set |= O_RETRIES; break;
     case OPT_CONCURRENCY: ok = cli_parse_int(arg, &o->v.remote.concurrency) && o->v.remote.concurrency >= 1; o->set |= O_CONCURRENCY; break;
+    case OPT_PARALLEL: ok = cli_parse_int(arg, &o->v.n_parallel) && o->v.n_parallel >= 1 && o->v.n_parallel <= VLM_MAX_PARALLEL; o->set |= O_PARALLEL; break;
+    case OPT_NO_REUSE: o->v.reuse = false; o->set |= O_REUSE; break;
+    case OPT_IMAGE_CACHE: ok = cli_parse_int(arg, &o->v.image_cache_mib) && o->v.image_cache_mib >= 0; o->set |= O_IMAGE_CACHE; break;
     default: return false;
     }
     if (!ok) fprintf(stderr, "vlmeter: bad value '%s' for an option\n", arg);
@@ -70,6 +73,9 @@ void cli_apply_overrides(struct vlm_engine_params *e, const struct overrides *o)
     if (o->set & O_TIMEOUT) e->remote.timeout_s = o->v.remote.timeout_s;
     if (o->set & O_RETRIES) e->remote.max_retries = o->v.remote.max_retries;
     if (o->set & O_CONCURRENCY) e->remote.concurrency = o->v.remote.concurrency;
+    if (o->set & O_PARALLEL) e->n_parallel = o->v.n_parallel;
+    if (o->set & O_REUSE) e->reuse = o->v.reuse;
+    if (o->set & O_IMAGE_CACHE) e->image_cache_mib = o->v.image_cache_mib;
 }
 
 void cli_print_message(const char *line, void *user) {

@@ -56,8 +56,12 @@ static const char *USAGE =
     "      --temp X --top-p X --top-k N --min-p X --repeat-penalty X --seed N\n"
     "      --timeout S --retries N   remote models: per-request timeout, retries (docs/remote.md)\n"
     "      --concurrency N     remote models: cases answered at once\n"
+    "      --parallel N        local models: cases decoded together in one batch (default 1)\n"
+    "      --no-reuse          local models: encode every image and prefill every prompt anew\n"
+    "      --image-cache-mib N local models: image-embedding cache budget (default 1024)\n"
     "      --allow-outside     let suites read images outside their folder\n"
     "      --retry-errors      run cases stored as errors again\n"
+    "      --gaps FILE         write each output token's top-2 logit gap (TSV) to FILE\n"
     "      --budget AMOUNT --gpu NAME [--catalog CSV]   stop (resumably, status 130) when the\n"
     "                          run's wall time at NAME's hourly catalog price reaches AMOUNT\n"
     "  -q, --quiet             no progress line, no summary\n"
@@ -151,10 +155,20 @@ static void budget_done(const struct budget *b) {
                 b->g.hourly, b->g.currency, b->g.source, b->g.as_of);
 }
 
+/* --gaps FILE: every output token's top-2 logit gap, one TSV line each:
+ * model, suite, case, turn, token index, token id, byte offset, gap. */
+static void write_gaps(const char *model, const vlm_case *c, const struct vlm_turn_result *r, void *user) {
+    FILE *f = user;
+    for (int i = 0; i < r->n_gaps; i++)
+        fprintf(f, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%.6f\n", model, c->suite, c->id, r->turn, i, r->tokens[i],
+                r->token_offsets[i], r->logit_gaps[i]);
+}
+
 /* Run a plan and print what happened; the exit status says whether all went well. */
 static int run_plan(vlm_plan *plan, const char *db, bool allow_outside, bool retry, bool quiet,
-                    const char *argv_line, struct budget *budget) {
+                    const char *argv_line, struct budget *budget, FILE *gaps) {
     struct vlm_run_params rp = vlm_run_default_params();
+    if (gaps) { rp.on_turn = write_gaps; rp.user = gaps; }
     rp.db_path = db;
     rp.suite.allow_outside = allow_outside;
     rp.retry_errors = retry;
@@ -188,12 +202,13 @@ static int cmd_run(int argc, char **argv) {
         {"retry-errors", no_argument, 0, OPT_RETRY}, {"quiet", no_argument, 0, 'q'},
         {"verbose", no_argument, 0, 'v'}, {"budget", required_argument, 0, OPT_BUDGET},
         {"gpu", required_argument, 0, OPT_GPU}, {"catalog", required_argument, 0, OPT_CATALOG},
-        SETTING_OPTIONS, {0, 0, 0, 0},
+        {"gaps", required_argument, 0, OPT_GAPS}, SETTING_OPTIONS, {0, 0, 0, 0},
     };
     struct overrides o = {.v = vlm_engine_default_params()};
     struct budget budget = {0};
     char *end = NULL;
-    const char *db = NULL;
+    const char *db = NULL, *gaps_path = NULL;
+    FILE *gaps = NULL;
     bool allow = false, retry = false, quiet = false;
     int n_specs = 0, n_suites = 0;
     const char **specs = calloc((size_t)argc + 1, sizeof *specs);
@@ -209,6 +224,7 @@ static int cmd_run(int argc, char **argv) {
         else if (opt == 'v') vlm_llama_log(true);
         else if (opt == OPT_GPU) budget.gpu = optarg;
         else if (opt == OPT_CATALOG) budget.catalog = optarg;
+        else if (opt == OPT_GAPS) gaps_path = optarg;
         else if (opt == OPT_BUDGET) {
             budget.amount = strtod(optarg, &end);
             if (*end || !(budget.amount > 0)) {
@@ -235,7 +251,14 @@ static int cmd_run(int argc, char **argv) {
         }
     }
     for (int i = 0; i < n_suites; i++) vlm_plan_add_suite(plan, suites[i]);
-    for (int i = 0; i < vlm_plan_n_models(plan); i++) cli_apply_overrides(&vlm_plan_model(plan, i)->engine, &o);
+    for (int i = 0; i < vlm_plan_n_models(plan); i++) {
+        cli_apply_overrides(&vlm_plan_model(plan, i)->engine, &o);
+        vlm_plan_model(plan, i)->engine.record_logit_gaps = gaps_path != NULL;
+    }
+    if (status == 0 && gaps_path && !(gaps = fopen(gaps_path, "w"))) {
+        fprintf(stderr, "vlmeter: cannot write '%s': %s\n", gaps_path, strerror(errno));
+        status = 2;
+    }
     if (status == 0 && (vlm_plan_n_models(plan) == 0 || vlm_plan_n_suites(plan) == 0)) {
         fprintf(stderr, "vlmeter: run needs at least one model (-m) and one suite (-s), or a plan file\n");
         status = 2;
@@ -243,9 +266,10 @@ static int cmd_run(int argc, char **argv) {
     if (status == 0) {
         char *line = cli_join_argv(argc, argv);
         if (!db) db = vlm_plan_db(plan) ? vlm_plan_db(plan) : "vlmeter.db";
-        status = run_plan(plan, db, allow, retry, quiet, line, &budget);
+        status = run_plan(plan, db, allow, retry, quiet, line, &budget, gaps);
         free(line);
     }
+    if (gaps && fclose(gaps) != 0 && status == 0) status = 2;
     vlm_plan_free(plan);
 out:
     free(specs);
@@ -333,7 +357,7 @@ static int cmd_demo(int argc, char **argv) {
         snprintf(path, sizeof path, "%s/vlmeter.db", dir);
         char *line = cli_join_argv(argc, argv);
         struct budget none = {0};
-        status = run_plan(plan, path, false, false, quiet, line, &none);
+        status = run_plan(plan, path, false, false, quiet, line, &none, NULL);
         free(line);
         if (status != 2 && status != 130) status |= write_demo_reports(dir, path, quiet);
     }

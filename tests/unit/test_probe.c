@@ -259,7 +259,7 @@ static void test_rng_is_splitmix64(void **state) {
 /* ------------------------------------------------------------ checks on hand-made pictures */
 
 static vlm_image blank(int w, int h, uint32_t rgb) {
-    vlm_image im = { (uint32_t)w, (uint32_t)h, malloc((size_t)w * h * 3) };
+    vlm_image im = { .width = (uint32_t)w, .height = (uint32_t)h, .rgb = malloc((size_t)w * h * 3) };
     for (int i = 0; i < w * h; i++) {
         im.rgb[3 * i] = (unsigned char)(rgb >> 16);
         im.rgb[3 * i + 1] = (unsigned char)(rgb >> 8);

@@ -1,0 +1,48 @@
+/*
+ * engine_local.h - what the two halves of the local engine share:
+ * engine_local.c loads the model, its projector and one llama.cpp context;
+ * engine_sched.c answers cases on the context's sequences. Not public.
+ */
+#ifndef VLM_ENGINE_LOCAL_H
+#define VLM_ENGINE_LOCAL_H
+
+#include "embd_cache.h"
+#include "engine_impl.h"
+#include "vlmeter.h"
+
+#include "llama.h"
+#include "mtmd.h"
+
+struct slot; /* one sequence of the context (engine_sched.c) */
+
+typedef struct local_engine {
+    struct vlm_engine_params p;
+    char *model_path, *mmproj_path, *template_arg;
+    struct llama_model *model;
+    struct llama_context *lctx;
+    mtmd_context *mctx;
+    const struct llama_vocab *vocab;
+    const char *tmpl;      /* template text or built-in name handed to llama.cpp */
+    int n_seq;             /* sequences the context holds: p.n_parallel */
+    bool reuse_kv;         /* KV prefixes may be shared (not for SWA or recurrent models) */
+    struct vlm_model_info info;
+    struct vlm_engine_stats stats;
+
+    /* engine_sched.c */
+    struct slot *slots;           /* n_seq of them */
+    struct llama_batch step;      /* one token per sequence */
+    struct llama_batch text;      /* prompt text, n_batch tokens at most */
+    vlm_embd_cache *embd;         /* NULL when p.reuse is off */
+} local_engine;
+
+/* llama.cpp's last error line, to explain a failure (engine_local.c). */
+const char *vlm_llama_last_error(void);
+
+/* Make e's sequences and buffers, once the context exists; free them. */
+void vlm_sched_init(local_engine *e);
+void vlm_sched_free(local_engine *e);
+
+/* Answer what io gives, n_seq cases at a time (engine_sched.c). */
+int vlm_sched_run(local_engine *e, const struct vlm_sched_io *io);
+
+#endif

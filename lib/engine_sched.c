@@ -1,0 +1,658 @@
+/*
+ * engine_sched.c - the local engine's answering half: cases answered on the
+ * sequences ("slots") of one llama.cpp context, n_parallel at a time.
+ *
+ * A case is one conversation held by one slot. Each turn: decode the turn's
+ * images, format the new user message with the chat template (only the text
+ * the conversation does not hold yet, as llama.cpp's llama-mtmd-cli does),
+ * tokenize text and images with mtmd, then prefill. With reuse on, a first
+ * turn starts from the longest prefix any slot holds in its KV cache (the
+ * cells are shared, not recomputed), and an image this model encoded before
+ * comes from the embedding cache. Then every decoding slot's next token goes
+ * into one batch, one llama_decode per step, until each answer ends (end of
+ * generation, max_tokens, full context). A slot that frees takes the next case
+ * at once, so the batch stays full while cases remain.
+ *
+ * With n_parallel 1 and reuse off, every turn is computed exactly as
+ * llama-mtmd-cli computes it, so a greedy answer is token for token that
+ * tool's. Sharing and batching change only how floating-point sums are
+ * grouped, which can flip a near-tie (tests/e2e/test_reuse.sh).
+ */
+#include "engine_local.h"
+#include "internal.h"
+#include "kvseq.h"
+#include "util.h"
+
+#include <float.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mtmd-helper.h"
+
+/* The chat so far, as llama_chat_message entries whose strings we own. */
+struct chat {
+    struct llama_chat_message *msgs;
+    int n, cap;
+};
+
+/* One turn's answer as it is generated. */
+struct answer {
+    char *text;
+    size_t len, cap;
+    int *tokens, *offsets; /* token ids; byte offset of each token's text */
+    float *gaps;           /* top-1 minus top-2 logit before each token */
+    double *itl;           /* ms between consecutive tokens */
+    int n, cap_tok;
+};
+
+struct slot {
+    int seq;                  /* the llama.cpp sequence id */
+    const vlm_case *c;        /* the case being answered; NULL: the slot is free */
+    int tag, turn, next_image;
+    bool decoding;            /* generating: tok goes into the next step */
+    bool carry;               /* the last turn's last token is not in the KV cache yet */
+    llama_token tok;
+    int row;                  /* tok's row in the step batch */
+    struct chat chat;
+    char *fmt_past;           /* the chat formatted without a generation prompt */
+    llama_pos n_past;
+    struct vlm_kv_seq kv;     /* what the sequence's KV cells hold */
+    struct llama_sampler *smpl;
+    /* the turn in progress */
+    struct vlm_turn_timings t;
+    struct answer out;
+    double t0, t_first, t_last;
+    int64_t steps, step_seqs; /* decode steps of this turn, and sequences in them */
+};
+
+/* ------------------------------------------------------------ chat */
+
+static void chat_push(struct chat *c, const char *role, const char *content) {
+    vlm_grow((void **)&c->msgs, &c->cap, c->n + 1, sizeof *c->msgs);
+    c->msgs[c->n].role = role;
+    c->msgs[c->n].content = vlm_xstrdup(content);
+    c->n++;
+}
+
+static void chat_clear(struct chat *c) {
+    for (int i = 0; i < c->n; i++) free((char *)c->msgs[i].content);
+    c->n = 0;
+}
+
+/* The chat formatted with template `tmpl`; caller frees. NULL on failure. */
+static char *chat_format(const char *tmpl, const struct chat *c, bool add_ass) {
+    int cap = 4096;
+    for (int i = 0; i < c->n; i++) cap += (int)strlen(c->msgs[i].content) * 2;
+    char *buf = vlm_xmalloc((size_t)cap);
+    int n = llama_chat_apply_template(tmpl, c->msgs, (size_t)c->n, add_ass, buf, cap);
+    if (n >= cap) {
+        buf = vlm_xrealloc(buf, (size_t)n + 1);
+        n = llama_chat_apply_template(tmpl, c->msgs, (size_t)c->n, add_ass, buf, n + 1);
+    }
+    if (n < 0) { free(buf); return NULL; }
+    buf[n] = 0;
+    return buf;
+}
+
+/* Add the user message and return only the text the conversation does not hold
+ * yet (what llama.cpp's common_chat_format_single returns); caller frees. */
+static char *format_new_user_message(const char *tmpl, struct slot *s, const char *content) {
+    chat_push(&s->chat, "user", content);
+    char *full = chat_format(tmpl, &s->chat, true);
+    if (!full) return NULL;
+    size_t past = s->fmt_past ? strlen(s->fmt_past) : 0, len = strlen(full);
+    bool keep_newline = past > 0 && s->fmt_past[past - 1] == '\n';
+    char *delta = vlm_xasprintf("%s%s", keep_newline ? "\n" : "", full + (past <= len ? past : len));
+    free(full);
+    return delta;
+}
+
+static void remember_answer(const char *tmpl, struct slot *s) {
+    chat_push(&s->chat, "assistant", s->out.text);
+    free(s->fmt_past);
+    s->fmt_past = chat_format(tmpl, &s->chat, false);
+}
+
+/* ------------------------------------------------------------ answers */
+
+static void answer_reset(struct answer *a) {
+    a->len = 0;
+    a->n = 0;
+    vlm_buf_append(&a->text, &a->len, &a->cap, "", 0);
+}
+
+static void answer_push(struct answer *a, llama_token tok, float gap, double since_last_ms) {
+    vlm_grow((void **)&a->tokens, &a->cap_tok, a->n + 1, sizeof *a->tokens);
+    a->gaps = vlm_xrealloc(a->gaps, (size_t)a->cap_tok * sizeof *a->gaps);
+    a->offsets = vlm_xrealloc(a->offsets, (size_t)a->cap_tok * sizeof *a->offsets);
+    a->itl = vlm_xrealloc(a->itl, (size_t)a->cap_tok * sizeof *a->itl);
+    a->offsets[a->n] = (int)a->len;
+    a->tokens[a->n] = tok;
+    a->gaps[a->n] = gap;
+    if (a->n > 0) a->itl[a->n - 1] = since_last_ms;
+    a->n++;
+}
+
+static void answer_free(struct answer *a) {
+    free(a->text);
+    free(a->tokens);
+    free(a->offsets);
+    free(a->gaps);
+    free(a->itl);
+}
+
+/* ------------------------------------------------------------ slots */
+
+static struct llama_sampler *make_sampler(const struct vlm_sampling *s, int n_vocab) {
+    struct llama_sampler_chain_params cp = llama_sampler_chain_default_params();
+    struct llama_sampler *chain = llama_sampler_chain_init(cp);
+    if (s->repeat_penalty != 1.0f)
+        llama_sampler_chain_add(chain, llama_sampler_init_penalties(n_vocab, s->repeat_last_n, s->repeat_penalty, 0.0f, 0.0f));
+    if (s->temp <= 0.0f) {
+        llama_sampler_chain_add(chain, llama_sampler_init_greedy());
+        return chain;
+    }
+    if (s->top_k > 0) llama_sampler_chain_add(chain, llama_sampler_init_top_k(s->top_k));
+    if (s->top_p < 1.0f) llama_sampler_chain_add(chain, llama_sampler_init_top_p(s->top_p, 1));
+    if (s->min_p > 0.0f) llama_sampler_chain_add(chain, llama_sampler_init_min_p(s->min_p, 1));
+    llama_sampler_chain_add(chain, llama_sampler_init_temp(s->temp));
+    llama_sampler_chain_add(chain, llama_sampler_init_dist(s->seed));
+    return chain;
+}
+
+void vlm_sched_init(local_engine *e) {
+    int n_vocab = llama_vocab_n_tokens(e->vocab);
+    e->slots = vlm_xcalloc((size_t)e->n_seq, sizeof *e->slots);
+    for (int i = 0; i < e->n_seq; i++) {
+        e->slots[i].seq = i;
+        e->slots[i].smpl = make_sampler(&e->p.sampling, n_vocab);
+    }
+    e->step = llama_batch_init(e->n_seq, 0, 1);
+    e->text = llama_batch_init(e->p.n_batch, 0, 1);
+    if (e->p.reuse && e->p.image_cache_mib > 0)
+        e->embd = vlm_embd_cache_new((size_t)e->p.image_cache_mib << 20);
+}
+
+void vlm_sched_free(local_engine *e) {
+    if (!e->slots) return;
+    for (int i = 0; i < e->n_seq; i++) {
+        struct slot *s = &e->slots[i];
+        chat_clear(&s->chat);
+        free(s->chat.msgs);
+        free(s->fmt_past);
+        vlm_kv_free(&s->kv);
+        answer_free(&s->out);
+        llama_sampler_free(s->smpl);
+    }
+    free(e->slots);
+    e->slots = NULL;
+    llama_batch_free(e->step);
+    llama_batch_free(e->text);
+    vlm_embd_cache_free(e->embd);
+}
+
+/* Forget the slot's conversation (its KV cells stay, for a later prefix). */
+static void begin_case(struct slot *s, const vlm_case *c, int tag) {
+    s->c = c;
+    s->tag = tag;
+    s->turn = 0;
+    s->next_image = 0;
+    s->decoding = s->carry = false;
+    chat_clear(&s->chat);
+    free(s->fmt_past);
+    s->fmt_past = NULL;
+    llama_sampler_reset(s->smpl);
+}
+
+/* Drop what the slot's sequence holds. */
+static void forget_kv(local_engine *e, struct slot *s) {
+    llama_memory_seq_rm(llama_get_memory(e->lctx), s->seq, -1, -1);
+    vlm_kv_clear(&s->kv);
+    s->n_past = 0;
+}
+
+/* ------------------------------------------------------------ a turn's prompt */
+
+/* Which images a turn shows, in prompt order, and its text with mtmd markers in
+ * their places (vlm_turn_parts). */
+struct turn_plan {
+    char *text;
+    int n_images;
+    int *images; /* indices into the case's images */
+};
+
+static void plan_turn(const vlm_case *c, int turn, int *next_image, struct turn_plan *tp) {
+    struct vlm_turn_part *parts = NULL;
+    int n = vlm_turn_parts(c, turn, next_image, &parts);
+    const char *marker = mtmd_default_marker();
+    size_t cap = strlen(c->turns[turn]) + (size_t)n * strlen(marker) + 1;
+    tp->text = vlm_xcalloc(cap, 1);
+    tp->images = vlm_xcalloc((size_t)n + 1, sizeof *tp->images);
+    tp->n_images = 0;
+    for (int i = 0; i < n; i++) {
+        if (parts[i].text) {
+            strncat(tp->text, parts[i].text, parts[i].len);
+            continue;
+        }
+        strcat(tp->text, marker);
+        if (parts[i].image >= 0) tp->images[tp->n_images++] = parts[i].image;
+    }
+    free(parts);
+}
+
+/* Decode the turn's images into mtmd bitmaps named by their content hash, which
+ * mtmd hands on as the image chunk's id. */
+static int load_bitmaps(const vlm_case *c, const struct turn_plan *tp, mtmd_bitmap **bm,
+                        char *err, size_t err_len) {
+    for (int i = 0; i < tp->n_images; i++) {
+        vlm_image img;
+        if (vlm_image_load(c->images[tp->images[i]], &img, err, err_len) != VLM_OK) return VLM_ERR_INPUT;
+        bm[i] = mtmd_bitmap_init(img.width, img.height, img.rgb);
+        char id[40];
+        snprintf(id, sizeof id, "%016llx%016llx", (unsigned long long)img.hash[0],
+                 (unsigned long long)img.hash[1]);
+        mtmd_bitmap_set_id(bm[i], id);
+        vlm_image_free(&img);
+    }
+    return VLM_OK;
+}
+
+/* The content hash an image chunk carries as its id (load_bitmaps). */
+static void chunk_hash(const mtmd_input_chunk *ch, uint64_t hash[2]) {
+    const char *id = mtmd_input_chunk_get_id(ch);
+    char half[17] = "";
+    hash[0] = hash[1] = 0;
+    if (!id || strlen(id) != 32) return;
+    memcpy(half, id, 16);
+    hash[0] = strtoull(half, NULL, 16);
+    hash[1] = strtoull(id + 16, NULL, 16);
+}
+
+/* A tokenized prompt as KV items, and the first item of each chunk. */
+struct prompt {
+    mtmd_input_chunks *chunks;
+    size_t n_chunks;
+    struct vlm_kv_seq items;
+    int *first;
+    int n_image_tokens;
+};
+
+static void prompt_index(struct prompt *pr) {
+    pr->n_chunks = mtmd_input_chunks_size(pr->chunks);
+    pr->first = vlm_xcalloc(pr->n_chunks + 1, sizeof *pr->first);
+    for (size_t i = 0; i < pr->n_chunks; i++) {
+        const mtmd_input_chunk *ch = mtmd_input_chunks_get(pr->chunks, i);
+        pr->first[i] = pr->items.n;
+        if (mtmd_input_chunk_get_type(ch) == MTMD_INPUT_CHUNK_TYPE_TEXT) {
+            size_t n = 0;
+            const llama_token *tok = mtmd_input_chunk_get_tokens_text(ch, &n);
+            vlm_kv_push_tokens(&pr->items, tok, (int)n);
+        } else {
+            uint64_t hash[2];
+            chunk_hash(ch, hash);
+            vlm_kv_push_image(&pr->items, hash, mtmd_input_chunk_get_n_pos(ch));
+            pr->n_image_tokens += (int)mtmd_input_chunk_get_n_tokens(ch);
+        }
+    }
+    pr->first[pr->n_chunks] = pr->items.n;
+}
+
+static void prompt_free(struct prompt *pr) {
+    mtmd_input_chunks_free(pr->chunks);
+    vlm_kv_free(&pr->items);
+    free(pr->first);
+}
+
+/* ------------------------------------------------------------ prefill */
+
+/* Start slot s's sequence from the longest prefix of `want` that some slot's
+ * sequence holds, never all of it (the last prompt token must be evaluated for
+ * its logits). Returns the number of items kept. */
+static int attach_prefix(local_engine *e, struct slot *s, const struct vlm_kv_seq *want) {
+    llama_memory_t mem = llama_get_memory(e->lctx);
+    struct slot *src = s;
+    int keep = 0;
+    if (e->reuse_kv) {
+        keep = vlm_kv_common_prefix(&s->kv, want);
+        for (int i = 0; i < e->n_seq; i++) {
+            int k = vlm_kv_common_prefix(&e->slots[i].kv, want);
+            if (k > keep) { keep = k; src = &e->slots[i]; }
+        }
+        if (keep > want->n - 1) keep = want->n > 0 ? want->n - 1 : 0;
+    }
+    llama_pos pos = vlm_kv_pos_at(want, keep);
+    if (src == s && keep > 0 && llama_memory_seq_rm(mem, s->seq, pos, -1)) {
+        vlm_kv_truncate(&s->kv, keep);
+    } else if (src != s && keep > 0) {
+        forget_kv(e, s);
+        llama_memory_seq_cp(mem, src->seq, s->seq, 0, pos);
+        vlm_kv_copy_prefix(&s->kv, &src->kv, keep);
+    } else {
+        forget_kv(e, s);
+        keep = 0;
+    }
+    s->n_past = s->kv.n_pos;
+    return keep;
+}
+
+/* llama_decode text tokens into s's sequence, n_batch at a time, as
+ * mtmd_helper_eval_chunk_single does; logits for the last one when asked. */
+static int eval_text(local_engine *e, struct slot *s, const llama_token *tok, int n, bool logits_last) {
+    struct llama_batch *b = &e->text;
+    for (int i = 0; i < n;) {
+        b->n_tokens = 0;
+        for (; i < n && b->n_tokens < e->p.n_batch; i++) {
+            int j = b->n_tokens++;
+            b->token[j] = tok[i];
+            b->pos[j] = s->n_past + j;
+            b->n_seq_id[j] = 1;
+            b->seq_id[j][0] = s->seq;
+            b->logits[j] = 0;
+        }
+        if (logits_last && i == n) b->logits[b->n_tokens - 1] = 1;
+        if (llama_decode(e->lctx, *b) != 0) return VLM_ERR_MODEL;
+        vlm_kv_push_tokens(&s->kv, b->token, b->n_tokens);
+        s->n_past += b->n_tokens;
+    }
+    return VLM_OK;
+}
+
+/* Encode an image chunk, or take its embedding from the cache; then
+ * llama_decode the embedding into s's sequence. */
+static int eval_image(local_engine *e, struct slot *s, const mtmd_input_chunk *ch) {
+    uint64_t hash[2];
+    chunk_hash(ch, hash);
+    size_t n_floats = mtmd_input_chunk_get_n_tokens(ch) * (size_t)llama_model_n_embd_inp(e->model);
+    const float *embd = e->embd ? vlm_embd_cache_get(e->embd, hash, n_floats) : NULL;
+    double t0 = vlm_now_ms();
+    if (embd) {
+        s->t.n_images_cached++;
+        e->stats.images_cached++;
+    } else {
+        if (mtmd_encode_chunk(e->mctx, ch) != 0) return VLM_ERR_MODEL;
+        embd = mtmd_get_output_embd(e->mctx);
+        e->stats.images_encoded++;
+        if (e->embd) vlm_embd_cache_put(e->embd, hash, embd, n_floats);
+        double t1 = vlm_now_ms();
+        s->t.image_encode_ms += t1 - t0;
+        t0 = t1;
+    }
+    llama_pos new_past = s->n_past;
+    int rc = mtmd_helper_decode_image_chunk(e->mctx, e->lctx, ch, (float *)embd, s->n_past, s->seq,
+                                            e->p.n_batch, &new_past, NULL, NULL);
+    s->t.prefill_ms += vlm_now_ms() - t0;
+    if (rc != 0) return VLM_ERR_MODEL;
+    vlm_kv_push_image(&s->kv, hash, new_past - s->n_past);
+    s->n_past = new_past;
+    return VLM_OK;
+}
+
+/* Evaluate the prompt from item `keep` on: the rest of a partly held text
+ * chunk, then every later chunk. */
+static int eval_prompt(local_engine *e, struct slot *s, const struct prompt *pr, int keep,
+                       char *err, size_t err_len) {
+    for (size_t i = 0; i < pr->n_chunks; i++) {
+        if (pr->first[i + 1] <= keep) continue;
+        const mtmd_input_chunk *ch = mtmd_input_chunks_get(pr->chunks, i);
+        int rc;
+        if (mtmd_input_chunk_get_type(ch) == MTMD_INPUT_CHUNK_TYPE_TEXT) {
+            size_t n = 0;
+            const llama_token *tok = mtmd_input_chunk_get_tokens_text(ch, &n);
+            int skip = keep > pr->first[i] ? keep - pr->first[i] : 0;
+            double t0 = vlm_now_ms();
+            rc = eval_text(e, s, tok + skip, (int)n - skip, i == pr->n_chunks - 1);
+            s->t.prefill_ms += vlm_now_ms() - t0;
+        } else {
+            rc = eval_image(e, s, ch);
+        }
+        if (rc != VLM_OK) {
+            const char *why = vlm_llama_last_error();
+            vlm_errf(err, err_len, "prefill failed on chunk %zu: %s", i, why[0] ? why : "llama_decode error");
+            return VLM_ERR_MODEL;
+        }
+    }
+    return VLM_OK;
+}
+
+/* Tokens of the prompt's first `keep` items (images count their tokens). */
+static int cached_tokens(const struct prompt *pr, int keep) {
+    int n = 0;
+    for (size_t i = 0; i < pr->n_chunks && pr->first[i] < keep; i++) {
+        const mtmd_input_chunk *ch = mtmd_input_chunks_get(pr->chunks, i);
+        int in_chunk = pr->first[i + 1] - pr->first[i], held = keep - pr->first[i];
+        if (held >= in_chunk) n += (int)mtmd_input_chunk_get_n_tokens(ch);
+        else n += held; /* part of a text chunk: one token per item */
+    }
+    return n;
+}
+
+/* Put the last turn's final token into the KV cache, alone, as llama-mtmd-cli
+ * does right after sampling it. */
+static int flush_carry(local_engine *e, struct slot *s) {
+    if (!s->carry) return VLM_OK;
+    s->carry = false;
+    double t0 = vlm_now_ms();
+    int rc = eval_text(e, s, &s->tok, 1, false);
+    s->t.prefill_ms += vlm_now_ms() - t0;
+    return rc;
+}
+
+/* Tokenize turn s->turn and prefill it; on success the logits of its last
+ * token are the context's last. */
+static int prefill_turn(local_engine *e, struct slot *s, char *err, size_t err_len) {
+    const vlm_case *c = s->c;
+    struct turn_plan tp;
+    plan_turn(c, s->turn, &s->next_image, &tp);
+    mtmd_bitmap **bm = vlm_xcalloc((size_t)tp.n_images + 1, sizeof *bm);
+    struct prompt pr;
+    memset(&pr, 0, sizeof pr);
+    pr.chunks = mtmd_input_chunks_init();
+    char *text = NULL;
+    int rc = load_bitmaps(c, &tp, bm, err, err_len);
+    s->t.image_decode_ms = vlm_now_ms() - s->t0;
+    if (rc == VLM_OK && !(text = format_new_user_message(e->tmpl, s, tp.text))) {
+        vlm_errf(err, err_len, "chat template failed to format turn %d", s->turn);
+        rc = VLM_ERR_MODEL;
+    }
+    if (rc == VLM_OK) {
+        mtmd_input_text in = {text, strlen(text), s->turn == 0, true};
+        double t1 = vlm_now_ms();
+        int tr = mtmd_tokenize(e->mctx, pr.chunks, &in, (const mtmd_bitmap **)bm, (size_t)tp.n_images);
+        s->t.image_encode_ms += tp.n_images ? vlm_now_ms() - t1 : 0; /* preprocessing */
+        if (tr != 0) {
+            vlm_errf(err, err_len, "cannot tokenize turn %d (%s)", s->turn,
+                     tr == 1 ? "image markers do not match images" : "image preprocessing failed");
+            rc = VLM_ERR_INPUT;
+        }
+    }
+    llama_pos base = s->turn == 0 ? 0 : s->n_past + (s->carry ? 1 : 0);
+    if (rc == VLM_OK) {
+        prompt_index(&pr);
+        s->t.n_prompt_tokens = (int)mtmd_helper_get_n_tokens(pr.chunks);
+        s->t.n_image_tokens = pr.n_image_tokens;
+        llama_pos n_pos = mtmd_helper_get_n_pos(pr.chunks);
+        if (base + n_pos + 1 > e->p.n_ctx) {
+            vlm_errf(err, err_len, "prompt too long: turn %d needs %d positions after %d already used, "
+                     "the context holds %d (raise --ctx)", s->turn, (int)n_pos, (int)base, e->p.n_ctx);
+            rc = VLM_ERR_INPUT;
+        }
+    }
+    if (rc == VLM_OK) {
+        int keep = 0;
+        if (s->turn == 0) keep = attach_prefix(e, s, &pr.items);
+        else if (flush_carry(e, s) != VLM_OK) rc = VLM_ERR_MODEL;
+        s->t.n_cached_tokens = cached_tokens(&pr, keep);
+        e->stats.prompt_tokens += s->t.n_prompt_tokens;
+        e->stats.prompt_tokens_cached += s->t.n_cached_tokens;
+        if (rc == VLM_OK) rc = eval_prompt(e, s, &pr, keep, err, err_len);
+        else vlm_errf(err, err_len, "decode failed before turn %d", s->turn);
+    }
+    for (int i = 0; i < tp.n_images; i++) if (bm[i]) mtmd_bitmap_free(bm[i]);
+    free(bm);
+    free(text);
+    prompt_free(&pr);
+    free(tp.text);
+    free(tp.images);
+    return rc;
+}
+
+/* ------------------------------------------------------------ generation */
+
+/* Top-1 minus top-2 logit of output row `row` (-1: the last). */
+static float top2_gap(local_engine *e, int row) {
+    const float *logits = llama_get_logits_ith(e->lctx, row);
+    int n = llama_vocab_n_tokens(e->vocab);
+    float a = -FLT_MAX, b = -FLT_MAX;
+    for (int i = 0; i < n; i++) {
+        if (logits[i] > a) { b = a; a = logits[i]; }
+        else if (logits[i] > b) b = logits[i];
+    }
+    return a - b;
+}
+
+/* Sample s's next token from output row `row`; false when the turn's answer
+ * is complete (end of generation, max_tokens, full context). */
+static bool take_token(local_engine *e, struct slot *s, int row) {
+    float gap = e->p.record_logit_gaps ? top2_gap(e, row) : 0.0f;
+    llama_token tok = llama_sampler_sample(s->smpl, e->lctx, row);
+    double now = vlm_now_ms();
+    if (s->t_first == 0) {
+        s->t_first = now;
+        s->t.ttft_ms = now - s->t0;
+    }
+    s->t.decode_ms = now - s->t_first;
+    if (llama_vocab_is_eog(e->vocab, tok)) return false;
+    answer_push(&s->out, tok, gap, now - s->t_last);
+    s->t_last = now;
+    char piece[256];
+    int n = llama_token_to_piece(e->vocab, tok, piece, sizeof piece, 0, true);
+    if (n > 0) vlm_buf_append(&s->out.text, &s->out.len, &s->out.cap, piece, (size_t)n);
+    s->tok = tok;
+    if (s->n_past >= e->p.n_ctx) return false; /* context full: the answer stops here */
+    if (s->out.n >= e->p.sampling.max_tokens) {
+        s->carry = s->turn + 1 < s->c->n_turns; /* the next turn needs it in the KV cache */
+        return false;
+    }
+    return true;
+}
+
+/* Hand the turn's answer (or error) on; end the case after its last turn or
+ * an error. False when the caller wants everything stopped. */
+static bool finish_turn(local_engine *e, struct slot *s, const struct vlm_sched_io *io, int rc,
+                        const char *err) {
+    s->decoding = false;
+    if (vlm_stop_requested()) return false; /* never report a cut-off answer */
+    struct vlm_turn_result r;
+    memset(&r, 0, sizeof r);
+    s->t.e2e_ms = vlm_now_ms() - s->t0;
+    s->t.n_output_tokens = s->out.n;
+    s->t.decode_tps = s->t.decode_ms > 0 && s->out.n > 1 ? (s->out.n - 1) * 1000.0 / s->t.decode_ms : 0;
+    s->t.decode_batch_mean = s->steps ? (double)s->step_seqs / (double)s->steps : 0;
+    r.turn = s->turn;
+    r.t = s->t;
+    r.output = rc == VLM_OK ? s->out.text : "";
+    r.error = rc == VLM_OK ? NULL : err;
+    r.n_gaps = rc == VLM_OK && e->p.record_logit_gaps ? s->out.n : 0;
+    r.logit_gaps = s->out.gaps;
+    r.tokens = s->out.tokens;
+    r.token_offsets = s->out.offsets;
+    r.n_itl = rc == VLM_OK && s->out.n > 1 ? s->out.n - 1 : 0;
+    r.itl_ms = s->out.itl;
+    if (rc == VLM_OK) remember_answer(e->tmpl, s);
+    else forget_kv(e, s); /* a half-done prefill: the cells do not match s->kv */
+    bool go_on = io->on_turn(io->user, s->tag, &r, rc);
+    if (rc != VLM_OK || ++s->turn >= s->c->n_turns) s->c = NULL;
+    return go_on;
+}
+
+/* Begin turn s->turn: prefill it and sample its first token. The turn may end
+ * here (an error, or an answer of at most one token). */
+static bool start_turn(local_engine *e, struct slot *s, const struct vlm_sched_io *io) {
+    memset(&s->t, 0, sizeof s->t);
+    answer_reset(&s->out);
+    s->t0 = vlm_now_ms();
+    s->t_first = s->t_last = 0;
+    s->steps = s->step_seqs = 0;
+    char err[1024] = "";
+    int rc = prefill_turn(e, s, err, sizeof err);
+    if (rc == VLM_OK && take_token(e, s, -1)) {
+        s->decoding = true;
+        return true;
+    }
+    return finish_turn(e, s, io, rc, err);
+}
+
+/* One llama_decode of every decoding slot's token, then each slot's next
+ * token sampled. */
+static int decode_step(local_engine *e, const struct vlm_sched_io *io) {
+    struct llama_batch *b = &e->step;
+    b->n_tokens = 0;
+    for (int i = 0; i < e->n_seq; i++) {
+        struct slot *s = &e->slots[i];
+        if (!s->decoding) continue;
+        int j = s->row = b->n_tokens++;
+        b->token[j] = s->tok;
+        b->pos[j] = s->n_past;
+        b->n_seq_id[j] = 1;
+        b->seq_id[j][0] = s->seq;
+        b->logits[j] = 1;
+    }
+    if (b->n_tokens == 0) return VLM_OK;
+    bool failed = llama_decode(e->lctx, *b) != 0;
+    e->stats.decode_steps++;
+    e->stats.decode_tokens += b->n_tokens;
+    for (int i = 0; i < e->n_seq; i++) {
+        struct slot *s = &e->slots[i];
+        if (!s->decoding) continue;
+        if (failed) {
+            char err[256];
+            snprintf(err, sizeof err, "decode failed after %d output tokens", s->out.n);
+            if (!finish_turn(e, s, io, VLM_ERR_MODEL, err)) return VLM_ERR_STOPPED;
+            continue;
+        }
+        vlm_kv_push_tokens(&s->kv, &s->tok, 1);
+        s->n_past++;
+        s->steps++;
+        s->step_seqs += b->n_tokens;
+        if (!take_token(e, s, s->row) && !finish_turn(e, s, io, VLM_OK, NULL)) return VLM_ERR_STOPPED;
+    }
+    return failed ? VLM_ERR_MODEL : VLM_OK;
+}
+
+/* Give slot s work: the next turn of its case, else the next case, until it
+ * is decoding or nothing is left. False when everything must stop. */
+static bool fill_slot(local_engine *e, struct slot *s, const struct vlm_sched_io *io, bool *more) {
+    while (!s->decoding) {
+        if (!s->c) {
+            int tag = 0;
+            const vlm_case *c = *more ? io->next(io->user, &tag) : NULL;
+            if (!c) { *more = false; return true; }
+            begin_case(s, c, tag);
+        }
+        if (vlm_stop_requested() || !start_turn(e, s, io)) return false;
+    }
+    return true;
+}
+
+int vlm_sched_run(local_engine *e, const struct vlm_sched_io *io) {
+    bool more = true;
+    int rc = VLM_OK;
+    while (rc == VLM_OK) {
+        for (int i = 0; i < e->n_seq && rc == VLM_OK; i++)
+            if (!fill_slot(e, &e->slots[i], io, &more)) rc = VLM_ERR_STOPPED;
+        bool busy = false;
+        for (int i = 0; i < e->n_seq; i++) busy |= e->slots[i].decoding;
+        if (rc != VLM_OK || !busy) break;
+        if (vlm_stop_requested()) rc = VLM_ERR_STOPPED;
+        else if (decode_step(e, io) == VLM_ERR_STOPPED) rc = VLM_ERR_STOPPED;
+    }
+    /* Cases still in flight are abandoned (stop): their slots keep what the KV
+     * cache holds, which s->kv describes. */
+    for (int i = 0; i < e->n_seq; i++) {
+        e->slots[i].c = NULL;
+        e->slots[i].decoding = false;
+        e->slots[i].carry = false;
+    }
+    return vlm_stop_requested() ? VLM_ERR_STOPPED : rc;
+}
