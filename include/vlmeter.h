@@ -695,6 +695,12 @@ void   vlm_wilson95(double k, int n, double *lo, double *hi);
  * the first model was right, c where only the second was. 1 when b + c = 0. */
 double vlm_mcnemar_exact(int b, int c);
 
+/* 95% interval of the difference of two accuracies measured on the same n
+ * items (second minus first), from the discordant counts: b items only the
+ * first got right, c only the second (counts may be soft). Agresti & Min's
+ * adjusted Wald interval ("Wald+2"), clamped to [-1, 1]; docs/metrics.md. */
+void   vlm_paired_diff95(double b, double c, double n, double *lo, double *hi);
+
 /* Nearest-rank percentile (q in 0..1) of n ascending values; 0 when n = 0. */
 double vlm_percentile(const double *sorted, int n, double q);
 

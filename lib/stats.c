@@ -1,6 +1,7 @@
 /*
  * stats.c - the statistics reports rest on: Wilson score intervals, the exact
- * McNemar test for paired outcomes, and nearest-rank percentiles.
+ * McNemar test for paired outcomes, the adjusted Wald interval of a paired
+ * difference, and nearest-rank percentiles.
  */
 #include "vlmeter.h"
 
@@ -30,6 +31,19 @@ double vlm_mcnemar_exact(int b, int c) {
     for (int k = 0; k <= k_max; k++) tail += exp(log_choose(n, k) - n * log(2.0));
     double p = 2.0 * tail;
     return p > 1.0 ? 1.0 : p;
+}
+
+/* Agresti & Min (2005), "Simple improved confidence intervals for comparing
+ * matched proportions", Statistics in Medicine 24:729-740: the Wald interval
+ * after adding 0.5 to each cell of the paired 2x2 table ("Wald+2"). */
+void vlm_paired_diff95(double b, double c, double n, double *lo, double *hi) {
+    const double z = 1.959963984540054;
+    if (n <= 0) { *lo = -1; *hi = 1; return; }
+    double centre = (c - b) / (n + 2);
+    double var = (b + c + 1) - (c - b) * (c - b) / (n + 2);
+    double half = z * sqrt(var > 0 ? var : 0) / (n + 2);
+    *lo = centre - half < -1 ? -1 : centre - half;
+    *hi = centre + half > 1 ? 1 : centre + half;
 }
 
 double vlm_percentile(const double *sorted, int n, double q) {

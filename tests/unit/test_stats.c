@@ -36,6 +36,29 @@ static void test_mcnemar(void **state) {
     assert_true(p > 0 && p < 1e-9);
 }
 
+static void test_paired_diff(void **state) {
+    (void)state;
+    double lo, hi;
+    /* b=1, c=9, n=50: centre 8/52 = .153846; sd = sqrt(11 - 64/52)/52 = .0601073;
+     * half = 1.959964 * .0601073 = .117808 */
+    vlm_paired_diff95(1, 9, 50, &lo, &hi);
+    assert_true(fabs(lo - 0.036038) < 1e-5);
+    assert_true(fabs(hi - 0.271654) < 1e-5);
+    /* Perfect agreement on 10 items still leaves doubt: sd = 1/12, half = .163330. */
+    vlm_paired_diff95(0, 0, 10, &lo, &hi);
+    assert_true(fabs(lo + 0.163330) < 1e-5 && fabs(hi - 0.163330) < 1e-5);
+    /* Swapping the models mirrors the interval. */
+    double lo2, hi2;
+    vlm_paired_diff95(1, 9, 50, &lo, &hi);
+    vlm_paired_diff95(9, 1, 50, &lo2, &hi2);
+    assert_true(fabs(lo2 + hi) < 1e-12 && fabs(hi2 + lo) < 1e-12);
+    /* Clamped to [-1, 1]; no data: the whole range. */
+    vlm_paired_diff95(0, 3, 3, &lo, &hi);
+    assert_true(hi == 1 && lo > 0);
+    vlm_paired_diff95(0, 0, 0, &lo, &hi);
+    assert_true(lo == -1 && hi == 1);
+}
+
 static void test_percentile(void **state) {
     (void)state;
     double v[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
@@ -51,6 +74,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wilson),
         cmocka_unit_test(test_mcnemar),
+        cmocka_unit_test(test_paired_diff),
         cmocka_unit_test(test_percentile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
