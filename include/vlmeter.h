@@ -398,6 +398,7 @@ struct vlm_run_model_summary {
     double load_ms;
     double ttft_ms_mean, decode_tps_mean, e2e_ms_p50, e2e_ms_p90;
     uint64_t rss_peak_bytes;
+    struct vlm_engine_stats reuse; /* local: what reuse and batching did in this run's load */
     char   error[512];    /* the model itself failed (load), "" otherwise */
 };
 

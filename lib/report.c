@@ -146,13 +146,31 @@ static json_t *build_model_quality(sqlite3 *db, int64_t model_id) {
     return q;
 }
 
+/* What reuse and batching did in the latest load (columns from `col` on:
+ * n_parallel, images_encoded, images_cached, prompt_tokens,
+ * prompt_tokens_cached, decode_steps, decode_tokens); null before they were
+ * recorded. */
+static json_t *build_reuse(sqlite3_stmt *st, int col) {
+    if (sqlite3_column_type(st, col) == SQLITE_NULL) return json_null();
+    int64_t v[7];
+    for (int i = 0; i < 7; i++) v[i] = sqlite3_column_int64(st, col + i);
+    json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I}", "n_parallel", (json_int_t)v[0],
+                          "images_encoded", (json_int_t)v[1], "images_cached", (json_int_t)v[2],
+                          "prompt_tokens", (json_int_t)v[3], "prompt_tokens_cached", (json_int_t)v[4]);
+    json_object_set_new(o, "prompt_cached_share", v[3] > 0 ? json_real((double)v[4] / (double)v[3]) : json_null());
+    json_object_set_new(o, "decode_batch_mean", v[5] > 0 ? json_real((double)v[6] / (double)v[5]) : json_null());
+    return o;
+}
+
 static json_t *build_models(sqlite3 *db) {
     json_t *a = json_array();
     sqlite3_stmt *st = query(db,
         "SELECT m.id, m.name, l.arch, l.n_params, l.chat_template, l.backend, l.model_bytes, l.mmproj_bytes,"
         " l.load_ms, l.rss_peak_bytes, l.gpu_mem_bytes, l.n_threads, l.n_gpu_layers,"
         " (SELECT count(*) FROM cases c WHERE c.model_id=m.id),"
-        " (SELECT count(*) FROM cases c WHERE c.model_id=m.id AND c.status='error')"
+        " (SELECT count(*) FROM cases c WHERE c.model_id=m.id AND c.status='error'),"
+        " l.n_parallel, l.images_encoded, l.images_cached, l.prompt_tokens, l.prompt_tokens_cached,"
+        " l.decode_steps, l.decode_tokens"
         " FROM models m LEFT JOIN model_loads l ON l.model_id=m.id AND l.run_id ="
         " (SELECT max(run_id) FROM model_loads WHERE model_id=m.id) ORDER BY m.name");
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -174,6 +192,7 @@ static json_t *build_models(sqlite3 *db) {
         }
         json_object_set_new(m, "n_cases", json_integer(sqlite3_column_int(st, 13)));
         json_object_set_new(m, "n_errors", json_integer(sqlite3_column_int(st, 14)));
+        json_object_set_new(m, "reuse", build_reuse(st, 15));
         json_object_set_new(m, "quality", build_model_quality(db, id));
         json_object_set_new(m, "speed", build_speed(db, id, m));
         json_object_set_new(m, "id", json_integer(id)); /* removed before output */

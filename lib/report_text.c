@@ -186,10 +186,10 @@ static double dist(const json_t *m, const char *metric, const char *stat) {
 static struct grid *speed_grid(const json_t *rep) {
     static const char *head[] = {"model", "load_ms", "ttft_ms p50", "e2e_ms p50", "e2e_ms p90", "e2e_ms p99",
                                  "decode tok/s", "image_encode_ms", "prefill_ms", "rss MiB", "gpu MiB",
-                                 "files MiB", "errors"};
-    struct grid *g = grid_new(13);
+                                 "files MiB", "errors", "batch", "kv reused"};
+    struct grid *g = grid_new(15);
     int r = grid_row(g);
-    for (int c = 0; c < 13; c++) grid_set(g, r, c, "%s", head[c]);
+    for (int c = 0; c < 15; c++) grid_set(g, r, c, "%s", head[c]);
     size_t i;
     json_t *m;
     json_array_foreach(json_object_get(rep, "models"), i, m) {
@@ -207,6 +207,9 @@ static struct grid *speed_grid(const json_t *rep) {
         set_num(g, r, 10, num(m, "gpu_mem_bytes") / 1048576.0, "%.0f");
         set_num(g, r, 11, (num(m, "model_bytes") + num(m, "mmproj_bytes")) / 1048576.0, "%.1f");
         grid_set(g, r, 12, "%d/%d", numi(m, "n_errors"), numi(m, "n_cases"));
+        const json_t *reuse = json_object_get(m, "reuse");
+        set_num(g, r, 13, num(reuse, "decode_batch_mean"), "%.2f");
+        set_num(g, r, 14, num(reuse, "prompt_cached_share") * 100, "%.0f%%");
     }
     return g;
 }
@@ -430,7 +433,8 @@ static void write_sections(const json_t *rep, FILE *out, bool md) {
     section(out, md, "Yes/no questions", yesno_grid(rep), print);
     section(out, md, "Captions", captions_grid(rep), print);
     section(out, md, "Accuracy by turn (multi-turn cases)", by_turn_grid(rep), print);
-    section(out, md, "Speed and memory", speed_grid(rep), print);
+    section(out, md, "Speed and memory (batch: sequences per decode step; kv reused: prompt tokens "
+            "found in the KV cache; docs/metrics.md)", speed_grid(rep), print);
     section(out, md, "Load test (vlmeter bench; times in ms)", bench_grid(rep), print);
     section(out, md, "Cost per model (docs/cost.md)", cost_grid(rep), print);
     const json_t *rec = json_object_get(rep, "recommendation");

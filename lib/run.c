@@ -357,6 +357,7 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
         free(pending.cases);
         if (e) {
             ms->rss_peak_bytes = vlm_rss_peak_bytes();
+            if (vlm_engine_stats(e)) ms->reuse = *vlm_engine_stats(e);
             vlm_store_model_load(r->store, model_id, r->run_id, vlm_engine_info(e), vlm_engine_stats(e),
                                  ms->rss_peak_bytes);
             vlm_engine_free(e);

@@ -93,6 +93,13 @@ static void print_summary(const struct vlm_run_summary *sum, const char *db) {
                m->n_run, m->n_skipped, m->n_errors, m->load_ms, m->ttft_ms_mean, m->decode_tps_mean,
                m->e2e_ms_p50, m->e2e_ms_p90, (double)m->rss_peak_bytes / (1024.0 * 1024.0));
         if (m->error[0]) printf("  %s: %s\n", m->name, m->error);
+        const struct vlm_engine_stats *st = &m->reuse;
+        if (st->prompt_tokens > 0)
+            printf("  %s: parallel %d, mean decode batch %.2f; %lld images encoded, %lld from the cache; "
+                   "%.0f%% of prompt tokens found in the KV cache\n", m->name, st->n_parallel,
+                   st->decode_steps ? (double)st->decode_tokens / (double)st->decode_steps : 0.0,
+                   (long long)st->images_encoded, (long long)st->images_cached,
+                   100.0 * (double)st->prompt_tokens_cached / (double)st->prompt_tokens);
     }
     if (sum->n_bad_lines) printf("%d malformed case(s) stored as errors\n", sum->n_bad_lines);
     printf("store: %s (vlmeter export --db %s)\n", db, db);

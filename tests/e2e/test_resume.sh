@@ -1,5 +1,7 @@
 # A run killed with SIGKILL midway and started again ends with exactly one stored
 # answer per model x case x turn; cases finished before the kill are not redone.
+# Once with one case at a time, once with three cases in flight (--parallel 3)
+# when the kill comes, resumed one at a time.
 source "$(dirname "$0")/lib.sh"
 img=$(first_image)
 cp "$img" "$T/a.png"
@@ -12,10 +14,12 @@ for i in $(seq 1 12); do
   fi
 done
 want_turns=$(( 2 * (8 * 1 + 4 * 2) ))   # 2 models x (8 one-turn + 4 two-turn cases)
+for par in 1 3; do
+DB=$T/p$par.db
 set -- run -s "$T/s.jsonl" --db "$DB" --max-tokens 48 --threads 1 -q \
   -m "$(model_spec llava m1)" -m "$(model_spec $(echo $ARCHS | awk '{print $NF}') m2)"
 
-"$VLMETER" "$@" > "$T/run1.log" 2>&1 &
+"$VLMETER" "$@" --parallel $par > "$T/run1.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 600); do
   n=$(sqlite3 "$DB" "SELECT count(*) FROM cases" 2>/dev/null || echo 0)
@@ -39,4 +43,24 @@ assert_eq "$(sql "SELECT count(*) FROM cases WHERE run_id = 1")" "$done_before" 
 # A third run has nothing to do.
 "$VLMETER" "$@" > "$T/run3.log" 2>&1 || fail "third run failed"
 assert_eq "$(sql "SELECT count(*) FROM answers WHERE run_id = 3")" 0 "answers redone by a third run"
-echo "killed after $done_before cases; resumed to $want_turns turns"
+echo "parallel $par: killed after $done_before cases; resumed to $want_turns turns"
+done
+
+# Ctrl-C with three cases in flight: status 130, and no cut-off answer is stored
+# (forged models never end an answer early, so every stored one has all 48 tokens).
+DB=$T/int.db
+set -- run -s "$T/s.jsonl" --db "$DB" --max-tokens 48 --threads 1 -q \
+  -m "$(model_spec llava m1)" -m "$(model_spec $(echo $ARCHS | awk '{print $NF}') m2)"
+"$VLMETER" "$@" --parallel 3 > "$T/int.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do
+  n=$(sqlite3 "$DB" "SELECT count(*) FROM cases" 2>/dev/null || echo 0)
+  [ "${n:-0}" -ge 2 ] && break
+  sleep 0.05
+done
+kill -INT $pid
+rc=0; wait $pid || rc=$?
+assert_eq "$rc" 130 "status after Ctrl-C"
+assert_eq "$(sql "SELECT count(*) FROM answers WHERE n_output_tokens != 48 OR error IS NOT NULL")" 0 "cut-off answers stored"
+"$VLMETER" "$@" > "$T/int2.log" 2>&1 || fail "run after Ctrl-C failed"
+assert_eq "$(sql "SELECT count(*) FROM answers")" "$want_turns" "turns after resuming from Ctrl-C"
