@@ -26,8 +26,26 @@ if [ -n "${LLAMA_CPP_DIR:-}" ]; then
   echo "$LLAMA_CPP_DIR"; exit 0
 fi
 
+# CPU features: on x86 the ones /proc/cpuinfo lists, named one by one instead of
+# -march=native, so that AMX stays off. Sandboxed kernels (this workplace's
+# among them) grant the AMX permission request yet trap on tile instructions,
+# which kills every quantized matrix product with SIGILL. Elsewhere: native.
+cpu_flags() {
+  if [ "$(uname -m)" != x86_64 ] || [ ! -r /proc/cpuinfo ]; then echo "-DGGML_NATIVE=ON"; return; fi
+  local have out="-DGGML_NATIVE=OFF" f
+  have=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
+  for f in sse4_2:SSE42 avx:AVX avx2:AVX2 fma:FMA f16c:F16C bmi2:BMI2 avx_vnni:AVX_VNNI avx512f:AVX512 \
+           avx512vbmi:AVX512_VBMI avx512_vnni:AVX512_VNNI avx512_bf16:AVX512_BF16; do
+    [[ "$have" == *" ${f%%:*} "* ]] && out="$out -DGGML_${f##*:}=ON" || out="$out -DGGML_${f##*:}=OFF"
+  done
+  echo "$out -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+}
+CPU_FLAGS=$(cpu_flags)
+
 CACHE=${VLMETER_CACHE:-$HOME/.cache/vlmeter}
-PREFIX=$CACHE/llama.cpp-$NLC_VERSION-$FLAVOR
+# The folder is named by the flags too: other flags, another build.
+FLAGS_ID=$(echo "$FLAVOR ${CUDA_ARCH:-90} $CPU_FLAGS" | sha1sum | cut -c1-8)
+PREFIX=$CACHE/llama.cpp-$NLC_VERSION-$FLAVOR-$FLAGS_ID
 if [ -f "$PREFIX/.complete" ]; then echo "$PREFIX"; exit 0; fi
 
 case "$FLAVOR" in
@@ -81,7 +99,7 @@ BUILD=$WORK/build-$FLAVOR
 log "building llama.cpp ($FLAVOR) into $PREFIX; this takes several minutes"
 cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF \
   -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DBUILD_SHARED_LIBS=ON \
-  -DGGML_NATIVE=ON $GPU_FLAGS -DCMAKE_INSTALL_PREFIX="$PREFIX" \
+  $CPU_FLAGS $GPU_FLAGS -DCMAKE_INSTALL_PREFIX="$PREFIX" \
   -DCMAKE_INSTALL_RPATH="$PREFIX/lib" >&2
 cmake --build "$BUILD" -j"$(nproc)" --target $TARGETS >&2
 
@@ -96,7 +114,7 @@ for t in llama-mtmd-cli llama-server llama-bench llama-quantize; do
 done
 cp -r "$SRC/models" "$PREFIX/share/models"
 (cd "$SRC" && git describe --tags --always 2>/dev/null || echo unknown) > "$PREFIX/VERSION"
-echo "flavor=$FLAVOR node-llama-cpp=$NLC_VERSION ${GPU_FLAGS%% -DCMAKE_EXE_LINKER_FLAGS*} GGML_NATIVE=ON" > "$PREFIX/BUILD_FLAGS"
+echo "flavor=$FLAVOR node-llama-cpp=$NLC_VERSION ${GPU_FLAGS%% -DCMAKE_EXE_LINKER_FLAGS*} $(echo "$CPU_FLAGS" | tr ' ' '\n' | grep '=ON' | sed 's/-DGGML_//; s/=ON//' | tr '\n' ' ')" > "$PREFIX/BUILD_FLAGS"
 [ -n "${STUBS:-}" ] && ln -sfn "$STUBS" "$PREFIX/cuda-stubs"
 touch "$PREFIX/.complete"
 echo "$PREFIX"
