@@ -305,6 +305,10 @@ void    vlm_store_end_run(vlm_store *s, int64_t run_id);
 int vlm_store_model(vlm_store *s, const char *name, const char *settings_json,
                     int64_t *model_id, char *err, size_t err_len);
 
+/* Record that a model belongs to a family (the reference's name) with a
+ * precision ("q4_k_m"); NULL or "" clears it. */
+int vlm_store_model_family(vlm_store *s, int64_t model_id, const char *family, const char *variant);
+
 /* Store what loading the model measured and what its reuse and batching did
  * (stats NULL for a remote model); replaces an earlier load's row. */
 int vlm_store_model_load(vlm_store *s, int64_t model_id, int64_t run_id,
@@ -337,10 +341,16 @@ int vlm_store_export_jsonl(vlm_store *s, FILE *out, char *err, size_t err_len);
 
 /* ------------------------------------------------------------------ plan */
 
-/* A model to evaluate: a name for reports and how to load and drive it. */
+/* A model to evaluate: a name for reports and how to load and drive it. A
+ * model given with variants (docs/plan-format.md, "Variants") is the reference
+ * of a family; each variant is a model of its own named NAME:TYPE. */
 struct vlm_model_spec {
     char name[128];
     struct vlm_engine_params engine; /* paths point into the owning plan */
+    char family[128];                /* the family's reference model name; "" when in none */
+    char variant[32];                /* its precision in the family: "f16", "q4_k_m", ... */
+    const char *quantize_from;       /* a variant made on demand: quantize this file (the
+                                        reference's model) into engine.model_path when missing */
 };
 
 typedef struct vlm_plan vlm_plan;
@@ -642,6 +652,8 @@ struct vlm_requirements {  /* 0 / empty: not required */
     char   acc_cat[VLM_MAX_REQ_CATS][64]; /* a category, or "all" */
     double acc_min[VLM_MAX_REQ_CATS];
     double max_p95_ms, max_memory_gib, max_monthly;
+    double max_accuracy_loss;           /* a family variant may be this much less accurate
+                                           ("all") than its reference, as a fraction; 0: any */
     double requests_per_day;            /* default 1000 */
     double peak_factor, headroom;       /* defaults VLM_PEAK_FACTOR, VLM_HEADROOM */
     char   currency[8];                 /* "" : any */
@@ -664,6 +676,8 @@ struct vlm_candidate {     /* one model, as measured */
     double busy_s_per_req; /* GPU seconds per request (1 / req/s per instance) */
     double inst_rps;       /* requests/s one instance serves */
     double in_tokens, out_tokens; /* mean per request */
+    const char *family;    /* the reference model of its family; NULL when in none */
+    double acc_loss;       /* reference accuracy minus this one's on shared turns (NAN: not a variant) */
 };
 
 struct vlm_option {        /* one candidate x GPU (or x API) */
@@ -779,6 +793,47 @@ int vlm_import_vlmevalkit(const char *tsv_path, const char *outdir,
 int vlm_import_folder(const char *folder, const char *questions, const char *outdir,
                       const struct vlm_import_params *p, struct vlm_import_summary *sum,
                       char *err, size_t err_len);
+
+/* ------------------------------------------------------------------ quantize */
+
+/* Quantized variants of a model (docs/quantize.md): the language model through
+ * llama.cpp's llama_model_quantize, a projector through ggml's quantizer (its
+ * matrix weights; embeddings, norms and the patch convolution keep their type). */
+struct vlm_quant_params {
+    int         n_threads;  /* 0: all cores */
+    const char *mmproj;     /* also make variants of this projector (NULL: none) */
+    void (*on_message)(const char *line, void *user); /* "made FILE (...)", "kept FILE (...)" */
+    void *user;
+};
+
+struct vlm_quant_summary {
+    int n_made;     /* files written */
+    int n_skipped;  /* variants already there with the right file type */
+};
+
+struct vlm_quant_params vlm_quant_default_params(void);
+
+/* The types vlm_quantize makes ("f16", "q8_0", "q4_k_m", "q2_k", ...): llama.cpp's
+ * file types that need no importance matrix. */
+int         vlm_quant_n_types(void);
+const char *vlm_quant_type(int i);
+
+/* Where the variant `type` of GGUF file `path` goes: OUTDIR/STEM-TYPE.gguf, STEM
+ * being the file name without ".gguf" and without a trailing -F16/-BF16/-F32
+ * (outdir NULL: path's folder). NULL for an unknown type; caller frees. */
+char *vlm_quant_path(const char *path, const char *type, const char *outdir);
+
+/* The type name of a GGUF file's general.file_type ("f16", "q4_k_m", "unknown")
+ * into buf; false when the file cannot be read as GGUF. */
+bool vlm_quant_file_type(const char *path, char *buf, size_t len);
+
+/* Write the variants of `model` (and of p->mmproj) for each type into outdir
+ * (NULL: beside the model), keeping any already there with the right type.
+ * VLM_ERR_INPUT for an unknown type or an unreadable model, VLM_ERR_MODEL when
+ * llama.cpp refuses the file, VLM_ERR_IO when the output cannot be written. */
+int vlm_quantize(const char *model, const char *const *types, int n_types, const char *outdir,
+                 const struct vlm_quant_params *p, struct vlm_quant_summary *sum,
+                 char *err, size_t err_len);
 
 /* ------------------------------------------------------------------ forge */
 

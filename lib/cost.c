@@ -287,6 +287,7 @@ static int load_req_map(yaml_document_t *d, yaml_node_t *m, const char *path, st
                         char *err, size_t err_len) {
     static const struct { const char *key; size_t off; } nums[] = {
         {"max_p95_ms", offsetof(struct vlm_requirements, max_p95_ms)},
+        {"max_accuracy_loss", offsetof(struct vlm_requirements, max_accuracy_loss)},
         {"max_memory_gib", offsetof(struct vlm_requirements, max_memory_gib)},
         {"max_monthly", offsetof(struct vlm_requirements, max_monthly)},
         {"requests_per_day", offsetof(struct vlm_requirements, requests_per_day)},
@@ -312,7 +313,7 @@ static int load_req_map(yaml_document_t *d, yaml_node_t *m, const char *path, st
         }
         if (!known) {
             vlm_errf(err, err_len, "%s:%zu: unknown key '%s' in requirements (known: min_accuracy, max_p95_ms, "
-                     "max_memory_gib, max_monthly, requests_per_day, peak_factor, headroom, currency)",
+                     "max_accuracy_loss, max_memory_gib, max_monthly, requests_per_day, peak_factor, headroom, currency)",
                      path, yaml_document_get_node(d, p->key)->start_mark.line + 1, key ? key : "?");
             return VLM_ERR_INPUT;
         }
@@ -390,6 +391,9 @@ static void check_quality(const struct vlm_candidate *c, const struct vlm_requir
     if (r->max_p95_ms > 0 && c->p95_ms > r->max_p95_ms)
         add_why(o, "p95 %.0f ms > %.0f ms (+%.0f%%)", c->p95_ms, r->max_p95_ms,
                 100 * (c->p95_ms / r->max_p95_ms - 1));
+    if (r->max_accuracy_loss > 0 && c->family && isfinite(c->acc_loss) && c->acc_loss > r->max_accuracy_loss)
+        add_why(o, "accuracy %.1f points below its reference %s (at most %.1f allowed)", 100 * c->acc_loss,
+                c->family, 100 * r->max_accuracy_loss);
 }
 
 static void check_budget(const struct vlm_requirements *r, struct vlm_option *o) {

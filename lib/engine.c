@@ -203,6 +203,16 @@ const struct vlm_model_info *vlm_engine_info(const vlm_engine *e) { return e->op
 
 const struct vlm_engine_stats *vlm_engine_stats(const vlm_engine *e) { return e->ops->stats(e->impl); }
 
+int vlm_engine_score(vlm_engine *e, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb,
+                     void *user, char *err, size_t err_len) {
+    if (!e->ops->score) {
+        vlm_errf(err, err_len, "a %s model gives no logits (next-token distributions need a local model)",
+                 e->ops->name);
+        return VLM_ERR_INPUT;
+    }
+    return e->ops->score(e->impl, c, tokens, n, cb, user, err, err_len);
+}
+
 void vlm_engine_free(vlm_engine *e) {
     if (!e) return;
     e->ops->free(e->impl);

@@ -19,6 +19,9 @@ struct vlm_sched_io {
     void *user;
 };
 
+/* Takes the logits that predict token i of a forced answer (vlm_engine_score). */
+typedef void (*vlm_logits_cb)(int i, const float *logits, int n_vocab, void *user);
+
 /* One backend: vlm_engine_init/schedule/info/stats/free forward to these.
  * `schedule` returns VLM_OK, or VLM_ERR_STOPPED when stopped (Ctrl-C, or
  * on_turn returned false), or VLM_ERR_MODEL when the model itself broke. */
@@ -28,11 +31,22 @@ struct vlm_engine_ops {
     int (*schedule)(void *impl, const struct vlm_sched_io *io);
     const struct vlm_model_info *(*info)(const void *impl);
     const struct vlm_engine_stats *(*stats)(const void *impl);
+    int (*score)(void *impl, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb,
+                 void *user, char *err, size_t err_len); /* NULL: not supported */
     void (*free)(void *impl);
 };
 
 /* Answer what io gives through engine e (the dispatcher: engine.c). */
 int vlm_engine_schedule(vlm_engine *e, const struct vlm_sched_io *io);
+
+/* Teacher forcing, local engines only: the first turn of c prompted as
+ * vlm_engine_answer prompts it, followed by the n answer tokens given; the
+ * logits that predict tokens[i] go to cb (i = 0: those after the prompt's last
+ * token). Always computed in a fresh sequence, without shared prefixes, so the
+ * same model, case and tokens give the same logits bit for bit. Returns VLM_OK,
+ * VLM_ERR_INPUT (remote engine, unreadable image, too long) or VLM_ERR_MODEL. */
+int vlm_engine_score(vlm_engine *e, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb,
+                     void *user, char *err, size_t err_len);
 
 extern const struct vlm_engine_ops vlm_engine_local_ops;
 extern const struct vlm_engine_ops vlm_engine_remote_ops;

@@ -45,7 +45,7 @@ void vlm_llama_log(bool on) {
     mtmd_helper_log_set(log_cb, NULL);
 }
 
-static void ensure_backend(void) {
+void vlm_llama_backend_init(void) {
     static bool done = false;
     if (done) return;
     done = true;
@@ -61,7 +61,7 @@ static void ensure_backend(void) {
 const char *vlm_llama_version(void) { return VLM_LLAMA_BUILD; }
 
 const char *vlm_llama_system_info(void) {
-    ensure_backend();
+    vlm_llama_backend_init();
     return llama_print_system_info();
 }
 
@@ -248,7 +248,7 @@ static void fill_info(local_engine *e) {
 }
 
 static void *local_init(struct vlm_engine_params params, char *err, size_t err_len) {
-    ensure_backend();
+    vlm_llama_backend_init();
     if (check_file("model", params.model_path, err, err_len) != VLM_OK) return NULL;
     if (check_file("projector (mmproj)", params.mmproj_path, err, err_len) != VLM_OK) return NULL;
     if (params.n_parallel < 1 || params.n_parallel > VLM_MAX_PARALLEL) {
@@ -314,6 +314,11 @@ static int local_schedule(void *impl, const struct vlm_sched_io *io) {
     return vlm_sched_run(impl, io);
 }
 
+static int local_score(void *impl, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb,
+                       void *user, char *err, size_t err_len) {
+    return vlm_sched_score(impl, c, tokens, n, cb, user, err, err_len);
+}
+
 const struct vlm_engine_ops vlm_engine_local_ops = {
-    "local", local_init, local_schedule, local_info, local_stats, local_free,
+    "local", local_init, local_schedule, local_info, local_stats, local_score, local_free,
 };

@@ -8,6 +8,7 @@
 
 #include "embd_cache.h"
 #include "engine_impl.h"
+#include "internal.h"
 #include "vlmeter.h"
 
 #include "llama.h"
@@ -35,14 +36,15 @@ typedef struct local_engine {
     vlm_embd_cache *embd;         /* NULL when p.reuse is off */
 } local_engine;
 
-/* llama.cpp's last error line, to explain a failure (engine_local.c). */
-const char *vlm_llama_last_error(void);
-
 /* Make e's sequences and buffers, once the context exists; free them. */
 void vlm_sched_init(local_engine *e);
 void vlm_sched_free(local_engine *e);
 
 /* Answer what io gives, n_seq cases at a time (engine_sched.c). */
 int vlm_sched_run(local_engine *e, const struct vlm_sched_io *io);
+
+/* vlm_engine_score on a free sequence (engine_sched.c). */
+int vlm_sched_score(local_engine *e, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb,
+                    void *user, char *err, size_t err_len);
 
 #endif

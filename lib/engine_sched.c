@@ -309,11 +309,11 @@ static void prompt_free(struct prompt *pr) {
 /* Start slot s's sequence from the longest prefix of `want` that some slot's
  * sequence holds, never all of it (the last prompt token must be evaluated for
  * its logits). Returns the number of items kept. */
-static int attach_prefix(local_engine *e, struct slot *s, const struct vlm_kv_seq *want) {
+static int attach_prefix(local_engine *e, struct slot *s, const struct vlm_kv_seq *want, bool share) {
     llama_memory_t mem = llama_get_memory(e->lctx);
     struct slot *src = s;
     int keep = 0;
-    if (e->reuse_kv) {
+    if (e->reuse_kv && share) {
         keep = vlm_kv_common_prefix(&s->kv, want);
         for (int i = 0; i < e->n_seq; i++) {
             int k = vlm_kv_common_prefix(&e->slots[i].kv, want);
@@ -438,9 +438,9 @@ static int flush_carry(local_engine *e, struct slot *s) {
     return rc;
 }
 
-/* Tokenize turn s->turn and prefill it; on success the logits of its last
- * token are the context's last. */
-static int prefill_turn(local_engine *e, struct slot *s, char *err, size_t err_len) {
+/* Tokenize turn s->turn and prefill it, a first turn from a shared prefix when
+ * `share`; on success the logits of its last token are the context's last. */
+static int prefill_turn(local_engine *e, struct slot *s, bool share, char *err, size_t err_len) {
     const vlm_case *c = s->c;
     struct turn_plan tp;
     plan_turn(c, s->turn, &s->next_image, &tp);
@@ -480,7 +480,7 @@ static int prefill_turn(local_engine *e, struct slot *s, char *err, size_t err_l
     }
     if (rc == VLM_OK) {
         int keep = 0;
-        if (s->turn == 0) keep = attach_prefix(e, s, &pr.items);
+        if (s->turn == 0) keep = attach_prefix(e, s, &pr.items, share);
         else if (flush_carry(e, s) != VLM_OK) rc = VLM_ERR_MODEL;
         s->t.n_cached_tokens = cached_tokens(&pr, keep);
         e->stats.prompt_tokens += s->t.n_prompt_tokens;
@@ -575,7 +575,7 @@ static bool start_turn(local_engine *e, struct slot *s, const struct vlm_sched_i
     s->t_first = s->t_last = 0;
     s->steps = s->step_seqs = 0;
     char err[1024] = "";
-    int rc = prefill_turn(e, s, err, sizeof err);
+    int rc = prefill_turn(e, s, true, err, sizeof err);
     if (rc == VLM_OK && take_token(e, s, -1)) {
         s->decoding = true;
         return true;
@@ -655,4 +655,49 @@ int vlm_sched_run(local_engine *e, const struct vlm_sched_io *io) {
         e->slots[i].carry = false;
     }
     return vlm_stop_requested() ? VLM_ERR_STOPPED : rc;
+}
+
+/* ------------------------------------------------------------ teacher forcing */
+
+int vlm_sched_score(local_engine *e, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb,
+                    void *user, char *err, size_t err_len) {
+    struct slot *s = &e->slots[0];
+    int n_vocab = llama_vocab_n_tokens(e->vocab);
+    begin_case(s, c, 0);
+    memset(&s->t, 0, sizeof s->t);
+    s->t0 = vlm_now_ms();
+    int rc = prefill_turn(e, s, false, err, err_len);
+    if (rc == VLM_OK && s->n_past + n > e->p.n_ctx) {
+        vlm_errf(err, err_len, "prompt and answer need %d positions, the context holds %d", (int)s->n_past + n,
+                 e->p.n_ctx);
+        rc = VLM_ERR_INPUT;
+    }
+    if (rc == VLM_OK && n > 0) cb(0, llama_get_logits_ith(e->lctx, -1), n_vocab, user);
+    /* Answer tokens 0..n-2, every one with logits (so 32 at a time: each row is
+     * n_vocab floats); row j predicts token first + j + 1. */
+    struct llama_batch *b = &e->text;
+    const int per_call = e->p.n_batch < 32 ? e->p.n_batch : 32;
+    for (int i = 0; rc == VLM_OK && i < n - 1;) {
+        b->n_tokens = 0;
+        int first = i;
+        for (; i < n - 1 && b->n_tokens < per_call; i++) {
+            int j = b->n_tokens++;
+            b->token[j] = tokens[i];
+            b->pos[j] = s->n_past + j;
+            b->n_seq_id[j] = 1;
+            b->seq_id[j][0] = s->seq;
+            b->logits[j] = 1;
+        }
+        if (llama_decode(e->lctx, *b) != 0) {
+            vlm_errf(err, err_len, "decode of the forced answer failed at token %d", first);
+            rc = VLM_ERR_MODEL;
+            break;
+        }
+        vlm_kv_push_tokens(&s->kv, b->token, b->n_tokens);
+        s->n_past += b->n_tokens;
+        for (int j = 0; j < b->n_tokens; j++) cb(first + j + 1, llama_get_logits_ith(e->lctx, j), n_vocab, user);
+    }
+    if (rc != VLM_OK) forget_kv(e, s);
+    s->c = NULL;
+    return rc;
 }

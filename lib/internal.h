@@ -11,6 +11,11 @@
  * between tokens so Ctrl-C stops within one token. */
 bool vlm_stop_requested(void);
 
+/* Initialise llama.cpp once (its log routed to vlmeter's), and llama.cpp's
+ * last error line, to explain a failure (engine_local.c). */
+void vlm_llama_backend_init(void);
+const char *vlm_llama_last_error(void);
+
 /* Fill the stored figures of a model into a run summary: cases stored as errors,
  * mean TTFT and decode rate, end-to-end p50/p90 over all its stored turns, and
  * load time and peak RSS of its latest load (store.c). */
@@ -28,6 +33,20 @@ struct vlm_bench_level;
 struct vlm_bench_params;
 int vlm_store_put_bench_level(vlm_store *s, int64_t model_id, int64_t run_id,
                               const struct vlm_bench_params *p, const struct vlm_bench_level *l);
+
+/* The KL pass of one member of a quantization family (family.c): compare
+ * its next-token distributions along its reference's first-turn answers with
+ * the reference's (a reference first keeps its own). Returns the cases
+ * compared now, or VLM_ERR_IO; a case that fails is reported through
+ * on_message and skipped. _todo: how many cases the pass would compare. */
+struct vlm_model_spec;
+typedef struct vlm_engine vlm_engine;
+typedef struct vlm_case vlm_case;
+int vlm_family_kl(vlm_store *s, vlm_engine *e, int64_t model_id, const struct vlm_model_spec *m,
+                  const vlm_case *const *cases, int n, void (*on_message)(const char *line, void *user),
+                  void *user);
+int vlm_family_kl_todo(vlm_store *s, int64_t model_id, const struct vlm_model_spec *m,
+                       const vlm_case *const *cases, int n);
 
 /* The store's SQLite handle, for modules that read or write tables of their own
  * (grade.c: scores, judgments; report.c reads everything). Schema:

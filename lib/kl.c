@@ -32,11 +32,14 @@ void vlm_topk_from_logits(const float *logits, int n_vocab, struct vlm_topk *t) 
     if (t->k > n_vocab) t->k = n_vocab;
     int n = 0;
     for (int32_t id = 0; id < n_vocab && t->k > 0; id++) insert_top(logits, t->ids, &n, t->k, id);
-    double lse = log_sum_exp(logits, n_vocab), mass = 0;
-    for (int i = 0; i < t->k; i++) {
-        t->logp[i] = (float)((double)logits[t->ids[i]] - lse);
-        mass += exp((double)t->logp[i]);
-    }
+    double lse = log_sum_exp(logits, n_vocab);
+    for (int i = 0; i < t->k; i++) t->logp[i] = (float)((double)logits[t->ids[i]] - lse);
+    vlm_topk_rest(t);
+}
+
+void vlm_topk_rest(struct vlm_topk *t) {
+    double mass = 0;
+    for (int i = 0; i < t->k; i++) mass += exp((double)t->logp[i]);
     t->rest = mass < 1 ? 1 - mass : 0;
 }
 

@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#define VLM_KL_TOP_K 64 /* reference tokens kept per position (vlmeter run) */
+
 /* A reference distribution: the top k token ids, their log-probabilities
  * (natural log, descending), and the probability left to all other tokens. */
 struct vlm_topk {
@@ -24,6 +26,9 @@ struct vlm_topk {
 /* Fill t (t->k entries, arrays owned by the caller) from raw logits over n_vocab
  * tokens: log-softmax, then the k largest. k is cut to n_vocab. */
 void vlm_topk_from_logits(const float *logits, int n_vocab, struct vlm_topk *t);
+
+/* t->rest from t->logp: the probability the top k leave to all other tokens. */
+void vlm_topk_rest(struct vlm_topk *t);
 
 /* KL(reference || model) in nats over the reference's top-k tokens and the
  * bucket of all others, the model given by raw logits over n_vocab tokens. */

@@ -265,6 +265,76 @@ static bool apply_model_key(vlm_plan *p, struct vlm_engine_params *e, const char
     return true;
 }
 
+/* ------------------------------------------------------------ variants */
+
+static bool known_quant_type(const char *type) {
+    for (int i = 0; i < vlm_quant_n_types(); i++)
+        if (strcmp(vlm_quant_type(i), type) == 0) return true;
+    return false;
+}
+
+/* Add variant `type` of the model at index ref: model NAME:TYPE with the
+ * reference's settings, its files given, or made beside the reference's model
+ * by vlm_quantize when the run starts (model NULL). */
+static bool add_variant(vlm_plan *p, int ref, const char *type, const char *model, const char *mmproj,
+                        char *why, size_t why_len) {
+    if (!known_quant_type(type)) {
+        char list[512] = "";
+        for (int i = 0; i < vlm_quant_n_types(); i++) {
+            size_t n = strlen(list);
+            snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "", vlm_quant_type(i));
+        }
+        snprintf(why, why_len, "unknown variant type '%s' (known: %s)", type, list);
+        return false;
+    }
+    struct vlm_model_spec r = p->models[ref];
+    if (r.engine.remote.n_urls > 0) {
+        snprintf(why, why_len, "a remote model has no variants");
+        return false;
+    }
+    char name[256];
+    snprintf(name, sizeof name, "%s:%s", r.name, type);
+    if (!model_name_ok(name, why, why_len)) return false;
+    if (find_model(p, name) >= 0) {
+        snprintf(why, why_len, "variant %s given twice", type);
+        return false;
+    }
+    struct vlm_engine_params e = r.engine;
+    const char *from = NULL;
+    if (model) e.model_path = vlm_arena_strdup(&p->arena, model);
+    else {
+        e.model_path = vlm_arena_take(&p->arena, vlm_quant_path(r.engine.model_path, type, NULL));
+        from = r.engine.model_path;
+    }
+    if (mmproj) e.mmproj_path = vlm_arena_strdup(&p->arena, mmproj);
+    append_model(p, name, &e);
+    struct vlm_model_spec *v = &p->models[p->n_models - 1];
+    snprintf(v->family, sizeof v->family, "%s", r.name);
+    snprintf(v->variant, sizeof v->variant, "%s", type);
+    v->quantize_from = from;
+    struct vlm_model_spec *reference = &p->models[ref];
+    if (!reference->family[0]) {
+        snprintf(reference->family, sizeof reference->family, "%s", reference->name);
+        if (!vlm_quant_file_type(reference->engine.model_path, reference->variant, sizeof reference->variant))
+            snprintf(reference->variant, sizeof reference->variant, "reference");
+    }
+    return true;
+}
+
+/* "TYPE[:MODEL.gguf[:MMPROJ.gguf]]" of a -m spec's variant= key (edited in place). */
+static bool add_variant_spec(vlm_plan *p, int ref, char *text, char *why, size_t why_len) {
+    char *model = strchr(text, ':'), *mmproj = NULL;
+    if (model) {
+        *model++ = '\0';
+        if ((mmproj = strchr(model, ':'))) *mmproj++ = '\0';
+        if (!model[0] || (mmproj && !mmproj[0])) {
+            snprintf(why, why_len, "variant=%s: expected TYPE[:MODEL.gguf[:MMPROJ.gguf]]", text);
+            return false;
+        }
+    }
+    return add_variant(p, ref, text, model, mmproj, why, why_len);
+}
+
 /* A bit per key of a spec, to refuse a key given twice (url= may repeat). */
 static unsigned key_bit(const char *key, const struct setting *s) {
     if (s) return 1u << (s - settings_table);
@@ -274,9 +344,15 @@ static unsigned key_bit(const char *key, const struct setting *s) {
     return 0;
 }
 
+/* The variant= values of a spec, added once the reference model is. */
+struct spec_variants {
+    char *v[64];
+    int n;
+};
+
 /* One "KEY=VALUE" option of a -m spec. */
-static bool apply_spec_option(vlm_plan *p, struct vlm_engine_params *e, char *opt,
-                              unsigned *seen, char *why, size_t why_len) {
+static bool apply_spec_option(vlm_plan *p, struct vlm_engine_params *e, char *opt, unsigned *seen,
+                              struct spec_variants *sv, char *why, size_t why_len) {
     char *eq = strchr(opt, '=');
     if (!eq) {
         snprintf(why, why_len, "option '%s' needs a value (KEY=VALUE)", opt);
@@ -284,6 +360,14 @@ static bool apply_spec_option(vlm_plan *p, struct vlm_engine_params *e, char *op
     }
     *eq = '\0';
     const char *key = opt, *value = eq + 1;
+    if (strcmp(key, "variant") == 0) { /* may repeat */
+        if (sv->n >= 64 || !value[0]) {
+            snprintf(why, why_len, sv->n >= 64 ? "more than 64 variants" : "variant= needs a type");
+            return false;
+        }
+        sv->v[sv->n++] = eq + 1;
+        return true;
+    }
     const struct setting *s = find_setting(key);
     unsigned bit = key_bit(key, s);
     if (*seen & bit) {
@@ -296,7 +380,7 @@ static bool apply_spec_option(vlm_plan *p, struct vlm_engine_params *e, char *op
     if (!s) {
         const char *keys[N_SETTINGS + 1];
         char known[400];
-        snprintf(known, sizeof known, "%s", e->remote.n_urls ? "model, key_env, url" : "mmproj");
+        snprintf(known, sizeof known, "%s", e->remote.n_urls ? "model, key_env, url" : "mmproj, variant");
         setting_keys(keys);
         join_names(known, sizeof known, keys);
         snprintf(why, why_len, "unknown option '%s' (known: %s)", key, known);
@@ -324,8 +408,8 @@ static bool spec_complete(const struct vlm_engine_params *e, char *why, size_t w
 
 /* Parse "NAME=MODEL,mmproj=...,KEY=VALUE..." or "NAME=URL,model=ID,..." (edited
  * in place) into name and e. */
-static bool parse_spec(vlm_plan *p, char *spec, const char **name,
-                       struct vlm_engine_params *e, char *why, size_t why_len) {
+static bool parse_spec(vlm_plan *p, char *spec, const char **name, struct vlm_engine_params *e,
+                       struct spec_variants *sv, char *why, size_t why_len) {
     char *eq = strchr(spec, '=');
     if (!eq) {
         snprintf(why, why_len, "expected NAME=MODEL.gguf,mmproj=MMPROJ.gguf");
@@ -346,7 +430,7 @@ static bool parse_spec(vlm_plan *p, char *spec, const char **name,
     else e->model_path = vlm_arena_strdup(&p->arena, model);
     unsigned seen = 0;
     for (char *opt; (opt = strtok_r(NULL, ",", &save));)
-        if (!apply_spec_option(p, e, opt, &seen, why, why_len)) return false;
+        if (!apply_spec_option(p, e, opt, &seen, sv, why, why_len)) return false;
     if (!spec_complete(e, why, why_len)) return false;
     if (find_model(p, spec) >= 0) {
         snprintf(why, why_len, "a model named '%s' is already in the plan", spec);
@@ -360,9 +444,16 @@ int vlm_plan_add_model_spec(vlm_plan *p, const char *spec, char *err, size_t err
     struct vlm_engine_params e = p->defaults;
     const char *name = NULL;
     char why[512];
-    bool ok = parse_spec(p, copy, &name, &e, why, sizeof why);
+    struct spec_variants sv = {{0}, 0};
+    int before = p->n_models;
+    bool ok = parse_spec(p, copy, &name, &e, &sv, why, sizeof why);
     if (ok) append_model(p, name, &e);
-    else vlm_errf(err, err_len, "-m '%s': %s", spec, why);
+    for (int i = 0, ref = p->n_models - 1; ok && i < sv.n; i++)
+        ok = add_variant_spec(p, ref, sv.v[i], why, sizeof why);
+    if (!ok) {
+        p->n_models = before; /* a spec is added whole or not at all */
+        vlm_errf(err, err_len, "-m '%s': %s", spec, why);
+    }
     free(copy);
     return ok ? VLM_OK : VLM_ERR_INPUT;
 }
@@ -584,9 +675,49 @@ static int yaml_local(struct yaml_ctx *y, yaml_node_t *m, const char *where,
     return yaml_path(y, mmproj_n, what, &e->mmproj_path);
 }
 
+/* One entry of `variants`: TYPE (made on demand), or TYPE: MODEL, or
+ * TYPE: {model: MODEL, mmproj: MMPROJ}. */
+static int yaml_variant(struct yaml_ctx *y, int ref, yaml_node_t *type_n, yaml_node_t *files,
+                        const char *where) {
+    const char *type = NULL, *model = NULL, *mmproj = NULL;
+    char what[96], why[512];
+    if (yaml_string(y, type_n, where, &type) != VLM_OK) return VLM_ERR_INPUT;
+    snprintf(what, sizeof what, "%s.%s", where, type);
+    if (files && files->type == YAML_MAPPING_NODE) {
+        static const char *const known[] = { "model", "mmproj", NULL };
+        if (check_keys(y, files, known, what) != VLM_OK) return VLM_ERR_INPUT;
+        yaml_node_t *mn = mapping_value(y, files, "model"), *pn = mapping_value(y, files, "mmproj");
+        if (mn && yaml_path(y, mn, what, &model) != VLM_OK) return VLM_ERR_INPUT;
+        if (pn && yaml_path(y, pn, what, &mmproj) != VLM_OK) return VLM_ERR_INPUT;
+    } else if (files && !is_null(files) && yaml_path(y, files, what, &model) != VLM_OK) {
+        return VLM_ERR_INPUT;
+    }
+    if (!add_variant(y->p, ref, type, model, mmproj, why, sizeof why))
+        return yaml_fail(y, type_n, "%s: %s", where, why);
+    return VLM_OK;
+}
+
+/* `variants`: a list of types, or a mapping of type to files. */
+static int yaml_variants(struct yaml_ctx *y, int ref, yaml_node_t *n, const char *where) {
+    char what[64];
+    snprintf(what, sizeof what, "%s.variants", where);
+    if (is_null(n)) return VLM_OK;
+    if (n->type == YAML_SEQUENCE_NODE) {
+        EACH_ITEM(n, item) if (yaml_variant(y, ref, yaml_node(y, *item), NULL, what) != VLM_OK) return VLM_ERR_INPUT;
+        return VLM_OK;
+    }
+    if (n->type != YAML_MAPPING_NODE)
+        return yaml_fail(y, n, "%s must be a list of types or a mapping of type to files, not %s", what,
+                         kind_name(n));
+    EACH_PAIR(n, pair)
+        if (yaml_variant(y, ref, yaml_node(y, pair->key), yaml_node(y, pair->value), what) != VLM_OK)
+            return VLM_ERR_INPUT;
+    return VLM_OK;
+}
+
 static int yaml_model(struct yaml_ctx *y, yaml_node_t *m, const char *where) {
     static const char *const known[] = { "name", "model", "mmproj", "settings", "url", "urls",
-                                         "model_id", "key_env", NULL };
+                                         "model_id", "key_env", "variants", NULL };
     if (m->type != YAML_MAPPING_NODE)
         return yaml_fail(y, m, "%s must be a mapping (name, model, mmproj), not %s", where,
                          kind_name(m));
@@ -610,7 +741,8 @@ static int yaml_model(struct yaml_ctx *y, yaml_node_t *m, const char *where) {
     snprintf(what, sizeof what, "%s.settings", where);
     if (settings && yaml_settings(y, settings, &e, what) != VLM_OK) return VLM_ERR_INPUT;
     append_model(y->p, name, &e);
-    return VLM_OK;
+    yaml_node_t *variants = mapping_value(y, m, "variants");
+    return variants ? yaml_variants(y, y->p->n_models - 1, variants, where) : VLM_OK;
 }
 
 static int yaml_models(struct yaml_ctx *y, yaml_node_t *n) {

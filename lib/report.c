@@ -425,6 +425,7 @@ json_t *vlm_report_build(vlm_store *s, const char *db_path, char *err, size_t er
     json_object_set_new(r, "captions", build_captions(db));
     json_object_set_new(r, "by_turn", build_by_turn(db));
     json_object_set_new(r, "pairs", build_pairs(db));
+    json_object_set_new(r, "families", vlm_report_families(db, r));
     json_object_set_new(r, "cases", build_cases(db));
     json_object_set_new(r, "bench", build_bench(db));
     if (sqlite3_errcode(db) != SQLITE_OK && sqlite3_errcode(db) != SQLITE_DONE &&

@@ -24,6 +24,8 @@ static double dist_stat(const json_t *m, const char *metric, const char *stat) {
 
 static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
+static const char *str_or(const json_t *v) { return json_is_string(v) ? json_string_value(v) : "?"; }
+
 /* The fastest bench level of `model` without errors whose e2e p95 meets the
  * latency requirement (any level when none is set); NULL when there is none. */
 static const json_t *best_bench_level(const json_t *rep, const char *model, double max_p95_ms) {
@@ -56,6 +58,23 @@ static void candidate_accuracy(const json_t *rep, const json_t *m, struct vlm_ca
     }
 }
 
+/* The family c belongs to and, for a variant, its accuracy loss against the
+ * reference on the turns both answered (report_family.c). */
+static void candidate_family(const json_t *rep, struct vlm_candidate *c) {
+    c->acc_loss = NAN;
+    size_t i, j;
+    const json_t *f, *m;
+    json_array_foreach(json_object_get(rep, "families"), i, f) {
+        json_array_foreach(json_object_get(f, "members"), j, m) {
+            const char *name = json_string_value(json_object_get(m, "model"));
+            if (!name || strcmp(name, c->name) != 0) continue;
+            c->family = json_string_value(json_object_get(f, "name"));
+            const json_t *vs = json_object_get(m, "vs_reference");
+            if (!json_is_true(json_object_get(m, "reference")) && json_is_object(vs)) c->acc_loss = -jnum(vs, "diff");
+        }
+    }
+}
+
 /* One model as a candidate; *level: the bench level its throughput comes from
  * (NULL: single-stream timings). False when the model has no timings. */
 static bool make_candidate(const json_t *rep, const json_t *m, const struct vlm_requirements *r,
@@ -65,6 +84,7 @@ static bool make_candidate(const json_t *rep, const json_t *m, const struct vlm_
     const char *backend = json_string_value(json_object_get(m, "backend"));
     c->remote = backend && strcmp(backend, "remote") == 0;
     candidate_accuracy(rep, m, c);
+    candidate_family(rep, c);
     c->in_tokens = dist_stat(m, "n_prompt_tokens", "mean");
     c->out_tokens = dist_stat(m, "n_output_tokens", "mean");
     c->model_bytes = jnum(m, "model_bytes");
@@ -191,8 +211,9 @@ static json_t *model_cost(const struct vlm_candidate *c, const json_t *level, co
 static json_t *requirements_json(const struct vlm_requirements *r) {
     json_t *acc = json_object();
     for (int k = 0; k < r->n_acc; k++) json_object_set_new(acc, r->acc_cat[k], json_real(r->acc_min[k]));
-    return json_pack("{s:o, s:o, s:o, s:o, s:f, s:f, s:f, s:o}", "min_accuracy", acc,
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:f, s:f, s:f, s:o}", "min_accuracy", acc,
         "max_p95_ms", r->max_p95_ms > 0 ? json_real(r->max_p95_ms) : json_null(),
+        "max_accuracy_loss", r->max_accuracy_loss > 0 ? json_real(r->max_accuracy_loss) : json_null(),
         "max_memory_gib", r->max_memory_gib > 0 ? json_real(r->max_memory_gib) : json_null(),
         "max_monthly", r->max_monthly > 0 ? json_real(r->max_monthly) : json_null(),
         "requests_per_day", r->requests_per_day, "peak_factor", r->peak_factor, "headroom", r->headroom,
@@ -237,8 +258,78 @@ static json_t *pareto(const struct vlm_candidate *c, int n, const struct vlm_rec
     return a;
 }
 
+/* ------------------------------------------------------------ families */
+
+static const struct vlm_candidate *candidate_named(const struct vlm_candidate *c, int n, const char *name) {
+    for (int i = 0; i < n; i++)
+        if (name && strcmp(c[i].name, name) == 0) return &c[i];
+    return NULL;
+}
+
+/* The GPU of the catalog with the lowest hourly price that holds c; NULL: none. */
+static const struct vlm_gpu *cheapest_fit(const struct vlm_candidate *c, const vlm_catalog *cat,
+                                          const struct vlm_requirements *r) {
+    const struct vlm_gpu *best = NULL;
+    for (int g = 0; c && g < vlm_catalog_n_gpus(cat); g++) {
+        const struct vlm_gpu *x = vlm_catalog_gpu(cat, g);
+        if (vlm_fit_ok(c->need_bytes, r->headroom, x->mem_gib) && (!best || x->hourly < best->hourly)) best = x;
+    }
+    return best;
+}
+
+/* Per family: the smallest member (by file size) whose accuracy loss against
+ * the reference is within max_accuracy_loss (any loss when none is set), and
+ * the cheapest GPU it fits beside the one the reference needs. */
+static json_t *family_choices(const json_t *rep, const struct vlm_candidate *c, int n, const vlm_catalog *cat,
+                              const struct vlm_requirements *r) {
+    json_t *out = json_array();
+    size_t i, j;
+    const json_t *f, *m;
+    json_array_foreach(json_object_get(rep, "families"), i, f) {
+        const json_t *ref = NULL, *best = NULL;
+        json_array_foreach(json_object_get(f, "members"), j, m) {
+            bool is_ref = json_is_true(json_object_get(m, "reference"));
+            if (is_ref) ref = m;
+            double loss = is_ref ? 0 : -jnum(json_object_get(m, "vs_reference"), "diff");
+            bool within = is_ref || (isfinite(loss) && (r->max_accuracy_loss <= 0 || loss <= r->max_accuracy_loss));
+            if (within && (!best || jnum(m, "file_bytes") < jnum(best, "file_bytes"))) best = m;
+        }
+        if (!ref || !best) continue;
+        const char *bn = json_string_value(json_object_get(best, "model"));
+        const char *rn = json_string_value(json_object_get(ref, "model"));
+        const struct vlm_gpu *bg = cheapest_fit(candidate_named(c, n, bn), cat, r);
+        const struct vlm_gpu *rg = cheapest_fit(candidate_named(c, n, rn), cat, r);
+        const json_t *vs = json_object_get(best, "vs_reference");
+        char tol[64], gpus[256];
+        if (r->max_accuracy_loss > 0) snprintf(tol, sizeof tol, "within %.1f points of", 100 * r->max_accuracy_loss);
+        else snprintf(tol, sizeof tol, "(no max_accuracy_loss set) of");
+        if (bg && rg && bg != rg)
+            snprintf(gpus, sizeof gpus, "it fits %s (%.0f GiB, %.2f %s/h) where %s needs %s (%.0f GiB, %.2f %s/h)",
+                     bg->name, bg->mem_gib, bg->hourly, bg->currency, str_or(json_object_get(ref, "variant")),
+                     rg->name, rg->mem_gib, rg->hourly, rg->currency);
+        else if (bg)
+            snprintf(gpus, sizeof gpus, "it fits %s (%.0f GiB), as %s does", bg->name, bg->mem_gib,
+                     str_or(json_object_get(ref, "variant")));
+        else
+            snprintf(gpus, sizeof gpus, "no catalog GPU holds it");
+        char *why = best == ref
+            ? vlm_xasprintf("family %s: no variant is smaller %s %s; %s", json_string_value(json_object_get(f, "name")),
+                            tol, str_or(json_object_get(ref, "variant")), gpus)
+            : vlm_xasprintf("family %s: %s is the smallest variant %s %s (%+.1f points, 95%% CI %+.1f..%+.1f; "
+                            "%.0f of %.0f MiB); %s", json_string_value(json_object_get(f, "name")),
+                            str_or(json_object_get(best, "variant")), tol, str_or(json_object_get(ref, "variant")),
+                            100 * jnum(vs, "diff"), 100 * jnum(vs, "ci_low"), 100 * jnum(vs, "ci_high"),
+                            jnum(best, "file_bytes") / 1048576.0, jnum(ref, "file_bytes") / 1048576.0, gpus);
+        json_array_append_new(out, json_pack("{s:O, s:s, s:s, s:o, s:o, s:s}", "family", json_object_get(f, "name"),
+            "smallest", bn, "reference", rn, "gpu", bg ? json_string(bg->name) : json_null(),
+            "reference_gpu", rg ? json_string(rg->name) : json_null(), "reasons", why));
+        free(why);
+    }
+    return out;
+}
+
 static json_t *recommendation_json(const struct vlm_recommendation *rec, const struct vlm_candidate *c, int n,
-                                   const struct vlm_requirements *r) {
+                                   const struct vlm_requirements *r, const json_t *rep, const vlm_catalog *cat) {
     json_t *o = json_object(), *rejected = json_array(), *opts = json_array();
     json_object_set_new(o, "requirements", requirements_json(r));
     for (int k = 0; k < rec->n; k++) {
@@ -257,6 +348,7 @@ static json_t *recommendation_json(const struct vlm_recommendation *rec, const s
     json_object_set_new(o, "options", opts);
     json_object_set_new(o, "rejected", rejected);
     json_object_set_new(o, "pareto", pareto(c, n, rec));
+    json_object_set_new(o, "families", family_choices(rep, c, n, cat, r));
     return o;
 }
 
@@ -275,7 +367,7 @@ int vlm_report_add_cost(json_t *rep, const vlm_catalog *cat, const struct vlm_re
     struct vlm_recommendation rec;
     vlm_recommend(c, nc, cat, r, &rec);
     json_object_set_new(rep, "cost", cost);
-    json_object_set_new(rep, "recommendation", recommendation_json(&rec, c, nc, r));
+    json_object_set_new(rep, "recommendation", recommendation_json(&rec, c, nc, r, rep, cat));
     vlm_recommendation_free(&rec);
     free(c);
     return VLM_OK;

@@ -1007,6 +1007,69 @@ static void write_cases(FILE *out, struct ctx *c) {
 }
 
 /* Load-test levels (`vlmeter bench`), one row per model x level; none: nothing. */
+/* ------------------------------------------------------------ quantization families */
+
+/* A cell with `lo..hi` of object o (in points when pts), or a dash. */
+static void td_range(FILE *out, const json_t *o, const char *lo_key, const char *hi_key, bool pts) {
+    double lo = 0, hi = 0;
+    fputs("<td class=r>", out);
+    if (num(o, lo_key, &lo) && num(o, hi_key, &hi)) {
+        if (pts) fprintf(out, "%+.1f..%+.1f", 100 * lo, 100 * hi);
+        else fprintf(out, "%.3f&ndash;%.3f", lo, hi);
+    } else {
+        fputs(DASH, out);
+    }
+    fputs("</td>", out);
+}
+
+static void family_row(FILE *out, const json_t *m) {
+    const json_t *q = get(m, "quality"), *vs = get(m, "vs_reference"), *ag = get(m, "agreement"), *kl = get(m, "kl");
+    fputs("<tr><th>", out);
+    esc(out, str(m, "variant"));
+    if (json_is_true(get(m, "reference"))) fputs(" (reference)", out);
+    fputs("</th>", out);
+    td_num(out, m, "file_bytes", F_MIB);
+    td_num(out, m, "rss_peak_bytes", F_MIB);
+    td_num(out, m, "decode_tps", F_TPS);
+    td_num(out, m, "e2e_ms_p50", F_MS);
+    td_num(out, q, "accuracy", F_FIX3);
+    td_range(out, q, "ci_low", "ci_high", false);
+    double d = 0;
+    fputs("<td class=r>", out);
+    if (num(vs, "diff", &d)) fprintf(out, "%+.1f pt", 100 * d);
+    else fputs(DASH, out);
+    fputs("</td>", out);
+    td_range(out, vs, "ci_low", "ci_high", true);
+    td_num(out, ag, "share", F_PCT);
+    td_num(out, kl, "mean", F_FIX3);
+    td_num(out, kl, "max", F_FIX3);
+    td_num(out, kl, "top1_same", F_PCT);
+    fputs("</tr>\n", out);
+}
+
+static void write_families(FILE *out, const json_t *r) {
+    const json_t *fams = get(r, "families");
+    if (json_array_size(fams) == 0) return;
+    fputs("<section id=families>\n<h2>Quantization families</h2>\n<p class=note>Each variant beside its "
+          "reference: accuracy change on the turns both answered (points, 95% adjusted-Wald interval), "
+          "share of identical answers, and the KL divergence of next-token distributions along the "
+          "reference's answers (nats per token) with the share of positions whose top token is the "
+          "reference's (docs/metrics.md, Quantization).</p>\n", out);
+    size_t i, j;
+    const json_t *f, *m;
+    json_array_foreach(fams, i, f) {
+        fputs("<h3>", out);
+        esc(out, str(f, "name"));
+        fputs("</h3>\n<div class=wrap><table><thead><tr><th>variant</th><th>files (MiB)</th><th>peak RSS (MiB)</th>"
+              "<th>decode (tok/s)</th><th>e2e p50 (ms)</th><th>accuracy</th><th>95% CI</th><th>vs reference</th>"
+              "<th>95% CI</th><th>identical answers</th><th>mean KL</th><th>max KL</th><th>same top token</th>"
+              "</tr></thead><tbody>\n", out);
+        json_array_foreach(get(f, "members"), j, m) family_row(out, m);
+        fputs("</tbody></table></div>\n", out);
+    }
+    fputs("</section>\n", out);
+}
+
 static void write_bench(FILE *out, const json_t *r) {
     const json_t *levels = get(r, "bench");
     if (json_array_size(levels) == 0) return;
@@ -1089,7 +1152,15 @@ static void write_cost(FILE *out, const json_t *r) {
           "Prices come from the catalog with their currency, source and date; the shipped ones are "
           "examples: check your provider. Speed is as measured on this machine.</p>\n<p><strong>", out);
     esc(out, or_empty(str(rec, "reasons")));
-    fputs("</strong></p>\n<p class=note>", out);
+    fputs("</strong></p>\n", out);
+    size_t k;
+    const json_t *fc;
+    json_array_foreach(get(rec, "families"), k, fc) {
+        fputs("<p>", out);
+        esc(out, or_empty(str(fc, "reasons")));
+        fputs("</p>\n", out);
+    }
+    fputs("<p class=note>", out);
     double v;
     if (num(rq, "requests_per_day", &v)) fprintf(out, "%.0f requests/day", v);
     if (num(rq, "peak_factor", &v)) fprintf(out, ", peak factor %g", v);
@@ -1148,6 +1219,7 @@ int vlm_report_write_html(const json_t *r, FILE *out) {
     write_captions(out, &c);
     write_by_turn(out, &c);
     write_speed_section(out, &c);
+    write_families(out, r);
     write_bench(out, r);
     write_cost(out, r);
     write_cases(out, &c);

@@ -410,6 +410,82 @@ static struct grid *options_grid(const json_t *rep) {
 
 typedef void (*grid_printer)(const struct grid *g, FILE *out);
 
+/* ------------------------------------------------------------ quantization families */
+
+/* One row per member: size, memory, speed, accuracy, change, agreement, KL. */
+static struct grid *family_grid(const json_t *fam) {
+    static const char *head[] = {"variant", "files MiB", "rss MiB", "decode tok/s", "e2e_ms p50", "accuracy",
+                                 "95% CI", "vs reference", "95% CI", "identical answers", "mean KL",
+                                 "max KL", "same top token"};
+    struct grid *g = grid_new(13);
+    int r = grid_row(g);
+    for (int c = 0; c < 13; c++) grid_set(g, r, c, "%s", head[c]);
+    size_t i;
+    json_t *m;
+    json_array_foreach(json_object_get(fam, "members"), i, m) {
+        r = grid_row(g);
+        grid_set(g, r, 0, "%s%s", str(m, "variant"), json_is_true(json_object_get(m, "reference")) ? " (ref)" : "");
+        set_num(g, r, 1, num(m, "file_bytes") / 1048576.0, "%.1f");
+        set_num(g, r, 2, num(m, "rss_peak_bytes") / 1048576.0, "%.0f");
+        set_num(g, r, 3, num(m, "decode_tps"), "%.1f");
+        set_num(g, r, 4, num(m, "e2e_ms_p50"), "%.1f");
+        const json_t *q = json_object_get(m, "quality"), *vs = json_object_get(m, "vs_reference"),
+                     *ag = json_object_get(m, "agreement"), *kl = json_object_get(m, "kl");
+        set_num(g, r, 5, num(q, "accuracy"), "%.3f");
+        if (json_is_object(q)) grid_set(g, r, 6, "%.3f-%.3f", num(q, "ci_low"), num(q, "ci_high"));
+        set_num(g, r, 7, num(vs, "diff") * 100, "%+.1f pt");
+        if (json_is_object(vs)) grid_set(g, r, 8, "%+.1f..%+.1f", 100 * num(vs, "ci_low"), 100 * num(vs, "ci_high"));
+        if (json_is_object(ag)) grid_set(g, r, 9, "%d/%d", numi(ag, "identical"), numi(ag, "n"));
+        set_num(g, r, 10, num(kl, "mean"), "%.4f");
+        set_num(g, r, 11, num(kl, "max"), "%.3f");
+        set_num(g, r, 12, num(kl, "top1_same") * 100, "%.1f%%");
+    }
+    return g;
+}
+
+/* Accuracy per category, one row per member. */
+static struct grid *family_category_grid(const json_t *rep, const json_t *fam) {
+    const json_t *cats = json_object_get(rep, "categories");
+    int nc = (int)json_array_size(cats) + 1;
+    struct grid *g = grid_new(nc);
+    int r = grid_row(g);
+    grid_set(g, r, 0, "variant");
+    for (int c = 1; c < nc; c++) {
+        const char *name = json_string_value(json_array_get(cats, (size_t)c - 1));
+        grid_set(g, r, c, "%s", name && name[0] ? name : "(none)");
+    }
+    size_t i, j;
+    json_t *m, *row;
+    json_array_foreach(json_object_get(fam, "members"), i, m) {
+        r = grid_row(g);
+        grid_set(g, r, 0, "%s", str(m, "variant"));
+        for (int c = 1; c < nc; c++) grid_set(g, r, c, "–");
+        json_array_foreach(json_object_get(m, "by_category"), j, row) {
+            const char *cat = str(row, "category");
+            for (int c = 1; c < nc; c++) {
+                const char *name = json_string_value(json_array_get(cats, (size_t)c - 1));
+                if (name && strcmp(name, cat) == 0) set_num(g, r, c, num(row, "accuracy"), "%.3f");
+            }
+        }
+    }
+    return g;
+}
+
+static void section(FILE *out, bool md, const char *title, struct grid *g, grid_printer print);
+
+static void family_sections(const json_t *rep, FILE *out, bool md, grid_printer print) {
+    size_t i;
+    json_t *fam;
+    json_array_foreach(json_object_get(rep, "families"), i, fam) {
+        char title[512];
+        snprintf(title, sizeof title, "Quantization family %s (vs reference: accuracy change on shared turns; "
+                 "KL: nats per answer token; docs/metrics.md)", str(fam, "name"));
+        section(out, md, title, family_grid(fam), print);
+        snprintf(title, sizeof title, "Quantization family %s: accuracy by category", str(fam, "name"));
+        section(out, md, title, family_category_grid(rep, fam), print);
+    }
+}
+
 static void section(FILE *out, bool md, const char *title, struct grid *g, grid_printer print) {
     if (g->nr > 1) {
         fprintf(out, md ? "\n## %s\n\n" : "\n%s\n\n", title);
@@ -435,6 +511,7 @@ static void write_sections(const json_t *rep, FILE *out, bool md) {
     section(out, md, "Accuracy by turn (multi-turn cases)", by_turn_grid(rep), print);
     section(out, md, "Speed and memory (batch: sequences per decode step; kv reused: prompt tokens "
             "found in the KV cache; docs/metrics.md)", speed_grid(rep), print);
+    family_sections(rep, out, md, print);
     section(out, md, "Load test (vlmeter bench; times in ms)", bench_grid(rep), print);
     section(out, md, "Cost per model (docs/cost.md)", cost_grid(rep), print);
     const json_t *rec = json_object_get(rep, "recommendation");
@@ -444,6 +521,9 @@ static void write_sections(const json_t *rep, FILE *out, bool md) {
         fprintf(out, "%s\n(at %.0f requests/day, peak factor %g, memory headroom %.0f%%; "
                 "prices are the catalog's: check their source and date)\n", str(rec, "reasons"),
                 num(rq, "requests_per_day"), num(rq, "peak_factor"), 100 * num(rq, "headroom"));
+        const json_t *fc;
+        json_array_foreach(json_object_get(rec, "families"), i, fc)
+            fprintf(out, "%s%s\n", md ? "- " : "  ", str(fc, "reasons"));
         section(out, md, "Options (model x GPU or API)", options_grid(rep), print);
     }
     int n_cases = (int)json_array_size(json_object_get(rep, "cases"));

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t g_stop = 0;
 
@@ -41,6 +42,8 @@ struct runner {
     int n_suites;
     vlm_suite **suites;
     int n_cases_total; /* cases over all suites */
+    const vlm_case **usable; /* the cases without errors, in suite order (the KL pass's) */
+    int n_usable;
     /* progress of the current model */
     const char *model_name;
     int done, todo;
@@ -106,6 +109,10 @@ static int load_suites(struct runner *r, vlm_plan *plan, struct vlm_run_summary 
         }
         r->n_cases_total += vlm_suite_n_cases(s);
     }
+    r->usable = vlm_xcalloc((size_t)r->n_cases_total + 1, sizeof *r->usable);
+    for (int i = 0; i < r->n_suites; i++)
+        for (int k = 0; r->suites[i] && k < vlm_suite_n_cases(r->suites[i]); k++)
+            if (!vlm_suite_case(r->suites[i], k)->error) r->usable[r->n_usable++] = vlm_suite_case(r->suites[i], k);
     return VLM_OK;
 }
 
@@ -322,6 +329,47 @@ static int answer_pending(struct runner *r, struct vlm_model_spec *m, vlm_engine
     return p->rc;
 }
 
+/* A variant made on demand: quantize the reference's model when the variant's
+ * file is not there yet (docs/quantize.md). */
+static int make_variant_file(struct runner *r, const struct vlm_model_spec *m, char *err, size_t err_len) {
+    if (!m->quantize_from || access(m->engine.model_path, R_OK) == 0) return VLM_OK;
+    say(r, "model %s: quantizing %s to %s", m->name, m->quantize_from, m->variant);
+    struct vlm_quant_params qp = vlm_quant_default_params();
+    qp.n_threads = m->engine.n_threads;
+    qp.on_message = r->params->on_message;
+    qp.user = r->params->user;
+    struct vlm_quant_summary qs;
+    const char *type = m->variant;
+    char *dir = vlm_dirname(m->engine.model_path);
+    int rc = vlm_quantize(m->quantize_from, &type, 1, dir, &qp, &qs, err, err_len);
+    free(dir);
+    return rc;
+}
+
+/* Load m (making its file first when it is a variant made on demand); NULL
+ * with ms->error set when it cannot be. */
+static vlm_engine *load_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_model_summary *ms) {
+    char err[1024];
+    vlm_engine *e = NULL;
+    if (make_variant_file(r, m, err, sizeof err) == VLM_OK) e = vlm_engine_init(m->engine, err, sizeof err);
+    if (!e) {
+        snprintf(ms->error, sizeof ms->error, "%.500s", err);
+        say(r, "model %s: %s", m->name, err);
+    } else {
+        ms->load_ms = vlm_engine_info(e)->load_ms;
+    }
+    return e;
+}
+
+/* The KL pass of a family member after its answers (family.c). */
+static int family_pass(struct runner *r, vlm_engine *e, int64_t model_id, const struct vlm_model_spec *m) {
+    if (!m->family[0] || m->engine.remote.n_urls > 0) return VLM_OK;
+    int n = vlm_family_kl(r->store, e, model_id, m, r->usable, r->n_usable, r->params->on_message, r->params->user);
+    if (n > 0) say(r, "model %s: next-token distributions compared with %s's on %d prompts", m->name, m->family, n);
+    if (vlm_stop_requested()) return VLM_ERR_STOPPED;
+    return n < 0 ? n : VLM_OK;
+}
+
 static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_model_summary *ms) {
     snprintf(ms->name, sizeof ms->name, "%s", m->name);
     ms->n_cases = r->n_cases_total;
@@ -330,24 +378,21 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
     int64_t model_id = 0;
     int rc = vlm_store_model(r->store, m->name, settings, &model_id, err, sizeof err);
     free(settings);
+    if (rc == VLM_OK) rc = vlm_store_model_family(r->store, model_id, m->family, m->variant);
     if (rc != VLM_OK) {
-        snprintf(ms->error, sizeof ms->error, "%.500s", err);
-        say(r, "error: %s", err);
+        snprintf(ms->error, sizeof ms->error, "%.500s", rc == VLM_ERR_IO ? "cannot write the store" : err);
+        say(r, "error: %s", ms->error);
         return rc == VLM_ERR_IO ? rc : VLM_OK;
     }
     struct pending pending;
     collect_pending(r, model_id, &pending);
     ms->n_skipped = r->n_cases_total - pending.n_unfinished;
-    if (pending.n == 0) free(pending.cases);
-    if (pending.n > 0) {
+    bool kl_todo = m->family[0] && m->engine.remote.n_urls == 0 &&
+                   vlm_family_kl_todo(r->store, model_id, m, r->usable, r->n_usable) > 0;
+    if (pending.n == 0 && !kl_todo) free(pending.cases);
+    if (pending.n > 0 || kl_todo) {
         vlm_rss_peak_reset();
-        vlm_engine *e = vlm_engine_init(m->engine, err, sizeof err);
-        if (!e) {
-            snprintf(ms->error, sizeof ms->error, "%.500s", err);
-            say(r, "model %s: %s", m->name, err);
-        } else {
-            ms->load_ms = vlm_engine_info(e)->load_ms;
-        }
+        vlm_engine *e = load_model(r, m, ms);
         r->model_name = m->name;
         r->done = 0;
         r->todo = pending.n;
@@ -355,6 +400,7 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
         r->last_tps = 0;
         rc = answer_pending(r, m, e, model_id, &pending, ms);
         free(pending.cases);
+        if (e && rc == VLM_OK) rc = family_pass(r, e, model_id, m);
         if (e) {
             ms->rss_peak_bytes = vlm_rss_peak_bytes();
             if (vlm_engine_stats(e)) ms->reuse = *vlm_engine_stats(e);
@@ -397,6 +443,7 @@ int vlm_run(vlm_plan *plan, const struct vlm_run_params *params, struct vlm_run_
     vlm_store_end_run(r.store, r.run_id);
     for (int i = 0; i < r.n_suites; i++) vlm_suite_free(r.suites[i]);
     free(r.suites);
+    free(r.usable);
     vlm_store_close(r.store);
 
     sum->stopped = rc == VLM_ERR_STOPPED;

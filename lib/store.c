@@ -65,6 +65,12 @@ static const char *SCHEMA =
     "  itl_ms_p50 REAL, itl_ms_p90 REAL, itl_ms_p95 REAL, itl_ms_p99 REAL,"
     "  e2e_ms_p50 REAL, e2e_ms_p90 REAL, e2e_ms_p95 REAL, e2e_ms_p99 REAL,"
     "  tokens_estimated INTEGER, first_error TEXT, created_at TEXT);"
+    "CREATE TABLE IF NOT EXISTS kl_refs("
+    "  model_id INTEGER, suite TEXT, case_id TEXT, top_k INTEGER, n_pos INTEGER, tokens BLOB, dists BLOB,"
+    "  PRIMARY KEY(model_id, suite, case_id));"
+    "CREATE TABLE IF NOT EXISTS kl("
+    "  model_id INTEGER, ref_model_id INTEGER, suite TEXT, case_id TEXT, n_pos INTEGER, kl_sum REAL,"
+    "  kl_max REAL, top1_same INTEGER, PRIMARY KEY(model_id, ref_model_id, suite, case_id));"
     "CREATE TABLE IF NOT EXISTS judgments("
     "  judge TEXT, prompt TEXT, expected TEXT, output TEXT, verdict INTEGER, raw TEXT,"
     "  PRIMARY KEY(judge, prompt, expected, output));";
@@ -109,6 +115,7 @@ static const char *const ADDED_COLUMNS[][3] = {
     {"model_loads", "images_cached", "INTEGER"}, {"model_loads", "prompt_tokens", "INTEGER"},
     {"model_loads", "prompt_tokens_cached", "INTEGER"}, {"model_loads", "decode_steps", "INTEGER"},
     {"model_loads", "decode_tokens", "INTEGER"},
+    {"models", "family", "TEXT"}, {"models", "variant", "TEXT"}, {"answers", "tokens", "BLOB"},
 };
 
 static bool has_column(vlm_store *s, const char *table, const char *column) {
@@ -152,9 +159,9 @@ vlm_store *vlm_store_open(const char *path, char *err, size_t err_len) {
         " output, error, image_decode_ms, image_encode_ms, n_prompt_tokens, n_image_tokens,"
         " prefill_ms, ttft_ms, n_output_tokens, decode_ms, decode_tps, e2e_ms, tpot_ms, itl_ms_p50,"
         " itl_ms_max, tokens_estimated, n_retries, n_cached_tokens, n_images_cached,"
-        " decode_batch_mean, created_at)"
+        " decode_batch_mean, tokens, created_at)"
         " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,"
-        "?23,?24,?25,?26,?27,strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+        "?23,?24,?25,?26,?27,?28,strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
     s->put_case = prepare(s,
         "INSERT OR REPLACE INTO cases VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
         "strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
@@ -217,6 +224,12 @@ int vlm_store_model(vlm_store *s, const char *name, const char *settings_json,
     return rc;
 }
 
+int vlm_store_model_family(vlm_store *s, int64_t model_id, const char *family, const char *variant) {
+    int rc = run_once(s, "UPDATE models SET family=?2, variant=?3 WHERE id=?1", "itt", model_id,
+                      family && family[0] ? family : NULL, variant && variant[0] ? variant : NULL);
+    return rc == SQLITE_DONE ? VLM_OK : VLM_ERR_IO;
+}
+
 int vlm_store_model_load(vlm_store *s, int64_t model_id, int64_t run_id,
                          const struct vlm_model_info *info, const struct vlm_engine_stats *stats,
                          uint64_t rss_peak_bytes) {
@@ -263,7 +276,8 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *text) {
 }
 
 static int step_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c, int turn,
-                     const char *output, const char *error, const struct vlm_turn_timings *t) {
+                     const char *output, const char *error, const struct vlm_turn_timings *t,
+                     const int *tokens) {
     sqlite3_stmt *st = s->put_turn;
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
@@ -294,6 +308,8 @@ static int step_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_c
     sqlite3_bind_int(st, 25, t->n_cached_tokens);
     sqlite3_bind_int(st, 26, t->n_images_cached);
     sqlite3_bind_double(st, 27, t->decode_batch_mean);
+    if (tokens && t->n_output_tokens > 0) /* int32, host order: read back by family.c */
+        sqlite3_bind_blob(st, 28, tokens, t->n_output_tokens * (int)sizeof *tokens, SQLITE_TRANSIENT);
     return sqlite3_step(st) == SQLITE_DONE ? VLM_OK : VLM_ERR_IO;
 }
 
@@ -330,9 +346,10 @@ static int step_case(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_c
 
 /* Store a turn and, when it ends the case, the case row: one transaction. */
 static int put(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c, int turn,
-               const char *output, const char *error, const struct vlm_turn_timings *t, bool last) {
+               const char *output, const char *error, const struct vlm_turn_timings *t,
+               const int *tokens, bool last) {
     if (exec(s, "BEGIN IMMEDIATE")) return VLM_ERR_IO;
-    int rc = step_turn(s, model_id, run_id, c, turn, output, error, t);
+    int rc = step_turn(s, model_id, run_id, c, turn, output, error, t, tokens);
     if (rc == VLM_OK && (last || error)) rc = step_case(s, model_id, run_id, c, error);
     if (rc == VLM_OK) return exec(s, "COMMIT");
     exec(s, "ROLLBACK");
@@ -341,14 +358,15 @@ static int put(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c
 
 int vlm_store_put_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c,
                        const struct vlm_turn_result *r, bool last) {
-    return put(s, model_id, run_id, c, r->turn, r->error ? NULL : r->output, r->error, &r->t, last);
+    return put(s, model_id, run_id, c, r->turn, r->error ? NULL : r->output, r->error, &r->t,
+               r->error ? NULL : r->tokens, last);
 }
 
 int vlm_store_put_case_error(vlm_store *s, int64_t model_id, int64_t run_id,
                              const vlm_case *c, const char *error) {
     struct vlm_turn_timings t;
     memset(&t, 0, sizeof t);
-    return put(s, model_id, run_id, c, 0, NULL, error, &t, true);
+    return put(s, model_id, run_id, c, 0, NULL, error, &t, NULL, true);
 }
 
 /* ------------------------------------------------------------ reading */

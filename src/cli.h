@@ -78,6 +78,9 @@ bool cli_exists(const char *path);
 /* `vlmeter bench` (src/cmd_bench.c). */
 int cmd_bench(int argc, char **argv);
 
+/* `vlmeter quantize` (src/cmd_quant.c). */
+int cmd_quantize(int argc, char **argv);
+
 /* `vlmeter plan` (src/cmd_plan.c). */
 int cmd_plan(int argc, char **argv);
 

@@ -9,6 +9,7 @@
  *   vlmeter export [--db FILE] [-o FILE]
  *   vlmeter forge ARCH OUTDIR [--size tiny|small] [--seed N] | --list
  *   vlmeter ask -m MODEL --mmproj MMPROJ [--image IMG]... -p PROMPT [options]
+ *   (bench, plan, probe, import and quantize live in src/cmd_*.c)
  */
 #include "cli.h"
 
@@ -44,11 +45,14 @@ static const char *USAGE =
     "  bench -m SPEC... (-s SUITE | --prompt P) --concurrency 1,4,16 [--rate R]\n"
     "        [--requests N | --duration S] [--slo ttft=MS,tpot=MS]   load test (docs/metrics.md)\n"
     "  plan PLAN.yaml [--db FILE] [--gpu NAME] [--catalog CSV] [--calibrate N]   estimate a run's time and cost\n"
+    "  quantize MODEL.gguf --types q8_0,q4_k_m,... OUTDIR [--mmproj MMPROJ.gguf]   quantized variants\n"
     "  version                                            versions of vlmeter and llama.cpp\n"
     "\n"
     "run options:\n"
     "  -m, --model NAME=MODEL.gguf,mmproj=MMPROJ.gguf[,template=T]   a model (repeatable)\n"
     "  -m, --model NAME=https://HOST/v1,model=ID[,key_env=VAR][,url=URL2]   a remote model\n"
+    "  -m, --model NAME=MODEL.gguf,mmproj=M.gguf,variant=q8_0,variant=q4_k_m[:FILE.gguf]   a family\n"
+    "                          of quantized variants, compared with NAME (docs/quantize.md)\n"
     "  -s, --suite FILE        a JSONL suite (repeatable)\n"
     "      --db FILE           the store (default vlmeter.db)\n"
     "      --template T        chat template name or text for every model\n"
@@ -595,6 +599,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "import") == 0) return cmd_import(argc, argv);
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc, argv);
     if (strcmp(cmd, "plan") == 0) return cmd_plan(argc, argv);
+    if (strcmp(cmd, "quantize") == 0) return cmd_quantize(argc, argv);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("vlmeter %s\nllama.cpp %s\n", VLM_VERSION, vlm_llama_version());
         return 0;

@@ -186,7 +186,7 @@ static void test_unknown_keys_name_line(void **state) {
         "    mmproj: b.gguf\n"
         "  - name: b\n"
         "    modle: a.gguf\n",
-        "7: unknown key 'modle' in models[1] (known: name, model, mmproj, settings, url, urls, model_id, key_env)");
+        "7: unknown key 'modle' in models[1] (known: name, model, mmproj, settings, url, urls, model_id, key_env, variants)");
     yaml_fails(f, "db: x.db\nsuite: [a]\n", "2: unknown key 'suite' in the plan");
     yaml_fails(f, "settings:\n  ctx: 10\n  tmp: 1\n", "3: unknown key 'tmp' in settings (known: max_tokens");
     yaml_fails(f, "models:\n  - name: a\n    model: a\n    mmproj: b\n    settings: {ngl: 1, nlg: 2}\n",
@@ -288,6 +288,64 @@ static void test_model_spec(void **state) {
     vlm_plan_free(p);
 }
 
+static void spec_fails(vlm_plan *p, const char *spec, const char *want);
+
+/* A model with variants: NAME:TYPE models with the reference's settings, files
+ * given or named beside the reference's model (made when the run starts). */
+static void test_variants(void **state) {
+    vlm_plan *p = vlm_plan_new();
+    char err[512] = "";
+    assert_int_equal(vlm_plan_add_model_spec(p, "q=/m/Qwen-F16.gguf,mmproj=/m/mm.gguf,ctx=2048,variant=q8_0,"
+        "variant=q4_k_m:/o/q4.gguf,variant=q2_k:/o/q2.gguf:/o/mm-q8.gguf", err, sizeof err), VLM_OK);
+    assert_int_equal(vlm_plan_n_models(p), 4);
+    struct vlm_model_spec *r = vlm_plan_model(p, 0), *v;
+    assert_string_equal(r->family, "q");
+    assert_string_equal(r->variant, "reference"); /* /m/Qwen-F16.gguf cannot be read here */
+    v = vlm_plan_model(p, 1);
+    assert_string_equal(v->name, "q:q8_0");
+    assert_string_equal(v->family, "q");
+    assert_string_equal(v->variant, "q8_0");
+    assert_string_equal(v->engine.model_path, "/m/Qwen-Q8_0.gguf");
+    assert_string_equal(v->quantize_from, "/m/Qwen-F16.gguf");
+    assert_string_equal(v->engine.mmproj_path, "/m/mm.gguf");
+    assert_int_equal(v->engine.n_ctx, 2048); /* the reference's settings */
+    v = vlm_plan_model(p, 2);
+    assert_string_equal(v->engine.model_path, "/o/q4.gguf");
+    assert_null(v->quantize_from);
+    v = vlm_plan_model(p, 3);
+    assert_string_equal(v->name, "q:q2_k");
+    assert_string_equal(v->engine.mmproj_path, "/o/mm-q8.gguf");
+    spec_fails(p, "x=a.gguf,mmproj=b.gguf,variant=q9_9", "unknown variant type 'q9_9' (known: f32, f16,");
+    spec_fails(p, "x=a.gguf,mmproj=b.gguf,variant=q8_0,variant=q8_0", "variant q8_0 given twice");
+    spec_fails(p, "x=a.gguf,mmproj=b.gguf,variant=q8_0::", "expected TYPE[:MODEL.gguf[:MMPROJ.gguf]]");
+    spec_fails(p, "x=http://h/v1,model=m,variant=q8_0", "a remote model has no variants");
+    vlm_plan_free(p);
+
+    char *dir = test_tmpdir();
+    char *path = test_write_file(dir, "plan.yaml",
+        "models:\n"
+        "  - name: g\n    model: g.gguf\n    mmproj: mm.gguf\n    variants: [q8_0, q4_0]\n"
+        "  - name: h\n    model: h.gguf\n    mmproj: mm.gguf\n"
+        "    variants:\n      q4_k_m: h4.gguf\n      q2_k: {model: h2.gguf, mmproj: mm2.gguf}\n");
+    p = vlm_plan_load(path, err, sizeof err);
+    assert_non_null(p);
+    assert_int_equal(vlm_plan_n_models(p), 6);
+    assert_string_equal(vlm_plan_model(p, 1)->name, "g:q8_0");
+    assert_true(strstr(vlm_plan_model(p, 2)->engine.model_path, "/g-Q4_0.gguf") != NULL);
+    assert_string_equal(vlm_plan_model(p, 4)->name, "h:q4_k_m");
+    assert_true(strstr(vlm_plan_model(p, 4)->engine.model_path, "/h4.gguf") != NULL);
+    assert_true(strstr(vlm_plan_model(p, 5)->engine.mmproj_path, "/mm2.gguf") != NULL);
+    assert_string_equal(vlm_plan_model(p, 5)->family, "h");
+    vlm_plan_free(p);
+    free(path);
+    path = test_write_file(dir, "bad.yaml", "models:\n  - name: g\n    model: g.gguf\n    mmproj: m.gguf\n"
+                                            "    variants: [q8_0, q7]\n");
+    assert_null(vlm_plan_load(path, err, sizeof err));
+    assert_non_null(strstr(err, "bad.yaml:5: models[0].variants: unknown variant type 'q7'"));
+    free(path);
+    test_rmdir(dir);
+}
+
 static void spec_fails(vlm_plan *p, const char *spec, const char *want) {
     char err[512] = "";
     int before = vlm_plan_n_models(p);
@@ -315,7 +373,7 @@ static void test_model_spec_mistakes(void **state) {
     spec_fails(p, "x=a.gguf,mmproj=", "mmproj= needs a file path");
     spec_fails(p, "x=a.gguf,mmproj=b,ngl=lots", "ngl must be an integer >= -1, not 'lots'");
     spec_fails(p, "x=a.gguf,mmproj=b,ctx=", "ctx must be an integer >= 16, not ''");
-    spec_fails(p, "x=a.gguf,mmproj=b,gpu=1", "unknown option 'gpu' (known: mmproj, max_tokens, ctx,");
+    spec_fails(p, "x=a.gguf,mmproj=b,gpu=1", "unknown option 'gpu' (known: mmproj, variant, max_tokens, ctx,");
     spec_fails(p, "x=a.gguf,mmproj=b,template", "option 'template' needs a value (KEY=VALUE)");
     spec_fails(p, "x=a.gguf,mmproj=b,mmproj=c", "mmproj given twice");
     spec_fails(p, "x=a.gguf,mmproj=b,ctx=100,ctx=200", "ctx given twice");
@@ -390,6 +448,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_empty_and_missing_files, setup, teardown),
         cmocka_unit_test(test_model_spec),
         cmocka_unit_test(test_model_spec_mistakes),
+        cmocka_unit_test(test_variants),
         cmocka_unit_test_setup_teardown(test_spec_and_yaml_models_share_names, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,287 @@
+/*
+ * quant.c - quantized variants of a model (docs/quantize.md): the language
+ * model through llama.cpp's llama_model_quantize, a vision projector through
+ * ggml's own quantizer (ggml_quantize_chunk) for its matrix weights, since
+ * llama.cpp has no projector quantize call. Variants go to STEM-TYPE.gguf; one
+ * that is already there with the right file type is kept. Files are written
+ * under a temporary name and renamed, so a crash never leaves a variant that
+ * looks finished.
+ */
+#include "internal.h"
+#include "util.h"
+#include "vlmeter.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "ggml.h"
+#include "gguf.h"
+#include "llama.h"
+
+/* A file type vlmeter can make: its name, llama.cpp's file type and the ggml
+ * type of its matrices (the projector gets that type throughout). Types that
+ * need an importance matrix are left out. */
+struct qtype {
+    const char *name;
+    enum llama_ftype ftype;
+    enum ggml_type base;
+};
+
+static const struct qtype QTYPES[] = {
+    {"f32", LLAMA_FTYPE_ALL_F32, GGML_TYPE_F32},       {"f16", LLAMA_FTYPE_MOSTLY_F16, GGML_TYPE_F16},
+    {"bf16", LLAMA_FTYPE_MOSTLY_BF16, GGML_TYPE_BF16}, {"q8_0", LLAMA_FTYPE_MOSTLY_Q8_0, GGML_TYPE_Q8_0},
+    {"q6_k", LLAMA_FTYPE_MOSTLY_Q6_K, GGML_TYPE_Q6_K}, {"q5_k_m", LLAMA_FTYPE_MOSTLY_Q5_K_M, GGML_TYPE_Q5_K},
+    {"q5_k_s", LLAMA_FTYPE_MOSTLY_Q5_K_S, GGML_TYPE_Q5_K}, {"q5_1", LLAMA_FTYPE_MOSTLY_Q5_1, GGML_TYPE_Q5_1},
+    {"q5_0", LLAMA_FTYPE_MOSTLY_Q5_0, GGML_TYPE_Q5_0}, {"q4_k_m", LLAMA_FTYPE_MOSTLY_Q4_K_M, GGML_TYPE_Q4_K},
+    {"q4_k_s", LLAMA_FTYPE_MOSTLY_Q4_K_S, GGML_TYPE_Q4_K}, {"q4_1", LLAMA_FTYPE_MOSTLY_Q4_1, GGML_TYPE_Q4_1},
+    {"q4_0", LLAMA_FTYPE_MOSTLY_Q4_0, GGML_TYPE_Q4_0}, {"q3_k_l", LLAMA_FTYPE_MOSTLY_Q3_K_L, GGML_TYPE_Q3_K},
+    {"q3_k_m", LLAMA_FTYPE_MOSTLY_Q3_K_M, GGML_TYPE_Q3_K}, {"q3_k_s", LLAMA_FTYPE_MOSTLY_Q3_K_S, GGML_TYPE_Q3_K},
+    {"q2_k", LLAMA_FTYPE_MOSTLY_Q2_K, GGML_TYPE_Q2_K},
+};
+#define N_QTYPES ((int)(sizeof QTYPES / sizeof QTYPES[0]))
+
+struct vlm_quant_params vlm_quant_default_params(void) {
+    struct vlm_quant_params p;
+    memset(&p, 0, sizeof p);
+    return p;
+}
+
+int vlm_quant_n_types(void) { return N_QTYPES; }
+const char *vlm_quant_type(int i) { return i >= 0 && i < N_QTYPES ? QTYPES[i].name : NULL; }
+
+static const struct qtype *find_type(const char *name) {
+    for (int i = 0; i < N_QTYPES; i++)
+        if (strcasecmp(QTYPES[i].name, name) == 0) return &QTYPES[i];
+    return NULL;
+}
+
+static const struct qtype *type_of_ftype(uint32_t ftype) {
+    for (int i = 0; i < N_QTYPES; i++)
+        if ((uint32_t)QTYPES[i].ftype == ftype) return &QTYPES[i];
+    return NULL;
+}
+
+bool vlm_quant_file_type(const char *path, char *buf, size_t len) {
+    struct gguf_init_params ip = {.no_alloc = true, .ctx = NULL};
+    struct gguf_context *g = gguf_init_from_file(path, ip);
+    if (!g) return false;
+    int64_t k = gguf_find_key(g, "general.file_type");
+    const struct qtype *t = k >= 0 && gguf_get_kv_type(g, k) == GGUF_TYPE_UINT32
+                                ? type_of_ftype(gguf_get_val_u32(g, k)) : NULL;
+    snprintf(buf, len, "%s", t ? t->name : "unknown");
+    gguf_free(g);
+    return true;
+}
+
+/* The file name's stem without ".gguf" and a trailing precision (-F16, .bf16). */
+static char *stem_of(const char *path) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    char *stem = vlm_xstrdup(base);
+    size_t n = strlen(stem);
+    if (n > 5 && strcasecmp(stem + n - 5, ".gguf") == 0) stem[n -= 5] = 0;
+    static const char *precisions[] = {"f32", "f16", "bf16"};
+    for (int i = 0; i < 3; i++) {
+        size_t m = strlen(precisions[i]);
+        if (n > m + 1 && (stem[n - m - 1] == '-' || stem[n - m - 1] == '.' || stem[n - m - 1] == '_') &&
+            strcasecmp(stem + n - m, precisions[i]) == 0) {
+            stem[n - m - 1] = 0;
+            break;
+        }
+    }
+    return stem;
+}
+
+char *vlm_quant_path(const char *path, const char *type, const char *outdir) {
+    const struct qtype *t = find_type(type);
+    if (!t) return NULL;
+    char *dir = outdir ? vlm_xstrdup(outdir) : vlm_dirname(path);
+    char *stem = stem_of(path);
+    char upper[16];
+    size_t i = 0;
+    for (; t->name[i] && i + 1 < sizeof upper; i++) upper[i] = (char)(t->name[i] >= 'a' && t->name[i] <= 'z' ? t->name[i] - 32 : t->name[i]);
+    upper[i] = 0;
+    char *out = vlm_xasprintf("%s/%s-%s.gguf", dir, stem, upper);
+    free(dir);
+    free(stem);
+    return out;
+}
+
+/* True when `path` is a GGUF file of type t already. */
+static bool have_variant(const char *path, const struct qtype *t) {
+    char have[16];
+    return access(path, R_OK) == 0 && vlm_quant_file_type(path, have, sizeof have) && strcmp(have, t->name) == 0;
+}
+
+static char *temp_name(const char *path) { return vlm_xasprintf("%s.tmp-%d", path, (int)getpid()); }
+
+/* ------------------------------------------------------------ language model */
+
+static int quantize_lm(const char *in, const char *out, const struct qtype *t, int n_threads,
+                       char *err, size_t err_len) {
+    vlm_llama_backend_init();
+    struct llama_model_quantize_params qp = llama_model_quantize_default_params();
+    qp.ftype = t->ftype;
+    qp.nthread = n_threads;
+    qp.allow_requantize = true; /* a model that is already quantized may be made smaller */
+    char *tmp = temp_name(out);
+    int rc = VLM_OK;
+    if (llama_model_quantize(in, tmp, &qp) != 0) {
+        const char *why = vlm_llama_last_error();
+        vlm_errf(err, err_len, "cannot quantize '%s' to %s: %s", in, t->name,
+                 why[0] ? why : "llama.cpp refused it (truncated or not a language model?)");
+        rc = VLM_ERR_MODEL;
+    } else if (rename(tmp, out) != 0) {
+        vlm_errf(err, err_len, "cannot write '%s': %s", out, strerror(errno));
+        rc = VLM_ERR_IO;
+    }
+    if (rc != VLM_OK) remove(tmp);
+    free(tmp);
+    return rc;
+}
+
+/* ------------------------------------------------------------ projector */
+
+/* Whether a projector tensor is quantized: matrices only (2-D weights whose rows
+ * fill whole blocks), not the position or class embeddings that are added
+ * rather than multiplied, nor the patch convolution. */
+static bool quantize_tensor(const struct ggml_tensor *x, enum ggml_type type) {
+    const char *name = ggml_get_name(x);
+    size_t n = strlen(name);
+    if (ggml_n_dims(x) != 2 || n < 7 || strcmp(name + n - 7, ".weight") != 0) return false;
+    if (strstr(name, "position_embd") || strstr(name, "class_embd") || strstr(name, "patch_embd")) return false;
+    if (x->type != GGML_TYPE_F32 && x->type != GGML_TYPE_F16 && x->type != GGML_TYPE_BF16) return false;
+    return x->ne[0] % ggml_blck_size(type) == 0;
+}
+
+/* The bytes of tensor x as type `type` (converted through F32); caller frees. */
+static void *convert(const struct ggml_tensor *x, enum ggml_type type, size_t *size) {
+    int64_t n_per_row = x->ne[0], nrows = ggml_nelements(x) / n_per_row;
+    float *f32 = vlm_xmalloc((size_t)ggml_nelements(x) * sizeof *f32);
+    const struct ggml_type_traits *tr = ggml_get_type_traits(x->type);
+    if (x->type == GGML_TYPE_F32) memcpy(f32, x->data, ggml_nbytes(x));
+    else tr->to_float(x->data, f32, ggml_nelements(x));
+    *size = ggml_row_size(type, n_per_row) * (size_t)nrows;
+    void *out = vlm_xmalloc(*size);
+    ggml_quantize_chunk(type, f32, out, 0, nrows, n_per_row, NULL);
+    free(f32);
+    return out;
+}
+
+static int quantize_projector(const char *in, const char *out, const struct qtype *t,
+                              char *err, size_t err_len) {
+    struct ggml_context *data = NULL;
+    struct gguf_init_params ip = {.no_alloc = false, .ctx = &data};
+    struct gguf_context *src = gguf_init_from_file(in, ip);
+    if (!src) {
+        vlm_errf(err, err_len, "cannot read projector '%s' (missing, truncated or not GGUF)", in);
+        return VLM_ERR_INPUT;
+    }
+    int64_t n = gguf_get_n_tensors(src);
+    struct ggml_init_params mp = {.mem_size = (size_t)(n + 1) * ggml_tensor_overhead(), .no_alloc = true};
+    struct ggml_context *meta = ggml_init(mp);
+    struct gguf_context *dst = gguf_init_empty();
+    gguf_set_kv(dst, src);
+    gguf_set_val_u32(dst, "general.file_type", (uint32_t)t->ftype);
+    gguf_set_val_str(dst, "general.quantized_by", "vlmeter quantize (ggml_quantize_chunk)");
+    struct ggml_tensor **outs = vlm_xcalloc((size_t)n + 1, sizeof *outs);
+    for (int64_t i = 0; i < n; i++) {
+        const struct ggml_tensor *x = ggml_get_tensor(data, gguf_get_tensor_name(src, i));
+        enum ggml_type type = quantize_tensor(x, t->base) ? t->base : x->type;
+        outs[i] = ggml_new_tensor(meta, type, ggml_n_dims(x), x->ne);
+        ggml_set_name(outs[i], ggml_get_name(x));
+        gguf_add_tensor(dst, outs[i]);
+    }
+    char *tmp = temp_name(out);
+    FILE *f = fopen(tmp, "wb");
+    bool ok = f && gguf_write_to_file_ptr(dst, f, /*only_meta=*/true);
+    size_t align = gguf_get_alignment(dst);
+    for (int64_t i = 0; ok && i < n; i++) {
+        const struct ggml_tensor *x = ggml_get_tensor(data, ggml_get_name(outs[i]));
+        size_t size = ggml_nbytes(x);
+        void *bytes = outs[i]->type == x->type ? NULL : convert(x, outs[i]->type, &size);
+        ok = fwrite(bytes ? bytes : x->data, 1, size, f) == size;
+        for (size_t pad = (align - size % align) % align; ok && pad > 0; pad--) ok = fputc(0, f) != EOF;
+        free(bytes);
+    }
+    if (f && fclose(f) != 0) ok = false;
+    if (ok && rename(tmp, out) != 0) ok = false;
+    if (!ok) {
+        vlm_errf(err, err_len, "cannot write '%s': %s", out, strerror(errno ? errno : EIO));
+        remove(tmp);
+    }
+    free(tmp);
+    free(outs);
+    gguf_free(dst);
+    gguf_free(src);
+    ggml_free(meta);
+    ggml_free(data);
+    return ok ? VLM_OK : VLM_ERR_IO;
+}
+
+/* ------------------------------------------------------------ variants */
+
+static void say(const struct vlm_quant_params *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const struct vlm_quant_params *p, const char *fmt, ...) {
+    if (!p->on_message) return;
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    p->on_message(line, p->user);
+}
+
+/* Make one variant of `in` (a language model or a projector) unless it exists. */
+static int make_variant(const char *in, bool projector, const struct qtype *t, const char *outdir,
+                        const struct vlm_quant_params *p, struct vlm_quant_summary *sum,
+                        char *err, size_t err_len) {
+    char *out = vlm_quant_path(in, t->name, outdir);
+    int rc = VLM_OK;
+    if (have_variant(out, t)) {
+        sum->n_skipped++;
+        say(p, "kept %s (already %s)", out, t->name);
+    } else {
+        double t0 = vlm_now_ms();
+        rc = projector ? quantize_projector(in, out, t, err, err_len)
+                       : quantize_lm(in, out, t, p->n_threads, err, err_len);
+        if (rc == VLM_OK) {
+            sum->n_made++;
+            say(p, "made %s (%.1f MiB, %.1f s)", out, (double)vlm_file_size(out) / 1048576.0,
+                (vlm_now_ms() - t0) / 1000.0);
+        }
+    }
+    free(out);
+    return rc;
+}
+
+int vlm_quantize(const char *model, const char *const *types, int n_types, const char *outdir,
+                 const struct vlm_quant_params *p, struct vlm_quant_summary *sum, char *err, size_t err_len) {
+    memset(sum, 0, sizeof *sum);
+    for (int i = 0; i < n_types; i++) {
+        if (!find_type(types[i])) {
+            vlm_errf(err, err_len, "unknown quantization type '%s' (vlmeter quantize --list)", types[i]);
+            return VLM_ERR_INPUT;
+        }
+    }
+    char have[16];
+    if (!vlm_quant_file_type(model, have, sizeof have)) {
+        vlm_errf(err, err_len, "cannot read model '%s' (missing, truncated or not GGUF)", model);
+        return VLM_ERR_INPUT;
+    }
+    if (outdir && vlm_mkdirs(outdir) != 0) {
+        vlm_errf(err, err_len, "cannot create '%s': %s", outdir, strerror(errno));
+        return VLM_ERR_IO;
+    }
+    for (int i = 0; i < n_types; i++) {
+        const struct qtype *t = find_type(types[i]);
+        int rc = make_variant(model, false, t, outdir, p, sum, err, err_len);
+        if (rc == VLM_OK && p->mmproj) rc = make_variant(p->mmproj, true, t, outdir, p, sum, err, err_len);
+        if (rc != VLM_OK) return rc;
+    }
+    return VLM_OK;
+}
