@@ -351,17 +351,6 @@ static int local_level(const struct vlm_model_spec *m, const struct workload *w,
 
 /* ------------------------------------------------------------ the bench */
 
-static void say(const struct vlm_bench_params *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(const struct vlm_bench_params *p, const char *fmt, ...) {
-    if (!p->on_message) return;
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    p->on_message(line, p->user);
-}
-
 static int check_params(const struct vlm_model_spec *m, const struct vlm_bench_params *p, char *err, size_t err_len) {
     if (p->n_levels <= 0) { vlm_errf(err, err_len, "no concurrency level given"); return VLM_ERR_INPUT; }
     for (int i = 0; i < p->n_levels; i++) {
@@ -444,7 +433,7 @@ int vlm_bench(const struct vlm_model_spec *m, const char *suite, const char *pro
         struct level_acc a;
         memset(&a, 0, sizeof a);
         a.p = p;
-        say(p, "%s: concurrency %d ...", m->name, p->levels[i]);
+        vlm_say(p->on_message, p->user, "%s: concurrency %d ...", m->name, p->levels[i]);
         r.acc = &a;
         if (remote) remote_level(&r, p->levels[i], p);
         else rc = local_level(m, &w, p->levels[i], p, &a, err, err_len);

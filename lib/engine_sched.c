@@ -336,20 +336,28 @@ static int attach_prefix(local_engine *e, struct slot *s, const struct vlm_kv_se
     return keep;
 }
 
+/* Fill e->text with the next tokens of tok[*i..n), at most max of them, at s's
+ * next positions; logits on every row when `all`. Advances *i. */
+static void fill_text_batch(local_engine *e, struct slot *s, const llama_token *tok, int n, int *i, int max,
+                            bool all) {
+    struct llama_batch *b = &e->text;
+    b->n_tokens = 0;
+    for (; *i < n && b->n_tokens < max; (*i)++) {
+        int j = b->n_tokens++;
+        b->token[j] = tok[*i];
+        b->pos[j] = s->n_past + j;
+        b->n_seq_id[j] = 1;
+        b->seq_id[j][0] = s->seq;
+        b->logits[j] = all;
+    }
+}
+
 /* llama_decode text tokens into s's sequence, n_batch at a time, as
  * mtmd_helper_eval_chunk_single does; logits for the last one when asked. */
 static int eval_text(local_engine *e, struct slot *s, const llama_token *tok, int n, bool logits_last) {
     struct llama_batch *b = &e->text;
     for (int i = 0; i < n;) {
-        b->n_tokens = 0;
-        for (; i < n && b->n_tokens < e->p.n_batch; i++) {
-            int j = b->n_tokens++;
-            b->token[j] = tok[i];
-            b->pos[j] = s->n_past + j;
-            b->n_seq_id[j] = 1;
-            b->seq_id[j][0] = s->seq;
-            b->logits[j] = 0;
-        }
+        fill_text_batch(e, s, tok, n, &i, e->p.n_batch, false);
         if (logits_last && i == n) b->logits[b->n_tokens - 1] = 1;
         if (llama_decode(e->lctx, *b) != 0) return VLM_ERR_MODEL;
         vlm_kv_push_tokens(&s->kv, b->token, b->n_tokens);
@@ -678,16 +686,8 @@ int vlm_sched_score(local_engine *e, const vlm_case *c, const int32_t *tokens, i
     struct llama_batch *b = &e->text;
     const int per_call = e->p.n_batch < 32 ? e->p.n_batch : 32;
     for (int i = 0; rc == VLM_OK && i < n - 1;) {
-        b->n_tokens = 0;
         int first = i;
-        for (; i < n - 1 && b->n_tokens < per_call; i++) {
-            int j = b->n_tokens++;
-            b->token[j] = tokens[i];
-            b->pos[j] = s->n_past + j;
-            b->n_seq_id[j] = 1;
-            b->seq_id[j][0] = s->seq;
-            b->logits[j] = 1;
-        }
+        fill_text_batch(e, s, tokens, n - 1, &i, per_call, true);
         if (llama_decode(e->lctx, *b) != 0) {
             vlm_errf(err, err_len, "decode of the forced answer failed at token %d", first);
             rc = VLM_ERR_MODEL;

@@ -38,17 +38,23 @@ static void *blob_copy(sqlite3_stmt *st, int col, int *n) {
     return p;
 }
 
-/* The first answer row of (model, case) as tokens; NULL when there is none. */
-static int32_t *answer_tokens(sqlite3 *db, int64_t model_id, const vlm_case *c, int *n) {
+/* `sql` prepared with ?1 = model id, ?2 = c's suite, ?3 = c's id; NULL on error. */
+static sqlite3_stmt *prepare_case(sqlite3 *db, const char *sql, int64_t model_id, const vlm_case *c) {
     sqlite3_stmt *st = NULL;
-    int32_t *tok = NULL;
-    *n = 0;
-    if (sqlite3_prepare_v2(db, "SELECT tokens FROM answers WHERE model_id=?1 AND suite=?2 AND case_id=?3"
-                           " AND turn=0 AND output IS NOT NULL", -1, &st, NULL) != SQLITE_OK)
-        return NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return NULL;
     sqlite3_bind_int64(st, 1, model_id);
     sqlite3_bind_text(st, 2, c->suite, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, c->id, -1, SQLITE_TRANSIENT);
+    return st;
+}
+
+/* The first answer row of (model, case) as tokens; NULL when there is none. */
+static int32_t *answer_tokens(sqlite3 *db, int64_t model_id, const vlm_case *c, int *n) {
+    int32_t *tok = NULL;
+    *n = 0;
+    sqlite3_stmt *st = prepare_case(db, "SELECT tokens FROM answers WHERE model_id=?1 AND suite=?2 AND case_id=?3"
+                                        " AND turn=0 AND output IS NOT NULL", model_id, c);
+    if (!st) return NULL;
     int bytes = 0;
     if (sqlite3_step(st) == SQLITE_ROW) tok = blob_copy(st, 0, &bytes);
     sqlite3_finalize(st);
@@ -56,17 +62,25 @@ static int32_t *answer_tokens(sqlite3 *db, int64_t model_id, const vlm_case *c, 
     return tok;
 }
 
-static bool row_exists(sqlite3 *db, const char *sql, int64_t a, int64_t b, const vlm_case *c) {
+/* Whether `sql` finds a row, its :model, :ref, :suite and :case (those it
+ * names) bound to model, ref and c. */
+static bool row_exists(sqlite3 *db, const char *sql, int64_t model, int64_t ref, const vlm_case *c) {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return false;
-    sqlite3_bind_int64(st, 1, a);
-    sqlite3_bind_int64(st, 2, b);
-    sqlite3_bind_text(st, 3, c->suite, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, c->id, -1, SQLITE_TRANSIENT);
+    int i;
+    if ((i = sqlite3_bind_parameter_index(st, ":model"))) sqlite3_bind_int64(st, i, model);
+    if ((i = sqlite3_bind_parameter_index(st, ":ref"))) sqlite3_bind_int64(st, i, ref);
+    if ((i = sqlite3_bind_parameter_index(st, ":suite"))) sqlite3_bind_text(st, i, c->suite, -1, SQLITE_TRANSIENT);
+    if ((i = sqlite3_bind_parameter_index(st, ":case"))) sqlite3_bind_text(st, i, c->id, -1, SQLITE_TRANSIENT);
     bool found = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_finalize(st);
     return found;
 }
+
+static const char *HAS_KL = "SELECT 1 FROM kl WHERE model_id=:model AND ref_model_id=:ref AND suite=:suite AND case_id=:case";
+static const char *HAS_KL_REF = "SELECT 1 FROM kl_refs WHERE model_id=:ref AND suite=:suite AND case_id=:case";
+static const char *HAS_TOKENS = "SELECT 1 FROM answers WHERE model_id=:ref AND suite=:suite AND case_id=:case"
+                                " AND turn=0 AND output IS NOT NULL AND length(tokens) > 0";
 
 /* ------------------------------------------------------------ the reference's distributions */
 
@@ -141,13 +155,9 @@ static void compare_at(int i, const float *logits, int n_vocab, void *user) {
 
 static int compare_member(sqlite3 *db, vlm_engine *e, int64_t model_id, int64_t ref_id, const vlm_case *c,
                           char *err, size_t err_len) {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT top_k, n_pos, tokens, dists FROM kl_refs WHERE model_id=?1 AND suite=?2"
-                           " AND case_id=?3", -1, &st, NULL) != SQLITE_OK)
-        return VLM_ERR_IO;
-    sqlite3_bind_int64(st, 1, ref_id);
-    sqlite3_bind_text(st, 2, c->suite, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, c->id, -1, SQLITE_TRANSIENT);
+    sqlite3_stmt *st = prepare_case(db, "SELECT top_k, n_pos, tokens, dists FROM kl_refs WHERE model_id=?1"
+                                        " AND suite=?2 AND case_id=?3", ref_id, c);
+    if (!st) return VLM_ERR_IO;
     if (sqlite3_step(st) != SQLITE_ROW) { sqlite3_finalize(st); return VLM_OK; }
     struct ref_dists d = {sqlite3_column_int(st, 0), sqlite3_column_int(st, 1), NULL};
     int tok_bytes = 0, dist_bytes = 0;
@@ -189,13 +199,9 @@ int vlm_family_kl_todo(vlm_store *s, int64_t model_id, const struct vlm_model_sp
     if (ref_id < 0) return 0;
     int todo = 0;
     for (int i = 0; i < n; i++) {
-        if (row_exists(db, "SELECT 1 FROM kl WHERE model_id=?1 AND ref_model_id=?2 AND suite=?3 AND case_id=?4",
-                       model_id, ref_id, cases[i]))
-            continue;
-        bool kept = row_exists(db, "SELECT 1 FROM kl_refs WHERE model_id=?1 AND ?2=?2 AND suite=?3 AND case_id=?4",
-                               ref_id, 0, cases[i]);
-        todo += kept || (reference && row_exists(db, "SELECT 1 FROM answers WHERE model_id=?1 AND ?2=?2 AND suite=?3"
-                                                     " AND case_id=?4 AND turn=0 AND length(tokens) > 0", ref_id, 0, cases[i]));
+        if (row_exists(db, HAS_KL, model_id, ref_id, cases[i])) continue;
+        todo += row_exists(db, HAS_KL_REF, model_id, ref_id, cases[i]) ||
+                (reference && row_exists(db, HAS_TOKENS, model_id, ref_id, cases[i]));
     }
     return todo;
 }
@@ -212,11 +218,9 @@ int vlm_family_kl(vlm_store *s, vlm_engine *e, int64_t model_id, const struct vl
         const vlm_case *c = cases[i];
         char err[1024] = "";
         int rc = VLM_OK;
-        if (reference && !row_exists(db, "SELECT 1 FROM kl_refs WHERE model_id=?1 AND ?2=?2 AND suite=?3 AND case_id=?4",
-                                     ref_id, 0, c))
+        if (reference && !row_exists(db, HAS_KL_REF, model_id, ref_id, c))
             rc = keep_reference(db, e, ref_id, c, err, sizeof err);
-        if (rc == VLM_OK && !row_exists(db, "SELECT 1 FROM kl WHERE model_id=?1 AND ref_model_id=?2 AND suite=?3"
-                                            " AND case_id=?4", model_id, ref_id, c)) {
+        if (rc == VLM_OK && !row_exists(db, HAS_KL, model_id, ref_id, c)) {
             rc = compare_member(db, e, model_id, ref_id, c, err, sizeof err);
             done += rc == VLM_OK;
         }

@@ -225,17 +225,6 @@ static int quantize_projector(const char *in, const char *out, const struct qtyp
 
 /* ------------------------------------------------------------ variants */
 
-static void say(const struct vlm_quant_params *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(const struct vlm_quant_params *p, const char *fmt, ...) {
-    if (!p->on_message) return;
-    char line[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    p->on_message(line, p->user);
-}
-
 /* Make one variant of `in` (a language model or a projector) unless it exists. */
 static int make_variant(const char *in, bool projector, const struct qtype *t, const char *outdir,
                         const struct vlm_quant_params *p, struct vlm_quant_summary *sum,
@@ -244,14 +233,14 @@ static int make_variant(const char *in, bool projector, const struct qtype *t, c
     int rc = VLM_OK;
     if (have_variant(out, t)) {
         sum->n_skipped++;
-        say(p, "kept %s (already %s)", out, t->name);
+        vlm_say(p->on_message, p->user, "kept %s (already %s)", out, t->name);
     } else {
         double t0 = vlm_now_ms();
         rc = projector ? quantize_projector(in, out, t, err, err_len)
                        : quantize_lm(in, out, t, p->n_threads, err, err_len);
         if (rc == VLM_OK) {
             sum->n_made++;
-            say(p, "made %s (%.1f MiB, %.1f s)", out, (double)vlm_file_size(out) / 1048576.0,
+            vlm_say(p->on_message, p->user, "made %s (%.1f MiB, %.1f s)", out, (double)vlm_file_size(out) / 1048576.0,
                 (vlm_now_ms() - t0) / 1000.0);
         }
     }

@@ -432,10 +432,13 @@ static struct grid *family_grid(const json_t *fam) {
         const json_t *q = json_object_get(m, "quality"), *vs = json_object_get(m, "vs_reference"),
                      *ag = json_object_get(m, "agreement"), *kl = json_object_get(m, "kl");
         set_num(g, r, 5, num(q, "accuracy"), "%.3f");
-        if (json_is_object(q)) grid_set(g, r, 6, "%.3f-%.3f", num(q, "ci_low"), num(q, "ci_high"));
+        if (isnan(num(q, "ci_low"))) grid_set(g, r, 6, "–");
+        else grid_set(g, r, 6, "%.3f-%.3f", num(q, "ci_low"), num(q, "ci_high"));
         set_num(g, r, 7, num(vs, "diff") * 100, "%+.1f pt");
-        if (json_is_object(vs)) grid_set(g, r, 8, "%+.1f..%+.1f", 100 * num(vs, "ci_low"), 100 * num(vs, "ci_high"));
+        if (isnan(num(vs, "ci_low"))) grid_set(g, r, 8, "–");
+        else grid_set(g, r, 8, "%+.1f..%+.1f", 100 * num(vs, "ci_low"), 100 * num(vs, "ci_high"));
         if (json_is_object(ag)) grid_set(g, r, 9, "%d/%d", numi(ag, "identical"), numi(ag, "n"));
+        else grid_set(g, r, 9, "–");
         set_num(g, r, 10, num(kl, "mean"), "%.4f");
         set_num(g, r, 11, num(kl, "max"), "%.3f");
         set_num(g, r, 12, num(kl, "top1_same") * 100, "%.1f%%");

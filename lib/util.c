@@ -27,6 +27,16 @@ static void *check(void *p) {
     return p;
 }
 
+void vlm_say(void (*on_message)(const char *line, void *user), void *user, const char *fmt, ...) {
+    if (!on_message) return;
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    on_message(line, user);
+}
+
 void *vlm_xmalloc(size_t n) { return check(malloc(n ? n : 1)); }
 void *vlm_xcalloc(size_t n, size_t size) { return check(calloc(n ? n : 1, size ? size : 1)); }
 void *vlm_xrealloc(void *p, size_t n) { return check(realloc(p, n ? n : 1)); }

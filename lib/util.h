@@ -13,6 +13,10 @@
 void vlm_errf(char *err, size_t err_len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Format a line and hand it to a caller's on_message hook (nothing when NULL). */
+void vlm_say(void (*on_message)(const char *line, void *user), void *user, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* malloc/strdup that never return NULL: out of memory aborts (not user data). */
 void *vlm_xmalloc(size_t n);
 void *vlm_xcalloc(size_t n, size_t size);
