@@ -12,6 +12,7 @@
  *   vlm_store   the SQLite store: runs, models, answers, timings
  *   vlm_runner  drives models x suites into the store, resumably
  *   vlm_forge   writes random-weight GGUF models of real architectures
+ *   vlm_quantize quantized variants of a model, compared as a family (docs/quantize.md)
  *   vlm_catalog GPU and API prices; cost formulas, memory fit, the recommendation
  *               (docs/cost.md)
  *

@@ -14,7 +14,6 @@
 #include "util.h"
 #include "vlmeter.h"
 
-#include <float.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,17 +91,21 @@ struct ref_dists {
 
 static size_t stride(int k) { return (size_t)k * (sizeof(int32_t) + sizeof(float)); }
 
-static struct vlm_topk topk_at(const struct ref_dists *d, int pos) {
+/* Position pos of d seen as a vlm_topk (its arrays inside d->data). */
+static struct vlm_topk topk_view(const struct ref_dists *d, int pos) {
     unsigned char *p = d->data + (size_t)pos * stride(d->k);
     struct vlm_topk t = {d->k, (int32_t *)(void *)p, (float *)(void *)(p + (size_t)d->k * sizeof(int32_t)), 0};
+    return t;
+}
+
+static struct vlm_topk topk_at(const struct ref_dists *d, int pos) {
+    struct vlm_topk t = topk_view(d, pos);
     vlm_topk_rest(&t);
     return t;
 }
 
 static void keep_topk(int i, const float *logits, int n_vocab, void *user) {
-    struct ref_dists *d = user;
-    unsigned char *p = d->data + (size_t)i * stride(d->k);
-    struct vlm_topk t = {d->k, (int32_t *)(void *)p, (float *)(void *)(p + (size_t)d->k * sizeof(int32_t)), 0};
+    struct vlm_topk t = topk_view(user, i);
     vlm_topk_from_logits(logits, n_vocab, &t);
 }
 

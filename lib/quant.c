@@ -66,6 +66,7 @@ static const struct qtype *type_of_ftype(uint32_t ftype) {
 }
 
 bool vlm_quant_file_type(const char *path, char *buf, size_t len) {
+    if (access(path, R_OK) != 0) return false; /* not through gguf, which would log it */
     struct gguf_init_params ip = {.no_alloc = true, .ctx = NULL};
     struct gguf_context *g = gguf_init_from_file(path, ip);
     if (!g) return false;
@@ -114,7 +115,7 @@ char *vlm_quant_path(const char *path, const char *type, const char *outdir) {
 /* True when `path` is a GGUF file of type t already. */
 static bool have_variant(const char *path, const struct qtype *t) {
     char have[16];
-    return access(path, R_OK) == 0 && vlm_quant_file_type(path, have, sizeof have) && strcmp(have, t->name) == 0;
+    return vlm_quant_file_type(path, have, sizeof have) && strcmp(have, t->name) == 0;
 }
 
 static char *temp_name(const char *path) { return vlm_xasprintf("%s.tmp-%d", path, (int)getpid()); }
