@@ -818,6 +818,8 @@ struct vlm_quant_params vlm_quant_default_params(void);
  * file types that need no importance matrix. */
 int         vlm_quant_n_types(void);
 const char *vlm_quant_type(int i);
+/* The type spelled `name` in any case ("Q4_K_M"), as vlm_quant_type names it; NULL: none. */
+const char *vlm_quant_type_named(const char *name);
 
 /* Where the variant `type` of GGUF file `path` goes: OUTDIR/STEM-TYPE.gguf, STEM
  * being the file name without ".gguf" and without a trailing -F16/-BF16/-F32

@@ -267,24 +267,19 @@ static bool apply_model_key(vlm_plan *p, struct vlm_engine_params *e, const char
 
 /* ------------------------------------------------------------ variants */
 
-static bool known_quant_type(const char *type) {
-    for (int i = 0; i < vlm_quant_n_types(); i++)
-        if (strcmp(vlm_quant_type(i), type) == 0) return true;
-    return false;
-}
-
 /* Add variant `type` of the model at index ref: model NAME:TYPE with the
  * reference's settings, its files given, or made beside the reference's model
  * by vlm_quantize when the run starts (model NULL). */
-static bool add_variant(vlm_plan *p, int ref, const char *type, const char *model, const char *mmproj,
+static bool add_variant(vlm_plan *p, int ref, const char *given, const char *model, const char *mmproj,
                         char *why, size_t why_len) {
-    if (!known_quant_type(type)) {
+    const char *type = vlm_quant_type_named(given);
+    if (!type) {
         char list[512] = "";
         for (int i = 0; i < vlm_quant_n_types(); i++) {
             size_t n = strlen(list);
             snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "", vlm_quant_type(i));
         }
-        snprintf(why, why_len, "unknown variant type '%s' (known: %s)", type, list);
+        snprintf(why, why_len, "unknown variant type '%s' (known: %s)", given, list);
         return false;
     }
     struct vlm_model_spec r = p->models[ref];

@@ -59,6 +59,11 @@ static const struct qtype *find_type(const char *name) {
     return NULL;
 }
 
+const char *vlm_quant_type_named(const char *name) {
+    const struct qtype *t = find_type(name);
+    return t ? t->name : NULL;
+}
+
 static const struct qtype *type_of_ftype(uint32_t ftype) {
     for (int i = 0; i < N_QTYPES; i++)
         if ((uint32_t)QTYPES[i].ftype == ftype) return &QTYPES[i];

@@ -26,11 +26,6 @@ static const json_t *model_named(const json_t *models, const char *name) {
     return NULL;
 }
 
-static double num(const json_t *o, const char *key) {
-    const json_t *v = json_object_get(o, key);
-    return json_is_number(v) ? json_number_value(v) : 0;
-}
-
 static json_t *copy_or_null(const json_t *v) { return v ? json_deep_copy(v) : json_null(); }
 
 static sqlite3_stmt *prepare2(sqlite3 *db, const char *sql, int64_t a, int64_t b) {
@@ -115,7 +110,7 @@ static json_t *member(sqlite3 *db, const json_t *rep, int64_t ref, int64_t id, c
     const json_t *m = model_named(json_object_get(rep, "models"), name);
     const json_t *speed = json_object_get(m, "speed");
     json_t *o = json_pack("{s:s, s:s, s:b}", "model", name, "variant", variant ? variant : "", "reference", is_ref);
-    json_object_set_new(o, "file_bytes", json_real(num(m, "model_bytes") + num(m, "mmproj_bytes")));
+    json_object_set_new(o, "file_bytes", json_real(vlm_json_num(m, "model_bytes") + vlm_json_num(m, "mmproj_bytes")));
     json_object_set_new(o, "rss_peak_bytes", copy_or_null(json_object_get(m, "rss_peak_bytes")));
     json_object_set_new(o, "gpu_mem_bytes", copy_or_null(json_object_get(m, "gpu_mem_bytes")));
     json_object_set_new(o, "decode_tps", copy_or_null(json_object_get(json_object_get(speed, "decode_tps"), "mean")));

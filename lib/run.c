@@ -170,19 +170,26 @@ static bool on_turn(const struct vlm_turn_result *tr, void *user) {
     return cc->store_rc == VLM_OK;
 }
 
+/* Forget a pending case's partial turns; a malformed case, or any case of a
+ * model that failed to load, is stored as an error at once (*stored: nothing
+ * is left for an engine). The caller holds the lock. */
+static int begin_case(struct runner *r, int64_t model_id, const vlm_case *c, const char *model_error,
+                      bool *stored) {
+    *stored = c->error || model_error;
+    if (vlm_store_case_reset(r->store, model_id, c->suite, c->id) != VLM_OK) return VLM_ERR_IO;
+    if (!*stored) return VLM_OK;
+    r->any_case_error = true;
+    return vlm_store_put_case_error(r->store, model_id, r->run_id, c, c->error ? c->error : model_error);
+}
+
 /* Answer (or store as an error) one pending case. */
 static int run_case(struct runner *r, vlm_engine *e, int64_t model_id, const vlm_case *c,
                     const char *model_error) {
+    bool stored;
     lock(r);
-    int rc = vlm_store_case_reset(r->store, model_id, c->suite, c->id);
-    if (rc == VLM_OK && (c->error || model_error)) {
-        r->any_case_error = true;
-        rc = vlm_store_put_case_error(r->store, model_id, r->run_id, c, c->error ? c->error : model_error);
-        unlock(r);
-        return rc;
-    }
+    int rc = begin_case(r, model_id, c, model_error, &stored);
     unlock(r);
-    if (rc != VLM_OK) return VLM_ERR_IO;
+    if (rc != VLM_OK || stored) return rc;
     struct case_ctx cc = {r, model_id, c, VLM_OK};
     rc = vlm_engine_answer(e, c, on_turn, &cc);
     if (cc.store_rc != VLM_OK) return cc.store_rc;
@@ -276,16 +283,10 @@ static int answer_together(struct runner *r, vlm_engine *e, int64_t model_id, st
     struct together g = {r, model_id, vlm_xcalloc((size_t)p->n + 1, sizeof *g.cases), ms, VLM_OK};
     int n = 0, rc = VLM_OK;
     for (int i = 0; i < p->n && rc == VLM_OK; i++) {
-        const vlm_case *c = p->cases[i];
-        rc = vlm_store_case_reset(r->store, model_id, c->suite, c->id);
-        if (rc == VLM_OK && c->error) {
-            r->any_case_error = true;
-            rc = vlm_store_put_case_error(r->store, model_id, r->run_id, c, c->error);
-            r->done++;
-            ms->n_run++;
-        } else if (rc == VLM_OK) {
-            g.cases[n++] = c;
-        }
+        bool stored;
+        rc = begin_case(r, model_id, p->cases[i], NULL, &stored);
+        if (!stored) g.cases[n++] = p->cases[i];
+        else if (rc == VLM_OK) { r->done++; ms->n_run++; }
     }
     if (rc != VLM_OK) { free(g.cases); return VLM_ERR_IO; }
     rc = vlm_engine_answer_cases(e, g.cases, n, on_case_turn, &g);
