@@ -14,6 +14,7 @@ PREFIX_FILE := $(BUILD)/llama-prefix
 LLAMA    ?= $(shell cat $(PREFIX_FILE) 2>/dev/null)
 
 CC       ?= cc
+CXX      ?= c++
 WARN     := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes
 CFLAGS   ?= -O2 -g
 LLAMA_BUILD = $(strip $(shell cat $(LLAMA)/VERSION $(LLAMA)/BUILD_FLAGS 2>/dev/null | tr '\n' ' '))
@@ -21,12 +22,17 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Ilib -I$(LLAMA)
              -DVLM_LLAMA_BUILD='"$(LLAMA_BUILD)"' -DVLM_VOCAB_DIR='"$(LLAMA)/share/models"' \
              -DVLM_DATA_DIR='"$(CURDIR)/data"' \
              $(shell pkg-config --cflags pangocairo)
-LDLIBS   = -L$(LLAMA)/lib -Wl,-rpath,$(LLAMA)/lib -Wl,-rpath-link,$(LLAMA)/cuda-stubs -lmtmd -lllama -lggml -lggml-base \
+# lib/chat_tmpl.cpp, the one C++ file: a shim over llama.cpp's common library.
+ALL_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter $(CFLAGS) -Ilib -isystem $(LLAMA)/include \
+             -isystem $(LLAMA)/include/common -isystem $(LLAMA)/include/vendor
+LDLIBS   = -L$(LLAMA)/lib -Wl,-rpath,$(LLAMA)/lib -Wl,-rpath-link,$(LLAMA)/cuda-stubs -lmtmd -lllama-common -lllama -lggml -lggml-base -lstdc++ \
            -lsqlite3 -ljansson -lyaml -lcurl -lstb -lwebp -lxxhash -lm -lpthread $(shell pkg-config --libs pangocairo)
 SAN      := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRC  := $(wildcard lib/*.c)
+LIB_CXX  := $(wildcard lib/*.cpp)
 LIB_HDR  := $(wildcard lib/*.h) include/vlmeter.h
+LIB_OBJ  = $(patsubst lib/%.c,%.o,$(LIB_SRC)) $(patsubst lib/%.cpp,%.o,$(LIB_CXX))
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 CLI_SRC  := $(wildcard src/*.c)
 
@@ -51,10 +57,16 @@ $(BUILD)/obj/%.o: lib/%.c $(LIB_HDR) $(PREFIX_FILE)
 $(BUILD)/asan/obj/%.o: lib/%.c $(LIB_HDR) $(PREFIX_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN) -c $< -o $@
+$(BUILD)/obj/%.o: lib/%.cpp $(LIB_HDR) $(PREFIX_FILE)
+	@mkdir -p $(@D)
+	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
+$(BUILD)/asan/obj/%.o: lib/%.cpp $(LIB_HDR) $(PREFIX_FILE)
+	@mkdir -p $(@D)
+	$(CXX) $(ALL_CXXFLAGS) $(SAN) -c $< -o $@
 
-$(BUILD)/libvlmeter.a: $(patsubst lib/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
+$(BUILD)/libvlmeter.a: $(addprefix $(BUILD)/obj/,$(LIB_OBJ))
 	ar rcs $@ $^
-$(BUILD)/asan/libvlmeter.a: $(patsubst lib/%.c,$(BUILD)/asan/obj/%.o,$(LIB_SRC))
+$(BUILD)/asan/libvlmeter.a: $(addprefix $(BUILD)/asan/obj/,$(LIB_OBJ))
 	ar rcs $@ $^
 
 $(BUILD)/vlmeter: $(CLI_SRC) src/cli.h $(BUILD)/libvlmeter.a $(PREFIX_FILE)

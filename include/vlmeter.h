@@ -136,7 +136,10 @@ struct vlm_remote_params {
 struct vlm_engine_params {
     const char *model_path;    /* the LM GGUF */
     const char *mmproj_path;   /* the vision projector GGUF */
-    const char *chat_template; /* NULL: the GGUF's own; else a name or template */
+    const char *chat_template; /* NULL: the GGUF's own (Jinja); else a llama.cpp built-in name,
+                                  or Jinja text (docs/plan-format.md, "template") */
+    const char *reasoning;     /* NULL or "auto": as the template does; "on", "off" (its
+                                  enable_thinking), or "budget=N": at most N tokens of reasoning */
     int   n_ctx;               /* context tokens (default 4096) */
     int   n_batch;             /* prefill batch (default 2048) */
     int   n_threads;           /* 0 = all cores */
@@ -157,7 +160,9 @@ struct vlm_model_info {
     uint64_t mmproj_bytes;      /* size of the projector file */
     uint64_t n_params;          /* LM parameters */
     char     arch[64];          /* general.architecture of the LM */
-    char     template_name[64]; /* chat template family applied */
+    char     template_name[64]; /* chat template applied: "jinja/<family>", "jinja/custom",
+                                   "builtin/<name>", or "server" (remote) */
+    char     template_hash[17]; /* XXH64 of the template's source, hex ("" for remote) */
     char     backend[64];       /* "CPU", "CUDA0", ... */
     uint64_t gpu_mem_bytes;     /* device memory held after load, 0 on CPU */
     int      n_threads;         /* CPU threads used */
@@ -185,18 +190,35 @@ struct vlm_turn_timings {
     int    n_cached_tokens;     /* local: of n_prompt_tokens, those found in the KV cache (not prefilled) */
     int    n_images_cached;     /* local: images whose embedding was reused (not encoded again) */
     double decode_batch_mean;   /* local: mean sequences per decode step while this turn decoded */
+    int    n_reasoning_tokens;  /* output tokens of the reasoning block, its tags included */
+    double reasoning_ms;        /* first output token to the first answer token (to the last
+                                   token when the block never closed) */
+};
+
+/* How a turn's answer began (docs/metrics.md, "Reasoning"). */
+enum vlm_reasoning_state {
+    VLM_REASONING_NONE,     /* no reasoning block: the whole output is the answer */
+    VLM_REASONING_CLOSED,   /* a block, closed; the answer is what follows it */
+    VLM_REASONING_UNCLOSED, /* a block never closed (max tokens): no answer, scored unparsed */
 };
 
 /* One turn's answer. `output` and `error` are valid during the callback only. */
 struct vlm_turn_result {
     int          turn;          /* 0-based */
-    const char  *output;        /* generated text ("" on error) */
+    const char  *output;        /* the answer ("" on error): the generated text less its
+                                   reasoning block */
     const char  *error;         /* NULL when the turn ran */
+    enum vlm_reasoning_state reasoning_state;
+    const char  *reasoning;     /* the reasoning block's text, tags left out (NULL when none) */
+    const char  *text;          /* the whole generated text, reasoning block included */
+    const char  *prompt_text;   /* local: the text this turn added to the conversation, as the
+                                   chat template rendered it (image markers in place); else NULL */
     struct vlm_turn_timings t;
     int          n_gaps;        /* with record_logit_gaps: one per output token */
     const float *logit_gaps;    /* top-1 minus top-2 logit */
     const int   *tokens;        /* the output token ids */
-    const int   *token_offsets; /* byte offset in `output` where each token's text starts */
+    const int   *token_offsets; /* byte offset where each token's text starts, in the whole
+                                   generated text: reasoning block first, then `output` */
     int          n_itl;         /* gaps between output chunks, in order (ms) */
     const double *itl_ms;
 };

@@ -235,6 +235,30 @@ static void push_part(struct vlm_turn_part *parts, int *n, const char *text, siz
     (*n)++;
 }
 
+static size_t skip_space(const char *s, size_t i) {
+    while (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') i++;
+    return i;
+}
+
+enum vlm_reasoning_state vlm_split_reasoning(const char *text, const char *start, const char *end, bool opened,
+                                             struct vlm_reasoning_split *sp) {
+    size_t i = skip_space(text, 0);
+    memset(sp, 0, sizeof *sp);
+    if (!opened) {
+        if (!start[0] || strncmp(text + i, start, strlen(start)) != 0) return VLM_REASONING_NONE;
+        i += strlen(start);
+    }
+    sp->reasoning_start = i;
+    const char *close = end[0] ? strstr(text + i, end) : NULL;
+    if (!close) {
+        sp->reasoning_end = sp->content_start = strlen(text);
+        return VLM_REASONING_UNCLOSED;
+    }
+    sp->reasoning_end = (size_t)(close - text);
+    sp->content_start = skip_space(text, sp->reasoning_end + strlen(end));
+    return VLM_REASONING_CLOSED;
+}
+
 int vlm_turn_parts(const vlm_case *c, int turn, int *next_image, struct vlm_turn_part **out) {
     int total_markers = 0;
     for (int t = 0; t < c->n_turns; t++) total_markers += count_markers(c->turns[t]);

@@ -69,6 +69,20 @@ int vlm_turn_parts(const vlm_case *c, int turn, int *next_image, struct vlm_turn
  * gaps between output chunks (docs/metrics.md). */
 void vlm_derive_timings(struct vlm_turn_timings *t, const double *itl_ms, int n_itl);
 
+/* Where an answer's reasoning block lies in the generated text: reasoning is
+ * [reasoning_start, reasoning_end), the answer starts at content_start. */
+struct vlm_reasoning_split {
+    size_t reasoning_start, reasoning_end, content_start;
+};
+
+/* Find the reasoning block of `text` by its tags: it starts at the text's start
+ * (after white space) with `start`, or is already open when the generation
+ * prompt opened it (`opened`), and ends at the first `end`; white space after
+ * the end tag is not part of the answer. Without a block the answer is all of
+ * the text; a block never closed leaves no answer (content_start = length). */
+enum vlm_reasoning_state vlm_split_reasoning(const char *text, const char *start, const char *end, bool opened,
+                                             struct vlm_reasoning_split *sp);
+
 /* Sort ascending. */
 void vlm_sort_doubles(double *v, int n);
 

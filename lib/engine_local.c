@@ -1,7 +1,7 @@
 /*
  * engine_local.c - the local engine's loading half: one GGUF model and its
  * vision projector loaded through llama.cpp (libllama + libmtmd) into one
- * context of n_parallel sequences, its chat template checked, and what the
+ * context of n_parallel sequences, its chat template set up (chat_tmpl.h), and what the
  * load cost recorded. Answering is engine_sched.c's. Reached through the
  * vlm_engine dispatcher (engine.c); it also owns the llama.cpp log, version
  * and system info.
@@ -97,36 +97,6 @@ static void backend_name(char *buf, size_t len, int n_gpu_layers) {
     }
 }
 
-/* Format a fixed probe chat with template `tmpl` into buf; length or -1. */
-static int format_probe(const char *tmpl, char *buf, int len) {
-    struct llama_chat_message m[3] = {
-        {"system", "S"}, {"user", "U1"}, {"assistant", "A1"},
-    };
-    return llama_chat_apply_template(tmpl, m, 3, true, buf, len);
-}
-
-/* Which built-in llama.cpp template family `tmpl` is: the first built-in name
- * that formats a probe chat identically. */
-static void template_family(const char *tmpl, char *out, size_t out_len) {
-    const char *names[128];
-    int n = llama_chat_builtin_templates(names, 128);
-    if (n > 128) n = 128;
-    char want[1024], got[1024];
-    snprintf(out, out_len, "custom");
-    int wn = format_probe(tmpl, want, sizeof want);
-    if (wn < 0 || wn >= (int)sizeof want) return;
-    for (int i = 0; i < n; i++) {
-        if (strcmp(tmpl, names[i]) == 0) { snprintf(out, out_len, "%s", names[i]); return; }
-    }
-    for (int i = 0; i < n; i++) {
-        int gn = format_probe(names[i], got, sizeof got);
-        if (gn == wn && memcmp(want, got, (size_t)wn) == 0) {
-            snprintf(out, out_len, "%s", names[i]);
-            return;
-        }
-    }
-}
-
 static int check_file(const char *what, const char *path, char *err, size_t err_len) {
     if (!path || !path[0]) {
         vlm_errf(err, err_len, "no %s file given", what);
@@ -180,20 +150,45 @@ static int load_projector(local_engine *e, char *err, size_t err_len) {
     return VLM_OK;
 }
 
+/* "on", "off", "auto" or NULL, "budget=N": what the template is asked for and
+ * the budget; false for anything else. */
+static bool parse_reasoning(const char *arg, enum chat_think *think, int *budget) {
+    *think = CHAT_THINK_DEFAULT;
+    *budget = -1;
+    if (!arg || !arg[0] || strcmp(arg, "auto") == 0) return true;
+    if (strcmp(arg, "on") == 0) { *think = CHAT_THINK_ON; return true; }
+    if (strcmp(arg, "off") == 0) { *think = CHAT_THINK_OFF; return true; }
+    char *end;
+    if (strncmp(arg, "budget=", 7) != 0) return false;
+    long n = strtol(arg + 7, &end, 10);
+    if (end == arg + 7 || *end || n < 0 || n > 1000000) return false;
+    *think = CHAT_THINK_ON;
+    *budget = (int)n;
+    return true;
+}
+
+/* The model's own chat template (or the override), through llama.cpp's
+ * common library as llama-server and llama-mtmd-cli --jinja apply it. */
 static int pick_template(local_engine *e, char *err, size_t err_len) {
-    e->tmpl = e->template_arg ? e->template_arg : llama_model_chat_template(e->model, NULL);
-    if (!e->tmpl) {
-        vlm_errf(err, err_len, "model '%s' has no chat template; pass one (e.g. template=chatml)",
-                 e->model_path);
+    enum chat_think think;
+    if (!parse_reasoning(e->reasoning_arg, &think, &e->reasoning_budget)) {
+        vlm_errf(err, err_len, "reasoning must be auto, on, off or budget=N, not '%s'", e->reasoning_arg);
         return VLM_ERR_INPUT;
     }
-    char probe[64];
-    if (format_probe(e->tmpl, probe, sizeof probe) < 0) {
-        vlm_errf(err, err_len, "chat template of '%s' is not one llama.cpp knows; pass template=NAME "
-                 "(chatml, llama3, gemma, vicuna, ...)", e->model_path);
+    char why[512] = "";
+    e->chat = chat_tmpl_init(e->model, e->template_arg, think, why, sizeof why);
+    if (!e->chat) {
+        vlm_errf(err, err_len, "chat template of '%s': %s", e->model_path, why);
         return VLM_ERR_INPUT;
     }
-    template_family(e->tmpl, e->info.template_name, sizeof e->info.template_name);
+    const struct chat_tmpl_info *ti = chat_tmpl_get_info(e->chat);
+    if (think == CHAT_THINK_OFF && !ti->think_switch) {
+        vlm_errf(err, err_len, "reasoning=off: the chat template of '%s' has no switch for reasoning "
+                 "(enable_thinking); leave reasoning at auto", e->model_path);
+        return VLM_ERR_INPUT;
+    }
+    snprintf(e->info.template_name, sizeof e->info.template_name, "%s", ti->family);
+    snprintf(e->info.template_hash, sizeof e->info.template_hash, "%s", ti->hash);
     return VLM_OK;
 }
 
@@ -265,9 +260,11 @@ static void *local_init(struct vlm_engine_params params, char *err, size_t err_l
     e->model_path = vlm_xstrdup(params.model_path);
     e->mmproj_path = vlm_xstrdup(params.mmproj_path);
     e->template_arg = params.chat_template ? vlm_xstrdup(params.chat_template) : NULL;
+    e->reasoning_arg = params.reasoning ? vlm_xstrdup(params.reasoning) : NULL;
     e->p.model_path = e->model_path;
     e->p.mmproj_path = e->mmproj_path;
     e->p.chat_template = e->template_arg;
+    e->p.reasoning = e->reasoning_arg;
 
     uint64_t gpu_before = gpu_mem_used();
     double t0 = vlm_now_ms();
@@ -299,6 +296,8 @@ static void local_free(void *impl) {
     free(e->model_path);
     free(e->mmproj_path);
     free(e->template_arg);
+    free(e->reasoning_arg);
+    if (e->chat) chat_tmpl_free(e->chat);
     free(e);
 }
 

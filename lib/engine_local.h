@@ -6,6 +6,7 @@
 #ifndef VLM_ENGINE_LOCAL_H
 #define VLM_ENGINE_LOCAL_H
 
+#include "chat_tmpl.h"
 #include "embd_cache.h"
 #include "engine_impl.h"
 #include "internal.h"
@@ -18,12 +19,13 @@ struct slot; /* one sequence of the context (engine_sched.c) */
 
 typedef struct local_engine {
     struct vlm_engine_params p;
-    char *model_path, *mmproj_path, *template_arg;
+    char *model_path, *mmproj_path, *template_arg, *reasoning_arg;
     struct llama_model *model;
     struct llama_context *lctx;
     mtmd_context *mctx;
     const struct llama_vocab *vocab;
-    const char *tmpl;      /* template text or built-in name handed to llama.cpp */
+    chat_tmpl *chat;       /* the chat template, applied through llama.cpp's common library */
+    int reasoning_budget;  /* most reasoning tokens (budget=N), -1 when unlimited */
     int n_seq;             /* sequences the context holds: p.n_parallel */
     bool reuse_kv;         /* KV prefixes may be shared (not for SWA or recurrent models) */
     struct vlm_model_info info;

@@ -233,11 +233,22 @@ static bool answer_case(remote_engine *e, const vlm_case *c, int tag, const stru
         char err[1024] = "";
         int rc = run_turn(e, c, turn, &next_image, &r, err, sizeof err);
         if (vlm_stop_requested()) return false;
-        r.output = rc == VLM_OK ? (e->req.out ? e->req.out : "") : "";
+        const char *text = rc == VLM_OK && e->req.out ? e->req.out : "";
+        struct vlm_reasoning_split sp;
+        char *reasoning = NULL;
+        r.text = text;
+        r.reasoning_state = vlm_split_reasoning(text, "<think>", "</think>", false, &sp);
+        r.output = text + sp.content_start;
+        if (r.reasoning_state != VLM_REASONING_NONE) {
+            reasoning = vlm_xasprintf("%.*s", (int)(sp.reasoning_end - sp.reasoning_start), text + sp.reasoning_start);
+            r.reasoning = reasoning;
+        }
         r.error = rc == VLM_OK ? NULL : err;
         r.n_itl = rc == VLM_OK ? e->req.n_itl : 0;
         r.itl_ms = e->req.itl_ms;
-        if (!io->on_turn(io->user, tag, &r, rc)) return false;
+        bool go_on = io->on_turn(io->user, tag, &r, rc);
+        free(reasoning);
+        if (!go_on) return false;
         if (rc != VLM_OK) return true;
     }
     return true;

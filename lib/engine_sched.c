@@ -30,9 +30,9 @@
 
 #include "mtmd-helper.h"
 
-/* The chat so far, as llama_chat_message entries whose strings we own. */
+/* The chat so far: messages whose strings we own. */
 struct chat {
-    struct llama_chat_message *msgs;
+    struct chat_msg *msgs;
     int n, cap;
 };
 
@@ -55,7 +55,9 @@ struct slot {
     llama_token tok;
     int row;                  /* tok's row in the step batch */
     struct chat chat;
-    char *fmt_past;           /* the chat formatted without a generation prompt */
+    llama_token eog;          /* the end-of-generation token that ended the last turn, or -1 */
+    struct llama_sampler *budget; /* the reasoning budget in smpl (borrowed), or NULL */
+    char *prompt_text;        /* the turn's rendered text (chat template applied) */
     llama_pos n_past;
     struct vlm_kv_seq kv;     /* what the sequence's KV cells hold */
     struct llama_sampler *smpl;
@@ -80,38 +82,32 @@ static void chat_clear(struct chat *c) {
     c->n = 0;
 }
 
-/* The chat formatted with template `tmpl`; caller frees. NULL on failure. */
-static char *chat_format(const char *tmpl, const struct chat *c, bool add_ass) {
-    int cap = 4096;
-    for (int i = 0; i < c->n; i++) cap += (int)strlen(c->msgs[i].content) * 2;
-    char *buf = vlm_xmalloc((size_t)cap);
-    int n = llama_chat_apply_template(tmpl, c->msgs, (size_t)c->n, add_ass, buf, cap);
-    if (n >= cap) {
-        buf = vlm_xrealloc(buf, (size_t)n + 1);
-        n = llama_chat_apply_template(tmpl, c->msgs, (size_t)c->n, add_ass, buf, n + 1);
-    }
-    if (n < 0) { free(buf); return NULL; }
-    buf[n] = 0;
-    return buf;
-}
-
 /* Add the user message and return only the text the conversation does not hold
- * yet (what llama.cpp's common_chat_format_single returns); caller frees. */
-static char *format_new_user_message(const char *tmpl, struct slot *s, const char *content) {
+ * yet, as llama-mtmd-cli formats it (common_chat_format_single); caller frees. */
+static char *format_new_user_message(local_engine *e, struct slot *s, const char *content, char *err,
+                                     size_t err_len) {
+    struct chat_msg m = {"user", content};
+    char *delta = chat_format_delta(e->chat, s->chat.msgs, s->chat.n, &m, true, err, err_len);
     chat_push(&s->chat, "user", content);
-    char *full = chat_format(tmpl, &s->chat, true);
-    if (!full) return NULL;
-    size_t past = s->fmt_past ? strlen(s->fmt_past) : 0, len = strlen(full);
-    bool keep_newline = past > 0 && s->fmt_past[past - 1] == '\n';
-    char *delta = vlm_xasprintf("%s%s", keep_newline ? "\n" : "", full + (past <= len ? past : len));
-    free(full);
     return delta;
 }
 
-static void remember_answer(const char *tmpl, struct slot *s) {
-    chat_push(&s->chat, "assistant", s->out.text);
-    free(s->fmt_past);
-    s->fmt_past = chat_format(tmpl, &s->chat, false);
+/* The answer joins the chat as llama-mtmd-cli keeps it: the generated text with
+ * the end-of-generation token that closed it. */
+static void remember_answer(local_engine *e, struct slot *s) {
+    char *text = vlm_xstrdup(s->out.text);
+    if (s->eog >= 0) {
+        char piece[256];
+        int n = llama_token_to_piece(e->vocab, s->eog, piece, sizeof piece - 1, 0, true);
+        if (n > 0) {
+            piece[n] = 0;
+            char *t = vlm_xasprintf("%s%s", text, piece);
+            free(text);
+            text = t;
+        }
+    }
+    chat_push(&s->chat, "assistant", text);
+    free(text);
 }
 
 /* ------------------------------------------------------------ answers */
@@ -144,9 +140,12 @@ static void answer_free(struct answer *a) {
 
 /* ------------------------------------------------------------ slots */
 
-static struct llama_sampler *make_sampler(const struct vlm_sampling *s, int n_vocab) {
+/* The slot's sampler chain; a reasoning budget (when given) comes first, so
+ * that the end tag it forces wins whatever samples after it. */
+static struct llama_sampler *make_sampler(const struct vlm_sampling *s, int n_vocab, struct llama_sampler *budget) {
     struct llama_sampler_chain_params cp = llama_sampler_chain_default_params();
     struct llama_sampler *chain = llama_sampler_chain_init(cp);
+    if (budget) llama_sampler_chain_add(chain, budget);
     if (s->repeat_penalty != 1.0f)
         llama_sampler_chain_add(chain, llama_sampler_init_penalties(n_vocab, s->repeat_last_n, s->repeat_penalty, 0.0f, 0.0f));
     if (s->temp <= 0.0f) {
@@ -165,8 +164,11 @@ void vlm_sched_init(local_engine *e) {
     int n_vocab = llama_vocab_n_tokens(e->vocab);
     e->slots = vlm_xcalloc((size_t)e->n_seq, sizeof *e->slots);
     for (int i = 0; i < e->n_seq; i++) {
-        e->slots[i].seq = i;
-        e->slots[i].smpl = make_sampler(&e->p.sampling, n_vocab);
+        struct slot *s = &e->slots[i];
+        s->seq = i;
+        s->eog = -1;
+        s->budget = e->reasoning_budget >= 0 ? chat_budget_sampler(e->chat, e->model, e->reasoning_budget) : NULL;
+        s->smpl = make_sampler(&e->p.sampling, n_vocab, s->budget);
     }
     e->step = llama_batch_init(e->n_seq, 0, 1);
     e->text = llama_batch_init(e->p.n_batch, 0, 1);
@@ -180,7 +182,7 @@ void vlm_sched_free(local_engine *e) {
         struct slot *s = &e->slots[i];
         chat_clear(&s->chat);
         free(s->chat.msgs);
-        free(s->fmt_past);
+        free(s->prompt_text);
         vlm_kv_free(&s->kv);
         answer_free(&s->out);
         llama_sampler_free(s->smpl);
@@ -199,9 +201,8 @@ static void begin_case(struct slot *s, const vlm_case *c, int tag) {
     s->turn = 0;
     s->next_image = 0;
     s->decoding = s->carry = false;
+    s->eog = -1;
     chat_clear(&s->chat);
-    free(s->fmt_past);
-    s->fmt_past = NULL;
     llama_sampler_reset(s->smpl);
 }
 
@@ -459,10 +460,7 @@ static int prefill_turn(local_engine *e, struct slot *s, bool share, char *err, 
     char *text = NULL;
     int rc = load_bitmaps(c, &tp, bm, err, err_len);
     s->t.image_decode_ms = vlm_now_ms() - s->t0;
-    if (rc == VLM_OK && !(text = format_new_user_message(e->tmpl, s, tp.text))) {
-        vlm_errf(err, err_len, "chat template failed to format turn %d", s->turn);
-        rc = VLM_ERR_MODEL;
-    }
+    if (rc == VLM_OK && !(text = format_new_user_message(e, s, tp.text, err, err_len))) rc = VLM_ERR_INPUT;
     if (rc == VLM_OK) {
         mtmd_input_text in = {text, strlen(text), s->turn == 0, true};
         double t1 = vlm_now_ms();
@@ -498,7 +496,8 @@ static int prefill_turn(local_engine *e, struct slot *s, bool share, char *err, 
     }
     for (int i = 0; i < tp.n_images; i++) if (bm[i]) mtmd_bitmap_free(bm[i]);
     free(bm);
-    free(text);
+    free(s->prompt_text);
+    s->prompt_text = text;
     prompt_free(&pr);
     free(tp.text);
     free(tp.images);
@@ -530,7 +529,10 @@ static bool take_token(local_engine *e, struct slot *s, int row) {
         s->t.ttft_ms = now - s->t0;
     }
     s->t.decode_ms = now - s->t_first;
-    if (llama_vocab_is_eog(e->vocab, tok)) return false;
+    if (llama_vocab_is_eog(e->vocab, tok)) {
+        s->eog = tok;
+        return false;
+    }
     answer_push(&s->out, tok, gap, now - s->t_last);
     s->t_last = now;
     char piece[256];
@@ -543,6 +545,28 @@ static bool take_token(local_engine *e, struct slot *s, int row) {
         return false;
     }
     return true;
+}
+
+/* Split the answer at its reasoning block (engine.c's vlm_split_reasoning,
+ * with the template's tags): r's answer, reasoning, and the block's token
+ * count and time. */
+static void split_reasoning(local_engine *e, struct slot *s, struct vlm_turn_result *r, char **reasoning) {
+    const struct chat_tmpl_info *ti = chat_tmpl_get_info(e->chat);
+    struct vlm_reasoning_split sp;
+    r->reasoning_state = vlm_split_reasoning(s->out.text, ti->think_start, ti->think_end, ti->think_opened, &sp);
+    r->output = s->out.text + sp.content_start;
+    *reasoning = NULL;
+    if (r->reasoning_state == VLM_REASONING_NONE) return;
+    *reasoning = vlm_xasprintf("%.*s", (int)(sp.reasoning_end - sp.reasoning_start), s->out.text + sp.reasoning_start);
+    r->reasoning = *reasoning;
+    int k = 0; /* tokens that start before the answer */
+    while (k < s->out.n && (size_t)s->out.offsets[k] < sp.content_start) k++;
+    if (r->reasoning_state == VLM_REASONING_UNCLOSED) k = s->out.n;
+    r->t.n_reasoning_tokens = k;
+    /* itl[i] is the gap from token i to token i + 1: first token to token k (the
+     * answer's first), or to the last token when there is no answer */
+    int upto = k < s->out.n ? k : s->out.n - 1;
+    for (int i = 0; i < upto; i++) r->t.reasoning_ms += s->out.itl[i];
 }
 
 /* Hand the turn's answer (or error) on; end the case after its last turn or
@@ -559,7 +583,11 @@ static bool finish_turn(local_engine *e, struct slot *s, const struct vlm_sched_
     s->t.decode_batch_mean = s->steps ? (double)s->step_seqs / (double)s->steps : 0;
     r.turn = s->turn;
     r.t = s->t;
-    r.output = rc == VLM_OK ? s->out.text : "";
+    r.output = "";
+    r.text = rc == VLM_OK ? s->out.text : "";
+    r.prompt_text = s->prompt_text;
+    char *reasoning = NULL;
+    if (rc == VLM_OK) split_reasoning(e, s, &r, &reasoning);
     r.error = rc == VLM_OK ? NULL : err;
     r.n_gaps = rc == VLM_OK && e->p.record_logit_gaps ? s->out.n : 0;
     r.logit_gaps = s->out.gaps;
@@ -567,9 +595,10 @@ static bool finish_turn(local_engine *e, struct slot *s, const struct vlm_sched_
     r.token_offsets = s->out.offsets;
     r.n_itl = rc == VLM_OK && s->out.n > 1 ? s->out.n - 1 : 0;
     r.itl_ms = s->out.itl;
-    if (rc == VLM_OK) remember_answer(e->tmpl, s);
+    if (rc == VLM_OK) remember_answer(e, s);
     else forget_kv(e, s); /* a half-done prefill: the cells do not match s->kv */
     bool go_on = io->on_turn(io->user, s->tag, &r, rc);
+    free(reasoning);
     if (rc != VLM_OK || ++s->turn >= s->c->n_turns) s->c = NULL;
     return go_on;
 }
@@ -582,6 +611,10 @@ static bool start_turn(local_engine *e, struct slot *s, const struct vlm_sched_i
     s->t0 = vlm_now_ms();
     s->t_first = s->t_last = 0;
     s->steps = s->step_seqs = 0;
+    s->eog = -1;
+    free(s->prompt_text);
+    s->prompt_text = NULL;
+    if (s->budget) chat_budget_restart(e->chat, e->model, s->budget); /* each turn has its own budget */
     char err[1024] = "";
     int rc = prefill_turn(e, s, true, err, sizeof err);
     if (rc == VLM_OK && take_token(e, s, -1)) {

@@ -16,11 +16,8 @@
  * byte-identical files on any machine: integers, and float products that are exact
  * in double, rounded once.
  */
-#include "vlmeter.h"
+#include "forge_impl.h"
 #include "util.h"
-
-#include <ggml.h>
-#include <gguf.h>
 
 #include <errno.h>
 #include <math.h>
@@ -29,89 +26,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ------------------------------------------------------------------ shapes */
+/* ------------------------------------------------------------------ the table */
 
-struct lm_cfg {
-    int n_embd, n_layer, n_ff, n_head, n_head_kv, head_dim, n_ctx;
-    float rope_base, rms_eps;
-    int rope_sections[4];    /* M-RoPE (qwen3vl) */
-    const char *vocab;       /* vocab GGUF file in vocab_dir */
-};
-
-struct vit_cfg {
-    int image_size, patch, n_embd, n_ff, n_layer, n_head;
-    int n_deepstack;         /* qwen3vl: vision layers feeding the LM's first layers */
-    int deepstack[4];
-};
-
-struct arch_size {
-    struct lm_cfg lm;
-    struct vit_cfg vit;
-};
-
-struct forge_out;
-
-struct forge_arch {
-    const char *name;
-    const char *desc;
-    const char *lm_arch;      /* general.architecture of model.gguf */
-    struct arch_size size[2]; /* [VLM_FORGE_TINY], [VLM_FORGE_SMALL] */
-    void (*write_lm)(struct forge_out *o, const struct arch_size *s);
-    void (*write_proj)(struct forge_out *o, const struct arch_size *s);
-};
-
-static void write_llava_lm(struct forge_out *o, const struct arch_size *s);
-static void write_llava_proj(struct forge_out *o, const struct arch_size *s);
-static void write_qwen3vl_lm(struct forge_out *o, const struct arch_size *s);
-static void write_qwen3vl_proj(struct forge_out *o, const struct arch_size *s);
-
-static const struct forge_arch ARCHS[] = {
-    {
-        "llava",
-        "LLaVA-1.5 style: CLIP ViT + 2-layer MLP projector (mlp) + llama LM, gpt-2 vocab",
-        "llama",
-        {
-            /* tiny: ~15 MB, mostly the 50k-token embedding and lm_head; ms per answer */
-            { .lm  = { .n_embd = 64, .n_layer = 2, .n_ff = 256, .n_head = 2, .n_head_kv = 1,
-                       .head_dim = 32, .n_ctx = 4096, .rope_base = 10000.0f, .rms_eps = 1e-5f,
-                       .vocab = "ggml-vocab-gpt-2.gguf" },
-              .vit = { .image_size = 224, .patch = 14, .n_embd = 64, .n_ff = 256,
-                       .n_layer = 2, .n_head = 2 } },
-            /* small: Qwen2.5-0.5B-shaped LM, CLIP ViT-L/14-336 tower (LLaVA-1.5's) */
-            { .lm  = { .n_embd = 896, .n_layer = 24, .n_ff = 4864, .n_head = 14, .n_head_kv = 2,
-                       .head_dim = 64, .n_ctx = 4096, .rope_base = 10000.0f, .rms_eps = 1e-5f,
-                       .vocab = "ggml-vocab-gpt-2.gguf" },
-              .vit = { .image_size = 336, .patch = 14, .n_embd = 1024, .n_ff = 4096,
-                       .n_layer = 24, .n_head = 16 } },
-        },
-        write_llava_lm, write_llava_proj,
-    },
-    {
-        "qwen3vl",
-        "Qwen3-VL: ViT with 2x2 merger and deepstack (qwen3vl_merger) + qwen3vl LM with M-RoPE",
-        "qwen3vl",
-        {
-            /* tiny; the LM needs more layers than deepstack inputs: llama.cpp adds
-             * them to the first layers' outputs, before the last one picks rows */
-            { .lm  = { .n_embd = 64, .n_layer = 3, .n_ff = 256, .n_head = 2, .n_head_kv = 1,
-                       .head_dim = 32, .n_ctx = 4096, .rope_base = 5000000.0f, .rms_eps = 1e-6f,
-                       .rope_sections = { 6, 5, 5, 0 }, .vocab = "ggml-vocab-gpt-2.gguf" },
-              .vit = { .image_size = 256, .patch = 16, .n_embd = 64, .n_ff = 256,
-                       .n_layer = 3, .n_head = 2, .n_deepstack = 2, .deepstack = { 0, 1 } } },
-            /* small: Qwen2.5-0.5B-shaped qwen3vl LM with the Qwen2 vocab, Qwen3-VL-2B's tower */
-            { .lm  = { .n_embd = 896, .n_layer = 24, .n_ff = 4864, .n_head = 14, .n_head_kv = 2,
-                       .head_dim = 64, .n_ctx = 32768, .rope_base = 5000000.0f, .rms_eps = 1e-6f,
-                       .rope_sections = { 12, 10, 10, 0 }, .vocab = "ggml-vocab-qwen2.gguf" },
-              .vit = { .image_size = 768, .patch = 16, .n_embd = 1024, .n_ff = 4096,
-                       .n_layer = 24, .n_head = 16, .n_deepstack = 3, .deepstack = { 5, 11, 17 } } },
-        },
-        write_qwen3vl_lm, write_qwen3vl_proj,
-    },
+static const struct forge_arch *const ARCHS[] = {
+    &forge_arch_llava,
+    &forge_arch_qwen3vl,
+    &forge_arch_qwen3vl_thinking,
+    &forge_arch_qwen3vlmoe,
+    &forge_arch_qwen25vl,
+    &forge_arch_gemma3,
+    &forge_arch_idefics3,
+    &forge_arch_internvl,
+    &forge_arch_minicpmv,
+    &forge_arch_pixtral,
+    &forge_arch_lfm2vl,
 };
 
 #define N_ARCHS ((int)(sizeof ARCHS / sizeof ARCHS[0]))
 
-/* Both files carry this ChatML template: llama.cpp recognises it as "chatml". */
+/* The template of an architecture that names none: llama.cpp recognises it as "chatml". */
 static const char CHATML_TEMPLATE[] =
     "{% for message in messages %}"
     "{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}"
@@ -172,25 +105,6 @@ static float rand_at(uint64_t stream, uint64_t k) {
 
 /* ------------------------------------------------------------------ output file */
 
-enum fill { FILL_RANDOM, FILL_CONST, FILL_LM_HEAD };
-
-struct tspec {
-    struct ggml_tensor *t;   /* name, shape and type; no data */
-    enum fill fill;
-    float std;               /* FILL_RANDOM: standard deviation (uniform distribution) */
-    float mean;              /* FILL_RANDOM: added; FILL_CONST: the value */
-};
-
-struct forge_out {
-    struct gguf_context *gguf;
-    struct ggml_context *meta;
-    struct tspec *specs;
-    int n_specs, cap_specs;
-    uint64_t seed;
-    const uint8_t *favoured; /* per token: 1 = favoured by the lm_head (FILL_LM_HEAD) */
-    int n_vocab;
-};
-
 #define MAX_TENSORS 4096 /* per file; the largest in the table has ~420 */
 
 static void out_init(struct forge_out *o, uint64_t seed) {
@@ -212,13 +126,8 @@ static void out_free(struct forge_out *o) {
     memset(o, 0, sizeof *o);
 }
 
-/* Declare a tensor of up to 4 dims; ne[] ends at the first 0. */
-static void add_tensor(struct forge_out *o, enum ggml_type type, const int64_t ne[4],
-                       enum fill fill, float std, float mean, const char *fmt, ...)
-    __attribute__((format(printf, 7, 8)));
-
-static void add_tensor(struct forge_out *o, enum ggml_type type, const int64_t ne[4],
-                       enum fill fill, float std, float mean, const char *fmt, ...) {
+void forge_add_tensor(struct forge_out *o, enum ggml_type type, const int64_t ne[4], enum forge_fill fill,
+                      float std, float mean, const char *fmt, ...) {
     int nd = 0;
     while (nd < 4 && ne[nd] > 0) nd++;
     struct ggml_tensor *t = ggml_new_tensor(o->meta, type, nd, ne);
@@ -230,33 +139,21 @@ static void add_tensor(struct forge_out *o, enum ggml_type type, const int64_t n
     ggml_set_name(t, name);
     gguf_add_tensor(o->gguf, t);
     vlm_grow((void **)&o->specs, &o->cap_specs, o->n_specs + 1, sizeof *o->specs);
-    o->specs[o->n_specs++] = (struct tspec){ t, fill, std, mean };
+    o->specs[o->n_specs++] = (struct forge_tspec){ t, fill, std, mean };
 }
 
 /* Gain of the matrices that write into the residual stream (attention output,
  * FFN down): sqrt(2 / depth), at most 1, so that in a deep stack the input (the
  * token, the image) still shows in the last layer instead of being drowned by
  * the sum of random layer outputs, which makes every answer the same loop. */
-static float residual_gain(int n_layer) {
+float forge_residual_gain(int n_layer) {
     return n_layer > 2 ? sqrtf(2.0f / (float)n_layer) : 1.0f;
 }
-
-/* A matrix y = W x with x of `in` and y of `out` values: F16, std 1/sqrt(in) * gain,
- * which keeps activations at unit scale through the layer. */
-#define add_matrix(o, in, out, gain, ...) \
-    add_tensor((o), GGML_TYPE_F16, (int64_t[4]){ (in), (out), 0, 0 }, FILL_RANDOM, \
-               (float)(gain) / sqrtf((float)(in)), 0.0f, __VA_ARGS__)
-/* A norm's weight: F32 ones. */
-#define add_ones(o, n, ...) \
-    add_tensor((o), GGML_TYPE_F32, (int64_t[4]){ (n), 0, 0, 0 }, FILL_CONST, 0.0f, 1.0f, __VA_ARGS__)
-/* A bias (or norm bias): F32, small random. */
-#define add_bias(o, n, ...) \
-    add_tensor((o), GGML_TYPE_F32, (int64_t[4]){ (n), 0, 0, 0 }, FILL_RANDOM, 0.02f, 0.0f, __VA_ARGS__)
 
 #define SQRT3 1.7320508f /* uniform [-a, a) has std a/sqrt(3) */
 
 /* Values first .. first+n-1 of tensor s into buf. */
-static void fill_chunk(const struct forge_out *o, const struct tspec *s, uint64_t stream,
+static void fill_chunk(const struct forge_out *o, const struct forge_tspec *s, uint64_t stream,
                        int64_t first, float *buf, int64_t n) {
     switch (s->fill) {
     case FILL_CONST:
@@ -292,7 +189,7 @@ static void fill_chunk(const struct forge_out *o, const struct tspec *s, uint64_
     }
 }
 
-static int write_tensor_data(const struct forge_out *o, const struct tspec *s, FILE *f,
+static int write_tensor_data(const struct forge_out *o, const struct forge_tspec *s, FILE *f,
                              float *fbuf, ggml_fp16_t *hbuf, int64_t chunk) {
     const uint64_t stream = tensor_stream(o->seed, ggml_get_name(s->t));
     const int64_t n = ggml_nelements(s->t);
@@ -347,13 +244,13 @@ static int out_write(const struct forge_out *o, const char *path, char *err, siz
 
 /* ------------------------------------------------------------------ metadata */
 
-static void set_u32(struct forge_out *o, const char *arch, const char *key, uint32_t v) {
+void forge_set_u32(struct forge_out *o, const char *arch, const char *key, uint32_t v) {
     char k[128];
     snprintf(k, sizeof k, "%s.%s", arch, key);
     gguf_set_val_u32(o->gguf, k, v);
 }
 
-static void set_f32(struct forge_out *o, const char *arch, const char *key, float v) {
+void forge_set_f32(struct forge_out *o, const char *arch, const char *key, float v) {
     char k[128];
     snprintf(k, sizeof k, "%s.%s", arch, key);
     gguf_set_val_f32(o->gguf, k, v);
@@ -392,11 +289,15 @@ static void vocab_free(struct vocab *v) {
     memset(v, 0, sizeof *v);
 }
 
-/* " word": the byte-level BPE space (U+0120) and 3-12 lower-case ASCII letters. */
+/* " word": a word-start marker (byte-level BPE's U+0120, or SentencePiece's
+ * U+2581) and 3-12 lower-case ASCII letters. */
 static int is_plain_word(const char *s) {
-    if ((unsigned char)s[0] != 0xC4 || (unsigned char)s[1] != 0xA0) return 0;
+    const unsigned char *u = (const unsigned char *)s;
+    if (u[0] == 0xC4 && u[1] == 0xA0) s += 2;
+    else if (u[0] == 0xE2 && u[1] == 0x96 && u[2] == 0x81) s += 3;
+    else return 0;
     int n = 0;
-    for (s += 2; *s; s++, n++)
+    for (; *s; s++, n++)
         if (*s < 'a' || *s > 'z') return 0;
     return n >= 3 && n <= 12;
 }
@@ -420,8 +321,8 @@ static void pick_favoured(struct vocab *v, const struct gguf_context *src, int64
     free(cand);
 }
 
-static int vocab_load(struct vocab *v, const char *dir, const char *file, uint64_t seed,
-                      char *err, size_t err_len) {
+static int vocab_load(struct vocab *v, const char *dir, const char *file, const char *chat_template,
+                      uint64_t seed, char *err, size_t err_len) {
     memset(v, 0, sizeof *v);
     char *path = vlm_path_join(dir, file);
     FILE *f = fopen(path, "rb");
@@ -456,7 +357,7 @@ static int vocab_load(struct vocab *v, const char *dir, const char *file, uint64
             free(k);
         }
     }
-    gguf_set_val_str(v->tok, "tokenizer.chat_template", CHATML_TEMPLATE);
+    gguf_set_val_str(v->tok, "tokenizer.chat_template", chat_template);
     gguf_free(src);
     free(path);
     return VLM_OK;
@@ -464,66 +365,58 @@ static int vocab_load(struct vocab *v, const char *dir, const char *file, uint64
 
 /* ------------------------------------------------------------------ language models */
 
-/* Keys every decoder LM here has, under "<arch>.". */
-static void lm_keys(struct forge_out *o, const char *arch, const struct lm_cfg *c) {
-    set_u32(o, arch, "context_length", (uint32_t)c->n_ctx);
-    set_u32(o, arch, "embedding_length", (uint32_t)c->n_embd);
-    set_u32(o, arch, "block_count", (uint32_t)c->n_layer);
-    set_u32(o, arch, "feed_forward_length", (uint32_t)c->n_ff);
-    set_u32(o, arch, "attention.head_count", (uint32_t)c->n_head);
-    set_u32(o, arch, "attention.head_count_kv", (uint32_t)c->n_head_kv);
-    set_u32(o, arch, "attention.key_length", (uint32_t)c->head_dim);
-    set_u32(o, arch, "attention.value_length", (uint32_t)c->head_dim);
-    set_u32(o, arch, "rope.dimension_count", (uint32_t)c->head_dim);
-    set_f32(o, arch, "rope.freq_base", c->rope_base);
-    set_f32(o, arch, "attention.layer_norm_rms_epsilon", c->rms_eps);
-    set_u32(o, arch, "vocab_size", (uint32_t)o->n_vocab);
+void forge_lm_keys(struct forge_out *o, const char *arch, const struct lm_cfg *c) {
+    forge_set_u32(o, arch, "context_length", (uint32_t)c->n_ctx);
+    forge_set_u32(o, arch, "embedding_length", (uint32_t)c->n_embd);
+    forge_set_u32(o, arch, "block_count", (uint32_t)c->n_layer);
+    forge_set_u32(o, arch, "feed_forward_length", (uint32_t)c->n_ff);
+    forge_set_u32(o, arch, "attention.head_count", (uint32_t)c->n_head);
+    forge_set_u32(o, arch, "attention.head_count_kv", (uint32_t)c->n_head_kv);
+    forge_set_u32(o, arch, "attention.key_length", (uint32_t)c->head_dim);
+    forge_set_u32(o, arch, "attention.value_length", (uint32_t)c->head_dim);
+    forge_set_u32(o, arch, "rope.dimension_count", (uint32_t)c->head_dim);
+    forge_set_f32(o, arch, "rope.freq_base", c->rope_base);
+    forge_set_f32(o, arch, "attention.layer_norm_rms_epsilon", c->rms_eps);
+    forge_set_u32(o, arch, "vocab_size", (uint32_t)o->n_vocab);
 }
 
-/* token_embd, the blocks (RMS norm, attention, SwiGLU FFN) and the lm_head.
- * qk_norm adds per-head RMS norms on Q and K (Qwen3). */
-static void lm_tensors(struct forge_out *o, const struct lm_cfg *c, bool qk_norm) {
+void forge_lm_embd(struct forge_out *o, const struct lm_cfg *c) {
+    forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ c->n_embd, o->n_vocab, 0, 0 }, FILL_RANDOM, TOKEN_EMBD_STD,
+                     0.0f, "token_embd.weight");
+}
+
+void forge_lm_head(struct forge_out *o, const struct lm_cfg *c) {
+    forge_ones(o, c->n_embd, "output_norm.weight");
+    forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ c->n_embd, o->n_vocab, 0, 0 }, FILL_LM_HEAD, 0.0f, 0.0f,
+                     "output.weight");
+}
+
+void forge_lm_tensors(struct forge_out *o, const struct lm_cfg *c, bool qk_norm) {
     const int q = c->n_head * c->head_dim, kv = c->n_head_kv * c->head_dim;
-    const float out_gain = residual_gain(c->n_layer);
-    add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ c->n_embd, o->n_vocab, 0, 0 }, FILL_RANDOM,
-               TOKEN_EMBD_STD, 0.0f, "token_embd.weight");
+    const float out_gain = forge_residual_gain(c->n_layer);
+    forge_lm_embd(o, c);
     for (int i = 0; i < c->n_layer; i++) {
-        add_ones(o, c->n_embd, "blk.%d.attn_norm.weight", i);
-        add_matrix(o, c->n_embd, q, 1.0f, "blk.%d.attn_q.weight", i);
-        add_matrix(o, c->n_embd, kv, 1.0f, "blk.%d.attn_k.weight", i);
-        add_matrix(o, c->n_embd, kv, 1.0f, "blk.%d.attn_v.weight", i);
-        add_matrix(o, q, c->n_embd, out_gain, "blk.%d.attn_output.weight", i);
+        forge_ones(o, c->n_embd, "blk.%d.attn_norm.weight", i);
+        forge_matrix(o, c->n_embd, q, 1.0f, "blk.%d.attn_q.weight", i);
+        forge_matrix(o, c->n_embd, kv, 1.0f, "blk.%d.attn_k.weight", i);
+        forge_matrix(o, c->n_embd, kv, 1.0f, "blk.%d.attn_v.weight", i);
+        forge_matrix(o, q, c->n_embd, out_gain, "blk.%d.attn_output.weight", i);
         if (qk_norm) {
-            add_ones(o, c->head_dim, "blk.%d.attn_q_norm.weight", i);
-            add_ones(o, c->head_dim, "blk.%d.attn_k_norm.weight", i);
+            forge_ones(o, c->head_dim, "blk.%d.attn_q_norm.weight", i);
+            forge_ones(o, c->head_dim, "blk.%d.attn_k_norm.weight", i);
         }
-        add_ones(o, c->n_embd, "blk.%d.ffn_norm.weight", i);
-        add_matrix(o, c->n_embd, c->n_ff, 1.0f, "blk.%d.ffn_gate.weight", i);
-        add_matrix(o, c->n_embd, c->n_ff, 1.0f, "blk.%d.ffn_up.weight", i);
-        add_matrix(o, c->n_ff, c->n_embd, out_gain, "blk.%d.ffn_down.weight", i);
+        forge_ones(o, c->n_embd, "blk.%d.ffn_norm.weight", i);
+        forge_matrix(o, c->n_embd, c->n_ff, 1.0f, "blk.%d.ffn_gate.weight", i);
+        forge_matrix(o, c->n_embd, c->n_ff, 1.0f, "blk.%d.ffn_up.weight", i);
+        forge_matrix(o, c->n_ff, c->n_embd, out_gain, "blk.%d.ffn_down.weight", i);
     }
-    add_ones(o, c->n_embd, "output_norm.weight");
-    add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ c->n_embd, o->n_vocab, 0, 0 }, FILL_LM_HEAD,
-               0.0f, 0.0f, "output.weight");
-}
-
-static void write_llava_lm(struct forge_out *o, const struct arch_size *s) {
-    lm_keys(o, "llama", &s->lm);
-    lm_tensors(o, &s->lm, false);
-}
-
-static void write_qwen3vl_lm(struct forge_out *o, const struct arch_size *s) {
-    lm_keys(o, "qwen3vl", &s->lm);
-    gguf_set_arr_data(o->gguf, "qwen3vl.rope.dimension_sections", GGUF_TYPE_INT32,
-                      s->lm.rope_sections, 4);
-    set_u32(o, "qwen3vl", "n_deepstack_layers", (uint32_t)s->vit.n_deepstack);
-    lm_tensors(o, &s->lm, true);
+    forge_lm_head(o, c);
 }
 
 /* ------------------------------------------------------------------ projectors */
 
-static void clip_keys(struct forge_out *o, const char *proj, const struct arch_size *s,
-                      const float mean[3], const float std[3], float eps, bool gelu) {
+void forge_clip_keys(struct forge_out *o, const char *proj, const struct arch_size *s, const float mean[3],
+                     const float std[3], float eps, bool gelu) {
     const struct vit_cfg *v = &s->vit;
     gguf_set_val_str(o->gguf, "clip.projector_type", proj);
     gguf_set_val_bool(o->gguf, "clip.has_vision_encoder", true);
@@ -541,101 +434,36 @@ static void clip_keys(struct forge_out *o, const char *proj, const struct arch_s
 }
 
 /* Pre-norm ViT block with LayerNorms; separate Q/K/V (CLIP) or fused QKV (Qwen). */
-static void vit_block(struct forge_out *o, const struct vit_cfg *v, int i, bool fused_qkv) {
+void forge_vit_block(struct forge_out *o, const struct vit_cfg *v, int i, bool fused_qkv) {
     const int n = v->n_embd;
-    const float out_gain = residual_gain(v->n_layer);
-    add_ones(o, n, "v.blk.%d.ln1.weight", i);
-    add_bias(o, n, "v.blk.%d.ln1.bias", i);
+    const float out_gain = forge_residual_gain(v->n_layer);
+    forge_ones(o, n, "v.blk.%d.ln1.weight", i);
+    forge_bias(o, n, "v.blk.%d.ln1.bias", i);
     if (fused_qkv) {
-        add_matrix(o, n, 3 * n, 1.0f, "v.blk.%d.attn_qkv.weight", i);
-        add_bias(o, 3 * n, "v.blk.%d.attn_qkv.bias", i);
+        forge_matrix(o, n, 3 * n, 1.0f, "v.blk.%d.attn_qkv.weight", i);
+        forge_bias(o, 3 * n, "v.blk.%d.attn_qkv.bias", i);
     } else {
         static const char *qkv[] = { "q", "k", "v" };
         for (int j = 0; j < 3; j++) {
-            add_matrix(o, n, n, 1.0f, "v.blk.%d.attn_%s.weight", i, qkv[j]);
-            add_bias(o, n, "v.blk.%d.attn_%s.bias", i, qkv[j]);
+            forge_matrix(o, n, n, 1.0f, "v.blk.%d.attn_%s.weight", i, qkv[j]);
+            forge_bias(o, n, "v.blk.%d.attn_%s.bias", i, qkv[j]);
         }
     }
-    add_matrix(o, n, n, out_gain, "v.blk.%d.attn_out.weight", i);
-    add_bias(o, n, "v.blk.%d.attn_out.bias", i);
-    add_ones(o, n, "v.blk.%d.ln2.weight", i);
-    add_bias(o, n, "v.blk.%d.ln2.bias", i);
-    add_matrix(o, n, v->n_ff, 1.0f, "v.blk.%d.ffn_up.weight", i);
-    add_bias(o, v->n_ff, "v.blk.%d.ffn_up.bias", i);
-    add_matrix(o, v->n_ff, n, out_gain, "v.blk.%d.ffn_down.weight", i);
-    add_bias(o, n, "v.blk.%d.ffn_down.bias", i);
+    forge_matrix(o, n, n, out_gain, "v.blk.%d.attn_out.weight", i);
+    forge_bias(o, n, "v.blk.%d.attn_out.bias", i);
+    forge_ones(o, n, "v.blk.%d.ln2.weight", i);
+    forge_bias(o, n, "v.blk.%d.ln2.bias", i);
+    forge_matrix(o, n, v->n_ff, 1.0f, "v.blk.%d.ffn_up.weight", i);
+    forge_bias(o, v->n_ff, "v.blk.%d.ffn_up.bias", i);
+    forge_matrix(o, v->n_ff, n, out_gain, "v.blk.%d.ffn_down.weight", i);
+    forge_bias(o, n, "v.blk.%d.ffn_down.bias", i);
 }
 
 /* A patch-embedding convolution kernel [patch, patch, 3, n_embd], F16. */
-static void add_patch_conv(struct forge_out *o, const struct vit_cfg *v, float gain,
-                           const char *name) {
+void forge_patch_conv(struct forge_out *o, const struct vit_cfg *v, float gain, const char *name) {
     const int fan_in = 3 * v->patch * v->patch;
-    add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ v->patch, v->patch, 3, v->n_embd }, FILL_RANDOM,
+    forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ v->patch, v->patch, 3, v->n_embd }, FILL_RANDOM,
                gain / sqrtf((float)fan_in), 0.0f, "%s", name);
-}
-
-/* CLIP ViT (class token, learned positions, pre-LN) + LLaVA's 2-layer MLP. */
-static void write_llava_proj(struct forge_out *o, const struct arch_size *s) {
-    static const float mean[3] = { 0.48145466f, 0.4578275f, 0.40821073f };
-    static const float std[3] = { 0.26862954f, 0.26130258f, 0.27577711f };
-    const struct vit_cfg *v = &s->vit;
-    const int n_patches = (v->image_size / v->patch) * (v->image_size / v->patch);
-    clip_keys(o, "mlp", s, mean, std, 1e-5f, false); /* CLIP uses quick-GELU */
-
-    add_patch_conv(o, v, 1.0f, "v.patch_embd.weight");
-    add_bias(o, v->n_embd, "v.patch_embd.bias");
-    add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->n_embd, 0, 0, 0 }, FILL_RANDOM, 1.0f, 0.0f,
-               "v.class_embd");
-    add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->n_embd, n_patches + 1, 0, 0 }, FILL_RANDOM,
-               0.5f, 0.0f, "v.position_embd.weight");
-    add_ones(o, v->n_embd, "v.pre_ln.weight");
-    add_bias(o, v->n_embd, "v.pre_ln.bias");
-    for (int i = 0; i < v->n_layer; i++) vit_block(o, v, i, false);
-
-    add_matrix(o, v->n_embd, s->lm.n_embd, 1.0f, "mm.0.weight");
-    add_bias(o, s->lm.n_embd, "mm.0.bias");
-    add_matrix(o, s->lm.n_embd, s->lm.n_embd, 1.0f, "mm.2.weight");
-    add_bias(o, s->lm.n_embd, "mm.2.bias");
-}
-
-/* Qwen3-VL ViT: two temporal patch kernels, learned positions (interpolated),
- * fused QKV, M-RoPE; a 2x2 patch merger MLP (mm.0, mm.2) after v.post_ln, and
- * one deepstack merger per listed layer, whose outputs go to the LM's first
- * layers. The projector's output is LM width x (1 + deepstack count). */
-static void write_qwen3vl_proj(struct forge_out *o, const struct arch_size *s) {
-    static const float half[3] = { 0.5f, 0.5f, 0.5f };
-    const struct vit_cfg *v = &s->vit;
-    const int side = v->image_size / v->patch;
-    const int merged = 4 * v->n_embd; /* 2x2 patches side by side */
-    clip_keys(o, "qwen3vl_merger", s, half, half, 1e-6f, true);
-    gguf_set_val_u32(o->gguf, "clip.vision.spatial_merge_size", 2);
-    bool is_ds[64] = { false }; /* the table's towers have at most 64 layers */
-    for (int j = 0; j < v->n_deepstack; j++) is_ds[v->deepstack[j]] = true;
-    gguf_set_arr_data(o->gguf, "clip.vision.is_deepstack_layers", GGUF_TYPE_BOOL, is_ds,
-                      (size_t)v->n_layer);
-
-    add_patch_conv(o, v, 0.7071f, "v.patch_embd.weight");
-    add_patch_conv(o, v, 0.7071f, "v.patch_embd.weight.1");
-    add_bias(o, v->n_embd, "v.patch_embd.bias");
-    add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->n_embd, side * side, 0, 0 }, FILL_RANDOM,
-               0.5f, 0.0f, "v.position_embd.weight");
-    for (int i = 0; i < v->n_layer; i++) vit_block(o, v, i, true);
-    add_ones(o, v->n_embd, "v.post_ln.weight");
-    add_bias(o, v->n_embd, "v.post_ln.bias");
-
-    add_matrix(o, merged, merged, 1.0f, "mm.0.weight");
-    add_bias(o, merged, "mm.0.bias");
-    add_matrix(o, merged, s->lm.n_embd, 1.0f, "mm.2.weight");
-    add_bias(o, s->lm.n_embd, "mm.2.bias");
-    for (int j = 0; j < v->n_deepstack; j++) {
-        const int il = v->deepstack[j];
-        add_ones(o, merged, "v.deepstack.%d.norm.weight", il);
-        add_bias(o, merged, "v.deepstack.%d.norm.bias", il);
-        add_matrix(o, merged, merged, 1.0f, "v.deepstack.%d.fc1.weight", il);
-        add_bias(o, merged, "v.deepstack.%d.fc1.bias", il);
-        add_matrix(o, merged, s->lm.n_embd, 1.0f, "v.deepstack.%d.fc2.weight", il);
-        add_bias(o, s->lm.n_embd, "v.deepstack.%d.fc2.bias", il);
-    }
 }
 
 /* ------------------------------------------------------------------ public API */
@@ -651,13 +479,13 @@ struct vlm_forge_params vlm_forge_default_params(void) {
 
 int vlm_forge_n_archs(void) { return N_ARCHS; }
 
-const char *vlm_forge_arch_name(int i) { return i >= 0 && i < N_ARCHS ? ARCHS[i].name : NULL; }
+const char *vlm_forge_arch_name(int i) { return i >= 0 && i < N_ARCHS ? ARCHS[i]->name : NULL; }
 
-const char *vlm_forge_arch_desc(int i) { return i >= 0 && i < N_ARCHS ? ARCHS[i].desc : NULL; }
+const char *vlm_forge_arch_desc(int i) { return i >= 0 && i < N_ARCHS ? ARCHS[i]->desc : NULL; }
 
 static const struct forge_arch *find_arch(const char *name) {
     for (int i = 0; name && i < N_ARCHS; i++)
-        if (strcmp(ARCHS[i].name, name) == 0) return &ARCHS[i];
+        if (strcmp(ARCHS[i]->name, name) == 0) return ARCHS[i];
     return NULL;
 }
 
@@ -665,8 +493,34 @@ static void list_archs(char *buf, size_t len) {
     buf[0] = 0;
     for (int i = 0; i < N_ARCHS; i++) {
         size_t used = strlen(buf);
-        snprintf(buf + used, len - used, "%s%s", i ? ", " : "", ARCHS[i].name);
+        snprintf(buf + used, len - used, "%s%s", i ? ", " : "", ARCHS[i]->name);
     }
+}
+
+/* The chat template architecture a carries: its own text, a file of llama.cpp's
+ * models/templates/, or ChatML; caller frees. NULL (and err) when the file
+ * cannot be read. */
+static char *load_template(const struct forge_arch *a, const char *vocab_dir, char *err, size_t err_len) {
+    if (a->template_text) return vlm_xstrdup(a->template_text);
+    if (!a->template_file) return vlm_xstrdup(CHATML_TEMPLATE);
+    char *path = vlm_path_join(vocab_dir, a->template_file);
+    FILE *f = fopen(path, "rb");
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    if (f) {
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0) vlm_buf_append(&text, &len, &cap, buf, n);
+        if (ferror(f)) { free(text); text = NULL; }
+        fclose(f);
+    }
+    if (!text || len == 0) {
+        vlm_errf(err, err_len, "%s: cannot read the chat template of '%s'", path, a->name);
+        free(text);
+        text = NULL;
+    }
+    free(path);
+    return text;
 }
 
 /* Build one file with `write` and write it to DIR/FILE. */
@@ -714,8 +568,11 @@ int vlm_forge(const struct vlm_forge_params *p, const char *outdir, char *err, s
         vlm_errf(err, err_len, "forge needs the vocab folder (llama.cpp's models/)");
         return VLM_ERR_INPUT;
     }
+    char *tmpl = load_template(a, p->vocab_dir, err, err_len);
+    if (!tmpl) return VLM_ERR_INPUT;
     struct vocab voc;
-    int rc = vocab_load(&voc, p->vocab_dir, a->size[p->size].lm.vocab, p->seed, err, err_len);
+    int rc = vocab_load(&voc, p->vocab_dir, a->size[p->size].lm.vocab, tmpl, p->seed, err, err_len);
+    free(tmpl);
     if (rc != VLM_OK) return rc;
     if (vlm_mkdirs(outdir) != 0) {
         vlm_errf(err, err_len, "%s: cannot create folder: %s", outdir, strerror(errno));

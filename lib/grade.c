@@ -25,6 +25,7 @@ struct item {
     int64_t model_id;
     const char *suite, *case_id, *prompt, *expected, *output, *error, *scorer, *choices;
     int turn;
+    bool reasoning_unclosed; /* the answer is a reasoning block that never closed */
 };
 
 struct grader {
@@ -261,6 +262,11 @@ static int score_item(struct grader *g, const struct item *it) {
         snprintf(sc.detail, sizeof sc.detail, "failed: %.140s", it->error ? it->error : "no output");
         return put_score(g, it, scorer, &sc);
     }
+    if (it->reasoning_unclosed) { /* no answer after the reasoning: unparsed, never scored */
+        sc.unparsed = true;
+        snprintf(sc.detail, sizeof sc.detail, "unparsed: the reasoning block never closed");
+        return put_score(g, it, scorer, &sc);
+    }
     if (strcmp(scorer, "cider") == 0) { caption_push(g, it); return VLM_OK; }
     if (strcmp(scorer, "judge") == 0) {
         score_by_judge(g, it, &sc);
@@ -284,7 +290,7 @@ static int score_all(struct grader *g) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(g->db,
             "SELECT a.model_id, a.suite, a.case_id, a.turn, a.prompt, a.expected, a.output, a.error,"
-            " c.scorer, c.choices FROM answers a LEFT JOIN cases c"
+            " c.scorer, c.choices, a.reasoning_state = 'unclosed' FROM answers a LEFT JOIN cases c"
             " ON c.model_id=a.model_id AND c.suite=a.suite AND c.case_id=a.case_id"
             " ORDER BY a.model_id, a.suite, a.case_id, a.turn", -1, &st, NULL) != SQLITE_OK)
         return VLM_ERR_IO;
@@ -303,6 +309,7 @@ static int score_all(struct grader *g) {
             .error = (const char *)sqlite3_column_text(st, 7),
             .scorer = (const char *)sqlite3_column_text(st, 8),
             .choices = (const char *)sqlite3_column_text(st, 9),
+            .reasoning_unclosed = sqlite3_column_int(st, 10) == 1,
         };
         if (!g->judging && (it.model_id != group_model || !group_suite || strcmp(group_suite, it.suite) != 0)) {
             rc = caption_flush(g);

@@ -58,6 +58,7 @@ static const struct setting settings_table[] = {
     { "repeat_last_n",  SET_INT,    FIELD(sampling.repeat_last_n),  0,  INT_MAX },
     { "seed",           SET_UINT32, FIELD(sampling.seed),           0,  UINT32_MAX },
     { "template",       SET_STRING, FIELD(chat_template),           0,  0 },
+    { "reasoning",      SET_STRING, FIELD(reasoning),               0,  0 },
     { "timeout",        SET_DOUBLE, FIELD(remote.timeout_s),        0.001, 86400 },
     { "retries",        SET_INT,    FIELD(remote.max_retries),      0,  100 },
     { "concurrency",    SET_INT,    FIELD(remote.concurrency),      1,  1024 },

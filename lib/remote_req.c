@@ -61,10 +61,24 @@ static bool take_event(struct vlm_req *r, json_t *ev) {
     if (json_is_object(usage)) take_usage(r, usage);
     json_t *choice = json_array_get(json_object_get(ev, "choices"), 0);
     if (!choice) return true;
-    json_t *content = json_object_get(json_object_get(choice, "delta"), "content");
-    if (json_is_string(content) && json_string_length(content) > 0)
-        add_chunk(r, json_string_value(content), json_string_length(content));
-    if (json_is_string(json_object_get(choice, "finish_reason"))) r->saw_finish = true;
+    json_t *delta = json_object_get(choice, "delta");
+    json_t *content = json_object_get(delta, "content"), *reasoning = json_object_get(delta, "reasoning_content");
+    if (!reasoning) reasoning = json_object_get(delta, "reasoning");
+    if (json_is_string(reasoning) && json_string_length(reasoning) > 0 && r->think != 2) {
+        if (r->think == 0) vlm_buf_append(&r->out, &r->out_len, &r->out_cap, "<think>", 7);
+        r->think = 1;
+        add_chunk(r, json_string_value(reasoning), json_string_length(reasoning));
+    }
+    bool has_content = json_is_string(content) && json_string_length(content) > 0;
+    json_t *finish = json_object_get(choice, "finish_reason");
+    /* the reasoning ends where the content starts, or with the answer unless
+     * max tokens cut it */
+    if (r->think == 1 && (has_content || (json_is_string(finish) && strcmp(json_string_value(finish), "length")))) {
+        vlm_buf_append(&r->out, &r->out_len, &r->out_cap, "</think>", 8);
+        r->think = 2;
+    }
+    if (has_content) add_chunk(r, json_string_value(content), json_string_length(content));
+    if (json_is_string(finish)) r->saw_finish = true;
     return true;
 }
 
@@ -162,6 +176,7 @@ void vlm_req_reset(struct vlm_req *r) {
     r->t_sent_ms = r->t_first_ms = r->t_last_ms = r->t_end_ms = 0;
     r->out_len = 0;
     if (r->out) r->out[0] = 0;
+    r->think = 0;
     r->n_chunks = r->n_itl = 0;
     r->prompt_tokens = r->completion_tokens = -1;
     r->saw_done = r->saw_finish = false;

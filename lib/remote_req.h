@@ -28,7 +28,9 @@ struct vlm_req {
     long status;         /* HTTP status, 0 before headers */
     double retry_after_s; /* Retry-After of a 429/503, -1 when absent */
     double t_sent_ms, t_first_ms, t_last_ms, t_end_ms;
-    char *out;           /* content chunks, concatenated */
+    char *out;           /* content chunks, concatenated; reasoning chunks (a server's
+                            reasoning_content) come first, between <think> and </think> */
+    int think;           /* 0: no reasoning chunk yet, 1: in reasoning, 2: reasoning closed */
     size_t out_len, out_cap;
     int n_chunks;        /* content chunks received */
     double *itl_ms;      /* gaps between consecutive content chunks */

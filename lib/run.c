@@ -144,6 +144,8 @@ char *vlm_model_settings_json(const struct vlm_engine_params *e) {
         json_object_set_new(o, "model", json_string(realpath(e->model_path, model) ? model : e->model_path));
         json_object_set_new(o, "mmproj", json_string(realpath(e->mmproj_path, mmproj) ? mmproj : e->mmproj_path));
         if (e->chat_template) json_object_set_new(o, "template", json_string(e->chat_template));
+        if (e->reasoning && strcmp(e->reasoning, "auto") != 0)
+            json_object_set_new(o, "reasoning", json_string(e->reasoning));
         json_object_set_new(o, "ctx", json_integer(e->n_ctx));
     }
     char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);

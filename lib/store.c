@@ -116,6 +116,9 @@ static const char *const ADDED_COLUMNS[][3] = {
     {"model_loads", "prompt_tokens_cached", "INTEGER"}, {"model_loads", "decode_steps", "INTEGER"},
     {"model_loads", "decode_tokens", "INTEGER"},
     {"models", "family", "TEXT"}, {"models", "variant", "TEXT"}, {"answers", "tokens", "BLOB"},
+    {"answers", "reasoning", "TEXT"}, {"answers", "reasoning_state", "TEXT"},
+    {"answers", "n_reasoning_tokens", "INTEGER"}, {"answers", "reasoning_ms", "REAL"},
+    {"model_loads", "chat_template_hash", "TEXT"},
 };
 
 static bool has_column(vlm_store *s, const char *table, const char *column) {
@@ -159,9 +162,9 @@ vlm_store *vlm_store_open(const char *path, char *err, size_t err_len) {
         " output, error, image_decode_ms, image_encode_ms, n_prompt_tokens, n_image_tokens,"
         " prefill_ms, ttft_ms, n_output_tokens, decode_ms, decode_tps, e2e_ms, tpot_ms, itl_ms_p50,"
         " itl_ms_max, tokens_estimated, n_retries, n_cached_tokens, n_images_cached,"
-        " decode_batch_mean, tokens, created_at)"
+        " decode_batch_mean, tokens, reasoning, reasoning_state, n_reasoning_tokens, reasoning_ms, created_at)"
         " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,"
-        "?23,?24,?25,?26,?27,?28,strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+        "?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
     s->put_case = prepare(s,
         "INSERT OR REPLACE INTO cases VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
         "strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
@@ -240,15 +243,15 @@ int vlm_store_model_load(vlm_store *s, int64_t model_id, int64_t run_id,
     int rc = run_once(s, "INSERT OR REPLACE INTO model_loads(model_id, run_id, load_ms, model_bytes,"
                       " mmproj_bytes, n_params, arch, chat_template, backend, gpu_mem_bytes, rss_peak_bytes,"
                       " n_threads, n_gpu_layers, n_ctx, n_batch, n_parallel, images_encoded, images_cached,"
-                      " prompt_tokens, prompt_tokens_cached, decode_steps, decode_tokens)"
-                      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)",
-                      "iidiiitttiiiiiiiiiiiii", model_id, run_id, info->load_ms,
+                      " prompt_tokens, prompt_tokens_cached, decode_steps, decode_tokens, chat_template_hash)"
+                      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)",
+                      "iidiiitttiiiiiiiiiiiiit", model_id, run_id, info->load_ms,
                       (int64_t)info->model_bytes, (int64_t)info->mmproj_bytes, (int64_t)info->n_params,
                       info->arch, info->template_name, info->backend, (int64_t)info->gpu_mem_bytes,
                       (int64_t)rss_peak_bytes, (int64_t)info->n_threads, (int64_t)info->n_gpu_layers,
                       (int64_t)info->n_ctx, (int64_t)info->n_batch, (int64_t)st->n_parallel,
                       st->images_encoded, st->images_cached, st->prompt_tokens, st->prompt_tokens_cached,
-                      st->decode_steps, st->decode_tokens);
+                      st->decode_steps, st->decode_tokens, info->template_hash);
     return rc == SQLITE_DONE ? VLM_OK : VLM_ERR_IO;
 }
 
@@ -275,9 +278,13 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *text) {
     else sqlite3_bind_null(st, i);
 }
 
-static int step_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c, int turn,
-                     const char *output, const char *error, const struct vlm_turn_timings *t,
-                     const int *tokens) {
+/* The answers row of turn r (r->error: a failed turn, no output). */
+static int step_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c,
+                     const struct vlm_turn_result *r) {
+    const int turn = r->turn;
+    const char *output = r->error ? NULL : r->output, *error = r->error;
+    const struct vlm_turn_timings *t = &r->t;
+    const int *tokens = r->error ? NULL : r->tokens;
     sqlite3_stmt *st = s->put_turn;
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
@@ -310,6 +317,11 @@ static int step_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_c
     sqlite3_bind_double(st, 27, t->decode_batch_mean);
     if (tokens && t->n_output_tokens > 0) /* int32, host order: read back by family.c */
         sqlite3_bind_blob(st, 28, tokens, t->n_output_tokens * (int)sizeof *tokens, SQLITE_TRANSIENT);
+    static const char *const STATES[] = {NULL, "closed", "unclosed"};
+    bind_text_or_null(st, 29, output ? r->reasoning : NULL);
+    bind_text_or_null(st, 30, output ? STATES[r->reasoning_state] : NULL);
+    sqlite3_bind_int(st, 31, t->n_reasoning_tokens);
+    sqlite3_bind_double(st, 32, t->reasoning_ms);
     return sqlite3_step(st) == SQLITE_DONE ? VLM_OK : VLM_ERR_IO;
 }
 
@@ -345,12 +357,11 @@ static int step_case(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_c
 }
 
 /* Store a turn and, when it ends the case, the case row: one transaction. */
-static int put(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c, int turn,
-               const char *output, const char *error, const struct vlm_turn_timings *t,
-               const int *tokens, bool last) {
+static int put(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c,
+               const struct vlm_turn_result *r, bool last) {
     if (exec(s, "BEGIN IMMEDIATE")) return VLM_ERR_IO;
-    int rc = step_turn(s, model_id, run_id, c, turn, output, error, t, tokens);
-    if (rc == VLM_OK && (last || error)) rc = step_case(s, model_id, run_id, c, error);
+    int rc = step_turn(s, model_id, run_id, c, r);
+    if (rc == VLM_OK && (last || r->error)) rc = step_case(s, model_id, run_id, c, r->error);
     if (rc == VLM_OK) return exec(s, "COMMIT");
     exec(s, "ROLLBACK");
     return rc;
@@ -358,15 +369,15 @@ static int put(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c
 
 int vlm_store_put_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c,
                        const struct vlm_turn_result *r, bool last) {
-    return put(s, model_id, run_id, c, r->turn, r->error ? NULL : r->output, r->error, &r->t,
-               r->error ? NULL : r->tokens, last);
+    return put(s, model_id, run_id, c, r, last);
 }
 
 int vlm_store_put_case_error(vlm_store *s, int64_t model_id, int64_t run_id,
                              const vlm_case *c, const char *error) {
-    struct vlm_turn_timings t;
-    memset(&t, 0, sizeof t);
-    return put(s, model_id, run_id, c, 0, NULL, error, &t, NULL, true);
+    struct vlm_turn_result r;
+    memset(&r, 0, sizeof r);
+    r.error = error;
+    return put(s, model_id, run_id, c, &r, true);
 }
 
 /* ------------------------------------------------------------ reading */

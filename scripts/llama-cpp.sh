@@ -15,7 +15,9 @@ set -euo pipefail
 NLC_VERSION=3.22.1
 NLC_INTEGRITY='sha512-bltIipuWmc123H7tMIgDGKSsSrhmhlQYeVUC48XTjVW7XGJJiJJyCdlTMzQ/LiWoPkGDpcL4FviDpgw7qfTiDw=='
 FLAVOR=${1:-cpu}
-TARGETS="llama mtmd llama-mtmd-cli llama-server llama-bench llama-quantize"
+# common: llama.cpp's chat-template and reasoning machinery (chat.h, jinja/), linked
+# into vlmeter through lib/chat_shim.cpp so prompts match llama.cpp's own tools.
+TARGETS="llama mtmd common llama-mtmd-cli llama-server llama-bench llama-quantize"
 
 log() { echo "llama-cpp: $*" >&2; }
 
@@ -44,7 +46,7 @@ CPU_FLAGS=$(cpu_flags)
 
 CACHE=${VLMETER_CACHE:-$HOME/.cache/vlmeter}
 # The folder is named by the flags too: other flags, another build.
-FLAGS_ID=$(echo "$FLAVOR ${CUDA_ARCH:-90} $CPU_FLAGS" | sha1sum | cut -c1-8)
+FLAGS_ID=$(echo "$FLAVOR ${CUDA_ARCH:-90} $CPU_FLAGS $TARGETS" | sha1sum | cut -c1-8)
 PREFIX=$CACHE/llama.cpp-$NLC_VERSION-$FLAVOR-$FLAGS_ID
 if [ -f "$PREFIX/.complete" ]; then echo "$PREFIX"; exit 0; fi
 
@@ -109,6 +111,11 @@ cp "$SRC"/include/llama.h "$SRC"/include/llama-cpp.h "$PREFIX/include/"
 cp "$SRC"/ggml/include/*.h "$PREFIX/include/"
 cp "$SRC"/tools/mtmd/mtmd.h "$SRC"/tools/mtmd/mtmd-helper.h "$PREFIX/include/"
 find "$BUILD" -name '*.so*' \( -type f -o -type l \) -exec cp -a {} "$PREFIX/lib/" \;
+# The common library is static; its headers (chat.h, jinja/) and the vendored
+# headers they include go under include/common and include/vendor.
+find "$BUILD" -name '*.a' -exec cp -a {} "$PREFIX/lib/" \;
+(cd "$SRC" && find common vendor \( -name '*.h' -o -name '*.hpp' \) | while read -r f; do
+   mkdir -p "$PREFIX/include/$(dirname "$f")"; cp "$f" "$PREFIX/include/$f"; done)
 for t in llama-mtmd-cli llama-server llama-bench llama-quantize; do
   cp "$BUILD/bin/$t" "$PREFIX/bin/"
 done

@@ -50,6 +50,12 @@ bool cli_parse_setting(int opt, const char *arg, struct overrides *o) {
     case OPT_CONCURRENCY: ok = cli_parse_int(arg, &o->v.remote.concurrency) && o->v.remote.concurrency >= 1; o->set |= O_CONCURRENCY; break;
     case OPT_PARALLEL: ok = cli_parse_int(arg, &o->v.n_parallel) && o->v.n_parallel >= 1 && o->v.n_parallel <= VLM_MAX_PARALLEL; o->set |= O_PARALLEL; break;
     case OPT_NO_REUSE: o->v.reuse = false; o->set |= O_REUSE; break;
+    case OPT_REASONING:
+        ok = strcmp(arg, "auto") == 0 || strcmp(arg, "on") == 0 || strcmp(arg, "off") == 0 ||
+             (strncmp(arg, "budget=", 7) == 0 && cli_parse_int(arg + 7, &seed) && seed >= 0);
+        o->v.reasoning = arg;
+        o->set |= O_REASONING;
+        break;
     case OPT_IMAGE_CACHE: ok = cli_parse_int(arg, &o->v.image_cache_mib) && o->v.image_cache_mib >= 0; o->set |= O_IMAGE_CACHE; break;
     default: return false;
     }
@@ -76,6 +82,7 @@ void cli_apply_overrides(struct vlm_engine_params *e, const struct overrides *o)
     if (o->set & O_PARALLEL) e->n_parallel = o->v.n_parallel;
     if (o->set & O_REUSE) e->reuse = o->v.reuse;
     if (o->set & O_IMAGE_CACHE) e->image_cache_mib = o->v.image_cache_mib;
+    if (o->set & O_REASONING) e->reasoning = o->v.reasoning;
 }
 
 void cli_print_message(const char *line, void *user) {

@@ -19,7 +19,7 @@ struct overrides {
 enum { O_MAXTOK = 1, O_CTX = 2, O_BATCH = 4, O_THREADS = 8, O_NGL = 16, O_TEMP = 32, O_TOPP = 64,
        O_TOPK = 128, O_MINP = 256, O_REP = 512, O_SEED = 1024, O_TMPL = 2048, O_TIMEOUT = 4096,
        O_RETRIES = 8192, O_CONCURRENCY = 16384, O_PARALLEL = 32768, O_REUSE = 65536,
-       O_IMAGE_CACHE = 131072 };
+       O_IMAGE_CACHE = 131072, O_REASONING = 262144 };
 
 /* Long-option ids (beyond single letters), one list for every command. */
 enum {
@@ -27,7 +27,7 @@ enum {
     OPT_TOPP, OPT_TOPK, OPT_MINP, OPT_REP, OPT_SEED, OPT_ALLOW, OPT_RETRY, OPT_MMPROJ, OPT_IMAGE,
     OPT_GAPS, OPT_SIZE, OPT_LIST, OPT_DIR, OPT_NORUN, OPT_SCORER, OPT_JUDGE, OPT_FORMAT,
     OPT_TIMEOUT, OPT_RETRIES, OPT_CONCURRENCY, OPT_PLAN, OPT_CATALOG, OPT_BUDGET, OPT_GPU,
-    OPT_CALIBRATE, OPT_PARALLEL, OPT_NO_REUSE, OPT_IMAGE_CACHE,
+    OPT_CALIBRATE, OPT_PARALLEL, OPT_NO_REUSE, OPT_IMAGE_CACHE, OPT_REASONING, OPT_PROMPT_OUT, OPT_RAW,
 };
 
 /* Add to a command's getopt_long table to accept the engine settings. */
@@ -49,7 +49,8 @@ enum {
     {"concurrency", required_argument, 0, OPT_CONCURRENCY},              \
     {"parallel", required_argument, 0, OPT_PARALLEL},                    \
     {"no-reuse", no_argument, 0, OPT_NO_REUSE},                          \
-    {"image-cache-mib", required_argument, 0, OPT_IMAGE_CACHE}
+    {"image-cache-mib", required_argument, 0, OPT_IMAGE_CACHE},            \
+    {"reasoning", required_argument, 0, OPT_REASONING}
 
 /* Parse a whole int / float; false when the text is not one. */
 bool cli_parse_int(const char *s, int *out);

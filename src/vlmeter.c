@@ -491,7 +491,7 @@ static int cmd_forge(int argc, char **argv) {
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (opt == OPT_LIST) {
             for (int i = 0; i < vlm_forge_n_archs(); i++)
-                printf("%-10s %s\n", vlm_forge_arch_name(i), vlm_forge_arch_desc(i));
+                printf("%-17s %s\n", vlm_forge_arch_name(i), vlm_forge_arch_desc(i));
             return 0;
         } else if (opt == OPT_SIZE && strcmp(optarg, "tiny") == 0) fp.size = VLM_FORGE_TINY;
         else if (opt == OPT_SIZE && strcmp(optarg, "small") == 0) fp.size = VLM_FORGE_SMALL;
@@ -513,10 +513,13 @@ static int cmd_forge(int argc, char **argv) {
 /* ------------------------------------------------------------ ask */
 
 struct ask_out {
-    FILE *gaps;
+    FILE *gaps, *prompts;
+    bool raw;
     int status;
 };
 
+/* One turn: the answer on stdout (the whole generated text with --raw), its
+ * rendered prompt to --prompt-out, token gaps to --gaps, timings on stderr. */
 static bool print_answer(const struct vlm_turn_result *r, void *user) {
     struct ask_out *a = user;
     if (r->error) {
@@ -524,9 +527,14 @@ static bool print_answer(const struct vlm_turn_result *r, void *user) {
         a->status = 1;
         return false;
     }
-    printf("%s\n", r->output);
+    printf("%s\n", a->raw ? r->text : r->output);
+    if (a->prompts && r->prompt_text) fprintf(a->prompts, "%s", r->prompt_text);
     for (int i = 0; a->gaps && i < r->n_gaps; i++)
-        fprintf(a->gaps, "%d\t%d\t%d\t%.6f\n", i, r->tokens[i], r->token_offsets[i], r->logit_gaps[i]);
+        fprintf(a->gaps, "%d\t%d\t%d\t%.6f\t%d\n", i, r->tokens[i], r->token_offsets[i], r->logit_gaps[i], r->turn);
+    if (r->reasoning_state != VLM_REASONING_NONE)
+        fprintf(stderr, "reasoning=%s n_reasoning_tokens=%d reasoning_ms=%.1f\n",
+                r->reasoning_state == VLM_REASONING_CLOSED ? "closed" : "unclosed", r->t.n_reasoning_tokens,
+                r->t.reasoning_ms);
     fprintf(stderr, "ttft_ms=%.1f prefill_ms=%.1f image_encode_ms=%.1f n_output_tokens=%d decode_tps=%.1f e2e_ms=%.1f\n",
             r->t.ttft_ms, r->t.prefill_ms, r->t.image_encode_ms, r->t.n_output_tokens, r->t.decode_tps, r->t.e2e_ms);
     return true;
@@ -537,25 +545,31 @@ static int cmd_ask(int argc, char **argv) {
         {"model", required_argument, 0, 'm'}, {"mmproj", required_argument, 0, OPT_MMPROJ},
         {"image", required_argument, 0, OPT_IMAGE}, {"prompt", required_argument, 0, 'p'},
         {"gaps", required_argument, 0, OPT_GAPS}, {"verbose", no_argument, 0, 'v'},
+        {"prompt-out", required_argument, 0, OPT_PROMPT_OUT}, {"raw", no_argument, 0, OPT_RAW},
         SETTING_OPTIONS, {0, 0, 0, 0},
     };
     struct overrides o = {.v = vlm_engine_default_params()};
     struct vlm_engine_params ep = vlm_engine_default_params();
-    const char *prompt = NULL, *gaps_path = NULL;
+    const char *gaps_path = NULL, *prompts_path = NULL;
     const char **images = calloc((size_t)argc + 1, sizeof *images);
-    int n_images = 0, opt, status = 0;
+    const char **prompts = calloc((size_t)argc + 1, sizeof *prompts);
+    int n_images = 0, n_prompts = 0, opt, status = 0;
+    bool raw = false;
     while ((opt = getopt_long(argc, argv, "m:p:n:v", opts, NULL)) != -1) {
         if (opt == 'm') ep.model_path = optarg;
         else if (opt == OPT_MMPROJ) ep.mmproj_path = optarg;
         else if (opt == OPT_IMAGE) images[n_images++] = optarg;
-        else if (opt == 'p') prompt = optarg;
+        else if (opt == 'p') prompts[n_prompts++] = optarg;
         else if (opt == 'n') { if (!cli_parse_setting(OPT_MAXTOK, optarg, &o)) status = 2; }
         else if (opt == OPT_GAPS) gaps_path = optarg;
+        else if (opt == OPT_PROMPT_OUT) prompts_path = optarg;
+        else if (opt == OPT_RAW) raw = true;
         else if (opt == 'v') vlm_llama_log(true);
         else if (!cli_parse_setting(opt, optarg, &o)) status = 2;
     }
-    if (!prompt || !ep.model_path || !ep.mmproj_path) {
-        fprintf(stderr, "usage: vlmeter ask -m MODEL --mmproj MMPROJ [--image IMG]... -p PROMPT [-n N]\n");
+    if (!n_prompts || !ep.model_path || !ep.mmproj_path) {
+        fprintf(stderr, "usage: vlmeter ask -m MODEL --mmproj MMPROJ [--image IMG]... -p PROMPT [-p NEXT_TURN]... "
+                        "[-n N] [--raw] [--prompt-out FILE] [--gaps FILE]\n");
         status = 2;
     }
     cli_apply_overrides(&ep, &o);
@@ -564,16 +578,20 @@ static int cmd_ask(int argc, char **argv) {
     vlm_engine *e = status ? NULL : vlm_engine_init(ep, err, sizeof err);
     if (!status && !e) { fprintf(stderr, "vlmeter: %s\n", err); status = 1; }
     if (e) {
-        fprintf(stderr, "chat template: %s\n", vlm_engine_info(e)->template_name);
+        fprintf(stderr, "chat template: %s (%s)\n", vlm_engine_info(e)->template_name,
+                vlm_engine_info(e)->template_hash);
         vlm_case c = {.suite = "ask", .id = "ask", .category = "", .scorer = "", .where = "command line",
-                      .n_images = n_images, .images = images, .n_turns = 1, .turns = &prompt};
-        struct ask_out a = {gaps_path ? fopen(gaps_path, "w") : NULL, 0};
+                      .n_images = n_images, .images = images, .n_turns = n_prompts, .turns = prompts};
+        struct ask_out a = {gaps_path ? fopen(gaps_path, "w") : NULL, prompts_path ? fopen(prompts_path, "w") : NULL,
+                            raw, 0};
         vlm_engine_answer(e, &c, print_answer, &a);
         if (a.gaps) fclose(a.gaps);
+        if (a.prompts) fclose(a.prompts);
         status = a.status;
         vlm_engine_free(e);
     }
     free(images);
+    free(prompts);
     return status;
 }
 

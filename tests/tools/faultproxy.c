@@ -6,7 +6,9 @@
  *   faultproxy BACKEND_PORT SCHEDULE LIFETIME_S [PORT_FILE]
  *
  * BACKEND_PORT 0 answers every "ok" request itself (a trivial, keep-alive
- * endpoint: bench/client_throughput.sh). SCHEDULE is a comma list applied to
+ * endpoint: bench/client_throughput.sh), with "Hello world", or with the SSE
+ * bodies of the files listed in $FAULTPROXY_SSE (colon-separated; request k
+ * gets file k modulo their count). SCHEDULE is a comma list applied to
  * requests in arrival order; requests past its end are "ok":
  *   ok         forward (or answer) normally
  *   500        HTTP 500 with a short JSON error
@@ -61,6 +63,26 @@ static const char SSE_OK[] =
     "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],"
     "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2,\"total_tokens\":7}}\n\n"
     "data: [DONE]\n\n";
+static char **sse_files; /* $FAULTPROXY_SSE bodies */
+static int n_sse_files, n_answered;
+
+static void load_sse_files(void) {
+    const char *list = getenv("FAULTPROXY_SSE");
+    if (!list || !list[0]) return;
+    char *copy = strdup(list), *save = NULL;
+    for (char *p = strtok_r(copy, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
+        FILE *f = fopen(p, "rb");
+        if (!f) { fprintf(stderr, "faultproxy: cannot open %s\n", p); exit(2); }
+        static char buf[1 << 20];
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        sse_files = realloc(sse_files, (size_t)(n_sse_files + 1) * sizeof *sse_files);
+        sse_files[n_sse_files++] = strdup(buf);
+    }
+    free(copy);
+}
+
 static const char SSE_BAD[] = "data: {\"choices\": [{\"delta\": {\"content\": \"Hel\n\ndata: [DONE]\n\n";
 
 static double now_s(void) {
@@ -164,7 +186,8 @@ static int handle_request(int i, size_t n) {
     default: break;
     }
     if (backend_port == 0) {
-        rc = reply(c, "200 OK", "", "text/event-stream", SSE_OK, 1);
+        const char *body = n_sse_files ? sse_files[n_answered++ % n_sse_files] : SSE_OK;
+        rc = reply(c, "200 OK", "", "text/event-stream", body, 1);
         memmove(c->req, c->req + n, c->len - n);
         c->len -= n;
         return rc;
@@ -235,6 +258,7 @@ int main(int argc, char **argv) {
     }
     backend_port = atoi(argv[1]);
     parse_schedule(argv[2]);
+    load_sse_files();
     double deadline = now_s() + atof(argv[3]);
     signal(SIGPIPE, SIG_IGN);
     int port, lfd = listen_loopback(&port);
