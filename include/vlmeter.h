@@ -311,6 +311,8 @@ struct vlm_answer_row {
     const char *model, *suite, *case_id, *category;
     const char *prompt, *expected; /* the turn's prompt; expected answer as JSON text */
     const char *output, *error;    /* output is NULL when the turn failed */
+    const char *reasoning;         /* the reasoning block, NULL when none */
+    const char *reasoning_state;   /* "closed", "unclosed", or NULL when no block */
     int turn;
     struct vlm_turn_timings t;
 };

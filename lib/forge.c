@@ -568,6 +568,10 @@ int vlm_forge(const struct vlm_forge_params *p, const char *outdir, char *err, s
         vlm_errf(err, err_len, "forge needs the vocab folder (llama.cpp's models/)");
         return VLM_ERR_INPUT;
     }
+    if (!a->size[p->size].lm.vocab || !a->write_lm || !a->write_proj) {
+        vlm_errf(err, err_len, "architecture '%s' has no %s size", a->name, p->size == VLM_FORGE_SMALL ? "small" : "tiny");
+        return VLM_ERR_INPUT;
+    }
     char *tmpl = load_template(a, p->vocab_dir, err, err_len);
     if (!tmpl) return VLM_ERR_INPUT;
     struct vocab voc;

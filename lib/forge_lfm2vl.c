@@ -5,6 +5,10 @@
  * attention blocks (docs/forge.md).
  */
 #include "forge_impl.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 /* What struct lm_cfg / vit_cfg do not say. */
 struct lfm2vl_extra {
@@ -23,6 +27,33 @@ static const char LFM2VL_TEMPLATE[] =
     "{% elif content['type'] == 'text' %}{{ content['text'] }}{% endif %}{% endfor %}{% endif %}"
     "{{'<|im_end|>\\n'}}{% endfor %}{% if add_generation_prompt %}{{'<|im_start|>assistant\\n' }}{% endif %}";
 
+/* Append `text` to the vocabulary as a control token; returns the new size.
+ * llama.cpp's mtmd looks up <|img_thumbnail|> by text when LFM2 tiles an image
+ * (from about 724x724 pixels up) and inserts an invalid token id when the
+ * vocabulary lacks it, so llama_decode rejects the prompt; the shipped vocabs
+ * lack it. Appending leaves every other token, and so the tokenization of all
+ * other text, unchanged. */
+static int append_control_token(struct forge_out *o, const char *text) {
+    const int64_t kt = gguf_find_key(o->gguf, "tokenizer.ggml.tokens");
+    const size_t n = gguf_get_arr_n(o->gguf, kt);
+    /* copies first: setting a key frees its old values */
+    char **tok = vlm_xmalloc((n + 1) * sizeof *tok);
+    for (size_t i = 0; i < n; i++) tok[i] = vlm_xstrdup(gguf_get_arr_str(o->gguf, kt, i));
+    tok[n] = vlm_xstrdup(text);
+    gguf_set_arr_str(o->gguf, "tokenizer.ggml.tokens", (const char **)tok, n + 1);
+    for (size_t i = 0; i <= n; i++) free(tok[i]);
+    free(tok);
+    const int64_t ky = gguf_find_key(o->gguf, "tokenizer.ggml.token_type"); /* ids moved */
+    if (ky >= 0) {
+        int32_t *type = vlm_xmalloc((n + 1) * sizeof *type);
+        memcpy(type, gguf_get_arr_data(o->gguf, ky), n * sizeof *type);
+        type[n] = 3; /* LLAMA_TOKEN_TYPE_CONTROL */
+        gguf_set_arr_data(o->gguf, "tokenizer.ggml.token_type", GGUF_TYPE_INT32, type, n + 1);
+        free(type);
+    }
+    return (int)(n + 1);
+}
+
 /* lfm2 LM: every layer has an operator norm (attn_norm) and a SwiGLU FFN
  * (ffn_norm, ffn_gate/up/down); the operator is either GQA attention with
  * per-head Q/K RMS norms, or a short convolution: in_proj to 3 x width (B, C,
@@ -38,11 +69,17 @@ static void write_lfm2vl_lm(struct forge_out *o, const struct arch_size *s) {
     const float out_gain = forge_residual_gain(c->n_layer);
     int32_t n_head_kv[32];
     for (int i = 0; i < c->n_layer; i++) n_head_kv[i] = ((x->attn_layers >> i) & 1u) ? c->n_head_kv : 0;
+    const int n_vocab = append_control_token(o, "<|img_thumbnail|>");
     forge_lm_keys(o, "lfm2", c);
+    forge_set_u32(o, "lfm2", "vocab_size", (uint32_t)n_vocab);
     gguf_set_arr_data(o->gguf, "lfm2.attention.head_count_kv", GGUF_TYPE_INT32, n_head_kv, (size_t)c->n_layer);
     forge_set_u32(o, "lfm2", "shortconv.l_cache", (uint32_t)x->l_cache);
 
-    forge_lm_embd(o, c);
+    /* the embedding and lm_head rows of the vocab file's tokens are what
+     * forge_lm_embd / forge_lm_head write; the appended token's lm_head row
+     * is an unfavoured one */
+    forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ n, n_vocab, 0, 0 }, FILL_RANDOM, 1.0f, 0.0f,
+                     "token_embd.weight");
     for (int i = 0; i < c->n_layer; i++) {
         forge_ones(o, n, "blk.%d.attn_norm.weight", i);
         if ((x->attn_layers >> i) & 1u) {
@@ -65,7 +102,7 @@ static void write_lfm2vl_lm(struct forge_out *o, const struct arch_size *s) {
         forge_matrix(o, c->n_ff, n, out_gain, "blk.%d.ffn_down.weight", i);
     }
     forge_ones(o, n, "token_embd_norm.weight");
-    forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ n, o->n_vocab, 0, 0 }, FILL_LM_HEAD, 0.0f, 0.0f,
+    forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ n, n_vocab, 0, 0 }, FILL_LM_HEAD, 0.0f, 0.0f,
                      "output.weight");
 }
 

@@ -114,6 +114,30 @@ static json_t *build_runs(sqlite3 *db) {
     return a;
 }
 
+/* Reasoning of a model's answered turns (docs/metrics.md, "Reasoning"): how
+ * many turns had a block, how many never closed it, its tokens and its share
+ * of decode time. null when no turn had one. */
+static json_t *build_reasoning(sqlite3 *db, int64_t model_id) {
+    char *sql = sqlite3_mprintf(
+        "SELECT count(*), total(reasoning_state='unclosed'), total(n_reasoning_tokens), total(n_output_tokens),"
+        " total(reasoning_ms), total(decode_ms) FROM answers WHERE model_id=%lld AND error IS NULL"
+        " AND reasoning_state IS NOT NULL", (long long)model_id);
+    sqlite3_stmt *st = query(db, sql);
+    sqlite3_free(sql);
+    json_t *o = json_null();
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0) {
+        int n = sqlite3_column_int(st, 0);
+        double tok = sqlite3_column_double(st, 2), out = sqlite3_column_double(st, 3);
+        double ms = sqlite3_column_double(st, 4), dec = sqlite3_column_double(st, 5);
+        o = json_pack("{s:i, s:i, s:f}", "n_turns", n, "n_unclosed", (int)sqlite3_column_double(st, 1),
+                      "reasoning_tokens_mean", tok / n);
+        json_object_set_new(o, "token_share", out > 0 ? json_real(tok / out) : json_null());
+        json_object_set_new(o, "decode_time_share", dec > 0 ? json_real(ms / dec) : json_null());
+    }
+    sqlite3_finalize(st);
+    return o;
+}
+
 static json_t *build_speed(sqlite3 *db, int64_t model_id, json_t *model) {
     static const struct { const char *name, *where; } cols[] = {
         {"ttft_ms", "1"}, {"e2e_ms", "1"}, {"decode_tps", "n_output_tokens > 1"},
@@ -175,7 +199,7 @@ static json_t *build_models(sqlite3 *db) {
         " (SELECT count(*) FROM cases c WHERE c.model_id=m.id),"
         " (SELECT count(*) FROM cases c WHERE c.model_id=m.id AND c.status='error'),"
         " l.n_parallel, l.images_encoded, l.images_cached, l.prompt_tokens, l.prompt_tokens_cached,"
-        " l.decode_steps, l.decode_tokens"
+        " l.decode_steps, l.decode_tokens, l.chat_template_hash"
         " FROM models m LEFT JOIN model_loads l ON l.model_id=m.id AND l.run_id ="
         " (SELECT max(run_id) FROM model_loads WHERE model_id=m.id) ORDER BY m.name");
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -186,6 +210,7 @@ static json_t *build_models(sqlite3 *db) {
         json_object_set_new(m, "arch", json_text(col_text(st, 2)));
         json_object_set_new(m, "n_params", loaded ? json_integer(sqlite3_column_int64(st, 3)) : json_null());
         json_object_set_new(m, "chat_template", json_text(col_text(st, 4)));
+        json_object_set_new(m, "chat_template_hash", json_text(col_text(st, 22)));
         json_object_set_new(m, "backend", json_text(col_text(st, 5)));
         static const char *nums[] = {"model_bytes", "mmproj_bytes", "load_ms", "rss_peak_bytes",
                                      "gpu_mem_bytes", "n_threads", "n_gpu_layers"};
@@ -200,6 +225,7 @@ static json_t *build_models(sqlite3 *db) {
         json_object_set_new(m, "reuse", build_reuse(st, 15));
         json_object_set_new(m, "quality", build_model_quality(db, id));
         json_object_set_new(m, "speed", build_speed(db, id, m));
+        json_object_set_new(m, "reasoning", build_reasoning(db, id));
         json_object_set_new(m, "id", json_integer(id)); /* removed before output */
         json_array_append_new(a, m);
     }

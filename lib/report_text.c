@@ -186,10 +186,10 @@ static double dist(const json_t *m, const char *metric, const char *stat) {
 static struct grid *speed_grid(const json_t *rep) {
     static const char *head[] = {"model", "load_ms", "ttft_ms p50", "e2e_ms p50", "e2e_ms p90", "e2e_ms p99",
                                  "decode tok/s", "image_encode_ms", "prefill_ms", "rss MiB", "gpu MiB",
-                                 "files MiB", "errors", "batch", "kv reused"};
-    struct grid *g = grid_new(15);
+                                 "files MiB", "errors", "batch", "kv reused", "reasoning tok", "reasoning time"};
+    struct grid *g = grid_new(17);
     int r = grid_row(g);
-    for (int c = 0; c < 15; c++) grid_set(g, r, c, "%s", head[c]);
+    for (int c = 0; c < 17; c++) grid_set(g, r, c, "%s", head[c]);
     size_t i;
     json_t *m;
     json_array_foreach(json_object_get(rep, "models"), i, m) {
@@ -210,6 +210,9 @@ static struct grid *speed_grid(const json_t *rep) {
         const json_t *reuse = json_object_get(m, "reuse");
         set_num(g, r, 13, num(reuse, "decode_batch_mean"), "%.2f");
         set_num(g, r, 14, num(reuse, "prompt_cached_share") * 100, "%.0f%%");
+        const json_t *think = json_object_get(m, "reasoning");
+        set_num(g, r, 15, num(think, "reasoning_tokens_mean"), "%.1f");
+        set_num(g, r, 16, num(think, "decode_time_share") * 100, "%.0f%%");
     }
     return g;
 }

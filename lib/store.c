@@ -391,7 +391,8 @@ int vlm_store_each_answer(vlm_store *s, vlm_row_cb cb, void *user) {
         " a.image_decode_ms, a.image_encode_ms, a.n_prompt_tokens, a.n_image_tokens, a.prefill_ms,"
         " a.ttft_ms, a.n_output_tokens, a.decode_ms, a.decode_tps, a.e2e_ms, a.prompt, a.expected,"
         " a.tpot_ms, a.itl_ms_p50, a.itl_ms_max, a.tokens_estimated, a.n_retries,"
-        " a.n_cached_tokens, a.n_images_cached, a.decode_batch_mean"
+        " a.n_cached_tokens, a.n_images_cached, a.decode_batch_mean, a.reasoning, a.reasoning_state,"
+        " a.n_reasoning_tokens, a.reasoning_ms"
         " FROM answers a JOIN models m ON m.id=a.model_id"
         " LEFT JOIN cases c ON c.model_id=a.model_id AND c.suite=a.suite AND c.case_id=a.case_id"
         " ORDER BY m.name, a.suite, a.case_id, a.turn");
@@ -422,6 +423,10 @@ int vlm_store_each_answer(vlm_store *s, vlm_row_cb cb, void *user) {
         row.t.n_cached_tokens = sqlite3_column_int(st, 24);
         row.t.n_images_cached = sqlite3_column_int(st, 25);
         row.t.decode_batch_mean = col_d(st, 26);
+        row.reasoning = col_t(st, 27);
+        row.reasoning_state = col_t(st, 28);
+        row.t.n_reasoning_tokens = sqlite3_column_int(st, 29);
+        row.t.reasoning_ms = col_d(st, 30);
         rc = cb(&row, user);
     }
     sqlite3_finalize(st);
@@ -462,6 +467,10 @@ static int export_row(const struct vlm_answer_row *r, void *user) {
     json_object_set_new(o, "n_cached_tokens", json_integer(t->n_cached_tokens));
     json_object_set_new(o, "n_images_cached", json_integer(t->n_images_cached));
     json_object_set_new(o, "decode_batch_mean", json_real(t->decode_batch_mean));
+    json_object_set_new(o, "reasoning", json_text_or_null(r->reasoning));
+    json_object_set_new(o, "reasoning_state", json_text_or_null(r->reasoning_state));
+    json_object_set_new(o, "n_reasoning_tokens", json_integer(t->n_reasoning_tokens));
+    json_object_set_new(o, "reasoning_ms", json_real(t->reasoning_ms));
     int rc = json_dumpf(o, out, JSON_COMPACT | JSON_ENSURE_ASCII) == 0 && fputc('\n', out) != EOF
                  ? VLM_OK : VLM_ERR_IO;
     json_decref(o);

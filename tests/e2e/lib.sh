@@ -19,7 +19,7 @@ demo_ready() {
   ) 8>"$TEST_WORK/.demo.lock"
 }
 demo_ready
-ARCHS=$("$VLMETER" forge --list | awk '{print $1}')
+ARCHS=${ARCHS:-$("$VLMETER" forge --list | awk '{print $1}')}  # preset ARCHS: only those
 model_spec() {  # arch [name]
   local d=$DEMO/models/$1
   echo "${2:-$1}=$d/model.gguf,mmproj=$d/mmproj.gguf"
