@@ -127,6 +127,11 @@ void forge_vit_block(struct forge_out *o, const struct vit_cfg *v, int i, bool f
 /* A patch-embedding convolution kernel [patch, patch, 3, n_embd], F16. */
 void forge_patch_conv(struct forge_out *o, const struct vit_cfg *v, float gain, const char *name);
 
+/* Qwen3-VL's projector (qwen3vl_merger with deepstack) and its Instruct chat
+ * template, shared by qwen3vl and qwen3vlmoe (forge_qwen3vl.c). */
+void forge_qwen3vl_proj(struct forge_out *o, const struct arch_size *s);
+extern const char forge_qwen3vl_template[];
+
 /* The architectures (one file each). */
 extern const struct forge_arch forge_arch_llava;
 extern const struct forge_arch forge_arch_qwen3vl;

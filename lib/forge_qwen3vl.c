@@ -17,7 +17,7 @@ static void write_qwen3vl_lm(struct forge_out *o, const struct arch_size *s) {
  * fused QKV, M-RoPE; a 2x2 patch merger MLP (mm.0, mm.2) after v.post_ln, and
  * one deepstack merger per listed layer, whose outputs go to the LM's first
  * layers. The projector's output is LM width x (1 + deepstack count). */
-static void write_qwen3vl_proj(struct forge_out *o, const struct arch_size *s) {
+void forge_qwen3vl_proj(struct forge_out *o, const struct arch_size *s) {
     static const float half[3] = { 0.5f, 0.5f, 0.5f };
     const struct vit_cfg *v = &s->vit;
     const int side = v->image_size / v->patch;
@@ -52,6 +52,132 @@ static void write_qwen3vl_proj(struct forge_out *o, const struct arch_size *s) {
         forge_bias(o, s->lm.n_embd, "v.deepstack.%d.fc2.bias", il);
     }
 }
+
+/* Qwen3-VL's instruct chat template, verbatim (the tokenizer.chat_template of
+ * Qwen's own Qwen3-VL-*-Instruct GGUFs, from the models' chat_template.json):
+ * ChatML with tool calls, no default system prompt, vision tokens for image
+ * and video parts; string contents pass through unchanged. */
+const char forge_qwen3vl_template[] =
+    "{%- if tools %}\n"
+    "    {{- '<|im_start|>system\\n' }}\n"
+    "    {%- if messages[0].role == 'system' %}\n"
+    "        {%- if messages[0].content is string %}\n"
+    "            {{- messages[0].content }}\n"
+    "        {%- else %}\n"
+    "            {%- for content in messages[0].content %}\n"
+    "                {%- if 'text' in content %}\n"
+    "                    {{- content.text }}\n"
+    "                {%- endif %}\n"
+    "            {%- endfor %}\n"
+    "        {%- endif %}\n"
+    "        {{- '\\n\\n' }}\n"
+    "    {%- endif %}\n"
+    "    {{- \"# Tools\\n\\nYou may call one or more functions to assist with the user query.\\n\\nYou are provided with function signatures within <tools></tools> XML tags:\\n<tools>\" }}\n"
+    "    {%- for tool in tools %}\n"
+    "        {{- \"\\n\" }}\n"
+    "        {{- tool | tojson }}\n"
+    "    {%- endfor %}\n"
+    "    {{- \"\\n</tools>\\n\\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\\n<tool_call>\\n{\\\"name\\\": <function-name>, \\\"arguments\\\": <args-json-object>}\\n</tool_call><|im_end|>\\n\" }}\n"
+    "{%- else %}\n"
+    "    {%- if messages[0].role == 'system' %}\n"
+    "        {{- '<|im_start|>system\\n' }}\n"
+    "        {%- if messages[0].content is string %}\n"
+    "            {{- messages[0].content }}\n"
+    "        {%- else %}\n"
+    "            {%- for content in messages[0].content %}\n"
+    "                {%- if 'text' in content %}\n"
+    "                    {{- content.text }}\n"
+    "                {%- endif %}\n"
+    "            {%- endfor %}\n"
+    "        {%- endif %}\n"
+    "        {{- '<|im_end|>\\n' }}\n"
+    "    {%- endif %}\n"
+    "{%- endif %}\n"
+    "{%- set image_count = namespace(value=0) %}\n"
+    "{%- set video_count = namespace(value=0) %}\n"
+    "{%- for message in messages %}\n"
+    "    {%- if message.role == \"user\" %}\n"
+    "        {{- '<|im_start|>' + message.role + '\\n' }}\n"
+    "        {%- if message.content is string %}\n"
+    "            {{- message.content }}\n"
+    "        {%- else %}\n"
+    "            {%- for content in message.content %}\n"
+    "                {%- if content.type == 'image' or 'image' in content or 'image_url' in content %}\n"
+    "                    {%- set image_count.value = image_count.value + 1 %}\n"
+    "                    {%- if add_vision_id %}Picture {{ image_count.value }}: {% endif -%}\n"
+    "                    <|vision_start|><|image_pad|><|vision_end|>\n"
+    "                {%- elif content.type == 'video' or 'video' in content %}\n"
+    "                    {%- set video_count.value = video_count.value + 1 %}\n"
+    "                    {%- if add_vision_id %}Video {{ video_count.value }}: {% endif -%}\n"
+    "                    <|vision_start|><|video_pad|><|vision_end|>\n"
+    "                {%- elif 'text' in content %}\n"
+    "                    {{- content.text }}\n"
+    "                {%- endif %}\n"
+    "            {%- endfor %}\n"
+    "        {%- endif %}\n"
+    "        {{- '<|im_end|>\\n' }}\n"
+    "    {%- elif message.role == \"assistant\" %}\n"
+    "        {{- '<|im_start|>' + message.role + '\\n' }}\n"
+    "        {%- if message.content is string %}\n"
+    "            {{- message.content }}\n"
+    "        {%- else %}\n"
+    "            {%- for content_item in message.content %}\n"
+    "                {%- if 'text' in content_item %}\n"
+    "                    {{- content_item.text }}\n"
+    "                {%- endif %}\n"
+    "            {%- endfor %}\n"
+    "        {%- endif %}\n"
+    "        {%- if message.tool_calls %}\n"
+    "            {%- for tool_call in message.tool_calls %}\n"
+    "                {%- if (loop.first and message.content) or (not loop.first) %}\n"
+    "                    {{- '\\n' }}\n"
+    "                {%- endif %}\n"
+    "                {%- if tool_call.function %}\n"
+    "                    {%- set tool_call = tool_call.function %}\n"
+    "                {%- endif %}\n"
+    "                {{- '<tool_call>\\n{\"name\": \"' }}\n"
+    "                {{- tool_call.name }}\n"
+    "                {{- '\", \"arguments\": ' }}\n"
+    "                {%- if tool_call.arguments is string %}\n"
+    "                    {{- tool_call.arguments }}\n"
+    "                {%- else %}\n"
+    "                    {{- tool_call.arguments | tojson }}\n"
+    "                {%- endif %}\n"
+    "                {{- '}\\n</tool_call>' }}\n"
+    "            {%- endfor %}\n"
+    "        {%- endif %}\n"
+    "        {{- '<|im_end|>\\n' }}\n"
+    "    {%- elif message.role == \"tool\" %}\n"
+    "        {%- if loop.first or (messages[loop.index0 - 1].role != \"tool\") %}\n"
+    "            {{- '<|im_start|>user' }}\n"
+    "        {%- endif %}\n"
+    "        {{- '\\n<tool_response>\\n' }}\n"
+    "        {%- if message.content is string %}\n"
+    "            {{- message.content }}\n"
+    "        {%- else %}\n"
+    "            {%- for content in message.content %}\n"
+    "                {%- if content.type == 'image' or 'image' in content or 'image_url' in content %}\n"
+    "                    {%- set image_count.value = image_count.value + 1 %}\n"
+    "                    {%- if add_vision_id %}Picture {{ image_count.value }}: {% endif -%}\n"
+    "                    <|vision_start|><|image_pad|><|vision_end|>\n"
+    "                {%- elif content.type == 'video' or 'video' in content %}\n"
+    "                    {%- set video_count.value = video_count.value + 1 %}\n"
+    "                    {%- if add_vision_id %}Video {{ video_count.value }}: {% endif -%}\n"
+    "                    <|vision_start|><|video_pad|><|vision_end|>\n"
+    "                {%- elif 'text' in content %}\n"
+    "                    {{- content.text }}\n"
+    "                {%- endif %}\n"
+    "            {%- endfor %}\n"
+    "        {%- endif %}\n"
+    "        {{- '\\n</tool_response>' }}\n"
+    "        {%- if loop.last or (messages[loop.index0 + 1].role != \"tool\") %}\n"
+    "            {{- '<|im_end|>\\n' }}\n"
+    "        {%- endif %}\n"
+    "    {%- endif %}\n"
+    "{%- endfor %}\n"
+    "{%- if add_generation_prompt %}\n"
+    "    {{- '<|im_start|>assistant\\n' }}\n"
+    "{%- endif %}\n";
 
 #define QWEN3VL_SIZES { \
         /* tiny; the LM needs more layers than deepstack inputs: llama.cpp adds \
@@ -118,7 +244,8 @@ const struct forge_arch forge_arch_qwen3vl = {
     .lm_arch = "qwen3vl",
     .size = QWEN3VL_SIZES,
     .write_lm = write_qwen3vl_lm,
-    .write_proj = write_qwen3vl_proj,
+    .write_proj = forge_qwen3vl_proj,
+    .template_text = forge_qwen3vl_template,
 };
 
 const struct forge_arch forge_arch_qwen3vl_thinking = {
@@ -127,6 +254,6 @@ const struct forge_arch forge_arch_qwen3vl_thinking = {
     .lm_arch = "qwen3vl",
     .size = QWEN3VL_SIZES,
     .write_lm = write_qwen3vl_lm,
-    .write_proj = write_qwen3vl_proj,
+    .write_proj = forge_qwen3vl_proj,
     .template_text = QWEN3VL_THINKING_TEMPLATE,
 };
