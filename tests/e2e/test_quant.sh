@@ -109,3 +109,14 @@ assert_contains "$(cat "$T/r.md")" "family qw: q8_0 is the smallest variant with
 "$VLMETER" report --db "$DB" --plan "$T/req.yaml" --format json -o "$T/r2.json"
 why=$(jq -r '.recommendation.rejected[] | select(.model == "qw:q4_k_m") | .why' "$T/r2.json" | head -1)
 assert_contains "$why" "points below its reference qw" "q4_k_m rejected for its accuracy loss"
+
+# Every forged architecture quantizes (LM and projector) and answers quantized.
+for a in $ARCHS; do
+  D=$DEMO/models/$a
+  "$VLMETER" quantize "$D/model.gguf" --mmproj "$D/mmproj.gguf" --types q4_k_m "$T/arch-$a" > "$T/qa.out" 2>&1 ||
+    { cat "$T/qa.out"; fail "quantize $a"; }
+  got=$("$VLMETER" ask -m "$T/arch-$a/model-Q4_K_M.gguf" --mmproj "$T/arch-$a/mmproj-Q4_K_M.gguf" --image "$(first_image)" \
+        -p "Describe this image." -n 8 --temp 0 --threads 2 --raw 2> "$T/qa.err") || { cat "$T/qa.err"; fail "$a q4_k_m does not answer"; }
+  [ "$(echo $got | wc -w)" -ge 4 ] || fail "$a q4_k_m: answer '$got' is not 8 tokens of words"
+  echo "$a q4_k_m: $got"
+done

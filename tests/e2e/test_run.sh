@@ -1,13 +1,15 @@
 # The whole path on the demo suite: every forged model answers every case
-# (multi-image and multi-turn included), timings and loads are stored, the
-# summary and the export say so, and progress shows only on a terminal.
+# (multi-image and multi-turn included) with four cases decoded together and
+# reuse on, timings and loads are stored (with the chat template applied: the
+# model's own, through Jinja), the summary and the export say so, and progress
+# shows only on a terminal.
 source "$(dirname "$0")/lib.sh"
 SUITE=$DEMO/suite/demo.jsonl
 n_cases=$(grep -c '"id"' "$SUITE")
 specs=(); for a in $ARCHS; do specs+=(-m "$(model_spec "$a")"); done
 n_models=${#specs[@]}; n_models=$((n_models / 2))
 
-"$VLMETER" run -s "$SUITE" --db "$DB" --max-tokens 16 "${specs[@]}" > "$T/out" 2> "$T/err" || { cat "$T/err"; fail "run failed"; }
+"$VLMETER" run -s "$SUITE" --db "$DB" --max-tokens 16 --parallel 4 "${specs[@]}" > "$T/out" 2> "$T/err" || { cat "$T/err"; fail "run failed"; }
 out=$(cat "$T/out")
 for a in $ARCHS; do assert_contains "$out" "$a" "summary names $a"; done
 assert_contains "$out" "e2e_p50" "summary header"
@@ -15,7 +17,10 @@ grep -q "ETA" "$T/err" && fail "progress drawn while stdout is not a terminal"
 
 assert_eq "$(sql "SELECT count(*) FROM cases WHERE status='done'")" $((n_cases * n_models)) "cases done"
 assert_eq "$(sql "SELECT count(*) FROM answers WHERE ttft_ms <= 0 OR e2e_ms < ttft_ms OR n_prompt_tokens <= 0")" 0 "timings sane"
-assert_eq "$(sql "SELECT count(*) FROM model_loads WHERE load_ms > 0 AND model_bytes > 0 AND mmproj_bytes > 0 AND rss_peak_bytes > 0 AND chat_template = 'chatml'")" "$n_models" "model loads"
+assert_eq "$(sql "SELECT count(*) FROM model_loads WHERE load_ms > 0 AND model_bytes > 0 AND mmproj_bytes > 0 AND rss_peak_bytes > 0 AND chat_template LIKE 'jinja/%' AND length(chat_template_hash) = 16 AND n_parallel = 4")" "$n_models" "model loads"
+assert_eq "$(sql "SELECT count(DISTINCT chat_template_hash) FROM model_loads")" \
+  "$(for a in $ARCHS; do "$VLMETER" ask -m "$DEMO/models/$a/model.gguf" --mmproj "$DEMO/models/$a/mmproj.gguf" -p x -n 1 2>&1 >/dev/null | grep '^chat template'; done | sort -u | wc -l)" \
+  "one template hash per distinct template"
 assert_eq "$(sql "SELECT count(*) FROM runs WHERE host_cores > 0 AND host_ram_bytes > 0 AND llama_version != ''")" 1 "run record"
 
 # Image turns carry image tokens; a case with two images carries twice as many.
