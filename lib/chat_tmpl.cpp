@@ -134,6 +134,13 @@ extern "C" chat_tmpl *chat_tmpl_init(const struct llama_model *model, const char
         } else {
             t->source = ovr;
         }
+        if (t->jinja) {
+            /* parse it first, as common_chat_templates_init will, to keep the
+             * parser's own message (that function rethrows a sliced copy) */
+            const char *src = ovr.empty() ? t->source.c_str() : ovr.c_str();
+            common_chat_template check(src, "", "");
+            (void)check;
+        }
         t->tmpls = common_chat_templates_init(model, ovr);
         std::string src = common_chat_templates_source(t->tmpls.get());
         if (t->jinja) t->source = src;

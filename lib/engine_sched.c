@@ -259,15 +259,19 @@ static int load_bitmaps(const vlm_case *c, const struct turn_plan *tp, mtmd_bitm
     return VLM_OK;
 }
 
-/* The content hash an image chunk carries as its id (load_bitmaps). */
-static void chunk_hash(const mtmd_input_chunk *ch, uint64_t hash[2]) {
+/* The content hash an image chunk carries as its id (load_bitmaps), mixed with
+ * the chunk's ordinal among the earlier chunks of the same image: models that
+ * cut an image into tiles (idefics3, lfm2, ...) give every tile's chunk the
+ * image's id, and each tile must have a key of its own in the embedding cache
+ * and the KV records. */
+static void chunk_hash(const mtmd_input_chunk *ch, int ordinal, uint64_t hash[2]) {
     const char *id = mtmd_input_chunk_get_id(ch);
     char half[17] = "";
     hash[0] = hash[1] = 0;
     if (!id || strlen(id) != 32) return;
     memcpy(half, id, 16);
     hash[0] = strtoull(half, NULL, 16);
-    hash[1] = strtoull(id + 16, NULL, 16);
+    hash[1] = strtoull(id + 16, NULL, 16) + (uint64_t)ordinal * 0x9E3779B97F4A7C15ull;
 }
 
 /* A tokenized prompt as KV items, and the first item of each chunk. */
@@ -276,12 +280,16 @@ struct prompt {
     size_t n_chunks;
     struct vlm_kv_seq items;
     int *first;
+    uint64_t (*hash)[2];   /* per image chunk: its key (chunk_hash) */
+    int *ordinal;          /* per image chunk: earlier chunks of the same image */
     int n_image_tokens;
 };
 
 static void prompt_index(struct prompt *pr) {
     pr->n_chunks = mtmd_input_chunks_size(pr->chunks);
     pr->first = vlm_xcalloc(pr->n_chunks + 1, sizeof *pr->first);
+    pr->hash = vlm_xcalloc(pr->n_chunks + 1, sizeof *pr->hash);
+    pr->ordinal = vlm_xcalloc(pr->n_chunks + 1, sizeof *pr->ordinal);
     for (size_t i = 0; i < pr->n_chunks; i++) {
         const mtmd_input_chunk *ch = mtmd_input_chunks_get(pr->chunks, i);
         pr->first[i] = pr->items.n;
@@ -290,9 +298,17 @@ static void prompt_index(struct prompt *pr) {
             const llama_token *tok = mtmd_input_chunk_get_tokens_text(ch, &n);
             vlm_kv_push_tokens(&pr->items, tok, (int)n);
         } else {
-            uint64_t hash[2];
-            chunk_hash(ch, hash);
-            vlm_kv_push_image(&pr->items, hash, mtmd_input_chunk_get_n_pos(ch));
+            int ordinal = 0; /* earlier chunks of the same image */
+            const char *id = mtmd_input_chunk_get_id(ch);
+            for (size_t j = 0; id && j < i; j++) {
+                const mtmd_input_chunk *cj = mtmd_input_chunks_get(pr->chunks, j);
+                const char *idj = mtmd_input_chunk_get_type(cj) == MTMD_INPUT_CHUNK_TYPE_TEXT ? NULL
+                                  : mtmd_input_chunk_get_id(cj);
+                ordinal += idj && strcmp(idj, id) == 0;
+            }
+            pr->ordinal[i] = ordinal;
+            chunk_hash(ch, ordinal, pr->hash[i]);
+            vlm_kv_push_image(&pr->items, pr->hash[i], mtmd_input_chunk_get_n_pos(ch));
             pr->n_image_tokens += (int)mtmd_input_chunk_get_n_tokens(ch);
         }
     }
@@ -303,6 +319,8 @@ static void prompt_free(struct prompt *pr) {
     mtmd_input_chunks_free(pr->chunks);
     vlm_kv_free(&pr->items);
     free(pr->first);
+    free(pr->hash);
+    free(pr->ordinal);
 }
 
 /* ------------------------------------------------------------ prefill */
@@ -368,20 +386,21 @@ static int eval_text(local_engine *e, struct slot *s, const llama_token *tok, in
 }
 
 /* Encode an image chunk, or take its embedding from the cache; then
- * llama_decode the embedding into s's sequence. */
-static int eval_image(local_engine *e, struct slot *s, const mtmd_input_chunk *ch) {
-    uint64_t hash[2];
-    chunk_hash(ch, hash);
+ * llama_decode the embedding into s's sequence. An image's first chunk
+ * (`first_tile`) counts it as encoded or cached: the figures count images,
+ * whatever number of tiles a model cuts them into. */
+static int eval_image(local_engine *e, struct slot *s, const mtmd_input_chunk *ch, const uint64_t hash[2],
+                      bool first_tile) {
     size_t n_floats = mtmd_input_chunk_get_n_tokens(ch) * (size_t)llama_model_n_embd_inp(e->model);
     const float *embd = e->embd ? vlm_embd_cache_get(e->embd, hash, n_floats) : NULL;
     double t0 = vlm_now_ms();
     if (embd) {
-        s->t.n_images_cached++;
-        e->stats.images_cached++;
+        s->t.n_images_cached += first_tile;
+        e->stats.images_cached += first_tile;
     } else {
         if (mtmd_encode_chunk(e->mctx, ch) != 0) return VLM_ERR_MODEL;
         embd = mtmd_get_output_embd(e->mctx);
-        e->stats.images_encoded++;
+        e->stats.images_encoded += first_tile;
         if (e->embd) vlm_embd_cache_put(e->embd, hash, embd, n_floats);
         double t1 = vlm_now_ms();
         s->t.image_encode_ms += t1 - t0;
@@ -413,7 +432,7 @@ static int eval_prompt(local_engine *e, struct slot *s, const struct prompt *pr,
             rc = eval_text(e, s, tok + skip, (int)n - skip, i == pr->n_chunks - 1);
             s->t.prefill_ms += vlm_now_ms() - t0;
         } else {
-            rc = eval_image(e, s, ch);
+            rc = eval_image(e, s, ch, pr->hash[i], pr->ordinal[i] == 0);
         }
         if (rc != VLM_OK) {
             const char *why = vlm_llama_last_error();

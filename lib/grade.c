@@ -251,7 +251,7 @@ static int score_item(struct grader *g, const struct item *it) {
     struct vlm_score sc;
     memset(&sc, 0, sizeof sc);
     if (g->judging) {
-        if (strcmp(scorer, "judge") == 0 && it->expected && it->output && !it->error)
+        if (strcmp(scorer, "judge") == 0 && it->expected && it->output && !it->error && !it->reasoning_unclosed)
             score_by_judge(g, it, &sc);
         return VLM_OK;
     }

@@ -357,7 +357,10 @@ static int cmd_demo(int argc, char **argv) {
         char spec[3 * 4096];
         snprintf(path, sizeof path, "%s/models/%s", dir, arch);
         status = forge_if_missing(arch, path);
-        snprintf(spec, sizeof spec, "%s-tiny=%s/model.gguf,mmproj=%s/mmproj.gguf", arch, path, path);
+        /* the reasoning model with a budget, so the demo shows its answers split
+         * from its reasoning (forged weights never close the block themselves) */
+        snprintf(spec, sizeof spec, "%s-tiny=%s/model.gguf,mmproj=%s/mmproj.gguf%s", arch, path, path,
+                 strstr(arch, "thinking") ? ",reasoning=budget=8" : "");
         if (status == 0 && vlm_plan_add_model_spec(plan, spec, err, sizeof err) != VLM_OK) {
             fprintf(stderr, "vlmeter: %s\n", err);
             status = 1;

@@ -31,3 +31,18 @@ assert_eq "$(sql "SELECT count(*) FROM cases c JOIN models m ON m.id=c.model_id 
 "$VLMETER" run -s "$T/s.jsonl" --db "$DB" --max-tokens 8 -q --retry-errors \
   -m "missing=$T/none.gguf,mmproj=$L/mmproj.gguf" 2>/dev/null && fail "still missing, should fail"
 [ "$(sql "SELECT count(*) FROM answers")" -eq 8 ] || fail "retry duplicated rows"
+# A chat template llama.cpp's Jinja parser refuses, and a reasoning setting the
+# template has no switch for: the model is refused by name with the parser's
+# own message; the run goes on with the other model.
+set +e
+"$VLMETER" run -s "$T/s.jsonl" --db "$T/tmpl.db" --max-tokens 4 -q \
+  -m "badtmpl=$L/model.gguf,mmproj=$L/mmproj.gguf,template={% if %}x" \
+  -m "nothink=$L/model.gguf,mmproj=$L/mmproj.gguf,reasoning=off" \
+  -m "good=$L/model.gguf,mmproj=$L/mmproj.gguf" > /dev/null 2> "$T/tmpl.err"
+rc=$?
+set -e
+[ $rc -eq 1 ] || { cat "$T/tmpl.err"; fail "bad template: exit status $rc, want 1"; }
+assert_contains "$(cat "$T/tmpl.err")" "chat template cannot be used: Unexpected token" "the Jinja parser's message"
+assert_contains "$(cat "$T/tmpl.err")" "has no switch for reasoning" "reasoning=off without a switch"
+assert_eq "$(sqlite3 "$T/tmpl.db" "SELECT m.name || ':' || c.status FROM cases c JOIN models m ON m.id=c.model_id ORDER BY 1" | sort -u | tr '\n' ' ')" \
+  "badtmpl:error good:done nothink:error " "the bad settings stored as errors, the good model ran"

@@ -63,7 +63,9 @@ for arch in $ARCHS; do
     first_diff "$T/$arch-ref.tsv" "$T/$arch-$v.tsv" > "$T/$arch-$v.diff"
     while IFS=$'\t' read -r _ c turn i ga gb; do
       echo "$arch $v: '$c' turn $turn differs at token $i; top-2 gap there $ga (ref) / $gb ($v)"
-      awk -v a="$ga" -v b="$gb" -v t="$limit" 'BEGIN {exit !(a < t && b < t)}' \
+      # a gap must be recorded (a number) on both sides to call it a near-tie
+      awk -v a="$ga" -v b="$gb" -v t="$limit" 'BEGIN { num = "^[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$"
+        exit !(a ~ num && b ~ num && a + 0 < t + 0 && b + 0 < t + 0) }' \
         || fail "$arch $v: '$c' turn $turn differs at token $i, not a near-tie (gaps $ga, $gb; threshold $limit)"
     done < "$T/$arch-$v.diff"
     d=$(wc -l < "$T/$arch-$v.diff")
@@ -82,10 +84,16 @@ for arch in $ARCHS; do
     read -r par enc hit cached batch < <(stats "$T/$arch-$v.db")
     assert_eq "$enc" "$N_DISTINCT" "$arch $v: images encoded (one per distinct content)"
     [ $((enc + hit)) -le $N_USES ] || fail "$arch $v: $enc encoded + $hit reused > $N_USES image uses"
-    [ "$cached" -gt 0 ] || fail "$arch $v: no prompt token came from the KV cache"
-    # Every later question on an image starts from the first one's prefix.
-    q2=$(sqlite3 "$T/$arch-$v.db" "SELECT min(n_cached_tokens > n_image_tokens) FROM answers WHERE case_id LIKE 'i_-H%' OR case_id LIKE 'i_-What c%'")
-    assert_eq "$q2" 1 "$arch $v: later questions reuse the image prefix"
+    # Sliding-window (gemma3) and hybrid recurrent (lfm2) memories cannot keep
+    # an arbitrary prefix: no KV sharing there, only the embedding cache.
+    if [ "$(sqlite3 "$T/$arch-$v.db" "SELECT arch IN ('gemma3', 'lfm2') FROM model_loads")" = 1 ]; then
+      assert_eq "$cached" 0 "$arch $v: no KV prefix shared in a sliding-window or recurrent memory"
+    else
+      [ "$cached" -gt 0 ] || fail "$arch $v: no prompt token came from the KV cache"
+      # Every later question on an image starts from the first one's prefix.
+      q2=$(sqlite3 "$T/$arch-$v.db" "SELECT min(n_cached_tokens > n_image_tokens) FROM answers WHERE case_id LIKE 'i_-H%' OR case_id LIKE 'i_-What c%'")
+      assert_eq "$q2" 1 "$arch $v: later questions reuse the image prefix"
+    fi
     # The image after other text cannot share a prefix, but its embedding is cached.
     assert_eq "$(sqlite3 "$T/$arch-$v.db" "SELECT n_images_cached FROM answers WHERE case_id='image-later'")" 1 \
       "$arch $v: embedding of an image seen before, after other text"

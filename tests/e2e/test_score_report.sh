@@ -31,10 +31,17 @@ mkdir -p "$T/j"   # same file name: suites are matched by name
 jq -c '.scorer = "judge"' <(grep -v '^#' "$SUITE") > "$T/j/demo.jsonl"
 J=$DEMO/models/llava
 first=$("$VLMETER" score --db "$DB" -s "$T/j/demo.jsonl" --judge "judge=$J/model.gguf,mmproj=$J/mmproj.gguf" --max-tokens 4)
-assert_contains "$first" "judge: $with_expected asked, 0 reused" "first judge pass"
-assert_eq "$(sql "SELECT count(*) FROM judgments")" "$with_expected" "verdicts stored"
+# The judge is asked once per distinct (prompt, expected, output): models that
+# answer a case alike share a verdict, and an unclosed reasoning block (no
+# answer) is never judged.
+judged="error IS NULL AND expected IS NOT NULL AND reasoning_state IS NOT 'unclosed'"
+n_judged=$(sql "SELECT count(*) FROM answers WHERE $judged")
+n_distinct=$(sql "SELECT count(*) FROM (SELECT DISTINCT prompt, expected, output FROM answers WHERE $judged)")
+[ "$n_distinct" -ge 20 ] || fail "only $n_distinct distinct answers to judge"
+assert_contains "$first" "judge: $n_distinct asked, $((n_judged - n_distinct)) reused" "first judge pass"
+assert_eq "$(sql "SELECT count(*) FROM judgments")" "$n_distinct" "verdicts stored"
 second=$("$VLMETER" score --db "$DB" -s "$T/j/demo.jsonl" --judge "judge=$J/model.gguf,mmproj=$J/mmproj.gguf" --max-tokens 4)
-assert_contains "$second" "judge: 0 asked, $with_expected reused" "second judge pass reuses"
+assert_contains "$second" "judge: 0 asked, $n_judged reused" "second judge pass reuses"
 "$VLMETER" score --db "$DB" -s "$SUITE" -q   # back to the suite's scorers
 
 # Hostile model text.
@@ -47,7 +54,9 @@ for k in runs models categories quality yesno captions by_turn pairs cases; do
   jq -e "has(\"$k\")" "$T/r.json" >/dev/null || fail "report lacks $k"
 done
 jq -e '[.quality[] | select(.ci_low > .accuracy or .ci_high < .accuracy)] | length == 0' "$T/r.json" >/dev/null || fail "interval does not hold accuracy"
-jq -e '.pairs | length == 1 and .[0].p_value <= 1 and .[0].p_value > 0' "$T/r.json" >/dev/null || fail "pairs"
+# One paired test per pair of models: n (n - 1) / 2.
+jq -e --argjson n "$n_models" '.pairs | length == $n * ($n - 1) / 2 and all(.[]; .p_value <= 1 and .p_value > 0)' \
+  "$T/r.json" >/dev/null || fail "pairs: want one per pair of the $n_models models"
 jq -e '[.by_turn[] | .turn] | index(1) != null' "$T/r.json" >/dev/null || fail "no second turn in by_turn"
 acc=$(jq -r '.models[0].quality.accuracy' "$T/r.json")
 # The overall accuracy equals credit over scored turns in the store.
