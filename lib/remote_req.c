@@ -67,6 +67,7 @@ static bool take_event(struct vlm_req *r, json_t *ev) {
     if (json_is_string(reasoning) && json_string_length(reasoning) > 0 && r->think != 2) {
         if (r->think == 0) vlm_buf_append(&r->out, &r->out_len, &r->out_cap, "<think>", 7);
         r->think = 1;
+        r->n_reasoning_chunks++;
         add_chunk(r, json_string_value(reasoning), json_string_length(reasoning));
     }
     bool has_content = json_is_string(content) && json_string_length(content) > 0;
@@ -77,6 +78,7 @@ static bool take_event(struct vlm_req *r, json_t *ev) {
         vlm_buf_append(&r->out, &r->out_len, &r->out_cap, "</think>", 8);
         r->think = 2;
     }
+    if (has_content && r->think == 2 && r->t_answer_ms == 0) r->t_answer_ms = vlm_now_ms();
     if (has_content) add_chunk(r, json_string_value(content), json_string_length(content));
     if (json_is_string(finish)) r->saw_finish = true;
     return true;
@@ -177,6 +179,8 @@ void vlm_req_reset(struct vlm_req *r) {
     r->out_len = 0;
     if (r->out) r->out[0] = 0;
     r->think = 0;
+    r->n_reasoning_chunks = 0;
+    r->t_answer_ms = 0;
     r->n_chunks = r->n_itl = 0;
     r->prompt_tokens = r->completion_tokens = -1;
     r->saw_done = r->saw_finish = false;
@@ -285,6 +289,11 @@ void vlm_req_timings(const struct vlm_req *q, struct vlm_turn_timings *t) {
     t->n_prompt_tokens = q->prompt_tokens >= 0 ? q->prompt_tokens : 0;
     t->decode_tps = t->decode_ms > 0 && t->n_output_tokens > 1
                         ? (t->n_output_tokens - 1) * 1000.0 / t->decode_ms : 0;
+    /* a server's reasoning_content: its chunks (tokens, as servers stream one
+     * token a chunk), and the time from the first chunk to the answer's first */
+    t->n_reasoning_tokens = q->n_reasoning_chunks;
+    t->reasoning_ms = q->n_reasoning_chunks == 0 ? 0
+                      : (q->t_answer_ms > 0 ? q->t_answer_ms : q->t_last_ms) - q->t_first_ms;
 }
 
 void vlm_req_free(struct vlm_req *r) {

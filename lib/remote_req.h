@@ -31,6 +31,8 @@ struct vlm_req {
     char *out;           /* content chunks, concatenated; reasoning chunks (a server's
                             reasoning_content) come first, between <think> and </think> */
     int think;           /* 0: no reasoning chunk yet, 1: in reasoning, 2: reasoning closed */
+    int n_reasoning_chunks; /* reasoning_content chunks received */
+    double t_answer_ms;  /* when the first content chunk after reasoning came (0: none) */
     size_t out_len, out_cap;
     int n_chunks;        /* content chunks received */
     double *itl_ms;      /* gaps between consecutive content chunks */

@@ -89,4 +89,6 @@ rrow() { sqlite3 "$DB2" "SELECT a.output || '|' || ifnull(a.reasoning,'') || '|'
 assert_eq "$(rrow tagged)" "A|It is B.|closed|10" "a <think> block in the content"
 assert_eq "$(rrow field)" "B|The answer is A|closed|00" "reasoning_content: the answer found only in the reasoning is no hit"
 assert_eq "$(rrow cut)" "|A A A|unclosed|01" "cut inside the block: unparsed"
+assert_eq "$(sqlite3 "$DB2" "SELECT a.n_reasoning_tokens FROM answers a JOIN models m ON m.id=a.model_id WHERE m.name='field'")" 1 \
+  "one reasoning_content chunk counted"
 echo "reasoning: budget split '$want_reasoning' | '$want_answer'"
