@@ -365,6 +365,44 @@ static int vocab_load(struct vocab *v, const char *dir, const char *file, const 
 
 /* ------------------------------------------------------------------ language models */
 
+void forge_vocab_fill_pad(struct forge_out *o, int first, const char *const *toks, int n) {
+    const int64_t kid = gguf_find_key(o->gguf, "tokenizer.ggml.tokens");
+    const int64_t tid = gguf_find_key(o->gguf, "tokenizer.ggml.token_type");
+    if (kid < 0 || tid < 0 || first + n > o->n_vocab) return;
+    for (int i = 0; i < n; i++)
+        if (strncmp(gguf_get_arr_str(o->gguf, kid, (size_t)(first + i)), "[PAD", 4) != 0) return;
+
+    /* gguf_set_arr_str drops the old array before copying the new one: copy the
+     * strings out first, into one buffer */
+    const size_t nv = (size_t)o->n_vocab;
+    size_t total = 0;
+    for (size_t i = 0; i < nv; i++) total += strlen(gguf_get_arr_str(o->gguf, kid, i)) + 1;
+    for (int i = 0; i < n; i++) total += strlen(toks[i]) + 1;
+    char *buf = vlm_xmalloc(total);
+    const char **strs = vlm_xmalloc(nv * sizeof *strs);
+    int32_t *types = vlm_xmalloc(nv * sizeof *types);
+    memcpy(types, gguf_get_arr_data(o->gguf, tid), nv * sizeof *types);
+    char *p = buf;
+    int32_t im_end = -1;
+    for (size_t i = 0; i < nv; i++) {
+        const int k = (int)i - first;
+        const char *s = k >= 0 && k < n ? toks[k] : gguf_get_arr_str(o->gguf, kid, i);
+        if (k >= 0 && k < n) types[i] = 3 /* LLAMA_TOKEN_TYPE_CONTROL */;
+        if (strcmp(s, "<|im_end|>") == 0) im_end = (int32_t)i;
+        const size_t len = strlen(s) + 1;
+        memcpy(p, s, len);
+        strs[i] = p;
+        p += len;
+    }
+    gguf_set_arr_str(o->gguf, "tokenizer.ggml.tokens", strs, nv);
+    gguf_set_arr_data(o->gguf, "tokenizer.ggml.token_type", GGUF_TYPE_INT32, types, nv);
+    if (im_end >= 0) gguf_set_val_u32(o->gguf, "tokenizer.ggml.eos_token_id", (uint32_t)im_end);
+    free(buf);
+    free(strs);
+    free(types);
+}
+
+
 void forge_lm_keys(struct forge_out *o, const char *arch, const struct lm_cfg *c) {
     forge_set_u32(o, arch, "context_length", (uint32_t)c->n_ctx);
     forge_set_u32(o, arch, "embedding_length", (uint32_t)c->n_embd);
@@ -391,17 +429,21 @@ void forge_lm_head(struct forge_out *o, const struct lm_cfg *c) {
                      "output.weight");
 }
 
-void forge_lm_tensors(struct forge_out *o, const struct lm_cfg *c, bool qk_norm) {
+void forge_lm_tensors(struct forge_out *o, const struct lm_cfg *c, int extras) {
     const int q = c->n_head * c->head_dim, kv = c->n_head_kv * c->head_dim;
     const float out_gain = forge_residual_gain(c->n_layer);
+    const bool bias = extras & FORGE_QKV_BIAS;
     forge_lm_embd(o, c);
     for (int i = 0; i < c->n_layer; i++) {
         forge_ones(o, c->n_embd, "blk.%d.attn_norm.weight", i);
         forge_matrix(o, c->n_embd, q, 1.0f, "blk.%d.attn_q.weight", i);
+        if (bias) forge_bias(o, q, "blk.%d.attn_q.bias", i);
         forge_matrix(o, c->n_embd, kv, 1.0f, "blk.%d.attn_k.weight", i);
+        if (bias) forge_bias(o, kv, "blk.%d.attn_k.bias", i);
         forge_matrix(o, c->n_embd, kv, 1.0f, "blk.%d.attn_v.weight", i);
+        if (bias) forge_bias(o, kv, "blk.%d.attn_v.bias", i);
         forge_matrix(o, q, c->n_embd, out_gain, "blk.%d.attn_output.weight", i);
-        if (qk_norm) {
+        if (extras & FORGE_QK_NORM) {
             forge_ones(o, c->head_dim, "blk.%d.attn_q_norm.weight", i);
             forge_ones(o, c->head_dim, "blk.%d.attn_k_norm.weight", i);
         }

@@ -63,7 +63,7 @@ static void add_idefics3_tokens(struct forge_out *o) {
 static void write_idefics3_lm(struct forge_out *o, const struct arch_size *s) {
     add_idefics3_tokens(o);
     forge_lm_keys(o, "llama", &s->lm);
-    forge_lm_tensors(o, &s->lm, false);
+    forge_lm_tensors(o, &s->lm, 0);
 }
 
 /* How the forged tower is split and merged (clip.vision.* keys the idefics3

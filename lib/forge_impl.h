@@ -108,9 +108,20 @@ void forge_set_f32(struct forge_out *o, const char *arch, const char *key, float
 /* Keys every decoder LM here has, under "<arch>.". */
 void forge_lm_keys(struct forge_out *o, const char *arch, const struct lm_cfg *c);
 
-/* token_embd, the blocks (RMS norm, attention, SwiGLU FFN), output_norm and
- * the lm_head; qk_norm adds per-head RMS norms on Q and K (Qwen3). */
-void forge_lm_tensors(struct forge_out *o, const struct lm_cfg *c, bool qk_norm);
+/* What forge_lm_tensors adds to a plain llama block. */
+enum { FORGE_QK_NORM = 1,   /* per-head RMS norms on Q and K (Qwen3) */
+       FORGE_QKV_BIAS = 2 }; /* biases on Q, K and V (Qwen2) */
+
+/* token_embd, the blocks (RMS norm, attention, SwiGLU FFN) with the FORGE_*
+ * `extras`, output_norm and the lm_head. */
+void forge_lm_tensors(struct forge_out *o, const struct lm_cfg *c, int extras);
+
+/* Write the n tokens `toks` over the vocabulary's padding slots from id
+ * `first` on ("[PAD151646]" ... in llama.cpp's Qwen2 vocab), as control
+ * tokens, and make <|im_end|> the end-of-sequence token, as a converted
+ * Qwen2-based model has them. A vocabulary without such slots there is left
+ * as it is. */
+void forge_vocab_fill_pad(struct forge_out *o, int first, const char *const *toks, int n);
 
 /* The token embedding, output_norm and the lm_head alone (for LMs whose blocks
  * an architecture file writes itself). */

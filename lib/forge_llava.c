@@ -6,7 +6,7 @@
 
 static void write_llava_lm(struct forge_out *o, const struct arch_size *s) {
     forge_lm_keys(o, "llama", &s->lm);
-    forge_lm_tensors(o, &s->lm, false);
+    forge_lm_tensors(o, &s->lm, 0);
 }
 
 /* CLIP ViT (class token, learned positions, pre-LN) + LLaVA's 2-layer MLP. */

@@ -27,75 +27,15 @@ static const char *const MINICPMV_TOKENS[] = {
 #define MINICPMV_FIRST_TOKEN 151646
 #define N_MINICPMV_TOKENS ((int)(sizeof MINICPMV_TOKENS / sizeof MINICPMV_TOKENS[0]))
 
-#define TOKEN_TYPE_CONTROL 3 /* llama.cpp's LLAMA_TOKEN_TYPE_CONTROL */
 #define SIGLIP_POS_SIDE 70   /* SigLIP-400M's 980 px / 14: positions are bucketed into 70x70 */
 
-/*
- * Writes the added tokens over the vocab file's padding slots ("[PAD151646]" ...
- * in llama.cpp's Qwen2 vocab) at their real ids, as control tokens, and makes
- * <|im_end|> the end-of-sequence token, as in the real GGUF. Both sizes use that
- * vocab: there are no free slots in gpt-2's.
- */
-static void add_special_tokens(struct forge_out *o, int first, const char *const *toks, int n) {
-    const int64_t kid = gguf_find_key(o->gguf, "tokenizer.ggml.tokens");
-    const int64_t tid = gguf_find_key(o->gguf, "tokenizer.ggml.token_type");
-    if (kid < 0 || tid < 0 || first + n > o->n_vocab) return;
-    for (int i = 0; i < n; i++)
-        if (strncmp(gguf_get_arr_str(o->gguf, kid, (size_t)(first + i)), "[PAD", 4) != 0) return;
-
-    /* gguf_set_arr_str drops the old array before copying the new one: copy the
-     * strings out first, into one buffer */
-    const size_t nv = (size_t)o->n_vocab;
-    size_t total = 0;
-    for (size_t i = 0; i < nv; i++) total += strlen(gguf_get_arr_str(o->gguf, kid, i)) + 1;
-    for (int i = 0; i < n; i++) total += strlen(toks[i]) + 1;
-    char *buf = vlm_xmalloc(total);
-    const char **strs = vlm_xmalloc(nv * sizeof *strs);
-    int32_t *types = vlm_xmalloc(nv * sizeof *types);
-    memcpy(types, gguf_get_arr_data(o->gguf, tid), nv * sizeof *types);
-    char *p = buf;
-    int32_t im_end = -1;
-    for (size_t i = 0; i < nv; i++) {
-        const int k = (int)i - first;
-        const char *s = k >= 0 && k < n ? toks[k] : gguf_get_arr_str(o->gguf, kid, i);
-        if (k >= 0 && k < n) types[i] = TOKEN_TYPE_CONTROL;
-        if (strcmp(s, "<|im_end|>") == 0) im_end = (int32_t)i;
-        const size_t len = strlen(s) + 1;
-        memcpy(p, s, len);
-        strs[i] = p;
-        p += len;
-    }
-    gguf_set_arr_str(o->gguf, "tokenizer.ggml.tokens", strs, nv);
-    gguf_set_arr_data(o->gguf, "tokenizer.ggml.token_type", GGUF_TYPE_INT32, types, nv);
-    if (im_end >= 0) gguf_set_val_u32(o->gguf, "tokenizer.ggml.eos_token_id", (uint32_t)im_end);
-    free(buf);
-    free(strs);
-    free(types);
-}
-
-/* Qwen2 blocks: RMS norms, attention with Q/K/V biases, SwiGLU FFN. */
+/* Qwen2 blocks (RMS norms, attention with Q/K/V biases, SwiGLU FFN), with
+ * the family's added tokens in the vocabulary (both sizes use the Qwen2 vocab:
+ * gpt-2's has no free slots for them). */
 static void write_minicpmv_lm(struct forge_out *o, const struct arch_size *s) {
-    const struct lm_cfg *c = &s->lm;
-    const int q = c->n_head * c->head_dim, kv = c->n_head_kv * c->head_dim;
-    const float out_gain = forge_residual_gain(c->n_layer);
-    add_special_tokens(o, MINICPMV_FIRST_TOKEN, MINICPMV_TOKENS, N_MINICPMV_TOKENS);
-    forge_lm_keys(o, "qwen2", c);
-    forge_lm_embd(o, c);
-    for (int i = 0; i < c->n_layer; i++) {
-        forge_ones(o, c->n_embd, "blk.%d.attn_norm.weight", i);
-        forge_matrix(o, c->n_embd, q, 1.0f, "blk.%d.attn_q.weight", i);
-        forge_bias(o, q, "blk.%d.attn_q.bias", i);
-        forge_matrix(o, c->n_embd, kv, 1.0f, "blk.%d.attn_k.weight", i);
-        forge_bias(o, kv, "blk.%d.attn_k.bias", i);
-        forge_matrix(o, c->n_embd, kv, 1.0f, "blk.%d.attn_v.weight", i);
-        forge_bias(o, kv, "blk.%d.attn_v.bias", i);
-        forge_matrix(o, q, c->n_embd, out_gain, "blk.%d.attn_output.weight", i);
-        forge_ones(o, c->n_embd, "blk.%d.ffn_norm.weight", i);
-        forge_matrix(o, c->n_embd, c->n_ff, 1.0f, "blk.%d.ffn_gate.weight", i);
-        forge_matrix(o, c->n_embd, c->n_ff, 1.0f, "blk.%d.ffn_up.weight", i);
-        forge_matrix(o, c->n_ff, c->n_embd, out_gain, "blk.%d.ffn_down.weight", i);
-    }
-    forge_lm_head(o, c);
+    forge_vocab_fill_pad(o, MINICPMV_FIRST_TOKEN, MINICPMV_TOKENS, N_MINICPMV_TOKENS);
+    forge_lm_keys(o, "qwen2", &s->lm);
+    forge_lm_tensors(o, &s->lm, FORGE_QKV_BIAS);
 }
 
 /* SigLIP ViT on variable-size images (no class token; learned positions looked

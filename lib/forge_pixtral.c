@@ -8,7 +8,7 @@
 
 static void write_pixtral_lm(struct forge_out *o, const struct arch_size *s) {
     forge_lm_keys(o, "llama", &s->lm);
-    forge_lm_tensors(o, &s->lm, false);
+    forge_lm_tensors(o, &s->lm, 0);
 }
 
 /* Pixtral block: RMS norms (ln1, ln2: weights only), Q/K/V/O without biases,

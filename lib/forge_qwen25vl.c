@@ -7,28 +7,9 @@
 
 /* Qwen2.5-VL's LM is Qwen2.5 with M-RoPE: Q/K/V biases, no Q/K norms. */
 static void write_qwen25vl_lm(struct forge_out *o, const struct arch_size *s) {
-    const struct lm_cfg *c = &s->lm;
-    const int q = c->n_head * c->head_dim, kv = c->n_head_kv * c->head_dim;
-    const float out_gain = forge_residual_gain(c->n_layer);
-    forge_lm_keys(o, "qwen2vl", c);
-    gguf_set_arr_data(o->gguf, "qwen2vl.rope.dimension_sections", GGUF_TYPE_INT32, c->rope_sections, 4);
-
-    forge_lm_embd(o, c);
-    for (int i = 0; i < c->n_layer; i++) {
-        forge_ones(o, c->n_embd, "blk.%d.attn_norm.weight", i);
-        forge_matrix(o, c->n_embd, q, 1.0f, "blk.%d.attn_q.weight", i);
-        forge_bias(o, q, "blk.%d.attn_q.bias", i);
-        forge_matrix(o, c->n_embd, kv, 1.0f, "blk.%d.attn_k.weight", i);
-        forge_bias(o, kv, "blk.%d.attn_k.bias", i);
-        forge_matrix(o, c->n_embd, kv, 1.0f, "blk.%d.attn_v.weight", i);
-        forge_bias(o, kv, "blk.%d.attn_v.bias", i);
-        forge_matrix(o, q, c->n_embd, out_gain, "blk.%d.attn_output.weight", i);
-        forge_ones(o, c->n_embd, "blk.%d.ffn_norm.weight", i);
-        forge_matrix(o, c->n_embd, c->n_ff, 1.0f, "blk.%d.ffn_gate.weight", i);
-        forge_matrix(o, c->n_embd, c->n_ff, 1.0f, "blk.%d.ffn_up.weight", i);
-        forge_matrix(o, c->n_ff, c->n_embd, out_gain, "blk.%d.ffn_down.weight", i);
-    }
-    forge_lm_head(o, c);
+    forge_lm_keys(o, "qwen2vl", &s->lm);
+    gguf_set_arr_data(o->gguf, "qwen2vl.rope.dimension_sections", GGUF_TYPE_INT32, s->lm.rope_sections, 4);
+    forge_lm_tensors(o, &s->lm, FORGE_QKV_BIAS);
 }
 
 /* The architecture's own setting: every n_wa_pattern-th vision layer attends to

@@ -10,7 +10,7 @@ static void write_qwen3vl_lm(struct forge_out *o, const struct arch_size *s) {
     gguf_set_arr_data(o->gguf, "qwen3vl.rope.dimension_sections", GGUF_TYPE_INT32,
                       s->lm.rope_sections, 4);
     forge_set_u32(o, "qwen3vl", "n_deepstack_layers", (uint32_t)s->vit.n_deepstack);
-    forge_lm_tensors(o, &s->lm, true);
+    forge_lm_tensors(o, &s->lm, FORGE_QK_NORM);
 }
 
 /* Qwen3-VL ViT: two temporal patch kernels, learned positions (interpolated),
