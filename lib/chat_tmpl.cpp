@@ -142,10 +142,9 @@ extern "C" chat_tmpl *chat_tmpl_init(const struct llama_model *model, const char
             (void)check;
         }
         t->tmpls = common_chat_templates_init(model, ovr);
-        std::string src = common_chat_templates_source(t->tmpls.get());
-        if (t->jinja) t->source = src;
         if (t->jinja) {
-            std::string fam = builtin_family(src.c_str());
+            t->source = common_chat_templates_source(t->tmpls.get()); /* as llama.cpp holds it */
+            std::string fam = builtin_family(t->source.c_str());
             snprintf(t->info.family, sizeof t->info.family, "jinja/%s", fam.empty() ? "custom" : fam.c_str());
         } else {
             snprintf(t->info.family, sizeof t->info.family, "builtin/%s", ovr.c_str());
