@@ -365,40 +365,54 @@ static int vocab_load(struct vocab *v, const char *dir, const char *file, const 
 
 /* ------------------------------------------------------------------ language models */
 
-void forge_vocab_fill_pad(struct forge_out *o, int first, const char *const *toks, int n) {
+void forge_vocab_rename(struct forge_out *o, const int *ids, const char *const *names, int n) {
     const int64_t kid = gguf_find_key(o->gguf, "tokenizer.ggml.tokens");
+    if (kid < 0) return;
+    /* gguf_set_arr_str drops the old array before copying the new one: copy the
+     * strings out first, into one buffer */
+    const size_t nv = gguf_get_arr_n(o->gguf, kid);
+    size_t total = 0;
+    for (size_t i = 0; i < nv; i++) total += strlen(gguf_get_arr_str(o->gguf, kid, i)) + 1;
+    char *buf = vlm_xmalloc(total);
+    const char **strs = vlm_xmalloc(nv * sizeof *strs);
+    char *p = buf;
+    for (size_t i = 0; i < nv; i++) {
+        const char *str = gguf_get_arr_str(o->gguf, kid, i);
+        const size_t len = strlen(str) + 1;
+        memcpy(p, str, len);
+        strs[i] = p;
+        p += len;
+    }
+    for (int i = 0; i < n; i++)
+        if (ids[i] >= 0 && (size_t)ids[i] < nv) strs[ids[i]] = names[i];
+    gguf_set_arr_str(o->gguf, "tokenizer.ggml.tokens", strs, nv);
+    free(buf);
+    free(strs);
+}
+
+void forge_vocab_fill_pad(struct forge_out *o, int first, const char *const *toks, int n) {
+    int64_t kid = gguf_find_key(o->gguf, "tokenizer.ggml.tokens");
     const int64_t tid = gguf_find_key(o->gguf, "tokenizer.ggml.token_type");
     if (kid < 0 || tid < 0 || first + n > o->n_vocab) return;
     for (int i = 0; i < n; i++)
         if (strncmp(gguf_get_arr_str(o->gguf, kid, (size_t)(first + i)), "[PAD", 4) != 0) return;
-
-    /* gguf_set_arr_str drops the old array before copying the new one: copy the
-     * strings out first, into one buffer */
     const size_t nv = (size_t)o->n_vocab;
-    size_t total = 0;
-    for (size_t i = 0; i < nv; i++) total += strlen(gguf_get_arr_str(o->gguf, kid, i)) + 1;
-    for (int i = 0; i < n; i++) total += strlen(toks[i]) + 1;
-    char *buf = vlm_xmalloc(total);
-    const char **strs = vlm_xmalloc(nv * sizeof *strs);
     int32_t *types = vlm_xmalloc(nv * sizeof *types);
     memcpy(types, gguf_get_arr_data(o->gguf, tid), nv * sizeof *types);
-    char *p = buf;
-    int32_t im_end = -1;
-    for (size_t i = 0; i < nv; i++) {
-        const int k = (int)i - first;
-        const char *s = k >= 0 && k < n ? toks[k] : gguf_get_arr_str(o->gguf, kid, i);
-        if (k >= 0 && k < n) types[i] = 3 /* LLAMA_TOKEN_TYPE_CONTROL */;
-        if (strcmp(s, "<|im_end|>") == 0) im_end = (int32_t)i;
-        const size_t len = strlen(s) + 1;
-        memcpy(p, s, len);
-        strs[i] = p;
-        p += len;
+    int *ids = vlm_xmalloc((size_t)n * sizeof *ids);
+    for (int i = 0; i < n; i++) {
+        ids[i] = first + i;
+        types[first + i] = 3; /* LLAMA_TOKEN_TYPE_CONTROL */
     }
-    gguf_set_arr_str(o->gguf, "tokenizer.ggml.tokens", strs, nv);
+    forge_vocab_rename(o, ids, toks, n);
     gguf_set_arr_data(o->gguf, "tokenizer.ggml.token_type", GGUF_TYPE_INT32, types, nv);
-    if (im_end >= 0) gguf_set_val_u32(o->gguf, "tokenizer.ggml.eos_token_id", (uint32_t)im_end);
-    free(buf);
-    free(strs);
+    kid = gguf_find_key(o->gguf, "tokenizer.ggml.tokens"); /* setting a key moves it */
+    for (size_t i = 0; i < nv; i++)
+        if (strcmp(gguf_get_arr_str(o->gguf, kid, i), "<|im_end|>") == 0) {
+            gguf_set_val_u32(o->gguf, "tokenizer.ggml.eos_token_id", (uint32_t)i);
+            break;
+        }
+    free(ids);
     free(types);
 }
 

@@ -72,35 +72,19 @@ static const struct { int id; const char *gemma4, *gemma3; } RENAMED[] = {
 };
 
 static void restore_gemma3_tokens(struct forge_out *o) {
-    static const char key[] = "tokenizer.ggml.tokens";
-    const int64_t kid = gguf_find_key(o->gguf, key);
+    const int64_t kid = gguf_find_key(o->gguf, "tokenizer.ggml.tokens");
     if (kid < 0) return;
     const size_t n = gguf_get_arr_n(o->gguf, kid);
-    bool any = false;
+    int ids[sizeof RENAMED / sizeof RENAMED[0]];
+    const char *names[sizeof RENAMED / sizeof RENAMED[0]];
+    int k = 0;
     for (size_t r = 0; r < sizeof RENAMED / sizeof RENAMED[0]; r++)
         if ((size_t)RENAMED[r].id < n && strcmp(gguf_get_arr_str(o->gguf, kid, (size_t)RENAMED[r].id),
-                                                RENAMED[r].gemma4) == 0)
-            any = true;
-    if (!any) return;
-    /* gguf_set_arr_str drops the old array before copying: copy it out first */
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++) total += strlen(gguf_get_arr_str(o->gguf, kid, i)) + 1;
-    char *buf = vlm_xmalloc(total);
-    const char **tok = vlm_xmalloc(n * sizeof *tok);
-    char *p = buf;
-    for (size_t i = 0; i < n; i++) {
-        const char *s = gguf_get_arr_str(o->gguf, kid, i);
-        const size_t len = strlen(s) + 1;
-        memcpy(p, s, len);
-        tok[i] = p;
-        p += len;
-    }
-    for (size_t r = 0; r < sizeof RENAMED / sizeof RENAMED[0]; r++)
-        if ((size_t)RENAMED[r].id < n && strcmp(tok[RENAMED[r].id], RENAMED[r].gemma4) == 0)
-            tok[RENAMED[r].id] = RENAMED[r].gemma3;
-    gguf_set_arr_str(o->gguf, key, tok, n);
-    free(tok);
-    free(buf);
+                                                RENAMED[r].gemma4) == 0) {
+            ids[k] = RENAMED[r].id;
+            names[k++] = RENAMED[r].gemma3;
+        }
+    forge_vocab_rename(o, ids, names, k);
 }
 
 static void write_gemma3_lm(struct forge_out *o, const struct arch_size *s) {

@@ -32,32 +32,17 @@ static const char *const ADDED[] = { "<fake_token_around_image>", "<image>", "<e
 #define N_ADDED ((int)(sizeof ADDED / sizeof ADDED[0]))
 
 static void add_idefics3_tokens(struct forge_out *o) {
-    static const char key[] = "tokenizer.ggml.tokens";
     static const char reserved[] = "<|reserved_special_token_";
-    const int64_t kid = gguf_find_key(o->gguf, key);
+    const int64_t kid = gguf_find_key(o->gguf, "tokenizer.ggml.tokens");
     if (kid < 0) return;
-    const size_t n = gguf_get_arr_n(o->gguf, kid);
-    if (n < (size_t)N_ADDED) return;
-    for (int j = 0; j < N_ADDED; j++)
-        if (strncmp(gguf_get_arr_str(o->gguf, kid, n - N_ADDED + j), reserved, sizeof reserved - 1) != 0)
+    const int n = (int)gguf_get_arr_n(o->gguf, kid);
+    int ids[N_ADDED];
+    for (int j = 0; j < N_ADDED; j++) {
+        ids[j] = n - N_ADDED + j;
+        if (ids[j] < 0 || strncmp(gguf_get_arr_str(o->gguf, kid, (size_t)ids[j]), reserved, sizeof reserved - 1) != 0)
             return; /* not Llama 3's layout: leave the vocab as it is */
-    /* gguf_set_arr_str drops the old array before copying: copy it out first */
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++) total += strlen(gguf_get_arr_str(o->gguf, kid, i)) + 1;
-    char *buf = vlm_xmalloc(total);
-    const char **tok = vlm_xmalloc(n * sizeof *tok);
-    char *p = buf;
-    for (size_t i = 0; i < n; i++) {
-        const char *s = gguf_get_arr_str(o->gguf, kid, i);
-        const size_t len = strlen(s) + 1;
-        memcpy(p, s, len);
-        tok[i] = p;
-        p += len;
     }
-    for (int j = 0; j < N_ADDED; j++) tok[n - N_ADDED + j] = ADDED[j];
-    gguf_set_arr_str(o->gguf, key, tok, n);
-    free(tok);
-    free(buf);
+    forge_vocab_rename(o, ids, ADDED, N_ADDED);
 }
 
 static void write_idefics3_lm(struct forge_out *o, const struct arch_size *s) {

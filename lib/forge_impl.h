@@ -116,6 +116,10 @@ enum { FORGE_QK_NORM = 1,   /* per-head RMS norms on Q and K (Qwen3) */
  * `extras`, output_norm and the lm_head. */
 void forge_lm_tensors(struct forge_out *o, const struct lm_cfg *c, int extras);
 
+/* Give tokens ids[0..n) the texts names[0..n) in the LM file's vocabulary (an
+ * id past its end is skipped). */
+void forge_vocab_rename(struct forge_out *o, const int *ids, const char *const *names, int n);
+
 /* Write the n tokens `toks` over the vocabulary's padding slots from id
  * `first` on ("[PAD151646]" ... in llama.cpp's Qwen2 vocab), as control
  * tokens, and make <|im_end|> the end-of-sequence token, as a converted
