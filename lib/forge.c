@@ -522,6 +522,19 @@ void forge_patch_conv(struct forge_out *o, const struct vit_cfg *v, float gain, 
                gain / sqrtf((float)fan_in), 0.0f, "%s", name);
 }
 
+void forge_siglip_tower(struct forge_out *o, const struct vit_cfg *v) {
+    const int side = v->image_size / v->patch;
+    /* patch and position embeddings are F32, as llama.cpp's converter writes them */
+    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->patch, v->patch, 3, v->n_embd }, FILL_RANDOM,
+                     1.0f / sqrtf((float)(3 * v->patch * v->patch)), 0.0f, "v.patch_embd.weight");
+    forge_bias(o, v->n_embd, "v.patch_embd.bias");
+    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->n_embd, side * side, 0, 0 }, FILL_RANDOM, 0.5f,
+                     0.0f, "v.position_embd.weight");
+    for (int i = 0; i < v->n_layer; i++) forge_vit_block(o, v, i, false);
+    forge_ones(o, v->n_embd, "v.post_ln.weight");
+    forge_bias(o, v->n_embd, "v.post_ln.bias");
+}
+
 /* ------------------------------------------------------------------ public API */
 
 struct vlm_forge_params vlm_forge_default_params(void) {

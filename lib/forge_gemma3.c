@@ -133,18 +133,9 @@ static void write_gemma3_lm(struct forge_out *o, const struct arch_size *s) {
 static void write_gemma3_proj(struct forge_out *o, const struct arch_size *s) {
     static const float half[3] = { 0.5f, 0.5f, 0.5f };
     const struct vit_cfg *v = &s->vit;
-    const int side = v->image_size / v->patch;
     forge_clip_keys(o, "gemma3", s, half, half, 1e-6f, true);
 
-    /* patch and position embeddings are F32, as llama.cpp's converter writes them */
-    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->patch, v->patch, 3, v->n_embd }, FILL_RANDOM,
-                     1.0f / sqrtf((float)(3 * v->patch * v->patch)), 0.0f, "v.patch_embd.weight");
-    forge_bias(o, v->n_embd, "v.patch_embd.bias");
-    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->n_embd, side * side, 0, 0 }, FILL_RANDOM, 0.5f,
-                     0.0f, "v.position_embd.weight");
-    for (int i = 0; i < v->n_layer; i++) forge_vit_block(o, v, i, false);
-    forge_ones(o, v->n_embd, "v.post_ln.weight");
-    forge_bias(o, v->n_embd, "v.post_ln.bias");
+    forge_siglip_tower(o, v);
 
     forge_ones(o, v->n_embd, "mm.soft_emb_norm.weight");
     /* stored [LM width, tower width] and transposed by the graph: fan-in is the tower width */

@@ -64,21 +64,12 @@ static void write_idefics3_proj(struct forge_out *o, const struct arch_size *s) 
     static const float half[3] = { 0.5f, 0.5f, 0.5f };
     const struct vit_cfg *v = &s->vit;
     const struct idefics3_extra *x = s->extra;
-    const int side = v->image_size / v->patch;
     const int merged = x->scale_factor * x->scale_factor * v->n_embd;
     forge_clip_keys(o, "idefics3", s, half, half, 1e-6f, true);
     gguf_set_val_u32(o->gguf, "clip.vision.projector.scale_factor", (uint32_t)x->scale_factor);
     gguf_set_val_u32(o->gguf, "clip.vision.preproc_image_size", (uint32_t)x->longest_edge);
 
-    /* patch and position embeddings are F32, as llama.cpp's converter writes them */
-    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->patch, v->patch, 3, v->n_embd }, FILL_RANDOM,
-                     1.0f / sqrtf((float)(3 * v->patch * v->patch)), 0.0f, "v.patch_embd.weight");
-    forge_bias(o, v->n_embd, "v.patch_embd.bias");
-    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->n_embd, side * side, 0, 0 }, FILL_RANDOM, 0.5f,
-                     0.0f, "v.position_embd.weight");
-    for (int i = 0; i < v->n_layer; i++) forge_vit_block(o, v, i, false);
-    forge_ones(o, v->n_embd, "v.post_ln.weight");
-    forge_bias(o, v->n_embd, "v.post_ln.bias");
+    forge_siglip_tower(o, v);
 
     forge_matrix(o, merged, s->lm.n_embd, 1.0f, "mm.model.fc.weight");
 }

@@ -139,6 +139,11 @@ void forge_clip_keys(struct forge_out *o, const char *proj, const struct arch_si
 /* Pre-norm ViT block with LayerNorms; separate Q/K/V (CLIP) or fused QKV (Qwen). */
 void forge_vit_block(struct forge_out *o, const struct vit_cfg *v, int i, bool fused_qkv);
 
+/* A SigLIP tower (gemma3, idefics3): F32 patch embedding with bias and learned
+ * positions for the (image_size / patch)^2 grid, pre-norm blocks with separate
+ * Q/K/V, and v.post_ln. */
+void forge_siglip_tower(struct forge_out *o, const struct vit_cfg *v);
+
 /* A patch-embedding convolution kernel [patch, patch, 3, n_embd], F16. */
 void forge_patch_conv(struct forge_out *o, const struct vit_cfg *v, float gain, const char *name);
 
