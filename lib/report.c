@@ -23,11 +23,6 @@ static const char *col_text(sqlite3_stmt *st, int i) {
 
 static json_t *json_text(const char *s) { return s ? json_string(s) : json_null(); }
 
-double vlm_json_num(const json_t *o, const char *key) {
-    const json_t *v = json_object_get(o, key);
-    return json_is_number(v) ? json_number_value(v) : 0;
-}
-
 /* A column that holds JSON text, decoded (null when absent or invalid). */
 static json_t *json_column(sqlite3_stmt *st, int i) {
     const char *t = col_text(st, i);

@@ -10,9 +10,6 @@
 
 #include "vlmeter.h"
 
-/* The number o[key], 0 when it is missing or not a number (report.c). */
-double vlm_json_num(const json_t *o, const char *key);
-
 /* Build the report document from a store (report.c). NULL with a message. */
 json_t *vlm_report_build(vlm_store *s, const char *db_path, char *err, size_t err_len);
 

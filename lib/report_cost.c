@@ -6,6 +6,7 @@
  * meeting the requirements.
  */
 #include "internal.h"
+#include "jpath.h"
 #include "report.h"
 #include "util.h"
 
@@ -13,8 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* o[key], 0 when missing (replaced by explicit not-measured checks next). */
+static double num0(const json_t *o, const char *key) {
+    double v = 0;
+    jpath_num(o, key, &v);
+    return v;
+}
+
 static double dist_stat(const json_t *m, const char *metric, const char *stat) {
-    return vlm_json_num(json_object_get(json_object_get(m, "speed"), metric), stat);
+    return num0(json_object_get(json_object_get(m, "speed"), metric), stat);
 }
 
 static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
@@ -28,10 +36,10 @@ static const json_t *best_bench_level(const json_t *rep, const char *model, doub
     size_t i;
     json_array_foreach(json_object_get(rep, "bench"), i, lv) {
         const char *name = json_string_value(json_object_get(lv, "model"));
-        if (!name || strcmp(name, model) || vlm_json_num(lv, "error_rate") > 0 || vlm_json_num(lv, "req_per_s") <= 0) continue;
-        double p95 = vlm_json_num(json_object_get(lv, "e2e_ms"), "p95");
+        if (!name || strcmp(name, model) || num0(lv, "error_rate") > 0 || num0(lv, "req_per_s") <= 0) continue;
+        double p95 = num0(json_object_get(lv, "e2e_ms"), "p95");
         if (max_p95_ms > 0 && p95 > max_p95_ms) continue;
-        if (!best || vlm_json_num(lv, "req_per_s") > vlm_json_num(best, "req_per_s")) best = lv;
+        if (!best || num0(lv, "req_per_s") > num0(best, "req_per_s")) best = lv;
     }
     return best;
 }
@@ -42,14 +50,14 @@ static void candidate_accuracy(const json_t *rep, const json_t *m, struct vlm_ca
     const json_t *q = json_object_get(m, "quality"), *row;
     if (json_is_number(json_object_get(q, "accuracy"))) {
         c->acc_cat[c->n_acc] = "all";
-        c->acc[c->n_acc++] = vlm_json_num(q, "accuracy");
+        c->acc[c->n_acc++] = num0(q, "accuracy");
     }
     size_t i;
     json_array_foreach(json_object_get(rep, "quality"), i, row) {
         const char *mn = json_string_value(json_object_get(row, "model"));
         if (!mn || strcmp(mn, name) || !json_is_number(json_object_get(row, "accuracy")) || c->n_acc >= 64) continue;
         c->acc_cat[c->n_acc] = json_string_value(json_object_get(row, "category"));
-        c->acc[c->n_acc++] = vlm_json_num(row, "accuracy");
+        c->acc[c->n_acc++] = num0(row, "accuracy");
     }
 }
 
@@ -65,7 +73,7 @@ static void candidate_family(const json_t *rep, struct vlm_candidate *c) {
             if (!name || strcmp(name, c->name) != 0) continue;
             c->family = json_string_value(json_object_get(f, "name"));
             const json_t *vs = json_object_get(m, "vs_reference");
-            if (!json_is_true(json_object_get(m, "reference")) && json_is_object(vs)) c->acc_loss = -vlm_json_num(vs, "diff");
+            if (!json_is_true(json_object_get(m, "reference")) && json_is_object(vs)) c->acc_loss = -num0(vs, "diff");
         }
     }
 }
@@ -82,15 +90,15 @@ static bool make_candidate(const json_t *rep, const json_t *m, const struct vlm_
     candidate_family(rep, c);
     c->in_tokens = dist_stat(m, "n_prompt_tokens", "mean");
     c->out_tokens = dist_stat(m, "n_output_tokens", "mean");
-    c->model_bytes = vlm_json_num(m, "model_bytes");
-    c->n_params = vlm_json_num(m, "n_params");
-    double measured = vlm_json_num(m, "gpu_mem_bytes") > 0 ? vlm_json_num(m, "gpu_mem_bytes") : vlm_json_num(m, "rss_peak_bytes");
-    c->need_bytes = vlm_fit_need_bytes(measured, c->model_bytes, vlm_json_num(m, "mmproj_bytes"), c->n_params, 0, NULL);
+    c->model_bytes = num0(m, "model_bytes");
+    c->n_params = num0(m, "n_params");
+    double measured = num0(m, "gpu_mem_bytes") > 0 ? num0(m, "gpu_mem_bytes") : num0(m, "rss_peak_bytes");
+    c->need_bytes = vlm_fit_need_bytes(measured, c->model_bytes, num0(m, "mmproj_bytes"), c->n_params, 0, NULL);
     *level = best_bench_level(rep, c->name, r->max_p95_ms);
     if (*level) {
-        c->inst_rps = vlm_json_num(*level, "req_per_s");
+        c->inst_rps = num0(*level, "req_per_s");
         c->busy_s_per_req = 1.0 / c->inst_rps;
-        c->p95_ms = vlm_json_num(json_object_get(*level, "e2e_ms"), "p95");
+        c->p95_ms = num0(json_object_get(*level, "e2e_ms"), "p95");
         return true;
     }
     double mean_ms = dist_stat(m, "e2e_ms", "mean");
@@ -181,7 +189,7 @@ static void fit_summary(json_t *o, const struct vlm_candidate *c, const vlm_cata
 static json_t *model_cost(const struct vlm_candidate *c, const json_t *level, const vlm_catalog *cat,
                           const struct vlm_requirements *r, const json_t *m) {
     json_t *o = json_object();
-    bool measured = vlm_json_num(m, "gpu_mem_bytes") > 0 || vlm_json_num(m, "rss_peak_bytes") > 0;
+    bool measured = num0(m, "gpu_mem_bytes") > 0 || num0(m, "rss_peak_bytes") > 0;
     json_object_set_new(o, "model", json_string(c->name));
     json_object_set_new(o, "throughput_source", json_string(level ? "bench" : "single-stream"));
     json_object_set_new(o, "concurrency", json_integer(level ? json_integer_value(json_object_get(level, "concurrency")) : 1));
@@ -191,7 +199,7 @@ static json_t *model_cost(const struct vlm_candidate *c, const json_t *level, co
     json_object_set_new(o, "in_tokens", json_real(c->in_tokens));
     json_object_set_new(o, "out_tokens", json_real(c->out_tokens));
     json_object_set_new(o, "need_bytes", json_real(c->need_bytes));
-    json_object_set_new(o, "memory_source", json_string(vlm_json_num(m, "gpu_mem_bytes") > 0 ? "gpu_mem_bytes"
+    json_object_set_new(o, "memory_source", json_string(num0(m, "gpu_mem_bytes") > 0 ? "gpu_mem_bytes"
                                                         : measured ? "rss_peak_bytes" : "estimate"));
     fit_summary(o, c, cat, r);
     json_t *gpus = json_array();
@@ -244,9 +252,9 @@ static json_t *pareto(const struct vlm_candidate *c, int n, const struct vlm_rec
     json_t *p, *q;
     json_array_foreach(a, i, p) { /* on the front: no other point is cheaper-or-equal and better */
         bool dominated = false;
-        json_array_foreach(a, j, q) if (i != j && vlm_json_num(q, "monthly") <= vlm_json_num(p, "monthly") &&
-                                        vlm_json_num(q, "accuracy") >= vlm_json_num(p, "accuracy") &&
-                                        (vlm_json_num(q, "monthly") < vlm_json_num(p, "monthly") || vlm_json_num(q, "accuracy") > vlm_json_num(p, "accuracy")))
+        json_array_foreach(a, j, q) if (i != j && num0(q, "monthly") <= num0(p, "monthly") &&
+                                        num0(q, "accuracy") >= num0(p, "accuracy") &&
+                                        (num0(q, "monthly") < num0(p, "monthly") || num0(q, "accuracy") > num0(p, "accuracy")))
             dominated = true;
         json_object_set_new(p, "on_front", json_boolean(!dominated));
     }
@@ -285,9 +293,9 @@ static json_t *family_choices(const json_t *rep, const struct vlm_candidate *c, 
         json_array_foreach(json_object_get(f, "members"), j, m) {
             bool is_ref = json_is_true(json_object_get(m, "reference"));
             if (is_ref) ref = m;
-            double loss = is_ref ? 0 : -vlm_json_num(json_object_get(m, "vs_reference"), "diff");
+            double loss = is_ref ? 0 : -num0(json_object_get(m, "vs_reference"), "diff");
             bool within = is_ref || (isfinite(loss) && (r->max_accuracy_loss <= 0 || loss <= r->max_accuracy_loss));
-            if (within && (!best || vlm_json_num(m, "file_bytes") < vlm_json_num(best, "file_bytes"))) best = m;
+            if (within && (!best || num0(m, "file_bytes") < num0(best, "file_bytes"))) best = m;
         }
         if (!ref || !best) continue;
         const char *bn = json_string_value(json_object_get(best, "model"));
@@ -313,8 +321,8 @@ static json_t *family_choices(const json_t *rep, const struct vlm_candidate *c, 
             : vlm_xasprintf("family %s: %s is the smallest variant %s %s (%+.1f points, 95%% CI %+.1f..%+.1f; "
                             "%.0f of %.0f MiB); %s", json_string_value(json_object_get(f, "name")),
                             str_or(json_object_get(best, "variant")), tol, str_or(json_object_get(ref, "variant")),
-                            100 * vlm_json_num(vs, "diff"), 100 * vlm_json_num(vs, "ci_low"), 100 * vlm_json_num(vs, "ci_high"),
-                            vlm_json_num(best, "file_bytes") / 1048576.0, vlm_json_num(ref, "file_bytes") / 1048576.0, gpus);
+                            100 * num0(vs, "diff"), 100 * num0(vs, "ci_low"), 100 * num0(vs, "ci_high"),
+                            num0(best, "file_bytes") / 1048576.0, num0(ref, "file_bytes") / 1048576.0, gpus);
         json_array_append_new(out, json_pack("{s:O, s:s, s:s, s:o, s:o, s:s}", "family", json_object_get(f, "name"),
             "smallest", bn, "reference", rn, "gpu", bg ? json_string(bg->name) : json_null(),
             "reference_gpu", rg ? json_string(rg->name) : json_null(), "reasons", why));

@@ -7,6 +7,7 @@
  * from the reference's (docs/metrics.md, "Quantization").
  */
 #include "internal.h"
+#include "jpath.h"
 #include "report.h"
 #include "util.h"
 
@@ -110,7 +111,10 @@ static json_t *member(sqlite3 *db, const json_t *rep, int64_t ref, int64_t id, c
     const json_t *m = model_named(json_object_get(rep, "models"), name);
     const json_t *speed = json_object_get(m, "speed");
     json_t *o = json_pack("{s:s, s:s, s:b}", "model", name, "variant", variant ? variant : "", "reference", is_ref);
-    json_object_set_new(o, "file_bytes", json_real(vlm_json_num(m, "model_bytes") + vlm_json_num(m, "mmproj_bytes")));
+    double model_bytes, mmproj_bytes = 0;
+    bool sized = jpath_num(m, "model_bytes", &model_bytes);
+    jpath_num(m, "mmproj_bytes", &mmproj_bytes);
+    json_object_set_new(o, "file_bytes", sized ? json_real(model_bytes + mmproj_bytes) : json_null());
     json_object_set_new(o, "rss_peak_bytes", copy_or_null(json_object_get(m, "rss_peak_bytes")));
     json_object_set_new(o, "gpu_mem_bytes", copy_or_null(json_object_get(m, "gpu_mem_bytes")));
     json_object_set_new(o, "decode_tps", copy_or_null(json_object_get(json_object_get(speed, "decode_tps"), "mean")));
