@@ -689,7 +689,11 @@ void vlm_requirements_default(struct vlm_requirements *r);
 int  vlm_requirements_load(const char *path, struct vlm_requirements *r, char *catalog,
                            size_t catalog_len, char *err, size_t err_len);
 
-struct vlm_candidate {     /* one model, as measured */
+/* One model, as measured. A figure that was not measured is NAN (never 0): a
+ * requirement on it is then "not measured" and the option fails, so a missing
+ * reading can never pass a limit. A category absent from acc_cat is likewise
+ * not measured. */
+struct vlm_candidate {
     const char *name;
     bool   remote;         /* served by an API: priced from the API table only */
     int    n_acc;
@@ -702,13 +706,15 @@ struct vlm_candidate {     /* one model, as measured */
     double inst_rps;       /* requests/s one instance serves */
     double in_tokens, out_tokens; /* mean per request */
     const char *family;    /* the reference model of its family; NULL when in none */
-    double acc_loss;       /* reference accuracy minus this one's on shared turns (NAN: not a variant) */
+    bool   variant;        /* a family member other than the reference */
+    double acc_loss;       /* a variant's reference accuracy minus its own on shared turns */
 };
 
 struct vlm_option {        /* one candidate x GPU (or x API) */
     char   model[128], where[64]; /* where: a GPU name or "api" */
-    char   plan[16];       /* "always-on", "reserved", "busy-second" or "api": the cheapest */
-    double monthly;        /* the cheapest plan's monthly cost */
+    char   plan[16];       /* "always-on", "reserved", "busy-second" or "api": the cheapest;
+                            * "unpriced" when the throughput was not measured */
+    double monthly;        /* the cheapest plan's monthly cost (NAN: unpriced) */
     double always_on, reserved, busy, api; /* each plan's (NAN: does not apply) */
     int    instances;
     char   currency[8];

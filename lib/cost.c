@@ -388,16 +388,23 @@ static void check_quality(const struct vlm_candidate *c, const struct vlm_requir
             add_why(o, "accuracy %s %.2f < %.2f (-%.2f)", r->acc_cat[k], c->acc[j], r->acc_min[k],
                     r->acc_min[k] - c->acc[j]);
     }
-    if (r->max_p95_ms > 0 && c->p95_ms > r->max_p95_ms)
+    if (r->max_p95_ms > 0 && !isfinite(c->p95_ms))
+        add_why(o, "p95 not measured");
+    else if (r->max_p95_ms > 0 && c->p95_ms > r->max_p95_ms)
         add_why(o, "p95 %.0f ms > %.0f ms (+%.0f%%)", c->p95_ms, r->max_p95_ms,
                 100 * (c->p95_ms / r->max_p95_ms - 1));
-    if (r->max_accuracy_loss > 0 && c->family && isfinite(c->acc_loss) && c->acc_loss > r->max_accuracy_loss)
+    if (r->max_accuracy_loss > 0 && c->variant && !isfinite(c->acc_loss))
+        add_why(o, "accuracy loss against its reference %s not measured", c->family ? c->family : "?");
+    else if (r->max_accuracy_loss > 0 && c->variant && c->acc_loss > r->max_accuracy_loss)
         add_why(o, "accuracy %.1f points below its reference %s (at most %.1f allowed)", 100 * c->acc_loss,
-                c->family, 100 * r->max_accuracy_loss);
+                c->family ? c->family : "?", 100 * r->max_accuracy_loss);
 }
 
+/* A cost that could not be worked out has its reason stated where it failed
+ * (throughput or token counts not measured); it is never within budget. */
 static void check_budget(const struct vlm_requirements *r, struct vlm_option *o) {
-    if (r->max_monthly > 0 && o->monthly > r->max_monthly)
+    if (!isfinite(o->monthly)) o->ok = false;
+    else if (r->max_monthly > 0 && o->monthly > r->max_monthly)
         add_why(o, "monthly %.2f > %.2f (+%.0f%%)", o->monthly, r->max_monthly,
                 100 * (o->monthly / r->max_monthly - 1));
     if (r->currency[0] && strcmp(r->currency, o->currency) != 0)
@@ -419,20 +426,28 @@ static struct vlm_option *new_option(struct vlm_recommendation *out, int *cap, c
 static void gpu_option(const struct vlm_candidate *c, const struct vlm_gpu *g, const struct vlm_requirements *r,
                        struct vlm_option *o) {
     COPY(o->currency, g->currency);
-    o->instances = vlm_cost_instances(r->requests_per_day, r->peak_factor, c->inst_rps);
-    o->always_on = vlm_cost_always_on_monthly(o->instances, g->hourly);
-    if (g->monthly > 0) o->reserved = o->instances * g->monthly;
-    o->busy = vlm_cost_busy_monthly(r->requests_per_day, c->busy_s_per_req, g->hourly);
-    o->monthly = o->always_on;
-    COPY(o->plan, "always-on");
-    if (g->monthly > 0 && o->reserved < o->monthly) { o->monthly = o->reserved; COPY(o->plan, "reserved"); }
-    if (o->busy < o->monthly) { o->monthly = o->busy; COPY(o->plan, "busy-second"); }
     check_quality(c, r, o);
+    if (isfinite(c->inst_rps) && c->inst_rps > 0 && isfinite(c->busy_s_per_req)) {
+        o->instances = vlm_cost_instances(r->requests_per_day, r->peak_factor, c->inst_rps);
+        o->always_on = vlm_cost_always_on_monthly(o->instances, g->hourly);
+        if (g->monthly > 0) o->reserved = o->instances * g->monthly;
+        o->busy = vlm_cost_busy_monthly(r->requests_per_day, c->busy_s_per_req, g->hourly);
+        o->monthly = o->always_on;
+        COPY(o->plan, "always-on");
+        if (g->monthly > 0 && o->reserved < o->monthly) { o->monthly = o->reserved; COPY(o->plan, "reserved"); }
+        if (o->busy < o->monthly) { o->monthly = o->busy; COPY(o->plan, "busy-second"); }
+    } else {
+        o->monthly = NAN;
+        COPY(o->plan, "unpriced");
+        add_why(o, "throughput not measured");
+    }
     double gib = c->need_bytes * (1 + r->headroom) / 1073741824.0;
-    o->fits = vlm_fit_ok(c->need_bytes, r->headroom, g->mem_gib);
-    if (!o->fits)
+    o->fits = isfinite(c->need_bytes) && vlm_fit_ok(c->need_bytes, r->headroom, g->mem_gib);
+    if (!isfinite(c->need_bytes))
+        add_why(o, "memory not measured (no peak memory and no file size)");
+    else if (!o->fits)
         add_why(o, "needs %.1f GiB with headroom, %s has %.0f GiB", gib, g->name, g->mem_gib);
-    if (r->max_memory_gib > 0 && gib > r->max_memory_gib)
+    if (r->max_memory_gib > 0 && isfinite(gib) && gib > r->max_memory_gib)
         add_why(o, "needs %.1f GiB > max %.1f GiB", gib, r->max_memory_gib);
     check_budget(r, o);
 }
@@ -453,6 +468,8 @@ void vlm_recommend(const struct vlm_candidate *c, int n, const vlm_catalog *cat,
             o->api = o->monthly = vlm_cost_api_monthly(r->requests_per_day,
                 vlm_cost_api_per_request(c[i].in_tokens, c[i].out_tokens, a->in_per_1m, a->out_per_1m));
             check_quality(&c[i], r, o);
+            if (!isfinite(c[i].in_tokens) || !isfinite(c[i].out_tokens))
+                add_why(o, "token counts not measured");
             check_budget(r, o);
         }
     }

@@ -14,104 +14,132 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* o[key], 0 when missing (replaced by explicit not-measured checks next). */
-static double num0(const json_t *o, const char *key) {
-    double v = 0;
-    jpath_num(o, key, &v);
-    return v;
-}
-
-static double dist_stat(const json_t *m, const char *metric, const char *stat) {
-    return num0(json_object_get(json_object_get(m, "speed"), metric), stat);
+/* The number at `path` under o, NAN when it was not measured. */
+static double num_nan(const json_t *o, const char *path) {
+    double v;
+    return jpath_num(o, path, &v) ? v : NAN;
 }
 
 static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
 static const char *str_or(const json_t *v) { return json_is_string(v) ? json_string_value(v) : "?"; }
 
-/* The fastest bench level of `model` without errors whose e2e p95 meets the
- * latency requirement (any level when none is set); NULL when there is none. */
+/* The fastest bench level of `model` measured without errors whose e2e p95
+ * meets the latency requirement (any level when none is set); NULL when there
+ * is none. A level missing its error rate, throughput or (under a latency
+ * requirement) its p95 cannot be shown to qualify and is passed over. */
 static const json_t *best_bench_level(const json_t *rep, const char *model, double max_p95_ms) {
     const json_t *best = NULL, *lv;
+    double best_rps = 0;
     size_t i;
     json_array_foreach(json_object_get(rep, "bench"), i, lv) {
-        const char *name = json_string_value(json_object_get(lv, "model"));
-        if (!name || strcmp(name, model) || num0(lv, "error_rate") > 0 || num0(lv, "req_per_s") <= 0) continue;
-        double p95 = num0(json_object_get(lv, "e2e_ms"), "p95");
-        if (max_p95_ms > 0 && p95 > max_p95_ms) continue;
-        if (!best || num0(lv, "req_per_s") > num0(best, "req_per_s")) best = lv;
+        const char *name = jpath_str(lv, "model");
+        double errors, rps, p95;
+        if (!name || strcmp(name, model) || !jpath_num(lv, "error_rate", &errors) || errors > 0) continue;
+        if (!jpath_num(lv, "req_per_s", &rps) || rps <= 0) continue;
+        if (max_p95_ms > 0 && (!jpath_num(lv, "e2e_ms.p95", &p95) || p95 > max_p95_ms)) continue;
+        if (!best || rps > best_rps) best = lv, best_rps = rps;
     }
     return best;
 }
 
 /* Overall ("all") and per-category accuracy of one model. */
 static void candidate_accuracy(const json_t *rep, const json_t *m, struct vlm_candidate *c) {
-    const char *name = c->name;
-    const json_t *q = json_object_get(m, "quality"), *row;
-    if (json_is_number(json_object_get(q, "accuracy"))) {
+    const json_t *row;
+    double acc;
+    if (jpath_num(m, "quality.accuracy", &acc)) {
         c->acc_cat[c->n_acc] = "all";
-        c->acc[c->n_acc++] = num0(q, "accuracy");
+        c->acc[c->n_acc++] = acc;
     }
     size_t i;
     json_array_foreach(json_object_get(rep, "quality"), i, row) {
-        const char *mn = json_string_value(json_object_get(row, "model"));
-        if (!mn || strcmp(mn, name) || !json_is_number(json_object_get(row, "accuracy")) || c->n_acc >= 64) continue;
-        c->acc_cat[c->n_acc] = json_string_value(json_object_get(row, "category"));
-        c->acc[c->n_acc++] = num0(row, "accuracy");
+        const char *mn = jpath_str(row, "model"), *cat = jpath_str(row, "category");
+        if (!mn || !cat || strcmp(mn, c->name) || c->n_acc >= 64 || !jpath_num(row, "accuracy", &acc)) continue;
+        c->acc_cat[c->n_acc] = cat;
+        c->acc[c->n_acc++] = acc;
     }
 }
 
 /* The family c belongs to and, for a variant, its accuracy loss against the
- * reference on the turns both answered (report_family.c). */
+ * reference on the turns both answered (report_family.c; NAN when unmeasured). */
 static void candidate_family(const json_t *rep, struct vlm_candidate *c) {
     c->acc_loss = NAN;
     size_t i, j;
     const json_t *f, *m;
     json_array_foreach(json_object_get(rep, "families"), i, f) {
         json_array_foreach(json_object_get(f, "members"), j, m) {
-            const char *name = json_string_value(json_object_get(m, "model"));
+            const char *name = jpath_str(m, "model");
             if (!name || strcmp(name, c->name) != 0) continue;
-            c->family = json_string_value(json_object_get(f, "name"));
-            const json_t *vs = json_object_get(m, "vs_reference");
-            if (!json_is_true(json_object_get(m, "reference")) && json_is_object(vs)) c->acc_loss = -num0(vs, "diff");
+            c->family = jpath_str(f, "name");
+            c->variant = !json_is_true(json_object_get(m, "reference"));
+            double diff;
+            if (c->variant && jpath_num(m, "vs_reference.diff", &diff)) c->acc_loss = -diff;
         }
     }
 }
 
+/* Where the memory figure comes from: measured GPU memory, else peak RSS,
+ * else an estimate from the file sizes; "not measured" when none is known. */
+static const char *memory_source(const json_t *m, double *measured) {
+    double gpu = 0, rss = 0, bytes = 0;
+    jpath_num(m, "gpu_mem_bytes", &gpu);
+    jpath_num(m, "rss_peak_bytes", &rss);
+    *measured = gpu > 0 ? gpu : rss > 0 ? rss : 0;
+    if (gpu > 0) return "gpu_mem_bytes";
+    if (rss > 0) return "rss_peak_bytes";
+    return jpath_num(m, "model_bytes", &bytes) && bytes > 0 ? "estimate" : "not measured";
+}
+
+/* Memory the model needs (vlm_fit_need_bytes); NAN when not measured. */
+static double candidate_memory(const json_t *m, const struct vlm_candidate *c) {
+    double measured, mmproj = 0;
+    if (strcmp(memory_source(m, &measured), "not measured") == 0) return NAN;
+    jpath_num(m, "mmproj_bytes", &mmproj);
+    return vlm_fit_need_bytes(measured, isfinite(c->model_bytes) ? c->model_bytes : 0, mmproj,
+                              isfinite(c->n_params) ? c->n_params : 0, 0, NULL);
+}
+
+/* Throughput and p95 from single-stream timings: one request at a time, so an
+ * instance serves 1 / mean e2e; p95 over the stored e2e values (sorted). */
+static void single_stream(const json_t *m, struct vlm_candidate *c) {
+    double mean_ms;
+    if (jpath_num(m, "speed.e2e_ms.mean", &mean_ms) && mean_ms > 0) {
+        c->busy_s_per_req = mean_ms / 1000.0;
+        c->inst_rps = 1.0 / c->busy_s_per_req;
+    }
+    const json_t *vals = json_object_get(m, "e2e_ms_values");
+    int n = 0;
+    double *v = vlm_xcalloc(json_array_size(vals) + 1, sizeof *v);
+    for (size_t k = 0; k < json_array_size(vals); k++)
+        if (json_is_number(json_array_get(vals, k))) v[n++] = json_number_value(json_array_get(vals, k));
+    if (n > 0) c->p95_ms = vlm_percentile(v, n, 0.95);
+    free(v);
+}
+
 /* One model as a candidate; *level: the bench level its throughput comes from
- * (NULL: single-stream timings). False when the model has no timings. */
-static bool make_candidate(const json_t *rep, const json_t *m, const struct vlm_requirements *r,
+ * (NULL: single-stream timings). What was not measured stays NAN. */
+static void make_candidate(const json_t *rep, const json_t *m, const struct vlm_requirements *r,
                            struct vlm_candidate *c, const json_t **level) {
     memset(c, 0, sizeof *c);
-    c->name = json_string_value(json_object_get(m, "name"));
-    const char *backend = json_string_value(json_object_get(m, "backend"));
+    c->name = jpath_str(m, "name");
+    const char *backend = jpath_str(m, "backend");
     c->remote = backend && strcmp(backend, "remote") == 0;
     candidate_accuracy(rep, m, c);
     candidate_family(rep, c);
-    c->in_tokens = dist_stat(m, "n_prompt_tokens", "mean");
-    c->out_tokens = dist_stat(m, "n_output_tokens", "mean");
-    c->model_bytes = num0(m, "model_bytes");
-    c->n_params = num0(m, "n_params");
-    double measured = num0(m, "gpu_mem_bytes") > 0 ? num0(m, "gpu_mem_bytes") : num0(m, "rss_peak_bytes");
-    c->need_bytes = vlm_fit_need_bytes(measured, c->model_bytes, num0(m, "mmproj_bytes"), c->n_params, 0, NULL);
+    c->in_tokens = num_nan(m, "speed.n_prompt_tokens.mean");
+    c->out_tokens = num_nan(m, "speed.n_output_tokens.mean");
+    c->model_bytes = num_nan(m, "model_bytes");
+    c->n_params = num_nan(m, "n_params");
+    c->need_bytes = candidate_memory(m, c);
+    c->p95_ms = c->busy_s_per_req = c->inst_rps = NAN;
     *level = best_bench_level(rep, c->name, r->max_p95_ms);
     if (*level) {
-        c->inst_rps = num0(*level, "req_per_s");
+        c->inst_rps = num_nan(*level, "req_per_s");
         c->busy_s_per_req = 1.0 / c->inst_rps;
-        c->p95_ms = num0(json_object_get(*level, "e2e_ms"), "p95");
-        return true;
+        c->p95_ms = num_nan(*level, "e2e_ms.p95");
+    } else {
+        single_stream(m, c);
     }
-    double mean_ms = dist_stat(m, "e2e_ms", "mean");
-    if (mean_ms <= 0) return false;
-    c->busy_s_per_req = mean_ms / 1000.0;
-    c->inst_rps = 1.0 / c->busy_s_per_req;
-    const json_t *vals = json_object_get(m, "e2e_ms_values"); /* sorted */
-    int n = (int)json_array_size(vals);
-    double *v = vlm_xcalloc((size_t)n + 1, sizeof *v);
-    for (int k = 0; k < n; k++) v[k] = json_number_value(json_array_get(vals, (size_t)k));
-    c->p95_ms = vlm_percentile(v, n, 0.95);
-    free(v);
-    return true;
 }
 
 static json_t *price_meta(const char *currency, const char *source, const char *as_of) {
@@ -127,21 +155,21 @@ static json_t *gpu_figures(const struct vlm_candidate *c, const struct vlm_gpu *
     double cap1 = c->inst_rps * 86400.0 / r->peak_factor; /* daily volume one instance serves at peak */
     json_t *o = price_meta(g->currency, g->source, g->as_of);
     json_object_set_new(o, "gpu", json_string(g->name));
-    json_object_set_new(o, "mem_gib", json_real(g->mem_gib));
-    json_object_set_new(o, "hourly", json_real(g->hourly));
+    json_object_set_new(o, "mem_gib", num_or_null(g->mem_gib));
+    json_object_set_new(o, "hourly", num_or_null(g->hourly));
     json_object_set_new(o, "fits", json_boolean(vlm_fit_ok(c->need_bytes, r->headroom, g->mem_gib)));
-    json_object_set_new(o, "per_request", json_real(per_req));
-    json_object_set_new(o, "per_1k_requests", json_real(per_req * 1000));
-    json_object_set_new(o, "per_1m_output_tokens", c->out_tokens > 0 ? json_real(per_req / c->out_tokens * 1e6)
+    json_object_set_new(o, "per_request", num_or_null(per_req));
+    json_object_set_new(o, "per_1k_requests", num_or_null(per_req * 1000));
+    json_object_set_new(o, "per_1m_output_tokens", c->out_tokens > 0 ? num_or_null(per_req / c->out_tokens * 1e6)
                                                                        : json_null());
     json_object_set_new(o, "instances", json_integer(inst));
-    json_object_set_new(o, "always_on_monthly", json_real(vlm_cost_always_on_monthly(inst, g->hourly)));
-    json_object_set_new(o, "reserved_monthly", g->monthly > 0 ? json_real(inst * g->monthly) : json_null());
-    json_object_set_new(o, "busy_monthly", json_real(vlm_cost_busy_monthly(r->requests_per_day,
+    json_object_set_new(o, "always_on_monthly", num_or_null(vlm_cost_always_on_monthly(inst, g->hourly)));
+    json_object_set_new(o, "reserved_monthly", g->monthly > 0 ? num_or_null(inst * g->monthly) : json_null());
+    json_object_set_new(o, "busy_monthly", num_or_null(vlm_cost_busy_monthly(r->requests_per_day,
                                                                            c->busy_s_per_req, g->hourly)));
     double be = vlm_cost_break_even_daily(one, per_req);
-    json_object_set_new(o, "break_even_busy_vs_always_on_daily", be <= cap1 ? json_real(be) : json_null());
-    json_object_set_new(o, "one_instance_daily_capacity", json_real(cap1));
+    json_object_set_new(o, "break_even_busy_vs_always_on_daily", be <= cap1 ? num_or_null(be) : json_null());
+    json_object_set_new(o, "one_instance_daily_capacity", num_or_null(cap1));
     return o;
 }
 
@@ -149,13 +177,13 @@ static json_t *api_figures(const struct vlm_candidate *c, const struct vlm_api_p
                            const struct vlm_requirements *r) {
     double per_req = vlm_cost_api_per_request(c->in_tokens, c->out_tokens, a->in_per_1m, a->out_per_1m);
     json_t *o = price_meta(a->currency, a->source, a->as_of);
-    json_object_set_new(o, "in_per_1m", json_real(a->in_per_1m));
-    json_object_set_new(o, "out_per_1m", json_real(a->out_per_1m));
-    json_object_set_new(o, "per_request", json_real(per_req));
-    json_object_set_new(o, "per_1k_requests", json_real(per_req * 1000));
-    json_object_set_new(o, "per_1m_output_tokens", c->out_tokens > 0 ? json_real(per_req / c->out_tokens * 1e6)
+    json_object_set_new(o, "in_per_1m", num_or_null(a->in_per_1m));
+    json_object_set_new(o, "out_per_1m", num_or_null(a->out_per_1m));
+    json_object_set_new(o, "per_request", num_or_null(per_req));
+    json_object_set_new(o, "per_1k_requests", num_or_null(per_req * 1000));
+    json_object_set_new(o, "per_1m_output_tokens", c->out_tokens > 0 ? num_or_null(per_req / c->out_tokens * 1e6)
                                                                        : json_null());
-    json_object_set_new(o, "monthly", json_real(vlm_cost_api_monthly(r->requests_per_day, per_req)));
+    json_object_set_new(o, "monthly", num_or_null(vlm_cost_api_monthly(r->requests_per_day, per_req)));
     return o;
 }
 
@@ -189,18 +217,17 @@ static void fit_summary(json_t *o, const struct vlm_candidate *c, const vlm_cata
 static json_t *model_cost(const struct vlm_candidate *c, const json_t *level, const vlm_catalog *cat,
                           const struct vlm_requirements *r, const json_t *m) {
     json_t *o = json_object();
-    bool measured = num0(m, "gpu_mem_bytes") > 0 || num0(m, "rss_peak_bytes") > 0;
+    double measured;
     json_object_set_new(o, "model", json_string(c->name));
     json_object_set_new(o, "throughput_source", json_string(level ? "bench" : "single-stream"));
     json_object_set_new(o, "concurrency", json_integer(level ? json_integer_value(json_object_get(level, "concurrency")) : 1));
-    json_object_set_new(o, "busy_s_per_request", json_real(c->busy_s_per_req));
-    json_object_set_new(o, "req_per_gpu_hour", json_real(c->inst_rps * 3600));
-    json_object_set_new(o, "p95_ms", json_real(c->p95_ms));
-    json_object_set_new(o, "in_tokens", json_real(c->in_tokens));
-    json_object_set_new(o, "out_tokens", json_real(c->out_tokens));
-    json_object_set_new(o, "need_bytes", json_real(c->need_bytes));
-    json_object_set_new(o, "memory_source", json_string(num0(m, "gpu_mem_bytes") > 0 ? "gpu_mem_bytes"
-                                                        : measured ? "rss_peak_bytes" : "estimate"));
+    json_object_set_new(o, "busy_s_per_request", num_or_null(c->busy_s_per_req));
+    json_object_set_new(o, "req_per_gpu_hour", num_or_null(c->inst_rps * 3600));
+    json_object_set_new(o, "p95_ms", num_or_null(c->p95_ms));
+    json_object_set_new(o, "in_tokens", num_or_null(c->in_tokens));
+    json_object_set_new(o, "out_tokens", num_or_null(c->out_tokens));
+    json_object_set_new(o, "need_bytes", num_or_null(c->need_bytes));
+    json_object_set_new(o, "memory_source", json_string(memory_source(m, &measured)));
     fit_summary(o, c, cat, r);
     json_t *gpus = json_array();
     for (int g = 0; !c->remote && g < vlm_catalog_n_gpus(cat); g++)
@@ -224,40 +251,41 @@ static json_t *requirements_json(const struct vlm_requirements *r) {
 }
 
 static json_t *option_json(const struct vlm_option *o) {
-    return json_pack("{s:s, s:s, s:s, s:f, s:s, s:o, s:o, s:o, s:o, s:i, s:b, s:o}", "model", o->model,
-        "where", o->where, "plan", o->plan, "monthly", o->monthly, "currency", o->currency,
+    return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:i, s:b, s:o}", "model", o->model,
+        "where", o->where, "plan", o->plan, "monthly", num_or_null(o->monthly), "currency", o->currency,
         "always_on_monthly", num_or_null(o->always_on), "reserved_monthly", num_or_null(o->reserved),
         "busy_monthly", num_or_null(o->busy), "api_monthly", num_or_null(o->api), "instances", o->instances,
         "ok", o->ok, "why", o->ok ? json_null() : json_string(o->why));
 }
 
-/* Per model, its cheapest option (whatever the requirements), for the Pareto
- * chart of overall accuracy against monthly cost. */
+/* Per model, its cheapest priced option that fits (whatever the
+ * requirements), for the Pareto chart of overall accuracy against monthly
+ * cost. A model without a measured overall accuracy or price has no point. */
 static json_t *pareto(const struct vlm_candidate *c, int n, const struct vlm_recommendation *rec) {
-    json_t *a = json_array();
+    const struct vlm_option **best = vlm_xcalloc((size_t)n + 1, sizeof *best);
     for (int i = 0; i < n; i++) {
-        const struct vlm_option *best = NULL;
         for (int k = 0; k < rec->n; k++) {
             const struct vlm_option *o = &rec->options[k];
-            if (strcmp(o->model, c[i].name) == 0 && o->fits &&
-                (!best || o->monthly < best->monthly))
-                best = o;
+            if (strcmp(o->model, c[i].name) == 0 && o->fits && isfinite(o->monthly) &&
+                (!best[i] || o->monthly < best[i]->monthly))
+                best[i] = o;
         }
-        if (!best || c[i].n_acc == 0 || strcmp(c[i].acc_cat[0], "all")) continue;
+        if (c[i].n_acc == 0 || strcmp(c[i].acc_cat[0], "all")) best[i] = NULL;
+    }
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++) {
+        if (!best[i]) continue;
+        bool dominated = false; /* another point is cheaper-or-equal and at least as good, better in one */
+        for (int j = 0; j < n; j++) {
+            if (j == i || !best[j]) continue;
+            double mi = best[i]->monthly, mj = best[j]->monthly, ai = c[i].acc[0], aj = c[j].acc[0];
+            if (mj <= mi && aj >= ai && (mj < mi || aj > ai)) dominated = true;
+        }
         json_array_append_new(a, json_pack("{s:s, s:s, s:f, s:s, s:f, s:b}", "model", c[i].name, "where",
-            best->where, "monthly", best->monthly, "currency", best->currency, "accuracy", c[i].acc[0],
-            "on_front", false));
+            best[i]->where, "monthly", best[i]->monthly, "currency", best[i]->currency, "accuracy", c[i].acc[0],
+            "on_front", !dominated));
     }
-    size_t i, j;
-    json_t *p, *q;
-    json_array_foreach(a, i, p) { /* on the front: no other point is cheaper-or-equal and better */
-        bool dominated = false;
-        json_array_foreach(a, j, q) if (i != j && num0(q, "monthly") <= num0(p, "monthly") &&
-                                        num0(q, "accuracy") >= num0(p, "accuracy") &&
-                                        (num0(q, "monthly") < num0(p, "monthly") || num0(q, "accuracy") > num0(p, "accuracy")))
-            dominated = true;
-        json_object_set_new(p, "on_front", json_boolean(!dominated));
-    }
+    free(best);
     return a;
 }
 
@@ -290,16 +318,19 @@ static json_t *family_choices(const json_t *rep, const struct vlm_candidate *c, 
     const json_t *f, *m;
     json_array_foreach(json_object_get(rep, "families"), i, f) {
         const json_t *ref = NULL, *best = NULL;
+        double best_bytes = 0, ref_bytes = 0, bytes, diff;
         json_array_foreach(json_object_get(f, "members"), j, m) {
             bool is_ref = json_is_true(json_object_get(m, "reference"));
             if (is_ref) ref = m;
-            double loss = is_ref ? 0 : -num0(json_object_get(m, "vs_reference"), "diff");
-            bool within = is_ref || (isfinite(loss) && (r->max_accuracy_loss <= 0 || loss <= r->max_accuracy_loss));
-            if (within && (!best || num0(m, "file_bytes") < num0(best, "file_bytes"))) best = m;
+            /* a variant whose loss or size was not measured cannot be shown within the limit or smaller */
+            bool within = is_ref || (jpath_num(m, "vs_reference.diff", &diff) &&
+                                     (r->max_accuracy_loss <= 0 || -diff <= r->max_accuracy_loss));
+            if (!within || !jpath_num(m, "file_bytes", &bytes)) continue;
+            if (!best || bytes < best_bytes) best = m, best_bytes = bytes;
         }
-        if (!ref || !best) continue;
-        const char *bn = json_string_value(json_object_get(best, "model"));
-        const char *rn = json_string_value(json_object_get(ref, "model"));
+        if (!ref || !best || !jpath_num(ref, "file_bytes", &ref_bytes)) continue;
+        const char *bn = jpath_str(best, "model"), *rn = jpath_str(ref, "model"), *fam = jpath_str(f, "name");
+        if (!bn || !rn || !fam) continue;
         const struct vlm_gpu *bg = cheapest_fit(candidate_named(c, n, bn), cat, r);
         const struct vlm_gpu *rg = cheapest_fit(candidate_named(c, n, rn), cat, r);
         const json_t *vs = json_object_get(best, "vs_reference");
@@ -316,13 +347,13 @@ static json_t *family_choices(const json_t *rep, const struct vlm_candidate *c, 
         else
             snprintf(gpus, sizeof gpus, "no catalog GPU holds it");
         char *why = best == ref
-            ? vlm_xasprintf("family %s: no variant is smaller %s %s; %s", json_string_value(json_object_get(f, "name")),
+            ? vlm_xasprintf("family %s: no variant is smaller %s %s; %s", fam,
                             tol, str_or(json_object_get(ref, "variant")), gpus)
             : vlm_xasprintf("family %s: %s is the smallest variant %s %s (%+.1f points, 95%% CI %+.1f..%+.1f; "
-                            "%.0f of %.0f MiB); %s", json_string_value(json_object_get(f, "name")),
+                            "%.0f of %.0f MiB); %s", fam,
                             str_or(json_object_get(best, "variant")), tol, str_or(json_object_get(ref, "variant")),
-                            100 * num0(vs, "diff"), 100 * num0(vs, "ci_low"), 100 * num0(vs, "ci_high"),
-                            num0(best, "file_bytes") / 1048576.0, num0(ref, "file_bytes") / 1048576.0, gpus);
+                            100 * num_nan(vs, "diff"), 100 * num_nan(vs, "ci_low"), 100 * num_nan(vs, "ci_high"),
+                            best_bytes / 1048576.0, ref_bytes / 1048576.0, gpus);
         json_array_append_new(out, json_pack("{s:O, s:s, s:s, s:o, s:o, s:s}", "family", json_object_get(f, "name"),
             "smallest", bn, "reference", rn, "gpu", bg ? json_string(bg->name) : json_null(),
             "reference_gpu", rg ? json_string(rg->name) : json_null(), "reasons", why));
@@ -363,8 +394,10 @@ int vlm_report_add_cost(json_t *rep, const vlm_catalog *cat, const struct vlm_re
     int nc = 0;
     json_array_foreach(models, i, m) {
         const json_t *level = NULL;
-        if (!make_candidate(rep, m, r, &c[nc], &level)) continue; /* no timings: nothing to price */
-        json_array_append_new(cost, model_cost(&c[nc], level, cat, r, m));
+        if (!jpath_str(m, "name")) continue;
+        make_candidate(rep, m, r, &c[nc], &level);
+        /* without timings there is nothing to price; the recommendation still lists it as unmeasured */
+        if (isfinite(c[nc].inst_rps)) json_array_append_new(cost, model_cost(&c[nc], level, cat, r, m));
         nc++;
     }
     struct vlm_recommendation rec;
