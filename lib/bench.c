@@ -14,6 +14,7 @@
 #include "internal.h"
 #include "remote.h"
 #include "remote_req.h"
+#include "stop.h"
 #include "util.h"
 #include "vlmeter.h"
 
@@ -213,7 +214,7 @@ static void slot_done(struct remote_run *r, struct slot *s, CURLcode code) {
     s->busy = false;
     enum vlm_req_outcome o = vlm_req_finish(&s->req, code, msg, sizeof msg);
     double now = s->req.t_end_ms;
-    if (o == VLM_REQ_RETRY && s->attempt < r->e->remote.max_retries && !vlm_stop_requested()) {
+    if (o == VLM_REQ_RETRY && s->attempt < r->e->remote.max_retries && !stop_requested()) {
         s->waiting = true;
         s->retry_at = now + vlm_backoff_ms(s->attempt++, s->req.retry_after_s, &r->rng);
         return;
@@ -276,7 +277,7 @@ static void remote_level(struct remote_run *r, int concurrency, const struct vlm
     int issued = 0;
     for (;;) {
         double now = vlm_now_ms();
-        bool more = !vlm_stop_requested() && (p->n_requests > 0 ? issued < p->n_requests : now < stop_issuing);
+        bool more = !stop_requested() && (p->n_requests > 0 ? issued < p->n_requests : now < stop_issuing);
         double next_retry = run_retries(r, now);
         struct slot *s;
         while (more && (p->rate <= 0 || now >= next_arrival) && (s = free_slot(r))) {
@@ -439,7 +440,7 @@ int vlm_bench(const struct vlm_model_spec *m, const char *suite, const char *pro
         else rc = local_level(m, &w, p->levels[i], p, &a, err, err_len);
         finish_level(&a, p->levels[i], &(*levels)[i]);
         acc_free(&a);
-        if (vlm_stop_requested()) rc = VLM_ERR_STOPPED;
+        if (stop_requested()) rc = VLM_ERR_STOPPED;
         else if (rc != VLM_OK) break;
         else if (bs.s && vlm_store_put_bench_level(bs.s, bs.model_id, bs.run_id, p, &(*levels)[i]) != VLM_OK) {
             vlm_errf(err, err_len, "cannot write the store '%s'", p->db_path);

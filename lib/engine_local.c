@@ -3,9 +3,10 @@
  * vision projector loaded through llama.cpp (libllama + libmtmd) into one
  * context of n_parallel sequences, its chat template set up (chat_tmpl.h), and what the
  * load cost recorded. Answering is engine_sched.c's. Reached through the
- * vlm_engine dispatcher (engine.c); it also owns the llama.cpp log, version
- * and system info.
+ * vlm_engine dispatcher (engine.c); llama.cpp's process-wide state (log,
+ * backends) is backend.c's.
  */
+#include "backend.h"
 #include "engine_local.h"
 #include "util.h"
 #include "vlmeter.h"
@@ -19,51 +20,6 @@
 #include "llama.h"
 #include "mtmd-helper.h"
 #include "mtmd.h"
-
-/* ------------------------------------------------------------ llama.cpp log */
-
-static bool g_log_on = false;
-static char g_last_error[512];
-
-/* Keep llama.cpp's last error line (to explain a failed load); print the log only
- * when asked. */
-static void log_cb(enum ggml_log_level level, const char *text, void *user) {
-    (void)user;
-    if (level == GGML_LOG_LEVEL_ERROR) {
-        snprintf(g_last_error, sizeof g_last_error, "%s", text);
-        size_t n = strlen(g_last_error);
-        while (n && (g_last_error[n - 1] == '\n' || g_last_error[n - 1] == ' ')) g_last_error[--n] = 0;
-    }
-    if (g_log_on) fputs(text, stderr);
-}
-
-const char *vlm_llama_last_error(void) { return g_last_error; }
-
-void vlm_llama_log(bool on) {
-    g_log_on = on;
-    llama_log_set(log_cb, NULL);
-    mtmd_helper_log_set(log_cb, NULL);
-}
-
-void vlm_llama_backend_init(void) {
-    static bool done = false;
-    if (done) return;
-    done = true;
-    llama_log_set(log_cb, NULL);
-    mtmd_helper_log_set(log_cb, NULL);
-    llama_backend_init();
-}
-
-#ifndef VLM_LLAMA_BUILD
-#define VLM_LLAMA_BUILD "unknown"
-#endif
-
-const char *vlm_llama_version(void) { return VLM_LLAMA_BUILD; }
-
-const char *vlm_llama_system_info(void) {
-    vlm_llama_backend_init();
-    return llama_print_system_info();
-}
 
 /* ------------------------------------------------------------ loading */
 
@@ -120,11 +76,11 @@ static int check_file(const char *what, const char *path, char *err, size_t err_
 static int load_lm(local_engine *e, char *err, size_t err_len) {
     struct llama_model_params mp = llama_model_default_params();
     mp.n_gpu_layers = e->p.n_gpu_layers;
-    g_last_error[0] = 0;
+    backend_clear_error();
     e->model = llama_model_load_from_file(e->model_path, mp);
     if (!e->model) {
         vlm_errf(err, err_len, "cannot load model '%s': %s", e->model_path,
-                 g_last_error[0] ? g_last_error : "llama.cpp refused it (truncated or unsupported?)");
+                 backend_last_error()[0] ? backend_last_error() : "llama.cpp refused it (truncated or unsupported?)");
         return VLM_ERR_MODEL;
     }
     e->vocab = llama_model_get_vocab(e->model);
@@ -136,11 +92,11 @@ static int load_projector(local_engine *e, char *err, size_t err_len) {
     mp.use_gpu = e->p.n_gpu_layers != 0;
     mp.print_timings = false;
     mp.n_threads = e->p.n_threads;
-    g_last_error[0] = 0;
+    backend_clear_error();
     e->mctx = mtmd_init_from_file(e->mmproj_path, e->model, mp);
     if (!e->mctx) {
         vlm_errf(err, err_len, "cannot load projector '%s' for model '%s': %s", e->mmproj_path,
-                 e->model_path, g_last_error[0] ? g_last_error : "mtmd refused it");
+                 e->model_path, backend_last_error()[0] ? backend_last_error() : "mtmd refused it");
         return VLM_ERR_MODEL;
     }
     if (!mtmd_support_vision(e->mctx)) {
@@ -223,7 +179,7 @@ static int make_context(local_engine *e, char *err, size_t err_len) {
     e->lctx = llama_init_from_model(e->model, cp);
     if (!e->lctx) {
         vlm_errf(err, err_len, "cannot create a context for '%s' (n_ctx=%d x %d sequences): %s",
-                 e->model_path, e->p.n_ctx, e->n_seq, g_last_error[0] ? g_last_error : "out of memory?");
+                 e->model_path, e->p.n_ctx, e->n_seq, backend_last_error()[0] ? backend_last_error() : "out of memory?");
         return VLM_ERR_MODEL;
     }
     return VLM_OK;
@@ -243,7 +199,7 @@ static void fill_info(local_engine *e) {
 }
 
 static void *local_init(struct vlm_engine_params params, char *err, size_t err_len) {
-    vlm_llama_backend_init();
+    backend_init();
     if (check_file("model", params.model_path, err, err_len) != VLM_OK) return NULL;
     if (check_file("projector (mmproj)", params.mmproj_path, err, err_len) != VLM_OK) return NULL;
     if (params.n_parallel < 1 || params.n_parallel > VLM_MAX_PARALLEL) {

@@ -15,6 +15,7 @@
 #include "internal.h"
 #include "remote.h"
 #include "remote_req.h"
+#include "stop.h"
 #include "util.h"
 #include "vlmeter.h"
 
@@ -53,7 +54,7 @@ double vlm_backoff_ms(int attempt, double retry_after_s, uint64_t *rng) {
 }
 
 void vlm_sleep_ms(double ms) {
-    while (ms > 0 && !vlm_stop_requested()) {
+    while (ms > 0 && !stop_requested()) {
         double step = ms < 50 ? ms : 50;
         struct timespec ts = {0, (long)(step * 1e6)};
         nanosleep(&ts, NULL);
@@ -190,7 +191,7 @@ static int send_with_retries(remote_engine *e, const char *body, int *n_retries,
         CURLcode code = curl_easy_perform(e->req.curl);
         enum vlm_req_outcome o = vlm_req_finish(&e->req, code, err, err_len);
         *n_retries = attempt;
-        if (vlm_stop_requested()) return VLM_ERR_STOPPED;
+        if (stop_requested()) return VLM_ERR_STOPPED;
         if (o == VLM_REQ_DONE) return VLM_OK;
         if (o == VLM_REQ_FAIL || attempt >= rp->max_retries) {
             if (o == VLM_REQ_RETRY && attempt > 0) {
@@ -232,7 +233,7 @@ static bool answer_case(remote_engine *e, const vlm_case *c, int tag, const stru
         r.turn = turn;
         char err[1024] = "";
         int rc = run_turn(e, c, turn, &next_image, &r, err, sizeof err);
-        if (vlm_stop_requested()) return false;
+        if (stop_requested()) return false;
         const char *text = rc == VLM_OK && e->req.out ? e->req.out : "";
         struct vlm_reasoning_split sp;
         char *reasoning = NULL;
@@ -260,7 +261,7 @@ static int remote_schedule(void *impl, const struct vlm_sched_io *io) {
     int tag = 0;
     for (const vlm_case *c; (c = io->next(io->user, &tag));)
         if (!answer_case(impl, c, tag, io)) return VLM_ERR_STOPPED;
-    return vlm_stop_requested() ? VLM_ERR_STOPPED : VLM_OK;
+    return stop_requested() ? VLM_ERR_STOPPED : VLM_OK;
 }
 
 static const struct vlm_engine_stats *remote_stats(const void *impl) { return NULL; }

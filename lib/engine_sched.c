@@ -18,9 +18,11 @@
  * tool's. Sharing and batching change only how floating-point sums are
  * grouped, which can flip a near-tie (tests/e2e/test_reuse.sh).
  */
+#include "backend.h"
 #include "engine_local.h"
 #include "internal.h"
 #include "kvseq.h"
+#include "stop.h"
 #include "util.h"
 
 #include <float.h>
@@ -435,7 +437,7 @@ static int eval_prompt(local_engine *e, struct slot *s, const struct prompt *pr,
             rc = eval_image(e, s, ch, pr->hash[i], pr->ordinal[i] == 0);
         }
         if (rc != VLM_OK) {
-            const char *why = vlm_llama_last_error();
+            const char *why = backend_last_error();
             vlm_errf(err, err_len, "prefill failed on chunk %zu: %s", i, why[0] ? why : "llama_decode error");
             return VLM_ERR_MODEL;
         }
@@ -593,7 +595,7 @@ static void split_reasoning(local_engine *e, struct slot *s, struct vlm_turn_res
 static bool finish_turn(local_engine *e, struct slot *s, const struct vlm_sched_io *io, int rc,
                         const char *err) {
     s->decoding = false;
-    if (vlm_stop_requested()) return false; /* never report a cut-off answer */
+    if (stop_requested()) return false; /* never report a cut-off answer */
     struct vlm_turn_result r;
     memset(&r, 0, sizeof r);
     s->t.e2e_ms = vlm_now_ms() - s->t0;
@@ -690,7 +692,7 @@ static bool fill_slot(local_engine *e, struct slot *s, const struct vlm_sched_io
             if (!c) { *more = false; return true; }
             begin_case(s, c, tag);
         }
-        if (vlm_stop_requested() || !start_turn(e, s, io)) return false;
+        if (stop_requested() || !start_turn(e, s, io)) return false;
     }
     return true;
 }
@@ -704,7 +706,7 @@ int vlm_sched_run(local_engine *e, const struct vlm_sched_io *io) {
         bool busy = false;
         for (int i = 0; i < e->n_seq; i++) busy |= e->slots[i].decoding;
         if (rc != VLM_OK || !busy) break;
-        if (vlm_stop_requested()) rc = VLM_ERR_STOPPED;
+        if (stop_requested()) rc = VLM_ERR_STOPPED;
         else if (decode_step(e, io) == VLM_ERR_STOPPED) rc = VLM_ERR_STOPPED;
     }
     /* Cases still in flight are abandoned (stop): their slots keep what the KV
@@ -714,7 +716,7 @@ int vlm_sched_run(local_engine *e, const struct vlm_sched_io *io) {
         e->slots[i].decoding = false;
         e->slots[i].carry = false;
     }
-    return vlm_stop_requested() ? VLM_ERR_STOPPED : rc;
+    return stop_requested() ? VLM_ERR_STOPPED : rc;
 }
 
 /* ------------------------------------------------------------ teacher forcing */

@@ -11,6 +11,7 @@
 #include "engine_impl.h"
 #include "internal.h"
 #include "kl.h"
+#include "stop.h"
 #include "util.h"
 #include "vlmeter.h"
 
@@ -217,7 +218,7 @@ int vlm_family_kl(vlm_store *s, vlm_engine *e, int64_t model_id, const struct vl
     int64_t ref_id = reference ? model_id : model_id_of(db, m->family);
     if (ref_id < 0) return 0; /* the reference has not been run */
     int done = 0;
-    for (int i = 0; i < n && !vlm_stop_requested(); i++) {
+    for (int i = 0; i < n && !stop_requested(); i++) {
         const vlm_case *c = cases[i];
         char err[1024] = "";
         int rc = VLM_OK;

@@ -7,15 +7,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* True once vlm_run_request_stop() was called (run.c); the engine polls it
- * between tokens so Ctrl-C stops within one token. */
-bool vlm_stop_requested(void);
-
-/* Initialise llama.cpp once (its log routed to vlmeter's), and llama.cpp's
- * last error line, to explain a failure (engine_local.c). */
-void vlm_llama_backend_init(void);
-const char *vlm_llama_last_error(void);
-
 /* Fill the stored figures of a model into a run summary: cases stored as errors,
  * mean TTFT and decode rate, end-to-end p50/p90 over all its stored turns, and
  * load time and peak RSS of its latest load (store.c). */

@@ -7,6 +7,7 @@
  * under a temporary name and renamed, so a crash never leaves a variant that
  * looks finished.
  */
+#include "backend.h"
 #include "internal.h"
 #include "util.h"
 #include "vlmeter.h"
@@ -129,7 +130,7 @@ static char *temp_name(const char *path) { return vlm_xasprintf("%s.tmp-%d", pat
 
 static int quantize_lm(const char *in, const char *out, const struct qtype *t, int n_threads,
                        char *err, size_t err_len) {
-    vlm_llama_backend_init();
+    backend_init();
     struct llama_model_quantize_params qp = llama_model_quantize_default_params();
     qp.ftype = t->ftype;
     qp.nthread = n_threads;
@@ -137,7 +138,7 @@ static int quantize_lm(const char *in, const char *out, const struct qtype *t, i
     char *tmp = temp_name(out);
     int rc = VLM_OK;
     if (llama_model_quantize(in, tmp, &qp) != 0) {
-        const char *why = vlm_llama_last_error();
+        const char *why = backend_last_error();
         vlm_errf(err, err_len, "cannot quantize '%s' to %s: %s", in, t->name,
                  why[0] ? why : "llama.cpp refused it (truncated or not a language model?)");
         rc = VLM_ERR_MODEL;

@@ -6,6 +6,7 @@
  */
 #include "remote_req.h"
 #include "internal.h"
+#include "stop.h"
 #include "util.h"
 #include "vlmeter.h"
 
@@ -167,7 +168,7 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *user) {
 
 static int on_progress(void *user, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d) {
     (void)user; (void)a; (void)b; (void)c; (void)d;
-    return vlm_stop_requested() ? 1 : 0;
+    return stop_requested() ? 1 : 0;
 }
 
 /* ------------------------------------------------------------ a request */

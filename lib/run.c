@@ -9,6 +9,7 @@
  * shared under a lock.
  */
 #include "internal.h"
+#include "stop.h"
 #include "util.h"
 #include "vlmeter.h"
 
@@ -21,10 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t g_stop = 0;
-
-void vlm_run_request_stop(void) { g_stop = 1; }
-bool vlm_stop_requested(void) { return g_stop != 0; }
+void vlm_run_request_stop(void) { stop_request(); }
 
 struct vlm_run_params vlm_run_default_params(void) {
     struct vlm_run_params p;
@@ -369,7 +367,7 @@ static int family_pass(struct runner *r, vlm_engine *e, int64_t model_id, const 
     if (!m->family[0] || m->engine.remote.n_urls > 0) return VLM_OK;
     int n = vlm_family_kl(r->store, e, model_id, m, r->usable, r->n_usable, r->params->on_message, r->params->user);
     if (n > 0) say(r, "model %s: next-token distributions compared with %s's on %d prompts", m->name, m->family, n);
-    if (vlm_stop_requested()) return VLM_ERR_STOPPED;
+    if (stop_requested()) return VLM_ERR_STOPPED;
     return n < 0 ? n : VLM_OK;
 }
 
@@ -426,7 +424,7 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
 int vlm_run(vlm_plan *plan, const struct vlm_run_params *params, struct vlm_run_summary *sum,
             char *err, size_t err_len) {
     memset(sum, 0, sizeof *sum);
-    g_stop = 0;
+    stop_clear();
     struct runner r;
     memset(&r, 0, sizeof r);
     r.params = params;
