@@ -18,6 +18,9 @@ CXX      ?= c++
 WARN     := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes
 CFLAGS   ?= -O2 -g
 LLAMA_BUILD = $(strip $(shell cat $(LLAMA)/VERSION $(LLAMA)/BUILD_FLAGS 2>/dev/null | tr '\n' ' '))
+# The library is built position-independent with hidden visibility: only what
+# include/vlmeter.h marks VLM_API is exported from libvlmeter.so.
+LIB_FLAGS = -fPIC -fvisibility=hidden
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Ilib -I$(LLAMA)/include \
              -DVLM_LLAMA_BUILD='"$(LLAMA_BUILD)"' -DVLM_VOCAB_DIR='"$(LLAMA)/share/models"' \
              -DVLM_DATA_DIR='"$(CURDIR)/data"' \
@@ -47,27 +50,31 @@ deps:
 	@scripts/llama-cpp.sh $(FLAVOR) > $(PREFIX_FILE).tmp
 	@cmp -s $(PREFIX_FILE).tmp $(PREFIX_FILE) && rm $(PREFIX_FILE).tmp || mv $(PREFIX_FILE).tmp $(PREFIX_FILE)
 
-bin: $(BUILD)/vlmeter $(BUILD)/asan/vlmeter $(BUILD)/faultproxy \
+bin: $(BUILD)/vlmeter $(BUILD)/asan/vlmeter $(BUILD)/libvlmeter.so $(BUILD)/faultproxy \
      $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC)) \
      $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(TEST_SRC))
 
 $(BUILD)/obj/%.o: lib/%.c $(LIB_HDR) $(PREFIX_FILE)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(LIB_FLAGS) -c $< -o $@
 $(BUILD)/asan/obj/%.o: lib/%.c $(LIB_HDR) $(PREFIX_FILE)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SAN) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(LIB_FLAGS) $(SAN) -c $< -o $@
 $(BUILD)/obj/%.o: lib/%.cpp $(LIB_HDR) $(PREFIX_FILE)
 	@mkdir -p $(@D)
-	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
+	$(CXX) $(ALL_CXXFLAGS) $(LIB_FLAGS) -fvisibility-inlines-hidden -c $< -o $@
 $(BUILD)/asan/obj/%.o: lib/%.cpp $(LIB_HDR) $(PREFIX_FILE)
 	@mkdir -p $(@D)
-	$(CXX) $(ALL_CXXFLAGS) $(SAN) -c $< -o $@
+	$(CXX) $(ALL_CXXFLAGS) $(LIB_FLAGS) -fvisibility-inlines-hidden $(SAN) -c $< -o $@
 
 $(BUILD)/libvlmeter.a: $(addprefix $(BUILD)/obj/,$(LIB_OBJ))
 	ar rcs $@ $^
 $(BUILD)/asan/libvlmeter.a: $(addprefix $(BUILD)/asan/obj/,$(LIB_OBJ))
 	ar rcs $@ $^
+# The shared library: the same objects; `nm -D` lists only include/vlmeter.h's functions.
+$(BUILD)/libvlmeter.so: $(addprefix $(BUILD)/obj/,$(LIB_OBJ)) lib/vlmeter.map
+	$(CC) -shared -Wl,-soname,libvlmeter.so -Wl,--version-script,lib/vlmeter.map \
+	      $(addprefix $(BUILD)/obj/,$(LIB_OBJ)) $(LDLIBS) -o $@
 
 $(BUILD)/vlmeter: $(CLI_SRC) src/cli.h $(BUILD)/libvlmeter.a $(PREFIX_FILE)
 	$(CC) $(ALL_CFLAGS) $(CLI_SRC) $(BUILD)/libvlmeter.a $(LDLIBS) -o $@

@@ -34,6 +34,14 @@ extern "C" {
 
 #define VLM_VERSION "0.1.0"
 
+/* VLM_API marks each public function: libvlmeter.so is built with hidden
+ * visibility and exports exactly these (`nm -D`). */
+#if defined(__GNUC__)
+#define VLM_API __attribute__((visibility("default")))
+#else
+#define VLM_API
+#endif
+
 /* Status codes returned by functions that return int. */
 enum vlm_status {
     VLM_OK          =  0,
@@ -69,23 +77,23 @@ struct vlm_suite_params {
 };
 
 /* Defaults: images must stay inside the suite's folder. */
-struct vlm_suite_params vlm_suite_default_params(void);
+VLM_API struct vlm_suite_params vlm_suite_default_params(void);
 
 /* Parse a JSONL suite file. Malformed lines do not fail the load: each becomes a
  * case whose `error` says FILE:LINE and what is wrong. Returns NULL (with err) only
  * when the file itself cannot be read. */
-vlm_suite *vlm_suite_load(const char *path, struct vlm_suite_params params,
+VLM_API vlm_suite *vlm_suite_load(const char *path, struct vlm_suite_params params,
                           char *err, size_t err_len);
 
 /* The built-in demo suite (a few generated images and questions) written into
  * `dir`, then loaded. Used by `make run` when no suite is given. */
-vlm_suite *vlm_suite_demo(const char *dir, char *err, size_t err_len);
+VLM_API vlm_suite *vlm_suite_demo(const char *dir, char *err, size_t err_len);
 
-int             vlm_suite_n_cases(const vlm_suite *suite);
-const vlm_case *vlm_suite_case(const vlm_suite *suite, int i);
-const char     *vlm_suite_name(const vlm_suite *suite);
-const char     *vlm_suite_path(const vlm_suite *suite); /* as given to vlm_suite_load */
-void            vlm_suite_free(vlm_suite *suite);
+VLM_API int             vlm_suite_n_cases(const vlm_suite *suite);
+VLM_API const vlm_case *vlm_suite_case(const vlm_suite *suite, int i);
+VLM_API const char     *vlm_suite_name(const vlm_suite *suite);
+VLM_API const char     *vlm_suite_path(const vlm_suite *suite); /* as given to vlm_suite_load */
+VLM_API void            vlm_suite_free(vlm_suite *suite);
 
 /* ------------------------------------------------------------------ image */
 
@@ -98,8 +106,8 @@ typedef struct vlm_image {
 
 /* Decode a JPEG, PNG, WebP or BMP file. Returns VLM_OK, or VLM_ERR_INPUT with a
  * message naming the file when it is missing, truncated or not an image. */
-int  vlm_image_load(const char *path, vlm_image *out, char *err, size_t err_len);
-void vlm_image_free(vlm_image *img);
+VLM_API int  vlm_image_load(const char *path, vlm_image *out, char *err, size_t err_len);
+VLM_API void vlm_image_free(vlm_image *img);
 
 /* ------------------------------------------------------------------ engine */
 
@@ -245,17 +253,17 @@ struct vlm_engine_stats {
 
 typedef struct vlm_engine vlm_engine;
 
-struct vlm_engine_params vlm_engine_default_params(void);
+VLM_API struct vlm_engine_params vlm_engine_default_params(void);
 
 /* Load a model and its projector. NULL with a message on a missing, truncated or
  * mismatched file. */
-vlm_engine *vlm_engine_init(struct vlm_engine_params params, char *err, size_t err_len);
+VLM_API vlm_engine *vlm_engine_init(struct vlm_engine_params params, char *err, size_t err_len);
 
 /* Answer every turn of a case in one conversation, calling `cb` per turn. A turn
  * that fails (unreadable image, prompt longer than the context) is reported
  * through `cb` with `error` set, and the remaining turns are skipped.
  * Returns VLM_OK, or the status of the first failure. */
-int vlm_engine_answer(vlm_engine *e, const vlm_case *c, vlm_turn_cb cb, void *user);
+VLM_API int vlm_engine_answer(vlm_engine *e, const vlm_case *c, vlm_turn_cb cb, void *user);
 
 /* Answer many cases, in an order of the engine's choosing: cases are grouped by
  * their first image (keeping suite order inside a group and between groups) so
@@ -265,24 +273,24 @@ int vlm_engine_answer(vlm_engine *e, const vlm_case *c, vlm_turn_cb cb, void *us
  * turn 0. Returns VLM_OK (some turns may have failed: see their `error`),
  * VLM_ERR_STOPPED when stopped (Ctrl-C or cb returned false) or
  * VLM_ERR_MODEL when the model itself broke. */
-int vlm_engine_answer_cases(vlm_engine *e, const vlm_case *const *cases, int n,
+VLM_API int vlm_engine_answer_cases(vlm_engine *e, const vlm_case *const *cases, int n,
                             vlm_cases_turn_cb cb, void *user);
 
-const struct vlm_model_info *vlm_engine_info(const vlm_engine *e);
+VLM_API const struct vlm_model_info *vlm_engine_info(const vlm_engine *e);
 
 /* Reuse and batching figures of a local engine; NULL for a remote one. */
-const struct vlm_engine_stats *vlm_engine_stats(const vlm_engine *e);
-void vlm_engine_free(vlm_engine *e);
+VLM_API const struct vlm_engine_stats *vlm_engine_stats(const vlm_engine *e);
+VLM_API void vlm_engine_free(vlm_engine *e);
 
 /* The llama.cpp build this library was compiled against: its commit and build
  * flags ("de3ff81 flavor=cpu node-llama-cpp=3.22.1 ..."). */
-const char *vlm_llama_version(void);
+VLM_API const char *vlm_llama_version(void);
 
 /* llama.cpp's description of the CPU features and backends in use. */
-const char *vlm_llama_system_info(void);
+VLM_API const char *vlm_llama_system_info(void);
 
 /* Silence (false) or restore (true) llama.cpp's log on stderr. */
-void vlm_llama_log(bool on);
+VLM_API void vlm_llama_log(bool on);
 
 /* ------------------------------------------------------------------ host */
 
@@ -293,14 +301,14 @@ struct vlm_host {
     char     os[128];
 };
 
-void vlm_host_read(struct vlm_host *h);
+VLM_API void vlm_host_read(struct vlm_host *h);
 
 /* Peak resident set size of this process since start or the last
  * vlm_rss_peak_reset(), in bytes (Linux VmHWM). */
-uint64_t vlm_rss_peak_bytes(void);
+VLM_API uint64_t vlm_rss_peak_bytes(void);
 
 /* Start a new peak (Linux >= 4.0: /proc/self/clear_refs; elsewhere no effect). */
-void vlm_rss_peak_reset(void);
+VLM_API void vlm_rss_peak_reset(void);
 
 /* ------------------------------------------------------------------ store */
 
@@ -318,51 +326,51 @@ struct vlm_answer_row {
 };
 
 /* Open (creating if needed) a store in WAL mode. */
-vlm_store *vlm_store_open(const char *path, char *err, size_t err_len);
-void       vlm_store_close(vlm_store *s);
+VLM_API vlm_store *vlm_store_open(const char *path, char *err, size_t err_len);
+VLM_API void       vlm_store_close(vlm_store *s);
 
 /* Record a run (host, llama.cpp version, command line); returns its id or -1. */
-int64_t vlm_store_begin_run(vlm_store *s, const struct vlm_host *h, const char *argv_line);
-void    vlm_store_end_run(vlm_store *s, int64_t run_id);
+VLM_API int64_t vlm_store_begin_run(vlm_store *s, const struct vlm_host *h, const char *argv_line);
+VLM_API void    vlm_store_end_run(vlm_store *s, int64_t run_id);
 
 /* Register a model by name with its settings (JSON text). A name already stored
  * with other settings is refused with VLM_ERR_INPUT: results would mix. */
-int vlm_store_model(vlm_store *s, const char *name, const char *settings_json,
+VLM_API int vlm_store_model(vlm_store *s, const char *name, const char *settings_json,
                     int64_t *model_id, char *err, size_t err_len);
 
 /* Record that a model belongs to a family (the reference's name) with a
  * precision ("q4_k_m"); NULL or "" clears it. */
-int vlm_store_model_family(vlm_store *s, int64_t model_id, const char *family, const char *variant);
+VLM_API int vlm_store_model_family(vlm_store *s, int64_t model_id, const char *family, const char *variant);
 
 /* Store what loading the model measured and what its reuse and batching did
  * (stats NULL for a remote model); replaces an earlier load's row. */
-int vlm_store_model_load(vlm_store *s, int64_t model_id, int64_t run_id,
+VLM_API int vlm_store_model_load(vlm_store *s, int64_t model_id, int64_t run_id,
                          const struct vlm_model_info *info, const struct vlm_engine_stats *stats,
                          uint64_t rss_peak_bytes);
 
 /* True when the case is finished for the model: every turn stored, or stored as
  * an error (unless errors_count_as_done is false, to run failed cases again). */
-bool vlm_store_case_done(vlm_store *s, int64_t model_id, const char *suite, const char *case_id,
+VLM_API bool vlm_store_case_done(vlm_store *s, int64_t model_id, const char *suite, const char *case_id,
                          bool errors_count_as_done);
 
 /* Forget partial turns of an unfinished case before it is run again. */
-int vlm_store_case_reset(vlm_store *s, int64_t model_id, const char *suite, const char *case_id);
+VLM_API int vlm_store_case_reset(vlm_store *s, int64_t model_id, const char *suite, const char *case_id);
 
 /* Store one turn, committed at once. `last` marks the case finished. */
-int vlm_store_put_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c,
+VLM_API int vlm_store_put_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c,
                        const struct vlm_turn_result *r, bool last);
 
 /* Store a case that could not run at all (malformed line, model failed to load). */
-int vlm_store_put_case_error(vlm_store *s, int64_t model_id, int64_t run_id,
+VLM_API int vlm_store_put_case_error(vlm_store *s, int64_t model_id, int64_t run_id,
                              const vlm_case *c, const char *error);
 
 typedef int (*vlm_row_cb)(const struct vlm_answer_row *row, void *user);
 
 /* Visit every stored turn, ordered by model, suite, case, turn. */
-int vlm_store_each_answer(vlm_store *s, vlm_row_cb cb, void *user);
+VLM_API int vlm_store_each_answer(vlm_store *s, vlm_row_cb cb, void *user);
 
 /* Write every stored turn as one JSON object per line (docs/export-format.md). */
-int vlm_store_export_jsonl(vlm_store *s, FILE *out, char *err, size_t err_len);
+VLM_API int vlm_store_export_jsonl(vlm_store *s, FILE *out, char *err, size_t err_len);
 
 /* ------------------------------------------------------------------ plan */
 
@@ -381,29 +389,29 @@ struct vlm_model_spec {
 typedef struct vlm_plan vlm_plan;
 
 /* An empty plan: default settings, no models, no suites. */
-vlm_plan *vlm_plan_new(void);
+VLM_API vlm_plan *vlm_plan_new(void);
 
 /* Read a YAML plan file (docs/plan-format.md); paths in it are relative to it. */
-vlm_plan *vlm_plan_load(const char *path, char *err, size_t err_len);
+VLM_API vlm_plan *vlm_plan_load(const char *path, char *err, size_t err_len);
 
 /* Add a model from a command-line spec "NAME=MODEL.gguf,mmproj=MMPROJ.gguf"
  * followed by any settings keys of docs/plan-format.md (",template=chatml,ctx=8192"),
  * starting from the plan's default settings. */
-int vlm_plan_add_model_spec(vlm_plan *p, const char *spec, char *err, size_t err_len);
-int vlm_plan_add_suite(vlm_plan *p, const char *path);
+VLM_API int vlm_plan_add_model_spec(vlm_plan *p, const char *spec, char *err, size_t err_len);
+VLM_API int vlm_plan_add_suite(vlm_plan *p, const char *path);
 
 /* The settings new models start from; change them before adding models. String
  * pointers put here (chat_template) are copied as pointers: they must outlive
  * the plan. */
-struct vlm_engine_params *vlm_plan_defaults(vlm_plan *p);
+VLM_API struct vlm_engine_params *vlm_plan_defaults(vlm_plan *p);
 
-int                          vlm_plan_n_models(const vlm_plan *p);
-struct vlm_model_spec       *vlm_plan_model(vlm_plan *p, int i); /* valid until the next add */
-int                          vlm_plan_n_suites(const vlm_plan *p);
-const char                  *vlm_plan_suite(const vlm_plan *p, int i);
-const char                  *vlm_plan_db(const vlm_plan *p); /* NULL: not set */
-const char                  *vlm_plan_gpu(const vlm_plan *p); /* catalog GPU for --budget/plan; NULL */
-void                         vlm_plan_free(vlm_plan *p);
+VLM_API int                          vlm_plan_n_models(const vlm_plan *p);
+VLM_API struct vlm_model_spec       *vlm_plan_model(vlm_plan *p, int i); /* valid until the next add */
+VLM_API int                          vlm_plan_n_suites(const vlm_plan *p);
+VLM_API const char                  *vlm_plan_suite(const vlm_plan *p, int i);
+VLM_API const char                  *vlm_plan_db(const vlm_plan *p); /* NULL: not set */
+VLM_API const char                  *vlm_plan_gpu(const vlm_plan *p); /* catalog GPU for --budget/plan; NULL */
+VLM_API void                         vlm_plan_free(vlm_plan *p);
 
 /* ------------------------------------------------------------------ run */
 
@@ -444,18 +452,18 @@ struct vlm_run_summary {
     bool stopped;         /* interrupted */
 };
 
-struct vlm_run_params vlm_run_default_params(void);
+VLM_API struct vlm_run_params vlm_run_default_params(void);
 
 /* Run every model of the plan on every suite case not yet stored, committing each
  * turn as it finishes. Returns VLM_OK when every case ran cleanly, VLM_ERR_INPUT
  * or VLM_ERR_MODEL when some case was stored as an error (the run still went on),
  * VLM_ERR_IO when the store could not be opened, VLM_ERR_STOPPED on SIGINT. */
-int  vlm_run(vlm_plan *plan, const struct vlm_run_params *params,
+VLM_API int  vlm_run(vlm_plan *plan, const struct vlm_run_params *params,
              struct vlm_run_summary *summary, char *err, size_t err_len);
-void vlm_run_summary_free(struct vlm_run_summary *s);
+VLM_API void vlm_run_summary_free(struct vlm_run_summary *s);
 
 /* Ask a running vlm_run to stop after the current token (signal-safe). */
-void vlm_run_request_stop(void);
+VLM_API void vlm_run_request_stop(void);
 
 /* ------------------------------------------------------------------ score */
 
@@ -468,14 +476,14 @@ struct vlm_score {
 };
 
 /* Names of the scorers vlm_score_text knows, NULL-terminated. */
-const char *const *vlm_scorer_names(void);
+VLM_API const char *const *vlm_scorer_names(void);
 
 /* Score one reply against the expected answer (JSON text as in a suite's
  * `expected`), for any scorer but the corpus-level ones' corpus figures and
  * `judge`. `choices` (may be NULL) are a choice case's options, in order A, B, ...
  * Returns VLM_OK, or VLM_ERR_INPUT with a message when the scorer is unknown or
  * the expected answer does not fit it. */
-int vlm_score_text(const char *scorer, const char *output, const char *expected_json,
+VLM_API int vlm_score_text(const char *scorer, const char *output, const char *expected_json,
                    const char *const *choices, int n_choices, struct vlm_score *out,
                    char *err, size_t err_len);
 
@@ -483,14 +491,14 @@ int vlm_score_text(const char *scorer, const char *output, const char *expected_
  * document frequencies come from the whole set's references. */
 typedef struct vlm_caption_set vlm_caption_set;
 
-vlm_caption_set *vlm_caption_set_new(void);
-void   vlm_caption_set_add(vlm_caption_set *set, const char *candidate,
+VLM_API vlm_caption_set *vlm_caption_set_new(void);
+VLM_API void   vlm_caption_set_add(vlm_caption_set *set, const char *candidate,
                            const char *const *refs, int n_refs);
-int    vlm_caption_set_size(const vlm_caption_set *set);
-double vlm_caption_bleu4(const vlm_caption_set *set);   /* corpus BLEU-4, 0..1 */
+VLM_API int    vlm_caption_set_size(const vlm_caption_set *set);
+VLM_API double vlm_caption_bleu4(const vlm_caption_set *set);   /* corpus BLEU-4, 0..1 */
 /* CIDEr-D of item i (0..10 scale, as in the coco-caption toolkit). */
-double vlm_caption_cider_d(const vlm_caption_set *set, int i);
-void   vlm_caption_set_free(vlm_caption_set *set);
+VLM_API double vlm_caption_cider_d(const vlm_caption_set *set, int i);
+VLM_API void   vlm_caption_set_free(vlm_caption_set *set);
 
 /* Scoring what a store holds, without running any model but a judge. */
 struct vlm_score_params {
@@ -512,10 +520,10 @@ struct vlm_score_summary {
     int n_refs_updated; /* turns whose expected answer changed from re-read suites */
 };
 
-struct vlm_score_params vlm_score_default_params(void);
+VLM_API struct vlm_score_params vlm_score_default_params(void);
 
 /* (Re)score every stored turn into the store's `scores` table (docs/scoring.md). */
-int vlm_score_store(const char *db_path, const struct vlm_score_params *p,
+VLM_API int vlm_score_store(const char *db_path, const struct vlm_score_params *p,
                     struct vlm_score_summary *sum, char *err, size_t err_len);
 
 /* ------------------------------------------------------------------ report */
@@ -530,14 +538,14 @@ enum vlm_report_format {
 
 /* Write a report of everything the store holds (scores as last computed by
  * vlm_score_store). Model text is escaped in every format that renders it. */
-int vlm_report(const char *db_path, enum vlm_report_format format, FILE *out,
+VLM_API int vlm_report(const char *db_path, enum vlm_report_format format, FILE *out,
                char *err, size_t err_len);
 
 /* The same, with the cost section and the recommendation (docs/cost.md) priced
  * from the shipped catalog extended by `catalog_csv` (NULL: none) against the
  * `requirements:` of `plan_yaml` (NULL: defaults; its `catalog:` key, if any,
  * extends the catalog too). vlm_report() is this with both NULL. */
-int vlm_report_cost(const char *db_path, enum vlm_report_format format, FILE *out,
+VLM_API int vlm_report_cost(const char *db_path, enum vlm_report_format format, FILE *out,
                     const char *plan_yaml, const char *catalog_csv, char *err, size_t err_len);
 
 /* ------------------------------------------------------------------ bench */
@@ -579,7 +587,7 @@ struct vlm_bench_level {
     char   first_error[512];     /* the first failed request's message, "" if none */
 };
 
-struct vlm_bench_params vlm_bench_default_params(void);
+VLM_API struct vlm_bench_params vlm_bench_default_params(void);
 
 /* Load-test `model` with the first turns of `suite`'s cases (or, when suite is
  * NULL, with `prompt`), one level after the other; levels[i] gets level i's
@@ -587,7 +595,7 @@ struct vlm_bench_params vlm_bench_default_params(void);
  * interface; local models run one request at a time (concurrency 1 only).
  * Returns VLM_OK, VLM_ERR_INPUT for bad settings, VLM_ERR_MODEL when the model
  * cannot start, VLM_ERR_IO when the store cannot be written, VLM_ERR_STOPPED. */
-int vlm_bench(const struct vlm_model_spec *model, const char *suite, const char *prompt,
+VLM_API int vlm_bench(const struct vlm_model_spec *model, const char *suite, const char *prompt,
               const struct vlm_bench_params *p, struct vlm_bench_level **levels,
               char *err, size_t err_len);
 
@@ -616,44 +624,44 @@ struct vlm_api_price {     /* one row of data/api_prices.csv */
 };
 
 typedef struct vlm_catalog vlm_catalog;
-vlm_catalog *vlm_catalog_new(void);
+VLM_API vlm_catalog *vlm_catalog_new(void);
 /* Read a GPU CSV (header starting "name,mem_gib") or an API price CSV (header
  * starting "model,in_per_1m"); a row whose name is already known replaces it,
  * others are added. VLM_ERR_INPUT names the file, line and field. */
-int  vlm_catalog_load_csv(vlm_catalog *c, const char *path, char *err, size_t err_len);
+VLM_API int  vlm_catalog_load_csv(vlm_catalog *c, const char *path, char *err, size_t err_len);
 /* The shipped catalog: DIR/gpus.csv and DIR/api_prices.csv; dir NULL: $VLMETER_DATA
  * or the data/ folder of the source tree. */
-int  vlm_catalog_load_default(vlm_catalog *c, const char *dir, char *err, size_t err_len);
-void vlm_catalog_add_gpu(vlm_catalog *c, const struct vlm_gpu *g);
-void vlm_catalog_add_api(vlm_catalog *c, const struct vlm_api_price *a);
-int  vlm_catalog_n_gpus(const vlm_catalog *c);
-const struct vlm_gpu *vlm_catalog_gpu(const vlm_catalog *c, int i);
-const struct vlm_api_price *vlm_catalog_api(const vlm_catalog *c, const char *model); /* NULL: none */
-void vlm_catalog_free(vlm_catalog *c);
+VLM_API int  vlm_catalog_load_default(vlm_catalog *c, const char *dir, char *err, size_t err_len);
+VLM_API void vlm_catalog_add_gpu(vlm_catalog *c, const struct vlm_gpu *g);
+VLM_API void vlm_catalog_add_api(vlm_catalog *c, const struct vlm_api_price *a);
+VLM_API int  vlm_catalog_n_gpus(const vlm_catalog *c);
+VLM_API const struct vlm_gpu *vlm_catalog_gpu(const vlm_catalog *c, int i);
+VLM_API const struct vlm_api_price *vlm_catalog_api(const vlm_catalog *c, const char *model); /* NULL: none */
+VLM_API void vlm_catalog_free(vlm_catalog *c);
 
 /* Requests one GPU serves per hour: 3600 / s_per_req x concurrency. */
-double vlm_cost_req_per_gpu_hour(double s_per_req, double concurrency);
+VLM_API double vlm_cost_req_per_gpu_hour(double s_per_req, double concurrency);
 /* (a) always-on: instances for the peak load, daily x peak_factor / 86400 req/s
  * against inst_rps per instance (at least 1 when daily > 0). */
-int    vlm_cost_instances(double daily, double peak_factor, double inst_rps);
-double vlm_cost_always_on_monthly(int instances, double hourly);
+VLM_API int    vlm_cost_instances(double daily, double peak_factor, double inst_rps);
+VLM_API double vlm_cost_always_on_monthly(int instances, double hourly);
 /* (b) pay-per-busy-second: daily x days/month x busy seconds per request x hourly / 3600. */
-double vlm_cost_busy_monthly(double daily, double busy_s_per_req, double hourly);
+VLM_API double vlm_cost_busy_monthly(double daily, double busy_s_per_req, double hourly);
 /* (c) hosted API: per request, and per month at `daily` requests a day. */
-double vlm_cost_api_per_request(double in_tokens, double out_tokens, double in_per_1m, double out_per_1m);
-double vlm_cost_api_monthly(double daily, double per_request);
+VLM_API double vlm_cost_api_per_request(double in_tokens, double out_tokens, double in_per_1m, double out_per_1m);
+VLM_API double vlm_cost_api_monthly(double daily, double per_request);
 /* Daily volume at which a per-request price reaches a fixed monthly cost. */
-double vlm_cost_break_even_daily(double fixed_monthly, double per_request);
+VLM_API double vlm_cost_break_even_daily(double fixed_monthly, double per_request);
 
 /* Memory a model needs: measured peak when > 0, else weights + projector + an
  * upper-bound KV estimate for n_ctx (docs/cost.md). *estimated tells which. */
-double vlm_fit_need_bytes(double measured, double model_bytes, double mmproj_bytes,
+VLM_API double vlm_fit_need_bytes(double measured, double model_bytes, double mmproj_bytes,
                           double n_params, int n_ctx, bool *estimated);
 /* Whether need x (1 + headroom) fits in mem_gib. */
-bool   vlm_fit_ok(double need_bytes, double headroom, double mem_gib);
+VLM_API bool   vlm_fit_ok(double need_bytes, double headroom, double mem_gib);
 /* The first of q8_0, q4_k_m smaller than the model's bits per weight whose
  * estimated need fits `mem_gib`; NULL when none. *need_out: that need. */
-const char *vlm_fit_quant(double need_bytes, double model_bytes, double n_params,
+VLM_API const char *vlm_fit_quant(double need_bytes, double model_bytes, double n_params,
                           double headroom, double mem_gib, double *need_out);
 
 /* How long a plan will take, per model, from earlier runs stored under the
@@ -668,7 +676,7 @@ struct vlm_estimate {
     double case_ms_mean, load_ms, wall_s;
 };
 /* Fills out[0 .. min(models, max)) and returns that count, or a negative status. */
-int vlm_plan_estimate(vlm_plan *plan, const char *db_path, struct vlm_estimate *out, int max,
+VLM_API int vlm_plan_estimate(vlm_plan *plan, const char *db_path, struct vlm_estimate *out, int max,
                       char *err, size_t err_len);
 
 #define VLM_MAX_REQ_CATS 16
@@ -683,10 +691,10 @@ struct vlm_requirements {  /* 0 / empty: not required */
     double peak_factor, headroom;       /* defaults VLM_PEAK_FACTOR, VLM_HEADROOM */
     char   currency[8];                 /* "" : any */
 };
-void vlm_requirements_default(struct vlm_requirements *r);
+VLM_API void vlm_requirements_default(struct vlm_requirements *r);
 /* The `requirements:` mapping of a YAML plan (or a file holding just that
  * mapping); `catalog:` in the same file is returned (owned by r) in *catalog. */
-int  vlm_requirements_load(const char *path, struct vlm_requirements *r, char *catalog,
+VLM_API int  vlm_requirements_load(const char *path, struct vlm_requirements *r, char *catalog,
                            size_t catalog_len, char *err, size_t err_len);
 
 /* One model, as measured. A figure that was not measured is NAN (never 0): a
@@ -728,27 +736,27 @@ struct vlm_recommendation {
     int chosen;                 /* index of the cheapest ok option, -1: none */
 };
 /* Every candidate x fitting GPU (and x API price) checked against r. */
-void vlm_recommend(const struct vlm_candidate *c, int n, const vlm_catalog *cat,
+VLM_API void vlm_recommend(const struct vlm_candidate *c, int n, const vlm_catalog *cat,
                    const struct vlm_requirements *r, struct vlm_recommendation *out);
-void vlm_recommendation_free(struct vlm_recommendation *rec);
+VLM_API void vlm_recommendation_free(struct vlm_recommendation *rec);
 
 /* ------------------------------------------------------------------ stats */
 
 /* 95% Wilson score interval for k successes in n trials (k may be a soft count). */
-void   vlm_wilson95(double k, int n, double *lo, double *hi);
+VLM_API void   vlm_wilson95(double k, int n, double *lo, double *hi);
 
 /* Two-sided exact McNemar p-value from the discordant counts: b pairs where only
  * the first model was right, c where only the second was. 1 when b + c = 0. */
-double vlm_mcnemar_exact(int b, int c);
+VLM_API double vlm_mcnemar_exact(int b, int c);
 
 /* 95% interval of the difference of two accuracies measured on the same n
  * items (second minus first), from the discordant counts: b items only the
  * first got right, c only the second (counts may be soft). Agresti & Min's
  * adjusted Wald interval ("Wald+2"), clamped to [-1, 1]; docs/metrics.md. */
-void   vlm_paired_diff95(double b, double c, double n, double *lo, double *hi);
+VLM_API void   vlm_paired_diff95(double b, double c, double n, double *lo, double *hi);
 
 /* Nearest-rank percentile (q in 0..1) of n ascending values; 0 when n = 0. */
-double vlm_percentile(const double *sorted, int n, double q);
+VLM_API double vlm_percentile(const double *sorted, int n, double q);
 
 /* ------------------------------------------------------------------ probe */
 
@@ -772,17 +780,17 @@ struct vlm_probe_summary {
     int n_retries; /* layouts a ground-truth check rejected, then drawn anew */
 };
 
-struct vlm_probe_params vlm_probe_default_params(void);
+VLM_API struct vlm_probe_params vlm_probe_default_params(void);
 
-int         vlm_probe_n_categories(void);
-const char *vlm_probe_category(int i); /* in the order cases are written */
+VLM_API int         vlm_probe_n_categories(void);
+VLM_API const char *vlm_probe_category(int i); /* in the order cases are written */
 
 /* Write OUTDIR/NAME.jsonl and the pictures in OUTDIR/images/. Each is read
  * back and checked against its answer (counts by connected components, colours
  * by pixel statistics, ...); a layout that fails is drawn anew, and a case that
  * keeps failing fails the call. Returns VLM_OK, VLM_ERR_INPUT (bad parameters,
  * missing fonts) or VLM_ERR_IO. `sum` may be NULL. */
-int vlm_probe_write(const struct vlm_probe_params *p, const char *outdir,
+VLM_API int vlm_probe_write(const struct vlm_probe_params *p, const char *outdir,
                     struct vlm_probe_summary *sum, char *err, size_t err_len);
 
 /* ------------------------------------------------------------------ import */
@@ -807,13 +815,13 @@ struct vlm_import_summary {
     char suite[4096];  /* the suite file written */
 };
 
-struct vlm_import_params vlm_import_default_params(void);
+VLM_API struct vlm_import_params vlm_import_default_params(void);
 
 /* A VLMEvalKit TSV (base64 images, options A..Z, hint, answer, category) as
  * suite v1 with VLMEvalKit's prompts. Returns VLM_OK when the suite was written
  * (some rows may have been skipped: sum->n_bad), VLM_ERR_INPUT when the file is
  * not a VLMEvalKit TSV, VLM_ERR_IO when it cannot be read or the output written. */
-int vlm_import_vlmevalkit(const char *tsv_path, const char *outdir,
+VLM_API int vlm_import_vlmevalkit(const char *tsv_path, const char *outdir,
                           const struct vlm_import_params *p, struct vlm_import_summary *sum,
                           char *err, size_t err_len);
 
@@ -821,7 +829,7 @@ int vlm_import_vlmevalkit(const char *tsv_path, const char *outdir,
  * [,category,scorer,choices,id]) or JSONL; `questions` NULL: FOLDER/questions.csv
  * or FOLDER/questions.jsonl. Image paths are relative to the folder. Returns as
  * vlm_import_vlmevalkit. */
-int vlm_import_folder(const char *folder, const char *questions, const char *outdir,
+VLM_API int vlm_import_folder(const char *folder, const char *questions, const char *outdir,
                       const struct vlm_import_params *p, struct vlm_import_summary *sum,
                       char *err, size_t err_len);
 
@@ -842,29 +850,29 @@ struct vlm_quant_summary {
     int n_skipped;  /* variants already there with the right file type */
 };
 
-struct vlm_quant_params vlm_quant_default_params(void);
+VLM_API struct vlm_quant_params vlm_quant_default_params(void);
 
 /* The types vlm_quantize makes ("f16", "q8_0", "q4_k_m", "q2_k", ...): llama.cpp's
  * file types that need no importance matrix. */
-int         vlm_quant_n_types(void);
-const char *vlm_quant_type(int i);
+VLM_API int         vlm_quant_n_types(void);
+VLM_API const char *vlm_quant_type(int i);
 /* The type spelled `name` in any case ("Q4_K_M"), as vlm_quant_type names it; NULL: none. */
-const char *vlm_quant_type_named(const char *name);
+VLM_API const char *vlm_quant_type_named(const char *name);
 
 /* Where the variant `type` of GGUF file `path` goes: OUTDIR/STEM-TYPE.gguf, STEM
  * being the file name without ".gguf" and without a trailing -F16/-BF16/-F32
  * (outdir NULL: path's folder). NULL for an unknown type; caller frees. */
-char *vlm_quant_path(const char *path, const char *type, const char *outdir);
+VLM_API char *vlm_quant_path(const char *path, const char *type, const char *outdir);
 
 /* The type name of a GGUF file's general.file_type ("f16", "q4_k_m", "unknown")
  * into buf; false when the file cannot be read as GGUF. */
-bool vlm_quant_file_type(const char *path, char *buf, size_t len);
+VLM_API bool vlm_quant_file_type(const char *path, char *buf, size_t len);
 
 /* Write the variants of `model` (and of p->mmproj) for each type into outdir
  * (NULL: beside the model), keeping any already there with the right type.
  * VLM_ERR_INPUT for an unknown type or an unreadable model, VLM_ERR_MODEL when
  * llama.cpp refuses the file, VLM_ERR_IO when the output cannot be written. */
-int vlm_quantize(const char *model, const char *const *types, int n_types, const char *outdir,
+VLM_API int vlm_quantize(const char *model, const char *const *types, int n_types, const char *outdir,
                  const struct vlm_quant_params *p, struct vlm_quant_summary *sum,
                  char *err, size_t err_len);
 
@@ -879,15 +887,15 @@ struct vlm_forge_params {
     const char         *vocab_dir; /* llama.cpp's models/ (vocab GGUF files) */
 };
 
-struct vlm_forge_params vlm_forge_default_params(void);
+VLM_API struct vlm_forge_params vlm_forge_default_params(void);
 
 /* Number of architectures forge can write, and their names and one-line blurbs. */
-int         vlm_forge_n_archs(void);
-const char *vlm_forge_arch_name(int i);
-const char *vlm_forge_arch_desc(int i);
+VLM_API int         vlm_forge_n_archs(void);
+VLM_API const char *vlm_forge_arch_name(int i);
+VLM_API const char *vlm_forge_arch_desc(int i);
 
 /* Write OUTDIR/model.gguf and OUTDIR/mmproj.gguf: random weights, real shapes. */
-int vlm_forge(const struct vlm_forge_params *p, const char *outdir, char *err, size_t err_len);
+VLM_API int vlm_forge(const struct vlm_forge_params *p, const char *outdir, char *err, size_t err_len);
 
 #ifdef __cplusplus
 }
