@@ -39,7 +39,7 @@ LIB_OBJ  = $(patsubst lib/%.c,%.o,$(LIB_SRC)) $(patsubst lib/%.cpp,%.o,$(LIB_CXX
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 CLI_SRC  := $(wildcard src/*.c)
 
-.PHONY: all deps bin run test clean distclean
+.PHONY: all deps bin run test check clean distclean
 all: deps
 	@$(MAKE) --no-print-directory bin
 
@@ -101,8 +101,12 @@ $(PREFIX_FILE):
 run: all
 	$(BUILD)/vlmeter demo --dir build/demo
 
-test: all
+test: all check
 	tests/run.sh $(BUILD)
+
+# Format drift and the architecture rules (scripts/check.sh, docs/style.md).
+check:
+	scripts/check.sh $(BUILD)
 
 clean:
 	rm -rf build
