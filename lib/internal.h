@@ -30,16 +30,6 @@ int vlm_family_kl(vlm_store *s, vlm_engine *e, int64_t model_id, const struct vl
 int vlm_family_kl_todo(vlm_store *s, int64_t model_id, const struct vlm_model_spec *m,
                        const vlm_case *const *cases, int n);
 
-/* The store's SQLite handle, for modules that read or write tables of their own
- * (grade.c: scores, judgments; report.c reads everything). Schema:
- * docs/store-schema.md. */
-typedef struct sqlite3 sqlite3;
-sqlite3 *vlm_store_db(vlm_store *s);
-
-/* Strings as compact JSON array text, as the store keeps a case's images and
- * choices (store.c); caller frees. */
-char *vlm_json_strings(const char *const *items, int n);
-
 /* The references of a caption turn's expected answer (JSON text: a string or an
  * array of strings; other values are skipped) into *refs; returns their count.
  * Caller frees each string and the array (grade.c; the report uses it too, so

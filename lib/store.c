@@ -173,10 +173,6 @@ vlm_store *vlm_store_open(const char *path, char *err, size_t err_len) {
     return s;
 }
 
-sqlite3 *vlm_store_db(vlm_store *s) { return s->db; }
-
-char *vlm_json_strings(const char *const *items, int n) { return store_json_strings(items, n); }
-
 void vlm_store_close(vlm_store *s) {
     if (!s) return;
     /* A kept statement is reset after each use: finalizing it reports nothing new. */
