@@ -329,9 +329,14 @@ struct vlm_answer_row {
 VLM_API vlm_store *vlm_store_open(const char *path, char *err, size_t err_len);
 VLM_API void       vlm_store_close(vlm_store *s);
 
-/* Record a run (host, llama.cpp version, command line); returns its id or -1. */
-VLM_API int64_t vlm_store_begin_run(vlm_store *s, const struct vlm_host *h, const char *argv_line);
-VLM_API void    vlm_store_end_run(vlm_store *s, int64_t run_id);
+/* Record a run: host, command line, the llama.cpp build and its system info
+ * as the caller read them (vlm_llama_version(), vlm_llama_system_info(); NULL
+ * stores NULL: the store never starts llama.cpp), and vlmeter's version.
+ * Returns the run's id, or -1 when it cannot be written. */
+VLM_API int64_t vlm_store_begin_run(vlm_store *s, const struct vlm_host *h, const char *argv_line,
+                            const char *llama_version, const char *llama_system_info);
+/* Record the run's end time. VLM_OK or VLM_ERR_IO. */
+VLM_API int     vlm_store_end_run(vlm_store *s, int64_t run_id);
 
 /* Register a model by name with its settings (JSON text). A name already stored
  * with other settings is refused with VLM_ERR_INPUT: results would mix. */

@@ -15,6 +15,7 @@
 #include "remote.h"
 #include "remote_req.h"
 #include "stop.h"
+#include "store.h"
 #include "util.h"
 #include "vlmeter.h"
 
@@ -392,7 +393,7 @@ static int store_open(struct bench_store *bs, const struct vlm_model_spec *m, co
     if (!bs->s) return VLM_ERR_IO;
     struct vlm_host host;
     vlm_host_read(&host);
-    bs->run_id = vlm_store_begin_run(bs->s, &host, p->argv_line);
+    bs->run_id = vlm_store_begin_run(bs->s, &host, p->argv_line, vlm_llama_version(), vlm_llama_system_info());
     char *settings = vlm_model_settings_json(&m->engine);
     int rc = vlm_store_model(bs->s, m->name, settings, &bs->model_id, err, err_len);
     free(settings);

@@ -7,46 +7,40 @@
  */
 #include "vlmeter.h"
 #include "internal.h"
+#include "store.h"
 #include "util.h"
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* Mean ms per finished case and the latest load time of `name`; false: none. */
-static bool model_history(sqlite3 *db, const char *name, struct vlm_estimate *e) {
-    sqlite3_stmt *st = NULL;
-    sqlite3_prepare_v2(db,
-        "SELECT count(DISTINCT a.suite || char(1) || a.case_id), total(a.e2e_ms),"
-        " (SELECT l.load_ms FROM model_loads l WHERE l.model_id=m.id ORDER BY l.run_id DESC LIMIT 1)"
-        " FROM models m JOIN answers a ON a.model_id=m.id WHERE m.name=?1 AND a.error IS NULL", -1, &st, NULL);
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    bool ok = st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
-    if (ok) {
-        e->n_history = sqlite3_column_int(st, 0);
-        e->case_ms_mean = sqlite3_column_double(st, 1) / e->n_history;
-        e->load_ms = sqlite3_column_double(st, 2);
-    }
-    sqlite3_finalize(st);
-    return ok;
-}
-
 /* How many of the suites' cases the store already holds as finished for `name`
- * (a run skips them). */
-static int cases_done(vlm_store *store, const char *name, vlm_suite **suites, int n_suites) {
-    sqlite3_stmt *st = NULL;
-    sqlite3_prepare_v2(vlm_store_db(store), "SELECT id FROM models WHERE name=?1", -1, &st, NULL);
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    int64_t id = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
-    int n = 0;
+ * (a run skips them) into *n. VLM_OK or VLM_ERR_IO. */
+static int cases_done(vlm_store *store, const char *name, vlm_suite **suites, int n_suites, int *n) {
+    int64_t id;
+    *n = 0;
+    if (store_model_id(store, name, &id) != VLM_OK) return VLM_ERR_IO;
     for (int i = 0; id >= 0 && i < n_suites; i++)
         for (int k = 0; k < vlm_suite_n_cases(suites[i]); k++) {
             const vlm_case *c = vlm_suite_case(suites[i], k);
-            n += vlm_store_case_done(store, id, c->suite, c->id, true);
+            *n += vlm_store_case_done(store, id, c->suite, c->id, true);
         }
-    return n;
+    return VLM_OK;
+}
+
+/* Fill e from the store: cases done, and the history of earlier runs. */
+static int from_store(vlm_store *store, vlm_suite **suites, int n_suites, struct vlm_estimate *e) {
+    struct store_history h;
+    if (cases_done(store, e->name, suites, n_suites, &e->n_done) != VLM_OK ||
+        store_model_history(store, e->name, &h) != VLM_OK)
+        return VLM_ERR_IO;
+    e->history = h.n_cases > 0; /* mean ms per finished case and the latest load time */
+    if (e->history) {
+        e->n_history = h.n_cases;
+        e->case_ms_mean = h.e2e_ms_total / h.n_cases;
+        e->load_ms = h.load_ms;
+    }
+    return VLM_OK;
 }
 
 int vlm_plan_estimate(vlm_plan *plan, const char *db_path, struct vlm_estimate *out, int max,
@@ -67,8 +61,11 @@ int vlm_plan_estimate(vlm_plan *plan, const char *db_path, struct vlm_estimate *
         memset(e, 0, sizeof *e);
         snprintf(e->name, sizeof e->name, "%s", vlm_plan_model(plan, i)->name);
         e->n_cases = n_cases;
-        e->n_done = store ? cases_done(store, e->name, suites, n_suites) : 0;
-        e->history = store && model_history(vlm_store_db(store), e->name, e);
+        if (store && from_store(store, suites, n_suites, e) != VLM_OK) {
+            vlm_errf(err, err_len, "reading '%s': %s", db_path, store_error(store));
+            rc = VLM_ERR_IO;
+            break;
+        }
         int left = n_cases - e->n_done;
         e->wall_s = e->history && left > 0 ? (e->load_ms + left * e->case_ms_mean) / 1000.0 : 0;
     }

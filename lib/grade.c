@@ -5,11 +5,11 @@
  * and asks a judge model for `judge` turns, keeping its verdicts for reuse.
  */
 #include "internal.h"
+#include "store.h"
 #include "util.h"
 #include "vlmeter.h"
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +20,8 @@ struct vlm_score_params vlm_score_default_params(void) {
     return p;
 }
 
-/* One stored turn to score. Strings point into the statement's current row. */
+/* One stored turn to score (store.h). Strings live while the store's walk is
+ * on it; caption turns kept past it own copies of suite and case_id. */
 struct item {
     int64_t model_id;
     const char *suite, *case_id, *prompt, *expected, *output, *error, *scorer, *choices;
@@ -31,11 +32,12 @@ struct item {
 struct grader {
     const struct vlm_score_params *p;
     struct vlm_score_summary *sum;
-    sqlite3 *db;
-    sqlite3_stmt *put, *judge_get, *judge_put;
-    vlm_engine *judge;      /* loaded on the first verdict not stored */
+    vlm_store *store;
+    vlm_engine *judge;         /* loaded on the first verdict not stored */
     bool judge_failed;
-    bool judging;           /* first pass: only ask the judge (verdicts commit at once) */
+    bool judging;              /* first pass: only ask the judge (verdicts commit at once) */
+    int64_t group_model;       /* the model x suite of the caption turns gathered */
+    char *group_suite;
     vlm_caption_set *captions; /* cider turns of the current model x suite */
     struct item *cap_items;    /* their keys (strings owned) */
     int n_cap, cap_cap;
@@ -54,18 +56,7 @@ static void say(struct grader *g, const char *fmt, ...) {
 
 static int put_score(struct grader *g, const struct item *it, const char *scorer,
                      const struct vlm_score *sc) {
-    sqlite3_stmt *st = g->put;
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, it->model_id);
-    sqlite3_bind_text(st, 2, it->suite, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, it->case_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 4, it->turn);
-    sqlite3_bind_text(st, 5, scorer, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_double(st, 6, sc->score);
-    sqlite3_bind_int(st, 7, sc->correct);
-    sqlite3_bind_int(st, 8, sc->unparsed);
-    sqlite3_bind_text(st, 9, sc->detail, -1, SQLITE_TRANSIENT);
-    return sqlite3_step(st) == SQLITE_DONE ? VLM_OK : VLM_ERR_IO;
+    return store_grade_put_score(g->store, it->model_id, it->suite, it->case_id, it->turn, scorer, sc);
 }
 
 /* The expected answer as plain text: a string, strings joined by " / ", or JSON. */
@@ -149,47 +140,41 @@ static int parse_verdict(const char *reply) {
     return v;
 }
 
-/* A stored verdict, or a new one from the judge model (stored at once). */
-static int judge_verdict(struct grader *g, const struct item *it, const char *exp_text, char **raw) {
-    const char *name = g->p->judge->name;
-    sqlite3_stmt *st = g->judge_get;
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, it->prompt ? it->prompt : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, it->expected, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, it->output, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        if (g->judging) g->sum->n_judge_reused++;
-        *raw = vlm_xstrdup((const char *)sqlite3_column_text(st, 1));
-        return sqlite3_column_int(st, 0);
+/* A stored verdict, or a new one from the judge model (stored at once):
+ * *verdict 1 correct, 0 incorrect, -1 unreadable, -2 no verdict to be had;
+ * *raw the judge's reply (caller frees). VLM_OK, or VLM_ERR_IO from the store. */
+static int judge_verdict(struct grader *g, const struct item *it, const char *exp_text, int *verdict,
+                         char **raw) {
+    const char *name = g->p->judge->name, *prompt = it->prompt ? it->prompt : "";
+    bool found = false;
+    *raw = NULL;
+    int rc = store_judgment_get(g->store, name, prompt, it->expected, it->output, &found, verdict, raw);
+    if (rc != VLM_OK || found) {
+        if (found && g->judging) g->sum->n_judge_reused++;
+        if (!*raw) *raw = vlm_xstrdup("");
+        return rc;
     }
-    if (!g->judging) { *raw = vlm_xstrdup(""); return -2; }
+    *verdict = -2;
+    *raw = vlm_xstrdup("");
+    if (!g->judging) return VLM_OK;
     if (!g->judge && !g->judge_failed) {
         char err[1024];
         g->judge = vlm_engine_init(g->p->judge->engine, err, sizeof err);
         if (!g->judge) { g->judge_failed = true; say(g, "judge %s: %s", name, err); }
     }
-    if (!g->judge) return -2;
-    char *prompt = vlm_xasprintf(RUBRIC, it->prompt ? it->prompt : "", exp_text, it->output);
-    const char *turns[1] = {prompt};
+    if (!g->judge) return VLM_OK;
+    char *question = vlm_xasprintf(RUBRIC, prompt, exp_text, it->output);
+    const char *turns[1] = {question};
     vlm_case c = {.suite = "judge", .id = "judge", .category = "", .scorer = "", .where = "judge",
                   .n_turns = 1, .turns = turns};
     struct verdict_out v = {NULL};
     vlm_engine_answer(g->judge, &c, keep_verdict, &v);
-    free(prompt);
+    free(question);
+    free(*raw);
     *raw = v.text ? v.text : vlm_xstrdup("");
-    int verdict = parse_verdict(*raw);
+    *verdict = parse_verdict(*raw);
     g->sum->n_judged++;
-    st = g->judge_put;
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, it->prompt ? it->prompt : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, it->expected, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, it->output, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 5, verdict);
-    sqlite3_bind_text(st, 6, *raw, -1, SQLITE_TRANSIENT);
-    sqlite3_step(st);
-    return verdict;
+    return store_judgment_put(g->store, name, prompt, it->expected, it->output, *verdict, *raw);
 }
 
 static int score_by_judge(struct grader *g, const struct item *it, struct vlm_score *sc) {
@@ -200,7 +185,8 @@ static int score_by_judge(struct grader *g, const struct item *it, struct vlm_sc
         return VLM_OK;
     }
     char *exp_text = expected_text(it->expected), *raw = NULL;
-    int v = judge_verdict(g, it, exp_text, &raw);
+    int v = -2;
+    int rc = judge_verdict(g, it, exp_text, &v, &raw);
     free(exp_text);
     sc->correct = v == 1;
     sc->score = v == 1 ? 1.0 : 0.0;
@@ -208,7 +194,7 @@ static int score_by_judge(struct grader *g, const struct item *it, struct vlm_sc
     snprintf(sc->detail, sizeof sc->detail, "judge %.30s: %.100s", g->p->judge->name,
              v == -2 ? "unavailable" : raw);
     free(raw);
-    return VLM_OK;
+    return rc;
 }
 
 /* ------------------------------------------------------------ captions */
@@ -252,7 +238,7 @@ static int score_item(struct grader *g, const struct item *it) {
     memset(&sc, 0, sizeof sc);
     if (g->judging) {
         if (strcmp(scorer, "judge") == 0 && it->expected && it->output && !it->error && !it->reasoning_unclosed)
-            score_by_judge(g, it, &sc);
+            return score_by_judge(g, it, &sc);
         return VLM_OK;
     }
     if (!it->expected) { g->sum->n_unscored++; return VLM_OK; }
@@ -269,8 +255,8 @@ static int score_item(struct grader *g, const struct item *it) {
     }
     if (strcmp(scorer, "cider") == 0) { caption_push(g, it); return VLM_OK; }
     if (strcmp(scorer, "judge") == 0) {
-        score_by_judge(g, it, &sc);
-        return put_score(g, it, scorer, &sc);
+        int rc = score_by_judge(g, it, &sc);
+        return rc == VLM_OK ? put_score(g, it, scorer, &sc) : rc;
     }
     int n_choices;
     char **choices = choices_list(it->choices, &n_choices);
@@ -286,90 +272,75 @@ static int score_item(struct grader *g, const struct item *it) {
     return put_score(g, it, scorer, &sc);
 }
 
-static int score_all(struct grader *g) {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(g->db,
-            "SELECT a.model_id, a.suite, a.case_id, a.turn, a.prompt, a.expected, a.output, a.error,"
-            " c.scorer, c.choices, a.reasoning_state = 'unclosed' FROM answers a LEFT JOIN cases c"
-            " ON c.model_id=a.model_id AND c.suite=a.suite AND c.case_id=a.case_id"
-            " ORDER BY a.model_id, a.suite, a.case_id, a.turn", -1, &st, NULL) != SQLITE_OK)
-        return VLM_ERR_IO;
+/* One stored turn: a new model x suite first scores the caption turns gathered. */
+static int score_turn(const struct store_grade_turn *t, void *user) {
+    struct grader *g = user;
+    struct item it = {
+        .model_id = t->model_id, .suite = t->suite, .case_id = t->case_id, .turn = t->turn,
+        .prompt = t->prompt, .expected = t->expected, .output = t->output, .error = t->error,
+        .scorer = t->scorer, .choices = t->choices, .reasoning_unclosed = t->reasoning_unclosed,
+    };
     int rc = VLM_OK;
-    int64_t group_model = -1;
-    char *group_suite = NULL;
-    while (rc == VLM_OK && sqlite3_step(st) == SQLITE_ROW) {
-        struct item it = {
-            .model_id = sqlite3_column_int64(st, 0),
-            .suite = (const char *)sqlite3_column_text(st, 1),
-            .case_id = (const char *)sqlite3_column_text(st, 2),
-            .turn = sqlite3_column_int(st, 3),
-            .prompt = (const char *)sqlite3_column_text(st, 4),
-            .expected = (const char *)sqlite3_column_text(st, 5),
-            .output = (const char *)sqlite3_column_text(st, 6),
-            .error = (const char *)sqlite3_column_text(st, 7),
-            .scorer = (const char *)sqlite3_column_text(st, 8),
-            .choices = (const char *)sqlite3_column_text(st, 9),
-            .reasoning_unclosed = sqlite3_column_int(st, 10) == 1,
-        };
-        if (!g->judging && (it.model_id != group_model || !group_suite || strcmp(group_suite, it.suite) != 0)) {
-            rc = caption_flush(g);
-            group_model = it.model_id;
-            free(group_suite);
-            group_suite = vlm_xstrdup(it.suite);
-        }
-        if (rc == VLM_OK) rc = score_item(g, &it);
+    if (!g->judging && (it.model_id != g->group_model || !g->group_suite || strcmp(g->group_suite, it.suite) != 0)) {
+        rc = caption_flush(g);
+        g->group_model = it.model_id;
+        free(g->group_suite);
+        g->group_suite = vlm_xstrdup(it.suite);
     }
+    return rc == VLM_OK ? score_item(g, &it) : rc;
+}
+
+static int score_all(struct grader *g) {
+    g->group_model = -1;
+    int rc = store_grade_each_turn(g->store, score_turn, g);
     if (rc == VLM_OK && !g->judging) rc = caption_flush(g);
-    free(group_suite);
-    sqlite3_finalize(st);
+    free(g->group_suite);
+    g->group_suite = NULL;
     return rc;
 }
 
 /* ------------------------------------------------------------ fixed references */
 
-static int update_refs_from(struct grader *g, const vlm_suite *s) {
-    sqlite3_stmt *uc, *ua;
-    sqlite3_prepare_v2(g->db, "UPDATE cases SET category=?1, scorer=?2, choices=?3 WHERE suite=?4 AND case_id=?5",
-                       -1, &uc, NULL);
-    sqlite3_prepare_v2(g->db, "UPDATE answers SET expected=?1 WHERE suite=?2 AND case_id=?3 AND turn=?4"
-                       " AND expected IS NOT ?1", -1, &ua, NULL);
-    for (int i = 0; i < vlm_suite_n_cases(s); i++) {
-        const vlm_case *c = vlm_suite_case(s, i);
-        if (c->error) continue;
-        char *choices = c->n_choices ? vlm_json_strings(c->choices, c->n_choices) : NULL;
-        sqlite3_reset(uc);
-        sqlite3_bind_text(uc, 1, c->category, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(uc, 2, c->scorer, -1, SQLITE_TRANSIENT);
-        if (choices) sqlite3_bind_text(uc, 3, choices, -1, SQLITE_TRANSIENT);
-        else sqlite3_bind_null(uc, 3);
-        sqlite3_bind_text(uc, 4, c->suite, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(uc, 5, c->id, -1, SQLITE_TRANSIENT);
-        sqlite3_step(uc);
-        free(choices);
-        for (int t = 0; t < c->n_turns; t++) {
-            sqlite3_reset(ua);
-            if (c->expected && c->expected[t]) sqlite3_bind_text(ua, 1, c->expected[t], -1, SQLITE_TRANSIENT);
-            else sqlite3_bind_null(ua, 1);
-            sqlite3_bind_text(ua, 2, c->suite, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(ua, 3, c->id, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int(ua, 4, t);
-            sqlite3_step(ua);
-            g->sum->n_refs_updated += sqlite3_changes(g->db);
-        }
-    }
-    sqlite3_finalize(uc);
-    sqlite3_finalize(ua);
-    return VLM_OK;
-}
-
-static void update_refs(struct grader *g) {
-    for (int i = 0; i < g->p->n_suites; i++) {
+/* The suites' categories, scorers, choices and expected answers over the
+ * stored ones. A suite that cannot be read is reported and skipped. */
+static int update_refs(struct grader *g) {
+    int rc = VLM_OK;
+    for (int i = 0; rc == VLM_OK && i < g->p->n_suites; i++) {
         char err[1024];
         vlm_suite *s = vlm_suite_load(g->p->suites[i], g->p->suite, err, sizeof err);
         if (!s) { say(g, "error: %s", err); continue; }
-        update_refs_from(g, s);
+        for (int k = 0; rc == VLM_OK && k < vlm_suite_n_cases(s); k++) {
+            const vlm_case *c = vlm_suite_case(s, k);
+            if (!c->error) rc = store_grade_update_case(g->store, c, &g->sum->n_refs_updated);
+        }
         vlm_suite_free(s);
     }
+    return rc;
+}
+
+/* Update the references in one transaction. */
+static int update_refs_all(struct grader *g) {
+    int rc = store_begin(g->store);
+    if (rc == VLM_OK) rc = update_refs(g);
+    if (rc == VLM_OK) rc = store_commit(g->store);
+    if (rc != VLM_OK) store_rollback(g->store);
+    return rc;
+}
+
+/* Pass 1 asks the judge, each verdict committed at once (a crash keeps them);
+ * pass 2 rewrites all scores in one transaction. */
+static int grade(struct grader *g) {
+    int rc = g->p->n_suites ? update_refs_all(g) : VLM_OK;
+    g->judging = true;
+    if (rc == VLM_OK && g->p->judge) rc = score_all(g);
+    g->judging = false;
+    if (rc != VLM_OK) return rc;
+    rc = store_begin(g->store);
+    if (rc == VLM_OK) rc = store_grade_clear_scores(g->store);
+    if (rc == VLM_OK) rc = score_all(g);
+    if (rc == VLM_OK) rc = store_commit(g->store);
+    if (rc != VLM_OK) store_rollback(g->store);
+    return rc;
 }
 
 /* ------------------------------------------------------------ entry */
@@ -379,33 +350,14 @@ int vlm_score_store(const char *db_path, const struct vlm_score_params *p,
     memset(sum, 0, sizeof *sum);
     vlm_store *store = vlm_store_open(db_path, err, err_len);
     if (!store) return VLM_ERR_IO;
-    struct grader g = {.p = p, .sum = sum, .db = vlm_store_db(store)};
-    if (p->n_suites) {
-        sqlite3_exec(g.db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-        update_refs(&g);
-        sqlite3_exec(g.db, "COMMIT", NULL, NULL, NULL);
+    struct grader g = {.p = p, .sum = sum, .store = store};
+    int rc = grade(&g);
+    if (rc != VLM_OK) vlm_errf(err, err_len, "scoring failed: %s", store_error(store));
+    for (int i = 0; i < g.n_cap; i++) { /* gathered when a failure stopped the pass */
+        free((char *)g.cap_items[i].suite);
+        free((char *)g.cap_items[i].case_id);
     }
-    sqlite3_prepare_v2(g.db, "INSERT INTO scores VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)", -1, &g.put, NULL);
-    sqlite3_prepare_v2(g.db, "SELECT verdict, raw FROM judgments WHERE judge=?1 AND prompt=?2"
-                       " AND expected=?3 AND output=?4", -1, &g.judge_get, NULL);
-    sqlite3_prepare_v2(g.db, "INSERT OR REPLACE INTO judgments VALUES(?1,?2,?3,?4,?5,?6)", -1,
-                       &g.judge_put, NULL);
-    /* Pass 1 asks the judge, each verdict committed at once (a crash keeps them);
-     * pass 2 rewrites all scores in one transaction. */
-    g.judging = true;
-    int rc = p->judge ? score_all(&g) : VLM_OK;
-    g.judging = false;
-    sqlite3_exec(g.db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    sqlite3_exec(g.db, "DELETE FROM scores", NULL, NULL, NULL);
-    if (rc == VLM_OK) rc = score_all(&g);
-    if (rc == VLM_OK && sqlite3_exec(g.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) rc = VLM_ERR_IO;
-    if (rc != VLM_OK) {
-        vlm_errf(err, err_len, "scoring failed: %s", sqlite3_errmsg(g.db));
-        sqlite3_exec(g.db, "ROLLBACK", NULL, NULL, NULL);
-    }
-    sqlite3_finalize(g.put);
-    sqlite3_finalize(g.judge_get);
-    sqlite3_finalize(g.judge_put);
+    vlm_caption_set_free(g.captions);
     free(g.cap_items);
     vlm_engine_free(g.judge);
     vlm_store_close(store);

@@ -3,50 +3,34 @@
  * runs, models with speed and memory, quality per category with Wilson
  * intervals, yes/no and caption metrics, accuracy by turn, paired McNemar tests
  * and the side-by-side answers. Every output format renders this one document;
- * vlm_report() picks the renderer.
+ * vlm_report() picks the renderer. The rows come from the store's report
+ * queries (lib/store.h, store_report.c); this file only computes and shapes.
  */
 #include "internal.h"
 #include "report.h"
+#include "store.h"
 #include "util.h"
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 /* ------------------------------------------------------------ helpers */
 
-static const char *col_text(sqlite3_stmt *st, int i) {
-    const char *t = (const char *)sqlite3_column_text(st, i);
-    return t ? t : NULL;
-}
-
 static json_t *json_text(const char *s) { return s ? json_string(s) : json_null(); }
 
-/* A column that holds JSON text, decoded (null when absent or invalid). */
-static json_t *json_column(sqlite3_stmt *st, int i) {
-    const char *t = col_text(st, i);
+/* JSON text (a column that holds JSON), decoded; null when absent or invalid. */
+static json_t *json_decoded(const char *t) {
     json_t *j = t ? json_loads(t, JSON_DECODE_ANY, NULL) : NULL;
     return j ? j : json_null();
 }
 
-static sqlite3_stmt *query(sqlite3 *db, const char *sql) {
-    sqlite3_stmt *st = NULL;
-    sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    return st;
+/* a, or NULL (a released) when the store failed. */
+static json_t *collect(json_t *a, int rc) {
+    if (rc == VLM_OK) return a;
+    json_decref(a);
+    return NULL;
 }
-
-/* SQL expression for a turn's credit (see docs/report-schema.md): the score of
- * the soft scorers, else `correct` as 0/1. Caption scorers are kept apart. */
-#define CREDIT_SQL "(CASE WHEN s.scorer IN ('anls','vqa') THEN s.score ELSE s.correct END)"
-#define QUALITY_FILTER "s.scorer NOT IN ('bleu','cider')"
-
-/* Scores with their model (m), case (c) and answer (a). */
-#define SCORED_TURNS                                                                           \
-    " FROM scores s JOIN models m ON m.id=s.model_id"                                          \
-    " JOIN cases c ON c.model_id=s.model_id AND c.suite=s.suite AND c.case_id=s.case_id"       \
-    " JOIN answers a ON a.model_id=s.model_id AND a.suite=s.suite AND a.case_id=s.case_id"     \
-    " AND a.turn=s.turn"
 
 static void set_accuracy(json_t *o, int n, double credit) {
     double lo, hi;
@@ -74,364 +58,309 @@ static json_t *distribution(double *v, int n) {
                      "max", v[n - 1]);
 }
 
-/* Values of one numeric answers column for a model's good turns. */
-static double *column_values(sqlite3 *db, int64_t model_id, const char *column, const char *where, int *n) {
-    char *sql = vlm_xasprintf("SELECT %s FROM answers WHERE model_id=?1 AND error IS NULL AND %s", column, where);
-    sqlite3_stmt *st = query(db, sql);
-    free(sql);
-    int cap = 0;
-    double *v = NULL;
-    *n = 0;
-    sqlite3_bind_int64(st, 1, model_id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        vlm_grow((void **)&v, &cap, *n + 1, sizeof *v);
-        v[(*n)++] = sqlite3_column_double(st, 0);
-    }
-    sqlite3_finalize(st);
-    return v;
+/* ------------------------------------------------------------ models */
+
+/* The speed figures, in the document's order; which turns count for each. */
+enum { TTFT, E2E, DECODE_TPS, PREFILL, IMAGE_ENCODE, IMAGE_DECODE, PROMPT_TOKENS, OUTPUT_TOKENS, N_SPEED };
+static const char *const SPEED_NAMES[N_SPEED] = {"ttft_ms", "e2e_ms", "decode_tps", "prefill_ms",
+    "image_encode_ms", "image_decode_ms", "n_prompt_tokens", "n_output_tokens"};
+
+/* Values of each speed figure over a model's answered turns. */
+struct speed_values {
+    double *v[N_SPEED];
+    int n[N_SPEED], cap[N_SPEED];
+};
+
+static void speed_push(struct speed_values *sv, int k, double x) {
+    vlm_grow((void **)&sv->v[k], &sv->cap[k], sv->n[k] + 1, sizeof *sv->v[k]);
+    sv->v[k][sv->n[k]++] = x;
 }
 
-/* ------------------------------------------------------------ sections */
+static int speed_turn(const struct vlm_turn_timings *t, void *user) {
+    struct speed_values *sv = user;
+    speed_push(sv, TTFT, t->ttft_ms);
+    speed_push(sv, E2E, t->e2e_ms);
+    if (t->n_output_tokens > 1) speed_push(sv, DECODE_TPS, t->decode_tps); /* one token has no rate */
+    speed_push(sv, PREFILL, t->prefill_ms);
+    if (t->n_image_tokens > 0) speed_push(sv, IMAGE_ENCODE, t->image_encode_ms);
+    if (t->n_image_tokens > 0) speed_push(sv, IMAGE_DECODE, t->image_decode_ms);
+    speed_push(sv, PROMPT_TOKENS, t->n_prompt_tokens);
+    speed_push(sv, OUTPUT_TOKENS, t->n_output_tokens);
+    return VLM_OK;
+}
 
-static json_t *build_runs(sqlite3 *db) {
-    json_t *a = json_array();
-    sqlite3_stmt *st = query(db, "SELECT id, started_at, ended_at, host_cpu, host_cores, host_ram_bytes,"
-                                 " host_os, llama_version, vlmeter_version FROM runs ORDER BY id");
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_array_append_new(a, json_pack("{s:I, s:o, s:o, s:o, s:I, s:I, s:o, s:o, s:o}",
-            "id", (json_int_t)sqlite3_column_int64(st, 0), "started_at", json_text(col_text(st, 1)),
-            "ended_at", json_text(col_text(st, 2)), "host_cpu", json_text(col_text(st, 3)),
-            "host_cores", (json_int_t)sqlite3_column_int64(st, 4),
-            "host_ram_bytes", (json_int_t)sqlite3_column_int64(st, 5), "host_os", json_text(col_text(st, 6)),
-            "llama_version", json_text(col_text(st, 7)), "vlmeter_version", json_text(col_text(st, 8))));
+/* The model's "speed" object; its sorted e2e times go into model's "e2e_ms_values". */
+static json_t *build_speed(vlm_store *s, int64_t model_id, json_t *model) {
+    struct speed_values sv = {{NULL}, {0}, {0}};
+    int rc = store_report_model_turns(s, model_id, speed_turn, &sv);
+    json_t *speed = json_object();
+    for (int k = 0; rc == VLM_OK && k < N_SPEED; k++) {
+        json_object_set_new(speed, SPEED_NAMES[k], distribution(sv.v[k], sv.n[k]));
+        if (k == E2E) {
+            json_t *values = json_array();
+            for (int i = 0; i < sv.n[k]; i++) json_array_append_new(values, json_real(sv.v[k][i]));
+            json_object_set_new(model, "e2e_ms_values", values);
+        }
     }
-    sqlite3_finalize(st);
-    return a;
+    json_object_set_new(speed, "n_turns", json_integer(sv.n[E2E]));
+    for (int k = 0; k < N_SPEED; k++) free(sv.v[k]);
+    return collect(speed, rc);
 }
 
 /* Reasoning of a model's answered turns (docs/metrics.md, "Reasoning"): how
  * many turns had a block, how many never closed it, its tokens and its share
  * of decode time. null when no turn had one. */
-static json_t *build_reasoning(sqlite3 *db, int64_t model_id) {
-    char *sql = sqlite3_mprintf(
-        "SELECT count(*), total(reasoning_state='unclosed'), total(n_reasoning_tokens), total(n_output_tokens),"
-        " total(reasoning_ms), total(decode_ms) FROM answers WHERE model_id=%lld AND error IS NULL"
-        " AND reasoning_state IS NOT NULL", (long long)model_id);
-    sqlite3_stmt *st = query(db, sql);
-    sqlite3_free(sql);
-    json_t *o = json_null();
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0) {
-        int n = sqlite3_column_int(st, 0);
-        double tok = sqlite3_column_double(st, 2), out = sqlite3_column_double(st, 3);
-        double ms = sqlite3_column_double(st, 4), dec = sqlite3_column_double(st, 5);
-        o = json_pack("{s:i, s:i, s:f}", "n_turns", n, "n_unclosed", (int)sqlite3_column_double(st, 1),
-                      "reasoning_tokens_mean", tok / n);
-        json_object_set_new(o, "token_share", out > 0 ? json_real(tok / out) : json_null());
-        json_object_set_new(o, "decode_time_share", dec > 0 ? json_real(ms / dec) : json_null());
-    }
-    sqlite3_finalize(st);
+static json_t *build_reasoning(vlm_store *s, int64_t model_id) {
+    struct store_reasoning r;
+    if (store_report_model_reasoning(s, model_id, &r) != VLM_OK) return NULL;
+    if (r.n_turns <= 0) return json_null();
+    json_t *o = json_pack("{s:i, s:i, s:f}", "n_turns", r.n_turns, "n_unclosed", (int)r.n_unclosed,
+                          "reasoning_tokens_mean", r.reasoning_tokens / r.n_turns);
+    json_object_set_new(o, "token_share", r.output_tokens > 0 ? json_real(r.reasoning_tokens / r.output_tokens)
+                                                              : json_null());
+    json_object_set_new(o, "decode_time_share", r.decode_ms > 0 ? json_real(r.reasoning_ms / r.decode_ms)
+                                                                : json_null());
     return o;
 }
 
-static json_t *build_speed(sqlite3 *db, int64_t model_id, json_t *model) {
-    static const struct { const char *name, *where; } cols[] = {
-        {"ttft_ms", "1"}, {"e2e_ms", "1"}, {"decode_tps", "n_output_tokens > 1"},
-        {"prefill_ms", "1"}, {"image_encode_ms", "n_image_tokens > 0"},
-        {"image_decode_ms", "n_image_tokens > 0"}, {"n_prompt_tokens", "1"}, {"n_output_tokens", "1"},
-    };
-    json_t *speed = json_object();
-    int n_turns = 0;
-    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
-        int n;
-        double *v = column_values(db, model_id, cols[i].name, cols[i].where, &n);
-        json_object_set_new(speed, cols[i].name, distribution(v, n));
-        if (i == 1) {
-            n_turns = n;
-            json_t *values = json_array();
-            for (int k = 0; k < n; k++) json_array_append_new(values, json_real(v[k]));
-            json_object_set_new(model, "e2e_ms_values", values);
-        }
-        free(v);
-    }
-    json_object_set_new(speed, "n_turns", json_integer(n_turns));
-    return speed;
-}
-
-static json_t *build_model_quality(sqlite3 *db, int64_t model_id) {
-    sqlite3_stmt *st = query(db, "SELECT count(*), total(" CREDIT_SQL "), total(s.unparsed) FROM scores s"
-                                 " WHERE s.model_id=?1 AND " QUALITY_FILTER);
-    sqlite3_bind_int64(st, 1, model_id);
+static json_t *build_model_quality(vlm_store *s, int64_t model_id) {
+    struct store_credit c;
+    if (store_report_model_credit(s, model_id, &c) != VLM_OK) return NULL;
     json_t *q = json_object();
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        set_accuracy(q, sqlite3_column_int(st, 0), sqlite3_column_double(st, 1));
-        json_object_set_new(q, "n_unparsed", json_integer(sqlite3_column_int(st, 2)));
-    }
-    sqlite3_finalize(st);
+    set_accuracy(q, c.n, c.credit);
+    json_object_set_new(q, "n_unparsed", json_integer(c.n_unparsed));
     return q;
 }
 
-/* What reuse and batching did in the latest load (columns from `col` on:
- * n_parallel, images_encoded, images_cached, prompt_tokens,
- * prompt_tokens_cached, decode_steps, decode_tokens); null before they were
- * recorded. */
-static json_t *build_reuse(sqlite3_stmt *st, int col) {
-    if (sqlite3_column_type(st, col) == SQLITE_NULL) return json_null();
-    int64_t v[7];
-    for (int i = 0; i < 7; i++) v[i] = sqlite3_column_int64(st, col + i);
-    json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I}", "n_parallel", (json_int_t)v[0],
-                          "images_encoded", (json_int_t)v[1], "images_cached", (json_int_t)v[2],
-                          "prompt_tokens", (json_int_t)v[3], "prompt_tokens_cached", (json_int_t)v[4]);
-    json_object_set_new(o, "prompt_cached_share", v[3] > 0 ? json_real((double)v[4] / (double)v[3]) : json_null());
-    json_object_set_new(o, "decode_batch_mean", v[5] > 0 ? json_real((double)v[6] / (double)v[5]) : json_null());
+/* What reuse and batching did in the latest load; null before it was recorded. */
+static json_t *build_reuse(const struct store_model_row *m) {
+    if (!m->has_reuse) return json_null();
+    json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I}", "n_parallel", (json_int_t)m->n_parallel,
+                          "images_encoded", (json_int_t)m->images_encoded,
+                          "images_cached", (json_int_t)m->images_cached, "prompt_tokens", (json_int_t)m->prompt_tokens,
+                          "prompt_tokens_cached", (json_int_t)m->prompt_tokens_cached);
+    json_object_set_new(o, "prompt_cached_share", m->prompt_tokens > 0
+                        ? json_real((double)m->prompt_tokens_cached / (double)m->prompt_tokens) : json_null());
+    json_object_set_new(o, "decode_batch_mean", m->decode_steps > 0
+                        ? json_real((double)m->decode_tokens / (double)m->decode_steps) : json_null());
     return o;
 }
 
-static json_t *build_models(sqlite3 *db) {
-    json_t *a = json_array();
-    sqlite3_stmt *st = query(db,
-        "SELECT m.id, m.name, l.arch, l.n_params, l.chat_template, l.backend, l.model_bytes, l.mmproj_bytes,"
-        " l.load_ms, l.rss_peak_bytes, l.gpu_mem_bytes, l.n_threads, l.n_gpu_layers,"
-        " (SELECT count(*) FROM cases c WHERE c.model_id=m.id),"
-        " (SELECT count(*) FROM cases c WHERE c.model_id=m.id AND c.status='error'),"
-        " l.n_parallel, l.images_encoded, l.images_cached, l.prompt_tokens, l.prompt_tokens_cached,"
-        " l.decode_steps, l.decode_tokens, l.chat_template_hash"
-        " FROM models m LEFT JOIN model_loads l ON l.model_id=m.id AND l.run_id ="
-        " (SELECT max(run_id) FROM model_loads WHERE model_id=m.id) ORDER BY m.name");
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 0);
-        bool loaded = sqlite3_column_type(st, 2) != SQLITE_NULL;
-        json_t *m = json_object();
-        json_object_set_new(m, "name", json_string(col_text(st, 1)));
-        json_object_set_new(m, "arch", json_text(col_text(st, 2)));
-        json_object_set_new(m, "n_params", loaded ? json_integer(sqlite3_column_int64(st, 3)) : json_null());
-        json_object_set_new(m, "chat_template", json_text(col_text(st, 4)));
-        json_object_set_new(m, "chat_template_hash", json_text(col_text(st, 22)));
-        json_object_set_new(m, "backend", json_text(col_text(st, 5)));
-        static const char *nums[] = {"model_bytes", "mmproj_bytes", "load_ms", "rss_peak_bytes",
-                                     "gpu_mem_bytes", "n_threads", "n_gpu_layers"};
-        for (int k = 0; k < 7; k++) {
-            json_t *v = !loaded ? json_null()
-                        : k == 2 ? json_real(sqlite3_column_double(st, 6 + k))
-                                 : json_integer(sqlite3_column_int64(st, 6 + k));
-            json_object_set_new(m, nums[k], v);
-        }
-        json_object_set_new(m, "n_cases", json_integer(sqlite3_column_int(st, 13)));
-        json_object_set_new(m, "n_errors", json_integer(sqlite3_column_int(st, 14)));
-        json_object_set_new(m, "reuse", build_reuse(st, 15));
-        json_object_set_new(m, "quality", build_model_quality(db, id));
-        json_object_set_new(m, "speed", build_speed(db, id, m));
-        json_object_set_new(m, "reasoning", build_reasoning(db, id));
-        json_object_set_new(m, "id", json_integer(id)); /* removed before output */
-        json_array_append_new(a, m);
+/* Set o[key] = v; false (nothing set) when v is NULL: the store failed. */
+static bool put(json_t *o, const char *key, json_t *v) { return v && json_object_set_new(o, key, v) == 0; }
+
+/* The "models" array being built, and the store its figures come from. */
+struct models_out {
+    vlm_store *s;
+    json_t *a;
+};
+
+static int model_row(const struct store_model_row *r, void *user) {
+    struct models_out *out = user;
+    vlm_store *s = out->s;
+    json_t *m = json_object();
+    json_array_append_new(out->a, m);
+    json_object_set_new(m, "name", json_string(r->name));
+    json_object_set_new(m, "arch", json_text(r->arch));
+    json_object_set_new(m, "n_params", r->loaded ? json_integer(r->n_params) : json_null());
+    json_object_set_new(m, "chat_template", json_text(r->chat_template));
+    json_object_set_new(m, "chat_template_hash", json_text(r->chat_template_hash));
+    json_object_set_new(m, "backend", json_text(r->backend));
+    const struct { const char *name; int64_t v; } nums[] = {
+        {"model_bytes", r->model_bytes}, {"mmproj_bytes", r->mmproj_bytes}, {"load_ms", 0},
+        {"rss_peak_bytes", r->rss_peak_bytes}, {"gpu_mem_bytes", r->gpu_mem_bytes},
+        {"n_threads", r->n_threads}, {"n_gpu_layers", r->n_gpu_layers}};
+    for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
+        json_t *v = !r->loaded ? json_null() : k == 2 ? json_real(r->load_ms) : json_integer(nums[k].v);
+        json_object_set_new(m, nums[k].name, v);
     }
-    sqlite3_finalize(st);
-    return a;
+    json_object_set_new(m, "n_cases", json_integer(r->n_cases));
+    json_object_set_new(m, "n_errors", json_integer(r->n_errors));
+    json_object_set_new(m, "reuse", build_reuse(r));
+    if (!put(m, "quality", build_model_quality(s, r->id)) || !put(m, "speed", build_speed(s, r->id, m)) ||
+        !put(m, "reasoning", build_reasoning(s, r->id)))
+        return VLM_ERR_IO;
+    json_object_set_new(m, "id", json_integer(r->id)); /* removed before output */
+    return VLM_OK;
 }
 
-static json_t *build_categories(sqlite3 *db) {
-    json_t *a = json_array();
-    sqlite3_stmt *st = query(db, "SELECT DISTINCT coalesce(category,'') FROM cases ORDER BY 1");
-    while (sqlite3_step(st) == SQLITE_ROW) json_array_append_new(a, json_string(col_text(st, 0)));
-    sqlite3_finalize(st);
-    return a;
+static json_t *build_models(vlm_store *s) {
+    struct models_out out = {s, json_array()};
+    return collect(out.a, store_report_models(s, model_row, &out));
 }
 
-static json_t *build_quality(sqlite3 *db) {
+/* ------------------------------------------------------------ accuracy */
+
+static int quality_row(const struct store_quality_row *q, void *user) {
+    json_t *o = json_pack("{s:s, s:s}", "model", q->model, "category", q->category);
+    set_accuracy(o, q->c.n, q->c.credit);
+    json_object_set_new(o, "n_unparsed", json_integer(q->c.n_unparsed));
+    json_object_set_new(o, "n_errors", json_integer(q->n_errors));
+    json_array_append_new(user, o);
+    return VLM_OK;
+}
+
+static json_t *build_quality(vlm_store *s) {
     json_t *a = json_array();
-    sqlite3_stmt *st = query(db,
-        "SELECT m.name, coalesce(c.category,''), count(*), total(" CREDIT_SQL "), total(s.unparsed),"
-        " total(a.error IS NOT NULL)"
-        SCORED_TURNS
-        " WHERE " QUALITY_FILTER " GROUP BY 1, 2 ORDER BY 2, 1");
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *o = json_pack("{s:s, s:s}", "model", col_text(st, 0), "category", col_text(st, 1));
-        set_accuracy(o, sqlite3_column_int(st, 2), sqlite3_column_double(st, 3));
-        json_object_set_new(o, "n_unparsed", json_integer(sqlite3_column_int(st, 4)));
-        json_object_set_new(o, "n_errors", json_integer(sqlite3_column_int(st, 5)));
-        json_array_append_new(a, o);
-    }
-    sqlite3_finalize(st);
-    return a;
+    return collect(a, store_report_quality(s, quality_row, a));
+}
+
+/* yes/no counts of one model x category, gathered turn by turn. */
+struct yesno_group {
+    json_t *out;
+    char model[256], cat[256];
+    int tp, fp, fn, n, right, said_yes, unparsed;
+};
+
+static void yesno_flush(struct yesno_group *g) {
+    if (!g->n) return;
+    double prec = g->tp + g->fp ? (double)g->tp / (g->tp + g->fp) : 0;
+    double rec = g->tp + g->fn ? (double)g->tp / (g->tp + g->fn) : 0;
+    json_array_append_new(g->out, json_pack("{s:s, s:s, s:i, s:f, s:f, s:f, s:f, s:f, s:i}", "model", g->model,
+        "category", g->cat, "n", g->n, "accuracy", (double)g->right / g->n, "precision", prec, "recall", rec,
+        "f1", prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0.0, "yes_ratio", (double)g->said_yes / g->n,
+        "n_unparsed", g->unparsed));
+    g->tp = g->fp = g->fn = g->n = g->right = g->said_yes = g->unparsed = 0;
 }
 
 /* yes/no: expected "yes"/"no"/true/false; predicted is the scorer's detail. */
-static json_t *build_yesno(sqlite3 *db) {
-    json_t *a = json_array();
-    sqlite3_stmt *st = query(db,
-        "SELECT m.name, coalesce(c.category,''), s.detail, a.expected, s.correct"
-        SCORED_TURNS
-        " WHERE s.scorer='yesno' ORDER BY 1, 2");
-    char model[256] = "", cat[256] = "";
-    int tp = 0, fp = 0, fn = 0, n = 0, right = 0, said_yes = 0, unparsed = 0;
-    for (bool more = true; more;) {
-        more = sqlite3_step(st) == SQLITE_ROW;
-        if (n && (!more || strcmp(model, col_text(st, 0)) || strcmp(cat, col_text(st, 1)))) {
-            double prec = tp + fp ? (double)tp / (tp + fp) : 0, rec = tp + fn ? (double)tp / (tp + fn) : 0;
-            json_array_append_new(a, json_pack("{s:s, s:s, s:i, s:f, s:f, s:f, s:f, s:f, s:i}", "model", model,
-                "category", cat, "n", n, "accuracy", (double)right / n, "precision", prec, "recall", rec,
-                "f1", prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0.0, "yes_ratio", (double)said_yes / n,
-                "n_unparsed", unparsed));
-            tp = fp = fn = n = right = said_yes = unparsed = 0;
-        }
-        if (!more) break;
-        snprintf(model, sizeof model, "%s", col_text(st, 0));
-        snprintf(cat, sizeof cat, "%s", col_text(st, 1));
-        const char *pred = col_text(st, 2) ? col_text(st, 2) : "";
-        const char *exp = col_text(st, 3) ? col_text(st, 3) : "";
-        bool want_yes = strstr(exp, "yes") || strstr(exp, "Yes") || strstr(exp, "true");
-        bool got_yes = strncmp(pred, "yes", 3) == 0, got_no = strncmp(pred, "no", 2) == 0;
-        n++;
-        right += sqlite3_column_int(st, 4);
-        said_yes += got_yes;
-        unparsed += !got_yes && !got_no;
-        tp += got_yes && want_yes;
-        fp += got_yes && !want_yes;
-        fn += !got_yes && want_yes;
-    }
-    sqlite3_finalize(st);
-    return a;
+static int yesno_turn(const struct store_scored_turn *t, void *user) {
+    struct yesno_group *g = user;
+    if (g->n && (strcmp(g->model, t->model) || strcmp(g->cat, t->category))) yesno_flush(g);
+    snprintf(g->model, sizeof g->model, "%s", t->model);
+    snprintf(g->cat, sizeof g->cat, "%s", t->category);
+    const char *pred = t->detail ? t->detail : "";
+    const char *exp = t->expected ? t->expected : "";
+    bool want_yes = strstr(exp, "yes") || strstr(exp, "Yes") || strstr(exp, "true");
+    bool got_yes = strncmp(pred, "yes", 3) == 0, got_no = strncmp(pred, "no", 2) == 0;
+    g->n++;
+    g->right += t->correct;
+    g->said_yes += got_yes;
+    g->unparsed += !got_yes && !got_no;
+    g->tp += got_yes && want_yes;
+    g->fp += got_yes && !want_yes;
+    g->fn += !got_yes && want_yes;
+    return VLM_OK;
+}
+
+static json_t *build_yesno(vlm_store *s) {
+    struct yesno_group g = {.out = json_array()};
+    int rc = store_report_yesno(s, yesno_turn, &g);
+    if (rc == VLM_OK) yesno_flush(&g);
+    return collect(g.out, rc);
+}
+
+/* Caption turns of one model x category, gathered turn by turn. */
+struct caption_group {
+    json_t *out;
+    char model[256], cat[256];
+    vlm_caption_set *set;
+    double cider;
+    int n_cider;
+};
+
+static void caption_flush(struct caption_group *g) {
+    if (!g->set) return;
+    json_array_append_new(g->out, json_pack("{s:s, s:s, s:i, s:f, s:o}", "model", g->model, "category", g->cat,
+        "n", vlm_caption_set_size(g->set), "bleu4", vlm_caption_bleu4(g->set),
+        "cider_d", g->n_cider ? json_real(g->cider / g->n_cider) : json_null()));
+    vlm_caption_set_free(g->set);
+    g->set = NULL;
+    g->cider = g->n_cider = 0;
+}
+
+static int caption_turn(const struct store_scored_turn *t, void *user) {
+    struct caption_group *g = user;
+    if (g->set && (strcmp(g->model, t->model) || strcmp(g->cat, t->category))) caption_flush(g);
+    snprintf(g->model, sizeof g->model, "%s", t->model);
+    snprintf(g->cat, sizeof g->cat, "%s", t->category);
+    if (!g->set) g->set = vlm_caption_set_new();
+    if (!strcmp(t->scorer, "cider")) { g->cider += t->score; g->n_cider++; }
+    char **refs = NULL;
+    int n_refs = vlm_caption_refs(t->expected ? t->expected : "null", &refs);
+    vlm_caption_set_add(g->set, t->output ? t->output : "", (const char *const *)refs, n_refs);
+    for (int i = 0; i < n_refs; i++) free(refs[i]);
+    free(refs);
+    return VLM_OK;
 }
 
 /* Corpus BLEU-4 and mean CIDEr-D per model x category, for caption turns. */
-static json_t *build_captions(sqlite3 *db) {
-    json_t *a = json_array();
-    sqlite3_stmt *st = query(db,
-        "SELECT m.name, coalesce(c.category,''), s.scorer, s.score, a.output, a.expected"
-        SCORED_TURNS
-        " WHERE s.scorer IN ('bleu','cider') ORDER BY 1, 2");
-    char model[256] = "", cat[256] = "";
-    vlm_caption_set *set = NULL;
-    double cider = 0;
-    int n_cider = 0;
-    for (bool more = true; more;) {
-        more = sqlite3_step(st) == SQLITE_ROW;
-        if (set && (!more || strcmp(model, col_text(st, 0)) || strcmp(cat, col_text(st, 1)))) {
-            json_array_append_new(a, json_pack("{s:s, s:s, s:i, s:f, s:o}", "model", model, "category", cat,
-                "n", vlm_caption_set_size(set), "bleu4", vlm_caption_bleu4(set),
-                "cider_d", n_cider ? json_real(cider / n_cider) : json_null()));
-            vlm_caption_set_free(set);
-            set = NULL;
-            cider = n_cider = 0;
-        }
-        if (!more) break;
-        snprintf(model, sizeof model, "%s", col_text(st, 0));
-        snprintf(cat, sizeof cat, "%s", col_text(st, 1));
-        if (!set) set = vlm_caption_set_new();
-        if (!strcmp(col_text(st, 2), "cider")) { cider += sqlite3_column_double(st, 3); n_cider++; }
-        char **refs = NULL;
-        int n_refs = vlm_caption_refs(col_text(st, 5) ? col_text(st, 5) : "null", &refs);
-        vlm_caption_set_add(set, col_text(st, 4) ? col_text(st, 4) : "", (const char *const *)refs, n_refs);
-        for (int i = 0; i < n_refs; i++) free(refs[i]);
-        free(refs);
-    }
-    sqlite3_finalize(st);
-    return a;
+static json_t *build_captions(vlm_store *s) {
+    struct caption_group g = {.out = json_array()};
+    int rc = store_report_captions(s, caption_turn, &g);
+    if (rc == VLM_OK) caption_flush(&g);
+    vlm_caption_set_free(g.set);
+    return collect(g.out, rc);
 }
 
-static json_t *build_by_turn(sqlite3 *db) {
-    json_t *a = json_array();
-    sqlite3_stmt *st = query(db,
-        "SELECT m.name, s.turn, count(*), total(" CREDIT_SQL ") FROM scores s JOIN models m ON m.id=s.model_id"
-        " WHERE " QUALITY_FILTER " AND EXISTS (SELECT 1 FROM answers x WHERE x.model_id=s.model_id"
-        " AND x.suite=s.suite AND x.case_id=s.case_id AND x.turn=1) GROUP BY 1, 2 ORDER BY 1, 2");
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *o = json_pack("{s:s, s:i}", "model", col_text(st, 0), "turn", sqlite3_column_int(st, 1));
-        set_accuracy(o, sqlite3_column_int(st, 2), sqlite3_column_double(st, 3));
-        json_array_append_new(a, o);
-    }
-    sqlite3_finalize(st);
-    return a;
+static int by_turn_row(const struct store_turn_credit *t, void *user) {
+    json_t *o = json_pack("{s:s, s:i}", "model", t->model, "turn", t->turn);
+    set_accuracy(o, t->c.n, t->c.credit);
+    json_array_append_new(user, o);
+    return VLM_OK;
 }
 
-static json_t *build_pairs(sqlite3 *db) {
+static json_t *build_by_turn(vlm_store *s) {
     json_t *a = json_array();
-    sqlite3_stmt *st = query(db,
-        "SELECT ma.name, mb.name, count(*), total(x.correct AND NOT y.correct), total(y.correct AND NOT x.correct)"
-        " FROM scores x JOIN scores y ON x.suite=y.suite AND x.case_id=y.case_id AND x.turn=y.turn"
-        " JOIN models ma ON ma.id=x.model_id JOIN models mb ON mb.id=y.model_id"
-        " WHERE ma.name < mb.name AND x.scorer NOT IN ('bleu','cider') AND y.scorer NOT IN ('bleu','cider')"
-        " GROUP BY 1, 2 ORDER BY 1, 2");
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        int b = sqlite3_column_int(st, 3), c = sqlite3_column_int(st, 4);
-        json_array_append_new(a, json_pack("{s:s, s:s, s:i, s:i, s:i, s:f}", "a", col_text(st, 0),
-            "b", col_text(st, 1), "n_shared", sqlite3_column_int(st, 2), "a_only", b, "b_only", c,
-            "p_value", vlm_mcnemar_exact(b, c)));
+    return collect(a, store_report_by_turn(s, by_turn_row, a));
+}
+
+static int pair_row(const struct store_pair_row *p, void *user) {
+    json_array_append_new(user, json_pack("{s:s, s:s, s:i, s:i, s:i, s:f}", "a", p->a, "b", p->b,
+        "n_shared", p->n_shared, "a_only", p->a_only, "b_only", p->b_only,
+        "p_value", vlm_mcnemar_exact(p->a_only, p->b_only)));
+    return VLM_OK;
+}
+
+static json_t *build_pairs(vlm_store *s) {
+    json_t *a = json_array();
+    return collect(a, store_report_pairs(s, pair_row, a));
+}
+
+/* ------------------------------------------------------------ answers */
+
+/* The "cases" array being built: the row of the current suite x case x turn. */
+struct cases_out {
+    json_t *a, *row;
+};
+
+static int answer_row(const struct store_answer_row *r, void *user) {
+    struct cases_out *c = user;
+    json_t *row = c->row;
+    if (!row || strcmp(json_string_value(json_object_get(row, "suite")), r->suite) ||
+        strcmp(json_string_value(json_object_get(row, "case")), r->case_id) ||
+        json_integer_value(json_object_get(row, "turn")) != r->turn) {
+        row = json_pack("{s:s, s:s, s:o, s:i, s:o, s:o, s:o, s:o, s:o}", "suite", r->suite, "case", r->case_id,
+            "category", json_text(r->category), "turn", r->turn, "prompt", json_text(r->prompt),
+            "expected", json_decoded(r->expected), "scorer", json_text(r->scorer),
+            "images", r->turn == 0 ? json_decoded(r->images) : json_array(), "answers", json_object());
+        json_array_append_new(c->a, row);
+        c->row = row;
     }
-    sqlite3_finalize(st);
-    return a;
+    json_object_set_new(json_object_get(row, "answers"), r->model, json_pack(
+        "{s:o, s:o, s:o, s:o, s:o, s:o, s:f}", "output", json_text(r->output), "error", json_text(r->error),
+        "score", r->scored ? json_real(r->score) : json_null(),
+        "correct", r->scored ? json_boolean(r->correct) : json_null(),
+        "unparsed", r->scored ? json_boolean(r->unparsed) : json_null(),
+        "detail", json_text(r->detail), "e2e_ms", r->e2e_ms));
+    return VLM_OK;
 }
 
 /* Every stored turn with every model's answer beside it. */
-static json_t *build_cases(sqlite3 *db) {
-    json_t *a = json_array();
-    sqlite3_stmt *st = query(db,
-        "SELECT a.suite, a.case_id, a.turn, c.category, a.prompt, a.expected, coalesce(s.scorer, c.scorer),"
-        " c.images, m.name, a.output, a.error, s.score, s.correct, s.unparsed, s.detail, a.e2e_ms"
-        " FROM answers a JOIN models m ON m.id=a.model_id"
-        " LEFT JOIN cases c ON c.model_id=a.model_id AND c.suite=a.suite AND c.case_id=a.case_id"
-        " LEFT JOIN scores s ON s.model_id=a.model_id AND s.suite=a.suite AND s.case_id=a.case_id AND s.turn=a.turn"
-        " ORDER BY a.suite, a.case_id, a.turn, m.name");
-    json_t *row = NULL;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *suite = col_text(st, 0), *id = col_text(st, 1);
-        int turn = sqlite3_column_int(st, 2);
-        if (!row || strcmp(json_string_value(json_object_get(row, "suite")), suite) ||
-            strcmp(json_string_value(json_object_get(row, "case")), id) ||
-            json_integer_value(json_object_get(row, "turn")) != turn) {
-            row = json_pack("{s:s, s:s, s:o, s:i, s:o, s:o, s:o, s:o, s:o}", "suite", suite, "case", id,
-                "category", json_text(col_text(st, 3)), "turn", turn, "prompt", json_text(col_text(st, 4)),
-                "expected", json_column(st, 5), "scorer", json_text(col_text(st, 6)),
-                "images", turn == 0 ? json_column(st, 7) : json_array(), "answers", json_object());
-            json_array_append_new(a, row);
-        }
-        bool scored = sqlite3_column_type(st, 11) != SQLITE_NULL;
-        json_object_set_new(json_object_get(row, "answers"), col_text(st, 8), json_pack(
-            "{s:o, s:o, s:o, s:o, s:o, s:o, s:f}", "output", json_text(col_text(st, 9)),
-            "error", json_text(col_text(st, 10)),
-            "score", scored ? json_real(sqlite3_column_double(st, 11)) : json_null(),
-            "correct", scored ? json_boolean(sqlite3_column_int(st, 12)) : json_null(),
-            "unparsed", scored ? json_boolean(sqlite3_column_int(st, 13)) : json_null(),
-            "detail", json_text(col_text(st, 14)), "e2e_ms", sqlite3_column_double(st, 15)));
-    }
-    sqlite3_finalize(st);
-    return a;
+static json_t *build_cases(vlm_store *s) {
+    struct cases_out c = {json_array(), NULL};
+    return collect(c.a, store_report_answers(s, answer_row, &c));
 }
 
 /* ------------------------------------------------------------ document */
 
-/* Load-test levels (table bench_levels), in the order they ran. */
-static json_t *build_bench(sqlite3 *db) {
-    static const char *const metrics[] = {"ttft_ms", "tpot_ms", "itl_ms", "e2e_ms"};
-    json_t *a = json_array();
-    sqlite3_stmt *st = query(db,
-        "SELECT m.name, b.run_id, b.concurrency, b.rate, b.slo_ttft_ms, b.slo_tpot_ms, b.n_requests,"
-        " b.n_ok, b.n_errors, b.wall_s, b.req_per_s, b.output_tps, b.goodput_rps, b.error_rate,"
-        " b.tokens_estimated, b.first_error, b.ttft_ms_p50, b.ttft_ms_p90, b.ttft_ms_p95, b.ttft_ms_p99,"
-        " b.tpot_ms_p50, b.tpot_ms_p90, b.tpot_ms_p95, b.tpot_ms_p99, b.itl_ms_p50, b.itl_ms_p90,"
-        " b.itl_ms_p95, b.itl_ms_p99, b.e2e_ms_p50, b.e2e_ms_p90, b.e2e_ms_p95, b.e2e_ms_p99"
-        " FROM bench_levels b JOIN models m ON m.id=b.model_id ORDER BY b.id");
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
-        json_t *o = json_pack("{s:o, s:I, s:i, s:f, s:f, s:f, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:b, s:o}",
-            "model", json_text(col_text(st, 0)), "run_id", (json_int_t)sqlite3_column_int64(st, 1),
-            "concurrency", sqlite3_column_int(st, 2), "rate", sqlite3_column_double(st, 3),
-            "slo_ttft_ms", sqlite3_column_double(st, 4), "slo_tpot_ms", sqlite3_column_double(st, 5),
-            "n_requests", sqlite3_column_int(st, 6), "n_ok", sqlite3_column_int(st, 7),
-            "n_errors", sqlite3_column_int(st, 8), "wall_s", sqlite3_column_double(st, 9),
-            "req_per_s", sqlite3_column_double(st, 10), "output_tps", sqlite3_column_double(st, 11),
-            "goodput_rps", sqlite3_column_double(st, 12), "error_rate", sqlite3_column_double(st, 13),
-            "tokens_estimated", sqlite3_column_int(st, 14), "first_error", json_text(col_text(st, 15)));
-        for (int k = 0; k < 4; k++)
-            json_object_set_new(o, metrics[k], json_pack("{s:f, s:f, s:f, s:f}",
-                "p50", sqlite3_column_double(st, 16 + 4 * k), "p90", sqlite3_column_double(st, 17 + 4 * k),
-                "p95", sqlite3_column_double(st, 18 + 4 * k), "p99", sqlite3_column_double(st, 19 + 4 * k)));
-        json_array_append_new(a, o);
-    }
-    sqlite3_finalize(st);
-    return a;
+/* A section dumped by the store as it is. */
+static json_t *dump(vlm_store *s, int (*section)(vlm_store *s, json_t **out)) {
+    json_t *a = NULL;
+    return section(s, &a) == VLM_OK ? a : NULL;
 }
 
 json_t *vlm_report_build(vlm_store *s, const char *db_path, char *err, size_t err_len) {
-    sqlite3 *db = vlm_store_db(s);
     char when[32];
     time_t now = time(NULL);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
@@ -439,24 +368,18 @@ json_t *vlm_report_build(vlm_store *s, const char *db_path, char *err, size_t er
     json_object_set_new(r, "schema", json_string("vlmeter-report/1"));
     json_object_set_new(r, "generated_at", json_string(when));
     json_object_set_new(r, "db", json_string(db_path));
-    json_object_set_new(r, "runs", build_runs(db));
-    json_t *models = build_models(db);
+    bool ok = put(r, "runs", dump(s, store_report_runs));
+    json_t *models = ok ? build_models(s) : NULL;
     size_t i;
     json_t *m;
     json_array_foreach(models, i, m) json_object_del(m, "id");
-    json_object_set_new(r, "models", models);
-    json_object_set_new(r, "categories", build_categories(db));
-    json_object_set_new(r, "quality", build_quality(db));
-    json_object_set_new(r, "yesno", build_yesno(db));
-    json_object_set_new(r, "captions", build_captions(db));
-    json_object_set_new(r, "by_turn", build_by_turn(db));
-    json_object_set_new(r, "pairs", build_pairs(db));
-    json_object_set_new(r, "families", vlm_report_families(db, r));
-    json_object_set_new(r, "cases", build_cases(db));
-    json_object_set_new(r, "bench", build_bench(db));
-    if (sqlite3_errcode(db) != SQLITE_OK && sqlite3_errcode(db) != SQLITE_DONE &&
-        sqlite3_errcode(db) != SQLITE_ROW) {
-        vlm_errf(err, err_len, "reading '%s': %s", db_path, sqlite3_errmsg(db));
+    ok = ok && put(r, "models", models) && put(r, "categories", dump(s, store_report_categories)) &&
+         put(r, "quality", build_quality(s)) && put(r, "yesno", build_yesno(s)) &&
+         put(r, "captions", build_captions(s)) && put(r, "by_turn", build_by_turn(s)) &&
+         put(r, "pairs", build_pairs(s)) && put(r, "families", vlm_report_families(s, r)) &&
+         put(r, "cases", build_cases(s)) && put(r, "bench", dump(s, store_report_bench));
+    if (!ok) {
+        vlm_errf(err, err_len, "reading '%s': %s", db_path, store_error(s));
         json_decref(r);
         return NULL;
     }

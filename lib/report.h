@@ -14,9 +14,8 @@
 json_t *vlm_report_build(vlm_store *s, const char *db_path, char *err, size_t err_len);
 
 /* The "families" array of a document that has "models" and "quality"
- * (report_family.c). */
-typedef struct sqlite3 sqlite3;
-json_t *vlm_report_families(sqlite3 *db, const json_t *rep);
+ * (report_family.c); NULL when the store cannot be read (store_error). */
+json_t *vlm_report_families(vlm_store *s, const json_t *rep);
 
 /* Add "cost" and "recommendation" to a built document (report_cost.c). */
 int vlm_report_add_cost(json_t *rep, const vlm_catalog *cat, const struct vlm_requirements *r);

@@ -10,6 +10,7 @@
  */
 #include "internal.h"
 #include "stop.h"
+#include "store.h"
 #include "util.h"
 #include "vlmeter.h"
 
@@ -432,7 +433,7 @@ int vlm_run(vlm_plan *plan, const struct vlm_run_params *params, struct vlm_run_
     if (!r.store) return VLM_ERR_IO;
     struct vlm_host host;
     vlm_host_read(&host);
-    r.run_id = vlm_store_begin_run(r.store, &host, params->argv_line);
+    r.run_id = vlm_store_begin_run(r.store, &host, params->argv_line, vlm_llama_version(), vlm_llama_system_info());
 
     load_suites(&r, plan, sum);
     sum->n_models = vlm_plan_n_models(plan);
