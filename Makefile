@@ -105,7 +105,7 @@ test: all check
 	tests/run.sh $(BUILD)
 
 # Format drift and the architecture rules (scripts/check.sh, docs/style.md).
-check:
+check: $(BUILD)/libvlmeter.so
 	scripts/check.sh $(BUILD)
 
 clean:
