@@ -11,9 +11,9 @@
  * table bench_levels.
  */
 #include "engine_impl.h"
-#include "internal.h"
 #include "remote.h"
 #include "remote_req.h"
+#include "run.h"
 #include "stop.h"
 #include "store.h"
 #include "util.h"

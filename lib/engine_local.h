@@ -9,7 +9,6 @@
 #include "chat_tmpl.h"
 #include "embd_cache.h"
 #include "engine_impl.h"
-#include "internal.h"
 #include "vlmeter.h"
 
 #include "llama.h"

@@ -12,7 +12,6 @@
  * docs/remote.md says what is sent and how each failure ends.
  */
 #include "engine_impl.h"
-#include "internal.h"
 #include "remote.h"
 #include "remote_req.h"
 #include "stop.h"

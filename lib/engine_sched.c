@@ -20,7 +20,6 @@
  */
 #include "backend.h"
 #include "engine_local.h"
-#include "internal.h"
 #include "kvseq.h"
 #include "stop.h"
 #include "util.h"

@@ -5,10 +5,9 @@
  * by earlier runs, applied to the cases not stored yet (docs/cost.md,
  * "Estimating a run").
  */
-#include "vlmeter.h"
-#include "internal.h"
 #include "store.h"
 #include "util.h"
+#include "vlmeter.h"
 
 #include <stdlib.h>
 #include <string.h>

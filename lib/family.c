@@ -10,7 +10,7 @@
  * run does only what is missing.
  */
 #include "engine_impl.h"
-#include "internal.h"
+#include "family.h"
 #include "kl.h"
 #include "stop.h"
 #include "store.h"

@@ -4,7 +4,7 @@
  * judge. Re-reads suites for fixed references, groups caption turns for CIDEr-D,
  * and asks a judge model for `judge` turns, keeping its verdicts for reuse.
  */
-#include "internal.h"
+#include "grade.h"
 #include "store.h"
 #include "util.h"
 #include "vlmeter.h"

@@ -8,7 +8,6 @@
  * looks finished.
  */
 #include "backend.h"
-#include "internal.h"
 #include "util.h"
 #include "vlmeter.h"
 

@@ -5,7 +5,6 @@
  * attempt ended. docs/remote.md describes the outcomes.
  */
 #include "remote_req.h"
-#include "internal.h"
 #include "stop.h"
 #include "util.h"
 #include "vlmeter.h"

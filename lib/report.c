@@ -6,7 +6,7 @@
  * vlm_report() picks the renderer. The rows come from the store's report
  * queries (lib/store.h, store_report.c); this file only computes and shapes.
  */
-#include "internal.h"
+#include "grade.h"
 #include "report.h"
 #include "store.h"
 #include "util.h"

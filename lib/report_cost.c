@@ -5,7 +5,6 @@
  * GPU (and hosted-API row), and asks vlm_recommend() for the cheapest option
  * meeting the requirements.
  */
-#include "internal.h"
 #include "jpath.h"
 #include "report.h"
 #include "util.h"

@@ -6,7 +6,6 @@
  * identical answers, and the KL divergence of its next-token distributions
  * from the reference's (docs/metrics.md, "Quantization").
  */
-#include "internal.h"
 #include "jpath.h"
 #include "report.h"
 #include "store.h"

@@ -8,7 +8,8 @@
  * thread and engine (connection) each; the store and the progress line are
  * shared under a lock.
  */
-#include "internal.h"
+#include "family.h"
+#include "run.h"
 #include "stop.h"
 #include "store.h"
 #include "util.h"

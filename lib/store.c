@@ -16,7 +16,6 @@
  * store_history.c (what earlier runs took); store_stmt.c is the statement
  * wrapper they all use (store_impl.h), which checks every SQLite result.
  */
-#include "internal.h"
 #include "store_impl.h"
 #include "util.h"
 #include "vlmeter.h"
