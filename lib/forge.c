@@ -28,6 +28,7 @@
 
 /* ------------------------------------------------------------------ the table */
 
+// clang-format off
 static const struct forge_arch *const ARCHS[] = {
     &forge_arch_llava,
     &forge_arch_qwen3vl,
@@ -41,6 +42,7 @@ static const struct forge_arch *const ARCHS[] = {
     &forge_arch_pixtral,
     &forge_arch_lfm2vl,
 };
+// clang-format on
 
 #define N_ARCHS ((int)(sizeof ARCHS / sizeof ARCHS[0]))
 

@@ -64,12 +64,14 @@ static const char GEMMA3_TEMPLATE[] =
  * turn markers and mtmd's image markers are single control tokens and
  * <end_of_turn> ends generation, as with a real Gemma 3 file. An entry is
  * renamed only when the vocab holds the expected Gemma 4 name there. */
+// clang-format off
 static const struct { int id; const char *gemma4, *gemma3; } RENAMED[] = {
     { 105, "<|turn>", "<start_of_turn>" },
     { 106, "<turn|>", "<end_of_turn>" },
     { 255999, "<|image>", "<start_of_image>" },
     { 256000, "<|audio>", "<end_of_image>" },
 };
+// clang-format on
 
 static void restore_gemma3_tokens(struct forge_out *o) {
     const int64_t kid = gguf_find_key(o->gguf, "tokenizer.ggml.tokens");
@@ -143,6 +145,7 @@ static void write_gemma3_proj(struct forge_out *o, const struct arch_size *s) {
                      1.0f / sqrtf((float)v->n_embd), 0.0f, "mm.input_projection.weight");
 }
 
+// clang-format off
 const struct forge_arch forge_arch_gemma3 = {
     .name = "gemma3",
     .desc = "Gemma 3: SigLIP + 4x4 avg-pool projector (gemma3) + gemma3 LM with sliding window, Gemma vocab",
@@ -168,3 +171,4 @@ const struct forge_arch forge_arch_gemma3 = {
     .write_proj = write_gemma3_proj,
     .template_text = GEMMA3_TEMPLATE,
 };
+// clang-format on

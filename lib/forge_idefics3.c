@@ -77,6 +77,7 @@ static void write_idefics3_proj(struct forge_out *o, const struct arch_size *s) 
 static const struct idefics3_extra TINY_EXTRA = { .scale_factor = 2, .longest_edge = 128 };
 static const struct idefics3_extra SMALL_EXTRA = { .scale_factor = 4, .longest_edge = 2048 };
 
+// clang-format off
 const struct forge_arch forge_arch_idefics3 = {
     .name = "idefics3",
     .desc = "Idefics3 / SmolVLM: SigLIP + pixel-shuffle linear projector (idefics3), tiled images + llama LM",
@@ -104,3 +105,4 @@ const struct forge_arch forge_arch_idefics3 = {
     .write_proj = write_idefics3_proj,
     .template_text = IDEFICS3_TEMPLATE,
 };
+// clang-format on

@@ -109,8 +109,10 @@ void forge_set_f32(struct forge_out *o, const char *arch, const char *key, float
 void forge_lm_keys(struct forge_out *o, const char *arch, const struct lm_cfg *c);
 
 /* What forge_lm_tensors adds to a plain llama block. */
-enum { FORGE_QK_NORM = 1,   /* per-head RMS norms on Q and K (Qwen3) */
-       FORGE_QKV_BIAS = 2 }; /* biases on Q, K and V (Qwen2) */
+enum {
+    FORGE_QK_NORM = 1,  /* per-head RMS norms on Q and K (Qwen3) */
+    FORGE_QKV_BIAS = 2, /* biases on Q, K and V (Qwen2) */
+};
 
 /* token_embd, the blocks (RMS norm, attention, SwiGLU FFN) with the FORGE_*
  * `extras`, output_norm and the lm_head. */

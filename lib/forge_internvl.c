@@ -12,6 +12,7 @@
 
 /* The tokens InternVL3 adds to the Qwen2 vocabulary, from id 151646 on: Qwen2.5's
  * own specials (151646-151664), then InternVL's (151665-151673). */
+// clang-format off
 static const char *const INTERNVL_TOKENS[] = {
     "<|object_ref_start|>", "<|object_ref_end|>", "<|box_start|>", "<|box_end|>",
     "<|quad_start|>", "<|quad_end|>", "<|vision_start|>", "<|vision_end|>",
@@ -20,6 +21,7 @@ static const char *const INTERNVL_TOKENS[] = {
     "<|file_sep|>",
     "<img>", "</img>", "<IMG_CONTEXT>", "<quad>", "</quad>", "<ref>", "</ref>", "<box>", "</box>",
 };
+// clang-format on
 #define INTERNVL_FIRST_TOKEN 151646
 #define N_INTERNVL_TOKENS ((int)(sizeof INTERNVL_TOKENS / sizeof INTERNVL_TOKENS[0]))
 
@@ -85,6 +87,7 @@ static const char INTERNVL_TEMPLATE[] =
     "{% endfor %}"
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
+// clang-format off
 const struct forge_arch forge_arch_internvl = {
     .name = "internvl",
     .desc = "InternVL 3: InternViT with layer scales, pixel shuffle + mlp1 (internvl) + qwen2 LM",
@@ -107,3 +110,4 @@ const struct forge_arch forge_arch_internvl = {
     .write_proj = write_internvl_proj,
     .template_text = INTERNVL_TEMPLATE,
 };
+// clang-format on

@@ -146,6 +146,7 @@ static const struct lfm2vl_extra SMALL = {
     .proj_hidden = 2560,
 };
 
+// clang-format off
 const struct forge_arch forge_arch_lfm2vl = {
     .name = "lfm2vl",
     .desc = "LFM2-VL: SigLIP2 NaFlex ViT, pixel unshuffle + LayerNorm + MLP (lfm2) + lfm2 conv/attention hybrid LM",
@@ -170,3 +171,4 @@ const struct forge_arch forge_arch_lfm2vl = {
     .write_proj = write_lfm2vl_proj,
     .template_text = LFM2VL_TEMPLATE,
 };
+// clang-format on

@@ -33,6 +33,7 @@ static void write_llava_proj(struct forge_out *o, const struct arch_size *s) {
     forge_bias(o, s->lm.n_embd, "mm.2.bias");
 }
 
+// clang-format off
 const struct forge_arch forge_arch_llava = {
     .name = "llava",
     .desc = "LLaVA-1.5 style: CLIP ViT + 2-layer MLP projector (mlp) + llama LM, gpt-2 vocab",
@@ -54,3 +55,4 @@ const struct forge_arch forge_arch_llava = {
     .write_lm = write_llava_lm,
     .write_proj = write_llava_proj,
 };
+// clang-format on

@@ -95,6 +95,7 @@ static const char MINICPMV_TEMPLATE[] =
 static const struct minicpmv_extra TINY_EXTRA = { .query_num = 16 };
 static const struct minicpmv_extra SMALL_EXTRA = { .query_num = 64 };
 
+// clang-format off
 const struct forge_arch forge_arch_minicpmv = {
     .name = "minicpmv",
     .desc = "MiniCPM-V 2.6: SigLIP ViT + perceiver resampler (resampler, version 3) + qwen2 LM, sliced images",
@@ -120,3 +121,4 @@ const struct forge_arch forge_arch_minicpmv = {
     .write_proj = write_minicpmv_proj,
     .template_text = MINICPMV_TEMPLATE,
 };
+// clang-format on

@@ -55,6 +55,7 @@ static void write_pixtral_proj(struct forge_out *o, const struct arch_size *s) {
                      "v.token_embd.img_break");
 }
 
+// clang-format off
 const struct forge_arch forge_arch_pixtral = {
     .name = "pixtral",
     .desc = "Mistral Small 3.1/3.2: Pixtral ViT with 2x2 patch merger and [IMG_BREAK] rows (pixtral) + llama LM",
@@ -78,3 +79,4 @@ const struct forge_arch forge_arch_pixtral = {
     .write_proj = write_pixtral_proj,
     .template_file = "templates/Mistral-Small-3.2-24B-Instruct-2506.jinja",
 };
+// clang-format on

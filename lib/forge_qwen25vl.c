@@ -89,6 +89,7 @@ static const struct qwen25vl_extra TINY_EXTRA = { .n_wa_pattern = 2 };
 /* Qwen2.5-VL: fullatt_block_indexes 7, 15, 23, 31 */
 static const struct qwen25vl_extra SMALL_EXTRA = { .n_wa_pattern = 8 };
 
+// clang-format off
 const struct forge_arch forge_arch_qwen25vl = {
     .name = "qwen25vl",
     .desc = "Qwen2.5-VL: window-attention ViT with 2x2 merger (qwen2.5vl_merger) + qwen2vl LM with M-RoPE",
@@ -113,3 +114,4 @@ const struct forge_arch forge_arch_qwen25vl = {
     .write_proj = write_qwen25vl_proj,
     .template_text = QWEN25VL_TEMPLATE,
 };
+// clang-format on

@@ -179,6 +179,7 @@ const char forge_qwen3vl_template[] =
     "    {{- '<|im_start|>assistant\\n' }}\n"
     "{%- endif %}\n";
 
+// clang-format off
 #define QWEN3VL_SIZES { \
         /* tiny; the LM needs more layers than deepstack inputs: llama.cpp adds \
          * them to the first layers' outputs, before the last one picks rows */ \
@@ -194,6 +195,7 @@ const char forge_qwen3vl_template[] =
           .vit = { .image_size = 768, .patch = 16, .n_embd = 1024, .n_ff = 4096, \
                    .n_layer = 24, .n_head = 16, .n_deepstack = 3, .deepstack = { 5, 11, 17 } } }, \
 }
+// clang-format on
 
 /* The chat template of Qwen3-VL's "Thinking" models, written from the
  * chat_template published with Qwen/Qwen3-VL-8B-Thinking (docs/forge.md):

@@ -47,6 +47,7 @@ static void write_qwen3vlmoe_lm(struct forge_out *o, const struct arch_size *s) 
 
 
 
+// clang-format off
 const struct forge_arch forge_arch_qwen3vlmoe = {
     .name = "qwen3vlmoe",
     .desc = "Qwen3-VL-30B-A3B: ViT with 2x2 merger and deepstack (qwen3vl_merger) + qwen3vlmoe MoE LM with M-RoPE",
@@ -74,3 +75,4 @@ const struct forge_arch forge_arch_qwen3vlmoe = {
     .write_proj = forge_qwen3vl_proj,
     .template_text = forge_qwen3vl_template,
 };
+// clang-format on

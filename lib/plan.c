@@ -44,6 +44,7 @@ struct setting {
 };
 
 #define FIELD(f) offsetof(struct vlm_engine_params, f)
+// clang-format off
 static const struct setting settings_table[] = {
     { "max_tokens",     SET_INT,    FIELD(sampling.max_tokens),     1,  INT_MAX },
     { "ctx",            SET_INT,    FIELD(n_ctx),                   16, INT_MAX },
@@ -66,6 +67,7 @@ static const struct setting settings_table[] = {
     { "reuse",          SET_BOOL,   FIELD(reuse),                   0,  1 },
     { "image_cache_mib", SET_INT,   FIELD(image_cache_mib),         0,  INT_MAX },
 };
+// clang-format on
 #undef FIELD
 #define N_SETTINGS (sizeof settings_table / sizeof settings_table[0])
 

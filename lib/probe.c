@@ -58,6 +58,7 @@ void probe_rng_pick(probe_rng *r, int n, int k, int *out) {
 
 /* ------------------------------------------------------------ palette, shapes */
 
+// clang-format off
 const struct probe_colour probe_colours[PC_N] = {
     [PC_RED]    = { "red",    "红色", 0xDC1E1E },
     [PC_GREEN]  = { "green",  "绿色", 0x1E9632 },
@@ -70,7 +71,9 @@ const struct probe_colour probe_colours[PC_N] = {
     [PC_BLACK]  = { "black",  "黑色", 0x141414 },
     [PC_GRAY]   = { "gray",   "灰色", 0x808080 },
 };
+// clang-format on
 
+// clang-format off
 const struct probe_shape_name probe_shape_names[PS_N] = {
     [PS_CIRCLE]   = { "circle", "circles", "圆形",
                       { "circle", "disc", "disk", NULL }, { "圆", NULL } },
@@ -83,6 +86,7 @@ const struct probe_shape_name probe_shape_names[PS_N] = {
     [PS_PENTAGON] = { "pentagon", "pentagons", "五边形",
                       { "pentagon", NULL }, { "五边形", NULL } },
 };
+// clang-format on
 
 /* ------------------------------------------------------------ case helpers */
 
@@ -223,6 +227,7 @@ int probe_make_pictures(struct probe_ctx *x, probe_rng *rng, struct probe_case *
 
 /* ------------------------------------------------------------ the categories */
 
+// clang-format off
 const struct probe_category probe_categories[] = {
     { "colors", probe_gen_colors },           { "shapes", probe_gen_shapes },
     { "counting", probe_gen_counting },       { "spatial", probe_gen_spatial },
@@ -230,6 +235,7 @@ const struct probe_category probe_categories[] = {
     { "tables", probe_gen_tables },           { "multi_image", probe_gen_multi_image },
     { "multi_turn", probe_gen_multi_turn },   { "hallucination", probe_gen_hallucination },
 };
+// clang-format on
 const int probe_n_categories = (int)(sizeof probe_categories / sizeof probe_categories[0]);
 
 /* ------------------------------------------------------------ parameters */

@@ -53,11 +53,13 @@ struct ocr_spec {
     int    unknown;        /* characters no font could draw (set by drawing) */
 };
 
+// clang-format off
 static const struct { int w, h; double px, max_angle; uint32_t fg, bg; } ocr_levels[3] = {
     { 384, 160, 44, 0, 0x000000, 0xFFFFFF },
     { 448, 224, 26, 6, 0x333333, 0xF2F2F2 },
     { 512, 320, 15, 25, 0x8C8C8C, 0xD2D2D2 },
 };
+// clang-format on
 
 static void ocr_text(probe_rng *rng, int kind, int lvl, char *out, size_t len) {
     if (kind == OCR_WORD && lvl == 0) snprintf(out, len, "%s", PICK(rng, words_en));

@@ -31,6 +31,7 @@ struct qtype {
     enum ggml_type base;
 };
 
+// clang-format off
 static const struct qtype QTYPES[] = {
     {"f32", LLAMA_FTYPE_ALL_F32, GGML_TYPE_F32},       {"f16", LLAMA_FTYPE_MOSTLY_F16, GGML_TYPE_F16},
     {"bf16", LLAMA_FTYPE_MOSTLY_BF16, GGML_TYPE_BF16}, {"q8_0", LLAMA_FTYPE_MOSTLY_Q8_0, GGML_TYPE_Q8_0},
@@ -42,6 +43,7 @@ static const struct qtype QTYPES[] = {
     {"q3_k_m", LLAMA_FTYPE_MOSTLY_Q3_K_M, GGML_TYPE_Q3_K}, {"q3_k_s", LLAMA_FTYPE_MOSTLY_Q3_K_S, GGML_TYPE_Q3_K},
     {"q2_k", LLAMA_FTYPE_MOSTLY_Q2_K, GGML_TYPE_Q2_K},
 };
+// clang-format on
 #define N_QTYPES ((int)(sizeof QTYPES / sizeof QTYPES[0]))
 
 struct vlm_quant_params vlm_quant_default_params(void) {

@@ -93,6 +93,7 @@ static const struct range SPACE_R[] = {
 static const struct range IGNORE_R[] = {
     {0xAD, 0xAD}, {0x200B, 0x200D}, {0x2060, 0x2060}, {0xFE00, 0xFE0F}, {0xFEFF, 0xFEFF},
 };
+// clang-format off
 static const struct range PUNCT_R[] = {
     {0x21, 0x2F}, {0x3A, 0x40}, {0x5B, 0x60}, {0x7B, 0x7E},           /* ASCII */
     {0xA1, 0xA1}, {0xA7, 0xA7}, {0xAB, 0xAB}, {0xB6, 0xB7}, {0xBB, 0xBB}, {0xBF, 0xBF},
@@ -103,11 +104,14 @@ static const struct range PUNCT_R[] = {
     {0xFE10, 0xFE19}, {0xFE30, 0xFE6B}, {0xFF5F, 0xFF65},             /* vertical, small, half-width */
     {0xFFFD, 0xFFFD}, {0x1F000, 0x1FAFF},                             /* malformed bytes, emoji */
 };
+// clang-format on
+// clang-format off
 static const struct range CJK_R[] = {
     {0x2E80, 0x2FDF}, {0x3005, 0x3007}, {0x3021, 0x3029}, {0x3040, 0x30FA}, {0x30FC, 0x30FF},
     {0x3100, 0x312F}, {0x3190, 0x31FF}, {0x3400, 0x4DBF}, {0x4E00, 0x9FFF}, {0xAC00, 0xD7AF},
     {0xF900, 0xFAFF}, {0xFF66, 0xFF9F}, {0x20000, 0x3134F},
 };
+// clang-format on
 
 static bool in_ranges(uint32_t c, const struct range *r, size_t n) {
     for (size_t i = 0; i < n; i++)
@@ -292,6 +296,7 @@ static void tokenize(struct scratch *sc, const char *s, int flags, struct toks *
 
 /* ================================================================ numbers in words */
 
+// clang-format off
 static const struct { const char *w; int v; } EN_NUMBERS[] = {
     {"zero", 0}, {"one", 1}, {"two", 2}, {"three", 3}, {"four", 4}, {"five", 5}, {"six", 6},
     {"seven", 7}, {"eight", 8}, {"nine", 9}, {"ten", 10}, {"eleven", 11}, {"twelve", 12},
@@ -300,6 +305,7 @@ static const struct { const char *w; int v; } EN_NUMBERS[] = {
     {"fifty", 50}, {"sixty", 60}, {"seventy", 70}, {"eighty", 80}, {"ninety", 90},
     {"hundred", 100}, {"thousand", 1000},
 };
+// clang-format on
 
 /* The value of an English number word, -1 for any other word. */
 static int en_number_word(const char *w) {
@@ -350,12 +356,14 @@ static int english_number(const struct toks *t, int i, long long *value) {
 
 /* A Chinese numeral character: its digit (0-9) or its unit (10 ... 10000). */
 static bool zh_numeral(uint32_t c, int *digit, int *unit) {
+    // clang-format off
     static const struct { uint32_t c; int digit, unit; } T[] = {
         {0x96F6, 0, 0}, {0x3007, 0, 0}, {0x4E00, 1, 0}, {0x4E8C, 2, 0}, {0x4E24, 2, 0},
         {0x5169, 2, 0}, {0x4E09, 3, 0}, {0x56DB, 4, 0}, {0x4E94, 5, 0}, {0x516D, 6, 0},
         {0x4E03, 7, 0}, {0x516B, 8, 0}, {0x4E5D, 9, 0}, {0x5341, 0, 10}, {0x767E, 0, 100},
         {0x5343, 0, 1000}, {0x4E07, 0, 10000}, {0x842C, 0, 10000},
     }; /* 零 〇 一 二 两 兩 三 四 五 六 七 八 九 十 百 千 万 萬 */
+    // clang-format on
     for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
         if (T[i].c == c) { *digit = T[i].digit; *unit = T[i].unit; return true; }
     return false;

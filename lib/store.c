@@ -78,6 +78,7 @@ static const char *SCHEMA =
 
 /* Columns added after the first stores were written: a store made before them
  * gets them (NULL in old rows). */
+// clang-format off
 static const char *const ADDED_COLUMNS[][3] = {
     {"answers", "tpot_ms", "REAL"}, {"answers", "itl_ms_p50", "REAL"}, {"answers", "itl_ms_max", "REAL"},
     {"answers", "tokens_estimated", "INTEGER"}, {"answers", "n_retries", "INTEGER"},
@@ -92,6 +93,7 @@ static const char *const ADDED_COLUMNS[][3] = {
     {"answers", "n_reasoning_tokens", "INTEGER"}, {"answers", "reasoning_ms", "REAL"},
     {"model_loads", "chat_template_hash", "TEXT"},
 };
+// clang-format on
 
 /* Whether `table` has `column`: VLM_OK with *found, or VLM_ERR_IO. */
 static int has_column(vlm_store *s, const char *table, const char *column, bool *found) {

@@ -31,6 +31,7 @@ enum {
 };
 
 /* Add to a command's getopt_long table to accept the engine settings. */
+// clang-format off
 #define SETTING_OPTIONS                                                   \
     {"template", required_argument, 0, OPT_TEMPLATE},                    \
     {"max-tokens", required_argument, 0, OPT_MAXTOK},                    \
@@ -51,6 +52,7 @@ enum {
     {"no-reuse", no_argument, 0, OPT_NO_REUSE},                          \
     {"image-cache-mib", required_argument, 0, OPT_IMAGE_CACHE},            \
     {"reasoning", required_argument, 0, OPT_REASONING}
+// clang-format on
 
 /* Parse a whole int / float; false when the text is not one. */
 bool cli_parse_int(const char *s, int *out);
