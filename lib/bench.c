@@ -393,17 +393,27 @@ static int store_open(struct bench_store *bs, const struct vlm_model_spec *m, co
     if (!bs->s) return VLM_ERR_IO;
     struct vlm_host host;
     vlm_host_read(&host);
-    bs->run_id = vlm_store_begin_run(bs->s, &host, p->argv_line, vlm_llama_version(), vlm_llama_system_info());
+    bool local = m->engine.remote.n_urls == 0; /* a remote bench never starts llama.cpp */
+    bs->run_id = vlm_store_begin_run(bs->s, &host, p->argv_line, vlm_llama_version(),
+                                     local ? vlm_llama_system_info() : NULL);
+    if (bs->run_id < 0) {
+        vlm_errf(err, err_len, "cannot record the run: %s", store_error(bs->s));
+        return VLM_ERR_IO;
+    }
     char *settings = vlm_model_settings_json(&m->engine);
     int rc = vlm_store_model(bs->s, m->name, settings, &bs->model_id, err, err_len);
     free(settings);
     return rc;
 }
 
-static void store_close(struct bench_store *bs) {
-    if (!bs->s) return;
-    vlm_store_end_run(bs->s, bs->run_id);
+/* Record the run's end and close; VLM_ERR_IO (with the store's reason in err)
+ * when the end cannot be written. */
+static int store_close(struct bench_store *bs, char *err, size_t err_len) {
+    if (!bs->s) return VLM_OK;
+    int rc = vlm_store_end_run(bs->s, bs->run_id);
+    if (rc != VLM_OK) vlm_errf(err, err_len, "cannot record the run's end: %s", store_error(bs->s));
     vlm_store_close(bs->s);
+    return rc;
 }
 
 int vlm_bench(const struct vlm_model_spec *m, const char *suite, const char *prompt,
@@ -444,11 +454,12 @@ int vlm_bench(const struct vlm_model_spec *m, const char *suite, const char *pro
         if (stop_requested()) rc = VLM_ERR_STOPPED;
         else if (rc != VLM_OK) break;
         else if (bs.s && vlm_store_put_bench_level(bs.s, bs.model_id, bs.run_id, p, &(*levels)[i]) != VLM_OK) {
-            vlm_errf(err, err_len, "cannot write the store '%s'", p->db_path);
+            vlm_errf(err, err_len, "cannot write the store '%s': %s", p->db_path, store_error(bs.s));
             rc = VLM_ERR_IO;
         }
     }
-    store_close(&bs);
+    int end_rc = store_close(&bs, rc == VLM_OK ? err : NULL, rc == VLM_OK ? err_len : 0);
+    if (rc == VLM_OK) rc = end_rc;
     if (r.multi) curl_multi_cleanup(r.multi);
     workload_free(&w);
     if (rc == VLM_ERR_STOPPED) vlm_errf(err, err_len, "stopped");

@@ -364,6 +364,20 @@ static vlm_engine *load_model(struct runner *r, struct vlm_model_spec *m, struct
     return e;
 }
 
+/* The model's stored figures into its summary; percentiles of its e2e times. */
+static int summarize(struct runner *r, int64_t model_id, struct vlm_run_model_summary *ms) {
+    double *e2e;
+    int n;
+    if (vlm_store_model_stats(r->store, model_id, ms, &e2e, &n) != VLM_OK) {
+        say(r, "error: cannot read the store: %s", store_error(r->store));
+        return VLM_ERR_IO;
+    }
+    ms->e2e_ms_p50 = vlm_percentile(e2e, n, 0.50);
+    ms->e2e_ms_p90 = vlm_percentile(e2e, n, 0.90);
+    free(e2e);
+    return VLM_OK;
+}
+
 /* The KL pass of a family member after its answers (family.c). */
 static int family_pass(struct runner *r, vlm_engine *e, int64_t model_id, const struct vlm_model_spec *m) {
     if (!m->family[0] || m->engine.remote.n_urls > 0) return VLM_OK;
@@ -407,21 +421,29 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
         if (e) {
             ms->rss_peak_bytes = vlm_rss_peak_bytes();
             if (vlm_engine_stats(e)) ms->reuse = *vlm_engine_stats(e);
-            vlm_store_model_load(r->store, model_id, r->run_id, vlm_engine_info(e), vlm_engine_stats(e),
-                                 ms->rss_peak_bytes);
+            if (vlm_store_model_load(r->store, model_id, r->run_id, vlm_engine_info(e), vlm_engine_stats(e),
+                                     ms->rss_peak_bytes) != VLM_OK && rc == VLM_OK)
+                rc = VLM_ERR_IO;
             vlm_engine_free(e);
         }
         if (r->params->progress) fputs("\r\033[K", stderr);
         if (rc != VLM_OK) {
-            if (rc == VLM_ERR_IO) say(r, "error: cannot write the store");
+            if (rc == VLM_ERR_IO) say(r, "error: cannot write the store: %s", store_error(r->store));
             return rc;
         }
     }
-    vlm_store_model_stats(r->store, model_id, ms);
-    return VLM_OK;
+    return summarize(r, model_id, ms);
 }
 
 /* ------------------------------------------------------------ the run */
+
+/* Whether any model of the plan runs in process (llama.cpp's system info is
+ * then worth recording; a remote-only run never starts llama.cpp). */
+static bool plan_has_local(vlm_plan *plan) {
+    for (int i = 0; i < vlm_plan_n_models(plan); i++)
+        if (vlm_plan_model(plan, i)->engine.remote.n_urls == 0) return true;
+    return false;
+}
 
 int vlm_run(vlm_plan *plan, const struct vlm_run_params *params, struct vlm_run_summary *sum,
             char *err, size_t err_len) {
@@ -434,7 +456,13 @@ int vlm_run(vlm_plan *plan, const struct vlm_run_params *params, struct vlm_run_
     if (!r.store) return VLM_ERR_IO;
     struct vlm_host host;
     vlm_host_read(&host);
-    r.run_id = vlm_store_begin_run(r.store, &host, params->argv_line, vlm_llama_version(), vlm_llama_system_info());
+    r.run_id = vlm_store_begin_run(r.store, &host, params->argv_line, vlm_llama_version(),
+                                   plan_has_local(plan) ? vlm_llama_system_info() : NULL);
+    if (r.run_id < 0) {
+        vlm_errf(err, err_len, "cannot record the run: %s", store_error(r.store));
+        vlm_store_close(r.store);
+        return VLM_ERR_IO;
+    }
 
     load_suites(&r, plan, sum);
     sum->n_models = vlm_plan_n_models(plan);
@@ -443,7 +471,8 @@ int vlm_run(vlm_plan *plan, const struct vlm_run_params *params, struct vlm_run_
     for (int i = 0; i < sum->n_models && rc == VLM_OK; i++)
         rc = run_model(&r, vlm_plan_model(plan, i), &sum->models[i]);
 
-    vlm_store_end_run(r.store, r.run_id);
+    if (vlm_store_end_run(r.store, r.run_id) != VLM_OK && rc == VLM_OK) rc = VLM_ERR_IO;
+    if (rc == VLM_ERR_IO) vlm_errf(err, err_len, "the store could not be written: %s", store_error(r.store));
     for (int i = 0; i < r.n_suites; i++) vlm_suite_free(r.suites[i]);
     free(r.suites);
     free(r.usable);
@@ -451,7 +480,7 @@ int vlm_run(vlm_plan *plan, const struct vlm_run_params *params, struct vlm_run_
 
     sum->stopped = rc == VLM_ERR_STOPPED;
     if (rc == VLM_ERR_STOPPED) { vlm_errf(err, err_len, "stopped; run the same command again to resume"); return rc; }
-    if (rc == VLM_ERR_IO) { vlm_errf(err, err_len, "the store could not be written"); return rc; }
+    if (rc == VLM_ERR_IO) return rc;
     for (int i = 0; i < sum->n_models; i++)
         if (sum->models[i].error[0] || sum->models[i].n_errors) r.any_case_error = true;
     if (r.any_case_error) {

@@ -44,10 +44,13 @@ int vlm_store_put_bench_level(vlm_store *s, int64_t model_id, int64_t run_id,
 /* ------------------------------------------------------------ store_history.c */
 
 /* Fill the stored figures of a model into a run summary: cases stored as errors,
- * mean TTFT and decode rate, end-to-end p50/p90 over all its stored turns, and
- * load time and peak RSS of its latest load (figures already set are kept). */
+ * mean TTFT and decode rate, and load time and peak RSS of its latest load
+ * (figures already set are kept); *e2e_sorted gets the end-to-end times of all
+ * its answered turns, ascending (*n_e2e of them; caller frees), for the caller
+ * to take percentiles of (statistics sit above the store). */
 struct vlm_run_model_summary;
-int vlm_store_model_stats(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *ms);
+int vlm_store_model_stats(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *ms, double **e2e_sorted,
+                          int *n_e2e);
 
 /* What earlier runs of a model took, for estimating a plan (estimate.c). */
 struct store_history {

@@ -35,7 +35,8 @@ static int latest_load(vlm_store *s, int64_t model_id, struct vlm_run_model_summ
 }
 
 /* Mean TTFT and decode rate, e2e p50/p90 over the answered turns. */
-static int speed(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *ms) {
+static int speed(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *ms, double **e2e_sorted,
+                 int *n_e2e) {
     store_q q;
     if (store_q_prepare(s, &q, "reading table answers",
                         "SELECT ttft_ms, decode_tps, e2e_ms, n_output_tokens FROM answers"
@@ -53,16 +54,22 @@ static int speed(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *m
     int rc = store_q_end(&q, VLM_OK);
     ms->ttft_ms_mean = n ? ttft / n : 0;
     ms->decode_tps_mean = n_tps ? tps / n_tps : 0;
-    ms->e2e_ms_p50 = vlm_percentile(e2e, n, 0.50);
-    ms->e2e_ms_p90 = vlm_percentile(e2e, n, 0.90);
-    free(e2e);
+    if (rc == VLM_OK) {
+        *e2e_sorted = e2e;
+        *n_e2e = n;
+    } else {
+        free(e2e);
+    }
     return rc;
 }
 
-int vlm_store_model_stats(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *ms) {
+int vlm_store_model_stats(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *ms, double **e2e_sorted,
+                          int *n_e2e) {
+    *e2e_sorted = NULL;
+    *n_e2e = 0;
     int rc = count_errors(s, model_id, ms);
     if (rc == VLM_OK) rc = latest_load(s, model_id, ms);
-    if (rc == VLM_OK) rc = speed(s, model_id, ms);
+    if (rc == VLM_OK) rc = speed(s, model_id, ms, e2e_sorted, n_e2e);
     return rc;
 }
 

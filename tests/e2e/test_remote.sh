@@ -57,6 +57,11 @@ assert_eq "$(sqlite3 "$T/plan.db" "SELECT count(*) FROM cases WHERE status='done
 sqlite3 "$T/conc.db" "SELECT case_id, turn, output FROM answers ORDER BY case_id, turn" > "$T/conc.txt"
 sql "SELECT case_id, turn, output FROM answers WHERE model_id=1 ORDER BY case_id, turn" > "$T/seq.txt"
 diff "$T/seq.txt" "$T/conc.txt" || fail "answers with --concurrency 4 differ"
+# A remote-only run never starts llama.cpp: its system info is not recorded
+# (the run with a local model beside the remote one does record it).
+assert_eq "$(sqlite3 "$T/conc.db" "SELECT llama_system_info IS NULL AND llama_version IS NOT NULL FROM runs")" 1 \
+  "remote-only run: no llama.cpp system info"
+assert_eq "$(sql "SELECT llama_system_info IS NOT NULL FROM runs ORDER BY id LIMIT 1")" 1 "local run: system info"
 
 # A remote model can be the judge: every judge turn asked once, verdicts stored.
 mkdir -p "$T/j" && grep -v '^#' "$SUITE" | jq -c '.scorer = "judge"' > "$T/j/$(basename "$SUITE")"
