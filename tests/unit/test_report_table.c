@@ -1,9 +1,9 @@
 /*
  * test_report_table.c - the report's tables (report_table.c, report_tables.c)
  * rendered from a small hand-written report document through every renderer:
- * terminal table, Markdown and CSV. The cells are worked out by hand from
+ * terminal table, Markdown, CSV and HTML. The cells are worked out by hand from
  * the document; a missing value must show as the dash in every format, never
- * as 0, and one value must read the same in all three.
+ * as 0, and one value must read the same in all four.
  */
 #include "testutil.h"
 
@@ -189,6 +189,27 @@ static void test_csv(void **state) {
     json_decref(d);
 }
 
+static void test_html(void **state) {
+    (void)state;
+    json_t *d = doc();
+    char *t = render(vlm_report_write_html, d);
+    assert_has(t, "<a href=\"#quality\">Quality</a>");
+    assert_has(t, "<section id=speed>");
+    assert_has(t, "<tr><th>load (ms)</th><td class=r>12.3</td><td class=r>" DASH "</td></tr>");
+    assert_has(t, "<tr><th>GPU memory (MiB)</th><td class=r>" DASH "</td><td class=r>" DASH "</td></tr>");
+    /* the best of a row is marked, the others not; a row of one value has no best */
+    assert_has(t, "<tr><th>colors</th><td class=\"r best\">100% (44" DASH "100) n=3 <span class=star");
+    assert_has(t, "</span></td><td class=r>33% (6" DASH "79) n=3, 1 unparsed</td></tr>");
+    assert_has(t, "<tr><th>(none)</th><td class=r>0% (0" DASH "79) n=1</td><td class=r>" DASH "</td></tr>");
+    assert_has(t, "<tr class=all><th>all</th><td class=\"r best\">75% (30" DASH "95) n=4");
+    assert_has(t, "<td class=r>" DASH "</td><td class=r>1.000</td>"); /* yes/no precision, recall */
+    /* the gallery stands for the answers table, with the table's cells */
+    assert_has(t, "<table id=cases>");
+    assert_has(t, "<tr><td>s/c1#2<small>colors</small></td><td>What colour?</td><td>red</td>");
+    free(t);
+    json_decref(d);
+}
+
 /* The terminal table cuts long tables: 20 rows, 40 characters a cell. */
 static void test_text_cut(void **state) {
     (void)state;
@@ -218,6 +239,7 @@ int main(void) {
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_md),
         cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_html),
         cmocka_unit_test(test_text_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
