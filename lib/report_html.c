@@ -613,7 +613,7 @@ static void answer_cell(FILE *out, const json_t *a) {
 /* One turn: case, category, prompt and expected as the answers table's row r
  * has them, the images, then each model's answer with its verdict. */
 static void case_row(FILE *out, struct ctx *c, const json_t *k, const struct rt_grid *g, int r) {
-    const json_t *answers = jpath_get(k, "answers");
+    const json_t *answers = jpath_get(k, "answers"); /* keyed by model name (dots allowed: no jpath) */
     int right = 0, wrong = 0;
     for (int m = 0; m < c->n_models; m++) {
         int v = verdict(json_object_get(answers, c->names[m]));

@@ -37,7 +37,7 @@ void rt_format(char *buf, size_t n, enum rt_fmt f, bool have, double v) {
         break;
     case RT_PCT:   snprintf(buf, n, "%.0f%%", 100 * v); break;
     case RT_PCT1:  snprintf(buf, n, "%.1f%%", 100 * v); break;
-    case RT_PTS:   snprintf(buf, n, "%+.1f pt", 100 * v); break;
+    case RT_PTS:   snprintf(buf, n, "%+.1f", 100 * v); break;
     case RT_FIX2:  snprintf(buf, n, "%.2f", v); break;
     case RT_FIX3:  snprintf(buf, n, "%.3f", v); break;
     case RT_FIX4:  snprintf(buf, n, "%.4f", v); break;
@@ -173,7 +173,7 @@ static int cmp_key(const void *a, const void *b) {
     return strcmp(json_is_string(x) ? json_string_value(x) : "", json_is_string(y) ? json_string_value(y) : "");
 }
 
-/* The entries of column object col (one pivot column). */
+/* The entry of pivot column col (a column object) whose row key is `key`; NULL: none. */
 static const json_t *col_entry(const struct rt_pivot *p, const json_t *doc, const json_t *col,
                                const json_t *key) {
     const char *name = jpath_str(col, p->col_name);
@@ -183,7 +183,7 @@ static const json_t *col_entry(const struct rt_pivot *p, const json_t *doc, cons
         if (!p->col_entries && (!name || !jpath_str(e, p->entry_col) || strcmp(jpath_str(e, p->entry_col), name)))
             continue;
         const json_t *k = jpath_get(e, p->row_key);
-        if (k && json_equal((json_t *)k, (json_t *)key)) return e;
+        if (k && json_equal(k, key)) return e;
     }
     return NULL;
 }
@@ -205,7 +205,7 @@ static const json_t **pivot_keys(const struct rt_pivot *p, const json_t *doc, co
         json_array_foreach(entries, i, e) {
             k = jpath_get(e, p->row_key);
             bool seen = !k;
-            for (size_t s = 0; !seen && s < *n; s++) seen = json_equal((json_t *)keys[s], (json_t *)k);
+            for (size_t s = 0; !seen && s < *n; s++) seen = json_equal(keys[s], k);
             if (seen) continue;
             if (*n == cap) keys = vlm_xrealloc(keys, (cap *= 2) * sizeof *keys);
             keys[(*n)++] = k;

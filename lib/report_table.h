@@ -34,7 +34,7 @@ enum rt_fmt {
     RT_PARAMS,   /* a count: 1.23 B, 4.56 M, 7.8 k */
     RT_PCT,      /* a share shown in percent: 0.667 -> "67%" */
     RT_PCT1,     /* likewise with one decimal: "66.7%" */
-    RT_PTS,      /* a difference of shares in points: -0.25 -> "-25.0 pt" */
+    RT_PTS,      /* a difference of shares in points, signed: -0.25 -> "-25.0" */
     RT_FIX2,     /* 0.12 */
     RT_FIX3,     /* 0.123 */
     RT_FIX4,     /* 0.1234 */

@@ -119,6 +119,7 @@ static void cell_expected(struct rt_cell *c, const json_t *k, const struct rt_co
 
 /* One model's answer to a turn: "✓ text", "✗ ERROR: message", or a dash. */
 static void cell_answer(struct rt_cell *c, const json_t *k, const struct rt_col *col, const struct rt_ctx *cx) {
+    /* a model name may hold dots: a key, not a jpath path */
     const json_t *a = cx->model ? json_object_get(jpath_get(k, "answers"), cx->model) : NULL;
     if (!json_is_object(a)) { rt_cell_set(c, RT_DASH); return; }
     const json_t *ok = jpath_get(a, "correct");
@@ -226,7 +227,7 @@ static const struct rt_col FAMILY[] = {
     COL("files (MiB)", "file_bytes", RT_MIB), COL("peak RSS (MiB)", "rss_peak_bytes", RT_MIB),
     COL("decode (tok/s)", "decode_tps", RT_TPS), COL("e2e p50 (ms)", "e2e_ms_p50", RT_MS),
     COL("accuracy", "quality.accuracy", RT_FIX3), CELL("95% CI", "quality", RT_FIX3, cell_range),
-    COL("vs reference", "vs_reference.diff", RT_PTS), CELL("95% CI (pt)", "vs_reference", RT_PTS, cell_range),
+    COL("vs reference (pt)", "vs_reference.diff", RT_PTS), CELL("95% CI (pt)", "vs_reference", RT_PTS, cell_range),
     CELL("identical answers", NULL, RT_INT, cell_agreement),
     COL("mean KL", "kl.mean", RT_FIX4), COL("max KL", "kl.max", RT_FIX3),
     COL("same top token", "kl.top1_same", RT_PCT1),

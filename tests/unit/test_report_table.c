@@ -99,7 +99,8 @@ static void test_format(void **state) {
     F(RT_GIB, 3221225472.0, "3.00");     /* 3 x 2^30 bytes */
     F(RT_PCT, 0.6667, "67%");
     F(RT_PCT1, 0.05, "5.0%");
-    F(RT_PTS, -0.25, "-25.0 pt");
+    F(RT_PTS, -0.25, "-25.0");
+    F(RT_PTS, 0.04, "+4.0");
     F(RT_FIX3, 0.6667, "0.667");
     F(RT_P, 0.0004, "<0.001");
     F(RT_P, 0.5, "0.500");
@@ -210,6 +211,52 @@ static void test_html(void **state) {
     json_decref(d);
 }
 
+/* A quantization family: two tables per family, titled and named by it. */
+static const char FAMILIES[] =
+    "[{\"name\": \"qw\", \"members\": ["
+    "  {\"model\": \"qw\", \"variant\": \"f16\", \"reference\": true, \"file_bytes\": 2097152, \"decode_tps\": 50,"
+    "   \"quality\": {\"n\": 4, \"accuracy\": 0.75, \"ci_low\": 0.3, \"ci_high\": 0.954},"
+    "   \"by_category\": [{\"category\": \"colors\", \"n\": 3, \"accuracy\": 1.0}],"
+    "   \"vs_reference\": {\"n\": 4, \"diff\": 0, \"ci_low\": -0.1, \"ci_high\": 0.1},"
+    "   \"agreement\": {\"n\": 4, \"identical\": 4, \"share\": 1}, \"kl\": {\"mean\": 0, \"max\": 0, \"top1_same\": 1}},"
+    "  {\"model\": \"qw:q4\", \"variant\": \"q4\", \"reference\": false, \"file_bytes\": null,"
+    "   \"quality\": {\"n\": 4, \"accuracy\": 0.5, \"ci_low\": 0.15, \"ci_high\": 0.85},"
+    "   \"by_category\": [{\"category\": \"colors\", \"n\": 3, \"accuracy\": 0.667},"
+    "                   {\"category\": \"\", \"n\": 1, \"accuracy\": 0}],"
+    "   \"vs_reference\": {\"n\": 4, \"diff\": -0.25, \"ci_low\": -0.47, \"ci_high\": 0.04},"
+    "   \"agreement\": {\"n\": 4, \"identical\": 2, \"share\": 0.5},"
+    "   \"kl\": {\"mean\": 0.01234, \"max\": 0.05, \"top1_same\": 0.9876}}]}]";
+
+static void test_family(void **state) {
+    (void)state;
+    json_t *d = doc();
+    json_object_set_new(d, "families", json_loads(FAMILIES, 0, NULL));
+    assert_non_null(json_object_get(d, "families"));
+    char *t = render(vlm_report_write_table, d);
+    assert_has(t, "\nQuantization family qw\n");
+    /* the q4 variant has no file size: a dash, not 0.0 */
+    assert_line(t, "f16 (reference) ", "f16 (reference) 2.0 " DASH " 50.0 " DASH " 0.750 0.300" DASH "0.954 +0.0 -10.0" DASH
+                "+10.0 4/4 0.0000 0.000 100.0%");
+    assert_line(t, "q4 ", "q4 " DASH " " DASH " " DASH " " DASH " 0.500 0.150" DASH "0.850 -25.0 -47.0" DASH "+4.0 2/4 0.0123 "
+                "0.050 98.8%");
+    /* by category: categories down (ocr has no entry: no row), variants across */
+    assert_has(t, "\nQuantization family qw: accuracy by category\n");
+    assert_line(t, "category f16 ", "category f16 q4");
+    assert_line(t, "(none) " DASH, "(none) " DASH " 0.000");
+    assert_line(t, "colors 1.000 ", "colors 1.000 0.667");
+    assert_line(t, "all 0.750 ", "all 0.750 0.500");
+    free(t);
+    char *csv = render(vlm_report_write_csv, d);
+    assert_has(csv, "\n\"family-qw\",\"q4\",\"" DASH "\",");
+    assert_has(csv, "\n\"family-categories-qw\",\"colors\",\"1.000\",\"0.667\"\n");
+    free(csv);
+    char *html = render(vlm_report_write_html, d);
+    assert_has(html, "<section id=family-qw>\n<h2>Quantization family qw</h2>");
+    assert_has(html, "<tr><th>q4</th><td class=r>" DASH "</td>");
+    free(html);
+    json_decref(d);
+}
+
 /* The terminal table cuts long tables: 20 rows, 40 characters a cell. */
 static void test_text_cut(void **state) {
     (void)state;
@@ -240,6 +287,7 @@ int main(void) {
         cmocka_unit_test(test_md),
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_html),
+        cmocka_unit_test(test_family),
         cmocka_unit_test(test_text_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
