@@ -291,7 +291,8 @@ static void emit(const struct rt_table *t, const json_t *scope, const json_t *do
         else if (t->shape == RT_TRANSPOSED) build_transposed(&s.grid, t, scope, doc);
         else build_pivot(&s.grid, t, scope, doc);
     }
-    bool rows = t->flags & skip ? json_array_size(jpath_get(scope, t->rows)) > 0 : s.grid.nr > 1;
+    /* something to show: elements in the rows array (list, transposed) or rows of a pivot */
+    bool rows = t->shape == RT_PIVOT ? s.grid.nr > 1 : json_array_size(jpath_get(scope, t->rows)) > 0;
     if (rows || s.n_lines) fn(&s, user);
     grid_free(&s.grid);
     for (int i = 0; i < s.n_lines; i++) free(s.lines[i]);

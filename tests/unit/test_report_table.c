@@ -132,6 +132,16 @@ static void test_walk_order(void **state) {
     json_decref(d);
 }
 
+/* A store with nothing in it: no table at all, not even empty ones. */
+static void test_walk_empty(void **state) {
+    (void)state;
+    json_t *d = json_pack("{s:[], s:[], s:[], s:[]}", "models", "categories", "quality", "cases");
+    char ids[256] = "";
+    rt_walk(d, 0, collect_id, ids);
+    assert_string_equal(ids, "");
+    json_decref(d);
+}
+
 /* ------------------------------------------------------------ each renderer */
 
 static void test_text(void **state) {
@@ -283,6 +293,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_walk_order),
+        cmocka_unit_test(test_walk_empty),
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_md),
         cmocka_unit_test(test_csv),
