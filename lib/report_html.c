@@ -4,9 +4,11 @@
  * docs/report-schema.md. It owns:
  *   - esc(): the one HTML escape that every string from the document goes
  *     through, in text, attributes and SVG alike;
- *   - number formatting ("–" for null);
- *   - one function per section: header, quality table and chart, pairs, yes/no,
- *     captions, by turn, speed and memory table, latency chart, case by case;
+ *   - the page: head, header with its navigation, one <section> per table
+ *     that rt_walk() (report_table.c) describes and builds, in the same order
+ *     and with the same cells as the text formats;
+ *   - what only HTML has: the quality, latency and Pareto charts (SVG) after
+ *     their tables, and the answer gallery in place of the answers table;
  *   - image thumbnails: decoded with vlm_image_load, shrunk to fit 96x96, PNG,
  *     base64 data: URIs, cached per path for the report.
  * It never fails on the document's content; only a write error returns VLM_ERR_IO.
@@ -22,9 +24,10 @@
 #include <stb/stb_image_resize.h>
 #include <stb/stb_image_write.h>
 
+#include "jpath.h"
+#include "report_table.h"
 #include "util.h"
 
-#define DASH        "\xE2\x80\x93"  /* en dash: null numbers, intervals */
 #define THUMB_SIDE  96
 #define CASES_OPEN  500             /* case rows shown unfolded up to this many */
 #define MAX_POINTS  300             /* dots per model in the latency chart */
@@ -68,71 +71,10 @@ static void esc_n(FILE *out, const char *s, size_t max_chars) {
 
 static void esc(FILE *out, const char *s) { esc_n(out, s, SIZE_MAX); }
 
-/* ------------------------------------------------------------ numbers */
-
-static const json_t *get(const json_t *o, const char *key) {
-    return json_is_object(o) ? json_object_get(o, key) : NULL;
-}
-
-/* o[key] as a number; false when missing, null or not a number. */
-static bool num(const json_t *o, const char *key, double *v) {
-    const json_t *x = get(o, key);
-    if (!json_is_number(x)) return false;
-    *v = json_number_value(x);
-    return true;
-}
-
-static const char *str(const json_t *o, const char *key) {
-    return json_string_value(get(o, key));
-}
+/* ------------------------------------------------------------ document */
 
 static const char *or_empty(const char *s) { return s ? s : ""; }
-static const char *or_dash(const char *s) { return s ? s : DASH; }
-
-enum fmt { F_TEXT, F_INT, F_MS, F_TPS, F_MIB, F_PARAMS, F_PCT, F_FIX2, F_FIX3, F_P };
-
-/* One number in a unit's usual precision. */
-static void put_num(FILE *out, bool have, double v, enum fmt f) {
-    if (!have || !isfinite(v)) { fputs(DASH, out); return; }
-    double a = fabs(v);
-    switch (f) {
-    case F_TEXT:
-    case F_INT:  fprintf(out, "%.0f", v); break;
-    case F_MS:
-    case F_TPS:  fprintf(out, "%.*f", a < 10 ? 2 : a < 100 ? 1 : 0, v); break;
-    case F_MIB:  fprintf(out, "%.*f", a < 10 ? 2 : 1, v / 1048576.0); break;
-    case F_PARAMS:
-        if (a >= 1e9) fprintf(out, "%.2f B", v / 1e9);
-        else if (a >= 1e6) fprintf(out, "%.2f M", v / 1e6);
-        else if (a >= 1e3) fprintf(out, "%.1f k", v / 1e3);
-        else fprintf(out, "%.0f", v);
-        break;
-    case F_PCT:  fprintf(out, "%.0f%%", v * 100); break;
-    case F_FIX2: fprintf(out, "%.2f", v); break;
-    case F_FIX3: fprintf(out, "%.3f", v); break;
-    case F_P:    if (v < 0.001) fputs("&lt;0.001", out); else fprintf(out, "%.3f", v); break;
-    }
-}
-
-/* o[key] in format f. */
-static void put_field(FILE *out, const json_t *o, const char *key, enum fmt f) {
-    double v = 0;
-    bool have = num(o, key, &v);
-    put_num(out, have, v, f);
-}
-
-/* A table cell <td class=r> holding o[key]. */
-static void td_num(FILE *out, const json_t *o, const char *key, enum fmt f) {
-    fputs("<td class=r>", out);
-    put_field(out, o, key, f);
-    fputs("</td>", out);
-}
-
-static void td_text(FILE *out, const char *s) {
-    fputs("<td>", out);
-    if (s) esc(out, s); else fputs(DASH, out);
-    fputs("</td>", out);
-}
+static const char *or_dash(const char *s) { return s ? s : RT_DASH; }
 
 /* ------------------------------------------------------------ context */
 
@@ -167,25 +109,25 @@ static int cat_index(const struct ctx *c, const char *cat) {
     return -1;
 }
 
-static const char *cat_label(const char *cat) { return !cat ? DASH : cat[0] ? cat : "(none)"; }
+static const char *cat_label(const char *cat) { return !cat ? RT_DASH : cat[0] ? cat : "(none)"; }
 
 static const char *colour(int model) { return PALETTE[model % N_PALETTE]; }
 
 static void ctx_init(struct ctx *c, const json_t *r) {
     memset(c, 0, sizeof *c);
     c->r = r;
-    c->models = json_is_array(get(r, "models")) ? get(r, "models") : NULL;
+    c->models = json_is_array(jpath_get(r, "models")) ? jpath_get(r, "models") : NULL;
     c->n_models = c->models ? (int)json_array_size(c->models) : 0;
     c->names = vlm_xcalloc((size_t)c->n_models, sizeof *c->names);
     for (int i = 0; i < c->n_models; i++)
-        c->names[i] = or_dash(str(json_array_get(c->models, (size_t)i), "name"));
-    c->cats = json_is_array(get(r, "categories")) ? get(r, "categories") : NULL;
+        c->names[i] = or_dash(jpath_str(json_array_get(c->models, (size_t)i), "name"));
+    c->cats = json_is_array(jpath_get(r, "categories")) ? jpath_get(r, "categories") : NULL;
     c->n_cats = c->cats ? (int)json_array_size(c->cats) : 0;
     c->qcell = vlm_xcalloc((size_t)c->n_models * (size_t)c->n_cats, sizeof *c->qcell);
     size_t i;
     const json_t *q;
-    json_array_foreach(get(r, "quality"), i, q) {
-        int m = model_index(c, str(q, "model")), k = cat_index(c, str(q, "category"));
+    json_array_foreach(jpath_get(r, "quality"), i, q) {
+        int m = model_index(c, jpath_str(q, "model")), k = cat_index(c, jpath_str(q, "category"));
         if (m >= 0 && k >= 0) c->qcell[m * c->n_cats + k] = q;
     }
 }
@@ -303,7 +245,7 @@ static const char CSS[] =
     "table{border-collapse:collapse;margin:6px 0 4px;font-variant-numeric:tabular-nums}"
     "th,td{border:1px solid var(--line);padding:5px 10px;text-align:left;vertical-align:top}"
     "thead th{background:var(--bg2);font-weight:600;white-space:nowrap}"
-    "tbody th{font-weight:500;background:#fbfcfd}"
+    "tbody th{font-weight:500;background:#fbfcfd;white-space:nowrap}"
     ".r{text-align:right}"
     "tr.all th,tr.all td{border-top:2px solid #aab4be}"
     "td.best{background:var(--ok)}.star{color:#2e7d32}"
@@ -337,52 +279,35 @@ static void write_head(FILE *out) {
                  "<title>vlmeter report</title>\n<style>%s</style>\n</head>\n<body>\n", CSS);
 }
 
-static void write_runs(FILE *out, const json_t *runs) {
-    if (!json_array_size(runs)) return;
-    fputs("<div class=wrap><table><thead><tr><th>run</th><th>started</th><th>ended</th>"
-          "<th>host CPU</th><th class=r>cores</th><th class=r>RAM (GiB)</th><th>OS</th>"
-          "<th>llama.cpp</th><th>vlmeter</th></tr></thead><tbody>\n", out);
-    size_t i;
-    const json_t *run;
-    json_array_foreach(runs, i, run) {
-        double ram = 0;
-        bool have_ram = num(run, "host_ram_bytes", &ram);
-        fputs("<tr>", out);
-        td_num(out, run, "id", F_INT);
-        fputs("<td class=nw>", out);
-        esc(out, or_dash(str(run, "started_at")));
-        fputs("</td><td class=nw>", out);
-        esc(out, or_dash(str(run, "ended_at")));
-        fputs("</td>", out);
-        td_text(out, str(run, "host_cpu"));
-        td_num(out, run, "host_cores", F_INT);
-        fputs("<td class=r>", out);
-        put_num(out, have_ram, ram / 1073741824.0, F_FIX2);
-        fputs("</td>", out);
-        td_text(out, str(run, "host_os"));
-        td_text(out, str(run, "llama_version"));
-        td_text(out, str(run, "vlmeter_version"));
-        fputs("</tr>\n", out);
+/* An id or anchor: letters, digits, '-', '_', '.' and ':' as they are, anything
+ * else as '-', so it needs no quotes. */
+static void html_id(FILE *out, const char *id) {
+    for (const char *p = id; *p; p++) {
+        bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                  strchr("-_.:", *p);
+        fputc(ok ? *p : '-', out);
     }
-    fputs("</tbody></table></div>\n", out);
+}
+
+static void nav_link(const struct rt_section *s, void *out) {
+    fputs("<a href=\"#", out);
+    html_id(out, s->id);
+    fputs("\">", out);
+    esc(out, s->title);
+    fputs("</a>", out);
 }
 
 static void write_header(FILE *out, const struct ctx *c) {
     fputs("<header>\n<h1>vlmeter report</h1>\n<p class=meta>generated ", out);
-    esc(out, or_dash(str(c->r, "generated_at")));
+    esc(out, or_dash(jpath_str(c->r, "generated_at")));
     fputs(" &middot; store <code>", out);
-    esc(out, or_dash(str(c->r, "db")));
-    size_t n_turns = json_array_size(get(c->r, "cases"));
-    fprintf(out, "</code> &middot; %d model%s, %d categor%s, %zu turn%s</p>\n", c->n_models,
+    esc(out, or_dash(jpath_str(c->r, "db")));
+    size_t n_turns = json_array_size(jpath_get(c->r, "cases"));
+    fprintf(out, "</code> &middot; %d model%s, %d categor%s, %zu turn%s</p>\n<nav>", c->n_models,
             c->n_models == 1 ? "" : "s", c->n_cats, c->n_cats == 1 ? "y" : "ies", n_turns,
             n_turns == 1 ? "" : "s");
-    write_runs(out, get(c->r, "runs"));
-    fputs("<nav><a href=\"#quality\">Quality</a><a href=\"#pairs\">Pairwise</a>", out);
-    if (json_array_size(get(c->r, "yesno"))) fputs("<a href=\"#yesno\">Yes/no</a>", out);
-    if (json_array_size(get(c->r, "captions"))) fputs("<a href=\"#captions\">Captions</a>", out);
-    if (json_array_size(get(c->r, "by_turn"))) fputs("<a href=\"#by-turn\">By turn</a>", out);
-    fputs("<a href=\"#speed\">Speed &amp; memory</a><a href=\"#answers\">Answers</a></nav>\n"
-          "</header>\n", out);
+    rt_walk(c->r, RT_HTML_OWN, nav_link, out);
+    fputs("</nav>\n</header>\n", out);
 }
 
 /* Model names as header cells, each with its chart colour. */
@@ -396,66 +321,17 @@ static void model_headers(FILE *out, const struct ctx *c) {
 
 /* ------------------------------------------------------------ quality */
 
-static bool accuracy_of(const json_t *q, double *a) { return num(q, "accuracy", a); }
-
-/* "67% (35–88)" and n: one accuracy cell (q may be NULL). */
-static void quality_cell(FILE *out, const json_t *q, bool best) {
-    double a, lo, hi, n = 0, unp = 0, errs = 0;
-    if (!accuracy_of(q, &a)) {
-        fputs("<td class=r>" DASH "</td>", out);
-        return;
-    }
-    fputs(best ? "<td class=\"r best\"><b>" : "<td class=r><b>", out);
-    put_num(out, true, a, F_PCT);
-    fputs("</b>", out);
-    if (num(q, "ci_low", &lo) && num(q, "ci_high", &hi))
-        fprintf(out, " (%.0f" DASH "%.0f)", lo * 100, hi * 100);
-    if (best) fputs(" <span class=star title=\"best in this row\">\xE2\x98\x85</span>", out);
-    num(q, "n", &n);
-    fprintf(out, "<br><small>n=%.0f", n);
-    if (num(q, "n_unparsed", &unp) && unp > 0) fprintf(out, ", %.0f unparsed", unp);
-    if (num(q, "n_errors", &errs) && errs > 0)
-        fprintf(out, ", %.0f error%s", errs, errs == 1 ? "" : "s");
-    fputs("</small></td>", out);
-}
-
-/* One row of accuracy cells; the best (strictly above the worst) marked. */
-static void quality_row(FILE *out, const json_t *const *cells, int n) {
-    double hi = -1, lo = 2, a;
-    int have = 0;
-    for (int m = 0; m < n; m++)
-        if (accuracy_of(cells[m], &a)) { have++; hi = fmax(hi, a); lo = fmin(lo, a); }
-    for (int m = 0; m < n; m++)
-        quality_cell(out, cells[m], have >= 2 && hi > lo && accuracy_of(cells[m], &a) &&
-                                        a >= hi - 1e-12);
-}
+static bool accuracy_of(const json_t *q, double *a) { return jpath_num(q, "accuracy", a); }
 
 /* The quality entries of row `k` (k == n_cats: the models' overall quality). */
 static void row_cells(const struct ctx *c, int k, const json_t **cells) {
     for (int m = 0; m < c->n_models; m++)
         cells[m] = k < c->n_cats ? c->qcell[m * c->n_cats + k]
-                                 : get(json_array_get(c->models, (size_t)m), "quality");
+                                 : jpath_get(json_array_get(c->models, (size_t)m), "quality");
 }
 
 static const char *row_label(const struct ctx *c, int k) {
     return k < c->n_cats ? cat_label(json_string_value(json_array_get(c->cats, (size_t)k))) : "all";
-}
-
-static void write_quality_table(FILE *out, const struct ctx *c) {
-    const json_t **cells = vlm_xcalloc((size_t)c->n_models, sizeof *cells);
-    fputs("<div class=wrap><table id=quality-table><thead><tr><th>category</th>", out);
-    model_headers(out, c);
-    fputs("</tr></thead><tbody>\n", out);
-    for (int k = 0; k <= c->n_cats; k++) {
-        fputs(k < c->n_cats ? "<tr><th>" : "<tr class=all><th>", out);
-        esc(out, row_label(c, k));
-        fputs("</th>", out);
-        row_cells(c, k, cells);
-        quality_row(out, cells, c->n_models);
-        fputs("</tr>\n", out);
-    }
-    fputs("</tbody></table></div>\n", out);
-    free(cells);
 }
 
 /* ------------------------------------------------------------ charts */
@@ -532,11 +408,11 @@ static void quality_bar(FILE *out, const struct ctx *c, int m, const json_t *q, 
                         double y, double bar_h, double x0, double w) {
     double a, lo, hi, n = 0;
     if (!accuracy_of(q, &a)) {
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=mut>" DASH "</text>\n", x0 + 4,
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=mut>" RT_DASH "</text>\n", x0 + 4,
                 y + bar_h - 3);
         return;
     }
-    num(q, "n", &n);
+    jpath_num(q, "n", &n);
     fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>",
             x0, y, fmax(0, w * a), bar_h, colour(m));
     esc(out, c->names[m]);
@@ -544,8 +420,8 @@ static void quality_bar(FILE *out, const struct ctx *c, int m, const json_t *q, 
     esc(out, row);
     fprintf(out, ": %.0f%%", a * 100);
     double right = a;
-    if (num(q, "ci_low", &lo) && num(q, "ci_high", &hi)) {
-        fprintf(out, " (%.0f" DASH "%.0f)", lo * 100, hi * 100);
+    if (jpath_num(q, "ci_low", &lo) && jpath_num(q, "ci_high", &hi)) {
+        fprintf(out, " (%.0f" RT_DASH "%.0f)", lo * 100, hi * 100);
         double xl = x0 + w * lo, xh = x0 + w * hi, ym = y + bar_h / 2;
         fprintf(out, ", n=%.0f</title></rect>\n<path class=eb d=\"M%.1f %.1fH%.1fM%.1f %.1fV%.1f"
                      "M%.1f %.1fV%.1f\"/>", n, xl, ym, xh, xl, y + 2, y + bar_h - 2, xh, y + 2,
@@ -584,225 +460,7 @@ static void write_quality_chart(FILE *out, const struct ctx *c) {
     fputs("</svg>\n", out);
 }
 
-static void write_quality(FILE *out, const struct ctx *c) {
-    fputs("<section id=quality>\n<h2>Quality</h2>\n<p class=note>Accuracy per category with its "
-          "95% Wilson interval and the number of scored turns; \xE2\x98\x85 marks the best model "
-          "of a row. Failed turns count as wrong.</p>\n", out);
-    write_quality_table(out, c);
-    write_quality_chart(out, c);
-    fputs("</section>\n", out);
-}
-
-/* ------------------------------------------------------------ pairs, yes/no, captions, turns */
-
-static void write_pairs(FILE *out, const struct ctx *c) {
-    const json_t *pairs = get(c->r, "pairs");
-    fputs("<section id=pairs>\n<h2>Pairwise comparison</h2>\n<p class=note>Turns both models "
-          "scored; exact two-sided McNemar test on right/wrong.</p>\n", out);
-    if (!json_array_size(pairs)) {
-        fputs(c->n_models < 2 ? "<p class=note>Fewer than two models: nothing to compare.</p>\n"
-                              : "<p class=note>No pairs of models with scored turns.</p>\n", out);
-        fputs("</section>\n", out);
-        return;
-    }
-    fputs("<div class=wrap><table><thead><tr><th>A</th><th>B</th><th class=r>shared turns</th>"
-          "<th class=r>A right, B wrong</th><th class=r>B right, A wrong</th><th class=r>p</th>"
-          "<th>verdict</th></tr></thead><tbody>\n", out);
-    size_t i;
-    const json_t *p;
-    json_array_foreach(pairs, i, p) {
-        double pv = 1;
-        bool have = num(p, "p_value", &pv);
-        fputs("<tr>", out);
-        td_text(out, str(p, "a"));
-        td_text(out, str(p, "b"));
-        td_num(out, p, "n_shared", F_INT);
-        td_num(out, p, "a_only", F_INT);
-        td_num(out, p, "b_only", F_INT);
-        td_num(out, p, "p_value", F_P);
-        fputs(!have ? "<td>" DASH "</td>" : pv < 0.05 ? "<td class=sig>differs at 5%</td>"
-                                                      : "<td><small>no significant difference"
-                                                        "</small></td>", out);
-        fputs("</tr>\n", out);
-    }
-    fputs("</tbody></table></div>\n</section>\n", out);
-}
-
-static void write_yesno(FILE *out, const struct ctx *c) {
-    const json_t *rows = get(c->r, "yesno");
-    if (!json_array_size(rows)) return;
-    fputs("<section id=yesno>\n<h2>Yes/no questions</h2>\n<div class=wrap><table><thead><tr>"
-          "<th>model</th><th>category</th><th class=r>n</th><th class=r>accuracy</th>"
-          "<th class=r>precision</th><th class=r>recall</th><th class=r>F1</th>"
-          "<th class=r>yes-ratio</th><th class=r>unparsed</th></tr></thead><tbody>\n", out);
-    size_t i;
-    const json_t *y;
-    json_array_foreach(rows, i, y) {
-        fputs("<tr>", out);
-        td_text(out, str(y, "model"));
-        td_text(out, cat_label(str(y, "category")));
-        td_num(out, y, "n", F_INT);
-        td_num(out, y, "accuracy", F_PCT);
-        td_num(out, y, "precision", F_FIX2);
-        td_num(out, y, "recall", F_FIX2);
-        td_num(out, y, "f1", F_FIX2);
-        td_num(out, y, "yes_ratio", F_FIX2);
-        td_num(out, y, "n_unparsed", F_INT);
-        fputs("</tr>\n", out);
-    }
-    fputs("</tbody></table></div>\n</section>\n", out);
-}
-
-static void write_captions(FILE *out, const struct ctx *c) {
-    const json_t *rows = get(c->r, "captions");
-    if (!json_array_size(rows)) return;
-    fputs("<section id=captions>\n<h2>Captions</h2>\n<p class=note>Corpus BLEU-4 (0&ndash;1) and "
-          "mean CIDEr-D (0&ndash;10).</p>\n<div class=wrap><table><thead><tr><th>model</th>"
-          "<th>category</th><th class=r>n</th><th class=r>BLEU-4</th><th class=r>CIDEr-D</th>"
-          "</tr></thead><tbody>\n", out);
-    size_t i;
-    const json_t *y;
-    json_array_foreach(rows, i, y) {
-        fputs("<tr>", out);
-        td_text(out, str(y, "model"));
-        td_text(out, cat_label(str(y, "category")));
-        td_num(out, y, "n", F_INT);
-        td_num(out, y, "bleu4", F_FIX3);
-        td_num(out, y, "cider_d", F_FIX3);
-        fputs("</tr>\n", out);
-    }
-    fputs("</tbody></table></div>\n</section>\n", out);
-}
-
-static int cmp_int(const void *a, const void *b) {
-    return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
-}
-
-/* Turns (rows) x models (columns) of multi-turn accuracy. */
-static void write_by_turn(FILE *out, const struct ctx *c) {
-    const json_t *rows = get(c->r, "by_turn");
-    size_t n = json_array_size(rows), i;
-    if (!n) return;
-    int *turns = vlm_xcalloc(n, sizeof *turns), n_turns = 0;
-    const json_t *t;
-    json_array_foreach(rows, i, t) turns[i] = (int)json_integer_value(get(t, "turn"));
-    qsort(turns, n, sizeof *turns, cmp_int);
-    for (i = 0; i < n; i++)
-        if (!n_turns || turns[n_turns - 1] != turns[i]) turns[n_turns++] = turns[i];
-    fputs("<section id=by-turn>\n<h2>Accuracy by turn</h2>\n<p class=note>Multi-turn cases "
-          "only; turns counted from 0.</p>\n<div class=wrap><table><thead><tr><th>turn</th>", out);
-    model_headers(out, c);
-    fputs("</tr></thead><tbody>\n", out);
-    const json_t **cells = vlm_xcalloc((size_t)c->n_models, sizeof *cells);
-    for (int k = 0; k < n_turns; k++) {
-        memset(cells, 0, (size_t)c->n_models * sizeof *cells);
-        json_array_foreach(rows, i, t) {
-            int m = model_index(c, str(t, "model"));
-            if (m >= 0 && json_integer_value(get(t, "turn")) == turns[k]) cells[m] = t;
-        }
-        fprintf(out, "<tr><th>%d</th>", turns[k]);
-        quality_row(out, cells, c->n_models);
-        fputs("</tr>\n", out);
-    }
-    fputs("</tbody></table></div>\n</section>\n", out);
-    free(cells);
-    free(turns);
-}
-
-/* ------------------------------------------------------------ speed and memory */
-
-struct metric_row { const char *label, *a, *b; enum fmt f; };
-
-static const struct metric_row SPEED_ROWS[] = {
-    {"architecture", "arch", NULL, F_TEXT},
-    {"backend", "backend", NULL, F_TEXT},
-    {"chat template", "chat_template", NULL, F_TEXT},
-    {"parameters", "n_params", NULL, F_PARAMS},
-    {"model file (MiB)", "model_bytes", NULL, F_MIB},
-    {"projector file (MiB)", "mmproj_bytes", NULL, F_MIB},
-    {"threads", "n_threads", NULL, F_INT},
-    {"GPU layers (-1 = all)", "n_gpu_layers", NULL, F_INT},
-    {"load (ms)", "load_ms", NULL, F_MS},
-    {"turns timed", "speed", "n_turns", F_INT},
-    {"TTFT p50 (ms)", "speed", "ttft_ms.p50", F_MS},
-    {"TTFT p90 (ms)", "speed", "ttft_ms.p90", F_MS},
-    {"end-to-end p50 (ms)", "speed", "e2e_ms.p50", F_MS},
-    {"end-to-end p90 (ms)", "speed", "e2e_ms.p90", F_MS},
-    {"end-to-end p99 (ms)", "speed", "e2e_ms.p99", F_MS},
-    {"decode mean (tok/s)", "speed", "decode_tps.mean", F_TPS},
-    {"image encode mean (ms)", "speed", "image_encode_ms.mean", F_MS},
-    {"prefill mean (ms)", "speed", "prefill_ms.mean", F_MS},
-    {"sequences decoded together", "reuse", "n_parallel", F_INT},
-    {"mean decode batch", "reuse", "decode_batch_mean", F_FIX2},
-    {"images encoded", "reuse", "images_encoded", F_INT},
-    {"images from the cache", "reuse", "images_cached", F_INT},
-    {"prompt tokens from the KV cache", "reuse", "prompt_cached_share", F_PCT},
-    {"turns with reasoning", "reasoning", "n_turns", F_INT},
-    {"reasoning never closed", "reasoning", "n_unclosed", F_INT},
-    {"reasoning tokens mean", "reasoning", "reasoning_tokens_mean", F_FIX2},
-    {"reasoning share of decode time", "reasoning", "decode_time_share", F_PCT},
-    {"peak RSS (MiB)", "rss_peak_bytes", NULL, F_MIB},
-    {"GPU memory (MiB)", "gpu_mem_bytes", NULL, F_MIB},
-    {"cases / errors", NULL, NULL, F_INT},
-};
-
-/* The value of a metric row for one model: o[a], o[a][b] or o[a][b1][b2] ("b1.b2"). */
-static const json_t *metric_value(const json_t *model, const struct metric_row *row) {
-    const json_t *v = get(model, row->a);
-    if (!row->b) return v;
-    const char *dot = strchr(row->b, '.');
-    if (!dot) return get(v, row->b);
-    char key[64];
-    snprintf(key, sizeof key, "%.*s", (int)(dot - row->b), row->b);
-    return get(get(v, key), dot + 1);
-}
-
-static void metric_cell(FILE *out, const json_t *model, const struct metric_row *row) {
-    if (!row->a) {  /* cases / errors */
-        fputs("<td class=r>", out);
-        put_field(out, model, "n_cases", F_INT);
-        fputs(" / ", out);
-        double e = 0;
-        bool have = num(model, "n_errors", &e);
-        if (have && e > 0) fputs("<span class=err>", out);
-        put_num(out, have, e, F_INT);
-        if (have && e > 0) fputs("</span>", out);
-        fputs("</td>", out);
-        return;
-    }
-    const json_t *v = metric_value(model, row);
-    fputs("<td class=r>", out);
-    if (json_is_string(v)) {
-        esc(out, json_string_value(v));
-        fputs("</td>", out);
-        return;
-    }
-    put_num(out, json_is_number(v), json_number_value(v), row->f);
-    fputs("</td>", out);
-}
-
-static void write_speed(FILE *out, const struct ctx *c) {
-    fputs("<div class=wrap><table><thead><tr><th>metric</th>", out);
-    model_headers(out, c);
-    fputs("</tr></thead><tbody>\n", out);
-    for (size_t k = 0; k < sizeof SPEED_ROWS / sizeof SPEED_ROWS[0]; k++) {
-        fprintf(out, "<tr><th>%s</th>", SPEED_ROWS[k].label);
-        for (int m = 0; m < c->n_models; m++)
-            metric_cell(out, json_array_get(c->models, (size_t)m), &SPEED_ROWS[k]);
-        fputs("</tr>\n", out);
-    }
-    fputs("</tbody></table></div>\n", out);
-}
-
 static void write_latency_chart(FILE *out, const struct ctx *c);
-
-static void write_speed_section(FILE *out, const struct ctx *c) {
-    fputs("<section id=speed>\n<h2>Speed and memory</h2>\n<p class=note>Latest load of each "
-          "model; timings over turns without error (docs/metrics.md).</p>\n", out);
-    write_speed(out, c);
-    write_latency_chart(out, c);
-    fputs("</section>\n", out);
-}
 
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -817,7 +475,7 @@ static double rank_pct(const double *v, int n, double q) {
 
 /* A model's e2e_ms_values, finite ones only, sorted; *n their count. */
 static double *latency_values(const json_t *model, int *n) {
-    const json_t *a = get(model, "e2e_ms_values");
+    const json_t *a = jpath_get(model, "e2e_ms_values");
     double *v = vlm_xcalloc(json_array_size(a) + 1, sizeof *v);
     size_t i;
     const json_t *x;
@@ -913,90 +571,86 @@ static void write_latency_chart(FILE *out, const struct ctx *c) {
 
 /* ------------------------------------------------------------ cases */
 
-/* Expected answer: strings as they are, other JSON as compact text. */
-static void put_expected(FILE *out, const json_t *e) {
-    if (!e || json_is_null(e)) { fputs(DASH, out); return; }
-    if (json_is_string(e)) { esc(out, json_string_value(e)); return; }
-    char *s = json_dumps(e, JSON_ENCODE_ANY);
-    esc(out, s);
-    free(s);
-}
-
 /* 1: right, 0: wrong (or failed), -1: not scored or no answer. */
 static int verdict(const json_t *a) {
     if (!a) return -1;
-    if (str(a, "error")) return 0;
-    const json_t *ok = get(a, "correct");
+    if (jpath_str(a, "error")) return 0;
+    const json_t *ok = jpath_get(a, "correct");
     return json_is_boolean(ok) ? json_is_true(ok) : -1;
 }
 
 static void answer_cell(FILE *out, const json_t *a) {
-    if (!json_is_object(a)) { fputs("<td>" DASH "</td>", out); return; }
+    if (!json_is_object(a)) { fputs("<td>" RT_DASH "</td>", out); return; }
     int v = verdict(a);
     fputs(v == 1 ? "<td class=y>" : v == 0 ? "<td class=n>" : "<td>", out);
-    const char *error = str(a, "error");
+    const char *error = jpath_str(a, "error");
     if (error) {
         fputs("<span class=err>error: ", out);
         esc(out, error);
         fputs("</span>", out);
-    } else if (str(a, "output") && !str(a, "output")[0]) {
+    } else if (jpath_str(a, "output") && !jpath_str(a, "output")[0]) {
         fputs("<i class=mut>(empty)</i>", out);
-    } else esc(out, str(a, "output"));
+    } else esc(out, jpath_str(a, "output"));
     /* "✓ 1 · picked B · 12 ms": the parts that exist, dot-separated */
     fputs(v == 1 ? "<small>\xE2\x9C\x93" : v == 0 ? "<small>\xE2\x9C\x97" : "<small>", out);
     const char *sep = v >= 0 ? " " : "";
     double d;
-    if (num(a, "score", &d)) { fprintf(out, "%s%.3g", sep, d); sep = " \xC2\xB7 "; }
-    bool detail = str(a, "detail") && str(a, "detail")[0];
-    if (!detail && json_is_true(get(a, "unparsed"))) {
+    if (jpath_num(a, "score", &d)) { fprintf(out, "%s%.3g", sep, d); sep = " \xC2\xB7 "; }
+    bool detail = jpath_str(a, "detail") && jpath_str(a, "detail")[0];
+    if (!detail && json_is_true(jpath_get(a, "unparsed"))) {
         fprintf(out, "%sunparsed", sep);
         sep = " \xC2\xB7 ";
     }
     if (detail) {
         fputs(sep, out);
-        esc(out, str(a, "detail"));
+        esc(out, jpath_str(a, "detail"));
         sep = " \xC2\xB7 ";
     }
-    if (num(a, "e2e_ms", &d)) fprintf(out, "%s%.0f ms", sep, d);
+    if (jpath_num(a, "e2e_ms", &d)) fprintf(out, "%s%.0f ms", sep, d);
     fputs("</small></td>", out);
 }
 
-static void case_row(FILE *out, struct ctx *c, const json_t *k) {
-    const json_t *answers = get(k, "answers");
+/* One turn: case, category, prompt and expected as the answers table's row r
+ * has them, the images, then each model's answer with its verdict. */
+static void case_row(FILE *out, struct ctx *c, const json_t *k, const struct rt_grid *g, int r) {
+    const json_t *answers = jpath_get(k, "answers"); /* keyed by model name (dots allowed: no jpath) */
     int right = 0, wrong = 0;
     for (int m = 0; m < c->n_models; m++) {
-        int v = verdict(get(answers, c->names[m]));
+        int v = verdict(json_object_get(answers, c->names[m]));
         right += v == 1;
         wrong += v == 0;
     }
     /* classes for the filters: w = some model wrong, d = models disagree */
     fputs(!wrong ? "<tr><td>" : right ? "<tr class=\"w d\"><td>" : "<tr class=w><td>", out);
-    esc(out, str(k, "suite"));
-    fputc('/', out);
-    esc(out, str(k, "case"));
-    double turn = 0;
-    num(k, "turn", &turn);
-    fprintf(out, "<small>turn %.0f \xC2\xB7 ", turn);
-    esc(out, cat_label(str(k, "category")));
+    esc(out, rt_at(g, r, 0)->text);
+    fputs("<small>", out);
+    esc(out, rt_at(g, r, 1)->text);
     fputs("</small></td><td>", out);
-    esc(out, str(k, "prompt"));
+    esc(out, rt_at(g, r, 2)->text);
     fputs("</td><td>", out);
-    put_expected(out, get(k, "expected"));
+    esc(out, rt_at(g, r, 3)->text);
     fputs("</td><td class=im>", out);
     size_t i;
     const json_t *img;
-    if (turn == 0)
-        json_array_foreach(get(k, "images"), i, img)
+    double turn = 0;
+    if (jpath_num(k, "turn", &turn) && turn == 0)
+        json_array_foreach(jpath_get(k, "images"), i, img)
             if (json_is_string(img)) put_thumb(out, c, json_string_value(img));
     fputs("</td>", out);
-    for (int m = 0; m < c->n_models; m++) answer_cell(out, get(answers, c->names[m]));
+    for (int m = 0; m < c->n_models; m++) answer_cell(out, json_object_get(answers, c->names[m]));
     fputs("</tr>\n", out);
 }
 
-static void write_cases(FILE *out, struct ctx *c) {
-    const json_t *cases = get(c->r, "cases");
-    size_t n = json_array_size(cases), i;
-    fprintf(out, "<section id=answers>\n<h2>Answers, case by case</h2>\n<details%s>"
+/* The answer gallery: the answers table of the description, with thumbnails,
+ * verdict colours and filters. */
+static void write_cases(FILE *out, struct ctx *c, const struct rt_section *s) {
+    const json_t *cases = jpath_get(c->r, "cases");
+    size_t n = (size_t)s->grid.nr - 1, i;
+    fputs("<section id=", out);
+    html_id(out, s->id);
+    fputs(">\n<h2>", out);
+    esc(out, s->title);
+    fprintf(out, "</h2>\n<details%s>"
                  "<summary>%zu turn%s, each model's answer side by side</summary>\n"
                  "<div class=filters><label><input type=checkbox id=f-w> only turns some model "
                  "got wrong</label><label><input type=checkbox id=f-d> only turns where models "
@@ -1006,105 +660,11 @@ static void write_cases(FILE *out, struct ctx *c) {
     model_headers(out, c);
     fputs("</tr></thead><tbody>\n", out);
     const json_t *k;
-    json_array_foreach(cases, i, k) case_row(out, c, k);
+    json_array_foreach(cases, i, k) case_row(out, c, k, &s->grid, 1 + (int)i);
     fputs("</tbody></table></div>\n</details>\n</section>\n", out);
 }
 
 /* Load-test levels (`vlmeter bench`), one row per model x level; none: nothing. */
-/* ------------------------------------------------------------ quantization families */
-
-/* A cell with `lo..hi` of object o (in points when pts), or a dash. */
-static void td_range(FILE *out, const json_t *o, const char *lo_key, const char *hi_key, bool pts) {
-    double lo = 0, hi = 0;
-    fputs("<td class=r>", out);
-    if (num(o, lo_key, &lo) && num(o, hi_key, &hi)) {
-        if (pts) fprintf(out, "%+.1f..%+.1f", 100 * lo, 100 * hi);
-        else fprintf(out, "%.3f&ndash;%.3f", lo, hi);
-    } else {
-        fputs(DASH, out);
-    }
-    fputs("</td>", out);
-}
-
-static void family_row(FILE *out, const json_t *m) {
-    const json_t *q = get(m, "quality"), *vs = get(m, "vs_reference"), *ag = get(m, "agreement"), *kl = get(m, "kl");
-    fputs("<tr><th>", out);
-    esc(out, str(m, "variant"));
-    if (json_is_true(get(m, "reference"))) fputs(" (reference)", out);
-    fputs("</th>", out);
-    td_num(out, m, "file_bytes", F_MIB);
-    td_num(out, m, "rss_peak_bytes", F_MIB);
-    td_num(out, m, "decode_tps", F_TPS);
-    td_num(out, m, "e2e_ms_p50", F_MS);
-    td_num(out, q, "accuracy", F_FIX3);
-    td_range(out, q, "ci_low", "ci_high", false);
-    double d = 0;
-    fputs("<td class=r>", out);
-    if (num(vs, "diff", &d)) fprintf(out, "%+.1f pt", 100 * d);
-    else fputs(DASH, out);
-    fputs("</td>", out);
-    td_range(out, vs, "ci_low", "ci_high", true);
-    td_num(out, ag, "share", F_PCT);
-    td_num(out, kl, "mean", F_FIX3);
-    td_num(out, kl, "max", F_FIX3);
-    td_num(out, kl, "top1_same", F_PCT);
-    fputs("</tr>\n", out);
-}
-
-static void write_families(FILE *out, const json_t *r) {
-    const json_t *fams = get(r, "families");
-    if (json_array_size(fams) == 0) return;
-    fputs("<section id=families>\n<h2>Quantization families</h2>\n<p class=note>Each variant beside its "
-          "reference: accuracy change on the turns both answered (points, 95% adjusted-Wald interval), "
-          "share of identical answers, and the KL divergence of next-token distributions along the "
-          "reference's answers (nats per token) with the share of positions whose top token is the "
-          "reference's (docs/metrics.md, Quantization).</p>\n", out);
-    size_t i, j;
-    const json_t *f, *m;
-    json_array_foreach(fams, i, f) {
-        fputs("<h3>", out);
-        esc(out, str(f, "name"));
-        fputs("</h3>\n<div class=wrap><table><thead><tr><th>variant</th><th>files (MiB)</th><th>peak RSS (MiB)</th>"
-              "<th>decode (tok/s)</th><th>e2e p50 (ms)</th><th>accuracy</th><th>95% CI</th><th>vs reference</th>"
-              "<th>95% CI</th><th>identical answers</th><th>mean KL</th><th>max KL</th><th>same top token</th>"
-              "</tr></thead><tbody>\n", out);
-        json_array_foreach(get(f, "members"), j, m) family_row(out, m);
-        fputs("</tbody></table></div>\n", out);
-    }
-    fputs("</section>\n", out);
-}
-
-static void write_bench(FILE *out, const json_t *r) {
-    const json_t *levels = get(r, "bench");
-    if (json_array_size(levels) == 0) return;
-    static const char *const metrics[] = {"ttft_ms", "tpot_ms", "itl_ms", "e2e_ms"};
-    fputs("<section id=bench>\n<h2>Load test</h2>\n<p class=note>vlmeter bench: per concurrency "
-          "level, throughput, goodput under the SLOs and latency percentiles in ms "
-          "(docs/metrics.md).</p>\n<div class=wrap><table><thead><tr><th>model</th><th>conc</th>"
-          "<th>rate</th><th>reqs</th><th>errors</th><th>req/s</th><th>out tok/s</th><th>goodput/s</th>", out);
-    for (int k = 0; k < 4; k++) fprintf(out, "<th>%s p50</th><th>%s p99</th>", metrics[k], metrics[k]);
-    fputs("</tr></thead><tbody>\n", out);
-    size_t i;
-    const json_t *l;
-    json_array_foreach(levels, i, l) {
-        fputs("<tr>", out);
-        td_text(out, str(l, "model"));
-        td_num(out, l, "concurrency", F_INT);
-        td_num(out, l, "rate", F_FIX2);
-        td_num(out, l, "n_requests", F_INT);
-        td_num(out, l, "error_rate", F_PCT);
-        td_num(out, l, "req_per_s", F_FIX2);
-        td_num(out, l, "output_tps", F_TPS);
-        td_num(out, l, "goodput_rps", F_FIX2);
-        for (int k = 0; k < 4; k++) {
-            td_num(out, get(l, metrics[k]), "p50", F_MS);
-            td_num(out, get(l, metrics[k]), "p99", F_MS);
-        }
-        fputs("</tr>\n", out);
-    }
-    fputs("</tbody></table></div>\n</section>\n", out);
-}
-
 /* ------------------------------------------------------------ cost, recommendation */
 
 /* Pareto chart: overall accuracy (y) against the model's cheapest monthly cost
@@ -1114,13 +674,13 @@ static void write_pareto_chart(FILE *out, const json_t *pts) {
     if (n == 0) return;
     double lo = INFINITY, hi = 0, v;
     const json_t *p;
-    json_array_foreach(pts, i, p) if (num(p, "monthly", &v) && v > 0) { lo = fmin(lo, v); hi = fmax(hi, v); }
+    json_array_foreach(pts, i, p) if (jpath_num(p, "monthly", &v) && v > 0) { lo = fmin(lo, v); hi = fmax(hi, v); }
     if (!(hi > 0)) return;
     lo = pow(10, floor(log10(lo))), hi = pow(10, ceil(log10(hi * 1.0001)));
     double top = 20, h = 260, x0 = CH_LABEL, w = CH_W - CH_LABEL - CH_RIGHT;
     svg_open(out, top + h + 50, "Accuracy against monthly cost (Pareto front filled)");
     struct scale sc = {true, lo, hi, 0, x0, w};
-    const char *cur = str(json_array_get(pts, 0), "currency");
+    const char *cur = jpath_str(json_array_get(pts, 0), "currency");
     char label[96];
     snprintf(label, sizeof label, "monthly cost, %s (log scale)", cur ? cur : "");
     axis_x(out, &sc, top, top + h, "", label);
@@ -1129,84 +689,90 @@ static void write_pareto_chart(FILE *out, const json_t *pts) {
                 top + h - h * k / 4.0 + 4, 25 * k);
     json_array_foreach(pts, i, p) {
         double a = 0, m = 0;
-        num(p, "accuracy", &a);
-        num(p, "monthly", &m);
-        bool front = json_is_true(get(p, "on_front"));
+        jpath_num(p, "accuracy", &a);
+        jpath_num(p, "monthly", &m);
+        bool front = json_is_true(jpath_get(p, "on_front"));
         double x = sx(&sc, m), y = top + h - h * a;
         fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"%s\" stroke=\"%s\" stroke-width=\"2\"><title>",
                 x, y, front ? colour((int)i) : "none", colour((int)i));
-        esc(out, or_empty(str(p, "model")));
+        esc(out, or_empty(jpath_str(p, "model")));
         fputs(" on ", out);
-        esc(out, or_empty(str(p, "where")));
+        esc(out, or_empty(jpath_str(p, "where")));
         fprintf(out, ": %.0f%%, %.2f ", a * 100, m);
-        esc(out, or_empty(str(p, "currency")));
+        esc(out, or_empty(jpath_str(p, "currency")));
         fputs("/month</title></circle>\n", out);
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">", x + 9, y + 4);
-        esc_n(out, or_empty(str(p, "model")), LABEL_CHARS);
+        esc_n(out, or_empty(jpath_str(p, "model")), LABEL_CHARS);
         fputs("</text>\n", out);
     }
     fputs("</svg>\n", out);
 }
 
-static void write_cost(FILE *out, const json_t *r) {
-    const json_t *cost = get(r, "cost"), *rec = get(r, "recommendation"), *m, *o;
-    if (!json_is_array(cost) || !json_is_object(rec)) return;
-    const json_t *rq = get(rec, "requirements");
-    fputs("<section id=cost>\n<h2>Cost and recommendation</h2>\n<p class=note>Formulas: docs/cost.md. "
-          "Prices come from the catalog with their currency, source and date; the shipped ones are "
-          "examples: check your provider. Speed is as measured on this machine.</p>\n<p><strong>", out);
-    esc(out, or_empty(str(rec, "reasons")));
-    fputs("</strong></p>\n", out);
-    size_t k;
-    const json_t *fc;
-    json_array_foreach(get(rec, "families"), k, fc) {
-        fputs("<p>", out);
-        esc(out, or_empty(str(fc, "reasons")));
-        fputs("</p>\n", out);
+
+/* ------------------------------------------------------------ tables */
+
+/* A grid of report_table.c as an HTML table: column 0 as row headers, numbers
+ * right-aligned, model headers with their chart colour, the best of a row and
+ * significant verdicts set apart. */
+static void write_grid(FILE *out, const struct rt_section *s) {
+    const struct rt_grid *g = &s->grid;
+    fputs("<div class=wrap><table id=", out);
+    html_id(out, s->id);
+    fputs("-table><thead><tr>", out);
+    for (int c = 0; c < g->nc; c++) {
+        const struct rt_cell *h = rt_at(g, 0, c);
+        fputs(c && rt_at(g, 1, c)->num ? "<th class=r>" : "<th>", out);
+        if (h->model >= 0) fprintf(out, "<span class=sw style=\"background:%s\"></span>", colour(h->model));
+        esc(out, h->text);
+        fputs("</th>", out);
     }
-    fputs("<p class=note>", out);
-    double v;
-    if (num(rq, "requests_per_day", &v)) fprintf(out, "%.0f requests/day", v);
-    if (num(rq, "peak_factor", &v)) fprintf(out, ", peak factor %g", v);
-    if (num(rq, "headroom", &v)) fprintf(out, ", memory headroom %.0f%%", v * 100);
-    fputs(".</p>\n<div class=wrap><table><thead><tr><th>model</th><th>throughput from</th><th>s/request</th>"
-          "<th>req/GPU-hour</th><th>memory MiB</th><th>memory from</th><th>fits on</th><th>quantize to fit</th>"
-          "</tr></thead><tbody>\n", out);
-    size_t i;
-    json_array_foreach(cost, i, m) {
-        fputs("<tr>", out);
-        td_text(out, str(m, "model"));
-        td_text(out, str(m, "throughput_source"));
-        td_num(out, m, "busy_s_per_request", F_FIX3);
-        td_num(out, m, "req_per_gpu_hour", F_INT);
-        td_num(out, m, "need_bytes", F_MIB);
-        td_text(out, str(m, "memory_source"));
-        const json_t *fits = get(m, "fits_on"), *q = get(m, "quantization_to_fit");
-        td_text(out, json_array_size(fits) ? json_string_value(json_array_get(fits, 0)) : "none");
-        td_text(out, json_is_object(q) ? str(q, "quant") : NULL);
-        fputs("</tr>\n", out);
-    }
-    fputs("</tbody></table></div>\n<div class=wrap><table><thead><tr><th>model</th><th>on</th><th>plan</th>"
-          "<th>monthly</th><th>currency</th><th>always-on</th><th>busy-second</th><th>API</th><th>verdict</th>"
-          "</tr></thead><tbody>\n", out);
-    const json_t *ch = get(rec, "chosen");
-    json_array_foreach(get(rec, "options"), i, o) {
-        bool chosen = json_is_object(ch) && !strcmp(or_empty(str(ch, "model")), or_empty(str(o, "model"))) &&
-                      !strcmp(or_empty(str(ch, "where")), or_empty(str(o, "where")));
-        fputs("<tr>", out);
-        td_text(out, str(o, "model"));
-        td_text(out, str(o, "where"));
-        td_text(out, str(o, "plan"));
-        td_num(out, o, "monthly", F_FIX2);
-        td_text(out, str(o, "currency"));
-        td_num(out, o, "always_on_monthly", F_FIX2);
-        td_num(out, o, "busy_monthly", F_FIX2);
-        td_num(out, o, "api_monthly", F_FIX2);
-        td_text(out, chosen ? "chosen" : json_is_true(get(o, "ok")) ? "ok" : str(o, "why"));
+    fputs("</tr></thead><tbody>\n", out);
+    for (int r = 1; r < g->nr; r++) {
+        fputs(rt_at(g, r, 0)->mark == RT_TOTAL ? "<tr class=all><th>" : "<tr><th>", out);
+        esc(out, rt_at(g, r, 0)->text);
+        fputs("</th>", out);
+        for (int c = 1; c < g->nc; c++) {
+            const struct rt_cell *x = rt_at(g, r, c);
+            fputs(x->mark == RT_BEST ? "<td class=\"r best\">" : x->mark == RT_SIG ? "<td class=sig>"
+                  : x->num ? "<td class=r>" : "<td>", out);
+            esc(out, x->text);
+            if (x->mark == RT_BEST) fputs(" <span class=star title=\"best in this row\">\xE2\x98\x85</span>", out);
+            fputs("</td>", out);
+        }
         fputs("</tr>\n", out);
     }
     fputs("</tbody></table></div>\n", out);
-    write_pareto_chart(out, get(rec, "pareto"));
+}
+
+struct page {
+    FILE *out;
+    struct ctx *c;
+};
+
+/* One section: title, note, prose, table, and the chart that goes with it. */
+static void html_section(const struct rt_section *s, void *user) {
+    struct page *p = user;
+    FILE *out = p->out;
+    if (s->t->flags & RT_HTML_OWN) { write_cases(out, p->c, s); return; }
+    fputs("<section id=", out);
+    html_id(out, s->id);
+    fputs(">\n<h2>", out);
+    esc(out, s->title);
+    fputs("</h2>\n", out);
+    if (s->note) {
+        fputs("<p class=note>", out);
+        esc(out, s->note);
+        fputs("</p>\n", out);
+    }
+    for (int i = 0; i < s->n_lines; i++) {
+        fputs(i ? "<p>" : "<p><strong>", out);
+        esc(out, s->lines[i]);
+        fputs(i ? "</p>\n" : "</strong></p>\n", out);
+    }
+    if (s->grid.nr > 1) write_grid(out, s);
+    if (!strcmp(s->t->id, "quality")) write_quality_chart(out, p->c);
+    if (!strcmp(s->t->id, "speed")) write_latency_chart(out, p->c);
+    if (!strcmp(s->t->id, "recommendation")) write_pareto_chart(out, jpath_get(p->c->r, "recommendation.pareto"));
     fputs("</section>\n", out);
 }
 
@@ -1217,16 +783,8 @@ int vlm_report_write_html(const json_t *r, FILE *out) {
     ctx_init(&c, r);
     write_head(out);
     write_header(out, &c);
-    write_quality(out, &c);
-    write_pairs(out, &c);
-    write_yesno(out, &c);
-    write_captions(out, &c);
-    write_by_turn(out, &c);
-    write_speed_section(out, &c);
-    write_families(out, r);
-    write_bench(out, r);
-    write_cost(out, r);
-    write_cases(out, &c);
+    struct page p = {out, &c};
+    rt_walk(r, 0, html_section, &p);
     fputs("<footer><p class=note>Written by vlmeter " VLM_VERSION ". Definitions: "
           "docs/metrics.md, docs/scoring.md, docs/cost.md, docs/report-schema.md.</p></footer>\n"
           "</body>\n</html>\n", out);

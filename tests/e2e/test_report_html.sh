@@ -74,7 +74,7 @@ quality=$(tr '\n' ' ' < "$DOM" | grep -oP '<table id="quality-table">.*?</table>
   fail "no quality table in the DOM"
 for a in $ARCHS; do assert_contains "$quality" "$a" "quality table column"; done
 assert_contains "$quality" '<th>all</th>' "quality table's all row"
-grep -qE '[0-9]+%</b> \([0-9]+–[0-9]+\)' <<< "$quality" || fail "no 'NN% (lo–hi)' cell in the quality table"
+grep -qE '>[0-9]+% \([0-9]+–[0-9]+\) n=[0-9]+' <<< "$quality" || fail "no 'NN% (lo–hi) n=N' cell in the quality table"
 grep -qP '<td[^>]*>\Q'"$HOSTILE_TEXT"'\E' "$DOM" || fail "the hostile answer is not text in its table cell"
 
 # (d) A screenshot with something painted on it.
