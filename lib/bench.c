@@ -41,12 +41,12 @@ struct samples {
 };
 
 static void add_sample(struct samples *s, double v) {
-    vlm_grow((void **)&s->v, &s->cap, s->n + 1, sizeof *s->v);
+    util_grow((void **)&s->v, &s->cap, s->n + 1, sizeof *s->v);
     s->v[s->n++] = v;
 }
 
 static struct vlm_pcts percentiles(struct samples *s) {
-    vlm_sort_doubles(s->v, s->n);
+    eng_sort_doubles(s->v, s->n);
     struct vlm_pcts q = {vlm_percentile(s->v, s->n, 0.50), vlm_percentile(s->v, s->n, 0.90),
                          vlm_percentile(s->v, s->n, 0.95), vlm_percentile(s->v, s->n, 0.99)};
     return q;
@@ -137,20 +137,20 @@ static int workload_cases(struct workload *w, const char *suite, const char *pro
         w->prompt = prompt;
         w->prompt_case = (vlm_case){.suite = "bench", .id = "prompt", .category = "", .scorer = "",
                                     .where = "command line", .n_turns = 1, .turns = &w->prompt};
-        w->cases = vlm_xcalloc(1, sizeof *w->cases);
+        w->cases = xcalloc(1, sizeof *w->cases);
         w->cases[w->n++] = &w->prompt_case;
         return VLM_OK;
     }
     w->suite = vlm_suite_load(suite, p->suite, err, err_len);
     if (!w->suite) return VLM_ERR_INPUT;
     int n = vlm_suite_n_cases(w->suite);
-    w->cases = vlm_xcalloc((size_t)n + 1, sizeof *w->cases);
+    w->cases = xcalloc((size_t)n + 1, sizeof *w->cases);
     for (int i = 0; i < n; i++) {
         const vlm_case *c = vlm_suite_case(w->suite, i);
         if (!c->error) w->cases[w->n++] = c;
     }
     if (w->n == 0) {
-        vlm_errf(err, err_len, "suite '%s' has no usable case", suite);
+        util_errf(err, err_len, "suite '%s' has no usable case", suite);
         return VLM_ERR_INPUT;
     }
     return VLM_OK;
@@ -158,7 +158,7 @@ static int workload_cases(struct workload *w, const char *suite, const char *pro
 
 /* Copies of the cases that ask only their first turn, as remote requests do. */
 static void workload_firsts(struct workload *w) {
-    w->firsts = vlm_xcalloc((size_t)w->n, sizeof *w->firsts);
+    w->firsts = xcalloc((size_t)w->n, sizeof *w->firsts);
     for (int i = 0; i < w->n; i++) {
         w->firsts[i] = *w->cases[i];
         w->firsts[i].n_turns = 1;
@@ -166,13 +166,13 @@ static void workload_firsts(struct workload *w) {
 }
 
 static int workload_bodies(struct workload *w, const struct vlm_engine_params *e, char *err, size_t err_len) {
-    w->bodies = vlm_xcalloc((size_t)w->n, sizeof *w->bodies);
+    w->bodies = xcalloc((size_t)w->n, sizeof *w->bodies);
     for (int i = 0; i < w->n; i++) {
         int next_image = 0;
-        json_t *msg = vlm_user_message(w->cases[i], 0, &next_image, err, err_len);
+        json_t *msg = remote_user_message(w->cases[i], 0, &next_image, err, err_len);
         if (!msg) return VLM_ERR_INPUT;
         json_t *messages = json_pack("[o]", msg);
-        w->bodies[i] = vlm_chat_body(e, messages);
+        w->bodies[i] = remote_chat_body(e, messages);
         json_decref(messages);
     }
     return VLM_OK;
@@ -200,7 +200,7 @@ struct remote_run {
 
 static void slot_start(struct remote_run *r, struct slot *s) {
     const struct vlm_remote_params *rp = &r->e->remote;
-    vlm_req_setup(&s->req, rp->urls[r->next_url++ % rp->n_urls], r->key, r->w->bodies[s->body], rp->timeout_s);
+    req_setup(&s->req, rp->urls[r->next_url++ % rp->n_urls], r->key, r->w->bodies[s->body], rp->timeout_s);
     if (r->acc->t_first_sent == 0) r->acc->t_first_sent = s->req.t_sent_ms;
     curl_multi_add_handle(r->multi, s->req.curl);
     s->busy = true;
@@ -213,11 +213,11 @@ static void slot_done(struct remote_run *r, struct slot *s, CURLcode code) {
     curl_multi_remove_handle(r->multi, s->req.curl);
     r->active--;
     s->busy = false;
-    enum vlm_req_outcome o = vlm_req_finish(&s->req, code, msg, sizeof msg);
+    enum vlm_req_outcome o = req_finish(&s->req, code, msg, sizeof msg);
     double now = s->req.t_end_ms;
     if (o == VLM_REQ_RETRY && s->attempt < r->e->remote.max_retries && !stop_requested()) {
         s->waiting = true;
-        s->retry_at = now + vlm_backoff_ms(s->attempt++, s->req.retry_after_s, &r->rng);
+        s->retry_at = now + remote_backoff_ms(s->attempt++, s->req.retry_after_s, &r->rng);
         return;
     }
     r->acc->t_last_end = now;
@@ -227,8 +227,8 @@ static void slot_done(struct remote_run *r, struct slot *s, CURLcode code) {
     }
     struct vlm_turn_timings t;
     memset(&t, 0, sizeof t);
-    vlm_req_timings(&s->req, &t);
-    vlm_derive_timings(&t, s->req.itl_ms, s->req.n_itl);
+    req_timings(&s->req, &t);
+    eng_derive_timings(&t, s->req.itl_ms, s->req.n_itl);
     record_ok(r->acc, &t, s->req.itl_ms, s->req.n_itl);
 }
 
@@ -266,18 +266,18 @@ static struct slot *free_slot(struct remote_run *r) {
 
 /* Seconds to the next Poisson arrival at `rate` per second. */
 static double next_gap_ms(double rate, uint64_t *rng) {
-    return -log(1.0 - vlm_rng_unit(rng)) / rate * 1000.0;
+    return -log(1.0 - remote_rng_unit(rng)) / rate * 1000.0;
 }
 
 static void remote_level(struct remote_run *r, int concurrency, const struct vlm_bench_params *p) {
     r->n_slots = concurrency;
-    r->slots = vlm_xcalloc((size_t)concurrency, sizeof *r->slots);
+    r->slots = xcalloc((size_t)concurrency, sizeof *r->slots);
     r->active = 0;
-    double start = vlm_now_ms(), stop_issuing = start + p->duration_s * 1000.0;
+    double start = util_now_ms(), stop_issuing = start + p->duration_s * 1000.0;
     double next_arrival = p->rate > 0 ? start + next_gap_ms(p->rate, &r->rng) : start;
     int issued = 0;
     for (;;) {
-        double now = vlm_now_ms();
+        double now = util_now_ms();
         bool more = !stop_requested() && (p->n_requests > 0 ? issued < p->n_requests : now < stop_issuing);
         double next_retry = run_retries(r, now);
         struct slot *s;
@@ -300,7 +300,7 @@ static void remote_level(struct remote_run *r, int concurrency, const struct vlm
     }
     for (int i = 0; i < r->n_slots; i++) {
         if (r->slots[i].busy) curl_multi_remove_handle(r->multi, r->slots[i].req.curl);
-        vlm_req_free(&r->slots[i].req);
+        req_free(&r->slots[i].req);
     }
     free(r->slots);
     r->slots = NULL;
@@ -321,7 +321,7 @@ struct local_io {
 static const vlm_case *local_next(void *user, int *tag) {
     struct local_io *li = user;
     const struct vlm_bench_params *p = li->p;
-    double now = vlm_now_ms();
+    double now = util_now_ms();
     if (li->issued == 0) li->start = li->a->t_first_sent = now;
     if (p->n_requests > 0 ? li->issued >= p->n_requests : now - li->start >= p->duration_s * 1000.0) return NULL;
     *tag = li->issued;
@@ -330,7 +330,7 @@ static const vlm_case *local_next(void *user, int *tag) {
 
 static bool local_turn(void *user, int tag, const struct vlm_turn_result *r, int status) {
     struct local_io *li = user;
-    li->a->t_last_end = vlm_now_ms();
+    li->a->t_last_end = util_now_ms();
     if (r->error) record_error(li->a, r->error);
     else record_ok(li->a, &r->t, r->itl_ms, r->n_itl);
     return true;
@@ -346,7 +346,7 @@ static int local_level(const struct vlm_model_spec *m, const struct workload *w,
     if (!e) return VLM_ERR_MODEL;
     struct local_io li = {w, p, a, 0, 0};
     struct vlm_sched_io io = {local_next, local_turn, &li};
-    int rc = vlm_engine_schedule(e, &io);
+    int rc = eng_schedule(e, &io);
     vlm_engine_free(e);
     return rc == VLM_ERR_STOPPED ? VLM_OK : rc; /* the caller sees the stop itself */
 }
@@ -354,26 +354,26 @@ static int local_level(const struct vlm_model_spec *m, const struct workload *w,
 /* ------------------------------------------------------------ the bench */
 
 static int check_params(const struct vlm_model_spec *m, const struct vlm_bench_params *p, char *err, size_t err_len) {
-    if (p->n_levels <= 0) { vlm_errf(err, err_len, "no concurrency level given"); return VLM_ERR_INPUT; }
+    if (p->n_levels <= 0) { util_errf(err, err_len, "no concurrency level given"); return VLM_ERR_INPUT; }
     for (int i = 0; i < p->n_levels; i++) {
         if (p->levels[i] < 1 || p->levels[i] > 4096) {
-            vlm_errf(err, err_len, "concurrency %d is out of range (1..4096)", p->levels[i]);
+            util_errf(err, err_len, "concurrency %d is out of range (1..4096)", p->levels[i]);
             return VLM_ERR_INPUT;
         }
     }
     for (int i = 0; i < p->n_levels && m->engine.remote.n_urls == 0; i++) {
         if (p->levels[i] > VLM_MAX_PARALLEL) {
-            vlm_errf(err, err_len, "a local model holds at most %d parallel sequences, not %d",
+            util_errf(err, err_len, "a local model holds at most %d parallel sequences, not %d",
                      VLM_MAX_PARALLEL, p->levels[i]);
             return VLM_ERR_INPUT;
         }
     }
     if (m->engine.remote.n_urls == 0 && p->rate > 0) {
-        vlm_errf(err, err_len, "--rate applies to remote models only");
+        util_errf(err, err_len, "--rate applies to remote models only");
         return VLM_ERR_INPUT;
     }
     if (p->n_requests <= 0 && p->duration_s <= 0) {
-        vlm_errf(err, err_len, "give --requests N or --duration S");
+        util_errf(err, err_len, "give --requests N or --duration S");
         return VLM_ERR_INPUT;
     }
     return VLM_OK;
@@ -397,10 +397,10 @@ static int store_open(struct bench_store *bs, const struct vlm_model_spec *m, co
     bs->run_id = vlm_store_begin_run(bs->s, &host, p->argv_line, vlm_llama_version(),
                                      local ? vlm_llama_system_info() : NULL);
     if (bs->run_id < 0) {
-        vlm_errf(err, err_len, "cannot record the run: %s", store_error(bs->s));
+        util_errf(err, err_len, "cannot record the run: %s", store_error(bs->s));
         return VLM_ERR_IO;
     }
-    char *settings = vlm_model_settings_json(&m->engine);
+    char *settings = run_settings_json(&m->engine);
     int rc = vlm_store_model(bs->s, m->name, settings, &bs->model_id, err, err_len);
     free(settings);
     return rc;
@@ -411,7 +411,7 @@ static int store_open(struct bench_store *bs, const struct vlm_model_spec *m, co
 static int store_close(struct bench_store *bs, char *err, size_t err_len) {
     if (!bs->s) return VLM_OK;
     int rc = vlm_store_end_run(bs->s, bs->run_id);
-    if (rc != VLM_OK) vlm_errf(err, err_len, "cannot record the run's end: %s", store_error(bs->s));
+    if (rc != VLM_OK) util_errf(err, err_len, "cannot record the run's end: %s", store_error(bs->s));
     vlm_store_close(bs->s);
     return rc;
 }
@@ -428,11 +428,11 @@ int vlm_bench(const struct vlm_model_spec *m, const char *suite, const char *pro
     struct remote_run r;
     memset(&r, 0, sizeof r);
     if (rc == VLM_OK && remote) {
-        rc = vlm_remote_key(&m->engine.remote, &r.key, err, err_len);
+        rc = remote_key(&m->engine.remote, &r.key, err, err_len);
         r.e = &m->engine;
         r.w = &w;
         r.rng = p->seed;
-        vlm_curl_global();
+        req_curl_global();
         r.multi = curl_multi_init();
     } else if (rc == VLM_OK) {
         workload_firsts(&w);
@@ -440,12 +440,12 @@ int vlm_bench(const struct vlm_model_spec *m, const char *suite, const char *pro
     struct bench_store bs;
     if (rc == VLM_OK) rc = store_open(&bs, m, p, err, err_len);
     else memset(&bs, 0, sizeof bs);
-    if (rc == VLM_OK) *levels = vlm_xcalloc((size_t)p->n_levels, sizeof **levels);
+    if (rc == VLM_OK) *levels = xcalloc((size_t)p->n_levels, sizeof **levels);
     for (int i = 0; rc == VLM_OK && i < p->n_levels; i++) {
         struct level_acc a;
         memset(&a, 0, sizeof a);
         a.p = p;
-        vlm_say(p->on_message, p->user, "%s: concurrency %d ...", m->name, p->levels[i]);
+        util_say(p->on_message, p->user, "%s: concurrency %d ...", m->name, p->levels[i]);
         r.acc = &a;
         if (remote) remote_level(&r, p->levels[i], p);
         else rc = local_level(m, &w, p->levels[i], p, &a, err, err_len);
@@ -453,8 +453,8 @@ int vlm_bench(const struct vlm_model_spec *m, const char *suite, const char *pro
         acc_free(&a);
         if (stop_requested()) rc = VLM_ERR_STOPPED;
         else if (rc != VLM_OK) break;
-        else if (bs.s && vlm_store_put_bench_level(bs.s, bs.model_id, bs.run_id, p, &(*levels)[i]) != VLM_OK) {
-            vlm_errf(err, err_len, "cannot write the store '%s': %s", p->db_path, store_error(bs.s));
+        else if (bs.s && store_put_bench_level(bs.s, bs.model_id, bs.run_id, p, &(*levels)[i]) != VLM_OK) {
+            util_errf(err, err_len, "cannot write the store '%s': %s", p->db_path, store_error(bs.s));
             rc = VLM_ERR_IO;
         }
     }
@@ -462,6 +462,6 @@ int vlm_bench(const struct vlm_model_spec *m, const char *suite, const char *pro
     if (rc == VLM_OK) rc = end_rc;
     if (r.multi) curl_multi_cleanup(r.multi);
     workload_free(&w);
-    if (rc == VLM_ERR_STOPPED) vlm_errf(err, err_len, "stopped");
+    if (rc == VLM_ERR_STOPPED) util_errf(err, err_len, "stopped");
     return rc;
 }

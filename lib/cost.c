@@ -28,7 +28,7 @@ struct vlm_catalog {
 
 /* ------------------------------------------------------------ catalog */
 
-vlm_catalog *vlm_catalog_new(void) { return vlm_xcalloc(1, sizeof(vlm_catalog)); }
+vlm_catalog *vlm_catalog_new(void) { return xcalloc(1, sizeof(vlm_catalog)); }
 
 void vlm_catalog_free(vlm_catalog *c) {
     if (!c) return;
@@ -40,14 +40,14 @@ void vlm_catalog_free(vlm_catalog *c) {
 void vlm_catalog_add_gpu(vlm_catalog *c, const struct vlm_gpu *g) {
     for (int i = 0; i < c->n_gpus; i++)
         if (strcmp(c->gpus[i].name, g->name) == 0) { c->gpus[i] = *g; return; }
-    vlm_grow((void **)&c->gpus, &c->cap_gpus, c->n_gpus + 1, sizeof *g);
+    util_grow((void **)&c->gpus, &c->cap_gpus, c->n_gpus + 1, sizeof *g);
     c->gpus[c->n_gpus++] = *g;
 }
 
 void vlm_catalog_add_api(vlm_catalog *c, const struct vlm_api_price *a) {
     for (int i = 0; i < c->n_apis; i++)
         if (strcmp(c->apis[i].model, a->model) == 0) { c->apis[i] = *a; return; }
-    vlm_grow((void **)&c->apis, &c->cap_apis, c->n_apis + 1, sizeof *a);
+    util_grow((void **)&c->apis, &c->cap_apis, c->n_apis + 1, sizeof *a);
     c->apis[c->n_apis++] = *a;
 }
 
@@ -117,7 +117,7 @@ static bool api_row(char **f, int n, struct vlm_api_price *a, const char **bad) 
 
 int vlm_catalog_load_csv(vlm_catalog *c, const char *path, char *err, size_t err_len) {
     FILE *fp = fopen(path, "r");
-    if (!fp) { vlm_errf(err, err_len, "cannot open catalog '%s'", path); return VLM_ERR_IO; }
+    if (!fp) { util_errf(err, err_len, "cannot open catalog '%s'", path); return VLM_ERR_IO; }
     char line[2048];
     int kind = 0, lineno = 0, rc = VLM_OK;
     while (rc == VLM_OK && fgets(line, sizeof line, fp)) {
@@ -126,7 +126,7 @@ int vlm_catalog_load_csv(vlm_catalog *c, const char *path, char *err, size_t err
         if (!kind) {
             kind = strncmp(line, "name,mem_gib", 12) == 0 ? 1 : strncmp(line, "model,in_per_1m", 15) == 0 ? 2 : -1;
             if (kind < 0) {
-                vlm_errf(err, err_len, "%s:%d: header must start 'name,mem_gib' or 'model,in_per_1m'", path, lineno);
+                util_errf(err, err_len, "%s:%d: header must start 'name,mem_gib' or 'model,in_per_1m'", path, lineno);
                 rc = VLM_ERR_INPUT;
             }
             continue;
@@ -140,12 +140,12 @@ int vlm_catalog_load_csv(vlm_catalog *c, const char *path, char *err, size_t err
             if (kind == 1) vlm_catalog_add_gpu(c, &g);
             else vlm_catalog_add_api(c, &a);
         } else {
-            vlm_errf(err, err_len, "%s:%d: bad or missing %s", path, lineno, bad);
+            util_errf(err, err_len, "%s:%d: bad or missing %s", path, lineno, bad);
             rc = VLM_ERR_INPUT;
         }
     }
     fclose(fp);
-    if (rc == VLM_OK && !kind) { vlm_errf(err, err_len, "%s: empty catalog", path); rc = VLM_ERR_INPUT; }
+    if (rc == VLM_OK && !kind) { util_errf(err, err_len, "%s: empty catalog", path); rc = VLM_ERR_INPUT; }
     return rc;
 }
 
@@ -154,7 +154,7 @@ int vlm_catalog_load_default(vlm_catalog *c, const char *dir, char *err, size_t 
     if (!dir || !*dir) dir = VLM_DATA_DIR;
     static const char *const files[] = {"gpus.csv", "api_prices.csv"};
     for (int i = 0; i < 2; i++) {
-        char *p = vlm_path_join(dir, files[i]);
+        char *p = util_path_join(dir, files[i]);
         int rc = vlm_catalog_load_csv(c, p, err, err_len);
         free(p);
         if (rc != VLM_OK) return rc;
@@ -255,7 +255,7 @@ static int ynumber(yaml_document_t *d, int i, const char *path, const char *key,
     double v = t ? strtod(t, &end) : NAN;
     if (!t || !*t || *end || !isfinite(v) || v < 0) {
         yaml_node_t *n = yaml_document_get_node(d, i);
-        vlm_errf(err, err_len, "%s:%zu: requirements.%s must be a number >= 0", path,
+        util_errf(err, err_len, "%s:%zu: requirements.%s must be a number >= 0", path,
                  n ? n->start_mark.line + 1 : 0, key);
         return VLM_ERR_INPUT;
     }
@@ -266,14 +266,14 @@ static int ynumber(yaml_document_t *d, int i, const char *path, const char *key,
 static int load_min_accuracy(yaml_document_t *d, yaml_node_t *m, const char *path, struct vlm_requirements *r,
                              char *err, size_t err_len) {
     if (m->type != YAML_MAPPING_NODE) {
-        vlm_errf(err, err_len, "%s:%zu: requirements.min_accuracy must map categories to numbers", path,
+        util_errf(err, err_len, "%s:%zu: requirements.min_accuracy must map categories to numbers", path,
                  m->start_mark.line + 1);
         return VLM_ERR_INPUT;
     }
     for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
         const char *cat = yscalar(d, p->key);
         if (!cat || r->n_acc >= VLM_MAX_REQ_CATS) {
-            vlm_errf(err, err_len, "%s: requirements.min_accuracy: bad key or more than %d", path, VLM_MAX_REQ_CATS);
+            util_errf(err, err_len, "%s: requirements.min_accuracy: bad key or more than %d", path, VLM_MAX_REQ_CATS);
             return VLM_ERR_INPUT;
         }
         if (ynumber(d, p->value, path, "min_accuracy", &r->acc_min[r->n_acc], err, err_len)) return VLM_ERR_INPUT;
@@ -312,7 +312,7 @@ static int load_req_map(yaml_document_t *d, yaml_node_t *m, const char *path, st
             COPY(r->currency, yscalar(d, p->value));
         }
         if (!known) {
-            vlm_errf(err, err_len, "%s:%zu: unknown key '%s' in requirements (known: min_accuracy, max_p95_ms, "
+            util_errf(err, err_len, "%s:%zu: unknown key '%s' in requirements (known: min_accuracy, max_p95_ms, "
                      "max_accuracy_loss, max_memory_gib, max_monthly, requests_per_day, peak_factor, headroom, currency)",
                      path, yaml_document_get_node(d, p->key)->start_mark.line + 1, key ? key : "?");
             return VLM_ERR_INPUT;
@@ -327,14 +327,14 @@ int vlm_requirements_load(const char *path, struct vlm_requirements *r, char *ca
     vlm_requirements_default(r);
     if (catalog && catalog_len) catalog[0] = 0;
     FILE *fp = fopen(path, "rb");
-    if (!fp) { vlm_errf(err, err_len, "cannot open '%s'", path); return VLM_ERR_IO; }
+    if (!fp) { util_errf(err, err_len, "cannot open '%s'", path); return VLM_ERR_IO; }
     yaml_parser_t parser;
     yaml_document_t doc;
     yaml_parser_initialize(&parser);
     yaml_parser_set_input_file(&parser, fp);
     int rc = VLM_OK;
     if (!yaml_parser_load(&parser, &doc)) {
-        vlm_errf(err, err_len, "%s:%zu: %s", path, parser.problem_mark.line + 1,
+        util_errf(err, err_len, "%s:%zu: %s", path, parser.problem_mark.line + 1,
                  parser.problem ? parser.problem : "YAML error");
         yaml_parser_delete(&parser);
         fclose(fp);
@@ -348,15 +348,15 @@ int vlm_requirements_load(const char *path, struct vlm_requirements *r, char *ca
             if (key && strcmp(key, "requirements") == 0) req = yaml_document_get_node(&doc, p->value);
             if (key && strcmp(key, "catalog") == 0 && catalog && yscalar(&doc, p->value)) {
                 const char *v = yscalar(&doc, p->value);
-                char *dir = vlm_dirname(path);
-                char *full = v[0] == '/' ? vlm_xstrdup(v) : vlm_path_join(dir, v);
+                char *dir = util_dirname(path);
+                char *full = v[0] == '/' ? xstrdup(v) : util_path_join(dir, v);
                 snprintf(catalog, catalog_len, "%s", full);
                 free(full);
                 free(dir);
             }
         }
         if (req && req->type == YAML_MAPPING_NODE) rc = load_req_map(&doc, req, path, r, err, err_len);
-        else if (req) { vlm_errf(err, err_len, "%s: requirements must be a mapping", path); rc = VLM_ERR_INPUT; }
+        else if (req) { util_errf(err, err_len, "%s: requirements must be a mapping", path); rc = VLM_ERR_INPUT; }
     }
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
@@ -413,7 +413,7 @@ static void check_budget(const struct vlm_requirements *r, struct vlm_option *o)
 
 static struct vlm_option *new_option(struct vlm_recommendation *out, int *cap, const char *model,
                                      const char *where) {
-    vlm_grow((void **)&out->options, cap, out->n + 1, sizeof *out->options);
+    util_grow((void **)&out->options, cap, out->n + 1, sizeof *out->options);
     struct vlm_option *o = &out->options[out->n++];
     memset(o, 0, sizeof *o);
     COPY(o->model, model);

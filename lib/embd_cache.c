@@ -23,11 +23,11 @@ struct vlm_embd_cache {
     int n, cap;
     size_t max_bytes;
     uint64_t clock;
-    struct vlm_embd_cache_stats st;
+    struct embd_cache_stats st;
 };
 
-vlm_embd_cache *vlm_embd_cache_new(size_t max_bytes) {
-    vlm_embd_cache *c = vlm_xcalloc(1, sizeof *c);
+vlm_embd_cache *embd_cache_new(size_t max_bytes) {
+    vlm_embd_cache *c = xcalloc(1, sizeof *c);
     c->max_bytes = max_bytes;
     return c;
 }
@@ -44,7 +44,7 @@ static void drop(vlm_embd_cache *c, int i) {
     c->e[i] = c->e[--c->n];
 }
 
-const float *vlm_embd_cache_get(vlm_embd_cache *c, const uint64_t hash[2], size_t n_floats) {
+const float *embd_cache_get(vlm_embd_cache *c, const uint64_t hash[2], size_t n_floats) {
     int i = find(c, hash);
     if (i < 0 || c->e[i].n_floats != n_floats) {
         c->st.misses++;
@@ -63,30 +63,30 @@ static void evict_one(vlm_embd_cache *c) {
     c->st.evictions++;
 }
 
-void vlm_embd_cache_put(vlm_embd_cache *c, const uint64_t hash[2], const float *embd, size_t n_floats) {
+void embd_cache_put(vlm_embd_cache *c, const uint64_t hash[2], const float *embd, size_t n_floats) {
     size_t bytes = n_floats * sizeof(float);
     int old = find(c, hash);
     if (old >= 0) drop(c, old);
     if (bytes > c->max_bytes) return;
     while (c->n > 0 && c->st.bytes + bytes > c->max_bytes) evict_one(c);
-    vlm_grow((void **)&c->e, &c->cap, c->n + 1, sizeof *c->e);
+    util_grow((void **)&c->e, &c->cap, c->n + 1, sizeof *c->e);
     struct entry *e = &c->e[c->n++];
     e->hash[0] = hash[0];
     e->hash[1] = hash[1];
-    e->embd = vlm_xmalloc(bytes ? bytes : 1);
+    e->embd = xmalloc(bytes ? bytes : 1);
     if (bytes) memcpy(e->embd, embd, bytes);
     e->n_floats = n_floats;
     e->last_used = ++c->clock;
     c->st.bytes += bytes;
 }
 
-struct vlm_embd_cache_stats vlm_embd_cache_stats(const vlm_embd_cache *c) {
-    struct vlm_embd_cache_stats s = c->st;
+struct embd_cache_stats embd_cache_stats(const vlm_embd_cache *c) {
+    struct embd_cache_stats s = c->st;
     s.n = c->n;
     return s;
 }
 
-void vlm_embd_cache_free(vlm_embd_cache *c) {
+void embd_cache_free(vlm_embd_cache *c) {
     if (!c) return;
     for (int i = 0; i < c->n; i++) free(c->e[i].embd);
     free(c->e);

@@ -12,25 +12,25 @@
 
 typedef struct vlm_embd_cache vlm_embd_cache;
 
-struct vlm_embd_cache_stats {
+struct embd_cache_stats {
     int64_t hits, misses, evictions;
     size_t  bytes;    /* held now */
     int     n;        /* entries held now */
 };
 
 /* A cache holding at most max_bytes of embeddings. */
-vlm_embd_cache *vlm_embd_cache_new(size_t max_bytes);
+vlm_embd_cache *embd_cache_new(size_t max_bytes);
 
 /* The embedding stored for hash, n_floats long, or NULL (a miss). A hit makes
  * the entry the most recently used. The pointer is valid until the next put. */
-const float *vlm_embd_cache_get(vlm_embd_cache *c, const uint64_t hash[2], size_t n_floats);
+const float *embd_cache_get(vlm_embd_cache *c, const uint64_t hash[2], size_t n_floats);
 
 /* Store a copy of embd under hash, evicting least recently used entries to stay
  * within the budget. An embedding larger than the whole budget is not kept. */
-void vlm_embd_cache_put(vlm_embd_cache *c, const uint64_t hash[2], const float *embd, size_t n_floats);
+void embd_cache_put(vlm_embd_cache *c, const uint64_t hash[2], const float *embd, size_t n_floats);
 
-struct vlm_embd_cache_stats vlm_embd_cache_stats(const vlm_embd_cache *c);
+struct embd_cache_stats embd_cache_stats(const vlm_embd_cache *c);
 
-void vlm_embd_cache_free(vlm_embd_cache *c);
+void embd_cache_free(vlm_embd_cache *c);
 
 #endif

@@ -47,7 +47,7 @@ vlm_engine *vlm_engine_init(struct vlm_engine_params params, char *err, size_t e
                                                                 : &vlm_engine_local_ops;
     void *impl = ops->init(params, err, err_len);
     if (!impl) return NULL;
-    vlm_engine *e = vlm_xcalloc(1, sizeof *e);
+    vlm_engine *e = xcalloc(1, sizeof *e);
     e->ops = ops;
     e->impl = impl;
     return e;
@@ -58,17 +58,17 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-void vlm_sort_doubles(double *v, int n) {
+void eng_sort_doubles(double *v, int n) {
     if (n > 1) qsort(v, (size_t)n, sizeof *v, cmp_double);
 }
 
-void vlm_derive_timings(struct vlm_turn_timings *t, const double *itl_ms, int n_itl) {
+void eng_derive_timings(struct vlm_turn_timings *t, const double *itl_ms, int n_itl) {
     if (t->n_output_tokens > 1 && t->e2e_ms > t->ttft_ms)
         t->tpot_ms = (t->e2e_ms - t->ttft_ms) / (t->n_output_tokens - 1);
     if (n_itl <= 0) return;
-    double *sorted = vlm_xmalloc((size_t)n_itl * sizeof *sorted);
+    double *sorted = xmalloc((size_t)n_itl * sizeof *sorted);
     memcpy(sorted, itl_ms, (size_t)n_itl * sizeof *sorted);
-    vlm_sort_doubles(sorted, n_itl);
+    eng_sort_doubles(sorted, n_itl);
     t->itl_ms_p50 = vlm_percentile(sorted, n_itl, 0.5);
     t->itl_ms_max = sorted[n_itl - 1];
     free(sorted);
@@ -87,11 +87,11 @@ static const vlm_case *derive_next(void *user, int *tag) {
 static bool derive_turn(void *user, int tag, const struct vlm_turn_result *r, int status) {
     const struct vlm_sched_io *io = ((struct derive *)user)->io;
     struct vlm_turn_result copy = *r;
-    if (!copy.error) vlm_derive_timings(&copy.t, r->itl_ms, r->n_itl);
+    if (!copy.error) eng_derive_timings(&copy.t, r->itl_ms, r->n_itl);
     return io->on_turn(io->user, tag, &copy, status);
 }
 
-int vlm_engine_schedule(vlm_engine *e, const struct vlm_sched_io *io) {
+int eng_schedule(vlm_engine *e, const struct vlm_sched_io *io) {
     struct derive d = {io};
     struct vlm_sched_io wrapped = {derive_next, derive_turn, &d};
     return e->ops->schedule(e->impl, &wrapped);
@@ -149,7 +149,7 @@ int vlm_engine_answer(vlm_engine *e, const vlm_case *c, vlm_turn_cb cb, void *us
     struct one_case o = {cb, user};
     struct feed f = {&c, NULL, 1, 0, one_case_turn, &o, VLM_OK, false};
     struct vlm_sched_io io = {feed_next, feed_turn, &f};
-    int rc = vlm_engine_schedule(e, &io);
+    int rc = eng_schedule(e, &io);
     return rc != VLM_OK ? rc : f.first_error;
 }
 
@@ -174,7 +174,7 @@ static int by_group(const void *a, const void *b) {
 /* order[] of the cases: grouped by first image, groups in the order of their
  * first case, suite order inside a group. Caller frees. */
 static int *group_by_first_image(const vlm_case *const *cases, int n) {
-    struct keyed *k = vlm_xcalloc((size_t)n + 1, sizeof *k);
+    struct keyed *k = xcalloc((size_t)n + 1, sizeof *k);
     for (int i = 0; i < n; i++) {
         k[i].key = cases[i]->n_images > 0 && cases[i]->images[0] ? cases[i]->images[0] : "";
         k[i].index = i;
@@ -183,7 +183,7 @@ static int *group_by_first_image(const vlm_case *const *cases, int n) {
     for (int i = 0; i < n; i++) /* a group is named by its first case */
         k[i].group = i > 0 && strcmp(k[i].key, k[i - 1].key) == 0 ? k[i - 1].group : k[i].index;
     qsort(k, (size_t)n, sizeof *k, by_group);
-    int *order = vlm_xcalloc((size_t)n + 1, sizeof *order);
+    int *order = xcalloc((size_t)n + 1, sizeof *order);
     for (int i = 0; i < n; i++) order[i] = k[i].index;
     free(k);
     return order;
@@ -194,7 +194,7 @@ int vlm_engine_answer_cases(vlm_engine *e, const vlm_case *const *cases, int n,
     int *order = group_by_first_image(cases, n);
     struct feed f = {cases, order, n, 0, cb, user, VLM_OK, false};
     struct vlm_sched_io io = {feed_next, feed_turn, &f};
-    int rc = vlm_engine_schedule(e, &io);
+    int rc = eng_schedule(e, &io);
     free(order);
     return rc == VLM_OK && f.stopped ? VLM_ERR_STOPPED : rc;
 }
@@ -203,10 +203,10 @@ const struct vlm_model_info *vlm_engine_info(const vlm_engine *e) { return e->op
 
 const struct vlm_engine_stats *vlm_engine_stats(const vlm_engine *e) { return e->ops->stats(e->impl); }
 
-int vlm_engine_score(vlm_engine *e, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb,
+int eng_score(vlm_engine *e, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb,
                      void *user, char *err, size_t err_len) {
     if (!e->ops->score) {
-        vlm_errf(err, err_len, "a %s model gives no logits (next-token distributions need a local model)",
+        util_errf(err, err_len, "a %s model gives no logits (next-token distributions need a local model)",
                  e->ops->name);
         return VLM_ERR_INPUT;
     }
@@ -240,7 +240,7 @@ static size_t skip_space(const char *s, size_t i) {
     return i;
 }
 
-enum vlm_reasoning_state vlm_split_reasoning(const char *text, const char *start, const char *end, bool opened,
+enum vlm_reasoning_state eng_split_reasoning(const char *text, const char *start, const char *end, bool opened,
                                              struct vlm_reasoning_split *sp) {
     size_t i = skip_space(text, 0);
     memset(sp, 0, sizeof *sp);
@@ -259,13 +259,13 @@ enum vlm_reasoning_state vlm_split_reasoning(const char *text, const char *start
     return VLM_REASONING_CLOSED;
 }
 
-int vlm_turn_parts(const vlm_case *c, int turn, int *next_image, struct vlm_turn_part **out) {
+int eng_turn_parts(const vlm_case *c, int turn, int *next_image, struct vlm_turn_part **out) {
     int total_markers = 0;
     for (int t = 0; t < c->n_turns; t++) total_markers += count_markers(c->turns[t]);
     int leftover = c->n_images > total_markers ? c->n_images - total_markers : 0;
     int markers = count_markers(c->turns[turn]);
     int n_lead = turn == 0 ? leftover : 0;
-    struct vlm_turn_part *parts = vlm_xcalloc((size_t)(n_lead + 2 * markers) + 2, sizeof *parts);
+    struct vlm_turn_part *parts = xcalloc((size_t)(n_lead + 2 * markers) + 2, sizeof *parts);
     int n = 0;
     for (int i = 0; i < n_lead; i++) push_part(parts, &n, NULL, 0, total_markers + i);
     const char *p = c->turns[turn];

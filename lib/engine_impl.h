@@ -19,7 +19,7 @@ struct vlm_sched_io {
     void *user;
 };
 
-/* Takes the logits that predict token i of a forced answer (vlm_engine_score). */
+/* Takes the logits that predict token i of a forced answer (eng_score). */
 typedef void (*vlm_logits_cb)(int i, const float *logits, int n_vocab, void *user);
 
 /* One backend: vlm_engine_init/schedule/info/stats/free forward to these.
@@ -37,7 +37,7 @@ struct vlm_engine_ops {
 };
 
 /* Answer what io gives through engine e (the dispatcher: engine.c). */
-int vlm_engine_schedule(vlm_engine *e, const struct vlm_sched_io *io);
+int eng_schedule(vlm_engine *e, const struct vlm_sched_io *io);
 
 /* Teacher forcing, local engines only: the first turn of c prompted as
  * vlm_engine_answer prompts it, followed by the n answer tokens given; the
@@ -45,7 +45,7 @@ int vlm_engine_schedule(vlm_engine *e, const struct vlm_sched_io *io);
  * token). Always computed in a fresh sequence, without shared prefixes, so the
  * same model, case and tokens give the same logits bit for bit. Returns VLM_OK,
  * VLM_ERR_INPUT (remote engine, unreadable image, too long) or VLM_ERR_MODEL. */
-int vlm_engine_score(vlm_engine *e, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb,
+int eng_score(vlm_engine *e, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb,
                      void *user, char *err, size_t err_len);
 
 extern const struct vlm_engine_ops vlm_engine_local_ops;
@@ -63,11 +63,11 @@ struct vlm_turn_part {
  * (*next_image counts over the turns); images left over after all markers are
  * placed, in order, at the start of the first turn. Empty text pieces are left
  * out. Returns the number of parts; *parts is the caller's to free. */
-int vlm_turn_parts(const vlm_case *c, int turn, int *next_image, struct vlm_turn_part **parts);
+int eng_turn_parts(const vlm_case *c, int turn, int *next_image, struct vlm_turn_part **parts);
 
 /* Fill tpot_ms, itl_ms_p50 and itl_ms_max of t from its own figures and the
  * gaps between output chunks (docs/metrics.md). */
-void vlm_derive_timings(struct vlm_turn_timings *t, const double *itl_ms, int n_itl);
+void eng_derive_timings(struct vlm_turn_timings *t, const double *itl_ms, int n_itl);
 
 /* Where an answer's reasoning block lies in the generated text: reasoning is
  * [reasoning_start, reasoning_end), the answer starts at content_start. */
@@ -80,10 +80,10 @@ struct vlm_reasoning_split {
  * prompt opened it (`opened`), and ends at the first `end`; white space after
  * the end tag is not part of the answer. Without a block the answer is all of
  * the text; a block never closed leaves no answer (content_start = length). */
-enum vlm_reasoning_state vlm_split_reasoning(const char *text, const char *start, const char *end, bool opened,
+enum vlm_reasoning_state eng_split_reasoning(const char *text, const char *start, const char *end, bool opened,
                                              struct vlm_reasoning_split *sp);
 
 /* Sort ascending. */
-void vlm_sort_doubles(double *v, int n);
+void eng_sort_doubles(double *v, int n);
 
 #endif

@@ -55,19 +55,19 @@ static void backend_name(char *buf, size_t len, int n_gpu_layers) {
 
 static int check_file(const char *what, const char *path, char *err, size_t err_len) {
     if (!path || !path[0]) {
-        vlm_errf(err, err_len, "no %s file given", what);
+        util_errf(err, err_len, "no %s file given", what);
         return VLM_ERR_INPUT;
     }
     FILE *f = fopen(path, "rb");
     if (!f) {
-        vlm_errf(err, err_len, "%s file '%s' cannot be opened", what, path);
+        util_errf(err, err_len, "%s file '%s' cannot be opened", what, path);
         return VLM_ERR_INPUT;
     }
     char magic[4] = {0};
     size_t n = fread(magic, 1, 4, f);
     fclose(f);
     if (n < 4 || memcmp(magic, "GGUF", 4) != 0) {
-        vlm_errf(err, err_len, "%s file '%s' is not a GGUF file", what, path);
+        util_errf(err, err_len, "%s file '%s' is not a GGUF file", what, path);
         return VLM_ERR_INPUT;
     }
     return VLM_OK;
@@ -79,7 +79,7 @@ static int load_lm(local_engine *e, char *err, size_t err_len) {
     backend_clear_error();
     e->model = llama_model_load_from_file(e->model_path, mp);
     if (!e->model) {
-        vlm_errf(err, err_len, "cannot load model '%s': %s", e->model_path,
+        util_errf(err, err_len, "cannot load model '%s': %s", e->model_path,
                  backend_last_error()[0] ? backend_last_error() : "llama.cpp refused it (truncated or unsupported?)");
         return VLM_ERR_MODEL;
     }
@@ -95,12 +95,12 @@ static int load_projector(local_engine *e, char *err, size_t err_len) {
     backend_clear_error();
     e->mctx = mtmd_init_from_file(e->mmproj_path, e->model, mp);
     if (!e->mctx) {
-        vlm_errf(err, err_len, "cannot load projector '%s' for model '%s': %s", e->mmproj_path,
+        util_errf(err, err_len, "cannot load projector '%s' for model '%s': %s", e->mmproj_path,
                  e->model_path, backend_last_error()[0] ? backend_last_error() : "mtmd refused it");
         return VLM_ERR_MODEL;
     }
     if (!mtmd_support_vision(e->mctx)) {
-        vlm_errf(err, err_len, "projector '%s' has no vision encoder", e->mmproj_path);
+        util_errf(err, err_len, "projector '%s' has no vision encoder", e->mmproj_path);
         return VLM_ERR_MODEL;
     }
     return VLM_OK;
@@ -128,18 +128,18 @@ static bool parse_reasoning(const char *arg, enum chat_think *think, int *budget
 static int pick_template(local_engine *e, char *err, size_t err_len) {
     enum chat_think think;
     if (!parse_reasoning(e->reasoning_arg, &think, &e->reasoning_budget)) {
-        vlm_errf(err, err_len, "reasoning must be auto, on, off or budget=N, not '%s'", e->reasoning_arg);
+        util_errf(err, err_len, "reasoning must be auto, on, off or budget=N, not '%s'", e->reasoning_arg);
         return VLM_ERR_INPUT;
     }
     char why[512] = "";
     e->chat = chat_tmpl_init(e->model, e->template_arg, think, why, sizeof why);
     if (!e->chat) {
-        vlm_errf(err, err_len, "chat template of '%s': %s", e->model_path, why);
+        util_errf(err, err_len, "chat template of '%s': %s", e->model_path, why);
         return VLM_ERR_INPUT;
     }
     const struct chat_tmpl_info *ti = chat_tmpl_get_info(e->chat);
     if (think == CHAT_THINK_OFF && !ti->think_switch) {
-        vlm_errf(err, err_len, "reasoning=off: the chat template of '%s' has no switch for reasoning "
+        util_errf(err, err_len, "reasoning=off: the chat template of '%s' has no switch for reasoning "
                  "(enable_thinking); leave reasoning at auto", e->model_path);
         return VLM_ERR_INPUT;
     }
@@ -178,7 +178,7 @@ static int make_context(local_engine *e, char *err, size_t err_len) {
     cp.no_perf = true;
     e->lctx = llama_init_from_model(e->model, cp);
     if (!e->lctx) {
-        vlm_errf(err, err_len, "cannot create a context for '%s' (n_ctx=%d x %d sequences): %s",
+        util_errf(err, err_len, "cannot create a context for '%s' (n_ctx=%d x %d sequences): %s",
                  e->model_path, e->p.n_ctx, e->n_seq, backend_last_error()[0] ? backend_last_error() : "out of memory?");
         return VLM_ERR_MODEL;
     }
@@ -186,8 +186,8 @@ static int make_context(local_engine *e, char *err, size_t err_len) {
 }
 
 static void fill_info(local_engine *e) {
-    e->info.model_bytes = vlm_file_size(e->model_path);
-    e->info.mmproj_bytes = vlm_file_size(e->mmproj_path);
+    e->info.model_bytes = util_file_size(e->model_path);
+    e->info.mmproj_bytes = util_file_size(e->mmproj_path);
     e->info.n_params = llama_model_n_params(e->model);
     if (llama_model_meta_val_str(e->model, "general.architecture", e->info.arch, sizeof e->info.arch) < 0)
         snprintf(e->info.arch, sizeof e->info.arch, "unknown");
@@ -203,34 +203,34 @@ static void *local_init(struct vlm_engine_params params, char *err, size_t err_l
     if (check_file("model", params.model_path, err, err_len) != VLM_OK) return NULL;
     if (check_file("projector (mmproj)", params.mmproj_path, err, err_len) != VLM_OK) return NULL;
     if (params.n_parallel < 1 || params.n_parallel > VLM_MAX_PARALLEL) {
-        vlm_errf(err, err_len, "parallel must be 1..%d, not %d", VLM_MAX_PARALLEL, params.n_parallel);
+        util_errf(err, err_len, "parallel must be 1..%d, not %d", VLM_MAX_PARALLEL, params.n_parallel);
         return NULL;
     }
 
-    local_engine *e = vlm_xcalloc(1, sizeof *e);
+    local_engine *e = xcalloc(1, sizeof *e);
     e->p = params;
     e->n_seq = params.n_parallel;
     if (e->p.n_threads <= 0) e->p.n_threads = default_threads();
     if (e->p.n_ctx <= 0) e->p.n_ctx = 4096;
     if (e->p.n_batch <= 0) e->p.n_batch = 2048;
-    e->model_path = vlm_xstrdup(params.model_path);
-    e->mmproj_path = vlm_xstrdup(params.mmproj_path);
-    e->template_arg = params.chat_template ? vlm_xstrdup(params.chat_template) : NULL;
-    e->reasoning_arg = params.reasoning ? vlm_xstrdup(params.reasoning) : NULL;
+    e->model_path = xstrdup(params.model_path);
+    e->mmproj_path = xstrdup(params.mmproj_path);
+    e->template_arg = params.chat_template ? xstrdup(params.chat_template) : NULL;
+    e->reasoning_arg = params.reasoning ? xstrdup(params.reasoning) : NULL;
     e->p.model_path = e->model_path;
     e->p.mmproj_path = e->mmproj_path;
     e->p.chat_template = e->template_arg;
     e->p.reasoning = e->reasoning_arg;
 
     uint64_t gpu_before = gpu_mem_used();
-    double t0 = vlm_now_ms();
+    double t0 = util_now_ms();
     if (load_lm(e, err, err_len) != VLM_OK || make_context(e, err, err_len) != VLM_OK ||
         load_projector(e, err, err_len) != VLM_OK || pick_template(e, err, err_len) != VLM_OK) {
         local_free(e);
         return NULL;
     }
     warm_up(e);
-    e->info.load_ms = vlm_now_ms() - t0;
+    e->info.load_ms = util_now_ms() - t0;
     uint64_t gpu_after = gpu_mem_used();
     e->info.gpu_mem_bytes = gpu_after > gpu_before ? gpu_after - gpu_before : 0;
     fill_info(e);
@@ -238,14 +238,14 @@ static void *local_init(struct vlm_engine_params params, char *err, size_t err_l
     e->reuse_kv = e->p.reuse && llama_model_n_swa(e->model) == 0 && !llama_model_is_recurrent(e->model) &&
                   !llama_model_is_hybrid(e->model);
     e->stats.n_parallel = e->n_seq;
-    vlm_sched_init(e);
+    sched_init(e);
     return e;
 }
 
 static void local_free(void *impl) {
     local_engine *e = impl;
     if (!e) return;
-    vlm_sched_free(e);
+    sched_free(e);
     if (e->mctx) mtmd_free(e->mctx);
     if (e->lctx) llama_free(e->lctx);
     if (e->model) llama_model_free(e->model);
@@ -266,12 +266,12 @@ static const struct vlm_engine_stats *local_stats(const void *impl) {
 }
 
 static int local_schedule(void *impl, const struct vlm_sched_io *io) {
-    return vlm_sched_run(impl, io);
+    return sched_run(impl, io);
 }
 
 static int local_score(void *impl, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb,
                        void *user, char *err, size_t err_len) {
-    return vlm_sched_score(impl, c, tokens, n, cb, user, err, err_len);
+    return sched_score(impl, c, tokens, n, cb, user, err, err_len);
 }
 
 const struct vlm_engine_ops vlm_engine_local_ops = {

@@ -38,14 +38,14 @@ typedef struct local_engine {
 } local_engine;
 
 /* Make e's sequences and buffers, once the context exists; free them. */
-void vlm_sched_init(local_engine *e);
-void vlm_sched_free(local_engine *e);
+void sched_init(local_engine *e);
+void sched_free(local_engine *e);
 
 /* Answer what io gives, n_seq cases at a time (engine_sched.c). */
-int vlm_sched_run(local_engine *e, const struct vlm_sched_io *io);
+int sched_run(local_engine *e, const struct vlm_sched_io *io);
 
-/* vlm_engine_score on a free sequence (engine_sched.c). */
-int vlm_sched_score(local_engine *e, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb,
+/* eng_score on a free sequence (engine_sched.c). */
+int sched_score(local_engine *e, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb,
                     void *user, char *err, size_t err_len);
 
 #endif

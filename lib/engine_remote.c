@@ -36,7 +36,7 @@ typedef struct remote_engine {
 
 /* ------------------------------------------------------------ shared helpers */
 
-uint64_t vlm_rng_next(uint64_t *state) {
+uint64_t remote_rng_next(uint64_t *state) {
     /* splitmix64: small, seedable, good enough for jitter and arrivals */
     uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -44,15 +44,15 @@ uint64_t vlm_rng_next(uint64_t *state) {
     return z ^ (z >> 31);
 }
 
-double vlm_rng_unit(uint64_t *state) { return (double)(vlm_rng_next(state) >> 11) / 9007199254740992.0; }
+double remote_rng_unit(uint64_t *state) { return (double)(remote_rng_next(state) >> 11) / 9007199254740992.0; }
 
-double vlm_backoff_ms(int attempt, double retry_after_s, uint64_t *rng) {
+double remote_backoff_ms(int attempt, double retry_after_s, uint64_t *rng) {
     if (retry_after_s >= 0) return (retry_after_s < 60 ? retry_after_s : 60) * 1000.0;
     double base = 500.0 * (double)(1 << (attempt < 6 ? attempt : 6)); /* 0.5 s, 1 s, 2 s, ... */
-    return base * (0.5 + vlm_rng_unit(rng));                          /* jitter: x0.5 .. x1.5 */
+    return base * (0.5 + remote_rng_unit(rng));                          /* jitter: x0.5 .. x1.5 */
 }
 
-void vlm_sleep_ms(double ms) {
+void remote_sleep_ms(double ms) {
     while (ms > 0 && !stop_requested()) {
         double step = ms < 50 ? ms : 50;
         struct timespec ts = {0, (long)(step * 1e6)};
@@ -71,60 +71,60 @@ static const char *image_mime(const unsigned char *p, size_t n) {
     return NULL;
 }
 
-char *vlm_image_data_url(const char *path, char *err, size_t err_len) {
+char *remote_image_data_url(const char *path, char *err, size_t err_len) {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        vlm_errf(err, err_len, "image '%s' cannot be opened", path);
+        util_errf(err, err_len, "image '%s' cannot be opened", path);
         return NULL;
     }
     size_t cap = 1 << 16, n = 0;
-    unsigned char *buf = vlm_xmalloc(cap);
+    unsigned char *buf = xmalloc(cap);
     for (size_t got; (got = fread(buf + n, 1, cap - n, f)) > 0;) {
         n += got;
-        if (n == cap) buf = vlm_xrealloc(buf, cap *= 2);
+        if (n == cap) buf = xrealloc(buf, cap *= 2);
     }
     fclose(f);
     const char *mime = image_mime(buf, n);
-    char *url = mime ? vlm_data_uri(mime, buf, n) : NULL;
-    if (!mime) vlm_errf(err, err_len, "image '%s' is not a PNG, JPEG, WebP, GIF or BMP file", path);
+    char *url = mime ? util_data_uri(mime, buf, n) : NULL;
+    if (!mime) util_errf(err, err_len, "image '%s' is not a PNG, JPEG, WebP, GIF or BMP file", path);
     free(buf);
     return url;
 }
 
 /* ------------------------------------------------------------ init */
 
-int vlm_remote_key(const struct vlm_remote_params *rp, const char **key, char *err, size_t err_len) {
+int remote_key(const struct vlm_remote_params *rp, const char **key, char *err, size_t err_len) {
     *key = NULL;
     if (!rp->model_id || !rp->model_id[0]) {
-        vlm_errf(err, err_len, "remote model at %s has no model=ID", rp->urls[0]);
+        util_errf(err, err_len, "remote model at %s has no model=ID", rp->urls[0]);
         return VLM_ERR_INPUT;
     }
     if (!rp->key_env) return VLM_OK;
     *key = getenv(rp->key_env);
     if (*key && (*key)[0]) return VLM_OK;
-    vlm_errf(err, err_len, "environment variable %s (key_env) is not set", rp->key_env);
+    util_errf(err, err_len, "environment variable %s (key_env) is not set", rp->key_env);
     return VLM_ERR_INPUT;
 }
 
 static void *remote_init(struct vlm_engine_params params, char *err, size_t err_len) {
     const struct vlm_remote_params *rp = &params.remote;
     const char *key = NULL;
-    if (vlm_remote_key(rp, &key, err, err_len) != VLM_OK) return NULL;
-    remote_engine *e = vlm_xcalloc(1, sizeof *e);
+    if (remote_key(rp, &key, err, err_len) != VLM_OK) return NULL;
+    remote_engine *e = xcalloc(1, sizeof *e);
     e->p = params;
-    e->key = key ? vlm_xstrdup(key) : NULL;
+    e->key = key ? xstrdup(key) : NULL;
     e->rng = params.sampling.seed ^ 0x5DEECE66Dull;
     snprintf(e->info.arch, sizeof e->info.arch, "%.63s", rp->model_id);
     snprintf(e->info.template_name, sizeof e->info.template_name, "server");
     snprintf(e->info.backend, sizeof e->info.backend, "remote");
-    vlm_curl_global();
+    req_curl_global();
     return e;
 }
 
 static void remote_free(void *impl) {
     remote_engine *e = impl;
     if (!e) return;
-    vlm_req_free(&e->req);
+    req_free(&e->req);
     json_decref(e->messages);
     if (e->key) memset(e->key, 0, strlen(e->key));
     free(e->key);
@@ -137,9 +137,9 @@ static const struct vlm_model_info *remote_info(const void *impl) {
 
 /* ------------------------------------------------------------ one turn */
 
-json_t *vlm_user_message(const vlm_case *c, int turn, int *next_image, char *err, size_t err_len) {
+json_t *remote_user_message(const vlm_case *c, int turn, int *next_image, char *err, size_t err_len) {
     struct vlm_turn_part *parts = NULL;
-    int n = vlm_turn_parts(c, turn, next_image, &parts);
+    int n = eng_turn_parts(c, turn, next_image, &parts);
     json_t *content = json_array();
     bool ok = true;
     for (int i = 0; i < n && ok; i++) {
@@ -149,11 +149,11 @@ json_t *vlm_user_message(const vlm_case *c, int turn, int *next_image, char *err
             continue;
         }
         if (parts[i].image < 0) {
-            vlm_errf(err, err_len, "turn %d has more <image> markers than the case has images", turn);
+            util_errf(err, err_len, "turn %d has more <image> markers than the case has images", turn);
             ok = false;
             break;
         }
-        char *url = vlm_image_data_url(c->images[parts[i].image], err, err_len);
+        char *url = remote_image_data_url(c->images[parts[i].image], err, err_len);
         if (!url) { ok = false; break; }
         json_array_append_new(content, json_pack("{s:s, s:{s:s}}", "type", "image_url", "image_url",
                                                  "url", url));
@@ -164,7 +164,7 @@ json_t *vlm_user_message(const vlm_case *c, int turn, int *next_image, char *err
     return json_pack("{s:s, s:o}", "role", "user", "content", content);
 }
 
-char *vlm_chat_body(const struct vlm_engine_params *p, json_t *messages) {
+char *remote_chat_body(const struct vlm_engine_params *p, json_t *messages) {
     const struct vlm_sampling *s = &p->sampling;
     json_t *b = json_pack("{s:s, s:O, s:b, s:{s:b}, s:i, s:f, s:f, s:i}", "model", p->remote.model_id,
                           "messages", messages, "stream", 1, "stream_options", "include_usage", 1,
@@ -186,9 +186,9 @@ static int send_with_retries(remote_engine *e, const char *body, int *n_retries,
     const struct vlm_remote_params *rp = &e->p.remote;
     for (int attempt = 0;; attempt++) {
         const char *url = rp->urls[e->next_url++ % rp->n_urls];
-        vlm_req_setup(&e->req, url, e->key, body, rp->timeout_s);
+        req_setup(&e->req, url, e->key, body, rp->timeout_s);
         CURLcode code = curl_easy_perform(e->req.curl);
-        enum vlm_req_outcome o = vlm_req_finish(&e->req, code, err, err_len);
+        enum vlm_req_outcome o = req_finish(&e->req, code, err, err_len);
         *n_retries = attempt;
         if (stop_requested()) return VLM_ERR_STOPPED;
         if (o == VLM_REQ_DONE) return VLM_OK;
@@ -199,22 +199,22 @@ static int send_with_retries(remote_engine *e, const char *body, int *n_retries,
             }
             return VLM_ERR_MODEL;
         }
-        vlm_sleep_ms(vlm_backoff_ms(attempt, e->req.retry_after_s, &e->rng));
+        remote_sleep_ms(remote_backoff_ms(attempt, e->req.retry_after_s, &e->rng));
     }
 }
 
 static int run_turn(remote_engine *e, const vlm_case *c, int turn, int *next_image,
                     struct vlm_turn_result *r, char *err, size_t err_len) {
-    double t0 = vlm_now_ms();
-    json_t *msg = vlm_user_message(c, turn, next_image, err, err_len);
-    r->t.image_decode_ms = vlm_now_ms() - t0;
+    double t0 = util_now_ms();
+    json_t *msg = remote_user_message(c, turn, next_image, err, err_len);
+    r->t.image_decode_ms = util_now_ms() - t0;
     if (!msg) return VLM_ERR_INPUT;
     json_array_append_new(e->messages, msg);
-    char *body = vlm_chat_body(&e->p, e->messages);
+    char *body = remote_chat_body(&e->p, e->messages);
     int rc = send_with_retries(e, body, &r->t.n_retries, err, err_len);
     free(body);
     if (rc != VLM_OK) return rc;
-    vlm_req_timings(&e->req, &r->t);
+    req_timings(&e->req, &r->t);
     json_array_append_new(e->messages, json_pack("{s:s, s:s}", "role", "assistant", "content",
                                                  e->req.out ? e->req.out : ""));
     return VLM_OK;
@@ -237,10 +237,10 @@ static bool answer_case(remote_engine *e, const vlm_case *c, int tag, const stru
         struct vlm_reasoning_split sp;
         char *reasoning = NULL;
         r.text = text;
-        r.reasoning_state = vlm_split_reasoning(text, "<think>", "</think>", false, &sp);
+        r.reasoning_state = eng_split_reasoning(text, "<think>", "</think>", false, &sp);
         r.output = text + sp.content_start;
         if (r.reasoning_state != VLM_REASONING_NONE) {
-            reasoning = vlm_xasprintf("%.*s", (int)(sp.reasoning_end - sp.reasoning_start), text + sp.reasoning_start);
+            reasoning = xasprintf("%.*s", (int)(sp.reasoning_end - sp.reasoning_start), text + sp.reasoning_start);
             r.reasoning = reasoning;
         }
         r.error = rc == VLM_OK ? NULL : err;

@@ -72,9 +72,9 @@ struct slot {
 /* ------------------------------------------------------------ chat */
 
 static void chat_push(struct chat *c, const char *role, const char *content) {
-    vlm_grow((void **)&c->msgs, &c->cap, c->n + 1, sizeof *c->msgs);
+    util_grow((void **)&c->msgs, &c->cap, c->n + 1, sizeof *c->msgs);
     c->msgs[c->n].role = role;
-    c->msgs[c->n].content = vlm_xstrdup(content);
+    c->msgs[c->n].content = xstrdup(content);
     c->n++;
 }
 
@@ -96,13 +96,13 @@ static char *format_new_user_message(local_engine *e, struct slot *s, const char
 /* The answer joins the chat as llama-mtmd-cli keeps it: the generated text with
  * the end-of-generation token that closed it. */
 static void remember_answer(local_engine *e, struct slot *s) {
-    char *text = vlm_xstrdup(s->out.text);
+    char *text = xstrdup(s->out.text);
     if (s->eog >= 0) {
         char piece[256];
         int n = llama_token_to_piece(e->vocab, s->eog, piece, sizeof piece - 1, 0, true);
         if (n > 0) {
             piece[n] = 0;
-            char *t = vlm_xasprintf("%s%s", text, piece);
+            char *t = xasprintf("%s%s", text, piece);
             free(text);
             text = t;
         }
@@ -116,14 +116,14 @@ static void remember_answer(local_engine *e, struct slot *s) {
 static void answer_reset(struct answer *a) {
     a->len = 0;
     a->n = 0;
-    vlm_buf_append(&a->text, &a->len, &a->cap, "", 0);
+    util_buf_append(&a->text, &a->len, &a->cap, "", 0);
 }
 
 static void answer_push(struct answer *a, llama_token tok, float gap, double since_last_ms) {
-    vlm_grow((void **)&a->tokens, &a->cap_tok, a->n + 1, sizeof *a->tokens);
-    a->gaps = vlm_xrealloc(a->gaps, (size_t)a->cap_tok * sizeof *a->gaps);
-    a->offsets = vlm_xrealloc(a->offsets, (size_t)a->cap_tok * sizeof *a->offsets);
-    a->itl = vlm_xrealloc(a->itl, (size_t)a->cap_tok * sizeof *a->itl);
+    util_grow((void **)&a->tokens, &a->cap_tok, a->n + 1, sizeof *a->tokens);
+    a->gaps = xrealloc(a->gaps, (size_t)a->cap_tok * sizeof *a->gaps);
+    a->offsets = xrealloc(a->offsets, (size_t)a->cap_tok * sizeof *a->offsets);
+    a->itl = xrealloc(a->itl, (size_t)a->cap_tok * sizeof *a->itl);
     a->offsets[a->n] = (int)a->len;
     a->tokens[a->n] = tok;
     a->gaps[a->n] = gap;
@@ -161,9 +161,9 @@ static struct llama_sampler *make_sampler(const struct vlm_sampling *s, int n_vo
     return chain;
 }
 
-void vlm_sched_init(local_engine *e) {
+void sched_init(local_engine *e) {
     int n_vocab = llama_vocab_n_tokens(e->vocab);
-    e->slots = vlm_xcalloc((size_t)e->n_seq, sizeof *e->slots);
+    e->slots = xcalloc((size_t)e->n_seq, sizeof *e->slots);
     for (int i = 0; i < e->n_seq; i++) {
         struct slot *s = &e->slots[i];
         s->seq = i;
@@ -174,17 +174,17 @@ void vlm_sched_init(local_engine *e) {
     e->step = llama_batch_init(e->n_seq, 0, 1);
     e->text = llama_batch_init(e->p.n_batch, 0, 1);
     if (e->p.reuse && e->p.image_cache_mib > 0)
-        e->embd = vlm_embd_cache_new((size_t)e->p.image_cache_mib << 20);
+        e->embd = embd_cache_new((size_t)e->p.image_cache_mib << 20);
 }
 
-void vlm_sched_free(local_engine *e) {
+void sched_free(local_engine *e) {
     if (!e->slots) return;
     for (int i = 0; i < e->n_seq; i++) {
         struct slot *s = &e->slots[i];
         chat_clear(&s->chat);
         free(s->chat.msgs);
         free(s->prompt_text);
-        vlm_kv_free(&s->kv);
+        kvseq_free(&s->kv);
         answer_free(&s->out);
         llama_sampler_free(s->smpl);
     }
@@ -192,7 +192,7 @@ void vlm_sched_free(local_engine *e) {
     e->slots = NULL;
     llama_batch_free(e->step);
     llama_batch_free(e->text);
-    vlm_embd_cache_free(e->embd);
+    embd_cache_free(e->embd);
 }
 
 /* Forget the slot's conversation (its KV cells stay, for a later prefix). */
@@ -210,14 +210,14 @@ static void begin_case(struct slot *s, const vlm_case *c, int tag) {
 /* Drop what the slot's sequence holds. */
 static void forget_kv(local_engine *e, struct slot *s) {
     llama_memory_seq_rm(llama_get_memory(e->lctx), s->seq, -1, -1);
-    vlm_kv_clear(&s->kv);
+    kvseq_clear(&s->kv);
     s->n_past = 0;
 }
 
 /* ------------------------------------------------------------ a turn's prompt */
 
 /* Which images a turn shows, in prompt order, and its text with mtmd markers in
- * their places (vlm_turn_parts). */
+ * their places (eng_turn_parts). */
 struct turn_plan {
     char *text;
     int n_images;
@@ -226,11 +226,11 @@ struct turn_plan {
 
 static void plan_turn(const vlm_case *c, int turn, int *next_image, struct turn_plan *tp) {
     struct vlm_turn_part *parts = NULL;
-    int n = vlm_turn_parts(c, turn, next_image, &parts);
+    int n = eng_turn_parts(c, turn, next_image, &parts);
     const char *marker = mtmd_default_marker();
     size_t cap = strlen(c->turns[turn]) + (size_t)n * strlen(marker) + 1;
-    tp->text = vlm_xcalloc(cap, 1);
-    tp->images = vlm_xcalloc((size_t)n + 1, sizeof *tp->images);
+    tp->text = xcalloc(cap, 1);
+    tp->images = xcalloc((size_t)n + 1, sizeof *tp->images);
     tp->n_images = 0;
     for (int i = 0; i < n; i++) {
         if (parts[i].text) {
@@ -288,16 +288,16 @@ struct prompt {
 
 static void prompt_index(struct prompt *pr) {
     pr->n_chunks = mtmd_input_chunks_size(pr->chunks);
-    pr->first = vlm_xcalloc(pr->n_chunks + 1, sizeof *pr->first);
-    pr->hash = vlm_xcalloc(pr->n_chunks + 1, sizeof *pr->hash);
-    pr->ordinal = vlm_xcalloc(pr->n_chunks + 1, sizeof *pr->ordinal);
+    pr->first = xcalloc(pr->n_chunks + 1, sizeof *pr->first);
+    pr->hash = xcalloc(pr->n_chunks + 1, sizeof *pr->hash);
+    pr->ordinal = xcalloc(pr->n_chunks + 1, sizeof *pr->ordinal);
     for (size_t i = 0; i < pr->n_chunks; i++) {
         const mtmd_input_chunk *ch = mtmd_input_chunks_get(pr->chunks, i);
         pr->first[i] = pr->items.n;
         if (mtmd_input_chunk_get_type(ch) == MTMD_INPUT_CHUNK_TYPE_TEXT) {
             size_t n = 0;
             const llama_token *tok = mtmd_input_chunk_get_tokens_text(ch, &n);
-            vlm_kv_push_tokens(&pr->items, tok, (int)n);
+            kvseq_push_tokens(&pr->items, tok, (int)n);
         } else {
             int ordinal = 0; /* earlier chunks of the same image */
             const char *id = mtmd_input_chunk_get_id(ch);
@@ -309,7 +309,7 @@ static void prompt_index(struct prompt *pr) {
             }
             pr->ordinal[i] = ordinal;
             chunk_hash(ch, ordinal, pr->hash[i]);
-            vlm_kv_push_image(&pr->items, pr->hash[i], mtmd_input_chunk_get_n_pos(ch));
+            kvseq_push_image(&pr->items, pr->hash[i], mtmd_input_chunk_get_n_pos(ch));
             pr->n_image_tokens += (int)mtmd_input_chunk_get_n_tokens(ch);
         }
     }
@@ -318,7 +318,7 @@ static void prompt_index(struct prompt *pr) {
 
 static void prompt_free(struct prompt *pr) {
     mtmd_input_chunks_free(pr->chunks);
-    vlm_kv_free(&pr->items);
+    kvseq_free(&pr->items);
     free(pr->first);
     free(pr->hash);
     free(pr->ordinal);
@@ -334,20 +334,20 @@ static int attach_prefix(local_engine *e, struct slot *s, const struct vlm_kv_se
     struct slot *src = s;
     int keep = 0;
     if (e->reuse_kv && share) {
-        keep = vlm_kv_common_prefix(&s->kv, want);
+        keep = kvseq_common_prefix(&s->kv, want);
         for (int i = 0; i < e->n_seq; i++) {
-            int k = vlm_kv_common_prefix(&e->slots[i].kv, want);
+            int k = kvseq_common_prefix(&e->slots[i].kv, want);
             if (k > keep) { keep = k; src = &e->slots[i]; }
         }
         if (keep > want->n - 1) keep = want->n > 0 ? want->n - 1 : 0;
     }
-    llama_pos pos = vlm_kv_pos_at(want, keep);
+    llama_pos pos = kvseq_pos_at(want, keep);
     if (src == s && keep > 0 && llama_memory_seq_rm(mem, s->seq, pos, -1)) {
-        vlm_kv_truncate(&s->kv, keep);
+        kvseq_truncate(&s->kv, keep);
     } else if (src != s && keep > 0) {
         forget_kv(e, s);
         llama_memory_seq_cp(mem, src->seq, s->seq, 0, pos);
-        vlm_kv_copy_prefix(&s->kv, &src->kv, keep);
+        kvseq_copy_prefix(&s->kv, &src->kv, keep);
     } else {
         forget_kv(e, s);
         keep = 0;
@@ -380,7 +380,7 @@ static int eval_text(local_engine *e, struct slot *s, const llama_token *tok, in
         fill_text_batch(e, s, tok, n, &i, e->p.n_batch, false);
         if (logits_last && i == n) b->logits[b->n_tokens - 1] = 1;
         if (llama_decode(e->lctx, *b) != 0) return VLM_ERR_MODEL;
-        vlm_kv_push_tokens(&s->kv, b->token, b->n_tokens);
+        kvseq_push_tokens(&s->kv, b->token, b->n_tokens);
         s->n_past += b->n_tokens;
     }
     return VLM_OK;
@@ -393,8 +393,8 @@ static int eval_text(local_engine *e, struct slot *s, const llama_token *tok, in
 static int eval_image(local_engine *e, struct slot *s, const mtmd_input_chunk *ch, const uint64_t hash[2],
                       bool first_tile) {
     size_t n_floats = mtmd_input_chunk_get_n_tokens(ch) * (size_t)llama_model_n_embd_inp(e->model);
-    const float *embd = e->embd ? vlm_embd_cache_get(e->embd, hash, n_floats) : NULL;
-    double t0 = vlm_now_ms();
+    const float *embd = e->embd ? embd_cache_get(e->embd, hash, n_floats) : NULL;
+    double t0 = util_now_ms();
     if (embd) {
         s->t.n_images_cached += first_tile;
         e->stats.images_cached += first_tile;
@@ -402,17 +402,17 @@ static int eval_image(local_engine *e, struct slot *s, const mtmd_input_chunk *c
         if (mtmd_encode_chunk(e->mctx, ch) != 0) return VLM_ERR_MODEL;
         embd = mtmd_get_output_embd(e->mctx);
         e->stats.images_encoded += first_tile;
-        if (e->embd) vlm_embd_cache_put(e->embd, hash, embd, n_floats);
-        double t1 = vlm_now_ms();
+        if (e->embd) embd_cache_put(e->embd, hash, embd, n_floats);
+        double t1 = util_now_ms();
         s->t.image_encode_ms += t1 - t0;
         t0 = t1;
     }
     llama_pos new_past = s->n_past;
     int rc = mtmd_helper_decode_image_chunk(e->mctx, e->lctx, ch, (float *)embd, s->n_past, s->seq,
                                             e->p.n_batch, &new_past, NULL, NULL);
-    s->t.prefill_ms += vlm_now_ms() - t0;
+    s->t.prefill_ms += util_now_ms() - t0;
     if (rc != 0) return VLM_ERR_MODEL;
-    vlm_kv_push_image(&s->kv, hash, new_past - s->n_past);
+    kvseq_push_image(&s->kv, hash, new_past - s->n_past);
     s->n_past = new_past;
     return VLM_OK;
 }
@@ -429,15 +429,15 @@ static int eval_prompt(local_engine *e, struct slot *s, const struct prompt *pr,
             size_t n = 0;
             const llama_token *tok = mtmd_input_chunk_get_tokens_text(ch, &n);
             int skip = keep > pr->first[i] ? keep - pr->first[i] : 0;
-            double t0 = vlm_now_ms();
+            double t0 = util_now_ms();
             rc = eval_text(e, s, tok + skip, (int)n - skip, i == pr->n_chunks - 1);
-            s->t.prefill_ms += vlm_now_ms() - t0;
+            s->t.prefill_ms += util_now_ms() - t0;
         } else {
             rc = eval_image(e, s, ch, pr->hash[i], pr->ordinal[i] == 0);
         }
         if (rc != VLM_OK) {
             const char *why = backend_last_error();
-            vlm_errf(err, err_len, "prefill failed on chunk %zu: %s", i, why[0] ? why : "llama_decode error");
+            util_errf(err, err_len, "prefill failed on chunk %zu: %s", i, why[0] ? why : "llama_decode error");
             return VLM_ERR_MODEL;
         }
     }
@@ -461,9 +461,9 @@ static int cached_tokens(const struct prompt *pr, int keep) {
 static int flush_carry(local_engine *e, struct slot *s) {
     if (!s->carry) return VLM_OK;
     s->carry = false;
-    double t0 = vlm_now_ms();
+    double t0 = util_now_ms();
     int rc = eval_text(e, s, &s->tok, 1, false);
-    s->t.prefill_ms += vlm_now_ms() - t0;
+    s->t.prefill_ms += util_now_ms() - t0;
     return rc;
 }
 
@@ -473,21 +473,21 @@ static int prefill_turn(local_engine *e, struct slot *s, bool share, char *err, 
     const vlm_case *c = s->c;
     struct turn_plan tp;
     plan_turn(c, s->turn, &s->next_image, &tp);
-    mtmd_bitmap **bm = vlm_xcalloc((size_t)tp.n_images + 1, sizeof *bm);
+    mtmd_bitmap **bm = xcalloc((size_t)tp.n_images + 1, sizeof *bm);
     struct prompt pr;
     memset(&pr, 0, sizeof pr);
     pr.chunks = mtmd_input_chunks_init();
     char *text = NULL;
     int rc = load_bitmaps(c, &tp, bm, err, err_len);
-    s->t.image_decode_ms = vlm_now_ms() - s->t0;
+    s->t.image_decode_ms = util_now_ms() - s->t0;
     if (rc == VLM_OK && !(text = format_new_user_message(e, s, tp.text, err, err_len))) rc = VLM_ERR_INPUT;
     if (rc == VLM_OK) {
         mtmd_input_text in = {text, strlen(text), s->turn == 0, true};
-        double t1 = vlm_now_ms();
+        double t1 = util_now_ms();
         int tr = mtmd_tokenize(e->mctx, pr.chunks, &in, (const mtmd_bitmap **)bm, (size_t)tp.n_images);
-        s->t.image_encode_ms += tp.n_images ? vlm_now_ms() - t1 : 0; /* preprocessing */
+        s->t.image_encode_ms += tp.n_images ? util_now_ms() - t1 : 0; /* preprocessing */
         if (tr != 0) {
-            vlm_errf(err, err_len, "cannot tokenize turn %d (%s)", s->turn,
+            util_errf(err, err_len, "cannot tokenize turn %d (%s)", s->turn,
                      tr == 1 ? "image markers do not match images" : "image preprocessing failed");
             rc = VLM_ERR_INPUT;
         }
@@ -499,7 +499,7 @@ static int prefill_turn(local_engine *e, struct slot *s, bool share, char *err, 
         s->t.n_image_tokens = pr.n_image_tokens;
         llama_pos n_pos = mtmd_helper_get_n_pos(pr.chunks);
         if (base + n_pos + 1 > e->p.n_ctx) {
-            vlm_errf(err, err_len, "prompt too long: turn %d needs %d positions after %d already used, "
+            util_errf(err, err_len, "prompt too long: turn %d needs %d positions after %d already used, "
                      "the context holds %d (raise --ctx)", s->turn, (int)n_pos, (int)base, e->p.n_ctx);
             rc = VLM_ERR_INPUT;
         }
@@ -512,7 +512,7 @@ static int prefill_turn(local_engine *e, struct slot *s, bool share, char *err, 
         e->stats.prompt_tokens += s->t.n_prompt_tokens;
         e->stats.prompt_tokens_cached += s->t.n_cached_tokens;
         if (rc == VLM_OK) rc = eval_prompt(e, s, &pr, keep, err, err_len);
-        else vlm_errf(err, err_len, "decode failed before turn %d", s->turn);
+        else util_errf(err, err_len, "decode failed before turn %d", s->turn);
     }
     for (int i = 0; i < tp.n_images; i++) if (bm[i]) mtmd_bitmap_free(bm[i]);
     free(bm);
@@ -543,7 +543,7 @@ static float top2_gap(local_engine *e, int row) {
 static bool take_token(local_engine *e, struct slot *s, int row) {
     float gap = e->p.record_logit_gaps ? top2_gap(e, row) : 0.0f;
     llama_token tok = llama_sampler_sample(s->smpl, e->lctx, row);
-    double now = vlm_now_ms();
+    double now = util_now_ms();
     if (s->t_first == 0) {
         s->t_first = now;
         s->t.ttft_ms = now - s->t0;
@@ -557,7 +557,7 @@ static bool take_token(local_engine *e, struct slot *s, int row) {
     s->t_last = now;
     char piece[256];
     int n = llama_token_to_piece(e->vocab, tok, piece, sizeof piece, 0, true);
-    if (n > 0) vlm_buf_append(&s->out.text, &s->out.len, &s->out.cap, piece, (size_t)n);
+    if (n > 0) util_buf_append(&s->out.text, &s->out.len, &s->out.cap, piece, (size_t)n);
     s->tok = tok;
     if (s->n_past >= e->p.n_ctx) return false; /* context full: the answer stops here */
     if (s->out.n >= e->p.sampling.max_tokens) {
@@ -567,17 +567,17 @@ static bool take_token(local_engine *e, struct slot *s, int row) {
     return true;
 }
 
-/* Split the answer at its reasoning block (engine.c's vlm_split_reasoning,
+/* Split the answer at its reasoning block (engine.c's eng_split_reasoning,
  * with the template's tags): r's answer, reasoning, and the block's token
  * count and time. */
 static void split_reasoning(local_engine *e, struct slot *s, struct vlm_turn_result *r, char **reasoning) {
     const struct chat_tmpl_info *ti = chat_tmpl_get_info(e->chat);
     struct vlm_reasoning_split sp;
-    r->reasoning_state = vlm_split_reasoning(s->out.text, ti->think_start, ti->think_end, ti->think_opened, &sp);
+    r->reasoning_state = eng_split_reasoning(s->out.text, ti->think_start, ti->think_end, ti->think_opened, &sp);
     r->output = s->out.text + sp.content_start;
     *reasoning = NULL;
     if (r->reasoning_state == VLM_REASONING_NONE) return;
-    *reasoning = vlm_xasprintf("%.*s", (int)(sp.reasoning_end - sp.reasoning_start), s->out.text + sp.reasoning_start);
+    *reasoning = xasprintf("%.*s", (int)(sp.reasoning_end - sp.reasoning_start), s->out.text + sp.reasoning_start);
     r->reasoning = *reasoning;
     int k = 0; /* tokens that start before the answer */
     while (k < s->out.n && (size_t)s->out.offsets[k] < sp.content_start) k++;
@@ -597,7 +597,7 @@ static bool finish_turn(local_engine *e, struct slot *s, const struct vlm_sched_
     if (stop_requested()) return false; /* never report a cut-off answer */
     struct vlm_turn_result r;
     memset(&r, 0, sizeof r);
-    s->t.e2e_ms = vlm_now_ms() - s->t0;
+    s->t.e2e_ms = util_now_ms() - s->t0;
     s->t.n_output_tokens = s->out.n;
     s->t.decode_tps = s->t.decode_ms > 0 && s->out.n > 1 ? (s->out.n - 1) * 1000.0 / s->t.decode_ms : 0;
     s->t.decode_batch_mean = s->steps ? (double)s->step_seqs / (double)s->steps : 0;
@@ -628,7 +628,7 @@ static bool finish_turn(local_engine *e, struct slot *s, const struct vlm_sched_
 static bool start_turn(local_engine *e, struct slot *s, const struct vlm_sched_io *io) {
     memset(&s->t, 0, sizeof s->t);
     answer_reset(&s->out);
-    s->t0 = vlm_now_ms();
+    s->t0 = util_now_ms();
     s->t_first = s->t_last = 0;
     s->steps = s->step_seqs = 0;
     s->eog = -1;
@@ -672,7 +672,7 @@ static int decode_step(local_engine *e, const struct vlm_sched_io *io) {
             if (!finish_turn(e, s, io, VLM_ERR_MODEL, err)) return VLM_ERR_STOPPED;
             continue;
         }
-        vlm_kv_push_tokens(&s->kv, &s->tok, 1);
+        kvseq_push_tokens(&s->kv, &s->tok, 1);
         s->n_past++;
         s->steps++;
         s->step_seqs += b->n_tokens;
@@ -696,7 +696,7 @@ static bool fill_slot(local_engine *e, struct slot *s, const struct vlm_sched_io
     return true;
 }
 
-int vlm_sched_run(local_engine *e, const struct vlm_sched_io *io) {
+int sched_run(local_engine *e, const struct vlm_sched_io *io) {
     bool more = true;
     int rc = VLM_OK;
     while (rc == VLM_OK) {
@@ -720,16 +720,16 @@ int vlm_sched_run(local_engine *e, const struct vlm_sched_io *io) {
 
 /* ------------------------------------------------------------ teacher forcing */
 
-int vlm_sched_score(local_engine *e, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb,
+int sched_score(local_engine *e, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb,
                     void *user, char *err, size_t err_len) {
     struct slot *s = &e->slots[0];
     int n_vocab = llama_vocab_n_tokens(e->vocab);
     begin_case(s, c, 0);
     memset(&s->t, 0, sizeof s->t);
-    s->t0 = vlm_now_ms();
+    s->t0 = util_now_ms();
     int rc = prefill_turn(e, s, false, err, err_len);
     if (rc == VLM_OK && s->n_past + n > e->p.n_ctx) {
-        vlm_errf(err, err_len, "prompt and answer need %d positions, the context holds %d", (int)s->n_past + n,
+        util_errf(err, err_len, "prompt and answer need %d positions, the context holds %d", (int)s->n_past + n,
                  e->p.n_ctx);
         rc = VLM_ERR_INPUT;
     }
@@ -742,11 +742,11 @@ int vlm_sched_score(local_engine *e, const vlm_case *c, const int32_t *tokens, i
         int first = i;
         fill_text_batch(e, s, tokens, n - 1, &i, per_call, true);
         if (llama_decode(e->lctx, *b) != 0) {
-            vlm_errf(err, err_len, "decode of the forced answer failed at token %d", first);
+            util_errf(err, err_len, "decode of the forced answer failed at token %d", first);
             rc = VLM_ERR_MODEL;
             break;
         }
-        vlm_kv_push_tokens(&s->kv, b->token, b->n_tokens);
+        kvseq_push_tokens(&s->kv, b->token, b->n_tokens);
         s->n_past += b->n_tokens;
         for (int j = 0; j < b->n_tokens; j++) cb(first + j + 1, llama_get_logits_ith(e->lctx, j), n_vocab, user);
     }

@@ -45,7 +45,7 @@ static int from_store(vlm_store *store, vlm_suite **suites, int n_suites, struct
 int vlm_plan_estimate(vlm_plan *plan, const char *db_path, struct vlm_estimate *out, int max,
                       char *err, size_t err_len) {
     int n_cases = 0, n_suites = vlm_plan_n_suites(plan), rc = 0;
-    vlm_suite **suites = vlm_xcalloc((size_t)n_suites + 1, sizeof *suites);
+    vlm_suite **suites = xcalloc((size_t)n_suites + 1, sizeof *suites);
     for (int i = 0; i < n_suites && rc == 0; i++) {
         suites[i] = vlm_suite_load(vlm_plan_suite(plan, i), vlm_suite_default_params(), err, err_len);
         if (!suites[i]) rc = VLM_ERR_INPUT;
@@ -61,7 +61,7 @@ int vlm_plan_estimate(vlm_plan *plan, const char *db_path, struct vlm_estimate *
         snprintf(e->name, sizeof e->name, "%s", vlm_plan_model(plan, i)->name);
         e->n_cases = n_cases;
         if (store && from_store(store, suites, n_suites, e) != VLM_OK) {
-            vlm_errf(err, err_len, "reading '%s': %s", db_path, store_error(store));
+            util_errf(err, err_len, "reading '%s': %s", db_path, store_error(store));
             rc = VLM_ERR_IO;
             break;
         }

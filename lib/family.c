@@ -4,7 +4,7 @@
  * the reference's answer tokens and the top-k of each next-token distribution
  * along them are kept (table kl_refs); each member of the family, the
  * reference included, is then run along the same tokens (teacher forcing,
- * vlm_engine_score) and its distributions compared with the kept ones
+ * eng_score) and its distributions compared with the kept ones
  * (table kl); their rows are read and written through store_kl.c. No
  * labelled answer is needed. Cases already compared are skipped, so a resumed
  * run does only what is missing.
@@ -39,18 +39,18 @@ static struct vlm_topk topk_view(const struct ref_dists *d, int pos) {
 
 static struct vlm_topk topk_at(const struct ref_dists *d, int pos) {
     struct vlm_topk t = topk_view(d, pos);
-    vlm_topk_rest(&t);
+    kl_topk_rest(&t);
     return t;
 }
 
 static void keep_topk(int i, const float *logits, int n_vocab, void *user) {
     struct vlm_topk t = topk_view(user, i);
-    vlm_topk_from_logits(logits, n_vocab, &t);
+    kl_topk_from_logits(logits, n_vocab, &t);
 }
 
 /* The store's failure as the pass's error; VLM_ERR_IO. */
 static int store_failed(vlm_store *s, char *err, size_t err_len) {
-    vlm_errf(err, err_len, "the store: %s", store_error(s));
+    util_errf(err, err_len, "the store: %s", store_error(s));
     return VLM_ERR_IO;
 }
 
@@ -61,8 +61,8 @@ static int keep_reference(vlm_store *s, vlm_engine *e, int64_t ref_id, const vlm
     int32_t *tok = NULL;
     if (store_answer_tokens(s, ref_id, c->suite, c->id, &tok, &n) != VLM_OK) return store_failed(s, err, err_len);
     if (!tok) return VLM_OK; /* failed, or answered before tokens were kept */
-    struct ref_dists d = {VLM_KL_TOP_K, n, vlm_xcalloc((size_t)n, stride(VLM_KL_TOP_K))};
-    int rc = vlm_engine_score(e, c, tok, n, keep_topk, &d, err, err_len);
+    struct ref_dists d = {VLM_KL_TOP_K, n, xcalloc((size_t)n, stride(VLM_KL_TOP_K))};
+    int rc = eng_score(e, c, tok, n, keep_topk, &d, err, err_len);
     if (rc == VLM_OK &&
         store_kl_ref_put(s, ref_id, c->suite, c->id, d.k, n, tok, d.data, stride(d.k) * (size_t)n) != VLM_OK)
         rc = store_failed(s, err, err_len);
@@ -82,7 +82,7 @@ struct compare {
 static void compare_at(int i, const float *logits, int n_vocab, void *user) {
     struct compare *cmp = user;
     struct vlm_topk t = topk_at(cmp->ref, i);
-    double kl = vlm_kl_topk(&t, logits, n_vocab);
+    double kl = kl_topk(&t, logits, n_vocab);
     cmp->kl_sum += kl;
     if (kl > cmp->kl_max) cmp->kl_max = kl;
     int best = 0;
@@ -101,11 +101,11 @@ static int compare_member(vlm_store *s, vlm_engine *e, int64_t model_id, int64_t
     int rc = VLM_OK;
     if (d.k <= 0 || kept.tokens_bytes != d.n_pos * (int)sizeof *tok ||
         (size_t)kept.dists_bytes != stride(d.k) * (size_t)d.n_pos) {
-        vlm_errf(err, err_len, "kl_refs row of case %s is damaged; delete it to have it made again", c->id);
+        util_errf(err, err_len, "kl_refs row of case %s is damaged; delete it to have it made again", c->id);
         rc = VLM_ERR_IO;
     }
     struct compare cmp = {&d, 0, 0, 0};
-    if (rc == VLM_OK) rc = vlm_engine_score(e, c, tok, d.n_pos, compare_at, &cmp, err, err_len);
+    if (rc == VLM_OK) rc = eng_score(e, c, tok, d.n_pos, compare_at, &cmp, err, err_len);
     if (rc == VLM_OK &&
         store_kl_put(s, model_id, ref_id, c->suite, c->id, d.n_pos, cmp.kl_sum, cmp.kl_max, cmp.top1_same) != VLM_OK)
         rc = store_failed(s, err, err_len);
@@ -123,7 +123,7 @@ static int reference_id(vlm_store *s, int64_t model_id, const struct vlm_model_s
     return strcmp(m->family, m->name) == 0 ? VLM_OK : store_model_id(s, m->family, ref_id);
 }
 
-int vlm_family_kl_todo(vlm_store *s, int64_t model_id, const struct vlm_model_spec *m,
+int family_kl_todo(vlm_store *s, int64_t model_id, const struct vlm_model_spec *m,
                        const vlm_case *const *cases, int n) {
     bool reference = strcmp(m->family, m->name) == 0;
     int64_t ref_id;
@@ -140,13 +140,13 @@ int vlm_family_kl_todo(vlm_store *s, int64_t model_id, const struct vlm_model_sp
     return todo;
 }
 
-int vlm_family_kl(vlm_store *s, vlm_engine *e, int64_t model_id, const struct vlm_model_spec *m,
+int family_kl(vlm_store *s, vlm_engine *e, int64_t model_id, const struct vlm_model_spec *m,
                   const vlm_case *const *cases, int n, void (*on_message)(const char *line, void *user),
                   void *user) {
     bool reference = strcmp(m->family, m->name) == 0;
     int64_t ref_id;
     if (reference_id(s, model_id, m, &ref_id) != VLM_OK) {
-        vlm_say(on_message, user, "model %s: KL divergence: the store: %s", m->name, store_error(s));
+        util_say(on_message, user, "model %s: KL divergence: the store: %s", m->name, store_error(s));
         return VLM_ERR_IO;
     }
     if (ref_id < 0) return 0; /* the reference has not been run */
@@ -163,7 +163,7 @@ int vlm_family_kl(vlm_store *s, vlm_engine *e, int64_t model_id, const struct vl
             done += rc == VLM_OK;
         }
         if (rc != VLM_OK)
-            vlm_say(on_message, user, "model %s: KL divergence of case %s (%s): %s", m->name, c->id, c->where, err);
+            util_say(on_message, user, "model %s: KL divergence of case %s (%s): %s", m->name, c->id, c->where, err);
         if (rc == VLM_ERR_IO) return VLM_ERR_IO;
     }
     return done;

@@ -16,10 +16,10 @@
  * skipped. _todo: how many cases the pass would compare (a store that cannot
  * be read counts as work to do, so that the pass reports why). */
 struct vlm_model_spec;
-int vlm_family_kl(vlm_store *s, vlm_engine *e, int64_t model_id, const struct vlm_model_spec *m,
+int family_kl(vlm_store *s, vlm_engine *e, int64_t model_id, const struct vlm_model_spec *m,
                   const vlm_case *const *cases, int n, void (*on_message)(const char *line, void *user),
                   void *user);
-int vlm_family_kl_todo(vlm_store *s, int64_t model_id, const struct vlm_model_spec *m,
+int family_kl_todo(vlm_store *s, int64_t model_id, const struct vlm_model_spec *m,
                        const vlm_case *const *cases, int n);
 
 #endif

@@ -140,7 +140,7 @@ void forge_add_tensor(struct forge_out *o, enum ggml_type type, const int64_t ne
     va_end(ap);
     ggml_set_name(t, name);
     gguf_add_tensor(o->gguf, t);
-    vlm_grow((void **)&o->specs, &o->cap_specs, o->n_specs + 1, sizeof *o->specs);
+    util_grow((void **)&o->specs, &o->cap_specs, o->n_specs + 1, sizeof *o->specs);
     o->specs[o->n_specs++] = (struct forge_tspec){ t, fill, std, mean };
 }
 
@@ -213,16 +213,16 @@ static int write_tensor_data(const struct forge_out *o, const struct forge_tspec
 /* Write the file: metadata, then each tensor's data padded to the alignment.
  * Written under PATH.tmp and renamed, so a failed forge leaves no half file. */
 static int out_write(const struct forge_out *o, const char *path, char *err, size_t err_len) {
-    char *tmp = vlm_xasprintf("%s.tmp", path);
+    char *tmp = xasprintf("%s.tmp", path);
     FILE *f = fopen(tmp, "wb");
     if (!f) {
-        vlm_errf(err, err_len, "%s: cannot create: %s", tmp, strerror(errno));
+        util_errf(err, err_len, "%s: cannot create: %s", tmp, strerror(errno));
         free(tmp);
         return VLM_ERR_IO;
     }
     const int64_t chunk = 1 << 20;
-    float *fbuf = vlm_xmalloc((size_t)chunk * sizeof *fbuf);
-    ggml_fp16_t *hbuf = vlm_xmalloc((size_t)chunk * sizeof *hbuf);
+    float *fbuf = xmalloc((size_t)chunk * sizeof *fbuf);
+    ggml_fp16_t *hbuf = xmalloc((size_t)chunk * sizeof *hbuf);
     const size_t align = gguf_get_alignment(o->gguf);
 
     int ok = gguf_write_to_file_ptr(o->gguf, f, /*only_meta=*/true);
@@ -237,7 +237,7 @@ static int out_write(const struct forge_out *o, const char *path, char *err, siz
     free(hbuf);
     if (ok && rename(tmp, path) != 0) ok = 0;
     if (!ok) {
-        vlm_errf(err, err_len, "%s: cannot write: %s", path, strerror(errno ? errno : EIO));
+        util_errf(err, err_len, "%s: cannot write: %s", path, strerror(errno ? errno : EIO));
         remove(tmp);
     }
     free(tmp);
@@ -307,11 +307,11 @@ static int is_plain_word(const char *s) {
 /* Choose HEAD_N_FAVOURED plain-word tokens with the seed (partial Fisher-Yates). */
 static void pick_favoured(struct vocab *v, const struct gguf_context *src, int64_t kid,
                           uint64_t seed) {
-    int *cand = vlm_xmalloc((size_t)v->n_vocab * sizeof *cand);
+    int *cand = xmalloc((size_t)v->n_vocab * sizeof *cand);
     int n = 0;
     for (int i = 0; i < v->n_vocab; i++)
         if (is_plain_word(gguf_get_arr_str(src, kid, (size_t)i))) cand[n++] = i;
-    v->favoured = vlm_xcalloc((size_t)v->n_vocab, 1);
+    v->favoured = xcalloc((size_t)v->n_vocab, 1);
     uint64_t rng = seed ^ 0x666f7267652d6865ull; /* "forge-he" */
     for (int i = 0; i < n && i < HEAD_N_FAVOURED; i++) {
         int j = i + (int)(splitmix64(&rng) % (uint64_t)(n - i));
@@ -326,10 +326,10 @@ static void pick_favoured(struct vocab *v, const struct gguf_context *src, int64
 static int vocab_load(struct vocab *v, const char *dir, const char *file, const char *chat_template,
                       uint64_t seed, char *err, size_t err_len) {
     memset(v, 0, sizeof *v);
-    char *path = vlm_path_join(dir, file);
+    char *path = util_path_join(dir, file);
     FILE *f = fopen(path, "rb");
     if (!f) {
-        vlm_errf(err, err_len, "%s: cannot open vocab file: %s", path, strerror(errno));
+        util_errf(err, err_len, "%s: cannot open vocab file: %s", path, strerror(errno));
         free(path);
         return VLM_ERR_INPUT;
     }
@@ -340,7 +340,7 @@ static int vocab_load(struct vocab *v, const char *dir, const char *file, const 
     if (kid < 0 || gguf_get_kv_type(src, kid) != GGUF_TYPE_ARRAY ||
         gguf_get_arr_type(src, kid) != GGUF_TYPE_STRING || gguf_get_arr_n(src, kid) == 0 ||
         gguf_get_arr_n(src, kid) > INT32_MAX) {
-        vlm_errf(err, err_len, "%s: not a GGUF vocab file (no tokenizer.ggml.tokens)", path);
+        util_errf(err, err_len, "%s: not a GGUF vocab file (no tokenizer.ggml.tokens)", path);
         if (src) gguf_free(src);
         free(path);
         return VLM_ERR_INPUT;
@@ -354,7 +354,7 @@ static int vocab_load(struct vocab *v, const char *dir, const char *file, const 
     for (int64_t i = gguf_get_n_kv(v->tok) - 1; i >= 0; i--) {
         const char *key = gguf_get_key(v->tok, i);
         if (strncmp(key, "tokenizer.", 10) != 0) {
-            char *k = vlm_xstrdup(key);
+            char *k = xstrdup(key);
             gguf_remove_key(v->tok, k);
             free(k);
         }
@@ -375,8 +375,8 @@ void forge_vocab_rename(struct forge_out *o, const int *ids, const char *const *
     const size_t nv = gguf_get_arr_n(o->gguf, kid);
     size_t total = 0;
     for (size_t i = 0; i < nv; i++) total += strlen(gguf_get_arr_str(o->gguf, kid, i)) + 1;
-    char *buf = vlm_xmalloc(total);
-    const char **strs = vlm_xmalloc(nv * sizeof *strs);
+    char *buf = xmalloc(total);
+    const char **strs = xmalloc(nv * sizeof *strs);
     char *p = buf;
     for (size_t i = 0; i < nv; i++) {
         const char *str = gguf_get_arr_str(o->gguf, kid, i);
@@ -399,9 +399,9 @@ void forge_vocab_fill_pad(struct forge_out *o, int first, const char *const *tok
     for (int i = 0; i < n; i++)
         if (strncmp(gguf_get_arr_str(o->gguf, kid, (size_t)(first + i)), "[PAD", 4) != 0) return;
     const size_t nv = (size_t)o->n_vocab;
-    int32_t *types = vlm_xmalloc(nv * sizeof *types);
+    int32_t *types = xmalloc(nv * sizeof *types);
     memcpy(types, gguf_get_arr_data(o->gguf, tid), nv * sizeof *types);
-    int *ids = vlm_xmalloc((size_t)n * sizeof *ids);
+    int *ids = xmalloc((size_t)n * sizeof *ids);
     for (int i = 0; i < n; i++) {
         ids[i] = first + i;
         types[first + i] = 3; /* LLAMA_TOKEN_TYPE_CONTROL */
@@ -572,21 +572,21 @@ static void list_archs(char *buf, size_t len) {
  * models/templates/, or ChatML; caller frees. NULL (and err) when the file
  * cannot be read. */
 static char *load_template(const struct forge_arch *a, const char *vocab_dir, char *err, size_t err_len) {
-    if (a->template_text) return vlm_xstrdup(a->template_text);
-    if (!a->template_file) return vlm_xstrdup(CHATML_TEMPLATE);
-    char *path = vlm_path_join(vocab_dir, a->template_file);
+    if (a->template_text) return xstrdup(a->template_text);
+    if (!a->template_file) return xstrdup(CHATML_TEMPLATE);
+    char *path = util_path_join(vocab_dir, a->template_file);
     FILE *f = fopen(path, "rb");
     char *text = NULL;
     size_t len = 0, cap = 0;
     if (f) {
         char buf[4096];
         size_t n;
-        while ((n = fread(buf, 1, sizeof buf, f)) > 0) vlm_buf_append(&text, &len, &cap, buf, n);
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0) util_buf_append(&text, &len, &cap, buf, n);
         if (ferror(f)) { free(text); text = NULL; }
         fclose(f);
     }
     if (!text || len == 0) {
-        vlm_errf(err, err_len, "%s: cannot read the chat template of '%s'", path, a->name);
+        util_errf(err, err_len, "%s: cannot read the chat template of '%s'", path, a->name);
         free(text);
         text = NULL;
     }
@@ -611,7 +611,7 @@ static int forge_file(const struct vlm_forge_params *p, const struct forge_arch 
         gguf_set_kv(o.gguf, voc->tok);
         a->write_lm(&o, s);
     }
-    char *path = vlm_path_join(outdir, is_proj ? "mmproj.gguf" : "model.gguf");
+    char *path = util_path_join(outdir, is_proj ? "mmproj.gguf" : "model.gguf");
     int rc = out_write(&o, path, err, err_len);
     free(path);
     out_free(&o);
@@ -622,25 +622,25 @@ int vlm_forge(const struct vlm_forge_params *p, const char *outdir, char *err, s
     char names[256];
     list_archs(names, sizeof names);
     if (!p || !outdir || !outdir[0]) {
-        vlm_errf(err, err_len, "forge needs parameters and an output folder");
+        util_errf(err, err_len, "forge needs parameters and an output folder");
         return VLM_ERR_INPUT;
     }
     const struct forge_arch *a = find_arch(p->arch);
     if (!a) {
-        vlm_errf(err, err_len, "unknown architecture '%s' (known: %s)", p->arch ? p->arch : "",
+        util_errf(err, err_len, "unknown architecture '%s' (known: %s)", p->arch ? p->arch : "",
                  names);
         return VLM_ERR_INPUT;
     }
     if (p->size != VLM_FORGE_TINY && p->size != VLM_FORGE_SMALL) {
-        vlm_errf(err, err_len, "unknown forge size %d (tiny or small)", (int)p->size);
+        util_errf(err, err_len, "unknown forge size %d (tiny or small)", (int)p->size);
         return VLM_ERR_INPUT;
     }
     if (!p->vocab_dir) {
-        vlm_errf(err, err_len, "forge needs the vocab folder (llama.cpp's models/)");
+        util_errf(err, err_len, "forge needs the vocab folder (llama.cpp's models/)");
         return VLM_ERR_INPUT;
     }
     if (!a->size[p->size].lm.vocab || !a->write_lm || !a->write_proj) {
-        vlm_errf(err, err_len, "architecture '%s' has no %s size", a->name, p->size == VLM_FORGE_SMALL ? "small" : "tiny");
+        util_errf(err, err_len, "architecture '%s' has no %s size", a->name, p->size == VLM_FORGE_SMALL ? "small" : "tiny");
         return VLM_ERR_INPUT;
     }
     char *tmpl = load_template(a, p->vocab_dir, err, err_len);
@@ -649,8 +649,8 @@ int vlm_forge(const struct vlm_forge_params *p, const char *outdir, char *err, s
     int rc = vocab_load(&voc, p->vocab_dir, a->size[p->size].lm.vocab, tmpl, p->seed, err, err_len);
     free(tmpl);
     if (rc != VLM_OK) return rc;
-    if (vlm_mkdirs(outdir) != 0) {
-        vlm_errf(err, err_len, "%s: cannot create folder: %s", outdir, strerror(errno));
+    if (util_mkdirs(outdir) != 0) {
+        util_errf(err, err_len, "%s: cannot create folder: %s", outdir, strerror(errno));
         vocab_free(&voc);
         return VLM_ERR_IO;
     }

@@ -37,15 +37,15 @@ static int append_control_token(struct forge_out *o, const char *text) {
     const int64_t kt = gguf_find_key(o->gguf, "tokenizer.ggml.tokens");
     const size_t n = gguf_get_arr_n(o->gguf, kt);
     /* copies first: setting a key frees its old values */
-    char **tok = vlm_xmalloc((n + 1) * sizeof *tok);
-    for (size_t i = 0; i < n; i++) tok[i] = vlm_xstrdup(gguf_get_arr_str(o->gguf, kt, i));
-    tok[n] = vlm_xstrdup(text);
+    char **tok = xmalloc((n + 1) * sizeof *tok);
+    for (size_t i = 0; i < n; i++) tok[i] = xstrdup(gguf_get_arr_str(o->gguf, kt, i));
+    tok[n] = xstrdup(text);
     gguf_set_arr_str(o->gguf, "tokenizer.ggml.tokens", (const char **)tok, n + 1);
     for (size_t i = 0; i <= n; i++) free(tok[i]);
     free(tok);
     const int64_t ky = gguf_find_key(o->gguf, "tokenizer.ggml.token_type"); /* ids moved */
     if (ky >= 0) {
-        int32_t *type = vlm_xmalloc((n + 1) * sizeof *type);
+        int32_t *type = xmalloc((n + 1) * sizeof *type);
         memcpy(type, gguf_get_arr_data(o->gguf, ky), n * sizeof *type);
         type[n] = 3; /* LLAMA_TOKEN_TYPE_CONTROL */
         gguf_set_arr_data(o->gguf, "tokenizer.ggml.token_type", GGUF_TYPE_INT32, type, n + 1);

@@ -64,12 +64,12 @@ static char *expected_text(const char *expected_json) {
     json_t *j = json_loads(expected_json, JSON_DECODE_ANY, NULL);
     char *out = NULL;
     if (json_is_string(j)) {
-        out = vlm_xstrdup(json_string_value(j));
+        out = xstrdup(json_string_value(j));
     } else if (json_is_array(j)) {
         size_t i, n = 1;
         json_t *v;
         json_array_foreach(j, i, v) n += (json_is_string(v) ? strlen(json_string_value(v)) : 32) + 3;
-        out = vlm_xcalloc(n, 1);
+        out = xcalloc(n, 1);
         json_array_foreach(j, i, v) {
             if (i) strcat(out, " / ");
             if (json_is_string(v)) strcat(out, json_string_value(v));
@@ -78,18 +78,18 @@ static char *expected_text(const char *expected_json) {
         out = json_dumps(j, JSON_ENCODE_ANY);
     }
     json_decref(j);
-    return out ? out : vlm_xstrdup(expected_json);
+    return out ? out : xstrdup(expected_json);
 }
 
-int vlm_caption_refs(const char *expected_json, char ***refs) {
+int grade_caption_refs(const char *expected_json, char ***refs) {
     json_t *j = json_loads(expected_json, JSON_DECODE_ANY, NULL);
     int n = 0;
-    *refs = vlm_xcalloc(json_is_array(j) ? json_array_size(j) + 1 : 2, sizeof **refs);
-    if (json_is_string(j)) (*refs)[n++] = vlm_xstrdup(json_string_value(j));
+    *refs = xcalloc(json_is_array(j) ? json_array_size(j) + 1 : 2, sizeof **refs);
+    if (json_is_string(j)) (*refs)[n++] = xstrdup(json_string_value(j));
     size_t i;
     json_t *v;
     if (json_is_array(j))
-        json_array_foreach(j, i, v) if (json_is_string(v)) (*refs)[n++] = vlm_xstrdup(json_string_value(v));
+        json_array_foreach(j, i, v) if (json_is_string(v)) (*refs)[n++] = xstrdup(json_string_value(v));
     json_decref(j);
     return n;
 }
@@ -99,10 +99,10 @@ static char **choices_list(const char *choices_json, int *n) {
     if (!choices_json) return NULL;
     json_t *j = json_loads(choices_json, 0, NULL);
     if (!json_is_array(j)) { json_decref(j); return NULL; }
-    char **out = vlm_xcalloc(json_array_size(j) + 1, sizeof *out);
+    char **out = xcalloc(json_array_size(j) + 1, sizeof *out);
     size_t i;
     json_t *v;
-    json_array_foreach(j, i, v) out[(*n)++] = vlm_xstrdup(json_is_string(v) ? json_string_value(v) : "");
+    json_array_foreach(j, i, v) out[(*n)++] = xstrdup(json_is_string(v) ? json_string_value(v) : "");
     json_decref(j);
     return out;
 }
@@ -127,13 +127,13 @@ struct verdict_out { char *text; };
 
 static bool keep_verdict(const struct vlm_turn_result *r, void *user) {
     struct verdict_out *v = user;
-    v->text = vlm_xstrdup(r->error ? "" : r->output);
+    v->text = xstrdup(r->error ? "" : r->output);
     return true;
 }
 
 /* 1 correct, 0 incorrect, -1 the judge's reply says neither. */
 static int parse_verdict(const char *reply) {
-    char *up = vlm_xstrdup(reply);
+    char *up = xstrdup(reply);
     for (char *c = up; *c; c++) if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 32);
     int v = strstr(up, "INCORRECT") ? 0 : strstr(up, "CORRECT") ? 1 : -1;
     free(up);
@@ -151,11 +151,11 @@ static int judge_verdict(struct grader *g, const struct item *it, const char *ex
     int rc = store_judgment_get(g->store, name, prompt, it->expected, it->output, &found, verdict, raw);
     if (rc != VLM_OK || found) {
         if (found && g->judging) g->sum->n_judge_reused++;
-        if (!*raw) *raw = vlm_xstrdup("");
+        if (!*raw) *raw = xstrdup("");
         return rc;
     }
     *verdict = -2;
-    *raw = vlm_xstrdup("");
+    *raw = xstrdup("");
     if (!g->judging) return VLM_OK;
     if (!g->judge && !g->judge_failed) {
         char err[1024];
@@ -163,7 +163,7 @@ static int judge_verdict(struct grader *g, const struct item *it, const char *ex
         if (!g->judge) { g->judge_failed = true; say(g, "judge %s: %s", name, err); }
     }
     if (!g->judge) return VLM_OK;
-    char *question = vlm_xasprintf(RUBRIC, prompt, exp_text, it->output);
+    char *question = xasprintf(RUBRIC, prompt, exp_text, it->output);
     const char *turns[1] = {question};
     vlm_case c = {.suite = "judge", .id = "judge", .category = "", .scorer = "", .where = "judge",
                   .n_turns = 1, .turns = turns};
@@ -171,7 +171,7 @@ static int judge_verdict(struct grader *g, const struct item *it, const char *ex
     vlm_engine_answer(g->judge, &c, keep_verdict, &v);
     free(question);
     free(*raw);
-    *raw = v.text ? v.text : vlm_xstrdup("");
+    *raw = v.text ? v.text : xstrdup("");
     *verdict = parse_verdict(*raw);
     g->sum->n_judged++;
     return store_judgment_put(g->store, name, prompt, it->expected, it->output, *verdict, *raw);
@@ -202,14 +202,14 @@ static int score_by_judge(struct grader *g, const struct item *it, struct vlm_sc
 static void caption_push(struct grader *g, const struct item *it) {
     if (!g->captions) g->captions = vlm_caption_set_new();
     char **refs;
-    int n = vlm_caption_refs(it->expected, &refs);
+    int n = grade_caption_refs(it->expected, &refs);
     vlm_caption_set_add(g->captions, it->output, (const char *const *)refs, n);
     free_strings(refs, n);
-    vlm_grow((void **)&g->cap_items, &g->cap_cap, g->n_cap + 1, sizeof *g->cap_items);
+    util_grow((void **)&g->cap_items, &g->cap_cap, g->n_cap + 1, sizeof *g->cap_items);
     struct item *k = &g->cap_items[g->n_cap++];
     *k = *it;
-    k->suite = vlm_xstrdup(it->suite);
-    k->case_id = vlm_xstrdup(it->case_id);
+    k->suite = xstrdup(it->suite);
+    k->case_id = xstrdup(it->case_id);
 }
 
 /* Score the gathered cider turns: document frequencies come from this
@@ -285,7 +285,7 @@ static int score_turn(const struct store_grade_turn *t, void *user) {
         rc = caption_flush(g);
         g->group_model = it.model_id;
         free(g->group_suite);
-        g->group_suite = vlm_xstrdup(it.suite);
+        g->group_suite = xstrdup(it.suite);
     }
     return rc == VLM_OK ? score_item(g, &it) : rc;
 }
@@ -352,7 +352,7 @@ int vlm_score_store(const char *db_path, const struct vlm_score_params *p,
     if (!store) return VLM_ERR_IO;
     struct grader g = {.p = p, .sum = sum, .store = store};
     int rc = grade(&g);
-    if (rc != VLM_OK) vlm_errf(err, err_len, "scoring failed: %s", store_error(store));
+    if (rc != VLM_OK) util_errf(err, err_len, "scoring failed: %s", store_error(store));
     for (int i = 0; i < g.n_cap; i++) { /* gathered when a failure stopped the pass */
         free((char *)g.cap_items[i].suite);
         free((char *)g.cap_items[i].case_id);

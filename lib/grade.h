@@ -10,6 +10,6 @@
  * array of strings; other values are skipped) into *refs; returns their count.
  * Caller frees each string and the array (grade.c; the report uses it too, so
  * scores and corpus figures see the same references). */
-int vlm_caption_refs(const char *expected_json, char ***refs);
+int grade_caption_refs(const char *expected_json, char ***refs);
 
 #endif

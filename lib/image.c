@@ -47,25 +47,25 @@ static int read_file(const char *path, unsigned char **data, size_t *len,
     FILE *f = fopen(path, "rb");
     if (!f) {
         if (errno == ENOENT || errno == ENOTDIR)
-            vlm_errf(err, err_len, "missing image '%s'", path);
-        else vlm_errf(err, err_len, "cannot open image '%s': %s", path, strerror(errno));
+            util_errf(err, err_len, "missing image '%s'", path);
+        else util_errf(err, err_len, "cannot open image '%s': %s", path, strerror(errno));
         return VLM_ERR_INPUT;
     }
     struct stat st;
     int rc = VLM_ERR_INPUT;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
-        vlm_errf(err, err_len, "'%s' is not an image (not a regular file)", path);
+        util_errf(err, err_len, "'%s' is not an image (not a regular file)", path);
     else if (st.st_size == 0)
-        vlm_errf(err, err_len, "'%s' is not an image (empty file)", path);
+        util_errf(err, err_len, "'%s' is not an image (empty file)", path);
     else if ((uint64_t)st.st_size > MAX_FILE_BYTES)
-        vlm_errf(err, err_len, "'%s' is too large to be an image (%llu bytes; the limit is %llu)",
+        util_errf(err, err_len, "'%s' is too large to be an image (%llu bytes; the limit is %llu)",
                  path, (unsigned long long)st.st_size, (unsigned long long)MAX_FILE_BYTES);
     else {
         *len = (size_t)st.st_size;
-        *data = vlm_xmalloc(*len);
+        *data = xmalloc(*len);
         if (fread(*data, 1, *len, f) == *len) rc = VLM_OK;
         else {
-            vlm_errf(err, err_len, "cannot read image '%s': %s", path,
+            util_errf(err, err_len, "cannot read image '%s': %s", path,
                      ferror(f) ? strerror(errno) : "file shrank while reading");
             free(*data);
             *data = NULL;
@@ -90,18 +90,18 @@ static const char *webp_status_text(VP8StatusCode s) {
 
 static int corrupt(const char *path, enum image_format f, const char *lib, const char *why,
                    char *err, size_t err_len) {
-    vlm_errf(err, err_len, "'%s': corrupt or truncated %s (%s: %s)", path, format_name(f), lib,
+    util_errf(err, err_len, "'%s': corrupt or truncated %s (%s: %s)", path, format_name(f), lib,
              why ? why : "unknown error");
     return VLM_ERR_INPUT;
 }
 
 static int check_size(const char *path, long long w, long long h, char *err, size_t err_len) {
     if (w <= 0 || h <= 0) {
-        vlm_errf(err, err_len, "'%s': image has no pixels (%lldx%lld)", path, w, h);
+        util_errf(err, err_len, "'%s': image has no pixels (%lldx%lld)", path, w, h);
         return VLM_ERR_INPUT;
     }
     if (w > MAX_SIDE || h > MAX_SIDE) {
-        vlm_errf(err, err_len, "'%s': image is %lldx%lld; the limit is %dx%d", path, w, h,
+        util_errf(err, err_len, "'%s': image is %lldx%lld; the limit is %dx%d", path, w, h,
                  MAX_SIDE, MAX_SIDE);
         return VLM_ERR_INPUT;
     }
@@ -131,12 +131,12 @@ static int decode_webp(const char *path, const unsigned char *data, size_t len,
     if (st != VP8_STATUS_OK)
         return corrupt(path, FMT_WEBP, "libwebp", webp_status_text(st), err, err_len);
     if (ft.has_animation) {
-        vlm_errf(err, err_len, "'%s': animated WebP is not supported", path);
+        util_errf(err, err_len, "'%s': animated WebP is not supported", path);
         return VLM_ERR_INPUT;
     }
     if (check_size(path, ft.width, ft.height, err, err_len) != VLM_OK) return VLM_ERR_INPUT;
     size_t stride = (size_t)ft.width * 3, size = stride * (size_t)ft.height;
-    unsigned char *rgb = vlm_xmalloc(size);
+    unsigned char *rgb = xmalloc(size);
     if (!WebPDecodeRGBInto(data, len, rgb, size, (int)stride)) {
         free(rgb);
         return corrupt(path, FMT_WEBP, "libwebp", "decoding failed", err, err_len);
@@ -156,7 +156,7 @@ int vlm_image_load(const char *path, vlm_image *out, char *err, size_t err_len) 
     XXH128_hash_t h = XXH3_128bits(data, len);
     enum image_format f = sniff_format(data, len);
     if (f == FMT_UNKNOWN) {
-        vlm_errf(err, err_len, "'%s' is not an image (unknown format)", path);
+        util_errf(err, err_len, "'%s' is not an image (unknown format)", path);
         rc = VLM_ERR_INPUT;
     } else if (f == FMT_WEBP) {
         rc = decode_webp(path, data, len, out, err, err_len);

@@ -45,7 +45,7 @@ struct dsv {
 static void buf_put(struct dsv *d, char c) {
     if (d->len + 1 >= d->cap) {
         d->cap = d->cap ? 2 * d->cap : 256;
-        d->buf = vlm_xrealloc(d->buf, d->cap);
+        d->buf = xrealloc(d->buf, d->cap);
     }
     d->buf[d->len++] = c;
 }
@@ -63,8 +63,8 @@ static void record_free(struct record *r) {
 static void end_field(struct dsv *d, struct record *r) {
     while (d->len > 0 && d->buf[d->len - 1] == '\r') d->len--; /* CRLF files */
     buf_put(d, 0);
-    vlm_grow((void **)&r->field, &r->cap, r->n + 1, sizeof *r->field);
-    r->field[r->n++] = vlm_xstrdup(d->buf);
+    util_grow((void **)&r->field, &r->cap, r->n + 1, sizeof *r->field);
+    r->field[r->n++] = xstrdup(d->buf);
     d->len = 0;
 }
 
@@ -125,7 +125,7 @@ static int b64_value(int c) {
  * Returns the bytes (caller frees) or NULL with why saying where it went wrong. */
 static unsigned char *b64_decode(const char *s, size_t *out_len, char *why, size_t why_len) {
     size_t n = strlen(s), o = 0, pad = 0;
-    unsigned char *out = vlm_xmalloc(n / 4 * 3 + 3);
+    unsigned char *out = xmalloc(n / 4 * 3 + 3);
     uint32_t acc = 0;
     int bits = 0;
     for (size_t i = 0; i < n; i++) {
@@ -200,7 +200,7 @@ static int row_fail(struct importer *im, const char *fmt, ...) {
 static void skip_row(struct importer *im, int line) {
     im->n_bad++;
     if (!im->p->on_message) return;
-    char *msg = vlm_xasprintf("%s:%d: %s", im->input, line, im->why);
+    char *msg = xasprintf("%s:%d: %s", im->input, line, im->why);
     im->p->on_message(msg, im->p->user);
     free(msg);
 }
@@ -220,14 +220,14 @@ static int store_image(struct importer *im, const unsigned char *data, size_t n,
     char name[64];
     snprintf(name, sizeof name, "%016llx.%s", (unsigned long long)fnv1a64(data, n), ext);
     if (!json_object_get(im->stored, name)) {
-        char *path = vlm_path_join(im->images_dir, name);
-        int rc = vlm_file_size(path) == n ? 0 : write_file(path, data, n);
+        char *path = util_path_join(im->images_dir, name);
+        int rc = util_file_size(path) == n ? 0 : write_file(path, data, n);
         if (rc != 0) row_fail(im, "cannot write '%s': %s", path, strerror(errno));
         free(path);
         if (rc != 0) return -1;
         json_object_set_new(im->stored, name, json_true());
     }
-    *rel = vlm_xasprintf("images/%s", name);
+    *rel = xasprintf("images/%s", name);
     return 0;
 }
 
@@ -254,7 +254,7 @@ static int claim_id(struct importer *im, const char *id, int line) {
 static char *mcq_prompt(const char *hint, const char *question, const char *const *opts, int n) {
     size_t len = strlen(question) + (hint ? strlen(hint) : 0) + 128;
     for (int i = 0; i < n; i++) len += strlen(opts[i]) + 8;
-    char *s = vlm_xmalloc(len), *o = s;
+    char *s = xmalloc(len), *o = s;
     if (hint) o += sprintf(o, "Hint: %s\n", hint);
     o += sprintf(o, "Question: %s\n", question);
     if (n > 0) {
@@ -279,20 +279,20 @@ static bool is_number(const char *s) {
 
 static int open_output(struct importer *im, const char *outdir, const char *name,
                        struct vlm_import_summary *sum, char **tmp, char *err, size_t err_len) {
-    im->images_dir = vlm_path_join(outdir, "images");
-    if (vlm_mkdirs(im->images_dir) != 0) {
-        vlm_errf(err, err_len, "cannot create '%s': %s", im->images_dir, strerror(errno));
+    im->images_dir = util_path_join(outdir, "images");
+    if (util_mkdirs(im->images_dir) != 0) {
+        util_errf(err, err_len, "cannot create '%s': %s", im->images_dir, strerror(errno));
         return VLM_ERR_IO;
     }
-    char *file = vlm_xasprintf("%s.jsonl", name);
-    char *path = vlm_path_join(outdir, file);
+    char *file = xasprintf("%s.jsonl", name);
+    char *path = util_path_join(outdir, file);
     free(file);
     snprintf(sum->suite, sizeof sum->suite, "%s", path);
-    *tmp = vlm_xasprintf("%s.tmp", path);
+    *tmp = xasprintf("%s.tmp", path);
     free(path);
     im->out = fopen(*tmp, "wb");
     if (!im->out) {
-        vlm_errf(err, err_len, "cannot write '%s': %s", *tmp, strerror(errno));
+        util_errf(err, err_len, "cannot write '%s': %s", *tmp, strerror(errno));
         return VLM_ERR_IO;
     }
     im->stored = json_object();
@@ -304,11 +304,11 @@ static int open_output(struct importer *im, const char *outdir, const char *name
 static int close_output(struct importer *im, int rc, char *tmp, struct vlm_import_summary *sum,
                         char *err, size_t err_len) {
     if (im->out && fclose(im->out) != 0 && rc == VLM_OK) {
-        vlm_errf(err, err_len, "cannot write '%s': %s", tmp, strerror(errno));
+        util_errf(err, err_len, "cannot write '%s': %s", tmp, strerror(errno));
         rc = VLM_ERR_IO;
     }
     if (rc == VLM_OK && rename(tmp, sum->suite) != 0) {
-        vlm_errf(err, err_len, "cannot write '%s': %s", sum->suite, strerror(errno));
+        util_errf(err, err_len, "cannot write '%s': %s", sum->suite, strerror(errno));
         rc = VLM_ERR_IO;
     }
     if (tmp && rc != VLM_OK) remove(tmp);
@@ -333,7 +333,7 @@ static char *stem(const char *path) {
             n = i - 1;
             break;
         }
-    return n ? vlm_xasprintf("%.*s", (int)n, base) : vlm_xstrdup("imported");
+    return n ? xasprintf("%.*s", (int)n, base) : xstrdup("imported");
 }
 
 struct vlm_import_params vlm_import_default_params(void) {
@@ -400,14 +400,14 @@ static void tsv_row_free(struct tsv_row *r) {
     }
 }
 
-static char *dup_or_null(const char *s) { return s ? vlm_xstrdup(s) : NULL; }
+static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
 
 /* Python string literal contents (toliststr's eval of "['a', 'b']"): the text
  * between matching quotes with \\, \', \", \n, \t unescaped. */
 static const char *py_string(const char *p, char **out) {
     char q = *p++;
     size_t cap = strlen(p) + 1, n = 0;
-    char *s = vlm_xmalloc(cap);
+    char *s = xmalloc(cap);
     for (; *p && *p != q; p++) {
         if (*p == '\\' && p[1]) {
             p++;
@@ -442,7 +442,7 @@ static int py_list(const char *s, char **items, int max, int *n) {
             size_t len = (size_t)(end - p);
             while (len > 0 && isspace((unsigned char)p[len - 1])) len--;
             if (len == 0) return -1;
-            items[*n] = vlm_xasprintf("%.*s", (int)len, p);
+            items[*n] = xasprintf("%.*s", (int)len, p);
             p = end;
         }
         (*n)++;
@@ -461,7 +461,7 @@ static bool looks_like_list(const char *s) {
 static int read_image_value(struct importer *im, struct tsv_row *row, const char *value, const char *what) {
     int i = row->n_images;
     if (strlen(value) <= 64) { /* VLMEvalKit: an image of 64 characters or fewer is another row's index */
-        row->ref[i] = vlm_xstrdup(value);
+        row->ref[i] = xstrdup(value);
         row->n_images++;
         return 0;
     }
@@ -495,9 +495,9 @@ static int read_tsv_row(struct importer *im, const struct record *r, const struc
                         struct tsv_row *row) {
     row->line = r->line;
     const char *index = cell(r, c->index);
-    row->index = index ? vlm_xstrdup(index) : vlm_xasprintf("line-%d", r->line);
+    row->index = index ? xstrdup(index) : xasprintf("line-%d", r->line);
     if (!cell(r, c->question)) return row_fail(im, "missing 'question'");
-    row->question = vlm_xstrdup(cell(r, c->question));
+    row->question = xstrdup(cell(r, c->question));
     row->hint = dup_or_null(cell(r, c->hint));
     row->answer = dup_or_null(cell(r, c->answer));
     row->category = dup_or_null(cell(r, c->category));
@@ -518,7 +518,7 @@ static int resolve_refs(struct importer *im, const struct tsv_row *rows, json_t 
         if (src->n_images != 1 || !src->images[0])
             return row_fail(im, "'image' refers to row index '%s' (line %d), which has no image of its own",
                             row->ref[i], src->line);
-        row->images[i] = vlm_xstrdup(src->images[0]);
+        row->images[i] = xstrdup(src->images[0]);
     }
     return 0;
 }
@@ -586,11 +586,11 @@ static int tsv_case_body(struct importer *im, const struct tsv_row *row, const c
     } else if (strcmp(type, "yorn") == 0) {
         if (row->answer && !is_yes_no(row->answer))
             return row_fail(im, "answer '%s' is not Yes or No", row->answer);
-        prompt = vlm_xstrdup(row->question);
+        prompt = xstrdup(row->question);
         scorer = "yesno";
         if (row->answer) answer = json_string(row->answer);
     } else {
-        prompt = vlm_xasprintf("%s\nAnswer the question using a single word or phrase.", row->question);
+        prompt = xasprintf("%s\nAnswer the question using a single word or phrase.", row->question);
         scorer = vqa_scorer;
         if (row->answer) answer = vqa_answer(row->answer);
     }
@@ -630,7 +630,7 @@ static int read_tsv_rows(struct importer *im, struct dsv *d, const struct column
     struct tsv_row *rows = NULL;
     int n = 0, cap = 0, got;
     while ((got = dsv_next(d, &r)) > 0) {
-        vlm_grow((void **)&rows, &cap, n + 1, sizeof *rows);
+        util_grow((void **)&rows, &cap, n + 1, sizeof *rows);
         struct tsv_row *row = &rows[n++];
         memset(row, 0, sizeof *row);
         if (read_tsv_row(im, &r, c, row) != 0) {
@@ -642,7 +642,7 @@ static int read_tsv_rows(struct importer *im, struct dsv *d, const struct column
     *rows_out = rows;
     *n_out = n;
     if (got < 0) {
-        vlm_errf(err, err_len, "%s:%d: a quoted field is not closed before the end of the file", im->input, r.line);
+        util_errf(err, err_len, "%s:%d: a quoted field is not closed before the end of the file", im->input, r.line);
         return VLM_ERR_INPUT;
     }
     return VLM_OK;
@@ -662,7 +662,7 @@ static int import_tsv_rows(struct importer *im, struct tsv_row *rows, int n, con
         if (r == 0) r = write_tsv_case(im, &rows[i], type, vqa_scorer);
         if (r == -1) skip_row(im, rows[i].line);
         if (r == -2) {
-            vlm_errf(err, err_len, "cannot write the suite: %s", strerror(errno));
+            util_errf(err, err_len, "cannot write the suite: %s", strerror(errno));
             rc = VLM_ERR_IO;
         }
     }
@@ -683,27 +683,27 @@ int vlm_import_vlmevalkit(const char *tsv_path, const char *outdir,
     if (!sum) sum = &local;
     memset(sum, 0, sizeof *sum);
     if (p->type && !known_type(p->type)) {
-        vlm_errf(err, err_len, "unknown VLMEvalKit type '%s' (mcq, yorn or vqa)", p->type);
+        util_errf(err, err_len, "unknown VLMEvalKit type '%s' (mcq, yorn or vqa)", p->type);
         return VLM_ERR_INPUT;
     }
     struct dsv d = { .f = fopen(tsv_path, "rb"), .sep = '\t' };
     if (!d.f) {
-        vlm_errf(err, err_len, "cannot open '%s': %s", tsv_path, strerror(errno));
+        util_errf(err, err_len, "cannot open '%s': %s", tsv_path, strerror(errno));
         return VLM_ERR_IO;
     }
     struct importer im = { .p = p, .input = tsv_path };
     struct record header = { 0 };
     struct columns cols;
     int rc = dsv_next(&d, &header) > 0 ? VLM_OK : VLM_ERR_INPUT;
-    if (rc != VLM_OK) vlm_errf(err, err_len, "%s: empty file, no header row", tsv_path);
+    if (rc != VLM_OK) util_errf(err, err_len, "%s: empty file, no header row", tsv_path);
     find_columns(&header, &cols);
     record_free(&header);
     if (rc == VLM_OK && (cols.question < 0 || cols.image < 0)) {
-        vlm_errf(err, err_len, "%s:1: not a VLMEvalKit TSV: no '%s' column", tsv_path,
+        util_errf(err, err_len, "%s:1: not a VLMEvalKit TSV: no '%s' column", tsv_path,
                  cols.question < 0 ? "question" : "image");
         rc = VLM_ERR_INPUT;
     }
-    char *name = p->name ? vlm_xstrdup(p->name) : stem(tsv_path), *tmp = NULL;
+    char *name = p->name ? xstrdup(p->name) : stem(tsv_path), *tmp = NULL;
     struct tsv_row *rows = NULL;
     int n = 0;
     if (rc == VLM_OK) rc = open_output(&im, outdir, name, sum, &tmp, err, err_len);
@@ -735,7 +735,7 @@ struct folder_row {
 /* The image file `rel` inside the folder, stored; refused when it leaves the folder. */
 static int folder_image(struct importer *im, const char *folder_real, const char *folder,
                         const char *rel, char **stored) {
-    char *joined = vlm_path_join(folder, rel);
+    char *joined = util_path_join(folder, rel);
     char *real = realpath(joined, NULL);
     free(joined);
     if (!real) return row_fail(im, "image '%s' not found in '%s'", rel, folder);
@@ -750,7 +750,7 @@ static int folder_image(struct importer *im, const char *folder_real, const char
         struct stat st;
         if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) rc = row_fail(im, "image '%s' is not a file", rel);
         len = rc == 0 ? (size_t)st.st_size : 0;
-        data = vlm_xmalloc(len ? len : 1);
+        data = xmalloc(len ? len : 1);
         if (rc == 0 && fread(data, 1, len, f) != len) rc = row_fail(im, "cannot read image '%s'", rel);
         fclose(f);
     }
@@ -774,7 +774,7 @@ static const char *default_scorer(const struct folder_row *r) {
 static int write_folder_case(struct importer *im, const struct folder_row *r, int line,
                              const char *folder_real, const char *folder) {
     if (!r->question || !r->question[0]) return row_fail(im, "missing 'question'");
-    char *id = r->id && r->id[0] ? vlm_xstrdup(r->id) : vlm_xasprintf("line-%d", line);
+    char *id = r->id && r->id[0] ? xstrdup(r->id) : xasprintf("line-%d", line);
     int rc = claim_id(im, id, line);
     json_t *images = json_array();
     for (int i = 0; i < r->n_images && rc == 0; i++) {
@@ -789,7 +789,7 @@ static int write_folder_case(struct importer *im, const struct folder_row *r, in
     json_object_set_new(o, "id", json_string(id));
     json_object_set_new(o, "category", json_string(r->category ? r->category : ""));
     json_object_set_new(o, "images", images);
-    char *prompt = r->n_choices ? mcq_prompt(NULL, r->question, r->choices, r->n_choices) : vlm_xstrdup(r->question);
+    char *prompt = r->n_choices ? mcq_prompt(NULL, r->question, r->choices, r->n_choices) : xstrdup(r->question);
     json_object_set_new(o, "prompt", json_string(prompt));
     free(prompt);
     if (r->n_choices) {
@@ -844,7 +844,7 @@ static int folder_csv(struct importer *im, FILE *f, const char *folder_real, con
     int rc = VLM_OK, got;
     if (dsv_next(&d, &r) <= 0 || csv_columns(&r, &c, im->why, sizeof im->why) != 0) {
         if (r.n == 0) snprintf(im->why, sizeof im->why, "empty file, no header row");
-        vlm_errf(err, err_len, "%s:1: %s", im->input, im->why);
+        util_errf(err, err_len, "%s:1: %s", im->input, im->why);
         rc = VLM_ERR_INPUT;
     }
     while (rc == VLM_OK && (got = dsv_next(&d, &r)) > 0) {
@@ -852,7 +852,7 @@ static int folder_csv(struct importer *im, FILE *f, const char *folder_real, con
                                   .category = csv_cell(&r, c.category), .scorer = csv_cell(&r, c.scorer) };
         const char *answer = csv_cell(&r, c.answer);
         row.answer = answer && answer[0] ? json_string(answer) : NULL;
-        char *images = vlm_xstrdup(csv_cell(&r, c.image)), *choices = vlm_xstrdup(csv_cell(&r, c.choices));
+        char *images = xstrdup(csv_cell(&r, c.image)), *choices = xstrdup(csv_cell(&r, c.choices));
         row.n_images = split_bars(images, row.images, MAX_IMAGES_PER_ROW);
         row.n_choices = split_bars(choices, row.choices, 26);
         int w = write_folder_case(im, &row, r.line, folder_real, folder);
@@ -863,10 +863,10 @@ static int folder_csv(struct importer *im, FILE *f, const char *folder_real, con
         free(choices);
     }
     if (rc == VLM_OK && got < 0) {
-        vlm_errf(err, err_len, "%s:%d: a quoted field is not closed before the end of the file", im->input, r.line);
+        util_errf(err, err_len, "%s:%d: a quoted field is not closed before the end of the file", im->input, r.line);
         rc = VLM_ERR_INPUT;
     }
-    if (rc == VLM_ERR_IO) vlm_errf(err, err_len, "cannot write the suite: %s", strerror(errno));
+    if (rc == VLM_ERR_IO) util_errf(err, err_len, "cannot write the suite: %s", strerror(errno));
     record_free(&r);
     free(d.buf);
     return rc;
@@ -927,7 +927,7 @@ static int folder_jsonl(struct importer *im, FILE *f, const char *folder_real, c
         if (w == 0) w = write_folder_case(im, &row, n, folder_real, folder);
         if (w == -1) skip_row(im, n);
         if (w == -2) {
-            vlm_errf(err, err_len, "cannot write the suite: %s", strerror(errno));
+            util_errf(err, err_len, "cannot write the suite: %s", strerror(errno));
             rc = VLM_ERR_IO;
         }
         json_decref(o);
@@ -938,12 +938,12 @@ static int folder_jsonl(struct importer *im, FILE *f, const char *folder_real, c
 
 /* FOLDER/questions.csv or FOLDER/questions.jsonl, whichever exists. */
 static char *find_questions(const char *folder, char *err, size_t err_len) {
-    char *csv = vlm_path_join(folder, "questions.csv"), *jsonl = vlm_path_join(folder, "questions.jsonl");
+    char *csv = util_path_join(folder, "questions.csv"), *jsonl = util_path_join(folder, "questions.jsonl");
     bool has_csv = access(csv, F_OK) == 0, has_jsonl = access(jsonl, F_OK) == 0;
     char *found = NULL;
-    if (has_csv && has_jsonl) vlm_errf(err, err_len, "both questions.csv and questions.jsonl are in '%s'; name one", folder);
-    else if (!has_csv && !has_jsonl) vlm_errf(err, err_len, "no questions.csv or questions.jsonl in '%s'", folder);
-    else found = vlm_xstrdup(has_csv ? csv : jsonl);
+    if (has_csv && has_jsonl) util_errf(err, err_len, "both questions.csv and questions.jsonl are in '%s'; name one", folder);
+    else if (!has_csv && !has_jsonl) util_errf(err, err_len, "no questions.csv or questions.jsonl in '%s'", folder);
+    else found = xstrdup(has_csv ? csv : jsonl);
     free(csv);
     free(jsonl);
     return found;
@@ -964,15 +964,15 @@ int vlm_import_folder(const char *folder, const char *questions, const char *out
     memset(sum, 0, sizeof *sum);
     char *folder_real = realpath(folder, NULL);
     if (!folder_real) {
-        vlm_errf(err, err_len, "cannot open folder '%s': %s", folder, strerror(errno));
+        util_errf(err, err_len, "cannot open folder '%s': %s", folder, strerror(errno));
         return VLM_ERR_IO;
     }
-    char *qpath = questions ? vlm_xstrdup(questions) : find_questions(folder, err, err_len);
+    char *qpath = questions ? xstrdup(questions) : find_questions(folder, err, err_len);
     FILE *f = qpath ? fopen(qpath, "rb") : NULL;
     int rc = f ? VLM_OK : VLM_ERR_INPUT;
-    if (qpath && !f) vlm_errf(err, err_len, "cannot open '%s': %s", qpath, strerror(errno));
+    if (qpath && !f) util_errf(err, err_len, "cannot open '%s': %s", qpath, strerror(errno));
     struct importer im = { .p = p, .input = qpath };
-    char *name = p->name ? vlm_xstrdup(p->name) : stem(folder_real), *tmp = NULL;
+    char *name = p->name ? xstrdup(p->name) : stem(folder_real), *tmp = NULL;
     if (rc == VLM_OK) rc = open_output(&im, outdir, name, sum, &tmp, err, err_len);
     if (rc == VLM_OK && ends_with(qpath, ".csv")) rc = folder_csv(&im, f, folder_real, folder, err, err_len);
     else if (rc == VLM_OK) rc = folder_jsonl(&im, f, folder_real, folder, err, err_len);

@@ -28,16 +28,16 @@ static void insert_top(const float *logits, int32_t *ids, int *n, int k, int32_t
     ids[i] = id;
 }
 
-void vlm_topk_from_logits(const float *logits, int n_vocab, struct vlm_topk *t) {
+void kl_topk_from_logits(const float *logits, int n_vocab, struct vlm_topk *t) {
     if (t->k > n_vocab) t->k = n_vocab;
     int n = 0;
     for (int32_t id = 0; id < n_vocab && t->k > 0; id++) insert_top(logits, t->ids, &n, t->k, id);
     double lse = log_sum_exp(logits, n_vocab);
     for (int i = 0; i < t->k; i++) t->logp[i] = (float)((double)logits[t->ids[i]] - lse);
-    vlm_topk_rest(t);
+    kl_topk_rest(t);
 }
 
-void vlm_topk_rest(struct vlm_topk *t) {
+void kl_topk_rest(struct vlm_topk *t) {
     double mass = 0;
     for (int i = 0; i < t->k; i++) mass += exp((double)t->logp[i]);
     t->rest = mass < 1 ? 1 - mass : 0;
@@ -49,7 +49,7 @@ static double model_logp(const float *logits, double lse, int32_t id) {
     return (double)(float)((double)logits[id] - lse);
 }
 
-double vlm_kl_topk(const struct vlm_topk *ref, const float *logits, int n_vocab) {
+double kl_topk(const struct vlm_topk *ref, const float *logits, int n_vocab) {
     double lse = log_sum_exp(logits, n_vocab), kl = 0, q_top = 0;
     for (int i = 0; i < ref->k; i++) {
         double logq = model_logp(logits, lse, ref->ids[i]), logp = ref->logp[i];

@@ -25,13 +25,13 @@ struct vlm_topk {
 
 /* Fill t (t->k entries, arrays owned by the caller) from raw logits over n_vocab
  * tokens: log-softmax, then the k largest. k is cut to n_vocab. */
-void vlm_topk_from_logits(const float *logits, int n_vocab, struct vlm_topk *t);
+void kl_topk_from_logits(const float *logits, int n_vocab, struct vlm_topk *t);
 
 /* t->rest from t->logp: the probability the top k leave to all other tokens. */
-void vlm_topk_rest(struct vlm_topk *t);
+void kl_topk_rest(struct vlm_topk *t);
 
 /* KL(reference || model) in nats over the reference's top-k tokens and the
  * bucket of all others, the model given by raw logits over n_vocab tokens. */
-double vlm_kl_topk(const struct vlm_topk *ref, const float *logits, int n_vocab);
+double kl_topk(const struct vlm_topk *ref, const float *logits, int n_vocab);
 
 #endif

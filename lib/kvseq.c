@@ -9,11 +9,11 @@
 #include <string.h>
 
 static struct vlm_kv_item *push(struct vlm_kv_seq *s) {
-    vlm_grow((void **)&s->items, &s->cap, s->n + 1, sizeof *s->items);
+    util_grow((void **)&s->items, &s->cap, s->n + 1, sizeof *s->items);
     return &s->items[s->n++];
 }
 
-void vlm_kv_push_tokens(struct vlm_kv_seq *s, const int32_t *tokens, int n) {
+void kvseq_push_tokens(struct vlm_kv_seq *s, const int32_t *tokens, int n) {
     for (int i = 0; i < n; i++) {
         struct vlm_kv_item *it = push(s);
         memset(it, 0, sizeof *it);
@@ -23,7 +23,7 @@ void vlm_kv_push_tokens(struct vlm_kv_seq *s, const int32_t *tokens, int n) {
     s->n_pos += n;
 }
 
-void vlm_kv_push_image(struct vlm_kv_seq *s, const uint64_t hash[2], int32_t n_pos) {
+void kvseq_push_image(struct vlm_kv_seq *s, const uint64_t hash[2], int32_t n_pos) {
     struct vlm_kv_item *it = push(s);
     it->token = VLM_KV_IMAGE;
     it->n_pos = n_pos;
@@ -32,24 +32,24 @@ void vlm_kv_push_image(struct vlm_kv_seq *s, const uint64_t hash[2], int32_t n_p
     s->n_pos += n_pos;
 }
 
-int32_t vlm_kv_pos_at(const struct vlm_kv_seq *s, int n) {
+int32_t kvseq_pos_at(const struct vlm_kv_seq *s, int n) {
     int32_t pos = 0;
     for (int i = 0; i < n && i < s->n; i++) pos += s->items[i].n_pos;
     return pos;
 }
 
-void vlm_kv_truncate(struct vlm_kv_seq *s, int n) {
+void kvseq_truncate(struct vlm_kv_seq *s, int n) {
     if (n >= s->n) return;
-    s->n_pos = vlm_kv_pos_at(s, n);
+    s->n_pos = kvseq_pos_at(s, n);
     s->n = n;
 }
 
-void vlm_kv_copy_prefix(struct vlm_kv_seq *dst, const struct vlm_kv_seq *src, int n) {
+void kvseq_copy_prefix(struct vlm_kv_seq *dst, const struct vlm_kv_seq *src, int n) {
     if (n > src->n) n = src->n;
-    vlm_grow((void **)&dst->items, &dst->cap, n, sizeof *dst->items);
+    util_grow((void **)&dst->items, &dst->cap, n, sizeof *dst->items);
     if (n > 0) memcpy(dst->items, src->items, (size_t)n * sizeof *dst->items);
     dst->n = n;
-    dst->n_pos = vlm_kv_pos_at(dst, n);
+    dst->n_pos = kvseq_pos_at(dst, n);
 }
 
 static bool same_item(const struct vlm_kv_item *a, const struct vlm_kv_item *b) {
@@ -57,18 +57,18 @@ static bool same_item(const struct vlm_kv_item *a, const struct vlm_kv_item *b) 
            a->hash[1] == b->hash[1];
 }
 
-int vlm_kv_common_prefix(const struct vlm_kv_seq *a, const struct vlm_kv_seq *b) {
+int kvseq_common_prefix(const struct vlm_kv_seq *a, const struct vlm_kv_seq *b) {
     int n = a->n < b->n ? a->n : b->n, i = 0;
     while (i < n && same_item(&a->items[i], &b->items[i])) i++;
     return i;
 }
 
-void vlm_kv_clear(struct vlm_kv_seq *s) {
+void kvseq_clear(struct vlm_kv_seq *s) {
     s->n = 0;
     s->n_pos = 0;
 }
 
-void vlm_kv_free(struct vlm_kv_seq *s) {
+void kvseq_free(struct vlm_kv_seq *s) {
     free(s->items);
     memset(s, 0, sizeof *s);
 }

@@ -28,23 +28,23 @@ struct vlm_kv_seq {
 };
 
 /* Append text tokens / one image. */
-void vlm_kv_push_tokens(struct vlm_kv_seq *s, const int32_t *tokens, int n);
-void vlm_kv_push_image(struct vlm_kv_seq *s, const uint64_t hash[2], int32_t n_pos);
+void kvseq_push_tokens(struct vlm_kv_seq *s, const int32_t *tokens, int n);
+void kvseq_push_image(struct vlm_kv_seq *s, const uint64_t hash[2], int32_t n_pos);
 
 /* Keep the first n items (n <= s->n). */
-void vlm_kv_truncate(struct vlm_kv_seq *s, int n);
+void kvseq_truncate(struct vlm_kv_seq *s, int n);
 
 /* Make dst the first n items of src. */
-void vlm_kv_copy_prefix(struct vlm_kv_seq *dst, const struct vlm_kv_seq *src, int n);
+void kvseq_copy_prefix(struct vlm_kv_seq *dst, const struct vlm_kv_seq *src, int n);
 
 /* The number of leading items a and b share. */
-int vlm_kv_common_prefix(const struct vlm_kv_seq *a, const struct vlm_kv_seq *b);
+int kvseq_common_prefix(const struct vlm_kv_seq *a, const struct vlm_kv_seq *b);
 
 /* Positions taken by the first n items. */
-int32_t vlm_kv_pos_at(const struct vlm_kv_seq *s, int n);
+int32_t kvseq_pos_at(const struct vlm_kv_seq *s, int n);
 
 /* Forget everything (the memory stays for reuse). */
-void vlm_kv_clear(struct vlm_kv_seq *s);
-void vlm_kv_free(struct vlm_kv_seq *s);
+void kvseq_clear(struct vlm_kv_seq *s);
+void kvseq_free(struct vlm_kv_seq *s);
 
 #endif

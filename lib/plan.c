@@ -123,7 +123,7 @@ static bool apply_setting(vlm_plan *p, struct vlm_engine_params *e, const struct
     case SET_FLOAT:  *(float *)field = (float)v; break;
     case SET_DOUBLE: *(double *)field = v; break;
     case SET_BOOL:   *(bool *)field = v != 0; break;
-    case SET_STRING: *(const char **)field = vlm_arena_strdup(&p->arena, text); break;
+    case SET_STRING: *(const char **)field = arena_strdup(&p->arena, text); break;
     }
     return true;
 }
@@ -177,7 +177,7 @@ static int find_model(const vlm_plan *p, const char *name) {
 
 /* Add a checked model; the strings in `e` must already belong to the plan. */
 static void append_model(vlm_plan *p, const char *name, const struct vlm_engine_params *e) {
-    vlm_grow((void **)&p->models, &p->cap_models, p->n_models + 1, sizeof *p->models);
+    util_grow((void **)&p->models, &p->cap_models, p->n_models + 1, sizeof *p->models);
     struct vlm_model_spec *m = &p->models[p->n_models++];
     memset(m, 0, sizeof *m);
     snprintf(m->name, sizeof m->name, "%s", name);
@@ -187,20 +187,20 @@ static void append_model(vlm_plan *p, const char *name, const struct vlm_engine_
 /* ------------------------------------------------------------ plan */
 
 vlm_plan *vlm_plan_new(void) {
-    vlm_plan *p = vlm_xcalloc(1, sizeof *p);
+    vlm_plan *p = xcalloc(1, sizeof *p);
     p->defaults = vlm_engine_default_params();
     return p;
 }
 
 /* Add a suite path that already belongs to the plan. */
 static void append_suite(vlm_plan *p, const char *path) {
-    vlm_grow((void **)&p->suites, &p->cap_suites, p->n_suites + 1, sizeof *p->suites);
+    util_grow((void **)&p->suites, &p->cap_suites, p->n_suites + 1, sizeof *p->suites);
     p->suites[p->n_suites++] = path;
 }
 
 int vlm_plan_add_suite(vlm_plan *p, const char *path) {
     if (!p || !path || !path[0]) return VLM_ERR_INPUT;
-    append_suite(p, vlm_arena_strdup(&p->arena, path));
+    append_suite(p, arena_strdup(&p->arena, path));
     return VLM_OK;
 }
 
@@ -222,7 +222,7 @@ void vlm_plan_free(vlm_plan *p) {
     if (!p) return;
     free(p->models);
     free(p->suites);
-    vlm_arena_free(&p->arena);
+    arena_free(&p->arena);
     free(p);
 }
 
@@ -243,7 +243,7 @@ static bool add_url(vlm_plan *p, struct vlm_engine_params *e, const char *url, c
         snprintf(why, why_len, "more than %d URLs", VLM_MAX_URLS);
         return false;
     }
-    e->remote.urls[e->remote.n_urls++] = vlm_arena_strdup(&p->arena, url);
+    e->remote.urls[e->remote.n_urls++] = arena_strdup(&p->arena, url);
     return true;
 }
 
@@ -264,7 +264,7 @@ static bool apply_model_key(vlm_plan *p, struct vlm_engine_params *e, const char
     if (!field) return false;
     *ok = value[0] != '\0';
     if (!*ok) snprintf(why, why_len, "%s= needs a %s", key, field == &e->mmproj_path ? "file path" : "value");
-    else *field = vlm_arena_strdup(&p->arena, value);
+    else *field = arena_strdup(&p->arena, value);
     return true;
 }
 
@@ -299,12 +299,12 @@ static bool add_variant(vlm_plan *p, int ref, const char *given, const char *mod
     }
     struct vlm_engine_params e = r.engine;
     const char *from = NULL;
-    if (model) e.model_path = vlm_arena_strdup(&p->arena, model);
+    if (model) e.model_path = arena_strdup(&p->arena, model);
     else {
-        e.model_path = vlm_arena_take(&p->arena, vlm_quant_path(r.engine.model_path, type, NULL));
+        e.model_path = arena_take(&p->arena, vlm_quant_path(r.engine.model_path, type, NULL));
         from = r.engine.model_path;
     }
-    if (mmproj) e.mmproj_path = vlm_arena_strdup(&p->arena, mmproj);
+    if (mmproj) e.mmproj_path = arena_strdup(&p->arena, mmproj);
     append_model(p, name, &e);
     struct vlm_model_spec *v = &p->models[p->n_models - 1];
     snprintf(v->family, sizeof v->family, "%s", r.name);
@@ -425,7 +425,7 @@ static bool parse_spec(vlm_plan *p, char *spec, const char **name, struct vlm_en
     e->model_path = NULL;
     e->mmproj_path = NULL;
     if (is_url(model)) add_url(p, e, model, why, why_len);
-    else e->model_path = vlm_arena_strdup(&p->arena, model);
+    else e->model_path = arena_strdup(&p->arena, model);
     unsigned seen = 0;
     for (char *opt; (opt = strtok_r(NULL, ",", &save));)
         if (!apply_spec_option(p, e, opt, &seen, sv, why, why_len)) return false;
@@ -438,7 +438,7 @@ static bool parse_spec(vlm_plan *p, char *spec, const char **name, struct vlm_en
 }
 
 int vlm_plan_add_model_spec(vlm_plan *p, const char *spec, char *err, size_t err_len) {
-    char *copy = vlm_xstrdup(spec);
+    char *copy = xstrdup(spec);
     struct vlm_engine_params e = p->defaults;
     const char *name = NULL;
     char why[512];
@@ -450,7 +450,7 @@ int vlm_plan_add_model_spec(vlm_plan *p, const char *spec, char *err, size_t err
         ok = add_variant_spec(p, ref, sv.v[i], why, sizeof why);
     if (!ok) {
         p->n_models = before; /* a spec is added whole or not at all */
-        vlm_errf(err, err_len, "-m '%s': %s", spec, why);
+        util_errf(err, err_len, "-m '%s': %s", spec, why);
     }
     free(copy);
     return ok ? VLM_OK : VLM_ERR_INPUT;
@@ -476,7 +476,7 @@ static int yaml_fail(struct yaml_ctx *y, const yaml_node_t *at, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    vlm_errf(y->err, y->err_len, "%s:%zu: %s", y->file, at->start_mark.line + 1, msg);
+    util_errf(y->err, y->err_len, "%s:%zu: %s", y->file, at->start_mark.line + 1, msg);
     return VLM_ERR_INPUT;
 }
 
@@ -548,8 +548,8 @@ static int yaml_string(struct yaml_ctx *y, yaml_node_t *n, const char *what, con
 
 /* `rel` resolved against the plan's folder, owned by the plan. */
 static const char *plan_path(struct yaml_ctx *y, const char *rel) {
-    if (rel[0] == '/' || strcmp(y->dir, ".") == 0) return vlm_arena_strdup(&y->p->arena, rel);
-    return vlm_arena_take(&y->p->arena, vlm_path_join(y->dir, rel));
+    if (rel[0] == '/' || strcmp(y->dir, ".") == 0) return arena_strdup(&y->p->arena, rel);
+    return arena_take(&y->p->arena, util_path_join(y->dir, rel));
 }
 
 static int yaml_path(struct yaml_ctx *y, yaml_node_t *n, const char *what, const char **out) {
@@ -651,10 +651,10 @@ static int yaml_remote(struct yaml_ctx *y, yaml_node_t *m, const char *where,
     snprintf(what, sizeof what, "%s.model_id", where);
     const char *text = NULL;
     if (!id || yaml_string(y, id, what, &text) != VLM_OK) return VLM_ERR_INPUT;
-    e->remote.model_id = vlm_arena_strdup(&y->p->arena, text);
+    e->remote.model_id = arena_strdup(&y->p->arena, text);
     snprintf(what, sizeof what, "%s.key_env", where);
     if (key && yaml_string(y, key, what, &text) != VLM_OK) return VLM_ERR_INPUT;
-    if (key) e->remote.key_env = vlm_arena_strdup(&y->p->arena, text);
+    if (key) e->remote.key_env = arena_strdup(&y->p->arena, text);
     return VLM_OK;
 }
 
@@ -774,7 +774,7 @@ static int yaml_plan(struct yaml_ctx *y, yaml_node_t *root) {
     const char *gpu = NULL;
     if ((n = mapping_value(y, root, "gpu")) && !is_null(n)) {
         if (yaml_string(y, n, "gpu", &gpu) != VLM_OK) return VLM_ERR_INPUT;
-        y->p->gpu = vlm_arena_strdup(&y->p->arena, gpu);
+        y->p->gpu = arena_strdup(&y->p->arena, gpu);
     }
     if ((n = mapping_value(y, root, "suites")) && yaml_suites(y, n) != VLM_OK)
         return VLM_ERR_INPUT;
@@ -793,16 +793,16 @@ static void syntax_error(const yaml_parser_t *parser, const char *file, char *er
                          size_t err_len) {
     const char *problem = parser->problem ? parser->problem : "unknown problem";
     if (parser->error == YAML_MEMORY_ERROR)
-        vlm_errf(err, err_len, "%s: out of memory while reading YAML", file);
+        util_errf(err, err_len, "%s: out of memory while reading YAML", file);
     else if (parser->error == YAML_READER_ERROR)
-        vlm_errf(err, err_len, "%s: cannot read YAML: %s (at byte %zu)", file, problem,
+        util_errf(err, err_len, "%s: cannot read YAML: %s (at byte %zu)", file, problem,
                  parser->problem_offset);
     else if (parser->context)
-        vlm_errf(err, err_len, "%s:%zu:%zu: YAML syntax error: %s (%s at line %zu)", file,
+        util_errf(err, err_len, "%s:%zu:%zu: YAML syntax error: %s (%s at line %zu)", file,
                  parser->problem_mark.line + 1, parser->problem_mark.column + 1, problem,
                  parser->context, parser->context_mark.line + 1);
     else
-        vlm_errf(err, err_len, "%s:%zu:%zu: YAML syntax error: %s", file,
+        util_errf(err, err_len, "%s:%zu:%zu: YAML syntax error: %s", file,
                  parser->problem_mark.line + 1, parser->problem_mark.column + 1, problem);
 }
 
@@ -816,7 +816,7 @@ static bool load_document(const char *path, yaml_document_t *doc, char *err, siz
         errno = EISDIR;
     }
     if (!f) {
-        vlm_errf(err, err_len, "cannot open plan '%s': %s", path, strerror(errno));
+        util_errf(err, err_len, "cannot open plan '%s': %s", path, strerror(errno));
         return false;
     }
     yaml_parser_t parser;
@@ -833,13 +833,13 @@ vlm_plan *vlm_plan_load(const char *path, char *err, size_t err_len) {
     yaml_document_t doc;
     if (!load_document(path, &doc, err, err_len)) return NULL;
     vlm_plan *p = vlm_plan_new();
-    char *dir = vlm_dirname(path);
+    char *dir = util_dirname(path);
     struct yaml_ctx y = { .p = p, .doc = &doc, .file = path, .dir = dir, .err = err,
                           .err_len = err_len };
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     int rc = VLM_OK;
     if (!root) {
-        vlm_errf(err, err_len, "%s: the plan is empty", path);
+        util_errf(err, err_len, "%s: the plan is empty", path);
         rc = VLM_ERR_INPUT;
     } else {
         rc = yaml_plan(&y, root);

@@ -49,7 +49,7 @@ void probe_rng_shuffle(probe_rng *r, int *v, int n) {
 }
 
 void probe_rng_pick(probe_rng *r, int n, int k, int *out) {
-    int *all = vlm_xmalloc((size_t)n * sizeof *all);
+    int *all = xmalloc((size_t)n * sizeof *all);
     for (int i = 0; i < n; i++) all[i] = i;
     probe_rng_shuffle(r, all, n);
     memcpy(out, all, (size_t)(k < n ? k : n) * sizeof *out);
@@ -114,7 +114,7 @@ static char *choice_prompt(const char *question, const char *const *opts, int n,
                            const char *instruction) {
     size_t len = strlen(question) + strlen(instruction) + 2;
     for (int i = 0; i < n; i++) len += strlen(opts[i]) + 5;
-    char *s = vlm_xmalloc(len), *o = s;
+    char *s = xmalloc(len), *o = s;
     o += sprintf(o, "%s\n", question);
     for (int i = 0; i < n; i++) o += sprintf(o, "%c. %s\n", 'A' + i, opts[i]);
     strcpy(o, instruction);
@@ -128,8 +128,8 @@ void probe_set_choice_turn(struct probe_case *pc, int t, const char *q_en, const
                    choice_prompt(q_en, opt_en, n_opts, "Answer with the letter of the correct option."),
                    choice_prompt(q_zh, opt_zh, n_opts, "请只回答正确选项的字母。"));
     for (int i = 0; i < n_opts; i++) {
-        pc->choices[PL_EN][i] = vlm_xstrdup(opt_en[i]);
-        pc->choices[PL_ZH][i] = vlm_xstrdup(opt_zh[i]);
+        pc->choices[PL_EN][i] = xstrdup(opt_en[i]);
+        pc->choices[PL_ZH][i] = xstrdup(opt_zh[i]);
     }
     pc->n_choices = n_opts;
     char letter[2] = { (char)('A' + answer), 0 };
@@ -150,8 +150,8 @@ json_t *probe_answers(const char *const *accept) {
  * DIR/images/{base}{suffix}.png. */
 static int save_image(struct probe_ctx *x, struct probe_case *pc, int i, int lang,
                       probe_canvas *c, const char *suffix) {
-    char *rel = vlm_xasprintf("images/%s%s.png", x->base, suffix ? suffix : "");
-    char *path = vlm_path_join(x->dir, rel);
+    char *rel = xasprintf("images/%s%s.png", x->base, suffix ? suffix : "");
+    char *path = util_path_join(x->dir, rel);
     int rc = probe_canvas_png(c, path, x->err, sizeof x->err);
     free(path);
     if (rc != 0) {
@@ -264,13 +264,13 @@ static bool name_ok(const char *name) {
 
 static int check_params(const struct vlm_probe_params *p, char *err, size_t err_len) {
     if (p->n_per_category < 1 || p->n_per_category > 10000)
-        vlm_errf(err, err_len, "probe: cases per category must be 1..10000, not %d", p->n_per_category);
+        util_errf(err, err_len, "probe: cases per category must be 1..10000, not %d", p->n_per_category);
     else if (p->level < 1 || p->level > 3)
-        vlm_errf(err, err_len, "probe: level must be 1, 2 or 3, not %d", p->level);
+        util_errf(err, err_len, "probe: level must be 1, 2 or 3, not %d", p->level);
     else if (p->lang < VLM_PROBE_EN || p->lang > VLM_PROBE_BOTH)
-        vlm_errf(err, err_len, "probe: language must be en, zh or both");
+        util_errf(err, err_len, "probe: language must be en, zh or both");
     else if (!name_ok(p->name))
-        vlm_errf(err, err_len, "probe: suite name '%s' must be 1-64 letters, digits, '_', '-' or '.'",
+        util_errf(err, err_len, "probe: suite name '%s' must be 1-64 letters, digits, '_', '-' or '.'",
                  p->name ? p->name : "");
     else return VLM_OK;
     return VLM_ERR_INPUT;
@@ -366,9 +366,9 @@ int vlm_probe_write(const struct vlm_probe_params *p, const char *outdir,
     int rc = check_params(p, err, err_len);
     if (rc != VLM_OK) return rc;
     if (probe_fonts_check(err, err_len) != 0) return VLM_ERR_INPUT;
-    char *images = vlm_path_join(outdir, "images");
-    if (vlm_mkdirs(images) != 0) {
-        vlm_errf(err, err_len, "cannot create '%s': %s", images, strerror(errno));
+    char *images = util_path_join(outdir, "images");
+    if (util_mkdirs(images) != 0) {
+        util_errf(err, err_len, "cannot create '%s': %s", images, strerror(errno));
         free(images);
         return VLM_ERR_IO;
     }
@@ -376,15 +376,15 @@ int vlm_probe_write(const struct vlm_probe_params *p, const char *outdir,
     struct probe_ctx x = { .p = p, .dir = outdir };
     x.want[PL_EN] = (p->lang & VLM_PROBE_EN) != 0;
     x.want[PL_ZH] = (p->lang & VLM_PROBE_ZH) != 0;
-    char *file = vlm_xasprintf("%s.jsonl", p->name);
-    char *path = vlm_path_join(outdir, file);
-    char *tmp = vlm_xasprintf("%s.tmp", path);
+    char *file = xasprintf("%s.jsonl", p->name);
+    char *path = util_path_join(outdir, file);
+    char *tmp = xasprintf("%s.tmp", path);
     int n_cases = 0;
     rc = write_all(&x, tmp, &n_cases);
     if (rc == 0 && rename(tmp, path) != 0) rc = probe_fail(&x, "cannot write '%s': %s", path, strerror(errno));
     if (rc != 0) {
         remove(tmp);
-        vlm_errf(err, err_len, "%s", x.err);
+        util_errf(err, err_len, "%s", x.err);
     } else if (sum) {
         *sum = (struct vlm_probe_summary){ n_cases, x.n_images, x.n_retries };
     }

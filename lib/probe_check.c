@@ -65,7 +65,7 @@ unsigned char *probe_classify(const vlm_image *im, uint32_t bg, const uint32_t *
         len2[k] = dir[k][0] * dir[k][0] + dir[k][1] * dir[k][1] + dir[k][2] * dir[k][2];
     }
     size_t n = (size_t)im->width * im->height;
-    unsigned char *classes = vlm_xmalloc(n);
+    unsigned char *classes = xmalloc(n);
     for (size_t i = 0; i < n; i++) {
         const unsigned char *p = im->rgb + i * 3;
         uint32_t v = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
@@ -83,7 +83,7 @@ struct pixel_list {
 static void push_pixel(struct pixel_list *l, size_t i) {
     if (l->n == l->cap) {
         l->cap = l->cap ? 2 * l->cap : 4096;
-        l->px = vlm_xrealloc(l->px, l->cap * sizeof *l->px);
+        l->px = xrealloc(l->px, l->cap * sizeof *l->px);
     }
     l->px[l->n++] = i;
 }
@@ -137,7 +137,7 @@ static void describe_region(const size_t *px, size_t n, int w, struct probe_blob
 int probe_regions(const unsigned char *classes, int w, int h, int which, int min_area,
                   struct probe_blob *out, int max_out) {
     size_t n = (size_t)w * (size_t)h;
-    unsigned char *mask = vlm_xmalloc(n ? n : 1);
+    unsigned char *mask = xmalloc(n ? n : 1);
     for (size_t i = 0; i < n; i++) mask[i] = classes[i] == which + 1;
     struct pixel_list region = { 0 };
     int count = 0;

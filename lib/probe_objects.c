@@ -258,11 +258,11 @@ static void pick_shapes(probe_rng *rng, int n, int among, int *out) {
 }
 
 static char *obj_name_en(const struct obj *o) {
-    return vlm_xasprintf("%s %s", probe_colours[o->colour].en, probe_shape_names[o->shape].en);
+    return xasprintf("%s %s", probe_colours[o->colour].en, probe_shape_names[o->shape].en);
 }
 
 static char *obj_name_zh(const struct obj *o) {
-    return vlm_xasprintf("%s的%s", probe_colours[o->colour].zh, probe_shape_names[o->shape].zh);
+    return xasprintf("%s的%s", probe_colours[o->colour].zh, probe_shape_names[o->shape].zh);
 }
 
 /* Options for a choice: `right` plus distinct others from `pool`, shuffled;
@@ -354,11 +354,11 @@ int probe_gen_colors(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc)
 
     char *q_en, *q_zh;
     if (l->n_obj == 1) {
-        q_en = vlm_xstrdup("What colour is the shape in this image?");
-        q_zh = vlm_xstrdup("图中的形状是什么颜色？");
+        q_en = xstrdup("What colour is the shape in this image?");
+        q_zh = xstrdup("图中的形状是什么颜色？");
     } else {
-        q_en = vlm_xasprintf("What colour is the %s in this image?", probe_shape_names[target->shape].en);
-        q_zh = vlm_xasprintf("图中的%s是什么颜色？", probe_shape_names[target->shape].zh);
+        q_en = xasprintf("What colour is the %s in this image?", probe_shape_names[target->shape].en);
+        q_zh = xasprintf("图中的%s是什么颜色？", probe_shape_names[target->shape].zh);
     }
     colour_choice_turn(pc, 0, q_en, q_zh, opts, 4, answer);
     free(q_en);
@@ -383,13 +383,13 @@ int probe_gen_shapes(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc)
 
     const struct obj *target = &s.sc[0].o[0];
     if (l->n_obj == 1)
-        probe_set_turn(pc, 0, vlm_xasprintf("What shape is shown in this image? %s", ANSWER_WORD_EN),
-                       vlm_xasprintf("图中是什么形状？%s", ANSWER_WORD_ZH));
+        probe_set_turn(pc, 0, xasprintf("What shape is shown in this image? %s", ANSWER_WORD_EN),
+                       xasprintf("图中是什么形状？%s", ANSWER_WORD_ZH));
     else
         probe_set_turn(pc, 0,
-                       vlm_xasprintf("What shape is the %s object in this image? %s",
+                       xasprintf("What shape is the %s object in this image? %s",
                                      probe_colours[target->colour].en, ANSWER_WORD_EN),
-                       vlm_xasprintf("图中%s的物体是什么形状？%s", probe_colours[target->colour].zh,
+                       xasprintf("图中%s的物体是什么形状？%s", probe_colours[target->colour].zh,
                                      ANSWER_WORD_ZH));
     expect_shape(pc, 0, target->shape);
     pc->scorer = "contains";
@@ -423,9 +423,9 @@ static void counting_scene(probe_rng *rng, struct scene *sc, const struct level_
 
 static void count_question(struct probe_case *pc, int t, const struct obj *o) {
     probe_set_turn(pc, t,
-                   vlm_xasprintf("How many %s %s are in this image? %s", probe_colours[o->colour].en,
+                   xasprintf("How many %s %s are in this image? %s", probe_colours[o->colour].en,
                                  probe_shape_names[o->shape].en_plural, PROBE_ANSWER_NUMBER_EN),
-                   vlm_xasprintf("图中有几个%s的%s？%s", probe_colours[o->colour].zh,
+                   xasprintf("图中有几个%s的%s？%s", probe_colours[o->colour].zh,
                                  probe_shape_names[o->shape].zh, PROBE_ANSWER_NUMBER_ZH));
 }
 
@@ -566,8 +566,8 @@ static void direction_question(struct probe_case *pc, probe_rng *rng, const stru
     }
     char *a_en = obj_name_en(&s->sc[0].o[s->a]), *b_en = obj_name_en(&s->sc[0].o[s->b]);
     char *a_zh = obj_name_zh(&s->sc[0].o[s->a]), *b_zh = obj_name_zh(&s->sc[0].o[s->b]);
-    char *q_en = vlm_xasprintf("Where is the %s relative to the %s?", a_en, b_en);
-    char *q_zh = vlm_xasprintf("%s在%s的什么方位？", a_zh, b_zh);
+    char *q_en = xasprintf("Where is the %s relative to the %s?", a_en, b_en);
+    char *q_zh = xasprintf("%s在%s的什么方位？", a_zh, b_zh);
     probe_set_choice_turn(pc, 0, q_en, q_zh, oen, ozh, 4, answer);
     free(a_en); free(b_en); free(a_zh); free(b_zh); free(q_en); free(q_zh);
 }
@@ -579,9 +579,9 @@ static void inside_question(struct probe_case *pc, probe_rng *rng, const struct 
     for (int i = 0; i < PS_N; i++) all[i] = i;
     int answer = make_options(rng, sc->o[1].shape, first, n_first, all, PS_N, 4, opts);
     const struct obj *box = &sc->o[0];
-    char *q_en = vlm_xasprintf("Which shape is inside the large %s %s outline?",
+    char *q_en = xasprintf("Which shape is inside the large %s %s outline?",
                                probe_colours[box->colour].en, probe_shape_names[box->shape].en);
-    char *q_zh = vlm_xasprintf("%s大%s框里面是什么形状？", probe_colours[box->colour].zh,
+    char *q_zh = xasprintf("%s大%s框里面是什么形状？", probe_colours[box->colour].zh,
                                probe_shape_names[box->shape].zh);
     shape_choice_turn(pc, 0, q_en, q_zh, opts, 4, answer);
     free(q_en);
@@ -601,8 +601,8 @@ static void nearest_question(struct probe_case *pc, probe_rng *rng, const struct
         if (idx[i] == s->a) answer = i;
     }
     char *b_en = obj_name_en(&sc->o[s->b]), *b_zh = obj_name_zh(&sc->o[s->b]);
-    char *q_en = vlm_xasprintf("Which object is nearest to the %s?", b_en);
-    char *q_zh = vlm_xasprintf("哪个物体离%s最近？", b_zh);
+    char *q_en = xasprintf("Which object is nearest to the %s?", b_en);
+    char *q_zh = xasprintf("哪个物体离%s最近？", b_zh);
     probe_set_choice_turn(pc, 0, q_en, q_zh, (const char *const *)en, (const char *const *)zh, n, answer);
     for (int i = 0; i < n; i++) {
         free(en[i]);
@@ -685,7 +685,7 @@ static void image_list_turn(struct probe_case *pc, int n, const char *q_en, cons
         snprintf(en + strlen(en), sizeof en - strlen(en), "Image %d: <image>\n", i + 1);
         snprintf(zh + strlen(zh), sizeof zh - strlen(zh), "图%d：<image>\n", i + 1);
     }
-    probe_set_turn(pc, 0, vlm_xasprintf("%s%s", en, q_en), vlm_xasprintf("%s%s", zh, q_zh));
+    probe_set_turn(pc, 0, xasprintf("%s%s", en, q_en), xasprintf("%s%s", zh, q_zh));
 }
 
 static int multi_differ(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc) {
@@ -726,9 +726,9 @@ static int multi_total(struct probe_ctx *x, probe_rng *rng, struct probe_case *p
         counting_scene(rng, &s.sc[i], &fewer, lvl, n, shape, cols);
     }
     if (probe_make_pictures(x, rng, pc, &scene_ops, &s) != 0) return -1;
-    char *q_en = vlm_xasprintf("How many %s %s are there in all of these images together? %s",
+    char *q_en = xasprintf("How many %s %s are there in all of these images together? %s",
                                probe_colours[c].en, probe_shape_names[shape].en_plural, PROBE_ANSWER_NUMBER_EN);
-    char *q_zh = vlm_xasprintf("这些图片中一共有几个%s的%s？%s", probe_colours[c].zh,
+    char *q_zh = xasprintf("这些图片中一共有几个%s的%s？%s", probe_colours[c].zh,
                                probe_shape_names[shape].zh, PROBE_ANSWER_NUMBER_ZH);
     image_list_turn(pc, s.n, q_en, q_zh);
     free(q_en);
@@ -784,13 +784,13 @@ static int turns_shape_colour(struct probe_ctx *x, probe_rng *rng, struct probe_
     if (probe_make_pictures(x, rng, pc, l->n_obj == 1 ? &scene_ops : &largest_ops, &s) != 0) return -1;
     const struct obj *o = &s.sc[0].o[0];
     if (l->n_obj == 1)
-        probe_set_turn(pc, 0, vlm_xasprintf("What shape is shown in this image? %s", ANSWER_WORD_EN),
-                       vlm_xasprintf("图中是什么形状？%s", ANSWER_WORD_ZH));
+        probe_set_turn(pc, 0, xasprintf("What shape is shown in this image? %s", ANSWER_WORD_EN),
+                       xasprintf("图中是什么形状？%s", ANSWER_WORD_ZH));
     else
-        probe_set_turn(pc, 0, vlm_xasprintf("What shape is the largest object in this image? %s", ANSWER_WORD_EN),
-                       vlm_xasprintf("图中最大的物体是什么形状？%s", ANSWER_WORD_ZH));
-    probe_set_turn(pc, 1, vlm_xasprintf("What colour is that shape? %s", ANSWER_WORD_EN),
-                   vlm_xasprintf("那个形状是什么颜色？%s", ANSWER_WORD_ZH));
+        probe_set_turn(pc, 0, xasprintf("What shape is the largest object in this image? %s", ANSWER_WORD_EN),
+                       xasprintf("图中最大的物体是什么形状？%s", ANSWER_WORD_ZH));
+    probe_set_turn(pc, 1, xasprintf("What colour is that shape? %s", ANSWER_WORD_EN),
+                   xasprintf("那个形状是什么颜色？%s", ANSWER_WORD_ZH));
     expect_shape(pc, 0, o->shape);
     expect_open_colour(pc, 1, o->colour);
     pc->scorer = "contains";
@@ -810,12 +810,12 @@ static int turns_count(struct probe_ctx *x, probe_rng *rng, struct probe_case *p
     if (probe_make_pictures(x, rng, pc, &scene_ops, &sp) != 0) return -1;
     count_question(pc, 0, &sp.sc[0].o[0]);
     probe_set_expected(pc, 0, probe_exact_number(n), NULL);
-    probe_set_turn(pc, 1, vlm_xasprintf("If two of them were taken away, how many would be left? %s", PROBE_ANSWER_NUMBER_EN),
-                   vlm_xasprintf("如果拿走其中两个，还剩几个？%s", PROBE_ANSWER_NUMBER_ZH));
+    probe_set_turn(pc, 1, xasprintf("If two of them were taken away, how many would be left? %s", PROBE_ANSWER_NUMBER_EN),
+                   xasprintf("如果拿走其中两个，还剩几个？%s", PROBE_ANSWER_NUMBER_ZH));
     probe_set_expected(pc, 1, probe_exact_number(n - 2), NULL);
     if (lvl == 2) {
-        probe_set_turn(pc, 2, vlm_xasprintf("And if five more were then added, how many would there be? %s", PROBE_ANSWER_NUMBER_EN),
-                       vlm_xasprintf("如果再加上五个，一共有几个？%s", PROBE_ANSWER_NUMBER_ZH));
+        probe_set_turn(pc, 2, xasprintf("And if five more were then added, how many would there be? %s", PROBE_ANSWER_NUMBER_EN),
+                       xasprintf("如果再加上五个，一共有几个？%s", PROBE_ANSWER_NUMBER_ZH));
         probe_set_expected(pc, 2, probe_exact_number(n + 3), NULL);
     }
     pc->scorer = "number";
@@ -878,9 +878,9 @@ int probe_gen_hallucination(struct probe_ctx *x, probe_rng *rng, struct probe_ca
     }
     if (probe_make_pictures(x, rng, pc, &scene_ops, &s) != 0) return -1;
     probe_set_turn(pc, 0,
-                   vlm_xasprintf("Is there a %s %s in this image? Answer yes or no.", probe_colours[colour].en,
+                   xasprintf("Is there a %s %s in this image? Answer yes or no.", probe_colours[colour].en,
                                  probe_shape_names[shape].en),
-                   vlm_xasprintf("图中有%s的%s吗？请回答是或否。", probe_colours[colour].zh, probe_shape_names[shape].zh));
+                   xasprintf("图中有%s的%s吗？请回答是或否。", probe_colours[colour].zh, probe_shape_names[shape].zh));
     probe_set_expected(pc, 0, json_string(present ? "yes" : "no"), NULL);
     pc->scorer = "yesno";
     return 0;

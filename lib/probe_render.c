@@ -40,7 +40,7 @@ static cairo_font_options_t *fixed_font_options(void) {
 }
 
 probe_canvas *probe_canvas_new(int w, int h, uint32_t bg) {
-    probe_canvas *c = vlm_xcalloc(1, sizeof *c);
+    probe_canvas *c = xcalloc(1, sizeof *c);
     c->w = w;
     c->h = h;
     c->surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
@@ -199,7 +199,7 @@ int probe_canvas_png(probe_canvas *c, const char *path, char *err, size_t err_le
     cairo_surface_flush(c->surface);
     cairo_status_t st = cairo_surface_write_to_png(c->surface, path);
     if (st == CAIRO_STATUS_SUCCESS) return 0;
-    vlm_errf(err, err_len, "cannot write '%s': %s", path, cairo_status_to_string(st));
+    util_errf(err, err_len, "cannot write '%s': %s", path, cairo_status_to_string(st));
     return -1;
 }
 
@@ -209,7 +209,7 @@ void probe_canvas_rgb(probe_canvas *c, vlm_image *out) {
     int stride = cairo_image_surface_get_stride(c->surface);
     out->width = (uint32_t)c->w;
     out->height = (uint32_t)c->h;
-    out->rgb = vlm_xmalloc((size_t)c->w * (size_t)c->h * 3);
+    out->rgb = xmalloc((size_t)c->w * (size_t)c->h * 3);
     for (int y = 0; y < c->h; y++) {
         const uint32_t *row = (const uint32_t *)(data + (size_t)y * (size_t)stride);
         unsigned char *o = out->rgb + (size_t)y * (size_t)c->w * 3;
@@ -248,7 +248,7 @@ int probe_fonts_check(char *err, size_t err_len) {
     for (size_t i = 0; i < sizeof need / sizeof need[0] && rc == 0; i++) {
         char *got = resolved_family(ctx, need[i].family);
         if (!got || strcmp(got, need[i].family) != 0) {
-            vlm_errf(err, err_len, "probe: font '%s' is not installed (got '%s'; Debian package %s)",
+            util_errf(err, err_len, "probe: font '%s' is not installed (got '%s'; Debian package %s)",
                      need[i].family, got ? got : "none", need[i].package);
             rc = -1;
         }

@@ -119,11 +119,11 @@ int probe_gen_ocr(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc) {
     ocr_text(rng, kind, lvl, o.text, sizeof o.text);
     if (probe_make_pictures(x, rng, pc, &ocr_ops, &o) != 0) return -1;
     if (kind == OCR_NUMBER)
-        probe_set_turn(pc, 0, vlm_xstrdup("What number is written in this image? Answer with the number only."),
-                       vlm_xstrdup("图中写的是什么数字？请只回答数字。"));
+        probe_set_turn(pc, 0, xstrdup("What number is written in this image? Answer with the number only."),
+                       xstrdup("图中写的是什么数字？请只回答数字。"));
     else
-        probe_set_turn(pc, 0, vlm_xstrdup("What text is written in this image? Answer with the text only."),
-                       vlm_xstrdup("图中写的是什么文字？请只回答文字内容。"));
+        probe_set_turn(pc, 0, xstrdup("What text is written in this image? Answer with the text only."),
+                       xstrdup("图中写的是什么文字？请只回答文字内容。"));
     probe_set_expected(pc, 0, json_string(o.text), NULL);
     pc->scorer = "contains";
     return 0;
@@ -257,9 +257,9 @@ static void chart_questions(struct probe_case *pc, probe_rng *rng, const struct 
         if (c->values[i] > c->values[hi]) hi = i;
     if (kind == CH_LARGEST) {
         probe_set_turn(pc, 0,
-                       vlm_xstrdup(c->line ? "Which year has the largest value in this chart? Answer with the year."
+                       xstrdup(c->line ? "Which year has the largest value in this chart? Answer with the year."
                                            : "Which bar has the largest value in this chart? Answer with its label."),
-                       vlm_xstrdup(c->line ? "图表中哪一年的数值最大？请回答年份。" : "图表中哪个柱子的数值最大？请回答它的标签。"));
+                       xstrdup(c->line ? "图表中哪一年的数值最大？请回答年份。" : "图表中哪个柱子的数值最大？请回答它的标签。"));
         probe_set_expected(pc, 0, json_string(c->labels[hi]), NULL);
         pc->scorer = "contains";
         return;
@@ -269,14 +269,14 @@ static void chart_questions(struct probe_case *pc, probe_rng *rng, const struct 
     const char *yr = c->line ? "年" : "";
     if (kind == CH_VALUE) {
         probe_set_turn(pc, 0,
-                       vlm_xasprintf("What is the value %s %s in this chart? %s", c->line ? "in" : "of", c->labels[a], PROBE_ANSWER_NUMBER_EN),
-                       vlm_xasprintf("图表中%s%s的数值是多少？%s", c->labels[a], yr, PROBE_ANSWER_NUMBER_ZH));
+                       xasprintf("What is the value %s %s in this chart? %s", c->line ? "in" : "of", c->labels[a], PROBE_ANSWER_NUMBER_EN),
+                       xasprintf("图表中%s%s的数值是多少？%s", c->labels[a], yr, PROBE_ANSWER_NUMBER_ZH));
         probe_set_expected(pc, 0, probe_exact_number(c->values[a]), NULL);
     } else {
         probe_set_turn(pc, 0,
-                       vlm_xasprintf("In this chart, how much larger is the value %s %s than %s %s? %s",
+                       xasprintf("In this chart, how much larger is the value %s %s than %s %s? %s",
                                      c->line ? "in" : "of", c->labels[a], c->line ? "in" : "that of", c->labels[b], PROBE_ANSWER_NUMBER_EN),
-                       vlm_xasprintf("图表中%s%s的数值比%s%s大多少？%s", c->labels[a], yr, c->labels[b], yr, PROBE_ANSWER_NUMBER_ZH));
+                       xasprintf("图表中%s%s的数值比%s%s大多少？%s", c->labels[a], yr, c->labels[b], yr, PROBE_ANSWER_NUMBER_ZH));
         probe_set_expected(pc, 0, probe_exact_number(c->values[a] - c->values[b]), NULL);
     }
     pc->scorer = "number";
@@ -462,27 +462,27 @@ static void table_question(struct probe_case *pc, probe_rng *rng, const struct t
     int r = probe_rng_int(rng, 0, t->rows - 1), c = probe_rng_int(rng, 0, t->cols - 1);
     const struct text_pair *item = &table_items[t->items[r]], *col = &table_columns[c];
     probe_set_turn(pc, 0,
-                   vlm_xasprintf("In the table, what number is in the %s column of the %s row? %s", col->en,
+                   xasprintf("In the table, what number is in the %s column of the %s row? %s", col->en,
                                  item->en, PROBE_ANSWER_NUMBER_EN),
-                   vlm_xasprintf("表格中%s的%s是多少？%s", item->zh, col->zh, PROBE_ANSWER_NUMBER_ZH));
+                   xasprintf("表格中%s的%s是多少？%s", item->zh, col->zh, PROBE_ANSWER_NUMBER_ZH));
     probe_set_expected(pc, 0, probe_exact_number(t->values[r][c]), NULL);
     pc->scorer = "number";
 }
 
 static void document_question(struct probe_case *pc, int which, const struct table_spec *t) {
     if (which == 0) {
-        probe_set_turn(pc, 0, vlm_xasprintf("What is the invoice number in this document? %s", PROBE_ANSWER_NUMBER_EN),
-                       vlm_xasprintf("这张单据的发票号码是多少？%s", PROBE_ANSWER_NUMBER_ZH));
+        probe_set_turn(pc, 0, xasprintf("What is the invoice number in this document? %s", PROBE_ANSWER_NUMBER_EN),
+                       xasprintf("这张单据的发票号码是多少？%s", PROBE_ANSWER_NUMBER_ZH));
         probe_set_expected(pc, 0, probe_exact_number(t->invoice), NULL);
         pc->scorer = "number";
     } else if (which == 1) {
-        probe_set_turn(pc, 0, vlm_xasprintf("What is the total amount in this document? %s", PROBE_ANSWER_NUMBER_EN),
-                       vlm_xasprintf("这张单据的合计金额是多少？%s", PROBE_ANSWER_NUMBER_ZH));
+        probe_set_turn(pc, 0, xasprintf("What is the total amount in this document? %s", PROBE_ANSWER_NUMBER_EN),
+                       xasprintf("这张单据的合计金额是多少？%s", PROBE_ANSWER_NUMBER_ZH));
         probe_set_expected(pc, 0, probe_exact_number(t->total), NULL);
         pc->scorer = "number";
     } else {
-        probe_set_turn(pc, 0, vlm_xstrdup("Who is the customer in this document? Answer with the name only."),
-                       vlm_xstrdup("这张单据的客户是谁？请只回答名字。"));
+        probe_set_turn(pc, 0, xstrdup("Who is the customer in this document? Answer with the name only."),
+                       xstrdup("这张单据的客户是谁？请只回答名字。"));
         probe_set_expected(pc, 0, json_string(customers[t->customer].en), json_string(customers[t->customer].zh));
         pc->scorer = "contains";
     }

@@ -89,7 +89,7 @@ bool vlm_quant_file_type(const char *path, char *buf, size_t len) {
 static char *stem_of(const char *path) {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
-    char *stem = vlm_xstrdup(base);
+    char *stem = xstrdup(base);
     size_t n = strlen(stem);
     if (n > 5 && strcasecmp(stem + n - 5, ".gguf") == 0) stem[n -= 5] = 0;
     static const char *precisions[] = {"f32", "f16", "bf16"};
@@ -107,13 +107,13 @@ static char *stem_of(const char *path) {
 char *vlm_quant_path(const char *path, const char *type, const char *outdir) {
     const struct qtype *t = find_type(type);
     if (!t) return NULL;
-    char *dir = outdir ? vlm_xstrdup(outdir) : vlm_dirname(path);
+    char *dir = outdir ? xstrdup(outdir) : util_dirname(path);
     char *stem = stem_of(path);
     char upper[16];
     size_t i = 0;
     for (; t->name[i] && i + 1 < sizeof upper; i++) upper[i] = (char)(t->name[i] >= 'a' && t->name[i] <= 'z' ? t->name[i] - 32 : t->name[i]);
     upper[i] = 0;
-    char *out = vlm_xasprintf("%s/%s-%s.gguf", dir, stem, upper);
+    char *out = xasprintf("%s/%s-%s.gguf", dir, stem, upper);
     free(dir);
     free(stem);
     return out;
@@ -125,7 +125,7 @@ static bool have_variant(const char *path, const struct qtype *t) {
     return vlm_quant_file_type(path, have, sizeof have) && strcmp(have, t->name) == 0;
 }
 
-static char *temp_name(const char *path) { return vlm_xasprintf("%s.tmp-%d", path, (int)getpid()); }
+static char *temp_name(const char *path) { return xasprintf("%s.tmp-%d", path, (int)getpid()); }
 
 /* ------------------------------------------------------------ language model */
 
@@ -140,11 +140,11 @@ static int quantize_lm(const char *in, const char *out, const struct qtype *t, i
     int rc = VLM_OK;
     if (llama_model_quantize(in, tmp, &qp) != 0) {
         const char *why = backend_last_error();
-        vlm_errf(err, err_len, "cannot quantize '%s' to %s: %s", in, t->name,
+        util_errf(err, err_len, "cannot quantize '%s' to %s: %s", in, t->name,
                  why[0] ? why : "llama.cpp refused it (truncated or not a language model?)");
         rc = VLM_ERR_MODEL;
     } else if (rename(tmp, out) != 0) {
-        vlm_errf(err, err_len, "cannot write '%s': %s", out, strerror(errno));
+        util_errf(err, err_len, "cannot write '%s': %s", out, strerror(errno));
         rc = VLM_ERR_IO;
     }
     if (rc != VLM_OK) remove(tmp);
@@ -169,12 +169,12 @@ static bool quantize_tensor(const struct ggml_tensor *x, enum ggml_type type) {
 /* The bytes of tensor x as type `type` (converted through F32); caller frees. */
 static void *convert(const struct ggml_tensor *x, enum ggml_type type, size_t *size) {
     int64_t n_per_row = x->ne[0], nrows = ggml_nelements(x) / n_per_row;
-    float *f32 = vlm_xmalloc((size_t)ggml_nelements(x) * sizeof *f32);
+    float *f32 = xmalloc((size_t)ggml_nelements(x) * sizeof *f32);
     const struct ggml_type_traits *tr = ggml_get_type_traits(x->type);
     if (x->type == GGML_TYPE_F32) memcpy(f32, x->data, ggml_nbytes(x));
     else tr->to_float(x->data, f32, ggml_nelements(x));
     *size = ggml_row_size(type, n_per_row) * (size_t)nrows;
-    void *out = vlm_xmalloc(*size);
+    void *out = xmalloc(*size);
     ggml_quantize_chunk(type, f32, out, 0, nrows, n_per_row, NULL);
     free(f32);
     return out;
@@ -186,7 +186,7 @@ static int quantize_projector(const char *in, const char *out, const struct qtyp
     struct gguf_init_params ip = {.no_alloc = false, .ctx = &data};
     struct gguf_context *src = gguf_init_from_file(in, ip);
     if (!src) {
-        vlm_errf(err, err_len, "cannot read projector '%s' (missing, truncated or not GGUF)", in);
+        util_errf(err, err_len, "cannot read projector '%s' (missing, truncated or not GGUF)", in);
         return VLM_ERR_INPUT;
     }
     int64_t n = gguf_get_n_tensors(src);
@@ -196,7 +196,7 @@ static int quantize_projector(const char *in, const char *out, const struct qtyp
     gguf_set_kv(dst, src);
     gguf_set_val_u32(dst, "general.file_type", (uint32_t)t->ftype);
     gguf_set_val_str(dst, "general.quantized_by", "vlmeter quantize (ggml_quantize_chunk)");
-    struct ggml_tensor **outs = vlm_xcalloc((size_t)n + 1, sizeof *outs);
+    struct ggml_tensor **outs = xcalloc((size_t)n + 1, sizeof *outs);
     for (int64_t i = 0; i < n; i++) {
         const struct ggml_tensor *x = ggml_get_tensor(data, gguf_get_tensor_name(src, i));
         enum ggml_type type = quantize_tensor(x, t->base) ? t->base : x->type;
@@ -219,7 +219,7 @@ static int quantize_projector(const char *in, const char *out, const struct qtyp
     if (f && fclose(f) != 0) ok = false;
     if (ok && rename(tmp, out) != 0) ok = false;
     if (!ok) {
-        vlm_errf(err, err_len, "cannot write '%s': %s", out, strerror(errno ? errno : EIO));
+        util_errf(err, err_len, "cannot write '%s': %s", out, strerror(errno ? errno : EIO));
         remove(tmp);
     }
     free(tmp);
@@ -241,15 +241,15 @@ static int make_variant(const char *in, bool projector, const struct qtype *t, c
     int rc = VLM_OK;
     if (have_variant(out, t)) {
         sum->n_skipped++;
-        vlm_say(p->on_message, p->user, "kept %s (already %s)", out, t->name);
+        util_say(p->on_message, p->user, "kept %s (already %s)", out, t->name);
     } else {
-        double t0 = vlm_now_ms();
+        double t0 = util_now_ms();
         rc = projector ? quantize_projector(in, out, t, err, err_len)
                        : quantize_lm(in, out, t, p->n_threads, err, err_len);
         if (rc == VLM_OK) {
             sum->n_made++;
-            vlm_say(p->on_message, p->user, "made %s (%.1f MiB, %.1f s)", out, (double)vlm_file_size(out) / 1048576.0,
-                (vlm_now_ms() - t0) / 1000.0);
+            util_say(p->on_message, p->user, "made %s (%.1f MiB, %.1f s)", out, (double)util_file_size(out) / 1048576.0,
+                (util_now_ms() - t0) / 1000.0);
         }
     }
     free(out);
@@ -261,17 +261,17 @@ int vlm_quantize(const char *model, const char *const *types, int n_types, const
     memset(sum, 0, sizeof *sum);
     for (int i = 0; i < n_types; i++) {
         if (!find_type(types[i])) {
-            vlm_errf(err, err_len, "unknown quantization type '%s' (vlmeter quantize --list)", types[i]);
+            util_errf(err, err_len, "unknown quantization type '%s' (vlmeter quantize --list)", types[i]);
             return VLM_ERR_INPUT;
         }
     }
     char have[16];
     if (!vlm_quant_file_type(model, have, sizeof have)) {
-        vlm_errf(err, err_len, "cannot read model '%s' (missing, truncated or not GGUF)", model);
+        util_errf(err, err_len, "cannot read model '%s' (missing, truncated or not GGUF)", model);
         return VLM_ERR_INPUT;
     }
-    if (outdir && vlm_mkdirs(outdir) != 0) {
-        vlm_errf(err, err_len, "cannot create '%s': %s", outdir, strerror(errno));
+    if (outdir && util_mkdirs(outdir) != 0) {
+        util_errf(err, err_len, "cannot create '%s': %s", outdir, strerror(errno));
         return VLM_ERR_IO;
     }
     for (int i = 0; i < n_types; i++) {

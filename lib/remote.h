@@ -14,29 +14,29 @@
 
 /* The API key of a remote model from the environment (NULL without key_env);
  * VLM_ERR_INPUT with a message when model_id is missing or the variable unset. */
-int vlm_remote_key(const struct vlm_remote_params *rp, const char **key, char *err, size_t err_len);
+int remote_key(const struct vlm_remote_params *rp, const char **key, char *err, size_t err_len);
 
 /* The JSON body of a streaming chat completion for `messages`; caller frees. */
-char *vlm_chat_body(const struct vlm_engine_params *p, json_t *messages);
+char *remote_chat_body(const struct vlm_engine_params *p, json_t *messages);
 
 /* The user message of a case's turn: text and image parts in prompt order
  * (docs/remote.md); NULL with a message when an image cannot be read. */
-json_t *vlm_user_message(const vlm_case *c, int turn, int *next_image, char *err, size_t err_len);
+json_t *remote_user_message(const vlm_case *c, int turn, int *next_image, char *err, size_t err_len);
 
 /* "data:image/...;base64,..." of an image file (type from its magic bytes);
  * NULL with a message when unreadable or not an image. Caller frees. */
-char *vlm_image_data_url(const char *path, char *err, size_t err_len);
+char *remote_image_data_url(const char *path, char *err, size_t err_len);
 
 /* Wait before retry `attempt` (0-based): Retry-After when the server gave one
  * (retry_after_s >= 0; at most 60 s), else 0.5 s * 2^attempt (at most 32 s)
  * with jitter x0.5..x1.5. */
-double vlm_backoff_ms(int attempt, double retry_after_s, uint64_t *rng);
+double remote_backoff_ms(int attempt, double retry_after_s, uint64_t *rng);
 
 /* Sleep, waking early when a stop was requested. */
-void vlm_sleep_ms(double ms);
+void remote_sleep_ms(double ms);
 
 /* splitmix64 */
-uint64_t vlm_rng_next(uint64_t *state);
-double   vlm_rng_unit(uint64_t *state); /* uniform in [0, 1) */
+uint64_t remote_rng_next(uint64_t *state);
+double   remote_rng_unit(uint64_t *state); /* uniform in [0, 1) */
 
 #endif

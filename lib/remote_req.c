@@ -21,7 +21,7 @@
 
 static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
-void vlm_curl_global(void) {
+void req_curl_global(void) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, curl_init_once);
 }
@@ -29,16 +29,16 @@ void vlm_curl_global(void) {
 /* ------------------------------------------------------------ SSE */
 
 static void add_chunk(struct vlm_req *r, const char *text, size_t n) {
-    double now = vlm_now_ms();
+    double now = util_now_ms();
     if (r->n_chunks == 0) {
         r->t_first_ms = now;
     } else {
-        vlm_grow((void **)&r->itl_ms, &r->cap_itl, r->n_itl + 1, sizeof *r->itl_ms);
+        util_grow((void **)&r->itl_ms, &r->cap_itl, r->n_itl + 1, sizeof *r->itl_ms);
         r->itl_ms[r->n_itl++] = now - r->t_last_ms;
     }
     r->t_last_ms = now;
     r->n_chunks++;
-    vlm_buf_append(&r->out, &r->out_len, &r->out_cap, text, n);
+    util_buf_append(&r->out, &r->out_len, &r->out_cap, text, n);
 }
 
 static void take_usage(struct vlm_req *r, json_t *usage) {
@@ -65,7 +65,7 @@ static bool take_event(struct vlm_req *r, json_t *ev) {
     json_t *content = json_object_get(delta, "content"), *reasoning = json_object_get(delta, "reasoning_content");
     if (!reasoning) reasoning = json_object_get(delta, "reasoning");
     if (json_is_string(reasoning) && json_string_length(reasoning) > 0 && r->think != 2) {
-        if (r->think == 0) vlm_buf_append(&r->out, &r->out_len, &r->out_cap, "<think>", 7);
+        if (r->think == 0) util_buf_append(&r->out, &r->out_len, &r->out_cap, "<think>", 7);
         r->think = 1;
         r->n_reasoning_chunks++;
         add_chunk(r, json_string_value(reasoning), json_string_length(reasoning));
@@ -75,10 +75,10 @@ static bool take_event(struct vlm_req *r, json_t *ev) {
     /* the reasoning ends where the content starts, or with the answer unless
      * max tokens cut it */
     if (r->think == 1 && (has_content || (json_is_string(finish) && strcmp(json_string_value(finish), "length")))) {
-        vlm_buf_append(&r->out, &r->out_len, &r->out_cap, "</think>", 8);
+        util_buf_append(&r->out, &r->out_len, &r->out_cap, "</think>", 8);
         r->think = 2;
     }
-    if (has_content && r->think == 2 && r->t_answer_ms == 0) r->t_answer_ms = vlm_now_ms();
+    if (has_content && r->think == 2 && r->t_answer_ms == 0) r->t_answer_ms = util_now_ms();
     if (has_content) add_chunk(r, json_string_value(content), json_string_length(content));
     if (json_is_string(finish)) r->saw_finish = true;
     return true;
@@ -111,17 +111,17 @@ static bool take_line(struct vlm_req *r, char *line, size_t n) {
 static void keep_body(struct vlm_req *r, const char *p, size_t n) {
     if (r->body_len >= BODY_KEEP) return;
     if (n > BODY_KEEP - r->body_len) n = BODY_KEEP - r->body_len;
-    r->body = vlm_xrealloc(r->body, r->body_len + n + 1);
+    r->body = xrealloc(r->body, r->body_len + n + 1);
     memcpy(r->body + r->body_len, p, n);
     r->body_len += n;
     r->body[r->body_len] = 0;
 }
 
-bool vlm_req_feed(struct vlm_req *r, const char *p, size_t n) {
+bool req_feed(struct vlm_req *r, const char *p, size_t n) {
     for (size_t i = 0; i < n; i++) {
         if (r->line_len + 2 > r->line_cap) {
             r->line_cap = r->line_cap ? r->line_cap * 2 : 4096;
-            r->line = vlm_xrealloc(r->line, r->line_cap);
+            r->line = xrealloc(r->line, r->line_cap);
         }
         if (p[i] != '\n') {
             r->line[r->line_len++] = p[i];
@@ -143,7 +143,7 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *user) {
         keep_body(r, p, n);
         return n;
     }
-    return vlm_req_feed(r, p, n) ? n : 0; /* 0 aborts the transfer (CURLE_WRITE_ERROR) */
+    return req_feed(r, p, n) ? n : 0; /* 0 aborts the transfer (CURLE_WRITE_ERROR) */
 }
 
 static size_t on_header(char *p, size_t size, size_t nmemb, void *user) {
@@ -172,7 +172,7 @@ static int on_progress(void *user, curl_off_t a, curl_off_t b, curl_off_t c, cur
 
 /* ------------------------------------------------------------ a request */
 
-void vlm_req_reset(struct vlm_req *r) {
+void req_reset(struct vlm_req *r) {
     r->status = 0;
     r->retry_after_s = -1;
     r->t_sent_ms = r->t_first_ms = r->t_last_ms = r->t_end_ms = 0;
@@ -189,11 +189,11 @@ void vlm_req_reset(struct vlm_req *r) {
     r->line_len = 0;
 }
 
-void vlm_req_setup(struct vlm_req *r, const char *base_url, const char *key, const char *json_body,
+void req_setup(struct vlm_req *r, const char *base_url, const char *key, const char *json_body,
                    double timeout_s) {
-    vlm_curl_global();
+    req_curl_global();
     if (!r->curl) r->curl = curl_easy_init();
-    vlm_req_reset(r);
+    req_reset(r);
     size_t n = strlen(base_url);
     while (n > 0 && base_url[n - 1] == '/') n--;
     snprintf(r->url, sizeof r->url, "%.*s/chat/completions", (int)n, base_url);
@@ -202,7 +202,7 @@ void vlm_req_setup(struct vlm_req *r, const char *base_url, const char *key, con
     r->headers = curl_slist_append(NULL, "Content-Type: application/json");
     r->headers = curl_slist_append(r->headers, "Accept: text/event-stream");
     if (key) {
-        char *auth = vlm_xasprintf("Authorization: Bearer %s", key);
+        char *auth = xasprintf("Authorization: Bearer %s", key);
         r->headers = curl_slist_append(r->headers, auth);
         memset(auth, 0, strlen(auth));
         free(auth);
@@ -221,7 +221,7 @@ void vlm_req_setup(struct vlm_req *r, const char *base_url, const char *key, con
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(c, CURLOPT_PRIVATE, r);
-    r->t_sent_ms = vlm_now_ms();
+    r->t_sent_ms = util_now_ms();
 }
 
 static bool retryable_curl(CURLcode code) {
@@ -241,8 +241,8 @@ static void body_excerpt(const struct vlm_req *r, char *out, size_t n) {
     for (char *p = out; *p; p++) if (*p == '\n' || *p == '\r') *p = ' ';
 }
 
-enum vlm_req_outcome vlm_req_finish(struct vlm_req *r, CURLcode code, char *msg, size_t msg_len) {
-    r->t_end_ms = vlm_now_ms();
+enum vlm_req_outcome req_finish(struct vlm_req *r, CURLcode code, char *msg, size_t msg_len) {
+    r->t_end_ms = util_now_ms();
     if (r->line_len && code == CURLE_OK && r->status == 200 && !r->error[0]) {
         r->line[r->line_len] = 0; /* a last line without its newline */
         take_line(r, r->line, r->line_len);
@@ -250,37 +250,37 @@ enum vlm_req_outcome vlm_req_finish(struct vlm_req *r, CURLcode code, char *msg,
     }
     curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &r->status);
     if (r->error[0]) {
-        vlm_errf(msg, msg_len, "POST %s: %s", r->url, r->error);
+        util_errf(msg, msg_len, "POST %s: %s", r->url, r->error);
         return VLM_REQ_FAIL;
     }
     if (code == CURLE_ABORTED_BY_CALLBACK) {
-        vlm_errf(msg, msg_len, "POST %s: stopped", r->url);
+        util_errf(msg, msg_len, "POST %s: stopped", r->url);
         return VLM_REQ_FAIL;
     }
     if (code == CURLE_OPERATION_TIMEDOUT) {
-        vlm_errf(msg, msg_len, "POST %s: timed out after %g s (%d chunks received)", r->url,
+        util_errf(msg, msg_len, "POST %s: timed out after %g s (%d chunks received)", r->url,
                  r->timeout_s, r->n_chunks);
         return VLM_REQ_FAIL;
     }
     if (code != CURLE_OK) {
-        vlm_errf(msg, msg_len, "POST %s: %s (curl error %d)", r->url, curl_easy_strerror(code), (int)code);
+        util_errf(msg, msg_len, "POST %s: %s (curl error %d)", r->url, curl_easy_strerror(code), (int)code);
         return retryable_curl(code) ? VLM_REQ_RETRY : VLM_REQ_FAIL;
     }
     if (r->status != 200) {
         char body[256];
         body_excerpt(r, body, sizeof body);
-        vlm_errf(msg, msg_len, "POST %s: HTTP %ld%s%s", r->url, r->status, body[0] ? ": " : "", body);
+        util_errf(msg, msg_len, "POST %s: HTTP %ld%s%s", r->url, r->status, body[0] ? ": " : "", body);
         return r->status == 429 || r->status >= 500 ? VLM_REQ_RETRY : VLM_REQ_FAIL;
     }
     if (!r->saw_done && !r->saw_finish) {
-        vlm_errf(msg, msg_len, "POST %s: the stream ended before [DONE] (%d chunks received)", r->url,
+        util_errf(msg, msg_len, "POST %s: the stream ended before [DONE] (%d chunks received)", r->url,
                  r->n_chunks);
         return VLM_REQ_RETRY;
     }
     return VLM_REQ_DONE;
 }
 
-void vlm_req_timings(const struct vlm_req *q, struct vlm_turn_timings *t) {
+void req_timings(const struct vlm_req *q, struct vlm_turn_timings *t) {
     t->ttft_ms = q->n_chunks ? q->t_first_ms - q->t_sent_ms : 0;
     t->e2e_ms = q->t_end_ms - q->t_sent_ms;
     t->decode_ms = q->n_chunks ? q->t_last_ms - q->t_first_ms : 0;
@@ -296,7 +296,7 @@ void vlm_req_timings(const struct vlm_req *q, struct vlm_turn_timings *t) {
                       : (q->t_answer_ms > 0 ? q->t_answer_ms : q->t_last_ms) - q->t_first_ms;
 }
 
-void vlm_req_free(struct vlm_req *r) {
+void req_free(struct vlm_req *r) {
     if (r->curl) curl_easy_cleanup(r->curl);
     curl_slist_free_all(r->headers);
     free(r->out);

@@ -50,29 +50,29 @@ struct vlm_req {
 /* Prepare r for one POST of `json_body` (not copied: keep it alive) to
  * BASE_URL/chat/completions, with "Authorization: Bearer KEY" when key is not
  * NULL. Reuses r->curl (and its connections) when set. */
-void vlm_req_setup(struct vlm_req *r, const char *base_url, const char *key, const char *json_body,
+void req_setup(struct vlm_req *r, const char *base_url, const char *key, const char *json_body,
                    double timeout_s);
 
 /* Feed n bytes of a 200 answer's event stream to the SSE parser (lines may be
  * split anywhere between calls). False when the stream is malformed or carries
  * an error event; r->error says which. */
-bool vlm_req_feed(struct vlm_req *r, const char *bytes, size_t n);
+bool req_feed(struct vlm_req *r, const char *bytes, size_t n);
 
 /* Call when the transfer ended with `code`; says what to do, with a message in
  * msg (naming the URL and the HTTP status or curl error) unless DONE. */
-enum vlm_req_outcome vlm_req_finish(struct vlm_req *r, CURLcode code, char *msg, size_t msg_len);
+enum vlm_req_outcome req_finish(struct vlm_req *r, CURLcode code, char *msg, size_t msg_len);
 
 /* The turn timings and counts of a finished attempt (docs/metrics.md). */
 struct vlm_turn_timings;
-void vlm_req_timings(const struct vlm_req *r, struct vlm_turn_timings *t);
+void req_timings(const struct vlm_req *r, struct vlm_turn_timings *t);
 
 /* Forget an attempt's results but keep the handle for the next one. */
-void vlm_req_reset(struct vlm_req *r);
+void req_reset(struct vlm_req *r);
 
 /* Free everything, the curl handle included. */
-void vlm_req_free(struct vlm_req *r);
+void req_free(struct vlm_req *r);
 
 /* curl_global_init once per process. */
-void vlm_curl_global(void);
+void req_curl_global(void);
 
 #endif

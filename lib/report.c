@@ -72,7 +72,7 @@ struct speed_values {
 };
 
 static void speed_push(struct speed_values *sv, int k, double x) {
-    vlm_grow((void **)&sv->v[k], &sv->cap[k], sv->n[k] + 1, sizeof *sv->v[k]);
+    util_grow((void **)&sv->v[k], &sv->cap[k], sv->n[k] + 1, sizeof *sv->v[k]);
     sv->v[k][sv->n[k]++] = x;
 }
 
@@ -277,7 +277,7 @@ static int caption_turn(const struct store_scored_turn *t, void *user) {
     if (!g->set) g->set = vlm_caption_set_new();
     if (!strcmp(t->scorer, "cider")) { g->cider += t->score; g->n_cider++; }
     char **refs = NULL;
-    int n_refs = vlm_caption_refs(t->expected ? t->expected : "null", &refs);
+    int n_refs = grade_caption_refs(t->expected ? t->expected : "null", &refs);
     vlm_caption_set_add(g->set, t->output ? t->output : "", (const char *const *)refs, n_refs);
     for (int i = 0; i < n_refs; i++) free(refs[i]);
     free(refs);
@@ -360,7 +360,7 @@ static json_t *dump(vlm_store *s, int (*section)(vlm_store *s, json_t **out)) {
     return section(s, &a) == VLM_OK ? a : NULL;
 }
 
-json_t *vlm_report_build(vlm_store *s, const char *db_path, char *err, size_t err_len) {
+json_t *report_build(vlm_store *s, const char *db_path, char *err, size_t err_len) {
     char when[32];
     time_t now = time(NULL);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
@@ -376,10 +376,10 @@ json_t *vlm_report_build(vlm_store *s, const char *db_path, char *err, size_t er
     ok = ok && put(r, "models", models) && put(r, "categories", dump(s, store_report_categories)) &&
          put(r, "quality", build_quality(s)) && put(r, "yesno", build_yesno(s)) &&
          put(r, "captions", build_captions(s)) && put(r, "by_turn", build_by_turn(s)) &&
-         put(r, "pairs", build_pairs(s)) && put(r, "families", vlm_report_families(s, r)) &&
+         put(r, "pairs", build_pairs(s)) && put(r, "families", report_families(s, r)) &&
          put(r, "cases", build_cases(s)) && put(r, "bench", dump(s, store_report_bench));
     if (!ok) {
-        vlm_errf(err, err_len, "reading '%s': %s", db_path, store_error(s));
+        util_errf(err, err_len, "reading '%s': %s", db_path, store_error(s));
         json_decref(r);
         return NULL;
     }
@@ -413,9 +413,9 @@ int vlm_report_cost(const char *db_path, enum vlm_report_format format, FILE *ou
         return VLM_ERR_INPUT;
     }
     vlm_store *s = vlm_store_open(db_path, err, err_len);
-    json_t *r = s ? vlm_report_build(s, db_path, err, err_len) : NULL;
+    json_t *r = s ? report_build(s, db_path, err, err_len) : NULL;
     vlm_store_close(s);
-    if (r) vlm_report_add_cost(r, cat, &req);
+    if (r) report_add_cost(r, cat, &req);
     vlm_catalog_free(cat);
     if (!r) return VLM_ERR_IO;
     int rc;
@@ -424,12 +424,12 @@ int vlm_report_cost(const char *db_path, enum vlm_report_format format, FILE *ou
         rc = json_dumpf(r, out, JSON_INDENT(1) | JSON_REAL_PRECISION(6)) == 0 && fputc('\n', out) != EOF
                  ? VLM_OK : VLM_ERR_IO;
         break;
-    case VLM_REPORT_MD: rc = vlm_report_write_md(r, out); break;
-    case VLM_REPORT_CSV: rc = vlm_report_write_csv(r, out); break;
-    case VLM_REPORT_HTML: rc = vlm_report_write_html(r, out); break;
-    default: rc = vlm_report_write_table(r, out); break;
+    case VLM_REPORT_MD: rc = report_write_md(r, out); break;
+    case VLM_REPORT_CSV: rc = report_write_csv(r, out); break;
+    case VLM_REPORT_HTML: rc = report_write_html(r, out); break;
+    default: rc = report_write_table(r, out); break;
     }
     json_decref(r);
-    if (rc != VLM_OK) vlm_errf(err, err_len, "could not write the report");
+    if (rc != VLM_OK) util_errf(err, err_len, "could not write the report");
     return rc;
 }

@@ -11,19 +11,19 @@
 #include "vlmeter.h"
 
 /* Build the report document from a store (report.c). NULL with a message. */
-json_t *vlm_report_build(vlm_store *s, const char *db_path, char *err, size_t err_len);
+json_t *report_build(vlm_store *s, const char *db_path, char *err, size_t err_len);
 
 /* The "families" array of a document that has "models" and "quality"
  * (report_family.c); NULL when the store cannot be read (store_error). */
-json_t *vlm_report_families(vlm_store *s, const json_t *rep);
+json_t *report_families(vlm_store *s, const json_t *rep);
 
 /* Add "cost" and "recommendation" to a built document (report_cost.c). */
-int vlm_report_add_cost(json_t *rep, const vlm_catalog *cat, const struct vlm_requirements *r);
+int report_add_cost(json_t *rep, const vlm_catalog *cat, const struct vlm_requirements *r);
 
 /* Renderers (report_text.c, report_html.c). Return VLM_OK or VLM_ERR_IO. */
-int vlm_report_write_table(const json_t *r, FILE *out);
-int vlm_report_write_md(const json_t *r, FILE *out);
-int vlm_report_write_csv(const json_t *r, FILE *out);
-int vlm_report_write_html(const json_t *r, FILE *out);
+int report_write_table(const json_t *r, FILE *out);
+int report_write_md(const json_t *r, FILE *out);
+int report_write_csv(const json_t *r, FILE *out);
+int report_write_html(const json_t *r, FILE *out);
 
 #endif

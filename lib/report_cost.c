@@ -108,7 +108,7 @@ static void single_stream(const json_t *m, struct vlm_candidate *c) {
     }
     const json_t *vals = json_object_get(m, "e2e_ms_values");
     int n = 0;
-    double *v = vlm_xcalloc(json_array_size(vals) + 1, sizeof *v);
+    double *v = xcalloc(json_array_size(vals) + 1, sizeof *v);
     for (size_t k = 0; k < json_array_size(vals); k++)
         if (json_is_number(json_array_get(vals, k))) v[n++] = json_number_value(json_array_get(vals, k));
     if (n > 0) c->p95_ms = vlm_percentile(v, n, 0.95);
@@ -191,7 +191,7 @@ static json_t *api_figures(const struct vlm_candidate *c, const struct vlm_api_p
 static void fit_summary(json_t *o, const struct vlm_candidate *c, const vlm_catalog *cat,
                         const struct vlm_requirements *r) {
     int n = vlm_catalog_n_gpus(cat);
-    const struct vlm_gpu **by_mem = vlm_xcalloc((size_t)n + 1, sizeof *by_mem);
+    const struct vlm_gpu **by_mem = xcalloc((size_t)n + 1, sizeof *by_mem);
     for (int g = 0; g < n; g++) { /* insertion sort by memory, stable */
         const struct vlm_gpu *gpu = vlm_catalog_gpu(cat, g);
         int k = g;
@@ -261,7 +261,7 @@ static json_t *option_json(const struct vlm_option *o) {
  * requirements), for the Pareto chart of overall accuracy against monthly
  * cost. A model without a measured overall accuracy or price has no point. */
 static json_t *pareto(const struct vlm_candidate *c, int n, const struct vlm_recommendation *rec) {
-    const struct vlm_option **best = vlm_xcalloc((size_t)n + 1, sizeof *best);
+    const struct vlm_option **best = xcalloc((size_t)n + 1, sizeof *best);
     for (int i = 0; i < n; i++) {
         for (int k = 0; k < rec->n; k++) {
             const struct vlm_option *o = &rec->options[k];
@@ -346,9 +346,9 @@ static json_t *family_choices(const json_t *rep, const struct vlm_candidate *c, 
         else
             snprintf(gpus, sizeof gpus, "no catalog GPU holds it");
         char *why = best == ref
-            ? vlm_xasprintf("family %s: no variant is smaller %s %s; %s", fam,
+            ? xasprintf("family %s: no variant is smaller %s %s; %s", fam,
                             tol, str_or(json_object_get(ref, "variant")), gpus)
-            : vlm_xasprintf("family %s: %s is the smallest variant %s %s (%+.1f points, 95%% CI %+.1f..%+.1f; "
+            : xasprintf("family %s: %s is the smallest variant %s %s (%+.1f points, 95%% CI %+.1f..%+.1f; "
                             "%.0f of %.0f MiB); %s", fam,
                             str_or(json_object_get(best, "variant")), tol, str_or(json_object_get(ref, "variant")),
                             100 * num_nan(vs, "diff"), 100 * num_nan(vs, "ci_low"), 100 * num_nan(vs, "ci_high"),
@@ -371,11 +371,11 @@ static json_t *recommendation_json(const struct vlm_recommendation *rec, const s
     }
     const struct vlm_option *ch = rec->chosen >= 0 ? &rec->options[rec->chosen] : NULL;
     json_object_set_new(o, "chosen", ch ? option_json(ch) : json_null());
-    char *why = ch ? vlm_xasprintf("%s on %s (%s) is the cheapest of %d options meeting every requirement: "
+    char *why = ch ? xasprintf("%s on %s (%s) is the cheapest of %d options meeting every requirement: "
                                    "%.2f %s/month at %.0f requests/day", ch->model, ch->where, ch->plan,
                                    rec->n - (int)json_array_size(rejected), ch->monthly, ch->currency,
                                    r->requests_per_day)
-                   : vlm_xasprintf("no option meets every requirement (%d rejected)", (int)json_array_size(rejected));
+                   : xasprintf("no option meets every requirement (%d rejected)", (int)json_array_size(rejected));
     json_object_set_new(o, "reasons", json_string(why));
     free(why);
     json_object_set_new(o, "options", opts);
@@ -385,10 +385,10 @@ static json_t *recommendation_json(const struct vlm_recommendation *rec, const s
     return o;
 }
 
-int vlm_report_add_cost(json_t *rep, const vlm_catalog *cat, const struct vlm_requirements *r) {
+int report_add_cost(json_t *rep, const vlm_catalog *cat, const struct vlm_requirements *r) {
     const json_t *models = json_object_get(rep, "models"), *m;
     size_t n = json_array_size(models), i;
-    struct vlm_candidate *c = vlm_xcalloc(n + 1, sizeof *c);
+    struct vlm_candidate *c = xcalloc(n + 1, sizeof *c);
     json_t *cost = json_array();
     int nc = 0;
     json_array_foreach(models, i, m) {

@@ -107,7 +107,7 @@ static int member(const struct store_family_member *fm, void *user) {
 }
 
 /* Members by family, the reference first, then by file size, largest first. */
-json_t *vlm_report_families(vlm_store *s, const json_t *rep) {
+json_t *report_families(vlm_store *s, const json_t *rep) {
     struct families_out out = {s, rep, json_array(), NULL};
     if (store_report_family_members(s, member, &out) == VLM_OK) return out.families;
     json_decref(out.families);

@@ -51,7 +51,7 @@ static void esc_n(FILE *out, const char *s, size_t max_chars) {
     for (size_t n = 0; left; n++) {
         if (n == max_chars) { fputs("\xE2\x80\xA6", out); return; }
         int len;
-        uint32_t cp = vlm_utf8_decode(p, left, &len);
+        uint32_t cp = util_utf8_decode(p, left, &len);
         switch (cp) {
         case '&':  fputs("&amp;", out); break;
         case '<':  fputs("&lt;", out); break;
@@ -59,7 +59,7 @@ static void esc_n(FILE *out, const char *s, size_t max_chars) {
         case '"':  fputs("&quot;", out); break;
         case '\'': fputs("&#39;", out); break;
         case '\t': case '\n': case '\r': fputc((int)cp, out); break;
-        case VLM_UTF8_BAD: fputs("\xEF\xBF\xBD", out); break;
+        case UTIL_UTF8_BAD: fputs("\xEF\xBF\xBD", out); break;
         default:
             if (cp < 0x20 || cp == 0x7F) fputs("\xEF\xBF\xBD", out);
             else fwrite(p, 1, (size_t)len, out);
@@ -118,12 +118,12 @@ static void ctx_init(struct ctx *c, const json_t *r) {
     c->r = r;
     c->models = json_is_array(jpath_get(r, "models")) ? jpath_get(r, "models") : NULL;
     c->n_models = c->models ? (int)json_array_size(c->models) : 0;
-    c->names = vlm_xcalloc((size_t)c->n_models, sizeof *c->names);
+    c->names = xcalloc((size_t)c->n_models, sizeof *c->names);
     for (int i = 0; i < c->n_models; i++)
         c->names[i] = or_dash(jpath_str(json_array_get(c->models, (size_t)i), "name"));
     c->cats = json_is_array(jpath_get(r, "categories")) ? jpath_get(r, "categories") : NULL;
     c->n_cats = c->cats ? (int)json_array_size(c->cats) : 0;
-    c->qcell = vlm_xcalloc((size_t)c->n_models * (size_t)c->n_cats, sizeof *c->qcell);
+    c->qcell = xcalloc((size_t)c->n_models * (size_t)c->n_cats, sizeof *c->qcell);
     size_t i;
     const json_t *q;
     json_array_foreach(jpath_get(r, "quality"), i, q) {
@@ -149,7 +149,7 @@ struct buf { unsigned char *p; size_t n, cap; };
 static void buf_add(struct buf *b, const void *data, size_t n) {
     if (b->n + n > b->cap) {
         b->cap = (b->n + n) * 2;
-        b->p = vlm_xrealloc(b->p, b->cap);
+        b->p = xrealloc(b->p, b->cap);
     }
     memcpy(b->p + b->n, data, n);
     b->n += n;
@@ -157,7 +157,7 @@ static void buf_add(struct buf *b, const void *data, size_t n) {
 
 static void png_sink(void *user, void *data, int n) { buf_add(user, data, (size_t)n); }
 
-static char *base64_uri(const unsigned char *p, size_t n) { return vlm_data_uri("image/png", p, n); }
+static char *base64_uri(const unsigned char *p, size_t n) { return util_data_uri("image/png", p, n); }
 
 /* Decode, shrink to fit THUMB_SIDE, PNG, base64. NULL when unreadable. */
 static char *make_thumb(const char *path, int *w, int *h) {
@@ -167,7 +167,7 @@ static char *make_thumb(const char *path, int *w, int *h) {
     double s = fmin(1.0, (double)THUMB_SIDE / (img.width > img.height ? img.width : img.height));
     *w = (int)fmax(1, lround(img.width * s));
     *h = (int)fmax(1, lround(img.height * s));
-    unsigned char *px = vlm_xmalloc((size_t)*w * (size_t)*h * 3);
+    unsigned char *px = xmalloc((size_t)*w * (size_t)*h * 3);
     char *uri = NULL;
     struct buf png = {0};
     if (stbir_resize_uint8(img.rgb, (int)img.width, (int)img.height, 0, px, *w, *h, 0, 3) &&
@@ -191,7 +191,7 @@ static const struct thumb *thumb_get(struct ctx *c, const char *path) {
         struct thumb *old = c->thumbs;
         int old_cap = c->thumb_cap;
         c->thumb_cap = old_cap ? old_cap * 2 : 64;
-        c->thumbs = vlm_xcalloc((size_t)c->thumb_cap, sizeof *c->thumbs);
+        c->thumbs = xcalloc((size_t)c->thumb_cap, sizeof *c->thumbs);
         for (int i = 0; i < old_cap; i++) {
             if (!old[i].path) continue;
             size_t j = hash_str(old[i].path) % (size_t)c->thumb_cap;
@@ -205,7 +205,7 @@ static const struct thumb *thumb_get(struct ctx *c, const char *path) {
         j = (j + 1) % (size_t)c->thumb_cap;
     struct thumb *t = &c->thumbs[j];
     if (!t->path) {
-        t->path = vlm_xstrdup(path);
+        t->path = xstrdup(path);
         t->uri = make_thumb(path, &t->w, &t->h);
         c->n_thumbs++;
     }
@@ -445,7 +445,7 @@ static void write_quality_chart(FILE *out, const struct ctx *c) {
     legend_write(out, c, &lg);
     struct scale pct = {false, 0, 100, 20, x0, w};
     axis_x(out, &pct, top - 4, bottom, "%", "accuracy (bars: 95% interval)");
-    const json_t **cells = vlm_xcalloc((size_t)c->n_models, sizeof *cells);
+    const json_t **cells = xcalloc((size_t)c->n_models, sizeof *cells);
     for (int k = 0; k <= c->n_cats; k++) {
         double y = top + k * (group_h + group_gap);
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\"%s>", x0 - 10,
@@ -476,7 +476,7 @@ static double rank_pct(const double *v, int n, double q) {
 /* A model's e2e_ms_values, finite ones only, sorted; *n their count. */
 static double *latency_values(const json_t *model, int *n) {
     const json_t *a = jpath_get(model, "e2e_ms_values");
-    double *v = vlm_xcalloc(json_array_size(a) + 1, sizeof *v);
+    double *v = xcalloc(json_array_size(a) + 1, sizeof *v);
     size_t i;
     const json_t *x;
     *n = 0;
@@ -544,8 +544,8 @@ static void latency_row(FILE *out, const struct ctx *c, int m, const double *v, 
 
 static void write_latency_chart(FILE *out, const struct ctx *c) {
     if (!c->n_models) return;
-    double **vals = vlm_xcalloc((size_t)c->n_models, sizeof *vals), max = 0, min_pos = INFINITY;
-    int *ns = vlm_xcalloc((size_t)c->n_models, sizeof *ns);
+    double **vals = xcalloc((size_t)c->n_models, sizeof *vals), max = 0, min_pos = INFINITY;
+    int *ns = xcalloc((size_t)c->n_models, sizeof *ns);
     for (int m = 0; m < c->n_models; m++) {
         vals[m] = latency_values(json_array_get(c->models, (size_t)m), &ns[m]);
         for (int i = 0; i < ns[m]; i++)
@@ -778,7 +778,7 @@ static void html_section(const struct rt_section *s, void *user) {
 
 /* ------------------------------------------------------------ entry */
 
-int vlm_report_write_html(const json_t *r, FILE *out) {
+int report_write_html(const json_t *r, FILE *out) {
     struct ctx c;
     ctx_init(&c, r);
     write_head(out);

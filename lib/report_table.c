@@ -65,7 +65,7 @@ void rt_cell_set(struct rt_cell *c, const char *fmt, ...) {
     if (vasprintf(&s, fmt, ap) < 0) s = NULL;
     va_end(ap);
     free(c->text);
-    c->text = s ? s : vlm_xstrdup("");
+    c->text = s ? s : xstrdup("");
 }
 
 void rt_cell_value(struct rt_cell *c, const json_t *o, const char *path, enum rt_fmt f) {
@@ -100,9 +100,9 @@ static void grid_init(struct rt_grid *g, int nc) {
 
 /* Append a row of empty cells; its index. */
 static int grid_row(struct rt_grid *g) {
-    vlm_grow((void **)&g->cells, &g->cap, (g->nr + 1) * g->nc, sizeof *g->cells);
+    util_grow((void **)&g->cells, &g->cap, (g->nr + 1) * g->nc, sizeof *g->cells);
     for (int c = 0; c < g->nc; c++)
-        g->cells[g->nr * g->nc + c] = (struct rt_cell){vlm_xstrdup(""), RT_PLAIN, -1, false};
+        g->cells[g->nr * g->nc + c] = (struct rt_cell){xstrdup(""), RT_PLAIN, -1, false};
     return g->nr++;
 }
 
@@ -191,11 +191,11 @@ static const json_t *col_entry(const struct rt_pivot *p, const json_t *doc, cons
 /* The row keys: the document's order, or every key found, ascending; *n their count. */
 static const json_t **pivot_keys(const struct rt_pivot *p, const json_t *doc, const json_t *cols, size_t *n) {
     size_t i, j, cap = 16;
-    const json_t **keys = vlm_xcalloc(cap, sizeof *keys), *k, *col, *e;
+    const json_t **keys = xcalloc(cap, sizeof *keys), *k, *col, *e;
     *n = 0;
     if (p->row_order) {
         json_array_foreach(jpath_get(doc, p->row_order), i, k) {
-            if (*n == cap) keys = vlm_xrealloc(keys, (cap *= 2) * sizeof *keys);
+            if (*n == cap) keys = xrealloc(keys, (cap *= 2) * sizeof *keys);
             keys[(*n)++] = k;
         }
         return keys;
@@ -207,7 +207,7 @@ static const json_t **pivot_keys(const struct rt_pivot *p, const json_t *doc, co
             bool seen = !k;
             for (size_t s = 0; !seen && s < *n; s++) seen = json_equal(keys[s], k);
             if (seen) continue;
-            if (*n == cap) keys = vlm_xrealloc(keys, (cap *= 2) * sizeof *keys);
+            if (*n == cap) keys = xrealloc(keys, (cap *= 2) * sizeof *keys);
             keys[(*n)++] = k;
         }
         if (!p->col_entries) break; /* one document array serves every column */
@@ -232,8 +232,8 @@ static void pivot_row(struct rt_grid *g, const struct rt_table *t, const json_t 
                       const json_t *key) {
     const struct rt_pivot *p = t->pivot;
     struct rt_ctx cx = {doc, NULL};
-    double *v = vlm_xcalloc((size_t)g->nc, sizeof *v);
-    bool *have = vlm_xcalloc((size_t)g->nc, sizeof *have), any = false;
+    double *v = xcalloc((size_t)g->nc, sizeof *v);
+    bool *have = xcalloc((size_t)g->nc, sizeof *have), any = false;
     int r = grid_row(g);
     size_t i;
     const json_t *col;
@@ -281,8 +281,8 @@ static void build_pivot(struct rt_grid *g, const struct rt_table *t, const json_
 static void emit(const struct rt_table *t, const json_t *scope, const json_t *doc, const char *name,
                  unsigned skip, rt_section_fn *fn, void *user) {
     struct rt_section s = {.t = t, .note = t->note};
-    char *id = name ? vlm_xasprintf("%s-%s", t->id, name) : vlm_xstrdup(t->id);
-    char *title = vlm_xasprintf(name ? t->title : "%s", name ? name : t->title);
+    char *id = name ? xasprintf("%s-%s", t->id, name) : xstrdup(t->id);
+    char *title = xasprintf(name ? t->title : "%s", name ? name : t->title);
     s.id = id;
     s.title = title;
     if (t->lines) s.lines = t->lines(scope, &s.n_lines);

@@ -136,18 +136,18 @@ static char **recommendation_lines(const json_t *doc, int *n) {
     const json_t *rec = jpath_get(doc, "recommendation"), *fc;
     *n = 0;
     if (!json_is_object(rec)) return NULL;
-    char **lines = vlm_xcalloc(2 + json_array_size(jpath_get(rec, "families")), sizeof *lines);
+    char **lines = xcalloc(2 + json_array_size(jpath_get(rec, "families")), sizeof *lines);
     const char *reasons = jpath_str(rec, "reasons");
-    if (reasons) lines[(*n)++] = vlm_xstrdup(reasons);
+    if (reasons) lines[(*n)++] = xstrdup(reasons);
     char a[64], b[64], c[64];
     rt_format_at(a, sizeof a, rec, "requirements.requests_per_day", RT_INT);
     rt_format_at(b, sizeof b, rec, "requirements.peak_factor", RT_FIX2);
     rt_format_at(c, sizeof c, rec, "requirements.headroom", RT_PCT);
-    lines[(*n)++] = vlm_xasprintf("At %s requests/day, peak factor %s, memory headroom %s; prices are the "
+    lines[(*n)++] = xasprintf("At %s requests/day, peak factor %s, memory headroom %s; prices are the "
                                   "catalog's: check their source and date.", a, b, c);
     size_t i;
     json_array_foreach(jpath_get(rec, "families"), i, fc)
-        if (jpath_str(fc, "reasons")) lines[(*n)++] = vlm_xstrdup(jpath_str(fc, "reasons"));
+        if (jpath_str(fc, "reasons")) lines[(*n)++] = xstrdup(jpath_str(fc, "reasons"));
     return lines;
 }
 

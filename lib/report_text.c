@@ -31,7 +31,7 @@ static int text_width(const char *s) {
 /* A cell as one terminal line: line breaks and tabs as spaces, at most `max`
  * code points (0: all), a cut one ending in "…". Owned by the caller. */
 static char *one_line(const char *s, int max) {
-    char *t = vlm_xmalloc(strlen(s) + 4), *o = t;
+    char *t = xmalloc(strlen(s) + 4), *o = t;
     int n = 0;
     for (const char *p = s; *p; p++) {
         if ((*p & 0xC0) != 0x80 && max && n++ == max) { o = stpcpy(o, "\xE2\x80\xA6"); break; }
@@ -45,8 +45,8 @@ static void print_text(const struct rt_section *s, FILE *out) {
     const struct rt_grid *g = &s->grid;
     bool cut = s->t->flags & RT_CUT;
     int nr = cut && g->nr > CUT_ROWS + 1 ? CUT_ROWS + 1 : g->nr;
-    char **cells = vlm_xcalloc((size_t)(nr * g->nc), sizeof *cells);
-    int *w = vlm_xcalloc((size_t)g->nc, sizeof *w);
+    char **cells = xcalloc((size_t)(nr * g->nc), sizeof *cells);
+    int *w = xcalloc((size_t)g->nc, sizeof *w);
     for (int r = 0; r < nr; r++)
         for (int c = 0; c < g->nc; c++) {
             char *t = cells[r * g->nc + c] = one_line(rt_at(g, r, c)->text, cut ? CUT_CHARS : 0);
@@ -155,9 +155,9 @@ static int write_text(const json_t *r, FILE *out, bool md) {
     return ferror(out) ? VLM_ERR_IO : VLM_OK;
 }
 
-int vlm_report_write_table(const json_t *r, FILE *out) { return write_text(r, out, false); }
+int report_write_table(const json_t *r, FILE *out) { return write_text(r, out, false); }
 
-int vlm_report_write_md(const json_t *r, FILE *out) { return write_text(r, out, true); }
+int report_write_md(const json_t *r, FILE *out) { return write_text(r, out, true); }
 
 /* ------------------------------------------------------------ csv */
 
@@ -183,7 +183,7 @@ static void csv_section(const struct rt_section *s, void *out) {
     }
 }
 
-int vlm_report_write_csv(const json_t *r, FILE *out) {
+int report_write_csv(const json_t *r, FILE *out) {
     rt_walk(r, 0, csv_section, out);
     return ferror(out) ? VLM_ERR_IO : VLM_OK;
 }

@@ -70,7 +70,7 @@ static void say(struct runner *r, const char *fmt, ...) {
 
 static void draw_progress(struct runner *r) {
     if (!r->params->progress) return;
-    double secs = (vlm_now_ms() - r->started_ms) / 1000.0;
+    double secs = (util_now_ms() - r->started_ms) / 1000.0;
     double rate = secs > 0 ? r->done / secs : 0;
     int eta = rate > 0 ? (int)((r->todo - r->done) / rate) : 0;
     fprintf(stderr, "\r\033[K%s  %d/%d cases  %.2f cases/s  ETA %d:%02d  %.1f tok/s", r->model_name,
@@ -82,7 +82,7 @@ static void draw_progress(struct runner *r) {
 
 static int load_suites(struct runner *r, vlm_plan *plan, struct vlm_run_summary *sum) {
     r->n_suites = vlm_plan_n_suites(plan);
-    r->suites = vlm_xcalloc((size_t)r->n_suites + 1, sizeof *r->suites);
+    r->suites = xcalloc((size_t)r->n_suites + 1, sizeof *r->suites);
     for (int i = 0; i < r->n_suites; i++) {
         char err[1024];
         vlm_suite *s = vlm_suite_load(vlm_plan_suite(plan, i), r->params->suite, err, sizeof err);
@@ -109,7 +109,7 @@ static int load_suites(struct runner *r, vlm_plan *plan, struct vlm_run_summary 
         }
         r->n_cases_total += vlm_suite_n_cases(s);
     }
-    r->usable = vlm_xcalloc((size_t)r->n_cases_total + 1, sizeof *r->usable);
+    r->usable = xcalloc((size_t)r->n_cases_total + 1, sizeof *r->usable);
     for (int i = 0; i < r->n_suites; i++)
         for (int k = 0; r->suites[i] && k < vlm_suite_n_cases(r->suites[i]); k++)
             if (!vlm_suite_case(r->suites[i], k)->error) r->usable[r->n_usable++] = vlm_suite_case(r->suites[i], k);
@@ -131,7 +131,7 @@ static json_t *sampling_json(const struct vlm_engine_params *e) {
 /* The settings that change answers, as canonical JSON: a model name stored
  * with other settings would mix results. A remote model is where it is and what
  * it is asked with; the API key never appears, only its variable's name. */
-char *vlm_model_settings_json(const struct vlm_engine_params *e) {
+char *run_settings_json(const struct vlm_engine_params *e) {
     json_t *o = sampling_json(e);
     if (e->remote.n_urls > 0) {
         json_t *urls = json_array();
@@ -215,7 +215,7 @@ struct pending {
 
 static void collect_pending(struct runner *r, int64_t model_id, struct pending *p) {
     memset(p, 0, sizeof *p);
-    p->cases = vlm_xcalloc((size_t)r->n_cases_total + 1, sizeof *p->cases);
+    p->cases = xcalloc((size_t)r->n_cases_total + 1, sizeof *p->cases);
     for (int i = 0; i < r->n_suites; i++) {
         if (!r->suites[i]) continue;
         for (int k = 0; k < vlm_suite_n_cases(r->suites[i]); k++) {
@@ -282,7 +282,7 @@ static bool on_case_turn(int index, const struct vlm_turn_result *tr, void *user
 /* Hand every pending case to e at once; malformed ones are stored as errors. */
 static int answer_together(struct runner *r, vlm_engine *e, int64_t model_id, struct pending *p,
                            struct vlm_run_model_summary *ms) {
-    struct together g = {r, model_id, vlm_xcalloc((size_t)p->n + 1, sizeof *g.cases), ms, VLM_OK};
+    struct together g = {r, model_id, xcalloc((size_t)p->n + 1, sizeof *g.cases), ms, VLM_OK};
     int n = 0, rc = VLM_OK;
     for (int i = 0; i < p->n && rc == VLM_OK; i++) {
         bool stored;
@@ -307,8 +307,8 @@ static int answer_pending(struct runner *r, struct vlm_model_spec *m, vlm_engine
     if (e && (!remote || m->engine.remote.concurrency <= 1)) return answer_together(r, e, model_id, p, ms);
     int n_workers = e && remote ? m->engine.remote.concurrency : 1;
     if (n_workers > p->n) n_workers = p->n > 0 ? p->n : 1;
-    struct worker *w = vlm_xcalloc((size_t)n_workers, sizeof *w);
-    pthread_t *threads = vlm_xcalloc((size_t)n_workers, sizeof *threads);
+    struct worker *w = xcalloc((size_t)n_workers, sizeof *w);
+    pthread_t *threads = xcalloc((size_t)n_workers, sizeof *threads);
     pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
     if (n_workers > 1) r->lock = &mutex;
     for (int i = 0; i < n_workers; i++) {
@@ -343,7 +343,7 @@ static int make_variant_file(struct runner *r, const struct vlm_model_spec *m, c
     qp.user = r->params->user;
     struct vlm_quant_summary qs;
     const char *type = m->variant;
-    char *dir = vlm_dirname(m->engine.model_path);
+    char *dir = util_dirname(m->engine.model_path);
     int rc = vlm_quantize(m->quantize_from, &type, 1, dir, &qp, &qs, err, err_len);
     free(dir);
     return rc;
@@ -368,7 +368,7 @@ static vlm_engine *load_model(struct runner *r, struct vlm_model_spec *m, struct
 static int summarize(struct runner *r, int64_t model_id, struct vlm_run_model_summary *ms) {
     double *e2e;
     int n;
-    if (vlm_store_model_stats(r->store, model_id, ms, &e2e, &n) != VLM_OK) {
+    if (store_model_stats(r->store, model_id, ms, &e2e, &n) != VLM_OK) {
         say(r, "error: cannot read the store: %s", store_error(r->store));
         return VLM_ERR_IO;
     }
@@ -381,7 +381,7 @@ static int summarize(struct runner *r, int64_t model_id, struct vlm_run_model_su
 /* The KL pass of a family member after its answers (family.c). */
 static int family_pass(struct runner *r, vlm_engine *e, int64_t model_id, const struct vlm_model_spec *m) {
     if (!m->family[0] || m->engine.remote.n_urls > 0) return VLM_OK;
-    int n = vlm_family_kl(r->store, e, model_id, m, r->usable, r->n_usable, r->params->on_message, r->params->user);
+    int n = family_kl(r->store, e, model_id, m, r->usable, r->n_usable, r->params->on_message, r->params->user);
     if (n > 0) say(r, "model %s: next-token distributions compared with %s's on %d prompts", m->name, m->family, n);
     if (stop_requested()) return VLM_ERR_STOPPED;
     return n < 0 ? n : VLM_OK;
@@ -391,7 +391,7 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
     snprintf(ms->name, sizeof ms->name, "%s", m->name);
     ms->n_cases = r->n_cases_total;
     char err[1024];
-    char *settings = vlm_model_settings_json(&m->engine);
+    char *settings = run_settings_json(&m->engine);
     int64_t model_id = 0;
     int rc = vlm_store_model(r->store, m->name, settings, &model_id, err, sizeof err);
     free(settings);
@@ -405,7 +405,7 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
     collect_pending(r, model_id, &pending);
     ms->n_skipped = r->n_cases_total - pending.n_unfinished;
     bool kl_todo = m->family[0] && m->engine.remote.n_urls == 0 &&
-                   vlm_family_kl_todo(r->store, model_id, m, r->usable, r->n_usable) > 0;
+                   family_kl_todo(r->store, model_id, m, r->usable, r->n_usable) > 0;
     if (pending.n == 0 && !kl_todo) free(pending.cases);
     if (pending.n > 0 || kl_todo) {
         vlm_rss_peak_reset();
@@ -413,7 +413,7 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
         r->model_name = m->name;
         r->done = 0;
         r->todo = pending.n;
-        r->started_ms = vlm_now_ms();
+        r->started_ms = util_now_ms();
         r->last_tps = 0;
         rc = answer_pending(r, m, e, model_id, &pending, ms);
         free(pending.cases);
@@ -459,32 +459,32 @@ int vlm_run(vlm_plan *plan, const struct vlm_run_params *params, struct vlm_run_
     r.run_id = vlm_store_begin_run(r.store, &host, params->argv_line, vlm_llama_version(),
                                    plan_has_local(plan) ? vlm_llama_system_info() : NULL);
     if (r.run_id < 0) {
-        vlm_errf(err, err_len, "cannot record the run: %s", store_error(r.store));
+        util_errf(err, err_len, "cannot record the run: %s", store_error(r.store));
         vlm_store_close(r.store);
         return VLM_ERR_IO;
     }
 
     load_suites(&r, plan, sum);
     sum->n_models = vlm_plan_n_models(plan);
-    sum->models = vlm_xcalloc((size_t)sum->n_models + 1, sizeof *sum->models);
+    sum->models = xcalloc((size_t)sum->n_models + 1, sizeof *sum->models);
     int rc = VLM_OK;
     for (int i = 0; i < sum->n_models && rc == VLM_OK; i++)
         rc = run_model(&r, vlm_plan_model(plan, i), &sum->models[i]);
 
     if (vlm_store_end_run(r.store, r.run_id) != VLM_OK && rc == VLM_OK) rc = VLM_ERR_IO;
-    if (rc == VLM_ERR_IO) vlm_errf(err, err_len, "the store could not be written: %s", store_error(r.store));
+    if (rc == VLM_ERR_IO) util_errf(err, err_len, "the store could not be written: %s", store_error(r.store));
     for (int i = 0; i < r.n_suites; i++) vlm_suite_free(r.suites[i]);
     free(r.suites);
     free(r.usable);
     vlm_store_close(r.store);
 
     sum->stopped = rc == VLM_ERR_STOPPED;
-    if (rc == VLM_ERR_STOPPED) { vlm_errf(err, err_len, "stopped; run the same command again to resume"); return rc; }
+    if (rc == VLM_ERR_STOPPED) { util_errf(err, err_len, "stopped; run the same command again to resume"); return rc; }
     if (rc == VLM_ERR_IO) return rc;
     for (int i = 0; i < sum->n_models; i++)
         if (sum->models[i].error[0] || sum->models[i].n_errors) r.any_case_error = true;
     if (r.any_case_error) {
-        vlm_errf(err, err_len, "some cases failed; they are stored as errors");
+        util_errf(err, err_len, "some cases failed; they are stored as errors");
         return VLM_ERR_INPUT;
     }
     return VLM_OK;

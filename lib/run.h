@@ -8,6 +8,6 @@
 /* The settings of a model that change its answers, as canonical JSON (the
  * `models.settings` column; run.c). Caller frees. */
 struct vlm_engine_params;
-char *vlm_model_settings_json(const struct vlm_engine_params *e);
+char *run_settings_json(const struct vlm_engine_params *e);
 
 #endif

@@ -29,7 +29,7 @@ struct sbuf {
     size_t n, cap;
 };
 
-static void sbuf_put(struct sbuf *b, const char *s, size_t n) { vlm_buf_append(&b->p, &b->n, &b->cap, s, n); }
+static void sbuf_put(struct sbuf *b, const char *s, size_t n) { util_buf_append(&b->p, &b->n, &b->cap, s, n); }
 
 static void sbuf_clear(struct sbuf *b) {
     b->n = 0;
@@ -46,7 +46,7 @@ struct cps {
 
 /* ================================================================ UTF-8 */
 
-#define CP_BAD VLM_UTF8_BAD
+#define CP_BAD UTIL_UTF8_BAD
 
 /* Append cp to b as UTF-8. */
 static void utf8_put(struct sbuf *b, uint32_t cp) {
@@ -67,7 +67,7 @@ static void utf8_put(struct sbuf *b, uint32_t cp) {
 /* The first code point of a NUL-terminated string (0 for ""). */
 static uint32_t utf8_first(const char *s) {
     int len;
-    return *s ? vlm_utf8_decode((const unsigned char *)s, strlen(s), &len) : 0;
+    return *s ? util_utf8_decode((const unsigned char *)s, strlen(s), &len) : 0;
 }
 
 /* Cut a string that snprintf truncated inside a multi-byte sequence. */
@@ -164,12 +164,12 @@ static uint32_t fold_case(uint32_t c) {
 static void decode_folded(const char *s, struct cps *out) {
     size_t len = strlen(s);
     if (len > (1u << 28)) len = 1u << 28; /* a reply is never this long; stay in int */
-    vlm_grow((void **)&out->p, &out->cap, (int)len + 1, sizeof *out->p);
+    util_grow((void **)&out->p, &out->cap, (int)len + 1, sizeof *out->p);
     out->n = 0;
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < len;) {
         int k;
-        uint32_t c = vlm_utf8_decode(u + i, len - i, &k);
+        uint32_t c = util_utf8_decode(u + i, len - i, &k);
         i += (size_t)k;
         out->p[out->n++] = fold_width(c);
     }
@@ -210,7 +210,7 @@ static const char *tok_str(const struct toks *ts, int i) { return ts->text.p + t
 
 /* End the token whose bytes start at `off` of ts->text. */
 static void toks_close(struct toks *ts, size_t off, bool cjk) {
-    vlm_grow((void **)&ts->t, &ts->cap, ts->n + 1, sizeof *ts->t);
+    util_grow((void **)&ts->t, &ts->cap, ts->n + 1, sizeof *ts->t);
     ts->t[ts->n++] = (struct tok){(uint32_t)off, (uint32_t)(ts->text.n - off), cjk};
     sbuf_put(&ts->text, "", 1);
 }
@@ -497,7 +497,7 @@ static uint32_t cp_before(const char *s, size_t pos) {
     size_t i = pos - 1;
     while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80) i--;
     int len;
-    return vlm_utf8_decode((const unsigned char *)s + i, pos - i, &len);
+    return util_utf8_decode((const unsigned char *)s + i, pos - i, &len);
 }
 
 /* Whether the normalised needle occurs in the normalised hay as whole words: an
@@ -536,7 +536,7 @@ static int fail(struct ctx *x, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    vlm_errf(x->err, x->err_len, "scorer '%s': %s", x->name, msg);
+    util_errf(x->err, x->err_len, "scorer '%s': %s", x->name, msg);
     return VLM_ERR_INPUT;
 }
 
@@ -581,8 +581,8 @@ static void number_text(const json_t *v, char *buf, size_t len) {
 }
 
 static void answers_add(struct answers *a, const char *s, int group) {
-    vlm_grow((void **)&a->v, &a->cap, a->n + 1, sizeof *a->v);
-    a->v[a->n++] = (struct answer){vlm_xstrdup(s), group};
+    util_grow((void **)&a->v, &a->cap, a->n + 1, sizeof *a->v);
+    a->v[a->n++] = (struct answer){xstrdup(s), group};
     if (group >= a->n_groups) a->n_groups = group + 1;
 }
 
@@ -731,7 +731,7 @@ static int word_at(const uint32_t *c, int n, int i, const char *w) {
     uint32_t first = 0, last = 0;
     for (size_t b = 0; b < len; k++) {
         int step;
-        uint32_t cp = vlm_utf8_decode(u + b, len - b, &step);
+        uint32_t cp = util_utf8_decode(u + b, len - b, &step);
         b += (size_t)step;
         if (i + k >= n || fold_case(c[i + k]) != cp) return 0;
         if (k == 0) first = cp;
@@ -881,7 +881,7 @@ static int option_in_text(struct ctx *x, int n_opts) {
         const char *opt = x->choices[i] ? x->choices[i] : "";
         const char *norm = norm_into(&x->sc, opt, NORM_TEXT, &x->sc.ans);
         if (!has_phrase(reply, norm)) continue;
-        text[i] = vlm_xstrdup(norm);
+        text[i] = xstrdup(norm);
         if (best < 0 || strlen(text[i]) > strlen(text[best])) best = i;
     }
     for (int i = 0; i < n_opts; i++) {
@@ -1065,7 +1065,7 @@ static void anls_form(const char *s, struct cps *out) {
 
 /* Levenshtein distance of code point strings a and b. */
 static int levenshtein(struct scratch *sc, const uint32_t *a, int la, const uint32_t *b, int lb) {
-    vlm_grow((void **)&sc->row, &sc->cap_row, lb + 1, sizeof *sc->row);
+    util_grow((void **)&sc->row, &sc->cap_row, lb + 1, sizeof *sc->row);
     int *row = sc->row;
     for (int j = 0; j <= lb; j++) row[j] = j;
     for (int i = 1; i <= la; i++) {
@@ -1120,7 +1120,7 @@ static int score_vqa(struct ctx *x, json_t *exp) {
     struct answers a = {0};
     if (read_texts(x, exp, NULL, &a) != VLM_OK) return VLM_ERR_INPUT;
     const char *reply = norm_into(&x->sc, x->output, NORM_TEXT | NORM_VQA, &x->sc.reply);
-    bool *hit = vlm_xcalloc((size_t)a.n, sizeof *hit);
+    bool *hit = xcalloc((size_t)a.n, sizeof *hit);
     int matches = 0;
     for (int i = 0; i < a.n; i++)
         matches += hit[i] =
@@ -1239,7 +1239,7 @@ static void htab_grow(struct htab *h) {
     struct hslot *old = h->slot;
     uint32_t old_cap = h->cap;
     h->cap = old_cap ? old_cap * 2 : 64;
-    h->slot = vlm_xcalloc(h->cap, sizeof *h->slot);
+    h->slot = xcalloc(h->cap, sizeof *h->slot);
     for (uint32_t i = 0; i < old_cap; i++) {
         if (!old[i].used) continue;
         uint32_t j = old[i].hash & (h->cap - 1);
@@ -1294,7 +1294,7 @@ static int gram_cmp(const void *a, const void *b) { return memcmp(a, b, sizeof(s
 /* The ids of s's tokens (docs/scoring.md, "Tokens"), interned in vocab, into sc->ids. */
 static void text_ids(struct scratch *sc, struct htab *vocab, const char *s) {
     tokenize(sc, s ? s : "", 0, &sc->raw);
-    vlm_grow((void **)&sc->ids, &sc->cap_ids, sc->raw.n + 1, sizeof *sc->ids);
+    util_grow((void **)&sc->ids, &sc->cap_ids, sc->raw.n + 1, sizeof *sc->ids);
     for (int i = 0; i < sc->raw.n; i++) {
         int *id = htab_get(vocab, tok_str(&sc->raw, i), sc->raw.t[i].len);
         if (!*id) *id = (int)vocab->n;
@@ -1306,7 +1306,7 @@ static void text_ids(struct scratch *sc, struct htab *vocab, const char *s) {
 static void bag_build(struct bag *b, const uint32_t *ids, int len) {
     int total = 0;
     for (int k = 1; k <= MAX_N; k++) total += len >= k ? len - k + 1 : 0;
-    b->e = vlm_xmalloc((size_t)(total ? total : 1) * sizeof *b->e);
+    b->e = xmalloc((size_t)(total ? total : 1) * sizeof *b->e);
     b->len = len;
     b->n = 0;
     for (int k = 1; k <= MAX_N; k++)
@@ -1383,7 +1383,7 @@ static int score_bleu(struct ctx *x, json_t *exp) {
     struct answers a = {0};
     if (read_texts(x, exp, NULL, &a) != VLM_OK) return VLM_ERR_INPUT;
     struct htab vocab = {0};
-    struct bag cand, *refs = vlm_xcalloc((size_t)a.n, sizeof *refs);
+    struct bag cand, *refs = xcalloc((size_t)a.n, sizeof *refs);
     bag_of_text(&cand, &x->sc, &vocab, x->output);
     for (int i = 0; i < a.n; i++) bag_of_text(&refs[i], &x->sc, &vocab, a.v[i].text);
     struct bleu_stats st = {0};
@@ -1425,13 +1425,13 @@ static void scratch_free(struct scratch *sc) {
     free(sc->row);
 }
 
-vlm_caption_set *vlm_caption_set_new(void) { return vlm_xcalloc(1, sizeof(vlm_caption_set)); }
+vlm_caption_set *vlm_caption_set_new(void) { return xcalloc(1, sizeof(vlm_caption_set)); }
 
 /* Count each distinct n-gram of the item's references once in the set's df. */
 static void add_document_frequency(vlm_caption_set *set, const struct caption_item *it) {
     int total = 0;
     for (int r = 0; r < it->n_refs; r++) total += it->refs[r].n;
-    struct ngram *all = vlm_xmalloc((size_t)(total ? total : 1) * sizeof *all);
+    struct ngram *all = xmalloc((size_t)(total ? total : 1) * sizeof *all);
     int k = 0;
     for (int r = 0; r < it->n_refs; r++)
         for (int i = 0; i < it->refs[r].n; i++) all[k++] = it->refs[r].e[i].g;
@@ -1444,10 +1444,10 @@ static void add_document_frequency(vlm_caption_set *set, const struct caption_it
 void vlm_caption_set_add(vlm_caption_set *set, const char *candidate, const char *const *refs, int n_refs) {
     if (!set) return;
     if (!refs || n_refs < 0) n_refs = 0;
-    vlm_grow((void **)&set->items, &set->cap, set->n + 1, sizeof *set->items);
+    util_grow((void **)&set->items, &set->cap, set->n + 1, sizeof *set->items);
     struct caption_item *it = &set->items[set->n++];
     it->n_refs = n_refs;
-    it->refs = vlm_xcalloc((size_t)(n_refs ? n_refs : 1), sizeof *it->refs);
+    it->refs = xcalloc((size_t)(n_refs ? n_refs : 1), sizeof *it->refs);
     bag_of_text(&it->cand, &set->sc, &set->vocab, candidate);
     for (int r = 0; r < n_refs; r++) bag_of_text(&it->refs[r], &set->sc, &set->vocab, refs[r]);
     add_document_frequency(set, it);
@@ -1476,7 +1476,7 @@ struct tfidf {
 };
 
 static void tfidf_of(const vlm_caption_set *set, const struct bag *b, double log_n, struct tfidf *v) {
-    v->w = vlm_xmalloc((size_t)(b->n ? b->n : 1) * sizeof *v->w);
+    v->w = xmalloc((size_t)(b->n ? b->n : 1) * sizeof *v->w);
     memset(v->norm, 0, sizeof v->norm);
     v->length = 0;
     for (int i = 0; i < b->n; i++) {
@@ -1544,13 +1544,13 @@ void vlm_caption_set_free(vlm_caption_set *set) {
 
 static int score_cider(struct ctx *x, json_t *exp) {
     (void)exp;
-    vlm_errf(x->err, x->err_len, "cider needs a caption set (vlm_caption_set)");
+    util_errf(x->err, x->err_len, "cider needs a caption set (vlm_caption_set)");
     return VLM_ERR_INPUT;
 }
 
 static int score_judge(struct ctx *x, json_t *exp) {
     (void)exp;
-    vlm_errf(x->err, x->err_len, "judge needs a judge model");
+    util_errf(x->err, x->err_len, "judge needs a judge model");
     return VLM_ERR_INPUT;
 }
 
@@ -1570,7 +1570,7 @@ static int unknown_scorer(const char *name, char *err, size_t err_len) {
         size_t used = strlen(known);
         snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "", SCORER_NAMES[i]);
     }
-    vlm_errf(err, err_len, "unknown scorer '%s' (known: %s)", name, known);
+    util_errf(err, err_len, "unknown scorer '%s' (known: %s)", name, known);
     return VLM_ERR_INPUT;
 }
 

@@ -99,7 +99,7 @@ static const char *const ADDED_COLUMNS[][3] = {
 static int has_column(vlm_store *s, const char *table, const char *column, bool *found) {
     char *sql = sqlite3_mprintf("SELECT 1 FROM pragma_table_info(%Q) WHERE name=%Q", table, column);
     if (!sql) {
-        vlm_errf(s->err, sizeof s->err, "reading the columns of table %s: out of memory", table);
+        util_errf(s->err, sizeof s->err, "reading the columns of table %s: out of memory", table);
         return VLM_ERR_IO;
     }
     store_q q;
@@ -117,7 +117,7 @@ static int add_missing_columns(vlm_store *s) {
         int rc = has_column(s, table, name, &found);
         if (rc != VLM_OK) return rc;
         if (found) continue;
-        char *sql = vlm_xasprintf("ALTER TABLE %s ADD COLUMN %s %s", table, name, type);
+        char *sql = xasprintf("ALTER TABLE %s ADD COLUMN %s %s", table, name, type);
         rc = store_exec(s, "adding a column added since the store was made", sql);
         free(sql);
         if (rc != VLM_OK) return rc;
@@ -147,9 +147,9 @@ static int warm(vlm_store *s, const char *what, const char *sql) {
 }
 
 vlm_store *vlm_store_open(const char *path, char *err, size_t err_len) {
-    vlm_store *s = vlm_xcalloc(1, sizeof *s);
+    vlm_store *s = xcalloc(1, sizeof *s);
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-        vlm_errf(err, err_len, "cannot open store '%s': %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        util_errf(err, err_len, "cannot open store '%s': %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
         vlm_store_close(s);
         return NULL;
     }
@@ -159,7 +159,7 @@ vlm_store *vlm_store_open(const char *path, char *err, size_t err_len) {
         store_exec(s, "creating the tables", SCHEMA) || add_missing_columns(s) ||
         store_exec(s, "writing table meta",
                    "INSERT OR IGNORE INTO meta VALUES('schema_version', '" SCHEMA_VERSION "');")) {
-        vlm_errf(err, err_len, "'%s' is not a usable vlmeter store: %s", path,
+        util_errf(err, err_len, "'%s' is not a usable vlmeter store: %s", path,
                  s->err[0] ? s->err : sqlite3_errmsg(s->db));
         vlm_store_close(s);
         return NULL;
@@ -167,7 +167,7 @@ vlm_store *vlm_store_open(const char *path, char *err, size_t err_len) {
     if (warm(s, "preparing to write table answers", PUT_TURN_SQL) ||
         warm(s, "preparing to write table cases", PUT_CASE_SQL) ||
         warm(s, "preparing to read table cases", CASE_DONE_SQL)) {
-        vlm_errf(err, err_len, "store '%s': %s", path, s->err);
+        util_errf(err, err_len, "store '%s': %s", path, s->err);
         vlm_store_close(s);
         return NULL;
     }
@@ -237,7 +237,7 @@ int vlm_store_model(vlm_store *s, const char *name, const char *settings_json,
                     int64_t *model_id, char *err, size_t err_len) {
     store_q q;
     if (store_q_prepare(s, &q, "reading table models", "SELECT id, settings FROM models WHERE name=?1") != VLM_OK) {
-        vlm_errf(err, err_len, "cannot read model '%s': %s", name, s->err);
+        util_errf(err, err_len, "cannot read model '%s': %s", name, s->err);
         return VLM_ERR_IO;
     }
     store_bind_text(&q, 1, name);
@@ -247,18 +247,18 @@ int vlm_store_model(vlm_store *s, const char *name, const char *settings_json,
         *model_id = store_col_int(&q, 0);
         const char *old = store_col_text(&q, 1);
         if (!old || strcmp(old, settings_json) != 0) {
-            vlm_errf(err, err_len, "model '%s' is already stored with other settings (%s; now %s); "
+            util_errf(err, err_len, "model '%s' is already stored with other settings (%s; now %s); "
                      "give it another name or use another --db", name, old ? old : "none", settings_json);
             rc = VLM_ERR_INPUT;
         }
     }
     if (store_q_end(&q, rc) == VLM_ERR_IO) {
-        vlm_errf(err, err_len, "cannot read model '%s': %s", name, s->err);
+        util_errf(err, err_len, "cannot read model '%s': %s", name, s->err);
         return VLM_ERR_IO;
     }
     if (found) return rc;
     if (insert_model(s, name, settings_json, model_id) != VLM_OK) {
-        vlm_errf(err, err_len, "cannot store model '%s': %s", name, s->err);
+        util_errf(err, err_len, "cannot store model '%s': %s", name, s->err);
         return VLM_ERR_IO;
     }
     return VLM_OK;
@@ -551,13 +551,13 @@ static int export_row(const struct vlm_answer_row *r, void *user) {
 int vlm_store_export_jsonl(vlm_store *s, FILE *out, char *err, size_t err_len) {
     s->err[0] = '\0';
     int rc = vlm_store_each_answer(s, export_row, out);
-    if (rc != VLM_OK) vlm_errf(err, err_len, "export failed: %s", s->err[0] ? s->err : "cannot write the output");
+    if (rc != VLM_OK) util_errf(err, err_len, "export failed: %s", s->err[0] ? s->err : "cannot write the output");
     return rc;
 }
 
 /* ------------------------------------------------------------ load tests */
 
-int vlm_store_put_bench_level(vlm_store *s, int64_t model_id, int64_t run_id,
+int store_put_bench_level(vlm_store *s, int64_t model_id, int64_t run_id,
                               const struct vlm_bench_params *p, const struct vlm_bench_level *l) {
     const struct vlm_pcts *pc[4] = {&l->ttft_ms, &l->tpot_ms, &l->itl_ms, &l->e2e_ms};
     store_q q;

@@ -38,7 +38,7 @@ int store_model_id(vlm_store *s, const char *name, int64_t *id);
 /* Store one level of a load test (table bench_levels). */
 struct vlm_bench_level;
 struct vlm_bench_params;
-int vlm_store_put_bench_level(vlm_store *s, int64_t model_id, int64_t run_id,
+int store_put_bench_level(vlm_store *s, int64_t model_id, int64_t run_id,
                               const struct vlm_bench_params *p, const struct vlm_bench_level *l);
 
 /* ------------------------------------------------------------ store_history.c */
@@ -49,7 +49,7 @@ int vlm_store_put_bench_level(vlm_store *s, int64_t model_id, int64_t run_id,
  * its answered turns, ascending (*n_e2e of them; caller frees), for the caller
  * to take percentiles of (statistics sit above the store). */
 struct vlm_run_model_summary;
-int vlm_store_model_stats(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *ms, double **e2e_sorted,
+int store_model_stats(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *ms, double **e2e_sorted,
                           int *n_e2e);
 
 /* What earlier runs of a model took, for estimating a plan (estimate.c). */

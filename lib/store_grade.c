@@ -95,7 +95,7 @@ int store_judgment_get(vlm_store *s, const char *judge, const char *prompt, cons
         *found = true;
         *verdict = (int)store_col_int(&q, 0);
         const char *text = store_col_text(&q, 1);
-        *raw = vlm_xstrdup(text ? text : "");
+        *raw = xstrdup(text ? text : "");
     }
     return store_q_end(&q, VLM_OK);
 }

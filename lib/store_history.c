@@ -46,7 +46,7 @@ static int speed(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *m
     int n = 0, cap = 0, n_tps = 0;
     double *e2e = NULL, ttft = 0, tps = 0;
     while (store_q_row(&q)) {
-        vlm_grow((void **)&e2e, &cap, n + 1, sizeof *e2e);
+        util_grow((void **)&e2e, &cap, n + 1, sizeof *e2e);
         ttft += store_col_double(&q, 0);
         if (store_col_int(&q, 3) > 1) { tps += store_col_double(&q, 1); n_tps++; }
         e2e[n++] = store_col_double(&q, 2);
@@ -63,7 +63,7 @@ static int speed(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *m
     return rc;
 }
 
-int vlm_store_model_stats(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *ms, double **e2e_sorted,
+int store_model_stats(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *ms, double **e2e_sorted,
                           int *n_e2e) {
     *e2e_sorted = NULL;
     *n_e2e = 0;

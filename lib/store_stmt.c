@@ -12,7 +12,7 @@
 #include <string.h>
 
 int store_fail(vlm_store *s, const char *what) {
-    vlm_errf(s->err, sizeof s->err, "%s: %s", what, sqlite3_errmsg(s->db));
+    util_errf(s->err, sizeof s->err, "%s: %s", what, sqlite3_errmsg(s->db));
     return VLM_ERR_IO;
 }
 
@@ -30,7 +30,7 @@ int store_rollback(vlm_store *s) {
     if (sqlite3_get_autocommit(s->db)) return VLM_OK; /* SQLite already rolled it back */
     if (sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK) return VLM_OK;
     size_t len = strlen(s->err);
-    vlm_errf(s->err + len, sizeof s->err - len, "%srolling back: %s", len ? "; then " : "", sqlite3_errmsg(s->db));
+    util_errf(s->err + len, sizeof s->err - len, "%srolling back: %s", len ? "; then " : "", sqlite3_errmsg(s->db));
     return VLM_ERR_IO;
 }
 
@@ -64,7 +64,7 @@ int store_q_cached(vlm_store *s, store_q *q, const char *what, const char *sql) 
     }
     store_q fresh;
     if (store_q_prepare(s, &fresh, what, sql) != VLM_OK) { q->rc = SQLITE_ERROR; return VLM_ERR_IO; }
-    vlm_grow((void **)&s->cache, &s->cap_cache, s->n_cache + 1, sizeof *s->cache);
+    util_grow((void **)&s->cache, &s->cap_cache, s->n_cache + 1, sizeof *s->cache);
     s->cache[s->n_cache].sql = sql;
     s->cache[s->n_cache++].st = fresh.st;
     q->st = fresh.st;
@@ -75,7 +75,7 @@ int store_q_cached(vlm_store *s, store_q *q, const char *what, const char *sql) 
 static void bound(store_q *q, int i, int rc) {
     if (rc == SQLITE_OK || q->rc != SQLITE_OK) return;
     q->rc = rc;
-    vlm_errf(q->s->err, sizeof q->s->err, "%s: binding parameter %d: %s", q->what, i, sqlite3_errstr(rc));
+    util_errf(q->s->err, sizeof q->s->err, "%s: binding parameter %d: %s", q->what, i, sqlite3_errstr(rc));
 }
 
 void store_bind_int(store_q *q, int i, int64_t v) {
@@ -115,7 +115,7 @@ int store_q_end(store_q *q, int rc) {
     int end = q->cached ? sqlite3_reset(q->st) : sqlite3_finalize(q->st);
     if (end != SQLITE_OK && q->rc == SQLITE_OK) {
         q->rc = end;
-        vlm_errf(q->s->err, sizeof q->s->err, "%s: %s", q->what, sqlite3_errstr(end));
+        util_errf(q->s->err, sizeof q->s->err, "%s: %s", q->what, sqlite3_errstr(end));
     }
     q->st = NULL;
     if (rc != VLM_OK) return rc;
@@ -136,7 +136,7 @@ void *store_col_blob(store_q *q, int i, int *n) {
     const void *p = sqlite3_column_blob(q->st, i);
     *n = sqlite3_column_bytes(q->st, i);
     if (!p || *n <= 0) { *n = 0; return NULL; }
-    void *copy = vlm_xmalloc((size_t)*n);
+    void *copy = xmalloc((size_t)*n);
     memcpy(copy, p, (size_t)*n);
     return copy;
 }

@@ -51,19 +51,19 @@ static char *resolve_path(const char *path) {
     char *real = realpath(path, NULL);
     if (real) return real;
     const char *slash = strrchr(path, '/');
-    if (!slash) return vlm_xstrdup(path);
-    char *parent_path = slash == path ? vlm_xstrdup("/")
-                                      : vlm_xasprintf("%.*s", (int)(slash - path), path);
+    if (!slash) return xstrdup(path);
+    char *parent_path = slash == path ? xstrdup("/")
+                                      : xasprintf("%.*s", (int)(slash - path), path);
     char *parent = resolve_path(parent_path);
     free(parent_path);
     const char *base = slash + 1;
     if (strcmp(base, "") == 0 || strcmp(base, ".") == 0) return parent;
     if (strcmp(base, "..") == 0) {
-        char *up = vlm_dirname(parent);
+        char *up = util_dirname(parent);
         free(parent);
         return up;
     }
-    char *joined = vlm_xasprintf("%s%s%s", parent, strcmp(parent, "/") ? "/" : "", base);
+    char *joined = xasprintf("%s%s%s", parent, strcmp(parent, "/") ? "/" : "", base);
     free(parent);
     return joined;
 }
@@ -76,10 +76,10 @@ static bool path_is_inside(const char *path, const char *dir) {
 
 /* The suite's folder as an absolute, symlink-free path. Caller frees. */
 static char *suite_folder(const char *suite_path) {
-    char *dir = vlm_dirname(suite_path);
+    char *dir = util_dirname(suite_path);
     if (dir[0] != '/') {
         char *cwd = getcwd(NULL, 0);
-        char *abs = vlm_path_join(cwd ? cwd : "/", dir);
+        char *abs = util_path_join(cwd ? cwd : "/", dir);
         free(cwd);
         free(dir);
         dir = abs;
@@ -97,19 +97,19 @@ static const char *suite_name(vlm_arena *a, const char *path) {
     const char *ext = ".jsonl";
     size_t ext_n = strlen(ext);
     if (n > ext_n && strcmp(base + n - ext_n, ext) == 0) n -= ext_n;
-    return vlm_arena_strndup(a, base, n);
+    return arena_strndup(a, base, n);
 }
 
 /* ------------------------------------------------------------ cases */
 
 static vlm_case *append_case(vlm_suite *s, int line) {
-    vlm_grow((void **)&s->cases, &s->cap_cases, s->n_cases + 1, sizeof *s->cases);
+    util_grow((void **)&s->cases, &s->cap_cases, s->n_cases + 1, sizeof *s->cases);
     vlm_case *c = &s->cases[s->n_cases++];
     memset(c, 0, sizeof *c);
     c->suite = s->name;
     c->category = "";
     c->scorer = "";
-    c->where = vlm_arena_take(&s->arena, vlm_xasprintf("%s:%d", s->path, line));
+    c->where = arena_take(&s->arena, xasprintf("%s:%d", s->path, line));
     return c;
 }
 
@@ -123,13 +123,13 @@ static void remember_id(struct line_ctx *x, const char *id) {
 
 /* "line-N" (or "line-N-2", ... should a case already use that id). */
 static const char *fallback_id(struct line_ctx *x) {
-    char *id = vlm_xasprintf("line-%d", x->line);
+    char *id = xasprintf("line-%d", x->line);
     for (int k = 2; id_taken(x, id); k++) {
         free(id);
-        id = vlm_xasprintf("line-%d-%d", x->line, k);
+        id = xasprintf("line-%d-%d", x->line, k);
     }
     remember_id(x, id);
-    return vlm_arena_take(&x->s->arena, id);
+    return arena_take(&x->s->arena, id);
 }
 
 /* Turn `c` into a malformed case that says why; keeps no partial fields. */
@@ -141,7 +141,7 @@ static void mark_malformed(struct line_ctx *x, vlm_case *c, const char *id) {
     c->scorer = "";
     c->where = where;
     c->id = id ? id : fallback_id(x);
-    c->error = vlm_arena_take(&x->s->arena, vlm_xasprintf("%s: %s", where, x->why));
+    c->error = arena_take(&x->s->arena, xasprintf("%s: %s", where, x->why));
 }
 
 static int fail(struct line_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -161,7 +161,7 @@ static int read_optional_string(struct line_ctx *x, json_t *obj, const char *key
     json_t *v = json_object_get(obj, key);
     if (!v) return 0;
     if (!json_is_string(v)) return fail(x, "'%s' must be a string", key);
-    *out = vlm_arena_strdup(&x->s->arena, json_string_value(v));
+    *out = arena_strdup(&x->s->arena, json_string_value(v));
     return 0;
 }
 
@@ -176,8 +176,8 @@ static int read_string_list(struct line_ctx *x, json_t *obj, const char *many, c
     if (single) {
         if (!json_is_string(single) || json_string_length(single) == 0)
             return fail(x, "'%s' must be a non-empty string", one);
-        *out = vlm_arena_alloc(&x->s->arena, sizeof **out);
-        (*out)[0] = vlm_arena_strdup(&x->s->arena, json_string_value(single));
+        *out = arena_alloc(&x->s->arena, sizeof **out);
+        (*out)[0] = arena_strdup(&x->s->arena, json_string_value(single));
         *n = 1;
         return 0;
     }
@@ -185,12 +185,12 @@ static int read_string_list(struct line_ctx *x, json_t *obj, const char *many, c
     if (!json_is_array(arr)) return fail(x, "'%s' must be an array of strings", many);
     size_t len = json_array_size(arr);
     if (len > INT_MAX / 2) return fail(x, "'%s' has too many entries", many);
-    *out = vlm_arena_alloc(&x->s->arena, (len ? len : 1) * sizeof **out);
+    *out = arena_alloc(&x->s->arena, (len ? len : 1) * sizeof **out);
     for (size_t i = 0; i < len; i++) {
         json_t *v = json_array_get(arr, i);
         if (!json_is_string(v) || json_string_length(v) == 0)
             return fail(x, "%s[%zu] must be a non-empty string", many, i);
-        (*out)[i] = vlm_arena_strdup(&x->s->arena, json_string_value(v));
+        (*out)[i] = arena_strdup(&x->s->arena, json_string_value(v));
     }
     *n = (int)len;
     return 0;
@@ -207,14 +207,14 @@ static int read_id(struct line_ctx *x, json_t *obj, const char **id) {
         return fail(x, "duplicate id '%s' (first at line %d)", text,
                     (int)json_integer_value(first));
     remember_id(x, text);
-    *id = vlm_arena_strdup(&x->s->arena, text);
+    *id = arena_strdup(&x->s->arena, text);
     return 0;
 }
 
 /* images[i] as an absolute path, refused when it leaves the suite's folder. */
 static int resolve_image(struct line_ctx *x, const char *label, const char *rel,
                          const char **out) {
-    char *joined = vlm_path_join(x->s->dir, rel);
+    char *joined = util_path_join(x->s->dir, rel);
     char *abs = resolve_path(joined);
     free(joined);
     if (!x->params.allow_outside && !path_is_inside(abs, x->s->dir)) {
@@ -222,7 +222,7 @@ static int resolve_image(struct line_ctx *x, const char *label, const char *rel,
         return fail(x, "%s '%s' leaves the suite folder; pass --allow-outside to allow",
                     label, rel);
     }
-    *out = vlm_arena_take(&x->s->arena, abs);
+    *out = arena_take(&x->s->arena, abs);
     return 0;
 }
 
@@ -251,13 +251,13 @@ static int read_turns(struct line_ctx *x, json_t *obj, vlm_case *c) {
 static const char *expected_text(struct line_ctx *x, json_t *v) {
     if (json_is_null(v)) return NULL;
     char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-    return text ? vlm_arena_take(&x->s->arena, text) : NULL;
+    return text ? arena_take(&x->s->arena, text) : NULL;
 }
 
 static int read_expected(struct line_ctx *x, json_t *obj, vlm_case *c) {
     json_t *per_turn = json_object_get(obj, "expected");
     json_t *answer = json_object_get(obj, "answer");
-    c->expected = vlm_arena_alloc(&x->s->arena, (size_t)c->n_turns * sizeof *c->expected);
+    c->expected = arena_alloc(&x->s->arena, (size_t)c->n_turns * sizeof *c->expected);
     if (per_turn && answer) return fail(x, "give 'expected' or 'answer', not both");
     if (answer) {
         if (c->n_turns != 1)
@@ -355,10 +355,10 @@ static void parse_stream(struct line_ctx *x, FILE *f) {
 }
 
 static vlm_suite *suite_new(const char *path) {
-    vlm_suite *s = vlm_xcalloc(1, sizeof *s);
-    s->path = vlm_arena_strdup(&s->arena, path);
+    vlm_suite *s = xcalloc(1, sizeof *s);
+    s->path = arena_strdup(&s->arena, path);
     s->name = suite_name(&s->arena, path);
-    s->dir = vlm_arena_take(&s->arena, suite_folder(path));
+    s->dir = arena_take(&s->arena, suite_folder(path));
     return s;
 }
 
@@ -366,7 +366,7 @@ vlm_suite *vlm_suite_load(const char *path, struct vlm_suite_params params,
                           char *err, size_t err_len) {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        vlm_errf(err, err_len, "cannot open suite '%s': %s", path, strerror(errno));
+        util_errf(err, err_len, "cannot open suite '%s': %s", path, strerror(errno));
         return NULL;
     }
     struct line_ctx x = { .s = suite_new(path), .params = params, .ids = json_object() };
@@ -376,7 +376,7 @@ vlm_suite *vlm_suite_load(const char *path, struct vlm_suite_params params,
     fclose(f);
     json_decref(x.ids);
     if (read_errno) {
-        vlm_errf(err, err_len, "cannot read suite '%s': %s", path, strerror(read_errno));
+        util_errf(err, err_len, "cannot read suite '%s': %s", path, strerror(read_errno));
         vlm_suite_free(x.s);
         return NULL;
     }
@@ -395,7 +395,7 @@ const char *vlm_suite_path(const vlm_suite *s) { return s ? s->path : NULL; }
 void vlm_suite_free(vlm_suite *s) {
     if (!s) return;
     free(s->cases);
-    vlm_arena_free(&s->arena);
+    arena_free(&s->arena);
     free(s);
 }
 
@@ -410,7 +410,7 @@ vlm_suite *vlm_suite_demo(const char *dir, char *err, size_t err_len) {
     p.lang = VLM_PROBE_EN;
     p.name = "demo";
     if (vlm_probe_write(&p, dir, NULL, err, err_len) != VLM_OK) return NULL;
-    char *path = vlm_path_join(dir, "demo.jsonl");
+    char *path = util_path_join(dir, "demo.jsonl");
     vlm_suite *s = vlm_suite_load(path, vlm_suite_default_params(), err, err_len);
     free(path);
     return s;

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-void vlm_errf(char *err, size_t err_len, const char *fmt, ...) {
+void util_errf(char *err, size_t err_len, const char *fmt, ...) {
     if (!err || err_len == 0) return;
     va_list ap;
     va_start(ap, fmt);
@@ -27,7 +27,7 @@ static void *check(void *p) {
     return p;
 }
 
-void vlm_say(void (*on_message)(const char *line, void *user), void *user, const char *fmt, ...) {
+void util_say(void (*on_message)(const char *line, void *user), void *user, const char *fmt, ...) {
     if (!on_message) return;
     char line[2048];
     va_list ap;
@@ -37,12 +37,12 @@ void vlm_say(void (*on_message)(const char *line, void *user), void *user, const
     on_message(line, user);
 }
 
-void *vlm_xmalloc(size_t n) { return check(malloc(n ? n : 1)); }
-void *vlm_xcalloc(size_t n, size_t size) { return check(calloc(n ? n : 1, size ? size : 1)); }
-void *vlm_xrealloc(void *p, size_t n) { return check(realloc(p, n ? n : 1)); }
-char *vlm_xstrdup(const char *s) { return check(strdup(s ? s : "")); }
+void *xmalloc(size_t n) { return check(malloc(n ? n : 1)); }
+void *xcalloc(size_t n, size_t size) { return check(calloc(n ? n : 1, size ? size : 1)); }
+void *xrealloc(void *p, size_t n) { return check(realloc(p, n ? n : 1)); }
+char *xstrdup(const char *s) { return check(strdup(s ? s : "")); }
 
-char *vlm_xasprintf(const char *fmt, ...) {
+char *xasprintf(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     char *s = NULL;
@@ -52,10 +52,10 @@ char *vlm_xasprintf(const char *fmt, ...) {
     return s;
 }
 
-char *vlm_data_uri(const char *mime, const unsigned char *p, size_t n) {
+char *util_data_uri(const char *mime, const unsigned char *p, size_t n) {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t head = strlen("data:;base64,") + strlen(mime);
-    char *s = vlm_xmalloc(head + (n + 2) / 3 * 4 + 1);
+    char *s = xmalloc(head + (n + 2) / 3 * 4 + 1);
     char *o = s + sprintf(s, "data:%s;base64,", mime);
     for (size_t i = 0; i < n; i += 3) {
         uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
@@ -69,19 +69,19 @@ char *vlm_data_uri(const char *mime, const unsigned char *p, size_t n) {
     return s;
 }
 
-void vlm_grow(void **arr, int *cap, int need, size_t size) {
+void util_grow(void **arr, int *cap, int need, size_t size) {
     if (need <= *cap) return;
     int n = *cap ? *cap : 8;
     while (n < need) n *= 2;
-    *arr = vlm_xrealloc(*arr, (size_t)n * size);
+    *arr = xrealloc(*arr, (size_t)n * size);
     *cap = n;
 }
 
-void vlm_buf_append(char **buf, size_t *len, size_t *cap, const char *s, size_t n) {
+void util_buf_append(char **buf, size_t *len, size_t *cap, const char *s, size_t n) {
     if (*len + n + 1 > *cap) {
         size_t want = *cap ? *cap : 64;
         while (want < *len + n + 1) want *= 2;
-        *buf = vlm_xrealloc(*buf, want);
+        *buf = xrealloc(*buf, want);
         *cap = want;
     }
     memcpy(*buf + *len, s, n);
@@ -89,31 +89,31 @@ void vlm_buf_append(char **buf, size_t *len, size_t *cap, const char *s, size_t 
     (*buf)[*len] = 0;
 }
 
-double vlm_now_ms(void) {
+double util_now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-uint64_t vlm_file_size(const char *path) {
+uint64_t util_file_size(const char *path) {
     struct stat st;
     return path && stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
-char *vlm_dirname(const char *path) {
+char *util_dirname(const char *path) {
     const char *slash = strrchr(path, '/');
-    if (!slash) return vlm_xstrdup(".");
-    if (slash == path) return vlm_xstrdup("/");
+    if (!slash) return xstrdup(".");
+    if (slash == path) return xstrdup("/");
     return strndup(path, (size_t)(slash - path));
 }
 
-char *vlm_path_join(const char *dir, const char *rel) {
-    if (rel[0] == '/' || !dir || !dir[0]) return vlm_xstrdup(rel);
-    return vlm_xasprintf("%s/%s", dir, rel);
+char *util_path_join(const char *dir, const char *rel) {
+    if (rel[0] == '/' || !dir || !dir[0]) return xstrdup(rel);
+    return xasprintf("%s/%s", dir, rel);
 }
 
-int vlm_mkdirs(const char *path) {
-    char *p = vlm_xstrdup(path);
+int util_mkdirs(const char *path) {
+    char *p = xstrdup(path);
     for (char *s = p + 1; *s; s++) {
         if (*s != '/') continue;
         *s = 0;
@@ -128,7 +128,7 @@ int vlm_mkdirs(const char *path) {
 /* The code point at s (n > 0 bytes left); *len gets its length in bytes. A bad
  * lead or continuation byte, an overlong form, a surrogate or a value past
  * U+10FFFF decodes as U+FFFD and consumes one byte. */
-uint32_t vlm_utf8_decode(const unsigned char *s, size_t n, int *len) {
+uint32_t util_utf8_decode(const unsigned char *s, size_t n, int *len) {
     unsigned c = s[0];
     *len = 1;
     if (c < 0x80) return c;
@@ -137,13 +137,13 @@ uint32_t vlm_utf8_decode(const unsigned char *s, size_t n, int *len) {
     if (c >= 0xC2 && c <= 0xDF)      { k = 1; cp = c & 0x1F; min = 0x80; }
     else if (c >= 0xE0 && c <= 0xEF) { k = 2; cp = c & 0x0F; min = 0x800; }
     else if (c >= 0xF0 && c <= 0xF4) { k = 3; cp = c & 0x07; min = 0x10000; }
-    else return VLM_UTF8_BAD;
-    if ((size_t)k >= n) return VLM_UTF8_BAD;
+    else return UTIL_UTF8_BAD;
+    if ((size_t)k >= n) return UTIL_UTF8_BAD;
     for (int i = 1; i <= k; i++) {
-        if ((s[i] & 0xC0) != 0x80) return VLM_UTF8_BAD;
+        if ((s[i] & 0xC0) != 0x80) return UTIL_UTF8_BAD;
         cp = cp << 6 | (s[i] & 0x3Fu);
     }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return VLM_UTF8_BAD;
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return UTIL_UTF8_BAD;
     *len = k + 1;
     return cp;
 }

@@ -10,49 +10,49 @@
 #include <stdint.h>
 
 /* Format a message into a caller's error buffer (NULL-safe). */
-void vlm_errf(char *err, size_t err_len, const char *fmt, ...)
+void util_errf(char *err, size_t err_len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Format a line and hand it to a caller's on_message hook (nothing when NULL). */
-void vlm_say(void (*on_message)(const char *line, void *user), void *user, const char *fmt, ...)
+void util_say(void (*on_message)(const char *line, void *user), void *user, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* malloc/strdup that never return NULL: out of memory aborts (not user data). */
-void *vlm_xmalloc(size_t n);
-void *vlm_xcalloc(size_t n, size_t size);
-void *vlm_xrealloc(void *p, size_t n);
-char *vlm_xstrdup(const char *s);
-char *vlm_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Grow *arr (of elements of `size` bytes) so it holds at least `need`. */
-void vlm_grow(void **arr, int *cap, int need, size_t size);
+void util_grow(void **arr, int *cap, int need, size_t size);
 
 /* "data:MIME;base64,..." of n bytes; caller frees. */
-char *vlm_data_uri(const char *mime, const unsigned char *p, size_t n);
+char *util_data_uri(const char *mime, const unsigned char *p, size_t n);
 
 /* Append n bytes of s to the growable string *buf (length *len, capacity
  * *cap), keeping it NUL-terminated. */
-void vlm_buf_append(char **buf, size_t *len, size_t *cap, const char *s, size_t n);
+void util_buf_append(char **buf, size_t *len, size_t *cap, const char *s, size_t n);
 
 /* Monotonic clock in milliseconds. */
-double vlm_now_ms(void);
+double util_now_ms(void);
 
 /* Size of a file in bytes, 0 when it cannot be stat'ed. */
-uint64_t vlm_file_size(const char *path);
+uint64_t util_file_size(const char *path);
 
 /* Directory part of a path ("." when none); caller frees. */
-char *vlm_dirname(const char *path);
+char *util_dirname(const char *path);
 
 /* `rel` resolved against directory `dir` (kept when absolute); caller frees. */
-char *vlm_path_join(const char *dir, const char *rel);
+char *util_path_join(const char *dir, const char *rel);
 
 /* mkdir -p; returns 0 or -1 with errno. */
-int vlm_mkdirs(const char *path);
+int util_mkdirs(const char *path);
 
 /* The code point at s (n > 0 bytes left); *len gets its length in bytes. Invalid
  * UTF-8 (bad lead or continuation byte, overlong form, surrogate, past
- * U+10FFFF) decodes as VLM_UTF8_BAD (U+FFFD) and consumes one byte. */
-#define VLM_UTF8_BAD 0xFFFDu
-uint32_t vlm_utf8_decode(const unsigned char *s, size_t n, int *len);
+ * U+10FFFF) decodes as UTIL_UTF8_BAD (U+FFFD) and consumes one byte. */
+#define UTIL_UTF8_BAD 0xFFFDu
+uint32_t util_utf8_decode(const unsigned char *s, size_t n, int *len);
 
 #endif

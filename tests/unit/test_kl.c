@@ -21,7 +21,7 @@ static void test_topk(void **state) {
     int32_t ids[8];
     float logp[8];
     struct vlm_topk t = {2, ids, logp, 0};
-    vlm_topk_from_logits(logits, 4, &t);
+    kl_topk_from_logits(logits, 4, &t);
     assert_int_equal(t.k, 2);
     assert_int_equal(ids[0], 1); /* 0.4 */
     assert_int_equal(ids[1], 3); /* 0.3 */
@@ -29,7 +29,7 @@ static void test_topk(void **state) {
     assert_true(fabs(exp(logp[1]) - 0.3) < 1e-6);
     assert_true(fabs(t.rest - 0.3) < 1e-6);
     t.k = 8; /* more than the vocabulary: cut to it, nothing left over */
-    vlm_topk_from_logits(logits, 4, &t);
+    kl_topk_from_logits(logits, 4, &t);
     assert_int_equal(t.k, 4);
     assert_int_equal(ids[3], 0);
     assert_true(t.rest < 1e-6);
@@ -45,12 +45,12 @@ static void test_kl_values(void **state) {
     float logp[3];
     /* Full distribution: .5 ln 2 + .3 ln 1.2 + .2 ln .4 = .346574 + .054696 - .183258 */
     struct vlm_topk t = {3, ids, logp, 0};
-    vlm_topk_from_logits(lp, 3, &t);
-    assert_true(fabs(vlm_kl_topk(&t, lq, 3) - 0.218012) < 1e-5);
+    kl_topk_from_logits(lp, 3, &t);
+    assert_true(fabs(kl_topk(&t, lq, 3) - 0.218012) < 1e-5);
     /* Top 1 and a bucket: .5 ln(.5/.25) + .5 ln(.5/.75) = .346574 - .202733, a lower bound. */
     t.k = 1;
-    vlm_topk_from_logits(lp, 3, &t);
-    double kl1 = vlm_kl_topk(&t, lq, 3);
+    kl_topk_from_logits(lp, 3, &t);
+    double kl1 = kl_topk(&t, lq, 3);
     assert_true(fabs(kl1 - 0.143841) < 1e-5);
     assert_true(kl1 <= 0.218012);
 }
@@ -69,14 +69,14 @@ static void test_kl_self_is_zero(void **state) {
     float logp[64];
     for (int k = 1; k <= 64; k *= 4) {
         struct vlm_topk t = {k, ids, logp, 0};
-        vlm_topk_from_logits(logits, N, &t);
-        assert_true(vlm_kl_topk(&t, logits, N) == 0.0);
+        kl_topk_from_logits(logits, N, &t);
+        assert_true(kl_topk(&t, logits, N) == 0.0);
     }
     /* A nudged logit makes it positive. */
     struct vlm_topk t = {16, ids, logp, 0};
-    vlm_topk_from_logits(logits, N, &t);
+    kl_topk_from_logits(logits, N, &t);
     logits[ids[0]] -= 0.5f;
-    assert_true(vlm_kl_topk(&t, logits, N) > 0);
+    assert_true(kl_topk(&t, logits, N) > 0);
 }
 
 int main(void) {

@@ -1,6 +1,6 @@
 /*
  * test_reasoning.c - where an answer's reasoning block lies (engine.c's
- * vlm_split_reasoning), on texts whose offsets are counted by hand.
+ * eng_split_reasoning), on texts whose offsets are counted by hand.
  */
 #include "testutil.h"
 
@@ -10,7 +10,7 @@
 static void check(const char *text, const char *start, const char *end, bool opened, enum vlm_reasoning_state want,
                   size_t rs, size_t re, size_t cs) {
     struct vlm_reasoning_split sp;
-    assert_int_equal(vlm_split_reasoning(text, start, end, opened, &sp), want);
+    assert_int_equal(eng_split_reasoning(text, start, end, opened, &sp), want);
     assert_int_equal(sp.reasoning_start, rs);
     assert_int_equal(sp.reasoning_end, re);
     assert_int_equal(sp.content_start, cs);

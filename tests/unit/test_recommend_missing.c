@@ -66,7 +66,7 @@ static json_t *recommend(void (*drop)(json_t *rep)) {
     vlm_catalog *cat = catalog();
     struct vlm_requirements r;
     requirements(&r);
-    assert_int_equal(vlm_report_add_cost(rep, cat, &r), VLM_OK);
+    assert_int_equal(report_add_cost(rep, cat, &r), VLM_OK);
     vlm_catalog_free(cat);
     return rep;
 }
@@ -189,7 +189,7 @@ static void test_bench_level_without_p95(void **state) {
     vlm_catalog *cat = catalog();
     struct vlm_requirements r;
     requirements(&r);
-    assert_int_equal(vlm_report_add_cost(rep, cat, &r), VLM_OK);
+    assert_int_equal(report_add_cost(rep, cat, &r), VLM_OK);
     const json_t *o = option(rep, "a", "G24");
     assert_false(json_is_true(json_object_get(o, "ok")));
     assert_non_null(strstr(json_string_value(json_object_get(o, "why")), "p95 not measured"));

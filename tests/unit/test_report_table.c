@@ -147,7 +147,7 @@ static void test_walk_empty(void **state) {
 static void test_text(void **state) {
     (void)state;
     json_t *d = doc();
-    char *t = render(vlm_report_write_table, d);
+    char *t = render(report_write_table, d);
     /* quality: "" is "(none)"; ocr has no entry and no row; m2.v has none for "" */
     assert_line(t, "(none) ", "(none) 0% (0" DASH "79) n=1 " DASH);
     assert_line(t, "colors ", "colors 100% (44" DASH "100) n=3 33% (6" DASH "79) n=3, 1 unparsed");
@@ -173,7 +173,7 @@ static void test_text(void **state) {
 static void test_md(void **state) {
     (void)state;
     json_t *d = doc();
-    char *t = render(vlm_report_write_md, d);
+    char *t = render(report_write_md, d);
     assert_has(t, "\n## Quality\n");
     assert_has(t, "| category | m1 | m2.v |\n| --- | ---: | ---: |\n");
     assert_has(t, "| colors | 100% (44" DASH "100) n=3 | 33% (6" DASH "79) n=3, 1 unparsed |\n");
@@ -187,7 +187,7 @@ static void test_md(void **state) {
 static void test_csv(void **state) {
     (void)state;
     json_t *d = doc();
-    char *t = render(vlm_report_write_csv, d);
+    char *t = render(report_write_csv, d);
     /* every line names its table; a table's first line is its header */
     const char *head = "\"quality\",\"category\",\"m1\",\"m2.v\"\n";
     assert_true(strncmp(t, head, strlen(head)) == 0);
@@ -203,7 +203,7 @@ static void test_csv(void **state) {
 static void test_html(void **state) {
     (void)state;
     json_t *d = doc();
-    char *t = render(vlm_report_write_html, d);
+    char *t = render(report_write_html, d);
     assert_has(t, "<a href=\"#quality\">Quality</a>");
     assert_has(t, "<section id=speed>");
     assert_has(t, "<tr><th>load (ms)</th><td class=r>12.3</td><td class=r>" DASH "</td></tr>");
@@ -242,7 +242,7 @@ static void test_family(void **state) {
     json_t *d = doc();
     json_object_set_new(d, "families", json_loads(FAMILIES, 0, NULL));
     assert_non_null(json_object_get(d, "families"));
-    char *t = render(vlm_report_write_table, d);
+    char *t = render(report_write_table, d);
     assert_has(t, "\nQuantization family qw\n");
     /* the q4 variant has no file size: a dash, not 0.0 */
     assert_line(t, "f16 (reference) ", "f16 (reference) 2.0 " DASH " 50.0 " DASH " 0.750 0.300" DASH "0.954 +0.0 -10.0" DASH
@@ -256,11 +256,11 @@ static void test_family(void **state) {
     assert_line(t, "colors 1.000 ", "colors 1.000 0.667");
     assert_line(t, "all 0.750 ", "all 0.750 0.500");
     free(t);
-    char *csv = render(vlm_report_write_csv, d);
+    char *csv = render(report_write_csv, d);
     assert_has(csv, "\n\"family-qw\",\"q4\",\"" DASH "\",");
     assert_has(csv, "\n\"family-categories-qw\",\"colors\",\"1.000\",\"0.667\"\n");
     free(csv);
-    char *html = render(vlm_report_write_html, d);
+    char *html = render(report_write_html, d);
     assert_has(html, "<section id=family-qw>\n<h2>Quantization family qw</h2>");
     assert_has(html, "<tr><th>q4</th><td class=r>" DASH "</td>");
     free(html);
@@ -275,14 +275,14 @@ static void test_text_cut(void **state) {
         json_array_append_new(cases, json_pack("{s:s, s:s, s:i, s:s}", "suite", "s", "case", "c", "turn", i,
                                                "prompt", "0123456789012345678901234567890123456789XYZ"));
     json_object_set_new(d, "cases", cases);
-    char *t = render(vlm_report_write_table, d);
+    char *t = render(report_write_table, d);
     assert_has(t, "s/c#20 ");
     assert_null(strstr(t, "s/c#21 "));
     assert_has(t, "... 3 more rows: --format md, csv or html shows them all\n");
     assert_has(t, " 0123456789012345678901234567890123456789\xE2\x80\xA6 ");
     assert_null(strstr(t, "XYZ"));
     free(t);
-    char *md = render(vlm_report_write_md, d); /* Markdown shows all */
+    char *md = render(report_write_md, d); /* Markdown shows all */
     assert_has(md, "| s/c#23 |");
     assert_has(md, "0123456789012345678901234567890123456789XYZ");
     free(md);

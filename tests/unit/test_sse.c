@@ -21,7 +21,7 @@ static const char STREAM[] =
 
 static void fresh(struct vlm_req *r) {
     memset(r, 0, sizeof *r);
-    vlm_req_reset(r);
+    req_reset(r);
 }
 
 /* The same stream, fed in two pieces cut at every byte, parses the same. */
@@ -31,8 +31,8 @@ static void test_stream_cut_anywhere(void **state) {
     for (size_t cut = 0; cut <= n; cut++) {
         struct vlm_req r;
         fresh(&r);
-        assert_true(vlm_req_feed(&r, STREAM, cut));
-        assert_true(vlm_req_feed(&r, STREAM + cut, n - cut));
+        assert_true(req_feed(&r, STREAM, cut));
+        assert_true(req_feed(&r, STREAM + cut, n - cut));
         assert_string_equal(r.out, "Hello \xe4\xbd\xa0\xe5\xa5\xbd");
         assert_int_equal(r.n_chunks, 2);
         assert_int_equal(r.n_itl, 1);
@@ -40,7 +40,7 @@ static void test_stream_cut_anywhere(void **state) {
         assert_int_equal(r.completion_tokens, 3);
         assert_true(r.saw_done && r.saw_finish);
         assert_string_equal(r.error, "");
-        vlm_req_free(&r);
+        req_free(&r);
     }
 }
 
@@ -49,12 +49,12 @@ static void test_no_usage_leaves_counts_unknown(void **state) {
     struct vlm_req r;
     fresh(&r);
     const char *s = "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\ndata: [DONE]\n\n";
-    assert_true(vlm_req_feed(&r, s, strlen(s)));
+    assert_true(req_feed(&r, s, strlen(s)));
     assert_int_equal(r.prompt_tokens, -1);
     assert_int_equal(r.completion_tokens, -1);
     assert_true(r.saw_done);
     assert_false(r.saw_finish);
-    vlm_req_free(&r);
+    req_free(&r);
 }
 
 static void test_malformed_data_stops(void **state) {
@@ -62,15 +62,15 @@ static void test_malformed_data_stops(void **state) {
     struct vlm_req r;
     fresh(&r);
     const char *s = "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\ndata: {not json\n\n";
-    assert_false(vlm_req_feed(&r, s, strlen(s)));
+    assert_false(req_feed(&r, s, strlen(s)));
     assert_string_equal(r.out, "a");
     assert_non_null(strstr(r.error, "malformed SSE data"));
     assert_non_null(strstr(r.error, "{not json"));
-    vlm_req_free(&r);
+    req_free(&r);
     fresh(&r);
     const char *arr = "data: [1,2]\n";
-    assert_false(vlm_req_feed(&r, arr, strlen(arr))); /* JSON, but not an object */
-    vlm_req_free(&r);
+    assert_false(req_feed(&r, arr, strlen(arr))); /* JSON, but not an object */
+    req_free(&r);
 }
 
 static void test_error_event_stops(void **state) {
@@ -78,9 +78,9 @@ static void test_error_event_stops(void **state) {
     struct vlm_req r;
     fresh(&r);
     const char *s = "data: {\"error\":{\"message\":\"context length exceeded\"}}\n\n";
-    assert_false(vlm_req_feed(&r, s, strlen(s)));
+    assert_false(req_feed(&r, s, strlen(s)));
     assert_non_null(strstr(r.error, "context length exceeded"));
-    vlm_req_free(&r);
+    req_free(&r);
 }
 
 static void test_incomplete_line_waits(void **state) {
@@ -88,11 +88,11 @@ static void test_incomplete_line_waits(void **state) {
     struct vlm_req r;
     fresh(&r);
     const char *s = "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}"; /* no newline yet */
-    assert_true(vlm_req_feed(&r, s, strlen(s)));
+    assert_true(req_feed(&r, s, strlen(s)));
     assert_int_equal(r.n_chunks, 0);
-    assert_true(vlm_req_feed(&r, "\n", 1));
+    assert_true(req_feed(&r, "\n", 1));
     assert_int_equal(r.n_chunks, 1);
-    vlm_req_free(&r);
+    req_free(&r);
 }
 
 int main(void) {

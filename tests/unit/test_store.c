@@ -434,7 +434,7 @@ static void test_dropped_table_is_named(void **state) {
     assert_non_null(strstr(store_error(s), "writing table scores"));
 
     char err[512] = "";
-    json_t *rep = vlm_report_build(s, "t.db", err, sizeof err);
+    json_t *rep = report_build(s, "t.db", err, sizeof err);
     assert_null(rep);
     assert_non_null(strstr(err, "reading 't.db'"));
     assert_non_null(strstr(err, "scores"));
