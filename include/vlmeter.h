@@ -44,10 +44,10 @@ extern "C" {
 
 /* Status codes returned by functions that return int. */
 enum vlm_status {
-    VLM_OK          =  0,
-    VLM_ERR_INPUT   = -1, /* bad user data: file, line or field named in err */
-    VLM_ERR_IO      = -2, /* a file or the store could not be read or written */
-    VLM_ERR_MODEL   = -3, /* a model failed to load or to run */
+    VLM_OK = 0,
+    VLM_ERR_INPUT = -1,   /* bad user data: file, line or field named in err */
+    VLM_ERR_IO = -2,      /* a file or the store could not be read or written */
+    VLM_ERR_MODEL = -3,   /* a model failed to load or to run */
     VLM_ERR_STOPPED = -4, /* interrupted (SIGINT/SIGTERM) */
 };
 
@@ -55,19 +55,19 @@ enum vlm_status {
 
 /* One test case. All strings are owned by the suite that holds the case. */
 typedef struct vlm_case {
-    const char  *suite;       /* suite name (file name without .jsonl) */
-    const char  *id;          /* unique within the suite */
-    const char  *category;    /* business category, "" when not given */
-    const char  *scorer;      /* scorer name, "" when not given */
-    const char  *where;       /* "FILE:LINE" the case came from */
-    const char  *error;       /* non-NULL: the case is malformed; why */
-    int          n_images;
-    const char **images;      /* absolute paths, in prompt order */
-    int          n_turns;
-    const char **turns;       /* user prompt per turn; "<image>" marks image places */
-    const char **expected;    /* expected answer per turn as JSON text, or NULL */
-    int          n_choices;
-    const char **choices;     /* options of a multiple-choice case */
+    const char *suite;    /* suite name (file name without .jsonl) */
+    const char *id;       /* unique within the suite */
+    const char *category; /* business category, "" when not given */
+    const char *scorer;   /* scorer name, "" when not given */
+    const char *where;    /* "FILE:LINE" the case came from */
+    const char *error;    /* non-NULL: the case is malformed; why */
+    int n_images;
+    const char **images; /* absolute paths, in prompt order */
+    int n_turns;
+    const char **turns;    /* user prompt per turn; "<image>" marks image places */
+    const char **expected; /* expected answer per turn as JSON text, or NULL */
+    int n_choices;
+    const char **choices; /* options of a multiple-choice case */
 } vlm_case;
 
 typedef struct vlm_suite vlm_suite;
@@ -82,44 +82,43 @@ VLM_API struct vlm_suite_params vlm_suite_default_params(void);
 /* Parse a JSONL suite file. Malformed lines do not fail the load: each becomes a
  * case whose `error` says FILE:LINE and what is wrong. Returns NULL (with err) only
  * when the file itself cannot be read. */
-VLM_API vlm_suite *vlm_suite_load(const char *path, struct vlm_suite_params params,
-                          char *err, size_t err_len);
+VLM_API vlm_suite *vlm_suite_load(const char *path, struct vlm_suite_params params, char *err, size_t err_len);
 
 /* The built-in demo suite (a few generated images and questions) written into
  * `dir`, then loaded. Used by `make run` when no suite is given. */
 VLM_API vlm_suite *vlm_suite_demo(const char *dir, char *err, size_t err_len);
 
-VLM_API int             vlm_suite_n_cases(const vlm_suite *suite);
+VLM_API int vlm_suite_n_cases(const vlm_suite *suite);
 VLM_API const vlm_case *vlm_suite_case(const vlm_suite *suite, int i);
-VLM_API const char     *vlm_suite_name(const vlm_suite *suite);
-VLM_API const char     *vlm_suite_path(const vlm_suite *suite); /* as given to vlm_suite_load */
-VLM_API void            vlm_suite_free(vlm_suite *suite);
+VLM_API const char *vlm_suite_name(const vlm_suite *suite);
+VLM_API const char *vlm_suite_path(const vlm_suite *suite); /* as given to vlm_suite_load */
+VLM_API void vlm_suite_free(vlm_suite *suite);
 
 /* ------------------------------------------------------------------ image */
 
 /* A decoded image: 8-bit RGB, row-major, no padding. */
 typedef struct vlm_image {
-    uint32_t       width, height;
-    unsigned char *rgb;     /* width*height*3 bytes, owned */
-    uint64_t       hash[2]; /* XXH3-128 of the file's bytes: equal files, equal hash */
+    uint32_t width, height;
+    unsigned char *rgb; /* width*height*3 bytes, owned */
+    uint64_t hash[2];   /* XXH3-128 of the file's bytes: equal files, equal hash */
 } vlm_image;
 
 /* Decode a JPEG, PNG, WebP or BMP file. Returns VLM_OK, or VLM_ERR_INPUT with a
  * message naming the file when it is missing, truncated or not an image. */
-VLM_API int  vlm_image_load(const char *path, vlm_image *out, char *err, size_t err_len);
+VLM_API int vlm_image_load(const char *path, vlm_image *out, char *err, size_t err_len);
 VLM_API void vlm_image_free(vlm_image *img);
 
 /* ------------------------------------------------------------------ engine */
 
 struct vlm_sampling {
-    float    temp;           /* 0 = greedy (default) */
-    float    top_p;          /* 1.0 = off */
-    int      top_k;          /* 0 = off */
-    float    min_p;          /* 0.0 = off */
-    float    repeat_penalty; /* 1.0 = off */
-    int      repeat_last_n;  /* tokens the penalty looks back over */
+    float temp;           /* 0 = greedy (default) */
+    float top_p;          /* 1.0 = off */
+    int top_k;            /* 0 = off */
+    float min_p;          /* 0.0 = off */
+    float repeat_penalty; /* 1.0 = off */
+    int repeat_last_n;    /* tokens the penalty looks back over */
     uint32_t seed;
-    int      max_tokens;     /* per turn */
+    int max_tokens; /* per turn */
 };
 
 /* Most sequences one local model decodes together (n_parallel). */
@@ -132,13 +131,13 @@ struct vlm_sampling {
  * The API key is read from the environment variable named key_env at request
  * time; its value is never stored, logged or reported. */
 struct vlm_remote_params {
-    int         n_urls;            /* 0: the model is local */
+    int n_urls;                     /* 0: the model is local */
     const char *urls[VLM_MAX_URLS]; /* base URLs, "https://host/v1" */
-    const char *model_id;          /* the "model" field sent */
-    const char *key_env;           /* NULL: no Authorization header */
-    double      timeout_s;         /* per request attempt (default 120) */
-    int         max_retries;       /* on connection errors, 429 and 5xx (default 3) */
-    int         concurrency;       /* vlm_run: cases answered at once (default 1) */
+    const char *model_id;           /* the "model" field sent */
+    const char *key_env;            /* NULL: no Authorization header */
+    double timeout_s;               /* per request attempt (default 120) */
+    int max_retries;                /* on connection errors, 429 and 5xx (default 3) */
+    int concurrency;                /* vlm_run: cases answered at once (default 1) */
 };
 
 struct vlm_engine_params {
@@ -148,58 +147,58 @@ struct vlm_engine_params {
                                   or Jinja text (docs/plan-format.md, "template") */
     const char *reasoning;     /* NULL or "auto": as the template does; "on", "off" (its
                                   enable_thinking), or "budget=N": at most N tokens of reasoning */
-    int   n_ctx;               /* context tokens (default 4096) */
-    int   n_batch;             /* prefill batch (default 2048) */
-    int   n_threads;           /* 0 = all cores */
-    int   n_gpu_layers;        /* -1 = all that fit (default), 0 = CPU only */
-    int   n_parallel;          /* local: cases decoded together, one sequence each (default 1) */
-    bool  reuse;               /* local: encode each image once, start prompts from the longest
+    int n_ctx;                 /* context tokens (default 4096) */
+    int n_batch;               /* prefill batch (default 2048) */
+    int n_threads;             /* 0 = all cores */
+    int n_gpu_layers;          /* -1 = all that fit (default), 0 = CPU only */
+    int n_parallel;            /* local: cases decoded together, one sequence each (default 1) */
+    bool reuse;                /* local: encode each image once, start prompts from the longest
                                   KV prefix already held (default true; docs/metrics.md) */
-    int   image_cache_mib;     /* local, with reuse: budget of the image-embedding cache (default 1024) */
-    bool  record_logit_gaps;   /* keep the top-2 logit gap of each output token */
+    int image_cache_mib;       /* local, with reuse: budget of the image-embedding cache (default 1024) */
+    bool record_logit_gaps;    /* keep the top-2 logit gap of each output token */
     struct vlm_sampling sampling;
     struct vlm_remote_params remote;
 };
 
 /* What loading a model cost and what it is. */
 struct vlm_model_info {
-    double   load_ms;           /* LM + projector load, wall clock */
-    uint64_t model_bytes;       /* size of the LM file */
-    uint64_t mmproj_bytes;      /* size of the projector file */
-    uint64_t n_params;          /* LM parameters */
-    char     arch[64];          /* general.architecture of the LM */
-    char     template_name[64]; /* chat template applied: "jinja/<family>", "jinja/custom",
+    double load_ms;         /* LM + projector load, wall clock */
+    uint64_t model_bytes;   /* size of the LM file */
+    uint64_t mmproj_bytes;  /* size of the projector file */
+    uint64_t n_params;      /* LM parameters */
+    char arch[64];          /* general.architecture of the LM */
+    char template_name[64]; /* chat template applied: "jinja/<family>", "jinja/custom",
                                    "builtin/<name>", or "server" (remote) */
-    char     template_hash[17]; /* XXH64 of the template's source, hex ("" for remote) */
-    char     backend[64];       /* "CPU", "CUDA0", ... */
-    uint64_t gpu_mem_bytes;     /* device memory held after load, 0 on CPU */
-    int      n_threads;         /* CPU threads used */
-    int      n_gpu_layers;      /* layers asked to be offloaded (-1 = all) */
-    int      n_ctx, n_batch;
+    char template_hash[17]; /* XXH64 of the template's source, hex ("" for remote) */
+    char backend[64];       /* "CPU", "CUDA0", ... */
+    uint64_t gpu_mem_bytes; /* device memory held after load, 0 on CPU */
+    int n_threads;          /* CPU threads used */
+    int n_gpu_layers;       /* layers asked to be offloaded (-1 = all) */
+    int n_ctx, n_batch;
 };
 
 /* Timings and counts of one turn. Times are wall clock, in milliseconds. */
 struct vlm_turn_timings {
-    double image_decode_ms;     /* reading + decoding image files */
-    double image_encode_ms;     /* projector: preprocess + vision encoder */
-    int    n_prompt_tokens;     /* text + image tokens prefilled this turn */
-    int    n_image_tokens;
-    double prefill_ms;          /* llama_decode of the prompt (text and image embeddings) */
-    double ttft_ms;             /* turn start to first output token */
-    int    n_output_tokens;
-    double decode_ms;           /* first output token to last */
-    double decode_tps;          /* (n_output_tokens - 1) / decode_ms * 1000 */
-    double e2e_ms;              /* turn start to last output token */
-    double tpot_ms;             /* (e2e_ms - ttft_ms) / (n_output_tokens - 1) */
-    double itl_ms_p50;          /* median gap between output chunks (tokens) */
-    double itl_ms_max;          /* longest such gap */
-    bool   tokens_estimated;    /* remote: the server sent no usage; counts are chunks */
-    int    n_retries;           /* remote: attempts repeated before this answer */
-    int    n_cached_tokens;     /* local: of n_prompt_tokens, those found in the KV cache (not prefilled) */
-    int    n_images_cached;     /* local: images whose embedding was reused (not encoded again) */
-    double decode_batch_mean;   /* local: mean sequences per decode step while this turn decoded */
-    int    n_reasoning_tokens;  /* output tokens of the reasoning block, its tags included */
-    double reasoning_ms;        /* first output token to the first answer token (to the last
+    double image_decode_ms; /* reading + decoding image files */
+    double image_encode_ms; /* projector: preprocess + vision encoder */
+    int n_prompt_tokens;    /* text + image tokens prefilled this turn */
+    int n_image_tokens;
+    double prefill_ms; /* llama_decode of the prompt (text and image embeddings) */
+    double ttft_ms;    /* turn start to first output token */
+    int n_output_tokens;
+    double decode_ms;         /* first output token to last */
+    double decode_tps;        /* (n_output_tokens - 1) / decode_ms * 1000 */
+    double e2e_ms;            /* turn start to last output token */
+    double tpot_ms;           /* (e2e_ms - ttft_ms) / (n_output_tokens - 1) */
+    double itl_ms_p50;        /* median gap between output chunks (tokens) */
+    double itl_ms_max;        /* longest such gap */
+    bool tokens_estimated;    /* remote: the server sent no usage; counts are chunks */
+    int n_retries;            /* remote: attempts repeated before this answer */
+    int n_cached_tokens;      /* local: of n_prompt_tokens, those found in the KV cache (not prefilled) */
+    int n_images_cached;      /* local: images whose embedding was reused (not encoded again) */
+    double decode_batch_mean; /* local: mean sequences per decode step while this turn decoded */
+    int n_reasoning_tokens;   /* output tokens of the reasoning block, its tags included */
+    double reasoning_ms;      /* first output token to the first answer token (to the last
                                    token when the block never closed) */
 };
 
@@ -212,22 +211,22 @@ enum vlm_reasoning_state {
 
 /* One turn's answer. `output` and `error` are valid during the callback only. */
 struct vlm_turn_result {
-    int          turn;          /* 0-based */
-    const char  *output;        /* the answer ("" on error): the generated text less its
+    int turn;           /* 0-based */
+    const char *output; /* the answer ("" on error): the generated text less its
                                    reasoning block */
-    const char  *error;         /* NULL when the turn ran */
+    const char *error;  /* NULL when the turn ran */
     enum vlm_reasoning_state reasoning_state;
-    const char  *reasoning;     /* the reasoning block's text, tags left out (NULL when none) */
-    const char  *text;          /* the whole generated text, reasoning block included */
-    const char  *prompt_text;   /* local: the text this turn added to the conversation, as the
+    const char *reasoning;   /* the reasoning block's text, tags left out (NULL when none) */
+    const char *text;        /* the whole generated text, reasoning block included */
+    const char *prompt_text; /* local: the text this turn added to the conversation, as the
                                    chat template rendered it (image markers in place); else NULL */
     struct vlm_turn_timings t;
-    int          n_gaps;        /* with record_logit_gaps: one per output token */
-    const float *logit_gaps;    /* top-1 minus top-2 logit */
-    const int   *tokens;        /* the output token ids */
-    const int   *token_offsets; /* byte offset where each token's text starts, in the whole
+    int n_gaps;               /* with record_logit_gaps: one per output token */
+    const float *logit_gaps;  /* top-1 minus top-2 logit */
+    const int *tokens;        /* the output token ids */
+    const int *token_offsets; /* byte offset where each token's text starts, in the whole
                                    generated text: reasoning block first, then `output` */
-    int          n_itl;         /* gaps between output chunks, in order (ms) */
+    int n_itl;                /* gaps between output chunks, in order (ms) */
     const double *itl_ms;
 };
 
@@ -242,7 +241,7 @@ typedef bool (*vlm_cases_turn_cb)(int index, const struct vlm_turn_result *r, vo
 /* What a local engine's reuse and batching did since it was loaded
  * (docs/metrics.md, "Reuse and batching"). */
 struct vlm_engine_stats {
-    int     n_parallel;           /* sequences decoded together */
+    int n_parallel;               /* sequences decoded together */
     int64_t images_encoded;       /* projector runs */
     int64_t images_cached;        /* images whose embedding came from the cache */
     int64_t prompt_tokens;        /* prompt tokens of every turn answered */
@@ -273,8 +272,8 @@ VLM_API int vlm_engine_answer(vlm_engine *e, const vlm_case *c, vlm_turn_cb cb, 
  * turn 0. Returns VLM_OK (some turns may have failed: see their `error`),
  * VLM_ERR_STOPPED when stopped (Ctrl-C or cb returned false) or
  * VLM_ERR_MODEL when the model itself broke. */
-VLM_API int vlm_engine_answer_cases(vlm_engine *e, const vlm_case *const *cases, int n,
-                            vlm_cases_turn_cb cb, void *user);
+VLM_API int vlm_engine_answer_cases(vlm_engine *e, const vlm_case *const *cases, int n, vlm_cases_turn_cb cb,
+                                    void *user);
 
 VLM_API const struct vlm_model_info *vlm_engine_info(const vlm_engine *e);
 
@@ -295,10 +294,10 @@ VLM_API void vlm_llama_log(bool on);
 /* ------------------------------------------------------------------ host */
 
 struct vlm_host {
-    char     cpu[128];
-    int      n_cores;
+    char cpu[128];
+    int n_cores;
     uint64_t ram_bytes;
-    char     os[128];
+    char os[128];
 };
 
 VLM_API void vlm_host_read(struct vlm_host *h);
@@ -327,21 +326,21 @@ struct vlm_answer_row {
 
 /* Open (creating if needed) a store in WAL mode. */
 VLM_API vlm_store *vlm_store_open(const char *path, char *err, size_t err_len);
-VLM_API void       vlm_store_close(vlm_store *s);
+VLM_API void vlm_store_close(vlm_store *s);
 
 /* Record a run: host, command line, the llama.cpp build and its system info
  * as the caller read them (vlm_llama_version(), vlm_llama_system_info(); NULL
  * stores NULL: the store never starts llama.cpp), and vlmeter's version.
  * Returns the run's id, or -1 when it cannot be written. */
 VLM_API int64_t vlm_store_begin_run(vlm_store *s, const struct vlm_host *h, const char *argv_line,
-                            const char *llama_version, const char *llama_system_info);
+                                    const char *llama_version, const char *llama_system_info);
 /* Record the run's end time. VLM_OK or VLM_ERR_IO. */
-VLM_API int     vlm_store_end_run(vlm_store *s, int64_t run_id);
+VLM_API int vlm_store_end_run(vlm_store *s, int64_t run_id);
 
 /* Register a model by name with its settings (JSON text). A name already stored
  * with other settings is refused with VLM_ERR_INPUT: results would mix. */
-VLM_API int vlm_store_model(vlm_store *s, const char *name, const char *settings_json,
-                    int64_t *model_id, char *err, size_t err_len);
+VLM_API int vlm_store_model(vlm_store *s, const char *name, const char *settings_json, int64_t *model_id, char *err,
+                            size_t err_len);
 
 /* Record that a model belongs to a family (the reference's name) with a
  * precision ("q4_k_m"); NULL or "" clears it. */
@@ -349,25 +348,24 @@ VLM_API int vlm_store_model_family(vlm_store *s, int64_t model_id, const char *f
 
 /* Store what loading the model measured and what its reuse and batching did
  * (stats NULL for a remote model); replaces an earlier load's row. */
-VLM_API int vlm_store_model_load(vlm_store *s, int64_t model_id, int64_t run_id,
-                         const struct vlm_model_info *info, const struct vlm_engine_stats *stats,
-                         uint64_t rss_peak_bytes);
+VLM_API int vlm_store_model_load(vlm_store *s, int64_t model_id, int64_t run_id, const struct vlm_model_info *info,
+                                 const struct vlm_engine_stats *stats, uint64_t rss_peak_bytes);
 
 /* True when the case is finished for the model: every turn stored, or stored as
  * an error (unless errors_count_as_done is false, to run failed cases again). */
 VLM_API bool vlm_store_case_done(vlm_store *s, int64_t model_id, const char *suite, const char *case_id,
-                         bool errors_count_as_done);
+                                 bool errors_count_as_done);
 
 /* Forget partial turns of an unfinished case before it is run again. */
 VLM_API int vlm_store_case_reset(vlm_store *s, int64_t model_id, const char *suite, const char *case_id);
 
 /* Store one turn, committed at once. `last` marks the case finished. */
 VLM_API int vlm_store_put_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c,
-                       const struct vlm_turn_result *r, bool last);
+                               const struct vlm_turn_result *r, bool last);
 
 /* Store a case that could not run at all (malformed line, model failed to load). */
-VLM_API int vlm_store_put_case_error(vlm_store *s, int64_t model_id, int64_t run_id,
-                             const vlm_case *c, const char *error);
+VLM_API int vlm_store_put_case_error(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c,
+                                     const char *error);
 
 typedef int (*vlm_row_cb)(const struct vlm_answer_row *row, void *user);
 
@@ -410,24 +408,24 @@ VLM_API int vlm_plan_add_suite(vlm_plan *p, const char *path);
  * the plan. */
 VLM_API struct vlm_engine_params *vlm_plan_defaults(vlm_plan *p);
 
-VLM_API int                          vlm_plan_n_models(const vlm_plan *p);
-VLM_API struct vlm_model_spec       *vlm_plan_model(vlm_plan *p, int i); /* valid until the next add */
-VLM_API int                          vlm_plan_n_suites(const vlm_plan *p);
-VLM_API const char                  *vlm_plan_suite(const vlm_plan *p, int i);
-VLM_API const char                  *vlm_plan_db(const vlm_plan *p); /* NULL: not set */
-VLM_API const char                  *vlm_plan_gpu(const vlm_plan *p); /* catalog GPU for --budget/plan; NULL */
-VLM_API void                         vlm_plan_free(vlm_plan *p);
+VLM_API int vlm_plan_n_models(const vlm_plan *p);
+VLM_API struct vlm_model_spec *vlm_plan_model(vlm_plan *p, int i); /* valid until the next add */
+VLM_API int vlm_plan_n_suites(const vlm_plan *p);
+VLM_API const char *vlm_plan_suite(const vlm_plan *p, int i);
+VLM_API const char *vlm_plan_db(const vlm_plan *p);  /* NULL: not set */
+VLM_API const char *vlm_plan_gpu(const vlm_plan *p); /* catalog GPU for --budget/plan; NULL */
+VLM_API void vlm_plan_free(vlm_plan *p);
 
 /* ------------------------------------------------------------------ run */
 
 struct vlm_run_params {
-    const char *db_path;             /* default "vlmeter.db" */
+    const char *db_path; /* default "vlmeter.db" */
     struct vlm_suite_params suite;
-    bool        progress;            /* draw a progress line on stderr */
-    bool        retry_errors;        /* run cases stored as errors again */
-    int         max_cases;           /* > 0: answer at most this many pending cases per
+    bool progress;         /* draw a progress line on stderr */
+    bool retry_errors;     /* run cases stored as errors again */
+    int max_cases;         /* > 0: answer at most this many pending cases per
                                         model (a calibration run); 0: all */
-    const char *argv_line;           /* stored with the run, for the record */
+    const char *argv_line; /* stored with the run, for the record */
     /* Messages for the user (bad input, model failures), one line each. */
     void (*on_message)(const char *line, void *user);
     /* Called after each turn is stored (NULL: not called); with
@@ -438,23 +436,23 @@ struct vlm_run_params {
 
 /* What one model did in a run. */
 struct vlm_run_model_summary {
-    char   name[128];
-    int    n_cases;       /* cases in the suites */
-    int    n_run;         /* cases answered in this run */
-    int    n_skipped;     /* already stored by an earlier run */
-    int    n_errors;      /* cases stored as errors (this run or before) */
+    char name[128];
+    int n_cases;   /* cases in the suites */
+    int n_run;     /* cases answered in this run */
+    int n_skipped; /* already stored by an earlier run */
+    int n_errors;  /* cases stored as errors (this run or before) */
     double load_ms;
     double ttft_ms_mean, decode_tps_mean, e2e_ms_p50, e2e_ms_p90;
     uint64_t rss_peak_bytes;
     struct vlm_engine_stats reuse; /* local: what reuse and batching did in this run's load */
-    char   error[512];    /* the model itself failed (load), "" otherwise */
+    char error[512];               /* the model itself failed (load), "" otherwise */
 };
 
 struct vlm_run_summary {
     int n_models;
     struct vlm_run_model_summary *models;
-    int n_bad_lines;      /* malformed suite lines */
-    bool stopped;         /* interrupted */
+    int n_bad_lines; /* malformed suite lines */
+    bool stopped;    /* interrupted */
 };
 
 VLM_API struct vlm_run_params vlm_run_default_params(void);
@@ -463,8 +461,8 @@ VLM_API struct vlm_run_params vlm_run_default_params(void);
  * turn as it finishes. Returns VLM_OK when every case ran cleanly, VLM_ERR_INPUT
  * or VLM_ERR_MODEL when some case was stored as an error (the run still went on),
  * VLM_ERR_IO when the store could not be opened, VLM_ERR_STOPPED on SIGINT. */
-VLM_API int  vlm_run(vlm_plan *plan, const struct vlm_run_params *params,
-             struct vlm_run_summary *summary, char *err, size_t err_len);
+VLM_API int vlm_run(vlm_plan *plan, const struct vlm_run_params *params, struct vlm_run_summary *summary, char *err,
+                    size_t err_len);
 VLM_API void vlm_run_summary_free(struct vlm_run_summary *s);
 
 /* Ask a running vlm_run to stop after the current token (signal-safe). */
@@ -474,10 +472,10 @@ VLM_API void vlm_run_request_stop(void);
 
 /* What a scorer made of one reply. */
 struct vlm_score {
-    double score;       /* 0..1 for most scorers; bleu/cider give their metric value */
-    bool   correct;     /* counts as right for accuracy (docs/scoring.md, per scorer) */
-    bool   unparsed;    /* choice/yesno/number: the reply named no single answer */
-    char   detail[160]; /* what was read from the reply: "picked B", "read 42", "yes" */
+    double score;     /* 0..1 for most scorers; bleu/cider give their metric value */
+    bool correct;     /* counts as right for accuracy (docs/scoring.md, per scorer) */
+    bool unparsed;    /* choice/yesno/number: the reply named no single answer */
+    char detail[160]; /* what was read from the reply: "picked B", "read 42", "yes" */
 };
 
 /* Names of the scorers vlm_score_text knows, NULL-terminated. */
@@ -489,27 +487,25 @@ VLM_API const char *const *vlm_scorer_names(void);
  * Returns VLM_OK, or VLM_ERR_INPUT with a message when the scorer is unknown or
  * the expected answer does not fit it. */
 VLM_API int vlm_score_text(const char *scorer, const char *output, const char *expected_json,
-                   const char *const *choices, int n_choices, struct vlm_score *out,
-                   char *err, size_t err_len);
+                           const char *const *choices, int n_choices, struct vlm_score *out, char *err, size_t err_len);
 
 /* Captioning metrics over a set of (candidate, references) pairs. CIDEr-D's
  * document frequencies come from the whole set's references. */
 typedef struct vlm_caption_set vlm_caption_set;
 
 VLM_API vlm_caption_set *vlm_caption_set_new(void);
-VLM_API void   vlm_caption_set_add(vlm_caption_set *set, const char *candidate,
-                           const char *const *refs, int n_refs);
-VLM_API int    vlm_caption_set_size(const vlm_caption_set *set);
-VLM_API double vlm_caption_bleu4(const vlm_caption_set *set);   /* corpus BLEU-4, 0..1 */
+VLM_API void vlm_caption_set_add(vlm_caption_set *set, const char *candidate, const char *const *refs, int n_refs);
+VLM_API int vlm_caption_set_size(const vlm_caption_set *set);
+VLM_API double vlm_caption_bleu4(const vlm_caption_set *set); /* corpus BLEU-4, 0..1 */
 /* CIDEr-D of item i (0..10 scale, as in the coco-caption toolkit). */
 VLM_API double vlm_caption_cider_d(const vlm_caption_set *set, int i);
-VLM_API void   vlm_caption_set_free(vlm_caption_set *set);
+VLM_API void vlm_caption_set_free(vlm_caption_set *set);
 
 /* Scoring what a store holds, without running any model but a judge. */
 struct vlm_score_params {
-    const char *scorer;               /* non-NULL: score every turn with this scorer */
-    int         n_suites;             /* suites to re-read expected answers, scorers */
-    const char *const *suites;        /* and choices from (fixed references) */
+    const char *scorer;        /* non-NULL: score every turn with this scorer */
+    int n_suites;              /* suites to re-read expected answers, scorers */
+    const char *const *suites; /* and choices from (fixed references) */
     struct vlm_suite_params suite;
     const struct vlm_model_spec *judge; /* the model that grades `judge` turns */
     void (*on_message)(const char *line, void *user);
@@ -528,8 +524,8 @@ struct vlm_score_summary {
 VLM_API struct vlm_score_params vlm_score_default_params(void);
 
 /* (Re)score every stored turn into the store's `scores` table (docs/scoring.md). */
-VLM_API int vlm_score_store(const char *db_path, const struct vlm_score_params *p,
-                    struct vlm_score_summary *sum, char *err, size_t err_len);
+VLM_API int vlm_score_store(const char *db_path, const struct vlm_score_params *p, struct vlm_score_summary *sum,
+                            char *err, size_t err_len);
 
 /* ------------------------------------------------------------------ report */
 
@@ -543,15 +539,14 @@ enum vlm_report_format {
 
 /* Write a report of everything the store holds (scores as last computed by
  * vlm_score_store). Model text is escaped in every format that renders it. */
-VLM_API int vlm_report(const char *db_path, enum vlm_report_format format, FILE *out,
-               char *err, size_t err_len);
+VLM_API int vlm_report(const char *db_path, enum vlm_report_format format, FILE *out, char *err, size_t err_len);
 
 /* The same, with the cost section and the recommendation (docs/cost.md) priced
  * from the shipped catalog extended by `catalog_csv` (NULL: none) against the
  * `requirements:` of `plan_yaml` (NULL: defaults; its `catalog:` key, if any,
  * extends the catalog too). vlm_report() is this with both NULL. */
-VLM_API int vlm_report_cost(const char *db_path, enum vlm_report_format format, FILE *out,
-                    const char *plan_yaml, const char *catalog_csv, char *err, size_t err_len);
+VLM_API int vlm_report_cost(const char *db_path, enum vlm_report_format format, FILE *out, const char *plan_yaml,
+                            const char *catalog_csv, char *err, size_t err_len);
 
 /* ------------------------------------------------------------------ bench */
 
@@ -559,37 +554,39 @@ VLM_API int vlm_report_cost(const char *db_path, enum vlm_report_format format, 
  * level, requests (the first turn of each suite case, in turn, or one prompt)
  * are kept in flight, open-loop at `rate` when given. */
 struct vlm_bench_params {
-    int         n_levels;
-    const int  *levels;          /* concurrency levels, e.g. {1, 4, 16} */
-    double      rate;            /* requests/s (Poisson arrivals); 0: as fast as possible */
-    int         n_requests;      /* per level; 0: run for duration_s */
-    double      duration_s;      /* per level when n_requests is 0 (default 10) */
-    double      slo_ttft_ms;     /* 0: no TTFT objective */
-    double      slo_tpot_ms;     /* 0: no TPOT objective */
-    uint64_t    seed;            /* arrivals and backoff jitter */
-    const char *db_path;         /* NULL: results are not stored */
-    const char *argv_line;       /* stored with the run */
+    int n_levels;
+    const int *levels;     /* concurrency levels, e.g. {1, 4, 16} */
+    double rate;           /* requests/s (Poisson arrivals); 0: as fast as possible */
+    int n_requests;        /* per level; 0: run for duration_s */
+    double duration_s;     /* per level when n_requests is 0 (default 10) */
+    double slo_ttft_ms;    /* 0: no TTFT objective */
+    double slo_tpot_ms;    /* 0: no TPOT objective */
+    uint64_t seed;         /* arrivals and backoff jitter */
+    const char *db_path;   /* NULL: results are not stored */
+    const char *argv_line; /* stored with the run */
     struct vlm_suite_params suite;
     void (*on_message)(const char *line, void *user);
     void *user;
 };
 
 /* Percentiles p50, p90, p95, p99. */
-struct vlm_pcts { double p50, p90, p95, p99; };
+struct vlm_pcts {
+    double p50, p90, p95, p99;
+};
 
 /* What one concurrency level measured (a row of table bench_levels). */
 struct vlm_bench_level {
-    int    concurrency;
-    double rate;                 /* asked-for requests/s, 0 = unlimited */
-    int    n_requests, n_ok, n_errors;
-    double wall_s;               /* first request sent to last one finished */
-    double req_per_s;            /* n_ok / wall_s */
-    double output_tps;           /* output tokens of ok requests / wall_s */
-    double goodput_rps;          /* ok requests meeting every SLO / wall_s */
-    double error_rate;           /* n_errors / n_requests */
+    int concurrency;
+    double rate; /* asked-for requests/s, 0 = unlimited */
+    int n_requests, n_ok, n_errors;
+    double wall_s;      /* first request sent to last one finished */
+    double req_per_s;   /* n_ok / wall_s */
+    double output_tps;  /* output tokens of ok requests / wall_s */
+    double goodput_rps; /* ok requests meeting every SLO / wall_s */
+    double error_rate;  /* n_errors / n_requests */
     struct vlm_pcts ttft_ms, tpot_ms, itl_ms, e2e_ms;
-    bool   tokens_estimated;     /* some request's counts were not the server's */
-    char   first_error[512];     /* the first failed request's message, "" if none */
+    bool tokens_estimated; /* some request's counts were not the server's */
+    char first_error[512]; /* the first failed request's message, "" if none */
 };
 
 VLM_API struct vlm_bench_params vlm_bench_default_params(void);
@@ -601,31 +598,30 @@ VLM_API struct vlm_bench_params vlm_bench_default_params(void);
  * Returns VLM_OK, VLM_ERR_INPUT for bad settings, VLM_ERR_MODEL when the model
  * cannot start, VLM_ERR_IO when the store cannot be written, VLM_ERR_STOPPED. */
 VLM_API int vlm_bench(const struct vlm_model_spec *model, const char *suite, const char *prompt,
-              const struct vlm_bench_params *p, struct vlm_bench_level **levels,
-              char *err, size_t err_len);
+                      const struct vlm_bench_params *p, struct vlm_bench_level **levels, char *err, size_t err_len);
 
 /* ------------------------------------------------------------------ cost */
 
 /* Hardware and price catalog, memory fit, cost figures and the recommendation
  * (docs/cost.md). Pure arithmetic: nothing here reads a store or a clock. */
-#define VLM_HOURS_PER_MONTH 730.0                 /* 8760 h / 12 */
-#define VLM_DAYS_PER_MONTH  (730.0 / 24.0)        /* 30.4167 d */
-#define VLM_PEAK_FACTOR     3.0                   /* default peak / mean load */
-#define VLM_HEADROOM        0.10                  /* default memory headroom */
+#define VLM_HOURS_PER_MONTH 730.0          /* 8760 h / 12 */
+#define VLM_DAYS_PER_MONTH  (730.0 / 24.0) /* 30.4167 d */
+#define VLM_PEAK_FACTOR     3.0            /* default peak / mean load */
+#define VLM_HEADROOM        0.10           /* default memory headroom */
 
-struct vlm_gpu {           /* one row of data/gpus.csv */
-    char   name[64];
-    double mem_gib;        /* GPU memory, GiB */
-    double bw_gbs;         /* memory bandwidth, GB/s (0: unknown) */
-    double hourly;         /* on-demand price per hour */
-    double monthly;        /* reserved price per month (0: none) */
-    char   currency[8], source[256], as_of[16];
+struct vlm_gpu { /* one row of data/gpus.csv */
+    char name[64];
+    double mem_gib; /* GPU memory, GiB */
+    double bw_gbs;  /* memory bandwidth, GB/s (0: unknown) */
+    double hourly;  /* on-demand price per hour */
+    double monthly; /* reserved price per month (0: none) */
+    char currency[8], source[256], as_of[16];
 };
 
-struct vlm_api_price {     /* one row of data/api_prices.csv */
-    char   model[128];     /* the model name as the report shows it */
+struct vlm_api_price {            /* one row of data/api_prices.csv */
+    char model[128];              /* the model name as the report shows it */
     double in_per_1m, out_per_1m; /* price per 1M input / output tokens */
-    char   currency[8], source[256], as_of[16];
+    char currency[8], source[256], as_of[16];
 };
 
 typedef struct vlm_catalog vlm_catalog;
@@ -633,13 +629,13 @@ VLM_API vlm_catalog *vlm_catalog_new(void);
 /* Read a GPU CSV (header starting "name,mem_gib") or an API price CSV (header
  * starting "model,in_per_1m"); a row whose name is already known replaces it,
  * others are added. VLM_ERR_INPUT names the file, line and field. */
-VLM_API int  vlm_catalog_load_csv(vlm_catalog *c, const char *path, char *err, size_t err_len);
+VLM_API int vlm_catalog_load_csv(vlm_catalog *c, const char *path, char *err, size_t err_len);
 /* The shipped catalog: DIR/gpus.csv and DIR/api_prices.csv; dir NULL: $VLMETER_DATA
  * or the data/ folder of the source tree. */
-VLM_API int  vlm_catalog_load_default(vlm_catalog *c, const char *dir, char *err, size_t err_len);
+VLM_API int vlm_catalog_load_default(vlm_catalog *c, const char *dir, char *err, size_t err_len);
 VLM_API void vlm_catalog_add_gpu(vlm_catalog *c, const struct vlm_gpu *g);
 VLM_API void vlm_catalog_add_api(vlm_catalog *c, const struct vlm_api_price *a);
-VLM_API int  vlm_catalog_n_gpus(const vlm_catalog *c);
+VLM_API int vlm_catalog_n_gpus(const vlm_catalog *c);
 VLM_API const struct vlm_gpu *vlm_catalog_gpu(const vlm_catalog *c, int i);
 VLM_API const struct vlm_api_price *vlm_catalog_api(const vlm_catalog *c, const char *model); /* NULL: none */
 VLM_API void vlm_catalog_free(vlm_catalog *c);
@@ -648,7 +644,7 @@ VLM_API void vlm_catalog_free(vlm_catalog *c);
 VLM_API double vlm_cost_req_per_gpu_hour(double s_per_req, double concurrency);
 /* (a) always-on: instances for the peak load, daily x peak_factor / 86400 req/s
  * against inst_rps per instance (at least 1 when daily > 0). */
-VLM_API int    vlm_cost_instances(double daily, double peak_factor, double inst_rps);
+VLM_API int vlm_cost_instances(double daily, double peak_factor, double inst_rps);
 VLM_API double vlm_cost_always_on_monthly(int instances, double hourly);
 /* (b) pay-per-busy-second: daily x days/month x busy seconds per request x hourly / 3600. */
 VLM_API double vlm_cost_busy_monthly(double daily, double busy_s_per_req, double hourly);
@@ -660,47 +656,47 @@ VLM_API double vlm_cost_break_even_daily(double fixed_monthly, double per_reques
 
 /* Memory a model needs: measured peak when > 0, else weights + projector + an
  * upper-bound KV estimate for n_ctx (docs/cost.md). *estimated tells which. */
-VLM_API double vlm_fit_need_bytes(double measured, double model_bytes, double mmproj_bytes,
-                          double n_params, int n_ctx, bool *estimated);
+VLM_API double vlm_fit_need_bytes(double measured, double model_bytes, double mmproj_bytes, double n_params, int n_ctx,
+                                  bool *estimated);
 /* Whether need x (1 + headroom) fits in mem_gib. */
-VLM_API bool   vlm_fit_ok(double need_bytes, double headroom, double mem_gib);
+VLM_API bool vlm_fit_ok(double need_bytes, double headroom, double mem_gib);
 /* The first of q8_0, q4_k_m smaller than the model's bits per weight whose
  * estimated need fits `mem_gib`; NULL when none. *need_out: that need. */
-VLM_API const char *vlm_fit_quant(double need_bytes, double model_bytes, double n_params,
-                          double headroom, double mem_gib, double *need_out);
+VLM_API const char *vlm_fit_quant(double need_bytes, double model_bytes, double n_params, double headroom,
+                                  double mem_gib, double *need_out);
 
 /* How long a plan will take, per model, from earlier runs stored under the
  * same model name: wall_s = (latest load_ms + cases x mean ms per stored case)
  * / 1000. A model with no stored case has history = false and wall_s = 0. */
 struct vlm_estimate {
-    char   name[128];
-    int    n_cases;       /* cases in the plan's suites */
-    int    n_done;        /* of those, finished in the store already (skipped by a run) */
-    bool   history;
-    int    n_history;     /* stored cases the mean comes from */
+    char name[128];
+    int n_cases; /* cases in the plan's suites */
+    int n_done;  /* of those, finished in the store already (skipped by a run) */
+    bool history;
+    int n_history; /* stored cases the mean comes from */
     double case_ms_mean, load_ms, wall_s;
 };
 /* Fills out[0 .. min(models, max)) and returns that count, or a negative status. */
-VLM_API int vlm_plan_estimate(vlm_plan *plan, const char *db_path, struct vlm_estimate *out, int max,
-                      char *err, size_t err_len);
+VLM_API int vlm_plan_estimate(vlm_plan *plan, const char *db_path, struct vlm_estimate *out, int max, char *err,
+                              size_t err_len);
 
 #define VLM_MAX_REQ_CATS 16
-struct vlm_requirements {  /* 0 / empty: not required */
-    int    n_acc;
-    char   acc_cat[VLM_MAX_REQ_CATS][64]; /* a category, or "all" */
+struct vlm_requirements { /* 0 / empty: not required */
+    int n_acc;
+    char acc_cat[VLM_MAX_REQ_CATS][64]; /* a category, or "all" */
     double acc_min[VLM_MAX_REQ_CATS];
     double max_p95_ms, max_memory_gib, max_monthly;
-    double max_accuracy_loss;           /* a family variant may be this much less accurate
+    double max_accuracy_loss;     /* a family variant may be this much less accurate
                                            ("all") than its reference, as a fraction; 0: any */
-    double requests_per_day;            /* default 1000 */
-    double peak_factor, headroom;       /* defaults VLM_PEAK_FACTOR, VLM_HEADROOM */
-    char   currency[8];                 /* "" : any */
+    double requests_per_day;      /* default 1000 */
+    double peak_factor, headroom; /* defaults VLM_PEAK_FACTOR, VLM_HEADROOM */
+    char currency[8];             /* "" : any */
 };
 VLM_API void vlm_requirements_default(struct vlm_requirements *r);
 /* The `requirements:` mapping of a YAML plan (or a file holding just that
  * mapping); `catalog:` in the same file is returned (owned by r) in *catalog. */
-VLM_API int  vlm_requirements_load(const char *path, struct vlm_requirements *r, char *catalog,
-                           size_t catalog_len, char *err, size_t err_len);
+VLM_API int vlm_requirements_load(const char *path, struct vlm_requirements *r, char *catalog, size_t catalog_len,
+                                  char *err, size_t err_len);
 
 /* One model, as measured. A figure that was not measured is NAN (never 0): a
  * requirement on it is then "not measured" and the option fails, so a missing
@@ -708,32 +704,32 @@ VLM_API int  vlm_requirements_load(const char *path, struct vlm_requirements *r,
  * not measured. */
 struct vlm_candidate {
     const char *name;
-    bool   remote;         /* served by an API: priced from the API table only */
-    int    n_acc;
+    bool remote; /* served by an API: priced from the API table only */
+    int n_acc;
     const char *acc_cat[64];
-    double acc[64];        /* accuracy per category; "all": overall */
-    double p95_ms;         /* e2e p95 */
-    double need_bytes;     /* memory needed (vlm_fit_need_bytes) */
+    double acc[64];    /* accuracy per category; "all": overall */
+    double p95_ms;     /* e2e p95 */
+    double need_bytes; /* memory needed (vlm_fit_need_bytes) */
     double model_bytes, n_params;
-    double busy_s_per_req; /* GPU seconds per request (1 / req/s per instance) */
-    double inst_rps;       /* requests/s one instance serves */
+    double busy_s_per_req;        /* GPU seconds per request (1 / req/s per instance) */
+    double inst_rps;              /* requests/s one instance serves */
     double in_tokens, out_tokens; /* mean per request */
-    const char *family;    /* the reference model of its family; NULL when in none */
-    bool   variant;        /* a family member other than the reference */
-    double acc_loss;       /* a variant's reference accuracy minus its own on shared turns */
+    const char *family;           /* the reference model of its family; NULL when in none */
+    bool variant;                 /* a family member other than the reference */
+    double acc_loss;              /* a variant's reference accuracy minus its own on shared turns */
 };
 
-struct vlm_option {        /* one candidate x GPU (or x API) */
-    char   model[128], where[64]; /* where: a GPU name or "api" */
-    char   plan[16];       /* "always-on", "reserved", "busy-second" or "api": the cheapest;
+struct vlm_option {                        /* one candidate x GPU (or x API) */
+    char model[128], where[64];            /* where: a GPU name or "api" */
+    char plan[16];                         /* "always-on", "reserved", "busy-second" or "api": the cheapest;
                             * "unpriced" when the throughput was not measured */
-    double monthly;        /* the cheapest plan's monthly cost (NAN: unpriced) */
+    double monthly;                        /* the cheapest plan's monthly cost (NAN: unpriced) */
     double always_on, reserved, busy, api; /* each plan's (NAN: does not apply) */
-    int    instances;
-    char   currency[8];
-    bool   fits;           /* in the GPU's memory with headroom (always for "api") */
-    bool   ok;
-    char   why[512];       /* failed requirements, "; "-separated */
+    int instances;
+    char currency[8];
+    bool fits; /* in the GPU's memory with headroom (always for "api") */
+    bool ok;
+    char why[512]; /* failed requirements, "; "-separated */
 };
 struct vlm_recommendation {
     int n;
@@ -742,13 +738,13 @@ struct vlm_recommendation {
 };
 /* Every candidate x fitting GPU (and x API price) checked against r. */
 VLM_API void vlm_recommend(const struct vlm_candidate *c, int n, const vlm_catalog *cat,
-                   const struct vlm_requirements *r, struct vlm_recommendation *out);
+                           const struct vlm_requirements *r, struct vlm_recommendation *out);
 VLM_API void vlm_recommendation_free(struct vlm_recommendation *rec);
 
 /* ------------------------------------------------------------------ stats */
 
 /* 95% Wilson score interval for k successes in n trials (k may be a soft count). */
-VLM_API void   vlm_wilson95(double k, int n, double *lo, double *hi);
+VLM_API void vlm_wilson95(double k, int n, double *lo, double *hi);
 
 /* Two-sided exact McNemar p-value from the discordant counts: b pairs where only
  * the first model was right, c where only the second was. 1 when b + c = 0. */
@@ -758,7 +754,7 @@ VLM_API double vlm_mcnemar_exact(int b, int c);
  * items (second minus first), from the discordant counts: b items only the
  * first got right, c only the second (counts may be soft). Agresti & Min's
  * adjusted Wald interval ("Wald+2"), clamped to [-1, 1]; docs/metrics.md. */
-VLM_API void   vlm_paired_diff95(double b, double c, double n, double *lo, double *hi);
+VLM_API void vlm_paired_diff95(double b, double c, double n, double *lo, double *hi);
 
 /* Nearest-rank percentile (q in 0..1) of n ascending values; 0 when n = 0. */
 VLM_API double vlm_percentile(const double *sorted, int n, double q);
@@ -772,11 +768,11 @@ VLM_API double vlm_percentile(const double *sorted, int n, double q);
 enum vlm_probe_lang { VLM_PROBE_EN = 1, VLM_PROBE_ZH = 2, VLM_PROBE_BOTH = 3 };
 
 struct vlm_probe_params {
-    int         n_per_category; /* cases per category and language (default 20) */
-    uint64_t    seed;           /* default 1 */
-    int         lang;           /* enum vlm_probe_lang (default VLM_PROBE_EN) */
-    int         level;          /* 1 easy, 2 (default), 3 hard: small, rotated, faint */
-    const char *name;           /* the suite file OUTDIR/NAME.jsonl (default "probe") */
+    int n_per_category; /* cases per category and language (default 20) */
+    uint64_t seed;      /* default 1 */
+    int lang;           /* enum vlm_probe_lang (default VLM_PROBE_EN) */
+    int level;          /* 1 easy, 2 (default), 3 hard: small, rotated, faint */
+    const char *name;   /* the suite file OUTDIR/NAME.jsonl (default "probe") */
 };
 
 struct vlm_probe_summary {
@@ -787,7 +783,7 @@ struct vlm_probe_summary {
 
 VLM_API struct vlm_probe_params vlm_probe_default_params(void);
 
-VLM_API int         vlm_probe_n_categories(void);
+VLM_API int vlm_probe_n_categories(void);
 VLM_API const char *vlm_probe_category(int i); /* in the order cases are written */
 
 /* Write OUTDIR/NAME.jsonl and the pictures in OUTDIR/images/. Each is read
@@ -795,8 +791,8 @@ VLM_API const char *vlm_probe_category(int i); /* in the order cases are written
  * by pixel statistics, ...); a layout that fails is drawn anew, and a case that
  * keeps failing fails the call. Returns VLM_OK, VLM_ERR_INPUT (bad parameters,
  * missing fonts) or VLM_ERR_IO. `sum` may be NULL. */
-VLM_API int vlm_probe_write(const struct vlm_probe_params *p, const char *outdir,
-                    struct vlm_probe_summary *sum, char *err, size_t err_len);
+VLM_API int vlm_probe_write(const struct vlm_probe_params *p, const char *outdir, struct vlm_probe_summary *sum,
+                            char *err, size_t err_len);
 
 /* ------------------------------------------------------------------ import */
 
@@ -813,11 +809,11 @@ struct vlm_import_params {
 };
 
 struct vlm_import_summary {
-    int  n_ok;         /* cases written */
-    int  n_bad;        /* rows skipped, each reported through on_message */
-    int  n_images;     /* distinct image files */
-    char type[8];      /* vlmevalkit: the kind of file, "mcq", "yorn" or "vqa" */
-    char suite[4096];  /* the suite file written */
+    int n_ok;         /* cases written */
+    int n_bad;        /* rows skipped, each reported through on_message */
+    int n_images;     /* distinct image files */
+    char type[8];     /* vlmevalkit: the kind of file, "mcq", "yorn" or "vqa" */
+    char suite[4096]; /* the suite file written */
 };
 
 VLM_API struct vlm_import_params vlm_import_default_params(void);
@@ -826,17 +822,16 @@ VLM_API struct vlm_import_params vlm_import_default_params(void);
  * suite v1 with VLMEvalKit's prompts. Returns VLM_OK when the suite was written
  * (some rows may have been skipped: sum->n_bad), VLM_ERR_INPUT when the file is
  * not a VLMEvalKit TSV, VLM_ERR_IO when it cannot be read or the output written. */
-VLM_API int vlm_import_vlmevalkit(const char *tsv_path, const char *outdir,
-                          const struct vlm_import_params *p, struct vlm_import_summary *sum,
-                          char *err, size_t err_len);
+VLM_API int vlm_import_vlmevalkit(const char *tsv_path, const char *outdir, const struct vlm_import_params *p,
+                                  struct vlm_import_summary *sum, char *err, size_t err_len);
 
 /* A folder of images and a questions file, CSV (header image,question,answer
  * [,category,scorer,choices,id]) or JSONL; `questions` NULL: FOLDER/questions.csv
  * or FOLDER/questions.jsonl. Image paths are relative to the folder. Returns as
  * vlm_import_vlmevalkit. */
 VLM_API int vlm_import_folder(const char *folder, const char *questions, const char *outdir,
-                      const struct vlm_import_params *p, struct vlm_import_summary *sum,
-                      char *err, size_t err_len);
+                              const struct vlm_import_params *p, struct vlm_import_summary *sum, char *err,
+                              size_t err_len);
 
 /* ------------------------------------------------------------------ quantize */
 
@@ -844,22 +839,22 @@ VLM_API int vlm_import_folder(const char *folder, const char *questions, const c
  * llama.cpp's llama_model_quantize, a projector through ggml's quantizer (its
  * matrix weights; embeddings, norms and the patch convolution keep their type). */
 struct vlm_quant_params {
-    int         n_threads;  /* 0: all cores */
-    const char *mmproj;     /* also make variants of this projector (NULL: none) */
+    int n_threads;                                    /* 0: all cores */
+    const char *mmproj;                               /* also make variants of this projector (NULL: none) */
     void (*on_message)(const char *line, void *user); /* "made FILE (...)", "kept FILE (...)" */
     void *user;
 };
 
 struct vlm_quant_summary {
-    int n_made;     /* files written */
-    int n_skipped;  /* variants already there with the right file type */
+    int n_made;    /* files written */
+    int n_skipped; /* variants already there with the right file type */
 };
 
 VLM_API struct vlm_quant_params vlm_quant_default_params(void);
 
 /* The types vlm_quantize makes ("f16", "q8_0", "q4_k_m", "q2_k", ...): llama.cpp's
  * file types that need no importance matrix. */
-VLM_API int         vlm_quant_n_types(void);
+VLM_API int vlm_quant_n_types(void);
 VLM_API const char *vlm_quant_type(int i);
 /* The type spelled `name` in any case ("Q4_K_M"), as vlm_quant_type names it; NULL: none. */
 VLM_API const char *vlm_quant_type_named(const char *name);
@@ -878,24 +873,23 @@ VLM_API bool vlm_quant_file_type(const char *path, char *buf, size_t len);
  * VLM_ERR_INPUT for an unknown type or an unreadable model, VLM_ERR_MODEL when
  * llama.cpp refuses the file, VLM_ERR_IO when the output cannot be written. */
 VLM_API int vlm_quantize(const char *model, const char *const *types, int n_types, const char *outdir,
-                 const struct vlm_quant_params *p, struct vlm_quant_summary *sum,
-                 char *err, size_t err_len);
+                         const struct vlm_quant_params *p, struct vlm_quant_summary *sum, char *err, size_t err_len);
 
 /* ------------------------------------------------------------------ forge */
 
 enum vlm_forge_size { VLM_FORGE_TINY, VLM_FORGE_SMALL };
 
 struct vlm_forge_params {
-    const char         *arch;      /* a name from vlm_forge_arch_name() */
-    enum vlm_forge_size size;      /* tiny: a few MB; small: ~0.5B layer shapes */
-    uint64_t            seed;
-    const char         *vocab_dir; /* llama.cpp's models/ (vocab GGUF files) */
+    const char *arch;         /* a name from vlm_forge_arch_name() */
+    enum vlm_forge_size size; /* tiny: a few MB; small: ~0.5B layer shapes */
+    uint64_t seed;
+    const char *vocab_dir; /* llama.cpp's models/ (vocab GGUF files) */
 };
 
 VLM_API struct vlm_forge_params vlm_forge_default_params(void);
 
 /* Number of architectures forge can write, and their names and one-line blurbs. */
-VLM_API int         vlm_forge_n_archs(void);
+VLM_API int vlm_forge_n_archs(void);
 VLM_API const char *vlm_forge_arch_name(int i);
 VLM_API const char *vlm_forge_arch_desc(int i);
 

@@ -119,7 +119,7 @@ struct workload {
     const char *prompt;
     const vlm_case **cases;
     vlm_case *firsts; /* local: the cases cut to their first turn */
-    char **bodies; /* remote: the JSON bodies, images already encoded */
+    char **bodies;    /* remote: the JSON bodies, images already encoded */
     int n;
 };
 
@@ -131,12 +131,17 @@ static void workload_free(struct workload *w) {
     vlm_suite_free(w->suite);
 }
 
-static int workload_cases(struct workload *w, const char *suite, const char *prompt,
-                          const struct vlm_bench_params *p, char *err, size_t err_len) {
+static int workload_cases(struct workload *w, const char *suite, const char *prompt, const struct vlm_bench_params *p,
+                          char *err, size_t err_len) {
     if (!suite) {
         w->prompt = prompt;
-        w->prompt_case = (vlm_case){.suite = "bench", .id = "prompt", .category = "", .scorer = "",
-                                    .where = "command line", .n_turns = 1, .turns = &w->prompt};
+        w->prompt_case = (vlm_case){.suite = "bench",
+                                    .id = "prompt",
+                                    .category = "",
+                                    .scorer = "",
+                                    .where = "command line",
+                                    .n_turns = 1,
+                                    .turns = &w->prompt};
         w->cases = xcalloc(1, sizeof *w->cases);
         w->cases[w->n++] = &w->prompt_case;
         return VLM_OK;
@@ -183,7 +188,7 @@ static int workload_bodies(struct workload *w, const struct vlm_engine_params *e
 struct slot {
     struct vlm_req req;
     int body, attempt;
-    bool busy, waiting;   /* in flight; waiting to be retried at retry_at */
+    bool busy, waiting; /* in flight; waiting to be retried at retry_at */
     double retry_at;
 };
 
@@ -265,9 +270,7 @@ static struct slot *free_slot(struct remote_run *r) {
 }
 
 /* Seconds to the next Poisson arrival at `rate` per second. */
-static double next_gap_ms(double rate, uint64_t *rng) {
-    return -log(1.0 - remote_rng_unit(rng)) / rate * 1000.0;
-}
+static double next_gap_ms(double rate, uint64_t *rng) { return -log(1.0 - remote_rng_unit(rng)) / rate * 1000.0; }
 
 static void remote_level(struct remote_run *r, int concurrency, const struct vlm_bench_params *p) {
     r->n_slots = concurrency;
@@ -293,7 +296,7 @@ static void remote_level(struct remote_run *r, int concurrency, const struct vlm
         int running = 0;
         curl_multi_perform(r->multi, &running);
         if (drain_messages(r) > 0) continue; /* slots are free: fill them first */
-        double wait = 100; /* ms; socket activity ends it sooner */
+        double wait = 100;                   /* ms; socket activity ends it sooner */
         if (more && p->rate > 0 && free_slot(r)) wait = fmin(wait, next_arrival - now);
         wait = fmin(wait, next_retry - now);
         curl_multi_poll(r->multi, NULL, 0, wait > 0 ? (int)ceil(wait) : 0, NULL);
@@ -354,7 +357,10 @@ static int local_level(const struct vlm_model_spec *m, const struct workload *w,
 /* ------------------------------------------------------------ the bench */
 
 static int check_params(const struct vlm_model_spec *m, const struct vlm_bench_params *p, char *err, size_t err_len) {
-    if (p->n_levels <= 0) { util_errf(err, err_len, "no concurrency level given"); return VLM_ERR_INPUT; }
+    if (p->n_levels <= 0) {
+        util_errf(err, err_len, "no concurrency level given");
+        return VLM_ERR_INPUT;
+    }
     for (int i = 0; i < p->n_levels; i++) {
         if (p->levels[i] < 1 || p->levels[i] > 4096) {
             util_errf(err, err_len, "concurrency %d is out of range (1..4096)", p->levels[i]);
@@ -363,8 +369,8 @@ static int check_params(const struct vlm_model_spec *m, const struct vlm_bench_p
     }
     for (int i = 0; i < p->n_levels && m->engine.remote.n_urls == 0; i++) {
         if (p->levels[i] > VLM_MAX_PARALLEL) {
-            util_errf(err, err_len, "a local model holds at most %d parallel sequences, not %d",
-                     VLM_MAX_PARALLEL, p->levels[i]);
+            util_errf(err, err_len, "a local model holds at most %d parallel sequences, not %d", VLM_MAX_PARALLEL,
+                      p->levels[i]);
             return VLM_ERR_INPUT;
         }
     }
@@ -416,8 +422,8 @@ static int store_close(struct bench_store *bs, char *err, size_t err_len) {
     return rc;
 }
 
-int vlm_bench(const struct vlm_model_spec *m, const char *suite, const char *prompt,
-              const struct vlm_bench_params *p, struct vlm_bench_level **levels, char *err, size_t err_len) {
+int vlm_bench(const struct vlm_model_spec *m, const char *suite, const char *prompt, const struct vlm_bench_params *p,
+              struct vlm_bench_level **levels, char *err, size_t err_len) {
     *levels = NULL;
     bool remote = m->engine.remote.n_urls > 0;
     int rc = check_params(m, p, err, err_len);

@@ -31,9 +31,7 @@ static void set_err(char *err, size_t err_len, const std::string &msg) {
     if (err && err_len) snprintf(err, err_len, "%s", msg.c_str());
 }
 
-static void copy_tag(char *dst, size_t len, const std::string &s) {
-    snprintf(dst, len, "%s", s.c_str());
-}
+static void copy_tag(char *dst, size_t len, const std::string &s) { snprintf(dst, len, "%s", s.c_str()); }
 
 /* Whether `name` is one of llama.cpp's built-in template names. */
 static bool is_builtin_name(const char *name) {
@@ -101,8 +99,10 @@ static void probe_reasoning(chat_tmpl *t) {
     common_chat_params on = apply_probe(t, true), off = apply_probe(t, false);
     i->supports_thinking = on.supports_thinking;
     i->think_switch = on.prompt != off.prompt;
-    if (on.supports_thinking && !on.thinking_start_tag.empty()) copy_tag(i->think_start, sizeof i->think_start, on.thinking_start_tag);
-    if (on.supports_thinking && !on.thinking_end_tags.empty()) copy_tag(i->think_end, sizeof i->think_end, on.thinking_end_tags[0]);
+    if (on.supports_thinking && !on.thinking_start_tag.empty())
+        copy_tag(i->think_start, sizeof i->think_start, on.thinking_start_tag);
+    if (on.supports_thinking && !on.thinking_end_tags.empty())
+        copy_tag(i->think_end, sizeof i->think_end, on.thinking_end_tags[0]);
     const common_chat_params &used = (t->think_set && !t->think) ? off : on;
     std::string gp = trim(used.generation_prompt);
     std::string start = i->think_start;
@@ -122,8 +122,9 @@ extern "C" chat_tmpl *chat_tmpl_init(const struct llama_model *model, const char
         if (ovr.empty()) {
             const char *src = llama_model_chat_template(model, nullptr);
             if (!src) {
-                set_err(err, err_len, "the model has no chat template; pass one (template=chatml, a built-in "
-                                      "name, or Jinja text)");
+                set_err(err, err_len,
+                        "the model has no chat template; pass one (template=chatml, a built-in "
+                        "name, or Jinja text)");
                 delete t;
                 return nullptr;
             }
@@ -234,6 +235,5 @@ extern "C" void chat_budget_restart(const chat_tmpl *t, const struct llama_model
     try {
         for (llama_token tok : common_tokenize(llama_model_get_vocab(model), t->info.think_start, false, true))
             llama_sampler_accept(s, tok);
-    } catch (const std::exception &) {
-    }
+    } catch (const std::exception &) {}
 }

@@ -36,14 +36,14 @@ enum chat_think { CHAT_THINK_DEFAULT = -1, CHAT_THINK_OFF = 0, CHAT_THINK_ON = 1
 
 /* What a template is and what it says about reasoning. */
 struct chat_tmpl_info {
-    bool jinja;                /* rendered by llama.cpp's Jinja engine (else a built-in) */
-    char family[48];           /* "jinja/chatml" (the built-in family it renders like),
+    bool jinja;             /* rendered by llama.cpp's Jinja engine (else a built-in) */
+    char family[48];        /* "jinja/chatml" (the built-in family it renders like),
                                   "jinja/custom" (no built-in renders it), or "builtin/NAME" */
-    char hash[17];             /* XXH64 of the template source, hex */
-    bool supports_thinking;    /* the template has a reasoning block */
-    bool think_switch;         /* enable_thinking changes what it renders */
-    bool think_opened;         /* its generation prompt opens the block (with the chosen setting) */
-    char think_start[32];      /* tags; "<think>" / "</think>" when the template names none */
+    char hash[17];          /* XXH64 of the template source, hex */
+    bool supports_thinking; /* the template has a reasoning block */
+    bool think_switch;      /* enable_thinking changes what it renders */
+    bool think_opened;      /* its generation prompt opens the block (with the chosen setting) */
+    char think_start[32];   /* tags; "<think>" / "</think>" when the template names none */
     char think_end[32];
 };
 
@@ -53,8 +53,8 @@ struct chat_tmpl_info {
  * --chat-template NAME without --jinja; "chatml" is llama.cpp's Jinja ChatML),
  * or Jinja source text. `think` is applied to every rendering. NULL with a
  * message in err when the model has no template or llama.cpp cannot parse it. */
-chat_tmpl *chat_tmpl_init(const struct llama_model *model, const char *override, enum chat_think think,
-                          char *err, size_t err_len);
+chat_tmpl *chat_tmpl_init(const struct llama_model *model, const char *override, enum chat_think think, char *err,
+                          size_t err_len);
 void chat_tmpl_free(chat_tmpl *t);
 
 const struct chat_tmpl_info *chat_tmpl_get_info(const chat_tmpl *t);

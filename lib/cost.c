@@ -20,10 +20,10 @@
 #endif
 
 struct vlm_catalog {
-    struct vlm_gpu       *gpus;
-    int                   n_gpus, cap_gpus;
+    struct vlm_gpu *gpus;
+    int n_gpus, cap_gpus;
     struct vlm_api_price *apis;
-    int                   n_apis, cap_apis;
+    int n_apis, cap_apis;
 };
 
 /* ------------------------------------------------------------ catalog */
@@ -39,14 +39,20 @@ void vlm_catalog_free(vlm_catalog *c) {
 
 void vlm_catalog_add_gpu(vlm_catalog *c, const struct vlm_gpu *g) {
     for (int i = 0; i < c->n_gpus; i++)
-        if (strcmp(c->gpus[i].name, g->name) == 0) { c->gpus[i] = *g; return; }
+        if (strcmp(c->gpus[i].name, g->name) == 0) {
+            c->gpus[i] = *g;
+            return;
+        }
     util_grow((void **)&c->gpus, &c->cap_gpus, c->n_gpus + 1, sizeof *g);
     c->gpus[c->n_gpus++] = *g;
 }
 
 void vlm_catalog_add_api(vlm_catalog *c, const struct vlm_api_price *a) {
     for (int i = 0; i < c->n_apis; i++)
-        if (strcmp(c->apis[i].model, a->model) == 0) { c->apis[i] = *a; return; }
+        if (strcmp(c->apis[i].model, a->model) == 0) {
+            c->apis[i] = *a;
+            return;
+        }
     util_grow((void **)&c->apis, &c->cap_apis, c->n_apis + 1, sizeof *a);
     c->apis[c->n_apis++] = *a;
 }
@@ -76,7 +82,10 @@ static int split_csv(char *line, char **f, int max) {
 
 static bool parse_price(const char *s, double *out) {
     char *end;
-    if (!*s) { *out = 0; return true; }
+    if (!*s) {
+        *out = 0;
+        return true;
+    }
     *out = strtod(s, &end);
     return *end == 0 && isfinite(*out) && *out >= 0;
 }
@@ -86,38 +95,77 @@ static bool parse_price(const char *s, double *out) {
 /* gpus: name,mem_gib,bw_gbs,hourly,monthly,currency,source,as_of */
 static bool gpu_row(char **f, int n, struct vlm_gpu *g, const char **bad) {
     memset(g, 0, sizeof *g);
-    if (n != 8) { *bad = "8 fields"; return false; }
+    if (n != 8) {
+        *bad = "8 fields";
+        return false;
+    }
     COPY(g->name, f[0]);
     COPY(g->currency, f[5]);
     COPY(g->source, f[6]);
     COPY(g->as_of, f[7]);
-    if (!f[0][0]) { *bad = "name"; return false; }
-    if (!parse_price(f[1], &g->mem_gib) || g->mem_gib <= 0) { *bad = "mem_gib"; return false; }
-    if (!parse_price(f[2], &g->bw_gbs)) { *bad = "bw_gbs"; return false; }
-    if (!parse_price(f[3], &g->hourly) || g->hourly <= 0) { *bad = "hourly"; return false; }
-    if (!parse_price(f[4], &g->monthly)) { *bad = "monthly"; return false; }
-    if (!f[5][0]) { *bad = "currency"; return false; }
+    if (!f[0][0]) {
+        *bad = "name";
+        return false;
+    }
+    if (!parse_price(f[1], &g->mem_gib) || g->mem_gib <= 0) {
+        *bad = "mem_gib";
+        return false;
+    }
+    if (!parse_price(f[2], &g->bw_gbs)) {
+        *bad = "bw_gbs";
+        return false;
+    }
+    if (!parse_price(f[3], &g->hourly) || g->hourly <= 0) {
+        *bad = "hourly";
+        return false;
+    }
+    if (!parse_price(f[4], &g->monthly)) {
+        *bad = "monthly";
+        return false;
+    }
+    if (!f[5][0]) {
+        *bad = "currency";
+        return false;
+    }
     return true;
 }
 
 /* api prices: model,in_per_1m,out_per_1m,currency,source,as_of */
 static bool api_row(char **f, int n, struct vlm_api_price *a, const char **bad) {
     memset(a, 0, sizeof *a);
-    if (n != 6) { *bad = "6 fields"; return false; }
+    if (n != 6) {
+        *bad = "6 fields";
+        return false;
+    }
     COPY(a->model, f[0]);
     COPY(a->currency, f[3]);
     COPY(a->source, f[4]);
     COPY(a->as_of, f[5]);
-    if (!f[0][0]) { *bad = "model"; return false; }
-    if (!parse_price(f[1], &a->in_per_1m)) { *bad = "in_per_1m"; return false; }
-    if (!parse_price(f[2], &a->out_per_1m)) { *bad = "out_per_1m"; return false; }
-    if (!f[3][0]) { *bad = "currency"; return false; }
+    if (!f[0][0]) {
+        *bad = "model";
+        return false;
+    }
+    if (!parse_price(f[1], &a->in_per_1m)) {
+        *bad = "in_per_1m";
+        return false;
+    }
+    if (!parse_price(f[2], &a->out_per_1m)) {
+        *bad = "out_per_1m";
+        return false;
+    }
+    if (!f[3][0]) {
+        *bad = "currency";
+        return false;
+    }
     return true;
 }
 
 int vlm_catalog_load_csv(vlm_catalog *c, const char *path, char *err, size_t err_len) {
     FILE *fp = fopen(path, "r");
-    if (!fp) { util_errf(err, err_len, "cannot open catalog '%s'", path); return VLM_ERR_IO; }
+    if (!fp) {
+        util_errf(err, err_len, "cannot open catalog '%s'", path);
+        return VLM_ERR_IO;
+    }
     char line[2048];
     int kind = 0, lineno = 0, rc = VLM_OK;
     while (rc == VLM_OK && fgets(line, sizeof line, fp)) {
@@ -145,7 +193,10 @@ int vlm_catalog_load_csv(vlm_catalog *c, const char *path, char *err, size_t err
         }
     }
     fclose(fp);
-    if (rc == VLM_OK && !kind) { util_errf(err, err_len, "%s: empty catalog", path); rc = VLM_ERR_INPUT; }
+    if (rc == VLM_OK && !kind) {
+        util_errf(err, err_len, "%s: empty catalog", path);
+        rc = VLM_ERR_INPUT;
+    }
     return rc;
 }
 
@@ -176,9 +227,7 @@ int vlm_cost_instances(double daily, double peak_factor, double inst_rps) {
     return n < 1 ? 1 : n;
 }
 
-double vlm_cost_always_on_monthly(int instances, double hourly) {
-    return instances * hourly * VLM_HOURS_PER_MONTH;
-}
+double vlm_cost_always_on_monthly(int instances, double hourly) { return instances * hourly * VLM_HOURS_PER_MONTH; }
 
 double vlm_cost_busy_monthly(double daily, double busy_s_per_req, double hourly) {
     return daily * VLM_DAYS_PER_MONTH * busy_s_per_req * hourly / 3600.0;
@@ -188,9 +237,7 @@ double vlm_cost_api_per_request(double in_tokens, double out_tokens, double in_p
     return in_tokens * in_per_1m / 1e6 + out_tokens * out_per_1m / 1e6;
 }
 
-double vlm_cost_api_monthly(double daily, double per_request) {
-    return daily * VLM_DAYS_PER_MONTH * per_request;
-}
+double vlm_cost_api_monthly(double daily, double per_request) { return daily * VLM_DAYS_PER_MONTH * per_request; }
 
 double vlm_cost_break_even_daily(double fixed_monthly, double per_request) {
     return per_request > 0 ? fixed_monthly / (VLM_DAYS_PER_MONTH * per_request) : INFINITY;
@@ -207,8 +254,8 @@ static double kv_bytes_per_token(double n_params) {
     return 2.0 * layers * (128 * layers) * 2.0;
 }
 
-double vlm_fit_need_bytes(double measured, double model_bytes, double mmproj_bytes,
-                          double n_params, int n_ctx, bool *estimated) {
+double vlm_fit_need_bytes(double measured, double model_bytes, double mmproj_bytes, double n_params, int n_ctx,
+                          bool *estimated) {
     if (estimated) *estimated = measured <= 0;
     if (measured > 0) return measured;
     return model_bytes + mmproj_bytes + (n_ctx > 0 ? n_ctx : 4096) * kv_bytes_per_token(n_params);
@@ -218,9 +265,12 @@ bool vlm_fit_ok(double need_bytes, double headroom, double mem_gib) {
     return need_bytes * (1 + headroom) <= mem_gib * 1073741824.0;
 }
 
-const char *vlm_fit_quant(double need_bytes, double model_bytes, double n_params,
-                          double headroom, double mem_gib, double *need_out) {
-    static const struct { const char *name; double bpw; } quants[] = {{"q8_0", 8.5}, {"q4_k_m", 4.85}};
+const char *vlm_fit_quant(double need_bytes, double model_bytes, double n_params, double headroom, double mem_gib,
+                          double *need_out) {
+    static const struct {
+        const char *name;
+        double bpw;
+    } quants[] = {{"q8_0", 8.5}, {"q4_k_m", 4.85}};
     if (n_params <= 0 || model_bytes <= 0) return NULL;
     double bpw = model_bytes * 8 / n_params;
     for (size_t i = 0; i < sizeof quants / sizeof quants[0]; i++) {
@@ -248,15 +298,15 @@ static const char *yscalar(yaml_document_t *d, int i) {
     return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
-static int ynumber(yaml_document_t *d, int i, const char *path, const char *key, double *out,
-                   char *err, size_t err_len) {
+static int ynumber(yaml_document_t *d, int i, const char *path, const char *key, double *out, char *err,
+                   size_t err_len) {
     const char *t = yscalar(d, i);
     char *end = NULL;
     double v = t ? strtod(t, &end) : NAN;
     if (!t || !*t || *end || !isfinite(v) || v < 0) {
         yaml_node_t *n = yaml_document_get_node(d, i);
-        util_errf(err, err_len, "%s:%zu: requirements.%s must be a number >= 0", path,
-                 n ? n->start_mark.line + 1 : 0, key);
+        util_errf(err, err_len, "%s:%zu: requirements.%s must be a number >= 0", path, n ? n->start_mark.line + 1 : 0,
+                  key);
         return VLM_ERR_INPUT;
     }
     *out = v;
@@ -267,7 +317,7 @@ static int load_min_accuracy(yaml_document_t *d, yaml_node_t *m, const char *pat
                              char *err, size_t err_len) {
     if (m->type != YAML_MAPPING_NODE) {
         util_errf(err, err_len, "%s:%zu: requirements.min_accuracy must map categories to numbers", path,
-                 m->start_mark.line + 1);
+                  m->start_mark.line + 1);
         return VLM_ERR_INPUT;
     }
     for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
@@ -283,9 +333,12 @@ static int load_min_accuracy(yaml_document_t *d, yaml_node_t *m, const char *pat
     return VLM_OK;
 }
 
-static int load_req_map(yaml_document_t *d, yaml_node_t *m, const char *path, struct vlm_requirements *r,
-                        char *err, size_t err_len) {
-    static const struct { const char *key; size_t off; } nums[] = {
+static int load_req_map(yaml_document_t *d, yaml_node_t *m, const char *path, struct vlm_requirements *r, char *err,
+                        size_t err_len) {
+    static const struct {
+        const char *key;
+        size_t off;
+    } nums[] = {
         {"max_p95_ms", offsetof(struct vlm_requirements, max_p95_ms)},
         {"max_accuracy_loss", offsetof(struct vlm_requirements, max_accuracy_loss)},
         {"max_memory_gib", offsetof(struct vlm_requirements, max_memory_gib)},
@@ -305,16 +358,17 @@ static int load_req_map(yaml_document_t *d, yaml_node_t *m, const char *path, st
             }
         if (key && strcmp(key, "min_accuracy") == 0) {
             known = true;
-            if (load_min_accuracy(d, yaml_document_get_node(d, p->value), path, r, err, err_len))
-                return VLM_ERR_INPUT;
+            if (load_min_accuracy(d, yaml_document_get_node(d, p->value), path, r, err, err_len)) return VLM_ERR_INPUT;
         } else if (key && strcmp(key, "currency") == 0 && yscalar(d, p->value)) {
             known = true;
             COPY(r->currency, yscalar(d, p->value));
         }
         if (!known) {
-            util_errf(err, err_len, "%s:%zu: unknown key '%s' in requirements (known: min_accuracy, max_p95_ms, "
-                     "max_accuracy_loss, max_memory_gib, max_monthly, requests_per_day, peak_factor, headroom, currency)",
-                     path, yaml_document_get_node(d, p->key)->start_mark.line + 1, key ? key : "?");
+            util_errf(
+                err, err_len,
+                "%s:%zu: unknown key '%s' in requirements (known: min_accuracy, max_p95_ms, "
+                "max_accuracy_loss, max_memory_gib, max_monthly, requests_per_day, peak_factor, headroom, currency)",
+                path, yaml_document_get_node(d, p->key)->start_mark.line + 1, key ? key : "?");
             return VLM_ERR_INPUT;
         }
     }
@@ -322,12 +376,15 @@ static int load_req_map(yaml_document_t *d, yaml_node_t *m, const char *path, st
     return VLM_OK;
 }
 
-int vlm_requirements_load(const char *path, struct vlm_requirements *r, char *catalog,
-                          size_t catalog_len, char *err, size_t err_len) {
+int vlm_requirements_load(const char *path, struct vlm_requirements *r, char *catalog, size_t catalog_len, char *err,
+                          size_t err_len) {
     vlm_requirements_default(r);
     if (catalog && catalog_len) catalog[0] = 0;
     FILE *fp = fopen(path, "rb");
-    if (!fp) { util_errf(err, err_len, "cannot open '%s'", path); return VLM_ERR_IO; }
+    if (!fp) {
+        util_errf(err, err_len, "cannot open '%s'", path);
+        return VLM_ERR_IO;
+    }
     yaml_parser_t parser;
     yaml_document_t doc;
     yaml_parser_initialize(&parser);
@@ -335,7 +392,7 @@ int vlm_requirements_load(const char *path, struct vlm_requirements *r, char *ca
     int rc = VLM_OK;
     if (!yaml_parser_load(&parser, &doc)) {
         util_errf(err, err_len, "%s:%zu: %s", path, parser.problem_mark.line + 1,
-                 parser.problem ? parser.problem : "YAML error");
+                  parser.problem ? parser.problem : "YAML error");
         yaml_parser_delete(&parser);
         fclose(fp);
         return VLM_ERR_INPUT;
@@ -356,7 +413,10 @@ int vlm_requirements_load(const char *path, struct vlm_requirements *r, char *ca
             }
         }
         if (req && req->type == YAML_MAPPING_NODE) rc = load_req_map(&doc, req, path, r, err, err_len);
-        else if (req) { util_errf(err, err_len, "%s: requirements must be a mapping", path); rc = VLM_ERR_INPUT; }
+        else if (req) {
+            util_errf(err, err_len, "%s: requirements must be a mapping", path);
+            rc = VLM_ERR_INPUT;
+        }
     }
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
@@ -388,11 +448,9 @@ static void check_quality(const struct vlm_candidate *c, const struct vlm_requir
             add_why(o, "accuracy %s %.2f < %.2f (-%.2f)", r->acc_cat[k], c->acc[j], r->acc_min[k],
                     r->acc_min[k] - c->acc[j]);
     }
-    if (r->max_p95_ms > 0 && !isfinite(c->p95_ms))
-        add_why(o, "p95 not measured");
+    if (r->max_p95_ms > 0 && !isfinite(c->p95_ms)) add_why(o, "p95 not measured");
     else if (r->max_p95_ms > 0 && c->p95_ms > r->max_p95_ms)
-        add_why(o, "p95 %.0f ms > %.0f ms (+%.0f%%)", c->p95_ms, r->max_p95_ms,
-                100 * (c->p95_ms / r->max_p95_ms - 1));
+        add_why(o, "p95 %.0f ms > %.0f ms (+%.0f%%)", c->p95_ms, r->max_p95_ms, 100 * (c->p95_ms / r->max_p95_ms - 1));
     if (r->max_accuracy_loss > 0 && c->variant && !isfinite(c->acc_loss))
         add_why(o, "accuracy loss against its reference %s not measured", c->family ? c->family : "?");
     else if (r->max_accuracy_loss > 0 && c->variant && c->acc_loss > r->max_accuracy_loss)
@@ -411,8 +469,7 @@ static void check_budget(const struct vlm_requirements *r, struct vlm_option *o)
         add_why(o, "price in %s, not %s", o->currency, r->currency);
 }
 
-static struct vlm_option *new_option(struct vlm_recommendation *out, int *cap, const char *model,
-                                     const char *where) {
+static struct vlm_option *new_option(struct vlm_recommendation *out, int *cap, const char *model, const char *where) {
     util_grow((void **)&out->options, cap, out->n + 1, sizeof *out->options);
     struct vlm_option *o = &out->options[out->n++];
     memset(o, 0, sizeof *o);
@@ -434,8 +491,14 @@ static void gpu_option(const struct vlm_candidate *c, const struct vlm_gpu *g, c
         o->busy = vlm_cost_busy_monthly(r->requests_per_day, c->busy_s_per_req, g->hourly);
         o->monthly = o->always_on;
         COPY(o->plan, "always-on");
-        if (g->monthly > 0 && o->reserved < o->monthly) { o->monthly = o->reserved; COPY(o->plan, "reserved"); }
-        if (o->busy < o->monthly) { o->monthly = o->busy; COPY(o->plan, "busy-second"); }
+        if (g->monthly > 0 && o->reserved < o->monthly) {
+            o->monthly = o->reserved;
+            COPY(o->plan, "reserved");
+        }
+        if (o->busy < o->monthly) {
+            o->monthly = o->busy;
+            COPY(o->plan, "busy-second");
+        }
     } else {
         o->monthly = NAN;
         COPY(o->plan, "unpriced");
@@ -443,17 +506,15 @@ static void gpu_option(const struct vlm_candidate *c, const struct vlm_gpu *g, c
     }
     double gib = c->need_bytes * (1 + r->headroom) / 1073741824.0;
     o->fits = isfinite(c->need_bytes) && vlm_fit_ok(c->need_bytes, r->headroom, g->mem_gib);
-    if (!isfinite(c->need_bytes))
-        add_why(o, "memory not measured (no peak memory and no file size)");
-    else if (!o->fits)
-        add_why(o, "needs %.1f GiB with headroom, %s has %.0f GiB", gib, g->name, g->mem_gib);
+    if (!isfinite(c->need_bytes)) add_why(o, "memory not measured (no peak memory and no file size)");
+    else if (!o->fits) add_why(o, "needs %.1f GiB with headroom, %s has %.0f GiB", gib, g->name, g->mem_gib);
     if (r->max_memory_gib > 0 && isfinite(gib) && gib > r->max_memory_gib)
         add_why(o, "needs %.1f GiB > max %.1f GiB", gib, r->max_memory_gib);
     check_budget(r, o);
 }
 
-void vlm_recommend(const struct vlm_candidate *c, int n, const vlm_catalog *cat,
-                   const struct vlm_requirements *r, struct vlm_recommendation *out) {
+void vlm_recommend(const struct vlm_candidate *c, int n, const vlm_catalog *cat, const struct vlm_requirements *r,
+                   struct vlm_recommendation *out) {
     memset(out, 0, sizeof *out);
     out->chosen = -1;
     int cap = 0;
@@ -465,11 +526,11 @@ void vlm_recommend(const struct vlm_candidate *c, int n, const vlm_catalog *cat,
             struct vlm_option *o = new_option(out, &cap, c[i].name, "api");
             COPY(o->currency, a->currency);
             COPY(o->plan, "api");
-            o->api = o->monthly = vlm_cost_api_monthly(r->requests_per_day,
+            o->api = o->monthly = vlm_cost_api_monthly(
+                r->requests_per_day,
                 vlm_cost_api_per_request(c[i].in_tokens, c[i].out_tokens, a->in_per_1m, a->out_per_1m));
             check_quality(&c[i], r, o);
-            if (!isfinite(c[i].in_tokens) || !isfinite(c[i].out_tokens))
-                add_why(o, "token counts not measured");
+            if (!isfinite(c[i].in_tokens) || !isfinite(c[i].out_tokens)) add_why(o, "token counts not measured");
             check_budget(r, o);
         }
     }

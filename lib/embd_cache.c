@@ -13,8 +13,8 @@
 
 struct entry {
     uint64_t hash[2];
-    float   *embd;
-    size_t   n_floats;
+    float *embd;
+    size_t n_floats;
     uint64_t last_used;
 };
 

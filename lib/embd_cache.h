@@ -14,8 +14,8 @@ typedef struct vlm_embd_cache vlm_embd_cache;
 
 struct embd_cache_stats {
     int64_t hits, misses, evictions;
-    size_t  bytes;    /* held now */
-    int     n;        /* entries held now */
+    size_t bytes; /* held now */
+    int n;        /* entries held now */
 };
 
 /* A cache holding at most max_bytes of embeddings. */

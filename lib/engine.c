@@ -43,8 +43,7 @@ struct vlm_engine_params vlm_engine_default_params(void) {
 }
 
 vlm_engine *vlm_engine_init(struct vlm_engine_params params, char *err, size_t err_len) {
-    const struct vlm_engine_ops *ops = params.remote.n_urls > 0 ? &vlm_engine_remote_ops
-                                                                : &vlm_engine_local_ops;
+    const struct vlm_engine_ops *ops = params.remote.n_urls > 0 ? &vlm_engine_remote_ops : &vlm_engine_local_ops;
     void *impl = ops->init(params, err, err_len);
     if (!impl) return NULL;
     vlm_engine *e = xcalloc(1, sizeof *e);
@@ -117,13 +116,19 @@ static const vlm_case *feed_next(void *user, int *tag) {
         int i = f->order ? f->order[f->next] : f->next;
         f->next++;
         const vlm_case *c = f->cases[i];
-        if (!c->error) { *tag = i; return c; }
+        if (!c->error) {
+            *tag = i;
+            return c;
+        }
         struct vlm_turn_result r;
         memset(&r, 0, sizeof r);
         r.output = "";
         r.error = c->error;
         if (f->first_error == VLM_OK) f->first_error = VLM_ERR_INPUT;
-        if (!f->cb(i, &r, f->user)) { f->stopped = true; return NULL; }
+        if (!f->cb(i, &r, f->user)) {
+            f->stopped = true;
+            return NULL;
+        }
     }
     return NULL;
 }
@@ -189,8 +194,7 @@ static int *group_by_first_image(const vlm_case *const *cases, int n) {
     return order;
 }
 
-int vlm_engine_answer_cases(vlm_engine *e, const vlm_case *const *cases, int n,
-                            vlm_cases_turn_cb cb, void *user) {
+int vlm_engine_answer_cases(vlm_engine *e, const vlm_case *const *cases, int n, vlm_cases_turn_cb cb, void *user) {
     int *order = group_by_first_image(cases, n);
     struct feed f = {cases, order, n, 0, cb, user, VLM_OK, false};
     struct vlm_sched_io io = {feed_next, feed_turn, &f};
@@ -203,11 +207,11 @@ const struct vlm_model_info *vlm_engine_info(const vlm_engine *e) { return e->op
 
 const struct vlm_engine_stats *vlm_engine_stats(const vlm_engine *e) { return e->ops->stats(e->impl); }
 
-int eng_score(vlm_engine *e, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb,
-                     void *user, char *err, size_t err_len) {
+int eng_score(vlm_engine *e, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb, void *user, char *err,
+              size_t err_len) {
     if (!e->ops->score) {
         util_errf(err, err_len, "a %s model gives no logits (next-token distributions need a local model)",
-                 e->ops->name);
+                  e->ops->name);
         return VLM_ERR_INPUT;
     }
     return e->ops->score(e->impl, c, tokens, n, cb, user, err, err_len);

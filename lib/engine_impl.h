@@ -31,8 +31,8 @@ struct vlm_engine_ops {
     int (*schedule)(void *impl, const struct vlm_sched_io *io);
     const struct vlm_model_info *(*info)(const void *impl);
     const struct vlm_engine_stats *(*stats)(const void *impl);
-    int (*score)(void *impl, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb,
-                 void *user, char *err, size_t err_len); /* NULL: not supported */
+    int (*score)(void *impl, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb, void *user, char *err,
+                 size_t err_len); /* NULL: not supported */
     void (*free)(void *impl);
 };
 
@@ -45,8 +45,8 @@ int eng_schedule(vlm_engine *e, const struct vlm_sched_io *io);
  * token). Always computed in a fresh sequence, without shared prefixes, so the
  * same model, case and tokens give the same logits bit for bit. Returns VLM_OK,
  * VLM_ERR_INPUT (remote engine, unreadable image, too long) or VLM_ERR_MODEL. */
-int eng_score(vlm_engine *e, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb,
-                     void *user, char *err, size_t err_len);
+int eng_score(vlm_engine *e, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb, void *user, char *err,
+              size_t err_len);
 
 extern const struct vlm_engine_ops vlm_engine_local_ops;
 extern const struct vlm_engine_ops vlm_engine_remote_ops;
@@ -54,8 +54,8 @@ extern const struct vlm_engine_ops vlm_engine_remote_ops;
 /* One piece of a turn's prompt, in order: text, or an image place. */
 struct vlm_turn_part {
     const char *text; /* NULL for an image place */
-    size_t      len;
-    int         image; /* image place: index into the case's images, -1 when the
+    size_t len;
+    int image; /* image place: index into the case's images, -1 when the
                           turn has more "<image>" markers than the case has images */
 };
 

@@ -80,7 +80,7 @@ static int load_lm(local_engine *e, char *err, size_t err_len) {
     e->model = llama_model_load_from_file(e->model_path, mp);
     if (!e->model) {
         util_errf(err, err_len, "cannot load model '%s': %s", e->model_path,
-                 backend_last_error()[0] ? backend_last_error() : "llama.cpp refused it (truncated or unsupported?)");
+                  backend_last_error()[0] ? backend_last_error() : "llama.cpp refused it (truncated or unsupported?)");
         return VLM_ERR_MODEL;
     }
     e->vocab = llama_model_get_vocab(e->model);
@@ -95,8 +95,8 @@ static int load_projector(local_engine *e, char *err, size_t err_len) {
     backend_clear_error();
     e->mctx = mtmd_init_from_file(e->mmproj_path, e->model, mp);
     if (!e->mctx) {
-        util_errf(err, err_len, "cannot load projector '%s' for model '%s': %s", e->mmproj_path,
-                 e->model_path, backend_last_error()[0] ? backend_last_error() : "mtmd refused it");
+        util_errf(err, err_len, "cannot load projector '%s' for model '%s': %s", e->mmproj_path, e->model_path,
+                  backend_last_error()[0] ? backend_last_error() : "mtmd refused it");
         return VLM_ERR_MODEL;
     }
     if (!mtmd_support_vision(e->mctx)) {
@@ -112,8 +112,14 @@ static bool parse_reasoning(const char *arg, enum chat_think *think, int *budget
     *think = CHAT_THINK_DEFAULT;
     *budget = -1;
     if (!arg || !arg[0] || strcmp(arg, "auto") == 0) return true;
-    if (strcmp(arg, "on") == 0) { *think = CHAT_THINK_ON; return true; }
-    if (strcmp(arg, "off") == 0) { *think = CHAT_THINK_OFF; return true; }
+    if (strcmp(arg, "on") == 0) {
+        *think = CHAT_THINK_ON;
+        return true;
+    }
+    if (strcmp(arg, "off") == 0) {
+        *think = CHAT_THINK_OFF;
+        return true;
+    }
     char *end;
     if (strncmp(arg, "budget=", 7) != 0) return false;
     long n = strtol(arg + 7, &end, 10);
@@ -139,8 +145,10 @@ static int pick_template(local_engine *e, char *err, size_t err_len) {
     }
     const struct chat_tmpl_info *ti = chat_tmpl_get_info(e->chat);
     if (think == CHAT_THINK_OFF && !ti->think_switch) {
-        util_errf(err, err_len, "reasoning=off: the chat template of '%s' has no switch for reasoning "
-                 "(enable_thinking); leave reasoning at auto", e->model_path);
+        util_errf(err, err_len,
+                  "reasoning=off: the chat template of '%s' has no switch for reasoning "
+                  "(enable_thinking); leave reasoning at auto",
+                  e->model_path);
         return VLM_ERR_INPUT;
     }
     snprintf(e->info.template_name, sizeof e->info.template_name, "%s", ti->family);
@@ -178,8 +186,8 @@ static int make_context(local_engine *e, char *err, size_t err_len) {
     cp.no_perf = true;
     e->lctx = llama_init_from_model(e->model, cp);
     if (!e->lctx) {
-        util_errf(err, err_len, "cannot create a context for '%s' (n_ctx=%d x %d sequences): %s",
-                 e->model_path, e->p.n_ctx, e->n_seq, backend_last_error()[0] ? backend_last_error() : "out of memory?");
+        util_errf(err, err_len, "cannot create a context for '%s' (n_ctx=%d x %d sequences): %s", e->model_path,
+                  e->p.n_ctx, e->n_seq, backend_last_error()[0] ? backend_last_error() : "out of memory?");
         return VLM_ERR_MODEL;
     }
     return VLM_OK;
@@ -257,20 +265,14 @@ static void local_free(void *impl) {
     free(e);
 }
 
-static const struct vlm_model_info *local_info(const void *impl) {
-    return &((const local_engine *)impl)->info;
-}
+static const struct vlm_model_info *local_info(const void *impl) { return &((const local_engine *)impl)->info; }
 
-static const struct vlm_engine_stats *local_stats(const void *impl) {
-    return &((const local_engine *)impl)->stats;
-}
+static const struct vlm_engine_stats *local_stats(const void *impl) { return &((const local_engine *)impl)->stats; }
 
-static int local_schedule(void *impl, const struct vlm_sched_io *io) {
-    return sched_run(impl, io);
-}
+static int local_schedule(void *impl, const struct vlm_sched_io *io) { return sched_run(impl, io); }
 
-static int local_score(void *impl, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb,
-                       void *user, char *err, size_t err_len) {
+static int local_score(void *impl, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb, void *user,
+                       char *err, size_t err_len) {
     return sched_score(impl, c, tokens, n, cb, user, err, err_len);
 }
 

@@ -23,18 +23,18 @@ typedef struct local_engine {
     struct llama_context *lctx;
     mtmd_context *mctx;
     const struct llama_vocab *vocab;
-    chat_tmpl *chat;       /* the chat template, applied through llama.cpp's common library */
-    int reasoning_budget;  /* most reasoning tokens (budget=N), -1 when unlimited */
-    int n_seq;             /* sequences the context holds: p.n_parallel */
-    bool reuse_kv;         /* KV prefixes may be shared (not for SWA or recurrent models) */
+    chat_tmpl *chat;      /* the chat template, applied through llama.cpp's common library */
+    int reasoning_budget; /* most reasoning tokens (budget=N), -1 when unlimited */
+    int n_seq;            /* sequences the context holds: p.n_parallel */
+    bool reuse_kv;        /* KV prefixes may be shared (not for SWA or recurrent models) */
     struct vlm_model_info info;
     struct vlm_engine_stats stats;
 
     /* engine_sched.c */
-    struct slot *slots;           /* n_seq of them */
-    struct llama_batch step;      /* one token per sequence */
-    struct llama_batch text;      /* prompt text, n_batch tokens at most */
-    vlm_embd_cache *embd;         /* NULL when p.reuse is off */
+    struct slot *slots;      /* n_seq of them */
+    struct llama_batch step; /* one token per sequence */
+    struct llama_batch text; /* prompt text, n_batch tokens at most */
+    vlm_embd_cache *embd;    /* NULL when p.reuse is off */
 } local_engine;
 
 /* Make e's sequences and buffers, once the context exists; free them. */
@@ -45,7 +45,7 @@ void sched_free(local_engine *e);
 int sched_run(local_engine *e, const struct vlm_sched_io *io);
 
 /* eng_score on a free sequence (engine_sched.c). */
-int sched_score(local_engine *e, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb,
-                    void *user, char *err, size_t err_len);
+int sched_score(local_engine *e, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb, void *user,
+                char *err, size_t err_len);
 
 #endif

@@ -26,12 +26,12 @@
 
 typedef struct remote_engine {
     struct vlm_engine_params p;
-    char *key;              /* the API key's value, or NULL */
+    char *key; /* the API key's value, or NULL */
     struct vlm_model_info info;
-    struct vlm_req req;     /* one handle: connections are kept alive between turns */
-    int next_url;           /* round-robin over p.remote.urls */
-    uint64_t rng;           /* jitter of the backoff, seeded from the sampling seed */
-    json_t *messages;       /* the conversation so far */
+    struct vlm_req req; /* one handle: connections are kept alive between turns */
+    int next_url;       /* round-robin over p.remote.urls */
+    uint64_t rng;       /* jitter of the backoff, seeded from the sampling seed */
+    json_t *messages;   /* the conversation so far */
 } remote_engine;
 
 /* ------------------------------------------------------------ shared helpers */
@@ -49,7 +49,7 @@ double remote_rng_unit(uint64_t *state) { return (double)(remote_rng_next(state)
 double remote_backoff_ms(int attempt, double retry_after_s, uint64_t *rng) {
     if (retry_after_s >= 0) return (retry_after_s < 60 ? retry_after_s : 60) * 1000.0;
     double base = 500.0 * (double)(1 << (attempt < 6 ? attempt : 6)); /* 0.5 s, 1 s, 2 s, ... */
-    return base * (0.5 + remote_rng_unit(rng));                          /* jitter: x0.5 .. x1.5 */
+    return base * (0.5 + remote_rng_unit(rng));                       /* jitter: x0.5 .. x1.5 */
 }
 
 void remote_sleep_ms(double ms) {
@@ -131,9 +131,7 @@ static void remote_free(void *impl) {
     free(e);
 }
 
-static const struct vlm_model_info *remote_info(const void *impl) {
-    return &((const remote_engine *)impl)->info;
-}
+static const struct vlm_model_info *remote_info(const void *impl) { return &((const remote_engine *)impl)->info; }
 
 /* ------------------------------------------------------------ one turn */
 
@@ -144,8 +142,8 @@ json_t *remote_user_message(const vlm_case *c, int turn, int *next_image, char *
     bool ok = true;
     for (int i = 0; i < n && ok; i++) {
         if (parts[i].text) {
-            json_array_append_new(content, json_pack("{s:s, s:s%}", "type", "text", "text",
-                                                     parts[i].text, parts[i].len));
+            json_array_append_new(content,
+                                  json_pack("{s:s, s:s%}", "type", "text", "text", parts[i].text, parts[i].len));
             continue;
         }
         if (parts[i].image < 0) {
@@ -154,22 +152,26 @@ json_t *remote_user_message(const vlm_case *c, int turn, int *next_image, char *
             break;
         }
         char *url = remote_image_data_url(c->images[parts[i].image], err, err_len);
-        if (!url) { ok = false; break; }
-        json_array_append_new(content, json_pack("{s:s, s:{s:s}}", "type", "image_url", "image_url",
-                                                 "url", url));
+        if (!url) {
+            ok = false;
+            break;
+        }
+        json_array_append_new(content, json_pack("{s:s, s:{s:s}}", "type", "image_url", "image_url", "url", url));
         free(url);
     }
     free(parts);
-    if (!ok) { json_decref(content); return NULL; }
+    if (!ok) {
+        json_decref(content);
+        return NULL;
+    }
     return json_pack("{s:s, s:o}", "role", "user", "content", content);
 }
 
 char *remote_chat_body(const struct vlm_engine_params *p, json_t *messages) {
     const struct vlm_sampling *s = &p->sampling;
-    json_t *b = json_pack("{s:s, s:O, s:b, s:{s:b}, s:i, s:f, s:f, s:i}", "model", p->remote.model_id,
-                          "messages", messages, "stream", 1, "stream_options", "include_usage", 1,
-                          "max_tokens", s->max_tokens, "temperature", (double)s->temp, "top_p",
-                          (double)s->top_p, "seed", (int)s->seed);
+    json_t *b = json_pack("{s:s, s:O, s:b, s:{s:b}, s:i, s:f, s:f, s:i}", "model", p->remote.model_id, "messages",
+                          messages, "stream", 1, "stream_options", "include_usage", 1, "max_tokens", s->max_tokens,
+                          "temperature", (double)s->temp, "top_p", (double)s->top_p, "seed", (int)s->seed);
     if (s->top_k > 0) json_object_set_new(b, "top_k", json_integer(s->top_k));
     if (s->min_p > 0) json_object_set_new(b, "min_p", json_real(s->min_p));
     if (s->repeat_penalty != 1.0f) {
@@ -203,8 +205,8 @@ static int send_with_retries(remote_engine *e, const char *body, int *n_retries,
     }
 }
 
-static int run_turn(remote_engine *e, const vlm_case *c, int turn, int *next_image,
-                    struct vlm_turn_result *r, char *err, size_t err_len) {
+static int run_turn(remote_engine *e, const vlm_case *c, int turn, int *next_image, struct vlm_turn_result *r,
+                    char *err, size_t err_len) {
     double t0 = util_now_ms();
     json_t *msg = remote_user_message(c, turn, next_image, err, err_len);
     r->t.image_decode_ms = util_now_ms() - t0;
@@ -215,8 +217,8 @@ static int run_turn(remote_engine *e, const vlm_case *c, int turn, int *next_ima
     free(body);
     if (rc != VLM_OK) return rc;
     req_timings(&e->req, &r->t);
-    json_array_append_new(e->messages, json_pack("{s:s, s:s}", "role", "assistant", "content",
-                                                 e->req.out ? e->req.out : ""));
+    json_array_append_new(e->messages,
+                          json_pack("{s:s, s:s}", "role", "assistant", "content", e->req.out ? e->req.out : ""));
     return VLM_OK;
 }
 

@@ -48,19 +48,19 @@ struct answer {
 };
 
 struct slot {
-    int seq;                  /* the llama.cpp sequence id */
-    const vlm_case *c;        /* the case being answered; NULL: the slot is free */
+    int seq;           /* the llama.cpp sequence id */
+    const vlm_case *c; /* the case being answered; NULL: the slot is free */
     int tag, turn, next_image;
-    bool decoding;            /* generating: tok goes into the next step */
-    bool carry;               /* the last turn's last token is not in the KV cache yet */
+    bool decoding; /* generating: tok goes into the next step */
+    bool carry;    /* the last turn's last token is not in the KV cache yet */
     llama_token tok;
-    int row;                  /* tok's row in the step batch */
+    int row; /* tok's row in the step batch */
     struct chat chat;
-    llama_token eog;          /* the end-of-generation token that ended the last turn, or -1 */
+    llama_token eog;              /* the end-of-generation token that ended the last turn, or -1 */
     struct llama_sampler *budget; /* the reasoning budget in smpl (borrowed), or NULL */
-    char *prompt_text;        /* the turn's rendered text (chat template applied) */
+    char *prompt_text;            /* the turn's rendered text (chat template applied) */
     llama_pos n_past;
-    struct vlm_kv_seq kv;     /* what the sequence's KV cells hold */
+    struct vlm_kv_seq kv; /* what the sequence's KV cells hold */
     struct llama_sampler *smpl;
     /* the turn in progress */
     struct vlm_turn_timings t;
@@ -85,8 +85,7 @@ static void chat_clear(struct chat *c) {
 
 /* Add the user message and return only the text the conversation does not hold
  * yet, as llama-mtmd-cli formats it (common_chat_format_single); caller frees. */
-static char *format_new_user_message(local_engine *e, struct slot *s, const char *content, char *err,
-                                     size_t err_len) {
+static char *format_new_user_message(local_engine *e, struct slot *s, const char *content, char *err, size_t err_len) {
     struct chat_msg m = {"user", content};
     char *delta = chat_format_delta(e->chat, s->chat.msgs, s->chat.n, &m, true, err, err_len);
     chat_push(&s->chat, "user", content);
@@ -148,7 +147,8 @@ static struct llama_sampler *make_sampler(const struct vlm_sampling *s, int n_vo
     struct llama_sampler *chain = llama_sampler_chain_init(cp);
     if (budget) llama_sampler_chain_add(chain, budget);
     if (s->repeat_penalty != 1.0f)
-        llama_sampler_chain_add(chain, llama_sampler_init_penalties(n_vocab, s->repeat_last_n, s->repeat_penalty, 0.0f, 0.0f));
+        llama_sampler_chain_add(chain,
+                                llama_sampler_init_penalties(n_vocab, s->repeat_last_n, s->repeat_penalty, 0.0f, 0.0f));
     if (s->temp <= 0.0f) {
         llama_sampler_chain_add(chain, llama_sampler_init_greedy());
         return chain;
@@ -173,8 +173,7 @@ void sched_init(local_engine *e) {
     }
     e->step = llama_batch_init(e->n_seq, 0, 1);
     e->text = llama_batch_init(e->p.n_batch, 0, 1);
-    if (e->p.reuse && e->p.image_cache_mib > 0)
-        e->embd = embd_cache_new((size_t)e->p.image_cache_mib << 20);
+    if (e->p.reuse && e->p.image_cache_mib > 0) e->embd = embd_cache_new((size_t)e->p.image_cache_mib << 20);
 }
 
 void sched_free(local_engine *e) {
@@ -245,15 +244,13 @@ static void plan_turn(const vlm_case *c, int turn, int *next_image, struct turn_
 
 /* Decode the turn's images into mtmd bitmaps named by their content hash, which
  * mtmd hands on as the image chunk's id. */
-static int load_bitmaps(const vlm_case *c, const struct turn_plan *tp, mtmd_bitmap **bm,
-                        char *err, size_t err_len) {
+static int load_bitmaps(const vlm_case *c, const struct turn_plan *tp, mtmd_bitmap **bm, char *err, size_t err_len) {
     for (int i = 0; i < tp->n_images; i++) {
         vlm_image img;
         if (vlm_image_load(c->images[tp->images[i]], &img, err, err_len) != VLM_OK) return VLM_ERR_INPUT;
         bm[i] = mtmd_bitmap_init(img.width, img.height, img.rgb);
         char id[40];
-        snprintf(id, sizeof id, "%016llx%016llx", (unsigned long long)img.hash[0],
-                 (unsigned long long)img.hash[1]);
+        snprintf(id, sizeof id, "%016llx%016llx", (unsigned long long)img.hash[0], (unsigned long long)img.hash[1]);
         mtmd_bitmap_set_id(bm[i], id);
         vlm_image_free(&img);
     }
@@ -281,8 +278,8 @@ struct prompt {
     size_t n_chunks;
     struct vlm_kv_seq items;
     int *first;
-    uint64_t (*hash)[2];   /* per image chunk: its key (chunk_hash) */
-    int *ordinal;          /* per image chunk: earlier chunks of the same image */
+    uint64_t (*hash)[2]; /* per image chunk: its key (chunk_hash) */
+    int *ordinal;        /* per image chunk: earlier chunks of the same image */
     int n_image_tokens;
 };
 
@@ -303,8 +300,9 @@ static void prompt_index(struct prompt *pr) {
             const char *id = mtmd_input_chunk_get_id(ch);
             for (size_t j = 0; id && j < i; j++) {
                 const mtmd_input_chunk *cj = mtmd_input_chunks_get(pr->chunks, j);
-                const char *idj = mtmd_input_chunk_get_type(cj) == MTMD_INPUT_CHUNK_TYPE_TEXT ? NULL
-                                  : mtmd_input_chunk_get_id(cj);
+                const char *idj = mtmd_input_chunk_get_type(cj) == MTMD_INPUT_CHUNK_TYPE_TEXT
+                                      ? NULL
+                                      : mtmd_input_chunk_get_id(cj);
                 ordinal += idj && strcmp(idj, id) == 0;
             }
             pr->ordinal[i] = ordinal;
@@ -337,7 +335,10 @@ static int attach_prefix(local_engine *e, struct slot *s, const struct vlm_kv_se
         keep = kvseq_common_prefix(&s->kv, want);
         for (int i = 0; i < e->n_seq; i++) {
             int k = kvseq_common_prefix(&e->slots[i].kv, want);
-            if (k > keep) { keep = k; src = &e->slots[i]; }
+            if (k > keep) {
+                keep = k;
+                src = &e->slots[i];
+            }
         }
         if (keep > want->n - 1) keep = want->n > 0 ? want->n - 1 : 0;
     }
@@ -358,8 +359,7 @@ static int attach_prefix(local_engine *e, struct slot *s, const struct vlm_kv_se
 
 /* Fill e->text with the next tokens of tok[*i..n), at most max of them, at s's
  * next positions; logits on every row when `all`. Advances *i. */
-static void fill_text_batch(local_engine *e, struct slot *s, const llama_token *tok, int n, int *i, int max,
-                            bool all) {
+static void fill_text_batch(local_engine *e, struct slot *s, const llama_token *tok, int n, int *i, int max, bool all) {
     struct llama_batch *b = &e->text;
     b->n_tokens = 0;
     for (; *i < n && b->n_tokens < max; (*i)++) {
@@ -408,8 +408,8 @@ static int eval_image(local_engine *e, struct slot *s, const mtmd_input_chunk *c
         t0 = t1;
     }
     llama_pos new_past = s->n_past;
-    int rc = mtmd_helper_decode_image_chunk(e->mctx, e->lctx, ch, (float *)embd, s->n_past, s->seq,
-                                            e->p.n_batch, &new_past, NULL, NULL);
+    int rc = mtmd_helper_decode_image_chunk(e->mctx, e->lctx, ch, (float *)embd, s->n_past, s->seq, e->p.n_batch,
+                                            &new_past, NULL, NULL);
     s->t.prefill_ms += util_now_ms() - t0;
     if (rc != 0) return VLM_ERR_MODEL;
     kvseq_push_image(&s->kv, hash, new_past - s->n_past);
@@ -419,8 +419,7 @@ static int eval_image(local_engine *e, struct slot *s, const mtmd_input_chunk *c
 
 /* Evaluate the prompt from item `keep` on: the rest of a partly held text
  * chunk, then every later chunk. */
-static int eval_prompt(local_engine *e, struct slot *s, const struct prompt *pr, int keep,
-                       char *err, size_t err_len) {
+static int eval_prompt(local_engine *e, struct slot *s, const struct prompt *pr, int keep, char *err, size_t err_len) {
     for (size_t i = 0; i < pr->n_chunks; i++) {
         if (pr->first[i + 1] <= keep) continue;
         const mtmd_input_chunk *ch = mtmd_input_chunks_get(pr->chunks, i);
@@ -488,7 +487,7 @@ static int prefill_turn(local_engine *e, struct slot *s, bool share, char *err, 
         s->t.image_encode_ms += tp.n_images ? util_now_ms() - t1 : 0; /* preprocessing */
         if (tr != 0) {
             util_errf(err, err_len, "cannot tokenize turn %d (%s)", s->turn,
-                     tr == 1 ? "image markers do not match images" : "image preprocessing failed");
+                      tr == 1 ? "image markers do not match images" : "image preprocessing failed");
             rc = VLM_ERR_INPUT;
         }
     }
@@ -499,8 +498,10 @@ static int prefill_turn(local_engine *e, struct slot *s, bool share, char *err, 
         s->t.n_image_tokens = pr.n_image_tokens;
         llama_pos n_pos = mtmd_helper_get_n_pos(pr.chunks);
         if (base + n_pos + 1 > e->p.n_ctx) {
-            util_errf(err, err_len, "prompt too long: turn %d needs %d positions after %d already used, "
-                     "the context holds %d (raise --ctx)", s->turn, (int)n_pos, (int)base, e->p.n_ctx);
+            util_errf(err, err_len,
+                      "prompt too long: turn %d needs %d positions after %d already used, "
+                      "the context holds %d (raise --ctx)",
+                      s->turn, (int)n_pos, (int)base, e->p.n_ctx);
             rc = VLM_ERR_INPUT;
         }
     }
@@ -514,7 +515,8 @@ static int prefill_turn(local_engine *e, struct slot *s, bool share, char *err, 
         if (rc == VLM_OK) rc = eval_prompt(e, s, &pr, keep, err, err_len);
         else util_errf(err, err_len, "decode failed before turn %d", s->turn);
     }
-    for (int i = 0; i < tp.n_images; i++) if (bm[i]) mtmd_bitmap_free(bm[i]);
+    for (int i = 0; i < tp.n_images; i++)
+        if (bm[i]) mtmd_bitmap_free(bm[i]);
     free(bm);
     free(s->prompt_text);
     s->prompt_text = text;
@@ -532,8 +534,10 @@ static float top2_gap(local_engine *e, int row) {
     int n = llama_vocab_n_tokens(e->vocab);
     float a = -FLT_MAX, b = -FLT_MAX;
     for (int i = 0; i < n; i++) {
-        if (logits[i] > a) { b = a; a = logits[i]; }
-        else if (logits[i] > b) b = logits[i];
+        if (logits[i] > a) {
+            b = a;
+            a = logits[i];
+        } else if (logits[i] > b) b = logits[i];
     }
     return a - b;
 }
@@ -591,8 +595,7 @@ static void split_reasoning(local_engine *e, struct slot *s, struct vlm_turn_res
 
 /* Hand the turn's answer (or error) on; end the case after its last turn or
  * an error. False when the caller wants everything stopped. */
-static bool finish_turn(local_engine *e, struct slot *s, const struct vlm_sched_io *io, int rc,
-                        const char *err) {
+static bool finish_turn(local_engine *e, struct slot *s, const struct vlm_sched_io *io, int rc, const char *err) {
     s->decoding = false;
     if (stop_requested()) return false; /* never report a cut-off answer */
     struct vlm_turn_result r;
@@ -688,7 +691,10 @@ static bool fill_slot(local_engine *e, struct slot *s, const struct vlm_sched_io
         if (!s->c) {
             int tag = 0;
             const vlm_case *c = *more ? io->next(io->user, &tag) : NULL;
-            if (!c) { *more = false; return true; }
+            if (!c) {
+                *more = false;
+                return true;
+            }
             begin_case(s, c, tag);
         }
         if (stop_requested() || !start_turn(e, s, io)) return false;
@@ -720,8 +726,8 @@ int sched_run(local_engine *e, const struct vlm_sched_io *io) {
 
 /* ------------------------------------------------------------ teacher forcing */
 
-int sched_score(local_engine *e, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb,
-                    void *user, char *err, size_t err_len) {
+int sched_score(local_engine *e, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb, void *user,
+                char *err, size_t err_len) {
     struct slot *s = &e->slots[0];
     int n_vocab = llama_vocab_n_tokens(e->vocab);
     begin_case(s, c, 0);
@@ -730,7 +736,7 @@ int sched_score(local_engine *e, const vlm_case *c, const int32_t *tokens, int n
     int rc = prefill_turn(e, s, false, err, err_len);
     if (rc == VLM_OK && s->n_past + n > e->p.n_ctx) {
         util_errf(err, err_len, "prompt and answer need %d positions, the context holds %d", (int)s->n_past + n,
-                 e->p.n_ctx);
+                  e->p.n_ctx);
         rc = VLM_ERR_INPUT;
     }
     if (rc == VLM_OK && n > 0) cb(0, llama_get_logits_ith(e->lctx, -1), n_vocab, user);

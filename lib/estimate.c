@@ -42,8 +42,8 @@ static int from_store(vlm_store *store, vlm_suite **suites, int n_suites, struct
     return VLM_OK;
 }
 
-int vlm_plan_estimate(vlm_plan *plan, const char *db_path, struct vlm_estimate *out, int max,
-                      char *err, size_t err_len) {
+int vlm_plan_estimate(vlm_plan *plan, const char *db_path, struct vlm_estimate *out, int max, char *err,
+                      size_t err_len) {
     int n_cases = 0, n_suites = vlm_plan_n_suites(plan), rc = 0;
     vlm_suite **suites = xcalloc((size_t)n_suites + 1, sizeof *suites);
     for (int i = 0; i < n_suites && rc == 0; i++) {

@@ -55,8 +55,7 @@ static int store_failed(vlm_store *s, char *err, size_t err_len) {
 }
 
 /* Run the reference along its own answer and keep the top-k at each step. */
-static int keep_reference(vlm_store *s, vlm_engine *e, int64_t ref_id, const vlm_case *c, char *err,
-                          size_t err_len) {
+static int keep_reference(vlm_store *s, vlm_engine *e, int64_t ref_id, const vlm_case *c, char *err, size_t err_len) {
     int n = 0;
     int32_t *tok = NULL;
     if (store_answer_tokens(s, ref_id, c->suite, c->id, &tok, &n) != VLM_OK) return store_failed(s, err, err_len);
@@ -86,12 +85,13 @@ static void compare_at(int i, const float *logits, int n_vocab, void *user) {
     cmp->kl_sum += kl;
     if (kl > cmp->kl_max) cmp->kl_max = kl;
     int best = 0;
-    for (int v = 1; v < n_vocab; v++) if (logits[v] > logits[best]) best = v;
+    for (int v = 1; v < n_vocab; v++)
+        if (logits[v] > logits[best]) best = v;
     cmp->top1_same += best == t.ids[0];
 }
 
-static int compare_member(vlm_store *s, vlm_engine *e, int64_t model_id, int64_t ref_id, const vlm_case *c,
-                          char *err, size_t err_len) {
+static int compare_member(vlm_store *s, vlm_engine *e, int64_t model_id, int64_t ref_id, const vlm_case *c, char *err,
+                          size_t err_len) {
     bool found = false;
     struct store_kl_ref kept;
     if (store_kl_ref_get(s, ref_id, c->suite, c->id, &found, &kept) != VLM_OK) return store_failed(s, err, err_len);
@@ -123,8 +123,8 @@ static int reference_id(vlm_store *s, int64_t model_id, const struct vlm_model_s
     return strcmp(m->family, m->name) == 0 ? VLM_OK : store_model_id(s, m->family, ref_id);
 }
 
-int family_kl_todo(vlm_store *s, int64_t model_id, const struct vlm_model_spec *m,
-                       const vlm_case *const *cases, int n) {
+int family_kl_todo(vlm_store *s, int64_t model_id, const struct vlm_model_spec *m, const vlm_case *const *cases,
+                   int n) {
     bool reference = strcmp(m->family, m->name) == 0;
     int64_t ref_id;
     /* A store that cannot be read counts as work to do: the pass then reports why. */
@@ -141,8 +141,7 @@ int family_kl_todo(vlm_store *s, int64_t model_id, const struct vlm_model_spec *
 }
 
 int family_kl(vlm_store *s, vlm_engine *e, int64_t model_id, const struct vlm_model_spec *m,
-                  const vlm_case *const *cases, int n, void (*on_message)(const char *line, void *user),
-                  void *user) {
+              const vlm_case *const *cases, int n, void (*on_message)(const char *line, void *user), void *user) {
     bool reference = strcmp(m->family, m->name) == 0;
     int64_t ref_id;
     if (reference_id(s, model_id, m, &ref_id) != VLM_OK) {

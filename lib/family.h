@@ -17,9 +17,7 @@
  * be read counts as work to do, so that the pass reports why). */
 struct vlm_model_spec;
 int family_kl(vlm_store *s, vlm_engine *e, int64_t model_id, const struct vlm_model_spec *m,
-                  const vlm_case *const *cases, int n, void (*on_message)(const char *line, void *user),
-                  void *user);
-int family_kl_todo(vlm_store *s, int64_t model_id, const struct vlm_model_spec *m,
-                       const vlm_case *const *cases, int n);
+              const vlm_case *const *cases, int n, void (*on_message)(const char *line, void *user), void *user);
+int family_kl_todo(vlm_store *s, int64_t model_id, const struct vlm_model_spec *m, const vlm_case *const *cases, int n);
 
 #endif

@@ -53,8 +53,7 @@ static const char CHATML_TEMPLATE[] =
     "{% endfor %}"
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-static const char DESCRIPTION[] =
-    "RANDOM WEIGHTS forged by vlmeter for testing; answers are meaningless";
+static const char DESCRIPTION[] = "RANDOM WEIGHTS forged by vlmeter for testing; answers are meaningless";
 
 /*
  * lm_head layout. Random weights give logits that are near-Gaussian over the
@@ -67,11 +66,11 @@ static const char DESCRIPTION[] =
  * Favoured rows also carry minus the token's own input embedding, so the token
  * just read scores low next and an answer does not become one word repeated.
  */
-#define HEAD_N_FAVOURED   512
-#define HEAD_FAV_LOGIT    10.0f  /* std of a favoured token's logit */
-#define HEAD_OTHER_LOGIT  1.0f   /* std of any other token's logit */
+#define HEAD_N_FAVOURED     512
+#define HEAD_FAV_LOGIT      10.0f /* std of a favoured token's logit */
+#define HEAD_OTHER_LOGIT    1.0f  /* std of any other token's logit */
 #define HEAD_REPEAT_PENALTY 30.0f /* logits taken from the token just read, at full alignment */
-#define TOKEN_EMBD_STD    1.0f
+#define TOKEN_EMBD_STD      1.0f
 
 /* ------------------------------------------------------------------ random */
 
@@ -95,9 +94,7 @@ static uint64_t fnv1a64(const char *s) {
 /* Each tensor has its own stream, from the seed and its name. Element k of a
  * stream is a pure function of (stream, k) - splitmix64 is counter based - so
  * tensors are generated in chunks and one tensor can look up another's values. */
-static uint64_t tensor_stream(uint64_t seed, const char *name) {
-    return mix64(seed + GOLDEN) ^ fnv1a64(name);
-}
+static uint64_t tensor_stream(uint64_t seed, const char *name) { return mix64(seed + GOLDEN) ^ fnv1a64(name); }
 
 /* Element k: uniform in [-1, 1) with 24-bit resolution, exact float arithmetic. */
 static float rand_at(uint64_t stream, uint64_t k) {
@@ -128,8 +125,8 @@ static void out_free(struct forge_out *o) {
     memset(o, 0, sizeof *o);
 }
 
-void forge_add_tensor(struct forge_out *o, enum ggml_type type, const int64_t ne[4], enum forge_fill fill,
-                      float std, float mean, const char *fmt, ...) {
+void forge_add_tensor(struct forge_out *o, enum ggml_type type, const int64_t ne[4], enum forge_fill fill, float std,
+                      float mean, const char *fmt, ...) {
     int nd = 0;
     while (nd < 4 && ne[nd] > 0) nd++;
     struct ggml_tensor *t = ggml_new_tensor(o->meta, type, nd, ne);
@@ -141,22 +138,20 @@ void forge_add_tensor(struct forge_out *o, enum ggml_type type, const int64_t ne
     ggml_set_name(t, name);
     gguf_add_tensor(o->gguf, t);
     util_grow((void **)&o->specs, &o->cap_specs, o->n_specs + 1, sizeof *o->specs);
-    o->specs[o->n_specs++] = (struct forge_tspec){ t, fill, std, mean };
+    o->specs[o->n_specs++] = (struct forge_tspec){t, fill, std, mean};
 }
 
 /* Gain of the matrices that write into the residual stream (attention output,
  * FFN down): sqrt(2 / depth), at most 1, so that in a deep stack the input (the
  * token, the image) still shows in the last layer instead of being drowned by
  * the sum of random layer outputs, which makes every answer the same loop. */
-float forge_residual_gain(int n_layer) {
-    return n_layer > 2 ? sqrtf(2.0f / (float)n_layer) : 1.0f;
-}
+float forge_residual_gain(int n_layer) { return n_layer > 2 ? sqrtf(2.0f / (float)n_layer) : 1.0f; }
 
 #define SQRT3 1.7320508f /* uniform [-a, a) has std a/sqrt(3) */
 
 /* Values first .. first+n-1 of tensor s into buf. */
-static void fill_chunk(const struct forge_out *o, const struct forge_tspec *s, uint64_t stream,
-                       int64_t first, float *buf, int64_t n) {
+static void fill_chunk(const struct forge_out *o, const struct forge_tspec *s, uint64_t stream, int64_t first,
+                       float *buf, int64_t n) {
     switch (s->fill) {
     case FILL_CONST:
         for (int64_t i = 0; i < n; i++) buf[i] = s->mean;
@@ -165,8 +160,7 @@ static void fill_chunk(const struct forge_out *o, const struct forge_tspec *s, u
         /* float x float is exact in double, so the result is the same whether or
          * not the compiler fuses multiply and add */
         const double a = (double)(s->std * SQRT3);
-        for (int64_t i = 0; i < n; i++)
-            buf[i] = (float)(s->mean + a * rand_at(stream, (uint64_t)(first + i)));
+        for (int64_t i = 0; i < n; i++) buf[i] = (float)(s->mean + a * rand_at(stream, (uint64_t)(first + i)));
         break;
     }
     case FILL_LM_HEAD: {
@@ -183,16 +177,15 @@ static void fill_chunk(const struct forge_out *o, const struct forge_tspec *s, u
             const int64_t row = (first + i) / n_embd;
             if (row < o->n_vocab && o->favoured[row])
                 buf[i] = (float)(a_fav * rand_at(stream, k) - a_self * rand_at(embd, k));
-            else
-                buf[i] = (float)(a_other * rand_at(stream, k));
+            else buf[i] = (float)(a_other * rand_at(stream, k));
         }
         break;
     }
     }
 }
 
-static int write_tensor_data(const struct forge_out *o, const struct forge_tspec *s, FILE *f,
-                             float *fbuf, ggml_fp16_t *hbuf, int64_t chunk) {
+static int write_tensor_data(const struct forge_out *o, const struct forge_tspec *s, FILE *f, float *fbuf,
+                             ggml_fp16_t *hbuf, int64_t chunk) {
     const uint64_t stream = tensor_stream(o->seed, ggml_get_name(s->t));
     const int64_t n = ggml_nelements(s->t);
     for (int64_t first = 0; first < n; first += chunk) {
@@ -229,8 +222,7 @@ static int out_write(const struct forge_out *o, const char *path, char *err, siz
     for (int i = 0; ok && i < o->n_specs; i++) {
         const size_t nbytes = ggml_nbytes(o->specs[i].t);
         ok = write_tensor_data(o, &o->specs[i], f, fbuf, hbuf, chunk) == 0;
-        for (size_t pad = (align - nbytes % align) % align; ok && pad > 0; pad--)
-            ok = fputc(0, f) != EOF;
+        for (size_t pad = (align - nbytes % align) % align; ok && pad > 0; pad--) ok = fputc(0, f) != EOF;
     }
     ok = (fclose(f) == 0) && ok;
     free(fbuf);
@@ -259,8 +251,8 @@ void forge_set_f32(struct forge_out *o, const char *arch, const char *key, float
 }
 
 /* general.* and vlmeter.* keys shared by both files. */
-static void set_general(struct forge_out *o, const char *gguf_arch, const char *type,
-                        const char *arch, enum vlm_forge_size size) {
+static void set_general(struct forge_out *o, const char *gguf_arch, const char *type, const char *arch,
+                        enum vlm_forge_size size) {
     const char *size_name = size == VLM_FORGE_SMALL ? "small" : "tiny";
     char name[128];
     snprintf(name, sizeof name, "vlmeter-forged-%s-%s%s", arch, size_name,
@@ -280,7 +272,7 @@ static void set_general(struct forge_out *o, const char *gguf_arch, const char *
 /* ------------------------------------------------------------------ vocab */
 
 struct vocab {
-    struct gguf_context *tok;  /* only the tokenizer.* keys */
+    struct gguf_context *tok; /* only the tokenizer.* keys */
     int n_vocab;
     uint8_t *favoured;
 };
@@ -305,8 +297,7 @@ static int is_plain_word(const char *s) {
 }
 
 /* Choose HEAD_N_FAVOURED plain-word tokens with the seed (partial Fisher-Yates). */
-static void pick_favoured(struct vocab *v, const struct gguf_context *src, int64_t kid,
-                          uint64_t seed) {
+static void pick_favoured(struct vocab *v, const struct gguf_context *src, int64_t kid, uint64_t seed) {
     int *cand = xmalloc((size_t)v->n_vocab * sizeof *cand);
     int n = 0;
     for (int i = 0; i < v->n_vocab; i++)
@@ -323,8 +314,8 @@ static void pick_favoured(struct vocab *v, const struct gguf_context *src, int64
     free(cand);
 }
 
-static int vocab_load(struct vocab *v, const char *dir, const char *file, const char *chat_template,
-                      uint64_t seed, char *err, size_t err_len) {
+static int vocab_load(struct vocab *v, const char *dir, const char *file, const char *chat_template, uint64_t seed,
+                      char *err, size_t err_len) {
     memset(v, 0, sizeof *v);
     char *path = util_path_join(dir, file);
     FILE *f = fopen(path, "rb");
@@ -334,12 +325,11 @@ static int vocab_load(struct vocab *v, const char *dir, const char *file, const 
         return VLM_ERR_INPUT;
     }
     fclose(f);
-    struct gguf_init_params ip = { .no_alloc = true, .ctx = NULL };
+    struct gguf_init_params ip = {.no_alloc = true, .ctx = NULL};
     struct gguf_context *src = gguf_init_from_file(path, ip);
     int64_t kid = src ? gguf_find_key(src, "tokenizer.ggml.tokens") : -1;
-    if (kid < 0 || gguf_get_kv_type(src, kid) != GGUF_TYPE_ARRAY ||
-        gguf_get_arr_type(src, kid) != GGUF_TYPE_STRING || gguf_get_arr_n(src, kid) == 0 ||
-        gguf_get_arr_n(src, kid) > INT32_MAX) {
+    if (kid < 0 || gguf_get_kv_type(src, kid) != GGUF_TYPE_ARRAY || gguf_get_arr_type(src, kid) != GGUF_TYPE_STRING ||
+        gguf_get_arr_n(src, kid) == 0 || gguf_get_arr_n(src, kid) > INT32_MAX) {
         util_errf(err, err_len, "%s: not a GGUF vocab file (no tokenizer.ggml.tokens)", path);
         if (src) gguf_free(src);
         free(path);
@@ -435,13 +425,13 @@ void forge_lm_keys(struct forge_out *o, const char *arch, const struct lm_cfg *c
 }
 
 void forge_lm_embd(struct forge_out *o, const struct lm_cfg *c) {
-    forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ c->n_embd, o->n_vocab, 0, 0 }, FILL_RANDOM, TOKEN_EMBD_STD,
-                     0.0f, "token_embd.weight");
+    forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){c->n_embd, o->n_vocab, 0, 0}, FILL_RANDOM, TOKEN_EMBD_STD, 0.0f,
+                     "token_embd.weight");
 }
 
 void forge_lm_head(struct forge_out *o, const struct lm_cfg *c) {
     forge_ones(o, c->n_embd, "output_norm.weight");
-    forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ c->n_embd, o->n_vocab, 0, 0 }, FILL_LM_HEAD, 0.0f, 0.0f,
+    forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){c->n_embd, o->n_vocab, 0, 0}, FILL_LM_HEAD, 0.0f, 0.0f,
                      "output.weight");
 }
 
@@ -501,7 +491,7 @@ void forge_vit_block(struct forge_out *o, const struct vit_cfg *v, int i, bool f
         forge_matrix(o, n, 3 * n, 1.0f, "v.blk.%d.attn_qkv.weight", i);
         forge_bias(o, 3 * n, "v.blk.%d.attn_qkv.bias", i);
     } else {
-        static const char *qkv[] = { "q", "k", "v" };
+        static const char *qkv[] = {"q", "k", "v"};
         for (int j = 0; j < 3; j++) {
             forge_matrix(o, n, n, 1.0f, "v.blk.%d.attn_%s.weight", i, qkv[j]);
             forge_bias(o, n, "v.blk.%d.attn_%s.bias", i, qkv[j]);
@@ -520,18 +510,18 @@ void forge_vit_block(struct forge_out *o, const struct vit_cfg *v, int i, bool f
 /* A patch-embedding convolution kernel [patch, patch, 3, n_embd], F16. */
 void forge_patch_conv(struct forge_out *o, const struct vit_cfg *v, float gain, const char *name) {
     const int fan_in = 3 * v->patch * v->patch;
-    forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ v->patch, v->patch, 3, v->n_embd }, FILL_RANDOM,
-               gain / sqrtf((float)fan_in), 0.0f, "%s", name);
+    forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){v->patch, v->patch, 3, v->n_embd}, FILL_RANDOM,
+                     gain / sqrtf((float)fan_in), 0.0f, "%s", name);
 }
 
 void forge_siglip_tower(struct forge_out *o, const struct vit_cfg *v) {
     const int side = v->image_size / v->patch;
     /* patch and position embeddings are F32, as llama.cpp's converter writes them */
-    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->patch, v->patch, 3, v->n_embd }, FILL_RANDOM,
+    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){v->patch, v->patch, 3, v->n_embd}, FILL_RANDOM,
                      1.0f / sqrtf((float)(3 * v->patch * v->patch)), 0.0f, "v.patch_embd.weight");
     forge_bias(o, v->n_embd, "v.patch_embd.bias");
-    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->n_embd, side * side, 0, 0 }, FILL_RANDOM, 0.5f,
-                     0.0f, "v.position_embd.weight");
+    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){v->n_embd, side * side, 0, 0}, FILL_RANDOM, 0.5f, 0.0f,
+                     "v.position_embd.weight");
     for (int i = 0; i < v->n_layer; i++) forge_vit_block(o, v, i, false);
     forge_ones(o, v->n_embd, "v.post_ln.weight");
     forge_bias(o, v->n_embd, "v.post_ln.bias");
@@ -582,7 +572,10 @@ static char *load_template(const struct forge_arch *a, const char *vocab_dir, ch
         char buf[4096];
         size_t n;
         while ((n = fread(buf, 1, sizeof buf, f)) > 0) util_buf_append(&text, &len, &cap, buf, n);
-        if (ferror(f)) { free(text); text = NULL; }
+        if (ferror(f)) {
+            free(text);
+            text = NULL;
+        }
         fclose(f);
     }
     if (!text || len == 0) {
@@ -595,9 +588,8 @@ static char *load_template(const struct forge_arch *a, const char *vocab_dir, ch
 }
 
 /* Build one file with `write` and write it to DIR/FILE. */
-static int forge_file(const struct vlm_forge_params *p, const struct forge_arch *a,
-                      const struct vocab *voc, bool is_proj, const char *outdir,
-                      char *err, size_t err_len) {
+static int forge_file(const struct vlm_forge_params *p, const struct forge_arch *a, const struct vocab *voc,
+                      bool is_proj, const char *outdir, char *err, size_t err_len) {
     const struct arch_size *s = &a->size[p->size];
     struct forge_out o;
     out_init(&o, p->seed);
@@ -627,8 +619,7 @@ int vlm_forge(const struct vlm_forge_params *p, const char *outdir, char *err, s
     }
     const struct forge_arch *a = find_arch(p->arch);
     if (!a) {
-        util_errf(err, err_len, "unknown architecture '%s' (known: %s)", p->arch ? p->arch : "",
-                 names);
+        util_errf(err, err_len, "unknown architecture '%s' (known: %s)", p->arch ? p->arch : "", names);
         return VLM_ERR_INPUT;
     }
     if (p->size != VLM_FORGE_TINY && p->size != VLM_FORGE_SMALL) {
@@ -640,7 +631,8 @@ int vlm_forge(const struct vlm_forge_params *p, const char *outdir, char *err, s
         return VLM_ERR_INPUT;
     }
     if (!a->size[p->size].lm.vocab || !a->write_lm || !a->write_proj) {
-        util_errf(err, err_len, "architecture '%s' has no %s size", a->name, p->size == VLM_FORGE_SMALL ? "small" : "tiny");
+        util_errf(err, err_len, "architecture '%s' has no %s size", a->name,
+                  p->size == VLM_FORGE_SMALL ? "small" : "tiny");
         return VLM_ERR_INPUT;
     }
     char *tmpl = load_template(a, p->vocab_dir, err, err_len);

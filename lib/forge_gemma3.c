@@ -81,8 +81,8 @@ static void restore_gemma3_tokens(struct forge_out *o) {
     const char *names[sizeof RENAMED / sizeof RENAMED[0]];
     int k = 0;
     for (size_t r = 0; r < sizeof RENAMED / sizeof RENAMED[0]; r++)
-        if ((size_t)RENAMED[r].id < n && strcmp(gguf_get_arr_str(o->gguf, kid, (size_t)RENAMED[r].id),
-                                                RENAMED[r].gemma4) == 0) {
+        if ((size_t)RENAMED[r].id < n &&
+            strcmp(gguf_get_arr_str(o->gguf, kid, (size_t)RENAMED[r].id), RENAMED[r].gemma4) == 0) {
             ids[k] = RENAMED[r].id;
             names[k++] = RENAMED[r].gemma3;
         }
@@ -104,7 +104,7 @@ static void write_gemma3_lm(struct forge_out *o, const struct arch_size *s) {
 
     /* The graph multiplies token embeddings by sqrt(width); Gemma's are stored
      * small, so that text enters the stack at unit scale like the image rows. */
-    forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ c->n_embd, o->n_vocab, 0, 0 }, FILL_RANDOM,
+    forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){c->n_embd, o->n_vocab, 0, 0}, FILL_RANDOM,
                      1.0f / sqrtf((float)c->n_embd), 0.0f, "token_embd.weight");
     for (int i = 0; i < c->n_layer; i++) {
         forge_ones(o, c->n_embd, "blk.%d.attn_norm.weight", i);
@@ -114,13 +114,13 @@ static void write_gemma3_lm(struct forge_out *o, const struct arch_size *s) {
         forge_ones(o, c->head_dim, "blk.%d.attn_q_norm.weight", i);
         forge_ones(o, c->head_dim, "blk.%d.attn_k_norm.weight", i);
         forge_matrix(o, q, c->n_embd, 1.0f, "blk.%d.attn_output.weight", i);
-        forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ c->n_embd, 0, 0, 0 }, FILL_CONST, 0.0f, post_gain,
+        forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){c->n_embd, 0, 0, 0}, FILL_CONST, 0.0f, post_gain,
                          "blk.%d.post_attention_norm.weight", i);
         forge_ones(o, c->n_embd, "blk.%d.ffn_norm.weight", i);
         forge_matrix(o, c->n_embd, c->n_ff, 1.0f, "blk.%d.ffn_gate.weight", i);
         forge_matrix(o, c->n_embd, c->n_ff, 1.0f, "blk.%d.ffn_up.weight", i);
         forge_matrix(o, c->n_ff, c->n_embd, 1.0f, "blk.%d.ffn_down.weight", i);
-        forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ c->n_embd, 0, 0, 0 }, FILL_CONST, 0.0f, post_gain,
+        forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){c->n_embd, 0, 0, 0}, FILL_CONST, 0.0f, post_gain,
                          "blk.%d.post_ffw_norm.weight", i);
     }
     /* Real Gemma 3 ties the lm_head to token_embd; a separate output.weight
@@ -133,7 +133,7 @@ static void write_gemma3_lm(struct forge_out *o, const struct arch_size *s) {
  * patch grid 4x4 (clip.vision.projector.scale_factor, default 4), applies
  * mm.soft_emb_norm (RMS) and mm.input_projection [LM width, tower width]. */
 static void write_gemma3_proj(struct forge_out *o, const struct arch_size *s) {
-    static const float half[3] = { 0.5f, 0.5f, 0.5f };
+    static const float half[3] = {0.5f, 0.5f, 0.5f};
     const struct vit_cfg *v = &s->vit;
     forge_clip_keys(o, "gemma3", s, half, half, 1e-6f, true);
 
@@ -141,7 +141,7 @@ static void write_gemma3_proj(struct forge_out *o, const struct arch_size *s) {
 
     forge_ones(o, v->n_embd, "mm.soft_emb_norm.weight");
     /* stored [LM width, tower width] and transposed by the graph: fan-in is the tower width */
-    forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ s->lm.n_embd, v->n_embd, 0, 0 }, FILL_RANDOM,
+    forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){s->lm.n_embd, v->n_embd, 0, 0}, FILL_RANDOM,
                      1.0f / sqrtf((float)v->n_embd), 0.0f, "mm.input_projection.weight");
 }
 

@@ -27,8 +27,7 @@ static const char IDEFICS3_TEMPLATE[] =
  * fails to decode without them). The shipped Llama 3 vocab cannot grow here,
  * so four of its unused <|reserved_special_token_N|> control tokens (the last
  * four) take these names. */
-static const char *const ADDED[] = { "<fake_token_around_image>", "<image>", "<end_of_utterance>",
-                                     "<global-img>" };
+static const char *const ADDED[] = {"<fake_token_around_image>", "<image>", "<end_of_utterance>", "<global-img>"};
 #define N_ADDED ((int)(sizeof ADDED / sizeof ADDED[0]))
 
 static void add_idefics3_tokens(struct forge_out *o) {
@@ -54,14 +53,14 @@ static void write_idefics3_lm(struct forge_out *o, const struct arch_size *s) {
 /* How the forged tower is split and merged (clip.vision.* keys the idefics3
  * converter writes). */
 struct idefics3_extra {
-    int scale_factor;   /* pixel shuffle: scale x scale patches -> one token */
-    int longest_edge;   /* images are first resized to this longest side, then tiled */
+    int scale_factor; /* pixel shuffle: scale x scale patches -> one token */
+    int longest_edge; /* images are first resized to this longest side, then tiled */
 };
 
 /* SigLIP: patch conv, learned positions, pre-norm blocks with separate Q/K/V,
  * GELU-tanh, post-LayerNorm; then pixel shuffle and mm.model.fc (no bias). */
 static void write_idefics3_proj(struct forge_out *o, const struct arch_size *s) {
-    static const float half[3] = { 0.5f, 0.5f, 0.5f };
+    static const float half[3] = {0.5f, 0.5f, 0.5f};
     const struct vit_cfg *v = &s->vit;
     const struct idefics3_extra *x = s->extra;
     const int merged = x->scale_factor * x->scale_factor * v->n_embd;
@@ -74,8 +73,8 @@ static void write_idefics3_proj(struct forge_out *o, const struct arch_size *s) 
     forge_matrix(o, merged, s->lm.n_embd, 1.0f, "mm.model.fc.weight");
 }
 
-static const struct idefics3_extra TINY_EXTRA = { .scale_factor = 2, .longest_edge = 128 };
-static const struct idefics3_extra SMALL_EXTRA = { .scale_factor = 4, .longest_edge = 2048 };
+static const struct idefics3_extra TINY_EXTRA = {.scale_factor = 2, .longest_edge = 128};
+static const struct idefics3_extra SMALL_EXTRA = {.scale_factor = 4, .longest_edge = 2048};
 
 // clang-format off
 const struct forge_arch forge_arch_idefics3 = {

@@ -25,23 +25,23 @@
 struct lm_cfg {
     int n_embd, n_layer, n_ff, n_head, n_head_kv, head_dim, n_ctx;
     float rope_base, rms_eps;
-    int rope_sections[4];    /* M-RoPE (qwen2vl, qwen3vl) */
+    int rope_sections[4];                  /* M-RoPE (qwen2vl, qwen3vl) */
     int n_expert, n_expert_used, n_ff_exp; /* mixture of experts */
-    int swa;                 /* sliding-window size */
-    const char *vocab;       /* vocab GGUF file in vocab_dir */
+    int swa;                               /* sliding-window size */
+    const char *vocab;                     /* vocab GGUF file in vocab_dir */
 };
 
 /* A vision tower's shapes. */
 struct vit_cfg {
     int image_size, patch, n_embd, n_ff, n_layer, n_head;
-    int n_deepstack;         /* qwen3vl: vision layers feeding the LM's first layers */
+    int n_deepstack; /* qwen3vl: vision layers feeding the LM's first layers */
     int deepstack[4];
 };
 
 struct arch_size {
     struct lm_cfg lm;
     struct vit_cfg vit;
-    const void *extra;       /* an architecture file's own settings, or NULL */
+    const void *extra; /* an architecture file's own settings, or NULL */
 };
 
 struct forge_out;
@@ -49,8 +49,8 @@ struct forge_out;
 struct forge_arch {
     const char *name;
     const char *desc;
-    const char *lm_arch;       /* general.architecture of model.gguf */
-    struct arch_size size[2];  /* [VLM_FORGE_TINY], [VLM_FORGE_SMALL] */
+    const char *lm_arch;      /* general.architecture of model.gguf */
+    struct arch_size size[2]; /* [VLM_FORGE_TINY], [VLM_FORGE_SMALL] */
     void (*write_lm)(struct forge_out *o, const struct arch_size *s);
     void (*write_proj)(struct forge_out *o, const struct arch_size *s);
     /* The chat template the LM file carries (tokenizer.chat_template): the text,
@@ -64,10 +64,10 @@ struct forge_arch {
 enum forge_fill { FILL_RANDOM, FILL_CONST, FILL_LM_HEAD };
 
 struct forge_tspec {
-    struct ggml_tensor *t;   /* name, shape and type; no data */
+    struct ggml_tensor *t; /* name, shape and type; no data */
     enum forge_fill fill;
-    float std;               /* FILL_RANDOM: standard deviation (uniform distribution) */
-    float mean;              /* FILL_RANDOM: added; FILL_CONST: the value */
+    float std;  /* FILL_RANDOM: standard deviation (uniform distribution) */
+    float mean; /* FILL_RANDOM: added; FILL_CONST: the value */
 };
 
 /* One file being forged. */
@@ -82,8 +82,8 @@ struct forge_out {
 };
 
 /* Declare a tensor of up to 4 dims (ne[] ends at the first 0). */
-void forge_add_tensor(struct forge_out *o, enum ggml_type type, const int64_t ne[4], enum forge_fill fill,
-                      float std, float mean, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+void forge_add_tensor(struct forge_out *o, enum ggml_type type, const int64_t ne[4], enum forge_fill fill, float std,
+                      float mean, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
 /* Gain of matrices that write into a residual stream of n_layer blocks:
  * sqrt(2 / depth), at most 1 (forge.c says why). */
@@ -91,15 +91,15 @@ float forge_residual_gain(int n_layer);
 
 /* A matrix y = W x with x of `in` and y of `out` values: F16, std 1/sqrt(in) * gain,
  * which keeps activations at unit scale through the layer. */
-#define forge_matrix(o, in, out, gain, ...) \
-    forge_add_tensor((o), GGML_TYPE_F16, (int64_t[4]){ (in), (out), 0, 0 }, FILL_RANDOM, \
+#define forge_matrix(o, in, out, gain, ...)                                            \
+    forge_add_tensor((o), GGML_TYPE_F16, (int64_t[4]){(in), (out), 0, 0}, FILL_RANDOM, \
                      (float)(gain) / sqrtf((float)(in)), 0.0f, __VA_ARGS__)
 /* A norm's weight: F32 ones. */
 #define forge_ones(o, n, ...) \
-    forge_add_tensor((o), GGML_TYPE_F32, (int64_t[4]){ (n), 0, 0, 0 }, FILL_CONST, 0.0f, 1.0f, __VA_ARGS__)
+    forge_add_tensor((o), GGML_TYPE_F32, (int64_t[4]){(n), 0, 0, 0}, FILL_CONST, 0.0f, 1.0f, __VA_ARGS__)
 /* A bias (or norm bias): F32, small random. */
 #define forge_bias(o, n, ...) \
-    forge_add_tensor((o), GGML_TYPE_F32, (int64_t[4]){ (n), 0, 0, 0 }, FILL_RANDOM, 0.02f, 0.0f, __VA_ARGS__)
+    forge_add_tensor((o), GGML_TYPE_F32, (int64_t[4]){(n), 0, 0, 0}, FILL_RANDOM, 0.02f, 0.0f, __VA_ARGS__)
 
 /* "<arch>.<key>" = v. */
 void forge_set_u32(struct forge_out *o, const char *arch, const char *key, uint32_t v);

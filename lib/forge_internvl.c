@@ -23,7 +23,7 @@ static const char *const INTERNVL_TOKENS[] = {
 };
 // clang-format on
 #define INTERNVL_FIRST_TOKEN 151646
-#define N_INTERNVL_TOKENS ((int)(sizeof INTERNVL_TOKENS / sizeof INTERNVL_TOKENS[0]))
+#define N_INTERNVL_TOKENS    ((int)(sizeof INTERNVL_TOKENS / sizeof INTERNVL_TOKENS[0]))
 
 /* Qwen2 blocks (RMS norms, attention with Q/K/V biases, SwiGLU FFN), with
  * the family's added tokens in the vocabulary. */
@@ -40,8 +40,8 @@ static void write_internvl_lm(struct forge_out *o, const struct arch_size *s) {
  * and mlp1: LayerNorm(4 x width) -> Linear -> GELU -> Linear. Images are cut
  * into tiles of image_size (1 to 12 by llama.cpp's defaults) plus a thumbnail. */
 static void write_internvl_proj(struct forge_out *o, const struct arch_size *s) {
-    static const float mean[3] = { 0.485f, 0.456f, 0.406f }; /* ImageNet */
-    static const float std[3] = { 0.229f, 0.224f, 0.225f };
+    static const float mean[3] = {0.485f, 0.456f, 0.406f}; /* ImageNet */
+    static const float std[3] = {0.229f, 0.224f, 0.225f};
     const struct vit_cfg *v = &s->vit;
     const int side = v->image_size / v->patch;
     const int shuffled = 4 * v->n_embd; /* 2x2 patches side by side */
@@ -52,16 +52,15 @@ static void write_internvl_proj(struct forge_out *o, const struct arch_size *s) 
 
     forge_patch_conv(o, v, 1.0f, "v.patch_embd.weight");
     forge_bias(o, v->n_embd, "v.patch_embd.bias");
-    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->n_embd, 0, 0, 0 }, FILL_RANDOM, 1.0f, 0.0f,
-                     "v.class_embd");
-    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->n_embd, side * side + 1, 0, 0 }, FILL_RANDOM,
-                     0.5f, 0.0f, "v.position_embd.weight");
+    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){v->n_embd, 0, 0, 0}, FILL_RANDOM, 1.0f, 0.0f, "v.class_embd");
+    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){v->n_embd, side * side + 1, 0, 0}, FILL_RANDOM, 0.5f, 0.0f,
+                     "v.position_embd.weight");
     for (int i = 0; i < v->n_layer; i++) {
         forge_vit_block(o, v, i, false);
         /* layer scales near 1 (trained ones vary per channel) */
-        forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->n_embd, 0, 0, 0 }, FILL_RANDOM, 0.1f, 1.0f,
+        forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){v->n_embd, 0, 0, 0}, FILL_RANDOM, 0.1f, 1.0f,
                          "v.blk.%d.ls1.weight", i);
-        forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->n_embd, 0, 0, 0 }, FILL_RANDOM, 0.1f, 1.0f,
+        forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){v->n_embd, 0, 0, 0}, FILL_RANDOM, 0.1f, 1.0f,
                          "v.blk.%d.ls2.weight", i);
     }
 

@@ -12,9 +12,9 @@
 
 /* What struct lm_cfg / vit_cfg do not say. */
 struct lfm2vl_extra {
-    int l_cache;            /* short-convolution window (conv_L_cache) */
-    uint32_t attn_layers;   /* bit i set: layer i is attention, else short convolution */
-    int proj_hidden;        /* projector hidden width (projector_hidden_size) */
+    int l_cache;          /* short-convolution window (conv_L_cache) */
+    uint32_t attn_layers; /* bit i set: layer i is attention, else short convolution */
+    int proj_hidden;      /* projector hidden width (projector_hidden_size) */
 };
 
 /* LFM2-VL's own chat template (tokenizer_config.json / chat_template.jinja of
@@ -78,8 +78,7 @@ static void write_lfm2vl_lm(struct forge_out *o, const struct arch_size *s) {
     /* the embedding and lm_head rows of the vocab file's tokens are what
      * forge_lm_embd / forge_lm_head write; the appended token's lm_head row
      * is an unfavoured one */
-    forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ n, n_vocab, 0, 0 }, FILL_RANDOM, 1.0f, 0.0f,
-                     "token_embd.weight");
+    forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){n, n_vocab, 0, 0}, FILL_RANDOM, 1.0f, 0.0f, "token_embd.weight");
     for (int i = 0; i < c->n_layer; i++) {
         forge_ones(o, n, "blk.%d.attn_norm.weight", i);
         if ((x->attn_layers >> i) & 1u) {
@@ -91,7 +90,7 @@ static void write_lfm2vl_lm(struct forge_out *o, const struct arch_size *s) {
             forge_matrix(o, n, n, out_gain, "blk.%d.attn_output.weight", i);
         } else {
             /* depthwise kernel [l_cache, width], F32 like the converter writes it */
-            forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ x->l_cache, n, 0, 0 }, FILL_RANDOM,
+            forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){x->l_cache, n, 0, 0}, FILL_RANDOM,
                              1.0f / sqrtf((float)x->l_cache), 0.0f, "blk.%d.shortconv.conv.weight", i);
             forge_matrix(o, n, 3 * n, 1.0f, "blk.%d.shortconv.in_proj.weight", i);
             forge_matrix(o, n, n, out_gain, "blk.%d.shortconv.out_proj.weight", i);
@@ -102,8 +101,7 @@ static void write_lfm2vl_lm(struct forge_out *o, const struct arch_size *s) {
         forge_matrix(o, c->n_ff, n, out_gain, "blk.%d.ffn_down.weight", i);
     }
     forge_ones(o, n, "token_embd_norm.weight");
-    forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ n, n_vocab, 0, 0 }, FILL_LM_HEAD, 0.0f, 0.0f,
-                     "output.weight");
+    forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){n, n_vocab, 0, 0}, FILL_LM_HEAD, 0.0f, 0.0f, "output.weight");
 }
 
 /* SigLIP2 NaFlex ViT (patch convolution with bias, 16x16 learned positions
@@ -113,7 +111,7 @@ static void write_lfm2vl_lm(struct forge_out *o, const struct arch_size *s) {
  * 64 to 256 tokens of 32x32 pixels; larger ones are cut into 512x512 tiles plus
  * a thumbnail. */
 static void write_lfm2vl_proj(struct forge_out *o, const struct arch_size *s) {
-    static const float half[3] = { 0.5f, 0.5f, 0.5f };
+    static const float half[3] = {0.5f, 0.5f, 0.5f};
     const struct vit_cfg *v = &s->vit;
     const struct lfm2vl_extra *x = s->extra;
     const int side = v->image_size / v->patch;
@@ -123,8 +121,8 @@ static void write_lfm2vl_proj(struct forge_out *o, const struct arch_size *s) {
 
     forge_patch_conv(o, v, 1.0f, "v.patch_embd.weight");
     forge_bias(o, v->n_embd, "v.patch_embd.bias");
-    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->n_embd, side * side, 0, 0 }, FILL_RANDOM,
-                     0.5f, 0.0f, "v.position_embd.weight");
+    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){v->n_embd, side * side, 0, 0}, FILL_RANDOM, 0.5f, 0.0f,
+                     "v.position_embd.weight");
     for (int i = 0; i < v->n_layer; i++) forge_vit_block(o, v, i, false);
     forge_ones(o, v->n_embd, "v.post_ln.weight");
     forge_bias(o, v->n_embd, "v.post_ln.bias");
@@ -138,7 +136,7 @@ static void write_lfm2vl_proj(struct forge_out *o, const struct arch_size *s) {
 }
 
 /* tiny: conv, attention, conv */
-static const struct lfm2vl_extra TINY = { .l_cache = 3, .attn_layers = 1u << 1, .proj_hidden = 256 };
+static const struct lfm2vl_extra TINY = {.l_cache = 3, .attn_layers = 1u << 1, .proj_hidden = 256};
 /* LFM2-350M: attention at layers 2, 5, 8, 10, 12, 14 of 16 */
 static const struct lfm2vl_extra SMALL = {
     .l_cache = 3,

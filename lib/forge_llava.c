@@ -11,18 +11,17 @@ static void write_llava_lm(struct forge_out *o, const struct arch_size *s) {
 
 /* CLIP ViT (class token, learned positions, pre-LN) + LLaVA's 2-layer MLP. */
 static void write_llava_proj(struct forge_out *o, const struct arch_size *s) {
-    static const float mean[3] = { 0.48145466f, 0.4578275f, 0.40821073f };
-    static const float std[3] = { 0.26862954f, 0.26130258f, 0.27577711f };
+    static const float mean[3] = {0.48145466f, 0.4578275f, 0.40821073f};
+    static const float std[3] = {0.26862954f, 0.26130258f, 0.27577711f};
     const struct vit_cfg *v = &s->vit;
     const int n_patches = (v->image_size / v->patch) * (v->image_size / v->patch);
     forge_clip_keys(o, "mlp", s, mean, std, 1e-5f, false); /* CLIP uses quick-GELU */
 
     forge_patch_conv(o, v, 1.0f, "v.patch_embd.weight");
     forge_bias(o, v->n_embd, "v.patch_embd.bias");
-    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->n_embd, 0, 0, 0 }, FILL_RANDOM, 1.0f, 0.0f,
-               "v.class_embd");
-    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->n_embd, n_patches + 1, 0, 0 }, FILL_RANDOM,
-               0.5f, 0.0f, "v.position_embd.weight");
+    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){v->n_embd, 0, 0, 0}, FILL_RANDOM, 1.0f, 0.0f, "v.class_embd");
+    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){v->n_embd, n_patches + 1, 0, 0}, FILL_RANDOM, 0.5f, 0.0f,
+                     "v.position_embd.weight");
     forge_ones(o, v->n_embd, "v.pre_ln.weight");
     forge_bias(o, v->n_embd, "v.pre_ln.bias");
     for (int i = 0; i < v->n_layer; i++) forge_vit_block(o, v, i, false);

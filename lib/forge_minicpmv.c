@@ -21,13 +21,13 @@ struct minicpmv_extra {
  * </slice> up by their text and fails on a vocabulary without them; the ids
  * themselves do not matter to llama.cpp. */
 static const char *const MINICPMV_TOKENS[] = {
-    "<image>", "</image>", "<ref>", "</ref>", "<box>", "</box>", "<quad>", "</quad>",
-    "<slice>", "</slice>", "<image_id>", "</image_id>",
+    "<image>", "</image>", "<ref>",   "</ref>",   "<box>",      "</box>",
+    "<quad>",  "</quad>",  "<slice>", "</slice>", "<image_id>", "</image_id>",
 };
 #define MINICPMV_FIRST_TOKEN 151646
-#define N_MINICPMV_TOKENS ((int)(sizeof MINICPMV_TOKENS / sizeof MINICPMV_TOKENS[0]))
+#define N_MINICPMV_TOKENS    ((int)(sizeof MINICPMV_TOKENS / sizeof MINICPMV_TOKENS[0]))
 
-#define SIGLIP_POS_SIDE 70   /* SigLIP-400M's 980 px / 14: positions are bucketed into 70x70 */
+#define SIGLIP_POS_SIDE 70 /* SigLIP-400M's 980 px / 14: positions are bucketed into 70x70 */
 
 /* Qwen2 blocks (RMS norms, attention with Q/K/V biases, SwiGLU FFN), with
  * the family's added tokens in the vocabulary (both sizes use the Qwen2 vocab:
@@ -46,7 +46,7 @@ static void write_minicpmv_lm(struct forge_out *o, const struct arch_size *s) {
  * ln_post and a square projection. Each overview or slice gives query_num
  * tokens. The resampler (and so the LM) width must be a multiple of 128. */
 static void write_minicpmv_proj(struct forge_out *o, const struct arch_size *s) {
-    static const float half[3] = { 0.5f, 0.5f, 0.5f };
+    static const float half[3] = {0.5f, 0.5f, 0.5f};
     const struct vit_cfg *v = &s->vit;
     const struct minicpmv_extra *x = s->extra;
     const int e = s->lm.n_embd;
@@ -57,23 +57,21 @@ static void write_minicpmv_proj(struct forge_out *o, const struct arch_size *s) 
 
     forge_patch_conv(o, v, 1.0f, "v.patch_embd.weight");
     forge_bias(o, v->n_embd, "v.patch_embd.bias");
-    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->n_embd, n_pos, 0, 0 }, FILL_RANDOM, 0.5f, 0.0f,
+    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){v->n_embd, n_pos, 0, 0}, FILL_RANDOM, 0.5f, 0.0f,
                      "v.position_embd.weight");
     for (int i = 0; i < v->n_layer; i++) forge_vit_block(o, v, i, false);
     forge_ones(o, v->n_embd, "v.post_ln.weight");
     forge_bias(o, v->n_embd, "v.post_ln.bias");
 
-    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ e, x->query_num, 0, 0 }, FILL_RANDOM, 1.0f, 0.0f,
-                     "resampler.query");
-    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ e, n_pos, 0, 0 }, FILL_RANDOM, 0.5f, 0.0f,
-                     "resampler.pos_embed_k");
+    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){e, x->query_num, 0, 0}, FILL_RANDOM, 1.0f, 0.0f, "resampler.query");
+    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){e, n_pos, 0, 0}, FILL_RANDOM, 0.5f, 0.0f, "resampler.pos_embed_k");
     forge_matrix(o, v->n_embd, e, 1.0f, "resampler.kv.weight");
-    static const char *const lns[] = { "q", "kv", "post" };
+    static const char *const lns[] = {"q", "kv", "post"};
     for (int j = 0; j < 3; j++) {
         forge_ones(o, e, "resampler.ln_%s.weight", lns[j]);
         forge_bias(o, e, "resampler.ln_%s.bias", lns[j]);
     }
-    static const char *const attn[] = { "q", "k", "v", "out" };
+    static const char *const attn[] = {"q", "k", "v", "out"};
     for (int j = 0; j < 4; j++) {
         forge_matrix(o, e, e, 1.0f, "resampler.attn.%s.weight", attn[j]);
         forge_bias(o, e, "resampler.attn.%s.bias", attn[j]);
@@ -92,8 +90,8 @@ static const char MINICPMV_TEMPLATE[] =
     "{% endfor %}"
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-static const struct minicpmv_extra TINY_EXTRA = { .query_num = 16 };
-static const struct minicpmv_extra SMALL_EXTRA = { .query_num = 64 };
+static const struct minicpmv_extra TINY_EXTRA = {.query_num = 16};
+static const struct minicpmv_extra SMALL_EXTRA = {.query_num = 64};
 
 // clang-format off
 const struct forge_arch forge_arch_minicpmv = {

@@ -35,8 +35,8 @@ static void pixtral_block(struct forge_out *o, const struct vit_cfg *v, int i) {
  * LM's [IMG_BREAK] embedding, appended after each row of image tokens but the
  * last. Images keep their aspect ratio: 8 to 1024 tokens of 28x28 pixels. */
 static void write_pixtral_proj(struct forge_out *o, const struct arch_size *s) {
-    static const float mean[3] = { 0.48145466f, 0.4578275f, 0.40821073f };
-    static const float std[3] = { 0.26862954f, 0.26130258f, 0.27577711f };
+    static const float mean[3] = {0.48145466f, 0.4578275f, 0.40821073f};
+    static const float std[3] = {0.26862954f, 0.26130258f, 0.27577711f};
     const struct vit_cfg *v = &s->vit;
     const int merge = 2;
     forge_clip_keys(o, "pixtral", s, mean, std, 1e-5f, false);
@@ -51,7 +51,7 @@ static void write_pixtral_proj(struct forge_out *o, const struct arch_size *s) {
     forge_matrix(o, merge * merge * v->n_embd, v->n_embd, 1.0f, "mm.patch_merger.weight");
     forge_matrix(o, v->n_embd, s->lm.n_embd, 1.0f, "mm.1.weight");
     forge_matrix(o, s->lm.n_embd, s->lm.n_embd, 1.0f, "mm.2.weight");
-    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ s->lm.n_embd, 0, 0, 0 }, FILL_RANDOM, 1.0f, 0.0f,
+    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){s->lm.n_embd, 0, 0, 0}, FILL_RANDOM, 1.0f, 0.0f,
                      "v.token_embd.img_break");
 }
 

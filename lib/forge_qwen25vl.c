@@ -25,8 +25,8 @@ struct qwen25vl_extra {
  * layer; after v.post_ln (the merger's RMS norm) each 2x2 block of patches is
  * merged by an MLP (mm.0, GELU, mm.2) into one LM token. */
 static void write_qwen25vl_proj(struct forge_out *o, const struct arch_size *s) {
-    static const float mean[3] = { 0.48145466f, 0.4578275f, 0.40821073f };
-    static const float std[3] = { 0.26862954f, 0.26130258f, 0.27577711f };
+    static const float mean[3] = {0.48145466f, 0.4578275f, 0.40821073f};
+    static const float std[3] = {0.26862954f, 0.26130258f, 0.27577711f};
     const struct vit_cfg *v = &s->vit;
     const struct qwen25vl_extra *x = s->extra;
     const int n = v->n_embd, merged = 4 * v->n_embd; /* 2x2 patches side by side */
@@ -40,7 +40,7 @@ static void write_qwen25vl_proj(struct forge_out *o, const struct arch_size *s) 
     forge_patch_conv(o, v, 0.7071f, "v.patch_embd.weight.1");
     for (int i = 0; i < v->n_layer; i++) {
         forge_ones(o, n, "v.blk.%d.ln1.weight", i);
-        static const char *qkv[] = { "q", "k", "v" };
+        static const char *qkv[] = {"q", "k", "v"};
         for (int j = 0; j < 3; j++) {
             forge_matrix(o, n, n, 1.0f, "v.blk.%d.attn_%s.weight", i, qkv[j]);
             forge_bias(o, n, "v.blk.%d.attn_%s.bias", i, qkv[j]);
@@ -85,9 +85,9 @@ static const char QWEN25VL_TEMPLATE[] =
     "{% endif %}{% endfor %}"
     "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
 
-static const struct qwen25vl_extra TINY_EXTRA = { .n_wa_pattern = 2 };
+static const struct qwen25vl_extra TINY_EXTRA = {.n_wa_pattern = 2};
 /* Qwen2.5-VL: fullatt_block_indexes 7, 15, 23, 31 */
-static const struct qwen25vl_extra SMALL_EXTRA = { .n_wa_pattern = 8 };
+static const struct qwen25vl_extra SMALL_EXTRA = {.n_wa_pattern = 8};
 
 // clang-format off
 const struct forge_arch forge_arch_qwen25vl = {

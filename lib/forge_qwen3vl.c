@@ -7,8 +7,7 @@
 
 static void write_qwen3vl_lm(struct forge_out *o, const struct arch_size *s) {
     forge_lm_keys(o, "qwen3vl", &s->lm);
-    gguf_set_arr_data(o->gguf, "qwen3vl.rope.dimension_sections", GGUF_TYPE_INT32,
-                      s->lm.rope_sections, 4);
+    gguf_set_arr_data(o->gguf, "qwen3vl.rope.dimension_sections", GGUF_TYPE_INT32, s->lm.rope_sections, 4);
     forge_set_u32(o, "qwen3vl", "n_deepstack_layers", (uint32_t)s->vit.n_deepstack);
     forge_lm_tensors(o, &s->lm, FORGE_QK_NORM);
 }
@@ -18,22 +17,21 @@ static void write_qwen3vl_lm(struct forge_out *o, const struct arch_size *s) {
  * one deepstack merger per listed layer, whose outputs go to the LM's first
  * layers. The projector's output is LM width x (1 + deepstack count). */
 void forge_qwen3vl_proj(struct forge_out *o, const struct arch_size *s) {
-    static const float half[3] = { 0.5f, 0.5f, 0.5f };
+    static const float half[3] = {0.5f, 0.5f, 0.5f};
     const struct vit_cfg *v = &s->vit;
     const int side = v->image_size / v->patch;
     const int merged = 4 * v->n_embd; /* 2x2 patches side by side */
     forge_clip_keys(o, "qwen3vl_merger", s, half, half, 1e-6f, true);
     gguf_set_val_u32(o->gguf, "clip.vision.spatial_merge_size", 2);
-    bool is_ds[64] = { false }; /* the table's towers have at most 64 layers */
+    bool is_ds[64] = {false}; /* the table's towers have at most 64 layers */
     for (int j = 0; j < v->n_deepstack; j++) is_ds[v->deepstack[j]] = true;
-    gguf_set_arr_data(o->gguf, "clip.vision.is_deepstack_layers", GGUF_TYPE_BOOL, is_ds,
-                      (size_t)v->n_layer);
+    gguf_set_arr_data(o->gguf, "clip.vision.is_deepstack_layers", GGUF_TYPE_BOOL, is_ds, (size_t)v->n_layer);
 
     forge_patch_conv(o, v, 0.7071f, "v.patch_embd.weight");
     forge_patch_conv(o, v, 0.7071f, "v.patch_embd.weight.1");
     forge_bias(o, v->n_embd, "v.patch_embd.bias");
-    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ v->n_embd, side * side, 0, 0 }, FILL_RANDOM,
-               0.5f, 0.0f, "v.position_embd.weight");
+    forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){v->n_embd, side * side, 0, 0}, FILL_RANDOM, 0.5f, 0.0f,
+                     "v.position_embd.weight");
     for (int i = 0; i < v->n_layer; i++) forge_vit_block(o, v, i, true);
     forge_ones(o, v->n_embd, "v.post_ln.weight");
     forge_bias(o, v->n_embd, "v.post_ln.bias");

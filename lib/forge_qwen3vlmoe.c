@@ -33,18 +33,17 @@ static void write_qwen3vlmoe_lm(struct forge_out *o, const struct arch_size *s) 
         forge_ones(o, c->head_dim, "blk.%d.attn_q_norm.weight", i);
         forge_ones(o, c->head_dim, "blk.%d.attn_k_norm.weight", i);
         forge_ones(o, c->n_embd, "blk.%d.ffn_norm.weight", i);
-        forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){ c->n_embd, c->n_expert, 0, 0 }, FILL_RANDOM,
+        forge_add_tensor(o, GGML_TYPE_F32, (int64_t[4]){c->n_embd, c->n_expert, 0, 0}, FILL_RANDOM,
                          1.0f / sqrtf((float)c->n_embd), 0.0f, "blk.%d.ffn_gate_inp.weight", i);
-        forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ c->n_embd, c->n_ff_exp, c->n_expert, 0 }, FILL_RANDOM,
+        forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){c->n_embd, c->n_ff_exp, c->n_expert, 0}, FILL_RANDOM,
                          1.0f / sqrtf((float)c->n_embd), 0.0f, "blk.%d.ffn_gate_exps.weight", i);
-        forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ c->n_embd, c->n_ff_exp, c->n_expert, 0 }, FILL_RANDOM,
+        forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){c->n_embd, c->n_ff_exp, c->n_expert, 0}, FILL_RANDOM,
                          1.0f / sqrtf((float)c->n_embd), 0.0f, "blk.%d.ffn_up_exps.weight", i);
-        forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){ c->n_ff_exp, c->n_embd, c->n_expert, 0 }, FILL_RANDOM,
+        forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){c->n_ff_exp, c->n_embd, c->n_expert, 0}, FILL_RANDOM,
                          out_gain / sqrtf((float)c->n_ff_exp), 0.0f, "blk.%d.ffn_down_exps.weight", i);
     }
     forge_lm_head(o, c);
 }
-
 
 
 // clang-format off

@@ -33,10 +33,10 @@ struct grader {
     const struct vlm_score_params *p;
     struct vlm_score_summary *sum;
     vlm_store *store;
-    vlm_engine *judge;         /* loaded on the first verdict not stored */
+    vlm_engine *judge; /* loaded on the first verdict not stored */
     bool judge_failed;
-    bool judging;              /* first pass: only ask the judge (verdicts commit at once) */
-    int64_t group_model;       /* the model x suite of the caption turns gathered */
+    bool judging;        /* first pass: only ask the judge (verdicts commit at once) */
+    int64_t group_model; /* the model x suite of the caption turns gathered */
     char *group_suite;
     vlm_caption_set *captions; /* cider turns of the current model x suite */
     struct item *cap_items;    /* their keys (strings owned) */
@@ -54,8 +54,7 @@ static void say(struct grader *g, const char *fmt, ...) {
     g->p->on_message(line, g->p->user);
 }
 
-static int put_score(struct grader *g, const struct item *it, const char *scorer,
-                     const struct vlm_score *sc) {
+static int put_score(struct grader *g, const struct item *it, const char *scorer, const struct vlm_score *sc) {
     return store_grade_put_score(g->store, it->model_id, it->suite, it->case_id, it->turn, scorer, sc);
 }
 
@@ -89,7 +88,7 @@ int grade_caption_refs(const char *expected_json, char ***refs) {
     size_t i;
     json_t *v;
     if (json_is_array(j))
-        json_array_foreach(j, i, v) if (json_is_string(v)) (*refs)[n++] = xstrdup(json_string_value(v));
+        json_array_foreach(j, i, v) if (json_is_string(v))(*refs)[n++] = xstrdup(json_string_value(v));
     json_decref(j);
     return n;
 }
@@ -98,7 +97,10 @@ static char **choices_list(const char *choices_json, int *n) {
     *n = 0;
     if (!choices_json) return NULL;
     json_t *j = json_loads(choices_json, 0, NULL);
-    if (!json_is_array(j)) { json_decref(j); return NULL; }
+    if (!json_is_array(j)) {
+        json_decref(j);
+        return NULL;
+    }
     char **out = xcalloc(json_array_size(j) + 1, sizeof *out);
     size_t i;
     json_t *v;
@@ -114,16 +116,17 @@ static void free_strings(char **v, int n) {
 
 /* ------------------------------------------------------------ judge */
 
-static const char *RUBRIC =
-    "You are grading an answer to a question about one or more images. You cannot see "
-    "the images: judge only whether the candidate answer means the same as the reference "
-    "answer. Minor wording, casing and formatting differences do not matter.\n"
-    "Question: %s\n"
-    "Reference answer: %s\n"
-    "Candidate answer: %s\n"
-    "Is the candidate answer correct? Reply with one word: CORRECT or INCORRECT.";
+static const char *RUBRIC = "You are grading an answer to a question about one or more images. You cannot see "
+                            "the images: judge only whether the candidate answer means the same as the reference "
+                            "answer. Minor wording, casing and formatting differences do not matter.\n"
+                            "Question: %s\n"
+                            "Reference answer: %s\n"
+                            "Candidate answer: %s\n"
+                            "Is the candidate answer correct? Reply with one word: CORRECT or INCORRECT.";
 
-struct verdict_out { char *text; };
+struct verdict_out {
+    char *text;
+};
 
 static bool keep_verdict(const struct vlm_turn_result *r, void *user) {
     struct verdict_out *v = user;
@@ -134,7 +137,8 @@ static bool keep_verdict(const struct vlm_turn_result *r, void *user) {
 /* 1 correct, 0 incorrect, -1 the judge's reply says neither. */
 static int parse_verdict(const char *reply) {
     char *up = xstrdup(reply);
-    for (char *c = up; *c; c++) if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 32);
+    for (char *c = up; *c; c++)
+        if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 32);
     int v = strstr(up, "INCORRECT") ? 0 : strstr(up, "CORRECT") ? 1 : -1;
     free(up);
     return v;
@@ -143,8 +147,7 @@ static int parse_verdict(const char *reply) {
 /* A stored verdict, or a new one from the judge model (stored at once):
  * *verdict 1 correct, 0 incorrect, -1 unreadable, -2 no verdict to be had;
  * *raw the judge's reply (caller frees). VLM_OK, or VLM_ERR_IO from the store. */
-static int judge_verdict(struct grader *g, const struct item *it, const char *exp_text, int *verdict,
-                         char **raw) {
+static int judge_verdict(struct grader *g, const struct item *it, const char *exp_text, int *verdict, char **raw) {
     const char *name = g->p->judge->name, *prompt = it->prompt ? it->prompt : "";
     bool found = false;
     *raw = NULL;
@@ -160,13 +163,16 @@ static int judge_verdict(struct grader *g, const struct item *it, const char *ex
     if (!g->judge && !g->judge_failed) {
         char err[1024];
         g->judge = vlm_engine_init(g->p->judge->engine, err, sizeof err);
-        if (!g->judge) { g->judge_failed = true; say(g, "judge %s: %s", name, err); }
+        if (!g->judge) {
+            g->judge_failed = true;
+            say(g, "judge %s: %s", name, err);
+        }
     }
     if (!g->judge) return VLM_OK;
     char *question = xasprintf(RUBRIC, prompt, exp_text, it->output);
     const char *turns[1] = {question};
-    vlm_case c = {.suite = "judge", .id = "judge", .category = "", .scorer = "", .where = "judge",
-                  .n_turns = 1, .turns = turns};
+    vlm_case c = {
+        .suite = "judge", .id = "judge", .category = "", .scorer = "", .where = "judge", .n_turns = 1, .turns = turns};
     struct verdict_out v = {NULL};
     vlm_engine_answer(g->judge, &c, keep_verdict, &v);
     free(question);
@@ -191,8 +197,7 @@ static int score_by_judge(struct grader *g, const struct item *it, struct vlm_sc
     sc->correct = v == 1;
     sc->score = v == 1 ? 1.0 : 0.0;
     sc->unparsed = v < 0;
-    snprintf(sc->detail, sizeof sc->detail, "judge %.30s: %.100s", g->p->judge->name,
-             v == -2 ? "unavailable" : raw);
+    snprintf(sc->detail, sizeof sc->detail, "judge %.30s: %.100s", g->p->judge->name, v == -2 ? "unavailable" : raw);
     free(raw);
     return rc;
 }
@@ -241,7 +246,10 @@ static int score_item(struct grader *g, const struct item *it) {
             return score_by_judge(g, it, &sc);
         return VLM_OK;
     }
-    if (!it->expected) { g->sum->n_unscored++; return VLM_OK; }
+    if (!it->expected) {
+        g->sum->n_unscored++;
+        return VLM_OK;
+    }
     g->sum->n_scored++;
     if (it->error || !it->output) {
         g->sum->n_failed++;
@@ -253,7 +261,10 @@ static int score_item(struct grader *g, const struct item *it) {
         snprintf(sc.detail, sizeof sc.detail, "unparsed: the reasoning block never closed");
         return put_score(g, it, scorer, &sc);
     }
-    if (strcmp(scorer, "cider") == 0) { caption_push(g, it); return VLM_OK; }
+    if (strcmp(scorer, "cider") == 0) {
+        caption_push(g, it);
+        return VLM_OK;
+    }
     if (strcmp(scorer, "judge") == 0) {
         int rc = score_by_judge(g, it, &sc);
         return rc == VLM_OK ? put_score(g, it, scorer, &sc) : rc;
@@ -261,8 +272,8 @@ static int score_item(struct grader *g, const struct item *it) {
     int n_choices;
     char **choices = choices_list(it->choices, &n_choices);
     char err[512];
-    if (vlm_score_text(scorer, it->output, it->expected, (const char *const *)choices, n_choices, &sc,
-                       err, sizeof err) != VLM_OK) {
+    if (vlm_score_text(scorer, it->output, it->expected, (const char *const *)choices, n_choices, &sc, err,
+                       sizeof err) != VLM_OK) {
         say(g, "case %s/%s turn %d: %s", it->suite, it->case_id, it->turn, err);
         memset(&sc, 0, sizeof sc);
         snprintf(sc.detail, sizeof sc.detail, "not scored: %.140s", err);
@@ -276,9 +287,17 @@ static int score_item(struct grader *g, const struct item *it) {
 static int score_turn(const struct store_grade_turn *t, void *user) {
     struct grader *g = user;
     struct item it = {
-        .model_id = t->model_id, .suite = t->suite, .case_id = t->case_id, .turn = t->turn,
-        .prompt = t->prompt, .expected = t->expected, .output = t->output, .error = t->error,
-        .scorer = t->scorer, .choices = t->choices, .reasoning_unclosed = t->reasoning_unclosed,
+        .model_id = t->model_id,
+        .suite = t->suite,
+        .case_id = t->case_id,
+        .turn = t->turn,
+        .prompt = t->prompt,
+        .expected = t->expected,
+        .output = t->output,
+        .error = t->error,
+        .scorer = t->scorer,
+        .choices = t->choices,
+        .reasoning_unclosed = t->reasoning_unclosed,
     };
     int rc = VLM_OK;
     if (!g->judging && (it.model_id != g->group_model || !g->group_suite || strcmp(g->group_suite, it.suite) != 0)) {
@@ -308,7 +327,10 @@ static int update_refs(struct grader *g) {
     for (int i = 0; rc == VLM_OK && i < g->p->n_suites; i++) {
         char err[1024];
         vlm_suite *s = vlm_suite_load(g->p->suites[i], g->p->suite, err, sizeof err);
-        if (!s) { say(g, "error: %s", err); continue; }
+        if (!s) {
+            say(g, "error: %s", err);
+            continue;
+        }
         for (int k = 0; rc == VLM_OK && k < vlm_suite_n_cases(s); k++) {
             const vlm_case *c = vlm_suite_case(s, k);
             if (!c->error) rc = store_grade_update_case(g->store, c, &g->sum->n_refs_updated);
@@ -345,8 +367,8 @@ static int grade(struct grader *g) {
 
 /* ------------------------------------------------------------ entry */
 
-int vlm_score_store(const char *db_path, const struct vlm_score_params *p,
-                    struct vlm_score_summary *sum, char *err, size_t err_len) {
+int vlm_score_store(const char *db_path, const struct vlm_score_params *p, struct vlm_score_summary *sum, char *err,
+                    size_t err_len) {
     memset(sum, 0, sizeof *sum);
     vlm_store *store = vlm_store_open(db_path, err, err_len);
     if (!store) return VLM_ERR_IO;

@@ -42,7 +42,10 @@ void vlm_host_read(struct vlm_host *h) {
 
 void vlm_rss_peak_reset(void) {
     FILE *f = fopen("/proc/self/clear_refs", "w");
-    if (f) { fputs("5", f); fclose(f); }
+    if (f) {
+        fputs("5", f);
+        fclose(f);
+    }
 }
 
 uint64_t vlm_rss_peak_bytes(void) {

@@ -18,18 +18,18 @@
 
 #include "util.h"
 
-#define MAX_SIDE       16384                  /* pixels, each way */
-#define MAX_FILE_BYTES ((uint64_t)512 << 20)  /* larger files are not read */
+#define MAX_SIDE       16384                 /* pixels, each way */
+#define MAX_FILE_BYTES ((uint64_t)512 << 20) /* larger files are not read */
 
 enum image_format { FMT_UNKNOWN, FMT_PNG, FMT_JPEG, FMT_BMP, FMT_WEBP };
 
 static const char *format_name(enum image_format f) {
     switch (f) {
-    case FMT_PNG:  return "PNG";
+    case FMT_PNG: return "PNG";
     case FMT_JPEG: return "JPEG";
-    case FMT_BMP:  return "BMP";
+    case FMT_BMP: return "BMP";
     case FMT_WEBP: return "WebP";
-    default:       return "unknown";
+    default: return "unknown";
     }
 }
 
@@ -42,12 +42,10 @@ static enum image_format sniff_format(const unsigned char *b, size_t n) {
 }
 
 /* The whole file in memory; on failure a message naming it. */
-static int read_file(const char *path, unsigned char **data, size_t *len,
-                     char *err, size_t err_len) {
+static int read_file(const char *path, unsigned char **data, size_t *len, char *err, size_t err_len) {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        if (errno == ENOENT || errno == ENOTDIR)
-            util_errf(err, err_len, "missing image '%s'", path);
+        if (errno == ENOENT || errno == ENOTDIR) util_errf(err, err_len, "missing image '%s'", path);
         else util_errf(err, err_len, "cannot open image '%s': %s", path, strerror(errno));
         return VLM_ERR_INPUT;
     }
@@ -55,18 +53,17 @@ static int read_file(const char *path, unsigned char **data, size_t *len,
     int rc = VLM_ERR_INPUT;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
         util_errf(err, err_len, "'%s' is not an image (not a regular file)", path);
-    else if (st.st_size == 0)
-        util_errf(err, err_len, "'%s' is not an image (empty file)", path);
+    else if (st.st_size == 0) util_errf(err, err_len, "'%s' is not an image (empty file)", path);
     else if ((uint64_t)st.st_size > MAX_FILE_BYTES)
-        util_errf(err, err_len, "'%s' is too large to be an image (%llu bytes; the limit is %llu)",
-                 path, (unsigned long long)st.st_size, (unsigned long long)MAX_FILE_BYTES);
+        util_errf(err, err_len, "'%s' is too large to be an image (%llu bytes; the limit is %llu)", path,
+                  (unsigned long long)st.st_size, (unsigned long long)MAX_FILE_BYTES);
     else {
         *len = (size_t)st.st_size;
         *data = xmalloc(*len);
         if (fread(*data, 1, *len, f) == *len) rc = VLM_OK;
         else {
             util_errf(err, err_len, "cannot read image '%s': %s", path,
-                     ferror(f) ? strerror(errno) : "file shrank while reading");
+                      ferror(f) ? strerror(errno) : "file shrank while reading");
             free(*data);
             *data = NULL;
         }
@@ -77,21 +74,20 @@ static int read_file(const char *path, unsigned char **data, size_t *len,
 
 static const char *webp_status_text(VP8StatusCode s) {
     switch (s) {
-    case VP8_STATUS_OUT_OF_MEMORY:       return "out of memory";
-    case VP8_STATUS_INVALID_PARAM:       return "invalid parameter";
-    case VP8_STATUS_BITSTREAM_ERROR:     return "bitstream error";
+    case VP8_STATUS_OUT_OF_MEMORY: return "out of memory";
+    case VP8_STATUS_INVALID_PARAM: return "invalid parameter";
+    case VP8_STATUS_BITSTREAM_ERROR: return "bitstream error";
     case VP8_STATUS_UNSUPPORTED_FEATURE: return "unsupported feature";
-    case VP8_STATUS_SUSPENDED:           return "suspended";
-    case VP8_STATUS_USER_ABORT:          return "aborted";
-    case VP8_STATUS_NOT_ENOUGH_DATA:     return "not enough data";
-    default:                             return "unknown error";
+    case VP8_STATUS_SUSPENDED: return "suspended";
+    case VP8_STATUS_USER_ABORT: return "aborted";
+    case VP8_STATUS_NOT_ENOUGH_DATA: return "not enough data";
+    default: return "unknown error";
     }
 }
 
-static int corrupt(const char *path, enum image_format f, const char *lib, const char *why,
-                   char *err, size_t err_len) {
+static int corrupt(const char *path, enum image_format f, const char *lib, const char *why, char *err, size_t err_len) {
     util_errf(err, err_len, "'%s': corrupt or truncated %s (%s: %s)", path, format_name(f), lib,
-             why ? why : "unknown error");
+              why ? why : "unknown error");
     return VLM_ERR_INPUT;
 }
 
@@ -101,15 +97,14 @@ static int check_size(const char *path, long long w, long long h, char *err, siz
         return VLM_ERR_INPUT;
     }
     if (w > MAX_SIDE || h > MAX_SIDE) {
-        util_errf(err, err_len, "'%s': image is %lldx%lld; the limit is %dx%d", path, w, h,
-                 MAX_SIDE, MAX_SIDE);
+        util_errf(err, err_len, "'%s': image is %lldx%lld; the limit is %dx%d", path, w, h, MAX_SIDE, MAX_SIDE);
         return VLM_ERR_INPUT;
     }
     return VLM_OK;
 }
 
-static int decode_stb(const char *path, enum image_format f, const unsigned char *data,
-                      size_t len, vlm_image *out, char *err, size_t err_len) {
+static int decode_stb(const char *path, enum image_format f, const unsigned char *data, size_t len, vlm_image *out,
+                      char *err, size_t err_len) {
     if (len > (size_t)INT32_MAX) return corrupt(path, f, "stb", "file too large", err, err_len);
     int w = 0, h = 0, comp = 0;
     if (!stbi_info_from_memory(data, (int)len, &w, &h, &comp))
@@ -124,12 +119,11 @@ static int decode_stb(const char *path, enum image_format f, const unsigned char
     return VLM_OK;
 }
 
-static int decode_webp(const char *path, const unsigned char *data, size_t len,
-                       vlm_image *out, char *err, size_t err_len) {
+static int decode_webp(const char *path, const unsigned char *data, size_t len, vlm_image *out, char *err,
+                       size_t err_len) {
     WebPBitstreamFeatures ft;
     VP8StatusCode st = WebPGetFeatures(data, len, &ft);
-    if (st != VP8_STATUS_OK)
-        return corrupt(path, FMT_WEBP, "libwebp", webp_status_text(st), err, err_len);
+    if (st != VP8_STATUS_OK) return corrupt(path, FMT_WEBP, "libwebp", webp_status_text(st), err, err_len);
     if (ft.has_animation) {
         util_errf(err, err_len, "'%s': animated WebP is not supported", path);
         return VLM_ERR_INPUT;

@@ -30,15 +30,15 @@
  * "" stands for one quote); blank lines are skipped. */
 struct record {
     char **field;
-    int    n, cap;
-    int    line;      /* the line the record starts on (1-based) */
+    int n, cap;
+    int line; /* the line the record starts on (1-based) */
 };
 
 struct dsv {
     FILE *f;
-    char  sep;
-    int   line;       /* lines read so far */
-    char *buf;        /* the field being read */
+    char sep;
+    int line;  /* lines read so far */
+    char *buf; /* the field being read */
     size_t len, cap;
 };
 
@@ -178,13 +178,13 @@ static const char *image_ext(const unsigned char *b, size_t n) {
 /* What an import run holds: where things go, what was written, messages. */
 struct importer {
     const struct vlm_import_params *p;
-    const char *input;           /* the file rows come from, for messages */
-    char  *images_dir;           /* OUTDIR/images */
-    json_t *stored;              /* image file name -> true */
-    json_t *ids;                 /* case id -> line of first use */
-    FILE  *out;                  /* the suite being written */
-    int    n_ok, n_bad;
-    char   why[512];             /* why the current row is bad */
+    const char *input; /* the file rows come from, for messages */
+    char *images_dir;  /* OUTDIR/images */
+    json_t *stored;    /* image file name -> true */
+    json_t *ids;       /* case id -> line of first use */
+    FILE *out;         /* the suite being written */
+    int n_ok, n_bad;
+    char why[512]; /* why the current row is bad */
 };
 
 static int row_fail(struct importer *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -213,8 +213,7 @@ static int write_file(const char *path, const unsigned char *data, size_t n) {
 }
 
 /* Store image bytes once, as images/HASH.EXT; *rel receives that path (caller frees). */
-static int store_image(struct importer *im, const unsigned char *data, size_t n, const char *what,
-                       char **rel) {
+static int store_image(struct importer *im, const unsigned char *data, size_t n, const char *what, char **rel) {
     const char *ext = image_ext(data, n);
     if (!ext) return row_fail(im, "%s is not a JPEG, PNG, WebP or BMP image", what);
     char name[64];
@@ -265,9 +264,7 @@ static char *mcq_prompt(const char *hint, const char *question, const char *cons
     return s;
 }
 
-static bool is_yes_no(const char *s) {
-    return s && (strcasecmp(s, "yes") == 0 || strcasecmp(s, "no") == 0);
-}
+static bool is_yes_no(const char *s) { return s && (strcasecmp(s, "yes") == 0 || strcasecmp(s, "no") == 0); }
 
 /* A whole number or decimal, optionally signed. */
 static bool is_number(const char *s) {
@@ -277,8 +274,8 @@ static bool is_number(const char *s) {
     return *end == 0;
 }
 
-static int open_output(struct importer *im, const char *outdir, const char *name,
-                       struct vlm_import_summary *sum, char **tmp, char *err, size_t err_len) {
+static int open_output(struct importer *im, const char *outdir, const char *name, struct vlm_import_summary *sum,
+                       char **tmp, char *err, size_t err_len) {
     im->images_dir = util_path_join(outdir, "images");
     if (util_mkdirs(im->images_dir) != 0) {
         util_errf(err, err_len, "cannot create '%s': %s", im->images_dir, strerror(errno));
@@ -301,8 +298,8 @@ static int open_output(struct importer *im, const char *outdir, const char *name
 }
 
 /* Close the suite (renamed into place when all went well) and fill the summary. */
-static int close_output(struct importer *im, int rc, char *tmp, struct vlm_import_summary *sum,
-                        char *err, size_t err_len) {
+static int close_output(struct importer *im, int rc, char *tmp, struct vlm_import_summary *sum, char *err,
+                        size_t err_len) {
     if (im->out && fclose(im->out) != 0 && rc == VLM_OK) {
         util_errf(err, err_len, "cannot write '%s': %s", tmp, strerror(errno));
         rc = VLM_ERR_IO;
@@ -337,7 +334,7 @@ static char *stem(const char *path) {
 }
 
 struct vlm_import_params vlm_import_default_params(void) {
-    return (struct vlm_import_params){ 0 };
+    return (struct vlm_import_params){0};
 }
 
 /* ------------------------------------------------------------ VLMEvalKit */
@@ -346,8 +343,8 @@ struct vlm_import_params vlm_import_default_params(void) {
  * VLMEvalKit treats as absent (an option, a hint, an answer). */
 static bool is_na(const char *s) {
     static const char *const na[] = {
-        "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-        "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+        "",     "#N/A", "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+        "<NA>", "N/A",  "NA",       "NULL", "NaN",     "None",     "n/a",  "nan",  "null",
     };
     for (size_t i = 0; i < sizeof na / sizeof na[0]; i++)
         if (strcmp(s, na[i]) == 0) return true;
@@ -382,17 +379,22 @@ static const char *cell(const struct record *r, int col) {
 
 /* One row kept until every row is read (an image may name a later row). */
 struct tsv_row {
-    int    line;
-    bool   bad;
-    char  *index, *question, *hint, *answer, *category, *l2;
-    char  *options[26];
-    int    n_images;
-    char  *images[MAX_IMAGES_PER_ROW]; /* stored paths, or NULL where ref[i] names a row */
-    char  *ref[MAX_IMAGES_PER_ROW];    /* the index another row's image is taken from */
+    int line;
+    bool bad;
+    char *index, *question, *hint, *answer, *category, *l2;
+    char *options[26];
+    int n_images;
+    char *images[MAX_IMAGES_PER_ROW]; /* stored paths, or NULL where ref[i] names a row */
+    char *ref[MAX_IMAGES_PER_ROW];    /* the index another row's image is taken from */
 };
 
 static void tsv_row_free(struct tsv_row *r) {
-    free(r->index); free(r->question); free(r->hint); free(r->answer); free(r->category); free(r->l2);
+    free(r->index);
+    free(r->question);
+    free(r->hint);
+    free(r->answer);
+    free(r->category);
+    free(r->l2);
     for (int i = 0; i < 26; i++) free(r->options[i]);
     for (int i = 0; i < r->n_images; i++) {
         free(r->images[i]);
@@ -491,8 +493,7 @@ static int read_images(struct importer *im, struct tsv_row *row, const char *fie
     return rc;
 }
 
-static int read_tsv_row(struct importer *im, const struct record *r, const struct columns *c,
-                        struct tsv_row *row) {
+static int read_tsv_row(struct importer *im, const struct record *r, const struct columns *c, struct tsv_row *row) {
     row->line = r->line;
     const char *index = cell(r, c->index);
     row->index = index ? xstrdup(index) : xasprintf("line-%d", r->line);
@@ -508,8 +509,7 @@ static int read_tsv_row(struct importer *im, const struct record *r, const struc
 }
 
 /* Index references resolved to the stored images of the rows they name. */
-static int resolve_refs(struct importer *im, const struct tsv_row *rows, json_t *by_index,
-                        struct tsv_row *row) {
+static int resolve_refs(struct importer *im, const struct tsv_row *rows, json_t *by_index, struct tsv_row *row) {
     for (int i = 0; i < row->n_images; i++) {
         if (!row->ref[i]) continue;
         json_t *at = json_object_get(by_index, row->ref[i]);
@@ -563,8 +563,8 @@ static json_t *vqa_answer(const char *answer) {
 }
 
 /* The prompt, expected answer, choices and scorer of a row by the file's type. */
-static int tsv_case_body(struct importer *im, const struct tsv_row *row, const char *type,
-                         const char *vqa_scorer, json_t *o) {
+static int tsv_case_body(struct importer *im, const struct tsv_row *row, const char *type, const char *vqa_scorer,
+                         json_t *o) {
     const char *scorer;
     json_t *answer = NULL;
     char *prompt;
@@ -584,8 +584,7 @@ static int tsv_case_body(struct importer *im, const struct tsv_row *row, const c
         scorer = n > 0 ? "choice" : "exact";
         if (a) answer = json_string(a);
     } else if (strcmp(type, "yorn") == 0) {
-        if (row->answer && !is_yes_no(row->answer))
-            return row_fail(im, "answer '%s' is not Yes or No", row->answer);
+        if (row->answer && !is_yes_no(row->answer)) return row_fail(im, "answer '%s' is not Yes or No", row->answer);
         prompt = xstrdup(row->question);
         scorer = "yesno";
         if (row->answer) answer = json_string(row->answer);
@@ -601,8 +600,7 @@ static int tsv_case_body(struct importer *im, const struct tsv_row *row, const c
     return 0;
 }
 
-static int write_tsv_case(struct importer *im, const struct tsv_row *row, const char *type,
-                          const char *vqa_scorer) {
+static int write_tsv_case(struct importer *im, const struct tsv_row *row, const char *type, const char *vqa_scorer) {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_string(row->index));
     json_object_set_new(o, "category", json_string(row->category ? row->category : ""));
@@ -624,9 +622,9 @@ static bool contains_nocase(const char *s, const char *needle) {
 }
 
 /* Read every row; rows are kept, bad ones marked and reported. */
-static int read_tsv_rows(struct importer *im, struct dsv *d, const struct columns *c,
-                         struct tsv_row **rows_out, int *n_out, char *err, size_t err_len) {
-    struct record r = { 0 };
+static int read_tsv_rows(struct importer *im, struct dsv *d, const struct columns *c, struct tsv_row **rows_out,
+                         int *n_out, char *err, size_t err_len) {
+    struct record r = {0};
     struct tsv_row *rows = NULL;
     int n = 0, cap = 0, got;
     while ((got = dsv_next(d, &r)) > 0) {
@@ -648,13 +646,14 @@ static int read_tsv_rows(struct importer *im, struct dsv *d, const struct column
     return VLM_OK;
 }
 
-static int import_tsv_rows(struct importer *im, struct tsv_row *rows, int n, const char *type,
-                           char *err, size_t err_len) {
+static int import_tsv_rows(struct importer *im, struct tsv_row *rows, int n, const char *type, char *err,
+                           size_t err_len) {
     json_t *by_index = json_object(); /* the first row of each index */
     for (int i = 0; i < n; i++)
         if (rows[i].index && !json_object_get(by_index, rows[i].index))
             json_object_set_new(by_index, rows[i].index, json_integer(i));
-    const char *vqa_scorer = contains_nocase(im->input, "docvqa") || contains_nocase(im->input, "infovqa") ? "anls" : "vqa";
+    const char *vqa_scorer = contains_nocase(im->input, "docvqa") || contains_nocase(im->input, "infovqa") ? "anls"
+                                                                                                           : "vqa";
     int rc = VLM_OK;
     for (int i = 0; i < n && rc == VLM_OK; i++) {
         if (rows[i].bad) continue;
@@ -674,9 +673,8 @@ static bool known_type(const char *t) {
     return t && (strcmp(t, "mcq") == 0 || strcmp(t, "yorn") == 0 || strcmp(t, "vqa") == 0);
 }
 
-int vlm_import_vlmevalkit(const char *tsv_path, const char *outdir,
-                          const struct vlm_import_params *p, struct vlm_import_summary *sum,
-                          char *err, size_t err_len) {
+int vlm_import_vlmevalkit(const char *tsv_path, const char *outdir, const struct vlm_import_params *p,
+                          struct vlm_import_summary *sum, char *err, size_t err_len) {
     struct vlm_import_params defaults = vlm_import_default_params();
     struct vlm_import_summary local;
     if (!p) p = &defaults;
@@ -686,13 +684,13 @@ int vlm_import_vlmevalkit(const char *tsv_path, const char *outdir,
         util_errf(err, err_len, "unknown VLMEvalKit type '%s' (mcq, yorn or vqa)", p->type);
         return VLM_ERR_INPUT;
     }
-    struct dsv d = { .f = fopen(tsv_path, "rb"), .sep = '\t' };
+    struct dsv d = {.f = fopen(tsv_path, "rb"), .sep = '\t'};
     if (!d.f) {
         util_errf(err, err_len, "cannot open '%s': %s", tsv_path, strerror(errno));
         return VLM_ERR_IO;
     }
-    struct importer im = { .p = p, .input = tsv_path };
-    struct record header = { 0 };
+    struct importer im = {.p = p, .input = tsv_path};
+    struct record header = {0};
     struct columns cols;
     int rc = dsv_next(&d, &header) > 0 ? VLM_OK : VLM_ERR_INPUT;
     if (rc != VLM_OK) util_errf(err, err_len, "%s: empty file, no header row", tsv_path);
@@ -700,7 +698,7 @@ int vlm_import_vlmevalkit(const char *tsv_path, const char *outdir,
     record_free(&header);
     if (rc == VLM_OK && (cols.question < 0 || cols.image < 0)) {
         util_errf(err, err_len, "%s:1: not a VLMEvalKit TSV: no '%s' column", tsv_path,
-                 cols.question < 0 ? "question" : "image");
+                  cols.question < 0 ? "question" : "image");
         rc = VLM_ERR_INPUT;
     }
     char *name = p->name ? xstrdup(p->name) : stem(tsv_path), *tmp = NULL;
@@ -726,15 +724,15 @@ int vlm_import_vlmevalkit(const char *tsv_path, const char *outdir,
 /* One question of a folder import, from a CSV row or a JSONL line. */
 struct folder_row {
     const char *id, *question, *category, *scorer;
-    json_t     *answer;              /* NULL: not scored */
-    int         n_images, n_choices;
+    json_t *answer; /* NULL: not scored */
+    int n_images, n_choices;
     const char *images[MAX_IMAGES_PER_ROW];
     const char *choices[26];
 };
 
 /* The image file `rel` inside the folder, stored; refused when it leaves the folder. */
-static int folder_image(struct importer *im, const char *folder_real, const char *folder,
-                        const char *rel, char **stored) {
+static int folder_image(struct importer *im, const char *folder_real, const char *folder, const char *rel,
+                        char **stored) {
     char *joined = util_path_join(folder, rel);
     char *real = realpath(joined, NULL);
     free(joined);
@@ -771,8 +769,8 @@ static const char *default_scorer(const struct folder_row *r) {
     return "contains";
 }
 
-static int write_folder_case(struct importer *im, const struct folder_row *r, int line,
-                             const char *folder_real, const char *folder) {
+static int write_folder_case(struct importer *im, const struct folder_row *r, int line, const char *folder_real,
+                             const char *folder) {
     if (!r->question || !r->question[0]) return row_fail(im, "missing 'question'");
     char *id = r->id && r->id[0] ? xstrdup(r->id) : xasprintf("line-%d", line);
     int rc = claim_id(im, id, line);
@@ -810,18 +808,19 @@ static int write_folder_case(struct importer *im, const struct folder_row *r, in
 static int split_bars(char *s, const char **parts, int max) {
     int n = 0;
     char *save = NULL;
-    for (char *tok = strtok_r(s, "|", &save); tok && n < max; tok = strtok_r(NULL, "|", &save))
-        parts[n++] = tok;
+    for (char *tok = strtok_r(s, "|", &save); tok && n < max; tok = strtok_r(NULL, "|", &save)) parts[n++] = tok;
     return n;
 }
 
 /* Columns of a questions CSV. */
-struct csv_columns { int image, question, answer, category, scorer, choices, id; };
+struct csv_columns {
+    int image, question, answer, category, scorer, choices, id;
+};
 
 static int csv_columns(const struct record *h, struct csv_columns *c, char *why, size_t len) {
     memset(c, -1, sizeof *c);
-    static const char *const names[] = { "image", "question", "answer", "category", "scorer", "choices", "id" };
-    int *slot[] = { &c->image, &c->question, &c->answer, &c->category, &c->scorer, &c->choices, &c->id };
+    static const char *const names[] = {"image", "question", "answer", "category", "scorer", "choices", "id"};
+    int *slot[] = {&c->image, &c->question, &c->answer, &c->category, &c->scorer, &c->choices, &c->id};
     for (int i = 0; i < h->n; i++)
         for (int k = 0; k < 7; k++)
             if (strcmp(h->field[i], names[k]) == 0) *slot[k] = i;
@@ -832,14 +831,12 @@ static int csv_columns(const struct record *h, struct csv_columns *c, char *why,
     return 0;
 }
 
-static const char *csv_cell(const struct record *r, int col) {
-    return col >= 0 && col < r->n ? r->field[col] : NULL;
-}
+static const char *csv_cell(const struct record *r, int col) { return col >= 0 && col < r->n ? r->field[col] : NULL; }
 
-static int folder_csv(struct importer *im, FILE *f, const char *folder_real, const char *folder,
-                      char *err, size_t err_len) {
-    struct dsv d = { .f = f, .sep = ',' };
-    struct record r = { 0 };
+static int folder_csv(struct importer *im, FILE *f, const char *folder_real, const char *folder, char *err,
+                      size_t err_len) {
+    struct dsv d = {.f = f, .sep = ','};
+    struct record r = {0};
     struct csv_columns c;
     int rc = VLM_OK, got;
     if (dsv_next(&d, &r) <= 0 || csv_columns(&r, &c, im->why, sizeof im->why) != 0) {
@@ -848,8 +845,10 @@ static int folder_csv(struct importer *im, FILE *f, const char *folder_real, con
         rc = VLM_ERR_INPUT;
     }
     while (rc == VLM_OK && (got = dsv_next(&d, &r)) > 0) {
-        struct folder_row row = { .id = csv_cell(&r, c.id), .question = csv_cell(&r, c.question),
-                                  .category = csv_cell(&r, c.category), .scorer = csv_cell(&r, c.scorer) };
+        struct folder_row row = {.id = csv_cell(&r, c.id),
+                                 .question = csv_cell(&r, c.question),
+                                 .category = csv_cell(&r, c.category),
+                                 .scorer = csv_cell(&r, c.scorer)};
         const char *answer = csv_cell(&r, c.answer);
         row.answer = answer && answer[0] ? json_string(answer) : NULL;
         char *images = xstrdup(csv_cell(&r, c.image)), *choices = xstrdup(csv_cell(&r, c.choices));
@@ -886,7 +885,8 @@ static int json_texts(struct importer *im, json_t *o, const char *key, const cha
     json_t *v = json_object_get(o, key);
     *n = 0;
     if (!v) return 0;
-    if (!json_is_array(v) || json_array_size(v) > (size_t)max) return row_fail(im, "'%s' must be an array of at most %d strings", key, max);
+    if (!json_is_array(v) || json_array_size(v) > (size_t)max)
+        return row_fail(im, "'%s' must be an array of at most %d strings", key, max);
     for (size_t i = 0; i < json_array_size(v); i++) {
         if (!json_is_string(json_array_get(v, i))) return row_fail(im, "'%s' must be an array of strings", key);
         out[(*n)++] = json_string_value(json_array_get(v, i));
@@ -911,8 +911,8 @@ static int jsonl_row(struct importer *im, json_t *o, struct folder_row *row) {
     return 0;
 }
 
-static int folder_jsonl(struct importer *im, FILE *f, const char *folder_real, const char *folder,
-                        char *err, size_t err_len) {
+static int folder_jsonl(struct importer *im, FILE *f, const char *folder_real, const char *folder, char *err,
+                        size_t err_len) {
     char *line = NULL;
     size_t cap = 0;
     int rc = VLM_OK;
@@ -922,7 +922,7 @@ static int folder_jsonl(struct importer *im, FILE *f, const char *folder_real, c
         if (!*p || *p == '#') continue;
         json_error_t jerr;
         json_t *o = json_loads(p, JSON_REJECT_DUPLICATES, &jerr);
-        struct folder_row row = { 0 };
+        struct folder_row row = {0};
         int w = o ? jsonl_row(im, o, &row) : row_fail(im, "invalid JSON at column %d: %s", jerr.column, jerr.text);
         if (w == 0) w = write_folder_case(im, &row, n, folder_real, folder);
         if (w == -1) skip_row(im, n);
@@ -941,7 +941,8 @@ static char *find_questions(const char *folder, char *err, size_t err_len) {
     char *csv = util_path_join(folder, "questions.csv"), *jsonl = util_path_join(folder, "questions.jsonl");
     bool has_csv = access(csv, F_OK) == 0, has_jsonl = access(jsonl, F_OK) == 0;
     char *found = NULL;
-    if (has_csv && has_jsonl) util_errf(err, err_len, "both questions.csv and questions.jsonl are in '%s'; name one", folder);
+    if (has_csv && has_jsonl)
+        util_errf(err, err_len, "both questions.csv and questions.jsonl are in '%s'; name one", folder);
     else if (!has_csv && !has_jsonl) util_errf(err, err_len, "no questions.csv or questions.jsonl in '%s'", folder);
     else found = xstrdup(has_csv ? csv : jsonl);
     free(csv);
@@ -954,9 +955,8 @@ static bool ends_with(const char *s, const char *suffix) {
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
-int vlm_import_folder(const char *folder, const char *questions, const char *outdir,
-                      const struct vlm_import_params *p, struct vlm_import_summary *sum,
-                      char *err, size_t err_len) {
+int vlm_import_folder(const char *folder, const char *questions, const char *outdir, const struct vlm_import_params *p,
+                      struct vlm_import_summary *sum, char *err, size_t err_len) {
     struct vlm_import_params defaults = vlm_import_default_params();
     struct vlm_import_summary local;
     if (!p) p = &defaults;
@@ -971,7 +971,7 @@ int vlm_import_folder(const char *folder, const char *questions, const char *out
     FILE *f = qpath ? fopen(qpath, "rb") : NULL;
     int rc = f ? VLM_OK : VLM_ERR_INPUT;
     if (qpath && !f) util_errf(err, err_len, "cannot open '%s': %s", qpath, strerror(errno));
-    struct importer im = { .p = p, .input = qpath };
+    struct importer im = {.p = p, .input = qpath};
     char *name = p->name ? xstrdup(p->name) : stem(folder_real), *tmp = NULL;
     if (rc == VLM_OK) rc = open_output(&im, outdir, name, sum, &tmp, err, err_len);
     if (rc == VLM_OK && ends_with(qpath, ".csv")) rc = folder_csv(&im, f, folder_real, folder, err, err_len);

@@ -12,7 +12,8 @@
 /* log(sum(exp(x))) over n logits, in double. */
 static double log_sum_exp(const float *x, int n) {
     float max = -FLT_MAX;
-    for (int i = 0; i < n; i++) if (x[i] > max) max = x[i];
+    for (int i = 0; i < n; i++)
+        if (x[i] > max) max = x[i];
     double sum = 0;
     for (int i = 0; i < n; i++) sum += exp((double)x[i] - max);
     return max + log(sum);
@@ -24,7 +25,10 @@ static void insert_top(const float *logits, int32_t *ids, int *n, int k, int32_t
     float v = logits[id];
     if (*n == k && v <= logits[ids[k - 1]]) return;
     int i = *n < k ? (*n)++ : k - 1;
-    while (i > 0 && logits[ids[i - 1]] < v) { ids[i] = ids[i - 1]; i--; }
+    while (i > 0 && logits[ids[i - 1]] < v) {
+        ids[i] = ids[i - 1];
+        i--;
+    }
     ids[i] = id;
 }
 

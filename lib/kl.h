@@ -17,10 +17,10 @@
 /* A reference distribution: the top k token ids, their log-probabilities
  * (natural log, descending), and the probability left to all other tokens. */
 struct vlm_topk {
-    int      k;
+    int k;
     int32_t *ids;
-    float   *logp;
-    double   rest;
+    float *logp;
+    double rest;
 };
 
 /* Fill t (t->k entries, arrays owned by the caller) from raw logits over n_vocab

@@ -53,8 +53,7 @@ void kvseq_copy_prefix(struct vlm_kv_seq *dst, const struct vlm_kv_seq *src, int
 }
 
 static bool same_item(const struct vlm_kv_item *a, const struct vlm_kv_item *b) {
-    return a->token == b->token && a->n_pos == b->n_pos && a->hash[0] == b->hash[0] &&
-           a->hash[1] == b->hash[1];
+    return a->token == b->token && a->n_pos == b->n_pos && a->hash[0] == b->hash[0] && a->hash[1] == b->hash[1];
 }
 
 int kvseq_common_prefix(const struct vlm_kv_seq *a, const struct vlm_kv_seq *b) {

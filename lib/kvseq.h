@@ -16,15 +16,15 @@
 #define VLM_KV_IMAGE (-1) /* the token of an image item */
 
 struct vlm_kv_item {
-    int32_t  token;    /* a text token id, or VLM_KV_IMAGE */
-    int32_t  n_pos;    /* positions the item takes: 1 for a token */
-    uint64_t hash[2];  /* an image's content hash; 0 for a token */
+    int32_t token;    /* a text token id, or VLM_KV_IMAGE */
+    int32_t n_pos;    /* positions the item takes: 1 for a token */
+    uint64_t hash[2]; /* an image's content hash; 0 for a token */
 };
 
 struct vlm_kv_seq {
     struct vlm_kv_item *items;
-    int      n, cap;
-    int32_t  n_pos;    /* positions held: the sum of the items' n_pos */
+    int n, cap;
+    int32_t n_pos; /* positions held: the sum of the items' n_pos */
 };
 
 /* Append text tokens / one image. */

@@ -22,13 +22,13 @@
 
 struct vlm_plan {
     struct vlm_engine_params defaults;
-    struct vlm_model_spec   *models;
-    int                      n_models, cap_models;
-    const char             **suites;
-    int                      n_suites, cap_suites;
-    const char              *db;
-    const char              *gpu; /* the catalog GPU that prices a run (--budget) */
-    vlm_arena                arena;
+    struct vlm_model_spec *models;
+    int n_models, cap_models;
+    const char **suites;
+    int n_suites, cap_suites;
+    const char *db;
+    const char *gpu; /* the catalog GPU that prices a run (--budget) */
+    vlm_arena arena;
 };
 
 /* ------------------------------------------------------------ settings */
@@ -37,10 +37,10 @@ enum setting_type { SET_INT, SET_UINT32, SET_FLOAT, SET_DOUBLE, SET_STRING, SET_
 
 /* One key of a `settings` mapping (and of a -m spec) and the field it sets. */
 struct setting {
-    const char       *key;
+    const char *key;
     enum setting_type type;
-    size_t            offset; /* in struct vlm_engine_params */
-    double            min, max;
+    size_t offset; /* in struct vlm_engine_params */
+    double min, max;
 };
 
 #define FIELD(f) offsetof(struct vlm_engine_params, f)
@@ -81,8 +81,7 @@ static const struct setting *find_setting(const char *key) {
 static void describe_setting(const struct setting *s, char *out, size_t n) {
     if (s->type == SET_STRING) snprintf(out, n, "a non-empty string");
     else if (s->type == SET_BOOL) snprintf(out, n, "true or false");
-    else if (s->type == SET_FLOAT || s->type == SET_DOUBLE)
-        snprintf(out, n, "a number from %g to %g", s->min, s->max);
+    else if (s->type == SET_FLOAT || s->type == SET_DOUBLE) snprintf(out, n, "a number from %g to %g", s->min, s->max);
     else if (s->type == SET_INT && s->max >= INT_MAX) snprintf(out, n, "an integer >= %.0f", s->min);
     else snprintf(out, n, "an integer from %.0f to %.0f", s->min, s->max);
 }
@@ -106,8 +105,8 @@ static bool parse_number(const struct setting *s, const char *text, double *out)
 }
 
 /* Set one setting from its text; false with `why` ("must be ..., not 'x'"). */
-static bool apply_setting(vlm_plan *p, struct vlm_engine_params *e, const struct setting *s,
-                          const char *text, char *why, size_t why_len) {
+static bool apply_setting(vlm_plan *p, struct vlm_engine_params *e, const struct setting *s, const char *text,
+                          char *why, size_t why_len) {
     char *field = (char *)e + s->offset;
     double v = 0;
     bool ok = s->type == SET_STRING ? text[0] != '\0' : parse_number(s, text, &v);
@@ -118,11 +117,11 @@ static bool apply_setting(vlm_plan *p, struct vlm_engine_params *e, const struct
         return false;
     }
     switch (s->type) {
-    case SET_INT:    *(int *)field = (int)v; break;
+    case SET_INT: *(int *)field = (int)v; break;
     case SET_UINT32: *(uint32_t *)field = (uint32_t)v; break;
-    case SET_FLOAT:  *(float *)field = (float)v; break;
+    case SET_FLOAT: *(float *)field = (float)v; break;
     case SET_DOUBLE: *(double *)field = v; break;
-    case SET_BOOL:   *(bool *)field = v != 0; break;
+    case SET_BOOL: *(bool *)field = v != 0; break;
     case SET_STRING: *(const char **)field = arena_strdup(&p->arena, text); break;
     }
     return true;
@@ -144,7 +143,7 @@ static void join_names(char *out, size_t n, const char *const *names) {
 
 /* ------------------------------------------------------------ models */
 
-#define MODEL_NAME_MAX (sizeof ((struct vlm_model_spec){ 0 }).name - 1)
+#define MODEL_NAME_MAX (sizeof((struct vlm_model_spec){0}).name - 1)
 
 static bool model_name_ok(const char *name, char *why, size_t why_len) {
     size_t n = strlen(name);
@@ -153,16 +152,14 @@ static bool model_name_ok(const char *name, char *why, size_t why_len) {
         return false;
     }
     if (n > MODEL_NAME_MAX) {
-        snprintf(why, why_len, "model name '%s' is longer than %zu characters", name,
-                 MODEL_NAME_MAX);
+        snprintf(why, why_len, "model name '%s' is longer than %zu characters", name, MODEL_NAME_MAX);
         return false;
     }
     for (const char *c = name; *c; c++) {
-        bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-                  (*c >= '0' && *c <= '9') || strchr("._-:", *c);
+        bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                  strchr("._-:", *c);
         if (!ok) {
-            snprintf(why, why_len, "model name '%s' may hold only letters, digits and . _ - :",
-                     name);
+            snprintf(why, why_len, "model name '%s' may hold only letters, digits and . _ - :", name);
             return false;
         }
     }
@@ -204,7 +201,9 @@ int vlm_plan_add_suite(vlm_plan *p, const char *path) {
     return VLM_OK;
 }
 
-struct vlm_engine_params *vlm_plan_defaults(vlm_plan *p) { return &p->defaults; }
+struct vlm_engine_params *vlm_plan_defaults(vlm_plan *p) {
+    return &p->defaults;
+}
 int vlm_plan_n_models(const vlm_plan *p) { return p ? p->n_models : 0; }
 int vlm_plan_n_suites(const vlm_plan *p) { return p ? p->n_suites : 0; }
 const char *vlm_plan_db(const vlm_plan *p) { return p ? p->db : NULL; }
@@ -214,9 +213,7 @@ struct vlm_model_spec *vlm_plan_model(vlm_plan *p, int i) {
     return p && i >= 0 && i < p->n_models ? &p->models[i] : NULL;
 }
 
-const char *vlm_plan_suite(const vlm_plan *p, int i) {
-    return p && i >= 0 && i < p->n_suites ? p->suites[i] : NULL;
-}
+const char *vlm_plan_suite(const vlm_plan *p, int i) { return p && i >= 0 && i < p->n_suites ? p->suites[i] : NULL; }
 
 void vlm_plan_free(vlm_plan *p) {
     if (!p) return;
@@ -228,13 +225,10 @@ void vlm_plan_free(vlm_plan *p) {
 
 /* ------------------------------------------------------------ -m specs */
 
-static bool is_url(const char *s) {
-    return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
-}
+static bool is_url(const char *s) { return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0; }
 
 /* Add a base URL to a remote model; false with `why` when it is not one. */
-static bool add_url(vlm_plan *p, struct vlm_engine_params *e, const char *url, char *why,
-                    size_t why_len) {
+static bool add_url(vlm_plan *p, struct vlm_engine_params *e, const char *url, char *why, size_t why_len) {
     if (!is_url(url)) {
         snprintf(why, why_len, "url '%s' must start with http:// or https://", url);
         return false;
@@ -250,8 +244,8 @@ static bool add_url(vlm_plan *p, struct vlm_engine_params *e, const char *url, c
 /* The spec keys that are not settings: model=, key_env=, url= (remote) and
  * mmproj= (local). Returns true when `key` is one of them (handled, or failed
  * with `why` set). */
-static bool apply_model_key(vlm_plan *p, struct vlm_engine_params *e, const char *key,
-                            const char *value, bool *ok, char *why, size_t why_len) {
+static bool apply_model_key(vlm_plan *p, struct vlm_engine_params *e, const char *key, const char *value, bool *ok,
+                            char *why, size_t why_len) {
     bool remote = e->remote.n_urls > 0;
     const char **field = NULL;
     if (strcmp(key, "url") == 0 && remote) {
@@ -273,8 +267,8 @@ static bool apply_model_key(vlm_plan *p, struct vlm_engine_params *e, const char
 /* Add variant `type` of the model at index ref: model NAME:TYPE with the
  * reference's settings, its files given, or made beside the reference's model
  * by vlm_quantize when the run starts (model NULL). */
-static bool add_variant(vlm_plan *p, int ref, const char *given, const char *model, const char *mmproj,
-                        char *why, size_t why_len) {
+static bool add_variant(vlm_plan *p, int ref, const char *given, const char *model, const char *mmproj, char *why,
+                        size_t why_len) {
     const char *type = vlm_quant_type_named(given);
     if (!type) {
         char list[512] = "";
@@ -446,8 +440,7 @@ int vlm_plan_add_model_spec(vlm_plan *p, const char *spec, char *err, size_t err
     int before = p->n_models;
     bool ok = parse_spec(p, copy, &name, &e, &sv, why, sizeof why);
     if (ok) append_model(p, name, &e);
-    for (int i = 0, ref = p->n_models - 1; ok && i < sv.n; i++)
-        ok = add_variant_spec(p, ref, sv.v[i], why, sizeof why);
+    for (int i = 0, ref = p->n_models - 1; ok && i < sv.n; i++) ok = add_variant_spec(p, ref, sv.v[i], why, sizeof why);
     if (!ok) {
         p->n_models = before; /* a spec is added whole or not at all */
         util_errf(err, err_len, "-m '%s': %s", spec, why);
@@ -460,12 +453,12 @@ int vlm_plan_add_model_spec(vlm_plan *p, const char *spec, char *err, size_t err
 
 /* What walking one plan document needs. */
 struct yaml_ctx {
-    vlm_plan        *p;
+    vlm_plan *p;
     yaml_document_t *doc;
-    const char      *file; /* the plan file, as given */
-    const char      *dir;  /* its folder: relative paths resolve against it */
-    char            *err;
-    size_t           err_len;
+    const char *file; /* the plan file, as given */
+    const char *dir;  /* its folder: relative paths resolve against it */
+    char *err;
+    size_t err_len;
 };
 
 static int yaml_fail(struct yaml_ctx *y, const yaml_node_t *at, const char *fmt, ...)
@@ -480,9 +473,7 @@ static int yaml_fail(struct yaml_ctx *y, const yaml_node_t *at, const char *fmt,
     return VLM_ERR_INPUT;
 }
 
-static yaml_node_t *yaml_node(struct yaml_ctx *y, int index) {
-    return yaml_document_get_node(y->doc, index);
-}
+static yaml_node_t *yaml_node(struct yaml_ctx *y, int index) { return yaml_document_get_node(y->doc, index); }
 
 static const char *scalar_text(const yaml_node_t *n) {
     return n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
@@ -490,11 +481,9 @@ static const char *scalar_text(const yaml_node_t *n) {
 
 /* An empty plain value (`key:`, `~`, `null`): treated as "nothing here". */
 static bool is_null(const yaml_node_t *n) {
-    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-        return false;
+    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return false;
     const char *t = scalar_text(n);
-    return !t[0] || !strcmp(t, "~") || !strcmp(t, "null") || !strcmp(t, "Null") ||
-           !strcmp(t, "NULL");
+    return !t[0] || !strcmp(t, "~") || !strcmp(t, "null") || !strcmp(t, "Null") || !strcmp(t, "NULL");
 }
 
 static const char *kind_name(const yaml_node_t *n) {
@@ -509,8 +498,7 @@ static const char *kind_name(const yaml_node_t *n) {
     for (yaml_node_item_t *item = (n)->data.sequence.items.start; item < (n)->data.sequence.items.top; item++)
 
 /* Every key of mapping `n` is a known one, given once; `where` names `n`. */
-static int check_keys(struct yaml_ctx *y, yaml_node_t *n, const char *const *known,
-                      const char *where) {
+static int check_keys(struct yaml_ctx *y, yaml_node_t *n, const char *const *known, const char *where) {
     EACH_PAIR(n, pair) {
         yaml_node_t *k = yaml_node(y, pair->key);
         const char *key = scalar_text(k);
@@ -560,8 +548,7 @@ static int yaml_path(struct yaml_ctx *y, yaml_node_t *n, const char *what, const
 }
 
 /* Apply a `settings` mapping to `e`; `where` is its name ("settings", ...). */
-static int yaml_settings(struct yaml_ctx *y, yaml_node_t *n, struct vlm_engine_params *e,
-                         const char *where) {
+static int yaml_settings(struct yaml_ctx *y, yaml_node_t *n, struct vlm_engine_params *e, const char *where) {
     if (is_null(n)) return VLM_OK;
     if (n->type != YAML_MAPPING_NODE)
         return yaml_fail(y, n, "%s must be a mapping (key: value), not %s", where, kind_name(n));
@@ -595,8 +582,7 @@ static int yaml_suite(struct yaml_ctx *y, yaml_node_t *n, const char *what) {
 static int yaml_suites(struct yaml_ctx *y, yaml_node_t *n) {
     if (is_null(n)) return VLM_OK;
     if (n->type == YAML_SCALAR_NODE) return yaml_suite(y, n, "suites");
-    if (n->type != YAML_SEQUENCE_NODE)
-        return yaml_fail(y, n, "suites must be a list of files, not %s", kind_name(n));
+    if (n->type != YAML_SEQUENCE_NODE) return yaml_fail(y, n, "suites must be a list of files, not %s", kind_name(n));
     int i = 0;
     EACH_ITEM(n, item) {
         char what[32];
@@ -607,16 +593,14 @@ static int yaml_suites(struct yaml_ctx *y, yaml_node_t *n) {
 }
 
 /* A required key of models[i]: its value node, or an error at the mapping. */
-static yaml_node_t *required(struct yaml_ctx *y, yaml_node_t *m, const char *key,
-                             const char *where) {
+static yaml_node_t *required(struct yaml_ctx *y, yaml_node_t *m, const char *key, const char *where) {
     yaml_node_t *v = mapping_value(y, m, key);
     if (!v) yaml_fail(y, m, "missing '%s' in %s", key, where);
     return v;
 }
 
 /* `url: U` or `urls: [U, ...]` of a remote model. */
-static int yaml_urls(struct yaml_ctx *y, yaml_node_t *m, const char *where,
-                     struct vlm_engine_params *e) {
+static int yaml_urls(struct yaml_ctx *y, yaml_node_t *m, const char *where, struct vlm_engine_params *e) {
     yaml_node_t *one = mapping_value(y, m, "url"), *list = mapping_value(y, m, "urls");
     char what[64], why[256];
     if (one && list) return yaml_fail(y, one, "%s: give url or urls, not both", where);
@@ -641,8 +625,7 @@ static int yaml_urls(struct yaml_ctx *y, yaml_node_t *m, const char *where,
 }
 
 /* The remote part of a model: urls, model_id (required), key_env. */
-static int yaml_remote(struct yaml_ctx *y, yaml_node_t *m, const char *where,
-                       struct vlm_engine_params *e) {
+static int yaml_remote(struct yaml_ctx *y, yaml_node_t *m, const char *where, struct vlm_engine_params *e) {
     if (mapping_value(y, m, "model") || mapping_value(y, m, "mmproj"))
         return yaml_fail(y, m, "%s: a remote model (url) takes model_id, not model/mmproj", where);
     if (yaml_urls(y, m, where, e) != VLM_OK) return VLM_ERR_INPUT;
@@ -659,8 +642,7 @@ static int yaml_remote(struct yaml_ctx *y, yaml_node_t *m, const char *where,
 }
 
 /* The local part of a model: model and mmproj files (both required). */
-static int yaml_local(struct yaml_ctx *y, yaml_node_t *m, const char *where,
-                      struct vlm_engine_params *e) {
+static int yaml_local(struct yaml_ctx *y, yaml_node_t *m, const char *where, struct vlm_engine_params *e) {
     if (mapping_value(y, m, "model_id") || mapping_value(y, m, "key_env"))
         return yaml_fail(y, m, "%s: model_id and key_env are for remote models (url)", where);
     yaml_node_t *model_n, *mmproj_n;
@@ -675,14 +657,13 @@ static int yaml_local(struct yaml_ctx *y, yaml_node_t *m, const char *where,
 
 /* One entry of `variants`: TYPE (made on demand), or TYPE: MODEL, or
  * TYPE: {model: MODEL, mmproj: MMPROJ}. */
-static int yaml_variant(struct yaml_ctx *y, int ref, yaml_node_t *type_n, yaml_node_t *files,
-                        const char *where) {
+static int yaml_variant(struct yaml_ctx *y, int ref, yaml_node_t *type_n, yaml_node_t *files, const char *where) {
     const char *type = NULL, *model = NULL, *mmproj = NULL;
     char what[96], why[512];
     if (yaml_string(y, type_n, where, &type) != VLM_OK) return VLM_ERR_INPUT;
     snprintf(what, sizeof what, "%s.%s", where, type);
     if (files && files->type == YAML_MAPPING_NODE) {
-        static const char *const known[] = { "model", "mmproj", NULL };
+        static const char *const known[] = {"model", "mmproj", NULL};
         if (check_keys(y, files, known, what) != VLM_OK) return VLM_ERR_INPUT;
         yaml_node_t *mn = mapping_value(y, files, "model"), *pn = mapping_value(y, files, "mmproj");
         if (mn && yaml_path(y, mn, what, &model) != VLM_OK) return VLM_ERR_INPUT;
@@ -705,20 +686,17 @@ static int yaml_variants(struct yaml_ctx *y, int ref, yaml_node_t *n, const char
         return VLM_OK;
     }
     if (n->type != YAML_MAPPING_NODE)
-        return yaml_fail(y, n, "%s must be a list of types or a mapping of type to files, not %s", what,
-                         kind_name(n));
+        return yaml_fail(y, n, "%s must be a list of types or a mapping of type to files, not %s", what, kind_name(n));
     EACH_PAIR(n, pair)
-        if (yaml_variant(y, ref, yaml_node(y, pair->key), yaml_node(y, pair->value), what) != VLM_OK)
-            return VLM_ERR_INPUT;
+    if (yaml_variant(y, ref, yaml_node(y, pair->key), yaml_node(y, pair->value), what) != VLM_OK) return VLM_ERR_INPUT;
     return VLM_OK;
 }
 
 static int yaml_model(struct yaml_ctx *y, yaml_node_t *m, const char *where) {
-    static const char *const known[] = { "name", "model", "mmproj", "settings", "url", "urls",
-                                         "model_id", "key_env", "variants", NULL };
+    static const char *const known[] = {"name", "model",    "mmproj",  "settings", "url",
+                                        "urls", "model_id", "key_env", "variants", NULL};
     if (m->type != YAML_MAPPING_NODE)
-        return yaml_fail(y, m, "%s must be a mapping (name, model, mmproj), not %s", where,
-                         kind_name(m));
+        return yaml_fail(y, m, "%s must be a mapping (name, model, mmproj), not %s", where, kind_name(m));
     if (check_keys(y, m, known, where) != VLM_OK) return VLM_ERR_INPUT;
     yaml_node_t *name_n = required(y, m, "name", where);
     if (!name_n) return VLM_ERR_INPUT;
@@ -728,9 +706,7 @@ static int yaml_model(struct yaml_ctx *y, yaml_node_t *m, const char *where) {
     if (yaml_string(y, name_n, what, &name) != VLM_OK) return VLM_ERR_INPUT;
     if (!model_name_ok(name, why, sizeof why)) return yaml_fail(y, name_n, "%s: %s", where, why);
     int other = find_model(y->p, name);
-    if (other >= 0)
-        return yaml_fail(y, name_n, "duplicate model name '%s' (models[%d] has it too)", name,
-                         other);
+    if (other >= 0) return yaml_fail(y, name_n, "duplicate model name '%s' (models[%d] has it too)", name, other);
     struct vlm_engine_params e = y->p->defaults;
     bool remote = mapping_value(y, m, "url") || mapping_value(y, m, "urls");
     int rc = remote ? yaml_remote(y, m, where, &e) : yaml_local(y, m, where, &e);
@@ -745,8 +721,7 @@ static int yaml_model(struct yaml_ctx *y, yaml_node_t *m, const char *where) {
 
 static int yaml_models(struct yaml_ctx *y, yaml_node_t *n) {
     if (is_null(n)) return VLM_OK;
-    if (n->type != YAML_SEQUENCE_NODE)
-        return yaml_fail(y, n, "models must be a list, not %s", kind_name(n));
+    if (n->type != YAML_SEQUENCE_NODE) return yaml_fail(y, n, "models must be a list, not %s", kind_name(n));
     int i = 0;
     EACH_ITEM(n, item) {
         char where[32];
@@ -758,28 +733,25 @@ static int yaml_models(struct yaml_ctx *y, yaml_node_t *n) {
 
 /* The top-level mapping; settings first, since models start from them. */
 static int yaml_plan(struct yaml_ctx *y, yaml_node_t *root) {
-    static const char *const known[] = { "db", "suites", "settings", "models", "requirements", "catalog",
-                                         "gpu", NULL };
+    static const char *const known[] = {"db", "suites", "settings", "models", "requirements", "catalog", "gpu", NULL};
     if (root->type != YAML_MAPPING_NODE)
-        return yaml_fail(y, root, "a plan must be a mapping with keys db, suites, settings, "
-                                  "models; this is %s", kind_name(root));
+        return yaml_fail(y, root,
+                         "a plan must be a mapping with keys db, suites, settings, "
+                         "models; this is %s",
+                         kind_name(root));
     if (check_keys(y, root, known, "the plan") != VLM_OK) return VLM_ERR_INPUT;
     yaml_node_t *n;
-    if ((n = mapping_value(y, root, "settings")) &&
-        yaml_settings(y, n, &y->p->defaults, "settings") != VLM_OK)
+    if ((n = mapping_value(y, root, "settings")) && yaml_settings(y, n, &y->p->defaults, "settings") != VLM_OK)
         return VLM_ERR_INPUT;
-    if ((n = mapping_value(y, root, "db")) && !is_null(n) &&
-        yaml_path(y, n, "db", &y->p->db) != VLM_OK)
+    if ((n = mapping_value(y, root, "db")) && !is_null(n) && yaml_path(y, n, "db", &y->p->db) != VLM_OK)
         return VLM_ERR_INPUT;
     const char *gpu = NULL;
     if ((n = mapping_value(y, root, "gpu")) && !is_null(n)) {
         if (yaml_string(y, n, "gpu", &gpu) != VLM_OK) return VLM_ERR_INPUT;
         y->p->gpu = arena_strdup(&y->p->arena, gpu);
     }
-    if ((n = mapping_value(y, root, "suites")) && yaml_suites(y, n) != VLM_OK)
-        return VLM_ERR_INPUT;
-    if ((n = mapping_value(y, root, "models")) && yaml_models(y, n) != VLM_OK)
-        return VLM_ERR_INPUT;
+    if ((n = mapping_value(y, root, "suites")) && yaml_suites(y, n) != VLM_OK) return VLM_ERR_INPUT;
+    if ((n = mapping_value(y, root, "models")) && yaml_models(y, n) != VLM_OK) return VLM_ERR_INPUT;
     /* requirements and catalog are read by the report (vlm_requirements_load);
      * checked here too, so a bad one is found before a long run. */
     struct vlm_requirements req;
@@ -789,21 +761,18 @@ static int yaml_plan(struct yaml_ctx *y, yaml_node_t *root) {
     return VLM_OK;
 }
 
-static void syntax_error(const yaml_parser_t *parser, const char *file, char *err,
-                         size_t err_len) {
+static void syntax_error(const yaml_parser_t *parser, const char *file, char *err, size_t err_len) {
     const char *problem = parser->problem ? parser->problem : "unknown problem";
-    if (parser->error == YAML_MEMORY_ERROR)
-        util_errf(err, err_len, "%s: out of memory while reading YAML", file);
+    if (parser->error == YAML_MEMORY_ERROR) util_errf(err, err_len, "%s: out of memory while reading YAML", file);
     else if (parser->error == YAML_READER_ERROR)
-        util_errf(err, err_len, "%s: cannot read YAML: %s (at byte %zu)", file, problem,
-                 parser->problem_offset);
+        util_errf(err, err_len, "%s: cannot read YAML: %s (at byte %zu)", file, problem, parser->problem_offset);
     else if (parser->context)
         util_errf(err, err_len, "%s:%zu:%zu: YAML syntax error: %s (%s at line %zu)", file,
-                 parser->problem_mark.line + 1, parser->problem_mark.column + 1, problem,
-                 parser->context, parser->context_mark.line + 1);
+                  parser->problem_mark.line + 1, parser->problem_mark.column + 1, problem, parser->context,
+                  parser->context_mark.line + 1);
     else
-        util_errf(err, err_len, "%s:%zu:%zu: YAML syntax error: %s", file,
-                 parser->problem_mark.line + 1, parser->problem_mark.column + 1, problem);
+        util_errf(err, err_len, "%s:%zu:%zu: YAML syntax error: %s", file, parser->problem_mark.line + 1,
+                  parser->problem_mark.column + 1, problem);
 }
 
 /* Parse the file into `doc`; false with a message on a read or syntax error. */
@@ -834,8 +803,7 @@ vlm_plan *vlm_plan_load(const char *path, char *err, size_t err_len) {
     if (!load_document(path, &doc, err, err_len)) return NULL;
     vlm_plan *p = vlm_plan_new();
     char *dir = util_dirname(path);
-    struct yaml_ctx y = { .p = p, .doc = &doc, .file = path, .dir = dir, .err = err,
-                          .err_len = err_len };
+    struct yaml_ctx y = {.p = p, .doc = &doc, .file = path, .dir = dir, .err = err, .err_len = err_len};
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     int rc = VLM_OK;
     if (!root) {

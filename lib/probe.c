@@ -110,8 +110,7 @@ void probe_set_expected(struct probe_case *pc, int t, json_t *en, json_t *zh) {
 }
 
 /* "question\nA. x\nB. y\n...instruction" in one language. */
-static char *choice_prompt(const char *question, const char *const *opts, int n,
-                           const char *instruction) {
+static char *choice_prompt(const char *question, const char *const *opts, int n, const char *instruction) {
     size_t len = strlen(question) + strlen(instruction) + 2;
     for (int i = 0; i < n; i++) len += strlen(opts[i]) + 5;
     char *s = xmalloc(len), *o = s;
@@ -121,24 +120,20 @@ static char *choice_prompt(const char *question, const char *const *opts, int n,
     return s;
 }
 
-void probe_set_choice_turn(struct probe_case *pc, int t, const char *q_en, const char *q_zh,
-                           const char *const *opt_en, const char *const *opt_zh, int n_opts,
-                           int answer) {
-    probe_set_turn(pc, t,
-                   choice_prompt(q_en, opt_en, n_opts, "Answer with the letter of the correct option."),
+void probe_set_choice_turn(struct probe_case *pc, int t, const char *q_en, const char *q_zh, const char *const *opt_en,
+                           const char *const *opt_zh, int n_opts, int answer) {
+    probe_set_turn(pc, t, choice_prompt(q_en, opt_en, n_opts, "Answer with the letter of the correct option."),
                    choice_prompt(q_zh, opt_zh, n_opts, "请只回答正确选项的字母。"));
     for (int i = 0; i < n_opts; i++) {
         pc->choices[PL_EN][i] = xstrdup(opt_en[i]);
         pc->choices[PL_ZH][i] = xstrdup(opt_zh[i]);
     }
     pc->n_choices = n_opts;
-    char letter[2] = { (char)('A' + answer), 0 };
+    char letter[2] = {(char)('A' + answer), 0};
     probe_set_expected(pc, t, json_string(letter), NULL);
 }
 
-json_t *probe_exact_number(long n) {
-    return json_pack("{s:I,s:i}", "value", (json_int_t)n, "tolerance", 0);
-}
+json_t *probe_exact_number(long n) { return json_pack("{s:I,s:i}", "value", (json_int_t)n, "tolerance", 0); }
 
 json_t *probe_answers(const char *const *accept) {
     json_t *a = json_array();
@@ -148,8 +143,8 @@ json_t *probe_answers(const char *const *accept) {
 
 /* Write the canvas as image i of the case, for language `lang` (PL_N: both), as
  * DIR/images/{base}{suffix}.png. */
-static int save_image(struct probe_ctx *x, struct probe_case *pc, int i, int lang,
-                      probe_canvas *c, const char *suffix) {
+static int save_image(struct probe_ctx *x, struct probe_case *pc, int i, int lang, probe_canvas *c,
+                      const char *suffix) {
     char *rel = xasprintf("images/%s%s.png", x->base, suffix ? suffix : "");
     char *path = util_path_join(x->dir, rel);
     int rc = probe_canvas_png(c, path, x->err, sizeof x->err);
@@ -186,8 +181,8 @@ static void case_free(struct probe_case *pc) {
 
 /* ------------------------------------------------------------ drawing with checks */
 
-int probe_draw_checked(struct probe_ctx *x, probe_rng *rng, const struct probe_picture_ops *ops,
-                       void *spec, probe_canvas **out) {
+int probe_draw_checked(struct probe_ctx *x, probe_rng *rng, const struct probe_picture_ops *ops, void *spec,
+                       probe_canvas **out) {
     char why[256] = "no layout found";
     for (int attempt = 0; attempt < PROBE_MAX_ATTEMPTS; attempt++) {
         if (attempt > 0) x->n_retries++;
@@ -200,26 +195,24 @@ int probe_draw_checked(struct probe_ctx *x, probe_rng *rng, const struct probe_p
         if (ok) return n;
         for (int i = 0; i < n; i++) probe_canvas_free(out[i]);
     }
-    return probe_fail(x, "%s: no drawing held its answer in %d layouts: %s", x->base,
-                      PROBE_MAX_ATTEMPTS, why);
+    return probe_fail(x, "%s: no drawing held its answer in %d layouts: %s", x->base, PROBE_MAX_ATTEMPTS, why);
 }
 
-int probe_save_pictures(struct probe_ctx *x, struct probe_case *pc, probe_canvas **pics, int n,
-                        int lang) {
+int probe_save_pictures(struct probe_ctx *x, struct probe_case *pc, probe_canvas **pics, int n, int lang) {
     int rc = 0;
     for (int i = 0; i < n; i++) {
         char suffix[16] = "";
         if (n > 1) snprintf(suffix, sizeof suffix, "-%d", i + 1);
-        if (lang != PL_N) snprintf(suffix + strlen(suffix), sizeof suffix - strlen(suffix), "-%s",
-                                   lang == PL_EN ? "en" : "zh");
+        if (lang != PL_N)
+            snprintf(suffix + strlen(suffix), sizeof suffix - strlen(suffix), "-%s", lang == PL_EN ? "en" : "zh");
         if (rc == 0) rc = save_image(x, pc, i, lang, pics[i], suffix);
         probe_canvas_free(pics[i]);
     }
     return rc;
 }
 
-int probe_make_pictures(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc,
-                        const struct probe_picture_ops *ops, void *spec) {
+int probe_make_pictures(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc, const struct probe_picture_ops *ops,
+                        void *spec) {
     probe_canvas *pics[PROBE_MAX_IMAGES];
     int n = probe_draw_checked(x, rng, ops, spec, pics);
     return n < 0 ? -1 : probe_save_pictures(x, pc, pics, n, PL_N);
@@ -240,38 +233,38 @@ const int probe_n_categories = (int)(sizeof probe_categories / sizeof probe_cate
 
 /* ------------------------------------------------------------ parameters */
 
-static const char *const lang_code[PL_N] = { "en", "zh" };
+static const char *const lang_code[PL_N] = {"en", "zh"};
 
 struct vlm_probe_params vlm_probe_default_params(void) {
     return (struct vlm_probe_params){
-        .n_per_category = 20, .seed = 1, .lang = VLM_PROBE_EN, .level = 2, .name = "probe",
+        .n_per_category = 20,
+        .seed = 1,
+        .lang = VLM_PROBE_EN,
+        .level = 2,
+        .name = "probe",
     };
 }
 
 int vlm_probe_n_categories(void) { return probe_n_categories; }
 
-const char *vlm_probe_category(int i) {
-    return i >= 0 && i < probe_n_categories ? probe_categories[i].name : NULL;
-}
+const char *vlm_probe_category(int i) { return i >= 0 && i < probe_n_categories ? probe_categories[i].name : NULL; }
 
 static bool name_ok(const char *name) {
     if (!name || !name[0] || strlen(name) > 64) return false;
     for (const char *p = name; *p; p++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.", *p))
-            return false;
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.", *p)) return false;
     return name[0] != '.';
 }
 
 static int check_params(const struct vlm_probe_params *p, char *err, size_t err_len) {
     if (p->n_per_category < 1 || p->n_per_category > 10000)
         util_errf(err, err_len, "probe: cases per category must be 1..10000, not %d", p->n_per_category);
-    else if (p->level < 1 || p->level > 3)
-        util_errf(err, err_len, "probe: level must be 1, 2 or 3, not %d", p->level);
+    else if (p->level < 1 || p->level > 3) util_errf(err, err_len, "probe: level must be 1, 2 or 3, not %d", p->level);
     else if (p->lang < VLM_PROBE_EN || p->lang > VLM_PROBE_BOTH)
         util_errf(err, err_len, "probe: language must be en, zh or both");
     else if (!name_ok(p->name))
         util_errf(err, err_len, "probe: suite name '%s' must be 1-64 letters, digits, '_', '-' or '.'",
-                 p->name ? p->name : "");
+                  p->name ? p->name : "");
     else return VLM_OK;
     return VLM_ERR_INPUT;
 }
@@ -328,17 +321,17 @@ static probe_rng case_rng(const struct vlm_probe_params *p, int c, int k) {
     s = probe_mix64(s ^ ((uint64_t)(c + 1) << 32));
     s = probe_mix64(s ^ (uint64_t)(unsigned)k);
     s = probe_mix64(s ^ (uint64_t)p->level);
-    return (probe_rng){ s };
+    return (probe_rng){s};
 }
 
 static int write_category(struct probe_ctx *x, int c, FILE *out, int *n_cases) {
     x->category = probe_categories[c].name;
     for (int k = 0; k < x->p->n_per_category; k++) {
         x->k = k;
-        snprintf(x->base, sizeof x->base, "%s-L%d-s%llu-%03d", x->category, x->p->level,
-                 (unsigned long long)x->p->seed, k + 1);
+        snprintf(x->base, sizeof x->base, "%s-L%d-s%llu-%03d", x->category, x->p->level, (unsigned long long)x->p->seed,
+                 k + 1);
         probe_rng rng = case_rng(x->p, c, k);
-        struct probe_case pc = { 0 };
+        struct probe_case pc = {0};
         int rc = probe_categories[c].gen(x, &rng, &pc);
         if (rc == 0) rc = emit_case(x, &pc, out, n_cases);
         case_free(&pc);
@@ -360,8 +353,8 @@ static int write_all(struct probe_ctx *x, const char *path, int *n_cases) {
     return rc;
 }
 
-int vlm_probe_write(const struct vlm_probe_params *p, const char *outdir,
-                    struct vlm_probe_summary *sum, char *err, size_t err_len) {
+int vlm_probe_write(const struct vlm_probe_params *p, const char *outdir, struct vlm_probe_summary *sum, char *err,
+                    size_t err_len) {
     if (sum) memset(sum, 0, sizeof *sum);
     int rc = check_params(p, err, err_len);
     if (rc != VLM_OK) return rc;
@@ -373,7 +366,7 @@ int vlm_probe_write(const struct vlm_probe_params *p, const char *outdir,
         return VLM_ERR_IO;
     }
     free(images);
-    struct probe_ctx x = { .p = p, .dir = outdir };
+    struct probe_ctx x = {.p = p, .dir = outdir};
     x.want[PL_EN] = (p->lang & VLM_PROBE_EN) != 0;
     x.want[PL_ZH] = (p->lang & VLM_PROBE_ZH) != 0;
     char *file = xasprintf("%s.jsonl", p->name);
@@ -386,7 +379,7 @@ int vlm_probe_write(const struct vlm_probe_params *p, const char *outdir,
         remove(tmp);
         util_errf(err, err_len, "%s", x.err);
     } else if (sum) {
-        *sum = (struct vlm_probe_summary){ n_cases, x.n_images, x.n_retries };
+        *sum = (struct vlm_probe_summary){n_cases, x.n_images, x.n_retries};
     }
     free(tmp);
     free(path);

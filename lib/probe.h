@@ -20,27 +20,38 @@
 /* ------------------------------------------------------------ random numbers */
 
 /* splitmix64: small, fast, and the same on every platform. */
-typedef struct probe_rng { uint64_t s; } probe_rng;
+typedef struct probe_rng {
+    uint64_t s;
+} probe_rng;
 
-uint64_t probe_mix64(uint64_t x);              /* one splitmix64 finaliser step */
+uint64_t probe_mix64(uint64_t x); /* one splitmix64 finaliser step */
 uint64_t probe_rng_next(probe_rng *r);
-int      probe_rng_int(probe_rng *r, int lo, int hi);   /* lo..hi inclusive */
-double   probe_rng_real(probe_rng *r, double lo, double hi);
-void     probe_rng_shuffle(probe_rng *r, int *v, int n);
+int probe_rng_int(probe_rng *r, int lo, int hi); /* lo..hi inclusive */
+double probe_rng_real(probe_rng *r, double lo, double hi);
+void probe_rng_shuffle(probe_rng *r, int *v, int n);
 /* k distinct values of 0..n-1 (k <= n), in random order. */
-void     probe_rng_pick(probe_rng *r, int n, int k, int *out);
+void probe_rng_pick(probe_rng *r, int n, int k, int *out);
 
 /* ------------------------------------------------------------ palette, shapes */
 
 /* Named colours, chosen far apart in RGB so every one has one obvious name. */
 enum probe_colour_id {
-    PC_RED, PC_GREEN, PC_BLUE, PC_YELLOW, PC_ORANGE, PC_PURPLE, PC_PINK, PC_BROWN,
-    PC_BLACK, PC_GRAY, PC_N
+    PC_RED,
+    PC_GREEN,
+    PC_BLUE,
+    PC_YELLOW,
+    PC_ORANGE,
+    PC_PURPLE,
+    PC_PINK,
+    PC_BROWN,
+    PC_BLACK,
+    PC_GRAY,
+    PC_N
 };
 
 struct probe_colour {
-    const char *en, *zh;   /* names as used in questions */
-    uint32_t    rgb;       /* 0xRRGGBB */
+    const char *en, *zh; /* names as used in questions */
+    uint32_t rgb;        /* 0xRRGGBB */
 };
 extern const struct probe_colour probe_colours[PC_N];
 
@@ -74,18 +85,17 @@ void probe_canvas_free(probe_canvas *c);
 
 /* A filled shape (stroke = 0) or its outline `stroke` pixels wide, turned by
  * `angle` degrees about its centre. */
-void probe_draw_shape(probe_canvas *c, enum probe_shape s, double cx, double cy, double r,
-                      double angle, uint32_t rgb, double stroke);
+void probe_draw_shape(probe_canvas *c, enum probe_shape s, double cx, double cy, double r, double angle, uint32_t rgb,
+                      double stroke);
 void probe_draw_rect(probe_canvas *c, double x, double y, double w, double h, uint32_t rgb);
-void probe_draw_line(probe_canvas *c, double x0, double y0, double x1, double y1,
-                     double width, uint32_t rgb);
+void probe_draw_line(probe_canvas *c, double x0, double y0, double x1, double y1, double width, uint32_t rgb);
 
 /* Text at (x, y), `px` pixels high, anchored by align (-1 left, 0 centre, 1 right
  * of x) and valign (-1 top, 0 middle, 1 bottom at y), turned by `angle` degrees
  * about the anchor. Returns the number of characters no font could draw (0 when
  * every glyph exists). w, h (may be NULL) receive the unturned logical size. */
-int probe_draw_text(probe_canvas *c, const char *utf8, double x, double y, double px,
-                    uint32_t rgb, double angle, int align, int valign, double *w, double *h);
+int probe_draw_text(probe_canvas *c, const char *utf8, double x, double y, double px, uint32_t rgb, double angle,
+                    int align, int valign, double *w, double *h);
 
 /* The size text would take, without drawing it. */
 void probe_text_size(probe_canvas *c, const char *utf8, double px, double *w, double *h);
@@ -103,11 +113,11 @@ int probe_fonts_check(char *err, size_t err_len);
 
 /* A connected region of pixels of one colour (8-connected). */
 struct probe_blob {
-    int    area;             /* pixels */
-    int    x0, y0, x1, y1;   /* bounding box, inclusive */
-    double cx, cy;           /* centroid */
-    double rmax;             /* farthest pixel centre from the centroid */
-    double moment;           /* sum of squared distances from the centroid */
+    int area;           /* pixels */
+    int x0, y0, x1, y1; /* bounding box, inclusive */
+    double cx, cy;      /* centroid */
+    double rmax;        /* farthest pixel centre from the centroid */
+    double moment;      /* sum of squared distances from the centroid */
 };
 
 /* The regions of colour palette[which] on background bg. Each pixel is read as
@@ -117,16 +127,16 @@ struct probe_blob {
  * (a colour missing from the palette) belongs to none. Regions under min_area
  * pixels are ignored. Returns how many regions there are (even beyond max_out);
  * the first max_out go to `out` in scan order. */
-int probe_blobs(const vlm_image *im, uint32_t bg, const uint32_t *palette, int n_palette,
-                int which, int min_area, struct probe_blob *out, int max_out);
+int probe_blobs(const vlm_image *im, uint32_t bg, const uint32_t *palette, int n_palette, int which, int min_area,
+                struct probe_blob *out, int max_out);
 
 /* probe_blobs in two steps, to find the regions of several colours from one
  * reading of the pixels: each pixel's class (1 + palette index, or 0 for
  * background; caller frees), then the regions of one class. */
 #define PROBE_MAX_PALETTE 16
 unsigned char *probe_classify(const vlm_image *im, uint32_t bg, const uint32_t *palette, int n_palette);
-int probe_regions(const unsigned char *classes, int w, int h, int which, int min_area,
-                  struct probe_blob *out, int max_out);
+int probe_regions(const unsigned char *classes, int w, int h, int which, int min_area, struct probe_blob *out,
+                  int max_out);
 
 /* The measures of probe_shape_fill() and probe_shape_roundness() read from a
  * blob, and the shape whose measures are nearest (rotation does not change them). */
@@ -161,25 +171,25 @@ enum { PL_EN, PL_ZH, PL_N };
  * Strings are malloc'ed; an image path shared by both languages is one pointer. */
 struct probe_case {
     const char *scorer;
-    int    n_images;
-    char  *images[PL_N][PROBE_MAX_IMAGES];   /* relative to the suite's folder */
-    int    n_turns;
-    char  *turns[PL_N][PROBE_MAX_TURNS];
+    int n_images;
+    char *images[PL_N][PROBE_MAX_IMAGES]; /* relative to the suite's folder */
+    int n_turns;
+    char *turns[PL_N][PROBE_MAX_TURNS];
     json_t *expected[PL_N][PROBE_MAX_TURNS]; /* owned references */
-    int    n_choices;
-    char  *choices[PL_N][PROBE_MAX_CHOICES];
+    int n_choices;
+    char *choices[PL_N][PROBE_MAX_CHOICES];
 };
 
 /* What a generator needs: parameters, where images go, counters. */
 struct probe_ctx {
     const struct vlm_probe_params *p;
-    const char *dir;          /* the suite's folder */
-    const char *category;     /* the category being generated */
-    int         k;            /* the case's number within its category */
-    char        base[128];    /* "{category}-L{level}-s{seed}-{k}": ids and image names */
-    bool        want[PL_N];   /* languages asked for */
-    int         n_images, n_retries;
-    char        err[1024];
+    const char *dir;      /* the suite's folder */
+    const char *category; /* the category being generated */
+    int k;                /* the case's number within its category */
+    char base[128];       /* "{category}-L{level}-s{seed}-{k}": ids and image names */
+    bool want[PL_N];      /* languages asked for */
+    int n_images, n_retries;
+    char err[1024];
 };
 
 /* A generator fills `pc` from `rng`; returns 0, or -1 with x->err set. It must
@@ -187,7 +197,7 @@ struct probe_ctx {
 typedef int (*probe_gen_fn)(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc);
 
 struct probe_category {
-    const char  *name;
+    const char *name;
     probe_gen_fn gen;
 };
 extern const struct probe_category probe_categories[];
@@ -202,9 +212,8 @@ void probe_set_turn(struct probe_case *pc, int t, char *en, char *zh);
 void probe_set_expected(struct probe_case *pc, int t, json_t *en, json_t *zh);
 /* A multiple-choice turn: the question, then the options lettered A, B, ... and
  * an instruction to answer with the letter; choices and the expected letter set. */
-void probe_set_choice_turn(struct probe_case *pc, int t, const char *q_en, const char *q_zh,
-                           const char *const *opt_en, const char *const *opt_zh, int n_opts,
-                           int answer);
+void probe_set_choice_turn(struct probe_case *pc, int t, const char *q_en, const char *q_zh, const char *const *opt_en,
+                           const char *const *opt_zh, int n_opts, int answer);
 /* {"value": n, "tolerance": 0}: an exact count for the number scorer. */
 json_t *probe_exact_number(long n);
 /* An array of the accepted answers (NULL-terminated list). */
@@ -221,36 +230,35 @@ static inline int probe_level(const struct probe_ctx *x) { return x->p->level - 
 
 /* How a category makes its pictures: a new layout, the drawing, the check. */
 struct probe_picture_ops {
-    bool (*layout)(probe_rng *rng, void *spec);   /* false: no layout found this time */
-    int  (*draw)(void *spec, probe_canvas **out); /* the number of pictures */
+    bool (*layout)(probe_rng *rng, void *spec);  /* false: no layout found this time */
+    int (*draw)(void *spec, probe_canvas **out); /* the number of pictures */
     bool (*check)(const vlm_image *ims, int n, const void *spec, char *why, size_t len);
 };
 
 /* Lay out, draw and check until a drawing holds its answer; the pictures go to
  * `out`. Returns their number, or -1 (x->err set) after PROBE_MAX_ATTEMPTS failures. */
-int probe_draw_checked(struct probe_ctx *x, probe_rng *rng, const struct probe_picture_ops *ops,
-                       void *spec, probe_canvas **out);
+int probe_draw_checked(struct probe_ctx *x, probe_rng *rng, const struct probe_picture_ops *ops, void *spec,
+                       probe_canvas **out);
 
 /* Save pictures as the case's images, for one language (PL_EN, PL_ZH) or both
  * (PL_N), and free them: one picture is images/BASE.png, several BASE-1.png,
  * BASE-2.png, ...; a language's own pictures end in -en / -zh. */
-int probe_save_pictures(struct probe_ctx *x, struct probe_case *pc, probe_canvas **pics, int n,
-                        int lang);
+int probe_save_pictures(struct probe_ctx *x, struct probe_case *pc, probe_canvas **pics, int n, int lang);
 
 /* probe_draw_checked, then probe_save_pictures for both languages. */
-int probe_make_pictures(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc,
-                        const struct probe_picture_ops *ops, void *spec);
+int probe_make_pictures(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc, const struct probe_picture_ops *ops,
+                        void *spec);
 
 /* ------------------------------------------------------------ the generators */
 
-int probe_gen_colors(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc);        /* probe_objects.c */
+int probe_gen_colors(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc); /* probe_objects.c */
 int probe_gen_shapes(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc);
 int probe_gen_counting(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc);
 int probe_gen_spatial(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc);
 int probe_gen_multi_image(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc);
 int probe_gen_multi_turn(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc);
 int probe_gen_hallucination(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc);
-int probe_gen_ocr(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc);           /* probe_text.c */
+int probe_gen_ocr(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc); /* probe_text.c */
 int probe_gen_charts(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc);
 int probe_gen_tables(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc);
 

@@ -36,8 +36,8 @@ static unsigned char classify_pixel(uint32_t v, uint32_t bg, const uint32_t *pal
     if (v == bg) return 0;
     for (int k = 0; k < n_palette; k++)
         if (v == palette[k]) return (unsigned char)(k + 1);
-    double d[3] = { (double)((v >> 16) & 255) - ((bg >> 16) & 255),
-                    (double)((v >> 8) & 255) - ((bg >> 8) & 255), (double)(v & 255) - (bg & 255) };
+    double d[3] = {(double)((v >> 16) & 255) - ((bg >> 16) & 255), (double)((v >> 8) & 255) - ((bg >> 8) & 255),
+                   (double)(v & 255) - (bg & 255)};
     int best = -1;
     double best_res = 1e18, best_alpha = 0;
     for (int k = 0; k < n_palette; k++) {
@@ -69,7 +69,7 @@ unsigned char *probe_classify(const vlm_image *im, uint32_t bg, const uint32_t *
     for (size_t i = 0; i < n; i++) {
         const unsigned char *p = im->rgb + i * 3;
         uint32_t v = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-        classes[i] = classify_pixel(v, bg, palette, n_palette, (const double (*)[3])dir, len2);
+        classes[i] = classify_pixel(v, bg, palette, n_palette, (const double(*)[3])dir, len2);
     }
     return classes;
 }
@@ -77,7 +77,7 @@ unsigned char *probe_classify(const vlm_image *im, uint32_t bg, const uint32_t *
 /* A growable list of pixel indices. */
 struct pixel_list {
     size_t *px;
-    size_t  n, cap;
+    size_t n, cap;
 };
 
 static void push_pixel(struct pixel_list *l, size_t i) {
@@ -112,7 +112,7 @@ static void take_region(unsigned char *mask, int w, int h, size_t start, struct 
 
 static void describe_region(const size_t *px, size_t n, int w, struct probe_blob *b) {
     double sx = 0, sy = 0;
-    *b = (struct probe_blob){ .area = (int)n, .x0 = w, .y0 = 1 << 30, .x1 = -1, .y1 = -1 };
+    *b = (struct probe_blob){.area = (int)n, .x0 = w, .y0 = 1 << 30, .x1 = -1, .y1 = -1};
     for (size_t k = 0; k < n; k++) {
         int x = (int)(px[k] % (size_t)w), y = (int)(px[k] / (size_t)w);
         sx += x;
@@ -134,12 +134,12 @@ static void describe_region(const size_t *px, size_t n, int w, struct probe_blob
     b->moment = m2 + (double)n / 6.0; /* + each pixel's own spread (1/12 per axis) */
 }
 
-int probe_regions(const unsigned char *classes, int w, int h, int which, int min_area,
-                  struct probe_blob *out, int max_out) {
+int probe_regions(const unsigned char *classes, int w, int h, int which, int min_area, struct probe_blob *out,
+                  int max_out) {
     size_t n = (size_t)w * (size_t)h;
     unsigned char *mask = xmalloc(n ? n : 1);
     for (size_t i = 0; i < n; i++) mask[i] = classes[i] == which + 1;
-    struct pixel_list region = { 0 };
+    struct pixel_list region = {0};
     int count = 0;
     for (size_t i = 0; i < n; i++) {
         if (!mask[i]) continue;
@@ -153,8 +153,8 @@ int probe_regions(const unsigned char *classes, int w, int h, int which, int min
     return count;
 }
 
-int probe_blobs(const vlm_image *im, uint32_t bg, const uint32_t *palette, int n_palette,
-                int which, int min_area, struct probe_blob *out, int max_out) {
+int probe_blobs(const vlm_image *im, uint32_t bg, const uint32_t *palette, int n_palette, int which, int min_area,
+                struct probe_blob *out, int max_out) {
     unsigned char *classes = probe_classify(im, bg, palette, n_palette);
     int n = probe_regions(classes, (int)im->width, (int)im->height, which, min_area, out, max_out);
     free(classes);
@@ -196,7 +196,7 @@ uint32_t probe_mean_rgb(const vlm_image *im, int x0, int y0, int x1, int y1) {
     if (y0 < 0) y0 = 0;
     if (x1 >= (int)im->width) x1 = (int)im->width - 1;
     if (y1 >= (int)im->height) y1 = (int)im->height - 1;
-    double s[3] = { 0 };
+    double s[3] = {0};
     long n = 0;
     for (int y = y0; y <= y1; y++)
         for (int x = x0; x <= x1; x++, n++) {

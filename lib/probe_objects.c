@@ -17,9 +17,9 @@
 
 #define BG        PROBE_WHITE
 #define MAX_OBJ   32
-#define GAP       8     /* pixels kept free between objects */
-#define MIN_BLOB  30    /* smaller regions of a colour are edge noise */
-#define OUTLINE_W 6.0   /* stroke of an outlined container */
+#define GAP       8   /* pixels kept free between objects */
+#define MIN_BLOB  30  /* smaller regions of a colour are edge noise */
+#define OUTLINE_W 6.0 /* stroke of an outlined container */
 
 static const char *const ANSWER_WORD_EN = "Answer with one word.";
 static const char *const ANSWER_WORD_ZH = "请用一个词回答。";
@@ -28,9 +28,9 @@ static const char *const ANSWER_WORD_ZH = "请用一个词回答。";
 
 struct obj {
     enum probe_shape shape;
-    int    colour;         /* enum probe_colour_id */
+    int colour; /* enum probe_colour_id */
     double cx, cy, r, angle;
-    bool   outline;        /* drawn as an outline (a container), not filled */
+    bool outline; /* drawn as an outline (a container), not filled */
 };
 
 struct scene {
@@ -41,18 +41,18 @@ struct scene {
 /* What a category draws: up to four scenes, how their objects are placed, and
  * a check of its own on top of the one every scene gets. */
 struct scenes {
-    int    n;
+    int n;
     struct scene sc[PROBE_MAX_IMAGES];
-    double rmin, rmax;     /* object radii */
-    bool   turn;           /* objects at random angles */
-    int    rel, a, b;      /* spatial: the relation, subject and reference objects */
-    int    odd;            /* multi_image: the picture that differs */
-    bool   reshape;        /* multi_image: it differs in a shape, not a colour */
+    double rmin, rmax; /* object radii */
+    bool turn;         /* objects at random angles */
+    int rel, a, b;     /* spatial: the relation, subject and reference objects */
+    int odd;           /* multi_image: the picture that differs */
+    bool reshape;      /* multi_image: it differs in a shape, not a colour */
     bool (*extra)(const vlm_image *ims, const struct scenes *s, char *why, size_t len);
 };
 
 static void add_obj(struct scene *sc, enum probe_shape shape, int colour) {
-    sc->o[sc->n++] = (struct obj){ .shape = shape, .colour = colour };
+    sc->o[sc->n++] = (struct obj){.shape = shape, .colour = colour};
 }
 
 static bool spot_free(const struct scene *sc, int upto, double cx, double cy, double r) {
@@ -97,7 +97,7 @@ static probe_canvas *draw_scene(const struct scene *sc) {
 
 /* A picture read back: each pixel's class among the scene's colours. */
 struct reading {
-    int ids[PC_N];          /* the scene's colours, in order of first use */
+    int ids[PC_N]; /* the scene's colours, in order of first use */
     uint32_t rgb[PC_N];
     int n, w, h;
     unsigned char *classes; /* probe_classify */
@@ -125,9 +125,8 @@ static int colour_blobs(const struct reading *r, int colour, struct probe_blob *
 }
 
 /* The regions of one colour are as many as its objects and read as their shapes. */
-static bool check_colour_regions(const struct reading *r, const struct scene *sc, int colour,
-                                 char *why, size_t len) {
-    int want[PS_N] = { 0 }, n_want = 0;
+static bool check_colour_regions(const struct reading *r, const struct scene *sc, int colour, char *why, size_t len) {
+    int want[PS_N] = {0}, n_want = 0;
     bool outlined = false;
     for (int i = 0; i < sc->n; i++) {
         if (sc->o[i].colour != colour) continue;
@@ -138,8 +137,7 @@ static bool check_colour_regions(const struct reading *r, const struct scene *sc
     struct probe_blob blobs[MAX_OBJ];
     int got = colour_blobs(r, colour, blobs, MAX_OBJ);
     if (got != n_want) {
-        snprintf(why, len, "%d %s regions in the picture, %d objects drawn", got,
-                 probe_colours[colour].en, n_want);
+        snprintf(why, len, "%d %s regions in the picture, %d objects drawn", got, probe_colours[colour].en, n_want);
         return false;
     }
     for (int i = 0; i < got && !outlined; i++) {
@@ -161,8 +159,8 @@ static bool check_object_colours(const vlm_image *im, const struct scene *sc, ch
         int half = (int)(o->r * 0.2), x = (int)lround(o->cx), y = (int)lround(o->cy);
         int got = probe_nearest_colour(probe_mean_rgb(im, x - half, y - half, x + half, y + half), NULL, 0);
         if (got != o->colour) {
-            snprintf(why, len, "the %s %s reads as %s", probe_colours[o->colour].en,
-                     probe_shape_names[o->shape].en, probe_colours[got].en);
+            snprintf(why, len, "the %s %s reads as %s", probe_colours[o->colour].en, probe_shape_names[o->shape].en,
+                     probe_colours[got].en);
             return false;
         }
     }
@@ -225,16 +223,15 @@ static bool scenes_check(const vlm_image *ims, int n, const void *spec, char *wh
     return !s->extra || s->extra(ims, s, why, len);
 }
 
-static const struct probe_picture_ops scene_ops = { scenes_layout, scenes_draw, scenes_check };
+static const struct probe_picture_ops scene_ops = {scenes_layout, scenes_draw, scenes_check};
 
 /* ------------------------------------------------------------ choosing things */
 
 /* Colours with one-word names that do not hide inside others in Chinese answers. */
-static const int open_colours[] = { PC_RED, PC_GREEN, PC_BLUE, PC_YELLOW, PC_BLACK };
+static const int open_colours[] = {PC_RED, PC_GREEN, PC_BLUE, PC_YELLOW, PC_BLACK};
 static const char *const open_colour_zh[][3] = {
-    [PC_RED] = { "红色", "红", NULL },   [PC_GREEN] = { "绿色", "绿", NULL },
-    [PC_BLUE] = { "蓝色", "蓝", NULL },  [PC_YELLOW] = { "黄色", "黄", NULL },
-    [PC_BLACK] = { "黑色", "黑", NULL },
+    [PC_RED] = {"红色", "红", NULL},    [PC_GREEN] = {"绿色", "绿", NULL}, [PC_BLUE] = {"蓝色", "蓝", NULL},
+    [PC_YELLOW] = {"黄色", "黄", NULL}, [PC_BLACK] = {"黑色", "黑", NULL},
 };
 
 /* n distinct colours (from `from`, or the whole palette when NULL), never black
@@ -253,9 +250,7 @@ static void pick_colours(probe_rng *rng, int n, int *out, const int *from, int n
 }
 
 /* n distinct shapes among the first `among` kinds. */
-static void pick_shapes(probe_rng *rng, int n, int among, int *out) {
-    probe_rng_pick(rng, among, n, out);
-}
+static void pick_shapes(probe_rng *rng, int n, int among, int *out) { probe_rng_pick(rng, among, n, out); }
 
 static char *obj_name_en(const struct obj *o) {
     return xasprintf("%s %s", probe_colours[o->colour].en, probe_shape_names[o->shape].en);
@@ -267,8 +262,8 @@ static char *obj_name_zh(const struct obj *o) {
 
 /* Options for a choice: `right` plus distinct others from `pool`, shuffled;
  * returns where `right` ended up. `first` are preferred distractors. */
-static int make_options(probe_rng *rng, int right, const int *first, int n_first, const int *pool,
-                        int n_pool, int n_opts, int *opts) {
+static int make_options(probe_rng *rng, int right, const int *first, int n_first, const int *pool, int n_pool,
+                        int n_opts, int *opts) {
     int n = 0;
     opts[n++] = right;
     for (int pass = 0; pass < 2 && n < n_opts; pass++) {
@@ -289,8 +284,8 @@ static int make_options(probe_rng *rng, int right, const int *first, int n_first
     return 0;
 }
 
-static void colour_choice_turn(struct probe_case *pc, int t, const char *q_en, const char *q_zh,
-                               const int *opts, int n, int answer) {
+static void colour_choice_turn(struct probe_case *pc, int t, const char *q_en, const char *q_zh, const int *opts, int n,
+                               int answer) {
     const char *en[PROBE_MAX_CHOICES], *zh[PROBE_MAX_CHOICES];
     for (int i = 0; i < n; i++) {
         en[i] = probe_colours[opts[i]].en;
@@ -299,8 +294,8 @@ static void colour_choice_turn(struct probe_case *pc, int t, const char *q_en, c
     probe_set_choice_turn(pc, t, q_en, q_zh, en, zh, n, answer);
 }
 
-static void shape_choice_turn(struct probe_case *pc, int t, const char *q_en, const char *q_zh,
-                              const int *opts, int n, int answer) {
+static void shape_choice_turn(struct probe_case *pc, int t, const char *q_en, const char *q_zh, const int *opts, int n,
+                              int answer) {
     const char *en[PROBE_MAX_CHOICES], *zh[PROBE_MAX_CHOICES];
     for (int i = 0; i < n; i++) {
         en[i] = probe_shape_names[opts[i]].en;
@@ -316,7 +311,7 @@ static void expect_shape(struct probe_case *pc, int t, enum probe_shape s) {
 }
 
 static void expect_open_colour(struct probe_case *pc, int t, int colour) {
-    const char *en[] = { probe_colours[colour].en, NULL };
+    const char *en[] = {probe_colours[colour].en, NULL};
     probe_set_expected(pc, t, probe_answers(en), probe_answers(open_colour_zh[colour]));
 }
 
@@ -324,29 +319,32 @@ static void expect_open_colour(struct probe_case *pc, int t, int colour) {
 
 /* Colours a model may mix up with each one: the distractors of level 3. */
 static const int confusable[PC_N][2] = {
-    [PC_RED] = { PC_ORANGE, PC_PINK },     [PC_GREEN] = { PC_BLUE, PC_YELLOW },
-    [PC_BLUE] = { PC_PURPLE, PC_GREEN },   [PC_YELLOW] = { PC_ORANGE, PC_GREEN },
-    [PC_ORANGE] = { PC_RED, PC_YELLOW },   [PC_PURPLE] = { PC_BLUE, PC_PINK },
-    [PC_PINK] = { PC_PURPLE, PC_RED },     [PC_BROWN] = { PC_ORANGE, PC_RED },
-    [PC_BLACK] = { PC_GRAY, PC_BROWN },    [PC_GRAY] = { PC_BLACK, PC_BROWN },
+    [PC_RED] = {PC_ORANGE, PC_PINK},     [PC_GREEN] = {PC_BLUE, PC_YELLOW}, [PC_BLUE] = {PC_PURPLE, PC_GREEN},
+    [PC_YELLOW] = {PC_ORANGE, PC_GREEN}, [PC_ORANGE] = {PC_RED, PC_YELLOW}, [PC_PURPLE] = {PC_BLUE, PC_PINK},
+    [PC_PINK] = {PC_PURPLE, PC_RED},     [PC_BROWN] = {PC_ORANGE, PC_RED},  [PC_BLACK] = {PC_GRAY, PC_BROWN},
+    [PC_GRAY] = {PC_BLACK, PC_BROWN},
 };
 
-struct level_objects { int size, n_obj; double rmin, rmax; bool turn; };
+struct level_objects {
+    int size, n_obj;
+    double rmin, rmax;
+    bool turn;
+};
 
 int probe_gen_colors(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc) {
-    static const struct level_objects L[3] = {
-        { 256, 1, 70, 90, false }, { 384, 3, 34, 50, false }, { 384, 5, 16, 26, true } };
+    static const struct level_objects L[3] = {{256, 1, 70, 90, false}, {384, 3, 34, 50, false}, {384, 5, 16, 26, true}};
     const struct level_objects *l = &L[probe_level(x)];
     int kinds[PS_N], colours[PC_N];
     pick_shapes(rng, l->n_obj, l->n_obj == 1 ? 2 : PS_N, kinds);
     pick_colours(rng, l->n_obj, colours, NULL, 0);
-    struct scenes s = { .n = 1, .rmin = l->rmin, .rmax = l->rmax, .turn = l->turn };
+    struct scenes s = {.n = 1, .rmin = l->rmin, .rmax = l->rmax, .turn = l->turn};
     s.sc[0].w = s.sc[0].h = l->size;
     for (int i = 0; i < l->n_obj; i++) add_obj(&s.sc[0], (enum probe_shape)kinds[i], colours[i]);
     const struct obj *target = &s.sc[0].o[0];
 
     int first[PC_N], n_first = 0, all[PC_N], opts[4];
-    if (probe_level(x) == 2) for (int i = 0; i < 2; i++) first[n_first++] = confusable[target->colour][i];
+    if (probe_level(x) == 2)
+        for (int i = 0; i < 2; i++) first[n_first++] = confusable[target->colour][i];
     for (int i = 1; i < l->n_obj; i++) first[n_first++] = colours[i];
     for (int i = 0; i < PC_N; i++) all[i] = i;
     int answer = make_options(rng, target->colour, first, n_first, all, PC_N, 4, opts);
@@ -370,13 +368,12 @@ int probe_gen_colors(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc)
 /* ------------------------------------------------------------ shapes */
 
 int probe_gen_shapes(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc) {
-    static const struct level_objects L[3] = {
-        { 256, 1, 60, 90, false }, { 384, 3, 34, 50, false }, { 384, 5, 18, 28, true } };
+    static const struct level_objects L[3] = {{256, 1, 60, 90, false}, {384, 3, 34, 50, false}, {384, 5, 18, 28, true}};
     const struct level_objects *l = &L[probe_level(x)];
     int kinds[PS_N], colours[PC_N];
     pick_shapes(rng, l->n_obj, l->n_obj == 1 ? 3 : PS_N, kinds);
     pick_colours(rng, l->n_obj, colours, NULL, 0);
-    struct scenes s = { .n = 1, .rmin = l->rmin, .rmax = l->rmax, .turn = l->turn };
+    struct scenes s = {.n = 1, .rmin = l->rmin, .rmax = l->rmax, .turn = l->turn};
     s.sc[0].w = s.sc[0].h = l->size;
     for (int i = 0; i < l->n_obj; i++) add_obj(&s.sc[0], (enum probe_shape)kinds[i], colours[i]);
     if (probe_make_pictures(x, rng, pc, &scene_ops, &s) != 0) return -1;
@@ -387,10 +384,9 @@ int probe_gen_shapes(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc)
                        xasprintf("图中是什么形状？%s", ANSWER_WORD_ZH));
     else
         probe_set_turn(pc, 0,
-                       xasprintf("What shape is the %s object in this image? %s",
-                                     probe_colours[target->colour].en, ANSWER_WORD_EN),
-                       xasprintf("图中%s的物体是什么形状？%s", probe_colours[target->colour].zh,
-                                     ANSWER_WORD_ZH));
+                       xasprintf("What shape is the %s object in this image? %s", probe_colours[target->colour].en,
+                                 ANSWER_WORD_EN),
+                       xasprintf("图中%s的物体是什么形状？%s", probe_colours[target->colour].zh, ANSWER_WORD_ZH));
     expect_shape(pc, 0, target->shape);
     pc->scorer = "contains";
     return 0;
@@ -398,17 +394,22 @@ int probe_gen_shapes(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc)
 
 /* ------------------------------------------------------------ counting */
 
-struct level_count { int size, max; double rmin, rmax; int distract_min, distract_max; int kinds; };
+struct level_count {
+    int size, max;
+    double rmin, rmax;
+    int distract_min, distract_max;
+    int kinds;
+};
 
 static const struct level_count count_levels[3] = {
-    { 320, 5, 22, 30, 0, 0, 2 }, { 384, 10, 14, 20, 0, 4, 3 }, { 448, 20, 11, 15, 2, 6, 3 } };
+    {320, 5, 22, 30, 0, 0, 2}, {384, 10, 14, 20, 0, 4, 3}, {448, 20, 11, 15, 2, 6, 3}};
 
-#define COUNT_COLOURS 3  /* the target's colour and two for distractors */
+#define COUNT_COLOURS 3 /* the target's colour and two for distractors */
 
 /* A scene of n targets (shape s, colour cols[0]) and distractors: the same shape
  * in cols[1..2], and at level 3 also the target's colour in other shapes. */
-static void counting_scene(probe_rng *rng, struct scene *sc, const struct level_count *l, int lvl,
-                           int n, enum probe_shape s, const int *cols) {
+static void counting_scene(probe_rng *rng, struct scene *sc, const struct level_count *l, int lvl, int n,
+                           enum probe_shape s, const int *cols) {
     for (int i = 0; i < n; i++) add_obj(sc, s, cols[0]);
     int n_distract = probe_rng_int(rng, l->distract_min, l->distract_max);
     for (int i = 0; i < n_distract; i++) {
@@ -424,9 +425,9 @@ static void counting_scene(probe_rng *rng, struct scene *sc, const struct level_
 static void count_question(struct probe_case *pc, int t, const struct obj *o) {
     probe_set_turn(pc, t,
                    xasprintf("How many %s %s are in this image? %s", probe_colours[o->colour].en,
-                                 probe_shape_names[o->shape].en_plural, PROBE_ANSWER_NUMBER_EN),
-                   xasprintf("图中有几个%s的%s？%s", probe_colours[o->colour].zh,
-                                 probe_shape_names[o->shape].zh, PROBE_ANSWER_NUMBER_ZH));
+                             probe_shape_names[o->shape].en_plural, PROBE_ANSWER_NUMBER_EN),
+                   xasprintf("图中有几个%s的%s？%s", probe_colours[o->colour].zh, probe_shape_names[o->shape].zh,
+                             PROBE_ANSWER_NUMBER_ZH));
 }
 
 int probe_gen_counting(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc) {
@@ -434,7 +435,7 @@ int probe_gen_counting(struct probe_ctx *x, probe_rng *rng, struct probe_case *p
     int n = probe_rng_int(rng, 1, l->max), cols[COUNT_COLOURS];
     enum probe_shape s = (enum probe_shape)probe_rng_int(rng, 0, l->kinds - 1);
     pick_colours(rng, COUNT_COLOURS, cols, NULL, 0);
-    struct scenes sp = { .n = 1, .rmin = l->rmin, .rmax = l->rmax };
+    struct scenes sp = {.n = 1, .rmin = l->rmin, .rmax = l->rmax};
     sp.sc[0].w = sp.sc[0].h = l->size;
     counting_scene(rng, &sp.sc[0], l, probe_level(x), n, s, cols);
     if (probe_make_pictures(x, rng, pc, &scene_ops, &sp) != 0) return -1;
@@ -453,11 +454,11 @@ enum { REL_LEFT, REL_RIGHT, REL_ABOVE, REL_BELOW, REL_INSIDE, REL_NEAREST, REL_N
 static bool direction_holds(int rel, double ax, double ay, double bx, double by, double dominance) {
     double dx = ax - bx, dy = ay - by;
     switch (rel) {
-    case REL_LEFT:  return -dx > dominance * fabs(dy);
+    case REL_LEFT: return -dx > dominance * fabs(dy);
     case REL_RIGHT: return dx > dominance * fabs(dy);
     case REL_ABOVE: return -dy > dominance * fabs(dx);
     case REL_BELOW: return dy > dominance * fabs(dx);
-    default:        return false;
+    default: return false;
     }
 }
 
@@ -531,7 +532,7 @@ static bool outside_ring(const struct probe_blob *a, const struct probe_blob *b)
 /* The relation read from the regions' places in the picture. */
 static bool spatial_extra(const vlm_image *ims, const struct scenes *s, char *why, size_t len) {
     const struct scene *sc = &s->sc[0];
-    struct probe_blob blob[MAX_OBJ] = { { 0 } };
+    struct probe_blob blob[MAX_OBJ] = {{0}};
     if (!object_blobs(&ims[0], sc, blob)) return snprintf(why, len, "an object is missing"), false;
     bool ok;
     if (s->rel == REL_INSIDE) {
@@ -551,12 +552,12 @@ static bool spatial_extra(const vlm_image *ims, const struct scenes *s, char *wh
     return ok;
 }
 
-static const struct probe_picture_ops spatial_ops = { spatial_layout, scenes_draw, scenes_check };
+static const struct probe_picture_ops spatial_ops = {spatial_layout, scenes_draw, scenes_check};
 
 static void direction_question(struct probe_case *pc, probe_rng *rng, const struct scenes *s) {
-    static const char *const en[4] = { "left", "right", "above", "below" };
-    static const char *const zh[4] = { "左边", "右边", "上方", "下方" };
-    int dirs[4] = { 0, 1, 2, 3 }, answer = 0;
+    static const char *const en[4] = {"left", "right", "above", "below"};
+    static const char *const zh[4] = {"左边", "右边", "上方", "下方"};
+    int dirs[4] = {0, 1, 2, 3}, answer = 0;
     probe_rng_shuffle(rng, dirs, 4);
     const char *oen[4], *ozh[4];
     for (int i = 0; i < 4; i++) {
@@ -569,7 +570,12 @@ static void direction_question(struct probe_case *pc, probe_rng *rng, const stru
     char *q_en = xasprintf("Where is the %s relative to the %s?", a_en, b_en);
     char *q_zh = xasprintf("%s在%s的什么方位？", a_zh, b_zh);
     probe_set_choice_turn(pc, 0, q_en, q_zh, oen, ozh, 4, answer);
-    free(a_en); free(b_en); free(a_zh); free(b_zh); free(q_en); free(q_zh);
+    free(a_en);
+    free(b_en);
+    free(a_zh);
+    free(b_zh);
+    free(q_en);
+    free(q_zh);
 }
 
 static void inside_question(struct probe_case *pc, probe_rng *rng, const struct scenes *s) {
@@ -579,10 +585,9 @@ static void inside_question(struct probe_case *pc, probe_rng *rng, const struct 
     for (int i = 0; i < PS_N; i++) all[i] = i;
     int answer = make_options(rng, sc->o[1].shape, first, n_first, all, PS_N, 4, opts);
     const struct obj *box = &sc->o[0];
-    char *q_en = xasprintf("Which shape is inside the large %s %s outline?",
-                               probe_colours[box->colour].en, probe_shape_names[box->shape].en);
-    char *q_zh = xasprintf("%s大%s框里面是什么形状？", probe_colours[box->colour].zh,
-                               probe_shape_names[box->shape].zh);
+    char *q_en = xasprintf("Which shape is inside the large %s %s outline?", probe_colours[box->colour].en,
+                           probe_shape_names[box->shape].en);
+    char *q_zh = xasprintf("%s大%s框里面是什么形状？", probe_colours[box->colour].zh, probe_shape_names[box->shape].zh);
     shape_choice_turn(pc, 0, q_en, q_zh, opts, 4, answer);
     free(q_en);
     free(q_zh);
@@ -608,14 +613,19 @@ static void nearest_question(struct probe_case *pc, probe_rng *rng, const struct
         free(en[i]);
         free(zh[i]);
     }
-    free(b_en); free(b_zh); free(q_en); free(q_zh);
+    free(b_en);
+    free(b_zh);
+    free(q_en);
+    free(q_zh);
 }
 
 int probe_gen_spatial(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc) {
-    static const struct { int size, extra; double rmin, rmax; } L[3] = {
-        { 320, 0, 30, 40 }, { 384, 1, 22, 30 }, { 448, 2, 14, 20 } };
+    static const struct {
+        int size, extra;
+        double rmin, rmax;
+    } L[3] = {{320, 0, 30, 40}, {384, 1, 22, 30}, {448, 2, 14, 20}};
     int lvl = probe_level(x);
-    struct scenes s = { .n = 1, .rmin = L[lvl].rmin, .rmax = L[lvl].rmax, .extra = spatial_extra };
+    struct scenes s = {.n = 1, .rmin = L[lvl].rmin, .rmax = L[lvl].rmax, .extra = spatial_extra};
     s.rel = x->k % REL_N;
     s.sc[0].w = s.sc[0].h = L[lvl].size;
     int n = s.rel == REL_NEAREST ? 4 + L[lvl].extra : s.rel == REL_INSIDE ? 3 + L[lvl].extra : 2 + L[lvl].extra;
@@ -668,7 +678,7 @@ static bool differ_layout(probe_rng *rng, void *spec) {
         o->shape = (enum probe_shape)((o->shape + 1 + probe_rng_int(rng, 0, PS_N - 2)) % PS_N);
         return true;
     }
-    int used[PC_N] = { 0 }, free_colours[PC_N], n_free = 0;
+    int used[PC_N] = {0}, free_colours[PC_N], n_free = 0;
     for (int i = 0; i < s->sc[0].n; i++) used[s->sc[0].o[i].colour] = 1;
     for (int c = 0; c < PC_N; c++)
         if (!used[c] && c != PC_GRAY && c != PC_BLACK) free_colours[n_free++] = c;
@@ -676,7 +686,7 @@ static bool differ_layout(probe_rng *rng, void *spec) {
     return true;
 }
 
-static const struct probe_picture_ops differ_ops = { differ_layout, scenes_draw, scenes_check };
+static const struct probe_picture_ops differ_ops = {differ_layout, scenes_draw, scenes_check};
 
 /* "Image 1: <image>\nImage 2: <image>\n..." then the question. */
 static void image_list_turn(struct probe_case *pc, int n, const char *q_en, const char *q_zh) {
@@ -689,11 +699,17 @@ static void image_list_turn(struct probe_case *pc, int n, const char *q_en, cons
 }
 
 static int multi_differ(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc) {
-    static const struct { int n_img, size, n_obj; double rmin, rmax; } L[3] = {
-        { 3, 192, 1, 50, 70 }, { 3, 224, 3, 22, 30 }, { 4, 256, 5, 14, 20 } };
+    static const struct {
+        int n_img, size, n_obj;
+        double rmin, rmax;
+    } L[3] = {{3, 192, 1, 50, 70}, {3, 224, 3, 22, 30}, {4, 256, 5, 14, 20}};
     int lvl = probe_level(x);
-    struct scenes s = { .n = L[lvl].n_img, .rmin = L[lvl].rmin, .rmax = L[lvl].rmax, .turn = lvl == 2,
-                        .reshape = lvl == 2, .extra = differ_extra };
+    struct scenes s = {.n = L[lvl].n_img,
+                       .rmin = L[lvl].rmin,
+                       .rmax = L[lvl].rmax,
+                       .turn = lvl == 2,
+                       .reshape = lvl == 2,
+                       .extra = differ_extra};
     s.odd = probe_rng_int(rng, 0, s.n - 1);
     int kinds[PS_N], colours[PC_N];
     pick_shapes(rng, L[lvl].n_obj, PS_N, kinds);
@@ -701,7 +717,8 @@ static int multi_differ(struct probe_ctx *x, probe_rng *rng, struct probe_case *
     s.sc[0].w = s.sc[0].h = L[lvl].size;
     for (int i = 0; i < L[lvl].n_obj; i++) add_obj(&s.sc[0], (enum probe_shape)kinds[i], colours[i]);
     if (probe_make_pictures(x, rng, pc, &differ_ops, &s) != 0) return -1;
-    image_list_turn(pc, s.n, "One of these images is different from the others. Which one? Answer with the image number.",
+    image_list_turn(pc, s.n,
+                    "One of these images is different from the others. Which one? Answer with the image number.",
                     "这些图片中有一张与其他的不同。是哪一张？请只回答图片的编号。");
     probe_set_expected(pc, 0, probe_exact_number(s.odd + 1), NULL);
     pc->scorer = "number";
@@ -709,13 +726,13 @@ static int multi_differ(struct probe_ctx *x, probe_rng *rng, struct probe_case *
 }
 
 static int multi_total(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc) {
-    static const struct { int n_img, size, max; } L[3] = { { 2, 224, 3 }, { 3, 256, 4 }, { 3, 288, 6 } };
+    static const struct { int n_img, size, max; } L[3] = {{2, 224, 3}, {3, 256, 4}, {3, 288, 6}};
     int lvl = probe_level(x), cols[COUNT_COLOURS], total = 0;
     const struct level_count *lc = &count_levels[lvl];
     enum probe_shape shape = (enum probe_shape)probe_rng_int(rng, 0, lc->kinds - 1);
     pick_colours(rng, COUNT_COLOURS, cols, NULL, 0);
     int c = cols[0];
-    struct scenes s = { .n = L[lvl].n_img, .rmin = lc->rmin, .rmax = lc->rmax };
+    struct scenes s = {.n = L[lvl].n_img, .rmin = lc->rmin, .rmax = lc->rmax};
     for (int i = 0; i < s.n; i++) {
         int n = probe_rng_int(rng, 1, L[lvl].max);
         total += n;
@@ -726,10 +743,10 @@ static int multi_total(struct probe_ctx *x, probe_rng *rng, struct probe_case *p
         counting_scene(rng, &s.sc[i], &fewer, lvl, n, shape, cols);
     }
     if (probe_make_pictures(x, rng, pc, &scene_ops, &s) != 0) return -1;
-    char *q_en = xasprintf("How many %s %s are there in all of these images together? %s",
-                               probe_colours[c].en, probe_shape_names[shape].en_plural, PROBE_ANSWER_NUMBER_EN);
-    char *q_zh = xasprintf("这些图片中一共有几个%s的%s？%s", probe_colours[c].zh,
-                               probe_shape_names[shape].zh, PROBE_ANSWER_NUMBER_ZH);
+    char *q_en = xasprintf("How many %s %s are there in all of these images together? %s", probe_colours[c].en,
+                           probe_shape_names[shape].en_plural, PROBE_ANSWER_NUMBER_EN);
+    char *q_zh = xasprintf("这些图片中一共有几个%s的%s？%s", probe_colours[c].zh, probe_shape_names[shape].zh,
+                           PROBE_ANSWER_NUMBER_ZH);
     image_list_turn(pc, s.n, q_en, q_zh);
     free(q_en);
     free(q_zh);
@@ -747,7 +764,7 @@ int probe_gen_multi_image(struct probe_ctx *x, probe_rng *rng, struct probe_case
 /* Object 0 is clearly the largest region in the picture (1.5 times the area of any other). */
 static bool largest_extra(const vlm_image *ims, const struct scenes *s, char *why, size_t len) {
     const struct scene *sc = &s->sc[0];
-    struct probe_blob blob[MAX_OBJ] = { { 0 } };
+    struct probe_blob blob[MAX_OBJ] = {{0}};
     bool found = object_blobs(&ims[0], sc, blob);
     for (int i = 1; i < sc->n; i++) {
         if (!found || blob[i].area * 3 > blob[0].area * 2) {
@@ -768,16 +785,15 @@ static bool largest_layout(probe_rng *rng, void *spec) {
     return scatter(rng, sc, 1, s->rmin, s->rmax, s->turn);
 }
 
-static const struct probe_picture_ops largest_ops = { largest_layout, scenes_draw, scenes_check };
+static const struct probe_picture_ops largest_ops = {largest_layout, scenes_draw, scenes_check};
 
 static int turns_shape_colour(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc) {
-    static const struct level_objects L[3] = {
-        { 256, 1, 60, 80, false }, { 384, 3, 24, 30, false }, { 384, 5, 16, 22, true } };
+    static const struct level_objects L[3] = {{256, 1, 60, 80, false}, {384, 3, 24, 30, false}, {384, 5, 16, 22, true}};
     const struct level_objects *l = &L[probe_level(x)];
     int kinds[PS_N], colours[PC_N], n_open = (int)(sizeof open_colours / sizeof open_colours[0]);
     pick_shapes(rng, l->n_obj, l->n_obj == 1 ? 3 : PS_N, kinds);
     pick_colours(rng, l->n_obj, colours, open_colours, n_open);
-    struct scenes s = { .n = 1, .rmin = l->rmin, .rmax = l->rmax, .turn = l->turn, .extra = largest_extra };
+    struct scenes s = {.n = 1, .rmin = l->rmin, .rmax = l->rmax, .turn = l->turn, .extra = largest_extra};
     s.sc[0].w = s.sc[0].h = l->size;
     for (int i = 0; i < l->n_obj; i++) add_obj(&s.sc[0], (enum probe_shape)kinds[i], colours[i]);
     if (l->n_obj == 1) s.extra = NULL;
@@ -798,24 +814,26 @@ static int turns_shape_colour(struct probe_ctx *x, probe_rng *rng, struct probe_
 }
 
 static int turns_count(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc) {
-    static const int max[3] = { 6, 9, 12 };
+    static const int max[3] = {6, 9, 12};
     int lvl = probe_level(x), cols[COUNT_COLOURS];
     const struct level_count *l = &count_levels[lvl];
     int n = probe_rng_int(rng, 3, max[lvl]);
     enum probe_shape s = (enum probe_shape)probe_rng_int(rng, 0, l->kinds - 1);
     pick_colours(rng, COUNT_COLOURS, cols, NULL, 0);
-    struct scenes sp = { .n = 1, .rmin = l->rmin, .rmax = l->rmax };
+    struct scenes sp = {.n = 1, .rmin = l->rmin, .rmax = l->rmax};
     sp.sc[0].w = sp.sc[0].h = l->size;
     counting_scene(rng, &sp.sc[0], l, lvl, n, s, cols);
     if (probe_make_pictures(x, rng, pc, &scene_ops, &sp) != 0) return -1;
     count_question(pc, 0, &sp.sc[0].o[0]);
     probe_set_expected(pc, 0, probe_exact_number(n), NULL);
-    probe_set_turn(pc, 1, xasprintf("If two of them were taken away, how many would be left? %s", PROBE_ANSWER_NUMBER_EN),
+    probe_set_turn(pc, 1,
+                   xasprintf("If two of them were taken away, how many would be left? %s", PROBE_ANSWER_NUMBER_EN),
                    xasprintf("如果拿走其中两个，还剩几个？%s", PROBE_ANSWER_NUMBER_ZH));
     probe_set_expected(pc, 1, probe_exact_number(n - 2), NULL);
     if (lvl == 2) {
-        probe_set_turn(pc, 2, xasprintf("And if five more were then added, how many would there be? %s", PROBE_ANSWER_NUMBER_EN),
-                       xasprintf("如果再加上五个，一共有几个？%s", PROBE_ANSWER_NUMBER_ZH));
+        probe_set_turn(
+            pc, 2, xasprintf("And if five more were then added, how many would there be? %s", PROBE_ANSWER_NUMBER_EN),
+            xasprintf("如果再加上五个，一共有几个？%s", PROBE_ANSWER_NUMBER_ZH));
         probe_set_expected(pc, 2, probe_exact_number(n + 3), NULL);
     }
     pc->scorer = "number";
@@ -841,7 +859,8 @@ static void absent_object(probe_rng *rng, const struct scene *sc, int lvl, int *
         for (int tries = 0; tries < 200; tries++) {
             int c = probe_rng_int(rng, 0, PC_N - 1), s = probe_rng_int(rng, 0, PS_N - 1);
             if (scene_has(sc, c, s)) continue;
-            if ((c == PC_GRAY && scene_has(sc, PC_BLACK, -1)) || (c == PC_BLACK && scene_has(sc, PC_GRAY, -1))) continue;
+            if ((c == PC_GRAY && scene_has(sc, PC_BLACK, -1)) || (c == PC_BLACK && scene_has(sc, PC_GRAY, -1)))
+                continue;
             int shared = scene_has(sc, c, -1) + scene_has(sc, -1, s);
             if (shared == want || (want == 1 && shared >= 1)) {
                 *colour = c;
@@ -854,15 +873,14 @@ static void absent_object(probe_rng *rng, const struct scene *sc, int lvl, int *
 }
 
 int probe_gen_hallucination(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc) {
-    static const struct level_objects L[3] = {
-        { 320, 2, 40, 55, false }, { 384, 4, 24, 34, false }, { 384, 6, 14, 22, true } };
+    static const struct level_objects L[3] = {{320, 2, 40, 55, false}, {384, 4, 24, 34, false}, {384, 6, 14, 22, true}};
     int lvl = probe_level(x);
     const struct level_objects *l = &L[lvl];
     bool present = x->k % 2 == 0;
     int kinds[PS_N], colours[PC_N], n_kinds = lvl == 2 ? 3 : l->n_obj, n_colours = lvl == 2 ? 3 : l->n_obj;
     pick_shapes(rng, n_kinds, PS_N, kinds);
     pick_colours(rng, n_colours, colours, NULL, 0);
-    struct scenes s = { .n = 1, .rmin = l->rmin, .rmax = l->rmax, .turn = l->turn };
+    struct scenes s = {.n = 1, .rmin = l->rmin, .rmax = l->rmax, .turn = l->turn};
     s.sc[0].w = s.sc[0].h = l->size;
     for (int i = 0; i < l->n_obj; i++) { /* level 3: 3 colours x 3 shapes, 6 of the 9 pairs */
         int c = colours[i % n_colours], k = kinds[(i + i / n_colours) % n_kinds];
@@ -879,7 +897,7 @@ int probe_gen_hallucination(struct probe_ctx *x, probe_rng *rng, struct probe_ca
     if (probe_make_pictures(x, rng, pc, &scene_ops, &s) != 0) return -1;
     probe_set_turn(pc, 0,
                    xasprintf("Is there a %s %s in this image? Answer yes or no.", probe_colours[colour].en,
-                                 probe_shape_names[shape].en),
+                             probe_shape_names[shape].en),
                    xasprintf("图中有%s的%s吗？请回答是或否。", probe_colours[colour].zh, probe_shape_names[shape].zh));
     probe_set_expected(pc, 0, json_string(present ? "yes" : "no"), NULL);
     pc->scorer = "yesno";

@@ -20,14 +20,13 @@
 
 struct probe_canvas {
     cairo_surface_t *surface;
-    cairo_t         *cr;
-    PangoLayout     *layout;
-    int              w, h;
+    cairo_t *cr;
+    PangoLayout *layout;
+    int w, h;
 };
 
 static void set_rgb(cairo_t *cr, uint32_t rgb) {
-    cairo_set_source_rgb(cr, ((rgb >> 16) & 255) / 255.0, ((rgb >> 8) & 255) / 255.0,
-                         (rgb & 255) / 255.0);
+    cairo_set_source_rgb(cr, ((rgb >> 16) & 255) / 255.0, ((rgb >> 8) & 255) / 255.0, (rgb & 255) / 255.0);
 }
 
 static cairo_font_options_t *fixed_font_options(void) {
@@ -82,12 +81,12 @@ static void polygon_path(cairo_t *cr, int n, double r_outer, double r_inner, dou
 static void shape_path(cairo_t *cr, enum probe_shape s, double r) {
     const double up = -M_PI / 2; /* first vertex straight up */
     switch (s) {
-    case PS_CIRCLE:   cairo_arc(cr, 0, 0, r, 0, 2 * M_PI); break;
-    case PS_SQUARE:   polygon_path(cr, 4, r, 0, -M_PI / 4); break;
+    case PS_CIRCLE: cairo_arc(cr, 0, 0, r, 0, 2 * M_PI); break;
+    case PS_SQUARE: polygon_path(cr, 4, r, 0, -M_PI / 4); break;
     case PS_TRIANGLE: polygon_path(cr, 3, r, 0, up); break;
-    case PS_STAR:     polygon_path(cr, 5, r, r * PROBE_STAR_INNER, up); break;
+    case PS_STAR: polygon_path(cr, 5, r, r * PROBE_STAR_INNER, up); break;
     case PS_PENTAGON: polygon_path(cr, 5, r, 0, up); break;
-    default:          break;
+    default: break;
     }
 }
 
@@ -103,11 +102,14 @@ static void polygon_measures(int steps, double inner, double *area, double *mome
 
 static void shape_measures(enum probe_shape s, double *area, double *moment) {
     switch (s) {
-    case PS_SQUARE:   polygon_measures(4, 1, area, moment); break;
+    case PS_SQUARE: polygon_measures(4, 1, area, moment); break;
     case PS_TRIANGLE: polygon_measures(3, 1, area, moment); break;
-    case PS_STAR:     polygon_measures(10, PROBE_STAR_INNER, area, moment); break;
+    case PS_STAR: polygon_measures(10, PROBE_STAR_INNER, area, moment); break;
     case PS_PENTAGON: polygon_measures(5, 1, area, moment); break;
-    default:          *area = M_PI; *moment = M_PI / 2; break;
+    default:
+        *area = M_PI;
+        *moment = M_PI / 2;
+        break;
     }
 }
 
@@ -123,8 +125,8 @@ double probe_shape_roundness(enum probe_shape s) {
     return a * a / (2 * M_PI * m);
 }
 
-void probe_draw_shape(probe_canvas *c, enum probe_shape s, double cx, double cy, double r,
-                      double angle, uint32_t rgb, double stroke) {
+void probe_draw_shape(probe_canvas *c, enum probe_shape s, double cx, double cy, double r, double angle, uint32_t rgb,
+                      double stroke) {
     cairo_t *cr = c->cr;
     cairo_save(cr);
     cairo_translate(cr, cx, cy);
@@ -147,8 +149,7 @@ void probe_draw_rect(probe_canvas *c, double x, double y, double w, double h, ui
     cairo_fill(c->cr);
 }
 
-void probe_draw_line(probe_canvas *c, double x0, double y0, double x1, double y1,
-                     double width, uint32_t rgb) {
+void probe_draw_line(probe_canvas *c, double x0, double y0, double x1, double y1, double width, uint32_t rgb) {
     cairo_move_to(c->cr, x0, y0);
     cairo_line_to(c->cr, x1, y1);
     cairo_set_line_width(c->cr, width);
@@ -175,8 +176,8 @@ void probe_text_size(probe_canvas *c, const char *utf8, double px, double *w, do
     if (h) *h = (double)logical.height / PANGO_SCALE;
 }
 
-int probe_draw_text(probe_canvas *c, const char *utf8, double x, double y, double px,
-                    uint32_t rgb, double angle, int align, int valign, double *w, double *h) {
+int probe_draw_text(probe_canvas *c, const char *utf8, double x, double y, double px, uint32_t rgb, double angle,
+                    int align, int valign, double *w, double *h) {
     double tw, th;
     probe_text_size(c, utf8, px, &tw, &th);
     cairo_t *cr = c->cr;
@@ -238,9 +239,11 @@ static char *resolved_family(PangoContext *ctx, const char *family) {
 }
 
 int probe_fonts_check(char *err, size_t err_len) {
-    static const struct { const char *family, *package; } need[] = {
-        { "DejaVu Sans", "fonts-dejavu-core" },
-        { "Noto Sans CJK SC", "fonts-noto-cjk" },
+    static const struct {
+        const char *family, *package;
+    } need[] = {
+        {"DejaVu Sans", "fonts-dejavu-core"},
+        {"Noto Sans CJK SC", "fonts-noto-cjk"},
     };
     probe_canvas *c = probe_canvas_new(8, 8, PROBE_WHITE);
     PangoContext *ctx = pango_layout_get_context(c->layout);
@@ -248,8 +251,8 @@ int probe_fonts_check(char *err, size_t err_len) {
     for (size_t i = 0; i < sizeof need / sizeof need[0] && rc == 0; i++) {
         char *got = resolved_family(ctx, need[i].family);
         if (!got || strcmp(got, need[i].family) != 0) {
-            util_errf(err, err_len, "probe: font '%s' is not installed (got '%s'; Debian package %s)",
-                     need[i].family, got ? got : "none", need[i].package);
+            util_errf(err, err_len, "probe: font '%s' is not installed (got '%s'; Debian package %s)", need[i].family,
+                      got ? got : "none", need[i].package);
             rc = -1;
         }
         g_free(got);

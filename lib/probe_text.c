@@ -18,12 +18,11 @@
 /* ------------------------------------------------------------ text: words */
 
 static const char *const words_en[] = {
-    "apple", "river", "garden", "window", "planet", "bridge", "candle", "forest", "pencil",
-    "rocket", "silver", "tiger", "violin", "winter", "yellow", "anchor", "basket", "castle",
-    "dragon", "engine", "flower", "guitar", "hammer", "island", "jacket", "kitten", "lemon",
-    "market", "needle", "orange", "pepper", "quartz", "rabbit", "saddle", "tomato", "umbrella",
-    "valley", "walnut", "zipper", "butter", "camera", "doctor", "finger", "ginger", "harbor",
-    "magnet", "nickel", "oyster", "parrot", "ribbon", "summer", "turtle", "velvet", "wizard",
+    "apple",  "river",  "garden",   "window", "planet", "bridge", "candle", "forest", "pencil", "rocket", "silver",
+    "tiger",  "violin", "winter",   "yellow", "anchor", "basket", "castle", "dragon", "engine", "flower", "guitar",
+    "hammer", "island", "jacket",   "kitten", "lemon",  "market", "needle", "orange", "pepper", "quartz", "rabbit",
+    "saddle", "tomato", "umbrella", "valley", "walnut", "zipper", "butter", "camera", "doctor", "finger", "ginger",
+    "harbor", "magnet", "nickel",   "oyster", "parrot", "ribbon", "summer", "turtle", "velvet", "wizard",
 };
 static const char *const words_zh2[] = {
     "天气", "学校", "苹果", "电脑", "朋友", "火车", "医生", "音乐", "老师", "城市", "河流",
@@ -45,12 +44,12 @@ static const char *const words_zh4[] = {
 enum { OCR_WORD, OCR_NUMBER, OCR_CHINESE, OCR_N };
 
 struct ocr_spec {
-    char   text[64];
-    int    w, h;
-    double px, max_angle;  /* size; the text is turned by up to max_angle degrees */
+    char text[64];
+    int w, h;
+    double px, max_angle; /* size; the text is turned by up to max_angle degrees */
     double angle, x, y;
     uint32_t fg, bg;
-    int    unknown;        /* characters no font could draw (set by drawing) */
+    int unknown; /* characters no font could draw (set by drawing) */
 };
 
 // clang-format off
@@ -65,9 +64,14 @@ static void ocr_text(probe_rng *rng, int kind, int lvl, char *out, size_t len) {
     if (kind == OCR_WORD && lvl == 0) snprintf(out, len, "%s", PICK(rng, words_en));
     else if (kind == OCR_WORD) snprintf(out, len, "%s %s", PICK(rng, words_en), PICK(rng, words_en));
     else if (kind == OCR_CHINESE)
-        snprintf(out, len, "%s", lvl == 0 ? PICK(rng, words_zh2) : lvl == 1 ? PICK(rng, words_zh3) : PICK(rng, words_zh4));
+        snprintf(out, len, "%s",
+                 lvl == 0   ? PICK(rng, words_zh2)
+                 : lvl == 1 ? PICK(rng, words_zh3)
+                            : PICK(rng, words_zh4));
     else {
-        int digits = lvl == 0 ? probe_rng_int(rng, 3, 4) : lvl == 1 ? probe_rng_int(rng, 5, 6) : probe_rng_int(rng, 6, 8);
+        int digits = lvl == 0   ? probe_rng_int(rng, 3, 4)
+                     : lvl == 1 ? probe_rng_int(rng, 5, 6)
+                                : probe_rng_int(rng, 6, 8);
         size_t i = 0;
         out[i++] = (char)('1' + probe_rng_int(rng, 0, 8));
         while ((int)i < digits && i + 1 < len) out[i++] = (char)('0' + probe_rng_int(rng, 0, 9));
@@ -109,13 +113,16 @@ static bool ocr_check(const vlm_image *ims, int n, const void *spec, char *why, 
     return true;
 }
 
-static const struct probe_picture_ops ocr_ops = { ocr_layout, ocr_draw, ocr_check };
+static const struct probe_picture_ops ocr_ops = {ocr_layout, ocr_draw, ocr_check};
 
 int probe_gen_ocr(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc) {
     int lvl = probe_level(x), kind = x->k % OCR_N;
-    struct ocr_spec o = { .w = ocr_levels[lvl].w, .h = ocr_levels[lvl].h, .px = ocr_levels[lvl].px,
-                          .max_angle = ocr_levels[lvl].max_angle, .fg = ocr_levels[lvl].fg,
-                          .bg = ocr_levels[lvl].bg };
+    struct ocr_spec o = {.w = ocr_levels[lvl].w,
+                         .h = ocr_levels[lvl].h,
+                         .px = ocr_levels[lvl].px,
+                         .max_angle = ocr_levels[lvl].max_angle,
+                         .fg = ocr_levels[lvl].fg,
+                         .bg = ocr_levels[lvl].bg};
     ocr_text(rng, kind, lvl, o.text, sizeof o.text);
     if (probe_make_pictures(x, rng, pc, &ocr_ops, &o) != 0) return -1;
     if (kind == OCR_NUMBER)
@@ -133,25 +140,25 @@ int probe_gen_ocr(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc) {
 
 enum { CH_LARGEST, CH_VALUE, CH_DIFFERENCE, CH_N };
 
-#define CHART_BAR   0x1E46D2u
-#define CHART_LINE  0x1E46D2u
-#define CHART_DOT   0xDC1E1Eu
-#define CHART_GRID  0xDDDDDDu
-#define CHART_INK   0x000000u
-#define CHART_MIN_AREA 15   /* a bar or a dot has more pixels than this */
+#define CHART_BAR      0x1E46D2u
+#define CHART_LINE     0x1E46D2u
+#define CHART_DOT      0xDC1E1Eu
+#define CHART_GRID     0xDDDDDDu
+#define CHART_INK      0x000000u
+#define CHART_MIN_AREA 15 /* a bar or a dot has more pixels than this */
 
 struct chart_spec {
-    bool   line;            /* a line chart over years, else bars */
-    bool   value_labels;    /* each bar's value written above it */
-    int    n, grid, tick;   /* bars; grid line and labelled tick steps */
-    int    values[8];
-    char   labels[8][16];
-    int    w, h;
+    bool line;         /* a line chart over years, else bars */
+    bool value_labels; /* each bar's value written above it */
+    int n, grid, tick; /* bars; grid line and labelled tick steps */
+    int values[8];
+    char labels[8][16];
+    int w, h;
     double left, top, plot_w, plot_h;
-    int    unknown;
+    int unknown;
 };
 
-static const char *const bar_names[] = { "Alpha", "Beta", "Gamma", "Delta", "Kappa", "Sigma", "Omega", "Theta" };
+static const char *const bar_names[] = {"Alpha", "Beta", "Gamma", "Delta", "Kappa", "Sigma", "Omega", "Theta"};
 
 static double chart_y(const struct chart_spec *c, double v) { return c->top + c->plot_h * (1 - v / 100.0); }
 static double chart_x(const struct chart_spec *c, int i) { return c->left + c->plot_w * (i + 0.5) / c->n; }
@@ -197,8 +204,8 @@ static void draw_bars(probe_canvas *cv, struct chart_spec *c) {
 
 static void draw_line(probe_canvas *cv, const struct chart_spec *c) {
     for (int i = 0; i + 1 < c->n; i++)
-        probe_draw_line(cv, chart_x(c, i), chart_y(c, c->values[i]), chart_x(c, i + 1),
-                        chart_y(c, c->values[i + 1]), 2.5, CHART_LINE);
+        probe_draw_line(cv, chart_x(c, i), chart_y(c, c->values[i]), chart_x(c, i + 1), chart_y(c, c->values[i + 1]),
+                        2.5, CHART_LINE);
     for (int i = 0; i < c->n; i++)
         probe_draw_shape(cv, PS_CIRCLE, chart_x(c, i), chart_y(c, c->values[i]), 6, 0, CHART_DOT, 0);
 }
@@ -221,8 +228,8 @@ static int by_x(const void *a, const void *b) {
 /* Read each bar's height, or each dot's height, back as a value. */
 static bool chart_check(const vlm_image *ims, int n, const void *spec, char *why, size_t len) {
     const struct chart_spec *c = spec;
-    static const uint32_t bars[] = { CHART_BAR, CHART_GRID, CHART_INK };
-    static const uint32_t dots[] = { CHART_DOT, CHART_LINE, CHART_GRID, CHART_INK };
+    static const uint32_t bars[] = {CHART_BAR, CHART_GRID, CHART_INK};
+    static const uint32_t dots[] = {CHART_DOT, CHART_LINE, CHART_GRID, CHART_INK};
     struct probe_blob b[8];
     int got = c->line ? probe_blobs(&ims[0], BG, dots, 4, 0, CHART_MIN_AREA, b, 8)
                       : probe_blobs(&ims[0], BG, bars, 3, 0, CHART_MIN_AREA, b, 8);
@@ -242,7 +249,7 @@ static bool chart_check(const vlm_image *ims, int n, const void *spec, char *why
     return true;
 }
 
-static const struct probe_picture_ops chart_ops = { chart_layout, chart_draw, chart_check };
+static const struct probe_picture_ops chart_ops = {chart_layout, chart_draw, chart_check};
 
 static void chart_values(probe_rng *rng, struct chart_spec *c, int step, int max) {
     int pool[20], n_pool = 0;
@@ -256,38 +263,50 @@ static void chart_questions(struct probe_case *pc, probe_rng *rng, const struct 
     for (int i = 1; i < c->n; i++)
         if (c->values[i] > c->values[hi]) hi = i;
     if (kind == CH_LARGEST) {
-        probe_set_turn(pc, 0,
-                       xstrdup(c->line ? "Which year has the largest value in this chart? Answer with the year."
-                                           : "Which bar has the largest value in this chart? Answer with its label."),
-                       xstrdup(c->line ? "图表中哪一年的数值最大？请回答年份。" : "图表中哪个柱子的数值最大？请回答它的标签。"));
+        probe_set_turn(
+            pc, 0,
+            xstrdup(c->line ? "Which year has the largest value in this chart? Answer with the year."
+                            : "Which bar has the largest value in this chart? Answer with its label."),
+            xstrdup(c->line ? "图表中哪一年的数值最大？请回答年份。" : "图表中哪个柱子的数值最大？请回答它的标签。"));
         probe_set_expected(pc, 0, json_string(c->labels[hi]), NULL);
         pc->scorer = "contains";
         return;
     }
     int a = probe_rng_int(rng, 0, c->n - 1), b = (a + 1 + probe_rng_int(rng, 0, c->n - 2)) % c->n;
-    if (c->values[a] < c->values[b]) { int t = a; a = b; b = t; }
+    if (c->values[a] < c->values[b]) {
+        int t = a;
+        a = b;
+        b = t;
+    }
     const char *yr = c->line ? "年" : "";
     if (kind == CH_VALUE) {
         probe_set_turn(pc, 0,
-                       xasprintf("What is the value %s %s in this chart? %s", c->line ? "in" : "of", c->labels[a], PROBE_ANSWER_NUMBER_EN),
+                       xasprintf("What is the value %s %s in this chart? %s", c->line ? "in" : "of", c->labels[a],
+                                 PROBE_ANSWER_NUMBER_EN),
                        xasprintf("图表中%s%s的数值是多少？%s", c->labels[a], yr, PROBE_ANSWER_NUMBER_ZH));
         probe_set_expected(pc, 0, probe_exact_number(c->values[a]), NULL);
     } else {
-        probe_set_turn(pc, 0,
-                       xasprintf("In this chart, how much larger is the value %s %s than %s %s? %s",
-                                     c->line ? "in" : "of", c->labels[a], c->line ? "in" : "that of", c->labels[b], PROBE_ANSWER_NUMBER_EN),
-                       xasprintf("图表中%s%s的数值比%s%s大多少？%s", c->labels[a], yr, c->labels[b], yr, PROBE_ANSWER_NUMBER_ZH));
+        probe_set_turn(
+            pc, 0,
+            xasprintf("In this chart, how much larger is the value %s %s than %s %s? %s", c->line ? "in" : "of",
+                      c->labels[a], c->line ? "in" : "that of", c->labels[b], PROBE_ANSWER_NUMBER_EN),
+            xasprintf("图表中%s%s的数值比%s%s大多少？%s", c->labels[a], yr, c->labels[b], yr, PROBE_ANSWER_NUMBER_ZH));
         probe_set_expected(pc, 0, probe_exact_number(c->values[a] - c->values[b]), NULL);
     }
     pc->scorer = "number";
 }
 
 int probe_gen_charts(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc) {
-    static const struct { int n_min, n_max, step, grid, tick, w; bool labels; } L[3] = {
-        { 3, 4, 10, 10, 10, 400, true }, { 4, 6, 10, 10, 10, 480, false }, { 5, 8, 5, 10, 20, 560, false } };
+    static const struct {
+        int n_min, n_max, step, grid, tick, w;
+        bool labels;
+    } L[3] = {{3, 4, 10, 10, 10, 400, true}, {4, 6, 10, 10, 10, 480, false}, {5, 8, 5, 10, 20, 560, false}};
     int lvl = probe_level(x), kind = x->k % CH_N;
-    struct chart_spec c = { .line = lvl == 2 && (x->k / CH_N) % 2 == 0, .value_labels = L[lvl].labels,
-                            .grid = L[lvl].grid, .tick = L[lvl].tick, .w = L[lvl].w };
+    struct chart_spec c = {.line = lvl == 2 && (x->k / CH_N) % 2 == 0,
+                           .value_labels = L[lvl].labels,
+                           .grid = L[lvl].grid,
+                           .tick = L[lvl].tick,
+                           .w = L[lvl].w};
     c.n = probe_rng_int(rng, L[lvl].n_min, L[lvl].n_max);
     chart_values(rng, &c, L[lvl].step, 95);
     if (c.line) {
@@ -305,42 +324,46 @@ int probe_gen_charts(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc)
 
 /* ------------------------------------------------------------ tables, documents */
 
-struct text_pair { const char *en, *zh; };
+struct text_pair {
+    const char *en, *zh;
+};
 
 static const struct text_pair table_items[] = {
-    { "Apples", "苹果" }, { "Bread", "面包" }, { "Coffee", "咖啡" }, { "Eggs", "鸡蛋" },
-    { "Milk", "牛奶" }, { "Rice", "大米" }, { "Sugar", "白糖" }, { "Tea", "茶叶" },
-    { "Butter", "黄油" }, { "Cheese", "奶酪" },
+    {"Apples", "苹果"}, {"Bread", "面包"}, {"Coffee", "咖啡"}, {"Eggs", "鸡蛋"},   {"Milk", "牛奶"},
+    {"Rice", "大米"},   {"Sugar", "白糖"}, {"Tea", "茶叶"},    {"Butter", "黄油"}, {"Cheese", "奶酪"},
 };
 static const struct text_pair table_columns[] = {
-    { "Price", "价格" }, { "Stock", "库存" }, { "Sold", "销量" },
+    {"Price", "价格"},
+    {"Stock", "库存"},
+    {"Sold", "销量"},
 };
 
 #define TABLE_MAX_ROWS 7
 #define TABLE_MAX_COLS 3
 
 struct table_spec {
-    int    lang;                                   /* PL_EN or PL_ZH */
-    bool   document;                               /* an invoice, not a table */
-    int    rows, cols;
-    int    items[TABLE_MAX_ROWS], values[TABLE_MAX_ROWS][TABLE_MAX_COLS];
-    int    invoice, total, customer;               /* document fields */
+    int lang;      /* PL_EN or PL_ZH */
+    bool document; /* an invoice, not a table */
+    int rows, cols;
+    int items[TABLE_MAX_ROWS], values[TABLE_MAX_ROWS][TABLE_MAX_COLS];
+    int invoice, total, customer; /* document fields */
     double px;
-    int    w, h;
+    int w, h;
     double col_x[TABLE_MAX_COLS + 2], row_y[TABLE_MAX_ROWS + 2];
-    int    unknown;
+    int unknown;
 };
 
 static const struct text_pair customers[] = {
-    { "Anna Smith", "张伟" }, { "Omar Haddad", "王芳" }, { "Lena Berg", "李娜" },
-    { "Tom Weber", "刘洋" }, { "Maria Costa", "陈静" }, { "Ivan Petrov", "杨帆" },
+    {"Anna Smith", "张伟"}, {"Omar Haddad", "王芳"}, {"Lena Berg", "李娜"},
+    {"Tom Weber", "刘洋"},  {"Maria Costa", "陈静"}, {"Ivan Petrov", "杨帆"},
 };
 
 static const char *pair(const struct text_pair *p, int lang) { return lang == PL_ZH ? p->zh : p->en; }
 
 /* The cell's text: row 0 is the header, column 0 the item names. */
 static void cell_text(const struct table_spec *t, int r, int c, char *out, size_t len) {
-    if (r == 0) snprintf(out, len, "%s", c == 0 ? (t->lang == PL_ZH ? "商品" : "Item") : pair(&table_columns[c - 1], t->lang));
+    if (r == 0)
+        snprintf(out, len, "%s", c == 0 ? (t->lang == PL_ZH ? "商品" : "Item") : pair(&table_columns[c - 1], t->lang));
     else if (c == 0) snprintf(out, len, "%s", pair(&table_items[t->items[r - 1]], t->lang));
     else snprintf(out, len, "%d", t->values[r - 1][c - 1]);
 }
@@ -413,7 +436,8 @@ static void document_lines(const struct table_spec *t, char lines[DOC_LINES][96]
     bool zh = t->lang == PL_ZH;
     snprintf(lines[0], 96, "%s", zh ? "发票" : "INVOICE");
     snprintf(lines[1], 96, zh ? "发票号码：%d" : "Invoice No.: %d", t->invoice);
-    snprintf(lines[2], 96, zh ? "日期：2023年%d月%d日" : "Date: 2023-%02d-%02d", 1 + t->invoice % 12, 1 + t->invoice % 28);
+    snprintf(lines[2], 96, zh ? "日期：2023年%d月%d日" : "Date: 2023-%02d-%02d", 1 + t->invoice % 12,
+             1 + t->invoice % 28);
     snprintf(lines[3], 96, zh ? "客户：%s" : "Customer: %s", pair(&customers[t->customer], t->lang));
     snprintf(lines[4], 96, zh ? "合计：%d 元" : "Total: %d EUR", t->total);
 }
@@ -422,8 +446,8 @@ static void draw_document(probe_canvas *cv, struct table_spec *t) {
     char lines[DOC_LINES][96];
     document_lines(t, lines);
     for (int i = 0; i < DOC_LINES; i++)
-        t->unknown += probe_draw_text(cv, lines[i], 24, 24 + i * t->px * 2.2, doc_px(t, i), CHART_INK, 0,
-                                      -1, -1, NULL, NULL);
+        t->unknown += probe_draw_text(cv, lines[i], 24, 24 + i * t->px * 2.2, doc_px(t, i), CHART_INK, 0, -1, -1, NULL,
+                                      NULL);
 }
 
 static int table_draw(void *spec, probe_canvas **out) {
@@ -441,8 +465,7 @@ static bool table_check(const vlm_image *ims, int n, const void *spec, char *why
     const struct table_spec *t = spec;
     int x0, y0, x1, y1;
     if (t->unknown > 0) return snprintf(why, len, "characters without a glyph"), false;
-    if (!probe_ink_box(&ims[0], BG, 40, &x0, &y0, &x1, &y1) || x0 < 4 || y0 < 4 ||
-        x1 > t->w - 5 || y1 > t->h - 5)
+    if (!probe_ink_box(&ims[0], BG, 40, &x0, &y0, &x1, &y1) || x0 < 4 || y0 < 4 || x1 > t->w - 5 || y1 > t->h - 5)
         return snprintf(why, len, "text off the picture"), false;
     for (int r = 0; r <= t->rows && !t->document; r++)
         for (int c = 0; c <= t->cols; c++) {
@@ -456,14 +479,14 @@ static bool table_check(const vlm_image *ims, int n, const void *spec, char *why
     return true;
 }
 
-static const struct probe_picture_ops table_ops = { table_layout, table_draw, table_check };
+static const struct probe_picture_ops table_ops = {table_layout, table_draw, table_check};
 
 static void table_question(struct probe_case *pc, probe_rng *rng, const struct table_spec *t) {
     int r = probe_rng_int(rng, 0, t->rows - 1), c = probe_rng_int(rng, 0, t->cols - 1);
     const struct text_pair *item = &table_items[t->items[r]], *col = &table_columns[c];
     probe_set_turn(pc, 0,
-                   xasprintf("In the table, what number is in the %s column of the %s row? %s", col->en,
-                                 item->en, PROBE_ANSWER_NUMBER_EN),
+                   xasprintf("In the table, what number is in the %s column of the %s row? %s", col->en, item->en,
+                             PROBE_ANSWER_NUMBER_EN),
                    xasprintf("表格中%s的%s是多少？%s", item->zh, col->zh, PROBE_ANSWER_NUMBER_ZH));
     probe_set_expected(pc, 0, probe_exact_number(t->values[r][c]), NULL);
     pc->scorer = "number";
@@ -489,10 +512,13 @@ static void document_question(struct probe_case *pc, int which, const struct tab
 }
 
 int probe_gen_tables(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc) {
-    static const struct { int rows, cols; double px; } L[3] = { { 3, 1, 22 }, { 5, 2, 18 }, { 7, 3, 13 } };
+    static const struct {
+        int rows, cols;
+        double px;
+    } L[3] = {{3, 1, 22}, {5, 2, 18}, {7, 3, 13}};
     int lvl = probe_level(x);
-    struct table_spec t = { .document = lvl > 0 && x->k % 2 == 1, .rows = L[lvl].rows, .cols = L[lvl].cols,
-                            .px = L[lvl].px };
+    struct table_spec t = {
+        .document = lvl > 0 && x->k % 2 == 1, .rows = L[lvl].rows, .cols = L[lvl].cols, .px = L[lvl].px};
     probe_rng_pick(rng, (int)(sizeof table_items / sizeof table_items[0]), t.rows, t.items);
     for (int r = 0; r < t.rows; r++)
         for (int c = 0; c < t.cols; c++) t.values[r][c] = probe_rng_int(rng, c == 0 ? 2 : 0, c == 0 ? 99 : 500);
@@ -501,7 +527,7 @@ int probe_gen_tables(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc)
     t.customer = probe_rng_int(rng, 0, (int)(sizeof customers / sizeof customers[0]) - 1);
     if (t.document) document_question(pc, (x->k / 2) % 3, &t);
     else table_question(pc, rng, &t);
-    for (int l = 0; l < PL_N; l++) {   /* the words in the picture are in the question's language */
+    for (int l = 0; l < PL_N; l++) { /* the words in the picture are in the question's language */
         if (!x->want[l]) continue;
         probe_canvas *pics[1];
         t.lang = l;

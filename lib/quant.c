@@ -78,8 +78,8 @@ bool vlm_quant_file_type(const char *path, char *buf, size_t len) {
     struct gguf_context *g = gguf_init_from_file(path, ip);
     if (!g) return false;
     int64_t k = gguf_find_key(g, "general.file_type");
-    const struct qtype *t = k >= 0 && gguf_get_kv_type(g, k) == GGUF_TYPE_UINT32
-                                ? type_of_ftype(gguf_get_val_u32(g, k)) : NULL;
+    const struct qtype *t = k >= 0 && gguf_get_kv_type(g, k) == GGUF_TYPE_UINT32 ? type_of_ftype(gguf_get_val_u32(g, k))
+                                                                                 : NULL;
     snprintf(buf, len, "%s", t ? t->name : "unknown");
     gguf_free(g);
     return true;
@@ -111,7 +111,8 @@ char *vlm_quant_path(const char *path, const char *type, const char *outdir) {
     char *stem = stem_of(path);
     char upper[16];
     size_t i = 0;
-    for (; t->name[i] && i + 1 < sizeof upper; i++) upper[i] = (char)(t->name[i] >= 'a' && t->name[i] <= 'z' ? t->name[i] - 32 : t->name[i]);
+    for (; t->name[i] && i + 1 < sizeof upper; i++)
+        upper[i] = (char)(t->name[i] >= 'a' && t->name[i] <= 'z' ? t->name[i] - 32 : t->name[i]);
     upper[i] = 0;
     char *out = xasprintf("%s/%s-%s.gguf", dir, stem, upper);
     free(dir);
@@ -129,8 +130,8 @@ static char *temp_name(const char *path) { return xasprintf("%s.tmp-%d", path, (
 
 /* ------------------------------------------------------------ language model */
 
-static int quantize_lm(const char *in, const char *out, const struct qtype *t, int n_threads,
-                       char *err, size_t err_len) {
+static int quantize_lm(const char *in, const char *out, const struct qtype *t, int n_threads, char *err,
+                       size_t err_len) {
     backend_init();
     struct llama_model_quantize_params qp = llama_model_quantize_default_params();
     qp.ftype = t->ftype;
@@ -141,7 +142,7 @@ static int quantize_lm(const char *in, const char *out, const struct qtype *t, i
     if (llama_model_quantize(in, tmp, &qp) != 0) {
         const char *why = backend_last_error();
         util_errf(err, err_len, "cannot quantize '%s' to %s: %s", in, t->name,
-                 why[0] ? why : "llama.cpp refused it (truncated or not a language model?)");
+                  why[0] ? why : "llama.cpp refused it (truncated or not a language model?)");
         rc = VLM_ERR_MODEL;
     } else if (rename(tmp, out) != 0) {
         util_errf(err, err_len, "cannot write '%s': %s", out, strerror(errno));
@@ -180,8 +181,7 @@ static void *convert(const struct ggml_tensor *x, enum ggml_type type, size_t *s
     return out;
 }
 
-static int quantize_projector(const char *in, const char *out, const struct qtype *t,
-                              char *err, size_t err_len) {
+static int quantize_projector(const char *in, const char *out, const struct qtype *t, char *err, size_t err_len) {
     struct ggml_context *data = NULL;
     struct gguf_init_params ip = {.no_alloc = false, .ctx = &data};
     struct gguf_context *src = gguf_init_from_file(in, ip);
@@ -235,8 +235,7 @@ static int quantize_projector(const char *in, const char *out, const struct qtyp
 
 /* Make one variant of `in` (a language model or a projector) unless it exists. */
 static int make_variant(const char *in, bool projector, const struct qtype *t, const char *outdir,
-                        const struct vlm_quant_params *p, struct vlm_quant_summary *sum,
-                        char *err, size_t err_len) {
+                        const struct vlm_quant_params *p, struct vlm_quant_summary *sum, char *err, size_t err_len) {
     char *out = vlm_quant_path(in, t->name, outdir);
     int rc = VLM_OK;
     if (have_variant(out, t)) {
@@ -249,7 +248,7 @@ static int make_variant(const char *in, bool projector, const struct qtype *t, c
         if (rc == VLM_OK) {
             sum->n_made++;
             util_say(p->on_message, p->user, "made %s (%.1f MiB, %.1f s)", out, (double)util_file_size(out) / 1048576.0,
-                (util_now_ms() - t0) / 1000.0);
+                     (util_now_ms() - t0) / 1000.0);
         }
     }
     free(out);

@@ -37,6 +37,6 @@ void remote_sleep_ms(double ms);
 
 /* splitmix64 */
 uint64_t remote_rng_next(uint64_t *state);
-double   remote_rng_unit(uint64_t *state); /* uniform in [0, 1) */
+double remote_rng_unit(uint64_t *state); /* uniform in [0, 1) */
 
 #endif

@@ -87,8 +87,8 @@ static bool take_event(struct vlm_req *r, json_t *ev) {
 /* One complete line of the stream (without its newline). */
 static bool take_line(struct vlm_req *r, char *line, size_t n) {
     if (n && line[n - 1] == '\r') line[--n] = 0;
-    if (n == 0 || line[0] == ':') return true;        /* event end, comment */
-    if (strncmp(line, "data:", 5) != 0) return true;  /* event:, id:, retry: */
+    if (n == 0 || line[0] == ':') return true;       /* event end, comment */
+    if (strncmp(line, "data:", 5) != 0) return true; /* event:, id:, retry: */
     const char *data = line + 5;
     if (*data == ' ') data++;
     if (strcmp(data, "[DONE]") == 0) {
@@ -166,7 +166,11 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *user) {
 }
 
 static int on_progress(void *user, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d) {
-    (void)user; (void)a; (void)b; (void)c; (void)d;
+    (void)user;
+    (void)a;
+    (void)b;
+    (void)c;
+    (void)d;
     return stop_requested() ? 1 : 0;
 }
 
@@ -189,8 +193,7 @@ void req_reset(struct vlm_req *r) {
     r->line_len = 0;
 }
 
-void req_setup(struct vlm_req *r, const char *base_url, const char *key, const char *json_body,
-                   double timeout_s) {
+void req_setup(struct vlm_req *r, const char *base_url, const char *key, const char *json_body, double timeout_s) {
     req_curl_global();
     if (!r->curl) r->curl = curl_easy_init();
     req_reset(r);
@@ -226,19 +229,24 @@ void req_setup(struct vlm_req *r, const char *base_url, const char *key, const c
 
 static bool retryable_curl(CURLcode code) {
     switch (code) {
-    case CURLE_COULDNT_CONNECT: case CURLE_COULDNT_RESOLVE_HOST: case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR: case CURLE_PARTIAL_FILE: case CURLE_GOT_NOTHING:
-    case CURLE_HTTP2: case CURLE_HTTP2_STREAM: case CURLE_SSL_CONNECT_ERROR:
-        return true;
-    default:
-        return false;
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_GOT_NOTHING:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_SSL_CONNECT_ERROR: return true;
+    default: return false;
     }
 }
 
 /* The start of a non-200 answer, one line, for a message. */
 static void body_excerpt(const struct vlm_req *r, char *out, size_t n) {
     snprintf(out, n, "%.200s", r->body ? r->body : "");
-    for (char *p = out; *p; p++) if (*p == '\n' || *p == '\r') *p = ' ';
+    for (char *p = out; *p; p++)
+        if (*p == '\n' || *p == '\r') *p = ' ';
 }
 
 enum vlm_req_outcome req_finish(struct vlm_req *r, CURLcode code, char *msg, size_t msg_len) {
@@ -258,8 +266,8 @@ enum vlm_req_outcome req_finish(struct vlm_req *r, CURLcode code, char *msg, siz
         return VLM_REQ_FAIL;
     }
     if (code == CURLE_OPERATION_TIMEDOUT) {
-        util_errf(msg, msg_len, "POST %s: timed out after %g s (%d chunks received)", r->url,
-                 r->timeout_s, r->n_chunks);
+        util_errf(msg, msg_len, "POST %s: timed out after %g s (%d chunks received)", r->url, r->timeout_s,
+                  r->n_chunks);
         return VLM_REQ_FAIL;
     }
     if (code != CURLE_OK) {
@@ -273,8 +281,7 @@ enum vlm_req_outcome req_finish(struct vlm_req *r, CURLcode code, char *msg, siz
         return r->status == 429 || r->status >= 500 ? VLM_REQ_RETRY : VLM_REQ_FAIL;
     }
     if (!r->saw_done && !r->saw_finish) {
-        util_errf(msg, msg_len, "POST %s: the stream ended before [DONE] (%d chunks received)", r->url,
-                 r->n_chunks);
+        util_errf(msg, msg_len, "POST %s: the stream ended before [DONE] (%d chunks received)", r->url, r->n_chunks);
         return VLM_REQ_RETRY;
     }
     return VLM_REQ_DONE;
@@ -287,13 +294,12 @@ void req_timings(const struct vlm_req *q, struct vlm_turn_timings *t) {
     t->tokens_estimated = q->completion_tokens < 0;
     t->n_output_tokens = q->completion_tokens >= 0 ? q->completion_tokens : q->n_chunks;
     t->n_prompt_tokens = q->prompt_tokens >= 0 ? q->prompt_tokens : 0;
-    t->decode_tps = t->decode_ms > 0 && t->n_output_tokens > 1
-                        ? (t->n_output_tokens - 1) * 1000.0 / t->decode_ms : 0;
+    t->decode_tps = t->decode_ms > 0 && t->n_output_tokens > 1 ? (t->n_output_tokens - 1) * 1000.0 / t->decode_ms : 0;
     /* a server's reasoning_content: its chunks (tokens, as servers stream one
      * token a chunk), and the time from the first chunk to the answer's first */
     t->n_reasoning_tokens = q->n_reasoning_chunks;
     t->reasoning_ms = q->n_reasoning_chunks == 0 ? 0
-                      : (q->t_answer_ms > 0 ? q->t_answer_ms : q->t_last_ms) - q->t_first_ms;
+                                                 : (q->t_answer_ms > 0 ? q->t_answer_ms : q->t_last_ms) - q->t_first_ms;
 }
 
 void req_free(struct vlm_req *r) {

@@ -22,25 +22,25 @@ enum vlm_req_outcome {
 struct vlm_req {
     CURL *curl;
     struct curl_slist *headers;
-    char url[1024];      /* the full .../chat/completions URL */
+    char url[1024]; /* the full .../chat/completions URL */
     double timeout_s;
     /* results of the attempt */
-    long status;         /* HTTP status, 0 before headers */
+    long status;          /* HTTP status, 0 before headers */
     double retry_after_s; /* Retry-After of a 429/503, -1 when absent */
     double t_sent_ms, t_first_ms, t_last_ms, t_end_ms;
-    char *out;           /* content chunks, concatenated; reasoning chunks (a server's
+    char *out;              /* content chunks, concatenated; reasoning chunks (a server's
                             reasoning_content) come first, between <think> and </think> */
-    int think;           /* 0: no reasoning chunk yet, 1: in reasoning, 2: reasoning closed */
+    int think;              /* 0: no reasoning chunk yet, 1: in reasoning, 2: reasoning closed */
     int n_reasoning_chunks; /* reasoning_content chunks received */
-    double t_answer_ms;  /* when the first content chunk after reasoning came (0: none) */
+    double t_answer_ms;     /* when the first content chunk after reasoning came (0: none) */
     size_t out_len, out_cap;
-    int n_chunks;        /* content chunks received */
-    double *itl_ms;      /* gaps between consecutive content chunks */
+    int n_chunks;   /* content chunks received */
+    double *itl_ms; /* gaps between consecutive content chunks */
     int n_itl, cap_itl;
     int prompt_tokens, completion_tokens; /* from `usage`; -1 when not sent */
     bool saw_done, saw_finish;
-    char error[512];     /* set by the parser (malformed data, an error event) */
-    char *body;          /* a non-200 answer's first bytes, for the message */
+    char error[512]; /* set by the parser (malformed data, an error event) */
+    char *body;      /* a non-200 answer's first bytes, for the message */
     size_t body_len;
     /* SSE line assembly */
     char *line;
@@ -50,8 +50,7 @@ struct vlm_req {
 /* Prepare r for one POST of `json_body` (not copied: keep it alive) to
  * BASE_URL/chat/completions, with "Authorization: Bearer KEY" when key is not
  * NULL. Reuses r->curl (and its connections) when set. */
-void req_setup(struct vlm_req *r, const char *base_url, const char *key, const char *json_body,
-                   double timeout_s);
+void req_setup(struct vlm_req *r, const char *base_url, const char *key, const char *json_body, double timeout_s);
 
 /* Feed n bytes of a 200 answer's event stream to the SSE parser (lines may be
  * split anywhere between calls). False when the stream is malformed or carries

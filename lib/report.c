@@ -53,17 +53,17 @@ static json_t *distribution(double *v, int n) {
     qsort(v, (size_t)n, sizeof *v, cmp_double);
     double sum = 0;
     for (int i = 0; i < n; i++) sum += v[i];
-    return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "mean", sum / n, "p50", vlm_percentile(v, n, .5),
-                     "p90", vlm_percentile(v, n, .9), "p99", vlm_percentile(v, n, .99), "min", v[0],
-                     "max", v[n - 1]);
+    return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "mean", sum / n, "p50", vlm_percentile(v, n, .5), "p90",
+                     vlm_percentile(v, n, .9), "p99", vlm_percentile(v, n, .99), "min", v[0], "max", v[n - 1]);
 }
 
 /* ------------------------------------------------------------ models */
 
 /* The speed figures, in the document's order; which turns count for each. */
 enum { TTFT, E2E, DECODE_TPS, PREFILL, IMAGE_ENCODE, IMAGE_DECODE, PROMPT_TOKENS, OUTPUT_TOKENS, N_SPEED };
-static const char *const SPEED_NAMES[N_SPEED] = {"ttft_ms", "e2e_ms", "decode_tps", "prefill_ms",
-    "image_encode_ms", "image_decode_ms", "n_prompt_tokens", "n_output_tokens"};
+static const char *const SPEED_NAMES[N_SPEED] = {"ttft_ms",         "e2e_ms",          "decode_tps",
+                                                 "prefill_ms",      "image_encode_ms", "image_decode_ms",
+                                                 "n_prompt_tokens", "n_output_tokens"};
 
 /* Values of each speed figure over a model's answered turns. */
 struct speed_values {
@@ -116,10 +116,10 @@ static json_t *build_reasoning(vlm_store *s, int64_t model_id) {
     if (r.n_turns <= 0) return json_null();
     json_t *o = json_pack("{s:i, s:i, s:f}", "n_turns", r.n_turns, "n_unclosed", (int)r.n_unclosed,
                           "reasoning_tokens_mean", r.reasoning_tokens / r.n_turns);
-    json_object_set_new(o, "token_share", r.output_tokens > 0 ? json_real(r.reasoning_tokens / r.output_tokens)
-                                                              : json_null());
-    json_object_set_new(o, "decode_time_share", r.decode_ms > 0 ? json_real(r.reasoning_ms / r.decode_ms)
-                                                                : json_null());
+    json_object_set_new(o, "token_share",
+                        r.output_tokens > 0 ? json_real(r.reasoning_tokens / r.output_tokens) : json_null());
+    json_object_set_new(o, "decode_time_share",
+                        r.decode_ms > 0 ? json_real(r.reasoning_ms / r.decode_ms) : json_null());
     return o;
 }
 
@@ -135,14 +135,15 @@ static json_t *build_model_quality(vlm_store *s, int64_t model_id) {
 /* What reuse and batching did in the latest load; null before it was recorded. */
 static json_t *build_reuse(const struct store_model_row *m) {
     if (!m->has_reuse) return json_null();
-    json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I}", "n_parallel", (json_int_t)m->n_parallel,
-                          "images_encoded", (json_int_t)m->images_encoded,
-                          "images_cached", (json_int_t)m->images_cached, "prompt_tokens", (json_int_t)m->prompt_tokens,
-                          "prompt_tokens_cached", (json_int_t)m->prompt_tokens_cached);
-    json_object_set_new(o, "prompt_cached_share", m->prompt_tokens > 0
-                        ? json_real((double)m->prompt_tokens_cached / (double)m->prompt_tokens) : json_null());
-    json_object_set_new(o, "decode_batch_mean", m->decode_steps > 0
-                        ? json_real((double)m->decode_tokens / (double)m->decode_steps) : json_null());
+    json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I}", "n_parallel", (json_int_t)m->n_parallel, "images_encoded",
+                          (json_int_t)m->images_encoded, "images_cached", (json_int_t)m->images_cached, "prompt_tokens",
+                          (json_int_t)m->prompt_tokens, "prompt_tokens_cached", (json_int_t)m->prompt_tokens_cached);
+    json_object_set_new(o, "prompt_cached_share",
+                        m->prompt_tokens > 0 ? json_real((double)m->prompt_tokens_cached / (double)m->prompt_tokens)
+                                             : json_null());
+    json_object_set_new(o, "decode_batch_mean",
+                        m->decode_steps > 0 ? json_real((double)m->decode_tokens / (double)m->decode_steps)
+                                            : json_null());
     return o;
 }
 
@@ -166,10 +167,12 @@ static int model_row(const struct store_model_row *r, void *user) {
     json_object_set_new(m, "chat_template", json_text(r->chat_template));
     json_object_set_new(m, "chat_template_hash", json_text(r->chat_template_hash));
     json_object_set_new(m, "backend", json_text(r->backend));
-    const struct { const char *name; int64_t v; } nums[] = {
-        {"model_bytes", r->model_bytes}, {"mmproj_bytes", r->mmproj_bytes}, {"load_ms", 0},
-        {"rss_peak_bytes", r->rss_peak_bytes}, {"gpu_mem_bytes", r->gpu_mem_bytes},
-        {"n_threads", r->n_threads}, {"n_gpu_layers", r->n_gpu_layers}};
+    const struct {
+        const char *name;
+        int64_t v;
+    } nums[] = {{"model_bytes", r->model_bytes},       {"mmproj_bytes", r->mmproj_bytes},   {"load_ms", 0},
+                {"rss_peak_bytes", r->rss_peak_bytes}, {"gpu_mem_bytes", r->gpu_mem_bytes}, {"n_threads", r->n_threads},
+                {"n_gpu_layers", r->n_gpu_layers}};
     for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
         json_t *v = !r->loaded ? json_null() : k == 2 ? json_real(r->load_ms) : json_integer(nums[k].v);
         json_object_set_new(m, nums[k].name, v);
@@ -216,10 +219,11 @@ static void yesno_flush(struct yesno_group *g) {
     if (!g->n) return;
     double prec = g->tp + g->fp ? (double)g->tp / (g->tp + g->fp) : 0;
     double rec = g->tp + g->fn ? (double)g->tp / (g->tp + g->fn) : 0;
-    json_array_append_new(g->out, json_pack("{s:s, s:s, s:i, s:f, s:f, s:f, s:f, s:f, s:i}", "model", g->model,
-        "category", g->cat, "n", g->n, "accuracy", (double)g->right / g->n, "precision", prec, "recall", rec,
-        "f1", prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0.0, "yes_ratio", (double)g->said_yes / g->n,
-        "n_unparsed", g->unparsed));
+    json_array_append_new(g->out,
+                          json_pack("{s:s, s:s, s:i, s:f, s:f, s:f, s:f, s:f, s:i}", "model", g->model, "category",
+                                    g->cat, "n", g->n, "accuracy", (double)g->right / g->n, "precision", prec, "recall",
+                                    rec, "f1", prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0.0, "yes_ratio",
+                                    (double)g->said_yes / g->n, "n_unparsed", g->unparsed));
     g->tp = g->fp = g->fn = g->n = g->right = g->said_yes = g->unparsed = 0;
 }
 
@@ -261,9 +265,9 @@ struct caption_group {
 
 static void caption_flush(struct caption_group *g) {
     if (!g->set) return;
-    json_array_append_new(g->out, json_pack("{s:s, s:s, s:i, s:f, s:o}", "model", g->model, "category", g->cat,
-        "n", vlm_caption_set_size(g->set), "bleu4", vlm_caption_bleu4(g->set),
-        "cider_d", g->n_cider ? json_real(g->cider / g->n_cider) : json_null()));
+    json_array_append_new(g->out, json_pack("{s:s, s:s, s:i, s:f, s:o}", "model", g->model, "category", g->cat, "n",
+                                            vlm_caption_set_size(g->set), "bleu4", vlm_caption_bleu4(g->set), "cider_d",
+                                            g->n_cider ? json_real(g->cider / g->n_cider) : json_null()));
     vlm_caption_set_free(g->set);
     g->set = NULL;
     g->cider = g->n_cider = 0;
@@ -275,7 +279,10 @@ static int caption_turn(const struct store_scored_turn *t, void *user) {
     snprintf(g->model, sizeof g->model, "%s", t->model);
     snprintf(g->cat, sizeof g->cat, "%s", t->category);
     if (!g->set) g->set = vlm_caption_set_new();
-    if (!strcmp(t->scorer, "cider")) { g->cider += t->score; g->n_cider++; }
+    if (!strcmp(t->scorer, "cider")) {
+        g->cider += t->score;
+        g->n_cider++;
+    }
     char **refs = NULL;
     int n_refs = grade_caption_refs(t->expected ? t->expected : "null", &refs);
     vlm_caption_set_add(g->set, t->output ? t->output : "", (const char *const *)refs, n_refs);
@@ -306,9 +313,9 @@ static json_t *build_by_turn(vlm_store *s) {
 }
 
 static int pair_row(const struct store_pair_row *p, void *user) {
-    json_array_append_new(user, json_pack("{s:s, s:s, s:i, s:i, s:i, s:f}", "a", p->a, "b", p->b,
-        "n_shared", p->n_shared, "a_only", p->a_only, "b_only", p->b_only,
-        "p_value", vlm_mcnemar_exact(p->a_only, p->b_only)));
+    json_array_append_new(user, json_pack("{s:s, s:s, s:i, s:i, s:i, s:f}", "a", p->a, "b", p->b, "n_shared",
+                                          p->n_shared, "a_only", p->a_only, "b_only", p->b_only, "p_value",
+                                          vlm_mcnemar_exact(p->a_only, p->b_only)));
     return VLM_OK;
 }
 
@@ -331,18 +338,18 @@ static int answer_row(const struct store_answer_row *r, void *user) {
         strcmp(json_string_value(json_object_get(row, "case")), r->case_id) ||
         json_integer_value(json_object_get(row, "turn")) != r->turn) {
         row = json_pack("{s:s, s:s, s:o, s:i, s:o, s:o, s:o, s:o, s:o}", "suite", r->suite, "case", r->case_id,
-            "category", json_text(r->category), "turn", r->turn, "prompt", json_text(r->prompt),
-            "expected", json_decoded(r->expected), "scorer", json_text(r->scorer),
-            "images", r->turn == 0 ? json_decoded(r->images) : json_array(), "answers", json_object());
+                        "category", json_text(r->category), "turn", r->turn, "prompt", json_text(r->prompt), "expected",
+                        json_decoded(r->expected), "scorer", json_text(r->scorer), "images",
+                        r->turn == 0 ? json_decoded(r->images) : json_array(), "answers", json_object());
         json_array_append_new(c->a, row);
         c->row = row;
     }
-    json_object_set_new(json_object_get(row, "answers"), r->model, json_pack(
-        "{s:o, s:o, s:o, s:o, s:o, s:o, s:f}", "output", json_text(r->output), "error", json_text(r->error),
-        "score", r->scored ? json_real(r->score) : json_null(),
-        "correct", r->scored ? json_boolean(r->correct) : json_null(),
-        "unparsed", r->scored ? json_boolean(r->unparsed) : json_null(),
-        "detail", json_text(r->detail), "e2e_ms", r->e2e_ms));
+    json_object_set_new(json_object_get(row, "answers"), r->model,
+                        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:f}", "output", json_text(r->output), "error",
+                                  json_text(r->error), "score", r->scored ? json_real(r->score) : json_null(),
+                                  "correct", r->scored ? json_boolean(r->correct) : json_null(), "unparsed",
+                                  r->scored ? json_boolean(r->unparsed) : json_null(), "detail", json_text(r->detail),
+                                  "e2e_ms", r->e2e_ms));
     return VLM_OK;
 }
 
@@ -388,8 +395,8 @@ json_t *report_build(vlm_store *s, const char *db_path, char *err, size_t err_le
 
 /* The catalog (shipped, then the plan's `catalog:`, then catalog_csv) and the
  * requirements; VLM_OK, or the first error. */
-static int load_pricing(vlm_catalog *cat, struct vlm_requirements *req, const char *plan_yaml,
-                        const char *catalog_csv, char *err, size_t err_len) {
+static int load_pricing(vlm_catalog *cat, struct vlm_requirements *req, const char *plan_yaml, const char *catalog_csv,
+                        char *err, size_t err_len) {
     char plan_catalog[4096] = "";
     vlm_requirements_default(req);
     int rc = vlm_catalog_load_default(cat, NULL, err, err_len);
@@ -421,8 +428,8 @@ int vlm_report_cost(const char *db_path, enum vlm_report_format format, FILE *ou
     int rc;
     switch (format) {
     case VLM_REPORT_JSON:
-        rc = json_dumpf(r, out, JSON_INDENT(1) | JSON_REAL_PRECISION(6)) == 0 && fputc('\n', out) != EOF
-                 ? VLM_OK : VLM_ERR_IO;
+        rc = json_dumpf(r, out, JSON_INDENT(1) | JSON_REAL_PRECISION(6)) == 0 && fputc('\n', out) != EOF ? VLM_OK
+                                                                                                         : VLM_ERR_IO;
         break;
     case VLM_REPORT_MD: rc = report_write_md(r, out); break;
     case VLM_REPORT_CSV: rc = report_write_csv(r, out); break;

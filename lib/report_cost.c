@@ -146,8 +146,7 @@ static json_t *price_meta(const char *currency, const char *source, const char *
 }
 
 /* Cost figures of one candidate on one GPU. */
-static json_t *gpu_figures(const struct vlm_candidate *c, const struct vlm_gpu *g,
-                           const struct vlm_requirements *r) {
+static json_t *gpu_figures(const struct vlm_candidate *c, const struct vlm_gpu *g, const struct vlm_requirements *r) {
     double per_req = g->hourly * c->busy_s_per_req / 3600.0;
     int inst = vlm_cost_instances(r->requests_per_day, r->peak_factor, c->inst_rps);
     double one = vlm_cost_always_on_monthly(1, g->hourly);
@@ -159,13 +158,13 @@ static json_t *gpu_figures(const struct vlm_candidate *c, const struct vlm_gpu *
     json_object_set_new(o, "fits", json_boolean(vlm_fit_ok(c->need_bytes, r->headroom, g->mem_gib)));
     json_object_set_new(o, "per_request", num_or_null(per_req));
     json_object_set_new(o, "per_1k_requests", num_or_null(per_req * 1000));
-    json_object_set_new(o, "per_1m_output_tokens", c->out_tokens > 0 ? num_or_null(per_req / c->out_tokens * 1e6)
-                                                                       : json_null());
+    json_object_set_new(o, "per_1m_output_tokens",
+                        c->out_tokens > 0 ? num_or_null(per_req / c->out_tokens * 1e6) : json_null());
     json_object_set_new(o, "instances", json_integer(inst));
     json_object_set_new(o, "always_on_monthly", num_or_null(vlm_cost_always_on_monthly(inst, g->hourly)));
     json_object_set_new(o, "reserved_monthly", g->monthly > 0 ? num_or_null(inst * g->monthly) : json_null());
-    json_object_set_new(o, "busy_monthly", num_or_null(vlm_cost_busy_monthly(r->requests_per_day,
-                                                                           c->busy_s_per_req, g->hourly)));
+    json_object_set_new(o, "busy_monthly",
+                        num_or_null(vlm_cost_busy_monthly(r->requests_per_day, c->busy_s_per_req, g->hourly)));
     double be = vlm_cost_break_even_daily(one, per_req);
     json_object_set_new(o, "break_even_busy_vs_always_on_daily", be <= cap1 ? num_or_null(be) : json_null());
     json_object_set_new(o, "one_instance_daily_capacity", num_or_null(cap1));
@@ -180,8 +179,8 @@ static json_t *api_figures(const struct vlm_candidate *c, const struct vlm_api_p
     json_object_set_new(o, "out_per_1m", num_or_null(a->out_per_1m));
     json_object_set_new(o, "per_request", num_or_null(per_req));
     json_object_set_new(o, "per_1k_requests", num_or_null(per_req * 1000));
-    json_object_set_new(o, "per_1m_output_tokens", c->out_tokens > 0 ? num_or_null(per_req / c->out_tokens * 1e6)
-                                                                       : json_null());
+    json_object_set_new(o, "per_1m_output_tokens",
+                        c->out_tokens > 0 ? num_or_null(per_req / c->out_tokens * 1e6) : json_null());
     json_object_set_new(o, "monthly", num_or_null(vlm_cost_api_monthly(r->requests_per_day, per_req)));
     return o;
 }
@@ -195,7 +194,10 @@ static void fit_summary(json_t *o, const struct vlm_candidate *c, const vlm_cata
     for (int g = 0; g < n; g++) { /* insertion sort by memory, stable */
         const struct vlm_gpu *gpu = vlm_catalog_gpu(cat, g);
         int k = g;
-        while (k > 0 && by_mem[k - 1]->mem_gib > gpu->mem_gib) { by_mem[k] = by_mem[k - 1]; k--; }
+        while (k > 0 && by_mem[k - 1]->mem_gib > gpu->mem_gib) {
+            by_mem[k] = by_mem[k - 1];
+            k--;
+        }
         by_mem[k] = gpu;
     }
     json_t *fits = json_array();
@@ -206,7 +208,8 @@ static void fit_summary(json_t *o, const struct vlm_candidate *c, const vlm_cata
     json_t *quant = json_null();
     double need = 0;
     const char *q = json_array_size(fits) || !largest ? NULL
-        : vlm_fit_quant(c->need_bytes, c->model_bytes, c->n_params, r->headroom, largest->mem_gib, &need);
+                                                      : vlm_fit_quant(c->need_bytes, c->model_bytes, c->n_params,
+                                                                      r->headroom, largest->mem_gib, &need);
     if (q) quant = json_pack("{s:s, s:f, s:s}", "quant", q, "need_bytes", need, "gpu", largest->name);
     json_object_set_new(o, "fits_on", fits);
     json_object_set_new(o, "quantization_to_fit", quant);
@@ -219,7 +222,8 @@ static json_t *model_cost(const struct vlm_candidate *c, const json_t *level, co
     double measured;
     json_object_set_new(o, "model", json_string(c->name));
     json_object_set_new(o, "throughput_source", json_string(level ? "bench" : "single-stream"));
-    json_object_set_new(o, "concurrency", json_integer(level ? json_integer_value(json_object_get(level, "concurrency")) : 1));
+    json_object_set_new(o, "concurrency",
+                        json_integer(level ? json_integer_value(json_object_get(level, "concurrency")) : 1));
     json_object_set_new(o, "busy_s_per_request", num_or_null(c->busy_s_per_req));
     json_object_set_new(o, "req_per_gpu_hour", num_or_null(c->inst_rps * 3600));
     json_object_set_new(o, "p95_ms", num_or_null(c->p95_ms));
@@ -240,21 +244,21 @@ static json_t *model_cost(const struct vlm_candidate *c, const json_t *level, co
 static json_t *requirements_json(const struct vlm_requirements *r) {
     json_t *acc = json_object();
     for (int k = 0; k < r->n_acc; k++) json_object_set_new(acc, r->acc_cat[k], json_real(r->acc_min[k]));
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:f, s:f, s:f, s:o}", "min_accuracy", acc,
-        "max_p95_ms", r->max_p95_ms > 0 ? json_real(r->max_p95_ms) : json_null(),
-        "max_accuracy_loss", r->max_accuracy_loss > 0 ? json_real(r->max_accuracy_loss) : json_null(),
-        "max_memory_gib", r->max_memory_gib > 0 ? json_real(r->max_memory_gib) : json_null(),
-        "max_monthly", r->max_monthly > 0 ? json_real(r->max_monthly) : json_null(),
-        "requests_per_day", r->requests_per_day, "peak_factor", r->peak_factor, "headroom", r->headroom,
-        "currency", r->currency[0] ? json_string(r->currency) : json_null());
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:f, s:f, s:f, s:o}", "min_accuracy", acc, "max_p95_ms",
+                     r->max_p95_ms > 0 ? json_real(r->max_p95_ms) : json_null(), "max_accuracy_loss",
+                     r->max_accuracy_loss > 0 ? json_real(r->max_accuracy_loss) : json_null(), "max_memory_gib",
+                     r->max_memory_gib > 0 ? json_real(r->max_memory_gib) : json_null(), "max_monthly",
+                     r->max_monthly > 0 ? json_real(r->max_monthly) : json_null(), "requests_per_day",
+                     r->requests_per_day, "peak_factor", r->peak_factor, "headroom", r->headroom, "currency",
+                     r->currency[0] ? json_string(r->currency) : json_null());
 }
 
 static json_t *option_json(const struct vlm_option *o) {
-    return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:i, s:b, s:o}", "model", o->model,
-        "where", o->where, "plan", o->plan, "monthly", num_or_null(o->monthly), "currency", o->currency,
-        "always_on_monthly", num_or_null(o->always_on), "reserved_monthly", num_or_null(o->reserved),
-        "busy_monthly", num_or_null(o->busy), "api_monthly", num_or_null(o->api), "instances", o->instances,
-        "ok", o->ok, "why", o->ok ? json_null() : json_string(o->why));
+    return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:i, s:b, s:o}", "model", o->model, "where",
+                     o->where, "plan", o->plan, "monthly", num_or_null(o->monthly), "currency", o->currency,
+                     "always_on_monthly", num_or_null(o->always_on), "reserved_monthly", num_or_null(o->reserved),
+                     "busy_monthly", num_or_null(o->busy), "api_monthly", num_or_null(o->api), "instances",
+                     o->instances, "ok", o->ok, "why", o->ok ? json_null() : json_string(o->why));
 }
 
 /* Per model, its cheapest priced option that fits (whatever the
@@ -281,8 +285,8 @@ static json_t *pareto(const struct vlm_candidate *c, int n, const struct vlm_rec
             if (mj <= mi && aj >= ai && (mj < mi || aj > ai)) dominated = true;
         }
         json_array_append_new(a, json_pack("{s:s, s:s, s:f, s:s, s:f, s:b}", "model", c[i].name, "where",
-            best[i]->where, "monthly", best[i]->monthly, "currency", best[i]->currency, "accuracy", c[i].acc[0],
-            "on_front", !dominated));
+                                           best[i]->where, "monthly", best[i]->monthly, "currency", best[i]->currency,
+                                           "accuracy", c[i].acc[0], "on_front", !dominated));
     }
     free(best);
     return a;
@@ -338,24 +342,25 @@ static json_t *family_choices(const json_t *rep, const struct vlm_candidate *c, 
         else snprintf(tol, sizeof tol, "(no max_accuracy_loss set) of");
         if (bg && rg && bg != rg)
             snprintf(gpus, sizeof gpus, "it fits %s (%.0f GiB, %.2f %s/h) where %s needs %s (%.0f GiB, %.2f %s/h)",
-                     bg->name, bg->mem_gib, bg->hourly, bg->currency, str_or(json_object_get(ref, "variant")),
-                     rg->name, rg->mem_gib, rg->hourly, rg->currency);
+                     bg->name, bg->mem_gib, bg->hourly, bg->currency, str_or(json_object_get(ref, "variant")), rg->name,
+                     rg->mem_gib, rg->hourly, rg->currency);
         else if (bg)
             snprintf(gpus, sizeof gpus, "it fits %s (%.0f GiB), as %s does", bg->name, bg->mem_gib,
                      str_or(json_object_get(ref, "variant")));
-        else
-            snprintf(gpus, sizeof gpus, "no catalog GPU holds it");
+        else snprintf(gpus, sizeof gpus, "no catalog GPU holds it");
         char *why = best == ref
-            ? xasprintf("family %s: no variant is smaller %s %s; %s", fam,
-                            tol, str_or(json_object_get(ref, "variant")), gpus)
-            : xasprintf("family %s: %s is the smallest variant %s %s (%+.1f points, 95%% CI %+.1f..%+.1f; "
-                            "%.0f of %.0f MiB); %s", fam,
-                            str_or(json_object_get(best, "variant")), tol, str_or(json_object_get(ref, "variant")),
-                            100 * num_nan(vs, "diff"), 100 * num_nan(vs, "ci_low"), 100 * num_nan(vs, "ci_high"),
-                            best_bytes / 1048576.0, ref_bytes / 1048576.0, gpus);
+                        ? xasprintf("family %s: no variant is smaller %s %s; %s", fam, tol,
+                                    str_or(json_object_get(ref, "variant")), gpus)
+                        : xasprintf("family %s: %s is the smallest variant %s %s (%+.1f points, 95%% CI %+.1f..%+.1f; "
+                                    "%.0f of %.0f MiB); %s",
+                                    fam, str_or(json_object_get(best, "variant")), tol,
+                                    str_or(json_object_get(ref, "variant")), 100 * num_nan(vs, "diff"),
+                                    100 * num_nan(vs, "ci_low"), 100 * num_nan(vs, "ci_high"), best_bytes / 1048576.0,
+                                    ref_bytes / 1048576.0, gpus);
         json_array_append_new(out, json_pack("{s:O, s:s, s:s, s:o, s:o, s:s}", "family", json_object_get(f, "name"),
-            "smallest", bn, "reference", rn, "gpu", bg ? json_string(bg->name) : json_null(),
-            "reference_gpu", rg ? json_string(rg->name) : json_null(), "reasons", why));
+                                             "smallest", bn, "reference", rn, "gpu",
+                                             bg ? json_string(bg->name) : json_null(), "reference_gpu",
+                                             rg ? json_string(rg->name) : json_null(), "reasons", why));
         free(why);
     }
     return out;
@@ -372,9 +377,9 @@ static json_t *recommendation_json(const struct vlm_recommendation *rec, const s
     const struct vlm_option *ch = rec->chosen >= 0 ? &rec->options[rec->chosen] : NULL;
     json_object_set_new(o, "chosen", ch ? option_json(ch) : json_null());
     char *why = ch ? xasprintf("%s on %s (%s) is the cheapest of %d options meeting every requirement: "
-                                   "%.2f %s/month at %.0f requests/day", ch->model, ch->where, ch->plan,
-                                   rec->n - (int)json_array_size(rejected), ch->monthly, ch->currency,
-                                   r->requests_per_day)
+                               "%.2f %s/month at %.0f requests/day",
+                               ch->model, ch->where, ch->plan, rec->n - (int)json_array_size(rejected), ch->monthly,
+                               ch->currency, r->requests_per_day)
                    : xasprintf("no option meets every requirement (%d rejected)", (int)json_array_size(rejected));
     json_object_set_new(o, "reasons", json_string(why));
     free(why);

@@ -32,9 +32,8 @@ static json_t *vs_reference(vlm_store *s, int64_t ref, int64_t id) {
     if (v.n <= 0) return json_null();
     double lo, hi;
     vlm_paired_diff95(v.ref_only, v.member_only, v.n, &lo, &hi);
-    return json_pack("{s:i, s:f, s:f, s:f, s:f, s:f}", "n", v.n, "reference_accuracy", v.ref_credit / v.n,
-                     "accuracy", v.credit / v.n, "diff", (v.credit - v.ref_credit) / v.n, "ci_low", lo,
-                     "ci_high", hi);
+    return json_pack("{s:i, s:f, s:f, s:f, s:f, s:f}", "n", v.n, "reference_accuracy", v.ref_credit / v.n, "accuracy",
+                     v.credit / v.n, "diff", (v.credit - v.ref_credit) / v.n, "ci_low", lo, "ci_high", hi);
 }
 
 /* Share of turns both answered where the texts are identical. */
@@ -50,8 +49,8 @@ static json_t *kl_summary(vlm_store *s, int64_t ref, int64_t id) {
     struct store_kl_totals k;
     if (store_report_kl(s, ref, id, &k) != VLM_OK) return NULL;
     if (!(k.n_pos > 0)) return json_null();
-    return json_pack("{s:i, s:i, s:f, s:f, s:f}", "n_prompts", k.n_prompts, "n_positions", (int)k.n_pos,
-                     "mean", k.kl_sum / k.n_pos, "max", k.kl_max, "top1_same", k.top1_same / k.n_pos);
+    return json_pack("{s:i, s:i, s:f, s:f, s:f}", "n_prompts", k.n_prompts, "n_positions", (int)k.n_pos, "mean",
+                     k.kl_sum / k.n_pos, "max", k.kl_max, "top1_same", k.top1_same / k.n_pos);
 }
 
 /* Accuracy of `name` per category, from the report's quality rows. */
@@ -62,8 +61,8 @@ static json_t *by_category(const json_t *quality, const char *name) {
     json_array_foreach(quality, i, q) {
         const char *m = json_string_value(json_object_get(q, "model"));
         if (!m || strcmp(m, name) != 0) continue;
-        json_array_append_new(a, json_pack("{s:O, s:O, s:O}", "category", json_object_get(q, "category"),
-                                           "n", json_object_get(q, "n"), "accuracy", json_object_get(q, "accuracy")));
+        json_array_append_new(a, json_pack("{s:O, s:O, s:O}", "category", json_object_get(q, "category"), "n",
+                                           json_object_get(q, "n"), "accuracy", json_object_get(q, "accuracy")));
     }
     return a;
 }
@@ -87,8 +86,8 @@ static int member(const struct store_family_member *fm, void *user) {
     }
     const json_t *m = model_named(json_object_get(out->rep, "models"), name);
     const json_t *speed = json_object_get(m, "speed");
-    json_t *o = json_pack("{s:s, s:s, s:b}", "model", name, "variant", fm->variant ? fm->variant : "",
-                          "reference", fm->is_ref);
+    json_t *o = json_pack("{s:s, s:s, s:b}", "model", name, "variant", fm->variant ? fm->variant : "", "reference",
+                          fm->is_ref);
     json_array_append_new(json_object_get(out->fam, "members"), o);
     double model_bytes, mmproj_bytes = 0;
     bool sized = jpath_num(m, "model_bytes", &model_bytes);

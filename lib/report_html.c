@@ -28,13 +28,12 @@
 #include "report_table.h"
 #include "util.h"
 
-#define THUMB_SIDE  96
-#define CASES_OPEN  500             /* case rows shown unfolded up to this many */
-#define MAX_POINTS  300             /* dots per model in the latency chart */
+#define THUMB_SIDE 96
+#define CASES_OPEN 500 /* case rows shown unfolded up to this many */
+#define MAX_POINTS 300 /* dots per model in the latency chart */
 
 static const char *const PALETTE[] = {
-    "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1",
-    "#76b7b2", "#edc948", "#9c755f", "#ff9da7", "#bab0ac",
+    "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#ff9da7", "#bab0ac",
 };
 #define N_PALETTE ((int)(sizeof PALETTE / sizeof PALETTE[0]))
 
@@ -49,16 +48,21 @@ static void esc_n(FILE *out, const char *s, size_t max_chars) {
     const unsigned char *p = (const unsigned char *)s;
     size_t left = strlen(s);
     for (size_t n = 0; left; n++) {
-        if (n == max_chars) { fputs("\xE2\x80\xA6", out); return; }
+        if (n == max_chars) {
+            fputs("\xE2\x80\xA6", out);
+            return;
+        }
         int len;
         uint32_t cp = util_utf8_decode(p, left, &len);
         switch (cp) {
-        case '&':  fputs("&amp;", out); break;
-        case '<':  fputs("&lt;", out); break;
-        case '>':  fputs("&gt;", out); break;
-        case '"':  fputs("&quot;", out); break;
+        case '&': fputs("&amp;", out); break;
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '"': fputs("&quot;", out); break;
         case '\'': fputs("&#39;", out); break;
-        case '\t': case '\n': case '\r': fputc((int)cp, out); break;
+        case '\t':
+        case '\n':
+        case '\r': fputc((int)cp, out); break;
         case UTIL_UTF8_BAD: fputs("\xEF\xBF\xBD", out); break;
         default:
             if (cp < 0x20 || cp == 0x7F) fputs("\xEF\xBF\xBD", out);
@@ -80,20 +84,20 @@ static const char *or_dash(const char *s) { return s ? s : RT_DASH; }
 
 struct thumb {
     char *path;
-    char *uri;   /* data:image/png;base64,...; NULL: could not be read */
-    int   w, h;
+    char *uri; /* data:image/png;base64,...; NULL: could not be read */
+    int w, h;
 };
 
 struct ctx {
     const json_t *r;
-    const json_t *models;     /* array */
-    int           n_models;
-    const char  **names;      /* model names, in document order */
-    const json_t *cats;       /* array of strings */
-    int           n_cats;
-    const json_t **qcell;     /* [model * n_cats + cat]: the quality entry */
-    struct thumb *thumbs;     /* open-addressed by path */
-    int           thumb_cap, n_thumbs;
+    const json_t *models; /* array */
+    int n_models;
+    const char **names; /* model names, in document order */
+    const json_t *cats; /* array of strings */
+    int n_cats;
+    const json_t **qcell; /* [model * n_cats + cat]: the quality entry */
+    struct thumb *thumbs; /* open-addressed by path */
+    int thumb_cap, n_thumbs;
 };
 
 static int model_index(const struct ctx *c, const char *name) {
@@ -104,8 +108,7 @@ static int model_index(const struct ctx *c, const char *name) {
 
 static int cat_index(const struct ctx *c, const char *cat) {
     for (int i = 0; cat && i < c->n_cats; i++)
-        if (strcmp(or_empty(json_string_value(json_array_get(c->cats, (size_t)i))), cat) == 0)
-            return i;
+        if (strcmp(or_empty(json_string_value(json_array_get(c->cats, (size_t)i))), cat) == 0) return i;
     return -1;
 }
 
@@ -144,7 +147,10 @@ static void ctx_free(struct ctx *c) {
 
 /* ------------------------------------------------------------ thumbnails */
 
-struct buf { unsigned char *p; size_t n, cap; };
+struct buf {
+    unsigned char *p;
+    size_t n, cap;
+};
 
 static void buf_add(struct buf *b, const void *data, size_t n) {
     if (b->n + n > b->cap) {
@@ -187,7 +193,7 @@ static uint64_t hash_str(const char *s) {
 
 /* The cached thumbnail of `path`, made on first use. */
 static const struct thumb *thumb_get(struct ctx *c, const char *path) {
-    if (2 * (c->n_thumbs + 1) > c->thumb_cap) {  /* rehash into twice the room */
+    if (2 * (c->n_thumbs + 1) > c->thumb_cap) { /* rehash into twice the room */
         struct thumb *old = c->thumbs;
         int old_cap = c->thumb_cap;
         c->thumb_cap = old_cap ? old_cap * 2 : 64;
@@ -201,8 +207,7 @@ static const struct thumb *thumb_get(struct ctx *c, const char *path) {
         free(old);
     }
     size_t j = hash_str(path) % (size_t)c->thumb_cap;
-    while (c->thumbs[j].path && strcmp(c->thumbs[j].path, path) != 0)
-        j = (j + 1) % (size_t)c->thumb_cap;
+    while (c->thumbs[j].path && strcmp(c->thumbs[j].path, path) != 0) j = (j + 1) % (size_t)c->thumb_cap;
     struct thumb *t = &c->thumbs[j];
     if (!t->path) {
         t->path = xstrdup(path);
@@ -274,9 +279,11 @@ static const char CSS[] =
     "body:has(#f-w:checked) #cases tbody tr:not(.w){display:none}";
 
 static void write_head(FILE *out) {
-    fprintf(out, "<!DOCTYPE html>\n<html lang=en>\n<head>\n<meta charset=utf-8>\n"
-                 "<meta name=viewport content=\"width=device-width, initial-scale=1\">\n"
-                 "<title>vlmeter report</title>\n<style>%s</style>\n</head>\n<body>\n", CSS);
+    fprintf(out,
+            "<!DOCTYPE html>\n<html lang=en>\n<head>\n<meta charset=utf-8>\n"
+            "<meta name=viewport content=\"width=device-width, initial-scale=1\">\n"
+            "<title>vlmeter report</title>\n<style>%s</style>\n</head>\n<body>\n",
+            CSS);
 }
 
 /* An id or anchor: letters, digits, '-', '_', '.' and ':' as they are, anything
@@ -304,8 +311,7 @@ static void write_header(FILE *out, const struct ctx *c) {
     esc(out, or_dash(jpath_str(c->r, "db")));
     size_t n_turns = json_array_size(jpath_get(c->r, "cases"));
     fprintf(out, "</code> &middot; %d model%s, %d categor%s, %zu turn%s</p>\n<nav>", c->n_models,
-            c->n_models == 1 ? "" : "s", c->n_cats, c->n_cats == 1 ? "y" : "ies", n_turns,
-            n_turns == 1 ? "" : "s");
+            c->n_models == 1 ? "" : "s", c->n_cats, c->n_cats == 1 ? "y" : "ies", n_turns, n_turns == 1 ? "" : "s");
     rt_walk(c->r, RT_HTML_OWN, nav_link, out);
     fputs("</nav>\n</header>\n", out);
 }
@@ -336,12 +342,16 @@ static const char *row_label(const struct ctx *c, int k) {
 
 /* ------------------------------------------------------------ charts */
 
-#define CH_W      900.0
-#define CH_LABEL  190.0  /* label column */
-#define CH_RIGHT  70.0   /* room right of the plot */
-#define LABEL_CHARS 20   /* longer row labels are cut (full text in the tables) */
+#define CH_W        900.0
+#define CH_LABEL    190.0 /* label column */
+#define CH_RIGHT    70.0  /* room right of the plot */
+#define LABEL_CHARS 20    /* longer row labels are cut (full text in the tables) */
 
-struct legend { double x[64], y[64]; double height; int n; };
+struct legend {
+    double x[64], y[64];
+    double height;
+    int n;
+};
 
 /* Place the models' legend entries in rows across the chart's width. */
 static void legend_layout(const struct ctx *c, struct legend *lg) {
@@ -350,7 +360,10 @@ static void legend_layout(const struct ctx *c, struct legend *lg) {
     for (int m = 0; m < lg->n; m++) {
         size_t chars = strlen(c->names[m]) < 28 ? strlen(c->names[m]) : 28;
         double w = 30 + 7.0 * (double)chars;
-        if (x + w > CH_W && x > CH_LABEL) { x = CH_LABEL; y += 20; }
+        if (x + w > CH_W && x > CH_LABEL) {
+            x = CH_LABEL;
+            y += 20;
+        }
         lg->x[m] = x;
         lg->y[m] = y;
         x += w;
@@ -360,22 +373,28 @@ static void legend_layout(const struct ctx *c, struct legend *lg) {
 
 static void legend_write(FILE *out, const struct ctx *c, const struct legend *lg) {
     for (int m = 0; m < lg->n; m++) {
-        fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" rx=\"2\" fill=\"%s\"/>"
-                     "<text x=\"%.1f\" y=\"%.1f\">", lg->x[m], lg->y[m] - 10, colour(m),
-                lg->x[m] + 17, lg->y[m]);
+        fprintf(out,
+                "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" rx=\"2\" fill=\"%s\"/>"
+                "<text x=\"%.1f\" y=\"%.1f\">",
+                lg->x[m], lg->y[m] - 10, colour(m), lg->x[m] + 17, lg->y[m]);
         esc_n(out, c->names[m], 28);
         fputs("</text>\n", out);
     }
 }
 
 static void svg_open(FILE *out, double h, const char *title) {
-    fprintf(out, "<svg class=\"chart\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
-                 "role=\"img\"><title>%s</title>\n", CH_W, h, CH_W, h, title);
+    fprintf(out,
+            "<svg class=\"chart\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
+            "role=\"img\"><title>%s</title>\n",
+            CH_W, h, CH_W, h, title);
 }
 
 /* A horizontal axis: values lo..hi onto x0..x0+w, linear (ticks every `step`)
  * or logarithmic (ticks at 1, 2, 5 times powers of ten). */
-struct scale { bool log; double lo, hi, step, x0, w; };
+struct scale {
+    bool log;
+    double lo, hi, step, x0, w;
+};
 
 static double sx(const struct scale *s, double v) {
     if (!s->log) return s->x0 + s->w * (v - s->lo) / (s->hi - s->lo);
@@ -384,37 +403,35 @@ static double sx(const struct scale *s, double v) {
 
 static void tick(FILE *out, const struct scale *s, double v, double y0, double y1, const char *unit) {
     double x = sx(s, v);
-    fprintf(out, "<line class=ax x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
-                 "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=mut>%g%s</text>\n",
+    fprintf(out,
+            "<line class=ax x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
+            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=mut>%g%s</text>\n",
             x, x, y0, y1, x, y1 + 15, v, unit);
 }
 
 /* Grid lines from y0 to y1, tick labels and the axis label below. */
-static void axis_x(FILE *out, const struct scale *s, double y0, double y1, const char *unit,
-                   const char *label) {
+static void axis_x(FILE *out, const struct scale *s, double y0, double y1, const char *unit, const char *label) {
     if (s->log)
         for (double d = pow(10, floor(log10(s->lo))); d <= s->hi * 1.001; d *= 10)
-            for (int k = 1; k <= 5; k += k == 1 ? 1 : 3)  /* 1, 2, 5 */
-                if (d * k >= s->lo * 0.999 && d * k <= s->hi * 1.001)
-                    tick(out, s, d * k, y0, y1, unit);
+            for (int k = 1; k <= 5; k += k == 1 ? 1 : 3) /* 1, 2, 5 */
+                if (d * k >= s->lo * 0.999 && d * k <= s->hi * 1.001) tick(out, s, d * k, y0, y1, unit);
     if (!s->log)
         for (double v = s->lo; v <= s->hi + s->step / 2; v += s->step) tick(out, s, v, y0, y1, unit);
-    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=mut>%s</text>\n",
-            s->x0 + s->w / 2, y1 + 32, label);
+    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=mut>%s</text>\n", s->x0 + s->w / 2, y1 + 32,
+            label);
 }
 
 /* One model's accuracy bar with its interval, at row top y. */
-static void quality_bar(FILE *out, const struct ctx *c, int m, const json_t *q, const char *row,
-                        double y, double bar_h, double x0, double w) {
+static void quality_bar(FILE *out, const struct ctx *c, int m, const json_t *q, const char *row, double y, double bar_h,
+                        double x0, double w) {
     double a, lo, hi, n = 0;
     if (!accuracy_of(q, &a)) {
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=mut>" RT_DASH "</text>\n", x0 + 4,
-                y + bar_h - 3);
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=mut>" RT_DASH "</text>\n", x0 + 4, y + bar_h - 3);
         return;
     }
     jpath_num(q, "n", &n);
-    fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>",
-            x0, y, fmax(0, w * a), bar_h, colour(m));
+    fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>", x0, y,
+            fmax(0, w * a), bar_h, colour(m));
     esc(out, c->names[m]);
     fputs(" \xC2\xB7 ", out);
     esc(out, row);
@@ -423,13 +440,13 @@ static void quality_bar(FILE *out, const struct ctx *c, int m, const json_t *q, 
     if (jpath_num(q, "ci_low", &lo) && jpath_num(q, "ci_high", &hi)) {
         fprintf(out, " (%.0f" RT_DASH "%.0f)", lo * 100, hi * 100);
         double xl = x0 + w * lo, xh = x0 + w * hi, ym = y + bar_h / 2;
-        fprintf(out, ", n=%.0f</title></rect>\n<path class=eb d=\"M%.1f %.1fH%.1fM%.1f %.1fV%.1f"
-                     "M%.1f %.1fV%.1f\"/>", n, xl, ym, xh, xl, y + 2, y + bar_h - 2, xh, y + 2,
-                y + bar_h - 2);
+        fprintf(out,
+                ", n=%.0f</title></rect>\n<path class=eb d=\"M%.1f %.1fH%.1fM%.1f %.1fV%.1f"
+                "M%.1f %.1fV%.1f\"/>",
+                n, xl, ym, xh, xl, y + 2, y + bar_h - 2, xh, y + 2, y + bar_h - 2);
         right = fmax(a, hi);
     } else fprintf(out, ", n=%.0f</title></rect>\n", n);
-    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">%.0f%%</text>\n", x0 + w * right + 5,
-            y + bar_h - 3, a * 100);
+    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">%.0f%%</text>\n", x0 + w * right + 5, y + bar_h - 3, a * 100);
 }
 
 /* Grouped horizontal bars: rows are categories (then "all"), one bar per model. */
@@ -448,8 +465,8 @@ static void write_quality_chart(FILE *out, const struct ctx *c) {
     const json_t **cells = xcalloc((size_t)c->n_models, sizeof *cells);
     for (int k = 0; k <= c->n_cats; k++) {
         double y = top + k * (group_h + group_gap);
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\"%s>", x0 - 10,
-                y + group_h / 2 + 4, k == c->n_cats ? " font-weight=\"600\"" : "");
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\"%s>", x0 - 10, y + group_h / 2 + 4,
+                k == c->n_cats ? " font-weight=\"600\"" : "");
         esc_n(out, row_label(c, k), LABEL_CHARS);
         fputs("</text>\n", out);
         row_cells(c, k, cells);
@@ -480,8 +497,8 @@ static double *latency_values(const json_t *model, int *n) {
     size_t i;
     const json_t *x;
     *n = 0;
-    json_array_foreach(a, i, x)
-        if (json_is_number(x) && isfinite(json_number_value(x))) v[(*n)++] = json_number_value(x);
+    json_array_foreach(a, i, x) if (json_is_number(x) && isfinite(json_number_value(x)))
+        v[(*n)++] = json_number_value(x);
     qsort(v, (size_t)*n, sizeof *v, cmp_double);
     return v;
 }
@@ -509,8 +526,8 @@ static struct scale latency_scale(double min_pos, double max, double x0, double 
 }
 
 /* One model's box plot (quartiles, median, min-max whiskers) and sampled dots. */
-static void latency_row(FILE *out, const struct ctx *c, int m, const double *v, int n, double y,
-                        double h, const struct scale *s) {
+static void latency_row(FILE *out, const struct ctx *c, int m, const double *v, int n, double y, double h,
+                        const struct scale *s) {
     double ym = y + h / 2, x0 = s->x0;
     fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", x0 - 10, ym + 4);
     esc_n(out, c->names[m], LABEL_CHARS);
@@ -523,21 +540,22 @@ static void latency_row(FILE *out, const struct ctx *c, int m, const double *v, 
     double q1 = rank_pct(v, n, .25), med = rank_pct(v, n, .5), q3 = rank_pct(v, n, .75);
     fprintf(out, "<g><title>");
     esc(out, c->names[m]);
-    fprintf(out, ": n=%d, min %.1f, p25 %.1f, p50 %.1f, p75 %.1f, max %.1f ms</title>\n"
-                 "<path class=eb d=\"M%.1f %.1fH%.1fM%.1f %.1fH%.1fM%.1f %.1fV%.1fM%.1f %.1fV%.1f\"/>\n"
-                 "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
-                 "fill-opacity=\"0.25\" stroke=\"%s\"/>\n",
-            n, v[0], q1, med, q3, v[n - 1], X(v[0]), ym, X(q1), X(q3), ym, X(v[n - 1]),
-            X(v[0]), ym - 6, ym + 6, X(v[n - 1]), ym - 6, ym + 6, X(q1), y + 3,
-            fmax(1, X(q3) - X(q1)), h - 6, colour(m), colour(m));
+    fprintf(out,
+            ": n=%d, min %.1f, p25 %.1f, p50 %.1f, p75 %.1f, max %.1f ms</title>\n"
+            "<path class=eb d=\"M%.1f %.1fH%.1fM%.1f %.1fH%.1fM%.1f %.1fV%.1fM%.1f %.1fV%.1f\"/>\n"
+            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
+            "fill-opacity=\"0.25\" stroke=\"%s\"/>\n",
+            n, v[0], q1, med, q3, v[n - 1], X(v[0]), ym, X(q1), X(q3), ym, X(v[n - 1]), X(v[0]), ym - 6, ym + 6,
+            X(v[n - 1]), ym - 6, ym + 6, X(q1), y + 3, fmax(1, X(q3) - X(q1)), h - 6, colour(m), colour(m));
     int shown = n < MAX_POINTS ? n : MAX_POINTS;
     for (int i = 0; i < shown; i++) {
         double val = v[shown == n ? i : (int)((double)i * (n - 1) / (shown - 1))];
-        fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"%s\" fill-opacity=\"0.5\"/>",
-                X(val), ym - 8 + (double)(i * 7919 % 17), colour(m));
+        fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"%s\" fill-opacity=\"0.5\"/>", X(val),
+                ym - 8 + (double)(i * 7919 % 17), colour(m));
     }
-    fprintf(out, "\n<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#1f2328\" "
-                 "stroke-width=\"2.5\"/></g>\n<text x=\"%.1f\" y=\"%.1f\" class=mut>p50 %.*f</text>\n",
+    fprintf(out,
+            "\n<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#1f2328\" "
+            "stroke-width=\"2.5\"/></g>\n<text x=\"%.1f\" y=\"%.1f\" class=mut>p50 %.*f</text>\n",
             X(med), X(med), y + 3, y + h - 3, x0 + s->w + 8, ym + 4, med < 100 ? 1 : 0, med);
 #undef X
 }
@@ -549,17 +567,21 @@ static void write_latency_chart(FILE *out, const struct ctx *c) {
     for (int m = 0; m < c->n_models; m++) {
         vals[m] = latency_values(json_array_get(c->models, (size_t)m), &ns[m]);
         for (int i = 0; i < ns[m]; i++)
-            if (vals[m][i] > 0) { min_pos = fmin(min_pos, vals[m][i]); break; }
+            if (vals[m][i] > 0) {
+                min_pos = fmin(min_pos, vals[m][i]);
+                break;
+            }
         if (ns[m]) max = fmax(max, vals[m][ns[m] - 1]);
     }
     double row_h = 34, top = 14, bottom = top + c->n_models * row_h;
     struct scale s = latency_scale(min_pos, max, CH_LABEL, CH_W - CH_LABEL - CH_RIGHT - 10);
     fputs("<p class=note>End-to-end latency per turn: box from p25 to p75, thick line at the "
           "median, whiskers from min to max, dots for turns (at most 300 per model, evenly "
-          "by rank).</p>\n", out);
+          "by rank).</p>\n",
+          out);
     svg_open(out, bottom + 42, "End-to-end latency per turn (ms), by model");
-    axis_x(out, &s, top - 6, bottom, "", s.log ? "end-to-end latency per turn (ms, log scale)"
-                                               : "end-to-end latency per turn (ms)");
+    axis_x(out, &s, top - 6, bottom, "",
+           s.log ? "end-to-end latency per turn (ms, log scale)" : "end-to-end latency per turn (ms)");
     for (int m = 0; m < c->n_models; m++) {
         latency_row(out, c, m, vals[m], ns[m], top + m * row_h, row_h, &s);
         free(vals[m]);
@@ -580,7 +602,10 @@ static int verdict(const json_t *a) {
 }
 
 static void answer_cell(FILE *out, const json_t *a) {
-    if (!json_is_object(a)) { fputs("<td>" RT_DASH "</td>", out); return; }
+    if (!json_is_object(a)) {
+        fputs("<td>" RT_DASH "</td>", out);
+        return;
+    }
     int v = verdict(a);
     fputs(v == 1 ? "<td class=y>" : v == 0 ? "<td class=n>" : "<td>", out);
     const char *error = jpath_str(a, "error");
@@ -595,7 +620,10 @@ static void answer_cell(FILE *out, const json_t *a) {
     fputs(v == 1 ? "<small>\xE2\x9C\x93" : v == 0 ? "<small>\xE2\x9C\x97" : "<small>", out);
     const char *sep = v >= 0 ? " " : "";
     double d;
-    if (jpath_num(a, "score", &d)) { fprintf(out, "%s%.3g", sep, d); sep = " \xC2\xB7 "; }
+    if (jpath_num(a, "score", &d)) {
+        fprintf(out, "%s%.3g", sep, d);
+        sep = " \xC2\xB7 ";
+    }
     bool detail = jpath_str(a, "detail") && jpath_str(a, "detail")[0];
     if (!detail && json_is_true(jpath_get(a, "unparsed"))) {
         fprintf(out, "%sunparsed", sep);
@@ -634,8 +662,8 @@ static void case_row(FILE *out, struct ctx *c, const json_t *k, const struct rt_
     const json_t *img;
     double turn = 0;
     if (jpath_num(k, "turn", &turn) && turn == 0)
-        json_array_foreach(jpath_get(k, "images"), i, img)
-            if (json_is_string(img)) put_thumb(out, c, json_string_value(img));
+        json_array_foreach(jpath_get(k, "images"), i, img) if (json_is_string(img))
+            put_thumb(out, c, json_string_value(img));
     fputs("</td>", out);
     for (int m = 0; m < c->n_models; m++) answer_cell(out, json_object_get(answers, c->names[m]));
     fputs("</tr>\n", out);
@@ -650,12 +678,13 @@ static void write_cases(FILE *out, struct ctx *c, const struct rt_section *s) {
     html_id(out, s->id);
     fputs(">\n<h2>", out);
     esc(out, s->title);
-    fprintf(out, "</h2>\n<details%s>"
-                 "<summary>%zu turn%s, each model's answer side by side</summary>\n"
-                 "<div class=filters><label><input type=checkbox id=f-w> only turns some model "
-                 "got wrong</label><label><input type=checkbox id=f-d> only turns where models "
-                 "disagree</label></div>\n<div class=wrap><table id=cases><thead><tr><th>case</th>"
-                 "<th>prompt</th><th>expected</th><th>images</th>",
+    fprintf(out,
+            "</h2>\n<details%s>"
+            "<summary>%zu turn%s, each model's answer side by side</summary>\n"
+            "<div class=filters><label><input type=checkbox id=f-w> only turns some model "
+            "got wrong</label><label><input type=checkbox id=f-d> only turns where models "
+            "disagree</label></div>\n<div class=wrap><table id=cases><thead><tr><th>case</th>"
+            "<th>prompt</th><th>expected</th><th>images</th>",
             n <= CASES_OPEN ? " open" : "", n, n == 1 ? "" : "s");
     model_headers(out, c);
     fputs("</tr></thead><tbody>\n", out);
@@ -674,7 +703,10 @@ static void write_pareto_chart(FILE *out, const json_t *pts) {
     if (n == 0) return;
     double lo = INFINITY, hi = 0, v;
     const json_t *p;
-    json_array_foreach(pts, i, p) if (jpath_num(p, "monthly", &v) && v > 0) { lo = fmin(lo, v); hi = fmax(hi, v); }
+    json_array_foreach(pts, i, p) if (jpath_num(p, "monthly", &v) && v > 0) {
+        lo = fmin(lo, v);
+        hi = fmax(hi, v);
+    }
     if (!(hi > 0)) return;
     lo = pow(10, floor(log10(lo))), hi = pow(10, ceil(log10(hi * 1.0001)));
     double top = 20, h = 260, x0 = CH_LABEL, w = CH_W - CH_LABEL - CH_RIGHT;
@@ -693,8 +725,8 @@ static void write_pareto_chart(FILE *out, const json_t *pts) {
         jpath_num(p, "monthly", &m);
         bool front = json_is_true(jpath_get(p, "on_front"));
         double x = sx(&sc, m), y = top + h - h * a;
-        fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"%s\" stroke=\"%s\" stroke-width=\"2\"><title>",
-                x, y, front ? colour((int)i) : "none", colour((int)i));
+        fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"%s\" stroke=\"%s\" stroke-width=\"2\"><title>", x,
+                y, front ? colour((int)i) : "none", colour((int)i));
         esc(out, or_empty(jpath_str(p, "model")));
         fputs(" on ", out);
         esc(out, or_empty(jpath_str(p, "where")));
@@ -733,8 +765,11 @@ static void write_grid(FILE *out, const struct rt_section *s) {
         fputs("</th>", out);
         for (int c = 1; c < g->nc; c++) {
             const struct rt_cell *x = rt_at(g, r, c);
-            fputs(x->mark == RT_BEST ? "<td class=\"r best\">" : x->mark == RT_SIG ? "<td class=sig>"
-                  : x->num ? "<td class=r>" : "<td>", out);
+            fputs(x->mark == RT_BEST  ? "<td class=\"r best\">"
+                  : x->mark == RT_SIG ? "<td class=sig>"
+                  : x->num            ? "<td class=r>"
+                                      : "<td>",
+                  out);
             esc(out, x->text);
             if (x->mark == RT_BEST) fputs(" <span class=star title=\"best in this row\">\xE2\x98\x85</span>", out);
             fputs("</td>", out);
@@ -753,7 +788,10 @@ struct page {
 static void html_section(const struct rt_section *s, void *user) {
     struct page *p = user;
     FILE *out = p->out;
-    if (s->t->flags & RT_HTML_OWN) { write_cases(out, p->c, s); return; }
+    if (s->t->flags & RT_HTML_OWN) {
+        write_cases(out, p->c, s);
+        return;
+    }
     fputs("<section id=", out);
     html_id(out, s->id);
     fputs(">\n<h2>", out);
@@ -787,7 +825,8 @@ int report_write_html(const json_t *r, FILE *out) {
     rt_walk(r, 0, html_section, &p);
     fputs("<footer><p class=note>Written by vlmeter " VLM_VERSION ". Definitions: "
           "docs/metrics.md, docs/scoring.md, docs/cost.md, docs/report-schema.md.</p></footer>\n"
-          "</body>\n</html>\n", out);
+          "</body>\n</html>\n",
+          out);
     ctx_free(&c);
     return fflush(out) == 0 && !ferror(out) ? VLM_OK : VLM_ERR_IO;
 }

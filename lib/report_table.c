@@ -18,31 +18,40 @@
 /* ------------------------------------------------------------ formats */
 
 void rt_format(char *buf, size_t n, enum rt_fmt f, bool have, double v) {
-    if (!have || !isfinite(v)) { snprintf(buf, n, RT_DASH); return; }
+    if (!have || !isfinite(v)) {
+        snprintf(buf, n, RT_DASH);
+        return;
+    }
     double a = fabs(v);
     switch (f) {
     case RT_TEXT:
     case RT_CATEGORY: snprintf(buf, n, "%g", v); break;
-    case RT_INT:   snprintf(buf, n, "%.0f", v); break;
-    case RT_TURN:  snprintf(buf, n, "%.0f", v + 1); break;
+    case RT_INT: snprintf(buf, n, "%.0f", v); break;
+    case RT_TURN: snprintf(buf, n, "%.0f", v + 1); break;
     case RT_MS:
-    case RT_TPS:   snprintf(buf, n, "%.1f", v); break;
-    case RT_MIB:   snprintf(buf, n, "%.1f", v / 1048576.0); break;
-    case RT_GIB:   snprintf(buf, n, "%.2f", v / 1073741824.0); break;
+    case RT_TPS: snprintf(buf, n, "%.1f", v); break;
+    case RT_MIB: snprintf(buf, n, "%.1f", v / 1048576.0); break;
+    case RT_GIB: snprintf(buf, n, "%.2f", v / 1073741824.0); break;
     case RT_PARAMS:
         if (a >= 1e9) snprintf(buf, n, "%.2f B", v / 1e9);
         else if (a >= 1e6) snprintf(buf, n, "%.2f M", v / 1e6);
         else if (a >= 1e3) snprintf(buf, n, "%.1f k", v / 1e3);
         else snprintf(buf, n, "%.0f", v);
         break;
-    case RT_PCT:   snprintf(buf, n, "%.0f%%", 100 * v); break;
-    case RT_PCT1:  snprintf(buf, n, "%.1f%%", 100 * v); break;
-    case RT_PTS:   snprintf(buf, n, "%+.1f", 100 * v); break;
-    case RT_FIX2:  snprintf(buf, n, "%.2f", v); break;
-    case RT_FIX3:  snprintf(buf, n, "%.3f", v); break;
-    case RT_FIX4:  snprintf(buf, n, "%.4f", v); break;
-    case RT_P:     if (v < 0.001) snprintf(buf, n, "<0.001"); else snprintf(buf, n, "%.3f", v); break;
-    case RT_RATE:  if (v <= 0) snprintf(buf, n, "max"); else snprintf(buf, n, "%.1f", v); break;
+    case RT_PCT: snprintf(buf, n, "%.0f%%", 100 * v); break;
+    case RT_PCT1: snprintf(buf, n, "%.1f%%", 100 * v); break;
+    case RT_PTS: snprintf(buf, n, "%+.1f", 100 * v); break;
+    case RT_FIX2: snprintf(buf, n, "%.2f", v); break;
+    case RT_FIX3: snprintf(buf, n, "%.3f", v); break;
+    case RT_FIX4: snprintf(buf, n, "%.4f", v); break;
+    case RT_P:
+        if (v < 0.001) snprintf(buf, n, "<0.001");
+        else snprintf(buf, n, "%.3f", v);
+        break;
+    case RT_RATE:
+        if (v <= 0) snprintf(buf, n, "max");
+        else snprintf(buf, n, "%.1f", v);
+        break;
     }
 }
 
@@ -56,7 +65,9 @@ static bool is_text(enum rt_fmt f) { return f == RT_TEXT || f == RT_CATEGORY; }
 
 /* ------------------------------------------------------------ cells */
 
-struct rt_cell *rt_at(const struct rt_grid *g, int r, int c) { return &g->cells[r * g->nc + c]; }
+struct rt_cell *rt_at(const struct rt_grid *g, int r, int c) {
+    return &g->cells[r * g->nc + c];
+}
 
 void rt_cell_set(struct rt_cell *c, const char *fmt, ...) {
     va_list ap;
@@ -101,8 +112,7 @@ static void grid_init(struct rt_grid *g, int nc) {
 /* Append a row of empty cells; its index. */
 static int grid_row(struct rt_grid *g) {
     util_grow((void **)&g->cells, &g->cap, (g->nr + 1) * g->nc, sizeof *g->cells);
-    for (int c = 0; c < g->nc; c++)
-        g->cells[g->nr * g->nc + c] = (struct rt_cell){xstrdup(""), RT_PLAIN, -1, false};
+    for (int c = 0; c < g->nc; c++) g->cells[g->nr * g->nc + c] = (struct rt_cell){xstrdup(""), RT_PLAIN, -1, false};
     return g->nr++;
 }
 
@@ -114,8 +124,7 @@ static void grid_free(struct rt_grid *g) {
 /* The columns of a list: per-model columns count once per model. */
 static int list_width(const struct rt_table *t, const json_t *models) {
     int n = 0;
-    for (int k = 0; k < t->n_cols; k++)
-        n += t->cols[k].flags & RT_PER_MODEL ? (int)json_array_size(models) : 1;
+    for (int k = 0; k < t->n_cols; k++) n += t->cols[k].flags & RT_PER_MODEL ? (int)json_array_size(models) : 1;
     return n;
 }
 
@@ -125,7 +134,10 @@ static void build_list(struct rt_grid *g, const struct rt_table *t, const json_t
     int r = grid_row(g), c = 0;
     size_t i, j;
     for (int k = 0; k < t->n_cols; k++) {
-        if (!(t->cols[k].flags & RT_PER_MODEL)) { rt_cell_set(rt_at(g, r, c++), "%s", t->cols[k].head); continue; }
+        if (!(t->cols[k].flags & RT_PER_MODEL)) {
+            rt_cell_set(rt_at(g, r, c++), "%s", t->cols[k].head);
+            continue;
+        }
         json_array_foreach(models, j, m) {
             rt_cell_set(rt_at(g, r, c), "%s", jpath_str(m, "name") ? jpath_str(m, "name") : RT_DASH);
             rt_at(g, r, c++)->model = (int)j;
@@ -135,7 +147,10 @@ static void build_list(struct rt_grid *g, const struct rt_table *t, const json_t
         r = grid_row(g), c = 0;
         for (int k = 0; k < t->n_cols; k++) {
             struct rt_ctx cx = {doc, NULL};
-            if (!(t->cols[k].flags & RT_PER_MODEL)) { fill(rt_at(g, r, c++), row, &t->cols[k], &cx); continue; }
+            if (!(t->cols[k].flags & RT_PER_MODEL)) {
+                fill(rt_at(g, r, c++), row, &t->cols[k], &cx);
+                continue;
+            }
             json_array_foreach(models, j, m) {
                 cx.model = jpath_str(m, "name");
                 fill(rt_at(g, r, c++), row, &t->cols[k], &cx);
@@ -174,8 +189,7 @@ static int cmp_key(const void *a, const void *b) {
 }
 
 /* The entry of pivot column col (a column object) whose row key is `key`; NULL: none. */
-static const json_t *col_entry(const struct rt_pivot *p, const json_t *doc, const json_t *col,
-                               const json_t *key) {
+static const json_t *col_entry(const struct rt_pivot *p, const json_t *doc, const json_t *col, const json_t *key) {
     const char *name = jpath_str(col, p->col_name);
     const json_t *entries = p->col_entries ? jpath_get(col, p->col_entries) : jpath_get(doc, p->entries), *e;
     size_t i;
@@ -221,7 +235,11 @@ static void mark_best(struct rt_grid *g, int r, const double *v, const bool *hav
     double hi = -INFINITY, lo = INFINITY;
     int n = 0;
     for (int c = 1; c < g->nc; c++)
-        if (have[c]) { n++; hi = fmax(hi, v[c]); lo = fmin(lo, v[c]); }
+        if (have[c]) {
+            n++;
+            hi = fmax(hi, v[c]);
+            lo = fmin(lo, v[c]);
+        }
     if (n < 2 || !(hi > lo)) return;
     for (int c = 1; c < g->nc; c++)
         if (have[c] && v[c] >= hi - 1e-12) rt_at(g, r, c)->mark = RT_BEST;
@@ -251,7 +269,10 @@ static void pivot_row(struct rt_grid *g, const struct rt_table *t, const json_t 
         g->nr--;
     } else {
         if (key) rt_cell_value(rt_at(g, r, 0), key, NULL, p->row_fmt);
-        else { rt_cell_set(rt_at(g, r, 0), "all"); rt_at(g, r, 0)->mark = RT_TOTAL; }
+        else {
+            rt_cell_set(rt_at(g, r, 0), "all");
+            rt_at(g, r, 0)->mark = RT_TOTAL;
+        }
         rt_at(g, r, 0)->num = false;
         if (t->flags & RT_BEST) mark_best(g, r, v, have);
     }
@@ -278,8 +299,8 @@ static void build_pivot(struct rt_grid *g, const struct rt_table *t, const json_
 
 /* ------------------------------------------------------------ the walk */
 
-static void emit(const struct rt_table *t, const json_t *scope, const json_t *doc, const char *name,
-                 unsigned skip, rt_section_fn *fn, void *user) {
+static void emit(const struct rt_table *t, const json_t *scope, const json_t *doc, const char *name, unsigned skip,
+                 rt_section_fn *fn, void *user) {
     struct rt_section s = {.t = t, .note = t->note};
     char *id = name ? xasprintf("%s-%s", t->id, name) : xstrdup(t->id);
     char *title = xasprintf(name ? t->title : "%s", name ? name : t->title);
@@ -304,7 +325,10 @@ static void emit(const struct rt_table *t, const json_t *scope, const json_t *do
 void rt_walk(const json_t *doc, unsigned skip, rt_section_fn *fn, void *user) {
     for (int k = 0; k < RT_N_TABLES; k++) {
         const struct rt_table *t = &RT_TABLES[k];
-        if (!t->each) { emit(t, doc, doc, NULL, skip, fn, user); continue; }
+        if (!t->each) {
+            emit(t, doc, doc, NULL, skip, fn, user);
+            continue;
+        }
         size_t i;
         const json_t *e;
         json_array_foreach(jpath_get(doc, t->each), i, e) {

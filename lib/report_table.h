@@ -76,8 +76,8 @@ struct rt_col;
 
 /* What a cell function may need besides its row. */
 struct rt_ctx {
-    const json_t *doc;  /* the whole report document */
-    const char *model;  /* RT_PER_MODEL columns: this column's model name */
+    const json_t *doc; /* the whole report document */
+    const char *model; /* RT_PER_MODEL columns: this column's model name */
 };
 
 /* A composite cell: fill c (rt_cell_set) from row; col gives its path and format. */
@@ -87,10 +87,10 @@ typedef void rt_cell_fn(struct rt_cell *c, const json_t *row, const struct rt_co
 #define RT_PER_MODEL 1u /* repeated once per document model, headed by its name */
 
 struct rt_col {
-    const char *head;  /* header (RT_PER_MODEL: none, the model's name) */
-    const char *path;  /* jpath of the value under the row; NULL: the row itself */
+    const char *head; /* header (RT_PER_MODEL: none, the model's name) */
+    const char *path; /* jpath of the value under the row; NULL: the row itself */
     enum rt_fmt fmt;
-    rt_cell_fn *cell;  /* NULL: the value at path in fmt */
+    rt_cell_fn *cell; /* NULL: the value at path in fmt */
     unsigned flags;
 };
 
@@ -125,12 +125,12 @@ enum rt_shape {
 typedef char **rt_lines_fn(const json_t *scope, int *n);
 
 struct rt_table {
-    const char *id;     /* HTML anchor and CSV section name; "-NAME" added per `each` element */
-    const char *title;  /* with `each`: a format with one %s, the element's name */
-    const char *note;   /* one sentence under the title, or NULL */
-    const char *each;   /* document array: one table per element (scope = element); NULL: once */
+    const char *id;    /* HTML anchor and CSV section name; "-NAME" added per `each` element */
+    const char *title; /* with `each`: a format with one %s, the element's name */
+    const char *note;  /* one sentence under the title, or NULL */
+    const char *each;  /* document array: one table per element (scope = element); NULL: once */
     enum rt_shape shape;
-    const char *rows;   /* RT_LIST / RT_TRANSPOSED: the array of rows, under the scope */
+    const char *rows; /* RT_LIST / RT_TRANSPOSED: the array of rows, under the scope */
     const struct rt_col *cols;
     int n_cols;
     const struct rt_pivot *pivot;
@@ -157,7 +157,7 @@ struct rt_section {
     const char *id, *title, *note; /* id and title with an `each` element's name filled in */
     char **lines;                  /* prose before the grid */
     int n_lines;
-    struct rt_grid grid;           /* empty (nr 0) for tables flagged with the walk's `skip` */
+    struct rt_grid grid; /* empty (nr 0) for tables flagged with the walk's `skip` */
 };
 
 /* Called once per table that has rows or prose. */

@@ -20,7 +20,10 @@ static void cell_accuracy(struct rt_cell *c, const json_t *q, const struct rt_co
     double a, lo, hi, n, unp, errs;
     char s[200];
     int k;
-    if (!jpath_num(q, "accuracy", &a)) { rt_cell_set(c, RT_DASH); return; }
+    if (!jpath_num(q, "accuracy", &a)) {
+        rt_cell_set(c, RT_DASH);
+        return;
+    }
     k = snprintf(s, sizeof s, "%.0f%%", 100 * a);
     if (jpath_num(q, "ci_low", &lo) && jpath_num(q, "ci_high", &hi))
         k += snprintf(s + k, sizeof s - (size_t)k, " (%.0f" RT_DASH "%.0f)", 100 * lo, 100 * hi);
@@ -36,7 +39,10 @@ static void cell_range(struct rt_cell *c, const json_t *row, const struct rt_col
     const json_t *o = jpath_get(row, col->path);
     double lo, hi;
     char a[64], b[64];
-    if (!jpath_num(o, "ci_low", &lo) || !jpath_num(o, "ci_high", &hi)) { rt_cell_set(c, RT_DASH); return; }
+    if (!jpath_num(o, "ci_low", &lo) || !jpath_num(o, "ci_high", &hi)) {
+        rt_cell_set(c, RT_DASH);
+        return;
+    }
     rt_format(a, sizeof a, col->fmt, true, lo);
     rt_format(b, sizeof b, col->fmt, true, hi);
     rt_cell_set(c, "%s" RT_DASH "%s", a, b);
@@ -46,7 +52,10 @@ static void cell_range(struct rt_cell *c, const json_t *row, const struct rt_col
 static void cell_count_of(struct rt_cell *c, const json_t *row, const char *part, const char *whole) {
     double a, b;
     c->num = true;
-    if (!jpath_num(row, part, &a) || !jpath_num(row, whole, &b)) { rt_cell_set(c, RT_DASH); return; }
+    if (!jpath_num(row, part, &a) || !jpath_num(row, whole, &b)) {
+        rt_cell_set(c, RT_DASH);
+        return;
+    }
     rt_cell_set(c, "%.0f/%.0f", a, b);
 }
 
@@ -65,7 +74,10 @@ static void cell_variant(struct rt_cell *c, const json_t *m, const struct rt_col
 
 static void cell_verdict_pair(struct rt_cell *c, const json_t *p, const struct rt_col *col, const struct rt_ctx *cx) {
     double pv;
-    if (!jpath_num(p, "p_value", &pv)) { rt_cell_set(c, RT_DASH); return; }
+    if (!jpath_num(p, "p_value", &pv)) {
+        rt_cell_set(c, RT_DASH);
+        return;
+    }
     rt_cell_set(c, "%s", pv < 0.05 ? "differs at 5%" : "no significant difference");
     c->mark = pv < 0.05 ? RT_SIG : RT_PLAIN;
 }
@@ -83,7 +95,10 @@ static void cell_per_1k(struct rt_cell *c, const json_t *m, const struct rt_col 
     double v;
     char num[64];
     c->num = true;
-    if (!jpath_num(g, "per_1k_requests", &v)) { rt_cell_set(c, RT_DASH); return; }
+    if (!jpath_num(g, "per_1k_requests", &v)) {
+        rt_cell_set(c, RT_DASH);
+        return;
+    }
     rt_format(num, sizeof num, RT_FIX4, true, v);
     const char *cur = jpath_str(g, "currency"), *gpu = jpath_str(g, "gpu"), *as_of = jpath_str(g, "as_of");
     rt_cell_set(c, "%s %s (%s, %s)", num, cur ? cur : "", gpu ? gpu : RT_DASH, as_of ? as_of : RT_DASH);
@@ -110,8 +125,14 @@ static void cell_case(struct rt_cell *c, const json_t *k, const struct rt_col *c
 /* Strings as they are, other JSON as compact text, none as a dash. */
 static void cell_expected(struct rt_cell *c, const json_t *k, const struct rt_col *col, const struct rt_ctx *cx) {
     const json_t *e = jpath_get(k, "expected");
-    if (!e || json_is_null(e)) { rt_cell_set(c, RT_DASH); return; }
-    if (json_is_string(e)) { rt_cell_set(c, "%s", json_string_value(e)); return; }
+    if (!e || json_is_null(e)) {
+        rt_cell_set(c, RT_DASH);
+        return;
+    }
+    if (json_is_string(e)) {
+        rt_cell_set(c, "%s", json_string_value(e));
+        return;
+    }
     char *s = json_dumps(e, JSON_ENCODE_ANY | JSON_COMPACT);
     rt_cell_set(c, "%s", s ? s : RT_DASH);
     free(s);
@@ -121,7 +142,10 @@ static void cell_expected(struct rt_cell *c, const json_t *k, const struct rt_co
 static void cell_answer(struct rt_cell *c, const json_t *k, const struct rt_col *col, const struct rt_ctx *cx) {
     /* a model name may hold dots: a key, not a jpath path */
     const json_t *a = cx->model ? json_object_get(jpath_get(k, "answers"), cx->model) : NULL;
-    if (!json_is_object(a)) { rt_cell_set(c, RT_DASH); return; }
+    if (!json_is_object(a)) {
+        rt_cell_set(c, RT_DASH);
+        return;
+    }
     const json_t *ok = jpath_get(a, "correct");
     const char *mark = json_is_true(ok) ? "\xE2\x9C\x93 " : json_is_false(ok) ? "\xE2\x9C\x97 " : "";
     const char *err = jpath_str(a, "error"), *out = jpath_str(a, "output");
@@ -144,76 +168,112 @@ static char **recommendation_lines(const json_t *doc, int *n) {
     rt_format_at(b, sizeof b, rec, "requirements.peak_factor", RT_FIX2);
     rt_format_at(c, sizeof c, rec, "requirements.headroom", RT_PCT);
     lines[(*n)++] = xasprintf("At %s requests/day, peak factor %s, memory headroom %s; prices are the "
-                                  "catalog's: check their source and date.", a, b, c);
+                              "catalog's: check their source and date.",
+                              a, b, c);
     size_t i;
-    json_array_foreach(jpath_get(rec, "families"), i, fc)
-        if (jpath_str(fc, "reasons")) lines[(*n)++] = xstrdup(jpath_str(fc, "reasons"));
+    json_array_foreach(jpath_get(rec, "families"), i, fc) if (jpath_str(fc, "reasons"))
+        lines[(*n)++] = xstrdup(jpath_str(fc, "reasons"));
     return lines;
 }
 
 /* ------------------------------------------------------------ the tables */
 
 /* A column: header, path under the row, format; CELL: with a cell function. */
-#define COL(h, p, f) {.head = h, .path = p, .fmt = f}
-#define CELL(h, p, f, fn) {.head = h, .path = p, .fmt = f, .cell = fn}
+#define COL(h, p, f) \
+    { .head = h, .path = p, .fmt = f }
+#define CELL(h, p, f, fn) \
+    { .head = h, .path = p, .fmt = f, .cell = fn }
 #define COLS(a) .cols = a, .n_cols = (int)(sizeof a / sizeof a[0])
 
 /* One line per group of related columns. */
 static const struct rt_col RUNS[] = {
-    COL("run", "id", RT_INT), COL("started", "started_at", RT_TEXT), COL("ended", "ended_at", RT_TEXT),
-    COL("host CPU", "host_cpu", RT_TEXT), COL("cores", "host_cores", RT_INT),
+    COL("run", "id", RT_INT),
+    COL("started", "started_at", RT_TEXT),
+    COL("ended", "ended_at", RT_TEXT),
+    COL("host CPU", "host_cpu", RT_TEXT),
+    COL("cores", "host_cores", RT_INT),
     COL("RAM (GiB)", "host_ram_bytes", RT_GIB),
-    COL("OS", "host_os", RT_TEXT), COL("llama.cpp", "llama_version", RT_TEXT),
+    COL("OS", "host_os", RT_TEXT),
+    COL("llama.cpp", "llama_version", RT_TEXT),
     COL("vlmeter", "vlmeter_version", RT_TEXT),
 };
 
 static const struct rt_pivot QUALITY = {
-    .cols = "models", .col_name = "name", .entries = "quality", .entry_col = "model",
-    .row_key = "category", .row_fmt = RT_CATEGORY, .row_order = "categories", .total = "quality",
+    .cols = "models",
+    .col_name = "name",
+    .entries = "quality",
+    .entry_col = "model",
+    .row_key = "category",
+    .row_fmt = RT_CATEGORY,
+    .row_order = "categories",
+    .total = "quality",
     .cell = CELL(NULL, "accuracy", RT_PCT, cell_accuracy),
 };
 
 static const struct rt_col PAIRS[] = {
-    COL("model A", "a", RT_TEXT), COL("model B", "b", RT_TEXT), COL("shared turns", "n_shared", RT_INT),
-    COL("A right, B wrong", "a_only", RT_INT), COL("B right, A wrong", "b_only", RT_INT),
-    COL("McNemar p", "p_value", RT_P), CELL("verdict", NULL, RT_TEXT, cell_verdict_pair),
+    COL("model A", "a", RT_TEXT),
+    COL("model B", "b", RT_TEXT),
+    COL("shared turns", "n_shared", RT_INT),
+    COL("A right, B wrong", "a_only", RT_INT),
+    COL("B right, A wrong", "b_only", RT_INT),
+    COL("McNemar p", "p_value", RT_P),
+    CELL("verdict", NULL, RT_TEXT, cell_verdict_pair),
 };
 
 static const struct rt_col YESNO[] = {
-    COL("model", "model", RT_TEXT), COL("category", "category", RT_CATEGORY), COL("n", "n", RT_INT),
-    COL("accuracy", "accuracy", RT_FIX3), COL("precision", "precision", RT_FIX3), COL("recall", "recall", RT_FIX3),
-    COL("F1", "f1", RT_FIX3), COL("yes-ratio", "yes_ratio", RT_FIX3), COL("unparsed", "n_unparsed", RT_INT),
+    COL("model", "model", RT_TEXT),
+    COL("category", "category", RT_CATEGORY),
+    COL("n", "n", RT_INT),
+    COL("accuracy", "accuracy", RT_FIX3),
+    COL("precision", "precision", RT_FIX3),
+    COL("recall", "recall", RT_FIX3),
+    COL("F1", "f1", RT_FIX3),
+    COL("yes-ratio", "yes_ratio", RT_FIX3),
+    COL("unparsed", "n_unparsed", RT_INT),
 };
 
 static const struct rt_col CAPTIONS[] = {
-    COL("model", "model", RT_TEXT), COL("category", "category", RT_CATEGORY), COL("n", "n", RT_INT),
+    COL("model", "model", RT_TEXT),  COL("category", "category", RT_CATEGORY), COL("n", "n", RT_INT),
     COL("BLEU-4", "bleu4", RT_FIX3), COL("CIDEr-D", "cider_d", RT_FIX3),
 };
 
 static const struct rt_pivot BY_TURN = {
-    .cols = "models", .col_name = "name", .entries = "by_turn", .entry_col = "model",
-    .row_key = "turn", .row_fmt = RT_TURN,
+    .cols = "models",
+    .col_name = "name",
+    .entries = "by_turn",
+    .entry_col = "model",
+    .row_key = "turn",
+    .row_fmt = RT_TURN,
     .cell = CELL(NULL, "accuracy", RT_PCT, cell_accuracy),
 };
 
 /* Down the page, one column per model (column 0 names the model). */
 static const struct rt_col SPEED[] = {
     COL("model", "name", RT_TEXT),
-    COL("architecture", "arch", RT_TEXT), COL("backend", "backend", RT_TEXT),
-    COL("chat template", "chat_template", RT_TEXT), COL("parameters", "n_params", RT_PARAMS),
-    COL("model file (MiB)", "model_bytes", RT_MIB), COL("projector file (MiB)", "mmproj_bytes", RT_MIB),
-    COL("threads", "n_threads", RT_INT), COL("GPU layers (-1 = all)", "n_gpu_layers", RT_INT),
-    COL("load (ms)", "load_ms", RT_MS), COL("turns timed", "speed.n_turns", RT_INT),
-    COL("TTFT p50 (ms)", "speed.ttft_ms.p50", RT_MS), COL("TTFT p90 (ms)", "speed.ttft_ms.p90", RT_MS),
-    COL("end-to-end p50 (ms)", "speed.e2e_ms.p50", RT_MS), COL("end-to-end p90 (ms)", "speed.e2e_ms.p90", RT_MS),
+    COL("architecture", "arch", RT_TEXT),
+    COL("backend", "backend", RT_TEXT),
+    COL("chat template", "chat_template", RT_TEXT),
+    COL("parameters", "n_params", RT_PARAMS),
+    COL("model file (MiB)", "model_bytes", RT_MIB),
+    COL("projector file (MiB)", "mmproj_bytes", RT_MIB),
+    COL("threads", "n_threads", RT_INT),
+    COL("GPU layers (-1 = all)", "n_gpu_layers", RT_INT),
+    COL("load (ms)", "load_ms", RT_MS),
+    COL("turns timed", "speed.n_turns", RT_INT),
+    COL("TTFT p50 (ms)", "speed.ttft_ms.p50", RT_MS),
+    COL("TTFT p90 (ms)", "speed.ttft_ms.p90", RT_MS),
+    COL("end-to-end p50 (ms)", "speed.e2e_ms.p50", RT_MS),
+    COL("end-to-end p90 (ms)", "speed.e2e_ms.p90", RT_MS),
     COL("end-to-end p99 (ms)", "speed.e2e_ms.p99", RT_MS),
     COL("decode mean (tok/s)", "speed.decode_tps.mean", RT_TPS),
     COL("image encode mean (ms)", "speed.image_encode_ms.mean", RT_MS),
     COL("prefill mean (ms)", "speed.prefill_ms.mean", RT_MS),
-    COL("peak RSS (MiB)", "rss_peak_bytes", RT_MIB), COL("GPU memory (MiB)", "gpu_mem_bytes", RT_MIB),
+    COL("peak RSS (MiB)", "rss_peak_bytes", RT_MIB),
+    COL("GPU memory (MiB)", "gpu_mem_bytes", RT_MIB),
     COL("sequences decoded together", "reuse.n_parallel", RT_INT),
     COL("mean decode batch", "reuse.decode_batch_mean", RT_FIX2),
-    COL("images encoded", "reuse.images_encoded", RT_INT), COL("images from the cache", "reuse.images_cached", RT_INT),
+    COL("images encoded", "reuse.images_encoded", RT_INT),
+    COL("images from the cache", "reuse.images_cached", RT_INT),
     COL("prompt tokens from the KV cache", "reuse.prompt_cached_share", RT_PCT),
     COL("turns with reasoning", "reasoning.n_turns", RT_INT),
     COL("reasoning never closed", "reasoning.n_unclosed", RT_INT),
@@ -224,95 +284,171 @@ static const struct rt_col SPEED[] = {
 
 static const struct rt_col FAMILY[] = {
     CELL("variant", NULL, RT_TEXT, cell_variant),
-    COL("files (MiB)", "file_bytes", RT_MIB), COL("peak RSS (MiB)", "rss_peak_bytes", RT_MIB),
-    COL("decode (tok/s)", "decode_tps", RT_TPS), COL("e2e p50 (ms)", "e2e_ms_p50", RT_MS),
-    COL("accuracy", "quality.accuracy", RT_FIX3), CELL("95% CI", "quality", RT_FIX3, cell_range),
-    COL("vs reference (pt)", "vs_reference.diff", RT_PTS), CELL("95% CI (pt)", "vs_reference", RT_PTS, cell_range),
+    COL("files (MiB)", "file_bytes", RT_MIB),
+    COL("peak RSS (MiB)", "rss_peak_bytes", RT_MIB),
+    COL("decode (tok/s)", "decode_tps", RT_TPS),
+    COL("e2e p50 (ms)", "e2e_ms_p50", RT_MS),
+    COL("accuracy", "quality.accuracy", RT_FIX3),
+    CELL("95% CI", "quality", RT_FIX3, cell_range),
+    COL("vs reference (pt)", "vs_reference.diff", RT_PTS),
+    CELL("95% CI (pt)", "vs_reference", RT_PTS, cell_range),
     CELL("identical answers", NULL, RT_INT, cell_agreement),
-    COL("mean KL", "kl.mean", RT_FIX4), COL("max KL", "kl.max", RT_FIX3),
+    COL("mean KL", "kl.mean", RT_FIX4),
+    COL("max KL", "kl.max", RT_FIX3),
     COL("same top token", "kl.top1_same", RT_PCT1),
 };
 
 static const struct rt_pivot FAMILY_CATEGORIES = {
-    .cols = "members", .col_name = "variant", .col_entries = "by_category",
-    .row_key = "category", .row_fmt = RT_CATEGORY, .row_order = "categories", .total = "quality",
+    .cols = "members",
+    .col_name = "variant",
+    .col_entries = "by_category",
+    .row_key = "category",
+    .row_fmt = RT_CATEGORY,
+    .row_order = "categories",
+    .total = "quality",
     .cell = COL(NULL, "accuracy", RT_FIX3),
 };
 
 static const struct rt_col BENCH[] = {
-    COL("model", "model", RT_TEXT), COL("concurrency", "concurrency", RT_INT), COL("rate (req/s)", "rate", RT_RATE),
-    COL("requests", "n_requests", RT_INT), COL("errors", "error_rate", RT_PCT1),
-    COL("req/s", "req_per_s", RT_FIX2), COL("output tok/s", "output_tps", RT_TPS),
+    COL("model", "model", RT_TEXT),
+    COL("concurrency", "concurrency", RT_INT),
+    COL("rate (req/s)", "rate", RT_RATE),
+    COL("requests", "n_requests", RT_INT),
+    COL("errors", "error_rate", RT_PCT1),
+    COL("req/s", "req_per_s", RT_FIX2),
+    COL("output tok/s", "output_tps", RT_TPS),
     COL("goodput (req/s)", "goodput_rps", RT_FIX2),
-    COL("TTFT p50", "ttft_ms.p50", RT_MS), COL("TTFT p99", "ttft_ms.p99", RT_MS),
-    COL("TPOT p50", "tpot_ms.p50", RT_MS), COL("TPOT p99", "tpot_ms.p99", RT_MS),
-    COL("ITL p50", "itl_ms.p50", RT_MS), COL("ITL p99", "itl_ms.p99", RT_MS),
-    COL("e2e p50", "e2e_ms.p50", RT_MS), COL("e2e p99", "e2e_ms.p99", RT_MS),
+    COL("TTFT p50", "ttft_ms.p50", RT_MS),
+    COL("TTFT p99", "ttft_ms.p99", RT_MS),
+    COL("TPOT p50", "tpot_ms.p50", RT_MS),
+    COL("TPOT p99", "tpot_ms.p99", RT_MS),
+    COL("ITL p50", "itl_ms.p50", RT_MS),
+    COL("ITL p99", "itl_ms.p99", RT_MS),
+    COL("e2e p50", "e2e_ms.p50", RT_MS),
+    COL("e2e p99", "e2e_ms.p99", RT_MS),
 };
 
 static const struct rt_col COST[] = {
     COL("model", "model", RT_TEXT),
-    COL("throughput from", "throughput_source", RT_TEXT), COL("concurrency", "concurrency", RT_INT),
-    COL("s/request", "busy_s_per_request", RT_FIX3), COL("req/GPU-hour", "req_per_gpu_hour", RT_INT),
-    COL("memory (GiB)", "need_bytes", RT_GIB), COL("memory from", "memory_source", RT_TEXT),
-    CELL("fits on", NULL, RT_TEXT, cell_fits), COL("quantize to fit", "quantization_to_fit.quant", RT_TEXT),
+    COL("throughput from", "throughput_source", RT_TEXT),
+    COL("concurrency", "concurrency", RT_INT),
+    COL("s/request", "busy_s_per_request", RT_FIX3),
+    COL("req/GPU-hour", "req_per_gpu_hour", RT_INT),
+    COL("memory (GiB)", "need_bytes", RT_GIB),
+    COL("memory from", "memory_source", RT_TEXT),
+    CELL("fits on", NULL, RT_TEXT, cell_fits),
+    COL("quantize to fit", "quantization_to_fit.quant", RT_TEXT),
     CELL("per 1k requests (first GPU)", NULL, RT_FIX4, cell_per_1k),
 };
 
 static const struct rt_col OPTIONS[] = {
-    COL("model", "model", RT_TEXT), COL("on", "where", RT_TEXT), COL("plan", "plan", RT_TEXT),
-    COL("monthly", "monthly", RT_FIX2), COL("currency", "currency", RT_TEXT),
-    COL("always-on", "always_on_monthly", RT_FIX2), COL("busy-second", "busy_monthly", RT_FIX2),
-    COL("API", "api_monthly", RT_FIX2), COL("instances", "instances", RT_INT),
+    COL("model", "model", RT_TEXT),
+    COL("on", "where", RT_TEXT),
+    COL("plan", "plan", RT_TEXT),
+    COL("monthly", "monthly", RT_FIX2),
+    COL("currency", "currency", RT_TEXT),
+    COL("always-on", "always_on_monthly", RT_FIX2),
+    COL("busy-second", "busy_monthly", RT_FIX2),
+    COL("API", "api_monthly", RT_FIX2),
+    COL("instances", "instances", RT_INT),
     CELL("verdict", NULL, RT_TEXT, cell_verdict_option),
 };
 
 static const struct rt_col CASES[] = {
-    CELL("case", NULL, RT_TEXT, cell_case), COL("category", "category", RT_CATEGORY),
-    COL("prompt", "prompt", RT_TEXT), CELL("expected", NULL, RT_TEXT, cell_expected),
+    CELL("case", NULL, RT_TEXT, cell_case),
+    COL("category", "category", RT_CATEGORY),
+    COL("prompt", "prompt", RT_TEXT),
+    CELL("expected", NULL, RT_TEXT, cell_expected),
     {.fmt = RT_TEXT, .cell = cell_answer, .flags = RT_PER_MODEL}, /* one column per model */
 };
 
 const struct rt_table RT_TABLES[] = {
-    {.id = "runs", .title = "Runs", .note = "Every run stored, oldest first.",
-     .shape = RT_LIST, .rows = "runs", COLS(RUNS)},
-    {.id = "quality", .title = "Quality",
+    {.id = "runs",
+     .title = "Runs",
+     .note = "Every run stored, oldest first.",
+     .shape = RT_LIST,
+     .rows = "runs",
+     COLS(RUNS)},
+    {.id = "quality",
+     .title = "Quality",
      .note = "Accuracy per category with its 95% Wilson interval and the number of scored turns; "
              "failed turns count as wrong (docs/scoring.md).",
-     .shape = RT_PIVOT, .pivot = &QUALITY, .corner = "category", .flags = RT_BEST | RT_MODEL_COLS},
-    {.id = "pairs", .title = "Paired comparison",
+     .shape = RT_PIVOT,
+     .pivot = &QUALITY,
+     .corner = "category",
+     .flags = RT_BEST | RT_MODEL_COLS},
+    {.id = "pairs",
+     .title = "Paired comparison",
      .note = "Turns both models scored; exact two-sided McNemar test on right/wrong.",
-     .shape = RT_LIST, .rows = "pairs", COLS(PAIRS)},
+     .shape = RT_LIST,
+     .rows = "pairs",
+     COLS(PAIRS)},
     {.id = "yesno", .title = "Yes/no questions", .shape = RT_LIST, .rows = "yesno", COLS(YESNO)},
-    {.id = "captions", .title = "Captions", .note = "Corpus BLEU-4 (0-1) and mean CIDEr-D (0-10).",
-     .shape = RT_LIST, .rows = "captions", COLS(CAPTIONS)},
-    {.id = "by-turn", .title = "Accuracy by turn", .note = "Multi-turn cases only; turns counted from 1.",
-     .shape = RT_PIVOT, .pivot = &BY_TURN, .corner = "turn", .flags = RT_BEST | RT_MODEL_COLS},
-    {.id = "speed", .title = "Speed and memory",
+    {.id = "captions",
+     .title = "Captions",
+     .note = "Corpus BLEU-4 (0-1) and mean CIDEr-D (0-10).",
+     .shape = RT_LIST,
+     .rows = "captions",
+     COLS(CAPTIONS)},
+    {.id = "by-turn",
+     .title = "Accuracy by turn",
+     .note = "Multi-turn cases only; turns counted from 1.",
+     .shape = RT_PIVOT,
+     .pivot = &BY_TURN,
+     .corner = "turn",
+     .flags = RT_BEST | RT_MODEL_COLS},
+    {.id = "speed",
+     .title = "Speed and memory",
      .note = "Latest load of each model; timings over turns without error; batch and KV cache reuse "
              "as in docs/metrics.md.",
-     .shape = RT_TRANSPOSED, .rows = "models", COLS(SPEED), .corner = "metric", .flags = RT_MODEL_COLS},
-    {.id = "family", .title = "Quantization family %s", .each = "families",
+     .shape = RT_TRANSPOSED,
+     .rows = "models",
+     COLS(SPEED),
+     .corner = "metric",
+     .flags = RT_MODEL_COLS},
+    {.id = "family",
+     .title = "Quantization family %s",
+     .each = "families",
      .note = "Each variant beside its reference: accuracy change on the turns both answered (points, "
              "95% adjusted-Wald interval), identical answers, and the KL divergence of next-token "
              "distributions along the reference's answers (nats per token) with the share of "
              "positions whose top token is the reference's (docs/metrics.md, Quantization).",
-     .shape = RT_LIST, .rows = "members", COLS(FAMILY)},
-    {.id = "family-categories", .title = "Quantization family %s: accuracy by category", .each = "families",
-     .shape = RT_PIVOT, .pivot = &FAMILY_CATEGORIES, .corner = "category"},
-    {.id = "bench", .title = "Load test",
+     .shape = RT_LIST,
+     .rows = "members",
+     COLS(FAMILY)},
+    {.id = "family-categories",
+     .title = "Quantization family %s: accuracy by category",
+     .each = "families",
+     .shape = RT_PIVOT,
+     .pivot = &FAMILY_CATEGORIES,
+     .corner = "category"},
+    {.id = "bench",
+     .title = "Load test",
      .note = "vlmeter bench: per concurrency level, throughput, goodput under the SLOs and latency "
              "percentiles in ms (docs/metrics.md).",
-     .shape = RT_LIST, .rows = "bench", COLS(BENCH)},
-    {.id = "cost", .title = "Cost per model",
+     .shape = RT_LIST,
+     .rows = "bench",
+     COLS(BENCH)},
+    {.id = "cost",
+     .title = "Cost per model",
      .note = "Formulas: docs/cost.md. Prices come from the catalog with their currency, source and "
              "date; the shipped ones are examples: check your provider. Speed is as measured here.",
-     .shape = RT_LIST, .rows = "cost", COLS(COST)},
-    {.id = "recommendation", .title = "Recommendation",
+     .shape = RT_LIST,
+     .rows = "cost",
+     COLS(COST)},
+    {.id = "recommendation",
+     .title = "Recommendation",
      .note = "The cheapest option that meets every requirement, then every model x GPU (or API) option "
              "with its monthly cost and verdict (docs/cost.md).",
-     .shape = RT_LIST, .rows = "recommendation.options", COLS(OPTIONS), .lines = recommendation_lines},
-    {.id = "answers", .title = "Answers side by side", .shape = RT_LIST, .rows = "cases", COLS(CASES),
+     .shape = RT_LIST,
+     .rows = "recommendation.options",
+     COLS(OPTIONS),
+     .lines = recommendation_lines},
+    {.id = "answers",
+     .title = "Answers side by side",
+     .shape = RT_LIST,
+     .rows = "cases",
+     COLS(CASES),
      .flags = RT_CUT | RT_HTML_OWN},
 };
 

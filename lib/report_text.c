@@ -34,7 +34,10 @@ static char *one_line(const char *s, int max) {
     char *t = xmalloc(strlen(s) + 4), *o = t;
     int n = 0;
     for (const char *p = s; *p; p++) {
-        if ((*p & 0xC0) != 0x80 && max && n++ == max) { o = stpcpy(o, "\xE2\x80\xA6"); break; }
+        if ((*p & 0xC0) != 0x80 && max && n++ == max) {
+            o = stpcpy(o, "\xE2\x80\xA6");
+            break;
+        }
         *o++ = *p == '\n' || *p == '\r' || *p == '\t' ? ' ' : *p;
     }
     *o = 0;
@@ -82,7 +85,8 @@ static void md_cell(FILE *out, const char *s) {
     for (; *s; s++) {
         switch (*s) {
         case '|': fputs("\\|", out); break;
-        case '\n': case '\r': fputc(' ', out); break;
+        case '\n':
+        case '\r': fputc(' ', out); break;
         case '<': fputs("&lt;", out); break;
         case '>': fputs("&gt;", out); break;
         case '&': fputs("&amp;", out); break;

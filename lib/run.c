@@ -41,7 +41,7 @@ struct runner {
     int64_t run_id;
     int n_suites;
     vlm_suite **suites;
-    int n_cases_total; /* cases over all suites */
+    int n_cases_total;       /* cases over all suites */
     const vlm_case **usable; /* the cases without errors, in suite order (the KL pass's) */
     int n_usable;
     /* progress of the current model */
@@ -52,8 +52,12 @@ struct runner {
     pthread_mutex_t *lock; /* held around the store and progress when cases run at once */
 };
 
-static void lock(struct runner *r) { if (r->lock) pthread_mutex_lock(r->lock); }
-static void unlock(struct runner *r) { if (r->lock) pthread_mutex_unlock(r->lock); }
+static void lock(struct runner *r) {
+    if (r->lock) pthread_mutex_lock(r->lock);
+}
+static void unlock(struct runner *r) {
+    if (r->lock) pthread_mutex_unlock(r->lock);
+}
 
 static void say(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(struct runner *r, const char *fmt, ...) {
@@ -73,8 +77,8 @@ static void draw_progress(struct runner *r) {
     double secs = (util_now_ms() - r->started_ms) / 1000.0;
     double rate = secs > 0 ? r->done / secs : 0;
     int eta = rate > 0 ? (int)((r->todo - r->done) / rate) : 0;
-    fprintf(stderr, "\r\033[K%s  %d/%d cases  %.2f cases/s  ETA %d:%02d  %.1f tok/s", r->model_name,
-            r->done, r->todo, rate, eta / 60, eta % 60, r->last_tps);
+    fprintf(stderr, "\r\033[K%s  %d/%d cases  %.2f cases/s  ETA %d:%02d  %.1f tok/s", r->model_name, r->done, r->todo,
+            rate, eta / 60, eta % 60, r->last_tps);
     fflush(stderr);
 }
 
@@ -88,8 +92,8 @@ static int load_suites(struct runner *r, vlm_plan *plan, struct vlm_run_summary 
         vlm_suite *s = vlm_suite_load(vlm_plan_suite(plan, i), r->params->suite, err, sizeof err);
         for (int j = 0; j < i && s; j++) {
             if (r->suites[j] && strcmp(vlm_suite_name(r->suites[j]), vlm_suite_name(s)) == 0) {
-                snprintf(err, sizeof err, "suite '%s' has the same name as '%s'; rename one",
-                         vlm_suite_path(s), vlm_suite_path(r->suites[j]));
+                snprintf(err, sizeof err, "suite '%s' has the same name as '%s'; rename one", vlm_suite_path(s),
+                         vlm_suite_path(r->suites[j]));
                 vlm_suite_free(s);
                 s = NULL;
             }
@@ -120,12 +124,10 @@ static int load_suites(struct runner *r, vlm_plan *plan, struct vlm_run_summary 
 
 /* The sampling settings every model's answers depend on. */
 static json_t *sampling_json(const struct vlm_engine_params *e) {
-    return json_pack("{s:f, s:f, s:i, s:f, s:f, s:i, s:i, s:i}",
-        "temp", (double)e->sampling.temp, "top_p", (double)e->sampling.top_p,
-        "top_k", e->sampling.top_k, "min_p", (double)e->sampling.min_p,
-        "repeat_penalty", (double)e->sampling.repeat_penalty,
-        "repeat_last_n", e->sampling.repeat_last_n, "seed", (int)e->sampling.seed,
-        "max_tokens", e->sampling.max_tokens);
+    return json_pack("{s:f, s:f, s:i, s:f, s:f, s:i, s:i, s:i}", "temp", (double)e->sampling.temp, "top_p",
+                     (double)e->sampling.top_p, "top_k", e->sampling.top_k, "min_p", (double)e->sampling.min_p,
+                     "repeat_penalty", (double)e->sampling.repeat_penalty, "repeat_last_n", e->sampling.repeat_last_n,
+                     "seed", (int)e->sampling.seed, "max_tokens", e->sampling.max_tokens);
 }
 
 /* The settings that change answers, as canonical JSON: a model name stored
@@ -175,8 +177,7 @@ static bool on_turn(const struct vlm_turn_result *tr, void *user) {
 /* Forget a pending case's partial turns; a malformed case, or any case of a
  * model that failed to load, is stored as an error at once (*stored: nothing
  * is left for an engine). The caller holds the lock. */
-static int begin_case(struct runner *r, int64_t model_id, const vlm_case *c, const char *model_error,
-                      bool *stored) {
+static int begin_case(struct runner *r, int64_t model_id, const vlm_case *c, const char *model_error, bool *stored) {
     *stored = c->error || model_error;
     if (vlm_store_case_reset(r->store, model_id, c->suite, c->id) != VLM_OK) return VLM_ERR_IO;
     if (!*stored) return VLM_OK;
@@ -185,8 +186,7 @@ static int begin_case(struct runner *r, int64_t model_id, const vlm_case *c, con
 }
 
 /* Answer (or store as an error) one pending case. */
-static int run_case(struct runner *r, vlm_engine *e, int64_t model_id, const vlm_case *c,
-                    const char *model_error) {
+static int run_case(struct runner *r, vlm_engine *e, int64_t model_id, const vlm_case *c, const char *model_error) {
     bool stored;
     lock(r);
     int rc = begin_case(r, model_id, c, model_error, &stored);
@@ -209,8 +209,8 @@ static int run_case(struct runner *r, vlm_engine *e, int64_t model_id, const vlm
 struct pending {
     const vlm_case **cases;
     int n, next;
-    int n_unfinished;       /* before the max_cases cut */
-    int rc;                 /* the first failure that stops the model */
+    int n_unfinished; /* before the max_cases cut */
+    int rc;           /* the first failure that stops the model */
 };
 
 static void collect_pending(struct runner *r, int64_t model_id, struct pending *p) {
@@ -248,8 +248,10 @@ static void *work(void *arg) {
         if (!c) return NULL;
         int rc = run_case(r, w->e, w->model_id, c, w->e ? NULL : w->model_error);
         lock(r);
-        if (rc == VLM_OK) { r->done++; w->ms->n_run++; }
-        else if (w->p->rc == VLM_OK) w->p->rc = rc;
+        if (rc == VLM_OK) {
+            r->done++;
+            w->ms->n_run++;
+        } else if (w->p->rc == VLM_OK) w->p->rc = rc;
         draw_progress(r);
         unlock(r);
     }
@@ -288,9 +290,15 @@ static int answer_together(struct runner *r, vlm_engine *e, int64_t model_id, st
         bool stored;
         rc = begin_case(r, model_id, p->cases[i], NULL, &stored);
         if (!stored) g.cases[n++] = p->cases[i];
-        else if (rc == VLM_OK) { r->done++; ms->n_run++; }
+        else if (rc == VLM_OK) {
+            r->done++;
+            ms->n_run++;
+        }
     }
-    if (rc != VLM_OK) { free(g.cases); return VLM_ERR_IO; }
+    if (rc != VLM_OK) {
+        free(g.cases);
+        return VLM_ERR_IO;
+    }
     rc = vlm_engine_answer_cases(e, g.cases, n, on_case_turn, &g);
     free(g.cases);
     if (g.store_rc != VLM_OK) return g.store_rc;
@@ -313,8 +321,7 @@ static int answer_pending(struct runner *r, struct vlm_model_spec *m, vlm_engine
     if (n_workers > 1) r->lock = &mutex;
     for (int i = 0; i < n_workers; i++) {
         char err[512];
-        w[i] = (struct worker){r, p, i == 0 ? e : vlm_engine_init(m->engine, err, sizeof err), model_id,
-                               ms->error, ms};
+        w[i] = (struct worker){r, p, i == 0 ? e : vlm_engine_init(m->engine, err, sizeof err), model_id, ms->error, ms};
         if (i > 0 && w[i].e && pthread_create(&threads[i], NULL, work, &w[i]) != 0) {
             vlm_engine_free(w[i].e);
             w[i].e = NULL;
@@ -422,7 +429,8 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
             ms->rss_peak_bytes = vlm_rss_peak_bytes();
             if (vlm_engine_stats(e)) ms->reuse = *vlm_engine_stats(e);
             if (vlm_store_model_load(r->store, model_id, r->run_id, vlm_engine_info(e), vlm_engine_stats(e),
-                                     ms->rss_peak_bytes) != VLM_OK && rc == VLM_OK)
+                                     ms->rss_peak_bytes) != VLM_OK &&
+                rc == VLM_OK)
                 rc = VLM_ERR_IO;
             vlm_engine_free(e);
         }
@@ -445,8 +453,8 @@ static bool plan_has_local(vlm_plan *plan) {
     return false;
 }
 
-int vlm_run(vlm_plan *plan, const struct vlm_run_params *params, struct vlm_run_summary *sum,
-            char *err, size_t err_len) {
+int vlm_run(vlm_plan *plan, const struct vlm_run_params *params, struct vlm_run_summary *sum, char *err,
+            size_t err_len) {
     memset(sum, 0, sizeof *sum);
     stop_clear();
     struct runner r;
@@ -479,7 +487,10 @@ int vlm_run(vlm_plan *plan, const struct vlm_run_params *params, struct vlm_run_
     vlm_store_close(r.store);
 
     sum->stopped = rc == VLM_ERR_STOPPED;
-    if (rc == VLM_ERR_STOPPED) { util_errf(err, err_len, "stopped; run the same command again to resume"); return rc; }
+    if (rc == VLM_ERR_STOPPED) {
+        util_errf(err, err_len, "stopped; run the same command again to resume");
+        return rc;
+    }
     if (rc == VLM_ERR_IO) return rc;
     for (int i = 0; i < sum->n_models; i++)
         if (sum->models[i].error[0] || sum->models[i].n_errors) r.any_case_error = true;

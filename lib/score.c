@@ -25,7 +25,7 @@
 
 /* A growable byte string, always NUL-terminated once anything was put. */
 struct sbuf {
-    char  *p;
+    char *p;
     size_t n, cap;
 };
 
@@ -41,7 +41,7 @@ static const char *sbuf_str(const struct sbuf *b) { return b->p ? b->p : ""; }
 /* A growable array of code points. */
 struct cps {
     uint32_t *p;
-    int       n, cap;
+    int n, cap;
 };
 
 /* ================================================================ UTF-8 */
@@ -52,14 +52,24 @@ struct cps {
 static void utf8_put(struct sbuf *b, uint32_t cp) {
     char s[4];
     int n;
-    if (cp < 0x80) { s[0] = (char)cp; n = 1; }
-    else if (cp < 0x800) { s[0] = (char)(0xC0 | cp >> 6); s[1] = (char)(0x80 | (cp & 0x3F)); n = 2; }
-    else if (cp < 0x10000) {
-        s[0] = (char)(0xE0 | cp >> 12); s[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        s[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
+    if (cp < 0x80) {
+        s[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        s[0] = (char)(0xC0 | cp >> 6);
+        s[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        s[0] = (char)(0xE0 | cp >> 12);
+        s[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        s[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
     } else {
-        s[0] = (char)(0xF0 | cp >> 18); s[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-        s[2] = (char)(0x80 | (cp >> 6 & 0x3F)); s[3] = (char)(0x80 | (cp & 0x3F)); n = 4;
+        s[0] = (char)(0xF0 | cp >> 18);
+        s[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+        s[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+        s[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
     }
     sbuf_put(b, s, (size_t)n);
 }
@@ -84,10 +94,12 @@ static void utf8_trim_partial(char *s) {
 
 enum cclass { C_SPACE, C_IGNORE, C_PUNCT, C_CJK, C_WORD };
 
-struct range { uint32_t lo, hi; };
+struct range {
+    uint32_t lo, hi;
+};
 
 static const struct range SPACE_R[] = {
-    {0x09, 0x0D}, {0x20, 0x20}, {0x85, 0x85}, {0xA0, 0xA0}, {0x1680, 0x1680},
+    {0x09, 0x0D},     {0x20, 0x20},     {0x85, 0x85},     {0xA0, 0xA0},     {0x1680, 0x1680},
     {0x2000, 0x200A}, {0x2028, 0x2029}, {0x202F, 0x202F}, {0x205F, 0x205F}, {0x3000, 0x3000},
 };
 static const struct range IGNORE_R[] = {
@@ -181,24 +193,24 @@ static void decode_folded(const char *s, struct cps *out) {
  * tokens are single ideographs (or kana, hangul syllables). */
 struct tok {
     uint32_t off, len;
-    bool     cjk;
+    bool cjk;
 };
 
 struct toks {
     struct sbuf text;
     struct tok *t;
-    int         n, cap;
+    int n, cap;
 };
 
 /* Buffers one scoring call (or one caption set) reuses. */
 struct scratch {
-    struct cps  cps;
+    struct cps cps;
     struct toks raw, norm;
     struct sbuf reply, ans;
-    uint32_t   *ids;
-    int         n_ids, cap_ids;
-    int        *row;
-    int         cap_row;
+    uint32_t *ids;
+    int n_ids, cap_ids;
+    int *row;
+    int cap_row;
 };
 
 static void toks_clear(struct toks *ts) {
@@ -246,12 +258,12 @@ static enum role char_role(const uint32_t *c, int n, int i, int flags) {
     case ',': /* thousands separator: 1,234 */
         if (is_digit(prev) && thousands_group(c, n, i + 1)) return R_JOIN;
         break;
-    case '\'': case 0x2019: /* inside a word: don't, dog's */
+    case '\'':
+    case 0x2019: /* inside a word: don't, dog's */
         if (is_letter(prev) && is_letter(next)) return R_JOIN;
         break;
     case '-': /* sign: -2, -.5, but not 5-6 */
-        if ((is_digit(next) || (next == '.' && i + 2 < n && is_digit(c[i + 2]))) && !is_wordish(prev))
-            return R_WORD;
+        if ((is_digit(next) || (next == '.' && i + 2 < n && is_digit(c[i + 2]))) && !is_wordish(prev)) return R_WORD;
         break;
     case '%':
         if (flags & TOK_PERCENT) return R_PERCENT;
@@ -259,9 +271,9 @@ static enum role char_role(const uint32_t *c, int n, int i, int flags) {
     }
     switch (cclass(x)) {
     case C_IGNORE: return R_JOIN;
-    case C_CJK:    return R_CJK;
-    case C_WORD:   return R_WORD;
-    default:       return R_SEP;
+    case C_CJK: return R_CJK;
+    case C_WORD: return R_WORD;
+    default: return R_SEP;
     }
 }
 
@@ -339,15 +351,26 @@ static int english_number(const struct toks *t, int i, long long *value) {
     int j = i, end = i;
     while (j < t->n) {
         int v = en_number_word(tok_str(t, j));
-        if (v < 0 && strcmp(tok_str(t, j), "and") == 0 && j + 1 < t->n &&
-            (last == EN_HUNDRED || last == EN_THOUSAND)) {
+        if (v < 0 && strcmp(tok_str(t, j), "and") == 0 && j + 1 < t->n && (last == EN_HUNDRED || last == EN_THOUSAND)) {
             int next = en_number_word(tok_str(t, j + 1));
-            if (next > 0 && next < 100) { j++; continue; }
+            if (next > 0 && next < 100) {
+                j++;
+                continue;
+            }
         }
         if (v < 0 || !en_may_follow(last, v, cur, had_k)) break;
-        if (v == 100) { cur = (cur ? cur : 1) * 100; last = EN_HUNDRED; }
-        else if (v == 1000) { total += (cur ? cur : 1) * 1000; cur = 0; had_k = true; last = EN_THOUSAND; }
-        else { cur += v; last = v == 0 ? EN_ZERO : v < 10 ? EN_UNIT : v < 20 ? EN_TEEN : EN_TEN; }
+        if (v == 100) {
+            cur = (cur ? cur : 1) * 100;
+            last = EN_HUNDRED;
+        } else if (v == 1000) {
+            total += (cur ? cur : 1) * 1000;
+            cur = 0;
+            had_k = true;
+            last = EN_THOUSAND;
+        } else {
+            cur += v;
+            last = v == 0 ? EN_ZERO : v < 10 ? EN_UNIT : v < 20 ? EN_TEEN : EN_TEN;
+        }
         end = ++j;
     }
     *value = total + cur;
@@ -365,7 +388,11 @@ static bool zh_numeral(uint32_t c, int *digit, int *unit) {
     }; /* 零 〇 一 二 两 兩 三 四 五 六 七 八 九 十 百 千 万 萬 */
     // clang-format on
     for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
-        if (T[i].c == c) { *digit = T[i].digit; *unit = T[i].unit; return true; }
+        if (T[i].c == c) {
+            *digit = T[i].digit;
+            *unit = T[i].unit;
+            return true;
+        }
     return false;
 }
 
@@ -400,8 +427,13 @@ static int chinese_number(const struct toks *t, int i, char *buf, size_t len) {
     for (int m = i; m < j; m++) {
         zh_numeral(utf8_first(tok_str(t, m)), &digit, &unit);
         if (!unit) d = digit;
-        else if (unit == 10000) { total += (section + d ? section + d : 1) * 10000; section = d = 0; }
-        else { section += (d ? d : 1) * unit; d = 0; }
+        else if (unit == 10000) {
+            total += (section + d ? section + d : 1) * 10000;
+            section = d = 0;
+        } else {
+            section += (d ? d : 1) * unit;
+            d = 0;
+        }
     }
     snprintf(buf, len, "%lld", total + section + d);
     return j - i;
@@ -426,14 +458,12 @@ static bool is_numeric_token(const char *w) {
 
 enum {
     NORM_ARTICLES = 1, /* drop a, an, the */
-    NORM_NUMBERS  = 2, /* number words and Chinese numerals to digits */
-    NORM_VQA      = 4, /* also "none" -> "0", as the VQA evaluation does */
-    NORM_TEXT     = NORM_ARTICLES | NORM_NUMBERS,
+    NORM_NUMBERS = 2,  /* number words and Chinese numerals to digits */
+    NORM_VQA = 4,      /* also "none" -> "0", as the VQA evaluation does */
+    NORM_TEXT = NORM_ARTICLES | NORM_NUMBERS,
 };
 
-static bool is_article(const char *w) {
-    return strcmp(w, "a") == 0 || strcmp(w, "an") == 0 || strcmp(w, "the") == 0;
-}
+static bool is_article(const char *w) { return strcmp(w, "a") == 0 || strcmp(w, "an") == 0 || strcmp(w, "the") == 0; }
 
 /* The number after 百分之 at token i (i + 3): its text and the tokens it takes. */
 static int zh_percent_number(const struct toks *t, int i, char *buf, size_t len, const char **num) {
@@ -442,7 +472,10 @@ static int zh_percent_number(const struct toks *t, int i, char *buf, size_t len,
         return 0;
     int used = word_number_at(t, i + 3, buf, len);
     *num = buf;
-    if (!used && is_numeric_token(tok_str(t, i + 3))) { *num = tok_str(t, i + 3); used = 1; }
+    if (!used && is_numeric_token(tok_str(t, i + 3))) {
+        *num = tok_str(t, i + 3);
+        used = 1;
+    }
     return used ? 3 + used : 0;
 }
 
@@ -519,14 +552,14 @@ static bool has_phrase(const char *hay, const char *needle) {
 /* ================================================================ scoring context */
 
 struct ctx {
-    const char        *name;   /* the scorer */
-    const char        *output; /* the reply, never NULL */
+    const char *name;   /* the scorer */
+    const char *output; /* the reply, never NULL */
     const char *const *choices;
-    int                n_choices;
-    struct vlm_score  *out;
-    char              *err;
-    size_t             err_len;
-    struct scratch     sc;
+    int n_choices;
+    struct vlm_score *out;
+    char *err;
+    size_t err_len;
+    struct scratch sc;
 };
 
 static int fail(struct ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -561,12 +594,12 @@ static int set_verdict(struct ctx *x, bool correct) {
 /* Accepted answers as text, with the keyword group each belongs to (any/all). */
 struct answer {
     char *text;
-    int   group;
+    int group;
 };
 
 struct answers {
     struct answer *v;
-    int            n, cap, n_groups;
+    int n, cap, n_groups;
 };
 
 static void answers_free(struct answers *a) {
@@ -590,8 +623,10 @@ static void answers_add(struct answers *a, const char *s, int group) {
 static bool answers_add_scalar(struct answers *a, const json_t *v, int group) {
     char num[64];
     if (json_is_string(v)) answers_add(a, json_string_value(v), group);
-    else if (json_is_number(v)) { number_text(v, num, sizeof num); answers_add(a, num, group); }
-    else return false;
+    else if (json_is_number(v)) {
+        number_text(v, num, sizeof num);
+        answers_add(a, num, group);
+    } else return false;
     return true;
 }
 
@@ -601,8 +636,7 @@ static bool no_expected(const json_t *v) { return !v || json_is_null(v); }
  * flattened); with `object_key`, also {object_key: [...]}. Each is its own group. */
 static int read_texts(struct ctx *x, json_t *v, const char *object_key, struct answers *a) {
     if (no_expected(v)) return fail(x, "no expected answer");
-    if (object_key && json_is_object(v) && json_object_get(v, object_key))
-        v = json_object_get(v, object_key);
+    if (object_key && json_is_object(v) && json_object_get(v, object_key)) v = json_object_get(v, object_key);
     if (answers_add_scalar(a, v, a->n_groups)) return VLM_OK;
     if (json_is_array(v) && json_array_size(v) > 0) {
         size_t i;
@@ -615,10 +649,11 @@ static int read_texts(struct ctx *x, json_t *v, const char *object_key, struct a
         return VLM_OK;
     }
 bad:
-    if (!object_key)
-        return fail(x, "the expected answer must be a string, a number or a non-empty array of them");
-    return fail(x, "the expected answer must be a string, a number, a non-empty array of them or "
-                   "{\"%s\": [...]}", object_key);
+    if (!object_key) return fail(x, "the expected answer must be a string, a number or a non-empty array of them");
+    return fail(x,
+                "the expected answer must be a string, a number, a non-empty array of them or "
+                "{\"%s\": [...]}",
+                object_key);
 }
 
 /* Keywords for any/all: an array whose items are a string or number (one
@@ -650,8 +685,7 @@ static int score_exact(struct ctx *x, json_t *exp) {
     if (read_texts(x, exp, NULL, &a) != VLM_OK) return VLM_ERR_INPUT;
     const char *reply = norm_into(&x->sc, x->output, NORM_TEXT, &x->sc.reply);
     bool ok = false;
-    for (int i = 0; i < a.n && !ok; i++)
-        ok = strcmp(reply, norm_into(&x->sc, a.v[i].text, NORM_TEXT, &x->sc.ans)) == 0;
+    for (int i = 0; i < a.n && !ok; i++) ok = strcmp(reply, norm_into(&x->sc, a.v[i].text, NORM_TEXT, &x->sc.ans)) == 0;
     set_detail(x->out, "read \"%s\"", reply);
     answers_free(&a);
     return set_verdict(x, ok);
@@ -686,7 +720,10 @@ static int score_keywords(struct ctx *x, json_t *exp, bool need_all) {
     int found = 0;
     char missing[sizeof x->out->detail] = "";
     for (int g = 0; g < a.n_groups; g++) {
-        if (find_answer(x, &a, g, reply) >= 0) { found++; continue; }
+        if (find_answer(x, &a, g, reply) >= 0) {
+            found++;
+            continue;
+        }
         for (int i = 0; i < a.n; i++) {
             if (a.v[i].group != g) continue;
             size_t used = strlen(missing);
@@ -765,12 +802,12 @@ static int whole_reply_letter(const uint32_t *c, int n, int n_opts) {
     return b - a == 1 ? letter_index(c[a], n_opts) : -1;
 }
 
-static const char *const CUES_ANSWER[] = {
-    "answer", "choose", "select", "pick", "答案", "选择", "選擇", "选", "選", NULL};
+static const char *const CUES_ANSWER[] = {"answer", "choose", "select", "pick", "答案",
+                                          "选择",   "選擇",   "选",     "選",   NULL};
 static const char *const CUES_OPTION[] = {"option", "choice", "选项", "選項", NULL};
 static const char *const CUE_FILLERS[] = {
-    "is", "be", "would", "should", "will", "must", "probably", "likely", "correct", "final",
-    "option", "choice", "letter", "是", "为", "為", "应该", "應該", "应", "應", "项", "項", NULL};
+    "is",     "be", "would", "should", "will", "must", "probably", "likely", "correct", "final", "option", "choice",
+    "letter", "是", "为",    "為",     "应该", "應該", "应",       "應",     "项",      "項",    NULL};
 
 static const char *const CUE_LINKS[] = {"or", "and", "nor", "或者", "或", "和", "还是", "還是", NULL};
 
@@ -785,7 +822,10 @@ static int skip_spaces(const uint32_t *c, int n, int j) {
 static int cue_letter_at(const uint32_t *c, int n, int *j, int n_opts) {
     int m = *j;
     bool opened = false;
-    while (m < n && is_opener(c[m])) { opened = true; m++; }
+    while (m < n && is_opener(c[m])) {
+        opened = true;
+        m++;
+    }
     if (m >= n || letter_index(c[m], n_opts) < 0 || (m + 1 < n && is_wordish(c[m + 1]))) return -1;
     if (!opened && (c[m] == 'a' || c[m] == 'i')) {
         int w = skip_spaces(c, n, m + 1);
@@ -916,8 +956,7 @@ static int expected_option(struct ctx *x, const char *s, int n_opts) {
     if (l >= 0) return l;
     const char *want = norm_into(&x->sc, s, NORM_TEXT, &x->sc.reply);
     for (int i = 0; i < x->n_choices && i < n_opts; i++)
-        if (strcmp(want, norm_into(&x->sc, x->choices[i] ? x->choices[i] : "", NORM_TEXT, &x->sc.ans)) == 0)
-            return i;
+        if (strcmp(want, norm_into(&x->sc, x->choices[i] ? x->choices[i] : "", NORM_TEXT, &x->sc.ans)) == 0) return i;
     return -1;
 }
 
@@ -929,11 +968,12 @@ static int score_choice(struct ctx *x, json_t *exp) {
     for (int i = 0; i < a.n; i++) {
         int l = expected_option(x, a.v[i].text, n_opts);
         if (l < 0 && x->n_choices)
-            fail(x, "expected answer '%s' is neither an option letter (A-%c) nor the text of one of the %d "
-                    "choices", a.v[i].text, 'A' + n_opts - 1, x->n_choices);
+            fail(x,
+                 "expected answer '%s' is neither an option letter (A-%c) nor the text of one of the %d "
+                 "choices",
+                 a.v[i].text, 'A' + n_opts - 1, x->n_choices);
         else if (l < 0)
-            fail(x, "expected answer '%s' is not an option letter and the case has no choices",
-                 a.v[i].text);
+            fail(x, "expected answer '%s' is not an option letter and the case has no choices", a.v[i].text);
         if (l < 0) {
             answers_free(&a);
             return VLM_ERR_INPUT;
@@ -952,7 +992,7 @@ static int score_choice(struct ctx *x, json_t *exp) {
 
 struct num {
     double v;
-    bool   percent;
+    bool percent;
 };
 
 /* A decimal number at the start of w ("-12", "3.5", ".5", "12th"); false if none. */
@@ -963,7 +1003,10 @@ static bool parse_decimal(const char *w, double *v) {
     int digits = 0;
     for (; is_digit((unsigned char)*w); w++, digits++) m = m * 10 + (*w - '0');
     if (*w == '.' && is_digit((unsigned char)w[1]))
-        for (w++; is_digit((unsigned char)*w); w++, digits++) { m = m * 10 + (*w - '0'); scale *= 10; }
+        for (w++; is_digit((unsigned char)*w); w++, digits++) {
+            m = m * 10 + (*w - '0');
+            scale *= 10;
+        }
     if (!digits) return false;
     *v = (neg ? -m : m) / scale;
     return isfinite(*v); /* hundreds of digits */
@@ -1000,14 +1043,19 @@ static int read_number(struct ctx *x, json_t *v, double *want, double *tol) {
     *tol = NUMBER_TOLERANCE;
     if (json_is_object(v)) {
         json_t *t = json_object_get(v, "tolerance");
-        if (t && (!json_is_number(t) || json_number_value(t) < 0))
-            return fail(x, "'tolerance' must be a number >= 0");
+        if (t && (!json_is_number(t) || json_number_value(t) < 0)) return fail(x, "'tolerance' must be a number >= 0");
         if (t) *tol = json_number_value(t);
         v = json_object_get(v, "value");
         if (!v) return fail(x, "an expected number object needs 'value'");
     }
-    if (json_is_number(v)) { *want = json_number_value(v); return VLM_OK; }
-    if (json_is_string(v) && first_number(&x->sc, json_string_value(v), &n)) { *want = n.v; return VLM_OK; }
+    if (json_is_number(v)) {
+        *want = json_number_value(v);
+        return VLM_OK;
+    }
+    if (json_is_string(v) && first_number(&x->sc, json_string_value(v), &n)) {
+        *want = n.v;
+        return VLM_OK;
+    }
     if (json_is_string(v)) return fail(x, "expected answer '%s' is not a number", json_string_value(v));
     return fail(x, "the expected answer must be a number, a numeric string, "
                    "{\"value\": N, \"tolerance\": T} or an array of them");
@@ -1024,8 +1072,7 @@ static int number_matches(struct ctx *x, json_t *v, const struct num *got, bool 
 
 static int score_number(struct ctx *x, json_t *exp) {
     if (no_expected(exp)) return fail(x, "no expected answer");
-    if (json_is_array(exp) && json_array_size(exp) == 0)
-        return fail(x, "the expected answer is an empty array");
+    if (json_is_array(exp) && json_array_size(exp) == 0) return fail(x, "the expected answer is an empty array");
     struct num got = {0};
     bool parsed = first_number(&x->sc, x->output, &got), ok = false;
     size_t i;
@@ -1104,7 +1151,10 @@ static int score_anls(struct ctx *x, json_t *exp) {
     for (int i = 0; i < a.n; i++) {
         anls_form(a.v[i].text, &x->sc.cps);
         double s = anls_pair(&x->sc, &x->sc.cps, reply.p, reply.n);
-        if (s > best) { best = s; best_i = i; }
+        if (s > best) {
+            best = s;
+            best_i = i;
+        }
     }
     x->out->score = best;
     x->out->correct = best >= ANLS_THRESHOLD;
@@ -1123,8 +1173,7 @@ static int score_vqa(struct ctx *x, json_t *exp) {
     bool *hit = xcalloc((size_t)a.n, sizeof *hit);
     int matches = 0;
     for (int i = 0; i < a.n; i++)
-        matches += hit[i] =
-            strcmp(reply, norm_into(&x->sc, a.v[i].text, NORM_TEXT | NORM_VQA, &x->sc.ans)) == 0;
+        matches += hit[i] = strcmp(reply, norm_into(&x->sc, a.v[i].text, NORM_TEXT | NORM_VQA, &x->sc.ans)) == 0;
     /* One reference: it is the answer. More: leave each out in turn; the others
      * give min(1, matches / min(3, n - 1)); the mean of those. */
     double score = matches, need = a.n - 1 < 3 ? a.n - 1 : 3, sum = 0;
@@ -1144,12 +1193,12 @@ static int score_vqa(struct ctx *x, json_t *exp) {
 
 static const char *const YES_EN[] = {"yes", "yeah", "yep", "yup", "true", "correct", "affirmative", NULL};
 static const char *const NO_EN[] = {"no", "nope", "nah", "false", "incorrect", "wrong", "negative", NULL};
-static const char *const NO_ZH[] = {"不是", "不对", "不正确", "没有", "沒有", "不", "否", "没", "沒", "无", "無",
-                                    "错", "錯", NULL};
+static const char *const NO_ZH[] = {"不是", "不对", "不正确", "没有", "沒有", "不", "否",
+                                    "没",   "沒",   "无",     "無",   "错",   "錯", NULL};
 static const char *const YES_ZH[] = {"是", "对", "對", "有", "正确", "正確", "确实", "確實", NULL};
 static const char *const NOT_YES_ZH[] = {"是否", "是不是", "对于", "對於", "有没有", "有沒有", NULL};
 static const char *const NO_PHRASES[] = {"there is no", "there are no", "there is not", "there are not",
-                                         "there isnt", "there arent", "theres no", NULL};
+                                         "there isnt",  "there arent",  "theres no",    NULL};
 static const char *const NO_ZH_ANYWHERE[] = {"没有", "沒有", "不是", NULL};
 
 static bool in_list(const char *w, const char *const *list) {
@@ -1189,8 +1238,9 @@ static int parse_yesno(struct scratch *sc, const char *s) {
 
 static int score_yesno(struct ctx *x, json_t *exp) {
     if (no_expected(exp)) return fail(x, "no expected answer");
-    int want = json_is_boolean(exp) ? json_is_true(exp)
-             : json_is_string(exp) ? parse_yesno(&x->sc, json_string_value(exp)) : -1;
+    int want = json_is_boolean(exp)  ? json_is_true(exp)
+               : json_is_string(exp) ? parse_yesno(&x->sc, json_string_value(exp))
+                                     : -1;
     if (want < 0) return fail(x, "the expected answer must be \"yes\", \"no\", true or false");
     int got = parse_yesno(&x->sc, x->output);
     x->out->unparsed = got < 0;
@@ -1203,14 +1253,14 @@ static int score_yesno(struct ctx *x, json_t *exp) {
 /* Open addressing over byte-string keys kept in one pool; values are ints. */
 struct hslot {
     uint32_t hash, off, len;
-    int      value;
-    bool     used;
+    int value;
+    bool used;
 };
 
 struct htab {
     struct hslot *slot;
-    uint32_t      cap, n;
-    struct sbuf   keys;
+    uint32_t cap, n;
+    struct sbuf keys;
 };
 
 static uint32_t hash_bytes(const void *p, size_t n) {
@@ -1223,8 +1273,7 @@ static uint32_t hash_bytes(const void *p, size_t n) {
 static struct hslot *htab_probe(const struct htab *h, const void *key, uint32_t len, uint32_t hash) {
     for (uint32_t i = hash & (h->cap - 1);; i = (i + 1) & (h->cap - 1)) {
         struct hslot *s = &h->slot[i];
-        if (!s->used || (s->hash == hash && s->len == len && memcmp(h->keys.p + s->off, key, len) == 0))
-            return s;
+        if (!s->used || (s->hash == hash && s->len == len && memcmp(h->keys.p + s->off, key, len) == 0)) return s;
     }
 }
 
@@ -1280,13 +1329,13 @@ struct ngram {
 
 struct gram_count {
     struct ngram g;
-    int          count;
+    int count;
 };
 
 /* The 1- to 4-grams of a token sequence with their counts, sorted. */
 struct bag {
     struct gram_count *e;
-    int                n, len; /* distinct n-grams; tokens */
+    int n, len; /* distinct n-grams; tokens */
 };
 
 static int gram_cmp(const void *a, const void *b) { return memcmp(a, b, sizeof(struct ngram)); }
@@ -1402,17 +1451,17 @@ static int score_bleu(struct ctx *x, json_t *exp) {
 /* ================================================================ caption sets */
 
 struct caption_item {
-    struct bag  cand;
+    struct bag cand;
     struct bag *refs;
-    int         n_refs;
+    int n_refs;
 };
 
 struct vlm_caption_set {
     struct caption_item *items;
-    int                  n, cap;
-    struct htab          vocab;
-    struct htab          df; /* n-gram -> items whose references hold it */
-    struct scratch       sc;
+    int n, cap;
+    struct htab vocab;
+    struct htab df; /* n-gram -> items whose references hold it */
+    struct scratch sc;
 };
 
 static void scratch_free(struct scratch *sc) {
@@ -1471,8 +1520,8 @@ double vlm_caption_bleu4(const vlm_caption_set *set) {
  * length as the toolkit counts it: the number of bigrams. */
 struct tfidf {
     double *w;
-    double  norm[MAX_N];
-    int     length;
+    double norm[MAX_N];
+    int length;
 };
 
 static void tfidf_of(const vlm_caption_set *set, const struct bag *b, double log_n, struct tfidf *v) {
@@ -1492,13 +1541,18 @@ static void tfidf_of(const vlm_caption_set *set, const struct bag *b, double log
 
 /* The toolkit's sim(): per order, the clipped cosine of hyp and ref, times a
  * Gaussian penalty on their length difference; summed over the orders. */
-static double cider_sim(const struct bag *hb, const struct tfidf *h,
-                        const struct bag *rb, const struct tfidf *r) {
+static double cider_sim(const struct bag *hb, const struct tfidf *h, const struct bag *rb, const struct tfidf *r) {
     double val[MAX_N] = {0};
     for (int i = 0, j = 0; i < hb->n && j < rb->n;) {
         int c = gram_cmp(&hb->e[i].g, &rb->e[j].g);
-        if (c < 0) { i++; continue; }
-        if (c > 0) { j++; continue; }
+        if (c < 0) {
+            i++;
+            continue;
+        }
+        if (c > 0) {
+            j++;
+            continue;
+        }
         double wh = h->w[i], wr = r->w[j];
         val[hb->e[i].g.n - 1] += (wh < wr ? wh : wr) * wr;
         i++, j++;
@@ -1554,10 +1608,10 @@ static int score_judge(struct ctx *x, json_t *exp) {
     return VLM_ERR_INPUT;
 }
 
-#define SCORERS(X) X(exact) X(contains) X(any) X(all) X(choice) X(number) X(anls) X(vqa) X(yesno) \
-                   X(bleu) X(cider) X(judge)
+#define SCORERS(X) \
+    X(exact) X(contains) X(any) X(all) X(choice) X(number) X(anls) X(vqa) X(yesno) X(bleu) X(cider) X(judge)
 #define SCORER_NAME(n) #n,
-#define SCORER_FN(n) score_##n,
+#define SCORER_FN(n)   score_##n,
 
 static const char *const SCORER_NAMES[] = {SCORERS(SCORER_NAME) NULL};
 static int (*const SCORER_FNS[])(struct ctx *, json_t *) = {SCORERS(SCORER_FN)};
@@ -1574,9 +1628,8 @@ static int unknown_scorer(const char *name, char *err, size_t err_len) {
     return VLM_ERR_INPUT;
 }
 
-int vlm_score_text(const char *scorer, const char *output, const char *expected_json,
-                   const char *const *choices, int n_choices, struct vlm_score *out,
-                   char *err, size_t err_len) {
+int vlm_score_text(const char *scorer, const char *output, const char *expected_json, const char *const *choices,
+                   int n_choices, struct vlm_score *out, char *err, size_t err_len) {
     struct vlm_score ignored;
     struct ctx x = {
         .name = scorer && *scorer ? scorer : "exact",

@@ -8,7 +8,11 @@
 #include <math.h>
 
 void vlm_wilson95(double k, int n, double *lo, double *hi) {
-    if (n <= 0) { *lo = 0; *hi = 1; return; }
+    if (n <= 0) {
+        *lo = 0;
+        *hi = 1;
+        return;
+    }
     const double z = 1.959963984540054; /* two-sided 95% normal quantile */
     double p = k / n, z2 = z * z;
     double centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
@@ -19,9 +23,7 @@ void vlm_wilson95(double k, int n, double *lo, double *hi) {
 }
 
 /* log C(n, k) through lgamma, exact enough for p-values at any n here. */
-static double log_choose(int n, int k) {
-    return lgamma(n + 1.0) - lgamma(k + 1.0) - lgamma(n - k + 1.0);
-}
+static double log_choose(int n, int k) { return lgamma(n + 1.0) - lgamma(k + 1.0) - lgamma(n - k + 1.0); }
 
 double vlm_mcnemar_exact(int b, int c) {
     int n = b + c;
@@ -38,7 +40,11 @@ double vlm_mcnemar_exact(int b, int c) {
  * after adding 0.5 to each cell of the paired 2x2 table ("Wald+2"). */
 void vlm_paired_diff95(double b, double c, double n, double *lo, double *hi) {
     const double z = 1.959963984540054;
-    if (n <= 0) { *lo = -1; *hi = 1; return; }
+    if (n <= 0) {
+        *lo = -1;
+        *hi = 1;
+        return;
+    }
     double centre = (c - b) / (n + 2);
     double var = (b + c + 1) - (c - b) * (c - b) / (n + 2);
     double half = z * sqrt(var > 0 ? var : 0) / (n + 2);

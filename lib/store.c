@@ -134,9 +134,8 @@ static const char *const PUT_TURN_SQL =
     " decode_batch_mean, tokens, reasoning, reasoning_state, n_reasoning_tokens, reasoning_ms, created_at)"
     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,"
     "?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,strftime('%Y-%m-%dT%H:%M:%fZ','now'))";
-static const char *const PUT_CASE_SQL =
-    "INSERT OR REPLACE INTO cases VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
-    "strftime('%Y-%m-%dT%H:%M:%fZ','now'))";
+static const char *const PUT_CASE_SQL = "INSERT OR REPLACE INTO cases VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
+                                        "strftime('%Y-%m-%dT%H:%M:%fZ','now'))";
 static const char *const CASE_DONE_SQL = "SELECT status FROM cases WHERE model_id=?1 AND suite=?2 AND case_id=?3";
 
 /* Prepare a kept statement now, so that a store missing its tables fails at open. */
@@ -160,7 +159,7 @@ vlm_store *vlm_store_open(const char *path, char *err, size_t err_len) {
         store_exec(s, "writing table meta",
                    "INSERT OR IGNORE INTO meta VALUES('schema_version', '" SCHEMA_VERSION "');")) {
         util_errf(err, err_len, "'%s' is not a usable vlmeter store: %s", path,
-                 s->err[0] ? s->err : sqlite3_errmsg(s->db));
+                  s->err[0] ? s->err : sqlite3_errmsg(s->db));
         vlm_store_close(s);
         return NULL;
     }
@@ -183,13 +182,13 @@ void vlm_store_close(vlm_store *s) {
     free(s);
 }
 
-int64_t vlm_store_begin_run(vlm_store *s, const struct vlm_host *h, const char *argv_line,
-                            const char *llama_version, const char *llama_system_info) {
+int64_t vlm_store_begin_run(vlm_store *s, const struct vlm_host *h, const char *argv_line, const char *llama_version,
+                            const char *llama_system_info) {
     store_q q;
     if (store_q_prepare(s, &q, "writing table runs",
-            "INSERT INTO runs(started_at, argv, host_cpu, host_cores, host_ram_bytes, host_os,"
-            " llama_version, llama_system_info, vlmeter_version)"
-            " VALUES(strftime('%Y-%m-%dT%H:%M:%fZ','now'),?1,?2,?3,?4,?5,?6,?7,?8)") != VLM_OK)
+                        "INSERT INTO runs(started_at, argv, host_cpu, host_cores, host_ram_bytes, host_os,"
+                        " llama_version, llama_system_info, vlmeter_version)"
+                        " VALUES(strftime('%Y-%m-%dT%H:%M:%fZ','now'),?1,?2,?3,?4,?5,?6,?7,?8)") != VLM_OK)
         return -1;
     store_bind_text(&q, 1, argv_line ? argv_line : "");
     store_bind_text(&q, 2, h->cpu);
@@ -233,8 +232,8 @@ static int insert_model(vlm_store *s, const char *name, const char *settings_jso
     return rc;
 }
 
-int vlm_store_model(vlm_store *s, const char *name, const char *settings_json,
-                    int64_t *model_id, char *err, size_t err_len) {
+int vlm_store_model(vlm_store *s, const char *name, const char *settings_json, int64_t *model_id, char *err,
+                    size_t err_len) {
     store_q q;
     if (store_q_prepare(s, &q, "reading table models", "SELECT id, settings FROM models WHERE name=?1") != VLM_OK) {
         util_errf(err, err_len, "cannot read model '%s': %s", name, s->err);
@@ -247,8 +246,10 @@ int vlm_store_model(vlm_store *s, const char *name, const char *settings_json,
         *model_id = store_col_int(&q, 0);
         const char *old = store_col_text(&q, 1);
         if (!old || strcmp(old, settings_json) != 0) {
-            util_errf(err, err_len, "model '%s' is already stored with other settings (%s; now %s); "
-                     "give it another name or use another --db", name, old ? old : "none", settings_json);
+            util_errf(err, err_len,
+                      "model '%s' is already stored with other settings (%s; now %s); "
+                      "give it another name or use another --db",
+                      name, old ? old : "none", settings_json);
             rc = VLM_ERR_INPUT;
         }
     }
@@ -274,20 +275,19 @@ int vlm_store_model_family(vlm_store *s, int64_t model_id, const char *family, c
     return store_q_write(&q);
 }
 
-int vlm_store_model_load(vlm_store *s, int64_t model_id, int64_t run_id,
-                         const struct vlm_model_info *info, const struct vlm_engine_stats *stats,
-                         uint64_t rss_peak_bytes) {
+int vlm_store_model_load(vlm_store *s, int64_t model_id, int64_t run_id, const struct vlm_model_info *info,
+                         const struct vlm_engine_stats *stats, uint64_t rss_peak_bytes) {
     struct vlm_engine_stats none;
     memset(&none, 0, sizeof none);
     none.n_parallel = 1;
     const struct vlm_engine_stats *st = stats ? stats : &none;
     store_q q;
     if (store_q_prepare(s, &q, "writing table model_loads",
-            "INSERT OR REPLACE INTO model_loads(model_id, run_id, load_ms, model_bytes,"
-            " mmproj_bytes, n_params, arch, chat_template, backend, gpu_mem_bytes, rss_peak_bytes,"
-            " n_threads, n_gpu_layers, n_ctx, n_batch, n_parallel, images_encoded, images_cached,"
-            " prompt_tokens, prompt_tokens_cached, decode_steps, decode_tokens, chat_template_hash)"
-            " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)"))
+                        "INSERT OR REPLACE INTO model_loads(model_id, run_id, load_ms, model_bytes,"
+                        " mmproj_bytes, n_params, arch, chat_template, backend, gpu_mem_bytes, rss_peak_bytes,"
+                        " n_threads, n_gpu_layers, n_ctx, n_batch, n_parallel, images_encoded, images_cached,"
+                        " prompt_tokens, prompt_tokens_cached, decode_steps, decode_tokens, chat_template_hash)"
+                        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)"))
         return VLM_ERR_IO;
     store_bind_int(&q, 1, model_id);
     store_bind_int(&q, 2, run_id);
@@ -331,8 +331,8 @@ bool vlm_store_case_done(vlm_store *s, int64_t model_id, const char *suite, cons
 }
 
 /* Delete the rows of one case from `table` (inside the caller's transaction). */
-static int delete_case_rows(vlm_store *s, const char *what, const char *sql, int64_t model_id,
-                            const char *suite, const char *case_id) {
+static int delete_case_rows(vlm_store *s, const char *what, const char *sql, int64_t model_id, const char *suite,
+                            const char *case_id) {
     store_q q;
     if (store_q_prepare(s, &q, what, sql) != VLM_OK) return VLM_ERR_IO;
     store_bind_int(&q, 1, model_id);
@@ -344,12 +344,12 @@ static int delete_case_rows(vlm_store *s, const char *what, const char *sql, int
 int vlm_store_case_reset(vlm_store *s, int64_t model_id, const char *suite, const char *case_id) {
     if (store_begin(s) != VLM_OK) return VLM_ERR_IO;
     int rc = delete_case_rows(s, "deleting from table answers",
-                              "DELETE FROM answers WHERE model_id=?1 AND suite=?2 AND case_id=?3",
-                              model_id, suite, case_id);
+                              "DELETE FROM answers WHERE model_id=?1 AND suite=?2 AND case_id=?3", model_id, suite,
+                              case_id);
     if (rc == VLM_OK)
         rc = delete_case_rows(s, "deleting from table cases",
-                              "DELETE FROM cases WHERE model_id=?1 AND suite=?2 AND case_id=?3",
-                              model_id, suite, case_id);
+                              "DELETE FROM cases WHERE model_id=?1 AND suite=?2 AND case_id=?3", model_id, suite,
+                              case_id);
     if (rc == VLM_OK) rc = store_commit(s);
     if (rc != VLM_OK) store_rollback(s);
     return rc;
@@ -432,8 +432,8 @@ static int write_case(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_
 }
 
 /* Store a turn and, when it ends the case, the case row: one transaction. */
-static int put(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c,
-               const struct vlm_turn_result *r, bool last) {
+static int put(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c, const struct vlm_turn_result *r,
+               bool last) {
     if (store_begin(s) != VLM_OK) return VLM_ERR_IO;
     int rc = write_turn(s, model_id, run_id, c, r);
     if (rc == VLM_OK && (last || r->error)) rc = write_case(s, model_id, run_id, c, r->error);
@@ -447,8 +447,7 @@ int vlm_store_put_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm
     return put(s, model_id, run_id, c, r, last);
 }
 
-int vlm_store_put_case_error(vlm_store *s, int64_t model_id, int64_t run_id,
-                             const vlm_case *c, const char *error) {
+int vlm_store_put_case_error(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c, const char *error) {
     struct vlm_turn_result r;
     memset(&r, 0, sizeof r);
     r.error = error;
@@ -460,23 +459,28 @@ int vlm_store_put_case_error(vlm_store *s, int64_t model_id, int64_t run_id,
 int vlm_store_each_answer(vlm_store *s, vlm_row_cb cb, void *user) {
     store_q q;
     if (store_q_prepare(s, &q, "reading table answers",
-            "SELECT m.name, a.suite, a.case_id, c.category, a.turn, a.output, a.error,"
-            " a.image_decode_ms, a.image_encode_ms, a.n_prompt_tokens, a.n_image_tokens, a.prefill_ms,"
-            " a.ttft_ms, a.n_output_tokens, a.decode_ms, a.decode_tps, a.e2e_ms, a.prompt, a.expected,"
-            " a.tpot_ms, a.itl_ms_p50, a.itl_ms_max, a.tokens_estimated, a.n_retries,"
-            " a.n_cached_tokens, a.n_images_cached, a.decode_batch_mean, a.reasoning, a.reasoning_state,"
-            " a.n_reasoning_tokens, a.reasoning_ms"
-            " FROM answers a JOIN models m ON m.id=a.model_id"
-            " LEFT JOIN cases c ON c.model_id=a.model_id AND c.suite=a.suite AND c.case_id=a.case_id"
-            " ORDER BY m.name, a.suite, a.case_id, a.turn") != VLM_OK)
+                        "SELECT m.name, a.suite, a.case_id, c.category, a.turn, a.output, a.error,"
+                        " a.image_decode_ms, a.image_encode_ms, a.n_prompt_tokens, a.n_image_tokens, a.prefill_ms,"
+                        " a.ttft_ms, a.n_output_tokens, a.decode_ms, a.decode_tps, a.e2e_ms, a.prompt, a.expected,"
+                        " a.tpot_ms, a.itl_ms_p50, a.itl_ms_max, a.tokens_estimated, a.n_retries,"
+                        " a.n_cached_tokens, a.n_images_cached, a.decode_batch_mean, a.reasoning, a.reasoning_state,"
+                        " a.n_reasoning_tokens, a.reasoning_ms"
+                        " FROM answers a JOIN models m ON m.id=a.model_id"
+                        " LEFT JOIN cases c ON c.model_id=a.model_id AND c.suite=a.suite AND c.case_id=a.case_id"
+                        " ORDER BY m.name, a.suite, a.case_id, a.turn") != VLM_OK)
         return VLM_ERR_IO;
     int rc = VLM_OK;
     while (rc == VLM_OK && store_q_row(&q)) {
         struct vlm_answer_row row = {
-            .model = store_col_text(&q, 0), .suite = store_col_text(&q, 1), .case_id = store_col_text(&q, 2),
-            .category = store_col_text(&q, 3), .turn = (int)store_col_int(&q, 4),
-            .output = store_col_text(&q, 5), .error = store_col_text(&q, 6),
-            .prompt = store_col_text(&q, 17), .expected = store_col_text(&q, 18),
+            .model = store_col_text(&q, 0),
+            .suite = store_col_text(&q, 1),
+            .case_id = store_col_text(&q, 2),
+            .category = store_col_text(&q, 3),
+            .turn = (int)store_col_int(&q, 4),
+            .output = store_col_text(&q, 5),
+            .error = store_col_text(&q, 6),
+            .prompt = store_col_text(&q, 17),
+            .expected = store_col_text(&q, 18),
         };
         row.t.image_decode_ms = store_col_double(&q, 7);
         row.t.image_encode_ms = store_col_double(&q, 8);
@@ -542,8 +546,7 @@ static int export_row(const struct vlm_answer_row *r, void *user) {
     json_object_set_new(o, "reasoning_state", json_text_or_null(r->reasoning_state));
     json_object_set_new(o, "n_reasoning_tokens", json_integer(t->n_reasoning_tokens));
     json_object_set_new(o, "reasoning_ms", json_real(t->reasoning_ms));
-    int rc = json_dumpf(o, out, JSON_COMPACT | JSON_ENSURE_ASCII) == 0 && fputc('\n', out) != EOF
-                 ? VLM_OK : VLM_ERR_IO;
+    int rc = json_dumpf(o, out, JSON_COMPACT | JSON_ENSURE_ASCII) == 0 && fputc('\n', out) != EOF ? VLM_OK : VLM_ERR_IO;
     json_decref(o);
     return rc;
 }
@@ -557,18 +560,18 @@ int vlm_store_export_jsonl(vlm_store *s, FILE *out, char *err, size_t err_len) {
 
 /* ------------------------------------------------------------ load tests */
 
-int store_put_bench_level(vlm_store *s, int64_t model_id, int64_t run_id,
-                              const struct vlm_bench_params *p, const struct vlm_bench_level *l) {
+int store_put_bench_level(vlm_store *s, int64_t model_id, int64_t run_id, const struct vlm_bench_params *p,
+                          const struct vlm_bench_level *l) {
     const struct vlm_pcts *pc[4] = {&l->ttft_ms, &l->tpot_ms, &l->itl_ms, &l->e2e_ms};
     store_q q;
     if (store_q_prepare(s, &q, "writing table bench_levels",
-            "INSERT INTO bench_levels(run_id, model_id, concurrency, rate, slo_ttft_ms, slo_tpot_ms,"
-            " n_requests, n_ok, n_errors, wall_s, req_per_s, output_tps, goodput_rps, error_rate,"
-            " ttft_ms_p50, ttft_ms_p90, ttft_ms_p95, ttft_ms_p99, tpot_ms_p50, tpot_ms_p90, tpot_ms_p95,"
-            " tpot_ms_p99, itl_ms_p50, itl_ms_p90, itl_ms_p95, itl_ms_p99, e2e_ms_p50, e2e_ms_p90,"
-            " e2e_ms_p95, e2e_ms_p99, tokens_estimated, first_error, created_at) VALUES(?1,?2,?3,?4,?5,"
-            "?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,"
-            "?29,?30,?31,?32,strftime('%Y-%m-%dT%H:%M:%fZ','now'))") != VLM_OK)
+                        "INSERT INTO bench_levels(run_id, model_id, concurrency, rate, slo_ttft_ms, slo_tpot_ms,"
+                        " n_requests, n_ok, n_errors, wall_s, req_per_s, output_tps, goodput_rps, error_rate,"
+                        " ttft_ms_p50, ttft_ms_p90, ttft_ms_p95, ttft_ms_p99, tpot_ms_p50, tpot_ms_p90, tpot_ms_p95,"
+                        " tpot_ms_p99, itl_ms_p50, itl_ms_p90, itl_ms_p95, itl_ms_p99, e2e_ms_p50, e2e_ms_p90,"
+                        " e2e_ms_p95, e2e_ms_p99, tokens_estimated, first_error, created_at) VALUES(?1,?2,?3,?4,?5,"
+                        "?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,"
+                        "?29,?30,?31,?32,strftime('%Y-%m-%dT%H:%M:%fZ','now'))") != VLM_OK)
         return VLM_ERR_IO;
     store_bind_int(&q, 1, run_id);
     store_bind_int(&q, 2, model_id);

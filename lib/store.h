@@ -38,8 +38,8 @@ int store_model_id(vlm_store *s, const char *name, int64_t *id);
 /* Store one level of a load test (table bench_levels). */
 struct vlm_bench_level;
 struct vlm_bench_params;
-int store_put_bench_level(vlm_store *s, int64_t model_id, int64_t run_id,
-                              const struct vlm_bench_params *p, const struct vlm_bench_level *l);
+int store_put_bench_level(vlm_store *s, int64_t model_id, int64_t run_id, const struct vlm_bench_params *p,
+                          const struct vlm_bench_level *l);
 
 /* ------------------------------------------------------------ store_history.c */
 
@@ -50,7 +50,7 @@ int store_put_bench_level(vlm_store *s, int64_t model_id, int64_t run_id,
  * to take percentiles of (statistics sit above the store). */
 struct vlm_run_model_summary;
 int store_model_stats(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *ms, double **e2e_sorted,
-                          int *n_e2e);
+                      int *n_e2e);
 
 /* What earlier runs of a model took, for estimating a plan (estimate.c). */
 struct store_history {
@@ -77,8 +77,7 @@ struct store_model_row {
     double load_ms;
     int n_cases, n_errors; /* cases rows, and those stored as errors */
     bool has_reuse;        /* the load recorded reuse and batching (n_parallel not NULL) */
-    int64_t n_parallel, images_encoded, images_cached, prompt_tokens, prompt_tokens_cached,
-        decode_steps, decode_tokens;
+    int64_t n_parallel, images_encoded, images_cached, prompt_tokens, prompt_tokens_cached, decode_steps, decode_tokens;
 };
 /* Visit every model by name. */
 int store_report_models(vlm_store *s, int (*cb)(const struct store_model_row *m, void *user), void *user);
@@ -95,8 +94,8 @@ int store_report_model_credit(vlm_store *s, int64_t model_id, struct store_credi
 
 /* Visit the timings of a model's answered turns (error NULL); only the columns
  * the speed figures use are filled. */
-int store_report_model_turns(vlm_store *s, int64_t model_id,
-                             int (*cb)(const struct vlm_turn_timings *t, void *user), void *user);
+int store_report_model_turns(vlm_store *s, int64_t model_id, int (*cb)(const struct vlm_turn_timings *t, void *user),
+                             void *user);
 
 /* Totals over a model's answered turns that have a reasoning block. */
 struct store_reasoning {
@@ -166,8 +165,7 @@ struct store_family_member {
     int64_t ref_id, id;
     bool is_ref;
 };
-int store_report_family_members(vlm_store *s, int (*cb)(const struct store_family_member *m, void *user),
-                                void *user);
+int store_report_family_members(vlm_store *s, int (*cb)(const struct store_family_member *m, void *user), void *user);
 
 /* A member against its reference on the scored turns both have (caption
  * scorers left out): n, the summed credit of each, and the paired
@@ -218,11 +216,11 @@ int store_grade_put_score(vlm_store *s, int64_t model_id, const char *suite, con
 
 /* A judge's stored verdict on (prompt, expected, output): *found, *verdict
  * (1 correct, 0 incorrect, -1 neither) and *raw, its reply (caller frees). */
-int store_judgment_get(vlm_store *s, const char *judge, const char *prompt, const char *expected,
-                       const char *output, bool *found, int *verdict, char **raw);
+int store_judgment_get(vlm_store *s, const char *judge, const char *prompt, const char *expected, const char *output,
+                       bool *found, int *verdict, char **raw);
 /* Keep a judge's verdict (replacing one on the same inputs). */
-int store_judgment_put(vlm_store *s, const char *judge, const char *prompt, const char *expected,
-                       const char *output, int verdict, const char *raw);
+int store_judgment_put(vlm_store *s, const char *judge, const char *prompt, const char *expected, const char *output,
+                       int verdict, const char *raw);
 
 /* ------------------------------------------------------------ store_kl.c */
 
@@ -237,8 +235,7 @@ int store_kl_state(vlm_store *s, int64_t model_id, int64_t ref_id, const char *s
 
 /* The token ids of a model's answered first turn of a case: *tok NULL and *n 0
  * when there are none. Caller frees. */
-int store_answer_tokens(vlm_store *s, int64_t model_id, const char *suite, const char *case_id,
-                        int32_t **tok, int *n);
+int store_answer_tokens(vlm_store *s, int64_t model_id, const char *suite, const char *case_id, int32_t **tok, int *n);
 
 /* A reference's kept distributions (table kl_refs); blobs copied, caller frees. */
 struct store_kl_ref {
@@ -252,7 +249,7 @@ int store_kl_ref_put(vlm_store *s, int64_t ref_id, const char *suite, const char
                      const int32_t *tokens, const void *dists, size_t dists_bytes);
 
 /* One member x case compared with its reference (table kl). */
-int store_kl_put(vlm_store *s, int64_t model_id, int64_t ref_id, const char *suite, const char *case_id,
-                 int n_pos, double kl_sum, double kl_max, int top1_same);
+int store_kl_put(vlm_store *s, int64_t model_id, int64_t ref_id, const char *suite, const char *case_id, int n_pos,
+                 double kl_sum, double kl_max, int top1_same);
 
 #endif

@@ -12,18 +12,25 @@
 int store_grade_each_turn(vlm_store *s, int (*cb)(const struct store_grade_turn *t, void *user), void *user) {
     store_q q;
     if (store_q_prepare(s, &q, "reading tables answers and cases",
-            "SELECT a.model_id, a.suite, a.case_id, a.turn, a.prompt, a.expected, a.output, a.error,"
-            " c.scorer, c.choices, a.reasoning_state = 'unclosed' FROM answers a LEFT JOIN cases c"
-            " ON c.model_id=a.model_id AND c.suite=a.suite AND c.case_id=a.case_id"
-            " ORDER BY a.model_id, a.suite, a.case_id, a.turn") != VLM_OK)
+                        "SELECT a.model_id, a.suite, a.case_id, a.turn, a.prompt, a.expected, a.output, a.error,"
+                        " c.scorer, c.choices, a.reasoning_state = 'unclosed' FROM answers a LEFT JOIN cases c"
+                        " ON c.model_id=a.model_id AND c.suite=a.suite AND c.case_id=a.case_id"
+                        " ORDER BY a.model_id, a.suite, a.case_id, a.turn") != VLM_OK)
         return VLM_ERR_IO;
     int rc = VLM_OK;
     while (rc == VLM_OK && store_q_row(&q)) {
         struct store_grade_turn t = {
-            .model_id = store_col_int(&q, 0), .suite = store_col_text(&q, 1), .case_id = store_col_text(&q, 2),
-            .turn = (int)store_col_int(&q, 3), .prompt = store_col_text(&q, 4), .expected = store_col_text(&q, 5),
-            .output = store_col_text(&q, 6), .error = store_col_text(&q, 7), .scorer = store_col_text(&q, 8),
-            .choices = store_col_text(&q, 9), .reasoning_unclosed = store_col_int(&q, 10) == 1,
+            .model_id = store_col_int(&q, 0),
+            .suite = store_col_text(&q, 1),
+            .case_id = store_col_text(&q, 2),
+            .turn = (int)store_col_int(&q, 3),
+            .prompt = store_col_text(&q, 4),
+            .expected = store_col_text(&q, 5),
+            .output = store_col_text(&q, 6),
+            .error = store_col_text(&q, 7),
+            .scorer = store_col_text(&q, 8),
+            .choices = store_col_text(&q, 9),
+            .reasoning_unclosed = store_col_int(&q, 10) == 1,
         };
         rc = cb(&t, user);
     }
@@ -58,9 +65,7 @@ int store_grade_update_case(vlm_store *s, const vlm_case *c, int *n_refs_updated
     return rc;
 }
 
-int store_grade_clear_scores(vlm_store *s) {
-    return store_exec(s, "deleting from table scores", "DELETE FROM scores");
-}
+int store_grade_clear_scores(vlm_store *s) { return store_exec(s, "deleting from table scores", "DELETE FROM scores"); }
 
 int store_grade_put_score(vlm_store *s, int64_t model_id, const char *suite, const char *case_id, int turn,
                           const char *scorer, const struct vlm_score *sc) {
@@ -79,8 +84,8 @@ int store_grade_put_score(vlm_store *s, int64_t model_id, const char *suite, con
     return store_q_write(&q);
 }
 
-int store_judgment_get(vlm_store *s, const char *judge, const char *prompt, const char *expected,
-                       const char *output, bool *found, int *verdict, char **raw) {
+int store_judgment_get(vlm_store *s, const char *judge, const char *prompt, const char *expected, const char *output,
+                       bool *found, int *verdict, char **raw) {
     store_q q;
     *found = false;
     if (store_q_cached(s, &q, "reading table judgments",
@@ -100,8 +105,8 @@ int store_judgment_get(vlm_store *s, const char *judge, const char *prompt, cons
     return store_q_end(&q, VLM_OK);
 }
 
-int store_judgment_put(vlm_store *s, const char *judge, const char *prompt, const char *expected,
-                       const char *output, int verdict, const char *raw) {
+int store_judgment_put(vlm_store *s, const char *judge, const char *prompt, const char *expected, const char *output,
+                       int verdict, const char *raw) {
     store_q q;
     if (store_q_cached(s, &q, "writing table judgments",
                        "INSERT OR REPLACE INTO judgments VALUES(?1,?2,?3,?4,?5,?6)") != VLM_OK)

@@ -35,8 +35,7 @@ static int latest_load(vlm_store *s, int64_t model_id, struct vlm_run_model_summ
 }
 
 /* Mean TTFT and decode rate, e2e p50/p90 over the answered turns. */
-static int speed(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *ms, double **e2e_sorted,
-                 int *n_e2e) {
+static int speed(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *ms, double **e2e_sorted, int *n_e2e) {
     store_q q;
     if (store_q_prepare(s, &q, "reading table answers",
                         "SELECT ttft_ms, decode_tps, e2e_ms, n_output_tokens FROM answers"
@@ -48,7 +47,10 @@ static int speed(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *m
     while (store_q_row(&q)) {
         util_grow((void **)&e2e, &cap, n + 1, sizeof *e2e);
         ttft += store_col_double(&q, 0);
-        if (store_col_int(&q, 3) > 1) { tps += store_col_double(&q, 1); n_tps++; }
+        if (store_col_int(&q, 3) > 1) {
+            tps += store_col_double(&q, 1);
+            n_tps++;
+        }
         e2e[n++] = store_col_double(&q, 2);
     }
     int rc = store_q_end(&q, VLM_OK);
@@ -64,7 +66,7 @@ static int speed(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *m
 }
 
 int store_model_stats(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *ms, double **e2e_sorted,
-                          int *n_e2e) {
+                      int *n_e2e) {
     *e2e_sorted = NULL;
     *n_e2e = 0;
     int rc = count_errors(s, model_id, ms);
@@ -78,9 +80,10 @@ int store_model_history(vlm_store *s, const char *name, struct store_history *h)
     h->n_cases = 0;
     h->e2e_ms_total = h->load_ms = 0;
     if (store_q_prepare(s, &q, "reading tables answers and model_loads",
-            "SELECT count(DISTINCT a.suite || char(1) || a.case_id), total(a.e2e_ms),"
-            " (SELECT l.load_ms FROM model_loads l WHERE l.model_id=m.id ORDER BY l.run_id DESC LIMIT 1)"
-            " FROM models m JOIN answers a ON a.model_id=m.id WHERE m.name=?1 AND a.error IS NULL") != VLM_OK)
+                        "SELECT count(DISTINCT a.suite || char(1) || a.case_id), total(a.e2e_ms),"
+                        " (SELECT l.load_ms FROM model_loads l WHERE l.model_id=m.id ORDER BY l.run_id DESC LIMIT 1)"
+                        " FROM models m JOIN answers a ON a.model_id=m.id WHERE m.name=?1 AND a.error IS NULL") !=
+        VLM_OK)
         return VLM_ERR_IO;
     store_bind_text(&q, 1, name);
     if (store_q_row(&q)) {

@@ -61,7 +61,7 @@ int store_q_cached(vlm_store *s, store_q *q, const char *what, const char *sql);
 /* Bind parameter i (1-based). A failure is kept in q and stops the step. */
 void store_bind_int(store_q *q, int i, int64_t v);
 void store_bind_double(store_q *q, int i, double v);
-void store_bind_text(store_q *q, int i, const char *v); /* NULL binds NULL */
+void store_bind_text(store_q *q, int i, const char *v);           /* NULL binds NULL */
 void store_bind_blob(store_q *q, int i, const void *p, size_t n); /* NULL or 0 bytes bind NULL */
 
 /* Step: true with a row to read; false when done or failed (then q->rc is

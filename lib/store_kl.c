@@ -10,8 +10,8 @@
 #include <stdlib.h>
 
 /* Whether `sql` finds a row, with ?1 = id, ?2 = suite, ?3 = case_id, and ?4 = id2 unless id2 < 0. */
-static int exists(vlm_store *s, const char *what, const char *sql, int64_t id, const char *suite,
-                  const char *case_id, int64_t id2, bool *found) {
+static int exists(vlm_store *s, const char *what, const char *sql, int64_t id, const char *suite, const char *case_id,
+                  int64_t id2, bool *found) {
     store_q q;
     *found = false;
     if (store_q_prepare(s, &q, what, sql) != VLM_OK) return VLM_ERR_IO;
@@ -26,8 +26,8 @@ static int exists(vlm_store *s, const char *what, const char *sql, int64_t id, c
 int store_kl_state(vlm_store *s, int64_t model_id, int64_t ref_id, const char *suite, const char *case_id,
                    struct store_kl_state *st) {
     int rc = exists(s, "reading table kl",
-                    "SELECT 1 FROM kl WHERE model_id=?1 AND suite=?2 AND case_id=?3 AND ref_model_id=?4",
-                    model_id, suite, case_id, ref_id, &st->compared);
+                    "SELECT 1 FROM kl WHERE model_id=?1 AND suite=?2 AND case_id=?3 AND ref_model_id=?4", model_id,
+                    suite, case_id, ref_id, &st->compared);
     if (rc == VLM_OK)
         rc = exists(s, "reading table kl_refs", "SELECT 1 FROM kl_refs WHERE model_id=?1 AND suite=?2 AND case_id=?3",
                     ref_id, suite, case_id, -1, &st->ref_kept);
@@ -39,8 +39,7 @@ int store_kl_state(vlm_store *s, int64_t model_id, int64_t ref_id, const char *s
     return rc;
 }
 
-int store_answer_tokens(vlm_store *s, int64_t model_id, const char *suite, const char *case_id,
-                        int32_t **tok, int *n) {
+int store_answer_tokens(vlm_store *s, int64_t model_id, const char *suite, const char *case_id, int32_t **tok, int *n) {
     store_q q;
     *tok = NULL;
     *n = 0;
@@ -55,7 +54,11 @@ int store_answer_tokens(vlm_store *s, int64_t model_id, const char *suite, const
     if (store_q_row(&q)) *tok = store_col_blob(&q, 0, &bytes);
     *n = bytes / (int)sizeof **tok;
     int rc = store_q_end(&q, VLM_OK);
-    if (rc != VLM_OK) { free(*tok); *tok = NULL; *n = 0; }
+    if (rc != VLM_OK) {
+        free(*tok);
+        *tok = NULL;
+        *n = 0;
+    }
     return rc;
 }
 
@@ -103,8 +106,8 @@ int store_kl_ref_put(vlm_store *s, int64_t ref_id, const char *suite, const char
     return store_q_write(&q);
 }
 
-int store_kl_put(vlm_store *s, int64_t model_id, int64_t ref_id, const char *suite, const char *case_id,
-                 int n_pos, double kl_sum, double kl_max, int top1_same) {
+int store_kl_put(vlm_store *s, int64_t model_id, int64_t ref_id, const char *suite, const char *case_id, int n_pos,
+                 double kl_sum, double kl_max, int top1_same) {
     store_q q;
     if (store_q_prepare(s, &q, "writing table kl", "INSERT OR REPLACE INTO kl VALUES(?1,?2,?3,?4,?5,?6,?7,?8)"))
         return VLM_ERR_IO;

@@ -12,14 +12,14 @@
 /* SQL expression for a turn's credit (see docs/report-schema.md): the score of
  * the soft scorers, else `correct` as 0/1, for the scores row of alias t.
  * Caption scorers are kept apart. */
-#define CREDIT(t) "(CASE WHEN " t ".scorer IN ('anls','vqa') THEN " t ".score ELSE " t ".correct END)"
+#define CREDIT(t)      "(CASE WHEN " t ".scorer IN ('anls','vqa') THEN " t ".score ELSE " t ".correct END)"
 #define QUALITY_FILTER "s.scorer NOT IN ('bleu','cider')"
 
 /* Scores with their model (m), case (c) and answer (a). */
-#define SCORED_TURNS                                                                           \
-    " FROM scores s JOIN models m ON m.id=s.model_id"                                          \
-    " JOIN cases c ON c.model_id=s.model_id AND c.suite=s.suite AND c.case_id=s.case_id"       \
-    " JOIN answers a ON a.model_id=s.model_id AND a.suite=s.suite AND a.case_id=s.case_id"     \
+#define SCORED_TURNS                                                                       \
+    " FROM scores s JOIN models m ON m.id=s.model_id"                                      \
+    " JOIN cases c ON c.model_id=s.model_id AND c.suite=s.suite AND c.case_id=s.case_id"   \
+    " JOIN answers a ON a.model_id=s.model_id AND a.suite=s.suite AND a.case_id=s.case_id" \
     " AND a.turn=s.turn"
 
 static json_t *json_text(const char *s) { return s ? json_string(s) : json_null(); }
@@ -34,7 +34,10 @@ static int prepare_pair(vlm_store *s, store_q *q, const char *what, const char *
 
 /* *out = a, or NULL (a released) when rc is a failure. */
 static int give(json_t *a, int rc, json_t **out) {
-    if (rc != VLM_OK) { json_decref(a); a = NULL; }
+    if (rc != VLM_OK) {
+        json_decref(a);
+        a = NULL;
+    }
     *out = a;
     return rc;
 }
@@ -49,13 +52,13 @@ int store_report_runs(vlm_store *s, json_t **out) {
                         " host_os, llama_version, vlmeter_version FROM runs ORDER BY id") != VLM_OK)
         return give(a, VLM_ERR_IO, out);
     while (store_q_row(&q)) {
-        json_array_append_new(a, json_pack("{s:I, s:o, s:o, s:o, s:I, s:I, s:o, s:o, s:o}",
-            "id", (json_int_t)store_col_int(&q, 0), "started_at", json_text(store_col_text(&q, 1)),
-            "ended_at", json_text(store_col_text(&q, 2)), "host_cpu", json_text(store_col_text(&q, 3)),
-            "host_cores", (json_int_t)store_col_int(&q, 4),
-            "host_ram_bytes", (json_int_t)store_col_int(&q, 5), "host_os", json_text(store_col_text(&q, 6)),
-            "llama_version", json_text(store_col_text(&q, 7)),
-            "vlmeter_version", json_text(store_col_text(&q, 8))));
+        json_array_append_new(
+            a, json_pack("{s:I, s:o, s:o, s:o, s:I, s:I, s:o, s:o, s:o}", "id", (json_int_t)store_col_int(&q, 0),
+                         "started_at", json_text(store_col_text(&q, 1)), "ended_at", json_text(store_col_text(&q, 2)),
+                         "host_cpu", json_text(store_col_text(&q, 3)), "host_cores", (json_int_t)store_col_int(&q, 4),
+                         "host_ram_bytes", (json_int_t)store_col_int(&q, 5), "host_os",
+                         json_text(store_col_text(&q, 6)), "llama_version", json_text(store_col_text(&q, 7)),
+                         "vlmeter_version", json_text(store_col_text(&q, 8))));
     }
     return give(a, store_q_end(&q, VLM_OK), out);
 }
@@ -63,8 +66,8 @@ int store_report_runs(vlm_store *s, json_t **out) {
 int store_report_categories(vlm_store *s, json_t **out) {
     json_t *a = json_array();
     store_q q;
-    if (store_q_prepare(s, &q, "reading table cases",
-                        "SELECT DISTINCT coalesce(category,'') FROM cases ORDER BY 1") != VLM_OK)
+    if (store_q_prepare(s, &q, "reading table cases", "SELECT DISTINCT coalesce(category,'') FROM cases ORDER BY 1") !=
+        VLM_OK)
         return give(a, VLM_ERR_IO, out);
     while (store_q_row(&q)) json_array_append_new(a, json_string(store_col_text(&q, 0)));
     return give(a, store_q_end(&q, VLM_OK), out);
@@ -75,7 +78,8 @@ int store_report_bench(vlm_store *s, json_t **out) {
     static const char *const metrics[] = {"ttft_ms", "tpot_ms", "itl_ms", "e2e_ms"};
     json_t *a = json_array();
     store_q q;
-    if (store_q_prepare(s, &q, "reading table bench_levels",
+    if (store_q_prepare(
+            s, &q, "reading table bench_levels",
             "SELECT m.name, b.run_id, b.concurrency, b.rate, b.slo_ttft_ms, b.slo_tpot_ms, b.n_requests,"
             " b.n_ok, b.n_errors, b.wall_s, b.req_per_s, b.output_tps, b.goodput_rps, b.error_rate,"
             " b.tokens_estimated, b.first_error, b.ttft_ms_p50, b.ttft_ms_p90, b.ttft_ms_p95, b.ttft_ms_p99,"
@@ -85,18 +89,19 @@ int store_report_bench(vlm_store *s, json_t **out) {
         return give(a, VLM_ERR_IO, out);
     while (store_q_row(&q)) {
         json_t *o = json_pack("{s:o, s:I, s:i, s:f, s:f, s:f, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:b, s:o}",
-            "model", json_text(store_col_text(&q, 0)), "run_id", (json_int_t)store_col_int(&q, 1),
-            "concurrency", (int)store_col_int(&q, 2), "rate", store_col_double(&q, 3),
-            "slo_ttft_ms", store_col_double(&q, 4), "slo_tpot_ms", store_col_double(&q, 5),
-            "n_requests", (int)store_col_int(&q, 6), "n_ok", (int)store_col_int(&q, 7),
-            "n_errors", (int)store_col_int(&q, 8), "wall_s", store_col_double(&q, 9),
-            "req_per_s", store_col_double(&q, 10), "output_tps", store_col_double(&q, 11),
-            "goodput_rps", store_col_double(&q, 12), "error_rate", store_col_double(&q, 13),
-            "tokens_estimated", (int)store_col_int(&q, 14), "first_error", json_text(store_col_text(&q, 15)));
+                              "model", json_text(store_col_text(&q, 0)), "run_id", (json_int_t)store_col_int(&q, 1),
+                              "concurrency", (int)store_col_int(&q, 2), "rate", store_col_double(&q, 3), "slo_ttft_ms",
+                              store_col_double(&q, 4), "slo_tpot_ms", store_col_double(&q, 5), "n_requests",
+                              (int)store_col_int(&q, 6), "n_ok", (int)store_col_int(&q, 7), "n_errors",
+                              (int)store_col_int(&q, 8), "wall_s", store_col_double(&q, 9), "req_per_s",
+                              store_col_double(&q, 10), "output_tps", store_col_double(&q, 11), "goodput_rps",
+                              store_col_double(&q, 12), "error_rate", store_col_double(&q, 13), "tokens_estimated",
+                              (int)store_col_int(&q, 14), "first_error", json_text(store_col_text(&q, 15)));
         for (int k = 0; k < 4; k++)
-            json_object_set_new(o, metrics[k], json_pack("{s:f, s:f, s:f, s:f}",
-                "p50", store_col_double(&q, 16 + 4 * k), "p90", store_col_double(&q, 17 + 4 * k),
-                "p95", store_col_double(&q, 18 + 4 * k), "p99", store_col_double(&q, 19 + 4 * k)));
+            json_object_set_new(o, metrics[k],
+                                json_pack("{s:f, s:f, s:f, s:f}", "p50", store_col_double(&q, 16 + 4 * k), "p90",
+                                          store_col_double(&q, 17 + 4 * k), "p95", store_col_double(&q, 18 + 4 * k),
+                                          "p99", store_col_double(&q, 19 + 4 * k)));
         json_array_append_new(a, o);
     }
     return give(a, store_q_end(&q, VLM_OK), out);
@@ -106,7 +111,8 @@ int store_report_bench(vlm_store *s, json_t **out) {
 
 int store_report_models(vlm_store *s, int (*cb)(const struct store_model_row *m, void *user), void *user) {
     store_q q;
-    if (store_q_prepare(s, &q, "reading tables models and model_loads",
+    if (store_q_prepare(
+            s, &q, "reading tables models and model_loads",
             "SELECT m.id, m.name, l.arch, l.n_params, l.chat_template, l.backend, l.model_bytes, l.mmproj_bytes,"
             " l.load_ms, l.rss_peak_bytes, l.gpu_mem_bytes, l.n_threads, l.n_gpu_layers,"
             " (SELECT count(*) FROM cases c WHERE c.model_id=m.id),"
@@ -119,18 +125,30 @@ int store_report_models(vlm_store *s, int (*cb)(const struct store_model_row *m,
     int rc = VLM_OK;
     while (rc == VLM_OK && store_q_row(&q)) {
         struct store_model_row m = {
-            .id = store_col_int(&q, 0), .name = store_col_text(&q, 1), .arch = store_col_text(&q, 2),
-            .chat_template = store_col_text(&q, 4), .chat_template_hash = store_col_text(&q, 22),
-            .backend = store_col_text(&q, 5), .loaded = !store_col_null(&q, 2),
-            .n_params = store_col_int(&q, 3), .model_bytes = store_col_int(&q, 6),
-            .mmproj_bytes = store_col_int(&q, 7), .load_ms = store_col_double(&q, 8),
-            .rss_peak_bytes = store_col_int(&q, 9), .gpu_mem_bytes = store_col_int(&q, 10),
-            .n_threads = store_col_int(&q, 11), .n_gpu_layers = store_col_int(&q, 12),
-            .n_cases = (int)store_col_int(&q, 13), .n_errors = (int)store_col_int(&q, 14),
+            .id = store_col_int(&q, 0),
+            .name = store_col_text(&q, 1),
+            .arch = store_col_text(&q, 2),
+            .chat_template = store_col_text(&q, 4),
+            .chat_template_hash = store_col_text(&q, 22),
+            .backend = store_col_text(&q, 5),
+            .loaded = !store_col_null(&q, 2),
+            .n_params = store_col_int(&q, 3),
+            .model_bytes = store_col_int(&q, 6),
+            .mmproj_bytes = store_col_int(&q, 7),
+            .load_ms = store_col_double(&q, 8),
+            .rss_peak_bytes = store_col_int(&q, 9),
+            .gpu_mem_bytes = store_col_int(&q, 10),
+            .n_threads = store_col_int(&q, 11),
+            .n_gpu_layers = store_col_int(&q, 12),
+            .n_cases = (int)store_col_int(&q, 13),
+            .n_errors = (int)store_col_int(&q, 14),
             .has_reuse = !store_col_null(&q, 15),
-            .n_parallel = store_col_int(&q, 15), .images_encoded = store_col_int(&q, 16),
-            .images_cached = store_col_int(&q, 17), .prompt_tokens = store_col_int(&q, 18),
-            .prompt_tokens_cached = store_col_int(&q, 19), .decode_steps = store_col_int(&q, 20),
+            .n_parallel = store_col_int(&q, 15),
+            .images_encoded = store_col_int(&q, 16),
+            .images_cached = store_col_int(&q, 17),
+            .prompt_tokens = store_col_int(&q, 18),
+            .prompt_tokens_cached = store_col_int(&q, 19),
+            .decode_steps = store_col_int(&q, 20),
             .decode_tokens = store_col_int(&q, 21),
         };
         rc = cb(&m, user);
@@ -144,7 +162,7 @@ int store_report_model_credit(vlm_store *s, int64_t model_id, struct store_credi
     c->credit = 0;
     if (store_q_prepare(s, &q, "reading table scores",
                         "SELECT count(*), total(" CREDIT("s") "), total(s.unparsed) FROM scores s"
-                        " WHERE s.model_id=?1 AND " QUALITY_FILTER) != VLM_OK)
+                                                              " WHERE s.model_id=?1 AND " QUALITY_FILTER) != VLM_OK)
         return VLM_ERR_IO;
     store_bind_int(&q, 1, model_id);
     if (store_q_row(&q)) {
@@ -155,8 +173,8 @@ int store_report_model_credit(vlm_store *s, int64_t model_id, struct store_credi
     return store_q_end(&q, VLM_OK);
 }
 
-int store_report_model_turns(vlm_store *s, int64_t model_id,
-                             int (*cb)(const struct vlm_turn_timings *t, void *user), void *user) {
+int store_report_model_turns(vlm_store *s, int64_t model_id, int (*cb)(const struct vlm_turn_timings *t, void *user),
+                             void *user) {
     store_q q;
     if (store_q_prepare(s, &q, "reading table answers",
                         "SELECT ttft_ms, e2e_ms, decode_tps, prefill_ms, image_encode_ms, image_decode_ms,"
@@ -167,10 +185,14 @@ int store_report_model_turns(vlm_store *s, int64_t model_id,
     int rc = VLM_OK;
     while (rc == VLM_OK && store_q_row(&q)) {
         struct vlm_turn_timings t = {
-            .ttft_ms = store_col_double(&q, 0), .e2e_ms = store_col_double(&q, 1),
-            .decode_tps = store_col_double(&q, 2), .prefill_ms = store_col_double(&q, 3),
-            .image_encode_ms = store_col_double(&q, 4), .image_decode_ms = store_col_double(&q, 5),
-            .n_prompt_tokens = (int)store_col_int(&q, 6), .n_output_tokens = (int)store_col_int(&q, 7),
+            .ttft_ms = store_col_double(&q, 0),
+            .e2e_ms = store_col_double(&q, 1),
+            .decode_tps = store_col_double(&q, 2),
+            .prefill_ms = store_col_double(&q, 3),
+            .image_encode_ms = store_col_double(&q, 4),
+            .image_decode_ms = store_col_double(&q, 5),
+            .n_prompt_tokens = (int)store_col_int(&q, 6),
+            .n_output_tokens = (int)store_col_int(&q, 7),
             .n_image_tokens = (int)store_col_int(&q, 8),
         };
         rc = cb(&t, user);
@@ -181,7 +203,8 @@ int store_report_model_turns(vlm_store *s, int64_t model_id,
 int store_report_model_reasoning(vlm_store *s, int64_t model_id, struct store_reasoning *r) {
     store_q q;
     *r = (struct store_reasoning){0};
-    if (store_q_prepare(s, &q, "reading table answers",
+    if (store_q_prepare(
+            s, &q, "reading table answers",
             "SELECT count(*), total(reasoning_state='unclosed'), total(n_reasoning_tokens), total(n_output_tokens),"
             " total(reasoning_ms), total(decode_ms) FROM answers WHERE model_id=?1 AND error IS NULL"
             " AND reasoning_state IS NOT NULL") != VLM_OK)
@@ -203,15 +226,16 @@ int store_report_model_reasoning(vlm_store *s, int64_t model_id, struct store_re
 int store_report_quality(vlm_store *s, int (*cb)(const struct store_quality_row *q, void *user), void *user) {
     store_q q;
     if (store_q_prepare(s, &q, "reading tables scores, cases and answers",
-            "SELECT m.name, coalesce(c.category,''), count(*), total(" CREDIT("s") "), total(s.unparsed),"
-            " total(a.error IS NOT NULL)"
-            SCORED_TURNS
-            " WHERE " QUALITY_FILTER " GROUP BY 1, 2 ORDER BY 2, 1") != VLM_OK)
+                        "SELECT m.name, coalesce(c.category,''), count(*), total(" CREDIT(
+                            "s") "), total(s.unparsed),"
+                                 " total(a.error IS NOT NULL)" SCORED_TURNS " WHERE " QUALITY_FILTER
+                                 " GROUP BY 1, 2 ORDER BY 2, 1") != VLM_OK)
         return VLM_ERR_IO;
     int rc = VLM_OK;
     while (rc == VLM_OK && store_q_row(&q)) {
         struct store_quality_row row = {
-            .model = store_col_text(&q, 0), .category = store_col_text(&q, 1),
+            .model = store_col_text(&q, 0),
+            .category = store_col_text(&q, 1),
             .c = {(int)store_col_int(&q, 2), store_col_double(&q, 3), (int)store_col_double(&q, 4)},
             .n_errors = (int)store_col_double(&q, 5),
         };
@@ -228,38 +252,48 @@ static int scored_turns(vlm_store *s, const char *sql, int (*cb)(const struct st
     int rc = VLM_OK;
     while (rc == VLM_OK && store_q_row(&q)) {
         struct store_scored_turn t = {
-            .model = store_col_text(&q, 0), .category = store_col_text(&q, 1), .scorer = store_col_text(&q, 2),
-            .score = store_col_double(&q, 3), .correct = store_col_int(&q, 4) != 0, .detail = store_col_text(&q, 5),
-            .output = store_col_text(&q, 6), .expected = store_col_text(&q, 7),
+            .model = store_col_text(&q, 0),
+            .category = store_col_text(&q, 1),
+            .scorer = store_col_text(&q, 2),
+            .score = store_col_double(&q, 3),
+            .correct = store_col_int(&q, 4) != 0,
+            .detail = store_col_text(&q, 5),
+            .output = store_col_text(&q, 6),
+            .expected = store_col_text(&q, 7),
         };
         rc = cb(&t, user);
     }
     return store_q_end(&q, rc);
 }
 
-#define SCORED_TURN_COLUMNS "SELECT m.name, coalesce(c.category,''), s.scorer, s.score, s.correct, s.detail," \
-                            " a.output, a.expected"
+#define SCORED_TURN_COLUMNS                                                           \
+    "SELECT m.name, coalesce(c.category,''), s.scorer, s.score, s.correct, s.detail," \
+    " a.output, a.expected"
 
 int store_report_yesno(vlm_store *s, int (*cb)(const struct store_scored_turn *t, void *user), void *user) {
     return scored_turns(s, SCORED_TURN_COLUMNS SCORED_TURNS " WHERE s.scorer='yesno' ORDER BY 1, 2", cb, user);
 }
 
 int store_report_captions(vlm_store *s, int (*cb)(const struct store_scored_turn *t, void *user), void *user) {
-    return scored_turns(s, SCORED_TURN_COLUMNS SCORED_TURNS " WHERE s.scorer IN ('bleu','cider') ORDER BY 1, 2",
-                        cb, user);
+    return scored_turns(s, SCORED_TURN_COLUMNS SCORED_TURNS " WHERE s.scorer IN ('bleu','cider') ORDER BY 1, 2", cb,
+                        user);
 }
 
 int store_report_by_turn(vlm_store *s, int (*cb)(const struct store_turn_credit *t, void *user), void *user) {
     store_q q;
-    if (store_q_prepare(s, &q, "reading tables scores and answers",
-            "SELECT m.name, s.turn, count(*), total(" CREDIT("s") ") FROM scores s JOIN models m ON m.id=s.model_id"
-            " WHERE " QUALITY_FILTER " AND EXISTS (SELECT 1 FROM answers x WHERE x.model_id=s.model_id"
-            " AND x.suite=s.suite AND x.case_id=s.case_id AND x.turn=1) GROUP BY 1, 2 ORDER BY 1, 2") != VLM_OK)
+    if (store_q_prepare(
+            s, &q, "reading tables scores and answers",
+            "SELECT m.name, s.turn, count(*), total(" CREDIT(
+                "s") ") FROM scores s JOIN models m ON m.id=s.model_id"
+                     " WHERE " QUALITY_FILTER " AND EXISTS (SELECT 1 FROM answers x WHERE x.model_id=s.model_id"
+                     " AND x.suite=s.suite AND x.case_id=s.case_id AND x.turn=1) GROUP BY 1, 2 ORDER BY 1, 2") !=
+        VLM_OK)
         return VLM_ERR_IO;
     int rc = VLM_OK;
     while (rc == VLM_OK && store_q_row(&q)) {
         struct store_turn_credit t = {
-            .model = store_col_text(&q, 0), .turn = (int)store_col_int(&q, 1),
+            .model = store_col_text(&q, 0),
+            .turn = (int)store_col_int(&q, 1),
             .c = {(int)store_col_int(&q, 2), store_col_double(&q, 3), 0},
         };
         rc = cb(&t, user);
@@ -269,7 +303,8 @@ int store_report_by_turn(vlm_store *s, int (*cb)(const struct store_turn_credit 
 
 int store_report_pairs(vlm_store *s, int (*cb)(const struct store_pair_row *p, void *user), void *user) {
     store_q q;
-    if (store_q_prepare(s, &q, "reading table scores",
+    if (store_q_prepare(
+            s, &q, "reading table scores",
             "SELECT ma.name, mb.name, count(*), total(x.correct AND NOT y.correct), total(y.correct AND NOT x.correct)"
             " FROM scores x JOIN scores y ON x.suite=y.suite AND x.case_id=y.case_id AND x.turn=y.turn"
             " JOIN models ma ON ma.id=x.model_id JOIN models mb ON mb.id=y.model_id"
@@ -279,8 +314,11 @@ int store_report_pairs(vlm_store *s, int (*cb)(const struct store_pair_row *p, v
     int rc = VLM_OK;
     while (rc == VLM_OK && store_q_row(&q)) {
         struct store_pair_row p = {
-            .a = store_col_text(&q, 0), .b = store_col_text(&q, 1), .n_shared = (int)store_col_int(&q, 2),
-            .a_only = (int)store_col_double(&q, 3), .b_only = (int)store_col_double(&q, 4),
+            .a = store_col_text(&q, 0),
+            .b = store_col_text(&q, 1),
+            .n_shared = (int)store_col_int(&q, 2),
+            .a_only = (int)store_col_double(&q, 3),
+            .b_only = (int)store_col_double(&q, 4),
         };
         rc = cb(&p, user);
     }
@@ -291,7 +329,8 @@ int store_report_pairs(vlm_store *s, int (*cb)(const struct store_pair_row *p, v
 
 int store_report_answers(vlm_store *s, int (*cb)(const struct store_answer_row *a, void *user), void *user) {
     store_q q;
-    if (store_q_prepare(s, &q, "reading tables answers, cases and scores",
+    if (store_q_prepare(
+            s, &q, "reading tables answers, cases and scores",
             "SELECT a.suite, a.case_id, a.turn, c.category, a.prompt, a.expected, coalesce(s.scorer, c.scorer),"
             " c.images, m.name, a.output, a.error, s.score, s.correct, s.unparsed, s.detail, a.e2e_ms"
             " FROM answers a JOIN models m ON m.id=a.model_id"
@@ -302,12 +341,22 @@ int store_report_answers(vlm_store *s, int (*cb)(const struct store_answer_row *
     int rc = VLM_OK;
     while (rc == VLM_OK && store_q_row(&q)) {
         struct store_answer_row a = {
-            .suite = store_col_text(&q, 0), .case_id = store_col_text(&q, 1), .turn = (int)store_col_int(&q, 2),
-            .category = store_col_text(&q, 3), .prompt = store_col_text(&q, 4), .expected = store_col_text(&q, 5),
-            .scorer = store_col_text(&q, 6), .images = store_col_text(&q, 7), .model = store_col_text(&q, 8),
-            .output = store_col_text(&q, 9), .error = store_col_text(&q, 10), .scored = !store_col_null(&q, 11),
-            .score = store_col_double(&q, 11), .correct = store_col_int(&q, 12) != 0,
-            .unparsed = store_col_int(&q, 13) != 0, .detail = store_col_text(&q, 14),
+            .suite = store_col_text(&q, 0),
+            .case_id = store_col_text(&q, 1),
+            .turn = (int)store_col_int(&q, 2),
+            .category = store_col_text(&q, 3),
+            .prompt = store_col_text(&q, 4),
+            .expected = store_col_text(&q, 5),
+            .scorer = store_col_text(&q, 6),
+            .images = store_col_text(&q, 7),
+            .model = store_col_text(&q, 8),
+            .output = store_col_text(&q, 9),
+            .error = store_col_text(&q, 10),
+            .scored = !store_col_null(&q, 11),
+            .score = store_col_double(&q, 11),
+            .correct = store_col_int(&q, 12) != 0,
+            .unparsed = store_col_int(&q, 13) != 0,
+            .detail = store_col_text(&q, 14),
             .e2e_ms = store_col_double(&q, 15),
         };
         rc = cb(&a, user);
@@ -317,21 +366,24 @@ int store_report_answers(vlm_store *s, int (*cb)(const struct store_answer_row *
 
 /* ------------------------------------------------------------ families */
 
-int store_report_family_members(vlm_store *s, int (*cb)(const struct store_family_member *m, void *user),
-                                void *user) {
+int store_report_family_members(vlm_store *s, int (*cb)(const struct store_family_member *m, void *user), void *user) {
     store_q q;
     if (store_q_prepare(s, &q, "reading tables models and model_loads",
-            "SELECT r.id, m.id, m.name, m.variant, m.id = r.id, m.family"
-            " FROM models m JOIN models r ON r.name = m.family"
-            " LEFT JOIN model_loads l ON l.model_id=m.id"
-            " AND l.run_id=(SELECT max(run_id) FROM model_loads WHERE model_id=m.id)"
-            " ORDER BY m.family, m.id != r.id, -coalesce(l.model_bytes, 0), m.name") != VLM_OK)
+                        "SELECT r.id, m.id, m.name, m.variant, m.id = r.id, m.family"
+                        " FROM models m JOIN models r ON r.name = m.family"
+                        " LEFT JOIN model_loads l ON l.model_id=m.id"
+                        " AND l.run_id=(SELECT max(run_id) FROM model_loads WHERE model_id=m.id)"
+                        " ORDER BY m.family, m.id != r.id, -coalesce(l.model_bytes, 0), m.name") != VLM_OK)
         return VLM_ERR_IO;
     int rc = VLM_OK;
     while (rc == VLM_OK && store_q_row(&q)) {
         struct store_family_member m = {
-            .ref_id = store_col_int(&q, 0), .id = store_col_int(&q, 1), .name = store_col_text(&q, 2),
-            .variant = store_col_text(&q, 3), .is_ref = store_col_int(&q, 4) != 0, .family = store_col_text(&q, 5),
+            .ref_id = store_col_int(&q, 0),
+            .id = store_col_int(&q, 1),
+            .name = store_col_text(&q, 2),
+            .variant = store_col_text(&q, 3),
+            .is_ref = store_col_int(&q, 4) != 0,
+            .family = store_col_text(&q, 5),
         };
         rc = cb(&m, user);
     }
@@ -341,12 +393,14 @@ int store_report_family_members(vlm_store *s, int (*cb)(const struct store_famil
 int store_report_vs_reference(vlm_store *s, int64_t ref_id, int64_t id, struct store_vs_ref *o) {
     store_q q;
     *o = (struct store_vs_ref){0};
-    if (prepare_pair(s, &q, "reading table scores",
-            "SELECT count(*), total(" CREDIT("x") " * (1 - " CREDIT("y") ")), total((1 - " CREDIT("x") ") * "
-            CREDIT("y") "), total(" CREDIT("x") "), total(" CREDIT("y") ")"
-            " FROM scores x JOIN scores y ON y.suite=x.suite AND y.case_id=x.case_id AND y.turn=x.turn"
-            " WHERE x.model_id=?1 AND y.model_id=?2 AND x.scorer NOT IN ('bleu','cider')"
-            " AND y.scorer NOT IN ('bleu','cider')", ref_id, id) != VLM_OK)
+    if (prepare_pair(
+            s, &q, "reading table scores",
+            "SELECT count(*), total(" CREDIT("x") " * (1 - " CREDIT("y") ")), total((1 - " CREDIT("x") ") * " CREDIT(
+                "y") "), total(" CREDIT("x") "), total(" CREDIT("y") ")"
+                                                                     " FROM scores x JOIN scores y ON y.suite=x.suite AND y.case_id=x.case_id AND y.turn=x.turn"
+                                                                     " WHERE x.model_id=?1 AND y.model_id=?2 AND x.scorer NOT IN ('bleu','cider')"
+                                                                     " AND y.scorer NOT IN ('bleu','cider')",
+            ref_id, id) != VLM_OK)
         return VLM_ERR_IO;
     if (store_q_row(&q)) {
         o->n = (int)store_col_int(&q, 0);
@@ -362,9 +416,10 @@ int store_report_agreement(vlm_store *s, int64_t ref_id, int64_t id, struct stor
     store_q q;
     *o = (struct store_agreement){0};
     if (prepare_pair(s, &q, "reading table answers",
-            "SELECT count(*), total(a.output = r.output) FROM answers a JOIN answers r ON r.suite=a.suite"
-            " AND r.case_id=a.case_id AND r.turn=a.turn WHERE r.model_id=?1 AND a.model_id=?2"
-            " AND a.output IS NOT NULL AND r.output IS NOT NULL", ref_id, id) != VLM_OK)
+                     "SELECT count(*), total(a.output = r.output) FROM answers a JOIN answers r ON r.suite=a.suite"
+                     " AND r.case_id=a.case_id AND r.turn=a.turn WHERE r.model_id=?1 AND a.model_id=?2"
+                     " AND a.output IS NOT NULL AND r.output IS NOT NULL",
+                     ref_id, id) != VLM_OK)
         return VLM_ERR_IO;
     if (store_q_row(&q)) {
         o->n = (int)store_col_int(&q, 0);
@@ -377,8 +432,9 @@ int store_report_kl(vlm_store *s, int64_t ref_id, int64_t id, struct store_kl_to
     store_q q;
     *o = (struct store_kl_totals){0};
     if (prepare_pair(s, &q, "reading table kl",
-            "SELECT count(*), total(n_pos), total(kl_sum), max(kl_max), total(top1_same) FROM kl"
-            " WHERE ref_model_id=?1 AND model_id=?2", ref_id, id) != VLM_OK)
+                     "SELECT count(*), total(n_pos), total(kl_sum), max(kl_max), total(top1_same) FROM kl"
+                     " WHERE ref_model_id=?1 AND model_id=?2",
+                     ref_id, id) != VLM_OK)
         return VLM_ERR_IO;
     if (store_q_row(&q)) {
         o->n_prompts = (int)store_col_int(&q, 0);

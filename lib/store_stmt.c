@@ -59,11 +59,17 @@ int store_q_cached(vlm_store *s, store_q *q, const char *what, const char *sql) 
         if (strcmp(s->cache[i].sql, sql) != 0) continue;
         q->st = s->cache[i].st;
         /* Ended statements are reset already; clearing the bindings cannot fail. */
-        if (sqlite3_clear_bindings(q->st) != SQLITE_OK) { q->rc = SQLITE_ERROR; return store_fail(s, what); }
+        if (sqlite3_clear_bindings(q->st) != SQLITE_OK) {
+            q->rc = SQLITE_ERROR;
+            return store_fail(s, what);
+        }
         return VLM_OK;
     }
     store_q fresh;
-    if (store_q_prepare(s, &fresh, what, sql) != VLM_OK) { q->rc = SQLITE_ERROR; return VLM_ERR_IO; }
+    if (store_q_prepare(s, &fresh, what, sql) != VLM_OK) {
+        q->rc = SQLITE_ERROR;
+        return VLM_ERR_IO;
+    }
     util_grow((void **)&s->cache, &s->cap_cache, s->n_cache + 1, sizeof *s->cache);
     s->cache[s->n_cache].sql = sql;
     s->cache[s->n_cache++].st = fresh.st;
@@ -93,8 +99,8 @@ void store_bind_text(store_q *q, int i, const char *v) {
 
 void store_bind_blob(store_q *q, int i, const void *p, size_t n) {
     if (q->rc != SQLITE_OK) return;
-    bound(q, i, p && n ? sqlite3_bind_blob64(q->st, i, p, (sqlite3_uint64)n, SQLITE_TRANSIENT)
-                       : sqlite3_bind_null(q->st, i));
+    bound(q, i,
+          p && n ? sqlite3_bind_blob64(q->st, i, p, (sqlite3_uint64)n, SQLITE_TRANSIENT) : sqlite3_bind_null(q->st, i));
 }
 
 bool store_q_row(store_q *q) {
@@ -135,7 +141,10 @@ bool store_col_null(store_q *q, int i) { return sqlite3_column_type(q->st, i) ==
 void *store_col_blob(store_q *q, int i, int *n) {
     const void *p = sqlite3_column_blob(q->st, i);
     *n = sqlite3_column_bytes(q->st, i);
-    if (!p || *n <= 0) { *n = 0; return NULL; }
+    if (!p || *n <= 0) {
+        *n = 0;
+        return NULL;
+    }
     void *copy = xmalloc((size_t)*n);
     memcpy(copy, p, (size_t)*n);
     return copy;

@@ -22,24 +22,24 @@ struct vlm_suite {
     const char *path; /* as given to vlm_suite_load */
     const char *name; /* file name without folder and .jsonl */
     const char *dir;  /* the suite's folder, absolute and symlink-free */
-    vlm_case   *cases;
-    int         n_cases, cap_cases;
-    vlm_arena   arena;
+    vlm_case *cases;
+    int n_cases, cap_cases;
+    vlm_arena arena;
 };
 
 /* What parsing one line needs to know. */
 struct line_ctx {
     vlm_suite *s;
     struct vlm_suite_params params;
-    json_t    *ids;  /* id -> line number where it was first seen */
-    int        line;
-    char       why[1024];
+    json_t *ids; /* id -> line number where it was first seen */
+    int line;
+    char why[1024];
 };
 
 #define IMAGE_MARKER "<image>"
 
 struct vlm_suite_params vlm_suite_default_params(void) {
-    return (struct vlm_suite_params){ .allow_outside = false };
+    return (struct vlm_suite_params){.allow_outside = false};
 }
 
 /* ------------------------------------------------------------ paths */
@@ -52,8 +52,7 @@ static char *resolve_path(const char *path) {
     if (real) return real;
     const char *slash = strrchr(path, '/');
     if (!slash) return xstrdup(path);
-    char *parent_path = slash == path ? xstrdup("/")
-                                      : xasprintf("%.*s", (int)(slash - path), path);
+    char *parent_path = slash == path ? xstrdup("/") : xasprintf("%.*s", (int)(slash - path), path);
     char *parent = resolve_path(parent_path);
     free(parent_path);
     const char *base = slash + 1;
@@ -113,13 +112,9 @@ static vlm_case *append_case(vlm_suite *s, int line) {
     return c;
 }
 
-static bool id_taken(struct line_ctx *x, const char *id) {
-    return json_object_get(x->ids, id) != NULL;
-}
+static bool id_taken(struct line_ctx *x, const char *id) { return json_object_get(x->ids, id) != NULL; }
 
-static void remember_id(struct line_ctx *x, const char *id) {
-    json_object_set_new(x->ids, id, json_integer(x->line));
-}
+static void remember_id(struct line_ctx *x, const char *id) { json_object_set_new(x->ids, id, json_integer(x->line)); }
 
 /* "line-N" (or "line-N-2", ... should a case already use that id). */
 static const char *fallback_id(struct line_ctx *x) {
@@ -156,8 +151,7 @@ static int fail(struct line_ctx *x, const char *fmt, ...) {
 /* ------------------------------------------------------------ fields */
 
 /* An optional string field; "" when absent. */
-static int read_optional_string(struct line_ctx *x, json_t *obj, const char *key,
-                                const char **out) {
+static int read_optional_string(struct line_ctx *x, json_t *obj, const char *key, const char **out) {
     json_t *v = json_object_get(obj, key);
     if (!v) return 0;
     if (!json_is_string(v)) return fail(x, "'%s' must be a string", key);
@@ -167,8 +161,8 @@ static int read_optional_string(struct line_ctx *x, json_t *obj, const char *key
 
 /* A list of strings given either as array `many` or as one string `one` (which
  * may be NULL when there is no single form). Absent: *n = 0. */
-static int read_string_list(struct line_ctx *x, json_t *obj, const char *many, const char *one,
-                            const char ***out, int *n) {
+static int read_string_list(struct line_ctx *x, json_t *obj, const char *many, const char *one, const char ***out,
+                            int *n) {
     json_t *arr = json_object_get(obj, many);
     json_t *single = one ? json_object_get(obj, one) : NULL;
     *n = 0;
@@ -199,28 +193,23 @@ static int read_string_list(struct line_ctx *x, json_t *obj, const char *many, c
 static int read_id(struct line_ctx *x, json_t *obj, const char **id) {
     json_t *v = json_object_get(obj, "id");
     if (!v) return fail(x, "missing 'id'");
-    if (!json_is_string(v) || json_string_length(v) == 0)
-        return fail(x, "'id' must be a non-empty string");
+    if (!json_is_string(v) || json_string_length(v) == 0) return fail(x, "'id' must be a non-empty string");
     const char *text = json_string_value(v);
     json_t *first = json_object_get(x->ids, text);
-    if (first)
-        return fail(x, "duplicate id '%s' (first at line %d)", text,
-                    (int)json_integer_value(first));
+    if (first) return fail(x, "duplicate id '%s' (first at line %d)", text, (int)json_integer_value(first));
     remember_id(x, text);
     *id = arena_strdup(&x->s->arena, text);
     return 0;
 }
 
 /* images[i] as an absolute path, refused when it leaves the suite's folder. */
-static int resolve_image(struct line_ctx *x, const char *label, const char *rel,
-                         const char **out) {
+static int resolve_image(struct line_ctx *x, const char *label, const char *rel, const char **out) {
     char *joined = util_path_join(x->s->dir, rel);
     char *abs = resolve_path(joined);
     free(joined);
     if (!x->params.allow_outside && !path_is_inside(abs, x->s->dir)) {
         free(abs);
-        return fail(x, "%s '%s' leaves the suite folder; pass --allow-outside to allow",
-                    label, rel);
+        return fail(x, "%s '%s' leaves the suite folder; pass --allow-outside to allow", label, rel);
     }
     *out = arena_take(&x->s->arena, abs);
     return 0;
@@ -268,10 +257,9 @@ static int read_expected(struct line_ctx *x, json_t *obj, vlm_case *c) {
     }
     if (!per_turn) return 0;
     if (!json_is_array(per_turn) || json_array_size(per_turn) != (size_t)c->n_turns)
-        return fail(x, "'expected' must be an array with one entry per turn (%d %s)",
-                    c->n_turns, c->n_turns == 1 ? "turn" : "turns");
-    for (int i = 0; i < c->n_turns; i++)
-        c->expected[i] = expected_text(x, json_array_get(per_turn, (size_t)i));
+        return fail(x, "'expected' must be an array with one entry per turn (%d %s)", c->n_turns,
+                    c->n_turns == 1 ? "turn" : "turns");
+    for (int i = 0; i < c->n_turns; i++) c->expected[i] = expected_text(x, json_array_get(per_turn, (size_t)i));
     return 0;
 }
 
@@ -285,8 +273,7 @@ static int check_markers(struct line_ctx *x, const vlm_case *c) {
     int n = 0;
     for (int i = 0; i < c->n_turns; i++) n += count_markers(c->turns[i]);
     if (n > c->n_images)
-        return fail(x, "%d " IMAGE_MARKER " %s but only %d %s", n,
-                    n == 1 ? "marker" : "markers", c->n_images,
+        return fail(x, "%d " IMAGE_MARKER " %s but only %d %s", n, n == 1 ? "marker" : "markers", c->n_images,
                     c->n_images == 1 ? "image" : "images");
     return 0;
 }
@@ -313,8 +300,7 @@ static void parse_line(struct line_ctx *x, const char *text, size_t len) {
         return;
     }
     if (!json_is_object(obj)) {
-        fail(x, "a case must be a JSON object, not %s",
-             json_is_array(obj) ? "an array" : "a single value");
+        fail(x, "a case must be a JSON object, not %s", json_is_array(obj) ? "an array" : "a single value");
         mark_malformed(x, c, NULL);
     } else if (read_id(x, obj, &c->id) != 0) {
         mark_malformed(x, c, NULL);
@@ -362,14 +348,13 @@ static vlm_suite *suite_new(const char *path) {
     return s;
 }
 
-vlm_suite *vlm_suite_load(const char *path, struct vlm_suite_params params,
-                          char *err, size_t err_len) {
+vlm_suite *vlm_suite_load(const char *path, struct vlm_suite_params params, char *err, size_t err_len) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         util_errf(err, err_len, "cannot open suite '%s': %s", path, strerror(errno));
         return NULL;
     }
-    struct line_ctx x = { .s = suite_new(path), .params = params, .ids = json_object() };
+    struct line_ctx x = {.s = suite_new(path), .params = params, .ids = json_object()};
     errno = 0;
     parse_stream(&x, f);
     int read_errno = ferror(f) ? (errno ? errno : EIO) : 0;

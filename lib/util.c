@@ -58,8 +58,7 @@ char *util_data_uri(const char *mime, const unsigned char *p, size_t n) {
     char *s = xmalloc(head + (n + 2) / 3 * 4 + 1);
     char *o = s + sprintf(s, "data:%s;base64,", mime);
     for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
-                     (i + 2 < n ? p[i + 2] : 0);
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
         *o++ = tab[v >> 18 & 63];
         *o++ = tab[v >> 12 & 63];
         *o++ = i + 1 < n ? tab[v >> 6 & 63] : '=';
@@ -117,7 +116,10 @@ int util_mkdirs(const char *path) {
     for (char *s = p + 1; *s; s++) {
         if (*s != '/') continue;
         *s = 0;
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) { free(p); return -1; }
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            free(p);
+            return -1;
+        }
         *s = '/';
     }
     int rc = mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
@@ -134,10 +136,19 @@ uint32_t util_utf8_decode(const unsigned char *s, size_t n, int *len) {
     if (c < 0x80) return c;
     int k;
     uint32_t cp, min;
-    if (c >= 0xC2 && c <= 0xDF)      { k = 1; cp = c & 0x1F; min = 0x80; }
-    else if (c >= 0xE0 && c <= 0xEF) { k = 2; cp = c & 0x0F; min = 0x800; }
-    else if (c >= 0xF0 && c <= 0xF4) { k = 3; cp = c & 0x07; min = 0x10000; }
-    else return UTIL_UTF8_BAD;
+    if (c >= 0xC2 && c <= 0xDF) {
+        k = 1;
+        cp = c & 0x1F;
+        min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        k = 2;
+        cp = c & 0x0F;
+        min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        k = 3;
+        cp = c & 0x07;
+        min = 0x10000;
+    } else return UTIL_UTF8_BAD;
     if ((size_t)k >= n) return UTIL_UTF8_BAD;
     for (int i = 1; i <= k; i++) {
         if ((s[i] & 0xC0) != 0x80) return UTIL_UTF8_BAD;

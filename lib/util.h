@@ -10,8 +10,7 @@
 #include <stdint.h>
 
 /* Format a message into a caller's error buffer (NULL-safe). */
-void util_errf(char *err, size_t err_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void util_errf(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Format a line and hand it to a caller's on_message hook (nothing when NULL). */
 void util_say(void (*on_message)(const char *line, void *user), void *user, const char *fmt, ...)

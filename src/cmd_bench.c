@@ -49,8 +49,8 @@ static bool parse_slo(const char *s, struct vlm_bench_params *p) {
 }
 
 static void print_header(void) {
-    printf("%-20s %5s %7s %7s %6s %9s %10s %9s | %-4s %8s %8s %8s %8s\n", "model", "conc", "reqs",
-           "errors", "err%", "req/s", "out_tok/s", "goodput", "ms", "p50", "p90", "p95", "p99");
+    printf("%-20s %5s %7s %7s %6s %9s %10s %9s | %-4s %8s %8s %8s %8s\n", "model", "conc", "reqs", "errors", "err%",
+           "req/s", "out_tok/s", "goodput", "ms", "p50", "p90", "p95", "p99");
 }
 
 static void print_pcts(const char *lead, const char *name, const struct vlm_pcts *q) {
@@ -59,8 +59,8 @@ static void print_pcts(const char *lead, const char *name, const struct vlm_pcts
 
 static void print_level(const char *model, const struct vlm_bench_level *l) {
     char lead[1024], blank[1024];
-    snprintf(lead, sizeof lead, "%-20s %5d %7d %7d %6.2f %9.2f %10.1f %9.2f ", model, l->concurrency,
-             l->n_requests, l->n_errors, l->error_rate * 100, l->req_per_s, l->output_tps, l->goodput_rps);
+    snprintf(lead, sizeof lead, "%-20s %5d %7d %7d %6.2f %9.2f %10.1f %9.2f ", model, l->concurrency, l->n_requests,
+             l->n_errors, l->error_rate * 100, l->req_per_s, l->output_tps, l->goodput_rps);
     snprintf(blank, sizeof blank, "%*s", (int)strlen(lead), "");
     print_pcts(lead, "ttft", &l->ttft_ms);
     print_pcts(blank, "tpot", &l->tpot_ms);
@@ -71,8 +71,8 @@ static void print_level(const char *model, const struct vlm_bench_level *l) {
 }
 
 /* Run the bench on every model of the plan; the exit status. */
-static int bench_models(vlm_plan *plan, const char *suite, const char *prompt,
-                        struct vlm_bench_params *bp, bool quiet) {
+static int bench_models(vlm_plan *plan, const char *suite, const char *prompt, struct vlm_bench_params *bp,
+                        bool quiet) {
     int status = 0;
     if (!quiet) print_header();
     for (int i = 0; i < vlm_plan_n_models(plan) && status != 2 && status != 130; i++) {
@@ -81,7 +81,8 @@ static int bench_models(vlm_plan *plan, const char *suite, const char *prompt,
         char err[1024] = "";
         int rc = vlm_bench(m, suite, prompt, bp, &levels, err, sizeof err);
         for (int k = 0; levels && k < bp->n_levels && !quiet; k++) print_level(m->name, &levels[k]);
-        for (int k = 0; levels && k < bp->n_levels; k++) if (levels[k].n_errors) status = status ? status : 1;
+        for (int k = 0; levels && k < bp->n_levels; k++)
+            if (levels[k].n_errors) status = status ? status : 1;
         free(levels);
         if (rc != VLM_OK) {
             fprintf(stderr, "vlmeter: bench %s: %s\n", m->name, err);
@@ -93,13 +94,21 @@ static int bench_models(vlm_plan *plan, const char *suite, const char *prompt,
 
 int cmd_bench(int argc, char **argv) {
     static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'}, {"suite", required_argument, 0, 's'},
-        {"prompt", required_argument, 0, OPT_PROMPT}, {"concurrency", required_argument, 0, OPT_CONC},
-        {"rate", required_argument, 0, OPT_RATE}, {"requests", required_argument, 0, OPT_REQUESTS},
-        {"duration", required_argument, 0, OPT_DURATION}, {"slo", required_argument, 0, OPT_SLO},
-        {"db", required_argument, 0, OPT_DB}, {"no-db", no_argument, 0, OPT_NODB},
-        {"allow-outside", no_argument, 0, OPT_ALLOW}, {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'}, SETTING_OPTIONS, {0, 0, 0, 0},
+        {"model", required_argument, 0, 'm'},
+        {"suite", required_argument, 0, 's'},
+        {"prompt", required_argument, 0, OPT_PROMPT},
+        {"concurrency", required_argument, 0, OPT_CONC},
+        {"rate", required_argument, 0, OPT_RATE},
+        {"requests", required_argument, 0, OPT_REQUESTS},
+        {"duration", required_argument, 0, OPT_DURATION},
+        {"slo", required_argument, 0, OPT_SLO},
+        {"db", required_argument, 0, OPT_DB},
+        {"no-db", no_argument, 0, OPT_NODB},
+        {"allow-outside", no_argument, 0, OPT_ALLOW},
+        {"quiet", no_argument, 0, 'q'},
+        {"verbose", no_argument, 0, 'v'},
+        SETTING_OPTIONS,
+        {0, 0, 0, 0},
     };
     struct overrides o = {.v = vlm_engine_default_params()};
     struct vlm_bench_params bp = vlm_bench_default_params();
@@ -112,12 +121,22 @@ int cmd_bench(int argc, char **argv) {
         if (opt == 'm') specs[n_specs++] = optarg;
         else if (opt == 's') suite = optarg;
         else if (opt == OPT_PROMPT) prompt = optarg;
-        else if (opt == OPT_CONC) { free(levels); if (!parse_levels(optarg, &levels, &bp.n_levels)) status = 2; }
-        else if (opt == OPT_RATE) { if (cli_parse_float(optarg, &f) && f > 0) bp.rate = f; else status = 2; }
-        else if (opt == OPT_REQUESTS) { if (!cli_parse_int(optarg, &bp.n_requests) || bp.n_requests < 1) status = 2; }
-        else if (opt == OPT_DURATION) { if (cli_parse_float(optarg, &f) && f > 0) { bp.duration_s = f; have_duration = true; } else status = 2; }
-        else if (opt == OPT_SLO) { if (!parse_slo(optarg, &bp)) status = 2; }
-        else if (opt == OPT_DB) db = optarg;
+        else if (opt == OPT_CONC) {
+            free(levels);
+            if (!parse_levels(optarg, &levels, &bp.n_levels)) status = 2;
+        } else if (opt == OPT_RATE) {
+            if (cli_parse_float(optarg, &f) && f > 0) bp.rate = f;
+            else status = 2;
+        } else if (opt == OPT_REQUESTS) {
+            if (!cli_parse_int(optarg, &bp.n_requests) || bp.n_requests < 1) status = 2;
+        } else if (opt == OPT_DURATION) {
+            if (cli_parse_float(optarg, &f) && f > 0) {
+                bp.duration_s = f;
+                have_duration = true;
+            } else status = 2;
+        } else if (opt == OPT_SLO) {
+            if (!parse_slo(optarg, &bp)) status = 2;
+        } else if (opt == OPT_DB) db = optarg;
         else if (opt == OPT_NODB) db = NULL;
         else if (opt == OPT_ALLOW) bp.suite.allow_outside = true;
         else if (opt == 'q') quiet = true;
@@ -131,7 +150,10 @@ int cmd_bench(int argc, char **argv) {
         status = 2;
     }
     static const int one[] = {1};
-    if (!levels) { bp.levels = one; bp.n_levels = 1; } else bp.levels = levels;
+    if (!levels) {
+        bp.levels = one;
+        bp.n_levels = 1;
+    } else bp.levels = levels;
     vlm_plan *plan = vlm_plan_new();
     cli_apply_overrides(vlm_plan_defaults(plan), &o);
     bp.seed = vlm_plan_defaults(plan)->sampling.seed;

@@ -17,20 +17,19 @@ static void print_estimates(const struct vlm_estimate *e, int n, const struct vl
     printf("%-24s %7s %7s %12s %10s %12s\n", "model", "cases", "stored", "s/case", "load s", "wall");
     for (int i = 0; i < n; i++) {
         if (!e[i].history) {
-            printf("%-24s %7d %7d  no history: plan again with --calibrate N\n", e[i].name, e[i].n_cases,
-                   e[i].n_done);
+            printf("%-24s %7d %7d  no history: plan again with --calibrate N\n", e[i].name, e[i].n_cases, e[i].n_done);
             missing++;
             continue;
         }
-        printf("%-24s %7d %7d %12.3f %10.2f %10.1f s\n", e[i].name, e[i].n_cases, e[i].n_done,
-               e[i].case_ms_mean / 1000, e[i].load_ms / 1000, e[i].wall_s);
+        printf("%-24s %7d %7d %12.3f %10.2f %10.1f s\n", e[i].name, e[i].n_cases, e[i].n_done, e[i].case_ms_mean / 1000,
+               e[i].load_ms / 1000, e[i].wall_s);
         total += e[i].wall_s;
     }
     printf("estimated wall time: %.1f s (%.2f h)%s\n", total, total / 3600,
            missing ? ", models without history not counted" : "");
     if (g)
-        printf("estimated cost on %s: %.4f %s (%.2f %s/hour; %s, %s)\n", g->name, total / 3600 * g->hourly,
-               g->currency, g->hourly, g->currency, g->source, g->as_of);
+        printf("estimated cost on %s: %.4f %s (%.2f %s/hour; %s, %s)\n", g->name, total / 3600 * g->hourly, g->currency,
+               g->hourly, g->currency, g->source, g->as_of);
 }
 
 /* Answer up to n pending cases of every model and store them (quietly). */
@@ -45,14 +44,19 @@ static int calibrate(vlm_plan *plan, const char *db, int n) {
     for (int i = 0; i < sum.n_models; i++)
         printf("calibration: %s answered %d case(s)\n", sum.models[i].name, sum.models[i].n_run);
     vlm_run_summary_free(&sum);
-    if (rc == VLM_ERR_IO || rc == VLM_ERR_STOPPED) { fprintf(stderr, "vlmeter: %s\n", err); return 2; }
+    if (rc == VLM_ERR_IO || rc == VLM_ERR_STOPPED) {
+        fprintf(stderr, "vlmeter: %s\n", err);
+        return 2;
+    }
     return 0;
 }
 
 int cmd_plan(int argc, char **argv) {
     static const struct option opts[] = {
-        {"db", required_argument, 0, OPT_DB}, {"gpu", required_argument, 0, OPT_GPU},
-        {"catalog", required_argument, 0, OPT_CATALOG}, {"calibrate", required_argument, 0, OPT_CALIBRATE},
+        {"db", required_argument, 0, OPT_DB},
+        {"gpu", required_argument, 0, OPT_GPU},
+        {"catalog", required_argument, 0, OPT_CATALOG},
+        {"calibrate", required_argument, 0, OPT_CALIBRATE},
         {0, 0, 0, 0},
     };
     const char *db = NULL, *gpu = NULL, *catalog = NULL;
@@ -64,20 +68,31 @@ int cmd_plan(int argc, char **argv) {
                 fprintf(stderr, "vlmeter: --calibrate takes a number of cases (1 or more)\n");
                 return 2;
             }
-        }
-        else if (opt == OPT_GPU) gpu = optarg;
+        } else if (opt == OPT_GPU) gpu = optarg;
         else if (opt == OPT_CATALOG) catalog = optarg;
         else return 2;
     }
-    if (optind >= argc) { fprintf(stderr, "vlmeter: usage: vlmeter plan PLAN.yaml [--db FILE] [--gpu NAME] [--calibrate N]\n"); return 2; }
+    if (optind >= argc) {
+        fprintf(stderr, "vlmeter: usage: vlmeter plan PLAN.yaml [--db FILE] [--gpu NAME] [--calibrate N]\n");
+        return 2;
+    }
     char err[1024];
     struct vlm_gpu g;
     vlm_plan *plan = vlm_plan_load(argv[optind], err, sizeof err);
-    if (!plan) { fprintf(stderr, "vlmeter: %s\n", err); return 2; }
+    if (!plan) {
+        fprintf(stderr, "vlmeter: %s\n", err);
+        return 2;
+    }
     if (!gpu) gpu = vlm_plan_gpu(plan);
-    if (gpu && cli_find_gpu(gpu, catalog, &g)) { vlm_plan_free(plan); return 2; }
+    if (gpu && cli_find_gpu(gpu, catalog, &g)) {
+        vlm_plan_free(plan);
+        return 2;
+    }
     if (!db) db = vlm_plan_db(plan) ? vlm_plan_db(plan) : "vlmeter.db";
-    if (n_calibrate && calibrate(plan, db, n_calibrate)) { vlm_plan_free(plan); return 2; }
+    if (n_calibrate && calibrate(plan, db, n_calibrate)) {
+        vlm_plan_free(plan);
+        return 2;
+    }
     int n = vlm_plan_n_models(plan);
     struct vlm_estimate *e = calloc((size_t)n + 1, sizeof *e);
     int got = vlm_plan_estimate(plan, db, e, n, err, sizeof err);

@@ -39,9 +39,13 @@ static bool parse_lang(const char *s, int *out) {
 
 int cmd_probe(int argc, char **argv) {
     static const struct option opts[] = {
-        {"n", required_argument, 0, P_N}, {"seed", required_argument, 0, P_SEED},
-        {"lang", required_argument, 0, P_LANG}, {"level", required_argument, 0, P_LEVEL},
-        {"name", required_argument, 0, P_NAME}, {"quiet", no_argument, 0, 'q'}, {0, 0, 0, 0},
+        {"n", required_argument, 0, P_N},
+        {"seed", required_argument, 0, P_SEED},
+        {"lang", required_argument, 0, P_LANG},
+        {"level", required_argument, 0, P_LEVEL},
+        {"name", required_argument, 0, P_NAME},
+        {"quiet", no_argument, 0, 'q'},
+        {0, 0, 0, 0},
     };
     struct vlm_probe_params p = vlm_probe_default_params();
     bool quiet = false, ok = true;
@@ -86,9 +90,12 @@ static void print_import(const struct vlm_import_summary *s) {
 
 int cmd_import(int argc, char **argv) {
     static const struct option opts[] = {
-        {"type", required_argument, 0, P_TYPE}, {"name", required_argument, 0, P_NAME},
-        {"scorer", required_argument, 0, P_SCORER}, {"questions", required_argument, 0, P_QUESTIONS},
-        {"quiet", no_argument, 0, 'q'}, {0, 0, 0, 0},
+        {"type", required_argument, 0, P_TYPE},
+        {"name", required_argument, 0, P_NAME},
+        {"scorer", required_argument, 0, P_SCORER},
+        {"questions", required_argument, 0, P_QUESTIONS},
+        {"quiet", no_argument, 0, 'q'},
+        {0, 0, 0, 0},
     };
     struct vlm_import_params p = vlm_import_default_params();
     const char *questions = NULL;

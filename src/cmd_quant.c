@@ -21,9 +21,13 @@ static int split_types(char *list, const char **out, int max) {
 
 int cmd_quantize(int argc, char **argv) {
     static const struct option opts[] = {
-        {"types", required_argument, 0, 't'}, {"mmproj", required_argument, 0, OPT_MMPROJ},
-        {"threads", required_argument, 0, OPT_THREADS}, {"list", no_argument, 0, OPT_LIST},
-        {"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'}, {0, 0, 0, 0},
+        {"types", required_argument, 0, 't'},
+        {"mmproj", required_argument, 0, OPT_MMPROJ},
+        {"threads", required_argument, 0, OPT_THREADS},
+        {"list", no_argument, 0, OPT_LIST},
+        {"quiet", no_argument, 0, 'q'},
+        {"verbose", no_argument, 0, 'v'},
+        {0, 0, 0, 0},
     };
     struct vlm_quant_params qp = vlm_quant_default_params();
     qp.on_message = cli_print_message;
@@ -51,7 +55,10 @@ int cmd_quantize(int argc, char **argv) {
     }
     const char *names[64];
     int n = split_types(types, names, 64);
-    if (n == 0) { fprintf(stderr, "vlmeter: --types names no type\n"); return 2; }
+    if (n == 0) {
+        fprintf(stderr, "vlmeter: --types names no type\n");
+        return 2;
+    }
     struct vlm_quant_summary sum;
     char err[1024];
     int rc = vlm_quantize(argv[optind], names, n, argv[optind + 1], &qp, &sum, err, sizeof err);

@@ -93,18 +93,19 @@ static void on_signal(int sig) {
 }
 
 static void print_summary(const struct vlm_run_summary *sum, const char *db) {
-    printf("%-24s %6s %6s %6s %6s %9s %9s %9s %9s %9s %9s\n", "model", "cases", "run", "skip", "errors",
-           "load_ms", "ttft_ms", "tok/s", "e2e_p50", "e2e_p90", "rss_MiB");
+    printf("%-24s %6s %6s %6s %6s %9s %9s %9s %9s %9s %9s\n", "model", "cases", "run", "skip", "errors", "load_ms",
+           "ttft_ms", "tok/s", "e2e_p50", "e2e_p90", "rss_MiB");
     for (int i = 0; i < sum->n_models; i++) {
         const struct vlm_run_model_summary *m = &sum->models[i];
-        printf("%-24s %6d %6d %6d %6d %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f\n", m->name, m->n_cases,
-               m->n_run, m->n_skipped, m->n_errors, m->load_ms, m->ttft_ms_mean, m->decode_tps_mean,
-               m->e2e_ms_p50, m->e2e_ms_p90, (double)m->rss_peak_bytes / (1024.0 * 1024.0));
+        printf("%-24s %6d %6d %6d %6d %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f\n", m->name, m->n_cases, m->n_run,
+               m->n_skipped, m->n_errors, m->load_ms, m->ttft_ms_mean, m->decode_tps_mean, m->e2e_ms_p50, m->e2e_ms_p90,
+               (double)m->rss_peak_bytes / (1024.0 * 1024.0));
         if (m->error[0]) printf("  %s: %s\n", m->name, m->error);
         const struct vlm_engine_stats *st = &m->reuse;
         if (st->prompt_tokens > 0)
             printf("  %s: parallel %d, mean decode batch %.2f; %lld images encoded, %lld from the cache; "
-                   "%.0f%% of prompt tokens found in the KV cache\n", m->name, st->n_parallel,
+                   "%.0f%% of prompt tokens found in the KV cache\n",
+                   m->name, st->n_parallel,
                    st->decode_steps ? (double)st->decode_tokens / (double)st->decode_steps : 0.0,
                    (long long)st->images_encoded, (long long)st->images_cached,
                    100.0 * (double)st->prompt_tokens_cached / (double)st->prompt_tokens);
@@ -118,7 +119,10 @@ static int score_db(const char *db, const struct vlm_score_params *sp, bool quie
     struct vlm_score_summary sum;
     char err[1024] = "";
     int rc = vlm_score_store(db, sp, &sum, err, sizeof err);
-    if (rc != VLM_OK) { fprintf(stderr, "vlmeter: %s\n", err); return 2; }
+    if (rc != VLM_OK) {
+        fprintf(stderr, "vlmeter: %s\n", err);
+        return 2;
+    }
     if (!quiet) {
         printf("scored %d turns (%d had failed, %d without expected answer)", sum.n_scored, sum.n_failed,
                sum.n_unscored);
@@ -132,10 +136,10 @@ static int score_db(const char *db, const struct vlm_score_params *sp, bool quie
 /* --budget AMOUNT --gpu NAME: the run stops as Ctrl-C does once its wall time
  * at the GPU's hourly catalog price reaches AMOUNT (docs/cost.md). */
 struct budget {
-    double      amount;
+    double amount;
     const char *gpu, *catalog;
     struct vlm_gpu g;
-    double      seconds; /* what the amount buys */
+    double seconds; /* what the amount buys */
 };
 static volatile sig_atomic_t budget_spent;
 
@@ -148,7 +152,10 @@ static void on_budget(int sig) {
 /* Find the GPU's price and set a timer; 0, or 2 with a message. */
 static int budget_arm(struct budget *b) {
     if (b->amount <= 0) return 0;
-    if (!b->gpu) { fprintf(stderr, "vlmeter: --budget needs --gpu NAME (or the plan's gpu:), a GPU of the catalog\n"); return 2; }
+    if (!b->gpu) {
+        fprintf(stderr, "vlmeter: --budget needs --gpu NAME (or the plan's gpu:), a GPU of the catalog\n");
+        return 2;
+    }
     if (cli_find_gpu(b->gpu, b->catalog, &b->g)) return 2;
     b->seconds = b->amount / b->g.hourly * 3600;
     struct itimerval it = {{0, 0}, {(time_t)b->seconds, (suseconds_t)(fmod(b->seconds, 1) * 1e6)}};
@@ -165,9 +172,10 @@ static void budget_done(const struct budget *b) {
     struct itimerval off = {{0, 0}, {0, 0}};
     setitimer(ITIMER_REAL, &off, NULL);
     if (budget_spent)
-        fprintf(stderr, "vlmeter: budget of %g %s spent (%.3f s on %s at %.2f %s/hour; %s, %s); "
-                "run the same command again to resume\n", b->amount, b->g.currency, b->seconds, b->g.name,
-                b->g.hourly, b->g.currency, b->g.source, b->g.as_of);
+        fprintf(stderr,
+                "vlmeter: budget of %g %s spent (%.3f s on %s at %.2f %s/hour; %s, %s); "
+                "run the same command again to resume\n",
+                b->amount, b->g.currency, b->seconds, b->g.name, b->g.hourly, b->g.currency, b->g.source, b->g.as_of);
 }
 
 /* --gaps FILE: every output token's top-2 logit gap, one TSV line each:
@@ -180,10 +188,13 @@ static void write_gaps(const char *model, const vlm_case *c, const struct vlm_tu
 }
 
 /* Run a plan and print what happened; the exit status says whether all went well. */
-static int run_plan(vlm_plan *plan, const char *db, bool allow_outside, bool retry, bool quiet,
-                    const char *argv_line, struct budget *budget, FILE *gaps) {
+static int run_plan(vlm_plan *plan, const char *db, bool allow_outside, bool retry, bool quiet, const char *argv_line,
+                    struct budget *budget, FILE *gaps) {
     struct vlm_run_params rp = vlm_run_default_params();
-    if (gaps) { rp.on_turn = write_gaps; rp.user = gaps; }
+    if (gaps) {
+        rp.on_turn = write_gaps;
+        rp.user = gaps;
+    }
     rp.db_path = db;
     rp.suite.allow_outside = allow_outside;
     rp.retry_errors = retry;
@@ -212,12 +223,19 @@ static int run_plan(vlm_plan *plan, const char *db, bool allow_outside, bool ret
 
 static int cmd_run(int argc, char **argv) {
     static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'}, {"suite", required_argument, 0, 's'},
-        {"db", required_argument, 0, OPT_DB}, {"allow-outside", no_argument, 0, OPT_ALLOW},
-        {"retry-errors", no_argument, 0, OPT_RETRY}, {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'}, {"budget", required_argument, 0, OPT_BUDGET},
-        {"gpu", required_argument, 0, OPT_GPU}, {"catalog", required_argument, 0, OPT_CATALOG},
-        {"gaps", required_argument, 0, OPT_GAPS}, SETTING_OPTIONS, {0, 0, 0, 0},
+        {"model", required_argument, 0, 'm'},
+        {"suite", required_argument, 0, 's'},
+        {"db", required_argument, 0, OPT_DB},
+        {"allow-outside", no_argument, 0, OPT_ALLOW},
+        {"retry-errors", no_argument, 0, OPT_RETRY},
+        {"quiet", no_argument, 0, 'q'},
+        {"verbose", no_argument, 0, 'v'},
+        {"budget", required_argument, 0, OPT_BUDGET},
+        {"gpu", required_argument, 0, OPT_GPU},
+        {"catalog", required_argument, 0, OPT_CATALOG},
+        {"gaps", required_argument, 0, OPT_GAPS},
+        SETTING_OPTIONS,
+        {0, 0, 0, 0},
     };
     struct overrides o = {.v = vlm_engine_default_params()};
     struct budget budget = {0};
@@ -247,13 +265,20 @@ static int cmd_run(int argc, char **argv) {
                 status = 2;
                 goto out;
             }
-        } else if (!cli_parse_setting(opt, optarg, &o)) { status = 2; goto out; }
+        } else if (!cli_parse_setting(opt, optarg, &o)) {
+            status = 2;
+            goto out;
+        }
     }
     char err[1024] = "";
     vlm_plan *plan = NULL;
     if (optind < argc) {
         plan = vlm_plan_load(argv[optind], err, sizeof err);
-        if (!plan) { fprintf(stderr, "vlmeter: %s\n", err); status = 2; goto out; }
+        if (!plan) {
+            fprintf(stderr, "vlmeter: %s\n", err);
+            status = 2;
+            goto out;
+        }
     } else {
         plan = vlm_plan_new();
     }
@@ -319,8 +344,12 @@ static int forge_if_missing(const char *arch, const char *dir) {
 
 /* The Markdown and HTML reports of the demo, written beside its store. */
 static int write_demo_reports(const char *dir, const char *db, bool quiet) {
-    static const struct { const char *file; enum vlm_report_format f; } outs[] = {
-        {"report.md", VLM_REPORT_MD}, {"report.html", VLM_REPORT_HTML},
+    static const struct {
+        const char *file;
+        enum vlm_report_format f;
+    } outs[] = {
+        {"report.md", VLM_REPORT_MD},
+        {"report.html", VLM_REPORT_HTML},
     };
     for (int i = 0; i < 2; i++) {
         char path[4200], err[1024];
@@ -328,7 +357,10 @@ static int write_demo_reports(const char *dir, const char *db, bool quiet) {
         FILE *f = fopen(path, "w");
         int rc = f ? vlm_report(db, outs[i].f, f, err, sizeof err) : VLM_ERR_IO;
         if (f && fclose(f) != 0) rc = VLM_ERR_IO;
-        if (rc != VLM_OK) { fprintf(stderr, "vlmeter: cannot write %s\n", path); return 1; }
+        if (rc != VLM_OK) {
+            fprintf(stderr, "vlmeter: cannot write %s\n", path);
+            return 1;
+        }
         if (!quiet) printf("report: %s\n", path);
     }
     return 0;
@@ -336,8 +368,10 @@ static int write_demo_reports(const char *dir, const char *db, bool quiet) {
 
 static int cmd_demo(int argc, char **argv) {
     static const struct option opts[] = {
-        {"dir", required_argument, 0, OPT_DIR}, {"quiet", no_argument, 0, 'q'},
-        {"no-run", no_argument, 0, OPT_NORUN}, {0, 0, 0, 0},
+        {"dir", required_argument, 0, OPT_DIR},
+        {"quiet", no_argument, 0, 'q'},
+        {"no-run", no_argument, 0, OPT_NORUN},
+        {0, 0, 0, 0},
     };
     const char *dir = "vlmeter-demo";
     bool quiet = false, no_run = false;
@@ -368,7 +402,10 @@ static int cmd_demo(int argc, char **argv) {
     }
     snprintf(path, sizeof path, "%s/suite", dir);
     vlm_suite *suite = status == 0 ? vlm_suite_demo(path, err, sizeof err) : NULL;
-    if (status == 0 && !suite) { fprintf(stderr, "vlmeter: demo suite: %s\n", err); status = 1; }
+    if (status == 0 && !suite) {
+        fprintf(stderr, "vlmeter: demo suite: %s\n", err);
+        status = 1;
+    }
     if (status == 0 && !no_run) {
         vlm_plan_add_suite(plan, vlm_suite_path(suite));
         printf("suite: %s (%d cases)\n", vlm_suite_path(suite), vlm_suite_n_cases(suite));
@@ -388,10 +425,15 @@ static int cmd_demo(int argc, char **argv) {
 
 static int cmd_score(int argc, char **argv) {
     static const struct option opts[] = {
-        {"db", required_argument, 0, OPT_DB}, {"suite", required_argument, 0, 's'},
-        {"scorer", required_argument, 0, OPT_SCORER}, {"judge", required_argument, 0, OPT_JUDGE},
-        {"allow-outside", no_argument, 0, OPT_ALLOW}, {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'}, SETTING_OPTIONS, {0, 0, 0, 0},
+        {"db", required_argument, 0, OPT_DB},
+        {"suite", required_argument, 0, 's'},
+        {"scorer", required_argument, 0, OPT_SCORER},
+        {"judge", required_argument, 0, OPT_JUDGE},
+        {"allow-outside", no_argument, 0, OPT_ALLOW},
+        {"quiet", no_argument, 0, 'q'},
+        {"verbose", no_argument, 0, 'v'},
+        SETTING_OPTIONS,
+        {0, 0, 0, 0},
     };
     struct overrides o = {.v = vlm_engine_default_params()};
     struct vlm_score_params sp = vlm_score_default_params();
@@ -413,7 +455,10 @@ static int cmd_score(int argc, char **argv) {
     sp.on_message = cli_print_message;
     vlm_plan *plan = vlm_plan_new();
     char err[1024];
-    if (!cli_exists(db)) { fprintf(stderr, "vlmeter: no store at '%s'\n", db); status = 2; }
+    if (!cli_exists(db)) {
+        fprintf(stderr, "vlmeter: no store at '%s'\n", db);
+        status = 2;
+    }
     if (status == 0 && judge) {
         cli_apply_overrides(vlm_plan_defaults(plan), &o);
         if (vlm_plan_add_model_spec(plan, judge, err, sizeof err) != VLM_OK) {
@@ -431,8 +476,8 @@ static int cmd_score(int argc, char **argv) {
 
 static int cmd_report(int argc, char **argv) {
     static const struct option opts[] = {
-        {"db", required_argument, 0, OPT_DB}, {"format", required_argument, 0, OPT_FORMAT},
-        {"output", required_argument, 0, 'o'}, {"plan", required_argument, 0, OPT_PLAN},
+        {"db", required_argument, 0, OPT_DB},           {"format", required_argument, 0, OPT_FORMAT},
+        {"output", required_argument, 0, 'o'},          {"plan", required_argument, 0, OPT_PLAN},
         {"catalog", required_argument, 0, OPT_CATALOG}, {0, 0, 0, 0},
     };
     static const char *names[] = {"table", "md", "csv", "json", "html"};
@@ -445,17 +490,30 @@ static int cmd_report(int argc, char **argv) {
         else if (opt == OPT_CATALOG) catalog = optarg;
         else if (opt == OPT_FORMAT || opt == 'f') {
             format = -1;
-            for (int i = 0; i < 5; i++) if (strcmp(optarg, names[i]) == 0) format = i;
-            if (format < 0) { fprintf(stderr, "vlmeter: --format table|md|csv|json|html\n"); return 2; }
+            for (int i = 0; i < 5; i++)
+                if (strcmp(optarg, names[i]) == 0) format = i;
+            if (format < 0) {
+                fprintf(stderr, "vlmeter: --format table|md|csv|json|html\n");
+                return 2;
+            }
         } else return 2;
     }
-    if (!cli_exists(db)) { fprintf(stderr, "vlmeter: no store at '%s'\n", db); return 2; }
+    if (!cli_exists(db)) {
+        fprintf(stderr, "vlmeter: no store at '%s'\n", db);
+        return 2;
+    }
     FILE *out = out_path ? fopen(out_path, "w") : stdout;
-    if (!out) { fprintf(stderr, "vlmeter: cannot write '%s': %s\n", out_path, strerror(errno)); return 2; }
+    if (!out) {
+        fprintf(stderr, "vlmeter: cannot write '%s': %s\n", out_path, strerror(errno));
+        return 2;
+    }
     char err[1024];
     int rc = vlm_report_cost(db, (enum vlm_report_format)format, out, plan, catalog, err, sizeof err);
     if (out != stdout && fclose(out) != 0) rc = VLM_ERR_IO;
-    if (rc != VLM_OK) { fprintf(stderr, "vlmeter: %s\n", err); return 1; }
+    if (rc != VLM_OK) {
+        fprintf(stderr, "vlmeter: %s\n", err);
+        return 1;
+    }
     return 0;
 }
 
@@ -463,7 +521,9 @@ static int cmd_report(int argc, char **argv) {
 
 static int cmd_export(int argc, char **argv) {
     static const struct option opts[] = {
-        {"db", required_argument, 0, OPT_DB}, {"output", required_argument, 0, 'o'}, {0, 0, 0, 0},
+        {"db", required_argument, 0, OPT_DB},
+        {"output", required_argument, 0, 'o'},
+        {0, 0, 0, 0},
     };
     const char *db = "vlmeter.db", *out_path = NULL;
     int opt;
@@ -472,17 +532,26 @@ static int cmd_export(int argc, char **argv) {
         else if (opt == 'o') out_path = optarg;
         else return 2;
     }
-    if (!cli_exists(db)) { fprintf(stderr, "vlmeter: no store at '%s'\n", db); return 2; }
+    if (!cli_exists(db)) {
+        fprintf(stderr, "vlmeter: no store at '%s'\n", db);
+        return 2;
+    }
     char err[1024];
     vlm_store *s = vlm_store_open(db, err, sizeof err);
-    if (!s) { fprintf(stderr, "vlmeter: %s\n", err); return 2; }
+    if (!s) {
+        fprintf(stderr, "vlmeter: %s\n", err);
+        return 2;
+    }
     FILE *out = out_path ? fopen(out_path, "w") : stdout;
     int rc = VLM_ERR_IO;
     if (!out) snprintf(err, sizeof err, "cannot write '%s': %s", out_path, strerror(errno));
     else rc = vlm_store_export_jsonl(s, out, err, sizeof err);
     if (out && out != stdout && fclose(out) != 0) rc = VLM_ERR_IO;
     vlm_store_close(s);
-    if (rc != VLM_OK) { fprintf(stderr, "vlmeter: %s\n", err); return 1; }
+    if (rc != VLM_OK) {
+        fprintf(stderr, "vlmeter: %s\n", err);
+        return 1;
+    }
     return 0;
 }
 
@@ -490,8 +559,10 @@ static int cmd_export(int argc, char **argv) {
 
 static int cmd_forge(int argc, char **argv) {
     static const struct option opts[] = {
-        {"size", required_argument, 0, OPT_SIZE}, {"seed", required_argument, 0, OPT_SEED},
-        {"list", no_argument, 0, OPT_LIST}, {0, 0, 0, 0},
+        {"size", required_argument, 0, OPT_SIZE},
+        {"seed", required_argument, 0, OPT_SEED},
+        {"list", no_argument, 0, OPT_LIST},
+        {0, 0, 0, 0},
     };
     struct vlm_forge_params fp = vlm_forge_default_params();
     int opt, seed;
@@ -503,9 +574,15 @@ static int cmd_forge(int argc, char **argv) {
         } else if (opt == OPT_SIZE && strcmp(optarg, "tiny") == 0) fp.size = VLM_FORGE_TINY;
         else if (opt == OPT_SIZE && strcmp(optarg, "small") == 0) fp.size = VLM_FORGE_SMALL;
         else if (opt == OPT_SEED && cli_parse_int(optarg, &seed) && seed >= 0) fp.seed = (uint64_t)seed;
-        else { fprintf(stderr, "vlmeter: forge: bad option (--size tiny|small, --seed N, --list)\n"); return 2; }
+        else {
+            fprintf(stderr, "vlmeter: forge: bad option (--size tiny|small, --seed N, --list)\n");
+            return 2;
+        }
     }
-    if (argc - optind != 2) { fprintf(stderr, "usage: vlmeter forge ARCH OUTDIR [--size tiny|small] [--seed N]\n"); return 2; }
+    if (argc - optind != 2) {
+        fprintf(stderr, "usage: vlmeter forge ARCH OUTDIR [--size tiny|small] [--seed N]\n");
+        return 2;
+    }
     fp.arch = argv[optind];
     fp.vocab_dir = vocab_dir();
     char err[1024];
@@ -542,18 +619,24 @@ static bool print_answer(const struct vlm_turn_result *r, void *user) {
         fprintf(stderr, "reasoning=%s n_reasoning_tokens=%d reasoning_ms=%.1f\n",
                 r->reasoning_state == VLM_REASONING_CLOSED ? "closed" : "unclosed", r->t.n_reasoning_tokens,
                 r->t.reasoning_ms);
-    fprintf(stderr, "ttft_ms=%.1f prefill_ms=%.1f image_encode_ms=%.1f n_output_tokens=%d decode_tps=%.1f e2e_ms=%.1f\n",
+    fprintf(stderr,
+            "ttft_ms=%.1f prefill_ms=%.1f image_encode_ms=%.1f n_output_tokens=%d decode_tps=%.1f e2e_ms=%.1f\n",
             r->t.ttft_ms, r->t.prefill_ms, r->t.image_encode_ms, r->t.n_output_tokens, r->t.decode_tps, r->t.e2e_ms);
     return true;
 }
 
 static int cmd_ask(int argc, char **argv) {
     static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'}, {"mmproj", required_argument, 0, OPT_MMPROJ},
-        {"image", required_argument, 0, OPT_IMAGE}, {"prompt", required_argument, 0, 'p'},
-        {"gaps", required_argument, 0, OPT_GAPS}, {"verbose", no_argument, 0, 'v'},
-        {"prompt-out", required_argument, 0, OPT_PROMPT_OUT}, {"raw", no_argument, 0, OPT_RAW},
-        SETTING_OPTIONS, {0, 0, 0, 0},
+        {"model", required_argument, 0, 'm'},
+        {"mmproj", required_argument, 0, OPT_MMPROJ},
+        {"image", required_argument, 0, OPT_IMAGE},
+        {"prompt", required_argument, 0, 'p'},
+        {"gaps", required_argument, 0, OPT_GAPS},
+        {"verbose", no_argument, 0, 'v'},
+        {"prompt-out", required_argument, 0, OPT_PROMPT_OUT},
+        {"raw", no_argument, 0, OPT_RAW},
+        SETTING_OPTIONS,
+        {0, 0, 0, 0},
     };
     struct overrides o = {.v = vlm_engine_default_params()};
     struct vlm_engine_params ep = vlm_engine_default_params();
@@ -567,8 +650,9 @@ static int cmd_ask(int argc, char **argv) {
         else if (opt == OPT_MMPROJ) ep.mmproj_path = optarg;
         else if (opt == OPT_IMAGE) images[n_images++] = optarg;
         else if (opt == 'p') prompts[n_prompts++] = optarg;
-        else if (opt == 'n') { if (!cli_parse_setting(OPT_MAXTOK, optarg, &o)) status = 2; }
-        else if (opt == OPT_GAPS) gaps_path = optarg;
+        else if (opt == 'n') {
+            if (!cli_parse_setting(OPT_MAXTOK, optarg, &o)) status = 2;
+        } else if (opt == OPT_GAPS) gaps_path = optarg;
         else if (opt == OPT_PROMPT_OUT) prompts_path = optarg;
         else if (opt == OPT_RAW) raw = true;
         else if (opt == 'v') vlm_llama_log(true);
@@ -583,12 +667,22 @@ static int cmd_ask(int argc, char **argv) {
     ep.record_logit_gaps = gaps_path != NULL;
     char err[1024];
     vlm_engine *e = status ? NULL : vlm_engine_init(ep, err, sizeof err);
-    if (!status && !e) { fprintf(stderr, "vlmeter: %s\n", err); status = 1; }
+    if (!status && !e) {
+        fprintf(stderr, "vlmeter: %s\n", err);
+        status = 1;
+    }
     if (e) {
         fprintf(stderr, "chat template: %s (%s)\n", vlm_engine_info(e)->template_name,
                 vlm_engine_info(e)->template_hash);
-        vlm_case c = {.suite = "ask", .id = "ask", .category = "", .scorer = "", .where = "command line",
-                      .n_images = n_images, .images = images, .n_turns = n_prompts, .turns = prompts};
+        vlm_case c = {.suite = "ask",
+                      .id = "ask",
+                      .category = "",
+                      .scorer = "",
+                      .where = "command line",
+                      .n_images = n_images,
+                      .images = images,
+                      .n_turns = n_prompts,
+                      .turns = prompts};
         struct ask_out a = {gaps_path ? fopen(gaps_path, "w") : NULL, prompts_path ? fopen(prompts_path, "w") : NULL,
                             raw, 0};
         vlm_engine_answer(e, &c, print_answer, &a);
@@ -605,8 +699,7 @@ static int cmd_ask(int argc, char **argv) {
 /* ------------------------------------------------------------ main */
 
 int main(int argc, char **argv) {
-    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-        strcmp(argv[1], "help") == 0) {
+    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
         fputs(USAGE, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }

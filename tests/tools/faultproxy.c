@@ -34,20 +34,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_CONN 1024
-#define REQ_MAX (64 << 20)
-#define RESET_AFTER 400  /* response bytes relayed before a reset */
-#define STALL_AFTER 400  /* response bytes relayed before a stall */
+#define MAX_CONN    1024
+#define REQ_MAX     (64 << 20)
+#define RESET_AFTER 400 /* response bytes relayed before a reset */
+#define STALL_AFTER 400 /* response bytes relayed before a stall */
 
 enum action { A_OK, A_500, A_429, A_429_DATE, A_RESET, A_STALL, A_MALFORMED };
 static const char *const ACTION_NAMES[] = {"ok", "500", "429", "429date", "reset", "stall", "malformed"};
 
 struct conn {
-    int fd, backend;        /* backend: -1 when not forwarding */
-    char *req;              /* the request being read */
+    int fd, backend; /* backend: -1 when not forwarding */
+    char *req;       /* the request being read */
     size_t len, cap;
     enum action act;
-    size_t relayed;         /* response bytes sent to the client */
+    size_t relayed; /* response bytes sent to the client */
     int stalled;
 };
 
@@ -72,7 +72,10 @@ static void load_sse_files(void) {
     char *copy = strdup(list), *save = NULL;
     for (char *p = strtok_r(copy, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
         FILE *f = fopen(p, "rb");
-        if (!f) { fprintf(stderr, "faultproxy: cannot open %s\n", p); exit(2); }
+        if (!f) {
+            fprintf(stderr, "faultproxy: cannot open %s\n", p);
+            exit(2);
+        }
         static char buf[1 << 20];
         size_t n = fread(buf, 1, sizeof buf - 1, f);
         fclose(f);
@@ -98,7 +101,10 @@ static void parse_schedule(const char *s) {
         int a = -1;
         for (int i = 0; i < (int)(sizeof ACTION_NAMES / sizeof *ACTION_NAMES); i++)
             if (strcmp(t, ACTION_NAMES[i]) == 0) a = i;
-        if (a < 0) { fprintf(stderr, "faultproxy: unknown action '%s'\n", t); exit(2); }
+        if (a < 0) {
+            fprintf(stderr, "faultproxy: unknown action '%s'\n", t);
+            exit(2);
+        }
         schedule[n_schedule++] = (enum action)a;
     }
     free(copy);
@@ -139,11 +145,12 @@ static size_t request_length(const struct conn *c) {
     return c->len >= head + body ? head + body : 0;
 }
 
-static int reply(struct conn *c, const char *status, const char *extra, const char *type,
-                 const char *body, int keep) {
+static int reply(struct conn *c, const char *status, const char *extra, const char *type, const char *body, int keep) {
     char head[512];
-    int n = snprintf(head, sizeof head, "HTTP/1.1 %s\r\n%sContent-Type: %s\r\nContent-Length: %zu\r\n"
-                     "Connection: %s\r\n\r\n", status, extra, type, strlen(body), keep ? "keep-alive" : "close");
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %s\r\n%sContent-Type: %s\r\nContent-Length: %zu\r\n"
+                     "Connection: %s\r\n\r\n",
+                     status, extra, type, strlen(body), keep ? "keep-alive" : "close");
     return write_all(c->fd, head, (size_t)n) || write_all(c->fd, body, strlen(body)) ? -1 : 0;
 }
 
@@ -152,12 +159,17 @@ static int forward(struct conn *c, size_t n) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)backend_port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) { close(fd); return -1; }
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
     char *eol = memchr(c->req, '\n', n);
     size_t first = eol ? (size_t)(eol - c->req) + 1 : 0;
     static const char cc[] = "Connection: close\r\n";
-    if (write_all(fd, c->req, first) || write_all(fd, cc, sizeof cc - 1) ||
-        write_all(fd, c->req + first, n - first)) { close(fd); return -1; }
+    if (write_all(fd, c->req, first) || write_all(fd, cc, sizeof cc - 1) || write_all(fd, c->req + first, n - first)) {
+        close(fd);
+        return -1;
+    }
     c->backend = fd;
     c->relayed = 0;
     return 0;
@@ -171,10 +183,14 @@ static int handle_request(int i, size_t n) {
     fprintf(stderr, "faultproxy: request %d: %s\n", k, ACTION_NAMES[c->act]);
     int rc = 0;
     switch (c->act) {
-    case A_500: rc = reply(c, "500 Internal Server Error", "", "application/json",
-                           "{\"error\":{\"message\":\"injected fault\"}}", 0); return -1;
-    case A_429: rc = reply(c, "429 Too Many Requests", "Retry-After: 1\r\n", "application/json",
-                           "{\"error\":{\"message\":\"slow down\"}}", 0); return -1;
+    case A_500:
+        rc = reply(c, "500 Internal Server Error", "", "application/json",
+                   "{\"error\":{\"message\":\"injected fault\"}}", 0);
+        return -1;
+    case A_429:
+        rc = reply(c, "429 Too Many Requests", "Retry-After: 1\r\n", "application/json",
+                   "{\"error\":{\"message\":\"slow down\"}}", 0);
+        return -1;
     case A_429_DATE: {
         char hdr[96];
         time_t when = time(NULL) + 2;
@@ -236,8 +252,10 @@ static int listen_loopback(int *port) {
     struct sockaddr_in a = {.sin_family = AF_INET};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof a;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 512) ||
-        getsockname(fd, (struct sockaddr *)&a, &len)) { perror("faultproxy: listen"); exit(2); }
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 512) || getsockname(fd, (struct sockaddr *)&a, &len)) {
+        perror("faultproxy: listen");
+        exit(2);
+    }
     *port = ntohs(a.sin_port);
     return fd;
 }
@@ -245,7 +263,10 @@ static int listen_loopback(int *port) {
 static void accept_one(int lfd) {
     int fd = accept(lfd, NULL, NULL);
     if (fd < 0) return;
-    if (n_conns >= MAX_CONN) { close(fd); return; }
+    if (n_conns >= MAX_CONN) {
+        close(fd);
+        return;
+    }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     conns[n_conns++] = (struct conn){.fd = fd, .backend = -1};
@@ -264,7 +285,8 @@ int main(int argc, char **argv) {
     int port, lfd = listen_loopback(&port);
     FILE *pf = argc > 4 ? fopen(argv[4], "w") : stdout;
     fprintf(pf, "%d\n", port);
-    if (pf != stdout) fclose(pf); else fflush(stdout);
+    if (pf != stdout) fclose(pf);
+    else fflush(stdout);
 
     static struct pollfd pfd[2 * MAX_CONN + 1];
     static int owner[2 * MAX_CONN + 1], is_backend[2 * MAX_CONN + 1];
@@ -272,10 +294,12 @@ int main(int argc, char **argv) {
         int n = 0;
         pfd[n++] = (struct pollfd){.fd = lfd, .events = POLLIN};
         for (int i = 0; i < n_conns; i++) {
-            owner[n] = i; is_backend[n] = 0;
+            owner[n] = i;
+            is_backend[n] = 0;
             pfd[n++] = (struct pollfd){.fd = conns[i].fd, .events = POLLIN};
             if (conns[i].backend >= 0 && !conns[i].stalled) {
-                owner[n] = i; is_backend[n] = 1;
+                owner[n] = i;
+                is_backend[n] = 1;
                 pfd[n++] = (struct pollfd){.fd = conns[i].backend, .events = POLLIN};
             }
         }

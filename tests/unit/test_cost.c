@@ -10,7 +10,7 @@
 #include <math.h>
 
 #define NEAR(a, b, tol) assert_true(fabs((a) - (b)) < (tol))
-#define GIB 1073741824.0
+#define GIB             1073741824.0
 
 static void test_req_per_gpu_hour(void **state) {
     (void)state;
@@ -93,13 +93,16 @@ static void test_quant(void **state) {
 static void test_catalog(void **state) {
     (void)state;
     char *dir = test_tmpdir(), err[512];
-    char *g = test_write_file(dir, "g.csv", "# comment\nname,mem_gib,bw_gbs,hourly,monthly,currency,source,as_of\n"
-                                       "T4,16,320,0.5,,USD,test,2026-01-01\nL4,24,300,0.8,400,USD,test,2026-01-01\n");
-    char *o = test_write_file(dir, "o.csv", "name,mem_gib,bw_gbs,hourly,monthly,currency,source,as_of\n"
-                                       "L4,24,300,0.7,,EUR,mine,2026-02-01\n");
+    char *g = test_write_file(dir, "g.csv",
+                              "# comment\nname,mem_gib,bw_gbs,hourly,monthly,currency,source,as_of\n"
+                              "T4,16,320,0.5,,USD,test,2026-01-01\nL4,24,300,0.8,400,USD,test,2026-01-01\n");
+    char *o = test_write_file(dir, "o.csv",
+                              "name,mem_gib,bw_gbs,hourly,monthly,currency,source,as_of\n"
+                              "L4,24,300,0.7,,EUR,mine,2026-02-01\n");
     char *a = test_write_file(dir, "a.csv", "model,in_per_1m,out_per_1m,currency,source,as_of\nm,0.1,0.4,USD,x,2026\n");
-    char *bad = test_write_file(dir, "b.csv", "name,mem_gib,bw_gbs,hourly,monthly,currency,source,as_of\n"
-                                         "X,lots,1,1,,USD,x,y\n");
+    char *bad = test_write_file(dir, "b.csv",
+                                "name,mem_gib,bw_gbs,hourly,monthly,currency,source,as_of\n"
+                                "X,lots,1,1,,USD,x,y\n");
     vlm_catalog *c = vlm_catalog_new();
     assert_int_equal(vlm_catalog_load_csv(c, g, err, sizeof err), VLM_OK);
     assert_int_equal(vlm_catalog_load_csv(c, o, err, sizeof err), VLM_OK); /* overrides L4 */
@@ -117,16 +120,20 @@ static void test_catalog(void **state) {
     assert_true(vlm_catalog_n_gpus(shipped) >= 5);
     vlm_catalog_free(shipped);
     vlm_catalog_free(c);
-    free(g); free(o); free(a); free(bad);
+    free(g);
+    free(o);
+    free(a);
+    free(bad);
     test_rmdir(dir);
 }
 
 static void test_requirements_yaml(void **state) {
     (void)state;
     char *dir = test_tmpdir(), err[512], cat[4096];
-    char *p = test_write_file(dir, "plan.yaml", "suites: [x.jsonl]\ncatalog: mine.csv\nrequirements:\n"
-                         "  min_accuracy: {colors: 0.8, all: 0.7}\n  max_p95_ms: 2000\n  max_memory_gib: 24\n"
-                         "  max_monthly: 500\n  requests_per_day: 1000\n  currency: USD\n");
+    char *p = test_write_file(dir, "plan.yaml",
+                              "suites: [x.jsonl]\ncatalog: mine.csv\nrequirements:\n"
+                              "  min_accuracy: {colors: 0.8, all: 0.7}\n  max_p95_ms: 2000\n  max_memory_gib: 24\n"
+                              "  max_monthly: 500\n  requests_per_day: 1000\n  currency: USD\n");
     char *bad = test_write_file(dir, "bad.yaml", "requirements:\n  max_p95: 2000\n");
     struct vlm_requirements r;
     assert_int_equal(vlm_requirements_load(p, &r, cat, sizeof cat, err, sizeof err), VLM_OK);
@@ -140,7 +147,8 @@ static void test_requirements_yaml(void **state) {
     assert_non_null(strstr(cat, "/mine.csv"));
     assert_int_equal(vlm_requirements_load(bad, &r, NULL, 0, err, sizeof err), VLM_ERR_INPUT);
     assert_non_null(strstr(err, "unknown key 'max_p95'"));
-    free(p); free(bad);
+    free(p);
+    free(bad);
     test_rmdir(dir);
 }
 
@@ -157,10 +165,22 @@ static vlm_catalog *two_gpus(double small_price, double big_price) {
 
 static void two_models(struct vlm_candidate *m) {
     memset(m, 0, 2 * sizeof *m);
-    m[0] = (struct vlm_candidate){.name = "small", .n_acc = 1, .acc_cat = {"all"}, .acc = {0.70},
-                                  .p95_ms = 1800, .need_bytes = 8 * GIB, .busy_s_per_req = 1.5, .inst_rps = 1 / 1.5};
-    m[1] = (struct vlm_candidate){.name = "big", .n_acc = 1, .acc_cat = {"all"}, .acc = {0.85},
-                                  .p95_ms = 3500, .need_bytes = 20 * GIB, .busy_s_per_req = 3.2, .inst_rps = 1 / 3.2};
+    m[0] = (struct vlm_candidate){.name = "small",
+                                  .n_acc = 1,
+                                  .acc_cat = {"all"},
+                                  .acc = {0.70},
+                                  .p95_ms = 1800,
+                                  .need_bytes = 8 * GIB,
+                                  .busy_s_per_req = 1.5,
+                                  .inst_rps = 1 / 1.5};
+    m[1] = (struct vlm_candidate){.name = "big",
+                                  .n_acc = 1,
+                                  .acc_cat = {"all"},
+                                  .acc = {0.85},
+                                  .p95_ms = 3500,
+                                  .need_bytes = 20 * GIB,
+                                  .busy_s_per_req = 3.2,
+                                  .inst_rps = 1 / 3.2};
 }
 
 static const char *chosen(const struct vlm_candidate *m, const vlm_catalog *c, const struct vlm_requirements *r,
@@ -195,10 +215,10 @@ static void test_recommend(void **state) {
     assert_string_equal(where, "B24");
     struct vlm_recommendation rec;
     vlm_recommend(m, 2, c, &r, &rec);
-    assert_int_equal(rec.n, 4);                 /* 2 models x 2 GPUs */
-    assert_false(rec.options[0].ok);            /* small on S16 */
+    assert_int_equal(rec.n, 4);      /* 2 models x 2 GPUs */
+    assert_false(rec.options[0].ok); /* small on S16 */
     assert_string_equal(rec.options[0].why, "accuracy all 0.70 < 0.80 (-0.10)");
-    assert_false(rec.options[2].ok);            /* big on S16: memory */
+    assert_false(rec.options[2].ok); /* big on S16: memory */
     assert_non_null(strstr(rec.options[2].why, "needs 22.0 GiB with headroom, S16 has 16 GiB"));
     vlm_recommendation_free(&rec);
     /* and a latency limit then rejects big too: 3500 > 2000 (+75%) */
@@ -296,11 +316,16 @@ static void test_volume_flips_plan(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_req_per_gpu_hour), cmocka_unit_test(test_monthly),
-        cmocka_unit_test(test_break_even),       cmocka_unit_test(test_fit),
-        cmocka_unit_test(test_quant),            cmocka_unit_test(test_catalog),
-        cmocka_unit_test(test_requirements_yaml), cmocka_unit_test(test_recommend),
-        cmocka_unit_test(test_volume_moves_choice), cmocka_unit_test(test_volume_flips_plan),
+        cmocka_unit_test(test_req_per_gpu_hour),
+        cmocka_unit_test(test_monthly),
+        cmocka_unit_test(test_break_even),
+        cmocka_unit_test(test_fit),
+        cmocka_unit_test(test_quant),
+        cmocka_unit_test(test_catalog),
+        cmocka_unit_test(test_requirements_yaml),
+        cmocka_unit_test(test_recommend),
+        cmocka_unit_test(test_volume_moves_choice),
+        cmocka_unit_test(test_volume_flips_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,7 +14,7 @@
 
 struct fixture {
     char *dir;
-    char  err[1024];
+    char err[1024];
 };
 
 static int setup(void **state) {
@@ -40,7 +40,7 @@ static char *path_in(const struct fixture *f, const char *name) {
 /* Four flat colour blocks: survives lossy codecs with a small error. */
 static unsigned char *pattern(int w, int h, int channels) {
     static const unsigned char colours[4][4] = {
-        { 220, 30, 30, 255 }, { 30, 180, 60, 128 }, { 40, 60, 220, 0 }, { 240, 240, 240, 255 } };
+        {220, 30, 30, 255}, {30, 180, 60, 128}, {40, 60, 220, 0}, {240, 240, 240, 255}};
     unsigned char *px = malloc((size_t)w * h * channels);
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
@@ -127,7 +127,7 @@ static void test_png_round_trip(void **state) {
 static void test_grey_png_becomes_rgb(void **state) {
     struct fixture *f = *state;
     char *p = path_in(f, "grey.png");
-    unsigned char px[4 * 2] = { 0, 50, 100, 150, 200, 250, 255, 1 };
+    unsigned char px[4 * 2] = {0, 50, 100, 150, 200, 250, 255, 1};
     assert_true(stbi_write_png(p, 4, 2, 1, px, 4));
     vlm_image img;
     load_ok(f, p, &img);
@@ -167,8 +167,7 @@ static void test_bmp_round_trip(void **state) {
 
 static void write_webp(struct fixture *f, const char *name, bool lossless, char **path) {
     unsigned char *px = pattern(W, H, 3), *out = NULL;
-    size_t n = lossless ? WebPEncodeLosslessRGB(px, W, H, W * 3, &out)
-                        : WebPEncodeRGB(px, W, H, W * 3, 90, &out);
+    size_t n = lossless ? WebPEncodeLosslessRGB(px, W, H, W * 3, &out) : WebPEncodeRGB(px, W, H, W * 3, 90, &out);
     assert_true(n > 0);
     *path = path_in(f, name);
     write_bytes(*path, out, n);
@@ -260,7 +259,7 @@ static void test_truncated_jpeg_bmp_webp(void **state) {
     assert_true(stbi_write_bmp(bmp, W, H, 3, px));
     free(px);
     write_webp(f, "cut.webp", false, &webp);
-    const char *paths[3] = { jpg, bmp, webp }, *names[3] = { "JPEG", "BMP", "WebP" };
+    const char *paths[3] = {jpg, bmp, webp}, *names[3] = {"JPEG", "BMP", "WebP"};
     for (int i = 0; i < 3; i++) {
         size_t n;
         unsigned char *b = read_bytes(paths[i], &n);
@@ -288,10 +287,8 @@ static void test_too_large_refused(void **state) {
 /* A PNG whose header claims a size: signature + IHDR (CRC unchecked by stb). */
 static void test_zero_size_refused(void **state) {
     struct fixture *f = *state;
-    static const unsigned char png[] = {
-        0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
-        0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 0, 0, 0, 0, 0, 5, 8, 2, 0, 0, 0,
-        0, 0, 0, 0 };
+    static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R', 0,
+                                        0,    0,   0,   0,   0,    0,    5,    8,    2, 0, 0, 0,  0,   0,   0,   0};
     char *p = path_in(f, "zero.png");
     write_bytes(p, png, sizeof png);
     load_fails(f, p, "zero.png");
@@ -324,9 +321,10 @@ static void decode_survives(struct fixture *f, const char *p, const unsigned cha
 static void test_random_bytes(void **state) {
     struct fixture *f = *state;
     char *p = path_in(f, "random.bin");
-    static const struct { const char *bytes; size_t n; } magics[] = {
-        { "", 0 }, { "\x89PNG\r\n\x1a\n", 8 }, { "\xFF\xD8\xFF", 3 }, { "BM", 2 },
-        { "RIFF\x40\0\0\0WEBPVP8 ", 16 } };
+    static const struct {
+        const char *bytes;
+        size_t n;
+    } magics[] = {{"", 0}, {"\x89PNG\r\n\x1a\n", 8}, {"\xFF\xD8\xFF", 3}, {"BM", 2}, {"RIFF\x40\0\0\0WEBPVP8 ", 16}};
     unsigned char buf[4096];
     for (int round = 0; round < 400; round++) {
         size_t n = 1 + rng() % sizeof buf;
@@ -348,7 +346,7 @@ static void test_mutated_images(void **state) {
     free(px);
     write_webp(f, "m.webp", false, &webp);
     char *out = path_in(f, "mutant");
-    const char *srcs[4] = { png, jpg, bmp, webp };
+    const char *srcs[4] = {png, jpg, bmp, webp};
     for (int s = 0; s < 4; s++) {
         size_t n;
         unsigned char *orig = read_bytes(srcs[s], &n), *b = malloc(n);
@@ -368,7 +366,7 @@ static void test_mutated_images(void **state) {
 }
 
 static void test_free_is_safe_twice(void **state) {
-    vlm_image img = { 0 };
+    vlm_image img = {0};
     vlm_image_free(&img);
     vlm_image_free(&img);
     vlm_image_free(NULL);

@@ -16,9 +16,9 @@
 
 struct fixture {
     char *dir;
-    char *out;              /* dir/out */
-    char  messages[8192];   /* on_message lines, each ending in \n */
-    char  err[1024];
+    char *out;           /* dir/out */
+    char messages[8192]; /* on_message lines, each ending in \n */
+    char err[1024];
     struct vlm_import_summary sum;
     vlm_suite *suite;
 };
@@ -125,19 +125,36 @@ static char *mcq_tsv(struct fixture *f) {
     char *red = png_b64(f->dir, 0xE02020), *blue = png_b64(f->dir, 0x2040E0);
     char *text = malloc(strlen(red) * 4 + strlen(blue) * 2 + 4096);
     sprintf(text,
-        "index\tquestion\thint\tA\tB\tC\tD\tanswer\tcategory\tl2-category\timage\tsplit\n"   /* line 1 */
-        "1\tWhat colour is it?\tLook closely.\tred\tgreen\tblue\tyellow\tA\tcolor\tperception\t%s\tdev\n"
-        "2\tIs the picture dark?\t\tyes\tno\t\t\tB\tlight\tperception\t1\tdev\n"      /* image of row 1 */
-        "3\tWhich came first?\tNone\tthe red one\tthe blue one\t\t\tA\torder\treasoning\t['%s', \"%s\"]\tdev\n"
-        "4\tBad image\t\tx\ty\t\t\tA\tc\tl\t%s\tdev\n"                                 /* line 5: bad base64 */
-        "5\t\t\tx\ty\t\t\tA\tc\tl\t%s\tdev\n"                                          /* line 6: no question */
-        "6\tWhere is it?\t\tx\ty\t\t\tB\tc\tl\t99\tdev\n"                              /* line 7: unknown index */
-        "7\tWhich?\t\tx\ty\tz\t\tE\tc\tl\t%s\tdev\n"                                   /* line 8: answer E */
-        "8\t\"Two\tlines:\n\"\"quoted\"\"\"\t\tp\tq\t\t\tA\tc\tl\t%s\tdev\n"           /* lines 9-10 */
-        "9\tAfter the quote\t\tp\tq\t\t\tB\tc\tl\t1\tdev\n"                            /* line 11 */
-        "10\tGap\t\tp\t\tq\t\tA\tc\tl\t1\tdev\n",                                      /* line 12: C without B */
-        red, red, blue, "!!!!" "QUJD" "QUJD" "QUJD" "QUJD" "QUJD" "QUJD" "QUJD" "QUJD" "QUJD" "QUJD" "QUJD" "QUJD" "QUJD" "QUJD" "QUJD" "QUJD",
-        red, red, red);
+            "index\tquestion\thint\tA\tB\tC\tD\tanswer\tcategory\tl2-category\timage\tsplit\n" /* line 1 */
+            "1\tWhat colour is it?\tLook closely.\tred\tgreen\tblue\tyellow\tA\tcolor\tperception\t%s\tdev\n"
+            "2\tIs the picture dark?\t\tyes\tno\t\t\tB\tlight\tperception\t1\tdev\n" /* image of row 1 */
+            "3\tWhich came first?\tNone\tthe red one\tthe blue one\t\t\tA\torder\treasoning\t['%s', \"%s\"]\tdev\n"
+            "4\tBad image\t\tx\ty\t\t\tA\tc\tl\t%s\tdev\n"                       /* line 5: bad base64 */
+            "5\t\t\tx\ty\t\t\tA\tc\tl\t%s\tdev\n"                                /* line 6: no question */
+            "6\tWhere is it?\t\tx\ty\t\t\tB\tc\tl\t99\tdev\n"                    /* line 7: unknown index */
+            "7\tWhich?\t\tx\ty\tz\t\tE\tc\tl\t%s\tdev\n"                         /* line 8: answer E */
+            "8\t\"Two\tlines:\n\"\"quoted\"\"\"\t\tp\tq\t\t\tA\tc\tl\t%s\tdev\n" /* lines 9-10 */
+            "9\tAfter the quote\t\tp\tq\t\t\tB\tc\tl\t1\tdev\n"                  /* line 11 */
+            "10\tGap\t\tp\t\tq\t\tA\tc\tl\t1\tdev\n",                            /* line 12: C without B */
+            red, red, blue,
+            "!!!!"
+            "QUJD"
+            "QUJD"
+            "QUJD"
+            "QUJD"
+            "QUJD"
+            "QUJD"
+            "QUJD"
+            "QUJD"
+            "QUJD"
+            "QUJD"
+            "QUJD"
+            "QUJD"
+            "QUJD"
+            "QUJD"
+            "QUJD"
+            "QUJD",
+            red, red, red);
     free(red);
     free(blue);
     return text;
@@ -200,9 +217,11 @@ static void test_vlmevalkit_yes_no_and_vqa(void **state) {
     struct fixture *f = *state;
     char *img = png_b64(f->dir, 0x20A040);
     char *text = malloc(strlen(img) + 1024);
-    sprintf(text, "index\timage\tquestion\tanswer\tcategory\n"
-                  "1\t%s\tIs there a dog? Please answer yes or no.\tYes\texistence\n"
-                  "2\t1\tIs there a cat? Please answer yes or no.\tNo\texistence\n", img);
+    sprintf(text,
+            "index\timage\tquestion\tanswer\tcategory\n"
+            "1\t%s\tIs there a dog? Please answer yes or no.\tYes\texistence\n"
+            "2\t1\tIs there a cat? Please answer yes or no.\tNo\texistence\n",
+            img);
     char *tsv = test_write_file(f->dir, "MME_small.tsv", text);
     struct vlm_import_params p = params(f);
     assert_int_equal(vlm_import_vlmevalkit(tsv, f->out, &p, &f->sum, f->err, sizeof f->err), VLM_OK);
@@ -216,9 +235,11 @@ static void test_vlmevalkit_yes_no_and_vqa(void **state) {
     f->suite = NULL;
     free(tsv);
 
-    sprintf(text, "index\timage\tquestion\tanswer\n"
-                  "7\t%s\tWhat animal is this?\t['cat', \"kitten\", 'cat']\n"
-                  "8\t7\tWhat is written?\tSTOP\n", img);
+    sprintf(text,
+            "index\timage\tquestion\tanswer\n"
+            "7\t%s\tWhat animal is this?\t['cat', \"kitten\", 'cat']\n"
+            "8\t7\tWhat is written?\tSTOP\n",
+            img);
     tsv = test_write_file(f->dir, "DocVQA_VAL.tsv", text);
     assert_int_equal(vlm_import_vlmevalkit(tsv, f->out, &p, &f->sum, f->err, sizeof f->err), VLM_OK);
     assert_string_equal(f->sum.type, "vqa");
@@ -282,15 +303,15 @@ static void test_folder_csv(void **state) {
     struct fixture *f = *state;
     char *folder = make_folder(f);
     free(test_write_file(folder, "questions.csv",
-        "image,question,answer,category,choices,id\n"                        /* line 1 */
-        "a.png,What colour is it?,red,colors,,\n"                            /* 2: contains */
-        "a.png|b.png,\"How many images, in all?\",2,counting,,\n"            /* 3: number */
-        "copy-of-a.png,Is it red?,yes,colors,,q-red\n"                       /* 4: yesno */
-        "b.png,Which colour?,B,colors,red|blue|green,\n"                     /* 5: choice */
-        "missing.png,Where?,here,x,,\n"                                      /* 6: not found */
-        "../outside.png,Out?,no,x,,\n"                                       /* 7: leaves */
-        "notes.txt,Text?,no,x,,\n"                                           /* 8: not an image */
-        "a.png,,red,x,,\n"));                                                /* 9: no question */
+                         "image,question,answer,category,choices,id\n"             /* line 1 */
+                         "a.png,What colour is it?,red,colors,,\n"                 /* 2: contains */
+                         "a.png|b.png,\"How many images, in all?\",2,counting,,\n" /* 3: number */
+                         "copy-of-a.png,Is it red?,yes,colors,,q-red\n"            /* 4: yesno */
+                         "b.png,Which colour?,B,colors,red|blue|green,\n"          /* 5: choice */
+                         "missing.png,Where?,here,x,,\n"                           /* 6: not found */
+                         "../outside.png,Out?,no,x,,\n"                            /* 7: leaves */
+                         "notes.txt,Text?,no,x,,\n"                                /* 8: not an image */
+                         "a.png,,red,x,,\n"));                                     /* 9: no question */
     struct vlm_import_params p = params(f);
     assert_int_equal(vlm_import_folder(folder, NULL, f->out, &p, &f->sum, f->err, sizeof f->err), VLM_OK);
     assert_int_equal(f->sum.n_ok, 4);
@@ -323,7 +344,8 @@ static void test_folder_csv(void **state) {
 static void test_folder_jsonl(void **state) {
     struct fixture *f = *state;
     char *folder = make_folder(f);
-    char *q = test_write_file(folder, "set.jsonl",
+    char *q = test_write_file(
+        folder, "set.jsonl",
         "{\"id\":\"one\",\"image\":\"a.png\",\"question\":\"Colour?\",\"answer\":[\"red\",\"crimson\"],\"scorer\":\"contains\"}\n"
         "# a comment\n"
         "{\"id\":\"two\",\"images\":[\"a.png\",\"b.png\"],\"prompt\":\"First: <image> second: <image> same?\",\"answer\":false}\n"

@@ -62,7 +62,9 @@ static void test_kl_self_is_zero(void **state) {
     float logits[N];
     uint64_t x = 88172645463325252ull;
     for (int i = 0; i < N; i++) {
-        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
         logits[i] = (float)(x % 20000) / 1000.0f - 10.0f;
     }
     int32_t ids[64];

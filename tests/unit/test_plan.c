@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 struct fixture {
-    char     *dir;
+    char *dir;
     vlm_plan *plan;
-    char      err[1024];
+    char err[1024];
 };
 
 static int setup(void **state) {
@@ -135,11 +135,10 @@ static void test_full_plan(void **state) {
 
 static void test_settings_after_models_still_apply(void **state) {
     struct fixture *f = *state;
-    vlm_plan *p = load_yaml(f,
-        "models:\n"
-        "  - {name: m, model: m.gguf, mmproj: p.gguf}\n"
-        "settings:\n"
-        "  ctx: 2048\n");
+    vlm_plan *p = load_yaml(f, "models:\n"
+                               "  - {name: m, model: m.gguf, mmproj: p.gguf}\n"
+                               "settings:\n"
+                               "  ctx: 2048\n");
     if (!p) fail_msg("%s", f->err);
     assert_int_equal(vlm_plan_model(p, 0)->engine.n_ctx, 2048);
 }
@@ -178,7 +177,8 @@ static void test_relative_plan_path(void **state) {
 
 static void test_unknown_keys_name_line(void **state) {
     struct fixture *f = *state;
-    yaml_fails(f,
+    yaml_fails(
+        f,
         "db: x.db\n"
         "models:\n"
         "  - name: a\n"
@@ -225,11 +225,11 @@ static void test_model_mistakes(void **state) {
     yaml_fails(f, "models:\n  - {name: 'a b', model: a, mmproj: b}\n",
                "2: models[0]: model name 'a b' may hold only letters, digits and . _ - :");
     yaml_fails(f,
-        "models:\n"
-        "  - {name: same, model: a, mmproj: b}\n"
-        "  - {name: other, model: a, mmproj: b}\n"
-        "  - {name: same, model: c, mmproj: d}\n",
-        "4: duplicate model name 'same' (models[0] has it too)");
+               "models:\n"
+               "  - {name: same, model: a, mmproj: b}\n"
+               "  - {name: other, model: a, mmproj: b}\n"
+               "  - {name: same, model: c, mmproj: d}\n",
+               "4: duplicate model name 'same' (models[0] has it too)");
     yaml_fails(f, "db: a.db\nsuites: [x]\ndb: b.db\n", "3: key 'db' given twice in the plan");
 }
 
@@ -262,9 +262,10 @@ static void test_model_spec(void **state) {
     char err[512] = "";
     vlm_plan_defaults(p)->sampling.max_tokens = 17;
     assert_int_equal(vlm_plan_add_model_spec(p, "tiny=f/model.gguf,mmproj=f/mmproj.gguf", err, sizeof err), VLM_OK);
-    assert_int_equal(vlm_plan_add_model_spec(p,
-        "big.Q4_K-M:v2=/m/big.gguf,mmproj=/m/mm.gguf,template=chatml,ngl=0,ctx=8192,temp=0.7",
-        err, sizeof err), VLM_OK);
+    assert_int_equal(
+        vlm_plan_add_model_spec(
+            p, "big.Q4_K-M:v2=/m/big.gguf,mmproj=/m/mm.gguf,template=chatml,ngl=0,ctx=8192,temp=0.7", err, sizeof err),
+        VLM_OK);
     assert_int_equal(vlm_plan_n_models(p), 2);
     struct vlm_model_spec *m = vlm_plan_model(p, 0);
     assert_string_equal(m->name, "tiny");
@@ -295,8 +296,11 @@ static void spec_fails(vlm_plan *p, const char *spec, const char *want);
 static void test_variants(void **state) {
     vlm_plan *p = vlm_plan_new();
     char err[512] = "";
-    assert_int_equal(vlm_plan_add_model_spec(p, "q=/m/Qwen-F16.gguf,mmproj=/m/mm.gguf,ctx=2048,variant=q8_0,"
-        "variant=q4_k_m:/o/q4.gguf,variant=q2_k:/o/q2.gguf:/o/mm-q8.gguf", err, sizeof err), VLM_OK);
+    assert_int_equal(vlm_plan_add_model_spec(p,
+                                             "q=/m/Qwen-F16.gguf,mmproj=/m/mm.gguf,ctx=2048,variant=q8_0,"
+                                             "variant=q4_k_m:/o/q4.gguf,variant=q2_k:/o/q2.gguf:/o/mm-q8.gguf",
+                                             err, sizeof err),
+                     VLM_OK);
     assert_int_equal(vlm_plan_n_models(p), 4);
     struct vlm_model_spec *r = vlm_plan_model(p, 0), *v;
     assert_string_equal(r->family, "q");
@@ -322,7 +326,8 @@ static void test_variants(void **state) {
     vlm_plan_free(p);
 
     char *dir = test_tmpdir();
-    char *path = test_write_file(dir, "plan.yaml",
+    char *path = test_write_file(
+        dir, "plan.yaml",
         "models:\n"
         "  - name: g\n    model: g.gguf\n    mmproj: mm.gguf\n    variants: [q8_0, q4_0]\n"
         "  - name: h\n    model: h.gguf\n    mmproj: mm.gguf\n"
@@ -338,8 +343,9 @@ static void test_variants(void **state) {
     assert_string_equal(vlm_plan_model(p, 5)->family, "h");
     vlm_plan_free(p);
     free(path);
-    path = test_write_file(dir, "bad.yaml", "models:\n  - name: g\n    model: g.gguf\n    mmproj: m.gguf\n"
-                                            "    variants: [q8_0, q7]\n");
+    path = test_write_file(dir, "bad.yaml",
+                           "models:\n  - name: g\n    model: g.gguf\n    mmproj: m.gguf\n"
+                           "    variants: [q8_0, q7]\n");
     assert_null(vlm_plan_load(path, err, sizeof err));
     assert_non_null(strstr(err, "bad.yaml:5: models[0].variants: unknown variant type 'q7'"));
     free(path);
@@ -396,9 +402,11 @@ static void test_spec_and_yaml_models_share_names(void **state) {
 static void test_remote_spec(void **state) {
     vlm_plan *p = vlm_plan_new();
     char err[512] = "";
-    assert_int_equal(vlm_plan_add_model_spec(p, "api=https://h1/v1,model=qwen-vl,key_env=MY_KEY,"
+    assert_int_equal(vlm_plan_add_model_spec(p,
+                                             "api=https://h1/v1,model=qwen-vl,key_env=MY_KEY,"
                                              "url=http://h2:8000/v1,timeout=30,retries=5,temp=0.5",
-                                             err, sizeof err), VLM_OK);
+                                             err, sizeof err),
+                     VLM_OK);
     const struct vlm_engine_params *e = &vlm_plan_model(p, 0)->engine;
     assert_int_equal(e->remote.n_urls, 2);
     assert_string_equal(e->remote.urls[0], "https://h1/v1");

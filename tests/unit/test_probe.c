@@ -135,7 +135,12 @@ static void test_other_seed_other_files(void **state) {
     /* the pictures differ too, not just their names */
     char *ia = path_in(a, "images/counting-L3-s7-001.png"), *ib = path_in(b, "images/counting-L3-s8-001.png");
     assert_int_not_equal(file_cmp(ia, ib), 0);
-    free(ia); free(ib); free(ja); free(jb); free(a); free(b);
+    free(ia);
+    free(ib);
+    free(ja);
+    free(jb);
+    free(a);
+    free(b);
     test_rmdir(dir);
 }
 
@@ -153,7 +158,7 @@ static void test_every_category_both_languages(void **state) {
     char *path = path_in(dir, "probe.jsonl"), err[512];
     vlm_suite *s = vlm_suite_load(path, vlm_suite_default_params(), err, sizeof err);
     assert_non_null(s);
-    int n_cat = vlm_probe_n_categories(), per[16][2] = { { 0 } }, yes[2] = { 0 }, no[2] = { 0 };
+    int n_cat = vlm_probe_n_categories(), per[16][2] = {{0}}, yes[2] = {0}, no[2] = {0};
     assert_int_equal(vlm_suite_n_cases(s), n_cat * 4 * 2);
     for (int i = 0; i < vlm_suite_n_cases(s); i++) {
         const vlm_case *c = vlm_suite_case(s, i);
@@ -223,7 +228,10 @@ static void test_cases_stay_when_n_grows(void **state) {
         free(la);
         free(lb);
     }
-    free(ja); free(jb); free(a); free(b);
+    free(ja);
+    free(jb);
+    free(a);
+    free(b);
     test_rmdir(dir);
 }
 
@@ -247,7 +255,7 @@ static void test_bad_parameters(void **state) {
 }
 
 static void test_rng_is_splitmix64(void **state) {
-    probe_rng r = { 0 };
+    probe_rng r = {0};
     assert_true(probe_rng_next(&r) == 0xe220a8397b1dcdafull); /* the published first value */
     assert_true(probe_rng_next(&r) == 0x6e789e6aa1b965f4ull);
     for (int i = 0; i < 1000; i++) {
@@ -259,7 +267,7 @@ static void test_rng_is_splitmix64(void **state) {
 /* ------------------------------------------------------------ checks on hand-made pictures */
 
 static vlm_image blank(int w, int h, uint32_t rgb) {
-    vlm_image im = { .width = (uint32_t)w, .height = (uint32_t)h, .rgb = malloc((size_t)w * h * 3) };
+    vlm_image im = {.width = (uint32_t)w, .height = (uint32_t)h, .rgb = malloc((size_t)w * h * 3)};
     for (int i = 0; i < w * h; i++) {
         im.rgb[3 * i] = (unsigned char)(rgb >> 16);
         im.rgb[3 * i + 1] = (unsigned char)(rgb >> 8);
@@ -309,7 +317,7 @@ static void test_components_count_objects(void **state) {
     box(&im, 60, 40, 75, 55, RED);
     box(&im, 90, 40, 105, 55, BLUE);
     box(&im, 100, 5, 101, 6, RED); /* a 4-pixel speck: edge noise, not an object */
-    uint32_t pal[] = { RED, BLUE };
+    uint32_t pal[] = {RED, BLUE};
     struct probe_blob b[8];
     assert_int_equal(probe_blobs(&im, PROBE_WHITE, pal, 2, 0, 30, b, 8), 3);
     assert_int_equal(b[0].area, 256);
@@ -330,7 +338,7 @@ static void test_blended_edges_stay_with_their_colour(void **state) {
     box(&im, 9, 9, 31, 31, 0xEE8E8Eu);
     box(&im, 10, 10, 30, 30, RED);
     box(&im, 60, 10, 80, 30, PINK);
-    uint32_t pal[] = { RED, PINK };
+    uint32_t pal[] = {RED, PINK};
     struct probe_blob b[4];
     assert_int_equal(probe_blobs(&im, PROBE_WHITE, pal, 2, 1, 30, b, 4), 1);
     assert_int_equal(b[0].x0, 60);
@@ -368,11 +376,11 @@ static void test_shapes_from_pixels(void **state) {
 
 static void test_colour_names_from_pixels(void **state) {
     vlm_image im = blank(40, 40, PROBE_WHITE);
-    box(&im, 10, 10, 29, 29, 0xD0302A); /* a slightly off red */
+    box(&im, 10, 10, 29, 29, 0xD0302A);                        /* a slightly off red */
     for (int i = 10; i < 30; i += 3) put(&im, i, i, 0xFFFFFF); /* some noise */
     uint32_t mean = probe_mean_rgb(&im, 12, 12, 27, 27);
     assert_int_equal(probe_nearest_colour(mean, NULL, 0), PC_RED);
-    int only[] = { PC_ORANGE, PC_PINK };
+    int only[] = {PC_ORANGE, PC_PINK};
     assert_int_equal(probe_nearest_colour(mean, only, 2), PC_ORANGE);
     vlm_image_free(&im);
 }
@@ -383,7 +391,8 @@ static void test_palette_names_are_far_apart(void **state) {
             uint32_t x = probe_colours[a].rgb, y = probe_colours[b].rgb;
             int dr = (int)(x >> 16) - (int)(y >> 16), dg = (int)((x >> 8) & 255) - (int)((y >> 8) & 255);
             int db = (int)(x & 255) - (int)(y & 255);
-            if (dr * dr + dg * dg + db * db < 80 * 80) fail_msg("%s and %s are too close", probe_colours[a].en, probe_colours[b].en);
+            if (dr * dr + dg * dg + db * db < 80 * 80)
+                fail_msg("%s and %s are too close", probe_colours[a].en, probe_colours[b].en);
         }
 }
 

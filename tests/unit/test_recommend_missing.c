@@ -77,17 +77,15 @@ static json_t *model(json_t *rep, size_t i) { return json_array_get(json_object_
 static const json_t *option(const json_t *rep, const char *name, const char *where) {
     size_t i;
     json_t *o;
-    json_array_foreach(json_object_get(json_object_get(rep, "recommendation"), "options"), i, o)
-        if (!strcmp(json_string_value(json_object_get(o, "model")), name) &&
-            !strcmp(json_string_value(json_object_get(o, "where")), where))
-            return o;
+    json_array_foreach(json_object_get(json_object_get(rep, "recommendation"), "options"), i,
+                       o) if (!strcmp(json_string_value(json_object_get(o, "model")), name) &&
+                              !strcmp(json_string_value(json_object_get(o, "where")), where)) return o;
     fail_msg("no option %s on %s", name, where);
     return NULL;
 }
 
 /* `name` on `where` fails with `reason` among its reasons, and is not chosen. */
-static void assert_not_measured(void (*drop)(json_t *rep), const char *name, const char *where,
-                                const char *reason) {
+static void assert_not_measured(void (*drop)(json_t *rep), const char *name, const char *where, const char *reason) {
     json_t *rep = recommend(drop);
     const json_t *o = option(rep, name, where);
     assert_false(json_is_true(json_object_get(o, "ok")));
@@ -113,9 +111,7 @@ static void drop_loss(json_t *rep) {
     json_t *fam = json_array_get(json_object_get(rep, "families"), 0);
     json_object_del(json_array_get(json_object_get(fam, "members"), 1), "vs_reference");
 }
-static void drop_tokens(json_t *rep) {
-    json_object_del(json_object_get(model(rep, 1), "speed"), "n_output_tokens");
-}
+static void drop_tokens(json_t *rep) { json_object_del(json_object_get(model(rep, 1), "speed"), "n_output_tokens"); }
 static void null_p95(json_t *rep) { /* present but null reads as missing too */
     json_t *v = json_array();
     json_array_append_new(v, json_null());
@@ -184,8 +180,9 @@ static void test_bench_level_without_p95(void **state) {
     json_error_t e;
     json_t *rep = json_loads(COMPLETE, 0, &e);
     json_object_del(model(rep, 0), "e2e_ms_values");
-    json_object_set_new(rep, "bench", json_pack("[{s:s, s:i, s:f, s:f, s:{}}]", "model", "a", "concurrency", 4,
-                                                "req_per_s", 3.0, "error_rate", 0.0, "e2e_ms"));
+    json_object_set_new(rep, "bench",
+                        json_pack("[{s:s, s:i, s:f, s:f, s:{}}]", "model", "a", "concurrency", 4, "req_per_s", 3.0,
+                                  "error_rate", 0.0, "e2e_ms"));
     vlm_catalog *cat = catalog();
     struct vlm_requirements r;
     requirements(&r);

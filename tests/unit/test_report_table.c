@@ -93,10 +93,10 @@ static void test_format(void **state) {
     char b[64];
 #define F(fmt, v, want) (rt_format(b, sizeof b, fmt, true, v), assert_string_equal(b, want))
     F(RT_INT, 7.0, "7");
-    F(RT_TURN, 0.0, "1");                /* turns are shown from 1 */
+    F(RT_TURN, 0.0, "1"); /* turns are shown from 1 */
     F(RT_MS, 250.06, "250.1");
-    F(RT_MIB, 1572864.0, "1.5");         /* 1.5 x 2^20 bytes */
-    F(RT_GIB, 3221225472.0, "3.00");     /* 3 x 2^30 bytes */
+    F(RT_MIB, 1572864.0, "1.5");     /* 1.5 x 2^20 bytes */
+    F(RT_GIB, 3221225472.0, "3.00"); /* 3 x 2^30 bytes */
     F(RT_PCT, 0.6667, "67%");
     F(RT_PCT1, 0.05, "5.0%");
     F(RT_PTS, -0.25, "-25.0");
@@ -104,7 +104,7 @@ static void test_format(void **state) {
     F(RT_FIX3, 0.6667, "0.667");
     F(RT_P, 0.0004, "<0.001");
     F(RT_P, 0.5, "0.500");
-    F(RT_RATE, 0.0, "max");              /* 0: unlimited */
+    F(RT_RATE, 0.0, "max"); /* 0: unlimited */
     F(RT_RATE, 2.5, "2.5");
     F(RT_PARAMS, 16890000.0, "16.89 M");
 #undef F
@@ -162,8 +162,9 @@ static void test_text(void **state) {
     assert_line(t, "m1 m2.v ", "m1 m2.v 4 2 0 0.500 no significant difference");
     assert_line(t, "m1 colors ", "m1 colors 2 0.500 " DASH " 1.000 0.667 1.000 0");
     /* bench: rate 0 is "max"; a missing percentile is a dash */
-    assert_line(t, "m1 4 ", "m1 4 max 20 5.0% 3.46 " DASH " " DASH " 80.0 " DASH " " DASH " " DASH " " DASH " " DASH
-                " " DASH " " DASH);
+    assert_line(t, "m1 4 ",
+                "m1 4 max 20 5.0% 3.46 " DASH " " DASH " 80.0 " DASH " " DASH " " DASH " " DASH " " DASH " " DASH
+                " " DASH);
     /* answers: turn 1 shown as #2; the dotted name's answer found; m1 none */
     assert_line(t, "s/c1#2 ", "s/c1#2 colors What colour? red " DASH " \xE2\x9C\x93 red");
     free(t);
@@ -245,9 +246,11 @@ static void test_family(void **state) {
     char *t = render(report_write_table, d);
     assert_has(t, "\nQuantization family qw\n");
     /* the q4 variant has no file size: a dash, not 0.0 */
-    assert_line(t, "f16 (reference) ", "f16 (reference) 2.0 " DASH " 50.0 " DASH " 0.750 0.300" DASH "0.954 +0.0 -10.0" DASH
+    assert_line(t, "f16 (reference) ",
+                "f16 (reference) 2.0 " DASH " 50.0 " DASH " 0.750 0.300" DASH "0.954 +0.0 -10.0" DASH
                 "+10.0 4/4 0.0000 0.000 100.0%");
-    assert_line(t, "q4 ", "q4 " DASH " " DASH " " DASH " " DASH " 0.500 0.150" DASH "0.850 -25.0 -47.0" DASH "+4.0 2/4 0.0123 "
+    assert_line(t, "q4 ",
+                "q4 " DASH " " DASH " " DASH " " DASH " 0.500 0.150" DASH "0.850 -25.0 -47.0" DASH "+4.0 2/4 0.0123 "
                 "0.050 98.8%");
     /* by category: categories down (ocr has no entry: no row), variants across */
     assert_has(t, "\nQuantization family qw: accuracy by category\n");
@@ -272,8 +275,8 @@ static void test_text_cut(void **state) {
     (void)state;
     json_t *d = doc(), *cases = json_array();
     for (int i = 0; i < 23; i++)
-        json_array_append_new(cases, json_pack("{s:s, s:s, s:i, s:s}", "suite", "s", "case", "c", "turn", i,
-                                               "prompt", "0123456789012345678901234567890123456789XYZ"));
+        json_array_append_new(cases, json_pack("{s:s, s:s, s:i, s:s}", "suite", "s", "case", "c", "turn", i, "prompt",
+                                               "0123456789012345678901234567890123456789XYZ"));
     json_object_set_new(d, "cases", cases);
     char *t = render(report_write_table, d);
     assert_has(t, "s/c#20 ");
@@ -291,15 +294,9 @@ static void test_text_cut(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_format),
-        cmocka_unit_test(test_walk_order),
-        cmocka_unit_test(test_walk_empty),
-        cmocka_unit_test(test_text),
-        cmocka_unit_test(test_md),
-        cmocka_unit_test(test_csv),
-        cmocka_unit_test(test_html),
-        cmocka_unit_test(test_family),
-        cmocka_unit_test(test_text_cut),
+        cmocka_unit_test(test_format), cmocka_unit_test(test_walk_order), cmocka_unit_test(test_walk_empty),
+        cmocka_unit_test(test_text),   cmocka_unit_test(test_md),         cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_html),   cmocka_unit_test(test_family),     cmocka_unit_test(test_text_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

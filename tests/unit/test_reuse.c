@@ -42,8 +42,8 @@ static void test_kv_common_prefix(void **state) {
     (void)state;
     struct vlm_kv_seq a = {0}, b = {0}, c = {0}, d = {0}, e = {0};
     fill(&a, IMG_A, 5);
-    fill(&b, IMG_A, 6);  /* differs in the last token */
-    fill(&c, IMG_B, 5);  /* another image: the match stops before it */
+    fill(&b, IMG_A, 6); /* differs in the last token */
+    fill(&c, IMG_B, 5); /* another image: the match stops before it */
     assert_int_equal(kvseq_common_prefix(&a, &a), 6);
     assert_int_equal(kvseq_common_prefix(&a, &b), 5);
     assert_int_equal(kvseq_common_prefix(&a, &c), 3);

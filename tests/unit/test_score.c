@@ -21,14 +21,13 @@ static struct vlm_score score_with(const char *scorer, const char *output, const
     return s;
 }
 
-static void check_verdict(const char *scorer, const char *output, const char *expected,
-                          const char *const *choices, int n_choices, bool want, int line) {
+static void check_verdict(const char *scorer, const char *output, const char *expected, const char *const *choices,
+                          int n_choices, bool want, int line) {
     struct vlm_score s = score_with(scorer, output, expected, choices, n_choices, line);
     if (s.correct != want)
         fail_msg("line %d: %s('%s', %s) is %s (detail '%s'), want %s", line, scorer, output, expected,
                  s.correct ? "correct" : "wrong", s.detail, want ? "correct" : "wrong");
-    if (s.score != (want ? 1.0 : 0.0) && strcmp(scorer, "all") != 0)
-        fail_msg("line %d: score %g", line, s.score);
+    if (s.score != (want ? 1.0 : 0.0) && strcmp(scorer, "all") != 0) fail_msg("line %d: score %g", line, s.score);
 }
 
 #define RIGHT(scorer, out, exp) check_verdict(scorer, out, exp, NULL, 0, true, __LINE__)
@@ -37,13 +36,13 @@ static void check_verdict(const char *scorer, const char *output, const char *ex
 static void check_score(const char *scorer, const char *output, const char *expected, double want, int line) {
     struct vlm_score s = score_with(scorer, output, expected, NULL, 0, line);
     if (fabs(s.score - want) > 1e-9)
-        fail_msg("line %d: %s('%s', %s) = %.12g, want %.12g (%s)", line, scorer, output, expected, s.score,
-                 want, s.detail);
+        fail_msg("line %d: %s('%s', %s) = %.12g, want %.12g (%s)", line, scorer, output, expected, s.score, want,
+                 s.detail);
 }
 #define SCORE(scorer, out, exp, want) check_score(scorer, out, exp, want, __LINE__)
 
-static void check_detail(const char *scorer, const char *output, const char *expected,
-                         const char *const *choices, int n_choices, const char *want, int line) {
+static void check_detail(const char *scorer, const char *output, const char *expected, const char *const *choices,
+                         int n_choices, const char *want, int line) {
     struct vlm_score s = score_with(scorer, output, expected, choices, n_choices, line);
     if (strcmp(s.detail, want) != 0)
         fail_msg("line %d: %s('%s', %s) detail '%s', want '%s'", line, scorer, output, expected, s.detail, want);
@@ -64,14 +63,15 @@ static void check_error(const char *scorer, const char *output, const char *expe
 
 static void test_names_and_errors(void **state) {
     (void)state;
-    const char *const want[] = {"exact", "contains", "any", "all", "choice", "number",
-                                "anls", "vqa", "yesno", "bleu", "cider", "judge"};
+    const char *const want[] = {"exact", "contains", "any",   "all",  "choice", "number",
+                                "anls",  "vqa",      "yesno", "bleu", "cider",  "judge"};
     const char *const *names = vlm_scorer_names();
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) assert_string_equal(names[i], want[i]);
     assert_null(names[sizeof want / sizeof want[0]]);
 
-    ERROR("fuzzy", "x", "\"x\"", "unknown scorer 'fuzzy' (known: exact, contains, any, all, choice, number, "
-                                 "anls, vqa, yesno, bleu, cider, judge)");
+    ERROR("fuzzy", "x", "\"x\"",
+          "unknown scorer 'fuzzy' (known: exact, contains, any, all, choice, number, "
+          "anls, vqa, yesno, bleu, cider, judge)");
     ERROR("exact", "x", NULL, "no expected answer");
     ERROR("exact", "x", "null", "no expected answer");
     ERROR("contains", "x", "[", "not valid JSON");
@@ -97,7 +97,7 @@ static void test_exact(void **state) {
     (void)state;
     RIGHT("exact", "Red.", "\"red\"");
     RIGHT("exact", "  The   CAT ", "\"cat\"");
-    RIGHT("exact", "ＲＥＤ！", "\"red\"");                /* full-width */
+    RIGHT("exact", "ＲＥＤ！", "\"red\""); /* full-width */
     RIGHT("exact", "four", "4");
     RIGHT("exact", "4", "\"Four\"");
     RIGHT("exact", "twenty-one", "21");
@@ -117,7 +117,7 @@ static void test_exact(void **state) {
     RIGHT("exact", "二零二四", "\"2024\"");
     RIGHT("exact", "nineteen hundred", "1900");
     RIGHT("exact", "one two", "\"1 2\"");
-    RIGHT("exact", "一样", "\"一样\"");     /* 一 inside a word is no number */
+    RIGHT("exact", "一样", "\"一样\""); /* 一 inside a word is no number */
     WRONG("exact", "一样", "1");
     RIGHT("exact", "红色。", "\"红色\"");
     RIGHT("exact", "「红 色」", "\"红色\"");
@@ -128,7 +128,7 @@ static void test_exact(void **state) {
     WRONG("exact", "十三", "12");
     WRONG("exact", "The answer is 4.", "4");
     WRONG("exact", "", "\"red\"");
-    RIGHT("exact", "A.", "\"a\"");      /* articles stay when nothing else would */
+    RIGHT("exact", "A.", "\"a\""); /* articles stay when nothing else would */
     WRONG("exact", "The", "\"A\"");
     /* Invalid UTF-8 separates words like punctuation. */
     RIGHT("exact", "\xff red \xc3", "\"red\"");
@@ -208,8 +208,8 @@ static void test_choice_patterns(void **state) {
     PICKS("选择C", "picked C");
     PICKS("我认为应该选D，因为它会游泳。", "picked D");
     PICKS("C选项是正确的", "picked C");
-    PICKS("I think it is a dog.", "picked B");  /* the option's text */
-    PICKS("A.I. says B", "picked B");            /* abbreviations are no options */
+    PICKS("I think it is a dog.", "picked B"); /* the option's text */
+    PICKS("A.I. says B", "picked B");          /* abbreviations are no options */
     PICKS("The answer to this question is B", "picked B");
     PICKS("图中是一只dog", "picked B");
     PICKS("It must be D", "picked D");
@@ -228,7 +228,7 @@ static void test_choice_unparsed(void **state) {
     PICKS("I am not sure.", "unparsed");
     PICKS("It is a dog or a fish.", "unparsed");
     PICKS("", "unparsed");
-    PICKS("Z", "unparsed");          /* past the last option */
+    PICKS("Z", "unparsed"); /* past the last option */
     PICKS("\xff\xfe", "unparsed");
     struct vlm_score s = score_with("choice", "A or B", "\"A\"", ANIMALS, 4, __LINE__);
     assert_true(s.unparsed);
@@ -273,8 +273,8 @@ static void test_number(void **state) {
     RIGHT("number", "About 1,234 people", "1234");
     RIGHT("number", "3.5 kg", "3.5");
     RIGHT("number", "It is -2 degrees", "-2");
-    RIGHT("number", "−0.5", "-0.5");                  /* U+2212 minus */
-    RIGHT("number", "４２", "42");                     /* full-width digits */
+    RIGHT("number", "−0.5", "-0.5"); /* U+2212 minus */
+    RIGHT("number", "４２", "42");   /* full-width digits */
     RIGHT("number", "12", "\"12\"");
     RIGHT("number", "4", "[3, 4]");
     WRONG("number", "It is -2 degrees", "2");
@@ -317,7 +317,7 @@ static void test_number(void **state) {
 
 static void test_anls(void **state) {
     (void)state;
-    SCORE("anls", "hallo", "\"hello\"", 1 - 1.0 / 5);        /* one substitution of 5 */
+    SCORE("anls", "hallo", "\"hello\"", 1 - 1.0 / 5); /* one substitution of 5 */
     SCORE("anls", "  HELLO   World ", "\"hello world\"", 1.0);
     SCORE("anls", "hel", "\"hello\"", 1 - 2.0 / 5);          /* two deletions */
     SCORE("anls", "he", "\"hello\"", 0.0);                   /* NL 3/5 >= 0.5 */
@@ -405,7 +405,7 @@ static void test_bleu(void **state) {
      * BP = 1; BLEU = (5/6 * 4/6 * 2/5 * 1/4)^(1/4) = (1/18)^(1/4). */
     SCORE("bleu", "The cat sat on the mat.", "\"the cat is on the mat\"", pow(18, -0.25));
     SCORE("bleu", "the cat is on the mat", "[\"a dog\", \"the cat is on the mat\"]", 1.0);
-    SCORE("bleu", "一只猫", "\"一只猫。\"", 1.0);  /* each ideograph a token */
+    SCORE("bleu", "一只猫", "\"一只猫。\"", 1.0); /* each ideograph a token */
     SCORE("bleu", "dogs bark", "\"the cat is on the mat\"", 0.0);
     /* Shorter than the reference: p1 = 2/2, p2..p4 = 1 (smoothed), BP = e^(1 - 6/2). */
     SCORE("bleu", "the cat", "\"the cat sat on the mat\"", exp(-2.0));
@@ -489,8 +489,8 @@ static void test_cider_d(void **state) {
     add1(set, "p q r s x y", "p q r s");
     add1(set, "k l", "m n");
     add1(set, "e f", "g h");
-    double want = (4 / (sqrt(6) * 2) + 3 / (sqrt(5) * sqrt(3)) + 2 / (2 * sqrt(2)) + 1 / sqrt(3)) *
-                  exp(-4.0 / 72) / 4 * 10;
+    double want = (4 / (sqrt(6) * 2) + 3 / (sqrt(5) * sqrt(3)) + 2 / (2 * sqrt(2)) + 1 / sqrt(3)) * exp(-4.0 / 72) / 4 *
+                  10;
     assert_near(vlm_caption_cider_d(set, 0), want);
     vlm_caption_set_free(set);
 
@@ -534,13 +534,19 @@ static void test_caption_robust(void **state) {
 static void test_fuzz(void **state) {
     (void)state;
     static const char *const pieces[] = {
-        "A", "B", " ", ".", "(", ")", "答案", "是", "十", "二", "百分之", "%", "-", "1", ",", "234",
-        "twenty", "one", "hundred", "and", "the", "\xff", "\xe4\xb8", "\xf0\x9f\x98\x80", "：", "ｂ",
-        "yes", "no", "没有", "'", "option", "or", "\n", "3.5", "a", "选",
+        "A",  "B",  " ",   ".",   "(",      ")",   "答案",    "是",  "十",  "二",   "百分之",   "%",
+        "-",  "1",  ",",   "234", "twenty", "one", "hundred", "and", "the", "\xff", "\xe4\xb8", "\xf0\x9f\x98\x80",
+        "：", "ｂ", "yes", "no",  "没有",   "'",   "option",  "or",  "\n",  "3.5",  "a",        "选",
     };
     static const char *const expected[] = {
-        "\"B\"", "12", "\"yes\"", "[\"a\", [\"b\", \"c\"]]", "{\"value\": 3, \"tolerance\": 0.5}",
-        "[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\"]", "{\"any\": [\"x\"]}", "\"\"",
+        "\"B\"",
+        "12",
+        "\"yes\"",
+        "[\"a\", [\"b\", \"c\"]]",
+        "{\"value\": 3, \"tolerance\": 0.5}",
+        "[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\"]",
+        "{\"any\": [\"x\"]}",
+        "\"\"",
     };
     const char *const *names = vlm_scorer_names();
     uint32_t seed = 12345;
@@ -553,7 +559,10 @@ static void test_fuzz(void **state) {
             const char *p = pieces[(seed >> 16) % (sizeof pieces / sizeof pieces[0])];
             char byte[2] = {(char)(1 + (seed >> 8) % 255), 0};
             if (iter % 2) p = byte; /* every other reply: raw bytes */
-            if (len + strlen(p) + 1 < sizeof buf) { memcpy(buf + len, p, strlen(p)); len += strlen(p); }
+            if (len + strlen(p) + 1 < sizeof buf) {
+                memcpy(buf + len, p, strlen(p));
+                len += strlen(p);
+            }
         }
         buf[len] = '\0';
         for (int s = 0; names[s]; s++) {

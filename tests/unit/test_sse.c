@@ -7,17 +7,16 @@
 
 #include "remote_req.h"
 
-static const char STREAM[] =
-    ": keep-alive comment\r\n"
-    "event: message\r\n"
-    "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\"}}]}\r\n\r\n"
-    "data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n"
-    "data:{\"choices\":[{\"delta\":{\"content\":\"lo \\u4f60\\u597d\"}}]}\n\n"
-    "id: 7\n"
-    "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
-    "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3}}\n\n"
-    "data: [DONE]\n\n"
-    "data: {\"choices\":[{\"delta\":{\"content\":\"ignored after DONE\"}}]}\n\n";
+static const char STREAM[] = ": keep-alive comment\r\n"
+                             "event: message\r\n"
+                             "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\"}}]}\r\n\r\n"
+                             "data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n"
+                             "data:{\"choices\":[{\"delta\":{\"content\":\"lo \\u4f60\\u597d\"}}]}\n\n"
+                             "id: 7\n"
+                             "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+                             "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3}}\n\n"
+                             "data: [DONE]\n\n"
+                             "data: {\"choices\":[{\"delta\":{\"content\":\"ignored after DONE\"}}]}\n\n";
 
 static void fresh(struct vlm_req *r) {
     memset(r, 0, sizeof *r);
@@ -97,10 +96,8 @@ static void test_incomplete_line_waits(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_stream_cut_anywhere),
-        cmocka_unit_test(test_no_usage_leaves_counts_unknown),
-        cmocka_unit_test(test_malformed_data_stops),
-        cmocka_unit_test(test_error_event_stops),
+        cmocka_unit_test(test_stream_cut_anywhere),   cmocka_unit_test(test_no_usage_leaves_counts_unknown),
+        cmocka_unit_test(test_malformed_data_stops),  cmocka_unit_test(test_error_event_stops),
         cmocka_unit_test(test_incomplete_line_waits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

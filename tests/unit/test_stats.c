@@ -62,7 +62,7 @@ static void test_paired_diff(void **state) {
 static void test_percentile(void **state) {
     (void)state;
     double v[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-    assert_true(vlm_percentile(v, 10, 0.5) == 5);  /* rank ceil(5) */
+    assert_true(vlm_percentile(v, 10, 0.5) == 5); /* rank ceil(5) */
     assert_true(vlm_percentile(v, 10, 0.9) == 9);
     assert_true(vlm_percentile(v, 10, 0.91) == 10);
     assert_true(vlm_percentile(v, 10, 0.0) == 1);

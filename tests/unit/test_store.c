@@ -16,8 +16,14 @@
 static const char *TURNS[] = {"first <image>", "second"};
 static const char *EXPECTED[] = {"\"red\"", NULL};
 static vlm_case two_turn_case(void) {
-    vlm_case c = {.suite = "s", .id = "c1", .category = "colors", .scorer = "exact",
-                  .where = "s.jsonl:1", .n_turns = 2, .turns = TURNS, .expected = EXPECTED};
+    vlm_case c = {.suite = "s",
+                  .id = "c1",
+                  .category = "colors",
+                  .scorer = "exact",
+                  .where = "s.jsonl:1",
+                  .n_turns = 2,
+                  .turns = TURNS,
+                  .expected = EXPECTED};
     return c;
 }
 
@@ -228,8 +234,8 @@ static void test_run_records_the_versions_given(void **state) {
     test_rmdir(dir);
 }
 
-static void put_score(vlm_store *s, int64_t m, const char *case_id, const char *scorer, double score,
-                      bool correct, bool unparsed) {
+static void put_score(vlm_store *s, int64_t m, const char *case_id, const char *scorer, double score, bool correct,
+                      bool unparsed) {
     struct vlm_score sc = {.score = score, .correct = correct, .unparsed = unparsed};
     snprintf(sc.detail, sizeof sc.detail, "%s", scorer);
     assert_int_equal(store_grade_put_score(s, m, "s", case_id, 0, scorer, &sc), VLM_OK);

@@ -11,11 +11,11 @@
 
 /* A scratch folder holding one suite file; freed by fixture_free. */
 struct fixture {
-    char      *dir;      /* as mkdtemp made it */
-    char      *real_dir; /* realpath of dir */
-    char      *path;     /* dir/NAME */
+    char *dir;      /* as mkdtemp made it */
+    char *real_dir; /* realpath of dir */
+    char *path;     /* dir/NAME */
     vlm_suite *suite;
-    char       err[512];
+    char err[512];
 };
 
 static struct fixture *fixture_new(void) {
@@ -36,8 +36,7 @@ static void fixture_free(struct fixture *f) {
 }
 
 /* Write `text` as f->dir/name and load it with `params`. */
-static const vlm_suite *load_as(struct fixture *f, const char *name, const char *text,
-                                struct vlm_suite_params params) {
+static const vlm_suite *load_as(struct fixture *f, const char *name, const char *text, struct vlm_suite_params params) {
     free(f->path);
     f->path = test_write_file(f->dir, name, text);
     vlm_suite_free(f->suite);
@@ -73,9 +72,10 @@ static void assert_path_in_dir(const struct fixture *f, const char *got, const c
 static void test_single_turn_case(void **state) {
     struct fixture *f = fixture_new();
     const vlm_suite *s = load_as(f, "basic.jsonl",
-        "{\"id\":\"a\",\"category\":\"colors\",\"image\":\"img/a.png\","
-        "\"prompt\":\"<image>What colour?\",\"answer\":\"red\",\"scorer\":\"contains\","
-        "\"extra\":{\"ignored\":true}}\n", vlm_suite_default_params());
+                                 "{\"id\":\"a\",\"category\":\"colors\",\"image\":\"img/a.png\","
+                                 "\"prompt\":\"<image>What colour?\",\"answer\":\"red\",\"scorer\":\"contains\","
+                                 "\"extra\":{\"ignored\":true}}\n",
+                                 vlm_suite_default_params());
     assert_string_equal(vlm_suite_name(s), "basic");
     assert_string_equal(vlm_suite_path(s), f->path);
     assert_int_equal(vlm_suite_n_cases(s), 1);
@@ -114,14 +114,13 @@ static void test_optional_fields_default_empty(void **state) {
 
 static void test_comments_blank_lines_crlf_and_bom(void **state) {
     struct fixture *f = fixture_new();
-    const vlm_suite *s = load(f,
-        "\xEF\xBB\xBF# a comment\r\n"
-        "\r\n"
-        "   \t\n"
-        "  # indented comment\n"
-        "{\"id\":\"x\",\"prompt\":\"p\",\"choices\":[\"A\",\"B\"],\"answer\":\"A\"}\r\n"
-        "\n"
-        "{\"id\":\"y\",\"prompt\":\"q\"}");
+    const vlm_suite *s = load(f, "\xEF\xBB\xBF# a comment\r\n"
+                                 "\r\n"
+                                 "   \t\n"
+                                 "  # indented comment\n"
+                                 "{\"id\":\"x\",\"prompt\":\"p\",\"choices\":[\"A\",\"B\"],\"answer\":\"A\"}\r\n"
+                                 "\n"
+                                 "{\"id\":\"y\",\"prompt\":\"q\"}");
     assert_int_equal(vlm_suite_n_cases(s), 2);
     const vlm_case *x = vlm_suite_case(s, 0), *y = vlm_suite_case(s, 1);
     assert_null(x->error);
@@ -136,10 +135,10 @@ static void test_comments_blank_lines_crlf_and_bom(void **state) {
 
 static void test_multi_turn_expected_any_json(void **state) {
     struct fixture *f = fixture_new();
-    const vlm_suite *s = load(f,
-        "{\"id\":\"mt\",\"image\":\"a.png\",\"turns\":[\"<image>Count.\",\"And now?\","
-        "\"Which?\",\"Describe.\",\"Free.\"],"
-        "\"expected\":[4,[\"a\",\"b\"],{\"any\":[1,2.5]},\"text\",null],\"scorer\":\"number\"}\n");
+    const vlm_suite *s = load(
+        f, "{\"id\":\"mt\",\"image\":\"a.png\",\"turns\":[\"<image>Count.\",\"And now?\","
+           "\"Which?\",\"Describe.\",\"Free.\"],"
+           "\"expected\":[4,[\"a\",\"b\"],{\"any\":[1,2.5]},\"text\",null],\"scorer\":\"number\"}\n");
     const vlm_case *c = vlm_suite_case(s, 0);
     assert_null(c->error);
     assert_int_equal(c->n_turns, 5);
@@ -154,15 +153,15 @@ static void test_multi_turn_expected_any_json(void **state) {
 
 static void test_multi_image_markers(void **state) {
     struct fixture *f = fixture_new();
-    const vlm_suite *s = load(f,
-        "{\"id\":\"two\",\"images\":[\"a.png\",\"sub/b.png\"],"
-        "\"prompt\":\"First <image> then <image>: same?\"}\n"
-        "{\"id\":\"unplaced\",\"images\":[\"a.png\",\"b.png\"],\"prompt\":\"<image> and the rest\"}\n"
-        "{\"id\":\"split\",\"images\":[\"a.png\",\"b.png\"],"
-        "\"turns\":[\"<image>one\",\"<image>two\"]}\n"
-        "{\"id\":\"toomany\",\"images\":[\"a.png\",\"b.png\"],"
-        "\"turns\":[\"<image><image>\",\"<image>\"]}\n"
-        "{\"id\":\"none\",\"prompt\":\"<image>?\"}\n");
+    const vlm_suite *s = load(
+        f, "{\"id\":\"two\",\"images\":[\"a.png\",\"sub/b.png\"],"
+           "\"prompt\":\"First <image> then <image>: same?\"}\n"
+           "{\"id\":\"unplaced\",\"images\":[\"a.png\",\"b.png\"],\"prompt\":\"<image> and the rest\"}\n"
+           "{\"id\":\"split\",\"images\":[\"a.png\",\"b.png\"],"
+           "\"turns\":[\"<image>one\",\"<image>two\"]}\n"
+           "{\"id\":\"toomany\",\"images\":[\"a.png\",\"b.png\"],"
+           "\"turns\":[\"<image><image>\",\"<image>\"]}\n"
+           "{\"id\":\"none\",\"prompt\":\"<image>?\"}\n");
     assert_int_equal(vlm_suite_n_cases(s), 5);
     const vlm_case *two = vlm_suite_case(s, 0);
     assert_null(two->error);
@@ -204,8 +203,7 @@ static void check_bad_line(const char *line, const char *want_id, const char *wa
 }
 
 static void test_invalid_json_names_column(void **state) {
-    check_bad_line("{\"id\": \"x\", \"prompt\": }", "line-2",
-                   "invalid JSON at column 23: ");
+    check_bad_line("{\"id\": \"x\", \"prompt\": }", "line-2", "invalid JSON at column 23: ");
     check_bad_line("{\"id\":\"x\",\"prompt\":\"p\"} trailing", "line-2", "invalid JSON at column");
     check_bad_line("{\"id\":\"x\",\"id\":\"y\",\"prompt\":\"p\"}", "line-2", "duplicate object key");
 }
@@ -219,23 +217,19 @@ static void test_bad_id(void **state) {
     check_bad_line("{\"prompt\":\"p\"}", "line-2", "missing 'id'");
     check_bad_line("{\"id\":7,\"prompt\":\"p\"}", "line-2", "'id' must be a non-empty string");
     check_bad_line("{\"id\":\"\",\"prompt\":\"p\"}", "line-2", "'id' must be a non-empty string");
-    check_bad_line("{\"id\":\"good\",\"prompt\":\"p\"}", "line-2",
-                   "duplicate id 'good' (first at line 1)");
+    check_bad_line("{\"id\":\"good\",\"prompt\":\"p\"}", "line-2", "duplicate id 'good' (first at line 1)");
 }
 
 static void test_ill_typed_fields_keep_id(void **state) {
-    check_bad_line("{\"id\":\"c\",\"prompt\":\"p\",\"category\":3}", "c",
-                   "'category' must be a string");
+    check_bad_line("{\"id\":\"c\",\"prompt\":\"p\",\"category\":3}", "c", "'category' must be a string");
     check_bad_line("{\"id\":\"c\",\"prompt\":\"p\",\"scorer\":[]}", "c", "'scorer' must be a string");
     check_bad_line("{\"id\":\"c\"}", "c", "missing 'turns' (or 'prompt' for a single turn)");
     check_bad_line("{\"id\":\"c\",\"turns\":[]}", "c", "'turns' must hold at least one prompt");
     check_bad_line("{\"id\":\"c\",\"turns\":\"p\"}", "c", "'turns' must be an array of strings");
     check_bad_line("{\"id\":\"c\",\"turns\":[\"a\",5]}", "c", "turns[1] must be a non-empty string");
     check_bad_line("{\"id\":\"c\",\"prompt\":\"\"}", "c", "'prompt' must be a non-empty string");
-    check_bad_line("{\"id\":\"c\",\"prompt\":\"p\",\"turns\":[\"q\"]}", "c",
-                   "give 'turns' or 'prompt', not both");
-    check_bad_line("{\"id\":\"c\",\"prompt\":\"p\",\"images\":\"a.png\"}", "c",
-                   "'images' must be an array of strings");
+    check_bad_line("{\"id\":\"c\",\"prompt\":\"p\",\"turns\":[\"q\"]}", "c", "give 'turns' or 'prompt', not both");
+    check_bad_line("{\"id\":\"c\",\"prompt\":\"p\",\"images\":\"a.png\"}", "c", "'images' must be an array of strings");
     check_bad_line("{\"id\":\"c\",\"prompt\":\"p\",\"images\":[\"a.png\",null]}", "c",
                    "images[1] must be a non-empty string");
     check_bad_line("{\"id\":\"c\",\"prompt\":\"p\",\"image\":\"a\",\"images\":[\"b\"]}", "c",
@@ -254,12 +248,11 @@ static void test_ill_typed_fields_keep_id(void **state) {
 
 static void test_malformed_lines_do_not_stop_the_load(void **state) {
     struct fixture *f = fixture_new();
-    const vlm_suite *s = load(f,
-        "{\"id\":\"a\",\"prompt\":\"p\"}\n"
-        "not json\n"
-        "# comment\n"
-        "{\"id\":\"a\",\"prompt\":\"again\"}\n"
-        "{\"id\":\"b\",\"prompt\":\"p\"}\n");
+    const vlm_suite *s = load(f, "{\"id\":\"a\",\"prompt\":\"p\"}\n"
+                                 "not json\n"
+                                 "# comment\n"
+                                 "{\"id\":\"a\",\"prompt\":\"again\"}\n"
+                                 "{\"id\":\"b\",\"prompt\":\"p\"}\n");
     assert_int_equal(vlm_suite_n_cases(s), 4);
     assert_null(vlm_suite_case(s, 0)->error);
     assert_error_has(vlm_suite_case(s, 1), ":2: invalid JSON at column 3: invalid token near 'not'");
@@ -273,11 +266,10 @@ static void test_malformed_lines_do_not_stop_the_load(void **state) {
 
 static void test_fallback_ids_stay_unique(void **state) {
     struct fixture *f = fixture_new();
-    const vlm_suite *s = load(f,
-        "{\"id\":\"line-2\",\"prompt\":\"p\"}\n"
-        "{oops\n"
-        "{\"id\":\"bad-field\",\"prompt\":3}\n"
-        "{\"id\":\"bad-field\",\"prompt\":\"p\"}\n");
+    const vlm_suite *s = load(f, "{\"id\":\"line-2\",\"prompt\":\"p\"}\n"
+                                 "{oops\n"
+                                 "{\"id\":\"bad-field\",\"prompt\":3}\n"
+                                 "{\"id\":\"bad-field\",\"prompt\":\"p\"}\n");
     assert_int_equal(vlm_suite_n_cases(s), 4);
     assert_string_equal(vlm_suite_case(s, 1)->id, "line-2-2");
     assert_string_equal(vlm_suite_case(s, 2)->id, "bad-field");
@@ -291,13 +283,12 @@ static void test_fallback_ids_stay_unique(void **state) {
 
 static void test_path_leaving_folder_refused(void **state) {
     struct fixture *f = fixture_new();
-    const vlm_suite *s = load(f,
-        "{\"id\":\"up\",\"images\":[\"a.png\",\"../outside.png\"],\"prompt\":\"p\"}\n"
-        "{\"id\":\"abs\",\"image\":\"/etc/passwd\",\"prompt\":\"p\"}\n"
-        "{\"id\":\"sneaky\",\"image\":\"sub/../../x.png\",\"prompt\":\"p\"}\n"
-        "{\"id\":\"fine\",\"image\":\"sub/../in.png\",\"prompt\":\"p\"}\n");
+    const vlm_suite *s = load(f, "{\"id\":\"up\",\"images\":[\"a.png\",\"../outside.png\"],\"prompt\":\"p\"}\n"
+                                 "{\"id\":\"abs\",\"image\":\"/etc/passwd\",\"prompt\":\"p\"}\n"
+                                 "{\"id\":\"sneaky\",\"image\":\"sub/../../x.png\",\"prompt\":\"p\"}\n"
+                                 "{\"id\":\"fine\",\"image\":\"sub/../in.png\",\"prompt\":\"p\"}\n");
     assert_error_has(vlm_suite_case(s, 0),
-        ":1: images[1] '../outside.png' leaves the suite folder; pass --allow-outside to allow");
+                     ":1: images[1] '../outside.png' leaves the suite folder; pass --allow-outside to allow");
     assert_string_equal(vlm_suite_case(s, 0)->id, "up");
     assert_error_has(vlm_suite_case(s, 1), ":2: image '/etc/passwd' leaves the suite folder");
     assert_error_has(vlm_suite_case(s, 2), ":3: image 'sub/../../x.png' leaves the suite folder");
@@ -311,8 +302,8 @@ static void test_path_leaving_folder_allowed(void **state) {
     struct vlm_suite_params p = vlm_suite_default_params();
     assert_false(p.allow_outside);
     p.allow_outside = true;
-    const vlm_suite *s = load_as(f, "t.jsonl",
-        "{\"id\":\"up\",\"images\":[\"../outside.png\",\"/etc/hostname\"],\"prompt\":\"p\"}\n", p);
+    const vlm_suite *s = load_as(
+        f, "t.jsonl", "{\"id\":\"up\",\"images\":[\"../outside.png\",\"/etc/hostname\"],\"prompt\":\"p\"}\n", p);
     const vlm_case *c = vlm_suite_case(s, 0);
     assert_null(c->error);
     char *parent = strdup(f->real_dir);
@@ -339,9 +330,9 @@ static void test_symlink_out_of_folder_refused(void **state) {
     assert_int_equal(symlink(suite_dir, inner_link), 0);
     free(f->path);
     f->path = test_write_file(suite_dir, "s.jsonl",
-        "{\"id\":\"via-link\",\"image\":\"link/x.png\",\"prompt\":\"p\"}\n"
-        "{\"id\":\"via-link-missing\",\"image\":\"link/nope/../y.png\",\"prompt\":\"p\"}\n"
-        "{\"id\":\"inner\",\"image\":\"alias/z.png\",\"prompt\":\"p\"}\n");
+                              "{\"id\":\"via-link\",\"image\":\"link/x.png\",\"prompt\":\"p\"}\n"
+                              "{\"id\":\"via-link-missing\",\"image\":\"link/nope/../y.png\",\"prompt\":\"p\"}\n"
+                              "{\"id\":\"inner\",\"image\":\"alias/z.png\",\"prompt\":\"p\"}\n");
     f->suite = vlm_suite_load(f->path, vlm_suite_default_params(), f->err, sizeof f->err);
     assert_non_null(f->suite);
     assert_error_has(vlm_suite_case(f->suite, 0), "image 'link/x.png' leaves the suite folder");
@@ -359,8 +350,8 @@ static void test_symlink_out_of_folder_refused(void **state) {
 
 static void test_missing_image_resolves_lexically(void **state) {
     struct fixture *f = fixture_new();
-    const vlm_suite *s = load(f,
-        "{\"id\":\"m\",\"images\":[\"img/./missing/../gone.png\",\"a//b/c.png\"],\"prompt\":\"p\"}\n");
+    const vlm_suite *s = load(
+        f, "{\"id\":\"m\",\"images\":[\"img/./missing/../gone.png\",\"a//b/c.png\"],\"prompt\":\"p\"}\n");
     const vlm_case *c = vlm_suite_case(s, 0);
     assert_null(c->error);
     assert_path_in_dir(f, c->images[0], "img/gone.png");
@@ -398,11 +389,9 @@ static void test_unreadable_suite_fails(void **state) {
 
 static void test_suite_names(void **state) {
     struct fixture *f = fixture_new();
-    assert_string_equal(vlm_suite_name(load_as(f, "my.suite.jsonl", "", vlm_suite_default_params())),
-                        "my.suite");
+    assert_string_equal(vlm_suite_name(load_as(f, "my.suite.jsonl", "", vlm_suite_default_params())), "my.suite");
     assert_int_equal(vlm_suite_n_cases(f->suite), 0);
-    assert_string_equal(vlm_suite_name(load_as(f, "cases.txt", "\n", vlm_suite_default_params())),
-                        "cases.txt");
+    assert_string_equal(vlm_suite_name(load_as(f, "cases.txt", "\n", vlm_suite_default_params())), "cases.txt");
     assert_string_equal(vlm_suite_name(load_as(f, ".jsonl", "", vlm_suite_default_params())), ".jsonl");
     fixture_free(f);
 }

@@ -37,7 +37,10 @@ static inline char *test_write_file(const char *dir, const char *name, const cha
     char *p = malloc(n);
     snprintf(p, n, "%s/%s", dir, name);
     FILE *f = fopen(p, "wb");
-    if (f) { fputs(text, f); fclose(f); }
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
     return p;
 }
 
