@@ -68,7 +68,7 @@ void eng_derive_timings(struct vlm_turn_timings *t, const double *itl_ms, int n_
     double *sorted = xmalloc((size_t)n_itl * sizeof *sorted);
     memcpy(sorted, itl_ms, (size_t)n_itl * sizeof *sorted);
     eng_sort_doubles(sorted, n_itl);
-    t->itl_ms_p50 = vlm_percentile(sorted, n_itl, 0.5);
+    t->itl_ms_p50 = sorted[(n_itl + 1) / 2 - 1]; /* nearest-rank median: rank ceil(n / 2) (docs/metrics.md) */
     t->itl_ms_max = sorted[n_itl - 1];
     free(sorted);
 }
