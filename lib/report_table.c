@@ -63,6 +63,21 @@ void rt_format_at(char *buf, size_t n, const json_t *o, const char *path, enum r
 
 static bool is_text(enum rt_fmt f) { return f == RT_TEXT || f == RT_CATEGORY; }
 
+/* v in the unit format f shows it in (MiB, GiB, percent, points, turns from
+ * 1), unrounded; false when f shows a word instead ("max" for rate 0). */
+static bool rt_raw(enum rt_fmt f, double v, double *out) {
+    switch (f) {
+    case RT_MIB: *out = v / 1048576.0; return true;
+    case RT_GIB: *out = v / 1073741824.0; return true;
+    case RT_PCT:
+    case RT_PCT1:
+    case RT_PTS: *out = 100 * v; return true;
+    case RT_TURN: *out = v + 1; return true;
+    case RT_RATE: *out = v; return v > 0;
+    default: *out = v; return true;
+    }
+}
+
 /* ------------------------------------------------------------ cells */
 
 struct rt_cell *rt_at(const struct rt_grid *g, int r, int c) {
@@ -81,15 +96,17 @@ void rt_cell_set(struct rt_cell *c, const char *fmt, ...) {
 
 void rt_cell_value(struct rt_cell *c, const json_t *o, const char *path, enum rt_fmt f) {
     c->num = !is_text(f);
-    const json_t *v = jpath_get(o, path);
-    if (json_is_string(v)) {
-        const char *s = json_string_value(v);
+    const char *s = jpath_str(o, path);
+    if (s) {
         rt_cell_set(c, "%s", f == RT_CATEGORY && !s[0] ? "(none)" : s);
         return;
     }
     char buf[64];
-    rt_format_at(buf, sizeof buf, o, path, f);
+    double v = 0;
+    bool have = jpath_num(o, path, &v);
+    rt_format(buf, sizeof buf, f, have, v);
     rt_cell_set(c, "%s", buf);
+    c->has_raw = have && rt_raw(f, v, &c->raw);
 }
 
 /* A column's cell for one row. */
@@ -112,7 +129,8 @@ static void grid_init(struct rt_grid *g, int nc) {
 /* Append a row of empty cells; its index. */
 static int grid_row(struct rt_grid *g) {
     util_grow((void **)&g->cells, &g->cap, (g->nr + 1) * g->nc, sizeof *g->cells);
-    for (int c = 0; c < g->nc; c++) g->cells[g->nr * g->nc + c] = (struct rt_cell){xstrdup(""), RT_PLAIN, -1, false};
+    for (int c = 0; c < g->nc; c++)
+        g->cells[g->nr * g->nc + c] = (struct rt_cell){.text = xstrdup(""), .mark = RT_PLAIN, .model = -1};
     return g->nr++;
 }
 

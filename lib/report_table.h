@@ -59,6 +59,8 @@ struct rt_cell {
     enum rt_mark mark; /* RT_BEST: best of its row; RT_SIG: significant; RT_TOTAL: on a row label, a total row */
     int model;         /* a header naming the document's models[model] (HTML colour), else -1 */
     bool num;          /* a number: right-aligned */
+    bool has_raw;      /* a single number from the document: raw holds it */
+    double raw;        /* that number at full precision, in the unit the header names (CSV prints it) */
 };
 
 /* A table's cells, row 0 the header, column 0 the row labels or first field. */

@@ -174,14 +174,19 @@ static void csv_field(FILE *out, const char *s) {
     fputc('"', out);
 }
 
-/* Every line starts with the table's id; a table's first line is its header. */
+/* Every line starts with the table's id; a table's first line is its header.
+ * A cell holding one number from the document is that number unquoted, at
+ * full precision in the header's unit (12.34, not "12.3"); other cells are
+ * the text the other formats show, quoted. */
 static void csv_section(const struct rt_section *s, void *out) {
     const struct rt_grid *g = &s->grid;
     for (int r = 0; r < g->nr; r++) {
         csv_field(out, s->id);
         for (int c = 0; c < g->nc; c++) {
+            const struct rt_cell *cell = rt_at(g, r, c);
             fputc(',', out);
-            csv_field(out, rt_at(g, r, c)->text);
+            if (cell->has_raw) fprintf(out, "%.15g", cell->raw);
+            else csv_field(out, cell->text);
         }
         fputc('\n', out);
     }

@@ -193,9 +193,13 @@ static void test_csv(void **state) {
     const char *head = "\"quality\",\"category\",\"m1\",\"m2.v\"\n";
     assert_true(strncmp(t, head, strlen(head)) == 0);
     assert_has(t, "\"quality\",\"colors\",\"100% (44" DASH "100) n=3\",\"33% (6" DASH "79) n=3, 1 unparsed\"\n");
-    assert_has(t, "\"speed\",\"load (ms)\",\"12.3\",\"" DASH "\"\n");
-    assert_has(t, "\"yesno\",\"m1\",\"colors\",\"2\",\"0.500\",\"" DASH "\",\"1.000\",\"0.667\",\"1.000\",\"0\"\n");
-    assert_has(t, "\"bench\",\"m1\",\"4\",\"max\",\"20\",\"5.0%\",\"3.46\",");
+    /* a number is written unquoted at full precision in the header's unit
+     * (12.34 ms, not "12.3"; MiB from bytes; an error rate of 0.05 as 5 percent);
+     * a missing one is the dash, a word ("max" for rate 0) stays text */
+    assert_has(t, "\"speed\",\"load (ms)\",12.34,\"" DASH "\"\n");
+    assert_has(t, "\"speed\",\"peak RSS (MiB)\",3,1\n");
+    assert_has(t, "\"yesno\",\"m1\",\"colors\",2,0.5,\"" DASH "\",1,0.6667,1,0\n");
+    assert_has(t, "\"bench\",\"m1\",4,\"max\",20,5,3.456,");
     assert_has(t, "\"answers\",\"s/c1#2\",\"colors\",\"What colour?\",\"red\",\"" DASH "\",\"\xE2\x9C\x93 red\"\n");
     free(t);
     json_decref(d);
@@ -261,7 +265,7 @@ static void test_family(void **state) {
     free(t);
     char *csv = render(report_write_csv, d);
     assert_has(csv, "\n\"family-qw\",\"q4\",\"" DASH "\",");
-    assert_has(csv, "\n\"family-categories-qw\",\"colors\",\"1.000\",\"0.667\"\n");
+    assert_has(csv, "\n\"family-categories-qw\",\"colors\",1,0.667\n");
     free(csv);
     char *html = render(report_write_html, d);
     assert_has(html, "<section id=family-qw>\n<h2>Quantization family qw</h2>");
