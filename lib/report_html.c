@@ -693,7 +693,6 @@ static void write_cases(FILE *out, struct ctx *c, const struct rt_section *s) {
     fputs("</tbody></table></div>\n</details>\n</section>\n", out);
 }
 
-/* Load-test levels (`vlmeter bench`), one row per model x level; none: nothing. */
 /* ------------------------------------------------------------ cost, recommendation */
 
 /* Pareto chart: overall accuracy (y) against the model's cheapest monthly cost
