@@ -458,11 +458,10 @@ static void check_quality(const struct vlm_candidate *c, const struct vlm_requir
                 c->family ? c->family : "?", 100 * r->max_accuracy_loss);
 }
 
-/* A cost that could not be worked out has its reason stated where it failed
- * (throughput or token counts not measured); it is never within budget. */
+/* A cost that could not be worked out (NAN) has already failed the option
+ * where it failed (throughput or token counts not measured). */
 static void check_budget(const struct vlm_requirements *r, struct vlm_option *o) {
-    if (!isfinite(o->monthly)) o->ok = false;
-    else if (r->max_monthly > 0 && o->monthly > r->max_monthly)
+    if (r->max_monthly > 0 && o->monthly > r->max_monthly)
         add_why(o, "monthly %.2f > %.2f (+%.0f%%)", o->monthly, r->max_monthly,
                 100 * (o->monthly / r->max_monthly - 1));
     if (r->currency[0] && strcmp(r->currency, o->currency) != 0)

@@ -37,6 +37,15 @@ static vlm_store *open_tmp(char **dir) {
     return s;
 }
 
+/* A fresh store with one model "m" registered; *m gets its id. */
+static vlm_store *open_with_model(char **dir, int64_t *m) {
+    vlm_store *s = open_tmp(dir);
+    char err[256];
+    *m = 0;
+    assert_int_equal(vlm_store_model(s, "m", "{}", m, err, sizeof err), VLM_OK);
+    return s;
+}
+
 static void test_model_settings_guard(void **state) {
     (void)state;
     char *dir;
@@ -55,10 +64,8 @@ static void test_model_settings_guard(void **state) {
 static void test_case_finished_only_after_last_turn(void **state) {
     (void)state;
     char *dir;
-    vlm_store *s = open_tmp(&dir);
-    int64_t m = 0;
-    char err[256];
-    assert_int_equal(vlm_store_model(s, "m", "{}", &m, err, sizeof err), VLM_OK);
+    int64_t m;
+    vlm_store *s = open_with_model(&dir, &m);
     vlm_case c = two_turn_case();
     struct vlm_turn_result r = {.turn = 0, .output = "red"};
     r.t.e2e_ms = 12.5;
@@ -77,10 +84,8 @@ static void test_case_finished_only_after_last_turn(void **state) {
 static void test_error_case_and_retry_rule(void **state) {
     (void)state;
     char *dir;
-    vlm_store *s = open_tmp(&dir);
-    int64_t m = 0;
-    char err[256];
-    vlm_store_model(s, "m", "{}", &m, err, sizeof err);
+    int64_t m;
+    vlm_store *s = open_with_model(&dir, &m);
     vlm_case c = two_turn_case();
     assert_int_equal(vlm_store_put_case_error(s, m, 1, &c, "s.jsonl:1: missing image"), VLM_OK);
     assert_true(vlm_store_case_done(s, m, "s", "c1", true));   /* skipped on resume */
@@ -97,10 +102,8 @@ static int count_rows(const struct vlm_answer_row *row, void *user) {
 static void test_reset_forgets_partial_turns(void **state) {
     (void)state;
     char *dir;
-    vlm_store *s = open_tmp(&dir);
-    int64_t m = 0;
-    char err[256];
-    vlm_store_model(s, "m", "{}", &m, err, sizeof err);
+    int64_t m;
+    vlm_store *s = open_with_model(&dir, &m);
     vlm_case c = two_turn_case();
     struct vlm_turn_result r = {.turn = 0, .output = "red"};
     vlm_store_put_turn(s, m, 1, &c, &r, false);
@@ -118,10 +121,9 @@ static void test_reset_forgets_partial_turns(void **state) {
 static void test_export_jsonl(void **state) {
     (void)state;
     char *dir;
-    vlm_store *s = open_tmp(&dir);
-    int64_t m = 0;
+    int64_t m;
+    vlm_store *s = open_with_model(&dir, &m);
     char err[256];
-    vlm_store_model(s, "m", "{}", &m, err, sizeof err);
     vlm_case c = two_turn_case();
     struct vlm_turn_result r = {.turn = 0, .output = "r\xc3\xa9\"d<script>"};
     r.t.ttft_ms = 3.5;
@@ -265,10 +267,8 @@ static void test_model_credit(void **state) {
 static void test_history_of_a_model(void **state) {
     (void)state;
     char *dir;
-    vlm_store *s = open_tmp(&dir);
-    int64_t m = 0;
-    char err[256];
-    assert_int_equal(vlm_store_model(s, "m", "{}", &m, err, sizeof err), VLM_OK);
+    int64_t m;
+    vlm_store *s = open_with_model(&dir, &m);
     vlm_case c = two_turn_case();
     struct vlm_turn_result r = {.turn = 0, .output = "red"};
     r.t.e2e_ms = 100;
@@ -453,10 +453,8 @@ static void test_dropped_table_is_named(void **state) {
 static void test_failed_case_row_leaves_no_half_turn(void **state) {
     (void)state;
     char *dir;
-    vlm_store *s = open_tmp(&dir);
-    int64_t m = 0;
-    char err[256];
-    vlm_store_model(s, "m", "{}", &m, err, sizeof err);
+    int64_t m;
+    vlm_store *s = open_with_model(&dir, &m);
     vlm_case c = two_turn_case();
     struct vlm_turn_result r = {.turn = 0, .output = "red"};
     assert_int_equal(vlm_store_put_turn(s, m, 1, &c, &r, false), VLM_OK);
