@@ -55,12 +55,14 @@ enum vlm_status {
 
 /* One test case. All strings are owned by the suite that holds the case. */
 typedef struct vlm_case {
-    const char *suite;    /* suite name (file name without .jsonl) */
-    const char *id;       /* unique within the suite */
-    const char *category; /* business category, "" when not given */
-    const char *scorer;   /* scorer name, "" when not given */
-    const char *where;    /* "FILE:LINE" the case came from */
-    const char *error;    /* non-NULL: the case is malformed; why */
+    const char *suite;      /* suite name (file name without .jsonl) */
+    const char *id;         /* unique within the suite */
+    const char *category;   /* business category, "" when not given; the first of several */
+    const char *categories; /* JSON array text when the case counts under several
+                               categories (POPE's "adversarial,popular"), else NULL */
+    const char *scorer;     /* scorer name, "" when not given */
+    const char *where;      /* "FILE:LINE" the case came from */
+    const char *error;      /* non-NULL: the case is malformed; why */
     int n_images;
     const char **images; /* absolute paths, in prompt order */
     int n_turns;
@@ -68,6 +70,8 @@ typedef struct vlm_case {
     const char **expected; /* expected answer per turn as JSON text, or NULL */
     int n_choices;
     const char **choices; /* options of a multiple-choice case */
+    const char *groups;   /* JSON object of aggregate groups ({"circular": "12"}),
+                             NULL when none (docs/suite-format.md) */
 } vlm_case;
 
 typedef struct vlm_suite vlm_suite;
@@ -476,10 +480,21 @@ struct vlm_score {
     bool correct;     /* counts as right for accuracy (docs/scoring.md, per scorer) */
     bool unparsed;    /* choice/yesno/number: the reply named no single answer */
     char detail[160]; /* what was read from the reply: "picked B", "read 42", "yes" */
+    /* The reference reading (docs/scoring.md, "Reference readings"): the verdict
+     * VLMEvalKit's own matching code gives the same reply, shown beside vlmeter's.
+     * has_ref is false for scorers with no reference (any, all, number, bleu,
+     * cider, judge); then the ref_ fields are zero. */
+    bool has_ref;
+    double ref_score;    /* 0..1: the soft value (anls, vqa), else 1 or 0 */
+    bool ref_correct;    /* as `correct`, by the reference's rule */
+    char ref_detail[96]; /* what the reference read: "picked B", "anls 0.500" */
 };
 
 /* Names of the scorers vlm_score_text knows, NULL-terminated. */
 VLM_API const char *const *vlm_scorer_names(void);
+
+/* Whether `scorer` has a reference reading (struct vlm_score's ref_ fields). */
+VLM_API bool vlm_scorer_has_ref(const char *scorer);
 
 /* Score one reply against the expected answer (JSON text as in a suite's
  * `expected`), for any scorer but the corpus-level ones' corpus figures and

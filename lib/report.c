@@ -7,6 +7,7 @@
  * queries (lib/store.h, store_report.c); this file only computes and shapes.
  */
 #include "grade.h"
+#include "jpath.h"
 #include "report.h"
 #include "store.h"
 #include "util.h"
@@ -40,6 +41,16 @@ static void set_accuracy(json_t *o, int n, double credit) {
     json_object_set_new(o, "accuracy", n ? json_real(credit / n) : json_null());
     json_object_set_new(o, "ci_low", n ? json_real(lo) : json_null());
     json_object_set_new(o, "ci_high", n ? json_real(hi) : json_null());
+}
+
+/* The reference reading's accuracy (docs/scoring.md, "Reference readings") as
+ * an object shaped like set_accuracy's, or NULL when some scored turn of the
+ * group has no reference reading (its scorer has none). */
+static json_t *reference_accuracy(const struct store_credit *c) {
+    if (c->n == 0 || c->ref_n != c->n) return NULL;
+    json_t *o = json_object();
+    set_accuracy(o, c->ref_n, c->ref_credit);
+    return o;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -129,6 +140,8 @@ static json_t *build_model_quality(vlm_store *s, int64_t model_id) {
     json_t *q = json_object();
     set_accuracy(q, c.n, c.credit);
     json_object_set_new(q, "n_unparsed", json_integer(c.n_unparsed));
+    json_t *ref = reference_accuracy(&c);
+    json_object_set_new(q, "reference", ref ? ref : json_null());
     return q;
 }
 
@@ -194,18 +207,34 @@ static json_t *build_models(vlm_store *s) {
 
 /* ------------------------------------------------------------ accuracy */
 
+/* The quality rows and, for the groups that have one, the reference reading's. */
+struct quality_out {
+    json_t *quality, *reference;
+};
+
 static int quality_row(const struct store_quality_row *q, void *user) {
+    struct quality_out *out = user;
     json_t *o = json_pack("{s:s, s:s}", "model", q->model, "category", q->category);
     set_accuracy(o, q->c.n, q->c.credit);
     json_object_set_new(o, "n_unparsed", json_integer(q->c.n_unparsed));
     json_object_set_new(o, "n_errors", json_integer(q->n_errors));
-    json_array_append_new(user, o);
+    json_array_append_new(out->quality, o);
+    json_t *ref = reference_accuracy(&q->c);
+    if (ref) {
+        json_object_set_new(ref, "model", json_string(q->model));
+        json_object_set_new(ref, "category", json_string(q->category));
+        json_array_append_new(out->reference, ref);
+    }
     return VLM_OK;
 }
 
-static json_t *build_quality(vlm_store *s) {
-    json_t *a = json_array();
-    return collect(a, store_report_quality(s, quality_row, a));
+/* `quality` and `quality_reference` of the document; false when the store failed. */
+static bool build_quality(vlm_store *s, json_t *doc) {
+    struct quality_out out = {json_array(), json_array()};
+    int rc = store_report_quality(s, quality_row, &out);
+    json_object_set_new(doc, "quality", out.quality);
+    json_object_set_new(doc, "quality_reference", out.reference);
+    return rc == VLM_OK;
 }
 
 /* yes/no counts of one model x category, gathered turn by turn. */
@@ -324,6 +353,143 @@ static json_t *build_pairs(vlm_store *s) {
     return collect(a, store_report_pairs(s, pair_row, a));
 }
 
+/* ------------------------------------------------------------ benchmark aggregates */
+
+/* MME's two totals: the sum of the scores of these categories (as VLMEvalKit's
+ * MME_rating names them). */
+static const char *const MME_PERCEPTION[] = {"OCR",      "artwork",  "celebrity", "color", "count", "existence",
+                                             "landmark", "position", "posters",   "scene", NULL};
+static const char *const MME_REASONING[] = {"code_reasoning", "commonsense_reasoning", "numerical_calculation",
+                                            "text_translation", NULL};
+
+#define METRIC_ACC_PLUS "acc+ (every question of an image right)"
+#define METRIC_MME      "MME score"
+
+/* The groups of one model x suite x category x kind, counted. */
+struct agg {
+    json_t *out;
+    char key[1100]; /* model, suite, category and kind of the groups counted */
+    char model[256], suite[256], category[256], kind[256];
+    bool all; /* the category is every category */
+    int n_groups, n_right, n_ref_right, n_turns;
+    double credit, ref_credit;
+    bool ref_everywhere; /* every turn has a reference reading */
+};
+
+static void agg_row(struct agg *g, const char *metric, const char *unit, double value, bool has_ref, double ref) {
+    json_array_append_new(g->out, json_pack("{s:s, s:s, s:o, s:s, s:i, s:f, s:s, s:o}", "model", g->model, "suite",
+                                            g->suite, "category", g->all ? json_null() : json_string(g->category),
+                                            "metric", metric, "n_groups", g->n_groups, "value", value, "unit", unit,
+                                            "reference", has_ref ? json_real(ref) : json_null()));
+}
+
+/* The rows of the groups counted so far (docs/report-schema.md, "aggregates"). */
+static void agg_flush(struct agg *g) {
+    if (g->n_groups == 0) return;
+    double share = (double)g->n_right / g->n_groups, ref_share = (double)g->n_ref_right / g->n_groups;
+    bool r = g->ref_everywhere;
+    if (strcmp(g->kind, "circular") == 0) {
+        agg_row(g, "circular accuracy", "share", share, r, ref_share);
+    } else if (strcmp(g->kind, "figure") == 0) {
+        agg_row(g, "figure accuracy (fAcc)", "share", share, r, ref_share);
+    } else if (strcmp(g->kind, "question") == 0) {
+        agg_row(g, "question accuracy (qAcc)", "share", share, r, ref_share);
+    } else if (strcmp(g->kind, "image") == 0) {
+        agg_row(g, METRIC_ACC_PLUS, "share", share, r, ref_share);
+        if (!g->all)
+            agg_row(g, METRIC_MME, "points", 100 * (g->credit / g->n_turns + share), r,
+                    100 * (g->ref_credit / g->n_turns + ref_share));
+    } else {
+        char metric[300];
+        snprintf(metric, sizeof metric, "all right per %s", g->kind);
+        agg_row(g, metric, "share", share, r, ref_share);
+    }
+    g->n_groups = g->n_right = g->n_ref_right = g->n_turns = 0;
+    g->credit = g->ref_credit = 0;
+}
+
+static int agg_group(const struct store_group_row *row, void *user) {
+    struct agg *g = user;
+    char key[1100];
+    snprintf(key, sizeof key, "%s\x1f%s\x1f%s\x1f%s\x1f%d", row->model, row->suite, row->category ? row->category : "",
+             row->kind, row->category != NULL);
+    if (strcmp(key, g->key) != 0) {
+        agg_flush(g);
+        snprintf(g->key, sizeof g->key, "%s", key);
+        snprintf(g->model, sizeof g->model, "%s", row->model);
+        snprintf(g->suite, sizeof g->suite, "%s", row->suite);
+        snprintf(g->category, sizeof g->category, "%s", row->category ? row->category : "");
+        snprintf(g->kind, sizeof g->kind, "%s", row->kind);
+        g->all = row->category == NULL;
+        g->ref_everywhere = true;
+    }
+    g->n_groups++;
+    g->n_right += row->right;
+    g->n_ref_right += row->has_ref && row->ref_right;
+    g->n_turns += row->n_turns;
+    g->credit += row->credit;
+    g->ref_credit += row->ref_credit;
+    g->ref_everywhere &= row->has_ref;
+    return VLM_OK;
+}
+
+/* Whether row r is the MME score of category `names[k]` for model x suite of `of`. */
+static bool mme_score_of(const json_t *r, const json_t *of, const char *const *names) {
+    const char *cat = jpath_str(r, "category");
+    if (!cat || strcmp(jpath_str(r, "metric"), METRIC_MME) != 0 ||
+        strcmp(jpath_str(r, "model"), jpath_str(of, "model")) != 0 ||
+        strcmp(jpath_str(r, "suite"), jpath_str(of, "suite")) != 0)
+        return false;
+    for (int k = 0; names[k]; k++)
+        if (strcmp(names[k], cat) == 0) return true;
+    return false;
+}
+
+/* MME's perception and reasoning totals of each model x suite with MME scores
+ * by category: the sum over the categories present, after its all-categories
+ * acc+ row. */
+static void mme_totals(json_t *rows) {
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+        json_t *r = json_array_get(rows, i);
+        if (strcmp(jpath_str(r, "metric"), METRIC_ACC_PLUS) != 0 || !json_is_null(json_object_get(r, "category")))
+            continue;
+        for (int t = 0; t < 2; t++) {
+            const char *const *names = t ? MME_REASONING : MME_PERCEPTION;
+            double sum = 0, ref_sum = 0, v;
+            int found = 0;
+            bool ref_ok = true;
+            size_t j;
+            json_t *c;
+            json_array_foreach(rows, j, c) {
+                if (!mme_score_of(c, r, names) || !jpath_num(c, "value", &v)) continue;
+                sum += v;
+                found++;
+                ref_ok = ref_ok && jpath_num(c, "reference", &v);
+                if (ref_ok) ref_sum += v;
+            }
+            if (!found) continue;
+            json_array_insert_new(
+                rows, ++i,
+                json_pack("{s:O, s:O, s:n, s:s, s:i, s:f, s:s, s:o}", "model", json_object_get(r, "model"), "suite",
+                          json_object_get(r, "suite"), "category", "metric",
+                          t ? "MME reasoning (sum of categories)" : "MME perception (sum of categories)", "n_groups",
+                          found, "value", sum, "unit", "points", "reference",
+                          ref_ok ? json_real(ref_sum) : json_null()));
+        }
+    }
+}
+
+/* The benchmarks' own aggregates over the cases' groups: every category, then
+ * each category. */
+static json_t *build_aggregates(vlm_store *s) {
+    struct agg g = {.out = json_array()};
+    int rc = store_report_groups(s, false, agg_group, &g);
+    if (rc == VLM_OK) rc = store_report_groups(s, true, agg_group, &g);
+    agg_flush(&g);
+    if (rc == VLM_OK) mme_totals(g.out);
+    return collect(g.out, rc);
+}
+
 /* ------------------------------------------------------------ answers */
 
 /* The "cases" array being built: the row of the current suite x case x turn. */
@@ -350,6 +516,10 @@ static int answer_row(const struct store_answer_row *r, void *user) {
                                   "correct", r->scored ? json_boolean(r->correct) : json_null(), "unparsed",
                                   r->scored ? json_boolean(r->unparsed) : json_null(), "detail", json_text(r->detail),
                                   "e2e_ms", r->e2e_ms));
+    if (r->has_ref)
+        json_object_set_new(json_object_get(json_object_get(row, "answers"), r->model), "reference",
+                            json_pack("{s:f, s:b, s:o}", "score", r->ref_score, "correct", r->ref_correct, "detail",
+                                      json_text(r->ref_detail)));
     return VLM_OK;
 }
 
@@ -381,9 +551,9 @@ json_t *report_build(vlm_store *s, const char *db_path, char *err, size_t err_le
     json_t *m;
     json_array_foreach(models, i, m) json_object_del(m, "id");
     ok = ok && put(r, "models", models) && put(r, "categories", dump(s, store_report_categories)) &&
-         put(r, "quality", build_quality(s)) && put(r, "yesno", build_yesno(s)) &&
-         put(r, "captions", build_captions(s)) && put(r, "by_turn", build_by_turn(s)) &&
-         put(r, "pairs", build_pairs(s)) && put(r, "families", report_families(s, r)) &&
+         build_quality(s, r) && put(r, "yesno", build_yesno(s)) && put(r, "captions", build_captions(s)) &&
+         put(r, "by_turn", build_by_turn(s)) && put(r, "pairs", build_pairs(s)) &&
+         put(r, "aggregates", build_aggregates(s)) && put(r, "families", report_families(s, r)) &&
          put(r, "cases", build_cases(s)) && put(r, "bench", dump(s, store_report_bench));
     if (!ok) {
         util_errf(err, err_len, "reading '%s': %s", db_path, store_error(s));

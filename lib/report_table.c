@@ -41,6 +41,7 @@ void rt_format(char *buf, size_t n, enum rt_fmt f, bool have, double v) {
     case RT_PCT: snprintf(buf, n, "%.0f%%", 100 * v); break;
     case RT_PCT1: snprintf(buf, n, "%.1f%%", 100 * v); break;
     case RT_PTS: snprintf(buf, n, "%+.1f", 100 * v); break;
+    case RT_FIX1: snprintf(buf, n, "%.1f", v); break;
     case RT_FIX2: snprintf(buf, n, "%.2f", v); break;
     case RT_FIX3: snprintf(buf, n, "%.3f", v); break;
     case RT_FIX4: snprintf(buf, n, "%.4f", v); break;

@@ -35,6 +35,7 @@ enum rt_fmt {
     RT_PCT,      /* a share shown in percent: 0.667 -> "67%" */
     RT_PCT1,     /* likewise with one decimal: "66.7%" */
     RT_PTS,      /* a difference of shares in points, signed: -0.25 -> "-25.0" */
+    RT_FIX1,     /* 0.1 */
     RT_FIX2,     /* 0.12 */
     RT_FIX3,     /* 0.123 */
     RT_FIX4,     /* 0.1234 */

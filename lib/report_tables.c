@@ -72,6 +72,21 @@ static void cell_variant(struct rt_cell *c, const json_t *m, const struct rt_col
     rt_cell_set(c, "%s%s", v ? v : RT_DASH, json_is_true(jpath_get(m, "reference")) ? " (reference)" : "");
 }
 
+/* An aggregate's value at col->path: a share in percent with one decimal, or
+ * points (MME) with one decimal, by the row's unit. */
+static void cell_aggregate(struct rt_cell *c, const json_t *row, const struct rt_col *col, const struct rt_ctx *cx) {
+    const char *unit = jpath_str(row, "unit");
+    rt_cell_value(c, row, col->path, unit && strcmp(unit, "points") == 0 ? RT_FIX1 : RT_PCT1);
+}
+
+/* A category, or "all" for null (every category). */
+static void cell_all_category(struct rt_cell *c, const json_t *row, const struct rt_col *col,
+                              const struct rt_ctx *cx) {
+    const char *cat = jpath_str(row, "category");
+    if (cat) rt_cell_value(c, row, "category", RT_CATEGORY);
+    else rt_cell_set(c, "all");
+}
+
 static void cell_verdict_pair(struct rt_cell *c, const json_t *p, const struct rt_col *col, const struct rt_ctx *cx) {
     double pv;
     if (!jpath_num(p, "p_value", &pv)) {
@@ -200,10 +215,24 @@ static const struct rt_pivot QUALITY = {
     .cell = CELL(NULL, "accuracy", RT_PCT, cell_accuracy),
 };
 
+/* The reference reading's accuracy (docs/scoring.md), shaped as quality's. */
+static const struct rt_pivot QUALITY_REFERENCE = {
+    .cols = "models", .col_name = "name", .entries = "quality_reference", .entry_col = "model",
+    .row_key = "category", .row_fmt = RT_CATEGORY, .row_order = "categories", .total = "quality.reference",
+    .cell = CELL(NULL, "accuracy", RT_PCT, cell_accuracy),
+};
+
 static const struct rt_col PAIRS[] = {
     COL("model A", "a", RT_TEXT), COL("model B", "b", RT_TEXT), COL("shared turns", "n_shared", RT_INT),
     COL("A right, B wrong", "a_only", RT_INT), COL("B right, A wrong", "b_only", RT_INT),
     COL("McNemar p", "p_value", RT_P), CELL("verdict", NULL, RT_TEXT, cell_verdict_pair),
+};
+
+static const struct rt_col AGGREGATES[] = {
+    COL("model", "model", RT_TEXT), COL("suite", "suite", RT_TEXT),
+    CELL("category", NULL, RT_TEXT, cell_all_category), COL("metric", "metric", RT_TEXT),
+    COL("groups", "n_groups", RT_INT), CELL("vlmeter", "value", RT_FIX1, cell_aggregate),
+    CELL("VLMEvalKit", "reference", RT_FIX1, cell_aggregate),
 };
 
 static const struct rt_col YESNO[] = {
@@ -307,9 +336,18 @@ const struct rt_table RT_TABLES[] = {
      .note = "Accuracy per category with its 95% Wilson interval and the number of scored turns; "
              "failed turns count as wrong (docs/scoring.md).",
      .shape = RT_PIVOT, .pivot = &QUALITY, .corner = "category", .flags = RT_BEST | RT_MODEL_COLS},
+    {.id = "quality-reference", .title = "Quality, VLMEvalKit-compatible reading",
+     .note = "The same turns read by VLMEvalKit's own matching rules (docs/scoring.md, Reference readings); "
+             "shown for categories whose scorers all have such a reading.",
+     .shape = RT_PIVOT, .pivot = &QUALITY_REFERENCE, .corner = "category", .flags = RT_BEST | RT_MODEL_COLS},
     {.id = "pairs", .title = "Paired comparison",
      .note = "Turns both models scored; exact two-sided McNemar test on right/wrong.",
      .shape = RT_LIST, .rows = "pairs", COLS(PAIRS)},
+    {.id = "aggregates", .title = "Benchmark aggregates",
+     .note = "The benchmarks' own figures over groups of questions: MMBench's circular accuracy, MME's "
+             "acc+ and score, HallusionBench's figure and question accuracy (docs/report-schema.md); "
+             "by vlmeter's reading and by VLMEvalKit's.",
+     .shape = RT_LIST, .rows = "aggregates", COLS(AGGREGATES)},
     {.id = "yesno", .title = "Yes/no questions", .shape = RT_LIST, .rows = "yesno", COLS(YESNO)},
     {.id = "captions", .title = "Captions", .note = "Corpus BLEU-4 (0-1) and mean CIDEr-D (0-10).",
      .shape = RT_LIST, .rows = "captions", COLS(CAPTIONS)},

@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "score_ref.h"
 #include "util.h"
 
 /* ================================================================ buffers */
@@ -1618,6 +1619,8 @@ static int (*const SCORER_FNS[])(struct ctx *, json_t *) = {SCORERS(SCORER_FN)};
 
 const char *const *vlm_scorer_names(void) { return SCORER_NAMES; }
 
+bool vlm_scorer_has_ref(const char *scorer) { return score_ref_exists(scorer && *scorer ? scorer : "exact"); }
+
 static int unknown_scorer(const char *name, char *err, size_t err_len) {
     char known[256] = "";
     for (int i = 0; SCORER_NAMES[i]; i++) {
@@ -1651,6 +1654,7 @@ int vlm_score_text(const char *scorer, const char *output, const char *expected_
         if (!exp) return fail(&x, "the expected answer is not valid JSON: %s", jerr.text);
     }
     int rc = SCORER_FNS[which](&x, exp);
+    if (rc == VLM_OK) score_ref_text(x.name, x.output, exp, x.choices, x.n_choices, x.out);
     json_decref(exp);
     scratch_free(&x.sc);
     return rc;

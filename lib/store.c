@@ -92,6 +92,8 @@ static const char *const ADDED_COLUMNS[][3] = {
     {"answers", "reasoning", "TEXT"}, {"answers", "reasoning_state", "TEXT"},
     {"answers", "n_reasoning_tokens", "INTEGER"}, {"answers", "reasoning_ms", "REAL"},
     {"model_loads", "chat_template_hash", "TEXT"},
+    {"cases", "groups", "TEXT"}, {"cases", "categories", "TEXT"}, {"scores", "ref_score", "REAL"}, {"scores", "ref_correct", "INTEGER"},
+    {"scores", "ref_detail", "TEXT"},
 };
 // clang-format on
 
@@ -134,8 +136,10 @@ static const char *const PUT_TURN_SQL =
     " decode_batch_mean, tokens, reasoning, reasoning_state, n_reasoning_tokens, reasoning_ms, created_at)"
     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,"
     "?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,strftime('%Y-%m-%dT%H:%M:%fZ','now'))";
-static const char *const PUT_CASE_SQL = "INSERT OR REPLACE INTO cases VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
-                                        "strftime('%Y-%m-%dT%H:%M:%fZ','now'))";
+static const char *const PUT_CASE_SQL =
+    "INSERT OR REPLACE INTO cases(model_id, suite, case_id, category, scorer, images, choices, status, error,"
+    " run_id, groups, categories, finished_at)"
+    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,strftime('%Y-%m-%dT%H:%M:%fZ','now'))";
 static const char *const CASE_DONE_SQL = "SELECT status FROM cases WHERE model_id=?1 AND suite=?2 AND case_id=?3";
 
 /* Prepare a kept statement now, so that a store missing its tables fails at open. */
@@ -425,6 +429,8 @@ static int write_case(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_
     store_bind_text(&q, 8, error ? "error" : "done");
     store_bind_text(&q, 9, error);
     store_bind_int(&q, 10, run_id);
+    store_bind_text(&q, 11, c->groups);
+    store_bind_text(&q, 12, c->categories);
     int rc = store_q_write(&q);
     free(images);
     free(choices);

@@ -89,6 +89,8 @@ struct store_credit {
     int n;
     double credit;
     int n_unparsed;
+    int ref_n;         /* turns with a reference reading (scores.ref_score not NULL) */
+    double ref_credit; /* the sum of their reference scores */
 };
 int store_report_model_credit(vlm_store *s, int64_t model_id, struct store_credit *c);
 
@@ -143,6 +145,21 @@ struct store_pair_row {
 };
 int store_report_pairs(vlm_store *s, int (*cb)(const struct store_pair_row *p, void *user), void *user);
 
+/* One benchmark group (docs/suite-format.md, `groups`) of one model: its
+ * turns, their credit, and whether every one of them is right, by vlmeter's
+ * reading and by the reference's (when every turn has one). */
+struct store_group_row {
+    const char *model, *suite;
+    const char *category; /* NULL: the rows of every category */
+    const char *kind;     /* the group kind: "circular", "image", "figure", ... */
+    int n_turns;
+    double credit, ref_credit;
+    bool right, has_ref, ref_right;
+};
+/* Visit every group, by model, suite, category (when by_category) and kind. */
+int store_report_groups(vlm_store *s, bool by_category, int (*cb)(const struct store_group_row *g, void *user),
+                        void *user);
+
 /* Every stored turn with its case and score, by suite, case, turn, model. */
 struct store_answer_row {
     const char *suite, *case_id, *category, *prompt, *model;
@@ -155,6 +172,10 @@ struct store_answer_row {
     double score;
     bool correct, unparsed;
     double e2e_ms;
+    bool has_ref; /* the score has a reference reading: ref_score, ref_correct, ref_detail */
+    double ref_score;
+    bool ref_correct;
+    const char *ref_detail;
 };
 int store_report_answers(vlm_store *s, int (*cb)(const struct store_answer_row *a, void *user), void *user);
 

@@ -38,7 +38,7 @@ int store_grade_each_turn(vlm_store *s, int (*cb)(const struct store_grade_turn 
 }
 
 static const char *const UPDATE_CASE_SQL =
-    "UPDATE cases SET category=?1, scorer=?2, choices=?3 WHERE suite=?4 AND case_id=?5";
+    "UPDATE cases SET category=?1, scorer=?2, choices=?3, groups=?6, categories=?7 WHERE suite=?4 AND case_id=?5";
 static const char *const UPDATE_EXPECTED_SQL =
     "UPDATE answers SET expected=?1 WHERE suite=?2 AND case_id=?3 AND turn=?4 AND expected IS NOT ?1";
 
@@ -51,6 +51,8 @@ int store_grade_update_case(vlm_store *s, const vlm_case *c, int *n_refs_updated
     store_bind_text(&q, 3, choices);
     store_bind_text(&q, 4, c->suite);
     store_bind_text(&q, 5, c->id);
+    store_bind_text(&q, 6, c->groups);
+    store_bind_text(&q, 7, c->categories);
     int rc = store_q_write(&q);
     free(choices);
     for (int t = 0; rc == VLM_OK && t < c->n_turns; t++) {
@@ -70,7 +72,10 @@ int store_grade_clear_scores(vlm_store *s) { return store_exec(s, "deleting from
 int store_grade_put_score(vlm_store *s, int64_t model_id, const char *suite, const char *case_id, int turn,
                           const char *scorer, const struct vlm_score *sc) {
     store_q q;
-    if (store_q_cached(s, &q, "writing table scores", "INSERT INTO scores VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)"))
+    if (store_q_cached(s, &q, "writing table scores",
+                       "INSERT INTO scores(model_id, suite, case_id, turn, scorer, score, correct, unparsed,"
+                       " detail, ref_score, ref_correct, ref_detail)"
+                       " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"))
         return VLM_ERR_IO;
     store_bind_int(&q, 1, model_id);
     store_bind_text(&q, 2, suite);
@@ -81,6 +86,11 @@ int store_grade_put_score(vlm_store *s, int64_t model_id, const char *suite, con
     store_bind_int(&q, 7, sc->correct);
     store_bind_int(&q, 8, sc->unparsed);
     store_bind_text(&q, 9, sc->detail);
+    if (sc->has_ref) { /* no reference reading: the three stay NULL */
+        store_bind_double(&q, 10, sc->ref_score);
+        store_bind_int(&q, 11, sc->ref_correct);
+        store_bind_text(&q, 12, sc->ref_detail);
+    }
     return store_q_write(&q);
 }
 

@@ -15,12 +15,16 @@
 #define CREDIT(t)      "(CASE WHEN " t ".scorer IN ('anls','vqa') THEN " t ".score ELSE " t ".correct END)"
 #define QUALITY_FILTER "s.scorer NOT IN ('bleu','cider')"
 
-/* Scores with their model (m), case (c) and answer (a). */
+/* Each category of case c as cat.value: a case in several categories
+ * (cases.categories, a JSON array) is counted under each of them. */
+#define CASE_CATEGORIES " JOIN json_each(coalesce(c.categories, json_array(coalesce(c.category,'')))) cat"
+
+/* Scores with their model (m), case (c), answer (a) and each category (cat). */
 #define SCORED_TURNS                                                                       \
     " FROM scores s JOIN models m ON m.id=s.model_id"                                      \
     " JOIN cases c ON c.model_id=s.model_id AND c.suite=s.suite AND c.case_id=s.case_id"   \
     " JOIN answers a ON a.model_id=s.model_id AND a.suite=s.suite AND a.case_id=s.case_id" \
-    " AND a.turn=s.turn"
+    " AND a.turn=s.turn" CASE_CATEGORIES
 
 static json_t *json_text(const char *s) { return s ? json_string(s) : json_null(); }
 
@@ -66,8 +70,8 @@ int store_report_runs(vlm_store *s, json_t **out) {
 int store_report_categories(vlm_store *s, json_t **out) {
     json_t *a = json_array();
     store_q q;
-    if (store_q_prepare(s, &q, "reading table cases", "SELECT DISTINCT coalesce(category,'') FROM cases ORDER BY 1") !=
-        VLM_OK)
+    if (store_q_prepare(s, &q, "reading table cases",
+                        "SELECT DISTINCT cat.value FROM cases c" CASE_CATEGORIES " ORDER BY 1") != VLM_OK)
         return give(a, VLM_ERR_IO, out);
     while (store_q_row(&q)) json_array_append_new(a, json_string(store_col_text(&q, 0)));
     return give(a, store_q_end(&q, VLM_OK), out);
@@ -158,17 +162,19 @@ int store_report_models(vlm_store *s, int (*cb)(const struct store_model_row *m,
 
 int store_report_model_credit(vlm_store *s, int64_t model_id, struct store_credit *c) {
     store_q q;
-    c->n = c->n_unparsed = 0;
-    c->credit = 0;
+    *c = (struct store_credit){0};
     if (store_q_prepare(s, &q, "reading table scores",
-                        "SELECT count(*), total(" CREDIT("s") "), total(s.unparsed) FROM scores s"
-                                                              " WHERE s.model_id=?1 AND " QUALITY_FILTER) != VLM_OK)
+                        "SELECT count(*), total(" CREDIT(
+                            "s") "), total(s.unparsed), count(s.ref_score),"
+                                 " total(s.ref_score) FROM scores s WHERE s.model_id=?1 AND " QUALITY_FILTER) != VLM_OK)
         return VLM_ERR_IO;
     store_bind_int(&q, 1, model_id);
     if (store_q_row(&q)) {
         c->n = (int)store_col_int(&q, 0);
         c->credit = store_col_double(&q, 1);
         c->n_unparsed = (int)store_col_double(&q, 2);
+        c->ref_n = (int)store_col_int(&q, 3);
+        c->ref_credit = store_col_double(&q, 4);
     }
     return store_q_end(&q, VLM_OK);
 }
@@ -226,17 +232,18 @@ int store_report_model_reasoning(vlm_store *s, int64_t model_id, struct store_re
 int store_report_quality(vlm_store *s, int (*cb)(const struct store_quality_row *q, void *user), void *user) {
     store_q q;
     if (store_q_prepare(s, &q, "reading tables scores, cases and answers",
-                        "SELECT m.name, coalesce(c.category,''), count(*), total(" CREDIT(
+                        "SELECT m.name, cat.value, count(*), total(" CREDIT(
                             "s") "), total(s.unparsed),"
-                                 " total(a.error IS NOT NULL)" SCORED_TURNS " WHERE " QUALITY_FILTER
-                                 " GROUP BY 1, 2 ORDER BY 2, 1") != VLM_OK)
+                                 " total(a.error IS NOT NULL), count(s.ref_score), total(s.ref_score)" SCORED_TURNS
+                                 " WHERE " QUALITY_FILTER " GROUP BY 1, 2 ORDER BY 2, 1") != VLM_OK)
         return VLM_ERR_IO;
     int rc = VLM_OK;
     while (rc == VLM_OK && store_q_row(&q)) {
         struct store_quality_row row = {
             .model = store_col_text(&q, 0),
             .category = store_col_text(&q, 1),
-            .c = {(int)store_col_int(&q, 2), store_col_double(&q, 3), (int)store_col_double(&q, 4)},
+            .c = {(int)store_col_int(&q, 2), store_col_double(&q, 3), (int)store_col_double(&q, 4),
+                  (int)store_col_int(&q, 6), store_col_double(&q, 7)},
             .n_errors = (int)store_col_double(&q, 5),
         };
         rc = cb(&row, user);
@@ -266,8 +273,8 @@ static int scored_turns(vlm_store *s, const char *sql, int (*cb)(const struct st
     return store_q_end(&q, rc);
 }
 
-#define SCORED_TURN_COLUMNS                                                           \
-    "SELECT m.name, coalesce(c.category,''), s.scorer, s.score, s.correct, s.detail," \
+#define SCORED_TURN_COLUMNS                                             \
+    "SELECT m.name, cat.value, s.scorer, s.score, s.correct, s.detail," \
     " a.output, a.expected"
 
 int store_report_yesno(vlm_store *s, int (*cb)(const struct store_scored_turn *t, void *user), void *user) {
@@ -325,6 +332,41 @@ int store_report_pairs(vlm_store *s, int (*cb)(const struct store_pair_row *p, v
     return store_q_end(&q, rc);
 }
 
+/* ------------------------------------------------------------ benchmark groups */
+
+int store_report_groups(vlm_store *s, bool by_category, int (*cb)(const struct store_group_row *g, void *user),
+                        void *user) {
+    /* One row per model x suite x (category) x group kind x group key. */
+    static const char *const sql_fmt = "SELECT m.name, s.suite, %s, g.key, count(*), total(" CREDIT(
+        "s") "), min(s.correct),"
+             " count(s.ref_score), total(s.ref_score), min(coalesce(s.ref_correct, 0))"
+             " FROM scores s JOIN models m ON m.id=s.model_id"
+             " JOIN cases c ON c.model_id=s.model_id AND c.suite=s.suite AND c.case_id=s.case_id%s"
+             " JOIN json_each(c.groups) g WHERE " QUALITY_FILTER " GROUP BY 1, 2, 3, 4, g.value ORDER BY 1, 2, 3, 4";
+    char *sql = xasprintf(sql_fmt, by_category ? "cat.value" : "NULL", by_category ? CASE_CATEGORIES : "");
+    store_q q;
+    int rc = store_q_prepare(s, &q, "reading tables scores and cases", sql);
+    free(sql);
+    if (rc != VLM_OK) return VLM_ERR_IO;
+    while (rc == VLM_OK && store_q_row(&q)) {
+        int n = (int)store_col_int(&q, 4);
+        struct store_group_row g = {
+            .model = store_col_text(&q, 0),
+            .suite = store_col_text(&q, 1),
+            .category = store_col_text(&q, 2),
+            .kind = store_col_text(&q, 3),
+            .n_turns = n,
+            .credit = store_col_double(&q, 5),
+            .right = store_col_int(&q, 6) != 0,
+            .has_ref = store_col_int(&q, 7) == n,
+            .ref_credit = store_col_double(&q, 8),
+            .ref_right = store_col_int(&q, 9) != 0,
+        };
+        rc = cb(&g, user);
+    }
+    return store_q_end(&q, rc);
+}
+
 /* ------------------------------------------------------------ answers */
 
 int store_report_answers(vlm_store *s, int (*cb)(const struct store_answer_row *a, void *user), void *user) {
@@ -332,7 +374,8 @@ int store_report_answers(vlm_store *s, int (*cb)(const struct store_answer_row *
     if (store_q_prepare(
             s, &q, "reading tables answers, cases and scores",
             "SELECT a.suite, a.case_id, a.turn, c.category, a.prompt, a.expected, coalesce(s.scorer, c.scorer),"
-            " c.images, m.name, a.output, a.error, s.score, s.correct, s.unparsed, s.detail, a.e2e_ms"
+            " c.images, m.name, a.output, a.error, s.score, s.correct, s.unparsed, s.detail, a.e2e_ms,"
+            " s.ref_score, s.ref_correct, s.ref_detail"
             " FROM answers a JOIN models m ON m.id=a.model_id"
             " LEFT JOIN cases c ON c.model_id=a.model_id AND c.suite=a.suite AND c.case_id=a.case_id"
             " LEFT JOIN scores s ON s.model_id=a.model_id AND s.suite=a.suite AND s.case_id=a.case_id"
@@ -358,6 +401,10 @@ int store_report_answers(vlm_store *s, int (*cb)(const struct store_answer_row *
             .unparsed = store_col_int(&q, 13) != 0,
             .detail = store_col_text(&q, 14),
             .e2e_ms = store_col_double(&q, 15),
+            .has_ref = !store_col_null(&q, 16),
+            .ref_score = store_col_double(&q, 16),
+            .ref_correct = store_col_int(&q, 17) != 0,
+            .ref_detail = store_col_text(&q, 18),
         };
         rc = cb(&a, user);
     }

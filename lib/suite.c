@@ -269,6 +269,39 @@ static int count_markers(const char *text) {
     return n;
 }
 
+/* Optional `category`: a string, or an array of strings for a case counted
+ * under each of several categories (then `categories` keeps the array). */
+static int read_category(struct line_ctx *x, json_t *obj, vlm_case *c) {
+    json_t *v = json_object_get(obj, "category");
+    if (!v || !json_is_array(v)) return read_optional_string(x, obj, "category", &c->category);
+    size_t n = json_array_size(v);
+    if (n == 0) return fail(x, "'category' must be a string or a non-empty array of strings");
+    for (size_t i = 0; i < n; i++)
+        if (!json_is_string(json_array_get(v, i)))
+            return fail(x, "'category' must be a string or a non-empty array of strings");
+    c->category = arena_strdup(&x->s->arena, json_string_value(json_array_get(v, 0)));
+    if (n > 1) c->categories = arena_take(&x->s->arena, json_dumps(v, JSON_COMPACT));
+    return 0;
+}
+
+/* Optional `groups`: an object whose values are strings or integers (the keys
+ * of the benchmark's aggregate groups), kept as compact JSON with sorted keys. */
+static int read_groups(struct line_ctx *x, json_t *obj, vlm_case *c) {
+    json_t *v = json_object_get(obj, "groups");
+    if (!v) return 0;
+    if (!json_is_object(v)) return fail(x, "'groups' must be an object of strings");
+    const char *key;
+    json_t *g;
+    json_object_foreach(v, key, g) {
+        if (!json_is_string(g) && !json_is_integer(g))
+            return fail(x, "'groups': '%s' must be a string or an integer", key);
+    }
+    if (json_object_size(v) == 0) return 0;
+    char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+    c->groups = arena_take(&x->s->arena, text);
+    return 0;
+}
+
 static int check_markers(struct line_ctx *x, const vlm_case *c) {
     int n = 0;
     for (int i = 0; i < c->n_turns; i++) n += count_markers(c->turns[i]);
@@ -280,12 +313,13 @@ static int check_markers(struct line_ctx *x, const vlm_case *c) {
 
 /* Fill `c` from one JSON object; on failure x->why says what is wrong. */
 static int parse_fields(struct line_ctx *x, json_t *obj, vlm_case *c) {
-    if (read_optional_string(x, obj, "category", &c->category) != 0) return -1;
+    if (read_category(x, obj, c) != 0) return -1;
     if (read_optional_string(x, obj, "scorer", &c->scorer) != 0) return -1;
     if (read_images(x, obj, c) != 0) return -1;
     if (read_turns(x, obj, c) != 0) return -1;
     if (read_expected(x, obj, c) != 0) return -1;
     if (read_string_list(x, obj, "choices", NULL, &c->choices, &c->n_choices) != 0) return -1;
+    if (read_groups(x, obj, c) != 0) return -1;
     return check_markers(x, c);
 }
 
