@@ -237,50 +237,106 @@ static bool build_quality(vlm_store *s, json_t *doc) {
     return rc == VLM_OK;
 }
 
-/* yes/no counts of one model x category, gathered turn by turn. */
-struct yesno_group {
-    json_t *out;
-    char model[256], cat[256];
+/* Counts of yes/no turns under one reading (vlmeter's or the reference's). */
+struct yesno_counts {
     int tp, fp, fn, n, right, said_yes, unparsed;
 };
 
-static void yesno_flush(struct yesno_group *g) {
-    if (!g->n) return;
-    double prec = g->tp + g->fp ? (double)g->tp / (g->tp + g->fp) : 0;
-    double rec = g->tp + g->fn ? (double)g->tp / (g->tp + g->fn) : 0;
-    json_array_append_new(g->out,
-                          json_pack("{s:s, s:s, s:i, s:f, s:f, s:f, s:f, s:f, s:i}", "model", g->model, "category",
-                                    g->cat, "n", g->n, "accuracy", (double)g->right / g->n, "precision", prec, "recall",
-                                    rec, "f1", prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0.0, "yes_ratio",
-                                    (double)g->said_yes / g->n, "n_unparsed", g->unparsed));
-    g->tp = g->fp = g->fn = g->n = g->right = g->said_yes = g->unparsed = 0;
+/* The yes/no turns of one model x category (or every category of the model),
+ * gathered turn by turn. */
+struct yesno_group {
+    json_t *out;
+    char model[256], cat[256];
+    bool all; /* the row of every category (a turn in two counts twice) */
+    bool ref_everywhere;
+    struct yesno_counts own, ref;
+};
+
+static void yesno_count(struct yesno_counts *c, bool want_yes, bool got_yes, bool got_no, bool right) {
+    c->n++;
+    c->right += right;
+    c->said_yes += got_yes;
+    c->unparsed += !got_yes && !got_no;
+    c->tp += got_yes && want_yes;
+    c->fp += got_yes && !want_yes;
+    c->fn += !got_yes && want_yes;
 }
 
-/* yes/no: expected "yes"/"no"/true/false; predicted is the scorer's detail. */
-static int yesno_turn(const struct store_scored_turn *t, void *user) {
-    struct yesno_group *g = user;
-    if (g->n && (strcmp(g->model, t->model) || strcmp(g->cat, t->category))) yesno_flush(g);
-    snprintf(g->model, sizeof g->model, "%s", t->model);
-    snprintf(g->cat, sizeof g->cat, "%s", t->category);
+/* {n, accuracy, precision, recall, f1, yes_ratio, n_unparsed} of c; precision
+ * and recall are 0 when their denominators are (as VLMEvalKit's POPE_rating). */
+static json_t *yesno_figures(const struct yesno_counts *c) {
+    double prec = c->tp + c->fp ? (double)c->tp / (c->tp + c->fp) : 0;
+    double rec = c->tp + c->fn ? (double)c->tp / (c->tp + c->fn) : 0;
+    return json_pack("{s:i, s:f, s:f, s:f, s:f, s:f, s:i}", "n", c->n, "accuracy", (double)c->right / c->n, "precision",
+                     prec, "recall", rec, "f1", prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0.0, "yes_ratio",
+                     (double)c->said_yes / c->n, "n_unparsed", c->unparsed);
+}
+
+static void yesno_flush(struct yesno_group *g) {
+    if (!g->own.n) return;
+    json_t *o = yesno_figures(&g->own);
+    json_object_set_new(o, "model", json_string(g->model));
+    json_object_set_new(o, "category", g->all ? json_null() : json_string(g->cat));
+    json_object_set_new(o, "reference", g->ref_everywhere ? yesno_figures(&g->ref) : json_null());
+    json_array_append_new(g->out, o);
+    g->own = g->ref = (struct yesno_counts){0};
+    g->ref_everywhere = true;
+}
+
+/* One turn into g: expected "yes"/"no"/true/false; vlmeter's reading is the
+ * scorer's detail, the reference's its ref_detail (unknown counts as no). */
+static void yesno_add(struct yesno_group *g, const struct store_scored_turn *t) {
     const char *pred = t->detail ? t->detail : "";
     const char *exp = t->expected ? t->expected : "";
     bool want_yes = strstr(exp, "yes") || strstr(exp, "Yes") || strstr(exp, "true");
-    bool got_yes = strncmp(pred, "yes", 3) == 0, got_no = strncmp(pred, "no", 2) == 0;
-    g->n++;
-    g->right += t->correct;
-    g->said_yes += got_yes;
-    g->unparsed += !got_yes && !got_no;
-    g->tp += got_yes && want_yes;
-    g->fp += got_yes && !want_yes;
-    g->fn += !got_yes && want_yes;
+    yesno_count(&g->own, want_yes, strncmp(pred, "yes", 3) == 0, strncmp(pred, "no", 2) == 0, t->correct);
+    const char *rp = t->ref_detail ? t->ref_detail : "";
+    g->ref_everywhere &= t->has_ref;
+    yesno_count(&g->ref, want_yes, strcmp(rp, "yes") == 0, strcmp(rp, "no") == 0, t->has_ref && t->ref_correct);
+}
+
+/* The rows of one model x category, and of the model over every category. */
+struct yesno_state {
+    struct yesno_group cat, all;
+    int n_categories; /* categories of the current model flushed so far */
+};
+
+/* The model's row over every category, when it had two or more. */
+static void yesno_all_flush(struct yesno_state *st) {
+    if (st->n_categories > 1) yesno_flush(&st->all);
+    st->all.own = st->all.ref = (struct yesno_counts){0};
+    st->all.ref_everywhere = true;
+    st->n_categories = 0;
+}
+
+static int yesno_turn(const struct store_scored_turn *t, void *user) {
+    struct yesno_state *st = user;
+    bool new_model = st->cat.own.n && strcmp(st->cat.model, t->model) != 0;
+    if (new_model || (st->cat.own.n && strcmp(st->cat.cat, t->category) != 0)) {
+        yesno_flush(&st->cat);
+        st->n_categories++;
+    }
+    if (new_model) yesno_all_flush(st);
+    snprintf(st->cat.model, sizeof st->cat.model, "%s", t->model);
+    snprintf(st->cat.cat, sizeof st->cat.cat, "%s", t->category);
+    snprintf(st->all.model, sizeof st->all.model, "%s", t->model);
+    yesno_add(&st->cat, t);
+    yesno_add(&st->all, t);
     return VLM_OK;
 }
 
+/* Yes/no figures per model x category, then per model over every category. */
 static json_t *build_yesno(vlm_store *s) {
-    struct yesno_group g = {.out = json_array()};
-    int rc = store_report_yesno(s, yesno_turn, &g);
-    if (rc == VLM_OK) yesno_flush(&g);
-    return collect(g.out, rc);
+    json_t *out = json_array();
+    struct yesno_state st = {.cat = {.out = out, .ref_everywhere = true},
+                             .all = {.out = out, .all = true, .ref_everywhere = true}};
+    int rc = store_report_yesno(s, yesno_turn, &st);
+    if (rc == VLM_OK && st.cat.own.n) {
+        yesno_flush(&st.cat);
+        st.n_categories++;
+        yesno_all_flush(&st);
+    }
+    return collect(out, rc);
 }
 
 /* Caption turns of one model x category, gathered turn by turn. */

@@ -236,9 +236,11 @@ static const struct rt_col AGGREGATES[] = {
 };
 
 static const struct rt_col YESNO[] = {
-    COL("model", "model", RT_TEXT), COL("category", "category", RT_CATEGORY), COL("n", "n", RT_INT),
+    COL("model", "model", RT_TEXT), CELL("category", NULL, RT_TEXT, cell_all_category), COL("n", "n", RT_INT),
     COL("accuracy", "accuracy", RT_FIX3), COL("precision", "precision", RT_FIX3), COL("recall", "recall", RT_FIX3),
     COL("F1", "f1", RT_FIX3), COL("yes-ratio", "yes_ratio", RT_FIX3), COL("unparsed", "n_unparsed", RT_INT),
+    COL("VLMEvalKit accuracy", "reference.accuracy", RT_FIX3), COL("VLMEvalKit F1", "reference.f1", RT_FIX3),
+    COL("VLMEvalKit unknown", "reference.n_unparsed", RT_INT),
 };
 
 static const struct rt_col CAPTIONS[] = {
@@ -348,7 +350,10 @@ const struct rt_table RT_TABLES[] = {
              "acc+ and score, HallusionBench's figure and question accuracy (docs/report-schema.md); "
              "by vlmeter's reading and by VLMEvalKit's.",
      .shape = RT_LIST, .rows = "aggregates", COLS(AGGREGATES)},
-    {.id = "yesno", .title = "Yes/no questions", .shape = RT_LIST, .rows = "yesno", COLS(YESNO)},
+    {.id = "yesno", .title = "Yes/no questions",
+     .note = "Precision, recall and F1 with yes as the positive answer; a reply read as neither counts as "
+             "no (as POPE's own script). The all row counts a question in two categories twice, as "
+             "VLMEvalKit's POPE Overall does.", .shape = RT_LIST, .rows = "yesno", COLS(YESNO)},
     {.id = "captions", .title = "Captions", .note = "Corpus BLEU-4 (0-1) and mean CIDEr-D (0-10).",
      .shape = RT_LIST, .rows = "captions", COLS(CAPTIONS)},
     {.id = "by-turn", .title = "Accuracy by turn", .note = "Multi-turn cases only; turns counted from 1.",

@@ -123,6 +123,9 @@ struct store_scored_turn {
     const char *expected; /* JSON text */
     double score;
     bool correct;
+    bool has_ref; /* a reference reading: ref_correct, ref_detail */
+    bool ref_correct;
+    const char *ref_detail; /* yesno: "yes", "no" or "unknown" */
 };
 /* Turns scored `yesno`. */
 int store_report_yesno(vlm_store *s, int (*cb)(const struct store_scored_turn *t, void *user), void *user);

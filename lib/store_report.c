@@ -267,6 +267,9 @@ static int scored_turns(vlm_store *s, const char *sql, int (*cb)(const struct st
             .detail = store_col_text(&q, 5),
             .output = store_col_text(&q, 6),
             .expected = store_col_text(&q, 7),
+            .has_ref = !store_col_null(&q, 8),
+            .ref_correct = store_col_int(&q, 8) != 0,
+            .ref_detail = store_col_text(&q, 9),
         };
         rc = cb(&t, user);
     }
@@ -275,7 +278,7 @@ static int scored_turns(vlm_store *s, const char *sql, int (*cb)(const struct st
 
 #define SCORED_TURN_COLUMNS                                             \
     "SELECT m.name, cat.value, s.scorer, s.score, s.correct, s.detail," \
-    " a.output, a.expected"
+    " a.output, a.expected, s.ref_correct, s.ref_detail"
 
 int store_report_yesno(vlm_store *s, int (*cb)(const struct store_scored_turn *t, void *user), void *user) {
     return scored_turns(s, SCORED_TURN_COLUMNS SCORED_TURNS " WHERE s.scorer='yesno' ORDER BY 1, 2", cb, user);

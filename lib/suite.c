@@ -273,12 +273,11 @@ static int count_markers(const char *text) {
  * under each of several categories (then `categories` keeps the array). */
 static int read_category(struct line_ctx *x, json_t *obj, vlm_case *c) {
     json_t *v = json_object_get(obj, "category");
-    if (!v || !json_is_array(v)) return read_optional_string(x, obj, "category", &c->category);
-    size_t n = json_array_size(v);
-    if (n == 0) return fail(x, "'category' must be a string or a non-empty array of strings");
-    for (size_t i = 0; i < n; i++)
-        if (!json_is_string(json_array_get(v, i)))
-            return fail(x, "'category' must be a string or a non-empty array of strings");
+    if (!v || json_is_string(v)) return read_optional_string(x, obj, "category", &c->category);
+    size_t n = json_is_array(v) ? json_array_size(v) : 0;
+    bool strings = n > 0;
+    for (size_t i = 0; i < n; i++) strings = strings && json_is_string(json_array_get(v, i));
+    if (!strings) return fail(x, "'category' must be a string or a non-empty array of strings");
     c->category = arena_strdup(&x->s->arena, json_string_value(json_array_get(v, 0)));
     if (n > 1) c->categories = arena_take(&x->s->arena, json_dumps(v, JSON_COMPACT));
     return 0;

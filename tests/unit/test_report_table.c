@@ -32,7 +32,15 @@ static const char DOC[] =
     "  {\"model\": \"m1\", \"category\": \"\", \"n\": 1, \"accuracy\": 0.0, \"ci_low\": 0.0, \"ci_high\": 0.793}],"
     " \"pairs\": [{\"a\": \"m1\", \"b\": \"m2.v\", \"n_shared\": 4, \"a_only\": 2, \"b_only\": 0, \"p_value\": 0.5}],"
     " \"yesno\": [{\"model\": \"m1\", \"category\": \"colors\", \"n\": 2, \"accuracy\": 0.5, \"precision\": null,"
-    "  \"recall\": 1, \"f1\": 0.6667, \"yes_ratio\": 1, \"n_unparsed\": 0}],"
+    "  \"recall\": 1, \"f1\": 0.6667, \"yes_ratio\": 1, \"n_unparsed\": 0,"
+    "  \"reference\": {\"accuracy\": 0.25, \"f1\": 0.4, \"n_unparsed\": 1}}],"
+    " \"quality_reference\": [{\"model\": \"m1\", \"category\": \"colors\", \"n\": 3, \"accuracy\": 0.667,"
+    "  \"ci_low\": 0.2, \"ci_high\": 0.94}],"
+    " \"aggregates\": ["
+    "  {\"model\": \"m1\", \"suite\": \"mme\", \"category\": \"color\", \"metric\": \"MME score\","
+    "   \"n_groups\": 2, \"value\": 125, \"unit\": \"points\", \"reference\": 200},"
+    "  {\"model\": \"m1\", \"suite\": \"mmb\", \"category\": null, \"metric\": \"circular accuracy\","
+    "   \"n_groups\": 3, \"value\": 0.3333333, \"unit\": \"share\", \"reference\": null}],"
     " \"bench\": [{\"model\": \"m1\", \"concurrency\": 4, \"rate\": 0, \"n_requests\": 20, \"error_rate\": 0.05,"
     "  \"req_per_s\": 3.456, \"ttft_ms\": {\"p50\": 80.04}}],"
     " \"cases\": [{\"suite\": \"s\", \"case\": \"c1\", \"category\": \"colors\", \"turn\": 1,"
@@ -128,7 +136,7 @@ static void test_walk_order(void **state) {
     char ids[256] = "";
     rt_walk(d, 0, collect_id, ids);
     /* no runs, captions, by_turn, families, cost or recommendation: left out */
-    assert_string_equal(ids, "quality pairs yesno speed bench answers ");
+    assert_string_equal(ids, "quality quality-reference pairs aggregates yesno speed bench answers ");
     json_decref(d);
 }
 
@@ -160,7 +168,10 @@ static void test_text(void **state) {
     assert_line(t, "errors / cases ", "errors / cases 1/4 0/4");
     assert_line(t, "GPU memory (MiB) ", "GPU memory (MiB) " DASH " " DASH);
     assert_line(t, "m1 m2.v ", "m1 m2.v 4 2 0 0.500 no significant difference");
-    assert_line(t, "m1 colors ", "m1 colors 2 0.500 " DASH " 1.000 0.667 1.000 0");
+    assert_line(t, "m1 colors ", "m1 colors 2 0.500 " DASH " 1.000 0.667 1.000 0 0.250 0.400 1");
+    /* aggregates: points with one decimal, a share in percent, null category "all" */
+    assert_line(t, "m1 mme ", "m1 mme color MME score 2 125.0 200.0");
+    assert_line(t, "m1 mmb ", "m1 mmb all circular accuracy 3 33.3% " DASH);
     /* bench: rate 0 is "max"; a missing percentile is a dash */
     assert_line(t, "m1 4 ",
                 "m1 4 max 20 5.0% 3.46 " DASH " " DASH " 80.0 " DASH " " DASH " " DASH " " DASH " " DASH " " DASH
@@ -180,7 +191,9 @@ static void test_md(void **state) {
     assert_has(t, "| colors | 100% (44" DASH "100) n=3 | 33% (6" DASH "79) n=3, 1 unparsed |\n");
     assert_has(t, "| load (ms) | 12.3 | " DASH " |\n");
     assert_has(t, "| GPU memory (MiB) | " DASH " | " DASH " |\n");
-    assert_has(t, "| m1 | colors | 2 | 0.500 | " DASH " | 1.000 | 0.667 | 1.000 | 0 |\n");
+    assert_has(t, "| m1 | colors | 2 | 0.500 | " DASH " | 1.000 | 0.667 | 1.000 | 0 | 0.250 | 0.400 | 1 |\n");
+    assert_has(t, "\n## Quality, VLMEvalKit-compatible reading\n");
+    assert_has(t, "| colors | 67% (20" DASH "94) n=3 | " DASH " |\n");
     free(t);
     json_decref(d);
 }
@@ -198,7 +211,9 @@ static void test_csv(void **state) {
      * a missing one is the dash, a word ("max" for rate 0) stays text */
     assert_has(t, "\"speed\",\"load (ms)\",12.34,\"" DASH "\"\n");
     assert_has(t, "\"speed\",\"peak RSS (MiB)\",3,1\n");
-    assert_has(t, "\"yesno\",\"m1\",\"colors\",2,0.5,\"" DASH "\",1,0.6667,1,0\n");
+    assert_has(t, "\"yesno\",\"m1\",\"colors\",2,0.5,\"" DASH "\",1,0.6667,1,0,0.25,0.4,1\n");
+    assert_has(t, "\"aggregates\",\"m1\",\"mme\",\"color\",\"MME score\",2,125,200\n");
+    assert_has(t, "\"aggregates\",\"m1\",\"mmb\",\"all\",\"circular accuracy\",3,33.33333,\"" DASH "\"\n");
     assert_has(t, "\"bench\",\"m1\",4,\"max\",20,5,3.456,");
     assert_has(t, "\"answers\",\"s/c1#2\",\"colors\",\"What colour?\",\"red\",\"" DASH "\",\"\xE2\x9C\x93 red\"\n");
     free(t);

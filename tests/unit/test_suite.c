@@ -99,6 +99,28 @@ static void test_single_turn_case(void **state) {
     fixture_free(f);
 }
 
+/* Several categories keep the array (the first is `category`); groups are
+ * kept as compact JSON with sorted keys; one category in an array is just it. */
+static void test_categories_and_groups(void **state) {
+    struct fixture *f = fixture_new();
+    const vlm_suite *s = load(f, "{\"id\":\"a\",\"prompt\":\"p\",\"category\":[\"popular\", \"random\"],"
+                                 "\"groups\":{\"question\": \"q_1\", \"figure\": 7}}\n"
+                                 "{\"id\":\"b\",\"prompt\":\"p\",\"category\":[\"one\"]}\n"
+                                 "{\"id\":\"c\",\"prompt\":\"p\",\"category\":\"x\",\"groups\":{}}\n");
+    const vlm_case *a = vlm_suite_case(s, 0), *b = vlm_suite_case(s, 1), *c = vlm_suite_case(s, 2);
+    assert_null(a->error);
+    assert_string_equal(a->category, "popular");
+    assert_string_equal(a->categories, "[\"popular\",\"random\"]");
+    assert_string_equal(a->groups, "{\"figure\":7,\"question\":\"q_1\"}");
+    assert_string_equal(b->category, "one");
+    assert_null(b->categories);
+    assert_null(b->groups);
+    assert_string_equal(c->category, "x");
+    assert_null(c->categories);
+    assert_null(c->groups); /* an empty object is no group */
+    fixture_free(f);
+}
+
 static void test_optional_fields_default_empty(void **state) {
     struct fixture *f = fixture_new();
     const vlm_suite *s = load(f, "{\"id\":\"bare\",\"prompt\":\"Say hi\"}\n");
@@ -222,6 +244,13 @@ static void test_bad_id(void **state) {
 
 static void test_ill_typed_fields_keep_id(void **state) {
     check_bad_line("{\"id\":\"c\",\"prompt\":\"p\",\"category\":3}", "c", "'category' must be a string");
+    check_bad_line("{\"id\":\"c\",\"prompt\":\"p\",\"category\":[]}", "c",
+                   "'category' must be a string or a non-empty array of strings");
+    check_bad_line("{\"id\":\"c\",\"prompt\":\"p\",\"category\":[\"a\",1]}", "c",
+                   "'category' must be a string or a non-empty array of strings");
+    check_bad_line("{\"id\":\"c\",\"prompt\":\"p\",\"groups\":[\"a\"]}", "c", "'groups' must be an object of strings");
+    check_bad_line("{\"id\":\"c\",\"prompt\":\"p\",\"groups\":{\"image\":1.5}}", "c",
+                   "'groups': 'image' must be a string or an integer");
     check_bad_line("{\"id\":\"c\",\"prompt\":\"p\",\"scorer\":[]}", "c", "'scorer' must be a string");
     check_bad_line("{\"id\":\"c\"}", "c", "missing 'turns' (or 'prompt' for a single turn)");
     check_bad_line("{\"id\":\"c\",\"turns\":[]}", "c", "'turns' must hold at least one prompt");
@@ -476,6 +505,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_turn_case),
         cmocka_unit_test(test_optional_fields_default_empty),
+        cmocka_unit_test(test_categories_and_groups),
         cmocka_unit_test(test_comments_blank_lines_crlf_and_bom),
         cmocka_unit_test(test_multi_turn_expected_any_json),
         cmocka_unit_test(test_multi_image_markers),
