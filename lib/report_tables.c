@@ -80,8 +80,7 @@ static void cell_aggregate(struct rt_cell *c, const json_t *row, const struct rt
 }
 
 /* A category, or "all" for null (every category). */
-static void cell_all_category(struct rt_cell *c, const json_t *row, const struct rt_col *col,
-                              const struct rt_ctx *cx) {
+static void cell_all_category(struct rt_cell *c, const json_t *row, const struct rt_col *col, const struct rt_ctx *cx) {
     const char *cat = jpath_str(row, "category");
     if (cat) rt_cell_value(c, row, "category", RT_CATEGORY);
     else rt_cell_set(c, "all");
