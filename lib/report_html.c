@@ -634,6 +634,14 @@ static void answer_cell(FILE *out, const json_t *a) {
         esc(out, jpath_str(a, "detail"));
         sep = " \xC2\xB7 ";
     }
+    /* the reference reading, when it judges the answer otherwise */
+    const json_t *ref = jpath_get(a, "reference");
+    if (json_is_object(ref) && v >= 0 && json_is_true(jpath_get(ref, "correct")) != (v == 1)) {
+        fprintf(out, "%sVLMEvalKit %s ", sep,
+                json_is_true(jpath_get(ref, "correct")) ? "\xE2\x9C\x93" : "\xE2\x9C\x97");
+        esc(out, jpath_str(ref, "detail"));
+        sep = " \xC2\xB7 ";
+    }
     if (jpath_num(a, "e2e_ms", &d)) fprintf(out, "%s%.0f ms", sep, d);
     fputs("</small></td>", out);
 }

@@ -45,7 +45,8 @@ static const char DOC[] =
     "  \"req_per_s\": 3.456, \"ttft_ms\": {\"p50\": 80.04}}],"
     " \"cases\": [{\"suite\": \"s\", \"case\": \"c1\", \"category\": \"colors\", \"turn\": 1,"
     "  \"prompt\": \"What colour?\", \"expected\": \"red\","
-    "  \"answers\": {\"m2.v\": {\"output\": \"red\", \"correct\": true}}}]}";
+    "  \"answers\": {\"m2.v\": {\"output\": \"red\", \"correct\": true,"
+    "   \"reference\": {\"correct\": false, \"detail\": \"unknown\"}}}}]}";
 
 static json_t *doc(void) {
     json_error_t e;
@@ -237,6 +238,8 @@ static void test_html(void **state) {
     /* the gallery stands for the answers table, with the table's cells */
     assert_has(t, "<table id=cases>");
     assert_has(t, "<tr><td>s/c1#2<small>colors</small></td><td>What colour?</td><td>red</td>");
+    /* a reference reading that judges otherwise is shown beside the verdict */
+    assert_has(t, "<small>\xE2\x9C\x93 VLMEvalKit \xE2\x9C\x97 unknown</small>");
     free(t);
     json_decref(d);
 }
