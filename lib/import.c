@@ -100,6 +100,20 @@ int import_dsv_next(struct import_dsv *d, struct import_record *r) {
     }
 }
 
+int import_record_bad_utf8(const struct import_record *r) {
+    for (int i = 0; i < r->n; i++) {
+        const unsigned char *s = (const unsigned char *)r->field[i];
+        size_t n = strlen(r->field[i]);
+        for (size_t at = 0; at < n;) {
+            int len;
+            uint32_t cp = util_utf8_decode(s + at, n - at, &len);
+            if (cp == UTIL_UTF8_BAD && len == 1) return i; /* a real U+FFFD takes 3 bytes */
+            at += (size_t)len;
+        }
+    }
+    return -1;
+}
+
 /* ------------------------------------------------------------ base64, hashing */
 
 static int b64_value(int c) {
@@ -459,6 +473,12 @@ static int folder_csv(struct importer *im, FILE *f, const char *folder_real, con
         rc = VLM_ERR_INPUT;
     }
     while (rc == VLM_OK && (got = import_dsv_next(&d, &r)) > 0) {
+        int bad = import_record_bad_utf8(&r);
+        if (bad >= 0) {
+            import_fail(im, "field %d is not UTF-8 text", bad + 1);
+            import_skip_row(im, r.line);
+            continue;
+        }
         struct folder_row row = {.id = csv_cell(&r, c.id),
                                  .question = csv_cell(&r, c.question),
                                  .category = csv_cell(&r, c.category),

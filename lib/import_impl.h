@@ -40,6 +40,9 @@ struct import_dsv {
  * file ends inside a quoted field. */
 int import_dsv_next(struct import_dsv *d, struct import_record *r);
 
+/* The first field of r that is not valid UTF-8 (0-based), or -1. */
+int import_record_bad_utf8(const struct import_record *r);
+
 /* Free a record's fields and the array. */
 void import_record_free(struct import_record *r);
 

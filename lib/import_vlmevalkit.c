@@ -189,8 +189,10 @@ static int read_own_images(struct importer *im, struct vlmk_row *row, const char
 /* Read one record as a row. Returns -1 (with im->why) for a bad row. */
 static int read_row(struct importer *im, const struct import_record *r, const struct columns *c, struct vlmk_row *row) {
     row->line = r->line;
-    row->index = cell_dup(r, c->index);
+    int bad = import_record_bad_utf8(r);
+    row->index = bad < 0 ? cell_dup(r, c->index) : NULL;
     if (!row->index) row->index = xasprintf("line-%d", r->line);
+    if (bad >= 0) return import_fail(im, "field %d is not UTF-8 text", bad + 1);
     row->question = cell_dup(r, c->question);
     row->hint = cell_dup(r, c->hint);
     row->answer = cell_dup(r, c->answer);
@@ -250,7 +252,10 @@ static int resolve_ref(struct importer *im, struct vlmk_row *rows, json_t *by_in
     const struct vlmk_row *src = &rows[json_integer_value(at)];
     if (src->dropped)
         return import_fail(im, "'image' refers to row index '%s' (line %d), which has no image", row->ref, src->line);
-    if (!src->images_ok)
+    if (!src->images_ok && !src->ref)
+        return import_fail(im, "'image' refers to row index '%s' (line %d), whose image could not be read", row->ref,
+                           src->line);
+    if (!src->images_ok) /* a reference itself, not followed yet: VLMEvalKit takes one step */
         return import_fail(im, "'image' refers to row index '%s' (line %d), which has no image of its own", row->ref,
                            src->line);
     for (int i = 0; i < src->n_images; i++) add_image(row, xstrdup(src->images[i]));

@@ -314,16 +314,16 @@ static void test_mmbench_dev_cn_v11(void **state) {
     images_make(f, &im);
     import_all(f, "MMBench_DEV_CN_V11.tsv",
                "index\tquestion\thint\tA\tB\tC\tD\tanswer\tcategory\timage\tsource\tl2-category\tsplit\n"
-               "5\t正方形是什么颜色？\t请看图。\t红色\t绿色\t\t\tA\tcolor\t{R}\tforged\tperception\tdev\n"
-               "2000005\t正方形是什么颜色？\t请看图。\t绿色\t红色\t\t\tB\tcolor\t5\tforged\tperception\tdev\n",
+               "123456\t正方形是什么颜色？\t请看图。\t红色\t绿色\t\t\tA\tcolor\t{R}\tforged\tperception\tdev\n"
+               "2123456\t正方形是什么颜色？\t请看图。\t绿色\t红色\t\t\tB\tcolor\t123456\tforged\tperception\tdev\n",
                &im, 2);
     assert_string_equal(f->sum.dataset, "MMBench_DEV_CN_V11");
     /* The English literals of build_prompt, also for the Chinese sets. */
-    assert_case(f, "2000005", "Hint: 请看图。\nQuestion: 正方形是什么颜色？\nOptions:\nA. 绿色\nB. 红色\n" PICK,
+    assert_case(f, "2123456", "Hint: 请看图。\nQuestion: 正方形是什么颜色？\nOptions:\nA. 绿色\nB. 红色\n" PICK,
                 "choice", "\"B\"");
-    assert_json(get_case(f, "2000005"), "groups", "{\"circular\":\"5\"}");
-    assert_json(get_case(f, "5"), "groups", "{\"circular\":\"5\"}");
-    assert_images(f, "2000005", &im, IMAGES(RED));
+    assert_json(get_case(f, "2123456"), "groups", "{\"circular\":\"123456\"}");
+    assert_json(get_case(f, "123456"), "groups", "{\"circular\":\"123456\"}");
+    assert_images(f, "2123456", &im, IMAGES(RED));
     images_free(&im);
 }
 
@@ -874,6 +874,49 @@ static void test_reading_details(void **state) {
     images_free(&im);
 }
 
+/* Image cells naming other rows, followed as VLMEvalKit follows them: one step,
+ * to a row with its own images or to a row above already followed. */
+static void test_image_references(void **state) {
+    struct fixture *f = *state;
+    struct images im;
+    images_make(f, &im);
+    struct vlm_import_params p = params(f);
+    char bad[96];
+    snprintf(bad, sizeof bad, "!!!!%070d", 0);
+    char tmpl[1024];
+    snprintf(tmpl, sizeof tmpl,
+             "index\timage\tquestion\tanswer\n"
+             "1\t{R}\tq1\tYes\n"              /* line 2 */
+             "2\t1\tq2\tNo\n"                 /* 3: row 1's image */
+             "3\t2\tq3\tYes\n"                /* 4: row 2, above, already followed */
+             "4\t5\tq4\tYes\n"                /* 5: row 5, below, itself a reference */
+             "5\t1\tq5\tNo\n"                 /* 6 */
+             "6\t['{G}', '{B}']\tq6\tYes\n"   /* 7: two images */
+             "7\t6\tq7\tNo\n"                 /* 8: the list of row 6 */
+             "8\t%s\tq8\tYes\n"               /* 9: bad base64 */
+             "9\t8\tq9\tNo\n"                 /* 10: names row 8 */
+             "10\t{R}\tbad \xff byte\tYes\n", /* 11: not UTF-8 */
+             bad);
+    assert_int_equal(import_text(f, "refs.tsv", tmpl, &im, &p), VLM_OK);
+    assert_int_equal(f->sum.n_ok, 6);
+    assert_int_equal(f->sum.n_bad, 4);
+    char want[2048];
+    const char *t = f->tsv;
+    snprintf(want, sizeof want,
+             "%s:9: 'image': invalid base64 at character 1\n"
+             "%s:11: field 3 is not UTF-8 text\n"
+             "%s:5: 'image' refers to row index '5' (line 6), which has no image of its own\n"
+             "%s:10: 'image' refers to row index '8' (line 9), whose image could not be read\n",
+             t, t, t, t);
+    assert_string_equal(f->messages, want);
+    load_output(f);
+    assert_images(f, "2", &im, IMAGES(RED));
+    assert_images(f, "3", &im, IMAGES(RED));
+    assert_images(f, "5", &im, IMAGES(RED));
+    assert_images(f, "7", &im, IMAGES(GREEN, BLUE));
+    images_free(&im);
+}
+
 /* ------------------------------------------------------------ Python literals */
 
 static void assert_list(const char *literal, const char *const *want, int n) {
@@ -965,16 +1008,18 @@ static void test_folder_csv(void **state) {
                          "missing.png,Where?,here,x,,\n"                           /* 6: not found */
                          "../outside.png,Out?,no,x,,\n"                            /* 7: leaves */
                          "notes.txt,Text?,no,x,,\n"                                /* 8: not an image */
-                         "a.png,,red,x,,\n"));                                     /* 9: no question */
+                         "a.png,,red,x,,\n"                                        /* 9: no question */
+                         "a.png,Caf\xe9?,yes,x,,\n"));                             /* 10: Latin-1 */
     struct vlm_import_params p = params(f);
     assert_int_equal(vlm_import_folder(folder, NULL, f->out, &p, &f->sum, f->err, sizeof f->err), VLM_OK);
     assert_int_equal(f->sum.n_ok, 4);
-    assert_int_equal(f->sum.n_bad, 4);
+    assert_int_equal(f->sum.n_bad, 5);
     assert_int_equal(f->sum.n_images, 2); /* copy-of-a.png is a.png's bytes: stored once */
     assert_non_null(strstr(f->messages, "questions.csv:6: image 'missing.png' not found"));
     assert_non_null(strstr(f->messages, "questions.csv:7: image '../outside.png' leaves the folder"));
     assert_non_null(strstr(f->messages, "questions.csv:8: image 'notes.txt' is not a JPEG, PNG, WebP or BMP image"));
     assert_non_null(strstr(f->messages, "questions.csv:9: missing 'question'"));
+    assert_non_null(strstr(f->messages, "questions.csv:10: field 2 is not UTF-8 text"));
     assert_non_null(strstr(f->sum.suite, "/out/mine.jsonl"));
     load_output(f);
     const vlm_case *c = find_case(f->suite, "line-2");
@@ -1058,6 +1103,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_nothing_usable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reading_details, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_image_references, setup, teardown),
         cmocka_unit_test(test_python_literals),
         cmocka_unit_test_setup_teardown(test_folder_csv, setup, teardown),
         cmocka_unit_test_setup_teardown(test_folder_jsonl, setup, teardown),
