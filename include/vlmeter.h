@@ -816,9 +816,12 @@ VLM_API int vlm_probe_write(const struct vlm_probe_params *p, const char *outdir
  * hash of their bytes; a row that cannot be used is reported through on_message
  * as "FILE:LINE: why" and skipped, and the other rows are imported. */
 struct vlm_import_params {
-    const char *name;   /* suite name, OUTDIR/NAME.jsonl; NULL: the input's file name */
-    const char *type;   /* vlmevalkit only: "mcq", "yorn" or "vqa"; NULL: detect */
-    const char *scorer; /* every case's scorer; NULL: chosen per file or row */
+    const char *name;    /* suite name, OUTDIR/NAME.jsonl; NULL: the input's file name */
+    const char *dataset; /* vlmevalkit only: the benchmark ("MME", "MMMU_DEV_VAL", ...);
+                            NULL: told by the file's name (docs/import.md) */
+    const char *type;    /* vlmevalkit only: "mcq", "yorn" or "vqa" for a file of no known
+                            benchmark; NULL: detect. Not with `dataset` */
+    const char *scorer;  /* every case's scorer; NULL: chosen per dataset, file or row */
     void (*on_message)(const char *line, void *user);
     void *user;
 };
@@ -826,17 +829,22 @@ struct vlm_import_params {
 struct vlm_import_summary {
     int n_ok;         /* cases written */
     int n_bad;        /* rows skipped, each reported through on_message */
+    int n_dropped;    /* vlmevalkit: rows without an image, dropped as VLMEvalKit drops them */
     int n_images;     /* distinct image files */
     char type[8];     /* vlmevalkit: the kind of file, "mcq", "yorn" or "vqa" */
+    char dataset[32]; /* vlmevalkit: the benchmark the file was read as, "" for none */
     char suite[4096]; /* the suite file written */
 };
 
 VLM_API struct vlm_import_params vlm_import_default_params(void);
 
 /* A VLMEvalKit TSV (base64 images, options A..Z, hint, answer, category) as
- * suite v1 with VLMEvalKit's prompts. Returns VLM_OK when the suite was written
- * (some rows may have been skipped: sum->n_bad), VLM_ERR_INPUT when the file is
- * not a VLMEvalKit TSV, VLM_ERR_IO when it cannot be read or the output written. */
+ * suite v1 with the prompts, scorers and benchmark groups VLMEvalKit uses for
+ * that dataset. Returns VLM_OK when the suite was written with at least one case
+ * (some rows may have been skipped, sum->n_bad, or dropped, sum->n_dropped),
+ * VLM_ERR_INPUT when the file is not a VLMEvalKit TSV or no row could be
+ * imported (then nothing is written), VLM_ERR_IO when it cannot be read or the
+ * output written. */
 VLM_API int vlm_import_vlmevalkit(const char *tsv_path, const char *outdir, const struct vlm_import_params *p,
                                   struct vlm_import_summary *sum, char *err, size_t err_len);
 

@@ -12,12 +12,13 @@
 #include <string.h>
 
 /* Option ids of these commands, apart from the shared ones in cli.h. */
-enum { P_N = 2000, P_SEED, P_LANG, P_LEVEL, P_NAME, P_TYPE, P_SCORER, P_QUESTIONS };
+enum { P_N = 2000, P_SEED, P_LANG, P_LEVEL, P_NAME, P_TYPE, P_SCORER, P_QUESTIONS, P_DATASET };
 
 static const char *PROBE_USAGE =
     "usage: vlmeter probe OUTDIR [--n N] [--seed S] [--lang en|zh|both] [--level 1..3] [--name NAME]\n";
 static const char *IMPORT_USAGE =
-    "usage: vlmeter import vlmevalkit FILE.tsv OUTDIR [--type mcq|yorn|vqa] [--name NAME] [--scorer S]\n"
+    "usage: vlmeter import vlmevalkit FILE.tsv OUTDIR [--dataset NAME | --type mcq|yorn|vqa] [--name NAME]\n"
+    "                                 [--scorer S]\n"
     "       vlmeter import folder FOLDER OUTDIR [--questions FILE] [--name NAME] [--scorer S]\n";
 
 static bool parse_seed(const char *s, uint64_t *out) {
@@ -83,7 +84,9 @@ int cmd_probe(int argc, char **argv) {
 
 static void print_import(const struct vlm_import_summary *s) {
     printf("%s: %d cases, %d images", s->suite, s->n_ok, s->n_images);
-    if (s->type[0]) printf(", type %s", s->type);
+    if (s->dataset[0]) printf(", dataset %s (%s)", s->dataset, s->type);
+    else if (s->type[0]) printf(", type %s", s->type);
+    if (s->n_dropped) printf("; %d rows dropped (no image)", s->n_dropped);
     if (s->n_bad) printf("; %d rows skipped", s->n_bad);
     printf("\n");
 }
@@ -91,6 +94,7 @@ static void print_import(const struct vlm_import_summary *s) {
 int cmd_import(int argc, char **argv) {
     static const struct option opts[] = {
         {"type", required_argument, 0, P_TYPE},
+        {"dataset", required_argument, 0, P_DATASET},
         {"name", required_argument, 0, P_NAME},
         {"scorer", required_argument, 0, P_SCORER},
         {"questions", required_argument, 0, P_QUESTIONS},
@@ -104,6 +108,7 @@ int cmd_import(int argc, char **argv) {
     p.on_message = cli_print_message;
     while ((opt = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
         if (opt == P_TYPE) p.type = optarg;
+        else if (opt == P_DATASET) p.dataset = optarg;
         else if (opt == P_NAME) p.name = optarg;
         else if (opt == P_SCORER) p.scorer = optarg;
         else if (opt == P_QUESTIONS) questions = optarg;
@@ -115,7 +120,7 @@ int cmd_import(int argc, char **argv) {
     }
     const char *kind = optind < argc ? argv[optind] : "";
     bool tsv = strcmp(kind, "vlmevalkit") == 0, folder = strcmp(kind, "folder") == 0;
-    if (argc - optind != 3 || !(tsv || folder) || (tsv && questions)) {
+    if (argc - optind != 3 || !(tsv || folder) || (tsv && questions) || (folder && (p.type || p.dataset))) {
         fputs(IMPORT_USAGE, stderr);
         return 2;
     }
@@ -124,10 +129,10 @@ int cmd_import(int argc, char **argv) {
     const char *in = argv[optind + 1], *out = argv[optind + 2];
     int rc = tsv ? vlm_import_vlmevalkit(in, out, &p, &sum, err, sizeof err)
                  : vlm_import_folder(in, questions, out, &p, &sum, err, sizeof err);
-    if (rc != VLM_OK) {
+    if (rc != VLM_OK) { /* nothing usable (2) or nothing could be read or written (1) */
         fprintf(stderr, "vlmeter: import: %s\n", err);
-        return 2;
+        return rc == VLM_ERR_INPUT ? 2 : 1;
     }
     if (!quiet) print_import(&sum);
-    return sum.n_bad > 0 ? 1 : 0;
+    return 0; /* some rows may have been skipped or dropped: each was reported */
 }
