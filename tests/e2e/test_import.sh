@@ -75,6 +75,20 @@ assert_contains "$(cat "$T/out2")" "mine.jsonl: 2 cases, 1 images" "folder summa
 assert_eq "$(sql "SELECT count(*) FROM cases WHERE status = 'done'")" 6 "cases done"
 assert_eq "$(sql "SELECT group_concat(scorer, ',') FROM (SELECT DISTINCT scorer FROM scores ORDER BY scorer)")" "choice,contains,yesno" "scorers"
 
+# The MME aggregate in the report, against MME_rating's formula over the stored
+# verdicts of the image's two questions: 100 (acc + acc+), acc+ = both right.
+"$VLMETER" report --db "$DB" --format json > "$T/report.json" || fail "report failed"
+for col in correct ref_correct; do
+  want=$(sql "SELECT 100.0 * (avg($col) + min($col)) FROM scores WHERE suite = 'MME'" | awk '{printf "%.6f", $1}')
+  key=$([ "$col" = correct ] && echo value || echo reference)
+  got=$(jq -r --arg k "$key" '.aggregates[] | select(.suite == "MME" and .category == "color" and .metric == "MME score") | .[$k]' \
+    "$T/report.json" | awk '{printf "%.6f", $1}')
+  assert_eq "$got" "$want" "MME score of color ($key)"
+done
+assert_eq "$(jq -c '[.aggregates[] | select(.suite == "MME") | [.category, .metric, .n_groups]]' "$T/report.json")" \
+  '[[null,"acc+ (every question of an image right)",1],[null,"MME perception (sum of categories)",1],["color","acc+ (every question of an image right)",1],["color","MME score",1]]' \
+  "MME aggregate rows"
+
 rc=0; "$VLMETER" import csv x y 2> "$T/err" || rc=$?
 assert_eq "$rc" 2 "unknown import kind"
 true
