@@ -166,6 +166,7 @@ static void test_vqa(void **state) {
     SOFT("vqa", "yes:", annotators(b, sizeof b, 10, "yes", ""), 1.0, 0.0);
     SOFT("vqa", "e.g.", annotators(b, sizeof b, 10, "eg", ""), 0.0, 1.0);
     SOFT("vqa", "none", annotators(b, sizeof b, 10, "0", ""), 1.0, 1.0);
+    SOFT("vqa", "twenty", annotators(b, sizeof b, 10, "20", ""), 1.0, 0.0); /* only none..ten are mapped */
     SOFT("vqa", "(x)+y", annotators(b, sizeof b, 10, "x y", ""), 1.0, 1.0);
     SOFT("vqa", "a,b 1,2", annotators(b, sizeof b, 10, "ab 12", ""), 0.0, 1.0); /* 1,2: delete, don't space */
     SOFT("vqa", "", annotators(b, sizeof b, 10, "none", ""), 0.0, 0.0);
@@ -207,6 +208,7 @@ static void test_anls(void **state) {
     SOFT("anls", "abc", "[\"xyz\", \"abd\"]", 1 - 1.0 / 3, 1 - 1.0 / 3);
     SOFT("anls", "hello  world", "\"hello world\"", 1.0, 1.0);
     SOFT("anls", "HELLO", "\"hello\"", 1.0, 1.0);
+    SOFT("anls", "ＨＥＬＬＯ", "\"hello\"", 1.0, 0.0); /* no width folding */
     struct vlm_score s = read_both("anls", "ab", "\"ac\"", NULL, 0, __LINE__);
     assert_true(s.correct);
     assert_true(s.ref_correct);
