@@ -155,17 +155,22 @@ static bool is_space(uint32_t c) { return cclass(c) == C_SPACE; }
 static bool is_wordish(uint32_t c) { return cclass(c) == C_WORD; }
 static bool is_letter(uint32_t c) { return is_wordish(c) && !is_digit(c); }
 
-/* Full-width ASCII forms and the ideographic space to ASCII; minus signs to '-'. */
+/* Full-width ASCII forms and the ideographic space to ASCII; minus signs to '-';
+ * the decimal digits of every script (٣, ३, 𝟑) to ASCII digits. */
 static uint32_t fold_width(uint32_t c) {
+    if (c < 0x660) return c;
     if (c >= 0xFF01 && c <= 0xFF5E) return c - 0xFEE0;
     if (c == 0x3000) return ' ';
     if (c == 0x2212 || c == 0xFE63) return '-';
-    return c;
+    int digit = score_ref_digit(c);
+    return digit >= 0 ? '0' + (uint32_t)digit : c;
 }
 
-/* Upper to lower case for ASCII, Latin-1, basic Greek and Cyrillic. */
+/* Upper to lower case for ASCII, Latin-1, basic Greek and Cyrillic; the final
+ * sigma ς folds to σ. */
 static uint32_t fold_case(uint32_t c) {
     if (c >= 'A' && c <= 'Z') return c + 32;
+    if (c == 0x3C2) return 0x3C3;
     if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 32;
     if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 32;
     if (c >= 0x410 && c <= 0x42F) return c + 32;
@@ -239,7 +244,10 @@ static void toks_free(struct toks *ts) {
     free(ts->t);
 }
 
-enum { TOK_PERCENT = 1 }; /* tokenize: keep '%' as a token of its own */
+enum {
+    TOK_PERCENT = 1,    /* tokenize: keep '%' as a token of its own */
+    TOK_APOSTROPHE = 2, /* keep an apostrophe inside a word (as '): don't, dog's */
+};
 
 enum role { R_SEP, R_JOIN, R_WORD, R_CJK, R_PERCENT };
 
@@ -247,6 +255,11 @@ enum role { R_SEP, R_JOIN, R_WORD, R_CJK, R_PERCENT };
 static bool thousands_group(const uint32_t *c, int n, int j) {
     return j + 3 <= n && is_digit(c[j]) && is_digit(c[j + 1]) && is_digit(c[j + 2]) &&
            (j + 3 == n || !is_digit(c[j + 3]));
+}
+
+/* Whether c[i] ('-' or '+') is the sign of an exponent: 1e-5, 2E+3. */
+static bool exponent_sign(const uint32_t *c, int n, int i) {
+    return i >= 2 && (c[i - 1] == 'e' || c[i - 1] == 'E') && is_digit(c[i - 2]) && i + 1 < n && is_digit(c[i + 1]);
 }
 
 /* What the tokenizer does with c[i], given its neighbours. */
@@ -261,10 +274,14 @@ static enum role char_role(const uint32_t *c, int n, int i, int flags) {
         break;
     case '\'':
     case 0x2019: /* inside a word: don't, dog's */
-        if (is_letter(prev) && is_letter(next)) return R_JOIN;
+        if (is_letter(prev) && is_letter(next)) return flags & TOK_APOSTROPHE ? R_WORD : R_JOIN;
         break;
-    case '-': /* sign: -2, -.5, but not 5-6 */
+    case '-': /* sign: -2, -.5, 1e-5, but not 5-6 */
         if ((is_digit(next) || (next == '.' && i + 2 < n && is_digit(c[i + 2]))) && !is_wordish(prev)) return R_WORD;
+        if (exponent_sign(c, n, i)) return R_WORD;
+        break;
+    case '+': /* 2e+3 */
+        if (exponent_sign(c, n, i)) return R_WORD;
         break;
     case '%':
         if (flags & TOK_PERCENT) return R_PERCENT;
@@ -291,7 +308,7 @@ static void tokenize(struct scratch *sc, const char *s, int flags, struct toks *
         if (r == R_JOIN) continue;
         if (r == R_WORD) {
             if (word < 0) word = (long)out->text.n;
-            utf8_put(&out->text, fold_case(c[i]));
+            utf8_put(&out->text, c[i] == 0x2019 ? '\'' : fold_case(c[i]));
             continue;
         }
         if (word >= 0) toks_close(out, (size_t)word, false);
@@ -460,7 +477,7 @@ static bool is_numeric_token(const char *w) {
 enum {
     NORM_ARTICLES = 1, /* drop a, an, the */
     NORM_NUMBERS = 2,  /* number words and Chinese numerals to digits */
-    NORM_VQA = 4,      /* also "none" -> "0", as the VQA evaluation does */
+    NORM_VQA = 4,      /* also "none" -> "0" and contractions, as the VQA evaluation does */
     NORM_TEXT = NORM_ARTICLES | NORM_NUMBERS,
 };
 
@@ -498,7 +515,9 @@ static void normalize(const struct toks *in, int flags, struct toks *out) {
             i += used;
         } else {
             if (!((flags & NORM_ARTICLES) && is_article(w))) {
+                const char *contracted = flags & NORM_VQA ? score_ref_contraction(w) : NULL;
                 if ((flags & NORM_VQA) && strcmp(w, "none") == 0) w = "0";
+                else if (contracted) w = contracted;
                 toks_push(out, w, strlen(w), in->t[i].cjk);
             }
             i++;
@@ -520,7 +539,7 @@ static void join(const struct toks *ts, struct sbuf *out) {
 
 /* s tokenized, normalised with `flags` and joined into dst; returns dst's text. */
 static const char *norm_into(struct scratch *sc, const char *s, int flags, struct sbuf *dst) {
-    tokenize(sc, s, 0, &sc->raw);
+    tokenize(sc, s, flags & NORM_VQA ? TOK_APOSTROPHE : 0, &sc->raw);
     normalize(&sc->raw, flags, &sc->norm);
     join(&sc->norm, dst);
     return sbuf_str(dst);
@@ -534,17 +553,21 @@ static uint32_t cp_before(const char *s, size_t pos) {
     return util_utf8_decode((const unsigned char *)s + i, pos - i, &len);
 }
 
+/* Part of a token of normalised text: a word character, or the '.', '-' and
+ * '\'' that survive only inside a token (3.5, -2, dog's). */
+static bool in_token(uint32_t c) { return is_wordish(c) || c == '.' || c == '-' || c == '\''; }
+
 /* Whether the normalised needle occurs in the normalised hay as whole words: an
- * end of the needle that is a word character may not touch another word
- * character; CJK ends match anywhere. An empty needle is never found. */
+ * end of the needle that is not CJK may not touch more of a token ("5" is not
+ * in "15" nor in "5.5"); CJK ends match anywhere. An empty needle is never found. */
 static bool has_phrase(const char *hay, const char *needle) {
     size_t n = strlen(needle);
     if (n == 0) return false;
     bool word_start = cclass(utf8_first(needle)) != C_CJK;
     bool word_end = cclass(cp_before(needle, n)) != C_CJK;
     for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++) {
-        if (word_start && p > hay && is_wordish(cp_before(hay, (size_t)(p - hay)))) continue;
-        if (word_end && p[n] && is_wordish(utf8_first(p + n))) continue;
+        if (word_start && p > hay && in_token(cp_before(hay, (size_t)(p - hay)))) continue;
+        if (word_end && p[n] && in_token(utf8_first(p + n))) continue;
         return true;
     }
     return false;
@@ -561,6 +584,8 @@ struct ctx {
     char *err;
     size_t err_len;
     struct scratch sc;
+    unsigned want_options; /* choice: the expected options, for the reference reading */
+    bool want_yes;         /* yesno: the expected answer, for the reference reading */
 };
 
 static int fail(struct ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -702,9 +727,11 @@ static int find_answer(struct ctx *x, const struct answers *a, int group, const 
     return -1;
 }
 
-static int score_contains(struct ctx *x, json_t *exp) {
+/* contains, substring, open: an accepted answer occurs in the reply as whole
+ * words; `object_key` names the object form of the expected answers. */
+static int contains_with(struct ctx *x, json_t *exp, const char *object_key) {
     struct answers a = {0};
-    if (read_texts(x, exp, "any", &a) != VLM_OK) return VLM_ERR_INPUT;
+    if (read_texts(x, exp, object_key, &a) != VLM_OK) return VLM_ERR_INPUT;
     const char *reply = norm_into(&x->sc, x->output, NORM_TEXT, &x->sc.reply);
     int hit = find_answer(x, &a, -1, reply);
     if (hit >= 0) set_detail(x->out, "found \"%s\"", a.v[hit].text);
@@ -712,6 +739,19 @@ static int score_contains(struct ctx *x, json_t *exp) {
     answers_free(&a);
     return set_verdict(x, hit >= 0);
 }
+
+static int score_contains(struct ctx *x, json_t *exp) { return contains_with(x, exp, "any"); }
+
+/* OCRBench's answers: as contains; {"answers": [...], "math": true} marks the
+ * handwritten-maths category, which only the reference reading treats apart. */
+static int score_substring(struct ctx *x, json_t *exp) {
+    const json_t *math = json_is_object(exp) ? json_object_get(exp, "math") : NULL;
+    if (math && !json_is_boolean(math)) return fail(x, "'math' must be true or false");
+    return contains_with(x, exp, "answers");
+}
+
+/* MMMU's open questions (no options): the answer occurs in the reply. */
+static int score_open(struct ctx *x, json_t *exp) { return contains_with(x, exp, "any"); }
 
 /* any/all: how many keyword groups have a synonym in the reply. */
 static int score_keywords(struct ctx *x, json_t *exp, bool need_all) {
@@ -982,6 +1022,7 @@ static int score_choice(struct ctx *x, json_t *exp) {
         want |= 1u << l;
     }
     answers_free(&a);
+    x->want_options = want;
     int picked = parse_choice(x, n_opts);
     x->out->unparsed = picked < 0;
     if (picked < 0) set_detail(x->out, "unparsed");
@@ -996,21 +1037,30 @@ struct num {
     bool percent;
 };
 
-/* A decimal number at the start of w ("-12", "3.5", ".5", "12th"); false if none. */
-static bool parse_decimal(const char *w, double *v) {
-    bool neg = *w == '-';
-    w += neg;
-    double m = 0, scale = 1;
-    int digits = 0;
-    for (; is_digit((unsigned char)*w); w++, digits++) m = m * 10 + (*w - '0');
-    if (*w == '.' && is_digit((unsigned char)w[1]))
-        for (w++; is_digit((unsigned char)*w); w++, digits++) {
-            m = m * 10 + (*w - '0');
-            scale *= 10;
-        }
-    if (!digits) return false;
-    *v = (neg ? -m : m) / scale;
-    return isfinite(*v); /* hundreds of digits */
+/* The decimal number at the start of w ("-12", "3.5", ".5", "1e5", "2.5e-3",
+ * "12th": the rest is ignored): its value and the bytes it takes; 0 if none. */
+static size_t parse_decimal(const char *w, double *v) {
+    static const char DIGITS[] = "0123456789";
+    const char *q = w + (*w == '-');
+    size_t digits = strspn(q, DIGITS);
+    q += digits;
+    if (*q == '.' && is_digit((unsigned char)q[1])) {
+        size_t frac = strspn(q + 1, DIGITS);
+        digits += frac;
+        q += 1 + frac;
+    }
+    if (!digits) return 0;
+    if (*q == 'e' || *q == 'E') {
+        const char *e = q + 1 + (q[1] == '-' || q[1] == '+');
+        size_t exp_digits = strspn(e, DIGITS);
+        if (exp_digits) q = e + exp_digits;
+    }
+    char *text = xmalloc((size_t)(q - w) + 1); /* strtod alone would also read hex and "inf" */
+    memcpy(text, w, (size_t)(q - w));
+    text[q - w] = '\0';
+    *v = strtod(text, NULL);
+    free(text);
+    return isfinite(*v) ? (size_t)(q - w) : 0; /* 1e999 */
 }
 
 /* The first number of s, in digits, English words or Chinese numerals, with
@@ -1091,6 +1141,49 @@ static int score_number(struct ctx *x, json_t *exp) {
     return set_verdict(x, parsed && ok);
 }
 
+/* ================================================================ relaxed */
+
+/* An expected text that is one number and nothing else ("12", "1,234", "1e5",
+ * "twelve", "5%", "5 percent"): its value, and whether a percent marks it. */
+static bool whole_number(struct scratch *sc, const char *s, struct num *out) {
+    tokenize(sc, s, TOK_PERCENT, &sc->raw);
+    normalize(&sc->raw, NORM_NUMBERS, &sc->norm);
+    const struct toks *t = &sc->norm;
+    if (t->n == 0 || t->n > 3 || t->t[0].cjk || parse_decimal(tok_str(t, 0), &out->v) != t->t[0].len) return false;
+    const char *next = t->n > 1 ? tok_str(t, 1) : "";
+    out->percent = t->n > 1;
+    if (t->n == 2) return strcmp(next, "%") == 0 || strcmp(next, "percent") == 0;
+    return t->n == 1 || (strcmp(next, "per") == 0 && strcmp(tok_str(t, 2), "cent") == 0);
+}
+
+/* Whether the reply's number is within 5% of an expected one; a percentage on
+ * either side also matches as its hundredth (5% and 0.05). */
+static bool relaxed_match(const struct num *got, const struct num *want) {
+    double g[2] = {got->v, got->v / 100}, w[2] = {want->v, want->v / 100};
+    for (int i = 0; i < 1 + got->percent; i++)
+        for (int j = 0; j < 1 + want->percent; j++)
+            if (within(g[i], w[j], NUMBER_TOLERANCE)) return true;
+    return false;
+}
+
+/* ChartQA: a numeric expected answer is compared with the reply's first number
+ * within 5% (exactly when it is 0); any other, as exact's normalised text. */
+static int score_relaxed(struct ctx *x, json_t *exp) {
+    struct answers a = {0};
+    if (read_texts(x, exp, NULL, &a) != VLM_OK) return VLM_ERR_INPUT;
+    struct num got = {0}, want;
+    bool parsed = first_number(&x->sc, x->output, &got), ok = false;
+    const char *reply = norm_into(&x->sc, x->output, NORM_TEXT, &x->sc.reply);
+    for (int i = 0; i < a.n && !ok; i++) {
+        if (whole_number(&x->sc, a.v[i].text, &want)) ok = parsed && relaxed_match(&got, &want);
+        else ok = strcmp(reply, norm_into(&x->sc, a.v[i].text, NORM_TEXT, &x->sc.ans)) == 0;
+    }
+    if (parsed) set_detail(x->out, "read %.15g%s", got.v, got.percent ? "%" : "");
+    else set_detail(x->out, "read \"%s\"", reply);
+    answers_free(&a);
+    return set_verdict(x, ok);
+}
+
 /* ================================================================ anls */
 
 /* s folded for ANLS: full-width folded, lower case, spacing collapsed to one
@@ -1133,13 +1226,13 @@ static int levenshtein(struct scratch *sc, const uint32_t *a, int la, const uint
 
 #define ANLS_THRESHOLD 0.5
 
-/* 1 - normalised Levenshtein distance, 0 when that distance is >= 0.5. */
+/* 1 - normalised Levenshtein distance, kept when it is >= 0.5, else 0. */
 static double anls_pair(struct scratch *sc, const struct cps *a, const uint32_t *b, int lb) {
     int la = a->n, longer = la > lb ? la : lb, shorter = la > lb ? lb : la;
     if (longer == 0) return 1.0;
-    if (shorter * 2 <= longer) return 0.0; /* distance >= longer - shorter */
-    double nl = (double)levenshtein(sc, a->p, la, b, lb) / longer;
-    return nl < ANLS_THRESHOLD ? 1.0 - nl : 0.0;
+    if (shorter * 2 < longer) return 0.0; /* distance >= longer - shorter > longer / 2 */
+    double similarity = 1.0 - (double)levenshtein(sc, a->p, la, b, lb) / longer;
+    return similarity >= ANLS_THRESHOLD ? similarity : 0.0;
 }
 
 static int score_anls(struct ctx *x, json_t *exp) {
@@ -1176,10 +1269,10 @@ static int score_vqa(struct ctx *x, json_t *exp) {
     for (int i = 0; i < a.n; i++)
         matches += hit[i] = strcmp(reply, norm_into(&x->sc, a.v[i].text, NORM_TEXT | NORM_VQA, &x->sc.ans)) == 0;
     /* One reference: it is the answer. More: leave each out in turn; the others
-     * give min(1, matches / min(3, n - 1)); the mean of those. */
-    double score = matches, need = a.n - 1 < 3 ? a.n - 1 : 3, sum = 0;
+     * give min(1, matches / 3); the mean of those. */
+    double score = matches, sum = 0;
     if (a.n > 1) {
-        for (int i = 0; i < a.n; i++) sum += fmin(1.0, (matches - hit[i]) / need);
+        for (int i = 0; i < a.n; i++) sum += fmin(1.0, (matches - hit[i]) / 3.0);
         score = sum / a.n;
     }
     free(hit);
@@ -1243,6 +1336,7 @@ static int score_yesno(struct ctx *x, json_t *exp) {
                : json_is_string(exp) ? parse_yesno(&x->sc, json_string_value(exp))
                                      : -1;
     if (want < 0) return fail(x, "the expected answer must be \"yes\", \"no\", true or false");
+    x->want_yes = want;
     int got = parse_yesno(&x->sc, x->output);
     x->out->unparsed = got < 0;
     set_detail(x->out, "%s", got < 0 ? "unparsed" : got ? "yes" : "no");
@@ -1595,6 +1689,93 @@ void vlm_caption_set_free(vlm_caption_set *set) {
     free(set);
 }
 
+/* ================================================================ reasoning */
+
+/* Reasoning delimiters a reply may still hold (docs/scoring.md, "Reasoning"). */
+static const char *const THINK_TAGS[][2] = {
+    {"<think>", "</think>"}, {"<thinking>", "</thinking>"},
+    {"[THINK]", "[/THINK]"}, /* Magistral */
+    {"◁think▷", "◁/think▷"}, /* Kimi-VL */ {"<seed:think>", "</seed:think>"},
+};
+#define HARMONY_FINAL "<|channel|>final<|message|>" /* gpt-oss: the answer follows */
+
+enum { REASONING_NONE, REASONING_REMOVED, REASONING_UNCLOSED };
+
+/* The last occurrence of needle in s, or NULL. */
+static const char *last_strstr(const char *s, const char *needle) {
+    const char *last = NULL;
+    for (const char *p = s; (p = strstr(p, needle)) != NULL; p++) last = p;
+    return last;
+}
+
+/* Remove the blocks of one tag pair from *text (its other buffer: tmp): each
+ * open ... close block; everything before a close that no open precedes; from
+ * an open that never closes, everything. Sets *unclosed for the last. */
+static void strip_tag_pair(struct sbuf *text, struct sbuf *tmp, const char *open, const char *close, bool *unclosed) {
+    sbuf_clear(tmp);
+    sbuf_put(tmp, "", 0);
+    const char *p = sbuf_str(text);
+    for (;;) {
+        const char *o = strstr(p, open), *c = strstr(p, close);
+        if (c && (!o || c < o)) { /* the block opened in the prompt: all before it was reasoning */
+            sbuf_clear(tmp);
+            p = c + strlen(close);
+            continue;
+        }
+        if (!o) {
+            sbuf_put(tmp, p, strlen(p));
+            break;
+        }
+        sbuf_put(tmp, p, (size_t)(o - p));
+        c = strstr(o + strlen(open), close);
+        if (!c) {
+            *unclosed = true;
+            break;
+        }
+        p = c + strlen(close);
+    }
+    struct sbuf swap = *text;
+    *text = *tmp;
+    *tmp = swap;
+}
+
+/* The reply without its reasoning, into dst: for gpt-oss's harmony format, the
+ * final channel's message; then the blocks of every pair of THINK_TAGS; the
+ * rest trimmed of spacing. REASONING_NONE when there was nothing to remove (dst
+ * then holds the reply), REASONING_UNCLOSED when a block never closed and left
+ * nothing, else REASONING_REMOVED. */
+static int strip_reasoning(const char *reply, struct sbuf *dst) {
+    bool removed = false, unclosed = false;
+    const char *start = reply, *end = reply + strlen(reply), *fin = last_strstr(reply, HARMONY_FINAL);
+    if (fin) {
+        start = fin + strlen(HARMONY_FINAL);
+        const char *e1 = strstr(start, "<|end|>"), *e2 = strstr(start, "<|return|>");
+        end = e1 && (!e2 || e1 < e2) ? e1 : e2 ? e2 : end;
+        removed = true;
+    }
+    sbuf_clear(dst);
+    sbuf_put(dst, start, (size_t)(end - start));
+    struct sbuf tmp = {0};
+    for (size_t i = 0; i < sizeof THINK_TAGS / sizeof THINK_TAGS[0]; i++) {
+        if (!strstr(sbuf_str(dst), THINK_TAGS[i][0]) && !strstr(sbuf_str(dst), THINK_TAGS[i][1])) continue;
+        strip_tag_pair(dst, &tmp, THINK_TAGS[i][0], THINK_TAGS[i][1], &unclosed);
+        removed = true;
+    }
+    free(tmp.p);
+    if (!removed) return REASONING_NONE;
+    size_t a = 0, b = dst->n;
+    int len;
+    while (a < b && score_ref_space(util_utf8_decode((const unsigned char *)dst->p + a, b - a, &len))) a += (size_t)len;
+    while (b > a && score_ref_space(cp_before(dst->p, b))) {
+        b--;
+        while (b > a && ((unsigned char)dst->p[b] & 0xC0) == 0x80) b--;
+    }
+    memmove(dst->p, dst->p + a, b - a);
+    dst->n = b - a;
+    dst->p[dst->n] = '\0';
+    return unclosed && dst->n == 0 ? REASONING_UNCLOSED : REASONING_REMOVED;
+}
+
 /* ================================================================ dispatch */
 
 static int score_cider(struct ctx *x, json_t *exp) {
@@ -1610,7 +1791,9 @@ static int score_judge(struct ctx *x, json_t *exp) {
 }
 
 #define SCORERS(X) \
-    X(exact) X(contains) X(any) X(all) X(choice) X(number) X(anls) X(vqa) X(yesno) X(bleu) X(cider) X(judge)
+    X(exact)       \
+    X(contains)    \
+    X(any) X(all) X(choice) X(number) X(anls) X(vqa) X(yesno) X(relaxed) X(substring) X(open) X(bleu) X(cider) X(judge)
 #define SCORER_NAME(n) #n,
 #define SCORER_FN(n)   score_##n,
 
@@ -1631,12 +1814,20 @@ static int unknown_scorer(const char *name, char *err, size_t err_len) {
     return VLM_ERR_INPUT;
 }
 
+/* A reply whose reasoning never closed: wrong and unparsed in both readings. */
+static void set_unclosed(struct ctx *x, const struct score_ref_in *in) {
+    struct vlm_score *o = x->out;
+    memset(o, 0, sizeof *o);
+    o->unparsed = true;
+    set_detail(o, "unparsed: the reasoning block never closed");
+    score_ref_unparsed(in, o);
+}
+
 int vlm_score_text(const char *scorer, const char *output, const char *expected_json, const char *const *choices,
                    int n_choices, struct vlm_score *out, char *err, size_t err_len) {
     struct vlm_score ignored;
     struct ctx x = {
         .name = scorer && *scorer ? scorer : "exact",
-        .output = output ? output : "",
         .choices = choices,
         .n_choices = choices && n_choices > 0 ? n_choices : 0,
         .out = out ? out : &ignored,
@@ -1653,9 +1844,16 @@ int vlm_score_text(const char *scorer, const char *output, const char *expected_
         exp = json_loads(expected_json, JSON_DECODE_ANY, &jerr);
         if (!exp) return fail(&x, "the expected answer is not valid JSON: %s", jerr.text);
     }
-    int rc = SCORER_FNS[which](&x, exp);
-    if (rc == VLM_OK) score_ref_text(x.name, x.output, exp, x.choices, x.n_choices, x.out);
+    struct sbuf answer = {0};
+    int reasoning = strip_reasoning(output ? output : "", &answer);
+    x.output = reasoning == REASONING_NONE ? (output ? output : "") : sbuf_str(&answer);
+    int rc = SCORER_FNS[which](&x, exp); /* also checks the expected answer when nothing is left */
+    struct score_ref_in in = {x.name, x.output, exp, x.choices, x.n_choices, x.want_options, x.want_yes};
+    if (rc != VLM_OK) memset(x.out, 0, sizeof *x.out); /* no verdict in either reading */
+    else if (reasoning == REASONING_UNCLOSED) set_unclosed(&x, &in);
+    else score_ref_text(&in, x.out);
     json_decref(exp);
+    free(answer.p);
     scratch_free(&x.sc);
     return rc;
 }

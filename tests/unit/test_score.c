@@ -63,15 +63,15 @@ static void check_error(const char *scorer, const char *output, const char *expe
 
 static void test_names_and_errors(void **state) {
     (void)state;
-    const char *const want[] = {"exact", "contains", "any",   "all",  "choice", "number",
-                                "anls",  "vqa",      "yesno", "bleu", "cider",  "judge"};
+    const char *const want[] = {"exact", "contains", "any",       "all",  "choice", "number", "anls", "vqa",
+                                "yesno", "relaxed",  "substring", "open", "bleu",   "cider",  "judge"};
     const char *const *names = vlm_scorer_names();
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) assert_string_equal(names[i], want[i]);
     assert_null(names[sizeof want / sizeof want[0]]);
 
     ERROR("fuzzy", "x", "\"x\"",
           "unknown scorer 'fuzzy' (known: exact, contains, any, all, choice, number, "
-          "anls, vqa, yesno, bleu, cider, judge)");
+          "anls, vqa, yesno, relaxed, substring, open, bleu, cider, judge)");
     ERROR("exact", "x", NULL, "no expected answer");
     ERROR("exact", "x", "null", "no expected answer");
     ERROR("contains", "x", "[", "not valid JSON");
@@ -112,6 +112,7 @@ static void test_exact(void **state) {
     RIGHT("exact", "二十", "20");
     RIGHT("exact", "两", "2");
     RIGHT("exact", "一百零五", "105");
+    RIGHT("exact", "٣", "3"); /* any script's digits */
     RIGHT("exact", "三千五百", "3500");
     RIGHT("exact", "两万", "20000");
     RIGHT("exact", "二零二四", "\"2024\"");
@@ -157,6 +158,10 @@ static void test_contains(void **state) {
     WRONG("contains", "the answer is here", "\"the\""); /* articles go from the reply */
     DETAIL("contains", "It is a disc.", "[\"circle\", \"disc\"]", "found \"disc\"");
     DETAIL("contains", "It is a square.", "[\"circle\", \"disc\"]", "not found");
+    WRONG("contains", "It is 5.5 metres", "5"); /* a decimal is one word */
+    WRONG("contains", "It is -2 degrees", "2");
+    RIGHT("contains", "It is 5.", "5");
+    RIGHT("contains", "It is 5.5 metres", "5.5");
 }
 
 static void test_any_all(void **state) {
@@ -275,6 +280,13 @@ static void test_number(void **state) {
     RIGHT("number", "It is -2 degrees", "-2");
     RIGHT("number", "−0.5", "-0.5"); /* U+2212 minus */
     RIGHT("number", "４２", "42");   /* full-width digits */
+    RIGHT("number", "٤٢", "42");     /* Arabic-Indic digits */
+    RIGHT("number", "४२ लोग", "42"); /* Devanagari */
+    RIGHT("number", "1e5", "100000");
+    RIGHT("number", "about 2.5E-3 m", "0.0025");
+    RIGHT("number", "1e+2", "100");
+    RIGHT("number", "3em", "3");  /* no exponent digits: no exponent */
+    RIGHT("number", "0x10", "0"); /* never hexadecimal */
     RIGHT("number", "12", "\"12\"");
     RIGHT("number", "4", "[3, 4]");
     WRONG("number", "It is -2 degrees", "2");
@@ -321,7 +333,9 @@ static void test_anls(void **state) {
     SCORE("anls", "  HELLO   World ", "\"hello world\"", 1.0);
     SCORE("anls", "hel", "\"hello\"", 1 - 2.0 / 5);          /* two deletions */
     SCORE("anls", "he", "\"hello\"", 0.0);                   /* NL 3/5 >= 0.5 */
-    SCORE("anls", "ab", "\"ac\"", 0.0);                      /* NL exactly 0.5 -> 0 */
+    SCORE("anls", "ab", "\"ac\"", 0.5);                      /* NL exactly 0.5: kept */
+    SCORE("anls", "abc", "\"abcdef\"", 0.5);                 /* lengths 3 and 6: still kept */
+    SCORE("anls", "abc", "\"abcdefg\"", 0.0);                /* NL 4/7 */
     SCORE("anls", "abc", "[\"xyz\", \"abd\"]", 1 - 1.0 / 3); /* best answer counts */
     SCORE("anls", "你好吗", "\"你好\"", 1 - 1.0 / 3);        /* code points, not bytes */
     SCORE("anls", "", "\"\"", 1.0);
@@ -347,10 +361,15 @@ static void test_vqa(void **state) {
     SCORE("vqa", "3", "[\"3\",\"3\",\"3\",\"3\",\"2\",\"2\",\"2\",\"2\",\"2\",\"2\"]", 1.0);
     SCORE("vqa", "the 5", "[\"5\",\"3\",\"3\",\"3\",\"2\",\"2\",\"2\",\"2\",\"2\",\"2\"]", 0.3);
     SCORE("vqa", "7", two, 0.0);
-    /* Fewer references: one is the answer; two: need min(3, n-1) = 1. */
+    /* Fewer references: one is the answer; two or more still need 3 to agree:
+     * yes/no leaves out yes (0 matches) or no (1: 1/3), mean 1/6. */
     SCORE("vqa", "yes", "\"Yes\"", 1.0);
-    SCORE("vqa", "yes", "[\"yes\", \"no\"]", 0.5);
-    SCORE("vqa", "none", "[\"0\", \"zero\"]", 1.0);
+    SCORE("vqa", "yes", "[\"yes\", \"no\"]", 1.0 / 6);
+    SCORE("vqa", "none", "[\"0\", \"zero\"]", 1.0 / 3);
+    SCORE("vqa", "none", "[\"0\", \"zero\", \"0\", \"0\"]", 1.0);
+    /* Apostrophes stay (dog's is not dogs); contractions are restored (dont is don't). */
+    SCORE("vqa", "dog's", "[\"dogs\", \"dogs\", \"dogs\", \"dog’s\"]", 0.25); /* (3 * 1/3 + 0) / 4 */
+    SCORE("vqa", "dont", "[\"don't\", \"don’t\", \"dont\", \"do not\"]", 0.75);
     struct vlm_score s = score_with("vqa", "Two.", two, NULL, 0, __LINE__);
     assert_true(s.correct);
     assert_string_equal(s.detail, "2 of 10 references match");
