@@ -482,8 +482,9 @@ struct vlm_score {
     char detail[160]; /* what was read from the reply: "picked B", "read 42", "yes" */
     /* The reference reading (docs/scoring.md, "Reference readings"): the verdict
      * VLMEvalKit's own matching code gives the same reply, shown beside vlmeter's.
-     * has_ref is false for scorers with no reference (any, all, number, bleu,
-     * cider, judge); then the ref_ fields are zero. */
+     * has_ref is false for scorers with no reference (exact, contains, any, all,
+     * number, bleu, cider, judge) and for a choice case without choices; then
+     * the ref_ fields are zero. */
     bool has_ref;
     double ref_score;    /* 0..1: the soft value (anls, vqa), else 1 or 0 */
     bool ref_correct;    /* as `correct`, by the reference's rule */

@@ -238,9 +238,12 @@ static int caption_flush(struct grader *g) {
 /* ------------------------------------------------------------ one turn */
 
 /* A turn with no answer to read is wrong by the reference's rule too, when the
- * scorer has one (a failed turn counts against both columns). */
-static struct vlm_score *wrong_in_both(struct vlm_score *sc, const char *scorer, const char *why) {
-    if (vlm_scorer_has_ref(scorer)) {
+ * scorer has one for the turn (a failed turn counts against both columns; a
+ * choice case without choices has no reference reading, as in score_ref.c). */
+static struct vlm_score *wrong_in_both(struct vlm_score *sc, const struct item *it, const char *scorer,
+                                       const char *why) {
+    bool no_choices = !it->choices || strcmp(it->choices, "[]") == 0;
+    if (vlm_scorer_has_ref(scorer) && !(strcmp(scorer, "choice") == 0 && no_choices)) {
         sc->has_ref = true;
         snprintf(sc->ref_detail, sizeof sc->ref_detail, "%s", why);
     }
@@ -264,12 +267,12 @@ static int score_item(struct grader *g, const struct item *it) {
     if (it->error || !it->output) {
         g->sum->n_failed++;
         snprintf(sc.detail, sizeof sc.detail, "failed: %.140s", it->error ? it->error : "no output");
-        return put_score(g, it, scorer, wrong_in_both(&sc, scorer, "failed"));
+        return put_score(g, it, scorer, wrong_in_both(&sc, it, scorer, "failed"));
     }
     if (it->reasoning_unclosed) { /* no answer after the reasoning: unparsed, never scored */
         sc.unparsed = true;
         snprintf(sc.detail, sizeof sc.detail, "unparsed: the reasoning block never closed");
-        return put_score(g, it, scorer, wrong_in_both(&sc, scorer, "unparsed"));
+        return put_score(g, it, scorer, wrong_in_both(&sc, it, scorer, "unparsed"));
     }
     if (strcmp(scorer, "cider") == 0) {
         caption_push(g, it);
@@ -288,7 +291,7 @@ static int score_item(struct grader *g, const struct item *it) {
         memset(&sc, 0, sizeof sc);
         snprintf(sc.detail, sizeof sc.detail, "not scored: %.140s", err);
         sc.unparsed = true;
-        wrong_in_both(&sc, scorer, "not scored");
+        wrong_in_both(&sc, it, scorer, "not scored");
     }
     free_strings(choices, n_choices);
     return put_score(g, it, scorer, &sc);
