@@ -258,11 +258,53 @@ static void test_quality_reference(void **state) {
     test_rmdir(dir);
 }
 
+/* Credit: the score of the soft scorers (anls, vqa), else correct as 1 or 0;
+ * `all` is not soft: 2 of 3 keywords found is credit 0 (docs/report-schema.md). */
+static void test_credit_of_all_and_soft_scorers(void **state) {
+    (void)state;
+    char *dir = test_tmpdir(), path[512], err[512] = "";
+    snprintf(path, sizeof path, "%s/t.db", dir);
+    vlm_store *s = vlm_store_open(path, err, sizeof err);
+    assert_non_null(s);
+    int64_t m = 0;
+    assert_int_equal(vlm_store_model(s, "m", "{}", &m, err, sizeof err), VLM_OK);
+    static const struct {
+        const char *id, *scorer;
+        double score;
+        bool correct;
+    } turns[] = {
+        {"k", "all", 2.0 / 3, false}, {"d", "anls", 0.8, true}, {"v", "vqa", 0.3, false}, {"e", "exact", 1, true}};
+    for (int i = 0; i < 4; i++) {
+        const char *prompts[] = {"q"}, *expected[] = {"\"x\""};
+        vlm_case c = {.suite = "s",
+                      .id = turns[i].id,
+                      .category = "c",
+                      .scorer = turns[i].scorer,
+                      .where = "x:1",
+                      .n_turns = 1,
+                      .turns = prompts,
+                      .expected = expected};
+        struct vlm_turn_result r = {.turn = 0, .output = "reply"};
+        assert_int_equal(vlm_store_put_turn(s, m, 1, &c, &r, true), VLM_OK);
+        struct vlm_score sc = {.score = turns[i].score, .correct = turns[i].correct};
+        assert_int_equal(store_grade_put_score(s, m, "s", turns[i].id, 0, turns[i].scorer, &sc), VLM_OK);
+    }
+    json_t *rep = report_build(s, "t.db", err, sizeof err);
+    assert_non_null(rep);
+    /* 0 (all, 2 of 3) + 0.8 (anls) + 0.3 (vqa) + 1 (exact) = 2.1 over 4 */
+    const json_t *q = find(rep, "quality", NULL, "c", NULL);
+    assert_near(num(q, "credit"), 2.1);
+    assert_near(num(q, "accuracy"), 2.1 / 4);
+    json_decref(rep);
+    vlm_store_close(s);
+    test_rmdir(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_circular),          cmocka_unit_test(test_mme),
         cmocka_unit_test(test_hallusion),         cmocka_unit_test(test_pope_yesno),
-        cmocka_unit_test(test_quality_reference),
+        cmocka_unit_test(test_quality_reference), cmocka_unit_test(test_credit_of_all_and_soft_scorers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
