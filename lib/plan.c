@@ -18,6 +18,7 @@
 #include <yaml.h>
 
 #include "arena.h"
+#include "hub.h"
 #include "util.h"
 
 struct vlm_plan {
@@ -227,6 +228,13 @@ void vlm_plan_free(vlm_plan *p) {
 
 static bool is_url(const char *s) { return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0; }
 
+/* A model from the hub, "hf:OWNER/REPO[:QUANT]" (docs/hub.md): fetched when the
+ * run loads it; false with `why` when the name is not one the hub accepts. */
+static bool hub_ref_ok(const char *ref, char *why, size_t why_len) {
+    char repo[300], tag[64];
+    return hub_parse(ref, repo, sizeof repo, tag, sizeof tag, why, why_len);
+}
+
 /* Add a base URL to a remote model; false with `why` when it is not one. */
 static bool add_url(vlm_plan *p, struct vlm_engine_params *e, const char *url, char *why, size_t why_len) {
     if (!is_url(url)) {
@@ -293,6 +301,13 @@ static bool add_variant(vlm_plan *p, int ref, const char *given, const char *mod
     }
     struct vlm_engine_params e = r.engine;
     const char *from = NULL;
+    if (!model && hub_is_ref(r.engine.model_path)) {
+        snprintf(why, why_len,
+                 "variant %s: a model from the hub (hf:) has no local file to quantize; give the "
+                 "variant's own file",
+                 type);
+        return false;
+    }
     if (model) e.model_path = arena_strdup(&p->arena, model);
     else {
         e.model_path = arena_take(&p->arena, vlm_quant_path(r.engine.model_path, type, NULL));
@@ -391,7 +406,7 @@ static bool spec_complete(const struct vlm_engine_params *e, char *why, size_t w
         snprintf(why, why_len, "missing model=ID (the model name the server knows)");
         return false;
     }
-    if (e->remote.n_urls == 0 && !e->mmproj_path) {
+    if (e->remote.n_urls == 0 && !e->mmproj_path && !hub_is_ref(e->model_path)) {
         snprintf(why, why_len, "missing mmproj=...");
         return false;
     }
@@ -419,6 +434,7 @@ static bool parse_spec(vlm_plan *p, char *spec, const char **name, struct vlm_en
     e->model_path = NULL;
     e->mmproj_path = NULL;
     if (is_url(model)) add_url(p, e, model, why, why_len);
+    else if (hub_is_ref(model) && !hub_ref_ok(model, why, why_len)) return false;
     else e->model_path = arena_strdup(&p->arena, model);
     unsigned seen = 0;
     for (char *opt; (opt = strtok_r(NULL, ",", &save));)
@@ -641,18 +657,24 @@ static int yaml_remote(struct yaml_ctx *y, yaml_node_t *m, const char *where, st
     return VLM_OK;
 }
 
-/* The local part of a model: model and mmproj files (both required). */
+/* The local part of a model: model and mmproj files (both required), or a
+ * model from the hub, model: hf:OWNER/REPO[:QUANT], whose mmproj comes with it
+ * unless given. */
 static int yaml_local(struct yaml_ctx *y, yaml_node_t *m, const char *where, struct vlm_engine_params *e) {
     if (mapping_value(y, m, "model_id") || mapping_value(y, m, "key_env"))
         return yaml_fail(y, m, "%s: model_id and key_env are for remote models (url)", where);
-    yaml_node_t *model_n, *mmproj_n;
-    if (!(model_n = required(y, m, "model", where)) || !(mmproj_n = required(y, m, "mmproj", where)))
-        return VLM_ERR_INPUT;
-    char what[64];
+    yaml_node_t *model_n = required(y, m, "model", where), *mmproj_n = NULL;
+    char what[64], why[512];
+    const char *text = NULL;
     snprintf(what, sizeof what, "%s.model", where);
-    if (yaml_path(y, model_n, what, &e->model_path) != VLM_OK) return VLM_ERR_INPUT;
+    if (!model_n || yaml_string(y, model_n, what, &text) != VLM_OK) return VLM_ERR_INPUT;
+    bool hub = hub_is_ref(text);
+    if (hub && !hub_ref_ok(text, why, sizeof why)) return yaml_fail(y, model_n, "%s: %s", what, why);
+    if (!hub && !(mmproj_n = required(y, m, "mmproj", where))) return VLM_ERR_INPUT;
+    e->model_path = hub ? arena_strdup(&y->p->arena, text) : plan_path(y, text);
+    mmproj_n = mapping_value(y, m, "mmproj");
     snprintf(what, sizeof what, "%s.mmproj", where);
-    return yaml_path(y, mmproj_n, what, &e->mmproj_path);
+    return mmproj_n ? yaml_path(y, mmproj_n, what, &e->mmproj_path) : VLM_OK;
 }
 
 /* One entry of `variants`: TYPE (made on demand), or TYPE: MODEL, or

@@ -9,6 +9,7 @@
  * shared under a lock.
  */
 #include "family.h"
+#include "hub.h"
 #include "run.h"
 #include "stop.h"
 #include "store.h"
@@ -144,7 +145,8 @@ char *run_settings_json(const struct vlm_engine_params *e) {
     } else {
         char model[PATH_MAX], mmproj[PATH_MAX];
         json_object_set_new(o, "model", json_string(realpath(e->model_path, model) ? model : e->model_path));
-        json_object_set_new(o, "mmproj", json_string(realpath(e->mmproj_path, mmproj) ? mmproj : e->mmproj_path));
+        if (e->mmproj_path) /* none: the hub model's own (hf:) */
+            json_object_set_new(o, "mmproj", json_string(realpath(e->mmproj_path, mmproj) ? mmproj : e->mmproj_path));
         if (e->chat_template) json_object_set_new(o, "template", json_string(e->chat_template));
         if (e->reasoning && strcmp(e->reasoning, "auto") != 0)
             json_object_set_new(o, "reasoning", json_string(e->reasoning));
@@ -361,7 +363,16 @@ static int make_variant_file(struct runner *r, const struct vlm_model_spec *m, c
 static vlm_engine *load_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_model_summary *ms) {
     char err[1024];
     vlm_engine *e = NULL;
-    if (make_variant_file(r, m, err, sizeof err) == VLM_OK) e = vlm_engine_init(m->engine, err, sizeof err);
+    struct vlm_engine_params ep = m->engine;
+    struct hub_files hub = {NULL, NULL};
+    int rc = VLM_OK;
+    if (hub_is_ref(ep.model_path)) { /* hf:OWNER/REPO: fetched into the cache first (docs/hub.md) */
+        rc = hub_resolve(ep.model_path, !ep.mmproj_path, &hub, r->params->on_message, r->params->user, err, sizeof err);
+        ep.model_path = hub.model;
+        if (hub.mmproj) ep.mmproj_path = hub.mmproj;
+    }
+    if (rc == VLM_OK && make_variant_file(r, m, err, sizeof err) == VLM_OK) e = vlm_engine_init(ep, err, sizeof err);
+    hub_files_free(&hub);
     if (!e) {
         snprintf(ms->error, sizeof ms->error, "%.500s", err);
         say(r, "model %s: %s", m->name, err);
