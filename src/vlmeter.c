@@ -415,6 +415,11 @@ static int cmd_demo(int argc, char **argv) {
         status = run_plan(plan, path, false, false, quiet, line, &none, NULL);
         free(line);
         if (status != 2 && status != 130) status |= write_demo_reports(dir, path, quiet);
+        if (status == 0)
+            printf(
+                "note: the demo models have random weights, so accuracy near 0 or chance is expected; evaluate a "
+                "real model by name (docs/hub.md): vlmeter run -s %s -m qwen3vl8b=hf:ggml-org/Qwen3-VL-8B-Instruct-GGUF\n",
+                vlm_suite_path(suite));
     }
     vlm_suite_free(suite);
     vlm_plan_free(plan);
