@@ -794,6 +794,18 @@ int vlm_forge_predict(const struct vlm_forge_params *p, struct vlm_forge_sizes *
     return rc;
 }
 
+int forge_describe(const struct vlm_forge_params *p, bool is_proj, struct forge_out *o, char *err, size_t err_len) {
+    struct forge_job j;
+    int rc = job_init(&j, p, err, err_len);
+    out_init(o, p ? p->seed : 0);
+    if (rc == VLM_OK) forge_build(p, &j, is_proj, o);
+    o->favoured = NULL; /* the vocabulary's, freed here */
+    vocab_free(&j.voc);
+    return rc;
+}
+
+void forge_out_free(struct forge_out *o) { out_free(o); }
+
 int vlm_forge_n_shapes(void) { return forge_n_shapes; }
 
 const char *vlm_forge_shape_name(int i) { return i >= 0 && i < forge_n_shapes ? forge_shapes[i].name : NULL; }

@@ -166,6 +166,12 @@ extern const char forge_qwen3vl_template[];
  * (forge_quant.c). F16 for tensors llama.cpp does not quantize. */
 enum ggml_type forge_recipe_type(const struct forge_out *o, const char *name, const int64_t ne[4]);
 
+/* The keys and tensors (names, shapes, types; no data) vlm_forge(p) would
+ * write to model.gguf, or to mmproj.gguf when is_proj, into o; free o with
+ * forge_out_free even on error. For tests. */
+int forge_describe(const struct vlm_forge_params *p, bool is_proj, struct forge_out *o, char *err, size_t err_len);
+void forge_out_free(struct forge_out *o);
+
 /* llama.cpp's general.file_type for a forge type (1, 7, 15). */
 uint32_t forge_file_type(enum vlm_forge_type t);
 
