@@ -20,6 +20,8 @@
 #include "util.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -185,17 +187,56 @@ static void fill_chunk(const struct forge_out *o, const struct forge_tspec *s, u
     }
 }
 
+/* Rows [row0, row0 + n) of a quantized tensor: generated as F32 into fbuf
+ * and quantized into qbuf (both for these rows only). */
+struct quant_part {
+    const struct forge_out *o;
+    const struct forge_tspec *s;
+    uint64_t stream;
+    int64_t row0, n;
+    float *fbuf;
+    char *qbuf;
+};
+
+static void *quant_part_run(void *arg) {
+    struct quant_part *q = arg;
+    const int64_t n_per_row = q->s->t->ne[0];
+    fill_chunk(q->o, q->s, q->stream, q->row0 * n_per_row, q->fbuf, q->n * n_per_row);
+    ggml_quantize_chunk(q->s->t->type, q->fbuf, q->qbuf, 0, q->n, n_per_row, NULL);
+    return NULL;
+}
+
 /* A quantized tensor: whole rows at a time, generated as F32 and quantized
  * block by block with ggml's own quantize functions (no importance matrix),
- * as llama-quantize does from an F16 file. */
+ * as llama-quantize does from an F16 file. The rows of a chunk are shared
+ * between up to FORGE_THREADS threads; each row's bytes depend on nothing
+ * else, so the file is the same whatever the thread count. */
+#define FORGE_THREADS 16
 static int write_quantized(const struct forge_out *o, const struct forge_tspec *s, uint64_t stream, FILE *f,
                            float *fbuf, void *qbuf, int64_t chunk) {
     const int64_t n_per_row = s->t->ne[0], n_rows = ggml_nrows(s->t);
     const int64_t rows_per_chunk = chunk / n_per_row > 0 ? chunk / n_per_row : 1;
+    const size_t row_bytes = ggml_row_size(s->t->type, n_per_row);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    const int n_threads = cores < 1 ? 1 : cores > FORGE_THREADS ? FORGE_THREADS : (int)cores;
     for (int64_t row = 0; row < n_rows; row += rows_per_chunk) {
         const int64_t m = n_rows - row < rows_per_chunk ? n_rows - row : rows_per_chunk;
-        fill_chunk(o, s, stream, row * n_per_row, fbuf, m * n_per_row);
-        const size_t bytes = ggml_quantize_chunk(s->t->type, fbuf, qbuf, 0, m, n_per_row, NULL);
+        struct quant_part parts[FORGE_THREADS];
+        pthread_t tids[FORGE_THREADS];
+        bool threaded[FORGE_THREADS] = {false};
+        const int64_t per = (m + n_threads - 1) / n_threads;
+        int k = 0;
+        for (int64_t r = 0; r < m; r += per, k++) {
+            const int64_t n = m - r < per ? m - r : per;
+            parts[k] = (struct quant_part){
+                o, s, stream, row + r, n, fbuf + r * n_per_row, (char *)qbuf + (size_t)r * row_bytes};
+            if (k > 0) threaded[k] = pthread_create(&tids[k], NULL, quant_part_run, &parts[k]) == 0;
+            if (k > 0 && !threaded[k]) quant_part_run(&parts[k]); /* no thread: here */
+        }
+        quant_part_run(&parts[0]);
+        for (int i = 1; i < k; i++)
+            if (threaded[i]) pthread_join(tids[i], NULL);
+        const size_t bytes = (size_t)m * row_bytes;
         if (fwrite(qbuf, 1, bytes, f) != bytes) return -1;
     }
     return 0;
