@@ -903,11 +903,21 @@ VLM_API int vlm_quantize(const char *model, const char *const *types, int n_type
 
 enum vlm_forge_size { VLM_FORGE_TINY, VLM_FORGE_SMALL };
 
+/* The weight type of the LM file. F16: matrices F16 (as llama.cpp's converter
+ * writes them); Q8_0 and Q4_K_M: every tensor in the type llama.cpp's
+ * llama-quantize would give it for that file type (docs/forge.md). The
+ * projector file is F16 in every case. */
+enum vlm_forge_type { VLM_FORGE_F16, VLM_FORGE_Q8_0, VLM_FORGE_Q4_K_M };
+
 struct vlm_forge_params {
     const char *arch;         /* a name from vlm_forge_arch_name() */
     enum vlm_forge_size size; /* tiny: a few MB; small: ~0.5B layer shapes */
     uint64_t seed;
     const char *vocab_dir; /* llama.cpp's models/ (vocab GGUF files) */
+    const char *shape;     /* NULL, or a name from vlm_forge_shape_name(): a published
+                              model's exact layer shapes instead of `size` */
+    enum vlm_forge_type type;
+    int n_layers; /* with `shape`: > 0 keeps only the first n LM and vision blocks (tests) */
 };
 
 VLM_API struct vlm_forge_params vlm_forge_default_params(void);
@@ -919,6 +929,27 @@ VLM_API const char *vlm_forge_arch_desc(int i);
 
 /* Write OUTDIR/model.gguf and OUTDIR/mmproj.gguf: random weights, real shapes. */
 VLM_API int vlm_forge(const struct vlm_forge_params *p, const char *outdir, char *err, size_t err_len);
+
+/* The published shapes forge knows (`--shape`): count, name ("qwen3-vl-8b"),
+ * the architecture it is forged as, and the Hugging Face repository whose
+ * config.json it copies. NULL past the end. */
+VLM_API int vlm_forge_n_shapes(void);
+VLM_API const char *vlm_forge_shape_name(int i);
+VLM_API const char *vlm_forge_shape_arch(int i);
+VLM_API const char *vlm_forge_shape_source(int i);
+
+/* "f16", "q8_0", "q4_k_m" <-> enum vlm_forge_type. parse returns false for
+ * any other name; type_name returns NULL for a bad value. */
+VLM_API bool vlm_forge_type_parse(const char *name, enum vlm_forge_type *out);
+VLM_API const char *vlm_forge_type_name(enum vlm_forge_type t);
+
+/* What vlm_forge(p) would write, without writing it: the exact sizes in bytes
+ * of model.gguf and mmproj.gguf and the LM's parameter count. */
+struct vlm_forge_sizes {
+    uint64_t model_bytes, mmproj_bytes;
+    uint64_t lm_params; /* elements of the LM file's tensors */
+};
+VLM_API int vlm_forge_predict(const struct vlm_forge_params *p, struct vlm_forge_sizes *out, char *err, size_t err_len);
 
 #ifdef __cplusplus
 }

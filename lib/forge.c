@@ -20,6 +20,8 @@
 #include "util.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -129,12 +131,13 @@ void forge_add_tensor(struct forge_out *o, enum ggml_type type, const int64_t ne
                       float mean, const char *fmt, ...) {
     int nd = 0;
     while (nd < 4 && ne[nd] > 0) nd++;
-    struct ggml_tensor *t = ggml_new_tensor(o->meta, type, nd, ne);
     va_list ap;
     va_start(ap, fmt);
     char name[GGML_MAX_NAME];
     vsnprintf(name, sizeof name, fmt, ap);
     va_end(ap);
+    if (type == GGML_TYPE_F16 && nd >= 2) type = forge_recipe_type(o, name, ne);
+    struct ggml_tensor *t = ggml_new_tensor(o->meta, type, nd, ne);
     ggml_set_name(t, name);
     gguf_add_tensor(o->gguf, t);
     util_grow((void **)&o->specs, &o->cap_specs, o->n_specs + 1, sizeof *o->specs);
@@ -184,10 +187,66 @@ static void fill_chunk(const struct forge_out *o, const struct forge_tspec *s, u
     }
 }
 
+/* Rows [row0, row0 + n) of a quantized tensor: generated as F32 into fbuf
+ * and quantized into qbuf (both for these rows only). */
+struct quant_part {
+    const struct forge_out *o;
+    const struct forge_tspec *s;
+    uint64_t stream;
+    int64_t row0, n;
+    float *fbuf;
+    char *qbuf;
+};
+
+static void *quant_part_run(void *arg) {
+    struct quant_part *q = arg;
+    const int64_t n_per_row = q->s->t->ne[0];
+    fill_chunk(q->o, q->s, q->stream, q->row0 * n_per_row, q->fbuf, q->n * n_per_row);
+    ggml_quantize_chunk(q->s->t->type, q->fbuf, q->qbuf, 0, q->n, n_per_row, NULL);
+    return NULL;
+}
+
+/* A quantized tensor: whole rows at a time, generated as F32 and quantized
+ * block by block with ggml's own quantize functions (no importance matrix),
+ * as llama-quantize does from an F16 file. The rows of a chunk are shared
+ * between up to FORGE_THREADS threads; each row's bytes depend on nothing
+ * else, so the file is the same whatever the thread count. */
+#define FORGE_THREADS 16
+static int write_quantized(const struct forge_out *o, const struct forge_tspec *s, uint64_t stream, FILE *f,
+                           float *fbuf, void *qbuf, int64_t chunk) {
+    const int64_t n_per_row = s->t->ne[0], n_rows = ggml_nrows(s->t);
+    const int64_t rows_per_chunk = chunk / n_per_row > 0 ? chunk / n_per_row : 1;
+    const size_t row_bytes = ggml_row_size(s->t->type, n_per_row);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    const int n_threads = cores < 1 ? 1 : cores > FORGE_THREADS ? FORGE_THREADS : (int)cores;
+    for (int64_t row = 0; row < n_rows; row += rows_per_chunk) {
+        const int64_t m = n_rows - row < rows_per_chunk ? n_rows - row : rows_per_chunk;
+        struct quant_part parts[FORGE_THREADS];
+        pthread_t tids[FORGE_THREADS];
+        bool threaded[FORGE_THREADS] = {false};
+        const int64_t per = (m + n_threads - 1) / n_threads;
+        int k = 0;
+        for (int64_t r = 0; r < m; r += per, k++) {
+            const int64_t n = m - r < per ? m - r : per;
+            parts[k] = (struct quant_part){
+                o, s, stream, row + r, n, fbuf + r * n_per_row, (char *)qbuf + (size_t)r * row_bytes};
+            if (k > 0) threaded[k] = pthread_create(&tids[k], NULL, quant_part_run, &parts[k]) == 0;
+            if (k > 0 && !threaded[k]) quant_part_run(&parts[k]); /* no thread: here */
+        }
+        quant_part_run(&parts[0]);
+        for (int i = 1; i < k; i++)
+            if (threaded[i]) pthread_join(tids[i], NULL);
+        const size_t bytes = (size_t)m * row_bytes;
+        if (fwrite(qbuf, 1, bytes, f) != bytes) return -1;
+    }
+    return 0;
+}
+
 static int write_tensor_data(const struct forge_out *o, const struct forge_tspec *s, FILE *f, float *fbuf,
-                             ggml_fp16_t *hbuf, int64_t chunk) {
+                             ggml_fp16_t *hbuf, void *qbuf, int64_t chunk) {
     const uint64_t stream = tensor_stream(o->seed, ggml_get_name(s->t));
     const int64_t n = ggml_nelements(s->t);
+    if (ggml_is_quantized(s->t->type)) return write_quantized(o, s, stream, f, fbuf, qbuf, chunk);
     for (int64_t first = 0; first < n; first += chunk) {
         const int64_t m = n - first < chunk ? n - first : chunk;
         fill_chunk(o, s, stream, first, fbuf, m);
@@ -213,20 +272,26 @@ static int out_write(const struct forge_out *o, const char *path, char *err, siz
         free(tmp);
         return VLM_ERR_IO;
     }
-    const int64_t chunk = 1 << 20;
+    /* a chunk holds at least one row of the widest tensor (vocab-sized rows are
+     * never quantized rows: rows are ne[0], the input width) */
+    int64_t chunk = 1 << 20;
+    for (int i = 0; i < o->n_specs; i++)
+        if (o->specs[i].t->ne[0] > chunk) chunk = o->specs[i].t->ne[0];
     float *fbuf = xmalloc((size_t)chunk * sizeof *fbuf);
     ggml_fp16_t *hbuf = xmalloc((size_t)chunk * sizeof *hbuf);
+    void *qbuf = xmalloc((size_t)chunk * sizeof(float)); /* any quantized row is smaller than F32 */
     const size_t align = gguf_get_alignment(o->gguf);
 
     int ok = gguf_write_to_file_ptr(o->gguf, f, /*only_meta=*/true);
     for (int i = 0; ok && i < o->n_specs; i++) {
         const size_t nbytes = ggml_nbytes(o->specs[i].t);
-        ok = write_tensor_data(o, &o->specs[i], f, fbuf, hbuf, chunk) == 0;
+        ok = write_tensor_data(o, &o->specs[i], f, fbuf, hbuf, qbuf, chunk) == 0;
         for (size_t pad = (align - nbytes % align) % align; ok && pad > 0; pad--) ok = fputc(0, f) != EOF;
     }
     ok = (fclose(f) == 0) && ok;
     free(fbuf);
     free(hbuf);
+    free(qbuf);
     if (ok && rename(tmp, path) != 0) ok = 0;
     if (!ok) {
         util_errf(err, err_len, "%s: cannot write: %s", path, strerror(errno ? errno : EIO));
@@ -250,22 +315,25 @@ void forge_set_f32(struct forge_out *o, const char *arch, const char *key, float
     gguf_set_val_f32(o->gguf, k, v);
 }
 
-/* general.* and vlmeter.* keys shared by both files. */
+/* general.* and vlmeter.* keys shared by both files; size_name is the size
+ * ("tiny", "small") or the shape ("qwen3-vl-8b"). */
 static void set_general(struct forge_out *o, const char *gguf_arch, const char *type, const char *arch,
-                        enum vlm_forge_size size) {
-    const char *size_name = size == VLM_FORGE_SMALL ? "small" : "tiny";
+                        const char *size_name) {
+    /* F16 files keep the names (and bytes) they had before quantized types */
+    const bool quant = o->ftype != VLM_FORGE_F16;
     char name[128];
-    snprintf(name, sizeof name, "vlmeter-forged-%s-%s%s", arch, size_name,
-             strcmp(type, "mmproj") == 0 ? "-mmproj" : "");
+    snprintf(name, sizeof name, "vlmeter-forged-%s-%s%s%s%s", arch, size_name, quant ? "-" : "",
+             quant ? vlm_forge_type_name(o->ftype) : "", strcmp(type, "mmproj") == 0 ? "-mmproj" : "");
     gguf_set_val_str(o->gguf, "general.architecture", gguf_arch);
     gguf_set_val_str(o->gguf, "general.type", type);
     gguf_set_val_str(o->gguf, "general.name", name);
     gguf_set_val_str(o->gguf, "general.description", DESCRIPTION);
-    gguf_set_val_u32(o->gguf, "general.file_type", 1); /* mostly F16 */
+    gguf_set_val_u32(o->gguf, "general.file_type", forge_file_type(o->ftype));
     gguf_set_val_bool(o->gguf, "vlmeter.forged", true);
     gguf_set_val_u64(o->gguf, "vlmeter.seed", o->seed);
     gguf_set_val_str(o->gguf, "vlmeter.forge_arch", arch);
     gguf_set_val_str(o->gguf, "vlmeter.forge_size", size_name);
+    if (quant) gguf_set_val_str(o->gguf, "vlmeter.forge_type", vlm_forge_type_name(o->ftype));
     gguf_set_val_str(o->gguf, "vlmeter.version", VLM_VERSION);
 }
 
@@ -431,6 +499,7 @@ void forge_lm_embd(struct forge_out *o, const struct lm_cfg *c) {
 
 void forge_lm_head(struct forge_out *o, const struct lm_cfg *c) {
     forge_ones(o, c->n_embd, "output_norm.weight");
+    if (c->tie_embd) return; /* llama.cpp reads the lm_head from token_embd */
     forge_add_tensor(o, GGML_TYPE_F16, (int64_t[4]){c->n_embd, o->n_vocab, 0, 0}, FILL_LM_HEAD, 0.0f, 0.0f,
                      "output.weight");
 }
@@ -587,22 +656,140 @@ static char *load_template(const struct forge_arch *a, const char *vocab_dir, ch
     return text;
 }
 
-/* Build one file with `write` and write it to DIR/FILE. */
-static int forge_file(const struct vlm_forge_params *p, const struct forge_arch *a, const struct vocab *voc,
-                      bool is_proj, const char *outdir, char *err, size_t err_len) {
-    const struct arch_size *s = &a->size[p->size];
+/* What one forge call makes: the architecture, its shapes (the size's, or a
+ * published shape's cut to n_layers), their label and the vocabulary. */
+struct forge_job {
+    const struct forge_arch *a;
+    struct arch_size s;
+    const char *label; /* "tiny", "small" or the shape's name */
+    struct vocab voc;
+};
+
+static const struct forge_shape *find_shape(const char *name) {
+    for (int i = 0; name && i < forge_n_shapes; i++)
+        if (strcmp(forge_shapes[i].name, name) == 0) return &forge_shapes[i];
+    return NULL;
+}
+
+/* Keep the first n blocks of the LM and of the vision tower, and the deepstack
+ * layers among them. */
+static void cut_layers(struct arch_size *s, int n) {
+    if (n <= 0) return;
+    if (s->lm.n_layer > n) s->lm.n_layer = n;
+    if (s->vit.n_layer > n) s->vit.n_layer = n;
+    int kept = 0;
+    for (int j = 0; j < s->vit.n_deepstack; j++)
+        if (s->vit.deepstack[j] < s->vit.n_layer) s->vit.deepstack[kept++] = s->vit.deepstack[j];
+    s->vit.n_deepstack = kept;
+}
+
+/* The shapes of p (architecture, size or shape, layers), checked. */
+static int job_shapes(struct forge_job *j, const struct vlm_forge_params *p, char *err, size_t err_len) {
+    char names[256];
+    list_archs(names, sizeof names);
+    j->a = find_arch(p->arch);
+    if (!j->a) {
+        util_errf(err, err_len, "unknown architecture '%s' (known: %s)", p->arch ? p->arch : "", names);
+        return VLM_ERR_INPUT;
+    }
+    if (!vlm_forge_type_name(p->type)) {
+        util_errf(err, err_len, "unknown forge type %d (f16, q8_0 or q4_k_m)", (int)p->type);
+        return VLM_ERR_INPUT;
+    }
+    if (p->shape) {
+        const struct forge_shape *sh = find_shape(p->shape);
+        if (!sh) {
+            util_errf(err, err_len, "unknown shape '%s' (see vlmeter forge --shapes)", p->shape);
+            return VLM_ERR_INPUT;
+        }
+        const struct forge_arch *sa = find_arch(sh->arch);
+        if (strcmp(sa->lm_arch, j->a->lm_arch) != 0) {
+            util_errf(err, err_len, "shape '%s' is a %s model, not %s", sh->name, sh->arch, j->a->name);
+            return VLM_ERR_INPUT;
+        }
+        if (p->n_layers < 0 || p->n_layers > sh->size.lm.n_layer) {
+            util_errf(err, err_len, "layers %d: shape '%s' has 1 to %d", p->n_layers, sh->name, sh->size.lm.n_layer);
+            return VLM_ERR_INPUT;
+        }
+        j->s = sh->size;
+        j->label = sh->name;
+        cut_layers(&j->s, p->n_layers);
+        return VLM_OK;
+    }
+    if (p->size != VLM_FORGE_TINY && p->size != VLM_FORGE_SMALL) {
+        util_errf(err, err_len, "unknown forge size %d (tiny or small)", (int)p->size);
+        return VLM_ERR_INPUT;
+    }
+    if (p->n_layers != 0) {
+        util_errf(err, err_len, "a layer count needs a shape (--shape)");
+        return VLM_ERR_INPUT;
+    }
+    if (!j->a->size[p->size].lm.vocab || !j->a->write_lm || !j->a->write_proj) {
+        util_errf(err, err_len, "architecture '%s' has no %s size", j->a->name,
+                  p->size == VLM_FORGE_SMALL ? "small" : "tiny");
+        return VLM_ERR_INPUT;
+    }
+    j->s = j->a->size[p->size];
+    j->label = p->size == VLM_FORGE_SMALL ? "small" : "tiny";
+    return VLM_OK;
+}
+
+/* Shapes, chat template and vocabulary of p. */
+static int job_init(struct forge_job *j, const struct vlm_forge_params *p, char *err, size_t err_len) {
+    memset(j, 0, sizeof *j);
+    if (!p) {
+        util_errf(err, err_len, "forge needs parameters");
+        return VLM_ERR_INPUT;
+    }
+    int rc = job_shapes(j, p, err, err_len);
+    if (rc != VLM_OK) return rc;
+    if (!p->vocab_dir) {
+        util_errf(err, err_len, "forge needs the vocab folder (llama.cpp's models/)");
+        return VLM_ERR_INPUT;
+    }
+    char *tmpl = load_template(j->a, p->vocab_dir, err, err_len);
+    if (!tmpl) return VLM_ERR_INPUT;
+    rc = vocab_load(&j->voc, p->vocab_dir, j->s.lm.vocab, tmpl, p->seed, err, err_len);
+    free(tmpl);
+    return rc;
+}
+
+/* Declare one file's keys and tensors in o (initialised with out_init). */
+static void forge_build(const struct vlm_forge_params *p, const struct forge_job *j, bool is_proj,
+                        struct forge_out *o) {
+    if (is_proj) {
+        set_general(o, "clip", "mmproj", j->a->name, j->label);
+        j->a->write_proj(o, &j->s);
+        return;
+    }
+    o->n_vocab = j->voc.n_vocab;
+    o->favoured = j->voc.favoured;
+    o->ftype = p->type;
+    o->n_layer = j->s.lm.n_layer;
+    o->n_expert = j->s.lm.n_expert;
+    o->tie_embd = j->s.lm.tie_embd;
+    set_general(o, j->a->lm_arch, "model", j->a->name, j->label);
+    gguf_set_kv(o->gguf, j->voc.tok);
+    j->a->write_lm(o, &j->s);
+}
+
+/* Bytes out_write writes for o: the metadata, then each tensor padded. */
+static uint64_t out_size(const struct forge_out *o) {
+    const size_t align = gguf_get_alignment(o->gguf);
+    uint64_t n = gguf_get_meta_size(o->gguf);
+    for (int i = 0; i < o->n_specs; i++) {
+        const size_t nbytes = ggml_nbytes(o->specs[i].t);
+        n += nbytes + (align - nbytes % align) % align;
+    }
+    return n;
+}
+
+/* Build one file and write it to outdir. */
+static int forge_file(const struct vlm_forge_params *p, const struct forge_job *j, bool is_proj, const char *outdir,
+                      char *err, size_t err_len) {
     struct forge_out o;
     out_init(&o, p->seed);
-    if (is_proj) {
-        set_general(&o, "clip", "mmproj", a->name, p->size);
-        a->write_proj(&o, s);
-    } else {
-        o.n_vocab = voc->n_vocab;
-        o.favoured = voc->favoured;
-        set_general(&o, a->lm_arch, "model", a->name, p->size);
-        gguf_set_kv(o.gguf, voc->tok);
-        a->write_lm(&o, s);
-    }
+    forge_build(p, j, is_proj, &o);
     char *path = util_path_join(outdir, is_proj ? "mmproj.gguf" : "model.gguf");
     int rc = out_write(&o, path, err, err_len);
     free(path);
@@ -611,43 +798,72 @@ static int forge_file(const struct vlm_forge_params *p, const struct forge_arch 
 }
 
 int vlm_forge(const struct vlm_forge_params *p, const char *outdir, char *err, size_t err_len) {
-    char names[256];
-    list_archs(names, sizeof names);
-    if (!p || !outdir || !outdir[0]) {
-        util_errf(err, err_len, "forge needs parameters and an output folder");
+    if (!outdir || !outdir[0]) {
+        util_errf(err, err_len, "forge needs an output folder");
         return VLM_ERR_INPUT;
     }
-    const struct forge_arch *a = find_arch(p->arch);
-    if (!a) {
-        util_errf(err, err_len, "unknown architecture '%s' (known: %s)", p->arch ? p->arch : "", names);
-        return VLM_ERR_INPUT;
-    }
-    if (p->size != VLM_FORGE_TINY && p->size != VLM_FORGE_SMALL) {
-        util_errf(err, err_len, "unknown forge size %d (tiny or small)", (int)p->size);
-        return VLM_ERR_INPUT;
-    }
-    if (!p->vocab_dir) {
-        util_errf(err, err_len, "forge needs the vocab folder (llama.cpp's models/)");
-        return VLM_ERR_INPUT;
-    }
-    if (!a->size[p->size].lm.vocab || !a->write_lm || !a->write_proj) {
-        util_errf(err, err_len, "architecture '%s' has no %s size", a->name,
-                  p->size == VLM_FORGE_SMALL ? "small" : "tiny");
-        return VLM_ERR_INPUT;
-    }
-    char *tmpl = load_template(a, p->vocab_dir, err, err_len);
-    if (!tmpl) return VLM_ERR_INPUT;
-    struct vocab voc;
-    int rc = vocab_load(&voc, p->vocab_dir, a->size[p->size].lm.vocab, tmpl, p->seed, err, err_len);
-    free(tmpl);
-    if (rc != VLM_OK) return rc;
-    if (util_mkdirs(outdir) != 0) {
+    struct forge_job j;
+    int rc = job_init(&j, p, err, err_len);
+    if (rc == VLM_OK && util_mkdirs(outdir) != 0) {
         util_errf(err, err_len, "%s: cannot create folder: %s", outdir, strerror(errno));
-        vocab_free(&voc);
-        return VLM_ERR_IO;
+        rc = VLM_ERR_IO;
     }
-    rc = forge_file(p, a, &voc, false, outdir, err, err_len);
-    if (rc == VLM_OK) rc = forge_file(p, a, &voc, true, outdir, err, err_len);
-    vocab_free(&voc);
+    if (rc == VLM_OK) rc = forge_file(p, &j, false, outdir, err, err_len);
+    if (rc == VLM_OK) rc = forge_file(p, &j, true, outdir, err, err_len);
+    vocab_free(&j.voc);
     return rc;
 }
+
+int vlm_forge_predict(const struct vlm_forge_params *p, struct vlm_forge_sizes *out, char *err, size_t err_len) {
+    struct forge_job j;
+    int rc = job_init(&j, p, err, err_len);
+    if (rc == VLM_OK && out) {
+        memset(out, 0, sizeof *out);
+        for (int is_proj = 0; is_proj < 2; is_proj++) {
+            struct forge_out o;
+            out_init(&o, p->seed);
+            forge_build(p, &j, is_proj, &o);
+            if (is_proj) out->mmproj_bytes = out_size(&o);
+            else {
+                out->model_bytes = out_size(&o);
+                for (int i = 0; i < o.n_specs; i++) out->lm_params += (uint64_t)ggml_nelements(o.specs[i].t);
+            }
+            out_free(&o);
+        }
+    }
+    vocab_free(&j.voc);
+    return rc;
+}
+
+int forge_describe(const struct vlm_forge_params *p, bool is_proj, struct forge_out *o, char *err, size_t err_len) {
+    struct forge_job j;
+    int rc = job_init(&j, p, err, err_len);
+    out_init(o, p ? p->seed : 0);
+    if (rc == VLM_OK) forge_build(p, &j, is_proj, o);
+    o->favoured = NULL; /* the vocabulary's, freed here */
+    vocab_free(&j.voc);
+    return rc;
+}
+
+void forge_out_free(struct forge_out *o) { out_free(o); }
+
+int vlm_forge_n_shapes(void) { return forge_n_shapes; }
+
+const char *vlm_forge_shape_name(int i) { return i >= 0 && i < forge_n_shapes ? forge_shapes[i].name : NULL; }
+
+const char *vlm_forge_shape_arch(int i) { return i >= 0 && i < forge_n_shapes ? forge_shapes[i].arch : NULL; }
+
+const char *vlm_forge_shape_source(int i) { return i >= 0 && i < forge_n_shapes ? forge_shapes[i].source : NULL; }
+
+static const char *const TYPE_NAMES[] = {"f16", "q8_0", "q4_k_m"};
+
+bool vlm_forge_type_parse(const char *name, enum vlm_forge_type *out) {
+    for (int i = 0; name && i < 3; i++)
+        if (strcmp(name, TYPE_NAMES[i]) == 0) {
+            *out = (enum vlm_forge_type)i;
+            return true;
+        }
+    return false;
+}
+
+const char *vlm_forge_type_name(enum vlm_forge_type t) { return (int)t >= 0 && (int)t < 3 ? TYPE_NAMES[t] : NULL; }

@@ -28,6 +28,7 @@ struct lm_cfg {
     int rope_sections[4];                  /* M-RoPE (qwen2vl, qwen3vl) */
     int n_expert, n_expert_used, n_ff_exp; /* mixture of experts */
     int swa;                               /* sliding-window size */
+    int tie_embd;                          /* 1: no output.weight, the lm_head is token_embd */
     const char *vocab;                     /* vocab GGUF file in vocab_dir */
 };
 
@@ -79,9 +80,14 @@ struct forge_out {
     uint64_t seed;
     const uint8_t *favoured; /* per token: 1 = favoured by the lm_head (FILL_LM_HEAD) */
     int n_vocab;             /* the LM file's vocabulary size (0 for a projector) */
+    /* The LM file's weight type and what its recipe looks at (forge_quant.c);
+     * F16 for a projector, whose tensors keep the types they are declared with. */
+    enum vlm_forge_type ftype;
+    int n_layer, n_expert, tie_embd;
 };
 
-/* Declare a tensor of up to 4 dims (ne[] ends at the first 0). */
+/* Declare a tensor of up to 4 dims (ne[] ends at the first 0). A matrix
+ * declared F16 in a quantized LM file gets the type of forge_recipe_type. */
 void forge_add_tensor(struct forge_out *o, enum ggml_type type, const int64_t ne[4], enum forge_fill fill, float std,
                       float mean, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
@@ -153,6 +159,30 @@ void forge_patch_conv(struct forge_out *o, const struct vit_cfg *v, float gain, 
  * template, shared by qwen3vl and qwen3vlmoe (forge_qwen3vl.c). */
 void forge_qwen3vl_proj(struct forge_out *o, const struct arch_size *s);
 extern const char forge_qwen3vl_template[];
+
+/* The type llama.cpp's llama-quantize gives tensor `name` of shape ne (at
+ * least 2 dims, declared F16) in a file of type o->ftype: its Q8_0 and Q4_K_M
+ * recipes, with their fallbacks for rows that are not whole blocks
+ * (forge_quant.c). F16 for tensors llama.cpp does not quantize. */
+enum ggml_type forge_recipe_type(const struct forge_out *o, const char *name, const int64_t ne[4]);
+
+/* The keys and tensors (names, shapes, types; no data) vlm_forge(p) would
+ * write to model.gguf, or to mmproj.gguf when is_proj, into o; free o with
+ * forge_out_free even on error. For tests. */
+int forge_describe(const struct vlm_forge_params *p, bool is_proj, struct forge_out *o, char *err, size_t err_len);
+void forge_out_free(struct forge_out *o);
+
+/* llama.cpp's general.file_type for a forge type (1, 7, 15). */
+uint32_t forge_file_type(enum vlm_forge_type t);
+
+/* A published model's shapes (forge_shapes.c): forged with architecture
+ * `arch`'s writers, sizes from `source`'s config.json (docs/forge.md). */
+struct forge_shape {
+    const char *name, *arch, *source;
+    struct arch_size size;
+};
+extern const struct forge_shape forge_shapes[];
+extern const int forge_n_shapes;
 
 /* The architectures (one file each). */
 extern const struct forge_arch forge_arch_llava;

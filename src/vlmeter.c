@@ -7,7 +7,8 @@
  *   vlmeter score [--db FILE] [-s SUITE]... [--scorer NAME] [--judge SPEC]
  *   vlmeter report [--db FILE] [--format table|md|csv|json|html] [-o FILE] [--plan PLAN] [--catalog CSV]
  *   vlmeter export [--db FILE] [-o FILE]
- *   vlmeter forge ARCH OUTDIR [--size tiny|small] [--seed N] | --list
+ *   vlmeter forge ARCH OUTDIR [--size tiny|small | --shape NAME [--layers N]] [--type T] [--seed N]
+ *   vlmeter forge --list | --shapes
  *   vlmeter ask -m MODEL --mmproj MMPROJ [--image IMG]... -p PROMPT [options]
  *   (bench, plan, probe, import and quantize live in src/cmd_*.c)
  */
@@ -39,6 +40,8 @@ static const char *USAGE =
     "         [--catalog FILE.csv]   the comparison report, with costs and the recommendation\n"
     "  export [--db FILE] [-o FILE]                       stored answers as JSONL\n"
     "  forge ARCH OUTDIR [--size tiny|small] [--seed N]   write a random-weight model (--list: archs)\n"
+    "        [--shape NAME [--layers N]] [--type f16|q8_0|q4_k_m]   a published model's exact shapes\n"
+    "                          (--shapes: the shapes and their file sizes per type)\n"
     "  ask -m MODEL --mmproj MMPROJ [--image IMG]... -p PROMPT [-p NEXT]... [--raw] [--prompt-out F]\n"
     "                          answer one conversation (--raw: reasoning too; --prompt-out: the\n"
     "                          text the chat template rendered)\n"
@@ -562,11 +565,45 @@ static int cmd_export(int argc, char **argv) {
 
 /* ------------------------------------------------------------ forge */
 
+/* Options of `forge` only (past the shared OPT_* values of cli.h). */
+enum { OPT_FORGE_SHAPE = 1000, OPT_FORGE_SHAPES, OPT_FORGE_TYPE, OPT_FORGE_LAYERS };
+
+/* `forge --shapes`: each published shape and the exact sizes of the files it
+ * forges at each type, worked out without writing anything. */
+static int forge_list_shapes(void) {
+    printf("%-18s %-11s %-32s %-7s %16s %16s %14s\n", "shape", "arch", "source (config.json)", "type", "model.gguf",
+           "mmproj.gguf", "LM params");
+    for (int i = 0; i < vlm_forge_n_shapes(); i++) {
+        for (int t = VLM_FORGE_F16; t <= VLM_FORGE_Q4_K_M; t++) {
+            struct vlm_forge_params fp = vlm_forge_default_params();
+            fp.arch = vlm_forge_shape_arch(i);
+            fp.shape = vlm_forge_shape_name(i);
+            fp.type = (enum vlm_forge_type)t;
+            fp.vocab_dir = vocab_dir();
+            struct vlm_forge_sizes sz;
+            char err[1024];
+            if (vlm_forge_predict(&fp, &sz, err, sizeof err) != VLM_OK) {
+                fprintf(stderr, "vlmeter: forge: %s\n", err);
+                return 1;
+            }
+            printf("%-18s %-11s %-32s %-7s %16llu %16llu %14llu   (%.2f GB + %.2f GB)\n", fp.shape, fp.arch,
+                   vlm_forge_shape_source(i), vlm_forge_type_name(fp.type), (unsigned long long)sz.model_bytes,
+                   (unsigned long long)sz.mmproj_bytes, (unsigned long long)sz.lm_params, sz.model_bytes / 1e9,
+                   sz.mmproj_bytes / 1e9);
+        }
+    }
+    return 0;
+}
+
 static int cmd_forge(int argc, char **argv) {
     static const struct option opts[] = {
         {"size", required_argument, 0, OPT_SIZE},
         {"seed", required_argument, 0, OPT_SEED},
         {"list", no_argument, 0, OPT_LIST},
+        {"shape", required_argument, 0, OPT_FORGE_SHAPE},
+        {"shapes", no_argument, 0, OPT_FORGE_SHAPES},
+        {"type", required_argument, 0, OPT_FORGE_TYPE},
+        {"layers", required_argument, 0, OPT_FORGE_LAYERS},
         {0, 0, 0, 0},
     };
     struct vlm_forge_params fp = vlm_forge_default_params();
@@ -576,16 +613,22 @@ static int cmd_forge(int argc, char **argv) {
             for (int i = 0; i < vlm_forge_n_archs(); i++)
                 printf("%-17s %s\n", vlm_forge_arch_name(i), vlm_forge_arch_desc(i));
             return 0;
-        } else if (opt == OPT_SIZE && strcmp(optarg, "tiny") == 0) fp.size = VLM_FORGE_TINY;
+        } else if (opt == OPT_FORGE_SHAPES) return forge_list_shapes();
+        else if (opt == OPT_SIZE && strcmp(optarg, "tiny") == 0) fp.size = VLM_FORGE_TINY;
         else if (opt == OPT_SIZE && strcmp(optarg, "small") == 0) fp.size = VLM_FORGE_SMALL;
         else if (opt == OPT_SEED && cli_parse_int(optarg, &seed) && seed >= 0) fp.seed = (uint64_t)seed;
+        else if (opt == OPT_FORGE_SHAPE) fp.shape = optarg;
+        else if (opt == OPT_FORGE_TYPE && vlm_forge_type_parse(optarg, &fp.type)) continue;
+        else if (opt == OPT_FORGE_LAYERS && cli_parse_int(optarg, &fp.n_layers) && fp.n_layers > 0) continue;
         else {
-            fprintf(stderr, "vlmeter: forge: bad option (--size tiny|small, --seed N, --list)\n");
+            fprintf(stderr, "vlmeter: forge: bad option (--size tiny|small, --shape NAME, --layers N>0, "
+                            "--type f16|q8_0|q4_k_m, --seed N, --list, --shapes)\n");
             return 2;
         }
     }
     if (argc - optind != 2) {
-        fprintf(stderr, "usage: vlmeter forge ARCH OUTDIR [--size tiny|small] [--seed N]\n");
+        fprintf(stderr, "usage: vlmeter forge ARCH OUTDIR [--size tiny|small | --shape NAME [--layers N]] "
+                        "[--type f16|q8_0|q4_k_m] [--seed N]\n");
         return 2;
     }
     fp.arch = argv[optind];
