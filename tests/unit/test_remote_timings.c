@@ -113,12 +113,14 @@ static void test_finish_outcomes(void **state) {
     assert_true(req_feed(&r, finish_only, strlen(finish_only)));
     r.status = 200;
     assert_int_equal(req_finish(&r, CURLE_OK, msg, sizeof msg), VLM_REQ_DONE);
+    req_free(&r);
     fresh(&r);
     const char *cut = "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n";
     assert_true(req_feed(&r, cut, strlen(cut)));
     r.status = 200;
     assert_int_equal(req_finish(&r, CURLE_OK, msg, sizeof msg), VLM_REQ_RETRY);
     assert_non_null(strstr(msg, "the stream ended before [DONE] (1 chunks received)"));
+    req_free(&r);
     static const struct {
         long status;
         enum vlm_req_outcome want;
@@ -131,8 +133,8 @@ static void test_finish_outcomes(void **state) {
         char want[32];
         snprintf(want, sizeof want, "HTTP %ld", by_status[i].status);
         assert_non_null(strstr(msg, want));
+        req_free(&r);
     }
-    req_free(&r);
 }
 
 /* Retry-After is waited for as given (seconds to ms), at most 60 s; without
