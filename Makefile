@@ -2,6 +2,7 @@
 #
 #   make run        install what is missing, build, run the demo evaluation
 #   make test       build (plain and ASan+UBSan) and run every test
+#   make mutants    plant the bugs of tests/mutants.txt one by one: each must fail its tests
 #   make GPU=cuda   build against a CUDA llama.cpp (nvcc needed; tests need no GPU)
 #   LLAMA_CPP_DIR=/prefix make   use an existing llama.cpp install
 #
@@ -39,7 +40,7 @@ LIB_OBJ  = $(patsubst lib/%.c,%.o,$(LIB_SRC)) $(patsubst lib/%.cpp,%.o,$(LIB_CXX
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 CLI_SRC  := $(wildcard src/*.c)
 
-.PHONY: all deps bin run test check clean distclean
+.PHONY: all deps bin run test check clean distclean mutants
 all: deps
 	@$(MAKE) --no-print-directory bin
 
@@ -111,6 +112,12 @@ test: all check
 # Format drift and the architecture rules (scripts/check.sh, docs/style.md).
 check: $(BUILD)/libvlmeter.so
 	scripts/check.sh $(BUILD)
+
+# Mutation testing of the tests (docs/mutants.md): each planted one-line bug of
+# tests/mutants.txt, applied to a copy of the tree and built there (plain build,
+# incrementally), must make the tests that cover it fail. Not part of `make test`.
+mutants: $(BUILD)/vlmeter $(BUILD)/faultproxy $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+	scripts/mutants.sh $(BUILD)
 
 clean:
 	rm -rf build

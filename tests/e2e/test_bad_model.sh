@@ -27,10 +27,25 @@ for m in missing truncated mismatch; do
   assert_eq "$(sql "SELECT count(*) FROM cases c JOIN models m ON m.id=c.model_id WHERE m.name='$m' AND status='error'")" 2 "$m cases stored as errors"
 done
 assert_eq "$(sql "SELECT count(*) FROM cases c JOIN models m ON m.id=c.model_id WHERE m.name='good' AND status='done'")" 2 "good model ran"
-# Fixed files are picked up with --retry-errors.
+# Fixed files are picked up with --retry-errors: still missing, the cases fail
+# again (no duplicate rows); once the file is there, they are answered.
 "$VLMETER" run -s "$T/s.jsonl" --db "$DB" --max-tokens 8 -q --retry-errors \
   -m "missing=$T/none.gguf,mmproj=$L/mmproj.gguf" 2>/dev/null && fail "still missing, should fail"
 [ "$(sql "SELECT count(*) FROM answers")" -eq 8 ] || fail "retry duplicated rows"
+cp "$L/model.gguf" "$T/none.gguf"
+"$VLMETER" run -s "$T/s.jsonl" --db "$DB" --max-tokens 8 -q --retry-errors \
+  -m "missing=$T/none.gguf,mmproj=$L/mmproj.gguf" || fail "the fixed model failed with --retry-errors"
+assert_eq "$(sql "SELECT group_concat(status) FROM cases c JOIN models m ON m.id=c.model_id WHERE m.name='missing'")" \
+  "done,done" "fixed model's cases answered"
+assert_eq "$(sql "SELECT count(*) FROM answers a JOIN models m ON m.id=a.model_id WHERE m.name='missing' AND a.error IS NULL AND a.output IS NOT NULL")" \
+  2 "fixed model's turns stored with output"
+[ "$(sql "SELECT count(*) FROM answers")" -eq 8 ] || fail "retry duplicated rows"
+# Without --retry-errors a case stored as an error is not run again, fixed file or not.
+cp "$L/model.gguf" "$T/truncated.gguf"
+"$VLMETER" run -s "$T/s.jsonl" --db "$DB" --max-tokens 8 -q \
+  -m "truncated=$T/truncated.gguf,mmproj=$L/mmproj.gguf" 2>/dev/null || true
+assert_eq "$(sql "SELECT group_concat(status) FROM cases c JOIN models m ON m.id=c.model_id WHERE m.name='truncated'")" \
+  "error,error" "errors kept without --retry-errors"
 # A chat template llama.cpp's Jinja parser refuses, and a reasoning setting the
 # template has no switch for: the model is refused by name with the parser's
 # own message; the run goes on with the other model.

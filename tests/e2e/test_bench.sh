@@ -31,11 +31,32 @@ cat "$T/fp.out"
 [ $rc -eq 1 ] || fail "bench with a failed request: exit $rc, want 1"
 assert_eq "$(sql "SELECT n_requests || ':' || n_ok || ':' || n_errors || ':' || error_rate FROM bench_levels WHERE model_id=(SELECT id FROM models WHERE name='fp')")" "5:4:1:0.2" "fault counts"
 assert_contains "$(cat "$T/fp.out")" "first error: POST http://127.0.0.1:$PROXY_PORT/v1/chat/completions: HTTP 500" "first error shown"
-# Duration mode with a Poisson rate against the trivial endpoint.
-"$VLMETER" bench -m "fp=http://127.0.0.1:$PROXY_PORT/v1,model=x,retries=1" --prompt hi \
+# Duration mode with a Poisson rate against the trivial endpoint. The arrivals
+# are drawn from the seed (docs/metrics.md, "Load test"): gaps of -ln(1 - u) /
+# rate seconds, u the next of splitmix64's outputs (seeded with --seed) as a
+# 53-bit fraction; the first request goes one gap after the start. The same
+# draws, made here in bash and awk, give the requests due within the second.
+# Seed 71 has no arrival in the second's last 120 ms (where a late wake-up
+# could miss one): exactly 42 are due.
+SM_STATE=71
+sm_unit53() {  # the next splitmix64 output's top 53 bits -> SM_OUT
+  local z
+  SM_STATE=$((SM_STATE + 0x9E3779B97F4A7C15))
+  z=$SM_STATE
+  z=$(((z ^ ((z >> 30) & 0x3FFFFFFFF)) * 0xBF58476D1CE4E5B9))
+  z=$(((z ^ ((z >> 27) & 0x1FFFFFFFFF)) * 0x94D049BB133111EB))
+  z=$((z ^ ((z >> 31) & 0x1FFFFFFFF)))
+  SM_OUT=$(((z >> 11) & 0x1FFFFFFFFFFFFF))
+}
+for _ in $(seq 1 200); do sm_unit53; echo "$SM_OUT"; done > "$T/draws"
+read -r due_lo due_hi < <(awk '{ t += -log(1 - $1 / 9007199254740992) / 50 * 1000
+  if (t < 880) lo++; if (t < 1000) hi++ } END { print lo + 0, hi + 0 }' "$T/draws")
+assert_eq "$due_lo $due_hi" "42 42" "arrivals due in the second at 50/s with seed 71 (880 ms, 1 s)"
+"$VLMETER" bench -m "fp71=http://127.0.0.1:$PROXY_PORT/v1,model=x,retries=1" --prompt hi --seed 71 \
   --concurrency 4 --rate 50 --duration 1 --db "$DB" -q || fail "rate bench failed"
 n=$(sql "SELECT n_requests FROM bench_levels ORDER BY id DESC LIMIT 1")
-[ "$n" -ge 20 ] && [ "$n" -le 100 ] || fail "rate 50/s for 1 s sent $n requests"
+[ "$n" -ge "$due_lo" ] && [ "$n" -le "$due_hi" ] ||
+  fail "rate 50/s for 1 s with seed 71 sent $n requests, not the $due_hi due"
 
 # Local models: one request at a time, then parallel sequences of one context
 # (with images); the same greedy requests give the same token counts.

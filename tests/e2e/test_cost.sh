@@ -30,13 +30,48 @@ assert_eq "$(jq -r '.cost[0].throughput_source' "$T/r.json")" "single-stream" "t
 assert_eq "$(jq -r '.cost[0].memory_source' "$T/r.json")" "rss_peak_bytes" "measured memory"
 assert_eq "$(jq -r '[.cost[].gpus[] | select(.currency == "" or .as_of == "" or .source == "")] | length' "$T/r.json")" 0 \
   "every price has currency, source and date"
-# The figures follow the formulas: req/GPU-hour = 3600 / s; busy = daily x 730/24 x s x hourly / 3600.
+# The figures against the store, with A's timings set by hand: its n answered
+# turns take 500 ms each but one, which takes 500 + 300 n ms: mean 800 ms, so
+# s = 0.8 s and r = 1.25 req/s (the median, 500 ms, must not be used); the
+# nearest-rank p95 is the largest value while n <= 19; 50 output tokens each.
+# On a GPU at 2.00/h with a reserved price of 1000/month, 1000 requests/day:
+#   per request 2 x 0.8 / 3600 = 4.44444e-4; per 1k 0.444444; per 1M output
+#   tokens 4.44444e-4 / 50 x 1e6 = 8.88889; req/GPU-hour 3600 / 0.8 = 4500;
+#   busy 1000 x 730/24 x 0.8 x 2 / 3600 = 13.5185; one instance, always-on
+#   2 x 730 = 1460, reserved 1000; one instance serves 1.25 x 86400 / 3 =
+#   36,000/day; break-even 1460 / (730/24 x 4.44444e-4) = 108,000/day is beyond
+#   it: null.
+# At 300,000/day and peak factor 1: N = ceil(300000 / 86400 / 1.25) = 3;
+#   always-on 4380, reserved 3 x 1000 = 3000, busy 4055.56: reserved, 3000.
+n=$(sql "SELECT count(*) FROM answers a JOIN models m ON m.id=a.model_id WHERE m.name='$A' AND a.error IS NULL")
+[ "$n" -ge 3 ] && [ "$n" -le 19 ] || fail "$A answered $n turns, want 3 to 19"
+sql "UPDATE answers SET e2e_ms=500, n_output_tokens=50 WHERE model_id=(SELECT id FROM models WHERE name='$A');
+     UPDATE answers SET e2e_ms=500+300*$n WHERE rowid=(SELECT max(a.rowid) FROM answers a JOIN models m ON m.id=a.model_id
+                                                      WHERE m.name='$A' AND a.error IS NULL)"
+cat > "$T/t-gpu.csv" <<'CSV'
+name,mem_gib,bw_gbs,hourly,monthly,currency,source,as_of
+T-GPU,80,1000,2.00,1000,USD,test,2026-01-01
+CSV
+req "requests_per_day: 1000"
+report --catalog "$T/t-gpu.csv" > "$T/rt.json" || fail "report failed"
 # (the JSON holds 6 significant digits: compare relatively)
-jq -e 'def near(a; b): ((a - b) | fabs) <= 1e-4 * (b | fabs);
-       .cost[0] as $c | near($c.req_per_gpu_hour; 3600 / $c.busy_s_per_request) and
-       ($c.gpus[0] | near(.busy_monthly; 1000 * 730 / 24 * $c.busy_s_per_request * .hourly / 3600)
-                     and near(.always_on_monthly; .hourly * 730))' "$T/r.json" >/dev/null ||
-  fail "cost figures do not follow docs/cost.md"
+jq -e --arg a "$A" --argjson p95 $((500 + 300 * n)) 'def near(x; y): ((x - y) | fabs) <= 1e-5 * (y | fabs);
+  (.cost[] | select(.model == $a)) as $c | ($c.gpus[] | select(.gpu == "T-GPU")) as $g |
+  near($c.busy_s_per_request; 0.8) and near($c.req_per_gpu_hour; 4500) and $c.p95_ms == $p95 and
+  near($c.out_tokens; 50) and near($g.per_request; 4.44444e-4) and near($g.per_1k_requests; 0.444444) and
+  near($g.per_1m_output_tokens; 8.88889) and near($g.busy_monthly; 13.5185) and $g.instances == 1 and
+  near($g.always_on_monthly; 1460) and near($g.reserved_monthly; 1000) and
+  near($g.one_instance_daily_capacity; 36000) and $g.break_even_busy_vs_always_on_daily == null' "$T/rt.json" >/dev/null ||
+  { jq --arg a "$A" '.cost[] | select(.model == $a) | del(.gpus) + {gpu: (.gpus[] | select(.gpu == "T-GPU"))}' "$T/rt.json"
+    fail "cost figures differ from the hand-worked ones (n = $n)"; }
+req "requests_per_day: 300000" "peak_factor: 1"
+report --catalog "$T/t-gpu.csv" > "$T/rt3.json" || fail "report failed"
+jq -e --arg a "$A" 'def near(x; y): ((x - y) | fabs) <= 1e-5 * (y | fabs);
+  (.cost[] | select(.model == $a) | .gpus[] | select(.gpu == "T-GPU")) as $g |
+  (.recommendation.options[] | select(.model == $a and .where == "T-GPU")) as $o |
+  $g.instances == 3 and near($g.always_on_monthly; 4380) and near($g.reserved_monthly; 3000) and
+  near($g.busy_monthly; 4055.56) and $o.plan == "reserved" and near($o.monthly; 3000) and $o.instances == 3' \
+  "$T/rt3.json" >/dev/null || fail "three reserved instances at 300,000 requests/day"
 
 # With bench levels stored, throughput comes from the fastest error-free level
 # whose e2e p95 meets max_p95_ms: here 4 req/s at concurrency 4 (p95 900 ms)
@@ -125,6 +160,7 @@ mkdir -p "$T/more" && cp "$SUITE" "$T/more/more.jsonl" && cp -r "$(dirname "$SUI
 cat > "$T/est.yaml" <<YAML
 db: $DB
 suites: [$SUITE, $T/more/more.jsonl]
+settings: {max_tokens: 4}
 models:
   - {name: $A, model: $DEMO/models/$A/model.gguf, mmproj: $DEMO/models/$A/mmproj.gguf}
   - {name: never-run, model: $DEMO/models/$A/model.gguf, mmproj: $DEMO/models/$A/mmproj.gguf}
@@ -139,9 +175,14 @@ assert_contains "$est" "estimated wall time: $want s" "wall time from history"
 assert_contains "$est" "$A" "model listed"
 grep -q "^$A  *8  *4 " "$T/est.out" || fail "stored cases not counted: $est"
 # --calibrate 1: one case of each model answered and stored, then estimated.
-"$VLMETER" plan "$T/est.yaml" --calibrate 1 > "$T/cal.out" || fail "calibration failed"
+# (the plan's settings are those A was stored with, so A calibrates too: a
+# settings mismatch would refuse the model with a message and answer nothing)
+"$VLMETER" plan "$T/est.yaml" --calibrate 1 > "$T/cal.out" 2> "$T/cal.err" || fail "calibration failed"
 cal=$(cat "$T/cal.out")
+[ ! -s "$T/cal.err" ] || { cat "$T/cal.err"; fail "calibration printed errors"; }
+assert_contains "$cal" "calibration: $A answered 1 case(s)" "calibration ran $A"
 assert_contains "$cal" "calibration: never-run answered 1 case(s)" "calibration ran"
+assert_eq "$(sql "SELECT count(*) FROM cases c JOIN models m ON m.id=c.model_id WHERE m.name='$A'")" 5 "one more case of $A stored"
 grep -q "no history" "$T/cal.out" && fail "never-run still has no history after calibration"
 assert_eq "$(sql "SELECT count(*) FROM cases c JOIN models m ON m.id=c.model_id WHERE m.name='never-run'")" 1 "calibration case stored"
 true

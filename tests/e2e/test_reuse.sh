@@ -34,6 +34,15 @@ N_CASES=$(wc -l < "$S/s.jsonl")
 N_USES=$(( 4 * 3 + 1 + 2 + 1 + 1 ))  # image uses: what a run without reuse encodes
 N_DISTINCT=4                          # copy-of-0.png has 0.png's bytes
 
+# near_tie GAP LIMIT: GAP is a number (a recorded gap) below LIMIT. A missing
+# gap ("" where one run has no token there) is never a near-tie: awk alone
+# would compare "" < 0.01 as strings and say yes.
+near_tie() {
+  [[ "$1" =~ ^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]] && awk -v g="$1" -v t="$2" 'BEGIN {exit !(g + 0 < t + 0)}'
+}
+for bad in "" "nan" "-" "0.02" "1e-1"; do near_tie "$bad" $NEAR_TIE_REUSE && fail "near_tie accepts gap '$bad'"; done
+near_tie 0.005 $NEAR_TIE_REUSE && near_tie 5e-3 $NEAR_TIE_REUSE || fail "near_tie refuses a gap of 0.005"
+
 # first_diff A.tsv B.tsv: per (model, case, turn) whose tokens differ, the
 # first differing index and the top-2 gap there in A and in B.
 first_diff() {
@@ -64,9 +73,8 @@ for arch in $ARCHS; do
     while IFS=$'\t' read -r _ c turn i ga gb; do
       echo "$arch $v: '$c' turn $turn differs at token $i; top-2 gap there $ga (ref) / $gb ($v)"
       # a gap must be recorded (a number) on both sides to call it a near-tie
-      awk -v a="$ga" -v b="$gb" -v t="$limit" 'BEGIN { num = "^[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$"
-        exit !(a ~ num && b ~ num && a + 0 < t + 0 && b + 0 < t + 0) }' \
-        || fail "$arch $v: '$c' turn $turn differs at token $i, not a near-tie (gaps $ga, $gb; threshold $limit)"
+      near_tie "$ga" "$limit" && near_tie "$gb" "$limit" ||
+        fail "$arch $v: '$c' turn $turn differs at token $i, not a near-tie (gaps '$ga', '$gb'; threshold $limit)"
     done < "$T/$arch-$v.diff"
     d=$(wc -l < "$T/$arch-$v.diff")
     [ "$d" -le $((n / 4)) ] || fail "$arch $v: $d of $n answers differ (near-ties should be rare)"

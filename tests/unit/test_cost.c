@@ -314,6 +314,104 @@ static void test_volume_flips_plan(void **state) {
     vlm_catalog_free(c);
 }
 
+/* Several instances with a reserved price: each instance is reserved. One GPU at
+ * 2.00/h, reserved 1000/month; 1.5 s/request (0.6667 req/s per instance),
+ * peak factor 1, 100,000 requests/day: peak 1.1574 req/s -> N = ceil(1.7361) = 2.
+ * always-on 2 x 2 x 730 = 2920; reserved 2 x 1000 = 2000; busy 100000 x 30.4167
+ * x 1.5 x 2 / 3600 = 2534.72: reserved, 2000. */
+static void test_reserved_several_instances(void **state) {
+    (void)state;
+    vlm_catalog *c = vlm_catalog_new();
+    struct vlm_gpu g = {.name = "G", .mem_gib = 24, .hourly = 2.0, .monthly = 1000, .currency = "USD"};
+    vlm_catalog_add_gpu(c, &g);
+    struct vlm_candidate m = {.name = "m", .need_bytes = GIB, .busy_s_per_req = 1.5, .inst_rps = 1 / 1.5};
+    struct vlm_requirements r;
+    vlm_requirements_default(&r);
+    r.peak_factor = 1;
+    r.requests_per_day = 100000;
+    struct vlm_recommendation rec;
+    vlm_recommend(&m, 1, c, &r, &rec);
+    assert_int_equal(rec.options[0].instances, 2);
+    NEAR(rec.options[0].always_on, 2920, 1e-9);
+    NEAR(rec.options[0].reserved, 2000, 1e-9);
+    NEAR(rec.options[0].busy, 100000 * VLM_DAYS_PER_MONTH * 1.5 * 2 / 3600, 1e-6);
+    NEAR(rec.options[0].busy, 2534.722222, 1e-5);
+    assert_string_equal(rec.options[0].plan, "reserved");
+    NEAR(rec.options[0].monthly, 2000, 1e-9);
+    vlm_recommendation_free(&rec);
+    /* and a budget of 1999 now rejects it: 2000 > 1999 */
+    r.max_monthly = 1999;
+    vlm_recommend(&m, 1, c, &r, &rec);
+    assert_int_equal(rec.chosen, -1);
+    assert_non_null(strstr(rec.options[0].why, "monthly 2000.00 > 1999.00"));
+    vlm_recommendation_free(&rec);
+    vlm_catalog_free(c);
+}
+
+/* Each limit is "at most" / "at least": a figure equal to it passes. The values
+ * are exact in binary: 16 GiB x (1 + 0.5) = 24 GiB exactly; accuracy 0.75;
+ * p95 2000 ms; memory 24 GiB; monthly = busy 1000 x 30.4167 x 1.5 x 2/3600. */
+static void test_limits_hold_at_equality(void **state) {
+    (void)state;
+    assert_true(vlm_fit_ok(16 * GIB, 0.5, 24));
+    assert_false(vlm_fit_ok(16 * GIB + 1024, 0.5, 24));
+    vlm_catalog *c = vlm_catalog_new();
+    struct vlm_gpu g = {.name = "G", .mem_gib = 24, .hourly = 2.0, .currency = "USD"};
+    vlm_catalog_add_gpu(c, &g);
+    struct vlm_candidate m = {.name = "m",
+                              .n_acc = 1,
+                              .acc_cat = {"all"},
+                              .acc = {0.75},
+                              .p95_ms = 2000,
+                              .need_bytes = 16 * GIB,
+                              .busy_s_per_req = 1.5,
+                              .inst_rps = 1 / 1.5};
+    struct vlm_requirements r;
+    vlm_requirements_default(&r);
+    r.headroom = 0.5;
+    r.n_acc = 1;
+    strcpy(r.acc_cat[0], "all");
+    r.acc_min[0] = 0.75;
+    r.max_p95_ms = 2000;
+    r.max_memory_gib = 24;
+    struct vlm_recommendation rec;
+    vlm_recommend(&m, 1, c, &r, &rec);
+    r.max_monthly = rec.options[0].monthly; /* the option's own cost */
+    vlm_recommendation_free(&rec);
+    vlm_recommend(&m, 1, c, &r, &rec);
+    assert_true(rec.options[0].fits);
+    if (!rec.options[0].ok) fail_msg("rejected at equality: %s", rec.options[0].why);
+    assert_int_equal(rec.chosen, 0);
+    vlm_recommendation_free(&rec);
+    /* a hair over each limit rejects it with that reason */
+    m.acc[0] = 0.7499;
+    m.p95_ms = 2001;
+    r.max_memory_gib = 23.99;
+    r.max_monthly *= 0.999;
+    vlm_recommend(&m, 1, c, &r, &rec);
+    assert_false(rec.options[0].ok);
+    assert_non_null(strstr(rec.options[0].why, "accuracy all 0.75 < 0.75"));
+    assert_non_null(strstr(rec.options[0].why, "p95 2001 ms > 2000 ms"));
+    assert_non_null(strstr(rec.options[0].why, "needs 24.0 GiB > max 24.0 GiB"));
+    assert_non_null(strstr(rec.options[0].why, "monthly "));
+    vlm_recommendation_free(&rec);
+    vlm_catalog_free(c);
+}
+
+/* A model already at 8.5 bits/weight is not offered q8_0 (no smaller): the next
+ * one down, q4_k_m, when it fits. 7e9 weights in 7.4375e9 bytes (8.5 bpw), 20 GiB
+ * measured, 16 GiB GPU: q4_k_m needs 20 GiB - 7.4375e9 + 7.4375e9 x 4.85/8.5 =
+ * 18.2306e9 B (16.98 GiB) x 1.1 > 16: none; on 24 GiB q4_k_m fits (q8_0 is
+ * never offered). */
+static void test_quant_skips_the_same_size(void **state) {
+    (void)state;
+    double bytes = 7e9 * 8.5 / 8;
+    assert_null(vlm_fit_quant(20 * GIB, bytes, 7e9, 0.10, 16, NULL));
+    double need = 0;
+    assert_string_equal(vlm_fit_quant(20 * GIB, bytes, 7e9, 0.10, 24, &need), "q4_k_m");
+    NEAR(need, 20 * GIB - bytes + bytes * 4.85 / 8.5, 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_req_per_gpu_hour),
@@ -326,6 +424,9 @@ int main(void) {
         cmocka_unit_test(test_recommend),
         cmocka_unit_test(test_volume_moves_choice),
         cmocka_unit_test(test_volume_flips_plan),
+        cmocka_unit_test(test_reserved_several_instances),
+        cmocka_unit_test(test_limits_hold_at_equality),
+        cmocka_unit_test(test_quant_skips_the_same_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,12 @@ static void test_wilson(void **state) {
     assert_true(hi == 1 && fabs(lo - 10.0 / 13.8415) < 1e-3);
     vlm_wilson95(0, 0, &lo, &hi); /* no data: the whole range */
     assert_true(lo == 0 && hi == 1);
+    /* A soft credit sum (docs/report-schema.md): 2.25 of 5, p = .45, z² = 3.84146:
+     * centre = (.45 + .384146) / 1.768292 = .471724, half = 1.959964 x
+     * sqrt(.0495 + .0384146) / 1.768292 = .328643 -> .143081 .. .800367. */
+    vlm_wilson95(2.25, 5, &lo, &hi);
+    assert_true(fabs(lo - 0.143081) < 1e-5);
+    assert_true(fabs(hi - 0.800367) < 1e-5);
 }
 
 static void test_mcnemar(void **state) {
@@ -31,6 +37,8 @@ static void test_mcnemar(void **state) {
     assert_true(fabs(vlm_mcnemar_exact(1, 9) - 0.021484375) < 1e-12);
     assert_true(fabs(vlm_mcnemar_exact(9, 1) - 0.021484375) < 1e-12); /* symmetric */
     assert_true(vlm_mcnemar_exact(5, 5) == 1.0);                      /* capped at 1 */
+    /* b=2, c=5: p = 2 * (1 + 7 + 21) / 128 = 0.453125 */
+    assert_true(fabs(vlm_mcnemar_exact(2, 5) - 0.453125) < 1e-12);
     /* large n stays finite: b=400, c=600 is far from chance */
     double p = vlm_mcnemar_exact(400, 600);
     assert_true(p > 0 && p < 1e-9);
@@ -68,6 +76,16 @@ static void test_percentile(void **state) {
     assert_true(vlm_percentile(v, 10, 0.0) == 1);
     assert_true(vlm_percentile(v, 1, 0.99) == 1);
     assert_true(vlm_percentile(v, 0, 0.5) == 0);
+    /* q x n lands a hair off a whole number in floating point (0.07 x 100 =
+     * 7.000000000000001, 0.29 x 100 = 28.999999999999996): the rank is still 7
+     * and 29, the nearest rank of the exact product. */
+    double w[100];
+    for (int i = 0; i < 100; i++) w[i] = i + 1;
+    assert_true(vlm_percentile(w, 100, 0.07) == 7);
+    assert_true(vlm_percentile(w, 100, 0.29) == 29);
+    assert_true(vlm_percentile(w, 100, 0.95) == 95);
+    assert_true(vlm_percentile(w, 100, 0.951) == 96); /* 95.1 -> rank 96 */
+    assert_true(vlm_percentile(w, 20, 0.95) == 19);   /* p95 of 20: the 19th, not the largest */
 }
 
 int main(void) {

@@ -219,6 +219,84 @@ static void assert_side(const char *dir, const char *sql, const char *want) {
     free(got);
 }
 
+/* A case is finished per model AND suite: the same case id in another suite,
+ * or for another model, is still to do. */
+static void test_case_done_is_per_suite_and_model(void **state) {
+    (void)state;
+    char *dir;
+    int64_t m, other;
+    char err[256];
+    vlm_store *s = open_with_model(&dir, &m);
+    assert_int_equal(vlm_store_model(s, "other", "{}", &other, err, sizeof err), VLM_OK);
+    vlm_case c = two_turn_case();
+    struct vlm_turn_result r = {.turn = 0, .output = "red"};
+    vlm_store_put_turn(s, m, 1, &c, &r, false);
+    r.turn = 1;
+    vlm_store_put_turn(s, m, 1, &c, &r, true);
+    assert_true(vlm_store_case_done(s, m, "s", "c1", false));
+    assert_false(vlm_store_case_done(s, m, "t", "c1", true));     /* suite t has its own c1 */
+    assert_false(vlm_store_case_done(s, other, "s", "c1", true)); /* so has every model */
+    /* resetting c1 of suite t leaves suite s alone */
+    vlm_case ct = c;
+    ct.suite = "t";
+    r.turn = 0;
+    vlm_store_put_turn(s, m, 1, &ct, &r, false);
+    assert_int_equal(vlm_store_case_reset(s, m, "t", "c1"), VLM_OK);
+    assert_side(dir, "SELECT count(*) FROM answers WHERE suite='s'", "2");
+    assert_side(dir, "SELECT count(*) FROM answers WHERE suite='t'", "0");
+    assert_true(vlm_store_case_done(s, m, "s", "c1", false));
+    vlm_store_close(s);
+    test_rmdir(dir);
+}
+
+/* A turn that fails ends its case there: the case row (status error) is written
+ * with the failed turn, though it is not the last one. */
+static void test_failed_first_turn_ends_the_case(void **state) {
+    (void)state;
+    char *dir;
+    int64_t m;
+    vlm_store *s = open_with_model(&dir, &m);
+    vlm_case c = two_turn_case();
+    struct vlm_turn_result r = {.turn = 0, .error = "image cannot be decoded"};
+    assert_int_equal(vlm_store_put_turn(s, m, 1, &c, &r, false), VLM_OK);
+    assert_true(vlm_store_case_done(s, m, "s", "c1", true));
+    assert_false(vlm_store_case_done(s, m, "s", "c1", false));
+    assert_side(dir, "SELECT status || ':' || error FROM cases", "error:image cannot be decoded");
+    vlm_store_close(s);
+    test_rmdir(dir);
+}
+
+/* Resume of an unfinished multi-turn case, step by step as run.c does it: run 1
+ * stored turn 0 and stopped before turn 1 (no case row); run 2 finds the case
+ * not finished, forgets its partial turns and answers both turns anew. */
+static void test_resume_redoes_an_unfinished_case(void **state) {
+    (void)state;
+    char *dir;
+    int64_t m;
+    vlm_store *s = open_with_model(&dir, &m);
+    vlm_case c = two_turn_case();
+    struct vlm_turn_result r = {.turn = 0, .output = "stale"};
+    assert_int_equal(vlm_store_put_turn(s, m, 1, &c, &r, false), VLM_OK);
+    assert_side(dir, "SELECT count(*) FROM cases", "0");
+    /* run 2 */
+    assert_false(vlm_store_case_done(s, m, "s", "c1", true));
+    assert_int_equal(vlm_store_case_reset(s, m, "s", "c1"), VLM_OK);
+    assert_side(dir, "SELECT count(*) FROM answers", "0");
+    r.output = "red";
+    assert_int_equal(vlm_store_put_turn(s, m, 2, &c, &r, false), VLM_OK);
+    r.turn = 1;
+    r.output = "blue";
+    assert_int_equal(vlm_store_put_turn(s, m, 2, &c, &r, true), VLM_OK);
+    assert_side(dir,
+                "SELECT group_concat(t, ' ') FROM (SELECT turn || '=' || output || '@' || run_id AS t"
+                " FROM answers ORDER BY turn)",
+                "0=red@2 1=blue@2");
+    assert_side(dir, "SELECT status || '@' || run_id FROM cases", "done@2");
+    assert_true(vlm_store_case_done(s, m, "s", "c1", false));
+    vlm_store_close(s);
+    test_rmdir(dir);
+}
+
 static void test_run_records_the_versions_given(void **state) {
     (void)state;
     char *dir;
@@ -486,6 +564,9 @@ int main(void) {
         cmocka_unit_test(test_kl_rows),
         cmocka_unit_test(test_dropped_table_is_named),
         cmocka_unit_test(test_failed_case_row_leaves_no_half_turn),
+        cmocka_unit_test(test_case_done_is_per_suite_and_model),
+        cmocka_unit_test(test_failed_first_turn_ends_the_case),
+        cmocka_unit_test(test_resume_redoes_an_unfinished_case),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
