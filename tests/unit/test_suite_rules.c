@@ -22,6 +22,7 @@ static const char *case_error(const vlm_suite *s, const char *id) {
 static void test_sibling_folder_is_outside(void **state) {
     (void)state;
     char *dir = test_tmpdir(), path[512], err[512];
+    assert_non_null(dir);
     snprintf(path, sizeof path, "%s/suite", dir);
     assert_int_equal(mkdir(path, 0755), 0);
     snprintf(path, sizeof path, "%s/suite-other", dir);
