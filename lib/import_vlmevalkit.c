@@ -87,18 +87,6 @@ static const char *kind_name(enum vlmk_kind k) {
 
 /* ------------------------------------------------------------ cells */
 
-/* pandas.read_csv's default missing-value markers: such a cell is NaN, which
- * VLMEvalKit treats as absent (an option, a hint, an image). */
-static bool is_na(const char *s) {
-    static const char *const na[] = {
-        "",     "#N/A", "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-        "<NA>", "N/A",  "NA",       "NULL", "NaN",     "None",     "n/a",  "nan",  "null",
-    };
-    for (size_t i = 0; i < sizeof na / sizeof na[0]; i++)
-        if (strcmp(s, na[i]) == 0) return true;
-    return false;
-}
-
 /* Column positions of a VLMEvalKit TSV (-1: absent). */
 struct columns {
     int index, image, image_path, question, hint, answer, category, l2, split, option[26];
@@ -121,7 +109,7 @@ static void find_columns(const struct import_record *h, struct columns *c) {
 
 /* A cell's text, or NULL when the column is absent or the cell is NaN. */
 static char *cell_dup(const struct import_record *r, int col) {
-    if (col < 0 || col >= r->n || is_na(r->field[col])) return NULL;
+    if (col < 0 || col >= r->n || util_pandas_na(r->field[col]) /* absent to VLMEvalKit */) return NULL;
     return xstrdup(r->field[col]);
 }
 

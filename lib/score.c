@@ -81,16 +81,6 @@ static uint32_t utf8_first(const char *s) {
     return *s ? util_utf8_decode((const unsigned char *)s, strlen(s), &len) : 0;
 }
 
-/* Cut a string that snprintf truncated inside a multi-byte sequence. */
-static void utf8_trim_partial(char *s) {
-    size_t n = strlen(s), i = n;
-    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) i--;
-    if (i == 0) return;
-    unsigned lead = (unsigned char)s[i - 1];
-    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-    if (need > n - (i - 1)) s[i - 1] = '\0';
-}
-
 /* ================================================================ characters */
 
 enum cclass { C_SPACE, C_IGNORE, C_PUNCT, C_CJK, C_WORD };
@@ -605,7 +595,7 @@ static void set_detail(struct vlm_score *o, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(o->detail, sizeof o->detail, fmt, ap);
     va_end(ap);
-    utf8_trim_partial(o->detail);
+    util_utf8_trim_partial(o->detail);
 }
 
 /* A right/wrong result: score 1 or 0. */

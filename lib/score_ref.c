@@ -498,16 +498,6 @@ static void ref_free(struct ref *r) {
     free(r->row);
 }
 
-/* Cut a string that snprintf truncated inside a multi-byte sequence. */
-static void trim_partial(char *s) {
-    size_t n = strlen(s), i = n;
-    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) i--;
-    if (i == 0) return;
-    unsigned lead = (unsigned char)s[i - 1];
-    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-    if (need > n - (i - 1)) s[i - 1] = '\0';
-}
-
 static void ref_verdict(struct ref *r, double score, bool correct, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void ref_verdict(struct ref *r, double score, bool correct, const char *fmt, ...) {
@@ -518,19 +508,13 @@ static void ref_verdict(struct ref *r, double score, bool correct, const char *f
     va_start(ap, fmt);
     vsnprintf(r->out->ref_detail, sizeof r->out->ref_detail, fmt, ap);
     va_end(ap);
-    trim_partial(r->out->ref_detail);
+    util_utf8_trim_partial(r->out->ref_detail);
 }
 
-/* pandas reads these cells (and an empty one) as a missing value, which
- * VLMEvalKit then turns into the text "nan". */
-static const char *const NA_CELLS[] = {"",     "#N/A",   "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN",
-                                       "-nan", "1.#IND", "1.#QNAN",  "<NA>", "N/A",     "NA",       "NULL",
-                                       "NaN",  "None",   "n/a",      "nan",  "null",    NULL};
-
-/* The reply as the prediction cell VLMEvalKit reads. */
+/* The reply as the prediction cell VLMEvalKit reads: pandas reads a missing
+ * value, which VLMEvalKit then turns into the text "nan". */
 static void read_cell(struct ref *r, const char *reply) {
-    for (const char *const *na = NA_CELLS; *na; na++)
-        if (strcmp(reply, *na) == 0) reply = "nan";
+    if (util_pandas_na(reply)) reply = "nan";
     us_set(&r->reply, reply);
 }
 

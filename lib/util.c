@@ -158,3 +158,21 @@ uint32_t util_utf8_decode(const unsigned char *s, size_t n, int *len) {
     *len = k + 1;
     return cp;
 }
+
+void util_utf8_trim_partial(char *s) {
+    size_t n = strlen(s), i = n;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) i--;
+    if (i == 0) return;
+    unsigned lead = (unsigned char)s[i - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (need > n - (i - 1)) s[i - 1] = '\0';
+}
+
+bool util_pandas_na(const char *s) {
+    static const char *const na[] = {"",     "#N/A",   "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN",
+                                     "-nan", "1.#IND", "1.#QNAN",  "<NA>", "N/A",     "NA",       "NULL",
+                                     "NaN",  "None",   "n/a",      "nan",  "null"};
+    for (size_t i = 0; i < sizeof na / sizeof na[0]; i++)
+        if (strcmp(s, na[i]) == 0) return true;
+    return false;
+}

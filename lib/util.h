@@ -6,6 +6,7 @@
 #define VLM_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,5 +54,13 @@ int util_mkdirs(const char *path);
  * U+10FFFF) decodes as UTIL_UTF8_BAD (U+FFFD) and consumes one byte. */
 #define UTIL_UTF8_BAD 0xFFFDu
 uint32_t util_utf8_decode(const unsigned char *s, size_t n, int *len);
+
+/* Cut a string that snprintf truncated inside a multi-byte UTF-8 sequence. */
+void util_utf8_trim_partial(char *s);
+
+/* Whether pandas.read_csv reads cell text s as a missing value (NaN): "", "NA",
+ * "None", "null", ... (its default na_values). VLMEvalKit's TSVs and
+ * prediction files are read that way. */
+bool util_pandas_na(const char *s);
 
 #endif
