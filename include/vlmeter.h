@@ -145,8 +145,9 @@ struct vlm_remote_params {
 };
 
 struct vlm_engine_params {
-    const char *model_path;    /* the LM GGUF */
-    const char *mmproj_path;   /* the vision projector GGUF */
+    const char *model_path;    /* the LM GGUF, or "hf:OWNER/REPO[:QUANT]": fetched from the model
+                                  hub into llama.cpp's cache when the engine starts (docs/hub.md) */
+    const char *mmproj_path;   /* the vision projector GGUF (NULL with an hf: model: the repository's) */
     const char *chat_template; /* NULL: the GGUF's own (Jinja); else a llama.cpp built-in name,
                                   or Jinja text (docs/plan-format.md, "template") */
     const char *reasoning;     /* NULL or "auto": as the template does; "on", "off" (its
@@ -162,6 +163,8 @@ struct vlm_engine_params {
     bool record_logit_gaps;    /* keep the top-2 logit gap of each output token */
     struct vlm_sampling sampling;
     struct vlm_remote_params remote;
+    void (*on_message)(const char *line, void *user); /* news while starting (hub downloads); NULL: none */
+    void *message_user;                               /* handed to on_message */
 };
 
 /* What loading a model cost and what it is. */
@@ -258,8 +261,9 @@ typedef struct vlm_engine vlm_engine;
 
 VLM_API struct vlm_engine_params vlm_engine_default_params(void);
 
-/* Load a model and its projector. NULL with a message on a missing, truncated or
- * mismatched file. */
+/* Load a model and its projector (an "hf:" model fetched into the cache first,
+ * its news to params.on_message). NULL with a message on a missing, truncated or
+ * mismatched file, or a hub that cannot give the files. */
 VLM_API vlm_engine *vlm_engine_init(struct vlm_engine_params params, char *err, size_t err_len);
 
 /* Answer every turn of a case in one conversation, calling `cb` per turn. A turn

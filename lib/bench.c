@@ -11,6 +11,7 @@
  * table bench_levels.
  */
 #include "engine_impl.h"
+#include "hub.h"
 #include "remote.h"
 #include "remote_req.h"
 #include "run.h"
@@ -339,10 +340,11 @@ static bool local_turn(void *user, int tag, const struct vlm_turn_result *r, int
     return true;
 }
 
-/* Load the model with `concurrency` sequences and keep them busy. */
-static int local_level(const struct vlm_model_spec *m, const struct workload *w, int concurrency,
+/* Load the model (base: its settings, hub files already fetched) with
+ * `concurrency` sequences and keep them busy. */
+static int local_level(const struct vlm_engine_params *base, const struct workload *w, int concurrency,
                        const struct vlm_bench_params *p, struct level_acc *a, char *err, size_t err_len) {
-    struct vlm_engine_params ep = m->engine;
+    struct vlm_engine_params ep = *base;
     ep.n_parallel = concurrency;
     ep.reuse = false;
     vlm_engine *e = vlm_engine_init(ep, err, err_len);
@@ -443,6 +445,11 @@ int vlm_bench(const struct vlm_model_spec *m, const char *suite, const char *pro
     } else if (rc == VLM_OK) {
         workload_firsts(&w);
     }
+    struct vlm_engine_params local = m->engine; /* an hf: model fetched once, before the first level */
+    local.on_message = p->on_message;
+    local.message_user = p->user;
+    struct hub_files hub = {NULL, NULL};
+    if (rc == VLM_OK && !remote) rc = eng_fetch_hub(&local, &hub, err, err_len);
     struct bench_store bs;
     if (rc == VLM_OK) rc = store_open(&bs, m, p, err, err_len);
     else memset(&bs, 0, sizeof bs);
@@ -454,7 +461,7 @@ int vlm_bench(const struct vlm_model_spec *m, const char *suite, const char *pro
         util_say(p->on_message, p->user, "%s: concurrency %d ...", m->name, p->levels[i]);
         r.acc = &a;
         if (remote) remote_level(&r, p->levels[i], p);
-        else rc = local_level(m, &w, p->levels[i], p, &a, err, err_len);
+        else rc = local_level(&local, &w, p->levels[i], p, &a, err, err_len);
         finish_level(&a, p->levels[i], &(*levels)[i]);
         acc_free(&a);
         if (stop_requested()) rc = VLM_ERR_STOPPED;
@@ -468,6 +475,7 @@ int vlm_bench(const struct vlm_model_spec *m, const char *suite, const char *pro
     if (rc == VLM_OK) rc = end_rc;
     if (r.multi) curl_multi_cleanup(r.multi);
     workload_free(&w);
+    hub_files_free(&hub);
     if (rc == VLM_ERR_STOPPED) util_errf(err, err_len, "stopped");
     return rc;
 }

@@ -7,6 +7,7 @@
  * inter-token latency percentiles).
  */
 #include "engine_impl.h"
+#include "hub.h"
 #include "util.h"
 #include "vlmeter.h"
 
@@ -42,9 +43,21 @@ struct vlm_engine_params vlm_engine_default_params(void) {
     return p;
 }
 
+int eng_fetch_hub(struct vlm_engine_params *ep, struct hub_files *files, char *err, size_t err_len) {
+    files->model = files->mmproj = NULL;
+    if (ep->remote.n_urls > 0 || !hub_is_ref(ep->model_path)) return VLM_OK;
+    int rc = hub_resolve(ep->model_path, !ep->mmproj_path, files, ep->on_message, ep->message_user, err, err_len);
+    if (rc != VLM_OK) return rc;
+    ep->model_path = files->model;
+    if (files->mmproj) ep->mmproj_path = files->mmproj;
+    return VLM_OK;
+}
+
 vlm_engine *vlm_engine_init(struct vlm_engine_params params, char *err, size_t err_len) {
     const struct vlm_engine_ops *ops = params.remote.n_urls > 0 ? &vlm_engine_remote_ops : &vlm_engine_local_ops;
-    void *impl = ops->init(params, err, err_len);
+    struct hub_files hub;
+    void *impl = eng_fetch_hub(&params, &hub, err, err_len) == VLM_OK ? ops->init(params, err, err_len) : NULL;
+    hub_files_free(&hub); /* the engine keeps its own copies of the paths */
     if (!impl) return NULL;
     vlm_engine *e = xcalloc(1, sizeof *e);
     e->ops = ops;

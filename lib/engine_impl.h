@@ -86,4 +86,10 @@ enum vlm_reasoning_state eng_split_reasoning(const char *text, const char *start
 /* Sort ascending. */
 void eng_sort_doubles(double *v, int n);
 
+/* When ep->model_path is a hub reference ("hf:..."), fetch its files into the
+ * cache and point ep's paths at them (kept alive by *files, which the caller
+ * frees with hub_files_free); else nothing. VLM_OK, or an error in err. */
+struct hub_files;
+int eng_fetch_hub(struct vlm_engine_params *ep, struct hub_files *files, char *err, size_t err_len);
+
 #endif

@@ -162,7 +162,10 @@ static int judge_verdict(struct grader *g, const struct item *it, const char *ex
     if (!g->judging) return VLM_OK;
     if (!g->judge && !g->judge_failed) {
         char err[1024];
-        g->judge = vlm_engine_init(g->p->judge->engine, err, sizeof err);
+        struct vlm_engine_params ep = g->p->judge->engine;
+        ep.on_message = g->p->on_message; /* an hf: judge's download news */
+        ep.message_user = g->p->user;
+        g->judge = vlm_engine_init(ep, err, sizeof err);
         if (!g->judge) {
             g->judge_failed = true;
             say(g, "judge %s: %s", name, err);

@@ -9,7 +9,6 @@
  * shared under a lock.
  */
 #include "family.h"
-#include "hub.h"
 #include "run.h"
 #include "stop.h"
 #include "store.h"
@@ -364,15 +363,9 @@ static vlm_engine *load_model(struct runner *r, struct vlm_model_spec *m, struct
     char err[1024];
     vlm_engine *e = NULL;
     struct vlm_engine_params ep = m->engine;
-    struct hub_files hub = {NULL, NULL};
-    int rc = VLM_OK;
-    if (hub_is_ref(ep.model_path)) { /* hf:OWNER/REPO: fetched into the cache first (docs/hub.md) */
-        rc = hub_resolve(ep.model_path, !ep.mmproj_path, &hub, r->params->on_message, r->params->user, err, sizeof err);
-        ep.model_path = hub.model;
-        if (hub.mmproj) ep.mmproj_path = hub.mmproj;
-    }
-    if (rc == VLM_OK && make_variant_file(r, m, err, sizeof err) == VLM_OK) e = vlm_engine_init(ep, err, sizeof err);
-    hub_files_free(&hub);
+    ep.on_message = r->params->on_message; /* an hf: model's download news (docs/hub.md) */
+    ep.message_user = r->params->user;
+    if (make_variant_file(r, m, err, sizeof err) == VLM_OK) e = vlm_engine_init(ep, err, sizeof err);
     if (!e) {
         snprintf(ms->error, sizeof ms->error, "%.500s", err);
         say(r, "model %s: %s", m->name, err);

@@ -44,7 +44,8 @@ static const char *USAGE =
     "                          (--shapes: the shapes and their file sizes per type)\n"
     "  ask -m MODEL --mmproj MMPROJ [--image IMG]... -p PROMPT [-p NEXT]... [--raw] [--prompt-out F]\n"
     "                          answer one conversation (--raw: reasoning too; --prompt-out: the\n"
-    "                          text the chat template rendered)\n"
+    "                          text the chat template rendered; -m hf:OWNER/REPO[:QUANT] without\n"
+    "                          --mmproj: both from the model hub)\n"
     "  probe OUTDIR [--n N] [--seed S] [--lang en|zh|both] [--level 1..3]   write the synthetic probe suite\n"
     "  import vlmevalkit FILE.tsv OUTDIR | import folder FOLDER OUTDIR   other test data as a suite\n"
     "  bench -m SPEC... (-s SUITE | --prompt P) --concurrency 1,4,16 [--rate R]\n"
@@ -706,12 +707,15 @@ static int cmd_ask(int argc, char **argv) {
         else if (opt == 'v') vlm_llama_log(true);
         else if (!cli_parse_setting(opt, optarg, &o)) status = 2;
     }
-    if (!n_prompts || !ep.model_path || !ep.mmproj_path) {
+    bool hub = ep.model_path && strncmp(ep.model_path, "hf:", 3) == 0; /* its mmproj comes from the repository */
+    if (!n_prompts || !ep.model_path || (!ep.mmproj_path && !hub)) {
         fprintf(stderr, "usage: vlmeter ask -m MODEL --mmproj MMPROJ [--image IMG]... -p PROMPT [-p NEXT_TURN]... "
-                        "[-n N] [--raw] [--prompt-out FILE] [--gaps FILE]\n");
+                        "[-n N] [--raw] [--prompt-out FILE] [--gaps FILE]\n"
+                        "       (-m hf:OWNER/REPO[:QUANT]: the model and its mmproj from the hub, docs/hub.md)\n");
         status = 2;
     }
     cli_apply_overrides(&ep, &o);
+    ep.on_message = cli_print_message;
     ep.record_logit_gaps = gaps_path != NULL;
     char err[1024];
     vlm_engine *e = status ? NULL : vlm_engine_init(ep, err, sizeof err);

@@ -5,6 +5,7 @@
 # resumed with a Range request; a file whose sha256 is not the published one is
 # refused and nothing of it stays; a second run downloads nothing; an unreachable
 # hub names the URL and the run goes on (from the cache when it holds the files).
+# `ask` and `bench` take hub names too.
 source "$(dirname "$0")/lib.sh"
 HUBSERVER=$(dirname "$(dirname "$VLMETER")")/hubserver
 D=$DEMO/models/llava
@@ -89,6 +90,20 @@ new=$(tail -n +$((before + 1)) "$T/hub.log")
 assert_contains "$new" "/api/models/test-org/Tiny-GGUF/refs" "the second run asked the hub"
 [[ "$new" != *resolve* ]] || fail "the second run downloaded: $new"
 assert_eq "$(done_cases "$T/second.db" hub)" 2 "second run answered"
+
+# 2b. `ask` and `bench` take the same names: the cached files serve (nothing
+# downloaded), and bench asks the hub once for all its concurrency levels.
+before=$(wc -l < "$T/hub.log")
+"$VLMETER" ask -m hf:test-org/Tiny-GGUF --image "$T/a.png" -p "What is it?" -n 4 > "$T/ask.out" 2> "$T/ask.err" ||
+  { cat "$T/ask.err"; fail "ask by hub name"; }
+[ -s "$T/ask.out" ] || fail "ask by hub name printed no answer"
+"$VLMETER" bench -m "hb=hf:test-org/Tiny-GGUF" --prompt "Hello" --max-tokens 4 --concurrency 1,2 --requests 2 \
+  --db "$T/bench.db" > "$T/bench.out" 2> "$T/bench.err" || { cat "$T/bench.err"; fail "bench by hub name"; }
+assert_eq "$(sqlite3 "$T/bench.db" "SELECT group_concat(concurrency || ':' || n_ok, ' ') FROM bench_levels")" "1:2 2:2" \
+  "bench levels of the hub model"
+new=$(tail -n +$((before + 1)) "$T/hub.log")
+[[ "$new" != *resolve* ]] || fail "ask or bench downloaded again: $new"
+assert_eq "$(grep -c "/api/models/test-org/Tiny-GGUF/refs" <<< "$new")" 2 "one refs request for ask, one for bench"
 
 # 3. The hub unreachable: the URL is named; cached files still serve, a model
 # not cached fails alone and the run goes on with the others.
