@@ -160,7 +160,11 @@ struct vlm_engine_params {
     bool reuse;                /* local: encode each image once, start prompts from the longest
                                   KV prefix already held (default true; docs/metrics.md) */
     int image_cache_mib;       /* local, with reuse: budget of the image-embedding cache (default 1024) */
-    bool record_logit_gaps;    /* keep the top-2 logit gap of each output token */
+    int image_min_tokens;      /* local: tokens an image becomes at least / at most, as llama.cpp's
+                                  --image-min-tokens / --image-max-tokens (0: the projector's own;
+                                  refused when the projector's image size is fixed; docs/metrics.md) */
+    int image_max_tokens;
+    bool record_logit_gaps; /* keep the top-2 logit gap of each output token */
     struct vlm_sampling sampling;
     struct vlm_remote_params remote;
     void (*on_message)(const char *line, void *user); /* news while starting (hub downloads); NULL: none */
@@ -235,6 +239,10 @@ struct vlm_turn_result {
                                    generated text: reasoning block first, then `output` */
     int n_itl;                /* gaps between output chunks, in order (ms) */
     const double *itl_ms;
+    int n_images;                  /* local: the images this turn added, in order (0: none) */
+    const int *image_tokens;       /* per image: the tokens it became, all its tiles together */
+    const double *image_encode_ms; /* per image: projector ms (0 when its embedding was reused);
+                                        copies of one picture in a turn share both equally */
 };
 
 /* Called once per turn, in order, as soon as the turn's answer exists.

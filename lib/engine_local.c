@@ -92,6 +92,8 @@ static int load_projector(local_engine *e, char *err, size_t err_len) {
     mp.use_gpu = e->p.n_gpu_layers != 0;
     mp.print_timings = false;
     mp.n_threads = e->p.n_threads;
+    if (e->p.image_min_tokens > 0) mp.image_min_tokens = e->p.image_min_tokens; /* as --image-min-tokens */
+    if (e->p.image_max_tokens > 0) mp.image_max_tokens = e->p.image_max_tokens;
     backend_clear_error();
     e->mctx = mtmd_init_from_file(e->mmproj_path, e->model, mp);
     if (!e->mctx) {
@@ -102,6 +104,60 @@ static int load_projector(local_engine *e, char *err, size_t err_len) {
     if (!mtmd_support_vision(e->mctx)) {
         util_errf(err, err_len, "projector '%s' has no vision encoder", e->mmproj_path);
         return VLM_ERR_MODEL;
+    }
+    return VLM_OK;
+}
+
+/* The image tokens mtmd makes of a plain w x h picture (its preprocessing
+ * only: nothing is encoded); -1 when it cannot. */
+static int image_tokens_of(local_engine *e, int w, int h) {
+    unsigned char *rgb = xmalloc((size_t)w * (size_t)h * 3);
+    memset(rgb, 128, (size_t)w * (size_t)h * 3);
+    mtmd_bitmap *bm = mtmd_bitmap_init((uint32_t)w, (uint32_t)h, rgb);
+    free(rgb);
+    mtmd_input_chunks *chunks = mtmd_input_chunks_init();
+    const char *marker = mtmd_default_marker();
+    mtmd_input_text in = {marker, strlen(marker), false, true};
+    const mtmd_bitmap *bms[1] = {bm};
+    int n = -1;
+    if (bm && mtmd_tokenize(e->mctx, chunks, &in, bms, 1) == 0) {
+        n = 0;
+        for (size_t i = 0; i < mtmd_input_chunks_size(chunks); i++) {
+            const mtmd_input_chunk *ch = mtmd_input_chunks_get(chunks, i);
+            if (mtmd_input_chunk_get_type(ch) != MTMD_INPUT_CHUNK_TYPE_TEXT)
+                n += (int)mtmd_input_chunk_get_n_tokens(ch);
+        }
+    }
+    mtmd_input_chunks_free(chunks);
+    if (bm) mtmd_bitmap_free(bm);
+    return n;
+}
+
+/* An image token budget the projector does not follow (its image size is
+ * fixed, or it tiles large pictures) is refused, naming the key: two budgets
+ * would otherwise be one setting measured twice. The test: a large picture
+ * must become at most image_max_tokens, a small one at least image_min_tokens. */
+static int check_image_budget(local_engine *e, char *err, size_t err_len) {
+    const int big = 2048, small = 32;
+    if (e->p.image_max_tokens > 0) {
+        int n = image_tokens_of(e, big, big);
+        if (n > e->p.image_max_tokens) {
+            util_errf(err, err_len,
+                      "image_max_tokens=%d does not apply to '%s': its projector makes %d tokens of a %dx%d "
+                      "image (a fixed image size, or tiles); leave the key out",
+                      e->p.image_max_tokens, e->model_path, n, big, big);
+            return VLM_ERR_INPUT;
+        }
+    }
+    if (e->p.image_min_tokens > 0) {
+        int n = image_tokens_of(e, small, small);
+        if (n >= 0 && n < e->p.image_min_tokens) {
+            util_errf(err, err_len,
+                      "image_min_tokens=%d does not apply to '%s': its projector makes %d tokens of a %dx%d "
+                      "image (a fixed image size); leave the key out",
+                      e->p.image_min_tokens, e->model_path, n, small, small);
+            return VLM_ERR_INPUT;
+        }
     }
     return VLM_OK;
 }
@@ -239,6 +295,10 @@ static void *local_init(struct vlm_engine_params params, char *err, size_t err_l
     }
     warm_up(e);
     e->info.load_ms = util_now_ms() - t0;
+    if (check_image_budget(e, err, err_len) != VLM_OK) {
+        local_free(e);
+        return NULL;
+    }
     uint64_t gpu_after = gpu_mem_used();
     e->info.gpu_mem_bytes = gpu_after > gpu_before ? gpu_after - gpu_before : 0;
     fill_info(e);

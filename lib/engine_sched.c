@@ -47,6 +47,16 @@ struct answer {
     int n, cap_tok;
 };
 
+/* The images of the turn in progress: the content id of each, the tokens it
+ * became and the projector ms it took (turn_images_spread shares the figures
+ * of copies of one picture equally). */
+struct turn_images {
+    int n;
+    char (*id)[40];
+    int *tokens;
+    double *encode_ms;
+};
+
 struct slot {
     int seq;           /* the llama.cpp sequence id */
     const vlm_case *c; /* the case being answered; NULL: the slot is free */
@@ -64,6 +74,7 @@ struct slot {
     struct llama_sampler *smpl;
     /* the turn in progress */
     struct vlm_turn_timings t;
+    struct turn_images img;
     struct answer out;
     double t0, t_first, t_last;
     int64_t steps, step_seqs; /* decode steps of this turn, and sequences in them */
@@ -138,6 +149,56 @@ static void answer_free(struct answer *a) {
     free(a->itl);
 }
 
+/* ------------------------------------------------------------ the turn's images */
+
+/* Start the turn's image figures from its bitmaps' content ids. */
+static void turn_images_begin(struct turn_images *ti, mtmd_bitmap *const *bm, int n) {
+    free(ti->id);
+    free(ti->tokens);
+    free(ti->encode_ms);
+    ti->n = n;
+    ti->id = xcalloc((size_t)n + 1, sizeof *ti->id);
+    ti->tokens = xcalloc((size_t)n + 1, sizeof *ti->tokens);
+    ti->encode_ms = xcalloc((size_t)n + 1, sizeof *ti->encode_ms);
+    for (int i = 0; i < n; i++) snprintf(ti->id[i], sizeof ti->id[i], "%s", bm[i] ? mtmd_bitmap_get_id(bm[i]) : "");
+}
+
+/* The first of the turn's images whose content is the chunk's, or -1. */
+static int turn_image_of(const struct turn_images *ti, const mtmd_input_chunk *ch) {
+    const char *id = mtmd_input_chunk_get_id(ch);
+    for (int i = 0; id && i < ti->n; i++)
+        if (strcmp(ti->id[i], id) == 0) return i;
+    return -1;
+}
+
+/* Copies of one picture in a turn are indistinguishable to mtmd (one content
+ * id): their summed figures, held by the first copy, are shared equally. */
+static void turn_images_spread(struct turn_images *ti) {
+    for (int i = 0; i < ti->n; i++) {
+        int copies = 0, first = -1;
+        for (int j = 0; j < ti->n; j++) {
+            if (strcmp(ti->id[j], ti->id[i]) != 0) continue;
+            copies++;
+            if (first < 0) first = j;
+        }
+        if (first != i || copies < 2) continue;
+        int tokens = ti->tokens[i] / copies;
+        double ms = ti->encode_ms[i] / copies;
+        for (int j = i; j < ti->n; j++)
+            if (strcmp(ti->id[j], ti->id[i]) == 0) {
+                ti->tokens[j] = tokens;
+                ti->encode_ms[j] = ms;
+            }
+    }
+}
+
+static void turn_images_free(struct turn_images *ti) {
+    free(ti->id);
+    free(ti->tokens);
+    free(ti->encode_ms);
+    memset(ti, 0, sizeof *ti);
+}
+
 /* ------------------------------------------------------------ slots */
 
 /* The slot's sampler chain; a reasoning budget (when given) comes first, so
@@ -185,6 +246,7 @@ void sched_free(local_engine *e) {
         free(s->prompt_text);
         kvseq_free(&s->kv);
         answer_free(&s->out);
+        turn_images_free(&s->img);
         llama_sampler_free(s->smpl);
     }
     free(e->slots);
@@ -405,6 +467,8 @@ static int eval_image(local_engine *e, struct slot *s, const mtmd_input_chunk *c
         if (e->embd) embd_cache_put(e->embd, hash, embd, n_floats);
         double t1 = util_now_ms();
         s->t.image_encode_ms += t1 - t0;
+        int k = turn_image_of(&s->img, ch);
+        if (k >= 0) s->img.encode_ms[k] += t1 - t0;
         t0 = t1;
     }
     llama_pos new_past = s->n_past;
@@ -479,6 +543,7 @@ static int prefill_turn(local_engine *e, struct slot *s, bool share, char *err, 
     char *text = NULL;
     int rc = load_bitmaps(c, &tp, bm, err, err_len);
     s->t.image_decode_ms = util_now_ms() - s->t0;
+    turn_images_begin(&s->img, bm, rc == VLM_OK ? tp.n_images : 0);
     if (rc == VLM_OK && !(text = format_new_user_message(e, s, tp.text, err, err_len))) rc = VLM_ERR_INPUT;
     if (rc == VLM_OK) {
         mtmd_input_text in = {text, strlen(text), s->turn == 0, true};
@@ -494,6 +559,11 @@ static int prefill_turn(local_engine *e, struct slot *s, bool share, char *err, 
     llama_pos base = s->turn == 0 ? 0 : s->n_past + (s->carry ? 1 : 0);
     if (rc == VLM_OK) {
         prompt_index(&pr);
+        for (size_t i = 0; i < pr.n_chunks; i++) {
+            const mtmd_input_chunk *ch = mtmd_input_chunks_get(pr.chunks, i);
+            int k = mtmd_input_chunk_get_type(ch) == MTMD_INPUT_CHUNK_TYPE_TEXT ? -1 : turn_image_of(&s->img, ch);
+            if (k >= 0) s->img.tokens[k] += (int)mtmd_input_chunk_get_n_tokens(ch);
+        }
         s->t.n_prompt_tokens = (int)mtmd_helper_get_n_tokens(pr.chunks);
         s->t.n_image_tokens = pr.n_image_tokens;
         llama_pos n_pos = mtmd_helper_get_n_pos(pr.chunks);
@@ -618,6 +688,10 @@ static bool finish_turn(local_engine *e, struct slot *s, const struct vlm_sched_
     r.token_offsets = s->out.offsets;
     r.n_itl = rc == VLM_OK && s->out.n > 1 ? s->out.n - 1 : 0;
     r.itl_ms = s->out.itl;
+    turn_images_spread(&s->img);
+    r.n_images = rc == VLM_OK ? s->img.n : 0;
+    r.image_tokens = s->img.tokens;
+    r.image_encode_ms = s->img.encode_ms;
     if (rc == VLM_OK) remember_answer(e, s);
     else forget_kv(e, s); /* a half-done prefill: the cells do not match s->kv */
     bool go_on = io->on_turn(io->user, s->tag, &r, rc);

@@ -150,6 +150,9 @@ char *run_settings_json(const struct vlm_engine_params *e) {
         if (e->reasoning && strcmp(e->reasoning, "auto") != 0)
             json_object_set_new(o, "reasoning", json_string(e->reasoning));
         json_object_set_new(o, "ctx", json_integer(e->n_ctx));
+        /* a budget is part of what the model is (two budgets share no answers); absent when unset */
+        if (e->image_min_tokens > 0) json_object_set_new(o, "image_min_tokens", json_integer(e->image_min_tokens));
+        if (e->image_max_tokens > 0) json_object_set_new(o, "image_max_tokens", json_integer(e->image_max_tokens));
     }
     char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(o);

@@ -21,6 +21,7 @@
 #include "vlmeter.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,7 +94,8 @@ static const char *const ADDED_COLUMNS[][3] = {
     {"answers", "n_reasoning_tokens", "INTEGER"}, {"answers", "reasoning_ms", "REAL"},
     {"model_loads", "chat_template_hash", "TEXT"},
     {"cases", "groups", "TEXT"}, {"cases", "categories", "TEXT"}, {"scores", "ref_score", "REAL"}, {"scores", "ref_correct", "INTEGER"},
-    {"scores", "ref_detail", "TEXT"},
+    {"scores", "ref_detail", "TEXT"}, {"answers", "image_tokens_each", "TEXT"},
+    {"answers", "image_encode_ms_each", "TEXT"},
 };
 // clang-format on
 
@@ -133,9 +135,10 @@ static const char *const PUT_TURN_SQL =
     " output, error, image_decode_ms, image_encode_ms, n_prompt_tokens, n_image_tokens,"
     " prefill_ms, ttft_ms, n_output_tokens, decode_ms, decode_tps, e2e_ms, tpot_ms, itl_ms_p50,"
     " itl_ms_max, tokens_estimated, n_retries, n_cached_tokens, n_images_cached,"
-    " decode_batch_mean, tokens, reasoning, reasoning_state, n_reasoning_tokens, reasoning_ms, created_at)"
+    " decode_batch_mean, tokens, reasoning, reasoning_state, n_reasoning_tokens, reasoning_ms, image_tokens_each,"
+    " image_encode_ms_each, created_at)"
     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,"
-    "?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,strftime('%Y-%m-%dT%H:%M:%fZ','now'))";
+    "?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,strftime('%Y-%m-%dT%H:%M:%fZ','now'))";
 static const char *const PUT_CASE_SQL =
     "INSERT OR REPLACE INTO cases(model_id, suite, case_id, category, scorer, images, choices, status, error,"
     " run_id, groups, categories, finished_at)"
@@ -359,6 +362,22 @@ int vlm_store_case_reset(vlm_store *s, int64_t model_id, const char *suite, cons
     return rc;
 }
 
+/* A turn's per-image figures as JSON arrays (NULL when it added no image):
+ * the tokens each image became, and its projector ms to 0.01 ms. */
+static void image_figures_json(const struct vlm_turn_result *r, char **tokens, char **ms) {
+    *tokens = *ms = NULL;
+    if (r->error || r->n_images <= 0 || !r->image_tokens || !r->image_encode_ms) return;
+    json_t *a = json_array(), *b = json_array();
+    for (int i = 0; i < r->n_images; i++) {
+        json_array_append_new(a, json_integer(r->image_tokens[i]));
+        json_array_append_new(b, json_real(round(r->image_encode_ms[i] * 100.0) / 100.0));
+    }
+    *tokens = json_dumps(a, JSON_COMPACT);
+    *ms = json_dumps(b, JSON_COMPACT);
+    json_decref(a);
+    json_decref(b);
+}
+
 /* The answers row of turn r (r->error: a failed turn, no output). */
 static int write_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c,
                       const struct vlm_turn_result *r) {
@@ -402,7 +421,14 @@ static int write_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_
     store_bind_text(&q, 30, output ? STATES[r->reasoning_state] : NULL);
     store_bind_int(&q, 31, t->n_reasoning_tokens);
     store_bind_double(&q, 32, t->reasoning_ms);
-    return store_q_write(&q);
+    char *tokens_each = NULL, *ms_each = NULL;
+    image_figures_json(r, &tokens_each, &ms_each);
+    store_bind_text(&q, 33, tokens_each);
+    store_bind_text(&q, 34, ms_each);
+    int rc = store_q_write(&q);
+    free(tokens_each);
+    free(ms_each);
+    return rc;
 }
 
 char *store_json_strings(const char *const *items, int n) {

@@ -1,0 +1,62 @@
+# The image token budget (docs/metrics.md, "The image token budget"): on the
+# forged dynamic-resolution qwen3vl, three image_max_tokens budgets on the same
+# two images store, per image, the tokens llama-mtmd-cli reports for the same
+# files and flags (`n_tokens_batch` of each image's decode); the budgets are three
+# models with their own settings; a fixed-resolution projector (llava) refuses
+# the key by name and the run goes on.
+source "$(dirname "$0")/lib.sh"
+CLI=$LLAMA_PREFIX/bin/llama-mtmd-cli
+Q=$DEMO/models/qwen3vl
+mapfile -t imgs < <(ls "$IMAGES"/*.png | head -2)
+cp "${imgs[0]}" "$T/a.png"
+cp "${imgs[1]}" "$T/b.png"
+printf '%s\n' '{"id":"one","images":["a.png"],"turns":["What is it?"]}' \
+  '{"id":"two","images":["a.png","b.png"],"turns":["<image> and <image>: same?"]}' \
+  '{"id":"text","turns":["Hello?"]}' > "$T/s.jsonl"
+
+BUDGETS="16 64 256"
+specs=()
+for b in $BUDGETS; do specs+=(-m "q$b=$Q/model.gguf,mmproj=$Q/mmproj.gguf,image_max_tokens=$b"); done
+set +e
+"$VLMETER" run -s "$T/s.jsonl" --db "$DB" --max-tokens 2 -q "${specs[@]}" -m "$(model_spec llava)" \
+  -m "fixed=$DEMO/models/llava/model.gguf,mmproj=$DEMO/models/llava/mmproj.gguf,image_max_tokens=64" 2> "$T/err"
+rc=$?
+set -e
+cat "$T/err"
+[ $rc -eq 1 ] || fail "exit status $rc, want 1 (the fixed-resolution model fails to load)"
+assert_contains "$(cat "$T/err")" "image_max_tokens=64 does not apply to '$DEMO/models/llava/model.gguf': its projector makes" \
+  "the fixed-resolution projector refuses the key by name"
+assert_eq "$(sql "SELECT count(*) FROM cases c JOIN models m ON m.id=c.model_id WHERE m.name='llava' AND status='done'")" 3 \
+  "the run went on with the plain llava"
+
+# llama-mtmd-cli's figure for one image at a budget: the n_tokens_batch of its
+# image decode batches (printed with -v), summed.
+cli_tokens() {  # budget image
+  "$CLI" -m "$Q/model.gguf" --mmproj "$Q/mmproj.gguf" --image "$2" -p "What is it?" --temp 0 -n 1 -t 2 -c 4096 \
+    --image-max-tokens "$1" -v 2> "$T/cli.err" > /dev/null || { tail -5 "$T/cli.err"; fail "llama-mtmd-cli failed"; }
+  grep -o 'n_tokens_batch = [0-9]*' "$T/cli.err" | awk '{n += $3} END {print n + 0}'
+}
+
+prev=0
+for b in $BUDGETS; do
+  ta=$(cli_tokens "$b" "$T/a.png")
+  tb=$(cli_tokens "$b" "$T/b.png")
+  [ "$ta" -gt 0 ] && [ "$ta" -le "$b" ] || fail "llama-mtmd-cli: $ta tokens at budget $b"
+  got1=$(sql "SELECT a.image_tokens_each FROM answers a JOIN models m ON m.id=a.model_id WHERE m.name='q$b' AND a.case_id='one'")
+  got2=$(sql "SELECT a.image_tokens_each FROM answers a JOIN models m ON m.id=a.model_id WHERE m.name='q$b' AND a.case_id='two'")
+  assert_eq "$got1" "[$ta]" "budget $b: the one image's tokens"
+  assert_eq "$got2" "[$ta,$tb]" "budget $b: each of two images' tokens, in order"
+  assert_eq "$(sql "SELECT n_image_tokens FROM answers a JOIN models m ON m.id=a.model_id WHERE m.name='q$b' AND a.case_id='two'")" \
+    "$((ta + tb))" "budget $b: the per-image tokens add up to n_image_tokens"
+  [ "$ta" -gt "$prev" ] || fail "budget $b gives $ta tokens, not more than the smaller budget's $prev"
+  prev=$ta
+  assert_eq "$(sql "SELECT json_extract(settings, '\$.image_max_tokens') FROM models WHERE name='q$b'")" "$b" \
+    "budget $b is in the model's settings"
+  n_ms=$(sql "SELECT json_array_length(image_encode_ms_each) FROM answers a JOIN models m ON m.id=a.model_id WHERE m.name='q$b' AND a.case_id='two'")
+  assert_eq "$n_ms" 2 "budget $b: an encode time per image"
+done
+assert_eq "$(sql "SELECT count(*) FROM answers WHERE case_id='text' AND image_tokens_each IS NOT NULL")" 0 \
+  "a turn without images has no per-image figures"
+assert_eq "$(sql "SELECT json_extract(settings, '\$.image_max_tokens') IS NULL FROM models WHERE name='llava'")" 1 \
+  "no budget, no key in the settings"
+echo OK
