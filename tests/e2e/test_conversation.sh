@@ -7,27 +7,30 @@ source "$(dirname "$0")/lib.sh"
 
 # --- the suite: only the conversation category, by --categories
 "$VLMETER" probe "$T/p1" --categories conversation --n 2 --lang both --level 1 -q
-"$VLMETER" probe "$T/p3" --categories conversation --n 4 --lang en --level 3 -q
-S1=$T/p1/probe.jsonl S3=$T/p3/probe.jsonl
+"$VLMETER" probe "$T/p2" --categories conversation --n 8 --lang en --level 2 -q
+"$VLMETER" probe "$T/p3" --categories conversation --n 8 --lang en --level 3 -q
+S1=$T/p1/probe.jsonl S2=$T/p2/probe.jsonl S3=$T/p3/probe.jsonl
 assert_eq "$(grep -v '^#' "$S1" | jq -r .category | sort -u)" conversation "only the asked category"
 assert_eq "$(grep -vc '^#' "$S1")" 4 "2 cases x 2 languages"
 assert_eq "$(grep -v '^#' "$S1" | jq '.turns | length' | sort -u)" 10 "level 1: 10 turns"
+assert_eq "$(grep -v '^#' "$S2" | jq '.turns | length' | sort -u)" 11 "level 2: 11 turns"
 assert_eq "$(grep -v '^#' "$S3" | jq '.turns | length' | sort -u)" 12 "level 3: 12 turns"
-assert_eq "$(grep -v '^#' "$S1" "$S3" -h | jq '[.expected[] | select(. == null)] | length' | sort -u)" 0 "every turn expected"
+assert_eq "$(grep -v '^#' "$S3" | jq '.images | length' | sort -u)" 2 "level 3: a second picture"
+assert_eq "$(grep -v '^#' "$S1" "$S2" "$S3" -h | jq '[.expected[] | select(. == null)] | length' | sort -u)" 0 "every turn expected"
 assert_eq "$(grep -v '^#' "$S1" | jq -r '.images | length' | sort -u)" 1 "one picture per conversation"
 # The number given in turn 2 is the answer of the later turn that asks for it,
 # and at level 3 that turn is one of the last three (the fact must survive 8+ turns).
-grep -v '^#' "$S1" "$S3" -h | jq -r '[(.turns[1] | capture("(?<n>[0-9]+)[.。]").n),
+grep -v '^#' "$S1" "$S2" "$S3" -h | jq -r '[(.turns[1] | capture("(?<n>[0-9]+)[.。]").n),
     (.turns | map(test("What number did I ask you to remember|我让你记住的数字是多少")) | index(true)),
     .expected[(.turns | map(test("What number did I ask you to remember|我让你记住的数字是多少")) | index(true))][0],
     (.turns | length)] | @tsv' > "$T/secret.tsv"
-assert_eq "$(wc -l < "$T/secret.tsv")" 8 "every case asks the number back"
+assert_eq "$(wc -l < "$T/secret.tsv")" 20 "every case asks the number back"
 awk -F'\t' '$1 != $3 { print "secret " $1 " but expected " $3; bad = 1 } END { exit bad }' "$T/secret.tsv" ||
   fail "the remembered number is not the expected answer"
 awk -F'\t' '$4 == 12 && $2 < 9 { bad = 1 } END { exit bad }' "$T/secret.tsv" ||
   fail "level 3 asks the remembered number before the last three turns"
 # A name given in turn 1 is asked back later with the expected colour.
-for f in "$S1" "$S3"; do
+for f in "$S1" "$S2" "$S3"; do
   grep -v '^#' "$f" | jq -r 'select(.lang == "en") | (.turns[0] | capture("call the (?<c>[a-z]+) shape \"(?<n>[A-Za-z]+)\"")) as $f
      | range(1; .turns | length) as $t | select(.turns[$t] | startswith("What colour is " + $f.n + "?"))
      | "\($f.c) \(.expected[$t][0])"'
@@ -53,6 +56,17 @@ assert_eq "$(sql "SELECT count(*) FROM answers a WHERE turn >= 1 AND n_prompt_to
   "later turns prefill only their own message"
 assert_eq "$(sql "SELECT count(*) FROM answers WHERE turn >= 1 AND n_prompt_tokens > 0")" 36 "later turns prefill something"
 [ "$(sql "SELECT count(*) FROM answers WHERE turn = 0 AND n_cached_tokens > 0")" -ge 1 ] || fail "no first turn reused a prefix"
+
+# Level 3 shows a second picture in a later turn (turns 5-7): vlmeter's engine
+# adds it to the conversation in the KV cache (llama-mtmd-cli cannot).
+"$VLMETER" probe "$T/p3one" --categories conversation --n 1 --lang en --level 3 -q
+"$VLMETER" run -q -s "$T/p3one/probe.jsonl" -m "$(model_spec qwen3vl m3)" --db "$T/l3.db" --max-tokens 4 --threads 2 \
+  > "$T/run3.log" 2>&1 || { cat "$T/run3.log"; fail "level-3 run failed"; }
+pic_turn=$(grep -v '^#' "$T/p3one/probe.jsonl" | jq '.turns | map(test("<image>")) | .[1:] | index(true) + 1')
+[ "$pic_turn" -ge 4 ] && [ "$pic_turn" -le 6 ] || fail "second picture at turn index $pic_turn"
+assert_eq "$(sqlite3 "$T/l3.db" "SELECT count(*) FROM answers WHERE error IS NULL")" 12 "12 turns answered"
+assert_eq "$(sqlite3 "$T/l3.db" "SELECT group_concat(turn) FROM answers WHERE n_image_tokens > 0 ORDER BY turn")" \
+  "0,$pic_turn" "images in turn 1 and in the second picture's turn"
 
 # context_of JSON MODEL: "keeps lost" of the pooled figure (lost "null" when not lost).
 context_of() { jq -r --arg m "$2" '.context_kept[] | select(.model == $m and .category == null) | "\(.keeps_through) \(.lost_at)"' "$1"; }
