@@ -68,6 +68,7 @@ struct dlg_pictures {
     struct dlg_scene sc[2];
 };
 
+/* Random radii, angles and places for a scene's objects, none touching another. */
 static bool dlg_layout_scene(probe_rng *rng, struct dlg_scene *s) {
     for (int i = 0; i < s->n; i++) {
         struct dlg_obj *o = &s->o[i];
@@ -155,6 +156,7 @@ struct dlg_q {
     json_t *want_en, *want_zh; /* want_zh NULL: as want_en */
 };
 
+/* What the conversation is about: its pictures and the facts it gives. */
 struct dlg_facts {
     const struct dlg_scene *sc;  /* the first picture */
     const struct dlg_scene *sc2; /* the second, NULL when there is none */
@@ -164,6 +166,7 @@ struct dlg_facts {
     const char *name[3];
 };
 
+/* The accepted answers: a number as digits, one word, a shape's or a colour's names. */
 static json_t *dlg_number(long v) {
     char s[32];
     snprintf(s, sizeof s, "%ld", v);
