@@ -796,17 +796,19 @@ VLM_API double vlm_percentile(const double *sorted, int n, double q);
 enum vlm_probe_lang { VLM_PROBE_EN = 1, VLM_PROBE_ZH = 2, VLM_PROBE_BOTH = 3 };
 
 struct vlm_probe_params {
-    int n_per_category; /* cases per category and language (default 20) */
-    uint64_t seed;      /* default 1 */
-    int lang;           /* enum vlm_probe_lang (default VLM_PROBE_EN) */
-    int level;          /* 1 easy, 2 (default), 3 hard: small, rotated, faint */
-    const char *name;   /* the suite file OUTDIR/NAME.jsonl (default "probe") */
+    int n_per_category;     /* cases per category and language (default 20) */
+    uint64_t seed;          /* default 1 */
+    int lang;               /* enum vlm_probe_lang (default VLM_PROBE_EN) */
+    int level;              /* 1 easy, 2 (default), 3 hard: small, rotated, faint */
+    const char *name;       /* the suite file OUTDIR/NAME.jsonl (default "probe") */
+    const char *categories; /* comma-separated categories to write (NULL or "": every one) */
 };
 
 struct vlm_probe_summary {
-    int n_cases;   /* lines written */
-    int n_images;  /* image files written */
-    int n_retries; /* layouts a ground-truth check rejected, then drawn anew */
+    int n_cases;      /* lines written */
+    int n_images;     /* image files written */
+    int n_retries;    /* layouts a ground-truth check rejected, then drawn anew */
+    int n_categories; /* categories written */
 };
 
 VLM_API struct vlm_probe_params vlm_probe_default_params(void);

@@ -227,6 +227,7 @@ const struct probe_category probe_categories[] = {
     { "ocr", probe_gen_ocr },                 { "charts", probe_gen_charts },
     { "tables", probe_gen_tables },           { "multi_image", probe_gen_multi_image },
     { "multi_turn", probe_gen_multi_turn },   { "hallucination", probe_gen_hallucination },
+    { "conversation", probe_gen_conversation },
 };
 // clang-format on
 const int probe_n_categories = (int)(sizeof probe_categories / sizeof probe_categories[0]);
@@ -256,6 +257,38 @@ static bool name_ok(const char *name) {
     return name[0] != '.';
 }
 
+/* Whether category `name` is in the comma-separated list (NULL or "": all). */
+static bool category_wanted(const char *list, const char *name) {
+    if (!list || !list[0]) return true;
+    size_t n = strlen(name);
+    for (const char *p = list; *p;) {
+        size_t k = strcspn(p, ",");
+        if (k == n && strncmp(p, name, n) == 0) return true;
+        p += k + (p[k] == ',');
+    }
+    return false;
+}
+
+/* Every name of the list is a category; else a message naming the first unknown one. */
+static bool categories_ok(const char *list, char *err, size_t err_len) {
+    for (const char *p = list ? list : ""; *p;) {
+        size_t k = strcspn(p, ",");
+        bool known = false;
+        for (int c = 0; c < probe_n_categories && !known; c++)
+            known = strlen(probe_categories[c].name) == k && strncmp(p, probe_categories[c].name, k) == 0;
+        if (!known) {
+            char known_list[512] = "";
+            for (int c = 0; c < probe_n_categories; c++)
+                snprintf(known_list + strlen(known_list), sizeof known_list - strlen(known_list), "%s%s", c ? ", " : "",
+                         probe_categories[c].name);
+            util_errf(err, err_len, "probe: unknown category '%.*s' (known: %s)", (int)k, p, known_list);
+            return false;
+        }
+        p += k + (p[k] == ',');
+    }
+    return true;
+}
+
 static int check_params(const struct vlm_probe_params *p, char *err, size_t err_len) {
     if (p->n_per_category < 1 || p->n_per_category > 10000)
         util_errf(err, err_len, "probe: cases per category must be 1..10000, not %d", p->n_per_category);
@@ -265,7 +298,7 @@ static int check_params(const struct vlm_probe_params *p, char *err, size_t err_
     else if (!name_ok(p->name))
         util_errf(err, err_len, "probe: suite name '%s' must be 1-64 letters, digits, '_', '-' or '.'",
                   p->name ? p->name : "");
-    else return VLM_OK;
+    else if (categories_ok(p->categories, err, err_len)) return VLM_OK;
     return VLM_ERR_INPUT;
 }
 
@@ -348,7 +381,11 @@ static int write_all(struct probe_ctx *x, const char *path, int *n_cases) {
             (unsigned long long)p->seed, p->level, p->n_per_category,
             p->lang == VLM_PROBE_BOTH ? "en+zh" : lang_code[p->lang == VLM_PROBE_ZH]);
     int rc = 0;
-    for (int c = 0; c < probe_n_categories && rc == 0; c++) rc = write_category(x, c, out, n_cases);
+    for (int c = 0; c < probe_n_categories && rc == 0; c++) {
+        if (!category_wanted(p->categories, probe_categories[c].name)) continue;
+        rc = write_category(x, c, out, n_cases);
+        x->n_categories++;
+    }
     if (fclose(out) != 0 && rc == 0) rc = probe_fail(x, "cannot write '%s': %s", path, strerror(errno));
     return rc;
 }
@@ -379,7 +416,7 @@ int vlm_probe_write(const struct vlm_probe_params *p, const char *outdir, struct
         remove(tmp);
         util_errf(err, err_len, "%s", x.err);
     } else if (sum) {
-        *sum = (struct vlm_probe_summary){n_cases, x.n_images, x.n_retries};
+        *sum = (struct vlm_probe_summary){n_cases, x.n_images, x.n_retries, x.n_categories};
     }
     free(tmp);
     free(path);

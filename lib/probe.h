@@ -162,7 +162,7 @@ long probe_diff_pixels(const vlm_image *a, const vlm_image *b);
 /* ------------------------------------------------------------ cases */
 
 #define PROBE_MAX_IMAGES  4
-#define PROBE_MAX_TURNS   3
+#define PROBE_MAX_TURNS   12 /* conversation: up to 12 */
 #define PROBE_MAX_CHOICES 6
 
 enum { PL_EN, PL_ZH, PL_N };
@@ -188,7 +188,7 @@ struct probe_ctx {
     int k;                /* the case's number within its category */
     char base[128];       /* "{category}-L{level}-s{seed}-{k}": ids and image names */
     bool want[PL_N];      /* languages asked for */
-    int n_images, n_retries;
+    int n_images, n_retries, n_categories;
     char err[1024];
 };
 
@@ -261,5 +261,6 @@ int probe_gen_hallucination(struct probe_ctx *x, probe_rng *rng, struct probe_ca
 int probe_gen_ocr(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc); /* probe_text.c */
 int probe_gen_charts(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc);
 int probe_gen_tables(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc);
+int probe_gen_conversation(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc); /* probe_dialog.c */
 
 #endif

@@ -6,6 +6,7 @@
 #define VLM_REPORT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "vlmeter.h"
@@ -19,6 +20,34 @@ json_t *report_families(vlm_store *s, const json_t *rep);
 
 /* Add "cost" and "recommendation" to a built document (report_cost.c). */
 int report_add_cost(json_t *rep, const vlm_catalog *cat, const struct vlm_requirements *r);
+
+/* Context kept over turns (report_turns.c, docs/metrics.md). One turn's
+ * accuracy: its number counted from 1, scored turns and credit. */
+struct report_turn_acc {
+    int turn, n;
+    double credit;
+};
+
+/* The figure: turn 1's Wilson lower bound, the last turn measured, the first
+ * turn after turn 1 whose upper bound falls below that bound (0: none) and its
+ * upper bound, and the turn context is kept through (lost_at - 1, or last_turn). */
+struct report_context {
+    double base_low, lost_high;
+    int last_turn, lost_at, keeps_through;
+};
+
+/* The figure over turns t[0..n-1] in ascending order; false (out zeroed) when
+ * t[0] is not turn 1 with scored turns, so there is no baseline. */
+bool report_context_kept(const struct report_turn_acc *t, int n, struct report_context *out);
+
+/* The "context_kept" array: one entry per model over the document's "by_turn"
+ * rows (category null), then one per model x category from the store; NULL
+ * when the store cannot be read. */
+json_t *report_context_section(vlm_store *s, const json_t *by_turn);
+
+/* The SVG chart of accuracy by turn with the turn each model loses context
+ * marked; colour(i) is the colour of the document's models[i]. */
+void report_turns_chart(FILE *out, const json_t *doc, const char *(*colour)(int model));
 
 /* Renderers (report_text.c, report_html.c). Return VLM_OK or VLM_ERR_IO. */
 int report_write_table(const json_t *r, FILE *out);

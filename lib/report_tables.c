@@ -253,6 +253,22 @@ static const struct rt_pivot BY_TURN = {
     .cell = CELL(NULL, "accuracy", RT_PCT, cell_accuracy),
 };
 
+/* "7 (not lost)" when no turn fell below turn 1, else the turn context is kept through. */
+static void cell_keeps(struct rt_cell *c, const json_t *row, const struct rt_col *col, const struct rt_ctx *cx) {
+    double k;
+    c->num = true;
+    if (!jpath_num(row, "keeps_through", &k)) rt_cell_set(c, RT_DASH);
+    else if (jpath_num(row, "lost_at", &(double){0})) rt_cell_set(c, "%.0f", k);
+    else rt_cell_set(c, "%.0f (not lost)", k);
+}
+
+static const struct rt_col CONTEXT[] = {
+    COL("model", "model", RT_TEXT), CELL("category", NULL, RT_TEXT, cell_all_category),
+    COL("turns", "last_turn", RT_INT), COL("turn 1 lower bound", "turn1_ci_low", RT_PCT),
+    CELL("keeps context through turn", NULL, RT_INT, cell_keeps), COL("first turn below", "lost_at", RT_INT),
+    COL("its upper bound", "lost_ci_high", RT_PCT),
+};
+
 /* Down the page, one column per model (column 0 names the model). */
 static const struct rt_col SPEED[] = {
     COL("model", "name", RT_TEXT),
@@ -357,6 +373,11 @@ const struct rt_table RT_TABLES[] = {
      .shape = RT_LIST, .rows = "captions", COLS(CAPTIONS)},
     {.id = "by-turn", .title = "Accuracy by turn", .note = "Multi-turn cases only; turns counted from 1.",
      .shape = RT_PIVOT, .pivot = &BY_TURN, .corner = "turn", .flags = RT_BEST | RT_MODEL_COLS},
+    {.id = "context", .title = "Context kept over turns",
+     .note = "Per model (all: every multi-turn case, as the table above) and per category: the first turn after "
+             "turn 1 whose accuracy's 95% upper bound falls below turn 1's lower bound; context is kept through "
+             "the turn before it (docs/metrics.md).",
+     .shape = RT_LIST, .rows = "context_kept", COLS(CONTEXT)},
     {.id = "speed", .title = "Speed and memory",
      .note = "Latest load of each model; timings over turns without error; batch and KV cache reuse "
              "as in docs/metrics.md.",

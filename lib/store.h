@@ -140,6 +140,15 @@ struct store_turn_credit {
 };
 int store_report_by_turn(vlm_store *s, int (*cb)(const struct store_turn_credit *t, void *user), void *user);
 
+/* The same per model x category x turn index (a case in two categories counts in both). */
+struct store_turn_category_credit {
+    const char *model, *category;
+    int turn;
+    struct store_credit c; /* n_unparsed not filled */
+};
+int store_report_by_turn_category(vlm_store *s, int (*cb)(const struct store_turn_category_credit *t, void *user),
+                                  void *user);
+
 /* Every pair of models (a < b by name) over the turns both had scored:
  * how many, and those only a, or only b, got correct. */
 struct store_pair_row {

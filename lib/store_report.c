@@ -311,6 +311,30 @@ int store_report_by_turn(vlm_store *s, int (*cb)(const struct store_turn_credit 
     return store_q_end(&q, rc);
 }
 
+int store_report_by_turn_category(vlm_store *s, int (*cb)(const struct store_turn_category_credit *t, void *user),
+                                  void *user) {
+    store_q q;
+    if (store_q_prepare(
+            s, &q, "reading tables scores, cases and answers",
+            "SELECT m.name, cat.value, s.turn, count(*), total(" CREDIT(
+                "s") ")" SCORED_TURNS " WHERE " QUALITY_FILTER
+                     " AND EXISTS (SELECT 1 FROM answers x WHERE x.model_id=s.model_id"
+                     " AND x.suite=s.suite AND x.case_id=s.case_id AND x.turn=1) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3") !=
+        VLM_OK)
+        return VLM_ERR_IO;
+    int rc = VLM_OK;
+    while (rc == VLM_OK && store_q_row(&q)) {
+        struct store_turn_category_credit t = {
+            .model = store_col_text(&q, 0),
+            .category = store_col_text(&q, 1),
+            .turn = (int)store_col_int(&q, 2),
+            .c = {(int)store_col_int(&q, 3), store_col_double(&q, 4), 0},
+        };
+        rc = cb(&t, user);
+    }
+    return store_q_end(&q, rc);
+}
+
 int store_report_pairs(vlm_store *s, int (*cb)(const struct store_pair_row *p, void *user), void *user) {
     store_q q;
     if (store_q_prepare(

@@ -427,6 +427,8 @@ vlm_suite *vlm_suite_demo(const char *dir, char *err, size_t err_len) {
     p.level = 1;
     p.lang = VLM_PROBE_EN;
     p.name = "demo";
+    /* the ten categories it has always had: a new category does not change the demo */
+    p.categories = "colors,shapes,counting,spatial,ocr,charts,tables,multi_image,multi_turn,hallucination";
     if (vlm_probe_write(&p, dir, NULL, err, err_len) != VLM_OK) return NULL;
     char *path = util_path_join(dir, "demo.jsonl");
     vlm_suite *s = vlm_suite_load(path, vlm_suite_default_params(), err, err_len);

@@ -12,10 +12,11 @@
 #include <string.h>
 
 /* Option ids of these commands, apart from the shared ones in cli.h. */
-enum { P_N = 2000, P_SEED, P_LANG, P_LEVEL, P_NAME, P_TYPE, P_SCORER, P_QUESTIONS, P_DATASET };
+enum { P_N = 2000, P_SEED, P_LANG, P_LEVEL, P_NAME, P_CATEGORIES, P_TYPE, P_SCORER, P_QUESTIONS, P_DATASET };
 
 static const char *PROBE_USAGE =
-    "usage: vlmeter probe OUTDIR [--n N] [--seed S] [--lang en|zh|both] [--level 1..3] [--name NAME]\n";
+    "usage: vlmeter probe OUTDIR [--n N] [--seed S] [--lang en|zh|both] [--level 1..3] [--name NAME]\n"
+    "                     [--categories LIST]\n";
 static const char *IMPORT_USAGE =
     "usage: vlmeter import vlmevalkit FILE.tsv OUTDIR [--dataset NAME | --type mcq|yorn|vqa] [--name NAME]\n"
     "                                 [--scorer S]\n"
@@ -40,13 +41,10 @@ static bool parse_lang(const char *s, int *out) {
 
 int cmd_probe(int argc, char **argv) {
     static const struct option opts[] = {
-        {"n", required_argument, 0, P_N},
-        {"seed", required_argument, 0, P_SEED},
-        {"lang", required_argument, 0, P_LANG},
-        {"level", required_argument, 0, P_LEVEL},
-        {"name", required_argument, 0, P_NAME},
-        {"quiet", no_argument, 0, 'q'},
-        {0, 0, 0, 0},
+        {"n", required_argument, 0, P_N},       {"seed", required_argument, 0, P_SEED},
+        {"lang", required_argument, 0, P_LANG}, {"level", required_argument, 0, P_LEVEL},
+        {"name", required_argument, 0, P_NAME}, {"categories", required_argument, 0, P_CATEGORIES},
+        {"quiet", no_argument, 0, 'q'},         {0, 0, 0, 0},
     };
     struct vlm_probe_params p = vlm_probe_default_params();
     bool quiet = false, ok = true;
@@ -57,6 +55,7 @@ int cmd_probe(int argc, char **argv) {
         else if (opt == P_LANG) ok = parse_lang(optarg, &p.lang);
         else if (opt == P_LEVEL) ok = cli_parse_int(optarg, &p.level) && p.level >= 1 && p.level <= 3;
         else if (opt == P_NAME) p.name = optarg;
+        else if (opt == P_CATEGORIES) p.categories = optarg;
         else if (opt == 'q') quiet = true;
         else ok = false;
         if (!ok) {
@@ -78,7 +77,7 @@ int cmd_probe(int argc, char **argv) {
     }
     if (!quiet)
         printf("%s/%s.jsonl: %d cases in %d categories, %d images (%d layouts redrawn after a failed check)\n",
-               argv[optind], p.name, sum.n_cases, vlm_probe_n_categories(), sum.n_images, sum.n_retries);
+               argv[optind], p.name, sum.n_cases, sum.n_categories, sum.n_images, sum.n_retries);
     return 0;
 }
 

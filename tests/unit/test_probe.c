@@ -171,6 +171,7 @@ static void test_every_category_both_languages(void **state) {
         for (int t = 0; t < c->n_turns; t++) assert_non_null(c->expected[t]);
         if (strcmp(c->category, "multi_image") == 0) assert_true(c->n_images >= 2);
         if (strcmp(c->category, "multi_turn") == 0) assert_true(c->n_turns >= 2);
+        if (strcmp(c->category, "conversation") == 0) assert_int_equal(c->n_turns, 12); /* level 3 */
         if (strcmp(c->scorer, "choice") == 0) assert_true(c->n_choices >= 2);
         if (strcmp(c->category, "hallucination") == 0) {
             yes[zh] += strcmp(c->expected[0], "\"yes\"") == 0;
@@ -235,6 +236,40 @@ static void test_cases_stay_when_n_grows(void **state) {
     test_rmdir(dir);
 }
 
+/* --categories: only the named ones are written, in the table's order, and a
+ * case is the same as in a full probe (its random stream is its category's). */
+static void test_some_categories(void **state) {
+    char *dir = test_tmpdir();
+    char *a = path_in(dir, "a"), *b = path_in(dir, "b");
+    struct vlm_probe_params p = small_params(4);
+    p.n_per_category = 1;
+    p.lang = VLM_PROBE_EN;
+    struct vlm_probe_summary sum;
+    write_probe(&p, a, &sum);
+    assert_int_equal(sum.n_categories, vlm_probe_n_categories());
+    p.categories = "conversation,counting";
+    write_probe(&p, b, &sum);
+    assert_int_equal(sum.n_categories, 2);
+    assert_int_equal(sum.n_cases, 2); /* 1 per category, English */
+    char *ja = path_in(a, "probe.jsonl"), *jb = path_in(b, "probe.jsonl");
+    const char *ids[] = {"counting-L3-s4-001-en", "conversation-L3-s4-001-en"};
+    for (int i = 0; i < 2; i++) {
+        char *la = line_of(ja, ids[i]), *lb = line_of(jb, ids[i]);
+        assert_non_null(la);
+        assert_non_null(lb);
+        assert_string_equal(la, lb);
+        free(la);
+        free(lb);
+    }
+    char *colors = line_of(jb, "colors-L3-s4-001-en");
+    assert_null(colors);
+    free(ja);
+    free(jb);
+    free(a);
+    free(b);
+    test_rmdir(dir);
+}
+
 static void test_bad_parameters(void **state) {
     char *dir = test_tmpdir(), err[512];
     struct vlm_probe_params p = vlm_probe_default_params();
@@ -251,6 +286,10 @@ static void test_bad_parameters(void **state) {
     p = vlm_probe_default_params();
     p.lang = 0;
     assert_int_equal(vlm_probe_write(&p, dir, NULL, err, sizeof err), VLM_ERR_INPUT);
+    p = vlm_probe_default_params();
+    p.categories = "colors,colours";
+    assert_int_equal(vlm_probe_write(&p, dir, NULL, err, sizeof err), VLM_ERR_INPUT);
+    assert_non_null(strstr(err, "unknown category 'colours'"));
     test_rmdir(dir);
 }
 
@@ -441,6 +480,7 @@ int main(void) {
         cmocka_unit_test(test_other_seed_other_files),
         cmocka_unit_test(test_every_category_both_languages),
         cmocka_unit_test(test_cases_stay_when_n_grows),
+        cmocka_unit_test(test_some_categories),
         cmocka_unit_test(test_bad_parameters),
         cmocka_unit_test(test_rng_is_splitmix64),
         cmocka_unit_test(test_components_count_objects),

@@ -442,11 +442,13 @@ static void test_many_cases(void **state) {
 
 /* ------------------------------------------------------------ demo */
 
-/* The demo is a small probe suite: one case of every probe category. */
+/* The demo is a small probe suite: one case of each of the ten first probe
+ * categories (categories added later, such as conversation, are left out). */
 static void check_demo(const vlm_suite *s) {
     assert_string_equal(vlm_suite_name(s), "demo");
     int n = vlm_suite_n_cases(s), multi_image = 0, multi_turn = 0;
-    assert_int_equal(n, vlm_probe_n_categories());
+    assert_int_equal(n, 10);
+    assert_true(vlm_probe_n_categories() > 10);
     for (int i = 0; i < n; i++) {
         const vlm_case *c = vlm_suite_case(s, i);
         if (c->error) fail_msg("demo case %d: %s", i, c->error);
