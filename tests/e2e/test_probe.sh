@@ -4,7 +4,11 @@
 # seed gives other files; bad arguments are refused.
 source "$(dirname "$0")/lib.sh"
 "$VLMETER" probe "$T/a" --n 1 --lang both --level 3 --seed 5 > "$T/out" || fail "probe failed"
-assert_contains "$(cat "$T/out")" "20 cases in 10 categories" "probe summary"
+# The number of categories comes from the summary line; there are at least 11
+# (grounding is the eleventh).
+n_cat=$(sed -n 's/.*: \([0-9]*\) cases in \([0-9]*\) categories.*/\2/p' "$T/out")
+[ "${n_cat:-0}" -ge 11 ] || fail "probe summary: $(cat "$T/out")"
+assert_contains "$(cat "$T/out")" "$((2 * n_cat)) cases in $n_cat categories" "probe summary"
 "$VLMETER" probe "$T/b" --n 1 --lang both --level 3 --seed 5 -q || fail "second probe failed"
 n_files=0
 for f in "$T/a/probe.jsonl" "$T/a"/images/*.png; do
@@ -17,15 +21,16 @@ assert_eq "$(ls "$T/a/images" | wc -l)" "$(ls "$T/b/images" | wc -l)" "image cou
 cmp -s "$T/a/probe.jsonl" "$T/c/probe.jsonl" && fail "another seed gave the same suite"
 
 # Every case in both languages carries a category and a scorer.
-assert_eq "$(grep -v '^#' "$T/a/probe.jsonl" | jq -r '.category' | sort -u | wc -l)" 10 "categories in the suite"
+assert_eq "$(grep -v '^#' "$T/a/probe.jsonl" | jq -r '.category' | sort -u | wc -l)" "$n_cat" "categories in the suite"
 assert_eq "$(grep -v '^#' "$T/a/probe.jsonl" | jq -r 'select(.scorer == "" or .category == "") | .id' | wc -l)" 0 "scorer and category set"
-assert_eq "$(grep -c '"lang":"zh"' "$T/a/probe.jsonl")" 10 "Chinese cases"
+assert_eq "$(grep -c '"lang":"zh"' "$T/a/probe.jsonl")" "$n_cat" "Chinese cases"
+assert_eq "$(grep -v '^#' "$T/a/probe.jsonl" | jq -r 'select(.category == "grounding") | .scorer' | sort -u)" iou "grounding scored by iou"
 
 "$VLMETER" run -q -s "$T/a/probe.jsonl" -m "$(model_spec llava)" --db "$DB" --max-tokens 4 > "$T/run.log" 2>&1 ||
   { cat "$T/run.log"; fail "run failed"; }
-assert_eq "$(sql "SELECT count(*) FROM cases WHERE status = 'done'")" 20 "cases done"
+assert_eq "$(sql "SELECT count(*) FROM cases WHERE status = 'done'")" "$((2 * n_cat))" "cases done"
 assert_eq "$(sql "SELECT count(*) FROM cases WHERE status = 'error'")" 0 "cases stored as errors"
-assert_eq "$(sql "SELECT count(DISTINCT category) FROM cases")" 10 "categories in the store"
+assert_eq "$(sql "SELECT count(DISTINCT category) FROM cases")" "$n_cat" "categories in the store"
 assert_eq "$(sql "SELECT count(*) FROM answers WHERE expected IS NULL")" 0 "every turn has an expected answer"
 assert_eq "$(sql "SELECT count(*) FROM scores")" "$(sql "SELECT count(*) FROM answers")" "every turn scored"
 [ "$(sql "SELECT count(DISTINCT scorer) FROM scores")" -ge 4 ] || fail "too few scorers in use"
