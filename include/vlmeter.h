@@ -846,7 +846,7 @@ struct vlm_import_summary {
     int n_bad;        /* rows skipped, each reported through on_message */
     int n_dropped;    /* vlmevalkit: rows without an image, dropped as VLMEvalKit drops them */
     int n_images;     /* distinct image files */
-    char type[8];     /* vlmevalkit: the kind of file, "mcq", "yorn" or "vqa" */
+    char type[8];     /* vlmevalkit: the kind of file, "mcq", "yorn", "vqa" or "ground" */
     char dataset[32]; /* vlmevalkit: the benchmark the file was read as, "" for none */
     char suite[4096]; /* the suite file written */
 };

@@ -350,7 +350,8 @@ struct vlm_import_params vlm_import_default_params(void) {
 /* One question of a folder import, from a CSV row or a JSONL line. */
 struct folder_row {
     const char *id, *question, *category, *scorer;
-    json_t *answer; /* NULL: not scored */
+    const char *box; /* CSV: boxes in pixels (import_ground.c); NULL or "": none */
+    json_t *answer;  /* NULL: not scored */
     int n_images, n_choices;
     const char *images[MAX_IMAGES_PER_ROW];
     const char *choices[26];
@@ -388,11 +389,27 @@ static int folder_image(struct importer *im, const char *folder_real, const char
 
 /* The scorer a folder row gets when it names none. */
 static const char *default_scorer(const struct folder_row *r) {
+    if (r->box && r->box[0]) return "iou";
     if (r->n_choices > 0) return "choice";
     const char *a = json_is_string(r->answer) ? json_string_value(r->answer) : NULL;
     if (json_is_number(r->answer) || (a && is_number(a))) return "number";
     if (json_is_boolean(r->answer) || import_is_yes_no(a)) return "yesno";
     return "contains";
+}
+
+/* A `box` cell as the iou scorer's expected answer, in pixels of the row's
+ * first image (stored as `image`), whose size it reads. */
+static int folder_box_answer(struct importer *im, const struct folder_row *r, const char *image, json_t **answer) {
+    double boxes[10][4], w, h;
+    int n;
+    if (r->answer) return import_fail(im, "give 'answer' or 'box', not both");
+    if (!image) return import_fail(im, "'box' needs an image");
+    if (import_ground_boxes(r->box, boxes, 10, &n) != 0)
+        return import_fail(im, "'box' must be 1 to 10 boxes 'x1 y1 x2 y2' in pixels with x1 < x2 and y1 < y2, "
+                               "separated by '|'");
+    if (import_image_size(im, image, &w, &h) != 0) return -1;
+    *answer = import_ground_answer((const double(*)[4])boxes, n, w, h);
+    return 0;
 }
 
 static int write_folder_case(struct importer *im, const struct folder_row *r, int line, const char *folder_real,
@@ -421,7 +438,10 @@ static int write_folder_case(struct importer *im, const struct folder_row *r, in
         for (int i = 0; i < r->n_choices; i++) json_array_append_new(choices, json_string(r->choices[i]));
         json_object_set_new(o, "choices", choices);
     }
-    if (r->answer) json_object_set(o, "answer", r->answer);
+    json_t *answer = r->answer ? json_incref(r->answer) : NULL;
+    if (rc == 0 && r->box && r->box[0])
+        rc = folder_box_answer(im, r, json_string_value(json_array_get(images, 0)), &answer);
+    if (answer) json_object_set_new(o, "answer", answer);
     const char *scorer = im->p->scorer ? im->p->scorer : r->scorer && r->scorer[0] ? r->scorer : default_scorer(r);
     json_object_set_new(o, "scorer", json_string(scorer));
     if (rc == 0 && import_write_case(im, o) != 0) rc = -2;
@@ -440,15 +460,15 @@ static int split_bars(char *s, const char **parts, int max) {
 
 /* Columns of a questions CSV. */
 struct csv_columns {
-    int image, question, answer, category, scorer, choices, id;
+    int image, question, answer, category, scorer, choices, id, box;
 };
 
 static int csv_columns(const struct import_record *h, struct csv_columns *c, char *why, size_t len) {
     memset(c, -1, sizeof *c);
-    static const char *const names[] = {"image", "question", "answer", "category", "scorer", "choices", "id"};
-    int *slot[] = {&c->image, &c->question, &c->answer, &c->category, &c->scorer, &c->choices, &c->id};
+    static const char *const names[] = {"image", "question", "answer", "category", "scorer", "choices", "id", "box"};
+    int *slot[] = {&c->image, &c->question, &c->answer, &c->category, &c->scorer, &c->choices, &c->id, &c->box};
     for (int i = 0; i < h->n; i++)
-        for (int k = 0; k < 7; k++)
+        for (int k = 0; k < 8; k++)
             if (strcmp(h->field[i], names[k]) == 0) *slot[k] = i;
     if (c->question < 0) {
         snprintf(why, len, "the header has no 'question' column (image,question,answer[,category,scorer,choices,id])");
@@ -482,7 +502,8 @@ static int folder_csv(struct importer *im, FILE *f, const char *folder_real, con
         struct folder_row row = {.id = csv_cell(&r, c.id),
                                  .question = csv_cell(&r, c.question),
                                  .category = csv_cell(&r, c.category),
-                                 .scorer = csv_cell(&r, c.scorer)};
+                                 .scorer = csv_cell(&r, c.scorer),
+                                 .box = csv_cell(&r, c.box)};
         const char *answer = csv_cell(&r, c.answer);
         row.answer = answer && answer[0] ? json_string(answer) : NULL;
         char *images = xstrdup(csv_cell(&r, c.image)), *choices = xstrdup(csv_cell(&r, c.choices));

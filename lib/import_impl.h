@@ -102,6 +102,27 @@ char *import_mcq_prompt(const char *hint, const char *question, const char *cons
 /* Yes or no, in any case. */
 bool import_is_yes_no(const char *s);
 
+/* ------------------------------------------------------------ bounding boxes (import_ground.c) */
+
+/* A ground-truth box from a text as VLMEvalKit's RefCOCODataset reads one: the
+ * first "[a, b, c, d]", else the first four numbers; all within 1.5 (in
+ * absolute value): fractions of w and h; else all within 1000: the 0-1000
+ * grid; else pixels; clipped to the image, corners in order. Into b, in
+ * pixels; 0, or -1 when there are no four numbers or the size is not > 0. */
+int import_ground_vlmk_box(const char *text, double w, double h, double *b);
+
+/* A folder CSV's `box` cell: boxes in pixels, "x1 y1 x2 y2", "x1,y1,x2,y2" or
+ * "[x1, y1, x2, y2]", several separated by '|', each with x1 < x2, y1 < y2.
+ * 0 with *n boxes (at most max), or -1. */
+int import_ground_boxes(const char *text, double (*boxes)[4], int max, int *n);
+
+/* The `iou` scorer's expected answer {"boxes": [...], "size": [w, h]}. */
+json_t *import_ground_answer(const double (*boxes)[4], int n, double w, double h);
+
+/* The width and height of a stored image (rel as import_store_image gave it);
+ * 0, or -1 (a row error) when it cannot be decoded. */
+int import_image_size(struct importer *im, const char *rel, double *w, double *h);
+
 /* ------------------------------------------------------------ Python literals */
 
 /* toliststr's test: a text of two or more characters from '[' to ']'. */

@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,9 @@
 
 /* How VLMEvalKit builds a dataset's prompt: ImageMCQDataset (hint, question,
  * options, instruction), ImageYORNDataset (the question), ImageVQADataset (the
- * question and a one-line instruction) or the question alone (OCRBench). */
-enum vlmk_kind { VLMK_MCQ, VLMK_YORN, VLMK_VQA, VLMK_QUESTION };
+ * question and a one-line instruction) or the question alone (OCRBench); or
+ * RefCOCODataset (the question alone, a box as the answer: import_ground.c). */
+enum vlmk_kind { VLMK_MCQ, VLMK_YORN, VLMK_VQA, VLMK_QUESTION, VLMK_GROUND };
 
 /* The benchmark groups a dataset's aggregate needs. */
 enum vlmk_groups { VLMK_NO_GROUPS, VLMK_CIRCULAR, VLMK_MME, VLMK_HALLUSION };
@@ -71,6 +73,15 @@ static const struct vlmk_dataset DATASETS[] = {
     {"DocVQA_TEST", VLMK_VQA, "anls", VLMK_NO_GROUPS, false, false},
     {"InfoVQA_VAL", VLMK_VQA, "anls", VLMK_NO_GROUPS, false, false},
     {"InfoVQA_TEST", VLMK_VQA, "anls", VLMK_NO_GROUPS, false, false},
+    {"RefCOCO", VLMK_GROUND, "iou", VLMK_NO_GROUPS, false, false},
+    {"RefCOCO_val", VLMK_GROUND, "iou", VLMK_NO_GROUPS, false, false},
+    {"RefCOCO_testA", VLMK_GROUND, "iou", VLMK_NO_GROUPS, false, false},
+    {"RefCOCO_testB", VLMK_GROUND, "iou", VLMK_NO_GROUPS, false, false},
+    {"RefCOCO+_val", VLMK_GROUND, "iou", VLMK_NO_GROUPS, false, false},
+    {"RefCOCO+_testA", VLMK_GROUND, "iou", VLMK_NO_GROUPS, false, false},
+    {"RefCOCO+_testB", VLMK_GROUND, "iou", VLMK_NO_GROUPS, false, false},
+    {"RefCOCOg_val", VLMK_GROUND, "iou", VLMK_NO_GROUPS, false, false},
+    {"RefCOCOg_test", VLMK_GROUND, "iou", VLMK_NO_GROUPS, false, false},
 };
 #define N_DATASETS (int)(sizeof DATASETS / sizeof DATASETS[0])
 
@@ -82,6 +93,7 @@ static const struct vlmk_dataset *find_dataset(const char *name) {
 }
 
 static const char *kind_name(enum vlmk_kind k) {
+    if (k == VLMK_GROUND) return "ground";
     return k == VLMK_MCQ ? "mcq" : k == VLMK_YORN ? "yorn" : "vqa"; /* OCRBench is a VQA set in VLMEvalKit */
 }
 
@@ -90,7 +102,17 @@ static const char *kind_name(enum vlmk_kind k) {
 /* Column positions of a VLMEvalKit TSV (-1: absent). */
 struct columns {
     int index, image, image_path, question, hint, answer, category, l2, split, option[26];
+    int width, height, bbox[4]; /* RefCOCO: the image size, bbox_x1, bbox_y1, bbox_x2, bbox_y2 */
 };
+
+/* RefCOCO's columns into c. */
+static void find_ground_columns(const struct import_record *h, struct columns *c) {
+    static const char *const names[] = {"width", "height", "bbox_x1", "bbox_y1", "bbox_x2", "bbox_y2"};
+    int *slot[] = {&c->width, &c->height, &c->bbox[0], &c->bbox[1], &c->bbox[2], &c->bbox[3]};
+    for (int i = 0; i < h->n; i++)
+        for (int k = 0; k < 6; k++)
+            if (strcmp(h->field[i], names[k]) == 0) *slot[k] = i;
+}
 
 static void find_columns(const struct import_record *h, struct columns *c) {
     memset(c, -1, sizeof *c);
@@ -105,6 +127,7 @@ static void find_columns(const struct import_record *h, struct columns *c) {
         if (strcmp(name, "l2_category") == 0) c->l2 = i;
         if (name[0] >= 'A' && name[0] <= 'Z' && name[1] == 0) c->option[name[0] - 'A'] = i;
     }
+    find_ground_columns(h, c);
 }
 
 /* A cell's text, or NULL when the column is absent or the cell is NaN. */
@@ -130,7 +153,8 @@ struct vlmk_row {
     bool bad;       /* reported and skipped */
     bool images_ok; /* images holds the row's images (its own, or those of the row it names) */
     char *index, *question, *hint, *answer, *category, *l2, *split, *image_path;
-    char *ref; /* the image cell names this row index */
+    char *ref;                      /* the image cell names this row index */
+    char *width, *height, *bbox[4]; /* RefCOCO */
     char *options[26];
     int n_images;
     char **images; /* stored paths */
@@ -140,6 +164,9 @@ static void row_free(struct vlmk_row *r) {
     char *texts[] = {r->index, r->question, r->hint, r->answer, r->category, r->l2, r->split, r->image_path, r->ref};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) free(texts[i]);
     for (int i = 0; i < 26; i++) free(r->options[i]);
+    free(r->width);
+    free(r->height);
+    for (int i = 0; i < 4; i++) free(r->bbox[i]);
     for (int i = 0; i < r->n_images; i++) free(r->images[i]);
     free(r->images);
 }
@@ -189,6 +216,9 @@ static int read_row(struct importer *im, const struct import_record *r, const st
     row->split = cell_dup(r, c->split);
     row->image_path = cell_dup(r, c->image_path);
     for (int k = 0; k < 26; k++) row->options[k] = cell_dup(r, c->option[k]);
+    row->width = cell_dup(r, c->width);
+    row->height = cell_dup(r, c->height);
+    for (int k = 0; k < 4; k++) row->bbox[k] = cell_dup(r, c->bbox[k]);
     char *image = cell_dup(r, c->image);
     if (!image) {
         row->dropped = true;
@@ -383,13 +413,45 @@ static int mcq_body(struct importer *im, const struct vlmk_dataset *ds, const st
     return 0;
 }
 
+/* A RefCOCO cell as a number (pandas' to_numeric): false when it is not one. */
+static bool ground_cell(const char *s, double *v) {
+    char *end;
+    if (!s) return false;
+    *v = strtod(s, &end);
+    return end != s && !*end && isfinite(*v);
+}
+
+/* A RefCOCO row's expected answer, as RefCOCODataset finds its ground truth:
+ * bbox_x1..bbox_y2 in pixels when all four are numbers, else the answer read
+ * by import_ground_vlmk_box; the size from width and height, else from the
+ * image itself (docs/import.md). */
+static int ground_answer(struct importer *im, const struct vlmk_row *row, json_t **answer) {
+    double w, h, b[4];
+    bool cols = true;
+    *answer = NULL;
+    for (int k = 0; k < 4; k++) cols = cols && ground_cell(row->bbox[k], &b[k]);
+    if (!cols && !row->answer) return 0; /* no ground truth: not scored */
+    if (!ground_cell(row->width, &w) || !ground_cell(row->height, &h) || w <= 0 || h <= 0) {
+        if (row->n_images < 1 || import_image_size(im, row->images[0], &w, &h) != 0) return -1;
+    }
+    if (!cols && import_ground_vlmk_box(row->answer, w, h, b) != 0)
+        return import_fail(im, "answer '%.60s' holds no box [x1, y1, x2, y2]", row->answer);
+    if (!(b[0] < b[2] && b[1] < b[3]))
+        return import_fail(im, "the box [%g, %g, %g, %g] is empty", b[0], b[1], b[2], b[3]);
+    *answer = import_ground_answer((const double(*)[4])b, 1, w, h);
+    return 0;
+}
+
 /* The prompt text, expected answer and scorer of a row of any other kind. */
 static int question_body(struct importer *im, const struct vlmk_dataset *ds, const struct vlmk_row *row, json_t *o,
                          char **text) {
     if (!row->question) return import_fail(im, "missing 'question'");
     const char *a = row->answer;
     json_t *answer = NULL;
-    if (ds->kind == VLMK_YORN) {
+    if (ds->kind == VLMK_GROUND) { /* RefCOCODataset: ImageBaseDataset's prompt, the question alone */
+        *text = xstrdup(row->question);
+        if (ground_answer(im, row, &answer) != 0) return -1;
+    } else if (ds->kind == VLMK_YORN) {
         if (a && !import_is_yes_no(a)) return import_fail(im, "answer '%s' is not Yes or No", a);
         *text = xstrdup(row->question);
         if (a) answer = json_string(a);
@@ -607,6 +669,7 @@ static bool contains_nocase(const char *s, const char *needle) {
  * yorn when every answer is Yes or No; else vqa (docs/import.md). */
 static enum vlmk_kind detect_kind(const struct columns *c, const struct vlmk_row *rows, int n) {
     if (c->option[0] >= 0 && c->option[1] >= 0) return VLMK_MCQ;
+    if (c->bbox[0] >= 0 && c->bbox[1] >= 0 && c->bbox[2] >= 0 && c->bbox[3] >= 0) return VLMK_GROUND;
     int yes_no = 0, other = 0;
     for (int i = 0; i < n; i++) {
         if (rows[i].bad || rows[i].dropped || !rows[i].answer) continue;
@@ -620,7 +683,11 @@ static enum vlmk_kind detect_kind(const struct columns *c, const struct vlmk_row
 static struct vlmk_dataset generic_dataset(enum vlmk_kind kind, const char *path) {
     struct vlmk_dataset g = {.kind = kind};
     bool anls = contains_nocase(path, "docvqa") || contains_nocase(path, "infovqa"); /* scored by ANLS */
-    g.scorer = kind == VLMK_MCQ ? "choice" : kind == VLMK_YORN ? "yesno" : anls ? "anls" : "vqa";
+    g.scorer = kind == VLMK_MCQ      ? "choice"
+               : kind == VLMK_YORN   ? "yesno"
+               : kind == VLMK_GROUND ? "iou"
+               : anls                ? "anls"
+                                     : "vqa";
     return g;
 }
 
@@ -628,6 +695,7 @@ static int kind_of(const char *type, enum vlmk_kind *kind) {
     if (strcmp(type, "mcq") == 0) *kind = VLMK_MCQ;
     else if (strcmp(type, "yorn") == 0) *kind = VLMK_YORN;
     else if (strcmp(type, "vqa") == 0) *kind = VLMK_VQA;
+    else if (strcmp(type, "ground") == 0) *kind = VLMK_GROUND;
     else return -1;
     return 0;
 }
@@ -637,7 +705,7 @@ static int check_params(const struct vlm_import_params *p, const struct vlmk_dat
     enum vlmk_kind kind;
     *ds = NULL;
     if (p->type && kind_of(p->type, &kind) != 0) {
-        util_errf(err, err_len, "unknown VLMEvalKit type '%s' (mcq, yorn or vqa)", p->type);
+        util_errf(err, err_len, "unknown VLMEvalKit type '%s' (mcq, yorn, vqa or ground)", p->type);
         return VLM_ERR_INPUT;
     }
     if (p->type && p->dataset) {

@@ -4,7 +4,8 @@
  * cases with, drawing pictures until their check passes, the list of
  * categories, and vlm_probe_write, which runs every category's generator in a
  * fixed order and writes the JSONL. The generators are in probe_objects.c
- * (pictures of shapes) and probe_text.c (text, charts, tables).
+ * (pictures of shapes), probe_text.c (text, charts, tables) and
+ * probe_ground.c (bounding boxes).
  */
 #include "probe.h"
 
@@ -228,6 +229,7 @@ const struct probe_category probe_categories[] = {
     { "tables", probe_gen_tables },           { "multi_image", probe_gen_multi_image },
     { "multi_turn", probe_gen_multi_turn },   { "hallucination", probe_gen_hallucination },
     { "conversation", probe_gen_conversation },
+    { "grounding", probe_gen_grounding },
 };
 // clang-format on
 const int probe_n_categories = (int)(sizeof probe_categories / sizeof probe_categories[0]);

@@ -18,6 +18,12 @@ json_t *report_build(vlm_store *s, const char *db_path, char *err, size_t err_le
  * (report_family.c); NULL when the store cannot be read (store_error). */
 json_t *report_families(vlm_store *s, const json_t *rep);
 
+/* The report's "grounding" (report_ground.c): per model x category of turns
+ * scored `iou`, accuracy at the cases' IoU thresholds with its Wilson
+ * interval, mean IoU, unparsed replies and the box conventions read; NULL when
+ * the store failed. */
+json_t *report_grounding(vlm_store *s);
+
 /* Add "cost" and "recommendation" to a built document (report_cost.c). */
 int report_add_cost(json_t *rep, const vlm_catalog *cat, const struct vlm_requirements *r);
 

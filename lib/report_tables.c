@@ -1,6 +1,6 @@
 /*
  * report_tables.c - the report's tables, each described once (report_table.h):
- * runs, quality, pairs, yes/no, captions, by turn, speed and memory,
+ * runs, quality, pairs, yes/no, captions, grounding, by turn, speed and memory,
  * quantization families, load test, cost, recommendation, answers. Every
  * format (table, md, csv, html) shows these and only these; the HTML adds its
  * charts and answer gallery (report_html.c). Paths follow docs/report-schema.md.
@@ -247,6 +247,13 @@ static const struct rt_col CAPTIONS[] = {
     COL("BLEU-4", "bleu4", RT_FIX3), COL("CIDEr-D", "cider_d", RT_FIX3),
 };
 
+static const struct rt_col GROUNDING[] = {
+    COL("model", "model", RT_TEXT), COL("category", "category", RT_CATEGORY),
+    CELL("accuracy@IoU", NULL, RT_PCT, cell_accuracy), COL("mean IoU", "mean_iou", RT_FIX3),
+    COL("read as pixels", "read_as.pixels", RT_INT), COL("0-1000 grid", "read_as.grid1000", RT_INT),
+    COL("0-1", "read_as.unit", RT_INT),
+};
+
 static const struct rt_pivot BY_TURN = {
     .cols = "models", .col_name = "name", .entries = "by_turn", .entry_col = "model",
     .row_key = "turn", .row_fmt = RT_TURN,
@@ -371,6 +378,11 @@ const struct rt_table RT_TABLES[] = {
              "VLMEvalKit's POPE Overall does.", .shape = RT_LIST, .rows = "yesno", COLS(YESNO)},
     {.id = "captions", .title = "Captions", .note = "Corpus BLEU-4 (0-1) and mean CIDEr-D (0-10).",
      .shape = RT_LIST, .rows = "captions", COLS(CAPTIONS)},
+    {.id = "grounding", .title = "Grounding (bounding boxes)",
+     .note = "Turns scored iou: the share whose every box matched at the case's IoU threshold (0.5 unless "
+             "the case says), with its 95% Wilson interval; the mean IoU; how many replies were read in "
+             "each box convention (docs/scoring.md, iou).",
+     .shape = RT_LIST, .rows = "grounding", COLS(GROUNDING)},
     {.id = "by-turn", .title = "Accuracy by turn", .note = "Multi-turn cases only; turns counted from 1.",
      .shape = RT_PIVOT, .pivot = &BY_TURN, .corner = "turn", .flags = RT_BEST | RT_MODEL_COLS},
     {.id = "context", .title = "Context kept over turns",

@@ -4,7 +4,8 @@
  *     become U+FFFD), full-width folding, case folding, punctuation, tokens,
  *     English number words, Chinese numerals, articles;
  *   - the per-reply scorers behind vlm_score_text (exact, contains, any, all,
- *     choice, number, anls, vqa, yesno, bleu) and the errors of cider and judge;
+ *     choice, number, anls, vqa, yesno, bleu; iou through score_iou.c) and the
+ *     errors of cider and judge;
  *   - n-gram bags and the captioning metrics of vlm_caption_set (corpus BLEU-4,
  *     CIDEr-D as the coco-caption toolkit computes it).
  * Nothing here aborts on user data: any bytes are a valid reply.
@@ -19,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "score_iou.h"
 #include "score_ref.h"
 #include "util.h"
 
@@ -1780,10 +1782,17 @@ static int score_judge(struct ctx *x, json_t *exp) {
     return VLM_ERR_INPUT;
 }
 
+/* iou: the boxes scorer of score_iou.c. */
+static int score_iou(struct ctx *x, json_t *exp) {
+    if (no_expected(exp)) return fail(x, "no expected answer");
+    return score_iou_reply(x->output, exp, x->out, x->err, x->err_len);
+}
+
 #define SCORERS(X) \
     X(exact)       \
     X(contains)    \
-    X(any) X(all) X(choice) X(number) X(anls) X(vqa) X(yesno) X(relaxed) X(substring) X(open) X(bleu) X(cider) X(judge)
+    X(any)         \
+    X(all) X(choice) X(number) X(anls) X(vqa) X(yesno) X(relaxed) X(substring) X(open) X(bleu) X(cider) X(judge) X(iou)
 #define SCORER_NAME(n) #n,
 #define SCORER_FN(n)   score_##n,
 

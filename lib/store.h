@@ -131,6 +131,8 @@ struct store_scored_turn {
 int store_report_yesno(vlm_store *s, int (*cb)(const struct store_scored_turn *t, void *user), void *user);
 /* Turns scored `bleu` or `cider`. */
 int store_report_captions(vlm_store *s, int (*cb)(const struct store_scored_turn *t, void *user), void *user);
+/* Turns scored `iou` (bounding boxes), by model then category. */
+int store_report_iou(vlm_store *s, int (*cb)(const struct store_scored_turn *t, void *user), void *user);
 
 /* Accuracy figures per model x turn index, of cases that have a second turn. */
 struct store_turn_credit {

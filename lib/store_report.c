@@ -289,6 +289,10 @@ int store_report_captions(vlm_store *s, int (*cb)(const struct store_scored_turn
                         user);
 }
 
+int store_report_iou(vlm_store *s, int (*cb)(const struct store_scored_turn *t, void *user), void *user) {
+    return scored_turns(s, SCORED_TURN_COLUMNS SCORED_TURNS " WHERE s.scorer='iou' ORDER BY 1, 2", cb, user);
+}
+
 int store_report_by_turn(vlm_store *s, int (*cb)(const struct store_turn_credit *t, void *user), void *user) {
     store_q q;
     if (store_q_prepare(

@@ -18,7 +18,7 @@ static const char *PROBE_USAGE =
     "usage: vlmeter probe OUTDIR [--n N] [--seed S] [--lang en|zh|both] [--level 1..3] [--name NAME]\n"
     "                     [--categories LIST]\n";
 static const char *IMPORT_USAGE =
-    "usage: vlmeter import vlmevalkit FILE.tsv OUTDIR [--dataset NAME | --type mcq|yorn|vqa] [--name NAME]\n"
+    "usage: vlmeter import vlmevalkit FILE.tsv OUTDIR [--dataset NAME | --type mcq|yorn|vqa|ground] [--name NAME]\n"
     "                                 [--scorer S]\n"
     "       vlmeter import folder FOLDER OUTDIR [--questions FILE] [--name NAME] [--scorer S]\n";
 

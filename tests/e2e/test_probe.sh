@@ -5,9 +5,9 @@
 source "$(dirname "$0")/lib.sh"
 "$VLMETER" probe "$T/a" --n 1 --lang both --level 3 --seed 5 > "$T/out" || fail "probe failed"
 # The number of categories grows as categories are added: read it from the
-# summary, check it against the suite below (10 first ones + conversation + ...).
+# summary, check it against the suite below (10 first ones + conversation + grounding + ...).
 NCAT=$(sed -n 's/.*: \([0-9]*\) cases in \([0-9]*\) categories.*/\2/p' "$T/out")
-[ "${NCAT:-0}" -ge 11 ] || fail "probe summary: $(cat "$T/out")"
+[ "${NCAT:-0}" -ge 12 ] || fail "probe summary: $(cat "$T/out")"
 assert_contains "$(cat "$T/out")" "$((2 * NCAT)) cases in $NCAT categories" "probe summary"
 "$VLMETER" probe "$T/b" --n 1 --lang both --level 3 --seed 5 -q || fail "second probe failed"
 n_files=0
@@ -26,6 +26,7 @@ assert_eq "$(grep -v '^#' "$T/a/probe.jsonl" | jq -r 'select(.scorer == "" or .c
 assert_eq "$(grep -c '"lang":"zh"' "$T/a/probe.jsonl")" "$NCAT" "Chinese cases"
 assert_eq "$(grep -v '^#' "$T/a/probe.jsonl" | jq 'select(.category == "conversation") | .turns | length' | sort -u)" 12 \
   "level 3 conversations have 12 turns"
+assert_eq "$(grep -v '^#' "$T/a/probe.jsonl" | jq -r 'select(.category == "grounding") | .scorer' | sort -u)" iou "grounding scored by iou"
 
 "$VLMETER" run -q -s "$T/a/probe.jsonl" -m "$(model_spec llava)" --db "$DB" --max-tokens 4 > "$T/run.log" 2>&1 ||
   { cat "$T/run.log"; fail "run failed"; }

@@ -63,15 +63,15 @@ static void check_error(const char *scorer, const char *output, const char *expe
 
 static void test_names_and_errors(void **state) {
     (void)state;
-    const char *const want[] = {"exact", "contains", "any",       "all",  "choice", "number", "anls", "vqa",
-                                "yesno", "relaxed",  "substring", "open", "bleu",   "cider",  "judge"};
+    const char *const want[] = {"exact", "contains", "any",       "all",  "choice", "number", "anls",  "vqa",
+                                "yesno", "relaxed",  "substring", "open", "bleu",   "cider",  "judge", "iou"};
     const char *const *names = vlm_scorer_names();
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) assert_string_equal(names[i], want[i]);
     assert_null(names[sizeof want / sizeof want[0]]);
 
     ERROR("fuzzy", "x", "\"x\"",
           "unknown scorer 'fuzzy' (known: exact, contains, any, all, choice, number, "
-          "anls, vqa, yesno, relaxed, substring, open, bleu, cider, judge)");
+          "anls, vqa, yesno, relaxed, substring, open, bleu, cider, judge, iou)");
     ERROR("exact", "x", NULL, "no expected answer");
     ERROR("exact", "x", "null", "no expected answer");
     ERROR("contains", "x", "[", "not valid JSON");
