@@ -17,6 +17,10 @@ json_t *report_build(vlm_store *s, const char *db_path, char *err, size_t err_le
  * (report_family.c); NULL when the store cannot be read (store_error). */
 json_t *report_families(vlm_store *s, const json_t *rep);
 
+/* The `generation` section: one row per model that met generate cases
+ * (report_gen.c); NULL when the store cannot be read (store_error). */
+json_t *report_gen_build(vlm_store *s);
+
 /* Add "cost" and "recommendation" to a built document (report_cost.c). */
 int report_add_cost(json_t *rep, const vlm_catalog *cat, const struct vlm_requirements *r);
 

@@ -247,6 +247,13 @@ static const struct rt_col CAPTIONS[] = {
     COL("BLEU-4", "bleu4", RT_FIX3), COL("CIDEr-D", "cider_d", RT_FIX3),
 };
 
+static const struct rt_col GENERATION[] = {
+    COL("model", "model", RT_TEXT), COL("generate cases", "n_cases", RT_INT), COL("images", "n_images", RT_INT),
+    COL("errors", "n_errors", RT_INT), COL("status", "status", RT_TEXT), COL("judged", "n_scored", RT_INT),
+    COL("TIFA", "tifa", RT_FIX3), COL("VQAScore", "vqascore", RT_FIX3), COL("latency p50 ms", "latency_ms_p50", RT_MS),
+    COL("latency mean ms", "latency_ms_mean", RT_MS), COL("USD/image", "cost_usd_per_image", RT_FIX4),
+};
+
 static const struct rt_pivot BY_TURN = {
     .cols = "models", .col_name = "name", .entries = "by_turn", .entry_col = "model",
     .row_key = "turn", .row_fmt = RT_TURN,
@@ -355,6 +362,11 @@ const struct rt_table RT_TABLES[] = {
              "VLMEvalKit's POPE Overall does.", .shape = RT_LIST, .rows = "yesno", COLS(YESNO)},
     {.id = "captions", .title = "Captions", .note = "Corpus BLEU-4 (0-1) and mean CIDEr-D (0-10).",
      .shape = RT_LIST, .rows = "captions", COLS(CAPTIONS)},
+    {.id = "generation", .title = "Image generation",
+     .note = "Generate cases: images made through each model's images endpoint, scored by the judge: TIFA "
+             "(share of the case's questions answered right about the picture) and VQAScore (the judge's "
+             "P(yes) that the picture shows the prompt; local judges only), docs/scoring.md.",
+     .shape = RT_LIST, .rows = "generation", COLS(GENERATION)},
     {.id = "by-turn", .title = "Accuracy by turn", .note = "Multi-turn cases only; turns counted from 1.",
      .shape = RT_PIVOT, .pivot = &BY_TURN, .corner = "turn", .flags = RT_BEST | RT_MODEL_COLS},
     {.id = "speed", .title = "Speed and memory",
