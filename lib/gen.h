@@ -45,10 +45,11 @@ const char *imagegen_sniff(const unsigned char *b, size_t n);
 /* The generation pass of one model in a run: every generate case of `cases`
  * not yet stored is drawn through the model's images endpoint (or stored `na`,
  * "cannot generate images", when the model has none); images go under
- * `<db>.images/` by content hash. Messages go to say(line, user). Returns the
- * number of cases stored as errors, or VLM_ERR_IO / VLM_ERR_STOPPED. */
+ * `<db>.images/` by content hash. Messages go to say(line, user); *n_stored
+ * counts the cases stored now (drawn, failed or na). Returns the number of
+ * cases stored as errors, or VLM_ERR_IO / VLM_ERR_STOPPED. */
 int imagegen_run_model(vlm_store *s, const char *db_path, int64_t model_id, int64_t run_id,
                        const struct vlm_model_spec *m, const vlm_case *const *cases, int n_cases, bool retry_errors,
-                       void (*say)(const char *line, void *user), void *user);
+                       void (*say)(const char *line, void *user), void *user, int *n_stored);
 
 #endif

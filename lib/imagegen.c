@@ -293,7 +293,7 @@ static int images_dir(const char *db_path, char out[PATH_MAX], char *why, size_t
 
 int imagegen_run_model(vlm_store *s, const char *db_path, int64_t model_id, int64_t run_id,
                        const struct vlm_model_spec *m, const vlm_case *const *cases, int n_cases, bool retry_errors,
-                       void (*say)(const char *line, void *user), void *user) {
+                       void (*say)(const char *line, void *user), void *user, int *n_stored) {
     struct gen_pass g = {.s = s, .model_id = model_id, .run_id = run_id, .m = m, .say = say, .user = user};
     if (store_gen_ensure(s) != VLM_OK) return VLM_ERR_IO;
     int n_errors = 0;
@@ -305,6 +305,7 @@ int imagegen_run_model(vlm_store *s, const char *db_path, int64_t model_id, int6
         if (stop_requested()) return VLM_ERR_STOPPED;
         if (!m->engine.images_url) { /* not a failure: the model does not draw */
             if (store_gen_put(s, model_id, run_id, c, NULL, GEN_NA_REASON) != VLM_OK) return VLM_ERR_IO;
+            (*n_stored)++;
             continue;
         }
         char why[600];
@@ -315,6 +316,7 @@ int imagegen_run_model(vlm_store *s, const char *db_path, int64_t model_id, int6
         dir_made = true;
         int rc = draw_case(&g, c);
         if (rc < 0) return rc;
+        (*n_stored)++;
         n_errors += rc;
     }
     return n_errors;

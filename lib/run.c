@@ -408,8 +408,10 @@ static int family_pass(struct runner *r, vlm_engine *e, int64_t model_id, const 
     return n < 0 ? n : VLM_OK;
 }
 
-/* The model's generate cases, drawn through its images endpoint (imagegen.c). */
-static int gen_pass(struct runner *r, const struct vlm_model_spec *m, int64_t model_id) {
+/* The model's generate cases, drawn through its images endpoint (imagegen.c);
+ * those stored now count as run. */
+static int gen_pass(struct runner *r, const struct vlm_model_spec *m, int64_t model_id,
+                    struct vlm_run_model_summary *ms) {
     for (int i = 0; i < r->n_suites; i++) {
         if (!r->suites[i]) continue;
         int n = vlm_suite_n_cases(r->suites[i]);
@@ -417,7 +419,7 @@ static int gen_pass(struct runner *r, const struct vlm_model_spec *m, int64_t mo
         for (int k = 0; k < n; k++) cases[k] = vlm_suite_case(r->suites[i], k);
         int rc = imagegen_run_model(r->store, r->params->db_path ? r->params->db_path : "vlmeter.db", model_id,
                                     r->run_id, m, cases, n, r->params->retry_errors, r->params->on_message,
-                                    r->params->user);
+                                    r->params->user, &ms->n_run);
         free(cases);
         if (rc < 0) return rc;
         if (rc > 0) r->any_case_error = true;
@@ -439,14 +441,14 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
         say(r, "error: %s", ms->error);
         return rc == VLM_ERR_IO ? rc : VLM_OK;
     }
-    rc = gen_pass(r, m, model_id);
+    rc = gen_pass(r, m, model_id, ms);
     if (rc != VLM_OK) {
         if (rc == VLM_ERR_IO) say(r, "error: cannot write the store: %s", store_error(r->store));
         return rc;
     }
     struct pending pending;
     collect_pending(r, model_id, &pending);
-    ms->n_skipped = r->n_cases_total - pending.n_unfinished;
+    ms->n_skipped = r->n_cases_total - pending.n_unfinished - ms->n_run; /* n_run: generate cases so far */
     bool kl_todo = m->family[0] && m->engine.remote.n_urls == 0 &&
                    family_kl_todo(r->store, model_id, m, r->usable, r->n_usable) > 0;
     if (pending.n == 0 && !kl_todo) free(pending.cases);

@@ -27,7 +27,8 @@ cat > "$T/gen.jsonl" <<'JSONL'
 JSONL
 GEN="gen=$URL,model=sd-test,images=$URL,price_image=0.04"
 NOGEN=$(model_spec llava textonly)
-run_both() { "$VLMETER" run -q -s "$T/gen.jsonl" --db "$DB" -m "$GEN" -m "$NOGEN" 2> "$1"; }
+run_both() { "$VLMETER" run -s "$T/gen.jsonl" --db "$DB" -m "$GEN" -m "$NOGEN" > "$1.out" 2> "$1"; }
+counts() { awk -v m="$2" '$1 == m { print $2, $3, $4, $5 }' "$1.out"; } # cases, run, skipped, errors
 if run_both "$T/err1"; then fail "a run with failed generations must say so in its status"; fi
 err=$(cat "$T/err1")
 assert_contains "$err" "images $URL, case broken (" "the HTTP error names the endpoint and the case"
@@ -36,6 +37,8 @@ assert_contains "$err" "no picture for this prompt" "the server's own message"
 assert_contains "$err" "case scribble (" "the non-image answer names the case"
 assert_contains "$err" "the answer's 21 bytes are not a PNG, JPEG, WebP or BMP image" "the non-image answer"
 
+assert_eq "$(counts "$T/err1" gen)" "4 4 0 2" "first run, gen: cases, run, skipped, errors"
+assert_eq "$(counts "$T/err1" textonly)" "4 4 0 0" "first run, textonly: n/a cases are stored, not errors"
 status() { sql "SELECT group_concat(c.case_id || ':' || c.status, ' ') FROM cases c JOIN models m ON m.id=c.model_id
                 WHERE m.name='$1' ORDER BY c.case_id"; }
 assert_eq "$(status gen)" "broken:error cube:done moon:done scribble:error" "the drawing model's cases"
@@ -69,6 +72,7 @@ assert_eq "$requests" 4 "one request per generate case of the drawing model"
 run_both "$T/err2" || true
 assert_eq "$(grep -c '^POST' "$T/server.log")" "$requests" "a second run sends no request"
 assert_eq "$(gen_of cube sha256)" "$sha_a" "a second run keeps the stored image"
+assert_eq "$(counts "$T/err2" gen)" "4 0 4 2" "second run, gen: everything skipped"
 
 # the judge: each question asked about each picture, read by its scorer
 JUDGE="$(model_spec llava judge),max_tokens=6"
