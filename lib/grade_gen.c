@@ -93,17 +93,19 @@ char *grade_gen_question_prompt(json_t *q) {
 }
 
 struct reply_out {
-    char *text;
+    char *text, *error;
 };
 
 static bool keep_reply(const struct vlm_turn_result *r, void *user) {
     struct reply_out *o = user;
-    o->text = xstrdup(r->error ? "" : r->output);
+    if (r->error) o->error = xstrdup(r->error);
+    else o->text = xstrdup(r->output);
     return true;
 }
 
 /* The judge's reply to `prompt` about the image (caller frees); NULL when no
- * judge can be had. */
+ * judge can be had or the turn failed (an image gone from disk): said, and the
+ * question stays unjudged rather than wrong. */
 static char *ask(struct gen_grader *g, const struct store_gen_item *it, const char *prompt) {
     vlm_engine *e = judge_engine(g);
     if (!e) return NULL;
@@ -117,10 +119,14 @@ static char *ask(struct gen_grader *g, const struct store_gen_item *it, const ch
                   .images = images,
                   .n_turns = 1,
                   .turns = turns};
-    struct reply_out o = {NULL};
+    struct reply_out o = {NULL, NULL};
     vlm_engine_answer(e, &c, keep_reply, &o);
     g->n_asked++;
-    return o.text ? o.text : xstrdup("");
+    if (o.error)
+        util_say(g->say, g->user, "judge %s, case %s/%s (%s): %s", g->judge->name, it->suite, it->case_id, it->image,
+                 o.error);
+    free(o.error);
+    return o.text;
 }
 
 /* Question qi of an image: its reply (stored or asked) read by its scorer and

@@ -88,6 +88,11 @@ for c in cube moon; do
   want=$(awk -v r="$right" -v n="$n_q" 'BEGIN { printf "%.6f", r / n }')
   assert_eq "$(sql "SELECT printf('%.6f', tifa) FROM gen_scores WHERE case_id='$c'")" "$want" "$c: TIFA = right / questions"
   assert_eq "$(sql "SELECT vqascore BETWEEN 0 AND 1 FROM gen_scores WHERE case_id='$c'")" 1 "$c: VQAScore in [0,1]"
+  # VQAScore = P(yes) / (P(yes) + P(no)), from the probabilities the detail gives (4 digits)
+  sql "SELECT vqascore || ' ' || detail FROM gen_scores WHERE case_id='$c'" | awk '{
+    for (i = 2; i <= NF; i++) { if ($i ~ /^P\(yes\)=/) y = substr($i, 8); if ($i ~ /^P\(no\)=/) n = substr($i, 7) }
+    want = y / (y + n); d = $1 - want; if (d < 0) d = -d
+    exit !(y > 0 && n > 0 && d < 1e-3) }' || fail "$c: VQAScore is not P(yes) / (P(yes) + P(no)) of its detail"
   assert_eq "$(sql "SELECT sha256 FROM gen_scores WHERE case_id='$c'")" "$(gen_of $c sha256)" "$c: scores the stored image"
 done
 # every verdict agrees with its scorer's reading of the stored reply: a yes/no reply
