@@ -3,14 +3,13 @@
  * (docs/remote.md, "Images endpoint"): the request (POST BASE/images/generations),
  * the answer's parsing (b64_json, or a data: or http(s) URL), the check that the
  * bytes are an image, the image's file under `<db>.images/` named by its
- * sha256, and the generation pass of a run over a model's generate cases.
+ * sha256. The engine side of text-to-image: it writes no store (the run's
+ * generation pass, run_gen.c, does).
  */
 #include "gen.h"
 #include "hub.h"
 #include "remote_req.h"
 #include "stop.h"
-#include "store_gen.h"
-#include "store.h"
 #include "util.h"
 
 #include <curl/curl.h>
@@ -241,48 +240,9 @@ static int keep_image(const char *dir, const unsigned char *bytes, size_t n, cha
     return 0;
 }
 
-/* ------------------------------------------------------------ the pass */
+/* ------------------------------------------------------------ one case */
 
-struct gen_pass {
-    vlm_store *s;
-    char dir[PATH_MAX]; /* <db>.images, absolute */
-    int64_t model_id, run_id;
-    const struct vlm_model_spec *m;
-    void (*say)(const char *line, void *user);
-    void *user;
-};
-
-/* Generate, check and store one case; 1 when it is stored as an error. */
-static int draw_case(struct gen_pass *g, const vlm_case *c) {
-    char why[1200] = "", path[PATH_MAX] = "", sha[65] = "";
-    unsigned char *bytes = NULL;
-    size_t n = 0;
-    double t0 = util_now_ms();
-    int rc = generate(g->m, c, &bytes, &n, why, sizeof why);
-    double latency = util_now_ms() - t0;
-    if (rc == 0) rc = keep_image(g->dir, bytes, n, path, sha, why, sizeof why);
-    free(bytes);
-    struct store_gen_row row = {
-        .image = rc == 0 ? path : NULL,
-        .sha256 = rc == 0 ? sha : NULL,
-        .bytes = (int64_t)n,
-        .latency_ms = latency,
-        .cost_usd = rc == 0 && g->m->engine.price_image > 0 ? g->m->engine.price_image : -1, /* failures: free */
-    };
-    char *msg = NULL;
-    if (rc != 0) {
-        msg = xasprintf("images %s, case %s (%s): %s", g->m->engine.images_url, c->id, c->where, why);
-        row.error = msg;
-        util_say(g->say, g->user, "model %s: %s", g->m->name, msg);
-    }
-    int src = store_gen_put(g->s, g->model_id, g->run_id, c, &row, NULL);
-    free(msg);
-    if (src != VLM_OK) return VLM_ERR_IO;
-    return rc != 0;
-}
-
-/* The absolute `<db>.images` folder, made when missing. */
-static int images_dir(const char *db_path, char out[PATH_MAX], char *why, size_t why_len) {
+int imagegen_dir(const char *db_path, char out[PATH_MAX], char *why, size_t why_len) {
     char *dir = xasprintf("%s.images", db_path);
     int rc = util_mkdirs(dir);
     if (rc == 0 && !realpath(dir, out)) rc = -1;
@@ -291,33 +251,19 @@ static int images_dir(const char *db_path, char out[PATH_MAX], char *why, size_t
     return rc;
 }
 
-int imagegen_run_model(vlm_store *s, const char *db_path, int64_t model_id, int64_t run_id,
-                       const struct vlm_model_spec *m, const vlm_case *const *cases, int n_cases, bool retry_errors,
-                       void (*say)(const char *line, void *user), void *user, int *n_stored) {
-    struct gen_pass g = {.s = s, .model_id = model_id, .run_id = run_id, .m = m, .say = say, .user = user};
-    if (store_gen_ensure(s) != VLM_OK) return VLM_ERR_IO;
-    int n_errors = 0;
-    bool dir_made = false;
-    for (int i = 0; i < n_cases; i++) {
-        const vlm_case *c = cases[i];
-        if (c->error || !gen_is_generate(c)) continue;
-        if (vlm_store_case_done(s, model_id, c->suite, c->id, !retry_errors)) continue;
-        if (stop_requested()) return VLM_ERR_STOPPED;
-        if (!m->engine.images_url) { /* not a failure: the model does not draw */
-            if (store_gen_put(s, model_id, run_id, c, NULL, GEN_NA_REASON) != VLM_OK) return VLM_ERR_IO;
-            (*n_stored)++;
-            continue;
-        }
-        char why[600];
-        if (!dir_made && images_dir(db_path, g.dir, why, sizeof why) != 0) {
-            util_say(say, user, "model %s: %s", m->name, why);
-            return VLM_ERR_IO;
-        }
-        dir_made = true;
-        int rc = draw_case(&g, c);
-        if (rc < 0) return rc;
-        (*n_stored)++;
-        n_errors += rc;
-    }
-    return n_errors;
+int imagegen_draw(const struct vlm_model_spec *m, const vlm_case *c, const char *dir, struct imagegen_result *out) {
+    char why[1200] = "";
+    unsigned char *bytes = NULL;
+    size_t n = 0;
+    memset(out, 0, sizeof *out);
+    double t0 = util_now_ms();
+    int rc = generate(m, c, &bytes, &n, why, sizeof why);
+    out->latency_ms = util_now_ms() - t0;
+    if (rc == 0) rc = keep_image(dir, bytes, n, out->path, out->sha256, why, sizeof why);
+    free(bytes);
+    if (rc == 0) out->bytes = (int64_t)n;
+    else
+        snprintf(out->error, sizeof out->error, "images %.300s, case %.200s (%.300s): %s", m->engine.images_url, c->id,
+                 c->where, why);
+    return rc;
 }

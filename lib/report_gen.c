@@ -24,7 +24,9 @@ static int gen_row(const struct store_gen_model *m, void *user) {
                           "n_scored", m->n_scored, "n_vqascore", m->n_vqa);
     json_object_set_new(o, "tifa", num_or_null(m->n_scored > 0, m->tifa_mean));
     json_object_set_new(o, "vqascore", num_or_null(m->n_vqa > 0 && m->vqascore_mean >= 0, m->vqascore_mean));
-    json_object_set_new(o, "latency_ms_p50", num_or_null(images, m->latency_ms_p50));
+    bool lat = m->n_latencies > 0;
+    json_object_set_new(o, "latency_ms_p50",
+                        num_or_null(lat, lat ? vlm_percentile(m->latencies_ms, m->n_latencies, 0.5) : 0));
     json_object_set_new(o, "latency_ms_mean", num_or_null(images, m->latency_ms_mean));
     json_object_set_new(o, "cost_usd_per_image",
                         num_or_null(images && m->cost_usd_per_image >= 0, m->cost_usd_per_image));

@@ -408,7 +408,7 @@ static int family_pass(struct runner *r, vlm_engine *e, int64_t model_id, const 
     return n < 0 ? n : VLM_OK;
 }
 
-/* The model's generate cases, drawn through its images endpoint (imagegen.c);
+/* The model's generate cases, drawn through its images endpoint (run_gen.c);
  * those stored now count as run. */
 static int gen_pass(struct runner *r, const struct vlm_model_spec *m, int64_t model_id,
                     struct vlm_run_model_summary *ms) {
@@ -417,9 +417,8 @@ static int gen_pass(struct runner *r, const struct vlm_model_spec *m, int64_t mo
         int n = vlm_suite_n_cases(r->suites[i]);
         const vlm_case **cases = xcalloc((size_t)n + 1, sizeof *cases);
         for (int k = 0; k < n; k++) cases[k] = vlm_suite_case(r->suites[i], k);
-        int rc = imagegen_run_model(r->store, r->params->db_path ? r->params->db_path : "vlmeter.db", model_id,
-                                    r->run_id, m, cases, n, r->params->retry_errors, r->params->on_message,
-                                    r->params->user, &ms->n_run);
+        int rc = run_gen_model(r->store, r->params->db_path ? r->params->db_path : "vlmeter.db", model_id, r->run_id, m,
+                               cases, n, r->params->retry_errors, r->params->on_message, r->params->user, &ms->n_run);
         free(cases);
         if (rc < 0) return rc;
         if (rc > 0) r->any_case_error = true;

@@ -164,24 +164,22 @@ int store_gen_score_put(vlm_store *s, const struct store_gen_item *it, const cha
     return store_q_write(&q);
 }
 
-/* The median generation latency of a model's images (ms). */
-static double latency_p50(vlm_store *s, int64_t model_id) {
+/* The generation latencies of a model's images, ascending (*v the caller's). */
+static int latencies(vlm_store *s, int64_t model_id, double **v, int *n) {
     store_q q;
+    *v = NULL;
+    *n = 0;
     if (store_q_prepare(s, &q, "reading table generations",
                         "SELECT latency_ms FROM generations WHERE model_id=?1 AND image IS NOT NULL"
                         " ORDER BY latency_ms") != VLM_OK)
-        return 0;
+        return VLM_ERR_IO;
     store_bind_int(&q, 1, model_id);
-    double *v = NULL;
-    int n = 0, cap = 0;
+    int cap = 0;
     while (store_q_row(&q)) {
-        util_grow((void **)&v, &cap, n + 1, sizeof *v);
-        v[n++] = store_col_double(&q, 0);
+        util_grow((void **)v, &cap, *n + 1, sizeof **v);
+        (*v)[(*n)++] = store_col_double(&q, 0);
     }
-    store_q_end(&q, VLM_OK);
-    double p = n ? vlm_percentile(v, n, 0.5) : 0;
-    free(v);
-    return p;
+    return store_q_end(&q, VLM_OK);
 }
 
 /* Per model: the generate cases' statuses (cases rows of models that have a
@@ -230,8 +228,11 @@ int store_gen_models(vlm_store *s, int (*cb)(const struct store_gen_model *m, vo
         };
         if (m.n_cases == 0) continue;
         m.na_reason = m.n_na ? GEN_NA_REASON : NULL;
-        m.latency_ms_p50 = latency_p50(s, m.model_id);
-        rc = cb(&m, user);
+        double *lat = NULL;
+        rc = latencies(s, m.model_id, &lat, &m.n_latencies);
+        m.latencies_ms = lat;
+        if (rc == VLM_OK) rc = cb(&m, user);
+        free(lat);
     }
     return store_q_end(&q, rc);
 }

@@ -60,9 +60,11 @@ struct store_gen_model {
     const char *model;
     int64_t model_id;
     int n_cases, n_images, n_errors, n_na, n_scored, n_vqa;
-    double tifa_mean, vqascore_mean;                            /* over scored images; vqascore_mean < 0: none */
-    double latency_ms_mean, latency_ms_p50, cost_usd_per_image; /* cost < 0: not priced */
-    const char *na_reason, *first_error;                        /* NULL when none */
+    double tifa_mean, vqascore_mean;            /* over scored images; vqascore_mean < 0: none */
+    double latency_ms_mean, cost_usd_per_image; /* cost < 0: not priced */
+    const double *latencies_ms;                 /* of the images made, ascending (for percentiles above the store) */
+    int n_latencies;
+    const char *na_reason, *first_error; /* NULL when none */
 };
 
 /* Visit each model that has generate cases stored, by name. */
