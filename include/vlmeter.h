@@ -69,9 +69,13 @@ typedef struct vlm_case {
     const char **turns;    /* user prompt per turn; "<image>" marks image places */
     const char **expected; /* expected answer per turn as JSON text, or NULL */
     int n_choices;
-    const char **choices; /* options of a multiple-choice case */
-    const char *groups;   /* JSON object of aggregate groups ({"circular": "12"}),
+    const char **choices;  /* options of a multiple-choice case */
+    const char *groups;    /* JSON object of aggregate groups ({"circular": "12"}),
                              NULL when none (docs/suite-format.md) */
+    const char *kind;      /* NULL or "" for a question case; "generate": the model draws
+                              turns[0] (docs/suite-format.md, "Generate cases") */
+    const char *questions; /* a generate case's questions about the picture, compact
+                              JSON array of {"q","a","choices"?,"scorer"}; else NULL */
 } vlm_case;
 
 typedef struct vlm_suite vlm_suite;
@@ -169,6 +173,9 @@ struct vlm_engine_params {
     struct vlm_remote_params remote;
     void (*on_message)(const char *line, void *user); /* news while starting (hub downloads); NULL: none */
     void *message_user;                               /* handed to on_message */
+    const char *images_url; /* NULL, or an OpenAI-compatible images endpoint's base URL
+                               (…/v1): the model draws `generate` cases (docs/remote.md) */
+    double price_image;     /* USD per generated image (0: not priced) */
 };
 
 /* What loading a model cost and what it is. */

@@ -230,6 +230,10 @@ int eng_score(vlm_engine *e, const vlm_case *c, const int32_t *tokens, int n, vl
     return e->ops->score(e->impl, c, tokens, n, cb, user, err, err_len);
 }
 
+int eng_tokenize(vlm_engine *e, const char *text, int32_t *out, int max) {
+    return e->ops->tokenize ? e->ops->tokenize(e->impl, text, out, max) : -1;
+}
+
 void vlm_engine_free(vlm_engine *e) {
     if (!e) return;
     e->ops->free(e->impl);

@@ -34,6 +34,9 @@ struct vlm_engine_ops {
     int (*score)(void *impl, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb, void *user, char *err,
                  size_t err_len); /* NULL: not supported */
     void (*free)(void *impl);
+    /* Tokens of `text` (no special tokens added) into out (at most max); returns
+     * their count (may exceed max), or -1. NULL: not supported (remote). */
+    int (*tokenize)(void *impl, const char *text, int32_t *out, int max);
 };
 
 /* Answer what io gives through engine e (the dispatcher: engine.c). */
@@ -47,6 +50,10 @@ int eng_schedule(vlm_engine *e, const struct vlm_sched_io *io);
  * VLM_ERR_INPUT (remote engine, unreadable image, too long) or VLM_ERR_MODEL. */
 int eng_score(vlm_engine *e, const vlm_case *c, const int32_t *tokens, int n, vlm_logits_cb cb, void *user, char *err,
               size_t err_len);
+
+/* Tokens of `text` in a local engine's vocabulary (no special tokens) into out
+ * (at most max); returns their count, or -1 (a remote engine has no vocabulary). */
+int eng_tokenize(vlm_engine *e, const char *text, int32_t *out, int max);
 
 extern const struct vlm_engine_ops vlm_engine_local_ops;
 extern const struct vlm_engine_ops vlm_engine_remote_ops;

@@ -336,6 +336,13 @@ static int local_score(void *impl, const vlm_case *c, const int32_t *tokens, int
     return sched_score(impl, c, tokens, n, cb, user, err, err_len);
 }
 
+/* Plain tokens of text (no BOS, special tokens not parsed). */
+static int local_tokenize(void *impl, const char *text, int32_t *out, int max) {
+    local_engine *e = impl;
+    int n = llama_tokenize(e->vocab, text, (int32_t)strlen(text), out, max, false, false);
+    return n < 0 ? -n : n;
+}
+
 const struct vlm_engine_ops vlm_engine_local_ops = {
-    "local", local_init, local_schedule, local_info, local_stats, local_score, local_free,
+    "local", local_init, local_schedule, local_info, local_stats, local_score, local_free, local_tokenize,
 };

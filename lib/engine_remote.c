@@ -268,5 +268,5 @@ static int remote_schedule(void *impl, const struct vlm_sched_io *io) {
 static const struct vlm_engine_stats *remote_stats(const void *impl) { return NULL; }
 
 const struct vlm_engine_ops vlm_engine_remote_ops = {
-    "remote", remote_init, remote_schedule, remote_info, remote_stats, NULL, remote_free,
+    "remote", remote_init, remote_schedule, remote_info, remote_stats, NULL, remote_free, NULL,
 };

@@ -5,6 +5,7 @@
  * and asks a judge model for `judge` turns, keeping its verdicts for reuse.
  */
 #include "grade.h"
+#include "grade_gen.h"
 #include "store.h"
 #include "util.h"
 #include "vlmeter.h"
@@ -372,6 +373,9 @@ static int grade(struct grader *g) {
     int rc = g->p->n_suites ? update_refs_all(g) : VLM_OK;
     g->judging = true;
     if (rc == VLM_OK && g->p->judge) rc = score_all(g);
+    if (rc == VLM_OK && g->p->judge) /* generated images: TIFA and VQAScore (grade_gen.c) */
+        rc = grade_gen(g->store, g->p->judge, &g->judge, &g->judge_failed, g->p->on_message, g->p->user,
+                       &g->sum->n_judged, &g->sum->n_judge_reused);
     g->judging = false;
     if (rc != VLM_OK) return rc;
     rc = store_begin(g->store);

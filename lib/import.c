@@ -116,47 +116,6 @@ int import_record_bad_utf8(const struct import_record *r) {
 
 /* ------------------------------------------------------------ base64, hashing */
 
-static int b64_value(int c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
-/* Decode standard base64 (whitespace ignored, '=' padding only at the end).
- * Returns the bytes (caller frees) or NULL with why saying where it went wrong. */
-static unsigned char *b64_decode(const char *s, size_t *out_len, char *why, size_t why_len) {
-    size_t n = strlen(s), o = 0, pad = 0;
-    unsigned char *out = xmalloc(n / 4 * 3 + 3);
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        int c = (unsigned char)s[i];
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-        int v = c == '=' ? 0 : b64_value(c);
-        if (v < 0 || (pad > 0 && c != '=')) {
-            snprintf(why, why_len, "invalid base64 at character %zu", i + 1);
-            free(out);
-            return NULL;
-        }
-        if (c == '=' && ++pad > 2) break;
-        acc = acc << 6 | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (unsigned char)(acc >> bits);
-        }
-    }
-    if (pad > 2 || (bits >= 6 && pad == 0) || o < pad) {
-        snprintf(why, why_len, "invalid base64: the data is cut short");
-        free(out);
-        return NULL;
-    }
-    *out_len = o - pad;
-    return out;
-}
 
 /* 64-bit FNV-1a. */
 static uint64_t fnv1a64(const unsigned char *p, size_t n) {
@@ -231,7 +190,7 @@ int import_store_image(struct importer *im, const unsigned char *data, size_t n,
 int import_store_b64(struct importer *im, const char *b64, const char *what, char **rel) {
     size_t n;
     char why[128];
-    unsigned char *data = b64_decode(b64, &n, why, sizeof why);
+    unsigned char *data = util_b64_decode(b64, &n, why, sizeof why);
     if (!data) return import_fail(im, "%s: %s", what, why);
     int rc = import_store_image(im, data, n, what, rel);
     free(data);

@@ -69,6 +69,7 @@ static const struct setting settings_table[] = {
     { "image_cache_mib", SET_INT,   FIELD(image_cache_mib),         0,  INT_MAX },
     { "image_min_tokens", SET_INT,  FIELD(image_min_tokens),        1,  1000000 },
     { "image_max_tokens", SET_INT,  FIELD(image_max_tokens),        1,  1000000 },
+    { "price_image",    SET_DOUBLE, FIELD(price_image),             0,  1e6 },
 };
 // clang-format on
 #undef FIELD
@@ -258,6 +259,12 @@ static bool apply_model_key(vlm_plan *p, struct vlm_engine_params *e, const char
                             char *why, size_t why_len) {
     bool remote = e->remote.n_urls > 0;
     const char **field = NULL;
+    if (strcmp(key, "images") == 0) { /* an images endpoint: the model draws generate cases */
+        *ok = is_url(value);
+        if (!*ok) snprintf(why, why_len, "images '%s' must start with http:// or https://", value);
+        else e->images_url = arena_strdup(&p->arena, value);
+        return true;
+    }
     if (strcmp(key, "url") == 0 && remote) {
         *ok = add_url(p, e, value, why, why_len);
         return true;
@@ -350,6 +357,7 @@ static unsigned key_bit(const char *key, const struct setting *s) {
     if (strcmp(key, "mmproj") == 0) return 1u << 28;
     if (strcmp(key, "model") == 0) return 1u << 29;
     if (strcmp(key, "key_env") == 0) return 1u << 30;
+    if (strcmp(key, "images") == 0) return 1u << 27;
     return 0;
 }
 
@@ -389,7 +397,8 @@ static bool apply_spec_option(vlm_plan *p, struct vlm_engine_params *e, char *op
     if (!s) {
         const char *keys[N_SETTINGS + 1];
         char known[400];
-        snprintf(known, sizeof known, "%s", e->remote.n_urls ? "model, key_env, url" : "mmproj, variant");
+        snprintf(known, sizeof known, "%s",
+                 e->remote.n_urls ? "model, key_env, url, images" : "mmproj, variant, images");
         setting_keys(keys);
         join_names(known, sizeof known, keys);
         snprintf(why, why_len, "unknown option '%s' (known: %s)", key, known);
@@ -716,9 +725,22 @@ static int yaml_variants(struct yaml_ctx *y, int ref, yaml_node_t *n, const char
     return VLM_OK;
 }
 
+/* `images: URL` of a model: its images endpoint (docs/remote.md). */
+static int yaml_images(struct yaml_ctx *y, yaml_node_t *m, const char *where, struct vlm_engine_params *e) {
+    yaml_node_t *n = mapping_value(y, m, "images");
+    if (!n) return VLM_OK;
+    char what[64];
+    const char *text = NULL;
+    snprintf(what, sizeof what, "%s.images", where);
+    if (yaml_string(y, n, what, &text) != VLM_OK) return VLM_ERR_INPUT;
+    if (!is_url(text)) return yaml_fail(y, n, "%s '%s' must start with http:// or https://", what, text);
+    e->images_url = arena_strdup(&y->p->arena, text);
+    return VLM_OK;
+}
+
 static int yaml_model(struct yaml_ctx *y, yaml_node_t *m, const char *where) {
-    static const char *const known[] = {"name", "model",    "mmproj",  "settings", "url",
-                                        "urls", "model_id", "key_env", "variants", NULL};
+    static const char *const known[] = {"name",     "model",   "mmproj",   "settings", "url", "urls",
+                                        "model_id", "key_env", "variants", "images",   NULL};
     if (m->type != YAML_MAPPING_NODE)
         return yaml_fail(y, m, "%s must be a mapping (name, model, mmproj), not %s", where, kind_name(m));
     if (check_keys(y, m, known, where) != VLM_OK) return VLM_ERR_INPUT;
@@ -735,6 +757,7 @@ static int yaml_model(struct yaml_ctx *y, yaml_node_t *m, const char *where) {
     bool remote = mapping_value(y, m, "url") || mapping_value(y, m, "urls");
     int rc = remote ? yaml_remote(y, m, where, &e) : yaml_local(y, m, where, &e);
     if (rc != VLM_OK) return rc;
+    if (yaml_images(y, m, where, &e) != VLM_OK) return VLM_ERR_INPUT;
     yaml_node_t *settings = mapping_value(y, m, "settings");
     snprintf(what, sizeof what, "%s.settings", where);
     if (settings && yaml_settings(y, settings, &e, what) != VLM_OK) return VLM_ERR_INPUT;

@@ -23,6 +23,9 @@ json_t *report_families(vlm_store *s, const json_t *rep);
  * interval, mean IoU, unparsed replies and the box conventions read; NULL when
  * the store failed. */
 json_t *report_grounding(vlm_store *s);
+/* The `generation` section: one row per model that met generate cases
+ * (report_gen.c); NULL when the store cannot be read (store_error). */
+json_t *report_gen_build(vlm_store *s);
 
 /* Add "cost" and "recommendation" to a built document (report_cost.c). */
 int report_add_cost(json_t *rep, const vlm_catalog *cat, const struct vlm_requirements *r);

@@ -254,6 +254,13 @@ static const struct rt_col GROUNDING[] = {
     COL("0-1", "read_as.unit", RT_INT),
 };
 
+static const struct rt_col GENERATION[] = {
+    COL("model", "model", RT_TEXT), COL("generate cases", "n_cases", RT_INT), COL("images", "n_images", RT_INT),
+    COL("errors", "n_errors", RT_INT), COL("status", "status", RT_TEXT), COL("judged", "n_scored", RT_INT),
+    COL("TIFA", "tifa", RT_FIX3), COL("VQAScore", "vqascore", RT_FIX3), COL("latency p50 ms", "latency_ms_p50", RT_MS),
+    COL("latency mean ms", "latency_ms_mean", RT_MS), COL("USD/image", "cost_usd_per_image", RT_FIX4),
+};
+
 static const struct rt_pivot BY_TURN = {
     .cols = "models", .col_name = "name", .entries = "by_turn", .entry_col = "model",
     .row_key = "turn", .row_fmt = RT_TURN,
@@ -383,6 +390,11 @@ const struct rt_table RT_TABLES[] = {
              "the case says), with its 95% Wilson interval; the mean IoU; how many replies were read in "
              "each box convention (docs/scoring.md, iou).",
      .shape = RT_LIST, .rows = "grounding", COLS(GROUNDING)},
+    {.id = "generation", .title = "Image generation",
+     .note = "Generate cases: images made through each model's images endpoint, scored by the judge: TIFA "
+             "(share of the case's questions answered right about the picture) and VQAScore (the judge's "
+             "P(yes) that the picture shows the prompt; local judges only), docs/scoring.md.",
+     .shape = RT_LIST, .rows = "generation", COLS(GENERATION)},
     {.id = "by-turn", .title = "Accuracy by turn", .note = "Multi-turn cases only; turns counted from 1.",
      .shape = RT_PIVOT, .pivot = &BY_TURN, .corner = "turn", .flags = RT_BEST | RT_MODEL_COLS},
     {.id = "context", .title = "Context kept over turns",

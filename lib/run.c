@@ -9,6 +9,7 @@
  * shared under a lock.
  */
 #include "family.h"
+#include "gen.h"
 #include "run.h"
 #include "stop.h"
 #include "store.h"
@@ -154,6 +155,7 @@ char *run_settings_json(const struct vlm_engine_params *e) {
         if (e->image_min_tokens > 0) json_object_set_new(o, "image_min_tokens", json_integer(e->image_min_tokens));
         if (e->image_max_tokens > 0) json_object_set_new(o, "image_max_tokens", json_integer(e->image_max_tokens));
     }
+    if (e->images_url) json_object_set_new(o, "images", json_string(e->images_url));
     char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(o);
     return s;
@@ -224,6 +226,7 @@ static void collect_pending(struct runner *r, int64_t model_id, struct pending *
         if (!r->suites[i]) continue;
         for (int k = 0; k < vlm_suite_n_cases(r->suites[i]); k++) {
             const vlm_case *c = vlm_suite_case(r->suites[i], k);
+            if (gen_is_generate(c) && !c->error) continue; /* drawn by the generation pass */
             if (vlm_store_case_done(r->store, model_id, c->suite, c->id, !r->params->retry_errors)) continue;
             p->n_unfinished++;
             if (r->params->max_cases <= 0 || p->n < r->params->max_cases) p->cases[p->n++] = c;
@@ -401,6 +404,24 @@ static int family_pass(struct runner *r, vlm_engine *e, int64_t model_id, const 
     return n < 0 ? n : VLM_OK;
 }
 
+/* The model's generate cases, drawn through its images endpoint (run_gen.c);
+ * those stored now count as run. */
+static int gen_pass(struct runner *r, const struct vlm_model_spec *m, int64_t model_id,
+                    struct vlm_run_model_summary *ms) {
+    for (int i = 0; i < r->n_suites; i++) {
+        if (!r->suites[i]) continue;
+        int n = vlm_suite_n_cases(r->suites[i]);
+        const vlm_case **cases = xcalloc((size_t)n + 1, sizeof *cases);
+        for (int k = 0; k < n; k++) cases[k] = vlm_suite_case(r->suites[i], k);
+        int rc = run_gen_model(r->store, r->params->db_path ? r->params->db_path : "vlmeter.db", model_id, r->run_id, m,
+                               cases, n, r->params->retry_errors, r->params->on_message, r->params->user, &ms->n_run);
+        free(cases);
+        if (rc < 0) return rc;
+        if (rc > 0) r->any_case_error = true;
+    }
+    return VLM_OK;
+}
+
 static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_model_summary *ms) {
     snprintf(ms->name, sizeof ms->name, "%s", m->name);
     ms->n_cases = r->n_cases_total;
@@ -415,9 +436,14 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
         say(r, "error: %s", ms->error);
         return rc == VLM_ERR_IO ? rc : VLM_OK;
     }
+    rc = gen_pass(r, m, model_id, ms);
+    if (rc != VLM_OK) {
+        if (rc == VLM_ERR_IO) say(r, "error: cannot write the store: %s", store_error(r->store));
+        return rc;
+    }
     struct pending pending;
     collect_pending(r, model_id, &pending);
-    ms->n_skipped = r->n_cases_total - pending.n_unfinished;
+    ms->n_skipped = r->n_cases_total - pending.n_unfinished - ms->n_run; /* n_run: generate cases so far */
     bool kl_todo = m->family[0] && m->engine.remote.n_urls == 0 &&
                    family_kl_todo(r->store, model_id, m, r->usable, r->n_usable) > 0;
     if (pending.n == 0 && !kl_todo) free(pending.cases);

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "arena.h"
+#include "gen.h"
 #include "util.h"
 
 struct vlm_suite {
@@ -319,6 +320,7 @@ static int parse_fields(struct line_ctx *x, json_t *obj, vlm_case *c) {
     if (read_expected(x, obj, c) != 0) return -1;
     if (read_string_list(x, obj, "choices", NULL, &c->choices, &c->n_choices) != 0) return -1;
     if (read_groups(x, obj, c) != 0) return -1;
+    if (suite_gen_fields(obj, c, &x->s->arena, x->why, sizeof x->why) != 0) return -1;
     return check_markers(x, c);
 }
 

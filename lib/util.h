@@ -63,4 +63,9 @@ void util_utf8_trim_partial(char *s);
  * prediction files are read that way. */
 bool util_pandas_na(const char *s);
 
+/* Decode standard base64 (whitespace ignored, '=' padding only at the end).
+ * Returns the bytes (caller frees; *out_len of them) or NULL with why saying
+ * where it went wrong. */
+unsigned char *util_b64_decode(const char *s, size_t *out_len, char *why, size_t why_len);
+
 #endif

@@ -105,15 +105,17 @@ targets_of() {  # test names -> make targets
       e2e/*) need_cli=1 ;;
     esac
   done
-  [ $need_cli = 1 ] && echo "$BUILD/vlmeter" "$BUILD/faultproxy"
+  [ $need_cli = 1 ] && echo "$BUILD/vlmeter" "$BUILD/faultproxy" "$BUILD/imageserver"
   return 0
 }
 
 # The e2e scripts run the plain vlmeter: tests/e2e/remote_lib.sh finds the
-# fault proxy two folders above $VLMETER, so both are linked side by side.
+# fault proxy (test_generate.sh the images server) two folders above $VLMETER,
+# so they are linked side by side.
 mkdir -p "$WORK/bin/plain" "$WORK/tw"
 ln -s "$TREE/$BUILD/vlmeter" "$WORK/bin/plain/vlmeter"
 ln -s "$TREE/$BUILD/faultproxy" "$WORK/bin/faultproxy"
+ln -s "$TREE/$BUILD/imageserver" "$WORK/bin/imageserver"
 export VLMETER=$WORK/bin/plain/vlmeter
 export LLAMA_PREFIX=$(cat "$TREE/$BUILD/llama-prefix")
 export TEST_WORK=$WORK/tw

@@ -186,7 +186,7 @@ static void test_unknown_keys_name_line(void **state) {
         "    mmproj: b.gguf\n"
         "  - name: b\n"
         "    modle: a.gguf\n",
-        "7: unknown key 'modle' in models[1] (known: name, model, mmproj, settings, url, urls, model_id, key_env, variants)");
+        "7: unknown key 'modle' in models[1] (known: name, model, mmproj, settings, url, urls, model_id, key_env, variants, images)");
     yaml_fails(f, "db: x.db\nsuite: [a]\n", "2: unknown key 'suite' in the plan");
     yaml_fails(f, "settings:\n  ctx: 10\n  tmp: 1\n", "3: unknown key 'tmp' in settings (known: max_tokens");
     yaml_fails(f, "models:\n  - name: a\n    model: a\n    mmproj: b\n    settings: {ngl: 1, nlg: 2}\n",
@@ -379,7 +379,7 @@ static void test_model_spec_mistakes(void **state) {
     spec_fails(p, "x=a.gguf,mmproj=", "mmproj= needs a file path");
     spec_fails(p, "x=a.gguf,mmproj=b,ngl=lots", "ngl must be an integer >= -1, not 'lots'");
     spec_fails(p, "x=a.gguf,mmproj=b,ctx=", "ctx must be an integer >= 16, not ''");
-    spec_fails(p, "x=a.gguf,mmproj=b,gpu=1", "unknown option 'gpu' (known: mmproj, variant, max_tokens, ctx,");
+    spec_fails(p, "x=a.gguf,mmproj=b,gpu=1", "unknown option 'gpu' (known: mmproj, variant, images, max_tokens, ctx,");
     spec_fails(p, "x=a.gguf,mmproj=b,template", "option 'template' needs a value (KEY=VALUE)");
     spec_fails(p, "x=a.gguf,mmproj=b,mmproj=c", "mmproj given twice");
     spec_fails(p, "x=a.gguf,mmproj=b,ctx=100,ctx=200", "ctx given twice");
