@@ -329,7 +329,8 @@ bool vlm_store_case_done(vlm_store *s, int64_t model_id, const char *suite, cons
     bool done = false;
     if (store_q_row(&q)) {
         const char *status = store_col_text(&q, 0);
-        done = errors_count_as_done || (status && strcmp(status, "done") == 0);
+        /* `na` (not applicable: no vision) is final, like `done` */
+        done = errors_count_as_done || (status && (strcmp(status, "done") == 0 || strcmp(status, "na") == 0));
     }
     return store_q_end(&q, VLM_OK) == VLM_OK && done;
 }
@@ -413,8 +414,9 @@ char *store_json_strings(const char *const *items, int n) {
     return s;
 }
 
-/* The cases row that marks c finished (error: stored as an error). */
-static int write_case(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c, const char *error) {
+/* The cases row that marks c finished with `status` (done, error, na) and its error text. */
+static int write_case_status(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c, const char *status,
+                             const char *error) {
     store_q q;
     if (store_q_cached(s, &q, "writing table cases", PUT_CASE_SQL) != VLM_OK) return VLM_ERR_IO;
     char *images = store_json_strings(c->images, c->n_images);
@@ -426,7 +428,7 @@ static int write_case(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_
     store_bind_text(&q, 5, c->scorer);
     store_bind_text(&q, 6, images);
     store_bind_text(&q, 7, choices);
-    store_bind_text(&q, 8, error ? "error" : "done");
+    store_bind_text(&q, 8, status);
     store_bind_text(&q, 9, error);
     store_bind_int(&q, 10, run_id);
     store_bind_text(&q, 11, c->groups);
@@ -435,6 +437,11 @@ static int write_case(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_
     free(images);
     free(choices);
     return rc;
+}
+
+/* The cases row that marks c finished (error: stored as an error). */
+static int write_case(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c, const char *error) {
+    return write_case_status(s, model_id, run_id, c, error ? "error" : "done", error);
 }
 
 /* Store a turn and, when it ends the case, the case row: one transaction. */
@@ -451,6 +458,17 @@ static int put(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c
 int vlm_store_put_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c,
                        const struct vlm_turn_result *r, bool last) {
     return put(s, model_id, run_id, c, r, last);
+}
+
+int vlm_store_put_case_na(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c, const char *reason) {
+    if (store_begin(s) != VLM_OK) return VLM_ERR_IO;
+    int rc = delete_case_rows(s, "deleting from table answers",
+                              "DELETE FROM answers WHERE model_id=?1 AND suite=?2 AND case_id=?3", model_id, c->suite,
+                              c->id);
+    if (rc == VLM_OK) rc = write_case_status(s, model_id, run_id, c, "na", reason ? reason : "no vision");
+    if (rc == VLM_OK) rc = store_commit(s);
+    if (rc != VLM_OK) store_rollback(s);
+    return rc;
 }
 
 int vlm_store_put_case_error(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c, const char *error) {
