@@ -334,6 +334,8 @@ struct vlm_answer_row {
     const char *reasoning_state;   /* "closed", "unclosed", or NULL when no block */
     int turn;
     struct vlm_turn_timings t;
+    bool not_applicable; /* a case stored n/a (no vision): one row, turn 0, output NULL,
+                            error the reason, timings 0 */
 };
 
 /* Open (creating if needed) a store in WAL mode. */

@@ -164,6 +164,7 @@ struct case_ctx {
     int64_t model_id;
     const vlm_case *c;
     int store_rc;
+    bool na; /* the case was stored not applicable (no vision) */
 };
 
 /* Store a case not applicable to the current model (it has no vision), saying
@@ -182,6 +183,7 @@ static bool on_turn(const struct vlm_turn_result *tr, void *user) {
     if (tr->error && tr->no_vision) { /* not applicable, not failed: the case ends here */
         lock(cc->r);
         cc->store_rc = store_na(cc->r, cc->model_id, cc->c, tr->error);
+        cc->na = true;
         unlock(cc->r);
         return cc->store_rc == VLM_OK;
     }
@@ -218,11 +220,11 @@ static int run_case(struct runner *r, vlm_engine *e, int64_t model_id, const vlm
         unlock(r);
         return rc;
     }
-    struct case_ctx cc = {r, model_id, c, VLM_OK};
+    struct case_ctx cc = {r, model_id, c, VLM_OK, false};
     rc = vlm_engine_answer(e, c, on_turn, &cc);
     if (cc.store_rc != VLM_OK) return cc.store_rc;
     if (rc == VLM_ERR_STOPPED) return rc;
-    if (rc != VLM_OK && !(r->no_vision && c->n_images > 0)) {
+    if (rc != VLM_OK && !cc.na) {
         lock(r);
         r->any_case_error = true;
         unlock(r);
@@ -295,7 +297,7 @@ struct together {
 static bool on_case_turn(int index, const struct vlm_turn_result *tr, void *user) {
     struct together *g = user;
     const vlm_case *c = g->cases[index];
-    struct case_ctx cc = {g->r, g->model_id, c, VLM_OK};
+    struct case_ctx cc = {g->r, g->model_id, c, VLM_OK, false};
     bool go_on = on_turn(tr, &cc);
     if (!go_on) g->store_rc = cc.store_rc;
     if (tr->error && !tr->no_vision) g->r->any_case_error = true;

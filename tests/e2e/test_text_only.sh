@@ -28,6 +28,7 @@ d=$DEMO/models/llava
 "$VLMETER" run -s "$T/s.jsonl" --db "$DB" --max-tokens 6 --threads 1 -m "tonly=$d/model.gguf,ngl=0" \
   > "$T/run1.out" 2> "$T/run1.err" || { cat "$T/run1.err"; fail "run of a text-only model failed"; }
 assert_contains "$(cat "$T/run1.err")" "no vision" "the run says the model has no vision"
+assert_contains "$(cat "$T/run1.out")" "tonly: $n_image image case(s) not applicable (n/a: no vision)" "run summary"
 assert_eq "$(sql "SELECT count(*) FROM cases WHERE status='na'")" "$n_image" "image cases stored n/a"
 assert_eq "$(sql "SELECT group_concat(case_id) FROM (SELECT case_id FROM cases WHERE status='na' ORDER BY 1)")" \
   "i1,i2,i3" "which cases are n/a"
@@ -56,6 +57,14 @@ for fmt in table md csv html; do
 done
 assert_contains "$(cat "$T/r.table")" "n/a — no vision" "vision cell"
 grep -q "^vision .*n/a — no vision" "$T/r.table" || fail "the quality table's vision row is not n/a"
+
+# Export: one line per n/a case (turn 0, no output, the reason), every other line a text turn.
+"$VLMETER" export --db "$DB" -o "$T/x.jsonl" || fail "export failed"
+assert_eq "$(jq -s '[.[] | select(.not_applicable)] | length' "$T/x.jsonl")" "$n_image" "export: n/a lines"
+assert_eq "$(jq -s '[.[] | select(.not_applicable | not) | select(.output != null)] | length' "$T/x.jsonl")" \
+  "$n_text_turns" "export: answered lines"
+assert_eq "$(jq -r 'select(.case == "i2") | "\(.turn) \(.output) \(.error)"' "$T/x.jsonl")" \
+  "0 null no vision: the model takes no images" "export: the n/a line"
 
 # A requirement on the image category fails naming the reason; one on text does not.
 printf 'requirements:\n  min_accuracy: {vision: 0.5, text: 0.0}\n' > "$T/plan.yaml"

@@ -44,8 +44,13 @@ static void test_other_failures_stay_errors(void **state) {
     assert_null(remote_refuses_images(200, "image input is not supported"));
 }
 
+/* Counts rows; each must be the n/a row of case c1 (export's view of it). */
 static int count_row(const struct vlm_answer_row *row, void *user) {
-    (void)row;
+    assert_string_equal(row->case_id, "c1");
+    assert_true(row->not_applicable);
+    assert_int_equal(row->turn, 0);
+    assert_null(row->output);
+    assert_string_equal(row->error, "no vision: refused");
     (*(int *)user)++;
     return 0;
 }
@@ -80,7 +85,7 @@ static void test_na_case_is_final(void **state) {
     assert_true(vlm_store_case_done(s, model_id, "s", "c1", false)); /* --retry-errors leaves it alone */
     int n_answers = 0;
     assert_int_equal(vlm_store_each_answer(s, count_row, &n_answers), VLM_OK);
-    assert_int_equal(n_answers, 0); /* turn 0's row went with the partial case */
+    assert_int_equal(n_answers, 1); /* turn 0's answer went with the partial case: only the n/a row */
     vlm_store_close(s);
     test_rmdir(dir);
 }
