@@ -168,7 +168,10 @@ struct vlm_engine_params {
                                   --image-min-tokens / --image-max-tokens (0: the projector's own;
                                   refused when the projector's image size is fixed; docs/metrics.md) */
     int image_max_tokens;
-    bool record_logit_gaps; /* keep the top-2 logit gap of each output token */
+    bool record_logit_gaps;    /* keep the top-2 logit gap of each output token */
+    bool text_only;            /* the model has no vision (`vision=false`; a local model without
+                                  mmproj_path is text-only anyway): image cases are not sent but
+                                  answered "no vision" (vlm_turn_result.no_vision) */
     struct vlm_sampling sampling;
     struct vlm_remote_params remote;
     void (*on_message)(const char *line, void *user); /* news while starting (hub downloads); NULL: none */
@@ -193,6 +196,8 @@ struct vlm_model_info {
     int n_threads;          /* CPU threads used */
     int n_gpu_layers;       /* layers asked to be offloaded (-1 = all) */
     int n_ctx, n_batch;
+    bool has_vision; /* false: a text-only model (no mmproj, vision=false, or a server that
+                        refused image content); its image cases are answered no_vision */
 };
 
 /* Timings and counts of one turn. Times are wall clock, in milliseconds. */
@@ -233,6 +238,9 @@ struct vlm_turn_result {
     const char *output; /* the answer ("" on error): the generated text less its
                                    reasoning block */
     const char *error;  /* NULL when the turn ran */
+    bool no_vision;     /* with error: the turn carries images and the model has no vision
+                           (text-only model, or the server refused image content); the
+                           case is not applicable to it, not failed (docs/remote.md) */
     enum vlm_reasoning_state reasoning_state;
     const char *reasoning;   /* the reasoning block's text, tags left out (NULL when none) */
     const char *text;        /* the whole generated text, reasoning block included */
@@ -345,6 +353,8 @@ struct vlm_answer_row {
     const char *reasoning_state;   /* "closed", "unclosed", or NULL when no block */
     int turn;
     struct vlm_turn_timings t;
+    bool not_applicable; /* a case stored n/a (no vision): one row, turn 0, output NULL,
+                            error the reason, timings 0 */
 };
 
 /* Open (creating if needed) a store in WAL mode. */
@@ -385,6 +395,12 @@ VLM_API int vlm_store_case_reset(vlm_store *s, int64_t model_id, const char *sui
 /* Store one turn, committed at once. `last` marks the case finished. */
 VLM_API int vlm_store_put_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c,
                                const struct vlm_turn_result *r, bool last);
+
+/* Store a case as not applicable to the model (status `na`): it has images and the
+ * model has no vision. `reason` ("no vision: ...") goes to cases.error; partial
+ * turns of the case are deleted. Such a case counts as done, errors or not. */
+VLM_API int vlm_store_put_case_na(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c,
+                                  const char *reason);
 
 /* Store a case that could not run at all (malformed line, model failed to load). */
 VLM_API int vlm_store_put_case_error(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c,
@@ -464,6 +480,7 @@ struct vlm_run_model_summary {
     int n_run;     /* cases answered in this run */
     int n_skipped; /* already stored by an earlier run */
     int n_errors;  /* cases stored as errors (this run or before) */
+    int n_na;      /* image cases stored not applicable: the model has no vision */
     double load_ms;
     double ttft_ms_mean, decode_tps_mean, e2e_ms_p50, e2e_ms_p90;
     uint64_t rss_peak_bytes;
@@ -752,6 +769,9 @@ struct vlm_candidate {
     const char *family;           /* the reference model of its family; NULL when in none */
     bool variant;                 /* a family member other than the reference */
     double acc_loss;              /* a variant's reference accuracy minus its own on shared turns */
+    int n_na;                     /* categories with image cases not applicable (no vision) */
+    const char *na_cat[64];       /* each such category, and "all" for the model's total */
+    int na[64];                   /* how many cases of it were not applicable */
 };
 
 struct vlm_option {                        /* one candidate x GPU (or x API) */

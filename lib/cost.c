@@ -441,9 +441,13 @@ static void add_why(struct vlm_option *o, const char *fmt, ...) {
 /* Accuracy and latency requirements: the same for every place a model runs. */
 static void check_quality(const struct vlm_candidate *c, const struct vlm_requirements *r, struct vlm_option *o) {
     for (int k = 0; k < r->n_acc; k++) {
-        int j = 0;
+        int j = 0, na = 0;
+        for (int i = 0; i < c->n_na; i++)
+            if (strcmp(c->na_cat[i], r->acc_cat[k]) == 0) na = c->na[i];
         while (j < c->n_acc && strcmp(c->acc_cat[j], r->acc_cat[k]) != 0) j++;
-        if (j == c->n_acc) add_why(o, "accuracy %s not measured", r->acc_cat[k]);
+        if (na > 0) /* the category needs vision the model lacks */
+            add_why(o, "accuracy %s: no vision: %d image case%s not applicable", r->acc_cat[k], na, na == 1 ? "" : "s");
+        else if (j == c->n_acc) add_why(o, "accuracy %s not measured", r->acc_cat[k]);
         else if (c->acc[j] < r->acc_min[k])
             add_why(o, "accuracy %s %.2f < %.2f (-%.2f)", r->acc_cat[k], c->acc[j], r->acc_min[k],
                     r->acc_min[k] - c->acc[j]);

@@ -114,6 +114,7 @@ int eng_schedule(vlm_engine *e, const struct vlm_sched_io *io) {
 /* Cases handed out in a given order; each turn's timings completed, then passed
  * on with the case's index. */
 struct feed {
+    vlm_engine *e;
     const vlm_case *const *cases;
     const int *order;
     int n, next;
@@ -123,21 +124,31 @@ struct feed {
     bool stopped;    /* cb returned false */
 };
 
+/* Whether c goes to a model without vision: it has images and e has no vision
+ * (known at load, or learnt from a server's refusal of an earlier case). */
+static bool feed_no_vision(const struct feed *f, const vlm_case *c) {
+    return c->n_images > 0 && !vlm_engine_info(f->e)->has_vision;
+}
+
 static const vlm_case *feed_next(void *user, int *tag) {
     struct feed *f = user;
     while (f->next < f->n) {
         int i = f->order ? f->order[f->next] : f->next;
         f->next++;
         const vlm_case *c = f->cases[i];
-        if (!c->error) {
+        bool no_vision = !c->error && feed_no_vision(f, c);
+        if (!c->error && !no_vision) {
             *tag = i;
             return c;
         }
+        /* a malformed case fails; an image case of a text-only model is not
+         * sent and comes back not applicable (no_vision), which is no failure */
         struct vlm_turn_result r;
         memset(&r, 0, sizeof r);
         r.output = "";
-        r.error = c->error;
-        if (f->first_error == VLM_OK) f->first_error = VLM_ERR_INPUT;
+        r.error = no_vision ? "no vision: the model takes no images" : c->error;
+        r.no_vision = no_vision;
+        if (!no_vision && f->first_error == VLM_OK) f->first_error = VLM_ERR_INPUT;
         if (!f->cb(i, &r, f->user)) {
             f->stopped = true;
             return NULL;
@@ -165,7 +176,7 @@ static bool one_case_turn(int index, const struct vlm_turn_result *r, void *user
 int vlm_engine_answer(vlm_engine *e, const vlm_case *c, vlm_turn_cb cb, void *user) {
     if (c->error) return VLM_ERR_INPUT;
     struct one_case o = {cb, user};
-    struct feed f = {&c, NULL, 1, 0, one_case_turn, &o, VLM_OK, false};
+    struct feed f = {e, &c, NULL, 1, 0, one_case_turn, &o, VLM_OK, false};
     struct vlm_sched_io io = {feed_next, feed_turn, &f};
     int rc = eng_schedule(e, &io);
     return rc != VLM_OK ? rc : f.first_error;
@@ -209,7 +220,7 @@ static int *group_by_first_image(const vlm_case *const *cases, int n) {
 
 int vlm_engine_answer_cases(vlm_engine *e, const vlm_case *const *cases, int n, vlm_cases_turn_cb cb, void *user) {
     int *order = group_by_first_image(cases, n);
-    struct feed f = {cases, order, n, 0, cb, user, VLM_OK, false};
+    struct feed f = {e, cases, order, n, 0, cb, user, VLM_OK, false};
     struct vlm_sched_io io = {feed_next, feed_turn, &f};
     int rc = eng_schedule(e, &io);
     free(order);

@@ -1,6 +1,6 @@
 /*
  * engine_local.c - the local engine's loading half: one GGUF model and its
- * vision projector loaded through llama.cpp (libllama + libmtmd) into one
+ * vision projector (none: a text-only model, info.has_vision false) loaded through llama.cpp (libllama + libmtmd) into one
  * context of n_parallel sequences, its chat template set up (chat_tmpl.h), and what the
  * load cost recorded. Answering is engine_sched.c's. Reached through the
  * vlm_engine dispatcher (engine.c); llama.cpp's process-wide state (log,
@@ -139,6 +139,11 @@ static int image_tokens_of(local_engine *e, int w, int h) {
  * must become at most image_max_tokens, a small one at least image_min_tokens. */
 static int check_image_budget(local_engine *e, char *err, size_t err_len) {
     const int big = 2048, small = 32;
+    if (!e->mctx && (e->p.image_max_tokens > 0 || e->p.image_min_tokens > 0)) {
+        util_errf(err, err_len, "%s does not apply to '%s': the model has no projector (mmproj), it sees no images",
+                  e->p.image_max_tokens > 0 ? "image_max_tokens" : "image_min_tokens", e->model_path);
+        return VLM_ERR_INPUT;
+    }
     if (e->p.image_max_tokens > 0) {
         int n = image_tokens_of(e, big, big);
         if (n > e->p.image_max_tokens) {
@@ -251,7 +256,8 @@ static int make_context(local_engine *e, char *err, size_t err_len) {
 
 static void fill_info(local_engine *e) {
     e->info.model_bytes = util_file_size(e->model_path);
-    e->info.mmproj_bytes = util_file_size(e->mmproj_path);
+    e->info.mmproj_bytes = e->mmproj_path ? util_file_size(e->mmproj_path) : 0;
+    e->info.has_vision = e->mctx != NULL; /* no projector: a text-only model */
     e->info.n_params = llama_model_n_params(e->model);
     if (llama_model_meta_val_str(e->model, "general.architecture", e->info.arch, sizeof e->info.arch) < 0)
         snprintf(e->info.arch, sizeof e->info.arch, "unknown");
@@ -265,7 +271,8 @@ static void fill_info(local_engine *e) {
 static void *local_init(struct vlm_engine_params params, char *err, size_t err_len) {
     backend_init();
     if (check_file("model", params.model_path, err, err_len) != VLM_OK) return NULL;
-    if (check_file("projector (mmproj)", params.mmproj_path, err, err_len) != VLM_OK) return NULL;
+    if (params.text_only) params.mmproj_path = NULL; /* vision=false: the projector is not loaded */
+    if (params.mmproj_path && check_file("projector (mmproj)", params.mmproj_path, err, err_len) != VLM_OK) return NULL;
     if (params.n_parallel < 1 || params.n_parallel > VLM_MAX_PARALLEL) {
         util_errf(err, err_len, "parallel must be 1..%d, not %d", VLM_MAX_PARALLEL, params.n_parallel);
         return NULL;
@@ -278,7 +285,7 @@ static void *local_init(struct vlm_engine_params params, char *err, size_t err_l
     if (e->p.n_ctx <= 0) e->p.n_ctx = 4096;
     if (e->p.n_batch <= 0) e->p.n_batch = 2048;
     e->model_path = xstrdup(params.model_path);
-    e->mmproj_path = xstrdup(params.mmproj_path);
+    e->mmproj_path = params.mmproj_path ? xstrdup(params.mmproj_path) : NULL; /* NULL: text-only */
     e->template_arg = params.chat_template ? xstrdup(params.chat_template) : NULL;
     e->reasoning_arg = params.reasoning ? xstrdup(params.reasoning) : NULL;
     e->p.model_path = e->model_path;
@@ -289,7 +296,7 @@ static void *local_init(struct vlm_engine_params params, char *err, size_t err_l
     uint64_t gpu_before = gpu_mem_used();
     double t0 = util_now_ms();
     if (load_lm(e, err, err_len) != VLM_OK || make_context(e, err, err_len) != VLM_OK ||
-        load_projector(e, err, err_len) != VLM_OK || pick_template(e, err, err_len) != VLM_OK) {
+        (e->mmproj_path && load_projector(e, err, err_len) != VLM_OK) || pick_template(e, err, err_len) != VLM_OK) {
         local_free(e);
         return NULL;
     }

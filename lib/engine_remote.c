@@ -117,6 +117,7 @@ static void *remote_init(struct vlm_engine_params params, char *err, size_t err_
     snprintf(e->info.arch, sizeof e->info.arch, "%.63s", rp->model_id);
     snprintf(e->info.template_name, sizeof e->info.template_name, "server");
     snprintf(e->info.backend, sizeof e->info.backend, "remote");
+    e->info.has_vision = !params.text_only; /* until the server refuses image content */
     req_curl_global();
     return e;
 }
@@ -205,9 +206,22 @@ static int send_with_retries(remote_engine *e, const char *body, int *n_retries,
     }
 }
 
+/* After a failed turn whose request carried images: when the server's answer
+ * says the model takes no images (remote_refuses_images), the model is
+ * text-only from now on and the turn is marked no_vision (not applicable). */
+static void note_refusal(remote_engine *e, struct vlm_turn_result *r, char *err, size_t err_len) {
+    if (!remote_refuses_images(e->req.status, e->req.body)) return;
+    e->info.has_vision = false;
+    r->no_vision = true;
+    char why[1024];
+    snprintf(why, sizeof why, "no vision: the server refused image content (%.900s)", err);
+    snprintf(err, err_len, "%s", why);
+}
+
 static int run_turn(remote_engine *e, const vlm_case *c, int turn, int *next_image, struct vlm_turn_result *r,
                     char *err, size_t err_len) {
     double t0 = util_now_ms();
+    int images_before = *next_image;
     json_t *msg = remote_user_message(c, turn, next_image, err, err_len);
     r->t.image_decode_ms = util_now_ms() - t0;
     if (!msg) return VLM_ERR_INPUT;
@@ -215,6 +229,8 @@ static int run_turn(remote_engine *e, const vlm_case *c, int turn, int *next_ima
     char *body = remote_chat_body(&e->p, e->messages);
     int rc = send_with_retries(e, body, &r->t.n_retries, err, err_len);
     free(body);
+    if (rc == VLM_ERR_MODEL && (*next_image > images_before || turn == 0) && c->n_images > 0)
+        note_refusal(e, r, err, err_len);
     if (rc != VLM_OK) return rc;
     req_timings(&e->req, &r->t);
     json_array_append_new(e->messages,

@@ -334,9 +334,13 @@ static void chunk_hash(const mtmd_input_chunk *ch, int ordinal, uint64_t hash[2]
     hash[1] = strtoull(id + 16, NULL, 16) + (uint64_t)ordinal * 0x9E3779B97F4A7C15ull;
 }
 
-/* A tokenized prompt as KV items, and the first item of each chunk. */
+/* A tokenized prompt as KV items, and the first item of each chunk. A
+ * text-only model (no projector) has no mtmd chunks: its prompt is one text
+ * chunk of `text` tokens. */
 struct prompt {
-    mtmd_input_chunks *chunks;
+    mtmd_input_chunks *chunks; /* NULL: text-only, see text */
+    llama_token *text;
+    int n_text;
     size_t n_chunks;
     struct vlm_kv_seq items;
     int *first;
@@ -345,19 +349,31 @@ struct prompt {
     int n_image_tokens;
 };
 
+/* Chunk i's text tokens (*n of them), or NULL when it is an image chunk. */
+static const llama_token *prompt_chunk_text(const struct prompt *pr, size_t i, size_t *n) {
+    if (!pr->chunks) {
+        *n = (size_t)pr->n_text;
+        return pr->text;
+    }
+    const mtmd_input_chunk *ch = mtmd_input_chunks_get(pr->chunks, i);
+    *n = 0;
+    if (mtmd_input_chunk_get_type(ch) != MTMD_INPUT_CHUNK_TYPE_TEXT) return NULL;
+    return mtmd_input_chunk_get_tokens_text(ch, n);
+}
+
 static void prompt_index(struct prompt *pr) {
-    pr->n_chunks = mtmd_input_chunks_size(pr->chunks);
+    pr->n_chunks = pr->chunks ? mtmd_input_chunks_size(pr->chunks) : 1;
     pr->first = xcalloc(pr->n_chunks + 1, sizeof *pr->first);
     pr->hash = xcalloc(pr->n_chunks + 1, sizeof *pr->hash);
     pr->ordinal = xcalloc(pr->n_chunks + 1, sizeof *pr->ordinal);
     for (size_t i = 0; i < pr->n_chunks; i++) {
-        const mtmd_input_chunk *ch = mtmd_input_chunks_get(pr->chunks, i);
         pr->first[i] = pr->items.n;
-        if (mtmd_input_chunk_get_type(ch) == MTMD_INPUT_CHUNK_TYPE_TEXT) {
-            size_t n = 0;
-            const llama_token *tok = mtmd_input_chunk_get_tokens_text(ch, &n);
+        size_t n = 0;
+        const llama_token *tok = prompt_chunk_text(pr, i, &n);
+        if (tok) {
             kvseq_push_tokens(&pr->items, tok, (int)n);
         } else {
+            const mtmd_input_chunk *ch = mtmd_input_chunks_get(pr->chunks, i);
             int ordinal = 0; /* earlier chunks of the same image */
             const char *id = mtmd_input_chunk_get_id(ch);
             for (size_t j = 0; id && j < i; j++) {
@@ -377,7 +393,8 @@ static void prompt_index(struct prompt *pr) {
 }
 
 static void prompt_free(struct prompt *pr) {
-    mtmd_input_chunks_free(pr->chunks);
+    if (pr->chunks) mtmd_input_chunks_free(pr->chunks);
+    free(pr->text);
     kvseq_free(&pr->items);
     free(pr->first);
     free(pr->hash);
@@ -486,17 +503,16 @@ static int eval_image(local_engine *e, struct slot *s, const mtmd_input_chunk *c
 static int eval_prompt(local_engine *e, struct slot *s, const struct prompt *pr, int keep, char *err, size_t err_len) {
     for (size_t i = 0; i < pr->n_chunks; i++) {
         if (pr->first[i + 1] <= keep) continue;
-        const mtmd_input_chunk *ch = mtmd_input_chunks_get(pr->chunks, i);
         int rc;
-        if (mtmd_input_chunk_get_type(ch) == MTMD_INPUT_CHUNK_TYPE_TEXT) {
-            size_t n = 0;
-            const llama_token *tok = mtmd_input_chunk_get_tokens_text(ch, &n);
+        size_t n = 0;
+        const llama_token *tok = prompt_chunk_text(pr, i, &n);
+        if (tok) {
             int skip = keep > pr->first[i] ? keep - pr->first[i] : 0;
             double t0 = util_now_ms();
             rc = eval_text(e, s, tok + skip, (int)n - skip, i == pr->n_chunks - 1);
             s->t.prefill_ms += util_now_ms() - t0;
         } else {
-            rc = eval_image(e, s, ch, pr->hash[i], pr->ordinal[i] == 0);
+            rc = eval_image(e, s, mtmd_input_chunks_get(pr->chunks, i), pr->hash[i], pr->ordinal[i] == 0);
         }
         if (rc != VLM_OK) {
             const char *why = backend_last_error();
@@ -511,10 +527,11 @@ static int eval_prompt(local_engine *e, struct slot *s, const struct prompt *pr,
 static int cached_tokens(const struct prompt *pr, int keep) {
     int n = 0;
     for (size_t i = 0; i < pr->n_chunks && pr->first[i] < keep; i++) {
-        const mtmd_input_chunk *ch = mtmd_input_chunks_get(pr->chunks, i);
         int in_chunk = pr->first[i + 1] - pr->first[i], held = keep - pr->first[i];
-        if (held >= in_chunk) n += (int)mtmd_input_chunk_get_n_tokens(ch);
-        else n += held; /* part of a text chunk: one token per item */
+        if (held >= in_chunk && pr->chunks)
+            n += (int)mtmd_input_chunk_get_n_tokens(mtmd_input_chunks_get(pr->chunks, i));
+        else if (held >= in_chunk) n += in_chunk; /* text-only: one token per item */
+        else n += held;                           /* part of a text chunk: one token per item */
     }
     return n;
 }
@@ -530,6 +547,25 @@ static int flush_carry(local_engine *e, struct slot *s) {
     return rc;
 }
 
+/* Tokenize a turn's text (with its images) into pr: through mtmd, or, for a
+ * text-only model, llama_tokenize into one text chunk. 0 on success; else 1
+ * (markers and images differ), 2 (image preprocessing failed) or 3 (images
+ * given to a model without a projector). */
+static int tokenize_prompt(local_engine *e, struct prompt *pr, const char *text, bool add_special, mtmd_bitmap **bm,
+                           int n_images) {
+    if (e->mctx) {
+        pr->chunks = mtmd_input_chunks_init();
+        mtmd_input_text in = {text, strlen(text), add_special, true};
+        return mtmd_tokenize(e->mctx, pr->chunks, &in, (const mtmd_bitmap **)bm, (size_t)n_images);
+    }
+    if (n_images > 0) return 3;
+    int len = (int)strlen(text);
+    int n = -llama_tokenize(e->vocab, text, len, NULL, 0, add_special, true); /* the count needed */
+    pr->text = xcalloc((size_t)(n > 0 ? n : 0) + 1, sizeof *pr->text);
+    pr->n_text = n > 0 ? llama_tokenize(e->vocab, text, len, pr->text, n, add_special, true) : 0;
+    return pr->n_text < 0 ? 2 : 0;
+}
+
 /* Tokenize turn s->turn and prefill it, a first turn from a shared prefix when
  * `share`; on success the logits of its last token are the context's last. */
 static int prefill_turn(local_engine *e, struct slot *s, bool share, char *err, size_t err_len) {
@@ -539,34 +575,34 @@ static int prefill_turn(local_engine *e, struct slot *s, bool share, char *err, 
     mtmd_bitmap **bm = xcalloc((size_t)tp.n_images + 1, sizeof *bm);
     struct prompt pr;
     memset(&pr, 0, sizeof pr);
-    pr.chunks = mtmd_input_chunks_init();
     char *text = NULL;
     int rc = load_bitmaps(c, &tp, bm, err, err_len);
     s->t.image_decode_ms = util_now_ms() - s->t0;
     turn_images_begin(&s->img, bm, rc == VLM_OK ? tp.n_images : 0);
     if (rc == VLM_OK && !(text = format_new_user_message(e, s, tp.text, err, err_len))) rc = VLM_ERR_INPUT;
     if (rc == VLM_OK) {
-        mtmd_input_text in = {text, strlen(text), s->turn == 0, true};
         double t1 = util_now_ms();
-        int tr = mtmd_tokenize(e->mctx, pr.chunks, &in, (const mtmd_bitmap **)bm, (size_t)tp.n_images);
+        int tr = tokenize_prompt(e, &pr, text, s->turn == 0, bm, tp.n_images);
         s->t.image_encode_ms += tp.n_images ? util_now_ms() - t1 : 0; /* preprocessing */
         if (tr != 0) {
             util_errf(err, err_len, "cannot tokenize turn %d (%s)", s->turn,
-                      tr == 1 ? "image markers do not match images" : "image preprocessing failed");
+                      tr == 1   ? "image markers do not match images"
+                      : tr == 3 ? "no vision: the model has no projector (mmproj)"
+                                : "image preprocessing failed");
             rc = VLM_ERR_INPUT;
         }
     }
     llama_pos base = s->turn == 0 ? 0 : s->n_past + (s->carry ? 1 : 0);
     if (rc == VLM_OK) {
         prompt_index(&pr);
-        for (size_t i = 0; i < pr.n_chunks; i++) {
+        for (size_t i = 0; pr.chunks && i < pr.n_chunks; i++) {
             const mtmd_input_chunk *ch = mtmd_input_chunks_get(pr.chunks, i);
             int k = mtmd_input_chunk_get_type(ch) == MTMD_INPUT_CHUNK_TYPE_TEXT ? -1 : turn_image_of(&s->img, ch);
             if (k >= 0) s->img.tokens[k] += (int)mtmd_input_chunk_get_n_tokens(ch);
         }
-        s->t.n_prompt_tokens = (int)mtmd_helper_get_n_tokens(pr.chunks);
+        s->t.n_prompt_tokens = pr.chunks ? (int)mtmd_helper_get_n_tokens(pr.chunks) : pr.n_text;
         s->t.n_image_tokens = pr.n_image_tokens;
-        llama_pos n_pos = mtmd_helper_get_n_pos(pr.chunks);
+        llama_pos n_pos = pr.chunks ? mtmd_helper_get_n_pos(pr.chunks) : pr.n_text;
         if (base + n_pos + 1 > e->p.n_ctx) {
             util_errf(err, err_len,
                       "prompt too long: turn %d needs %d positions after %d already used, "

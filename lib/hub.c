@@ -812,10 +812,12 @@ static int fetch_all(struct repo *r, bool online, bool want_mmproj, struct hub_f
         util_errf(err, err_len, "hf:%s: no model GGUF%s%s in the repository (its GGUF files: %.700s)", r->id,
                   r->tag[0] ? " tagged " : "", r->tag, ggufs);
         rc = VLM_ERR_INPUT;
-    } else if (want_mmproj && (p = hub_pick_mmproj(paths, r->n_files, paths[m])) < 0) {
-        util_errf(err, err_len, "hf:%s: no mmproj GGUF beside %s; give the projector with mmproj=FILE", r->id,
-                  paths[m]);
-        rc = VLM_ERR_INPUT;
+    } else if (want_mmproj && (p = hub_pick_mmproj(paths, r->n_files, paths[m])) < 0 && on_message) {
+        /* no projector in the repository: a text-only model (out->mmproj stays NULL) */
+        char line[600];
+        snprintf(line, sizeof line, "hf:%s: no mmproj GGUF beside %s: the model is text-only (no vision)", r->id,
+                 paths[m]);
+        on_message(line, user);
     }
     struct split_info want, si;
     if (rc == VLM_OK) split_info(paths[m], &want);

@@ -47,7 +47,7 @@ bool hub_sha256_file(const char *path, char out[65]);
 void hub_sha256_hex(const void *data, size_t len, char out[65]);
 
 /* What hub_resolve found: malloc'd paths in the cache (mmproj NULL when not
- * asked for). */
+ * asked for, or when the repository has none: a text-only model). */
 struct hub_files {
     char *model;
     char *mmproj;

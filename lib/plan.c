@@ -34,7 +34,8 @@ struct vlm_plan {
 
 /* ------------------------------------------------------------ settings */
 
-enum setting_type { SET_INT, SET_UINT32, SET_FLOAT, SET_DOUBLE, SET_STRING, SET_BOOL };
+/* SET_NOT_BOOL: a bool stored negated (`vision: false` sets text_only). */
+enum setting_type { SET_INT, SET_UINT32, SET_FLOAT, SET_DOUBLE, SET_STRING, SET_BOOL, SET_NOT_BOOL };
 
 /* One key of a `settings` mapping (and of a -m spec) and the field it sets. */
 struct setting {
@@ -70,6 +71,7 @@ static const struct setting settings_table[] = {
     { "image_min_tokens", SET_INT,  FIELD(image_min_tokens),        1,  1000000 },
     { "image_max_tokens", SET_INT,  FIELD(image_max_tokens),        1,  1000000 },
     { "price_image",    SET_DOUBLE, FIELD(price_image),             0,  1e6 },
+    { "vision",         SET_NOT_BOOL, FIELD(text_only),             0,  1 },
 };
 // clang-format on
 #undef FIELD
@@ -84,7 +86,7 @@ static const struct setting *find_setting(const char *key) {
 /* "an integer >= 1", "a number from 0 to 1", ... */
 static void describe_setting(const struct setting *s, char *out, size_t n) {
     if (s->type == SET_STRING) snprintf(out, n, "a non-empty string");
-    else if (s->type == SET_BOOL) snprintf(out, n, "true or false");
+    else if (s->type == SET_BOOL || s->type == SET_NOT_BOOL) snprintf(out, n, "true or false");
     else if (s->type == SET_FLOAT || s->type == SET_DOUBLE) snprintf(out, n, "a number from %g to %g", s->min, s->max);
     else if (s->type == SET_INT && s->max >= INT_MAX) snprintf(out, n, "an integer >= %.0f", s->min);
     else snprintf(out, n, "an integer from %.0f to %.0f", s->min, s->max);
@@ -92,7 +94,7 @@ static void describe_setting(const struct setting *s, char *out, size_t n) {
 
 static bool parse_number(const struct setting *s, const char *text, double *out) {
     if (!text[0]) return false;
-    if (s->type == SET_BOOL) {
+    if (s->type == SET_BOOL || s->type == SET_NOT_BOOL) {
         bool yes = !strcmp(text, "true") || !strcmp(text, "yes") || !strcmp(text, "on") || !strcmp(text, "1");
         bool no = !strcmp(text, "false") || !strcmp(text, "no") || !strcmp(text, "off") || !strcmp(text, "0");
         *out = yes ? 1 : 0;
@@ -126,6 +128,7 @@ static bool apply_setting(vlm_plan *p, struct vlm_engine_params *e, const struct
     case SET_FLOAT: *(float *)field = (float)v; break;
     case SET_DOUBLE: *(double *)field = v; break;
     case SET_BOOL: *(bool *)field = v != 0; break;
+    case SET_NOT_BOOL: *(bool *)field = v == 0; break;
     case SET_STRING: *(const char **)field = arena_strdup(&p->arena, text); break;
     }
     return true;
@@ -410,15 +413,11 @@ static bool apply_spec_option(vlm_plan *p, struct vlm_engine_params *e, char *op
     return false;
 }
 
-/* A parsed spec is complete: a local model has its projector, a remote one its
- * model id. */
+/* A parsed spec is complete: a remote model has its model id. (A local model
+ * without mmproj= is text-only: docs/plan-format.md.) */
 static bool spec_complete(const struct vlm_engine_params *e, char *why, size_t why_len) {
     if (e->remote.n_urls > 0 && !e->remote.model_id) {
         snprintf(why, why_len, "missing model=ID (the model name the server knows)");
-        return false;
-    }
-    if (e->remote.n_urls == 0 && !e->mmproj_path && !hub_is_ref(e->model_path)) {
-        snprintf(why, why_len, "missing mmproj=...");
         return false;
     }
     return true;
@@ -668,20 +667,19 @@ static int yaml_remote(struct yaml_ctx *y, yaml_node_t *m, const char *where, st
     return VLM_OK;
 }
 
-/* The local part of a model: model and mmproj files (both required), or a
- * model from the hub, model: hf:OWNER/REPO[:QUANT], whose mmproj comes with it
- * unless given. */
+/* The local part of a model: the model file and its mmproj (none: a text-only
+ * model), or a model from the hub, model: hf:OWNER/REPO[:QUANT], whose mmproj
+ * comes with it unless given (none in the repository: text-only). */
 static int yaml_local(struct yaml_ctx *y, yaml_node_t *m, const char *where, struct vlm_engine_params *e) {
     if (mapping_value(y, m, "model_id") || mapping_value(y, m, "key_env"))
         return yaml_fail(y, m, "%s: model_id and key_env are for remote models (url)", where);
-    yaml_node_t *model_n = required(y, m, "model", where), *mmproj_n = NULL;
+    yaml_node_t *model_n = required(y, m, "model", where), *mmproj_n;
     char what[64], why[512];
     const char *text = NULL;
     snprintf(what, sizeof what, "%s.model", where);
     if (!model_n || yaml_string(y, model_n, what, &text) != VLM_OK) return VLM_ERR_INPUT;
     bool hub = hub_is_ref(text);
     if (hub && !hub_ref_ok(text, why, sizeof why)) return yaml_fail(y, model_n, "%s: %s", what, why);
-    if (!hub && !(mmproj_n = required(y, m, "mmproj", where))) return VLM_ERR_INPUT;
     e->model_path = hub ? arena_strdup(&y->p->arena, text) : plan_path(y, text);
     mmproj_n = mapping_value(y, m, "mmproj");
     snprintf(what, sizeof what, "%s.mmproj", where);

@@ -35,6 +35,12 @@ double remote_backoff_ms(int attempt, double retry_after_s, uint64_t *rng);
 /* Sleep, waking early when a stop was requested. */
 void remote_sleep_ms(double ms);
 
+/* Whether a failed request's HTTP status and body say the model takes no
+ * images (remote_vision.c): 400 or 422 with one of a few known messages
+ * (llama-server, vLLM, OpenAI, DeepSeek). Returns the phrase matched, or NULL
+ * when the failure is anything else (it stays an error). */
+const char *remote_refuses_images(long status, const char *body);
+
 /* splitmix64 */
 uint64_t remote_rng_next(uint64_t *state);
 double remote_rng_unit(uint64_t *state); /* uniform in [0, 1) */

@@ -607,10 +607,11 @@ json_t *report_build(vlm_store *s, const char *db_path, char *err, size_t err_le
     json_t *m;
     json_array_foreach(models, i, m) json_object_del(m, "id");
     ok = ok && put(r, "models", models) && put(r, "categories", dump(s, store_report_categories)) &&
-         build_quality(s, r) && put(r, "yesno", build_yesno(s)) && put(r, "captions", build_captions(s)) &&
-         put(r, "by_turn", build_by_turn(s)) && put(r, "pairs", build_pairs(s)) &&
-         put(r, "aggregates", build_aggregates(s)) && put(r, "families", report_families(s, r)) &&
-         put(r, "cases", build_cases(s)) && put(r, "bench", dump(s, store_report_bench));
+         build_quality(s, r) && report_add_not_applicable(s, r) == VLM_OK && put(r, "yesno", build_yesno(s)) &&
+         put(r, "captions", build_captions(s)) && put(r, "by_turn", build_by_turn(s)) &&
+         put(r, "pairs", build_pairs(s)) && put(r, "aggregates", build_aggregates(s)) &&
+         put(r, "families", report_families(s, r)) && put(r, "cases", build_cases(s)) &&
+         put(r, "bench", dump(s, store_report_bench));
     ok = ok && put(r, "context_kept", report_context_section(s, json_object_get(r, "by_turn")));
     ok = ok && put(r, "grounding", report_grounding(s)); /* report_ground.c */
     ok = ok && put(r, "generation", report_gen_build(s)); /* generate cases (report_gen.c) */

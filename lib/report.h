@@ -26,6 +26,10 @@ json_t *report_grounding(vlm_store *s);
 /* The `generation` section: one row per model that met generate cases
  * (report_gen.c); NULL when the store cannot be read (store_error). */
 json_t *report_gen_build(vlm_store *s);
+/* Add cases not applicable to a model (no vision; report_na.c) to a document
+ * that has "models" and "quality": "not_applicable", and "n_na" on models and
+ * quality rows. VLM_OK or VLM_ERR_IO (store_error). */
+int report_add_not_applicable(vlm_store *s, json_t *doc);
 
 /* Add "cost" and "recommendation" to a built document (report_cost.c). */
 int report_add_cost(json_t *rep, const vlm_catalog *cat, const struct vlm_requirements *r);

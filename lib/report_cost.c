@@ -59,6 +59,24 @@ static void candidate_accuracy(const json_t *rep, const json_t *m, struct vlm_ca
     }
 }
 
+/* Image cases not applicable to the model (no vision), per category and "all":
+ * a requirement on such a category fails, naming the reason (cost.c). */
+static void candidate_na(const json_t *rep, const json_t *m, struct vlm_candidate *c) {
+    double n;
+    if (jpath_num(m, "n_na", &n) && n > 0) {
+        c->na_cat[c->n_na] = "all";
+        c->na[c->n_na++] = (int)n;
+    }
+    size_t i;
+    const json_t *row;
+    json_array_foreach(json_object_get(rep, "not_applicable"), i, row) {
+        const char *mn = jpath_str(row, "model"), *cat = jpath_str(row, "category");
+        if (!mn || !cat || strcmp(mn, c->name) || c->n_na >= 64 || !jpath_num(row, "n_cases", &n)) continue;
+        c->na_cat[c->n_na] = cat;
+        c->na[c->n_na++] = (int)n;
+    }
+}
+
 /* The family c belongs to and, for a variant, its accuracy loss against the
  * reference on the turns both answered (report_family.c; NAN when unmeasured). */
 static void candidate_family(const json_t *rep, struct vlm_candidate *c) {
@@ -124,6 +142,7 @@ static void make_candidate(const json_t *rep, const json_t *m, const struct vlm_
     const char *backend = jpath_str(m, "backend");
     c->remote = backend && strcmp(backend, "remote") == 0;
     candidate_accuracy(rep, m, c);
+    candidate_na(rep, m, c);
     candidate_family(rep, c);
     c->in_tokens = num_nan(m, "speed.n_prompt_tokens.mean");
     c->out_tokens = num_nan(m, "speed.n_output_tokens.mean");

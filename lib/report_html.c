@@ -424,9 +424,10 @@ static void axis_x(FILE *out, const struct scale *s, double y0, double y1, const
 /* One model's accuracy bar with its interval, at row top y. */
 static void quality_bar(FILE *out, const struct ctx *c, int m, const json_t *q, const char *row, double y, double bar_h,
                         double x0, double w) {
-    double a, lo, hi, n = 0;
-    if (!accuracy_of(q, &a)) {
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=mut>" RT_DASH "</text>\n", x0 + 4, y + bar_h - 3);
+    double a, lo, hi, n = 0, na = 0;
+    if (!accuracy_of(q, &a)) { /* no bar: nothing scored, or every case not applicable (no vision) */
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=mut>%s</text>\n", x0 + 4, y + bar_h - 3,
+                jpath_num(q, "n_na", &na) && na > 0 ? "n/a " RT_NA_WHY : RT_DASH);
         return;
     }
     jpath_num(q, "n", &n);

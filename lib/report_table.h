@@ -18,7 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define RT_DASH "\xE2\x80\x93" /* en dash: a value that is not there */
+#define RT_DASH   "\xE2\x80\x93"           /* en dash: a value that is not there */
+#define RT_NA_WHY "\xE2\x80\x94 no vision" /* after "n/a": why a model's cases were not applicable */
 
 /* ------------------------------------------------------------ formats */
 

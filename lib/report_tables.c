@@ -17,11 +17,13 @@
 
 /* "67% (35–88) n=9, 1 unparsed, 2 errors": the parts that are there. */
 static void cell_accuracy(struct rt_cell *c, const json_t *q, const struct rt_col *col, const struct rt_ctx *cx) {
-    double a, lo, hi, n, unp, errs;
+    double a, lo, hi, n, unp, errs, na = 0;
     char s[200];
     int k;
+    jpath_num(q, "n_na", &na); /* image cases of a model without vision (report_na.c) */
     if (!jpath_num(q, "accuracy", &a)) {
-        rt_cell_set(c, RT_DASH);
+        if (na > 0) rt_cell_set(c, "n/a " RT_NA_WHY);
+        else rt_cell_set(c, RT_DASH);
         return;
     }
     k = snprintf(s, sizeof s, "%.0f%%", 100 * a);
@@ -30,7 +32,8 @@ static void cell_accuracy(struct rt_cell *c, const json_t *q, const struct rt_co
     if (jpath_num(q, "n", &n)) k += snprintf(s + k, sizeof s - (size_t)k, " n=%.0f", n);
     if (jpath_num(q, "n_unparsed", &unp) && unp > 0) k += snprintf(s + k, sizeof s - (size_t)k, ", %.0f unparsed", unp);
     if (jpath_num(q, "n_errors", &errs) && errs > 0)
-        snprintf(s + k, sizeof s - (size_t)k, ", %.0f error%s", errs, errs == 1 ? "" : "s");
+        k += snprintf(s + k, sizeof s - (size_t)k, ", %.0f error%s", errs, errs == 1 ? "" : "s");
+    if (na > 0) snprintf(s + k, sizeof s - (size_t)k, ", %.0f n/a " RT_NA_WHY, na);
     rt_cell_set(c, "%s", s);
 }
 
@@ -61,6 +64,12 @@ static void cell_count_of(struct rt_cell *c, const json_t *row, const char *part
 
 static void cell_agreement(struct rt_cell *c, const json_t *row, const struct rt_col *col, const struct rt_ctx *cx) {
     cell_count_of(c, row, "agreement.identical", "agreement.n");
+}
+
+/* Why cases are not applicable: "n/a — no vision". */
+static void cell_na_why(struct rt_cell *c, const json_t *row, const struct rt_col *col, const struct rt_ctx *cx) {
+    const char *why = jpath_str(row, "reason");
+    rt_cell_set(c, "n/a \xE2\x80\x94 %s", why ? why : "no vision");
 }
 
 static void cell_errors(struct rt_cell *c, const json_t *row, const struct rt_col *col, const struct rt_ctx *cx) {
@@ -221,6 +230,12 @@ static const struct rt_pivot QUALITY_REFERENCE = {
     .cell = CELL(NULL, "accuracy", RT_PCT, cell_accuracy),
 };
 
+/* Cases not applicable to a model: image cases of a model without vision. */
+static const struct rt_col NOT_APPLICABLE[] = {
+    COL("model", "model", RT_TEXT), COL("category", "category", RT_CATEGORY),
+    COL("cases", "n_cases", RT_INT), CELL("why", NULL, RT_TEXT, cell_na_why),
+};
+
 static const struct rt_col PAIRS[] = {
     COL("model A", "a", RT_TEXT), COL("model B", "b", RT_TEXT), COL("shared turns", "n_shared", RT_INT),
     COL("A right, B wrong", "a_only", RT_INT), COL("B right, A wrong", "b_only", RT_INT),
@@ -371,6 +386,10 @@ const struct rt_table RT_TABLES[] = {
      .note = "The same turns read by VLMEvalKit's own matching rules (docs/scoring.md, Reference readings); "
              "shown for categories whose scorers all have such a reading.",
      .shape = RT_PIVOT, .pivot = &QUALITY_REFERENCE, .corner = "category", .flags = RT_BEST | RT_MODEL_COLS},
+    {.id = "not-applicable", .title = "Not applicable",
+     .note = "Image cases of models without vision (no projector, vision=false, or a server that refused "
+             "image content): not sent, not scored, and in no accuracy figure (docs/report-schema.md).",
+     .shape = RT_LIST, .rows = "not_applicable", COLS(NOT_APPLICABLE)},
     {.id = "pairs", .title = "Paired comparison",
      .note = "Turns both models scored; exact two-sided McNemar test on right/wrong.",
      .shape = RT_LIST, .rows = "pairs", COLS(PAIRS)},

@@ -50,6 +50,7 @@ struct runner {
     int done, todo;
     double started_ms, last_tps;
     bool any_case_error;
+    bool no_vision;        /* the current model has no vision: image cases are stored n/a */
     pthread_mutex_t *lock; /* held around the store and progress when cases run at once */
 };
 
@@ -136,6 +137,7 @@ static json_t *sampling_json(const struct vlm_engine_params *e) {
  * it is asked with; the API key never appears, only its variable's name. */
 char *run_settings_json(const struct vlm_engine_params *e) {
     json_t *o = sampling_json(e);
+    if (e->text_only) json_object_set_new(o, "vision", json_false()); /* declared; absent otherwise */
     if (e->remote.n_urls > 0) {
         json_t *urls = json_array();
         for (int i = 0; i < e->remote.n_urls; i++) json_array_append_new(urls, json_string(e->remote.urls[i]));
@@ -166,11 +168,29 @@ struct case_ctx {
     int64_t model_id;
     const vlm_case *c;
     int store_rc;
+    bool na; /* the case was stored not applicable (no vision) */
 };
+
+/* Store a case not applicable to the current model (it has no vision), saying
+ * once per model why; the caller holds the lock. */
+static int store_na(struct runner *r, int64_t model_id, const vlm_case *c, const char *reason) {
+    if (!r->no_vision)
+        say(r, "model %s: %s; its image cases are stored not applicable (n/a), its text cases run", r->model_name,
+            reason);
+    r->no_vision = true;
+    return vlm_store_put_case_na(r->store, model_id, r->run_id, c, reason);
+}
 
 static bool on_turn(const struct vlm_turn_result *tr, void *user) {
     struct case_ctx *cc = user;
     bool last = tr->turn == cc->c->n_turns - 1;
+    if (tr->error && tr->no_vision) { /* not applicable, not failed: the case ends here */
+        lock(cc->r);
+        cc->store_rc = store_na(cc->r, cc->model_id, cc->c, tr->error);
+        cc->na = true;
+        unlock(cc->r);
+        return cc->store_rc == VLM_OK;
+    }
     lock(cc->r);
     cc->store_rc = vlm_store_put_turn(cc->r->store, cc->model_id, cc->r->run_id, cc->c, tr, last);
     if (cc->r->params->on_turn) cc->r->params->on_turn(cc->r->model_name, cc->c, tr, cc->r->params->user);
@@ -198,11 +218,17 @@ static int run_case(struct runner *r, vlm_engine *e, int64_t model_id, const vlm
     int rc = begin_case(r, model_id, c, model_error, &stored);
     unlock(r);
     if (rc != VLM_OK || stored) return rc;
-    struct case_ctx cc = {r, model_id, c, VLM_OK};
+    if (r->no_vision && c->n_images > 0) { /* learnt from another worker's case: not sent */
+        lock(r);
+        rc = store_na(r, model_id, c, "no vision: the model takes no images");
+        unlock(r);
+        return rc;
+    }
+    struct case_ctx cc = {r, model_id, c, VLM_OK, false};
     rc = vlm_engine_answer(e, c, on_turn, &cc);
     if (cc.store_rc != VLM_OK) return cc.store_rc;
     if (rc == VLM_ERR_STOPPED) return rc;
-    if (rc != VLM_OK) {
+    if (rc != VLM_OK && !cc.na) {
         lock(r);
         r->any_case_error = true;
         unlock(r);
@@ -276,10 +302,10 @@ struct together {
 static bool on_case_turn(int index, const struct vlm_turn_result *tr, void *user) {
     struct together *g = user;
     const vlm_case *c = g->cases[index];
-    struct case_ctx cc = {g->r, g->model_id, c, VLM_OK};
+    struct case_ctx cc = {g->r, g->model_id, c, VLM_OK, false};
     bool go_on = on_turn(tr, &cc);
     if (!go_on) g->store_rc = cc.store_rc;
-    if (tr->error) g->r->any_case_error = true;
+    if (tr->error && !tr->no_vision) g->r->any_case_error = true;
     if (tr->error || tr->turn == c->n_turns - 1) {
         g->r->done++;
         g->ms->n_run++;
@@ -455,6 +481,7 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
         r->todo = pending.n;
         r->started_ms = util_now_ms();
         r->last_tps = 0;
+        r->no_vision = false;
         rc = answer_pending(r, m, e, model_id, &pending, ms);
         free(pending.cases);
         if (e && rc == VLM_OK) rc = family_pass(r, e, model_id, m);

@@ -332,7 +332,8 @@ bool vlm_store_case_done(vlm_store *s, int64_t model_id, const char *suite, cons
     bool done = false;
     if (store_q_row(&q)) {
         const char *status = store_col_text(&q, 0);
-        done = errors_count_as_done || (status && strcmp(status, "done") == 0);
+        /* `na` (not applicable: no vision) is final, like `done` */
+        done = errors_count_as_done || (status && (strcmp(status, "done") == 0 || strcmp(status, "na") == 0));
     }
     return store_q_end(&q, VLM_OK) == VLM_OK && done;
 }
@@ -439,8 +440,9 @@ char *store_json_strings(const char *const *items, int n) {
     return s;
 }
 
-/* The cases row that marks c finished (error: stored as an error). */
-static int write_case(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c, const char *error) {
+/* The cases row that marks c finished with `status` (done, error, na) and its error text. */
+static int write_case_status(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c, const char *status,
+                             const char *error) {
     store_q q;
     if (store_q_cached(s, &q, "writing table cases", PUT_CASE_SQL) != VLM_OK) return VLM_ERR_IO;
     char *images = store_json_strings(c->images, c->n_images);
@@ -452,7 +454,7 @@ static int write_case(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_
     store_bind_text(&q, 5, c->scorer);
     store_bind_text(&q, 6, images);
     store_bind_text(&q, 7, choices);
-    store_bind_text(&q, 8, error ? "error" : "done");
+    store_bind_text(&q, 8, status);
     store_bind_text(&q, 9, error);
     store_bind_int(&q, 10, run_id);
     store_bind_text(&q, 11, c->groups);
@@ -461,6 +463,11 @@ static int write_case(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_
     free(images);
     free(choices);
     return rc;
+}
+
+/* The cases row that marks c finished (error: stored as an error). */
+static int write_case(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c, const char *error) {
+    return write_case_status(s, model_id, run_id, c, error ? "error" : "done", error);
 }
 
 /* Store a turn and, when it ends the case, the case row: one transaction. */
@@ -477,6 +484,17 @@ static int put(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c
 int vlm_store_put_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c,
                        const struct vlm_turn_result *r, bool last) {
     return put(s, model_id, run_id, c, r, last);
+}
+
+int vlm_store_put_case_na(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c, const char *reason) {
+    if (store_begin(s) != VLM_OK) return VLM_ERR_IO;
+    int rc = delete_case_rows(s, "deleting from table answers",
+                              "DELETE FROM answers WHERE model_id=?1 AND suite=?2 AND case_id=?3", model_id, c->suite,
+                              c->id);
+    if (rc == VLM_OK) rc = write_case_status(s, model_id, run_id, c, "na", reason ? reason : "no vision");
+    if (rc == VLM_OK) rc = store_commit(s);
+    if (rc != VLM_OK) store_rollback(s);
+    return rc;
 }
 
 int vlm_store_put_case_error(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_case *c, const char *error) {
@@ -496,10 +514,14 @@ int vlm_store_each_answer(vlm_store *s, vlm_row_cb cb, void *user) {
                         " a.ttft_ms, a.n_output_tokens, a.decode_ms, a.decode_tps, a.e2e_ms, a.prompt, a.expected,"
                         " a.tpot_ms, a.itl_ms_p50, a.itl_ms_max, a.tokens_estimated, a.n_retries,"
                         " a.n_cached_tokens, a.n_images_cached, a.decode_batch_mean, a.reasoning, a.reasoning_state,"
-                        " a.n_reasoning_tokens, a.reasoning_ms"
+                        " a.n_reasoning_tokens, a.reasoning_ms, 0"
                         " FROM answers a JOIN models m ON m.id=a.model_id"
                         " LEFT JOIN cases c ON c.model_id=a.model_id AND c.suite=a.suite AND c.case_id=a.case_id"
-                        " ORDER BY m.name, a.suite, a.case_id, a.turn") != VLM_OK)
+                        /* a case not applicable (no vision) has no answers: one row of its own */
+                        " UNION ALL SELECT m.name, c.suite, c.case_id, c.category, 0, NULL, c.error,"
+                        " 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, 0, 0, 1"
+                        " FROM cases c JOIN models m ON m.id=c.model_id WHERE c.status='na'"
+                        " ORDER BY 1, 2, 3, 5") != VLM_OK)
         return VLM_ERR_IO;
     int rc = VLM_OK;
     while (rc == VLM_OK && store_q_row(&q)) {
@@ -536,6 +558,7 @@ int vlm_store_each_answer(vlm_store *s, vlm_row_cb cb, void *user) {
         row.reasoning_state = store_col_text(&q, 28);
         row.t.n_reasoning_tokens = (int)store_col_int(&q, 29);
         row.t.reasoning_ms = store_col_double(&q, 30);
+        row.not_applicable = store_col_int(&q, 31) != 0;
         rc = cb(&row, user);
     }
     return store_q_end(&q, rc);
@@ -578,6 +601,7 @@ static int export_row(const struct vlm_answer_row *r, void *user) {
     json_object_set_new(o, "reasoning_state", json_text_or_null(r->reasoning_state));
     json_object_set_new(o, "n_reasoning_tokens", json_integer(t->n_reasoning_tokens));
     json_object_set_new(o, "reasoning_ms", json_real(t->reasoning_ms));
+    json_object_set_new(o, "not_applicable", json_boolean(r->not_applicable));
     int rc = json_dumpf(o, out, JSON_COMPACT | JSON_ENSURE_ASCII) == 0 && fputc('\n', out) != EOF ? VLM_OK : VLM_ERR_IO;
     json_decref(o);
     return rc;

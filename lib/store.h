@@ -82,6 +82,12 @@ struct store_model_row {
 /* Visit every model by name. */
 int store_report_models(vlm_store *s, int (*cb)(const struct store_model_row *m, void *user), void *user);
 
+/* Cases not applicable to a model (status 'na', no vision; store_na.c), as JSON
+ * arrays: per model x category {model, category, n_cases} (a case in several
+ * categories counts in each), and per model {model, n_cases}. */
+int store_report_na(vlm_store *s, json_t **out);
+int store_report_na_models(vlm_store *s, json_t **out);
+
 /* Scored turns of the accuracy figures (caption scorers bleu/cider left out):
  * how many, their summed credit (the score of anls/vqa, else correct as 0/1;
  * docs/report-schema.md) and how many were unparsed. */

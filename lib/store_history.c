@@ -8,14 +8,17 @@
 
 #include <stdlib.h>
 
-/* Cases of a model stored as errors. */
+/* Cases of a model stored as errors, and as not applicable (no vision). */
 static int count_errors(vlm_store *s, int64_t model_id, struct vlm_run_model_summary *ms) {
     store_q q;
     if (store_q_prepare(s, &q, "reading table cases",
-                        "SELECT count(*) FROM cases WHERE model_id=?1 AND status='error'") != VLM_OK)
+                        "SELECT total(status='error'), total(status='na') FROM cases WHERE model_id=?1") != VLM_OK)
         return VLM_ERR_IO;
     store_bind_int(&q, 1, model_id);
-    if (store_q_row(&q)) ms->n_errors = (int)store_col_int(&q, 0);
+    if (store_q_row(&q)) {
+        ms->n_errors = (int)store_col_double(&q, 0);
+        ms->n_na = (int)store_col_double(&q, 1);
+    }
     return store_q_end(&q, VLM_OK);
 }
 

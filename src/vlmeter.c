@@ -105,6 +105,7 @@ static void print_summary(const struct vlm_run_summary *sum, const char *db) {
                m->n_skipped, m->n_errors, m->load_ms, m->ttft_ms_mean, m->decode_tps_mean, m->e2e_ms_p50, m->e2e_ms_p90,
                (double)m->rss_peak_bytes / (1024.0 * 1024.0));
         if (m->error[0]) printf("  %s: %s\n", m->name, m->error);
+        if (m->n_na > 0) printf("  %s: %d image case(s) not applicable (n/a: no vision)\n", m->name, m->n_na);
         const struct vlm_engine_stats *st = &m->reuse;
         if (st->prompt_tokens > 0)
             printf("  %s: parallel %d, mean decode batch %.2f; %lld images encoded, %lld from the cache; "

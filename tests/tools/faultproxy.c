@@ -17,6 +17,9 @@
  *   reset      forward, then reset the connection (RST) after part of the stream
  *   stall      forward part of the stream, then send nothing more
  *   malformed  HTTP 200 with an SSE stream whose data line is not JSON
+ *   noimage    a request with image content (an "image_url" part) gets HTTP 400
+ *              with llama-server's answer when started without --mmproj; any
+ *              other request is forwarded (a text-only model's server)
  * The proxy listens on a free 127.0.0.1 port, writes it to PORT_FILE (or
  * stdout), logs one line per request on stderr and exits after LIFETIME_S.
  * poll()-based, single-threaded; loopback only.
@@ -39,8 +42,22 @@
 #define RESET_AFTER 400 /* response bytes relayed before a reset */
 #define STALL_AFTER 400 /* response bytes relayed before a stall */
 
-enum action { A_OK, A_500, A_429, A_429_DATE, A_RESET, A_STALL, A_MALFORMED };
-static const char *const ACTION_NAMES[] = {"ok", "500", "429", "429date", "reset", "stall", "malformed"};
+enum action { A_OK, A_500, A_429, A_429_DATE, A_RESET, A_STALL, A_MALFORMED, A_NOIMAGE };
+static const char *const ACTION_NAMES[] = {"ok", "500", "429", "429date", "reset", "stall", "malformed", "noimage"};
+
+/* What llama-server (tools/server/server-common.cpp) answers a request with
+ * image content when it was started without --mmproj. */
+static const char NO_IMAGE_BODY[] =
+    "{\"error\":{\"code\":400,\"message\":\"image input is not supported - hint: if this is unexpected, you may "
+    "need to provide the mmproj\",\"type\":\"invalid_request_error\"}}";
+
+/* Whether the first n bytes of p hold `needle`. */
+static int holds(const char *p, size_t n, const char *needle) {
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(p + i, needle, k) == 0) return 1;
+    return 0;
+}
 
 struct conn {
     int fd, backend; /* backend: -1 when not forwarding */
@@ -180,7 +197,11 @@ static int handle_request(int i, size_t n) {
     struct conn *c = &conns[i];
     int k = n_requests++;
     c->act = k < n_schedule ? schedule[k] : A_OK;
-    fprintf(stderr, "faultproxy: request %d: %s\n", k, ACTION_NAMES[c->act]);
+    int has_image = holds(c->req, n, "\"image_url\"");
+    fprintf(stderr, "faultproxy: request %d: %s%s\n", k, ACTION_NAMES[c->act],
+            c->act != A_NOIMAGE ? ""
+            : has_image         ? " refused (image content)"
+                                : " forwarded (text only)");
     int rc = 0;
     switch (c->act) {
     case A_500:
@@ -199,6 +220,10 @@ static int handle_request(int i, size_t n) {
         return -1;
     }
     case A_MALFORMED: reply(c, "200 OK", "", "text/event-stream", SSE_BAD, 0); return -1;
+    case A_NOIMAGE:
+        if (!has_image) break;
+        reply(c, "400 Bad Request", "", "application/json", NO_IMAGE_BODY, 0);
+        return -1;
     default: break;
     }
     if (backend_port == 0) {

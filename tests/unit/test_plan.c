@@ -143,6 +143,32 @@ static void test_settings_after_models_still_apply(void **state) {
     assert_int_equal(vlm_plan_model(p, 0)->engine.n_ctx, 2048);
 }
 
+/* A model without vision (docs/plan-format.md, "Text-only models"): a local
+ * model without mmproj, or any model with vision: false, is text-only. */
+static void test_text_only_models(void **state) {
+    struct fixture *f = *state;
+    vlm_plan *p = load_yaml(f, "models:\n"
+                               "  - {name: t, model: t.gguf}\n"
+                               "  - {name: r, url: http://h/v1, model_id: m, settings: {vision: false}}\n"
+                               "  - {name: v, model: v.gguf, mmproj: p.gguf, settings: {vision: true}}\n");
+    if (!p) fail_msg("%s", f->err);
+    assert_null(vlm_plan_model(p, 0)->engine.mmproj_path); /* allowed now: text-only */
+    assert_false(vlm_plan_model(p, 0)->engine.text_only);
+    assert_true(vlm_plan_model(p, 1)->engine.text_only); /* vision: false */
+    assert_false(vlm_plan_model(p, 2)->engine.text_only);
+    char err[256];
+    assert_int_equal(vlm_plan_add_model_spec(p, "s=a.gguf", err, sizeof err), VLM_OK);
+    assert_null(vlm_plan_model(p, 3)->engine.mmproj_path);
+    assert_int_equal(
+        vlm_plan_add_model_spec(p, "d=https://api.example/v1,model=deepseek-chat,vision=false", err, sizeof err),
+        VLM_OK);
+    assert_true(vlm_plan_model(p, 4)->engine.text_only);
+    assert_int_equal(vlm_plan_add_model_spec(p, "e=a.gguf,mmproj=b.gguf,vision=off", err, sizeof err), VLM_OK);
+    assert_true(vlm_plan_model(p, 5)->engine.text_only);
+    yaml_fails(f, "models:\n  - {name: a, model: a, settings: {vision: perhaps}}\n",
+               "2: models[0].settings.vision must be true or false, not 'perhaps'");
+}
+
 static void test_defaults_without_settings(void **state) {
     struct fixture *f = *state;
     vlm_plan *p = load_yaml(f, "suites: one.jsonl\nsettings:\nmodels:\n");
@@ -219,7 +245,6 @@ static void test_ill_typed_values_name_line(void **state) {
 
 static void test_model_mistakes(void **state) {
     struct fixture *f = *state;
-    yaml_fails(f, "models:\n  - name: a\n    model: a.gguf\n", "2: missing 'mmproj' in models[0]");
     yaml_fails(f, "models:\n  - model: a.gguf\n    mmproj: b.gguf\n", "2: missing 'name' in models[0]");
     yaml_fails(f, "models:\n  - {name: a, mmproj: b}\n", "2: missing 'model' in models[0]");
     yaml_fails(f, "models:\n  - {name: 'a b', model: a, mmproj: b}\n",
@@ -374,8 +399,7 @@ static void test_model_spec_mistakes(void **state) {
     spec_fails(p, "x=", "missing model path after 'x='");
     spec_fails(p, "x=,mmproj=b.gguf", "missing model path after 'x='");
     spec_fails(p, "x=mmproj=b.gguf", "missing model path after 'x='");
-    spec_fails(p, "x=a.gguf", "missing mmproj=...");
-    spec_fails(p, "x=a.gguf,template=chatml", "missing mmproj=...");
+    spec_fails(p, "x=a.gguf,vision=maybe", "vision must be true or false, not 'maybe'");
     spec_fails(p, "x=a.gguf,mmproj=", "mmproj= needs a file path");
     spec_fails(p, "x=a.gguf,mmproj=b,ngl=lots", "ngl must be an integer >= -1, not 'lots'");
     spec_fails(p, "x=a.gguf,mmproj=b,ctx=", "ctx must be an integer >= 16, not ''");
@@ -448,6 +472,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_full_plan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_settings_after_models_still_apply, setup, teardown),
         cmocka_unit_test_setup_teardown(test_defaults_without_settings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_text_only_models, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relative_plan_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_keys_name_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ill_typed_values_name_line, setup, teardown),
