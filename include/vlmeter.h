@@ -168,17 +168,17 @@ struct vlm_engine_params {
                                   --image-min-tokens / --image-max-tokens (0: the projector's own;
                                   refused when the projector's image size is fixed; docs/metrics.md) */
     int image_max_tokens;
-    bool record_logit_gaps;    /* keep the top-2 logit gap of each output token */
-    bool text_only;            /* the model has no vision (`vision=false`; a local model without
+    bool record_logit_gaps; /* keep the top-2 logit gap of each output token */
+    bool text_only;         /* the model has no vision (`vision=false`; a local model without
                                   mmproj_path is text-only anyway): image cases are not sent but
                                   answered "no vision" (vlm_turn_result.no_vision) */
     struct vlm_sampling sampling;
     struct vlm_remote_params remote;
     void (*on_message)(const char *line, void *user); /* news while starting (hub downloads); NULL: none */
     void *message_user;                               /* handed to on_message */
-    const char *images_url; /* NULL, or an OpenAI-compatible images endpoint's base URL
+    const char *images_url;                           /* NULL, or an OpenAI-compatible images endpoint's base URL
                                (…/v1): the model draws `generate` cases (docs/remote.md) */
-    double price_image;     /* USD per generated image (0: not priced) */
+    double price_image;                               /* USD per generated image (0: not priced) */
 };
 
 /* What loading a model cost and what it is. */

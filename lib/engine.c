@@ -46,7 +46,8 @@ struct vlm_engine_params vlm_engine_default_params(void) {
 int eng_fetch_hub(struct vlm_engine_params *ep, struct hub_files *files, char *err, size_t err_len) {
     files->model = files->mmproj = NULL;
     if (ep->remote.n_urls > 0 || !hub_is_ref(ep->model_path)) return VLM_OK;
-    int rc = hub_resolve(ep->model_path, !ep->mmproj_path, files, ep->on_message, ep->message_user, err, err_len);
+    int rc = hub_resolve(ep->model_path, !ep->mmproj_path && !ep->text_only, files, ep->on_message, ep->message_user,
+                         err, err_len);
     if (rc != VLM_OK) return rc;
     ep->model_path = files->model;
     if (files->mmproj) ep->mmproj_path = files->mmproj;

@@ -139,6 +139,11 @@ static int image_tokens_of(local_engine *e, int w, int h) {
  * must become at most image_max_tokens, a small one at least image_min_tokens. */
 static int check_image_budget(local_engine *e, char *err, size_t err_len) {
     const int big = 2048, small = 32;
+    if (e->p.image_min_tokens > 0 && e->p.image_max_tokens > 0 && e->p.image_min_tokens > e->p.image_max_tokens) {
+        util_errf(err, err_len, "image_min_tokens=%d is more than image_max_tokens=%d for '%s'", e->p.image_min_tokens,
+                  e->p.image_max_tokens, e->model_path);
+        return VLM_ERR_INPUT;
+    }
     if (!e->mctx && (e->p.image_max_tokens > 0 || e->p.image_min_tokens > 0)) {
         util_errf(err, err_len, "%s does not apply to '%s': the model has no projector (mmproj), it sees no images",
                   e->p.image_max_tokens > 0 ? "image_max_tokens" : "image_min_tokens", e->model_path);

@@ -563,7 +563,7 @@ static int tokenize_prompt(local_engine *e, struct prompt *pr, const char *text,
     int n = -llama_tokenize(e->vocab, text, len, NULL, 0, add_special, true); /* the count needed */
     pr->text = xcalloc((size_t)(n > 0 ? n : 0) + 1, sizeof *pr->text);
     pr->n_text = n > 0 ? llama_tokenize(e->vocab, text, len, pr->text, n, add_special, true) : 0;
-    return pr->n_text < 0 ? 2 : 0;
+    return pr->n_text < 0 ? 4 : 0;
 }
 
 /* Tokenize turn s->turn and prefill it, a first turn from a shared prefix when
@@ -588,6 +588,7 @@ static int prefill_turn(local_engine *e, struct slot *s, bool share, char *err, 
             util_errf(err, err_len, "cannot tokenize turn %d (%s)", s->turn,
                       tr == 1   ? "image markers do not match images"
                       : tr == 3 ? "no vision: the model has no projector (mmproj)"
+                      : tr == 4 ? "the text does not tokenize"
                                 : "image preprocessing failed");
             rc = VLM_ERR_INPUT;
         }

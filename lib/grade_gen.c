@@ -6,7 +6,7 @@
  * to "Does this picture show ...?" from its next-token logits (local judges
  * only). The judge's replies are kept per image (by sha256) and reused.
  */
-#include "gen.h"
+#include "suite_gen.h"
 #include "engine_impl.h"
 #include "grade_gen.h"
 #include "store_gen.h"

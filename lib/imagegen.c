@@ -6,13 +6,14 @@
  * sha256. The engine side of text-to-image: it writes no store (the run's
  * generation pass, run_gen.c, does).
  */
-#include "gen.h"
+#include "imagegen.h"
 #include "hub.h"
 #include "remote_req.h"
 #include "stop.h"
 #include "util.h"
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +115,10 @@ static int http_call(const char *url, const char *post, const char *key, const s
                      struct body_buf *b, char *why, size_t why_len) {
     req_curl_global();
     CURL *curl = curl_easy_init();
+    if (!curl) {
+        snprintf(why, why_len, "images %s: libcurl cannot start a request", url);
+        return -1;
+    }
     struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
     char auth[1200];
     if (key) {
@@ -214,7 +219,10 @@ static int keep_image(const char *dir, const unsigned char *bytes, size_t n, cha
         return -1;
     }
     char tmp[PATH_MAX + 32];
-    if (snprintf(tmp, sizeof tmp, "%.*s/.part-%ld", PATH_MAX - 1, dir, (long)getpid()) >= (int)sizeof tmp) return -1;
+    if (snprintf(tmp, sizeof tmp, "%.*s/.part-%ld", PATH_MAX - 1, dir, (long)getpid()) >= (int)sizeof tmp) {
+        snprintf(why, why_len, "the images folder's path is too long: %.300s", dir);
+        return -1;
+    }
     FILE *f = fopen(tmp, "wb");
     bool ok = f && fwrite(bytes, 1, n, f) == n;
     if (f && fclose(f) != 0) ok = false;

@@ -262,6 +262,6 @@ int probe_gen_ocr(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc); /
 int probe_gen_charts(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc);
 int probe_gen_tables(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc);
 int probe_gen_conversation(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc); /* probe_dialog.c */
-int probe_gen_grounding(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc); /* probe_ground.c */
+int probe_gen_grounding(struct probe_ctx *x, probe_rng *rng, struct probe_case *pc);    /* probe_ground.c */
 
 #endif

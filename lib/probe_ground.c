@@ -74,7 +74,7 @@ static bool g_layout(probe_rng *rng, void *spec) {
     for (int i = 0; i < s->n; i++) {
         struct g_obj *o = &s->o[i];
         o->r = probe_rng_real(rng, s->rmin, s->rmax);
-        o->angle = 0;
+        o->angle = s->turn && o->shape != PS_CIRCLE ? probe_rng_real(rng, 0, 360) : 0; /* levels 2-3 */
         if (!g_place(rng, s, i)) return false;
     }
     return true;

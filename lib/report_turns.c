@@ -6,6 +6,7 @@
  * that marks the turn where context is lost.
  */
 #include "report.h"
+#include "util.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -68,8 +69,8 @@ static void ctx_group_next(struct ctx_group *g, json_t *out, const char *model, 
     }
     free(g->model);
     free(g->category);
-    g->model = model ? strdup(model) : NULL;
-    g->category = category ? strdup(category) : NULL;
+    g->model = model ? xstrdup(model) : NULL;
+    g->category = category ? xstrdup(category) : NULL;
     g->n = 0;
 }
 

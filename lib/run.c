@@ -9,7 +9,7 @@
  * shared under a lock.
  */
 #include "family.h"
-#include "gen.h"
+#include "suite_gen.h"
 #include "run.h"
 #include "stop.h"
 #include "store.h"
@@ -216,9 +216,10 @@ static int run_case(struct runner *r, vlm_engine *e, int64_t model_id, const vlm
     bool stored;
     lock(r);
     int rc = begin_case(r, model_id, c, model_error, &stored);
+    bool no_vision = r->no_vision; /* read under the lock: another worker may be setting it */
     unlock(r);
     if (rc != VLM_OK || stored) return rc;
-    if (r->no_vision && c->n_images > 0) { /* learnt from another worker's case: not sent */
+    if (no_vision && c->n_images > 0) { /* learnt from another worker's case: not sent */
         lock(r);
         rc = store_na(r, model_id, c, "no vision: the model takes no images");
         unlock(r);
@@ -464,7 +465,9 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
     }
     rc = gen_pass(r, m, model_id, ms);
     if (rc != VLM_OK) {
-        if (rc == VLM_ERR_IO) say(r, "error: cannot write the store: %s", store_error(r->store));
+        /* (an images folder that cannot be made was said by the pass itself) */
+        if (rc == VLM_ERR_IO && store_error(r->store)[0])
+            say(r, "error: cannot write the store: %s", store_error(r->store));
         return rc;
     }
     struct pending pending;

@@ -16,7 +16,7 @@
 #include <jansson.h>
 
 #include "arena.h"
-#include "gen.h"
+#include "suite_gen.h"
 #include "util.h"
 
 struct vlm_suite {

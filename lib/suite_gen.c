@@ -4,7 +4,7 @@
  * answer, each with its expected answer and the scorer that reads the judge's
  * reply.
  */
-#include "gen.h"
+#include "suite_gen.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -7,7 +7,8 @@
  */
 #include "testutil.h"
 
-#include "gen.h"
+#include "imagegen.h"
+#include "suite_gen.h"
 #include "grade_gen.h"
 
 /* ------------------------------------------------------------ answers */
