@@ -15,28 +15,7 @@
 
 /* A number as VLMEvalKit's pattern reads it ([-+]? digits, optional fraction,
  * optional exponent) at p; returns past it, or NULL. */
-static const char *ground_number(const char *p, double *v) {
-    const char *s = p;
-    if (*p == '-' || *p == '+') p++;
-    const char *d = p;
-    while (*p >= '0' && *p <= '9') p++;
-    if (*p == '.' && p[1] >= '0' && p[1] <= '9') {
-        p++;
-        while (*p >= '0' && *p <= '9') p++;
-    }
-    if (p == d) return NULL;
-    if ((*p == 'e' || *p == 'E') &&
-        ((p[1] >= '0' && p[1] <= '9') || ((p[1] == '-' || p[1] == '+') && p[2] >= '0' && p[2] <= '9'))) {
-        p += 2;
-        while (*p >= '0' && *p <= '9') p++;
-    }
-    char buf[64];
-    size_t n = (size_t)(p - s) < sizeof buf - 1 ? (size_t)(p - s) : sizeof buf - 1;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    *v = strtod(buf, NULL);
-    return p;
-}
+static const char *ground_number(const char *p, double *v) { return util_read_decimal(p, true, v); }
 
 static const char *ground_space(const char *p) {
     while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;

@@ -114,24 +114,7 @@ static const char *iou_skip_space(const char *p) {
 
 /* A decimal number (optional sign, digits, optional fraction) at p, spaces
  * first; NULL when there is none. */
-static const char *iou_number(const char *p, double *v) {
-    p = iou_skip_space(p);
-    const char *s = p;
-    if (*p == '-' || *p == '+') p++;
-    const char *digits = p;
-    while (*p >= '0' && *p <= '9') p++;
-    if (*p == '.' && p[1] >= '0' && p[1] <= '9') {
-        p++;
-        while (*p >= '0' && *p <= '9') p++;
-    }
-    if (p == digits) return NULL;
-    char buf[64];
-    size_t n = (size_t)(p - s) < sizeof buf - 1 ? (size_t)(p - s) : sizeof buf - 1;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    *v = strtod(buf, NULL);
-    return p;
-}
+static const char *iou_number(const char *p, double *v) { return util_read_decimal(iou_skip_space(p), false, v); }
 
 /* A separator between numbers: a comma and/or spacing; NULL when neither. */
 static const char *iou_sep(const char *p) {

@@ -218,3 +218,26 @@ unsigned char *util_b64_decode(const char *s, size_t *out_len, char *why, size_t
     *out_len = o - pad;
     return out;
 }
+
+const char *util_read_decimal(const char *p, bool exponent, double *v) {
+    const char *s = p;
+    if (*p == '-' || *p == '+') p++;
+    const char *digits = p;
+    while (*p >= '0' && *p <= '9') p++;
+    if (*p == '.' && p[1] >= '0' && p[1] <= '9') {
+        p++;
+        while (*p >= '0' && *p <= '9') p++;
+    }
+    if (p == digits) return NULL;
+    if (exponent && (*p == 'e' || *p == 'E') &&
+        ((p[1] >= '0' && p[1] <= '9') || ((p[1] == '-' || p[1] == '+') && p[2] >= '0' && p[2] <= '9'))) {
+        p += 2;
+        while (*p >= '0' && *p <= '9') p++;
+    }
+    char buf[64];
+    size_t n = (size_t)(p - s) < sizeof buf - 1 ? (size_t)(p - s) : sizeof buf - 1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    *v = strtod(buf, NULL);
+    return p;
+}

@@ -66,6 +66,11 @@ bool util_pandas_na(const char *s);
 /* Decode standard base64 (whitespace ignored, '=' padding only at the end).
  * Returns the bytes (caller frees; *out_len of them) or NULL with why saying
  * where it went wrong. */
+/* A decimal number at p: an optional sign, digits, an optional fraction ('.'
+ * and digits) and, with `exponent`, an optional e[+-]digits; *v its value.
+ * Returns the first character past it, or NULL when p holds no digits. */
+const char *util_read_decimal(const char *p, bool exponent, double *v);
+
 unsigned char *util_b64_decode(const char *s, size_t *out_len, char *why, size_t why_len);
 
 #endif
