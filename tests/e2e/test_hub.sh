@@ -15,15 +15,16 @@ printf '%s\n' '{"id":"c1","images":["a.png"],"turns":["What is it?"]}' '{"id":"c
 
 # The hub's repositories: a good one with two quantizations and two projectors,
 # and one whose model will be published with a wrong sha256.
-G=$T/hub/test-org/Tiny-GGUF B=$T/hub/test-org/Bad-GGUF
-mkdir -p "$G" "$B"
+G=$T/hub/test-org/Tiny-GGUF B=$T/hub/test-org/Bad-GGUF X=$T/hub/test-org/Text-GGUF
+mkdir -p "$G" "$B" "$X"
 cp "$D/model.gguf" "$G/tiny-Q8_0.gguf"
 cp "$D/model.gguf" "$G/tiny-Q4_K_M.gguf"
 cp "$D/mmproj.gguf" "$G/mmproj-tiny-F16.gguf"
 cp "$D/mmproj.gguf" "$G/mmproj-tiny-Q8_0.gguf" # |8-4| < |16-4|: llama.cpp pairs this one with Q4_K_M
 cp "$D/model.gguf" "$B/bad-Q4_K_M.gguf"
 cp "$D/mmproj.gguf" "$B/mmproj-bad-F16.gguf"
-(cd "$G" && sha256sum *.gguf > .sha256) && (cd "$B" && sha256sum *.gguf > .sha256)
+cp "$D/model.gguf" "$X/text-Q4_K_M.gguf" # no projector in the repository: a text-only model
+(cd "$G" && sha256sum *.gguf > .sha256) && (cd "$B" && sha256sum *.gguf > .sha256) && (cd "$X" && sha256sum *.gguf > .sha256)
 size=$(stat -c %s "$G/tiny-Q4_K_M.gguf")
 half=$((size / 2))
 "$HUBSERVER" "$T/hub" 300 "$T/port" --drop "tiny-Q4_K_M.gguf:$half" --bad-sha bad-Q4_K_M.gguf 2> "$T/hub.log" &
@@ -104,6 +105,14 @@ assert_eq "$(sqlite3 "$T/bench.db" "SELECT group_concat(concurrency || ':' || n_
 new=$(tail -n +$((before + 1)) "$T/hub.log")
 [[ "$new" != *resolve* ]] || fail "ask or bench downloaded again: $new"
 assert_eq "$(grep -c "/api/models/test-org/Tiny-GGUF/refs" <<< "$new")" 2 "one refs request for ask, one for bench"
+
+# 2c. A repository without an mmproj gives a text-only model: its image case is
+# not applicable, its text case answered (docs/plan-format.md, "Text-only models").
+"$VLMETER" run -s "$T/s.jsonl" --db "$T/text.db" --max-tokens 4 -q -m "txt=hf:test-org/Text-GGUF" 2> "$T/text.err" ||
+  { cat "$T/text.err"; fail "text-only hub model"; }
+assert_eq "$(sqlite3 "$T/text.db" "SELECT group_concat(x, ' ') FROM (SELECT case_id || ':' || status AS x FROM cases ORDER BY case_id)")" "c1:na c2:done" \
+  "the hub model without mmproj: image case n/a, text case done"
+[ -f "$LLAMA_CACHE/models--test-org--Text-GGUF/snapshots/$COMMIT/text-Q4_K_M.gguf" ] || fail "the text-only model is not cached"
 
 # 3. The hub unreachable: the URL is named; cached files still serve, a model
 # not cached fails alone and the run goes on with the others.
