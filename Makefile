@@ -94,11 +94,11 @@ $(BUILD)/faultproxy: tests/tools/faultproxy.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 $< -o $@
 # A loopback stand-in for the model hub, for the hf: models' tests (docs/hub.md).
-$(BUILD)/hubserver: tests/tools/hubserver.c
+$(BUILD)/hubserver: tests/tools/hubserver.c tests/tools/loopback.h
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 $< -o $@
 # A loopback images endpoint serving fixed pictures, for generate cases (docs/remote.md).
-$(BUILD)/imageserver: tests/tools/imageserver.c
+$(BUILD)/imageserver: tests/tools/imageserver.c tests/tools/loopback.h
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 $< -o $@
 

@@ -103,6 +103,20 @@ static bool keep_reply(const struct vlm_turn_result *r, void *user) {
     return true;
 }
 
+/* A one-turn case of one picture put to the judge (images[0], turns[0]). */
+static vlm_case one_image_case(const char *suite, const char *id, const char *where, const char **images,
+                               const char **turns) {
+    return (vlm_case){.suite = suite,
+                      .id = id,
+                      .category = "",
+                      .scorer = "",
+                      .where = where,
+                      .n_images = 1,
+                      .images = images,
+                      .n_turns = 1,
+                      .turns = turns};
+}
+
 /* The judge's reply to `prompt` about the image (caller frees); NULL when no
  * judge can be had or the turn failed (an image gone from disk): said, and the
  * question stays unjudged rather than wrong. */
@@ -110,15 +124,7 @@ static char *ask(struct gen_grader *g, const struct store_gen_item *it, const ch
     vlm_engine *e = judge_engine(g);
     if (!e) return NULL;
     const char *images[1] = {it->image}, *turns[1] = {prompt};
-    vlm_case c = {.suite = it->suite,
-                  .id = it->case_id,
-                  .category = "",
-                  .scorer = "",
-                  .where = "judge",
-                  .n_images = 1,
-                  .images = images,
-                  .n_turns = 1,
-                  .turns = turns};
+    vlm_case c = one_image_case(it->suite, it->case_id, "judge", images, turns);
     struct reply_out o = {NULL, NULL};
     vlm_engine_answer(e, &c, keep_reply, &o);
     g->n_asked++;
@@ -256,15 +262,7 @@ double grade_gen_vqascore(vlm_engine *judge, const char *image, const char *prom
     }
     char *question = xasprintf("Does this picture show \"%s\"? Please answer yes or no.", prompt);
     const char *images[1] = {image}, *turns[1] = {question};
-    vlm_case c = {.suite = "vqascore",
-                  .id = "vqascore",
-                  .category = "",
-                  .scorer = "",
-                  .where = "vqascore",
-                  .n_images = 1,
-                  .images = images,
-                  .n_turns = 1,
-                  .turns = turns};
+    vlm_case c = one_image_case("vqascore", "vqascore", "vqascore", images, turns);
     struct vqa_probs v = {&yes, &no, 0, 0, false};
     char err[512];
     int rc = eng_score(judge, &c, &yes.ids[0], 1, vqa_take, &v, err, sizeof err);

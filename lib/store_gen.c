@@ -98,6 +98,17 @@ int store_gen_each_image(vlm_store *s, int (*cb)(const struct store_gen_item *it
     return store_q_end(&q, rc);
 }
 
+/* Parameters 1-6 of a gen_verdicts statement: the picture (model, suite,
+ * case), the question's index, the judge and the picture's sha256. */
+static void bind_verdict_key(store_q *q, const struct store_gen_item *it, int qi, const char *judge) {
+    store_bind_int(q, 1, it->model_id);
+    store_bind_text(q, 2, it->suite);
+    store_bind_text(q, 3, it->case_id);
+    store_bind_int(q, 4, qi);
+    store_bind_text(q, 5, judge);
+    store_bind_text(q, 6, it->sha256);
+}
+
 int store_gen_verdict_get(vlm_store *s, const struct store_gen_item *it, int qi, const char *judge, bool *found,
                           char **reply) {
     store_q q;
@@ -107,12 +118,7 @@ int store_gen_verdict_get(vlm_store *s, const struct store_gen_item *it, int qi,
                         "SELECT reply FROM gen_verdicts WHERE model_id=?1 AND suite=?2 AND case_id=?3 AND q=?4"
                         " AND judge=?5 AND sha256=?6") != VLM_OK)
         return VLM_ERR_IO;
-    store_bind_int(&q, 1, it->model_id);
-    store_bind_text(&q, 2, it->suite);
-    store_bind_text(&q, 3, it->case_id);
-    store_bind_int(&q, 4, qi);
-    store_bind_text(&q, 5, judge);
-    store_bind_text(&q, 6, it->sha256);
+    bind_verdict_key(&q, it, qi, judge);
     if (store_q_row(&q)) {
         const char *text = store_col_text(&q, 0);
         *found = true;
@@ -129,12 +135,7 @@ int store_gen_verdict_put(vlm_store *s, const struct store_gen_item *it, int qi,
                         "INSERT OR REPLACE INTO gen_verdicts VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)") !=
         VLM_OK)
         return VLM_ERR_IO;
-    store_bind_int(&q, 1, it->model_id);
-    store_bind_text(&q, 2, it->suite);
-    store_bind_text(&q, 3, it->case_id);
-    store_bind_int(&q, 4, qi);
-    store_bind_text(&q, 5, judge);
-    store_bind_text(&q, 6, it->sha256);
+    bind_verdict_key(&q, it, qi, judge);
     store_bind_text(&q, 7, question);
     store_bind_text(&q, 8, expected);
     store_bind_text(&q, 9, scorer);

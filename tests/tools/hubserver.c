@@ -35,6 +35,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "loopback.h"
+
 #define COMMIT "c0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ff"
 
 static const char *root;
@@ -277,34 +279,5 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    signal(SIGPIPE, SIG_IGN);
-    setvbuf(stderr, NULL, _IOLBF, 0);
-    int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t alen = sizeof a;
-    if (bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 16) != 0 ||
-        getsockname(s, (struct sockaddr *)&a, &alen) != 0) {
-        perror("hubserver");
-        return 1;
-    }
-    FILE *pf = fopen(argv[3], "w");
-    if (!pf) {
-        perror(argv[3]);
-        return 1;
-    }
-    fprintf(pf, "%d\n", ntohs(a.sin_port));
-    fclose(pf);
-    alarm((unsigned)atoi(argv[2]));
-    for (;;) {
-        int c = accept(s, NULL, NULL);
-        if (c < 0) {
-            if (errno == EINTR) continue;
-            return 1;
-        }
-        serve(c);
-        shutdown(c, SHUT_WR);
-        close(c);
-    }
+    return loopback_serve("hubserver", argv[3], (unsigned)atoi(argv[2]), serve);
 }

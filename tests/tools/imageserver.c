@@ -32,6 +32,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "loopback.h"
+
 #define MAX_FILES 64
 
 static char *files[MAX_FILES];
@@ -178,34 +180,5 @@ int main(int argc, char **argv) {
         return 2;
     }
     qsort(files, (size_t)n_files, sizeof *files, by_name);
-    signal(SIGPIPE, SIG_IGN);
-    setvbuf(stderr, NULL, _IOLBF, 0);
-    int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t alen = sizeof a;
-    if (bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 16) != 0 ||
-        getsockname(s, (struct sockaddr *)&a, &alen) != 0) {
-        perror("imageserver");
-        return 1;
-    }
-    FILE *pf = fopen(argv[3], "w");
-    if (!pf) {
-        perror(argv[3]);
-        return 1;
-    }
-    fprintf(pf, "%d\n", ntohs(a.sin_port));
-    fclose(pf);
-    alarm((unsigned)atoi(argv[2]));
-    for (;;) {
-        int c = accept(s, NULL, NULL);
-        if (c < 0) {
-            if (errno == EINTR) continue;
-            return 1;
-        }
-        serve(c);
-        shutdown(c, SHUT_WR);
-        close(c);
-    }
+    return loopback_serve("imageserver", argv[3], (unsigned)atoi(argv[2]), serve);
 }
