@@ -146,6 +146,11 @@ struct vlm_remote_params {
     double timeout_s;               /* per request attempt (default 120) */
     int max_retries;                /* on connection errors, 429 and 5xx (default 3) */
     int concurrency;                /* vlm_run: cases answered at once (default 1) */
+    int max_pixels;                 /* resize each image before upload to at most this many pixels
+                                       (aspect ratio kept; 0: sent as is; docs/remote.md) */
+    int max_side;                   /* ... and at most this many pixels along its longer side (0: off) */
+    const char *processor_json;     /* NULL, or a JSON object sent as the request's
+                                       mm_processor_kwargs (vLLM's per-request processor options) */
 };
 
 struct vlm_engine_params {
@@ -168,10 +173,12 @@ struct vlm_engine_params {
                                   --image-min-tokens / --image-max-tokens (0: the projector's own;
                                   refused when the projector's image size is fixed; docs/metrics.md) */
     int image_max_tokens;
-    bool record_logit_gaps; /* keep the top-2 logit gap of each output token */
-    bool text_only;         /* the model has no vision (`vision=false`; a local model without
+    bool record_logit_gaps;    /* keep the top-2 logit gap of each output token */
+    bool text_only;            /* the model has no vision (`vision=false`; a local model without
                                   mmproj_path is text-only anyway): image cases are not sent but
                                   answered "no vision" (vlm_turn_result.no_vision) */
+    const char *system_prompt; /* NULL, or a system message put before every case's first turn */
+    const char *prompt_suffix; /* NULL, or text appended to every user turn's text (after a space) */
     struct vlm_sampling sampling;
     struct vlm_remote_params remote;
     void (*on_message)(const char *line, void *user); /* news while starting (hub downloads); NULL: none */
@@ -209,20 +216,22 @@ struct vlm_turn_timings {
     double prefill_ms; /* llama_decode of the prompt (text and image embeddings) */
     double ttft_ms;    /* turn start to first output token */
     int n_output_tokens;
-    double decode_ms;         /* first output token to last */
-    double decode_tps;        /* (n_output_tokens - 1) / decode_ms * 1000 */
-    double e2e_ms;            /* turn start to last output token */
-    double tpot_ms;           /* (e2e_ms - ttft_ms) / (n_output_tokens - 1) */
-    double itl_ms_p50;        /* median gap between output chunks (tokens) */
-    double itl_ms_max;        /* longest such gap */
-    bool tokens_estimated;    /* remote: the server sent no usage; counts are chunks */
-    int n_retries;            /* remote: attempts repeated before this answer */
-    int n_cached_tokens;      /* local: of n_prompt_tokens, those found in the KV cache (not prefilled) */
-    int n_images_cached;      /* local: images whose embedding was reused (not encoded again) */
-    double decode_batch_mean; /* local: mean sequences per decode step while this turn decoded */
-    int n_reasoning_tokens;   /* output tokens of the reasoning block, its tags included */
-    double reasoning_ms;      /* first output token to the first answer token (to the last
+    double decode_ms;          /* first output token to last */
+    double decode_tps;         /* (n_output_tokens - 1) / decode_ms * 1000 */
+    double e2e_ms;             /* turn start to last output token */
+    double tpot_ms;            /* (e2e_ms - ttft_ms) / (n_output_tokens - 1) */
+    double itl_ms_p50;         /* median gap between output chunks (tokens) */
+    double itl_ms_max;         /* longest such gap */
+    bool tokens_estimated;     /* remote: the server sent no usage; counts are chunks */
+    int n_retries;             /* remote: attempts repeated before this answer */
+    int n_cached_tokens;       /* local: of n_prompt_tokens, those found in the KV cache (not prefilled) */
+    int n_images_cached;       /* local: images whose embedding was reused (not encoded again) */
+    double decode_batch_mean;  /* local: mean sequences per decode step while this turn decoded */
+    int n_reasoning_tokens;    /* output tokens of the reasoning block, its tags included */
+    double reasoning_ms;       /* first output token to the first answer token (to the last
                                    token when the block never closed) */
+    bool image_tokens_derived; /* remote: n_image_tokens is the prompt tokens less those of the
+                                  same request without its images (docs/metrics.md) */
 };
 
 /* How a turn's answer began (docs/metrics.md, "Reasoning"). */

@@ -72,6 +72,11 @@ static const struct setting settings_table[] = {
     { "image_max_tokens", SET_INT,  FIELD(image_max_tokens),        1,  1000000 },
     { "price_image",    SET_DOUBLE, FIELD(price_image),             0,  1e6 },
     { "vision",         SET_NOT_BOOL, FIELD(text_only),             0,  1 },
+    { "system",         SET_STRING, FIELD(system_prompt),           0,  0 },
+    { "prompt_suffix",  SET_STRING, FIELD(prompt_suffix),           0,  0 },
+    { "max_pixels",     SET_INT,    FIELD(remote.max_pixels),       1,  INT_MAX },
+    { "max_side",       SET_INT,    FIELD(remote.max_side),         1,  INT_MAX },
+    { "processor",      SET_STRING, FIELD(remote.processor_json),   0,  0 },
 };
 // clang-format on
 #undef FIELD

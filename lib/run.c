@@ -138,12 +138,22 @@ static json_t *sampling_json(const struct vlm_engine_params *e) {
 char *run_settings_json(const struct vlm_engine_params *e) {
     json_t *o = sampling_json(e);
     if (e->text_only) json_object_set_new(o, "vision", json_false()); /* declared; absent otherwise */
+    /* the prompt's dials (docs/plan-format.md, "Sweeps"): absent when unset */
+    if (e->system_prompt) json_object_set_new(o, "system", json_string(e->system_prompt));
+    if (e->prompt_suffix) json_object_set_new(o, "prompt_suffix", json_string(e->prompt_suffix));
     if (e->remote.n_urls > 0) {
         json_t *urls = json_array();
         for (int i = 0; i < e->remote.n_urls; i++) json_array_append_new(urls, json_string(e->remote.urls[i]));
         json_object_set_new(o, "urls", urls);
         json_object_set_new(o, "model_id", json_string(e->remote.model_id ? e->remote.model_id : ""));
         if (e->remote.key_env) json_object_set_new(o, "key_env", json_string(e->remote.key_env));
+        /* the image dials of a remote model (docs/remote.md): absent when unset */
+        if (e->remote.max_pixels > 0) json_object_set_new(o, "max_pixels", json_integer(e->remote.max_pixels));
+        if (e->remote.max_side > 0) json_object_set_new(o, "max_side", json_integer(e->remote.max_side));
+        if (e->remote.processor_json) {
+            json_t *kw = json_loads(e->remote.processor_json, 0, NULL);
+            json_object_set_new(o, "processor", kw ? kw : json_string(e->remote.processor_json));
+        }
     } else {
         char model[PATH_MAX], mmproj[PATH_MAX];
         json_object_set_new(o, "model", json_string(realpath(e->model_path, model) ? model : e->model_path));

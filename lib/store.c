@@ -95,7 +95,7 @@ static const char *const ADDED_COLUMNS[][3] = {
     {"model_loads", "chat_template_hash", "TEXT"},
     {"cases", "groups", "TEXT"}, {"cases", "categories", "TEXT"}, {"scores", "ref_score", "REAL"}, {"scores", "ref_correct", "INTEGER"},
     {"scores", "ref_detail", "TEXT"}, {"answers", "image_tokens_each", "TEXT"},
-    {"answers", "image_encode_ms_each", "TEXT"},
+    {"answers", "image_encode_ms_each", "TEXT"}, {"answers", "image_tokens_derived", "INTEGER"},
 };
 // clang-format on
 
@@ -136,9 +136,9 @@ static const char *const PUT_TURN_SQL =
     " prefill_ms, ttft_ms, n_output_tokens, decode_ms, decode_tps, e2e_ms, tpot_ms, itl_ms_p50,"
     " itl_ms_max, tokens_estimated, n_retries, n_cached_tokens, n_images_cached,"
     " decode_batch_mean, tokens, reasoning, reasoning_state, n_reasoning_tokens, reasoning_ms, image_tokens_each,"
-    " image_encode_ms_each, created_at)"
+    " image_encode_ms_each, image_tokens_derived, created_at)"
     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,"
-    "?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,strftime('%Y-%m-%dT%H:%M:%fZ','now'))";
+    "?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,strftime('%Y-%m-%dT%H:%M:%fZ','now'))";
 static const char *const PUT_CASE_SQL =
     "INSERT OR REPLACE INTO cases(model_id, suite, case_id, category, scorer, images, choices, status, error,"
     " run_id, groups, categories, finished_at)"
@@ -426,6 +426,7 @@ static int write_turn(vlm_store *s, int64_t model_id, int64_t run_id, const vlm_
     image_figures_json(r, &tokens_each, &ms_each);
     store_bind_text(&q, 33, tokens_each);
     store_bind_text(&q, 34, ms_each);
+    store_bind_int(&q, 35, t->image_tokens_derived);
     int rc = store_q_write(&q);
     free(tokens_each);
     free(ms_each);
