@@ -47,6 +47,7 @@ static const char *USAGE =
     "                          text the chat template rendered; -m hf:OWNER/REPO[:QUANT] without\n"
     "                          --mmproj: both from the model hub)\n"
     "  probe OUTDIR [--n N] [--seed S] [--lang en|zh|both] [--level 1..3]   write the synthetic probe suite\n"
+    "        [--categories LIST]   (the categories to write; default all)\n"
     "  import vlmevalkit FILE.tsv OUTDIR | import folder FOLDER OUTDIR   other test data as a suite\n"
     "  bench -m SPEC... (-s SUITE | --prompt P) --concurrency 1,4,16 [--rate R]\n"
     "        [--requests N | --duration S] [--slo ttft=MS,tpot=MS]   load test (docs/metrics.md)\n"
@@ -759,6 +760,12 @@ int main(int argc, char **argv) {
     const char *cmd = argv[1];
     argc--;
     argv++;
+    /* `vlmeter COMMAND --help`: every command's options are in the one usage text */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--help") == 0) {
+            fputs(USAGE, stdout);
+            return 0;
+        }
     if (strcmp(cmd, "run") == 0) return cmd_run(argc, argv);
     if (strcmp(cmd, "demo") == 0) return cmd_demo(argc, argv);
     if (strcmp(cmd, "export") == 0) return cmd_export(argc, argv);

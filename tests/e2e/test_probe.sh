@@ -46,4 +46,11 @@ assert_contains "$(cat "$T/err")" "usage: vlmeter probe OUTDIR" "usage"
 rc=0; "$VLMETER" probe "$T/d" --categories colors,nope 2> "$T/err" || rc=$?
 assert_eq "$rc" 2 "exit status for an unknown category"
 assert_contains "$(cat "$T/err")" "unknown category 'nope' (known: colors," "unknown category named"
+# COMMAND --help: the usage on stdout, exit 0, nothing done (no folder written).
+for c in report run "probe $T/h" score; do
+    rc=0; out=$("$VLMETER" $c --help) || rc=$?
+    assert_eq "$rc" 0 "exit status of $c --help"
+    assert_contains "$out" "usage: vlmeter COMMAND" "$c --help prints the usage"
+done
+[ ! -e "$T/h" ] || fail "probe --help wrote its folder"
 true
