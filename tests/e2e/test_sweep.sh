@@ -1,7 +1,8 @@
 # Sweeps (docs/plan-format.md, "Sweeps"): a plan's 2x2 sweep (two image budgets
 # the forged qwen3vl follows x a plain and a suffixed prompt) becomes four rows
 # with derived names; the local model is loaded once per budget (the rows of a
-# budget share the load: one model_loads row with load_ms > 0 per budget); a run
+# budget share the load: one model_loads row with load_ms > 0 per budget), and a
+# later model differing only in its system prompt shares the last load; a run
 # killed with SIGKILL after the first row is stored resumes without answering
 # again what is stored; the suffix reaches the prompt.
 source "$(dirname "$0")/lib.sh"
@@ -27,18 +28,30 @@ rows="q@img16+plain q@img16+zh q@img64+plain q@img64+zh"
 row_sql() { sql "SELECT group_concat(name, ' ') FROM (SELECT name FROM models ORDER BY id)"; }
 
 # A fresh run on a copy, to the end: four rows, two loads.
+# A plain model after the sweep with the last row's budget and a system prompt
+# shares that row's load too (it differs only in system and prompt_suffix).
 mkdir "$T/fresh"
-cp "$T/plan.yaml" "$T/s.jsonl" "$T/a.png" "$T/fresh/"
+cp "$T/s.jsonl" "$T/a.png" "$T/fresh/"
+cat "$T/plan.yaml" - > "$T/fresh/plan.yaml" <<YAML
+  - name: sys
+    model: $Q/model.gguf
+    mmproj: $Q/mmproj.gguf
+    settings: {image_max_tokens: 64, system: "You are a terse assistant."}
+YAML
 DB=$T/fresh/vlmeter.db
 "$VLMETER" run "$T/fresh/plan.yaml" > "$T/fresh.log" 2>&1 || { cat "$T/fresh.log"; fail "fresh run failed"; }
-assert_eq "$(row_sql)" "$rows" "the rows, in sweep order"
-assert_eq "$(sql "SELECT count(*) FROM cases WHERE status='done'")" 24 "4 rows x 6 cases"
+assert_eq "$(row_sql)" "$rows sys" "the rows, in sweep order, then the plain model"
+assert_eq "$(sql "SELECT count(*) FROM cases WHERE status='done'")" 30 "5 models x 6 cases"
 assert_eq "$(sql "SELECT count(*) FROM model_loads WHERE load_ms > 0")" 2 "the model is loaded once per budget"
-assert_eq "$(sql "SELECT group_concat(m.name, ' ') FROM model_loads l JOIN models m ON m.id=l.model_id WHERE l.load_ms = 0 ORDER BY m.id")" \
-  "q@img16+zh q@img64+zh" "the suffixed rows share their budget's load and claim none"
+assert_eq "$(sql "SELECT group_concat(name, ' ') FROM (SELECT m.name FROM model_loads l JOIN models m ON m.id=l.model_id WHERE l.load_ms = 0 ORDER BY m.id)")" \
+  "q@img16+zh q@img64+zh sys" "the rows after the first of each budget share its load and claim none"
+# The system message reaches the prompt: same image tokens, more prompt tokens than the plain row's.
+assert_eq "$(sql "SELECT count(*) FROM answers p JOIN answers y ON p.case_id=y.case_id
+    WHERE p.model_id=(SELECT id FROM models WHERE name='q@img64+plain') AND y.model_id=(SELECT id FROM models WHERE name='sys')
+    AND y.n_image_tokens = p.n_image_tokens AND y.n_prompt_tokens > p.n_prompt_tokens")" 6 "the system prompt lengthens every prompt"
 assert_contains "$(cat "$T/fresh.log")" "model q@img16+zh: shares the model load of q@img16+plain" "the run says so"
 # The budget differs between the pairs, the suffix within them (helper C groups by these).
-assert_eq "$(sql "SELECT json_extract(settings, '\$.image_max_tokens') || '/' || ifnull(json_extract(settings, '\$.prompt_suffix'), '-') FROM models ORDER BY id" | tr '\n' ' ')" \
+assert_eq "$(sql "SELECT json_extract(settings, '\$.image_max_tokens') || '/' || ifnull(json_extract(settings, '\$.prompt_suffix'), '-') FROM models WHERE name LIKE 'q@%' ORDER BY id" | tr '\n' ' ')" \
   "16/- 16/请用中文回答。 64/- 64/请用中文回答。 " "each row's dials in its settings"
 # The suffix reaches the prompt: same image tokens, more prompt tokens (" 请用中文回答。" is at least one token).
 for b in 16 64; do
