@@ -317,6 +317,18 @@ VLM_API int vlm_engine_answer_cases(vlm_engine *e, const vlm_case *const *cases,
 
 VLM_API const struct vlm_model_info *vlm_engine_info(const vlm_engine *e);
 
+/* Switch a loaded engine to the settings of another model that differs from
+ * the one it was loaded for only in per-request settings (sampling, max_tokens,
+ * system, prompt_suffix; remote: also max_pixels, max_side, processor, timeout,
+ * retries), so that rows of a sweep share one load (docs/plan-format.md,
+ * "Sweeps"). A local engine also forgets its KV prefixes, image-embedding cache
+ * and reuse figures, so what follows is measured as after a fresh load. p's
+ * strings must outlive e. VLM_ERR_INPUT, with the setting named in err and e
+ * unchanged, when a load setting (model, mmproj, template, reasoning, ctx,
+ * image_min_tokens, image_max_tokens, ...; remote: urls, model_id, key_env)
+ * differs. */
+VLM_API int vlm_engine_retune(vlm_engine *e, const struct vlm_engine_params *p, char *err, size_t err_len);
+
 /* Reuse and batching figures of a local engine; NULL for a remote one. */
 VLM_API const struct vlm_engine_stats *vlm_engine_stats(const vlm_engine *e);
 VLM_API void vlm_engine_free(vlm_engine *e);

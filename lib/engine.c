@@ -17,6 +17,7 @@
 struct vlm_engine {
     const struct vlm_engine_ops *ops;
     void *impl;
+    struct vlm_engine_params given; /* as given to init or the latest retune (vlm_engine_retune) */
 };
 
 struct vlm_engine_params vlm_engine_default_params(void) {
@@ -63,7 +64,58 @@ vlm_engine *vlm_engine_init(struct vlm_engine_params params, char *err, size_t e
     vlm_engine *e = xcalloc(1, sizeof *e);
     e->ops = ops;
     e->impl = impl;
+    e->given = params;
     return e;
+}
+
+/* ------------------------------------------------------------ retune */
+
+static bool same_text(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }
+
+/* The first setting that needs a load of its own and differs between a and b
+ * ("model", "image_max_tokens", ...), or NULL when none does. Sampling, system,
+ * prompt_suffix and the remote request options (max_pixels, max_side,
+ * processor, timeout, retries, concurrency) are per request. */
+static const char *load_setting_differs(const struct vlm_engine_params *a, const struct vlm_engine_params *b) {
+    if ((a->remote.n_urls > 0) != (b->remote.n_urls > 0)) return "url";
+    if (a->text_only != b->text_only) return "vision";
+    if (!same_text(a->images_url, b->images_url)) return "images";
+    if (a->remote.n_urls > 0) {
+        if (a->remote.n_urls != b->remote.n_urls) return "url";
+        for (int i = 0; i < a->remote.n_urls; i++)
+            if (!same_text(a->remote.urls[i], b->remote.urls[i])) return "url";
+        if (!same_text(a->remote.model_id, b->remote.model_id)) return "model_id";
+        if (!same_text(a->remote.key_env, b->remote.key_env)) return "key_env";
+        return NULL;
+    }
+    if (!same_text(a->model_path, b->model_path)) return "model";
+    if (!same_text(a->mmproj_path, b->mmproj_path)) return "mmproj";
+    if (!same_text(a->chat_template, b->chat_template)) return "template";
+    if (!same_text(a->reasoning, b->reasoning)) return "reasoning";
+    if (a->image_min_tokens != b->image_min_tokens) return "image_min_tokens";
+    if (a->image_max_tokens != b->image_max_tokens) return "image_max_tokens";
+    if (a->n_ctx != b->n_ctx) return "ctx";
+    if (a->n_batch != b->n_batch) return "batch";
+    if (a->n_threads != b->n_threads) return "threads";
+    if (a->n_gpu_layers != b->n_gpu_layers) return "ngl";
+    if (a->n_parallel != b->n_parallel) return "parallel";
+    if (a->reuse != b->reuse) return "reuse";
+    if (a->image_cache_mib != b->image_cache_mib) return "image_cache_mib";
+    if (a->record_logit_gaps != b->record_logit_gaps) return "record_logit_gaps";
+    return NULL;
+}
+
+int vlm_engine_retune(vlm_engine *e, const struct vlm_engine_params *p, char *err, size_t err_len) {
+    if (!e || !p) return VLM_ERR_INPUT;
+    const char *key = load_setting_differs(&e->given, p);
+    if (!key && !e->ops->retune) key = "backend";
+    if (key) {
+        util_errf(err, err_len, "setting %s differs: the model needs a load of its own", key);
+        return VLM_ERR_INPUT;
+    }
+    int rc = e->ops->retune(e->impl, p);
+    if (rc == VLM_OK) e->given = *p;
+    return rc;
 }
 
 static int cmp_double(const void *a, const void *b) {

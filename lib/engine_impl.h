@@ -37,6 +37,9 @@ struct vlm_engine_ops {
     /* Tokens of `text` (no special tokens added) into out (at most max); returns
      * their count (may exceed max), or -1. NULL: not supported (remote). */
     int (*tokenize)(void *impl, const char *text, int32_t *out, int max);
+    /* Take new per-request settings (vlm_engine_retune has checked that the
+     * load settings are the same); VLM_OK. NULL: not supported. */
+    int (*retune)(void *impl, const struct vlm_engine_params *p);
 };
 
 /* Answer what io gives through engine e (the dispatcher: engine.c). */

@@ -355,6 +355,11 @@ static int local_tokenize(void *impl, const char *text, int32_t *out, int max) {
     return n < 0 ? -n : n;
 }
 
+static int local_retune(void *impl, const struct vlm_engine_params *p) {
+    sched_retune(impl, p);
+    return VLM_OK;
+}
+
 const struct vlm_engine_ops vlm_engine_local_ops = {
-    "local", local_init, local_schedule, local_info, local_stats, local_score, local_free, local_tokenize,
+    "local", local_init, local_schedule, local_info, local_stats, local_score, local_free, local_tokenize, local_retune,
 };

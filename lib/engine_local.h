@@ -41,6 +41,11 @@ typedef struct local_engine {
 void sched_init(local_engine *e);
 void sched_free(local_engine *e);
 
+/* vlm_engine_retune's local half: take p's sampling, system and prompt_suffix,
+ * rebuild each slot's sampler, and forget the KV prefixes, image embeddings and
+ * reuse figures held, so the next cases are answered as after a fresh load. */
+void sched_retune(local_engine *e, const struct vlm_engine_params *p);
+
 /* Answer what io gives, n_seq cases at a time (engine_sched.c). */
 int sched_run(local_engine *e, const struct vlm_sched_io *io);
 

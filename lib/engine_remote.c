@@ -12,6 +12,7 @@
  * docs/remote.md says what is sent and how each failure ends.
  */
 #include "engine_impl.h"
+#include "prompt_dials.h"
 #include "remote.h"
 #include "remote_req.h"
 #include "stop.h"
@@ -225,6 +226,7 @@ static int run_turn(remote_engine *e, const vlm_case *c, int turn, int *next_ima
     json_t *msg = remote_user_message(c, turn, next_image, err, err_len);
     r->t.image_decode_ms = util_now_ms() - t0;
     if (!msg) return VLM_ERR_INPUT;
+    dials_remote_user(&e->p, msg); /* the setting prompt_suffix */
     json_array_append_new(e->messages, msg);
     char *body = remote_chat_body(&e->p, e->messages);
     int rc = send_with_retries(e, body, &r->t.n_retries, err, err_len);
@@ -243,6 +245,8 @@ static int run_turn(remote_engine *e, const vlm_case *c, int turn, int *next_ima
 static bool answer_case(remote_engine *e, const vlm_case *c, int tag, const struct vlm_sched_io *io) {
     json_decref(e->messages);
     e->messages = json_array();
+    json_t *system = dials_remote_system(&e->p); /* the setting system: first in every case */
+    if (system) json_array_append_new(e->messages, system);
     int next_image = 0;
     for (int turn = 0; turn < c->n_turns; turn++) {
         struct vlm_turn_result r;
@@ -283,6 +287,14 @@ static int remote_schedule(void *impl, const struct vlm_sched_io *io) {
 
 static const struct vlm_engine_stats *remote_stats(const void *impl) { return NULL; }
 
+/* vlm_engine_retune: a remote model has no load; every setting the dispatcher
+ * let through is per request, so the new ones replace the old. */
+static int remote_retune(void *impl, const struct vlm_engine_params *p) {
+    remote_engine *e = impl;
+    e->p = *p;
+    return VLM_OK;
+}
+
 const struct vlm_engine_ops vlm_engine_remote_ops = {
-    "remote", remote_init, remote_schedule, remote_info, remote_stats, NULL, remote_free, NULL,
+    "remote", remote_init, remote_schedule, remote_info, remote_stats, NULL, remote_free, NULL, remote_retune,
 };

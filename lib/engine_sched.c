@@ -21,6 +21,7 @@
 #include "backend.h"
 #include "engine_local.h"
 #include "kvseq.h"
+#include "prompt_dials.h"
 #include "stop.h"
 #include "util.h"
 
@@ -94,11 +95,39 @@ static void chat_clear(struct chat *c) {
     c->n = 0;
 }
 
+/* A case's first turn with a system prompt (the setting `system`): the system
+ * message joins the chat first, and the text is the whole conversation as
+ * llama-server renders [system, user]: the system message alone, then what the
+ * user message adds after it. common_chat_format_single starts that second
+ * part with an extra "\n" when the first ends with one (llama-mtmd-cli's
+ * between-turns newline); it is dropped, so the two parts join to the
+ * template's rendering of both messages at once. Caller frees. */
+static char *format_with_system(local_engine *e, struct slot *s, const struct chat_msg *user, char *err,
+                                size_t err_len) {
+    struct chat_msg sys = {"system", e->p.system_prompt};
+    char *head = chat_format_delta(e->chat, NULL, 0, &sys, false, err, err_len);
+    if (!head) return NULL;
+    chat_push(&s->chat, "system", e->p.system_prompt);
+    char *tail = chat_format_delta(e->chat, s->chat.msgs, s->chat.n, user, true, err, err_len);
+    char *all = NULL;
+    if (tail) {
+        size_t n = strlen(head);
+        bool extra_nl = n > 0 && head[n - 1] == '\n' && tail[0] == '\n';
+        all = xasprintf("%s%s", head, tail + (extra_nl ? 1 : 0));
+    }
+    free(head);
+    free(tail);
+    return all;
+}
+
 /* Add the user message and return only the text the conversation does not hold
- * yet, as llama-mtmd-cli formats it (common_chat_format_single); caller frees. */
+ * yet, as llama-mtmd-cli formats it (common_chat_format_single); with a system
+ * prompt, a first turn begins with it (format_with_system). Caller frees. */
 static char *format_new_user_message(local_engine *e, struct slot *s, const char *content, char *err, size_t err_len) {
     struct chat_msg m = {"user", content};
-    char *delta = chat_format_delta(e->chat, s->chat.msgs, s->chat.n, &m, true, err, err_len);
+    bool with_system = s->chat.n == 0 && e->p.system_prompt && e->p.system_prompt[0];
+    char *delta = with_system ? format_with_system(e, s, &m, err, err_len)
+                              : chat_format_delta(e->chat, s->chat.msgs, s->chat.n, &m, true, err, err_len);
     chat_push(&s->chat, "user", content);
     return delta;
 }
@@ -273,6 +302,26 @@ static void forget_kv(local_engine *e, struct slot *s) {
     llama_memory_seq_rm(llama_get_memory(e->lctx), s->seq, -1, -1);
     kvseq_clear(&s->kv);
     s->n_past = 0;
+}
+
+void sched_retune(local_engine *e, const struct vlm_engine_params *p) {
+    e->p.sampling = p->sampling;
+    e->p.system_prompt = p->system_prompt;
+    e->p.prompt_suffix = p->prompt_suffix;
+    int n_vocab = llama_vocab_n_tokens(e->vocab);
+    for (int i = 0; i < e->n_seq; i++) {
+        struct slot *s = &e->slots[i];
+        forget_kv(e, s);
+        llama_sampler_free(s->smpl); /* the chain frees the budget sampler in it */
+        s->budget = e->reasoning_budget >= 0 ? chat_budget_sampler(e->chat, e->model, e->reasoning_budget) : NULL;
+        s->smpl = make_sampler(&e->p.sampling, n_vocab, s->budget);
+    }
+    if (e->embd) {
+        embd_cache_free(e->embd);
+        e->embd = embd_cache_new((size_t)e->p.image_cache_mib << 20);
+    }
+    memset(&e->stats, 0, sizeof e->stats);
+    e->stats.n_parallel = e->n_seq;
 }
 
 /* ------------------------------------------------------------ a turn's prompt */
@@ -572,6 +621,9 @@ static int prefill_turn(local_engine *e, struct slot *s, bool share, char *err, 
     const vlm_case *c = s->c;
     struct turn_plan tp;
     plan_turn(c, s->turn, &s->next_image, &tp);
+    char *with_suffix = dials_user_text(&e->p, tp.text); /* the setting prompt_suffix */
+    free(tp.text);
+    tp.text = with_suffix;
     mtmd_bitmap **bm = xcalloc((size_t)tp.n_images + 1, sizeof *bm);
     struct prompt pr;
     memset(&pr, 0, sizeof pr);

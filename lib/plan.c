@@ -169,9 +169,9 @@ static bool model_name_ok(const char *name, char *why, size_t why_len) {
     }
     for (const char *c = name; *c; c++) {
         bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-                  strchr("._-:", *c);
+                  strchr("._-:@+", *c);
         if (!ok) {
-            snprintf(why, why_len, "model name '%s' may hold only letters, digits and . _ - :", name);
+            snprintf(why, why_len, "model name '%s' may hold only letters, digits and . _ - : @ +", name);
             return false;
         }
     }
@@ -741,9 +741,155 @@ static int yaml_images(struct yaml_ctx *y, yaml_node_t *m, const char *where, st
     return VLM_OK;
 }
 
+/* ------------------------------------------------------------ sweeps */
+
+/* The keys a model's `sweep:` takes (docs/plan-format.md, "Sweeps") and the tag
+ * a value gets in a row's name: a number key's tag is prefix + the value as
+ * written (img512, t0.7); a text key (system, prompt_suffix) takes a mapping
+ * label -> text and its tag is the label. */
+struct sweep_key {
+    const char *key, *prefix; /* prefix NULL: a text key */
+};
+static const struct sweep_key sweep_keys[] = {
+    {"image_max_tokens", "img"},
+    {"image_min_tokens", "imgmin"},
+    {"max_pixels", "px"},
+    {"max_side", "side"},
+    {"system", NULL},
+    {"prompt_suffix", NULL},
+    {"temp", "t"},
+    {"top_p", "p"},
+    {"top_k", "k"},
+    {"min_p", "minp"},
+    {"repeat_penalty", "rp"},
+    {"seed", "s"},
+    {"max_tokens", "max"},
+};
+#define N_SWEEP_KEYS   (sizeof sweep_keys / sizeof sweep_keys[0])
+#define SWEEP_MAX_ROWS 64
+
+/* One value of a swept key: the setting's text (NULL: a text key's empty
+ * text, the setting left unset) and its tag in the row's name. */
+struct sweep_value {
+    const char *text, *tag;
+};
+struct sweep_dim {
+    const struct sweep_key *k;
+    const struct setting *s;
+    struct sweep_value v[SWEEP_MAX_ROWS];
+    int n;
+};
+
+/* A label of a text key's value: a name part, so letters, digits, . _ - only. */
+static bool sweep_label_ok(const char *t) {
+    if (!t || !t[0]) return false;
+    for (const char *c = t; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || strchr("._-", *c)))
+            return false;
+    return true;
+}
+
+/* A number key's list: each value is checked as the setting checks it. */
+static int sweep_numbers(struct yaml_ctx *y, yaml_node_t *n, struct sweep_dim *d, const char *what) {
+    if (n->type != YAML_SEQUENCE_NODE)
+        return yaml_fail(y, n, "%s must be a list of values, not %s", what, kind_name(n));
+    EACH_ITEM(n, item) {
+        yaml_node_t *v = yaml_node(y, *item);
+        struct vlm_engine_params scratch = y->p->defaults;
+        char why[256];
+        if (v->type != YAML_SCALAR_NODE || is_null(v))
+            return yaml_fail(y, v, "%s: each value must be a single value, not %s", what, kind_name(v));
+        if (!apply_setting(y->p, &scratch, d->s, scalar_text(v), why, sizeof why))
+            return yaml_fail(y, v, "%s %s", what, why);
+        if (d->n >= SWEEP_MAX_ROWS) return yaml_fail(y, v, "%s has more than %d values", what, SWEEP_MAX_ROWS);
+        d->v[d->n].text = arena_strdup(&y->p->arena, scalar_text(v));
+        d->v[d->n++].tag = arena_take(&y->p->arena, xasprintf("%s%s", d->k->prefix, scalar_text(v)));
+    }
+    return VLM_OK;
+}
+
+/* A text key's mapping label -> text; an empty text leaves the setting unset. */
+static int sweep_texts(struct yaml_ctx *y, yaml_node_t *n, struct sweep_dim *d, const char *what) {
+    if (n->type != YAML_MAPPING_NODE)
+        return yaml_fail(y, n, "%s must be a mapping of label to text (plain: \"\", zh: \"...\"), not %s", what,
+                         kind_name(n));
+    EACH_PAIR(n, pair) {
+        yaml_node_t *k = yaml_node(y, pair->key), *v = yaml_node(y, pair->value);
+        const char *label = scalar_text(k), *text = scalar_text(v);
+        if (!sweep_label_ok(label))
+            return yaml_fail(y, k, "%s: label '%s' may hold only letters, digits and . _ -", what, label ? label : "");
+        if (!text) return yaml_fail(y, v, "%s.%s must be a text, not %s", what, label, kind_name(v));
+        if (d->n >= SWEEP_MAX_ROWS) return yaml_fail(y, v, "%s has more than %d values", what, SWEEP_MAX_ROWS);
+        d->v[d->n].text = text[0] && !is_null(v) ? arena_strdup(&y->p->arena, text) : NULL;
+        d->v[d->n++].tag = arena_strdup(&y->p->arena, label);
+    }
+    return VLM_OK;
+}
+
+/* Read the `sweep` mapping into dims, in the order its keys are written. */
+static int sweep_dims(struct yaml_ctx *y, yaml_node_t *n, struct sweep_dim *dims, int *n_dims, const char *where) {
+    if (n->type != YAML_MAPPING_NODE)
+        return yaml_fail(y, n, "%s must be a mapping of setting to values, not %s", where, kind_name(n));
+    const char *known[N_SWEEP_KEYS + 1];
+    for (size_t i = 0; i < N_SWEEP_KEYS; i++) known[i] = sweep_keys[i].key;
+    known[N_SWEEP_KEYS] = NULL;
+    if (check_keys(y, n, known, where) != VLM_OK) return VLM_ERR_INPUT;
+    *n_dims = 0;
+    EACH_PAIR(n, pair) {
+        const char *key = scalar_text(yaml_node(y, pair->key));
+        yaml_node_t *v = yaml_node(y, pair->value);
+        struct sweep_dim *d = &dims[(*n_dims)++];
+        memset(d, 0, sizeof *d);
+        for (size_t i = 0; i < N_SWEEP_KEYS; i++)
+            if (strcmp(sweep_keys[i].key, key) == 0) d->k = &sweep_keys[i];
+        d->s = find_setting(key);
+        char what[96];
+        snprintf(what, sizeof what, "%s.%s", where, key);
+        if ((d->k->prefix ? sweep_numbers(y, v, d, what) : sweep_texts(y, v, d, what)) != VLM_OK) return VLM_ERR_INPUT;
+        if (d->n == 0) return yaml_fail(y, v, "%s is empty: give at least one value", what);
+    }
+    if (*n_dims == 0) return yaml_fail(y, n, "%s is empty: give at least one setting to sweep", where);
+    return VLM_OK;
+}
+
+/* Expand model `name` (settings e) into one model per combination of the
+ * sweep's values: the first key changes slowest, the last fastest, values in
+ * the order written. Row name: NAME@TAG1+TAG2... in the sweep's key order. */
+static int yaml_sweep(struct yaml_ctx *y, yaml_node_t *n, const char *name, const struct vlm_engine_params *e,
+                      const char *where) {
+    struct sweep_dim *dims = xcalloc(N_SWEEP_KEYS, sizeof *dims);
+    int n_dims = 0, rc = sweep_dims(y, n, dims, &n_dims, where);
+    long rows = 1;
+    for (int i = 0; i < n_dims && rc == VLM_OK; i++) /* capped: 13 keys of 64 values would overflow */
+        rows = rows * dims[i].n > 1000000 ? 1000000 : rows * dims[i].n;
+    if (rc == VLM_OK && rows > SWEEP_MAX_ROWS)
+        rc = yaml_fail(y, n, "%s gives %s%ld rows; at most %d (fewer values, or split the model)", where,
+                       rows == 1000000 ? "over " : "", rows, SWEEP_MAX_ROWS);
+    int at[N_SWEEP_KEYS] = {0}; /* the value index of each key in the current row */
+    for (long row = 0; rc == VLM_OK && row < rows; row++) {
+        struct vlm_engine_params r = *e;
+        char row_name[512], why[256];
+        snprintf(row_name, sizeof row_name, "%s", name);
+        for (int i = 0; i < n_dims; i++) {
+            const struct sweep_value *v = &dims[i].v[at[i]];
+            size_t used = strlen(row_name);
+            snprintf(row_name + used, sizeof row_name - used, "%c%s", i == 0 ? '@' : '+', v->tag);
+            if (!dims[i].k->prefix) *(const char **)((char *)&r + dims[i].s->offset) = v->text;
+            else apply_setting(y->p, &r, dims[i].s, v->text, why, sizeof why); /* checked when read */
+        }
+        if (!model_name_ok(row_name, why, sizeof why)) rc = yaml_fail(y, n, "%s: %s", where, why);
+        else if (find_model(y->p, row_name) >= 0)
+            rc = yaml_fail(y, n, "%s: row '%s' is already a model of the plan (a value given twice?)", where, row_name);
+        else append_model(y->p, row_name, &r);
+        for (int i = n_dims - 1; i >= 0 && ++at[i] == dims[i].n; i--) at[i] = 0; /* the odometer */
+    }
+    free(dims);
+    return rc;
+}
+
 static int yaml_model(struct yaml_ctx *y, yaml_node_t *m, const char *where) {
-    static const char *const known[] = {"name",     "model",   "mmproj",   "settings", "url", "urls",
-                                        "model_id", "key_env", "variants", "images",   NULL};
+    static const char *const known[] = {"name",     "model",   "mmproj",   "settings", "url",   "urls",
+                                        "model_id", "key_env", "variants", "images",   "sweep", NULL};
     if (m->type != YAML_MAPPING_NODE)
         return yaml_fail(y, m, "%s must be a mapping (name, model, mmproj), not %s", where, kind_name(m));
     if (check_keys(y, m, known, where) != VLM_OK) return VLM_ERR_INPUT;
@@ -764,8 +910,11 @@ static int yaml_model(struct yaml_ctx *y, yaml_node_t *m, const char *where) {
     yaml_node_t *settings = mapping_value(y, m, "settings");
     snprintf(what, sizeof what, "%s.settings", where);
     if (settings && yaml_settings(y, settings, &e, what) != VLM_OK) return VLM_ERR_INPUT;
+    yaml_node_t *variants = mapping_value(y, m, "variants"), *sweep = mapping_value(y, m, "sweep");
+    if (sweep && variants) return yaml_fail(y, sweep, "%s: give sweep or variants, not both", where);
+    snprintf(what, sizeof what, "%s.sweep", where);
+    if (sweep) return yaml_sweep(y, sweep, name, &e, what);
     append_model(y->p, name, &e);
-    yaml_node_t *variants = mapping_value(y, m, "variants");
     return variants ? yaml_variants(y, y->p->n_models - 1, variants, where) : VLM_OK;
 }
 

@@ -52,6 +52,8 @@ struct runner {
     bool any_case_error;
     bool no_vision;        /* the current model has no vision: image cases are stored n/a */
     pthread_mutex_t *lock; /* held around the store and progress when cases run at once */
+    vlm_engine *held;      /* the last model's engine, kept for the next model that can share it */
+    char held_for[128];    /* the model it was loaded for */
 };
 
 static void lock(struct runner *r) {
@@ -400,11 +402,33 @@ static int make_variant_file(struct runner *r, const struct vlm_model_spec *m, c
     return rc;
 }
 
-/* Load m (making its file first when it is a variant made on demand); NULL
- * with ms->error set when it cannot be. */
-static vlm_engine *load_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_model_summary *ms) {
+/* The engine held from an earlier model when m differs from that model only
+ * in per-request settings (vlm_engine_retune: rows of a sweep), switched to
+ * m's settings; else NULL, the held engine freed so that m loads alone. */
+static vlm_engine *share_load(struct runner *r, struct vlm_model_spec *m) {
+    char why[256];
+    vlm_engine *e = r->held;
+    r->held = NULL;
+    if (e && vlm_engine_retune(e, &m->engine, why, sizeof why) == VLM_OK) {
+        say(r, "model %s: shares the model load of %s (they differ only in per-request settings)", m->name,
+            r->held_for);
+        return e;
+    }
+    vlm_engine_free(e);
+    return NULL;
+}
+
+/* Load m (making its file first when it is a variant made on demand), or take
+ * the held engine when m can share it (*shared; its load_ms is then 0: the
+ * load is recorded once, docs/metrics.md); NULL with ms->error set when it
+ * cannot be loaded. */
+static vlm_engine *load_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_model_summary *ms,
+                              bool *shared) {
     char err[1024];
-    vlm_engine *e = NULL;
+    vlm_engine *e = share_load(r, m);
+    *shared = e != NULL;
+    if (e) return e;
+    snprintf(r->held_for, sizeof r->held_for, "%s", m->name);
     struct vlm_engine_params ep = m->engine;
     ep.on_message = r->params->on_message; /* an hf: model's download news (docs/hub.md) */
     ep.message_user = r->params->user;
@@ -488,7 +512,8 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
     if (pending.n == 0 && !kl_todo) free(pending.cases);
     if (pending.n > 0 || kl_todo) {
         vlm_rss_peak_reset();
-        vlm_engine *e = load_model(r, m, ms);
+        bool shared = false;
+        vlm_engine *e = load_model(r, m, ms, &shared);
         r->model_name = m->name;
         r->done = 0;
         r->todo = pending.n;
@@ -501,11 +526,14 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
         if (e) {
             ms->rss_peak_bytes = vlm_rss_peak_bytes();
             if (vlm_engine_stats(e)) ms->reuse = *vlm_engine_stats(e);
-            if (vlm_store_model_load(r->store, model_id, r->run_id, vlm_engine_info(e), vlm_engine_stats(e),
-                                     ms->rss_peak_bytes) != VLM_OK &&
+            struct vlm_model_info info = *vlm_engine_info(e);
+            if (shared) info.load_ms = 0; /* loaded for an earlier row: its load is counted there */
+            if (vlm_store_model_load(r->store, model_id, r->run_id, &info, vlm_engine_stats(e), ms->rss_peak_bytes) !=
+                    VLM_OK &&
                 rc == VLM_OK)
                 rc = VLM_ERR_IO;
-            vlm_engine_free(e);
+            if (rc == VLM_OK) r->held = e; /* the next model may share it (share_load) */
+            else vlm_engine_free(e);
         }
         if (r->params->progress) fputs("\r\033[K", stderr);
         if (rc != VLM_OK) {
@@ -551,6 +579,7 @@ int vlm_run(vlm_plan *plan, const struct vlm_run_params *params, struct vlm_run_
     int rc = VLM_OK;
     for (int i = 0; i < sum->n_models && rc == VLM_OK; i++)
         rc = run_model(&r, vlm_plan_model(plan, i), &sum->models[i]);
+    vlm_engine_free(r.held);
 
     if (vlm_store_end_run(r.store, r.run_id) != VLM_OK && rc == VLM_OK) rc = VLM_ERR_IO;
     if (rc == VLM_ERR_IO) util_errf(err, err_len, "the store could not be written: %s", store_error(r.store));

@@ -212,7 +212,7 @@ static void test_unknown_keys_name_line(void **state) {
         "    mmproj: b.gguf\n"
         "  - name: b\n"
         "    modle: a.gguf\n",
-        "7: unknown key 'modle' in models[1] (known: name, model, mmproj, settings, url, urls, model_id, key_env, variants, images)");
+        "7: unknown key 'modle' in models[1] (known: name, model, mmproj, settings, url, urls, model_id, key_env, variants, images, sweep)");
     yaml_fails(f, "db: x.db\nsuite: [a]\n", "2: unknown key 'suite' in the plan");
     yaml_fails(f, "settings:\n  ctx: 10\n  tmp: 1\n", "3: unknown key 'tmp' in settings (known: max_tokens");
     yaml_fails(f, "models:\n  - name: a\n    model: a\n    mmproj: b\n    settings: {ngl: 1, nlg: 2}\n",
@@ -465,6 +465,102 @@ static void test_remote_yaml(void **state) {
                "2: models[0]: a remote model (url) takes model_id, not model/mmproj");
 }
 
+/* ------------------------------------------------------------ sweeps */
+
+static const char sweep_plan[] = "settings: {max_tokens: 16, system: base sys}\n"
+                                 "models:\n"
+                                 "  - name: q\n"
+                                 "    model: q.gguf\n"
+                                 "    mmproj: mm.gguf\n"
+                                 "    sweep:\n"
+                                 "      image_max_tokens: [256, 1024]\n"
+                                 "      prompt_suffix: {plain: \"\", zh: \"请用中文回答。\"}\n"
+                                 "      temp: [0.5]\n"
+                                 "  - name: after\n"
+                                 "    model: a.gguf\n";
+
+/* Row i of the sweep is named `name`, has budget `budget` and suffix `suffix`. */
+static void assert_row(vlm_plan *p, int i, const char *name, int budget, const char *suffix) {
+    struct vlm_model_spec *m = vlm_plan_model(p, i);
+    assert_non_null(m);
+    assert_string_equal(m->name, name);
+    assert_int_equal(m->engine.image_max_tokens, budget);
+    if (suffix) assert_string_equal(m->engine.prompt_suffix, suffix);
+    else assert_null(m->engine.prompt_suffix);
+    assert_float_eq(m->engine.sampling.temp, 0.5f);           /* a one-value key still applies */
+    assert_int_equal(m->engine.sampling.max_tokens, 16);      /* the plan's settings stay */
+    assert_string_equal(m->engine.system_prompt, "base sys"); /* an unswept text setting stays */
+    assert_non_null(strstr(m->engine.model_path, "/q.gguf"));
+}
+
+static void test_sweep_rows(void **state) {
+    struct fixture *f = *state;
+    vlm_plan *p = load_yaml(f, sweep_plan);
+    if (!p) fail_msg("%s", f->err);
+    /* 2 budgets x 2 suffixes x 1 temp = 4 rows, the first key slowest, then the plain model after */
+    assert_int_equal(vlm_plan_n_models(p), 5);
+    assert_row(p, 0, "q@img256+plain+t0.5", 256, NULL);
+    assert_row(p, 1, "q@img256+zh+t0.5", 256, "请用中文回答。");
+    assert_row(p, 2, "q@img1024+plain+t0.5", 1024, NULL);
+    assert_row(p, 3, "q@img1024+zh+t0.5", 1024, "请用中文回答。");
+    assert_string_equal(vlm_plan_model(p, 4)->name, "after");
+    assert_int_equal(vlm_plan_model(p, 4)->engine.image_max_tokens, 0);
+}
+
+static void test_sweep_text_keys_and_tags(void **state) {
+    struct fixture *f = *state;
+    vlm_plan *p = load_yaml(f, "models:\n"
+                               "  - name: r\n"
+                               "    url: http://h/v1\n"
+                               "    model_id: m\n"
+                               "    settings: {prompt_suffix: kept}\n"
+                               "    sweep:\n"
+                               "      system: {none: \"\", brief: Be brief.}\n"
+                               "      max_pixels: [200704]\n"
+                               "      seed: [1, 2]\n");
+    if (!p) fail_msg("%s", f->err);
+    assert_int_equal(vlm_plan_n_models(p), 4);
+    const char *want[] = {"r@none+px200704+s1", "r@none+px200704+s2", "r@brief+px200704+s1", "r@brief+px200704+s2"};
+    for (int i = 0; i < 4; i++) {
+        struct vlm_model_spec *m = vlm_plan_model(p, i);
+        assert_string_equal(m->name, want[i]);
+        assert_int_equal(m->engine.remote.max_pixels, 200704);
+        assert_int_equal(m->engine.sampling.seed, (uint32_t)(i % 2 + 1));
+        assert_string_equal(m->engine.prompt_suffix, "kept");
+        if (i < 2) assert_null(m->engine.system_prompt); /* an empty text: unset */
+        else assert_string_equal(m->engine.system_prompt, "Be brief.");
+    }
+}
+
+static void test_sweep_mistakes(void **state) {
+    struct fixture *f = *state;
+    const char *head = "models:\n  - name: q\n    model: q.gguf\n    sweep:\n";
+    char yaml[1024];
+#define SWEEP_FAILS(body, want)                          \
+    do {                                                 \
+        snprintf(yaml, sizeof yaml, "%s%s", head, body); \
+        yaml_fails(f, yaml, want);                       \
+    } while (0)
+    SWEEP_FAILS("      ctx: [1024, 2048]\n", "5: unknown key 'ctx' in models[0].sweep (known: image_max_tokens,");
+    SWEEP_FAILS("      temp: []\n", "5: models[0].sweep.temp is empty: give at least one value");
+    SWEEP_FAILS("      temp: 0.5\n", "5: models[0].sweep.temp must be a list of values, not a single value");
+    SWEEP_FAILS("      temp: [0.5, 200]\n", "5: models[0].sweep.temp must be a number from 0 to 100, not '200'");
+    SWEEP_FAILS("      system: [a, b]\n", "5: models[0].sweep.system must be a mapping of label to text");
+    SWEEP_FAILS("      system: {\"a b\": x}\n", "5: models[0].sweep.system: label 'a b' may hold only");
+    SWEEP_FAILS("      seed: [1, 1]\n", "5: models[0].sweep: row 'q@s1' is already a model of the plan");
+    SWEEP_FAILS("      {}\n", "5: models[0].sweep is empty: give at least one setting to sweep");
+    /* 5 x 5 x 3 = 75 rows > 64 */
+    SWEEP_FAILS("      seed: [1, 2, 3, 4, 5]\n      top_k: [1, 2, 3, 4, 5]\n      temp: [0, 0.5, 1]\n",
+                "5: models[0].sweep gives 75 rows; at most 64");
+    SWEEP_FAILS("      seed: [1]\n    variants: [q8_0]\n", "5: models[0]: give sweep or variants, not both");
+#undef SWEEP_FAILS
+    /* a row's name clashes with a model given before */
+    yaml_fails(f,
+               "models:\n  - name: q@s1\n    model: a.gguf\n"
+               "  - name: q\n    model: q.gguf\n    sweep: {seed: [1]}\n",
+               "6: models[1].sweep: row 'q@s1' is already a model of the plan");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_remote_spec),
@@ -483,6 +579,9 @@ int main(void) {
         cmocka_unit_test(test_model_spec_mistakes),
         cmocka_unit_test(test_variants),
         cmocka_unit_test_setup_teardown(test_spec_and_yaml_models_share_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_text_keys_and_tags, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_mistakes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
