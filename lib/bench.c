@@ -13,6 +13,7 @@
 #include "engine_impl.h"
 #include "hub.h"
 #include "remote.h"
+#include "remote_dials.h"
 #include "remote_req.h"
 #include "run.h"
 #include "stop.h"
@@ -172,10 +173,11 @@ static void workload_firsts(struct workload *w) {
 }
 
 static int workload_bodies(struct workload *w, const struct vlm_engine_params *e, char *err, size_t err_len) {
+    if (dials_check(&e->remote, err, err_len) != VLM_OK) return VLM_ERR_INPUT; /* processor= */
     w->bodies = xcalloc((size_t)w->n, sizeof *w->bodies);
     for (int i = 0; i < w->n; i++) {
         int next_image = 0;
-        json_t *msg = remote_user_message(w->cases[i], 0, &next_image, err, err_len);
+        json_t *msg = remote_user_message(e, w->cases[i], 0, &next_image, err, err_len);
         if (!msg) return VLM_ERR_INPUT;
         json_t *messages = json_pack("[o]", msg);
         w->bodies[i] = remote_chat_body(e, messages);

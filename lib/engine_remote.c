@@ -14,6 +14,7 @@
 #include "engine_impl.h"
 #include "prompt_dials.h"
 #include "remote.h"
+#include "remote_dials.h"
 #include "remote_req.h"
 #include "stop.h"
 #include "util.h"
@@ -33,6 +34,8 @@ typedef struct remote_engine {
     int next_url;       /* round-robin over p.remote.urls */
     uint64_t rng;       /* jitter of the backoff, seeded from the sampling seed */
     json_t *messages;   /* the conversation so far */
+    /* image tokens derived from text-only twins of the requests (remote_dials.c) */
+    struct dials_tokens *dials;
 } remote_engine;
 
 /* ------------------------------------------------------------ shared helpers */
@@ -111,6 +114,7 @@ static void *remote_init(struct vlm_engine_params params, char *err, size_t err_
     const struct vlm_remote_params *rp = &params.remote;
     const char *key = NULL;
     if (remote_key(rp, &key, err, err_len) != VLM_OK) return NULL;
+    if (dials_check(rp, err, err_len) != VLM_OK) return NULL;
     remote_engine *e = xcalloc(1, sizeof *e);
     e->p = params;
     e->key = key ? xstrdup(key) : NULL;
@@ -119,6 +123,7 @@ static void *remote_init(struct vlm_engine_params params, char *err, size_t err_
     snprintf(e->info.template_name, sizeof e->info.template_name, "server");
     snprintf(e->info.backend, sizeof e->info.backend, "remote");
     e->info.has_vision = !params.text_only; /* until the server refuses image content */
+    e->dials = dials_tokens_new();
     req_curl_global();
     return e;
 }
@@ -128,6 +133,7 @@ static void remote_free(void *impl) {
     if (!e) return;
     req_free(&e->req);
     json_decref(e->messages);
+    dials_tokens_free(e->dials);
     if (e->key) memset(e->key, 0, strlen(e->key));
     free(e->key);
     free(e);
@@ -137,7 +143,8 @@ static const struct vlm_model_info *remote_info(const void *impl) { return &((co
 
 /* ------------------------------------------------------------ one turn */
 
-json_t *remote_user_message(const vlm_case *c, int turn, int *next_image, char *err, size_t err_len) {
+json_t *remote_user_message(const struct vlm_engine_params *p, const vlm_case *c, int turn, int *next_image, char *err,
+                            size_t err_len) {
     struct vlm_turn_part *parts = NULL;
     int n = eng_turn_parts(c, turn, next_image, &parts);
     json_t *content = json_array();
@@ -153,7 +160,7 @@ json_t *remote_user_message(const vlm_case *c, int turn, int *next_image, char *
             ok = false;
             break;
         }
-        char *url = remote_image_data_url(c->images[parts[i].image], err, err_len);
+        char *url = dials_image_url(&p->remote, c->images[parts[i].image], err, err_len);
         if (!url) {
             ok = false;
             break;
@@ -180,6 +187,7 @@ char *remote_chat_body(const struct vlm_engine_params *p, json_t *messages) {
         json_object_set_new(b, "repeat_penalty", json_real(s->repeat_penalty));
         json_object_set_new(b, "repeat_last_n", json_integer(s->repeat_last_n));
     }
+    dials_body(&p->remote, b);
     char *text = json_dumps(b, JSON_COMPACT);
     json_decref(b);
     return text;
@@ -223,7 +231,7 @@ static int run_turn(remote_engine *e, const vlm_case *c, int turn, int *next_ima
                     char *err, size_t err_len) {
     double t0 = util_now_ms();
     int images_before = *next_image;
-    json_t *msg = remote_user_message(c, turn, next_image, err, err_len);
+    json_t *msg = remote_user_message(&e->p, c, turn, next_image, err, err_len);
     r->t.image_decode_ms = util_now_ms() - t0;
     if (!msg) return VLM_ERR_INPUT;
     dials_remote_user(&e->p, msg); /* the setting prompt_suffix */
@@ -235,6 +243,8 @@ static int run_turn(remote_engine *e, const vlm_case *c, int turn, int *next_ima
         note_refusal(e, r, err, err_len);
     if (rc != VLM_OK) return rc;
     req_timings(&e->req, &r->t);
+    /* after the timed request, on a handle of its own: the timings above stay the turn's */
+    dials_image_tokens(e->dials, &e->p, e->key, e->messages, e->req.prompt_tokens, &r->t);
     json_array_append_new(e->messages,
                           json_pack("{s:s, s:s}", "role", "assistant", "content", e->req.out ? e->req.out : ""));
     return VLM_OK;

@@ -20,8 +20,10 @@ int remote_key(const struct vlm_remote_params *rp, const char **key, char *err, 
 char *remote_chat_body(const struct vlm_engine_params *p, json_t *messages);
 
 /* The user message of a case's turn: text and image parts in prompt order
- * (docs/remote.md); NULL with a message when an image cannot be read. */
-json_t *remote_user_message(const vlm_case *c, int turn, int *next_image, char *err, size_t err_len);
+ * (docs/remote.md), each image resized as p's max_pixels/max_side say
+ * (remote_dials.h); NULL with a message when an image cannot be read. */
+json_t *remote_user_message(const struct vlm_engine_params *p, const vlm_case *c, int turn, int *next_image, char *err,
+                            size_t err_len);
 
 /* "data:image/...;base64,..." of an image file (type from its magic bytes);
  * NULL with a message when unreadable or not an image. Caller frees. */

@@ -93,8 +93,10 @@ static int speed_turn(const struct vlm_turn_timings *t, void *user) {
     speed_push(sv, E2E, t->e2e_ms);
     if (t->n_output_tokens > 1) speed_push(sv, DECODE_TPS, t->decode_tps); /* one token has no rate */
     speed_push(sv, PREFILL, t->prefill_ms);
-    if (t->n_image_tokens > 0) speed_push(sv, IMAGE_ENCODE, t->image_encode_ms);
-    if (t->n_image_tokens > 0) speed_push(sv, IMAGE_DECODE, t->image_decode_ms);
+    /* images encoded here (local); a remote model's derived count encodes nothing we see */
+    bool encoded = t->n_image_tokens > 0 && !t->image_tokens_derived;
+    if (encoded) speed_push(sv, IMAGE_ENCODE, t->image_encode_ms);
+    if (encoded) speed_push(sv, IMAGE_DECODE, t->image_decode_ms);
     speed_push(sv, PROMPT_TOKENS, t->n_prompt_tokens);
     speed_push(sv, OUTPUT_TOKENS, t->n_output_tokens);
     return VLM_OK;

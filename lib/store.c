@@ -515,12 +515,12 @@ int vlm_store_each_answer(vlm_store *s, vlm_row_cb cb, void *user) {
                         " a.ttft_ms, a.n_output_tokens, a.decode_ms, a.decode_tps, a.e2e_ms, a.prompt, a.expected,"
                         " a.tpot_ms, a.itl_ms_p50, a.itl_ms_max, a.tokens_estimated, a.n_retries,"
                         " a.n_cached_tokens, a.n_images_cached, a.decode_batch_mean, a.reasoning, a.reasoning_state,"
-                        " a.n_reasoning_tokens, a.reasoning_ms, 0"
+                        " a.n_reasoning_tokens, a.reasoning_ms, 0, a.image_tokens_derived"
                         " FROM answers a JOIN models m ON m.id=a.model_id"
                         " LEFT JOIN cases c ON c.model_id=a.model_id AND c.suite=a.suite AND c.case_id=a.case_id"
                         /* a case not applicable (no vision) has no answers: one row of its own */
                         " UNION ALL SELECT m.name, c.suite, c.case_id, c.category, 0, NULL, c.error,"
-                        " 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, 0, 0, 1"
+                        " 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, 0, 0, 1, 0"
                         " FROM cases c JOIN models m ON m.id=c.model_id WHERE c.status='na'"
                         " ORDER BY 1, 2, 3, 5") != VLM_OK)
         return VLM_ERR_IO;
@@ -560,6 +560,7 @@ int vlm_store_each_answer(vlm_store *s, vlm_row_cb cb, void *user) {
         row.t.n_reasoning_tokens = (int)store_col_int(&q, 29);
         row.t.reasoning_ms = store_col_double(&q, 30);
         row.not_applicable = store_col_int(&q, 31) != 0;
+        row.t.image_tokens_derived = store_col_int(&q, 32) != 0;
         rc = cb(&row, user);
     }
     return store_q_end(&q, rc);
@@ -584,6 +585,7 @@ static int export_row(const struct vlm_answer_row *r, void *user) {
     json_object_set_new(o, "image_encode_ms", json_real(t->image_encode_ms));
     json_object_set_new(o, "n_prompt_tokens", json_integer(t->n_prompt_tokens));
     json_object_set_new(o, "n_image_tokens", json_integer(t->n_image_tokens));
+    json_object_set_new(o, "image_tokens_derived", json_boolean(t->image_tokens_derived));
     json_object_set_new(o, "prefill_ms", json_real(t->prefill_ms));
     json_object_set_new(o, "ttft_ms", json_real(t->ttft_ms));
     json_object_set_new(o, "n_output_tokens", json_integer(t->n_output_tokens));

@@ -184,7 +184,7 @@ int store_report_model_turns(vlm_store *s, int64_t model_id, int (*cb)(const str
     store_q q;
     if (store_q_prepare(s, &q, "reading table answers",
                         "SELECT ttft_ms, e2e_ms, decode_tps, prefill_ms, image_encode_ms, image_decode_ms,"
-                        " n_prompt_tokens, n_output_tokens, n_image_tokens FROM answers"
+                        " n_prompt_tokens, n_output_tokens, n_image_tokens, image_tokens_derived FROM answers"
                         " WHERE model_id=?1 AND error IS NULL") != VLM_OK)
         return VLM_ERR_IO;
     store_bind_int(&q, 1, model_id);
@@ -200,6 +200,7 @@ int store_report_model_turns(vlm_store *s, int64_t model_id, int (*cb)(const str
             .n_prompt_tokens = (int)store_col_int(&q, 6),
             .n_output_tokens = (int)store_col_int(&q, 7),
             .n_image_tokens = (int)store_col_int(&q, 8),
+            .image_tokens_derived = store_col_int(&q, 9) != 0,
         };
         rc = cb(&t, user);
     }

@@ -105,7 +105,7 @@ targets_of() {  # test names -> make targets
       e2e/*) need_cli=1 ;;
     esac
   done
-  [ $need_cli = 1 ] && echo "$BUILD/vlmeter" "$BUILD/faultproxy" "$BUILD/imageserver"
+  [ $need_cli = 1 ] && echo "$BUILD/vlmeter" "$BUILD/faultproxy" "$BUILD/imageserver" "$BUILD/vlmserver"
   return 0
 }
 
@@ -116,6 +116,7 @@ mkdir -p "$WORK/bin/plain" "$WORK/tw"
 ln -s "$TREE/$BUILD/vlmeter" "$WORK/bin/plain/vlmeter"
 ln -s "$TREE/$BUILD/faultproxy" "$WORK/bin/faultproxy"
 ln -s "$TREE/$BUILD/imageserver" "$WORK/bin/imageserver"
+ln -s "$TREE/$BUILD/vlmserver" "$WORK/bin/vlmserver"
 export VLMETER=$WORK/bin/plain/vlmeter
 export LLAMA_PREFIX=$(cat "$TREE/$BUILD/llama-prefix")
 export TEST_WORK=$WORK/tw

@@ -20,6 +20,11 @@
  *   noimage    a request with image content (an "image_url" part) gets HTTP 400
  *              with llama-server's answer when started without --mmproj; any
  *              other request is forwarded (a text-only model's server)
+ * A request whose body asks "max_tokens":1 (the remote engine's text-only twin
+ * of an image request, counting the images' tokens: docs/remote.md, "Image
+ * tokens") is forwarded (or answered with the fixed stream) outside the
+ * schedule: it takes no slot of it nor of $FAULTPROXY_SSE, and is logged as
+ * "faultproxy: twin: ok".
  * The proxy listens on a free 127.0.0.1 port, writes it to PORT_FILE (or
  * stdout), logs one line per request on stderr and exits after LIFETIME_S.
  * poll()-based, single-threaded; loopback only.
@@ -195,6 +200,15 @@ static int forward(struct conn *c, size_t n) {
 /* A complete request arrived on connection i: act on it. Returns -1 to close. */
 static int handle_request(int i, size_t n) {
     struct conn *c = &conns[i];
+    if (holds(c->req, n, "\"max_tokens\":1,")) {
+        fprintf(stderr, "faultproxy: twin: ok\n");
+        c->act = A_OK;
+        if (backend_port != 0) return forward(c, n);
+        int rc = reply(c, "200 OK", "", "text/event-stream", SSE_OK, 1);
+        memmove(c->req, c->req + n, c->len - n);
+        c->len -= n;
+        return rc;
+    }
     int k = n_requests++;
     c->act = k < n_schedule ? schedule[k] : A_OK;
     int has_image = holds(c->req, n, "\"image_url\"");

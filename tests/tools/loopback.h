@@ -1,6 +1,6 @@
 /*
  * loopback.h - the listening loop the single-threaded test servers share
- * (hubserver.c, imageserver.c): a free 127.0.0.1 port written to a file, one
+ * (hubserver.c, imageserver.c, vlmserver.c): a free 127.0.0.1 port written to a file, one
  * connection at a time handed to serve(), exit after a lifetime in seconds.
  */
 #ifndef VLM_TESTS_LOOPBACK_H

@@ -1,0 +1,311 @@
+/*
+ * remote_dials.c - the image dials of a remote model (remote_dials.h): the
+ * client-side resize of images before upload (max_pixels, max_side; stb_image
+ * decodes, stb_image_resize resamples, stb_image_write re-encodes as PNG;
+ * libwebp decodes WebP), processor= sent as mm_processor_kwargs, and the image
+ * tokens of a turn derived from the server's usage: the prompt tokens less
+ * those of the same request without its images (one text-only request per
+ * distinct body, cached). docs/remote.md says what is sent; docs/metrics.md
+ * defines the derived count.
+ */
+#include "remote_dials.h"
+#include "remote.h"
+#include "remote_req.h"
+#include "stop.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stb/stb_image.h>
+#include <stb/stb_image_resize.h>
+#include <stb/stb_image_write.h>
+#include <webp/decode.h>
+#include <xxhash.h>
+
+/* ------------------------------------------------------------ the size */
+
+/* floor(x) for a product that should be an integer but may come out a hair
+ * below it in floating point (320 * 0.1 / 0.1, say). */
+static int side_floor(double x) { return (int)floor(x + 1e-9); }
+
+bool dials_fit(int w, int h, int max_pixels, int max_side, int *out_w, int *out_h) {
+    *out_w = w;
+    *out_h = h;
+    if (w <= 0 || h <= 0) return false;
+    bool over_pixels = max_pixels > 0 && (long long)w * h > max_pixels;
+    bool over_side = max_side > 0 && (w > h ? w : h) > max_side;
+    if (!over_pixels && !over_side) return false;
+    double scale = 1.0;
+    if (over_pixels) scale = sqrt((double)max_pixels / ((double)w * h));
+    if (over_side) {
+        double s = (double)max_side / (w > h ? w : h);
+        if (s < scale) scale = s;
+    }
+    int nw = side_floor(w * scale), nh = side_floor(h * scale);
+    if (nw < 1) nw = 1;
+    if (nh < 1) nh = 1;
+    /* a side held at 1 pixel may push the count past max_pixels: cut the other */
+    if (max_pixels > 0 && (long long)nw * nh > max_pixels) {
+        if (nh == 1) nw = max_pixels;
+        else nh = max_pixels; /* nw is the one held at 1 */
+    }
+    *out_w = nw;
+    *out_h = nh;
+    return nw != w || nh != h;
+}
+
+/* ------------------------------------------------------------ resizing */
+
+/* The whole file (caller frees), NULL with a message. */
+static unsigned char *read_bytes(const char *path, size_t *n, char *err, size_t err_len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        util_errf(err, err_len, "image '%s' cannot be opened", path);
+        return NULL;
+    }
+    size_t cap = 1 << 16;
+    unsigned char *buf = xmalloc(cap);
+    *n = 0;
+    for (size_t got; (got = fread(buf + *n, 1, cap - *n, f)) > 0;) {
+        *n += got;
+        if (*n == cap) buf = xrealloc(buf, cap *= 2);
+    }
+    fclose(f);
+    return buf;
+}
+
+static bool is_webp(const unsigned char *p, size_t n) {
+    return n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0;
+}
+
+/* Width, height and channels of the image in p without decoding its pixels. */
+static bool image_size(const unsigned char *p, size_t n, int *w, int *h, int *comp) {
+    if (n > (size_t)INT32_MAX) return false;
+    if (is_webp(p, n)) {
+        WebPBitstreamFeatures ft;
+        if (WebPGetFeatures(p, n, &ft) != VP8_STATUS_OK || ft.has_animation) return false;
+        *w = ft.width;
+        *h = ft.height;
+        *comp = ft.has_alpha ? 4 : 3;
+        return true;
+    }
+    return stbi_info_from_memory(p, (int)n, w, h, comp) != 0;
+}
+
+/* The pixels of the image in p, comp channels of 8 bits (malloc'ed). */
+static unsigned char *image_pixels(const unsigned char *p, size_t n, int comp) {
+    int w, h, c;
+    if (is_webp(p, n)) return comp == 4 ? WebPDecodeRGBA(p, n, &w, &h) : WebPDecodeRGB(p, n, &w, &h);
+    return stbi_load_from_memory(p, (int)n, &w, &h, &c, comp);
+}
+
+struct png_buf {
+    unsigned char *p;
+    size_t n, cap;
+};
+
+static void png_write(void *user, void *data, int size) {
+    struct png_buf *b = user;
+    if (b->n + (size_t)size > b->cap) {
+        b->cap = (b->n + (size_t)size) * 2;
+        b->p = xrealloc(b->p, b->cap);
+    }
+    memcpy(b->p + b->n, data, (size_t)size);
+    b->n += (size_t)size;
+}
+
+/* The image in p (w x h, comp channels) resampled to ow x oh and written as a
+ * PNG data URL; NULL when a step fails (why says which). */
+static char *resized_url(const unsigned char *p, size_t n, int w, int h, int comp, int ow, int oh, const char **why) {
+    unsigned char *in = image_pixels(p, n, comp), *out = NULL;
+    char *url = NULL;
+    if (!in) {
+        *why = is_webp(p, n) ? "libwebp cannot decode it" : stbi_failure_reason();
+        return NULL;
+    }
+    out = xmalloc((size_t)ow * oh * comp);
+    int alpha = comp == 4 ? 3 : comp == 2 ? 1 : STBIR_ALPHA_CHANNEL_NONE;
+    /* the 8-bit values as stored (no sRGB linearisation), Mitchell-Netravali
+     * (B = C = 1/3), edges clamped */
+    if (!stbir_resize_uint8_generic(in, w, h, 0, out, ow, oh, 0, comp, alpha, 0, STBIR_EDGE_CLAMP,
+                                    STBIR_FILTER_MITCHELL, STBIR_COLORSPACE_LINEAR, NULL)) {
+        *why = "stb_image_resize failed";
+    } else {
+        struct png_buf b = {NULL, 0, 0};
+        if (stbi_write_png_to_func(png_write, &b, ow, oh, comp, out, ow * comp))
+            url = util_data_uri("image/png", b.p, b.n);
+        else *why = "stb_image_write cannot write the PNG";
+        free(b.p);
+    }
+    /* stb and libwebp allocate with malloc */
+    free(in);
+    free(out);
+    return url;
+}
+
+char *dials_image_url(const struct vlm_remote_params *rp, const char *path, char *err, size_t err_len) {
+    if (rp->max_pixels <= 0 && rp->max_side <= 0) return remote_image_data_url(path, err, err_len);
+    size_t n = 0;
+    unsigned char *bytes = read_bytes(path, &n, err, err_len);
+    if (!bytes) return NULL;
+    int w = 0, h = 0, comp = 0, ow, oh;
+    char *url = NULL;
+    if (!image_size(bytes, n, &w, &h, &comp)) {
+        /* not an image we can decode: the unresized path says what it is */
+        url = remote_image_data_url(path, err, err_len);
+        if (url) {
+            util_errf(err, err_len, "image '%s' cannot be decoded to resize it (max_pixels/max_side)", path);
+            free(url);
+            url = NULL;
+        }
+    } else if (!dials_fit(w, h, rp->max_pixels, rp->max_side, &ow, &oh)) {
+        url = remote_image_data_url(path, err, err_len); /* within the limits: its own bytes */
+    } else {
+        const char *why = NULL;
+        url = resized_url(bytes, n, w, h, comp, ow, oh, &why);
+        if (!url)
+            util_errf(err, err_len, "image '%s' (%dx%d) cannot be resized to %dx%d: %s", path, w, h, ow, oh,
+                      why ? why : "unknown error");
+    }
+    free(bytes);
+    return url;
+}
+
+/* ------------------------------------------------------------ processor= */
+
+int dials_check(const struct vlm_remote_params *rp, char *err, size_t err_len) {
+    if (!rp->processor_json) return VLM_OK;
+    json_error_t je;
+    json_t *kw = json_loads(rp->processor_json, JSON_DECODE_ANY, &je);
+    bool ok = json_is_object(kw);
+    if (!ok)
+        util_errf(err, err_len,
+                  "remote model %s at %s: processor must be a JSON object (sent as mm_processor_kwargs), "
+                  "got '%.80s'%s%s",
+                  rp->model_id ? rp->model_id : "?", rp->n_urls > 0 ? rp->urls[0] : "?", rp->processor_json,
+                  kw ? "" : ": ", kw ? "" : je.text);
+    json_decref(kw);
+    return ok ? VLM_OK : VLM_ERR_INPUT;
+}
+
+void dials_body(const struct vlm_remote_params *rp, json_t *body) {
+    if (!rp->processor_json) return;
+    json_t *kw = json_loads(rp->processor_json, 0, NULL);
+    if (json_is_object(kw)) json_object_set_new(body, "mm_processor_kwargs", kw);
+    else json_decref(kw); /* refused at engine start (dials_check) */
+}
+
+/* ------------------------------------------------------------ image tokens */
+
+json_t *dials_text_twin(json_t *messages, int *n_images) {
+    json_t *twin = json_deep_copy(messages), *m;
+    size_t i;
+    *n_images = 0;
+    json_array_foreach(twin, i, m) {
+        json_t *content = json_object_get(m, "content");
+        if (!json_is_array(content)) continue;
+        for (size_t k = json_array_size(content); k-- > 0;) {
+            const char *type = json_string_value(json_object_get(json_array_get(content, k), "type"));
+            if (!type || strcmp(type, "image_url") != 0) continue;
+            json_array_remove(content, k);
+            (*n_images)++;
+        }
+        /* a message that was only images keeps an empty text */
+        if (json_array_size(content) == 0) json_object_set_new(m, "content", json_string(""));
+    }
+    return twin;
+}
+
+struct twin_entry {
+    uint64_t hash; /* XXH3 of the body, looked at first */
+    char *body;
+    int prompt_tokens;
+};
+
+struct dials_tokens {
+    struct vlm_req req; /* its own handle: the turn's results stay in the engine's */
+    struct twin_entry *cache;
+    int n_cache, cap_cache;
+    int next_url;
+    uint64_t rng; /* backoff jitter */
+    int n_sent, n_cached;
+};
+
+struct dials_tokens *dials_tokens_new(void) {
+    struct dials_tokens *d = xcalloc(1, sizeof *d);
+    d->rng = 0x7477696E5F726571ull;
+    return d;
+}
+
+void dials_tokens_free(struct dials_tokens *d) {
+    if (!d) return;
+    req_free(&d->req);
+    for (int i = 0; i < d->n_cache; i++) free(d->cache[i].body);
+    free(d->cache);
+    free(d);
+}
+
+int dials_tokens_sent(const struct dials_tokens *d) { return d ? d->n_sent : 0; }
+int dials_tokens_cached(const struct dials_tokens *d) { return d ? d->n_cached : 0; }
+
+static struct twin_entry *cache_find(struct dials_tokens *d, uint64_t hash, const char *body) {
+    for (int i = 0; i < d->n_cache; i++)
+        if (d->cache[i].hash == hash && strcmp(d->cache[i].body, body) == 0) return &d->cache[i];
+    return NULL;
+}
+
+/* The usage prompt_tokens of one text-only request (retried as a turn's
+ * request is); -1 when it fails or the server sends no usage. */
+static int twin_request(struct dials_tokens *d, const struct vlm_remote_params *rp, const char *key, const char *body) {
+    d->n_sent++;
+    for (int attempt = 0;; attempt++) {
+        char msg[512];
+        req_setup(&d->req, rp->urls[d->next_url++ % rp->n_urls], key, body, rp->timeout_s);
+        CURLcode code = curl_easy_perform(d->req.curl);
+        enum vlm_req_outcome o = req_finish(&d->req, code, msg, sizeof msg);
+        if (o == VLM_REQ_DONE) return d->req.prompt_tokens;
+        if (o == VLM_REQ_FAIL || attempt >= rp->max_retries || stop_requested()) return -1;
+        remote_sleep_ms(remote_backoff_ms(attempt, d->req.retry_after_s, &d->rng));
+    }
+}
+
+bool dials_image_tokens(struct dials_tokens *d, const struct vlm_engine_params *p, const char *key, json_t *messages,
+                        int prompt_tokens, struct vlm_turn_timings *t) {
+    if (!d || prompt_tokens < 0 || p->remote.n_urls <= 0) return false;
+    int n_images = 0;
+    json_t *twin = dials_text_twin(messages, &n_images);
+    if (n_images == 0) {
+        json_decref(twin);
+        return false;
+    }
+    struct vlm_engine_params one = *p;
+    one.sampling.max_tokens = 1; /* only its usage is wanted */
+    char *body = remote_chat_body(&one, twin);
+    json_decref(twin);
+    uint64_t hash = XXH3_64bits(body, strlen(body));
+    struct twin_entry *hit = cache_find(d, hash, body);
+    bool sent = false;
+    int text_tokens;
+    if (hit) {
+        text_tokens = hit->prompt_tokens;
+        d->n_cached++;
+        free(body);
+    } else {
+        text_tokens = twin_request(d, &p->remote, key, body);
+        sent = true;
+        if (text_tokens >= 0) { /* a failure is asked again next time */
+            util_grow((void **)&d->cache, &d->cap_cache, d->n_cache + 1, sizeof *d->cache);
+            d->cache[d->n_cache++] = (struct twin_entry){hash, body, text_tokens};
+        } else {
+            free(body);
+        }
+    }
+    if (text_tokens >= 0 && prompt_tokens >= text_tokens) {
+        t->n_image_tokens = prompt_tokens - text_tokens;
+        t->image_tokens_derived = true;
+    }
+    return sent;
+}
