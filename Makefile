@@ -51,7 +51,7 @@ deps:
 	@scripts/llama-cpp.sh $(FLAVOR) > $(PREFIX_FILE).tmp
 	@cmp -s $(PREFIX_FILE).tmp $(PREFIX_FILE) && rm $(PREFIX_FILE).tmp || mv $(PREFIX_FILE).tmp $(PREFIX_FILE)
 
-bin: $(BUILD)/vlmeter $(BUILD)/asan/vlmeter $(BUILD)/libvlmeter.so $(BUILD)/faultproxy $(BUILD)/hubserver $(BUILD)/imageserver \
+bin: $(BUILD)/vlmeter $(BUILD)/asan/vlmeter $(BUILD)/libvlmeter.so $(BUILD)/faultproxy $(BUILD)/hubserver $(BUILD)/imageserver $(BUILD)/metricsserver \
      $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC)) \
      $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(TEST_SRC))
 
@@ -99,6 +99,11 @@ $(BUILD)/hubserver: tests/tools/hubserver.c tests/tools/loopback.h
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 $< -o $@
 # A loopback images endpoint serving fixed pictures, for generate cases (docs/remote.md).
 $(BUILD)/imageserver: tests/tools/imageserver.c tests/tools/loopback.h
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 $< -o $@
+
+# A loopback model server with a /metrics page, for the server-metrics tests (docs/metrics.md).
+$(BUILD)/metricsserver: tests/tools/metricsserver.c tests/tools/loopback.h
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 $< -o $@
 

@@ -140,7 +140,7 @@ static void make_candidate(const json_t *rep, const json_t *m, const struct vlm_
     memset(c, 0, sizeof *c);
     c->name = jpath_str(m, "name");
     const char *backend = jpath_str(m, "backend");
-    c->remote = backend && strcmp(backend, "remote") == 0;
+    c->remote = (backend && strcmp(backend, "remote") == 0) || json_is_true(json_object_get(m, "remote"));
     c->gpu = c->remote ? jpath_str(m, "gpu") : NULL; /* self-hosted: gpu=, gpus= (report_metrics.c) */
     double n_gpus = 1;
     jpath_num(m, "gpus", &n_gpus);

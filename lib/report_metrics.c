@@ -1,8 +1,9 @@
 /*
  * report_metrics.c - the report's "server_metrics" section: the figures of
  * each server's /metrics page over a run or a bench level (stored by
- * store_metrics.c), one row per model x run or level; and the GPU a remote
- * model runs on (gpu=, gpus=), put on its "models" entry for the cost report.
+ * store_metrics.c), one row per model x run or level; and whether a model is
+ * remote and the GPU it runs on (gpu=, gpus=), put on its "models" entry for
+ * the cost report.
  * docs/report-schema.md, docs/metrics.md ("Server metrics").
  */
 #include "report_metrics.h"
@@ -59,18 +60,20 @@ json_t *report_server_metrics(vlm_store *s) {
     return m.rows;
 }
 
-static int gpu_row(const char *model, const char *gpu, int n_gpus, void *user) {
+static int host_row(const char *model, bool remote, const char *gpu, int n_gpus, void *user) {
     size_t i;
     json_t *m;
     json_array_foreach((json_t *)user, i, m) {
         const char *name = json_string_value(json_object_get(m, "name"));
         if (!name || strcmp(name, model) != 0) continue;
+        json_object_set_new(m, "remote", json_boolean(remote));
+        if (!gpu) continue;
         json_object_set_new(m, "gpu", json_string(gpu));
         json_object_set_new(m, "gpus", json_integer(n_gpus > 0 ? n_gpus : 1));
     }
     return 0;
 }
 
-int report_add_model_gpus(vlm_store *s, json_t *doc) {
-    return store_report_model_gpus(s, gpu_row, json_object_get(doc, "models"));
+int report_add_model_hosts(vlm_store *s, json_t *doc) {
+    return store_report_model_hosts(s, host_row, json_object_get(doc, "models"));
 }

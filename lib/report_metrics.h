@@ -17,8 +17,10 @@
  * store cannot be read (store_error). */
 json_t *report_server_metrics(vlm_store *s);
 
-/* Add "gpu" and "gpus" to the models of the document's "models" array that
- * run on a stated GPU (gpu=, gpus=). VLM_OK or VLM_ERR_IO (store_error). */
-int report_add_model_gpus(vlm_store *s, json_t *doc);
+/* Add "remote" (its settings name URLs: a bench-only model has no load to
+ * tell) to every entry of the document's "models" array, and "gpu" and "gpus"
+ * to those that run on a stated GPU (gpu=, gpus=). VLM_OK or VLM_ERR_IO
+ * (store_error). */
+int report_add_model_hosts(vlm_store *s, json_t *doc);
 
 #endif

@@ -101,17 +101,19 @@ int store_report_server_metrics(vlm_store *s, int (*cb)(const struct store_metri
     return store_q_end(&q, rc);
 }
 
-int store_report_model_gpus(vlm_store *s, int (*cb)(const char *model, const char *gpu, int n_gpus, void *user),
-                            void *user) {
+int store_report_model_hosts(vlm_store *s,
+                             int (*cb)(const char *model, bool remote, const char *gpu, int n_gpus, void *user),
+                             void *user) {
     if (store_metrics_ensure(s) != VLM_OK) return VLM_ERR_IO;
     store_q q;
-    if (store_q_prepare(s, &q, "reading table model_gpus",
-                        "SELECT m.name, g.gpu, g.n_gpus FROM model_gpus g JOIN models m ON m.id=g.model_id") != VLM_OK)
+    if (store_q_prepare(s, &q, "reading tables models and model_gpus",
+                        "SELECT m.name, json_valid(m.settings) AND json_extract(m.settings, '$.urls') IS NOT NULL,"
+                        " g.gpu, g.n_gpus FROM models m LEFT JOIN model_gpus g ON g.model_id=m.id") != VLM_OK)
         return VLM_ERR_IO;
     int rc = VLM_OK;
     while (rc == VLM_OK && store_q_row(&q)) {
-        const char *model = store_col_text(&q, 0), *gpu = store_col_text(&q, 1);
-        if (model && gpu) rc = cb(model, gpu, (int)store_col_int(&q, 2), user);
+        const char *model = store_col_text(&q, 0);
+        if (model) rc = cb(model, store_col_int(&q, 1) != 0, store_col_text(&q, 2), (int)store_col_int(&q, 3), user);
     }
     return store_q_end(&q, rc);
 }

@@ -43,8 +43,10 @@ struct store_metric_row {
 /* Every stored figure, by model name, run, level (runs first), name, stat. */
 int store_report_server_metrics(vlm_store *s, int (*cb)(const struct store_metric_row *r, void *user), void *user);
 
-/* Every model with a GPU kept: name, GPU, count. */
-int store_report_model_gpus(vlm_store *s, int (*cb)(const char *model, const char *gpu, int n_gpus, void *user),
-                            void *user);
+/* Every model: whether it is remote (its settings name URLs) and the GPU kept
+ * for it (NULL and 0: none). */
+int store_report_model_hosts(vlm_store *s,
+                             int (*cb)(const char *model, bool remote, const char *gpu, int n_gpus, void *user),
+                             void *user);
 
 #endif
