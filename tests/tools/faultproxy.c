@@ -20,6 +20,8 @@
  *   noimage    a request with image content (an "image_url" part) gets HTTP 400
  *              with llama-server's answer when started without --mmproj; any
  *              other request is forwarded (a text-only model's server)
+ * Anything but a POST (vlmeter's reads of a /metrics page) gets a 404 and takes
+ * no place in the schedule.
  * The proxy listens on a free 127.0.0.1 port, writes it to PORT_FILE (or
  * stdout), logs one line per request on stderr and exits after LIFETIME_S.
  * poll()-based, single-threaded; loopback only.
@@ -195,6 +197,11 @@ static int forward(struct conn *c, size_t n) {
 /* A complete request arrived on connection i: act on it. Returns -1 to close. */
 static int handle_request(int i, size_t n) {
     struct conn *c = &conns[i];
+    if (n < 5 || memcmp(c->req, "POST ", 5) != 0) { /* a GET (a /metrics page): outside the schedule */
+        fprintf(stderr, "faultproxy: not a POST: 404\n");
+        reply(c, "404 Not Found", "", "text/plain", "not found\n", 0);
+        return -1;
+    }
     int k = n_requests++;
     c->act = k < n_schedule ? schedule[k] : A_OK;
     int has_image = holds(c->req, n, "\"image_url\"");
