@@ -51,7 +51,7 @@ deps:
 	@scripts/llama-cpp.sh $(FLAVOR) > $(PREFIX_FILE).tmp
 	@cmp -s $(PREFIX_FILE).tmp $(PREFIX_FILE) && rm $(PREFIX_FILE).tmp || mv $(PREFIX_FILE).tmp $(PREFIX_FILE)
 
-bin: $(BUILD)/vlmeter $(BUILD)/asan/vlmeter $(BUILD)/libvlmeter.so $(BUILD)/faultproxy $(BUILD)/hubserver $(BUILD)/imageserver $(BUILD)/vlmserver \
+bin: $(BUILD)/vlmeter $(BUILD)/asan/vlmeter $(BUILD)/libvlmeter.so $(BUILD)/faultproxy $(BUILD)/hubserver $(BUILD)/imageserver $(BUILD)/vlmserver $(BUILD)/metricsserver \
      $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC)) \
      $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(TEST_SRC))
 
@@ -106,6 +106,11 @@ $(BUILD)/imageserver: tests/tools/imageserver.c tests/tools/loopback.h
 $(BUILD)/vlmserver: tests/tools/vlmserver.c tests/tools/loopback.h
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 $< -ljansson -lstb -lm -o $@
+
+# A loopback model server with a /metrics page, for the server-metrics tests (docs/metrics.md).
+$(BUILD)/metricsserver: tests/tools/metricsserver.c tests/tools/loopback.h
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 $< -o $@
 
 $(PREFIX_FILE):
 	@$(MAKE) --no-print-directory deps

@@ -151,6 +151,11 @@ struct vlm_remote_params {
     int max_side;                   /* ... and at most this many pixels along its longer side (0: off) */
     const char *processor_json;     /* NULL, or a JSON object sent as the request's
                                        mm_processor_kwargs (vLLM's per-request processor options) */
+    const char *metrics_url;        /* the server's Prometheus page; NULL: http://HOST:PORT/metrics of
+                                       urls[0] (docs/metrics.md, "Server metrics") */
+    const char *gpu;                /* NULL, or the catalog GPU the endpoint runs on: priced as a
+                                       self-hosted model (docs/cost.md); not a setting */
+    int n_gpus;                     /* how many of them (gpus=N; 0: 1) */
 };
 
 struct vlm_engine_params {
@@ -711,6 +716,11 @@ VLM_API void vlm_catalog_add_api(vlm_catalog *c, const struct vlm_api_price *a);
 VLM_API int vlm_catalog_n_gpus(const vlm_catalog *c);
 VLM_API const struct vlm_gpu *vlm_catalog_gpu(const vlm_catalog *c, int i);
 VLM_API const struct vlm_api_price *vlm_catalog_api(const vlm_catalog *c, const char *model); /* NULL: none */
+/* The GPU named `name` (case ignored); NULL: none. */
+VLM_API const struct vlm_gpu *vlm_catalog_gpu_named(const vlm_catalog *c, const char *name);
+/* n of GPU g as one (a self-hosted server on gpus=n): n times its prices and
+ * memory, named "nxNAME" when n > 1. */
+VLM_API struct vlm_gpu vlm_gpu_times(const struct vlm_gpu *g, int n);
 VLM_API void vlm_catalog_free(vlm_catalog *c);
 
 /* Requests one GPU serves per hour: 3600 / s_per_req x concurrency. */
@@ -777,7 +787,7 @@ VLM_API int vlm_requirements_load(const char *path, struct vlm_requirements *r, 
  * not measured. */
 struct vlm_candidate {
     const char *name;
-    bool remote; /* served by an API: priced from the API table only */
+    bool remote; /* served over HTTP: priced from the API table, and on gpu (self-hosted) when set */
     int n_acc;
     const char *acc_cat[64];
     double acc[64];    /* accuracy per category; "all": overall */
@@ -793,6 +803,8 @@ struct vlm_candidate {
     int n_na;                     /* categories with image cases not applicable (no vision) */
     const char *na_cat[64];       /* each such category, and "all" for the model's total */
     int na[64];                   /* how many cases of it were not applicable */
+    const char *gpu;              /* remote: the catalog GPU it runs on (gpu=), NULL: none */
+    int n_gpus;                   /* remote: how many of them (0: 1) */
 };
 
 struct vlm_option {                        /* one candidate x GPU (or x API) */

@@ -18,6 +18,7 @@
 #include "run.h"
 #include "stop.h"
 #include "store.h"
+#include "store_metrics.h"
 #include "util.h"
 #include "vlmeter.h"
 
@@ -413,6 +414,8 @@ static int store_open(struct bench_store *bs, const struct vlm_model_spec *m, co
     char *settings = run_settings_json(&m->engine);
     int rc = vlm_store_model(bs->s, m->name, settings, &bs->model_id, err, err_len);
     free(settings);
+    if (rc == VLM_OK && store_model_gpu(bs->s, bs->model_id, &m->engine.remote) != VLM_OK) /* gpu= */
+        util_errf(err, err_len, "cannot write the store: %s", store_error(bs->s)), rc = VLM_ERR_IO;
     return rc;
 }
 
@@ -462,6 +465,7 @@ int vlm_bench(const struct vlm_model_spec *m, const char *suite, const char *pro
         a.p = p;
         util_say(p->on_message, p->user, "%s: concurrency %d ...", m->name, p->levels[i]);
         r.acc = &a;
+        scrape *sm = remote && bs.s ? store_metrics_start(&m->engine.remote) : NULL; /* docs/metrics.md */
         if (remote) remote_level(&r, p->levels[i], p);
         else rc = local_level(&local, &w, p->levels[i], p, &a, err, err_len);
         finish_level(&a, p->levels[i], &(*levels)[i]);
@@ -472,6 +476,9 @@ int vlm_bench(const struct vlm_model_spec *m, const char *suite, const char *pro
             util_errf(err, err_len, "cannot write the store '%s': %s", p->db_path, store_error(bs.s));
             rc = VLM_ERR_IO;
         }
+        if (store_metrics_end(rc == VLM_OK ? bs.s : NULL, sm, bs.run_id, bs.model_id, true, p->on_message, p->user) &&
+            rc == VLM_OK)
+            util_errf(err, err_len, "cannot write the store '%s': %s", p->db_path, store_error(bs.s)), rc = VLM_ERR_IO;
     }
     int end_rc = store_close(&bs, rc == VLM_OK ? err : NULL, rc == VLM_OK ? err_len : 0);
     if (rc == VLM_OK) rc = end_rc;

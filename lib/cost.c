@@ -9,7 +9,9 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <yaml.h>
 
@@ -483,8 +485,10 @@ static struct vlm_option *new_option(struct vlm_recommendation *out, int *cap, c
     return o;
 }
 
-static void gpu_option(const struct vlm_candidate *c, const struct vlm_gpu *g, const struct vlm_requirements *r,
-                       struct vlm_option *o) {
+/* The quality checks and the three GPU plans of candidate c on g, the
+ * cheapest as o->monthly (unpriced without a measured throughput). */
+static void gpu_price(const struct vlm_candidate *c, const struct vlm_gpu *g, const struct vlm_requirements *r,
+                      struct vlm_option *o) {
     COPY(o->currency, g->currency);
     check_quality(c, r, o);
     if (isfinite(c->inst_rps) && c->inst_rps > 0 && isfinite(c->busy_s_per_req)) {
@@ -507,6 +511,11 @@ static void gpu_option(const struct vlm_candidate *c, const struct vlm_gpu *g, c
         COPY(o->plan, "unpriced");
         add_why(o, "throughput not measured");
     }
+}
+
+static void gpu_option(const struct vlm_candidate *c, const struct vlm_gpu *g, const struct vlm_requirements *r,
+                       struct vlm_option *o) {
+    gpu_price(c, g, r, o);
     double gib = c->need_bytes * (1 + r->headroom) / 1073741824.0;
     o->fits = isfinite(c->need_bytes) && vlm_fit_ok(c->need_bytes, r->headroom, g->mem_gib);
     if (!isfinite(c->need_bytes)) add_why(o, "memory not measured (no peak memory and no file size)");
@@ -514,6 +523,57 @@ static void gpu_option(const struct vlm_candidate *c, const struct vlm_gpu *g, c
     if (r->max_memory_gib > 0 && isfinite(gib) && gib > r->max_memory_gib)
         add_why(o, "needs %.1f GiB > max %.1f GiB", gib, r->max_memory_gib);
     check_budget(r, o);
+}
+
+const struct vlm_gpu *vlm_catalog_gpu_named(const vlm_catalog *c, const char *name) {
+    for (int g = 0; c && name && g < c->n_gpus; g++)
+        if (strcasecmp(c->gpus[g].name, name) == 0) return &c->gpus[g];
+    return NULL;
+}
+
+struct vlm_gpu vlm_gpu_times(const struct vlm_gpu *g, int n) {
+    struct vlm_gpu x = *g;
+    if (n < 1) n = 1;
+    x.hourly *= n;
+    x.monthly *= n;
+    x.mem_gib *= n;
+    if (n > 1) snprintf(x.name, sizeof x.name, "%dx%.50s", n, g->name);
+    return x;
+}
+
+/* A remote model on N of a catalog GPU (gpu=, gpus=): priced as a local model
+ * on that GPU, N times its prices, from its measured throughput. No memory
+ * check: the server already runs there. An unknown GPU is an unpriced option
+ * naming the catalog's GPUs. */
+static void self_hosted_option(const struct vlm_candidate *c, const vlm_catalog *cat, const struct vlm_requirements *r,
+                               struct vlm_recommendation *out, int *cap) {
+    const struct vlm_gpu *g = vlm_catalog_gpu_named(cat, c->gpu);
+    if (g) {
+        struct vlm_gpu x = vlm_gpu_times(g, c->n_gpus);
+        struct vlm_option *o = new_option(out, cap, c->name, x.name);
+        gpu_price(c, &x, r, o);
+        check_budget(r, o);
+        return;
+    }
+    struct vlm_option *o = new_option(out, cap, c->name, c->gpu);
+    char names[400] = "";
+    for (int k = 0; k < cat->n_gpus; k++) {
+        size_t len = strlen(names);
+        snprintf(names + len, sizeof names - len, "%s%s", k ? ", " : "", cat->gpus[k].name);
+    }
+    o->monthly = NAN;
+    COPY(o->plan, "unpriced");
+    size_t len = strlen(o->why);
+    snprintf(o->why + len, sizeof o->why - len, "%sunknown GPU '%.60s' (catalog: %s)", len ? "; " : "", c->gpu, names);
+    o->ok = false;
+}
+
+/* A remote model with neither a GPU nor an API price: listed, unpriced. */
+static void no_price_option(const struct vlm_candidate *c, struct vlm_recommendation *out, int *cap) {
+    struct vlm_option *o = new_option(out, cap, c->name, "none");
+    o->monthly = NAN;
+    COPY(o->plan, "unpriced");
+    add_why(o, "no price: add gpu=\xE2\x80\xA6 or an API price row");
 }
 
 void vlm_recommend(const struct vlm_candidate *c, int n, const vlm_catalog *cat, const struct vlm_requirements *r,
@@ -524,7 +584,9 @@ void vlm_recommend(const struct vlm_candidate *c, int n, const vlm_catalog *cat,
     for (int i = 0; i < n; i++) {
         for (int g = 0; !c[i].remote && g < vlm_catalog_n_gpus(cat); g++)
             gpu_option(&c[i], vlm_catalog_gpu(cat, g), r, new_option(out, &cap, c[i].name, cat->gpus[g].name));
+        if (c[i].remote && c[i].gpu) self_hosted_option(&c[i], cat, r, out, &cap);
         const struct vlm_api_price *a = vlm_catalog_api(cat, c[i].name);
+        if (!a && c[i].remote && !c[i].gpu) no_price_option(&c[i], out, &cap);
         if (a) {
             struct vlm_option *o = new_option(out, &cap, c[i].name, "api");
             COPY(o->currency, a->currency);

@@ -260,6 +260,29 @@ static bool add_url(vlm_plan *p, struct vlm_engine_params *e, const char *url, c
     return true;
 }
 
+/* The keys of a remote model's server, not settings (docs/remote.md): metrics=URL
+ * (its Prometheus page), gpu=NAME and gpus=N (the catalog GPU it runs on, for
+ * pricing; the name is checked against the catalog by the cost report). True when
+ * `key` is one of them (handled, or failed with `why` set). */
+static bool host_key(vlm_plan *p, struct vlm_remote_params *rp, const char *key, const char *value, bool *ok, char *why,
+                     size_t why_len) {
+    const char **field = strcmp(key, "metrics") == 0 ? &rp->metrics_url : strcmp(key, "gpu") == 0 ? &rp->gpu : NULL;
+    if (!field && strcmp(key, "gpus") != 0) return false;
+    why[0] = '\0';
+    char *end = NULL;
+    long n = field ? 0 : strtol(value, &end, 10);
+    if ((field && *field) || (!field && rp->n_gpus)) snprintf(why, why_len, "%s given twice", key);
+    else if (field == &rp->metrics_url && !is_url(value))
+        snprintf(why, why_len, "metrics '%s' must start with http:// or https://", value);
+    else if (field && !value[0]) snprintf(why, why_len, "%s= needs a value", key);
+    else if (!field && (end == value || *end || n < 1 || n > 1024))
+        snprintf(why, why_len, "gpus '%s' must be a whole number 1..1024", value);
+    else if (field) *field = arena_strdup(&p->arena, value);
+    else rp->n_gpus = (int)n;
+    *ok = !why[0];
+    return true;
+}
+
 /* The spec keys that are not settings: model=, key_env=, url= (remote) and
  * mmproj= (local). Returns true when `key` is one of them (handled, or failed
  * with `why` set). */
@@ -277,6 +300,7 @@ static bool apply_model_key(vlm_plan *p, struct vlm_engine_params *e, const char
         *ok = add_url(p, e, value, why, why_len);
         return true;
     }
+    if (remote && host_key(p, &e->remote, key, value, ok, why, why_len)) return true;
     if (strcmp(key, "mmproj") == 0 && !remote) field = &e->mmproj_path;
     else if (strcmp(key, "model") == 0 && remote) field = &e->remote.model_id;
     else if (strcmp(key, "key_env") == 0 && remote) field = &e->remote.key_env;
@@ -406,7 +430,7 @@ static bool apply_spec_option(vlm_plan *p, struct vlm_engine_params *e, char *op
         const char *keys[N_SETTINGS + 1];
         char known[400];
         snprintf(known, sizeof known, "%s",
-                 e->remote.n_urls ? "model, key_env, url, images" : "mmproj, variant, images");
+                 e->remote.n_urls ? "model, key_env, url, images, metrics, gpu, gpus" : "mmproj, variant, images");
         setting_keys(keys);
         join_names(known, sizeof known, keys);
         snprintf(why, why_len, "unknown option '%s' (known: %s)", key, known);
@@ -669,6 +693,16 @@ static int yaml_remote(struct yaml_ctx *y, yaml_node_t *m, const char *where, st
     snprintf(what, sizeof what, "%s.key_env", where);
     if (key && yaml_string(y, key, what, &text) != VLM_OK) return VLM_ERR_INPUT;
     if (key) e->remote.key_env = arena_strdup(&y->p->arena, text);
+    static const char *const host_keys[] = {"metrics", "gpu", "gpus", NULL}; /* host_key() */
+    for (const char *const *k = host_keys; *k; k++) {
+        yaml_node_t *n = mapping_value(y, m, *k);
+        char why[256];
+        bool ok = true;
+        snprintf(what, sizeof what, "%s.%s", where, *k);
+        if (n && yaml_string(y, n, what, &text) != VLM_OK) return VLM_ERR_INPUT;
+        if (n && host_key(y->p, &e->remote, *k, text, &ok, why, sizeof why) && !ok)
+            return yaml_fail(y, n, "%s: %s", what, why);
+    }
     return VLM_OK;
 }
 
@@ -676,8 +710,9 @@ static int yaml_remote(struct yaml_ctx *y, yaml_node_t *m, const char *where, st
  * model), or a model from the hub, model: hf:OWNER/REPO[:QUANT], whose mmproj
  * comes with it unless given (none in the repository: text-only). */
 static int yaml_local(struct yaml_ctx *y, yaml_node_t *m, const char *where, struct vlm_engine_params *e) {
-    if (mapping_value(y, m, "model_id") || mapping_value(y, m, "key_env"))
-        return yaml_fail(y, m, "%s: model_id and key_env are for remote models (url)", where);
+    if (mapping_value(y, m, "model_id") || mapping_value(y, m, "key_env") || mapping_value(y, m, "metrics") ||
+        mapping_value(y, m, "gpu") || mapping_value(y, m, "gpus"))
+        return yaml_fail(y, m, "%s: model_id, key_env, metrics, gpu and gpus are for remote models (url)", where);
     yaml_node_t *model_n = required(y, m, "model", where), *mmproj_n;
     char what[64], why[512];
     const char *text = NULL;
@@ -888,8 +923,9 @@ static int yaml_sweep(struct yaml_ctx *y, yaml_node_t *n, const char *name, cons
 }
 
 static int yaml_model(struct yaml_ctx *y, yaml_node_t *m, const char *where) {
-    static const char *const known[] = {"name",     "model",   "mmproj",   "settings", "url",   "urls",
-                                        "model_id", "key_env", "variants", "images",   "sweep", NULL};
+    static const char *const known[] = {"name",  "model",    "mmproj",  "settings", "url",
+                                        "urls",  "model_id", "key_env", "variants", "images",
+                                        "sweep", "metrics",  "gpu",     "gpus",     NULL};
     if (m->type != YAML_MAPPING_NODE)
         return yaml_fail(y, m, "%s must be a mapping (name, model, mmproj), not %s", where, kind_name(m));
     if (check_keys(y, m, known, where) != VLM_OK) return VLM_ERR_INPUT;

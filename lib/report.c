@@ -9,6 +9,7 @@
 #include "grade.h"
 #include "jpath.h"
 #include "report.h"
+#include "report_metrics.h"
 #include "store.h"
 #include "util.h"
 
@@ -617,6 +618,7 @@ json_t *report_build(vlm_store *s, const char *db_path, char *err, size_t err_le
     ok = ok && put(r, "context_kept", report_context_section(s, json_object_get(r, "by_turn")));
     ok = ok && put(r, "grounding", report_grounding(s));  /* report_ground.c */
     ok = ok && put(r, "generation", report_gen_build(s)); /* generate cases (report_gen.c) */
+    ok = ok && put(r, "server_metrics", report_server_metrics(s)) && report_add_model_hosts(s, r) == VLM_OK;
     if (!ok) {
         util_errf(err, err_len, "reading '%s': %s", db_path, store_error(s));
         json_decref(r);

@@ -140,7 +140,11 @@ static void make_candidate(const json_t *rep, const json_t *m, const struct vlm_
     memset(c, 0, sizeof *c);
     c->name = jpath_str(m, "name");
     const char *backend = jpath_str(m, "backend");
-    c->remote = backend && strcmp(backend, "remote") == 0;
+    c->remote = (backend && strcmp(backend, "remote") == 0) || json_is_true(json_object_get(m, "remote"));
+    c->gpu = c->remote ? jpath_str(m, "gpu") : NULL; /* self-hosted: gpu=, gpus= (report_metrics.c) */
+    double n_gpus = 1;
+    jpath_num(m, "gpus", &n_gpus);
+    c->n_gpus = (int)n_gpus;
     candidate_accuracy(rep, m, c);
     candidate_na(rep, m, c);
     candidate_family(rep, c);
@@ -254,6 +258,17 @@ static json_t *model_cost(const struct vlm_candidate *c, const json_t *level, co
     json_t *gpus = json_array();
     for (int g = 0; !c->remote && g < vlm_catalog_n_gpus(cat); g++)
         json_array_append_new(gpus, gpu_figures(c, vlm_catalog_gpu(cat, g), r));
+    const struct vlm_gpu *own = c->remote ? vlm_catalog_gpu_named(cat, c->gpu) : NULL;
+    if (own) { /* a self-hosted server: its GPU x N, no fit check (it runs there; docs/cost.md) */
+        struct vlm_gpu x = vlm_gpu_times(own, c->n_gpus);
+        json_t *f = gpu_figures(c, &x, r);
+        json_object_set_new(f, "fits", json_true());
+        json_array_append_new(gpus, f);
+    }
+    json_object_set_new(o, "self_hosted",
+                        c->gpu
+                            ? json_pack("{s:s, s:i, s:b}", "gpu", c->gpu, "gpus", c->n_gpus, "in_catalog", own != NULL)
+                            : json_null());
     json_object_set_new(o, "gpus", gpus);
     const struct vlm_api_price *a = vlm_catalog_api(cat, c->name);
     json_object_set_new(o, "api", a ? api_figures(c, a, r) : json_null());

@@ -352,6 +352,15 @@ static const struct rt_col BENCH[] = {
     COL("e2e p50", "e2e_ms.p50", RT_MS), COL("e2e p99", "e2e_ms.p99", RT_MS),
 };
 
+static const struct rt_col SERVER_METRICS[] = { /* report_metrics.c */
+    COL("model", "model", RT_TEXT), COL("scope", "scope", RT_TEXT), COL("samples", "samples.count", RT_INT),
+    COL("KV cache mean", "kv_cache_usage.mean", RT_PCT1), COL("KV cache max", "kv_cache_usage.max", RT_PCT1),
+    COL("running mean", "requests_running.mean", RT_FIX1), COL("running max", "requests_running.max", RT_FIX1),
+    COL("waiting mean", "requests_waiting.mean", RT_FIX1), COL("waiting max", "requests_waiting.max", RT_FIX1),
+    COL("prefix-cache hits", "prefix_cache_hit_rate.ratio", RT_PCT1),
+    COL("prompt tokens", "prompt_tokens.delta", RT_INT), COL("generated tokens", "generation_tokens.delta", RT_INT),
+};
+
 static const struct rt_col COST[] = {
     COL("model", "model", RT_TEXT),
     COL("throughput from", "throughput_source", RT_TEXT), COL("concurrency", "concurrency", RT_INT),
@@ -437,6 +446,11 @@ const struct rt_table RT_TABLES[] = {
      .note = "vlmeter bench: per concurrency level, throughput, goodput under the SLOs and latency "
              "percentiles in ms (docs/metrics.md).",
      .shape = RT_LIST, .rows = "bench", COLS(BENCH)},
+    {.id = "server-metrics", .title = "Server metrics",
+     .note = "The server's own /metrics page, read once a second while a run or a bench level talked to it: "
+             "KV-cache usage, requests running and waiting (mean and max), prefix-cache hit rate and the "
+             "server's token counters over the span (docs/metrics.md, Server metrics). A dash: not on the page.",
+     .shape = RT_LIST, .rows = "server_metrics", COLS(SERVER_METRICS)},
     {.id = "cost", .title = "Cost per model",
      .note = "Formulas: docs/cost.md. Prices come from the catalog with their currency, source and "
              "date; the shipped ones are examples: check your provider. Speed is as measured here.",

@@ -13,6 +13,7 @@
 #include "run.h"
 #include "stop.h"
 #include "store.h"
+#include "store_metrics.h"
 #include "util.h"
 #include "vlmeter.h"
 
@@ -492,6 +493,7 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
     int rc = vlm_store_model(r->store, m->name, settings, &model_id, err, sizeof err);
     free(settings);
     if (rc == VLM_OK) rc = vlm_store_model_family(r->store, model_id, m->family, m->variant);
+    if (rc == VLM_OK && store_model_gpu(r->store, model_id, &m->engine.remote) != VLM_OK) rc = VLM_ERR_IO; /* gpu= */
     if (rc != VLM_OK) {
         snprintf(ms->error, sizeof ms->error, "%.500s", rc == VLM_ERR_IO ? "cannot write the store" : err);
         say(r, "error: %s", ms->error);
@@ -520,7 +522,10 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
         r->started_ms = util_now_ms();
         r->last_tps = 0;
         r->no_vision = false;
+        scrape *sm = store_metrics_start(&m->engine.remote); /* server metrics: docs/metrics.md */
         rc = answer_pending(r, m, e, model_id, &pending, ms);
+        int mrc = store_metrics_end(r->store, sm, r->run_id, model_id, false, r->params->on_message, r->params->user);
+        if (rc == VLM_OK) rc = mrc;
         free(pending.cases);
         if (e && rc == VLM_OK) rc = family_pass(r, e, model_id, m);
         if (e) {

@@ -25,6 +25,8 @@
  * tokens") is forwarded (or answered with the fixed stream) outside the
  * schedule: it takes no slot of it nor of $FAULTPROXY_SSE, and is logged as
  * "faultproxy: twin: ok".
+ * Anything but a POST (vlmeter's reads of a /metrics page) gets a 404 and takes
+ * no place in the schedule.
  * The proxy listens on a free 127.0.0.1 port, writes it to PORT_FILE (or
  * stdout), logs one line per request on stderr and exits after LIFETIME_S.
  * poll()-based, single-threaded; loopback only.
@@ -200,6 +202,11 @@ static int forward(struct conn *c, size_t n) {
 /* A complete request arrived on connection i: act on it. Returns -1 to close. */
 static int handle_request(int i, size_t n) {
     struct conn *c = &conns[i];
+    if (n < 5 || memcmp(c->req, "POST ", 5) != 0) { /* a GET (a /metrics page): outside the schedule */
+        fprintf(stderr, "faultproxy: not a POST: 404\n");
+        reply(c, "404 Not Found", "", "text/plain", "not found\n", 0);
+        return -1;
+    }
     if (holds(c->req, n, "\"max_tokens\":1,")) {
         fprintf(stderr, "faultproxy: twin: ok\n");
         c->act = A_OK;

@@ -212,7 +212,7 @@ static void test_unknown_keys_name_line(void **state) {
         "    mmproj: b.gguf\n"
         "  - name: b\n"
         "    modle: a.gguf\n",
-        "7: unknown key 'modle' in models[1] (known: name, model, mmproj, settings, url, urls, model_id, key_env, variants, images, sweep)");
+        "7: unknown key 'modle' in models[1] (known: name, model, mmproj, settings, url, urls, model_id, key_env, variants, images, sweep, metrics, gpu, gpus)");
     yaml_fails(f, "db: x.db\nsuite: [a]\n", "2: unknown key 'suite' in the plan");
     yaml_fails(f, "settings:\n  ctx: 10\n  tmp: 1\n", "3: unknown key 'tmp' in settings (known: max_tokens");
     yaml_fails(f, "models:\n  - name: a\n    model: a\n    mmproj: b\n    settings: {ngl: 1, nlg: 2}\n",
