@@ -38,8 +38,13 @@ int store_model_id(vlm_store *s, const char *name, int64_t *id);
 /* Store one level of a load test (table bench_levels). */
 struct vlm_bench_level;
 struct vlm_bench_params;
+struct vlm_bench_capacity;
 int store_put_bench_level(vlm_store *s, int64_t model_id, int64_t run_id, const struct vlm_bench_params *p,
                           const struct vlm_bench_level *l);
+
+/* Store what an SLO search found (table bench_capacity) with its objectives. */
+int store_put_bench_capacity(vlm_store *s, int64_t model_id, int64_t run_id, const struct vlm_bench_params *p,
+                             const struct vlm_bench_capacity *c);
 
 /* ------------------------------------------------------------ store_history.c */
 
