@@ -73,6 +73,9 @@ int store_report_runs(vlm_store *s, json_t **out);
 int store_report_categories(vlm_store *s, json_t **out);
 int store_report_bench(vlm_store *s, json_t **out);
 
+/* What SLO searches found (table bench_capacity), in the order they ran. */
+int store_report_bench_capacity(vlm_store *s, json_t **out);
+
 /* A model with its latest load (columns of models and model_loads). */
 struct store_model_row {
     int64_t id;

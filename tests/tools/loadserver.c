@@ -5,12 +5,12 @@
  * answers every POST .../chat/completions with an SSE stream of one content
  * chunk, a finish_reason and usage, after:
  *
- *   FAST_MS while at most KNEE requests are in flight (counted when the
- *   request arrives and again FAST_MS later), else SLOW_MS in all.
+ *   FAST_MS while at most KNEE requests were in flight at every moment of
+ *   its first FAST_MS, else SLOW_MS in all.
  *
  * The answer is the word after "Reply with: " in the request (else "ok"); with
  * --truncate-above N, a request that saw more than N in flight gets only the
- * word's first two letters and finish_reason "length".
+ * word's first two letters and finish_reason "length" (counted as above).
  *
  *   loadserver LIFETIME_S PORT_FILE [--knee K] [--fast-ms F] [--slow-ms S]
  *              [--truncate-above N]
@@ -31,6 +31,9 @@
 #include "loopback.h"
 
 static atomic_int in_flight;
+/* When the requests in flight last went above the knee, above the cut (ms). */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static double over_knee_ms = -1, over_cut_ms = -1;
 static int knee = 1 << 30, fast_ms = 20, slow_ms = 400, truncate_above = 1 << 30;
 
 static int send_all(int fd, const char *p, size_t n) {
@@ -41,6 +44,31 @@ static int send_all(int fd, const char *p, size_t n) {
         n -= (size_t)w;
     }
     return 1;
+}
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+/* One more request in flight, from `t`; the count. The peak is always reached
+ * here, so the times it went over the knee and the cut are noted here. */
+static int arrive(double t) {
+    pthread_mutex_lock(&lock);
+    int n = atomic_fetch_add(&in_flight, 1) + 1;
+    if (n > knee) over_knee_ms = t;
+    if (n > truncate_above) over_cut_ms = t;
+    pthread_mutex_unlock(&lock);
+    return n;
+}
+
+/* Whether the count went over a bound since t (the request's arrival). */
+static int over_since(const double *when, double t) {
+    pthread_mutex_lock(&lock);
+    int over = *when >= t;
+    pthread_mutex_unlock(&lock);
+    return over;
 }
 
 static void sleep_ms(int ms) {
@@ -90,11 +118,10 @@ static void serve(int fd) {
         free(buf);
         return;
     }
-    int seen = atomic_fetch_add(&in_flight, 1) + 1;
+    double t = now_ms();
+    int seen = arrive(t);
     sleep_ms(fast_ms);
-    int now = atomic_load(&in_flight);
-    if (now > seen) seen = now;
-    int slow = seen > knee, cut = seen > truncate_above;
+    int slow = over_since(&over_knee_ms, t), cut = over_since(&over_cut_ms, t);
     if (slow && slow_ms > fast_ms) sleep_ms(slow_ms - fast_ms);
     char word[64], body[1024];
     answer_word(buf, word, sizeof word);
