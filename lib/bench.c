@@ -204,8 +204,8 @@ static void finish_level(struct level_acc *a, int concurrency, double rate, stru
     l->n_warmup = a->p->warmup;
     l->achieved_rate = bench_achieved_rate(a->n_started, a->t_first_sent, a->t_last_sent);
     l->n_late = a->n_late;
-    /* behind: over 5% of the requests went out late (docs/metrics.md) */
-    l->fell_behind = rate > 0 && a->n_late * 20 > a->n_started;
+    /* behind: at least 2 and over 5% of the requests went out late (docs/metrics.md) */
+    l->fell_behind = rate > 0 && a->n_late >= 2 && a->n_late * 20 > a->n_started;
     l->n_scored = a->n_scored;
     l->n_correct = a->n_correct;
     l->n_length = a->n_length;

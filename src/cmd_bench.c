@@ -125,7 +125,7 @@ static void print_level(const char *model, const struct vlm_bench_level *l) {
            l->slo_met ? " (SLOs met)" : "", l->repeat + 1, l->n_warmup, l->achieved_rate);
     if (l->rate > 0)
         printf(" of %.2f asked (%+.1f%%), %d late%s", l->rate, (l->achieved_rate / l->rate - 1) * 100, l->n_late,
-               l->fell_behind ? ": THE CLIENT COULD NOT KEEP UP" : "");
+               l->fell_behind ? ": BEHIND SCHEDULE, the client could not keep up (every slot busy, or too slow)" : "");
     printf("\n");
     if (l->tokens_estimated) printf("%s  (token counts estimated: the server sent no usage)\n", blank);
     if (l->first_error[0]) printf("%s  first error: %s\n", blank, l->first_error);

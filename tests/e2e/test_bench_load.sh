@@ -62,7 +62,7 @@ start_load slow --fast-ms 100
   --concurrency 1 --requests 8 --db "$DB" > "$T/behind.out" 2>&1 || { cat "$T/behind.out"; fail "behind bench failed"; }
 assert_eq "$(sql "SELECT fell_behind || ' ' || (achieved_rate < 11) || ' ' || (n_late >= 6) FROM bench_levels WHERE model_id=(SELECT id FROM models WHERE name='behind')")" \
   "1 1 1" "fell behind"
-assert_contains "$(cat "$T/behind.out")" "THE CLIENT COULD NOT KEEP UP" "shortfall said"
+assert_contains "$(cat "$T/behind.out")" "BEHIND SCHEDULE, the client could not keep up" "shortfall said"
 
 # 4. A sweep of 2: one at a time, 8 in flight, then rates sync + (max - sync) * i / 2.
 "$VLMETER" bench -m "sweep=http://127.0.0.1:$PORT/v1,model=x" --prompt hi --sweep 2 --concurrency 8 \
