@@ -633,18 +633,18 @@ struct vlm_slo {
 
 struct vlm_bench_params {
     int n_levels;
-    const int *levels;     /* concurrency levels, e.g. {1, 4, 16}; open loop: the most in flight */
-    double rate;           /* requests/s (open loop); 0: closed loop */
+    const int *levels; /* concurrency levels, e.g. {1, 4, 16}; open loop: the most in flight */
+    double rate;       /* requests/s (open loop); 0: closed loop */
     enum vlm_arrival arrival;
-    int n_requests;        /* per level; 0: run for duration_s */
-    double duration_s;     /* per level when n_requests is 0 (default 10) */
-    double slo_ttft_ms;    /* 0: no TTFT objective (goodput) */
-    double slo_tpot_ms;    /* 0: no TPOT objective (goodput) */
-    uint64_t seed;         /* arrivals and backoff jitter */
-    int warmup;            /* requests per level sent first and left out of every figure */
-    int repeats;           /* runs of each level (0 or 1: one) */
-    int sweep;             /* > 0: one-at-a-time, saturation, then this many rates between */
-    int n_slos;            /* > 0: search the highest rate (or concurrency) meeting all */
+    int n_requests;     /* per level; 0: run for duration_s */
+    double duration_s;  /* per level when n_requests is 0 (default 10) */
+    double slo_ttft_ms; /* 0: no TTFT objective (goodput) */
+    double slo_tpot_ms; /* 0: no TPOT objective (goodput) */
+    uint64_t seed;      /* arrivals and backoff jitter */
+    int warmup;         /* requests per level sent first and left out of every figure */
+    int repeats;        /* runs of each level (0 or 1: one) */
+    int sweep;          /* > 0: one-at-a-time, saturation, then this many rates between */
+    int n_slos;         /* > 0: search the highest rate (or concurrency) meeting all */
     struct vlm_slo slos[VLM_MAX_SLOS];
     bool search_by_rate;         /* search the open-loop rate, not the concurrency */
     double search_lo, search_hi; /* the range searched (0: from levels / a sweep's two ends) */
@@ -667,12 +667,12 @@ struct vlm_pcts {
 
 /* What one level measured (a row of table bench_levels). */
 struct vlm_bench_level {
-    int concurrency;     /* closed loop: requests in flight; open loop: the most allowed */
-    double rate;         /* asked-for requests/s, 0 = closed loop */
-    char profile[16];    /* "closed", "constant", "poisson"; a sweep's "sync", "max"; */
-    char phase[16];      /* "levels", "sweep", "search" */
-    int repeat;          /* 0, 1, ... of --repeats */
-    int n_warmup;        /* requests sent first and left out */
+    int concurrency;  /* closed loop: requests in flight; open loop: the most allowed */
+    double rate;      /* asked-for requests/s, 0 = closed loop */
+    char profile[16]; /* "closed", "constant", "poisson"; a sweep's "sync", "max"; */
+    char phase[16];   /* "levels", "sweep", "search" */
+    int repeat;       /* 0, 1, ... of --repeats */
+    int n_warmup;     /* requests sent first and left out */
     int n_requests, n_ok, n_errors;
     double wall_s;        /* first request sent to last one finished */
     double achieved_rate; /* requests started per second: (n - 1) / (last start - first start) */
@@ -688,19 +688,19 @@ struct vlm_bench_level {
     /* Accuracy under load (a suite and p->score): answers scored, right; wrong
      * ones that were cut by the length limit, timed out, or failed otherwise. */
     int n_scored, n_correct, n_length, n_timeout, n_failed;
-    char *case_correct; /* per usable suite case, its first answer here: '1', '0', '-' unasked (malloc'd) */
+    char *case_correct;    /* per usable suite case, its first answer here: '1', '0', '-' unasked (malloc'd) */
     char first_error[512]; /* the first failed request's message, "" if none */
 };
 
 /* What an SLO search found (all zero when none was asked for). */
 struct vlm_bench_capacity {
     bool searched;
-    bool by_rate;       /* rate (open loop) or concurrency (closed loop) */
-    double capacity;    /* the highest value that met every objective; 0: none did */
-    double knee_above;  /* the lowest value that failed (0: the range's top passed) */
-    double step;        /* the bisection stopped when knee_above - capacity <= step */
-    double req_per_s;   /* throughput at the capacity */
-    double e2e_p95_ms;  /* e2e p95 at the capacity */
+    bool by_rate;      /* rate (open loop) or concurrency (closed loop) */
+    double capacity;   /* the highest value that met every objective; 0: none did */
+    double knee_above; /* the lowest value that failed (0: the range's top passed) */
+    double step;       /* the bisection stopped when knee_above - capacity <= step */
+    double req_per_s;  /* throughput at the capacity */
+    double e2e_p95_ms; /* e2e p95 at the capacity */
     int n_probes;
 };
 
