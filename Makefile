@@ -51,7 +51,7 @@ deps:
 	@scripts/llama-cpp.sh $(FLAVOR) > $(PREFIX_FILE).tmp
 	@cmp -s $(PREFIX_FILE).tmp $(PREFIX_FILE) && rm $(PREFIX_FILE).tmp || mv $(PREFIX_FILE).tmp $(PREFIX_FILE)
 
-bin: $(BUILD)/vlmeter $(BUILD)/asan/vlmeter $(BUILD)/libvlmeter.so $(BUILD)/faultproxy $(BUILD)/hubserver $(BUILD)/imageserver $(BUILD)/vlmserver $(BUILD)/metricsserver \
+bin: $(BUILD)/vlmeter $(BUILD)/asan/vlmeter $(BUILD)/libvlmeter.so $(BUILD)/faultproxy $(BUILD)/hubserver $(BUILD)/imageserver $(BUILD)/vlmserver $(BUILD)/metricsserver $(BUILD)/loadserver \
      $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC)) \
      $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(TEST_SRC))
 
@@ -111,6 +111,11 @@ $(BUILD)/vlmserver: tests/tools/vlmserver.c tests/tools/loopback.h
 $(BUILD)/metricsserver: tests/tools/metricsserver.c tests/tools/loopback.h
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 $< -o $@
+
+# A loopback chat endpoint that slows down (and cuts answers) above a load, for bench's tests.
+$(BUILD)/loadserver: tests/tools/loadserver.c tests/tools/loopback.h
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 $< -lpthread -o $@
 
 $(PREFIX_FILE):
 	@$(MAKE) --no-print-directory deps

@@ -630,16 +630,46 @@ VLM_API int vlm_report_cost(const char *db_path, enum vlm_report_format format, 
 
 /* A load test of one model (docs/metrics.md, "Load test"): at each concurrency
  * level, requests (the first turn of each suite case, in turn, or one prompt)
- * are kept in flight, open-loop at `rate` when given. */
+ * are kept in flight (closed loop), or sent open-loop at `rate` per second on
+ * a schedule of constant or Poisson gaps; `sweep` and `slo` choose the levels
+ * themselves (docs/metrics.md, "Load profiles", "SLO search"). */
+enum vlm_arrival {
+    VLM_ARRIVAL_POISSON = 0, /* exponential gaps (the default of an open loop) */
+    VLM_ARRIVAL_CONSTANT,    /* equal gaps of 1/rate */
+};
+
+/* One latency objective of an SLO search: metric ("ttft", "tpot", "itl",
+ * "e2e") at percentile pct (50, 90, 95, 99) at most max_ms. */
+struct vlm_slo {
+    char metric[8];
+    int pct;
+    double max_ms;
+};
+
+#define VLM_MAX_SLOS 16
+
 struct vlm_bench_params {
     int n_levels;
-    const int *levels;     /* concurrency levels, e.g. {1, 4, 16} */
-    double rate;           /* requests/s (Poisson arrivals); 0: as fast as possible */
-    int n_requests;        /* per level; 0: run for duration_s */
-    double duration_s;     /* per level when n_requests is 0 (default 10) */
-    double slo_ttft_ms;    /* 0: no TTFT objective */
-    double slo_tpot_ms;    /* 0: no TPOT objective */
-    uint64_t seed;         /* arrivals and backoff jitter */
+    const int *levels; /* concurrency levels, e.g. {1, 4, 16}; open loop: the most in flight */
+    double rate;       /* requests/s (open loop); 0: closed loop */
+    enum vlm_arrival arrival;
+    int n_requests;     /* per level; 0: run for duration_s */
+    double duration_s;  /* per level when n_requests is 0 (default 10) */
+    double slo_ttft_ms; /* 0: no TTFT objective (goodput) */
+    double slo_tpot_ms; /* 0: no TPOT objective (goodput) */
+    uint64_t seed;      /* arrivals and backoff jitter */
+    int warmup;         /* requests per level sent first and left out of every figure */
+    int repeats;        /* runs of each level (0 or 1: one) */
+    int sweep;          /* > 0: one-at-a-time, saturation, then this many rates between */
+    int n_slos;         /* > 0: search the highest rate (or concurrency) meeting all */
+    struct vlm_slo slos[VLM_MAX_SLOS];
+    bool search_by_rate;         /* search the open-loop rate, not the concurrency */
+    double search_lo, search_hi; /* the range searched (0: from levels / a sweep's two ends) */
+    double search_step;          /* stop when hi - lo <= step (0: 1 for concurrency, range/16 for rate) */
+    /* Scores one answer of a suite case: 1 right, 0 wrong, -1 not scorable
+     * (no expected answer). NULL: answers are not scored. */
+    int (*score)(const vlm_case *c, const char *output, void *user);
+    void *score_user;
     const char *db_path;   /* NULL: results are not stored */
     const char *argv_line; /* stored with the run */
     struct vlm_suite_params suite;
@@ -652,31 +682,81 @@ struct vlm_pcts {
     double p50, p90, p95, p99;
 };
 
-/* What one concurrency level measured (a row of table bench_levels). */
+/* What one level measured (a row of table bench_levels). */
 struct vlm_bench_level {
-    int concurrency;
-    double rate; /* asked-for requests/s, 0 = unlimited */
+    int concurrency;  /* closed loop: requests in flight; open loop: the most allowed */
+    double rate;      /* asked-for requests/s, 0 = closed loop */
+    char profile[16]; /* "closed", "constant", "poisson"; a sweep's "sync", "max"; */
+    char phase[16];   /* "levels", "sweep", "search" */
+    int repeat;       /* 0, 1, ... of --repeats */
+    int n_warmup;     /* requests sent first and left out */
     int n_requests, n_ok, n_errors;
-    double wall_s;      /* first request sent to last one finished */
-    double req_per_s;   /* n_ok / wall_s */
-    double output_tps;  /* output tokens of ok requests / wall_s */
-    double goodput_rps; /* ok requests meeting every SLO / wall_s */
-    double error_rate;  /* n_errors / n_requests */
+    double wall_s;        /* first request sent to last one finished */
+    double achieved_rate; /* requests started per second: (n - 1) / (last start - first start) */
+    int n_late;           /* open loop: requests sent over 10 ms after their scheduled time */
+    bool fell_behind;     /* the client could not keep the schedule (docs/metrics.md) */
+    double req_per_s;     /* n_ok / wall_s */
+    double output_tps;    /* output tokens of ok requests / wall_s */
+    double goodput_rps;   /* ok requests meeting every SLO / wall_s */
+    double error_rate;    /* n_errors / n_requests */
     struct vlm_pcts ttft_ms, tpot_ms, itl_ms, e2e_ms;
     bool tokens_estimated; /* some request's counts were not the server's */
+    bool slo_met;          /* an SLO search: every objective held */
+    /* Accuracy under load (a suite and p->score): answers scored, right; wrong
+     * ones that were cut by the length limit, timed out, or failed otherwise. */
+    int n_scored, n_correct, n_length, n_timeout, n_failed;
+    char *case_correct;    /* per usable suite case, its first answer here: '1', '0', '-' unasked (malloc'd) */
     char first_error[512]; /* the first failed request's message, "" if none */
+};
+
+/* What an SLO search found (all zero when none was asked for). */
+struct vlm_bench_capacity {
+    bool searched;
+    bool by_rate;      /* rate (open loop) or concurrency (closed loop) */
+    double capacity;   /* the highest value that met every objective; 0: none did */
+    double knee_above; /* the lowest value that failed (0: the range's top passed) */
+    double step;       /* the bisection stopped when knee_above - capacity <= step */
+    double req_per_s;  /* throughput at the capacity */
+    double e2e_p95_ms; /* e2e p95 at the capacity */
+    int n_probes;
+};
+
+/* All a bench measured: its levels in the order they ran, and the capacity. */
+struct vlm_bench_result {
+    struct vlm_bench_level *levels;
+    int n_levels, cap_levels;
+    struct vlm_bench_capacity capacity;
 };
 
 VLM_API struct vlm_bench_params vlm_bench_default_params(void);
 
 /* Load-test `model` with the first turns of `suite`'s cases (or, when suite is
- * NULL, with `prompt`), one level after the other; levels[i] gets level i's
- * figures (the caller frees *levels). Remote models use libcurl's multi
- * interface; local models run one request at a time (concurrency 1 only).
+ * NULL, with `prompt`); res gets the levels run (free with
+ * vlm_bench_result_free, also after an error). Remote models use libcurl's
+ * multi interface; local models run closed-loop levels only.
  * Returns VLM_OK, VLM_ERR_INPUT for bad settings, VLM_ERR_MODEL when the model
  * cannot start, VLM_ERR_IO when the store cannot be written, VLM_ERR_STOPPED. */
 VLM_API int vlm_bench(const struct vlm_model_spec *model, const char *suite, const char *prompt,
-                      const struct vlm_bench_params *p, struct vlm_bench_level **levels, char *err, size_t err_len);
+                      const struct vlm_bench_params *p, struct vlm_bench_result *res, char *err, size_t err_len);
+
+VLM_API void vlm_bench_result_free(struct vlm_bench_result *res);
+
+/* Parse "ttft_p95=500,e2e_p99=2000" into p->slos; false (with a message
+ * naming the bad item) when an item is not METRIC_pNN=MS. */
+VLM_API bool vlm_slo_parse(const char *text, struct vlm_bench_params *p, char *err, size_t err_len);
+
+/* Accuracy of one level against a reference level (the one-at-a-time level):
+ * Wilson 95% interval of n_correct / n_scored, and the exact McNemar p-value
+ * over the cases answered at both; `dropped` when p < 0.05 and the level is
+ * right less often. */
+struct vlm_bench_acc {
+    double acc, lo, hi;
+    int n_pairs, b, c; /* cases answered at both; right at the reference only; here only */
+    double p_value;
+    bool dropped;
+};
+VLM_API void vlm_bench_accuracy(const struct vlm_bench_level *ref, const struct vlm_bench_level *l,
+                                struct vlm_bench_acc *out);
 
 /* ------------------------------------------------------------------ cost */
 

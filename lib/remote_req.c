@@ -81,6 +81,7 @@ static bool take_event(struct vlm_req *r, json_t *ev) {
     if (has_content && r->think == 2 && r->t_answer_ms == 0) r->t_answer_ms = util_now_ms();
     if (has_content) add_chunk(r, json_string_value(content), json_string_length(content));
     if (json_is_string(finish)) r->saw_finish = true;
+    if (json_is_string(finish) && strcmp(json_string_value(finish), "length") == 0) r->finish_length = true;
     return true;
 }
 
@@ -187,7 +188,7 @@ void req_reset(struct vlm_req *r) {
     r->t_answer_ms = 0;
     r->n_chunks = r->n_itl = 0;
     r->prompt_tokens = r->completion_tokens = -1;
-    r->saw_done = r->saw_finish = false;
+    r->saw_done = r->saw_finish = r->finish_length = false;
     r->error[0] = 0;
     r->body_len = 0;
     r->line_len = 0;

@@ -39,8 +39,9 @@ struct vlm_req {
     int n_itl, cap_itl;
     int prompt_tokens, completion_tokens; /* from `usage`; -1 when not sent */
     bool saw_done, saw_finish;
-    char error[512]; /* set by the parser (malformed data, an error event) */
-    char *body;      /* a non-200 answer's first bytes, for the message */
+    bool finish_length; /* the finish_reason was "length": the answer was cut */
+    char error[512];    /* set by the parser (malformed data, an error event) */
+    char *body;         /* a non-200 answer's first bytes, for the message */
     size_t body_len;
     /* SSE line assembly */
     char *line;

@@ -615,6 +615,8 @@ json_t *report_build(vlm_store *s, const char *db_path, char *err, size_t err_le
          put(r, "pairs", build_pairs(s)) && put(r, "aggregates", build_aggregates(s)) &&
          put(r, "families", report_families(s, r)) && put(r, "cases", build_cases(s)) &&
          put(r, "bench", dump(s, store_report_bench));
+    ok = ok && put(r, "bench_capacity", dump(s, store_report_bench_capacity)); /* report_bench.c: */
+    if (ok) report_bench_accuracy(json_object_get(r, "bench"));                /* accuracy under load */
     ok = ok && put(r, "context_kept", report_context_section(s, json_object_get(r, "by_turn")));
     ok = ok && put(r, "grounding", report_grounding(s));  /* report_ground.c */
     ok = ok && put(r, "generation", report_gen_build(s)); /* generate cases (report_gen.c) */

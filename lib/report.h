@@ -32,6 +32,15 @@ json_t *report_gen_build(vlm_store *s);
 int report_add_not_applicable(vlm_store *s, json_t *doc);
 
 /* Add "cost" and "recommendation" to a built document (report_cost.c). */
+/* report_bench.c: give each level of the report's "bench" array its
+ * "accuracy" (null when unscored): Wilson interval and McNemar test against
+ * the one-at-a-time level of the same run. */
+void report_bench_accuracy(json_t *bench);
+
+/* The last SLO search of `model` that found a capacity (an entry of the
+ * report's "bench_capacity"), or NULL. */
+const json_t *report_bench_capacity_of(const json_t *rep, const char *model);
+
 int report_add_cost(json_t *rep, const vlm_catalog *cat, const struct vlm_requirements *r);
 
 /* Context kept over turns (report_turns.c, docs/metrics.md). One turn's

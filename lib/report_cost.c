@@ -154,7 +154,8 @@ static void make_candidate(const json_t *rep, const json_t *m, const struct vlm_
     c->n_params = num_nan(m, "n_params");
     c->need_bytes = candidate_memory(m, c);
     c->p95_ms = c->busy_s_per_req = c->inst_rps = NAN;
-    *level = best_bench_level(rep, c->name, r->max_p95_ms);
+    *level = report_bench_capacity_of(rep, c->name); /* an SLO search's capacity first */
+    if (!*level) *level = best_bench_level(rep, c->name, r->max_p95_ms);
     if (*level) {
         c->inst_rps = num_nan(*level, "req_per_s");
         c->busy_s_per_req = 1.0 / c->inst_rps;
@@ -244,9 +245,15 @@ static json_t *model_cost(const struct vlm_candidate *c, const json_t *level, co
     json_t *o = json_object();
     double measured;
     json_object_set_new(o, "model", json_string(c->name));
-    json_object_set_new(o, "throughput_source", json_string(level ? "bench" : "single-stream"));
-    json_object_set_new(o, "concurrency",
-                        json_integer(level ? json_integer_value(json_object_get(level, "concurrency")) : 1));
+    json_object_set_new(o, "throughput_source",
+                        json_string(!level                           ? "single-stream"
+                                    : json_object_get(level, "slos") ? "slo-search"
+                                                                     : "bench"));
+    const char *by = level ? jpath_str(level, "by") : NULL; /* an SLO capacity: "concurrency" or "rate" */
+    json_object_set_new(
+        o, "concurrency",
+        by ? (strcmp(by, "concurrency") == 0 ? json_integer((json_int_t)num_nan(level, "capacity")) : json_null())
+           : json_integer(level ? json_integer_value(json_object_get(level, "concurrency")) : 1));
     json_object_set_new(o, "busy_s_per_request", num_or_null(c->busy_s_per_req));
     json_object_set_new(o, "req_per_gpu_hour", num_or_null(c->inst_rps * 3600));
     json_object_set_new(o, "p95_ms", num_or_null(c->p95_ms));

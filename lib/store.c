@@ -67,6 +67,9 @@ static const char *SCHEMA =
     "  itl_ms_p50 REAL, itl_ms_p90 REAL, itl_ms_p95 REAL, itl_ms_p99 REAL,"
     "  e2e_ms_p50 REAL, e2e_ms_p90 REAL, e2e_ms_p95 REAL, e2e_ms_p99 REAL,"
     "  tokens_estimated INTEGER, first_error TEXT, created_at TEXT);"
+    "CREATE TABLE IF NOT EXISTS bench_capacity("
+    "  id INTEGER PRIMARY KEY, run_id INTEGER, model_id INTEGER, by TEXT, capacity REAL, knee_above REAL,"
+    "  step REAL, slos TEXT, req_per_s REAL, e2e_ms_p95 REAL, n_probes INTEGER, created_at TEXT);"
     "CREATE TABLE IF NOT EXISTS kl_refs("
     "  model_id INTEGER, suite TEXT, case_id TEXT, top_k INTEGER, n_pos INTEGER, tokens BLOB, dists BLOB,"
     "  PRIMARY KEY(model_id, suite, case_id));"
@@ -96,6 +99,13 @@ static const char *const ADDED_COLUMNS[][3] = {
     {"cases", "groups", "TEXT"}, {"cases", "categories", "TEXT"}, {"scores", "ref_score", "REAL"}, {"scores", "ref_correct", "INTEGER"},
     {"scores", "ref_detail", "TEXT"}, {"answers", "image_tokens_each", "TEXT"},
     {"answers", "image_encode_ms_each", "TEXT"}, {"answers", "image_tokens_derived", "INTEGER"},
+    {"bench_levels", "profile", "TEXT"}, {"bench_levels", "phase", "TEXT"}, {"bench_levels", "repeat", "INTEGER"},
+    {"bench_levels", "n_warmup", "INTEGER"}, {"bench_levels", "achieved_rate", "REAL"},
+    {"bench_levels", "n_late", "INTEGER"}, {"bench_levels", "fell_behind", "INTEGER"},
+    {"bench_levels", "slo_met", "INTEGER"}, {"bench_levels", "n_scored", "INTEGER"},
+    {"bench_levels", "n_correct", "INTEGER"}, {"bench_levels", "n_length", "INTEGER"},
+    {"bench_levels", "n_timeout", "INTEGER"}, {"bench_levels", "n_failed", "INTEGER"},
+    {"bench_levels", "case_correct", "TEXT"},
 };
 // clang-format on
 
@@ -628,9 +638,12 @@ int store_put_bench_level(vlm_store *s, int64_t model_id, int64_t run_id, const 
                         " n_requests, n_ok, n_errors, wall_s, req_per_s, output_tps, goodput_rps, error_rate,"
                         " ttft_ms_p50, ttft_ms_p90, ttft_ms_p95, ttft_ms_p99, tpot_ms_p50, tpot_ms_p90, tpot_ms_p95,"
                         " tpot_ms_p99, itl_ms_p50, itl_ms_p90, itl_ms_p95, itl_ms_p99, e2e_ms_p50, e2e_ms_p90,"
-                        " e2e_ms_p95, e2e_ms_p99, tokens_estimated, first_error, created_at) VALUES(?1,?2,?3,?4,?5,"
+                        " e2e_ms_p95, e2e_ms_p99, tokens_estimated, first_error, profile, phase, repeat, n_warmup,"
+                        " achieved_rate, n_late, fell_behind, slo_met, n_scored, n_correct, n_length, n_timeout,"
+                        " n_failed, case_correct, created_at) VALUES(?1,?2,?3,?4,?5,"
                         "?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,"
-                        "?29,?30,?31,?32,strftime('%Y-%m-%dT%H:%M:%fZ','now'))") != VLM_OK)
+                        "?29,?30,?31,?32,?33,?34,?35,?36,?37,?38,?39,?40,?41,?42,?43,?44,?45,?46,"
+                        "strftime('%Y-%m-%dT%H:%M:%fZ','now'))") != VLM_OK)
         return VLM_ERR_IO;
     store_bind_int(&q, 1, run_id);
     store_bind_int(&q, 2, model_id);
@@ -654,5 +667,48 @@ int store_put_bench_level(vlm_store *s, int64_t model_id, int64_t run_id, const 
     }
     store_bind_int(&q, 31, l->tokens_estimated);
     store_bind_text(&q, 32, l->first_error[0] ? l->first_error : NULL);
+    store_bind_text(&q, 33, l->profile[0] ? l->profile : NULL);
+    store_bind_text(&q, 34, l->phase[0] ? l->phase : NULL);
+    store_bind_int(&q, 35, l->repeat);
+    store_bind_int(&q, 36, l->n_warmup);
+    store_bind_double(&q, 37, l->achieved_rate);
+    store_bind_int(&q, 38, l->n_late);
+    store_bind_int(&q, 39, l->fell_behind);
+    if (p->n_slos > 0) store_bind_int(&q, 40, l->slo_met);
+    if (l->n_scored > 0) {
+        store_bind_int(&q, 41, l->n_scored);
+        store_bind_int(&q, 42, l->n_correct);
+        store_bind_int(&q, 43, l->n_length);
+        store_bind_int(&q, 44, l->n_timeout);
+        store_bind_int(&q, 45, l->n_failed);
+        store_bind_text(&q, 46, l->case_correct);
+    }
+    return store_q_write(&q);
+}
+
+int store_put_bench_capacity(vlm_store *s, int64_t model_id, int64_t run_id, const struct vlm_bench_params *p,
+                             const struct vlm_bench_capacity *c) {
+    char slos[VLM_MAX_SLOS * 40] = "";
+    for (int i = 0; i < p->n_slos; i++)
+        snprintf(slos + strlen(slos), sizeof slos - strlen(slos), "%s%s_p%d=%g", i ? "," : "", p->slos[i].metric,
+                 p->slos[i].pct, p->slos[i].max_ms);
+    store_q q;
+    if (store_q_prepare(s, &q, "writing table bench_capacity",
+                        "INSERT INTO bench_capacity(run_id, model_id, by, capacity, knee_above, step, slos, req_per_s,"
+                        " e2e_ms_p95, n_probes, created_at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
+                        "strftime('%Y-%m-%dT%H:%M:%fZ','now'))") != VLM_OK)
+        return VLM_ERR_IO;
+    store_bind_int(&q, 1, run_id);
+    store_bind_int(&q, 2, model_id);
+    store_bind_text(&q, 3, c->by_rate ? "rate" : "concurrency");
+    store_bind_double(&q, 4, c->capacity);
+    if (c->knee_above > 0) store_bind_double(&q, 5, c->knee_above);
+    store_bind_double(&q, 6, c->step);
+    store_bind_text(&q, 7, slos);
+    if (c->capacity > 0) {
+        store_bind_double(&q, 8, c->req_per_s);
+        store_bind_double(&q, 9, c->e2e_p95_ms);
+    }
+    store_bind_int(&q, 10, c->n_probes);
     return store_q_write(&q);
 }

@@ -38,8 +38,13 @@ int store_model_id(vlm_store *s, const char *name, int64_t *id);
 /* Store one level of a load test (table bench_levels). */
 struct vlm_bench_level;
 struct vlm_bench_params;
+struct vlm_bench_capacity;
 int store_put_bench_level(vlm_store *s, int64_t model_id, int64_t run_id, const struct vlm_bench_params *p,
                           const struct vlm_bench_level *l);
+
+/* Store what an SLO search found (table bench_capacity) with its objectives. */
+int store_put_bench_capacity(vlm_store *s, int64_t model_id, int64_t run_id, const struct vlm_bench_params *p,
+                             const struct vlm_bench_capacity *c);
 
 /* ------------------------------------------------------------ store_history.c */
 
@@ -67,6 +72,9 @@ int store_model_history(vlm_store *s, const char *name, struct store_history *h)
 int store_report_runs(vlm_store *s, json_t **out);
 int store_report_categories(vlm_store *s, json_t **out);
 int store_report_bench(vlm_store *s, json_t **out);
+
+/* What SLO searches found (table bench_capacity), in the order they ran. */
+int store_report_bench_capacity(vlm_store *s, json_t **out);
 
 /* A model with its latest load (columns of models and model_loads). */
 struct store_model_row {

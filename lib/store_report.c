@@ -77,6 +77,51 @@ int store_report_categories(vlm_store *s, json_t **out) {
     return give(a, store_q_end(&q, VLM_OK), out);
 }
 
+/* The load-profile columns of bench_levels (docs/store-schema.md), read after
+ * the figures; NULL (a store written before them, a level not scored) stays null. */
+#define BENCH_LOAD_COLS                                                                                           \
+    " b.profile, b.phase, b.repeat, b.n_warmup, b.achieved_rate, b.n_late, b.fell_behind, b.slo_met, b.n_scored," \
+    " b.n_correct, b.n_length, b.n_timeout, b.n_failed, b.case_correct"
+
+static void bench_load_fields(store_q *q, int first, json_t *o) {
+    static const char *const names[] = {"profile",  "phase",       "repeat",   "n_warmup",    "achieved_rate",
+                                        "n_late",   "fell_behind", "slo_met",  "n_scored",    "n_correct",
+                                        "n_length", "n_timeout",   "n_failed", "case_correct"};
+    for (int k = 0; k < (int)(sizeof names / sizeof names[0]); k++) {
+        int i = first + k;
+        json_t *v = store_col_null(q, i) ? json_null()
+                    : k <= 1 || k == 13  ? json_text(store_col_text(q, i))
+                    : k == 4             ? json_real(store_col_double(q, i))
+                    : k == 6 || k == 7   ? json_boolean(store_col_int(q, i))
+                                         : json_integer(store_col_int(q, i));
+        json_object_set_new(o, names[k], v);
+    }
+}
+
+/* What SLO searches found (table bench_capacity), in the order they ran. */
+int store_report_bench_capacity(vlm_store *s, json_t **out) {
+    json_t *a = json_array();
+    store_q q;
+    if (store_q_prepare(s, &q, "reading table bench_capacity",
+                        "SELECT m.name, c.run_id, c.by, c.capacity, c.knee_above, c.step, c.slos, c.req_per_s,"
+                        " c.e2e_ms_p95, c.n_probes FROM bench_capacity c JOIN models m ON m.id=c.model_id"
+                        " ORDER BY c.id") != VLM_OK)
+        return give(a, VLM_ERR_IO, out);
+    while (store_q_row(&q)) {
+        json_t *o = json_pack(
+            "{s:o, s:I, s:o, s:f, s:o, s:f, s:o, s:o, s:o, s:i}", "model", json_text(store_col_text(&q, 0)), "run_id",
+            (json_int_t)store_col_int(&q, 1), "by", json_text(store_col_text(&q, 2)), "capacity",
+            store_col_double(&q, 3), "knee_above",
+            store_col_null(&q, 4) ? json_null() : json_real(store_col_double(&q, 4)), "step", store_col_double(&q, 5),
+            "slos", json_text(store_col_text(&q, 6)), "req_per_s",
+            store_col_null(&q, 7) ? json_null() : json_real(store_col_double(&q, 7)), "e2e_ms",
+            json_pack("{s:o}", "p95", store_col_null(&q, 8) ? json_null() : json_real(store_col_double(&q, 8))),
+            "n_probes", (int)store_col_int(&q, 9));
+        json_array_append_new(a, o);
+    }
+    return give(a, store_q_end(&q, VLM_OK), out);
+}
+
 /* Load-test levels (table bench_levels), in the order they ran. */
 int store_report_bench(vlm_store *s, json_t **out) {
     static const char *const metrics[] = {"ttft_ms", "tpot_ms", "itl_ms", "e2e_ms"};
@@ -88,7 +133,7 @@ int store_report_bench(vlm_store *s, json_t **out) {
             " b.n_ok, b.n_errors, b.wall_s, b.req_per_s, b.output_tps, b.goodput_rps, b.error_rate,"
             " b.tokens_estimated, b.first_error, b.ttft_ms_p50, b.ttft_ms_p90, b.ttft_ms_p95, b.ttft_ms_p99,"
             " b.tpot_ms_p50, b.tpot_ms_p90, b.tpot_ms_p95, b.tpot_ms_p99, b.itl_ms_p50, b.itl_ms_p90,"
-            " b.itl_ms_p95, b.itl_ms_p99, b.e2e_ms_p50, b.e2e_ms_p90, b.e2e_ms_p95, b.e2e_ms_p99"
+            " b.itl_ms_p95, b.itl_ms_p99, b.e2e_ms_p50, b.e2e_ms_p90, b.e2e_ms_p95, b.e2e_ms_p99," BENCH_LOAD_COLS
             " FROM bench_levels b JOIN models m ON m.id=b.model_id ORDER BY b.id") != VLM_OK)
         return give(a, VLM_ERR_IO, out);
     while (store_q_row(&q)) {
@@ -106,6 +151,7 @@ int store_report_bench(vlm_store *s, json_t **out) {
                                 json_pack("{s:f, s:f, s:f, s:f}", "p50", store_col_double(&q, 16 + 4 * k), "p90",
                                           store_col_double(&q, 17 + 4 * k), "p95", store_col_double(&q, 18 + 4 * k),
                                           "p99", store_col_double(&q, 19 + 4 * k)));
+        bench_load_fields(&q, 32, o);
         json_array_append_new(a, o);
     }
     return give(a, store_q_end(&q, VLM_OK), out);

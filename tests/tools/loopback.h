@@ -1,7 +1,8 @@
 /*
- * loopback.h - the listening loop the single-threaded test servers share
- * (hubserver.c, imageserver.c, vlmserver.c): a free 127.0.0.1 port written to a file, one
- * connection at a time handed to serve(), exit after a lifetime in seconds.
+ * loopback.h - the listening loop the test servers share (hubserver.c,
+ * imageserver.c, vlmserver.c, metricsserver.c one connection at a time; loadserver.c a thread per
+ * connection): a free 127.0.0.1 port written to a file, each connection handed
+ * to serve(), exit after a lifetime in seconds.
  */
 #ifndef VLM_TESTS_LOOPBACK_H
 #define VLM_TESTS_LOOPBACK_H
@@ -9,15 +10,16 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Listen on a free loopback port, write it to port_file, and serve each
- * connection in turn until lifetime_s has passed (SIGALRM ends the process).
- * Returns 1 (with a message naming `name`) when it cannot listen. */
-static int loopback_serve(const char *name, const char *port_file, unsigned lifetime_s, void (*serve)(int fd)) {
+/* Listen on a free loopback port and write it to port_file; the socket, or
+ * -1 (with a message naming `name`). */
+static inline int loopback_listen(const char *name, const char *port_file) {
     signal(SIGPIPE, SIG_IGN);
     setvbuf(stderr, NULL, _IOLBF, 0);
     int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
@@ -25,18 +27,26 @@ static int loopback_serve(const char *name, const char *port_file, unsigned life
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t alen = sizeof a;
-    if (bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 16) != 0 ||
+    if (bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 128) != 0 ||
         getsockname(s, (struct sockaddr *)&a, &alen) != 0) {
         perror(name);
-        return 1;
+        return -1;
     }
     FILE *pf = fopen(port_file, "w");
     if (!pf) {
         perror(port_file);
-        return 1;
+        return -1;
     }
     fprintf(pf, "%d\n", ntohs(a.sin_port));
     fclose(pf);
+    return s;
+}
+
+/* Listen (loopback_listen) and serve each connection in turn until lifetime_s
+ * has passed (SIGALRM ends the process). Returns 1 when it cannot listen. */
+static inline int loopback_serve(const char *name, const char *port_file, unsigned lifetime_s, void (*serve)(int fd)) {
+    int s = loopback_listen(name, port_file);
+    if (s < 0) return 1;
     alarm(lifetime_s);
     for (;;) {
         int c = accept(s, NULL, NULL);
@@ -47,6 +57,36 @@ static int loopback_serve(const char *name, const char *port_file, unsigned life
         serve(c);
         shutdown(c, SHUT_WR);
         close(c);
+    }
+}
+
+static void (*loopback_thread_serve)(int fd);
+
+static inline void *loopback_thread(void *arg) {
+    int c = (int)(intptr_t)arg;
+    loopback_thread_serve(c);
+    shutdown(c, SHUT_WR);
+    close(c);
+    return NULL;
+}
+
+/* As loopback_serve, but each connection is served by a thread of its own, so
+ * that requests overlap. */
+static inline int loopback_serve_threads(const char *name, const char *port_file, unsigned lifetime_s,
+                                         void (*serve)(int fd)) {
+    int s = loopback_listen(name, port_file);
+    if (s < 0) return 1;
+    loopback_thread_serve = serve;
+    alarm(lifetime_s);
+    for (;;) {
+        int c = accept(s, NULL, NULL);
+        if (c < 0) {
+            if (errno == EINTR) continue;
+            return 1;
+        }
+        pthread_t t;
+        if (pthread_create(&t, NULL, loopback_thread, (void *)(intptr_t)c) != 0) close(c);
+        else pthread_detach(t);
     }
 }
 
