@@ -24,7 +24,7 @@ THREADS=${THREADS:-2} MAX_TOKENS=${MAX_TOKENS:-1}
 V=$PWD/$BUILD/vlmeter
 [ -x "$V" ] || { echo "dials.sh: build first (make bin)" >&2; exit 2; }
 command -v jq >/dev/null || { echo "dials.sh: needs jq" >&2; exit 2; }
-command -v convert >/dev/null || { echo "dials.sh: needs ImageMagick's convert (the test pictures)" >&2; exit 2; }
+command -v python3 >/dev/null || { echo "dials.sh: needs python3 (writes the test pictures)" >&2; exit 2; }
 W=$(mktemp -d /tmp/vlmeter-dials-XXXXXX)
 cleanup() { [ -n "${KEEP:-}" ] && echo "work folder: $W" || rm -rf "$W"; }
 trap cleanup EXIT
@@ -34,9 +34,29 @@ echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 M=$W/model/model.gguf MM=$W/model/mmproj.gguf
 echo "model: forged qwen3vl $SIZE, $THREADS threads; $IMAGES pictures of 1024x1024; budgets $BUDGETS; $REPEATS repeats"
 
-# Distinct pictures (plasma noise, one seed each): no embedding is reused within a run.
+# Distinct pictures (a seeded pattern of stripes and noise, written as PNG by
+# python3's standard library): no embedding is reused within a run.
+png() {  # seed path
+  python3 - "$1" "$2" <<'PY'
+import random, struct, sys, zlib
+seed, path, n = int(sys.argv[1]), sys.argv[2], 1024
+rnd = random.Random(seed)
+rows = bytearray()
+for y in range(n):
+    rows.append(0)
+    noise = bytes(rnd.getrandbits(8) for _ in range(n))
+    for x in range(n):
+        v = noise[x]
+        rows += bytes(((x * seed) & 255, (y * 3 + v) & 255, v))
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+with open(path, "wb") as f:
+    f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", n, n, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(bytes(rows), 6)) + chunk(b"IEND", b""))
+PY
+}
 for i in $(seq 1 "$IMAGES"); do
-  convert -seed "$i" -size 1024x1024 plasma:fractal "$W/p$i.png"
+  png "$i" "$W/p$i.png"
   printf '{"id":"p%d","images":["p%d.png"],"turns":["What is in the picture?"],"category":"photos"}\n' "$i" "$i"
 done > "$W/s.jsonl"
 
