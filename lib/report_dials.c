@@ -580,6 +580,7 @@ static json_t *smallest_budget(json_t *g, const struct vlm_requirements *r) {
         } else snprintf(line + len, sizeof line - len, ". No drop is significant (McNemar p<0.05).");
     }
     json_object_set_new(o, "line", json_string(line));
+    json_decref(cats); /* o holds its own reference */
     return o;
 }
 
