@@ -621,6 +621,7 @@ json_t *report_build(vlm_store *s, const char *db_path, char *err, size_t err_le
     ok = ok && put(r, "grounding", report_grounding(s));  /* report_ground.c */
     ok = ok && put(r, "generation", report_gen_build(s)); /* generate cases (report_gen.c) */
     ok = ok && put(r, "server_metrics", report_server_metrics(s)) && report_add_model_hosts(s, r) == VLM_OK;
+    ok = ok && put(r, "dials", report_dials(s)); /* budgets and prompt variants (report_dials.c) */
     if (!ok) {
         util_errf(err, err_len, "reading '%s': %s", db_path, store_error(s));
         json_decref(r);
@@ -659,6 +660,7 @@ int vlm_report_cost(const char *db_path, enum vlm_report_format format, FILE *ou
     json_t *r = s ? report_build(s, db_path, err, err_len) : NULL;
     vlm_store_close(s);
     if (r) report_add_cost(r, cat, &req);
+    if (r) report_dials_finish(r, &req); /* cost per 1k and the smallest budget (report_dials.c) */
     vlm_catalog_free(cat);
     if (!r) return VLM_ERR_IO;
     int rc;

@@ -71,6 +71,17 @@ json_t *report_context_section(vlm_store *s, const json_t *by_turn);
  * marked; colour(i) is the colour of the document's models[i]. */
 void report_turns_chart(FILE *out, const json_t *doc, const char *(*colour)(int model));
 
+/* The "dials" section (report_dials.c, docs/metrics.md "Dials"): groups of
+ * models whose settings differ only in the image budget and prompt dials,
+ * with figures per member x category and the prompt variants' paired tests;
+ * NULL when the store cannot be read. report_dials_finish adds each row's
+ * cost per 1k requests (from the document's "cost") and each group's smallest
+ * budget within r->max_accuracy_loss; report_dials_chart writes the HTML chart
+ * of the group whose table has HTML id `id`. */
+json_t *report_dials(vlm_store *s);
+void report_dials_finish(json_t *rep, const struct vlm_requirements *r);
+void report_dials_chart(FILE *out, const json_t *doc, const char *id);
+
 /* Renderers (report_text.c, report_html.c). Return VLM_OK or VLM_ERR_IO. */
 int report_write_table(const json_t *r, FILE *out);
 int report_write_md(const json_t *r, FILE *out);

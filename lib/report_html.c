@@ -819,6 +819,7 @@ static void html_section(const struct rt_section *s, void *user) {
     if (!strcmp(s->t->id, "quality")) write_quality_chart(out, p->c);
     if (!strcmp(s->t->id, "context")) report_turns_chart(out, p->c->r, colour);
     if (!strcmp(s->t->id, "speed")) write_latency_chart(out, p->c);
+    if (!strcmp(s->t->id, "dials")) report_dials_chart(out, p->c->r, s->id);
     if (!strcmp(s->t->id, "recommendation")) write_pareto_chart(out, jpath_get(p->c->r, "recommendation.pareto"));
     fputs("</section>\n", out);
 }

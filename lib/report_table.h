@@ -153,6 +153,13 @@ void rt_cell_set(struct rt_cell *c, const char *fmt, ...) __attribute__((format(
 /* Set a cell to the value at `path` under o in format f (RT_DASH when missing). */
 void rt_cell_value(struct rt_cell *c, const json_t *o, const char *path, enum rt_fmt f);
 
+/* The dials tables' cells and prose (report_dials.c): the category ("all"
+ * for null), image tokens per image labelled "(derived)" when counted from a
+ * server's usage, cost per 1k with where it is priced, and the smallest-budget
+ * line with the budgets below it that miss. */
+rt_cell_fn report_dials_cell_category, report_dials_cell_tokens, report_dials_cell_cost;
+rt_lines_fn report_dials_lines;
+
 /* ------------------------------------------------------------ the walk */
 
 /* One table ready to print. */

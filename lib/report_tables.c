@@ -370,6 +370,25 @@ static const struct rt_col COST[] = {
     CELL("per 1k requests (first GPU)", NULL, RT_FIX4, cell_per_1k),
 };
 
+/* The dials of one group (report_dials.c): per category, the budgets ascending. */
+static const struct rt_col DIALS[] = {
+    COL("model", "model", RT_TEXT), COL("budget", "budget_label", RT_TEXT), COL("prompt", "prompt", RT_TEXT),
+    CELL("category", NULL, RT_TEXT, report_dials_cell_category), CELL("accuracy", "accuracy", RT_PCT, cell_accuracy),
+    CELL("image tokens/image", NULL, RT_FIX1, report_dials_cell_tokens),
+    COL("encode ms/image", "encode_ms_per_image", RT_MS), COL("TTFT p50 (ms)", "ttft_ms_p50", RT_MS),
+    CELL("cost per 1k requests", NULL, RT_FIX4, report_dials_cell_cost),
+    COL("vs largest (pt)", "vs_largest.diff", RT_PTS), COL("McNemar p", "vs_largest.p_value", RT_P),
+    COL("budget verdict", "verdict", RT_TEXT),
+};
+
+static const struct rt_col DIAL_PROMPTS[] = {
+    COL("model", "model", RT_TEXT), COL("prompt", "prompt", RT_TEXT), COL("plain prompt", "plain", RT_TEXT),
+    COL("budget", "budget_label", RT_TEXT), CELL("category", NULL, RT_TEXT, report_dials_cell_category),
+    COL("shared turns", "n_shared", RT_INT), COL("diff (pt)", "diff", RT_PTS),
+    COL("variant right, plain wrong", "variant_only", RT_INT), COL("plain right, variant wrong", "plain_only", RT_INT),
+    COL("McNemar p", "p_value", RT_P),
+};
+
 static const struct rt_col OPTIONS[] = {
     COL("model", "model", RT_TEXT), COL("on", "where", RT_TEXT), COL("plan", "plan", RT_TEXT),
     COL("monthly", "monthly", RT_FIX2), COL("currency", "currency", RT_TEXT),
@@ -455,6 +474,16 @@ const struct rt_table RT_TABLES[] = {
      .note = "Formulas: docs/cost.md. Prices come from the catalog with their currency, source and "
              "date; the shipped ones are examples: check your provider. Speed is as measured here.",
      .shape = RT_LIST, .rows = "cost", COLS(COST)},
+    {.id = "dials", .title = "Dials of %s: image budget and prompt", .each = "dials",
+     .note = "Models whose settings differ only in image_min_tokens, image_max_tokens, max_pixels, max_side, "
+             "system or prompt_suffix: accuracy (95% Wilson interval), image tokens and encode ms per image, "
+             "TTFT p50 and cost per 1k requests (on the all row) against the budget (native: unset), and each "
+             "budget against the largest on the turns both scored (docs/metrics.md, Dials).",
+     .shape = RT_LIST, .rows = "rows", COLS(DIALS), .lines = report_dials_lines},
+    {.id = "dial-prompts", .title = "Prompt variants of %s", .each = "dials",
+     .note = "Each prompt variant against the plain prompt at the same budget on the turns both scored: "
+             "difference in points and the exact two-sided McNemar test on the discordant turns.",
+     .shape = RT_LIST, .rows = "prompt_variants", COLS(DIAL_PROMPTS)},
     {.id = "recommendation", .title = "Recommendation",
      .note = "The cheapest option that meets every requirement, then every model x GPU (or API) option "
              "with its monthly cost and verdict (docs/cost.md).",

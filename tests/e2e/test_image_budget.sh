@@ -3,7 +3,8 @@
 # two images store, per image, the tokens llama-mtmd-cli reports for the same
 # files and flags (`n_tokens_batch` of each image's decode); the budgets are three
 # models with their own settings; a fixed-resolution projector (llava) refuses
-# the key by name and the run goes on.
+# the key by name and the run goes on. The report's budget table lists the
+# three with those tokens per image, rising, and an encode time for each.
 source "$(dirname "$0")/lib.sh"
 CLI=$LLAMA_PREFIX/bin/llama-mtmd-cli
 Q=$DEMO/models/qwen3vl
@@ -55,6 +56,40 @@ for b in $BUDGETS; do
   n_ms=$(sql "SELECT json_array_length(image_encode_ms_each) FROM answers a JOIN models m ON m.id=a.model_id WHERE m.name='q$b' AND a.case_id='two'")
   assert_eq "$n_ms" 2 "budget $b: an encode time per image"
 done
+
+# The budget table (docs/metrics.md, "Dials"): the three budgets are one group
+# (settings differing only in image_max_tokens; q256, the largest, its
+# reference), listed budget ascending with tokens per image rising and an
+# encode time for each. Tokens per image of the all row: case one's image (ta)
+# and case two's two (ta + tb) over three images. Encode ms on this tiny model
+# is a few ms and noisy on a shared machine, so its ordering is left to
+# bench/dials.sh, which measures the budgets side by side, repeated.
+"$VLMETER" report --db "$DB" --format json > "$T/rep.json"
+dials() { jq -r "$1" "$T/rep.json"; }
+assert_eq "$(dials '[.dials[] | select(.reference == "q256")] | length')" 1 "the three budgets form one group"
+assert_eq "$(dials '.dials[] | select(.reference == "q256") | [.rows[] | select(.category == null) | .model] | join(" ")')" \
+  "q16 q64 q256" "the table lists the three budgets, ascending"
+prev=0
+for b in $BUDGETS; do
+  row=".dials[] | select(.reference == \"q256\") | .rows[] | select(.category == null and .model == \"q$b\")"
+  ta=$(cli_tokens "$b" "$T/a.png")
+  tb=$(cli_tokens "$b" "$T/b.png")
+  want=$(awk -v a="$ta" -v b="$tb" 'BEGIN {printf "%.4f", (2 * a + b) / 3}')
+  assert_eq "$(dials "$row | .image_tokens_per_image" | awk '{printf "%.4f", $1}')" \
+    "$want" "budget $b: tokens per image in the table, as llama-mtmd-cli's"
+  awk -v a="$want" -v p="$prev" 'BEGIN {exit !(a > p)}' || fail "budget $b: $want tokens per image, not above $prev"
+  prev=$want
+  assert_eq "$(dials "$row | .encode_ms_per_image > 0")" true "budget $b: an encode ms per image"
+  assert_eq "$(dials "$row | .image_tokens_derived")" false "budget $b: local counts are not derived"
+done
+"$VLMETER" report --db "$DB" > "$T/rep.txt"
+assert_contains "$(cat "$T/rep.txt")" "Dials of q256: image budget and prompt" "the text report has the budget table"
+for b in $BUDGETS; do
+  grep -qE "^q$b +$b +plain +all " "$T/rep.txt" || fail "the text table has no all row for budget $b"
+done
+assert_contains "$(cat "$T/rep.txt")" "Smallest image_max_tokens within 0.0 points of the largest (256, q256)" \
+  "the smallest-budget line"
+
 assert_eq "$(sql "SELECT count(*) FROM answers WHERE case_id='text' AND image_tokens_each IS NOT NULL")" 0 \
   "a turn without images has no per-image figures"
 assert_eq "$(sql "SELECT json_extract(settings, '\$.image_max_tokens') IS NULL FROM models WHERE name='llava'")" 1 \
