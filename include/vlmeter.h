@@ -149,6 +149,8 @@ struct vlm_remote_params {
     int max_pixels;                 /* resize each image before upload to at most this many pixels
                                        (aspect ratio kept; 0: sent as is; docs/remote.md) */
     int max_side;                   /* ... and at most this many pixels along its longer side (0: off) */
+    bool no_token_twins;            /* do not send the text-only twin request that derives a turn's
+                                       image tokens (`derive_image_tokens: false`; judges) */
     const char *processor_json;     /* NULL, or a JSON object sent as the request's
                                        mm_processor_kwargs (vLLM's per-request processor options) */
     const char *metrics_url;        /* the server's Prometheus page; NULL: http://HOST:PORT/metrics of
@@ -300,7 +302,8 @@ VLM_API struct vlm_engine_params vlm_engine_default_params(void);
 
 /* Load a model and its projector (an "hf:" model fetched into the cache first,
  * its news to params.on_message). NULL with a message on a missing, truncated or
- * mismatched file, or a hub that cannot give the files. */
+ * mismatched file, or a hub that cannot give the files. The engine keeps params
+ * as given, to compare in vlm_engine_retune: their strings must outlive it. */
 VLM_API vlm_engine *vlm_engine_init(struct vlm_engine_params params, char *err, size_t err_len);
 
 /* Answer every turn of a case in one conversation, calling `cb` per turn. A turn

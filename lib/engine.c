@@ -57,6 +57,7 @@ int eng_fetch_hub(struct vlm_engine_params *ep, struct hub_files *files, char *e
 
 vlm_engine *vlm_engine_init(struct vlm_engine_params params, char *err, size_t err_len) {
     const struct vlm_engine_ops *ops = params.remote.n_urls > 0 ? &vlm_engine_remote_ops : &vlm_engine_local_ops;
+    struct vlm_engine_params given = params; /* as the caller gave them: hf: names, not the fetched paths */
     struct hub_files hub;
     void *impl = eng_fetch_hub(&params, &hub, err, err_len) == VLM_OK ? ops->init(params, err, err_len) : NULL;
     hub_files_free(&hub); /* the engine keeps its own copies of the paths */
@@ -64,7 +65,7 @@ vlm_engine *vlm_engine_init(struct vlm_engine_params params, char *err, size_t e
     vlm_engine *e = xcalloc(1, sizeof *e);
     e->ops = ops;
     e->impl = impl;
-    e->given = params;
+    e->given = given; /* what vlm_engine_retune compares: the caller's strings (they outlive e) */
     return e;
 }
 

@@ -244,7 +244,8 @@ static int run_turn(remote_engine *e, const vlm_case *c, int turn, int *next_ima
     if (rc != VLM_OK) return rc;
     req_timings(&e->req, &r->t);
     /* after the timed request, on a handle of its own: the timings above stay the turn's */
-    dials_image_tokens(e->dials, &e->p, e->key, e->messages, e->req.prompt_tokens, &r->t);
+    if (!e->p.remote.no_token_twins)
+        dials_image_tokens(e->dials, &e->p, e->key, e->messages, e->req.prompt_tokens, &r->t);
     json_array_append_new(e->messages,
                           json_pack("{s:s, s:s}", "role", "assistant", "content", e->req.out ? e->req.out : ""));
     return VLM_OK;

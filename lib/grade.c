@@ -166,6 +166,7 @@ static int judge_verdict(struct grader *g, const struct item *it, const char *ex
         struct vlm_engine_params ep = g->p->judge->engine;
         ep.on_message = g->p->on_message; /* an hf: judge's download news */
         ep.message_user = g->p->user;
+        ep.remote.no_token_twins = true; /* a judge's image tokens are reported nowhere: no extra requests */
         g->judge = vlm_engine_init(ep, err, sizeof err);
         if (!g->judge) {
             g->judge_failed = true;

@@ -67,7 +67,9 @@ static void free_imgs(struct gen_grader *g) {
 static vlm_engine *judge_engine(struct gen_grader *g) {
     if (!*g->engine && !*g->judge_failed) {
         char err[1024];
-        *g->engine = vlm_engine_init(g->judge->engine, err, sizeof err);
+        struct vlm_engine_params ep = g->judge->engine;
+        ep.remote.no_token_twins = true; /* a judge's image tokens are reported nowhere: no extra requests */
+        *g->engine = vlm_engine_init(ep, err, sizeof err);
         if (!*g->engine) {
             *g->judge_failed = true;
             util_say(g->say, g->user, "judge %s: %s", g->judge->name, err);

@@ -77,6 +77,7 @@ static const struct setting settings_table[] = {
     { "max_pixels",     SET_INT,    FIELD(remote.max_pixels),       1,  INT_MAX },
     { "max_side",       SET_INT,    FIELD(remote.max_side),         1,  INT_MAX },
     { "processor",      SET_STRING, FIELD(remote.processor_json),   0,  0 },
+    { "derive_image_tokens", SET_NOT_BOOL, FIELD(remote.no_token_twins), 0, 1 },
 };
 // clang-format on
 #undef FIELD
@@ -383,13 +384,14 @@ static bool add_variant_spec(vlm_plan *p, int ref, char *text, char *why, size_t
     return add_variant(p, ref, text, model, mmproj, why, why_len);
 }
 
-/* A bit per key of a spec, to refuse a key given twice (url= may repeat). */
-static unsigned key_bit(const char *key, const struct setting *s) {
-    if (s) return 1u << (s - settings_table);
-    if (strcmp(key, "mmproj") == 0) return 1u << 28;
-    if (strcmp(key, "model") == 0) return 1u << 29;
-    if (strcmp(key, "key_env") == 0) return 1u << 30;
-    if (strcmp(key, "images") == 0) return 1u << 27;
+/* A bit per key of a spec, to refuse a key given twice (url= may repeat):
+ * the settings' bits first, then those of the model keys. */
+static const char *const MODEL_KEYS[] = {"mmproj", "model", "key_env", "images"};
+_Static_assert(N_SETTINGS + sizeof MODEL_KEYS / sizeof MODEL_KEYS[0] <= 64, "one bit per spec key");
+static uint64_t key_bit(const char *key, const struct setting *s) {
+    if (s) return UINT64_C(1) << (s - settings_table);
+    for (size_t i = 0; i < sizeof MODEL_KEYS / sizeof MODEL_KEYS[0]; i++)
+        if (strcmp(key, MODEL_KEYS[i]) == 0) return UINT64_C(1) << (N_SETTINGS + i);
     return 0;
 }
 
@@ -400,7 +402,7 @@ struct spec_variants {
 };
 
 /* One "KEY=VALUE" option of a -m spec. */
-static bool apply_spec_option(vlm_plan *p, struct vlm_engine_params *e, char *opt, unsigned *seen,
+static bool apply_spec_option(vlm_plan *p, struct vlm_engine_params *e, char *opt, uint64_t *seen,
                               struct spec_variants *sv, char *why, size_t why_len) {
     char *eq = strchr(opt, '=');
     if (!eq) {
@@ -418,7 +420,7 @@ static bool apply_spec_option(vlm_plan *p, struct vlm_engine_params *e, char *op
         return true;
     }
     const struct setting *s = find_setting(key);
-    unsigned bit = key_bit(key, s);
+    uint64_t bit = key_bit(key, s);
     if (*seen & bit) {
         snprintf(why, why_len, "%s given twice", key);
         return false;
@@ -475,7 +477,7 @@ static bool parse_spec(vlm_plan *p, char *spec, const char **name, struct vlm_en
     if (is_url(model)) add_url(p, e, model, why, why_len);
     else if (hub_is_ref(model) && !hub_ref_ok(model, why, why_len)) return false;
     else e->model_path = arena_strdup(&p->arena, model);
-    unsigned seen = 0;
+    uint64_t seen = 0;
     for (char *opt; (opt = strtok_r(NULL, ",", &save));)
         if (!apply_spec_option(p, e, opt, &seen, sv, why, why_len)) return false;
     if (!spec_complete(e, why, why_len)) return false;

@@ -56,6 +56,8 @@ void report_bench_accuracy(json_t *bench) {
                             json_pack("{s:f, s:f, s:f, s:i, s:i, s:i, s:o, s:b}", "accuracy", a.acc, "lo", a.lo, "hi",
                                       a.hi, "n_pairs", a.n_pairs, "b", a.b, "c", a.c, "p_value",
                                       have_ref ? json_real(a.p_value) : json_null(), "dropped", a.dropped));
+        /* the tables' flag: a level that lost significantly more cases than it gained */
+        json_object_set_new(json_object_get(lv, "accuracy"), "flag", json_string(a.dropped ? "DROPPED" : ""));
     }
 }
 

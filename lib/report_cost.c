@@ -246,9 +246,9 @@ static json_t *model_cost(const struct vlm_candidate *c, const json_t *level, co
     double measured;
     json_object_set_new(o, "model", json_string(c->name));
     json_object_set_new(o, "throughput_source",
-                        json_string(!level                           ? "single-stream"
-                                    : json_object_get(level, "slos") ? "slo-search"
-                                                                     : "bench"));
+                        json_string(!level                               ? "single-stream"
+                                    : json_object_get(level, "capacity") ? "slo-search"
+                                                                         : "bench"));
     const char *by = level ? jpath_str(level, "by") : NULL; /* an SLO capacity: "concurrency" or "rate" */
     json_object_set_new(
         o, "concurrency",

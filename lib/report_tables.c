@@ -350,6 +350,16 @@ static const struct rt_col BENCH[] = {
     COL("TPOT p50", "tpot_ms.p50", RT_MS), COL("TPOT p99", "tpot_ms.p99", RT_MS),
     COL("ITL p50", "itl_ms.p50", RT_MS), COL("ITL p99", "itl_ms.p99", RT_MS),
     COL("e2e p50", "e2e_ms.p50", RT_MS), COL("e2e p99", "e2e_ms.p99", RT_MS),
+    COL("profile", "profile", RT_TEXT), COL("achieved (req/s)", "achieved_rate", RT_FIX2),
+    COL("accuracy", "accuracy.accuracy", RT_PCT1), COL("p vs one at a time", "accuracy.p_value", RT_P),
+    COL("accuracy flag", "accuracy.flag", RT_TEXT),
+};
+
+static const struct rt_col BENCH_CAPACITY[] = { /* report_bench.c */
+    COL("model", "model", RT_TEXT), COL("search by", "by", RT_TEXT), COL("capacity", "capacity", RT_FIX2),
+    COL("knee above", "knee_above", RT_FIX2), COL("step", "step", RT_FIX2), COL("objectives", "slos", RT_TEXT),
+    COL("req/s at capacity", "req_per_s", RT_FIX2), COL("e2e p95 at capacity", "e2e_ms.p95", RT_MS),
+    COL("probes", "n_probes", RT_INT),
 };
 
 static const struct rt_col SERVER_METRICS[] = { /* report_metrics.c */
@@ -465,6 +475,11 @@ const struct rt_table RT_TABLES[] = {
      .note = "vlmeter bench: per concurrency level, throughput, goodput under the SLOs and latency "
              "percentiles in ms (docs/metrics.md).",
      .shape = RT_LIST, .rows = "bench", COLS(BENCH)},
+    {.id = "bench-capacity", .title = "Capacity (SLO search)",
+     .note = "vlmeter bench --slo: the highest concurrency or rate at which every objective held, found by "
+             "bisection down to the step; the knee is the lowest value that failed (docs/metrics.md, SLO search). "
+             "The cost section's requests per GPU-hour use it when present.",
+     .shape = RT_LIST, .rows = "bench_capacity", COLS(BENCH_CAPACITY)},
     {.id = "server-metrics", .title = "Server metrics",
      .note = "The server's own /metrics page, read once a second while a run or a bench level talked to it: "
              "KV-cache usage, requests running and waiting (mean and max), prefix-cache hit rate and the "

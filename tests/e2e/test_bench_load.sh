@@ -94,6 +94,12 @@ assert_eq "$(grep -c 'ACCURACY DROPPED' "$T/cut.out")" 1 "the loaded level alone
 "$VLMETER" report --db "$DB" --format json -o "$T/report.json"
 assert_eq "$(jq -c '[.bench[] | select(.model=="cut") | .accuracy.dropped]' "$T/report.json")" "[false,true]" "report flags the drop"
 assert_eq "$(jq -c '[.bench_capacity[] | .capacity]' "$T/report.json")" "[4]" "report capacity"
+# ... and so do the tables: the flag on the cut level's row, the capacity table
+"$VLMETER" report --db "$DB" --format md -o "$T/report.md"
+grep "^| cut " "$T/report.md" | grep -q "| DROPPED |" || fail "the markdown table flags no drop: $(grep '^| cut ' "$T/report.md")"
+[ "$(grep "^| cut " "$T/report.md" | grep -c DROPPED)" = 1 ] || fail "more than the one dropped level flagged"
+grep -A8 "Capacity (SLO search)" "$T/report.md" | grep -q "| concurrency | 4.00 | 5.00 |" ||
+    fail "capacity table: $(grep -A8 'Capacity (SLO search)' "$T/report.md")"
 
 # 6. Bad input is refused with a message naming it.
 set +e

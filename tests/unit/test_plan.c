@@ -407,6 +407,21 @@ static void test_model_spec_mistakes(void **state) {
     spec_fails(p, "x=a.gguf,mmproj=b,template", "option 'template' needs a value (KEY=VALUE)");
     spec_fails(p, "x=a.gguf,mmproj=b,mmproj=c", "mmproj given twice");
     spec_fails(p, "x=a.gguf,mmproj=b,ctx=100,ctx=200", "ctx given twice");
+    { /* a bit per key: the settings late in the table and the model keys never share one (max_side and
+       * images, processor and mmproj, derive_image_tokens and key_env once did) */
+        vlm_plan *q = vlm_plan_new();
+        char e2[256] = "";
+        assert_int_equal(vlm_plan_add_model_spec(q,
+                                                 "r=http://h/v1,model=m,max_side=512,images=http://i/v1,key_env=K,"
+                                                 "derive_image_tokens=false,processor={}",
+                                                 e2, sizeof e2),
+                         VLM_OK);
+        assert_true(vlm_plan_model(q, 0)->engine.remote.no_token_twins);
+        assert_int_equal(vlm_plan_add_model_spec(q, "l=a.gguf,mmproj=b.gguf,prompt_suffix=x", e2, sizeof e2), VLM_OK);
+        spec_fails(q, "s=http://h/v1,model=m,derive_image_tokens=0,derive_image_tokens=1",
+                   "derive_image_tokens given twice");
+        vlm_plan_free(q);
+    }
     spec_fails(p, "taken=c.gguf,mmproj=d.gguf", "a model named 'taken' is already in the plan");
     char long_spec[300];
     memset(long_spec, 'n', 200);

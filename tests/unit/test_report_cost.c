@@ -263,11 +263,41 @@ static void test_fastest_clean_bench_level(void **state) {
     json_decref(rep);
 }
 
+/* An SLO search's capacity (bench_capacity) wins over b's bench levels: 4.5
+ * req/s at capacity -> 4.5 * 3600 = 16200 requests per GPU-hour, 1/4.5 s busy
+ * per request, the p95 at the capacity (1200 ms); concurrency 8's 6 req/s is
+ * no longer used. A capacity of another model changes nothing for b. */
+static void test_slo_capacity_first(void **state) {
+    (void)state;
+    json_error_t e;
+    json_t *rep = json_loads(DOC, 0, &e);
+    assert_non_null(rep);
+    json_object_set_new(rep, "bench_capacity",
+                        json_pack("[{s:s, s:s, s:f, s:f, s:{s:f}}, {s:s, s:s, s:f, s:f, s:{s:f}}]", "model", "m", "by",
+                                  "rate", "capacity", 99.0, "req_per_s", 99.0, "e2e_ms", "p95", 10.0, "model", "b",
+                                  "by", "concurrency", "capacity", 5.0, "req_per_s", 4.5, "e2e_ms", "p95", 1200.0));
+    vlm_catalog *cat = catalog();
+    struct vlm_requirements r;
+    vlm_requirements_default(&r);
+    r.requests_per_day = 300000;
+    r.peak_factor = 1;
+    assert_int_equal(report_add_cost(rep, cat, &r), VLM_OK);
+    vlm_catalog_free(cat);
+    const json_t *b = cost_of(rep, "b");
+    assert_string_equal(str(b, "throughput_source"), "slo-search");
+    assert_int_equal(json_integer_value(json_object_get(b, "concurrency")), 5); /* searched by concurrency */
+    near(b, "req_per_gpu_hour", 16200);
+    near(b, "busy_s_per_request", 1.0 / 4.5);
+    near(b, "p95_ms", 1200);
+    json_decref(rep);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_stream_figures),   cmocka_unit_test(test_reserved_instances_and_choice),
         cmocka_unit_test(test_capacity_and_break_even), cmocka_unit_test(test_fits_on_and_quantization),
         cmocka_unit_test(test_memory_estimate),         cmocka_unit_test(test_fastest_clean_bench_level),
+        cmocka_unit_test(test_slo_capacity_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
