@@ -679,16 +679,6 @@ char **report_dials_lines(const json_t *g, int *n) {
 #define DC_TOP   30.0
 #define DC_H     200.0
 
-static void dc_esc(FILE *out, const char *s) {
-    for (; s && *s; s++) {
-        if (*s == '<') fputs("&lt;", out);
-        else if (*s == '>') fputs("&gt;", out);
-        else if (*s == '&') fputs("&amp;", out);
-        else if (*s == '"') fputs("&quot;", out);
-        else fputc(*s, out);
-    }
-}
-
 /* The group whose table has this HTML id ("dials-NAME"). */
 static const json_t *dc_group(const json_t *doc, const char *id) {
     size_t i;
@@ -753,26 +743,26 @@ void report_dials_chart(FILE *out, const json_t *doc, const char *id) {
         double a, lo, hi;
         const char *label = jpath_str(row, "budget_label");
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=mut>", DX(i), DC_TOP + DC_H + 16);
-        dc_esc(out, label);
+        util_xml_escape(out, label);
         fputs("</text>\n", out);
         if (jpath_num(row, "ci_low", &lo) && jpath_num(row, "ci_high", &hi))
             fprintf(out, "<path stroke=\"#0969da\" stroke-opacity=\"0.5\" d=\"M%.1f %.1fV%.1f\"/>\n", DX(i), DY(lo),
                     DY(hi));
         if (jpath_num(row, "accuracy", &a)) {
             fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#0969da\"><title>", DX(i), DY(a));
-            dc_esc(out, jpath_str(row, "model"));
+            util_xml_escape(out, jpath_str(row, "model"));
             fprintf(out, ": accuracy %.0f%%</title></circle>\n", 100 * a);
         }
         if (jpath_num(row, "image_tokens_per_image", &v) && max_tok > 0) {
             fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"7\" height=\"7\" fill=\"#d1242f\"><title>", DX(i) - 3.5,
                     DY(v / max_tok) - 3.5);
-            dc_esc(out, jpath_str(row, "model"));
+            util_xml_escape(out, jpath_str(row, "model"));
             fprintf(out, ": %.0f image tokens per image%s</title></rect>\n", v,
                     json_is_true(json_object_get(row, "image_tokens_derived")) ? " (derived)" : "");
         }
     }
     fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=mut>", DC_LEFT + pw / 2, DC_TOP + DC_H + 34);
-    dc_esc(out, jpath_str(g, "budget_key"));
+    util_xml_escape(out, jpath_str(g, "budget_key"));
     fprintf(out,
             " (the reference's prompt; native: unset)</text>\n"
             "<text x=\"%.1f\" y=\"%.1f\" fill=\"#0969da\">\xE2\x97\x8F accuracy (95%% interval)</text>"

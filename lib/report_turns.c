@@ -120,16 +120,6 @@ json_t *report_context_section(vlm_store *s, const json_t *by_turn) {
 #define TC_TOP   36.0
 #define TC_H     220.0 /* plot height */
 
-static void tc_esc(FILE *out, const char *s) {
-    for (; s && *s; s++) {
-        if (*s == '<') fputs("&lt;", out);
-        else if (*s == '>') fputs("&gt;", out);
-        else if (*s == '&') fputs("&amp;", out);
-        else if (*s == '"') fputs("&quot;", out);
-        else fputc(*s, out);
-    }
-}
-
 /* The pooled figure of `model` in "context_kept" (category null), or NULL. */
 static const json_t *tc_figure(const json_t *doc, const char *model) {
     size_t i;
@@ -165,7 +155,7 @@ static void tc_model(FILE *out, const json_t *doc, const char *model, const char
         const char *m = jpath_str(r, "model");
         if (!m || strcmp(m, model) || !jpath_num(r, "turn", &turn) || !jpath_num(r, "accuracy", &a)) continue;
         fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>", TX(turn + 1), TY(a), colour);
-        tc_esc(out, model);
+        util_xml_escape(out, model);
         fprintf(out, " \xC2\xB7 turn %.0f: %.0f%%", turn + 1, 100 * a);
         if (jpath_num(r, "ci_low", &lo) && jpath_num(r, "ci_high", &hi)) {
             fprintf(out, " (%.0f\xE2\x80\x93%.0f)</title></circle>\n", 100 * lo, 100 * hi);
@@ -180,7 +170,7 @@ static void tc_model(FILE *out, const json_t *doc, const char *model, const char
         fprintf(out, "<path stroke=\"%s\" stroke-dasharray=\"2 4\" d=\"M%.1f %.1fH%.1f\"/>\n", colour, TC_LEFT,
                 TY(base), TC_LEFT + pw);
     fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\">", TC_LEFT, y_pos, colour);
-    tc_esc(out, model);
+    util_xml_escape(out, model);
     if (jpath_num(f, "lost_at", &lost)) {
         fprintf(out, ": keeps context through turn %.0f, lost at turn %.0f</text>\n", keeps, lost);
         fprintf(out,

@@ -241,3 +241,13 @@ const char *util_read_decimal(const char *p, bool exponent, double *v) {
     *v = strtod(buf, NULL);
     return p;
 }
+
+void util_xml_escape(FILE *out, const char *s) {
+    for (; s && *s; s++) {
+        if (*s == '<') fputs("&lt;", out);
+        else if (*s == '>') fputs("&gt;", out);
+        else if (*s == '&') fputs("&amp;", out);
+        else if (*s == '"') fputs("&quot;", out);
+        else fputc(*s, out);
+    }
+}

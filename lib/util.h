@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Format a message into a caller's error buffer (NULL-safe). */
 void util_errf(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -53,6 +54,10 @@ int util_mkdirs(const char *path);
  * UTF-8 (bad lead or continuation byte, overlong form, surrogate, past
  * U+10FFFF) decodes as UTIL_UTF8_BAD (U+FFFD) and consumes one byte. */
 #define UTIL_UTF8_BAD 0xFFFDu
+/* Write s (NULL: nothing) with < > & " as XML entities: text or an attribute
+ * value of the HTML report's inline SVG charts. */
+void util_xml_escape(FILE *out, const char *s);
+
 uint32_t util_utf8_decode(const unsigned char *s, size_t n, int *len);
 
 /* Cut a string that snprintf truncated inside a multi-byte UTF-8 sequence. */

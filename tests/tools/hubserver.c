@@ -45,23 +45,12 @@ static long drop_after;
 static int dropped;
 
 /* Write all of buf; false when the client went away. */
-static int send_all(int fd, const void *buf, size_t n) {
-    const char *p = buf;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w <= 0) return 0;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 1;
-}
-
 static void reply(int fd, int status, const char *reason, const char *type, const char *body) {
     char head[512];
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", status,
                      reason, type, strlen(body));
-    if (send_all(fd, head, (size_t)n)) send_all(fd, body, strlen(body));
+    if (loopback_send_all(fd, head, (size_t)n)) loopback_send_all(fd, body, strlen(body));
 }
 
 static void not_found(int fd, const char *what) {
@@ -168,7 +157,7 @@ static void serve_file(int fd, const char *repo, const char *name, long start, i
         n = snprintf(head, sizeof head,
                      "HTTP/1.1 200 OK\r\nContent-Length: %ld\r\nAccept-Ranges: bytes\r\nConnection: close\r\n\r\n",
                      size);
-    if (!send_all(fd, head, (size_t)n) || head_only) {
+    if (!loopback_send_all(fd, head, (size_t)n) || head_only) {
         fclose(f);
         return;
     }
@@ -183,7 +172,7 @@ static void serve_file(int fd, const char *repo, const char *name, long start, i
     while (limit > 0) {
         size_t want = limit < (long)sizeof chunk ? (size_t)limit : sizeof chunk;
         size_t got = fread(chunk, 1, want, f);
-        if (got == 0 || !send_all(fd, chunk, got)) break;
+        if (got == 0 || !loopback_send_all(fd, chunk, got)) break;
         limit -= (long)got;
     }
     fclose(f);
@@ -234,17 +223,9 @@ static void handle(int fd, const char *method, char *target, long start) {
 
 /* Read one request's head and answer it. */
 static void serve(int fd) {
-    char req[16384];
-    size_t len = 0;
-    while (len < sizeof req - 1) {
-        ssize_t r = read(fd, req + len, sizeof req - 1 - len);
-        if (r <= 0) return;
-        len += (size_t)r;
-        req[len] = '\0';
-        if (strstr(req, "\r\n\r\n")) break;
-    }
-    char method[16], target[8192];
-    if (sscanf(req, "%15s %8191s", method, target) != 2) return;
+    char method[16], target[1024], *body = NULL;
+    char *req = loopback_read_request(fd, &body, method, target);
+    if (!req) return;
     long start = 0;
     char range[64] = "-";
     int auth = 0;
@@ -257,6 +238,7 @@ static void serve(int fd) {
     }
     fprintf(stderr, "%s %s range=%s auth=%d\n", method, target, range, auth);
     handle(fd, method, target, start);
+    free(req);
 }
 
 int main(int argc, char **argv) {

@@ -40,17 +40,6 @@ static char *files[MAX_FILES];
 static int n_files, served;
 static const char *dir, *error_text, *garbage_text, *data_url_text;
 
-static int send_all(int fd, const void *buf, size_t n) {
-    const char *p = buf;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w <= 0) return 0;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 1;
-}
-
 static void reply(int fd, int status, const char *body) {
     char head[256];
     int n = snprintf(head, sizeof head,
@@ -61,7 +50,7 @@ static void reply(int fd, int status, const char *body) {
                      : status == 400 ? "Bad Request"
                                      : "Not Found",
                      strlen(body));
-    if (send_all(fd, head, (size_t)n)) send_all(fd, body, strlen(body));
+    if (loopback_send_all(fd, head, (size_t)n)) loopback_send_all(fd, body, strlen(body));
 }
 
 /* Standard base64 of n bytes (caller frees). */
@@ -133,24 +122,11 @@ static void handle(int fd, const char *method, const char *target, const char *b
 
 /* Read one request (head and Content-Length body) and answer it. */
 static void serve(int fd) {
-    static char req[1 << 20];
-    size_t len = 0, need = 0;
-    char *body = NULL;
-    while (len < sizeof req - 1) {
-        ssize_t r = read(fd, req + len, sizeof req - 1 - len);
-        if (r <= 0) return;
-        len += (size_t)r;
-        req[len] = '\0';
-        if (!body && (body = strstr(req, "\r\n\r\n"))) {
-            body += 4;
-            char *cl = strcasestr(req, "Content-Length:");
-            need = cl ? (size_t)atol(cl + 15) : 0;
-        }
-        if (body && len - (size_t)(body - req) >= need) break;
-    }
-    char method[16], target[1024];
-    if (!body || sscanf(req, "%15s %1023s", method, target) != 2) return;
+    char method[16], target[1024], *body = NULL;
+    char *req = loopback_read_request(fd, &body, method, target);
+    if (!req) return;
     handle(fd, method, target, body);
+    free(req);
 }
 
 static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }

@@ -36,16 +36,6 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static double over_knee_ms = -1, over_cut_ms = -1;
 static int knee = 1 << 30, fast_ms = 20, slow_ms = 400, truncate_above = 1 << 30;
 
-static int send_all(int fd, const char *p, size_t n) {
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w <= 0) return 0;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 1;
-}
-
 static double now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -76,28 +66,6 @@ static void sleep_ms(int ms) {
     while (nanosleep(&ts, &ts) != 0) {}
 }
 
-/* Read one request (headers and a Content-Length body) into buf; its length,
- * or -1. */
-static int read_request(int fd, char *buf, int cap) {
-    int n = 0;
-    char *end = NULL;
-    while (!(end = strstr(buf, "\r\n\r\n"))) {
-        ssize_t r = read(fd, buf + n, (size_t)(cap - 1 - n));
-        if (r <= 0) return -1;
-        n += (int)r;
-        buf[n] = 0;
-    }
-    const char *cl = strcasestr(buf, "Content-Length:");
-    int want = (int)(end + 4 - buf) + (cl ? atoi(cl + 15) : 0);
-    while (n < want && n < cap - 1) {
-        ssize_t r = read(fd, buf + n, (size_t)(cap - 1 - n));
-        if (r <= 0) break;
-        n += (int)r;
-        buf[n] = 0;
-    }
-    return n;
-}
-
 /* The word after "Reply with: " (letters and digits), or "ok". */
 static void answer_word(const char *req, char *out, size_t cap) {
     const char *p = strstr(req, "Reply with: ");
@@ -111,10 +79,11 @@ static void answer_word(const char *req, char *out, size_t cap) {
 }
 
 static void serve(int fd) {
-    char *buf = calloc(1, 1 << 20);
-    if (read_request(fd, buf, 1 << 20) < 0 || !strstr(buf, "/chat/completions")) {
+    char method[16], target[1024], *req_body = NULL;
+    char *buf = loopback_read_request(fd, &req_body, method, target);
+    if (!buf || !strstr(target, "/chat/completions")) {
         const char *nf = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-        send_all(fd, nf, strlen(nf));
+        loopback_send_all(fd, nf, strlen(nf));
         free(buf);
         return;
     }
@@ -133,8 +102,8 @@ static void serve(int fd) {
                      "\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":1}}\n\n"
                      "data: [DONE]\n\n",
                      word, cut ? "length" : "stop");
-    send_all(fd, head, strlen(head));
-    send_all(fd, body, (size_t)n);
+    loopback_send_all(fd, head, strlen(head));
+    loopback_send_all(fd, body, (size_t)n);
     fprintf(stderr, "chat in_flight=%d slow=%d cut=%d\n", seen, slow, cut);
     atomic_fetch_sub(&in_flight, 1);
     free(buf);

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -40,6 +42,53 @@ static inline int loopback_listen(const char *name, const char *port_file) {
     fprintf(pf, "%d\n", ntohs(a.sin_port));
     fclose(pf);
     return s;
+}
+
+/* Write all n bytes of buf to fd; 0 when the peer went away. */
+static inline int loopback_send_all(int fd, const void *buf, size_t n) {
+    const char *p = buf;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w <= 0) return 0;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 1;
+}
+
+/* Read one HTTP request from fd: its head and the Content-Length body after
+ * it. Returns the request (NUL-terminated; the caller frees it) with *body
+ * pointing into it and method and target filled, or NULL when the peer closed
+ * first or the request line does not parse. */
+static inline char *loopback_read_request(int fd, char **body, char method[16], char target[1024]) {
+    size_t cap = 1 << 16, len = 0, need = 0;
+    char *req = malloc(cap), *b = NULL;
+    for (;;) {
+        if (len + 1 >= cap) {
+            size_t off = b ? (size_t)(b - req) : 0;
+            req = realloc(req, cap *= 2);
+            if (b) b = req + off;
+        }
+        ssize_t r = read(fd, req + len, cap - 1 - len);
+        if (r <= 0) {
+            free(req);
+            return NULL;
+        }
+        len += (size_t)r;
+        req[len] = '\0';
+        if (!b && (b = strstr(req, "\r\n\r\n"))) {
+            b += 4;
+            const char *cl = strcasestr(req, "Content-Length:");
+            need = cl ? (size_t)atol(cl + 15) : 0;
+        }
+        if (b && len - (size_t)(b - req) >= need) break;
+    }
+    if (sscanf(req, "%15s %1023s", method, target) != 2) {
+        free(req);
+        return NULL;
+    }
+    *body = b;
+    return req;
 }
 
 /* Listen (loopback_listen) and serve each connection in turn until lifetime_s

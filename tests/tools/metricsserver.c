@@ -25,23 +25,12 @@
 static char **pages;
 static int n_pages, n_served;
 
-static int send_all(int fd, const void *buf, size_t n) {
-    const char *p = buf;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w <= 0) return 0;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 1;
-}
-
 static void reply(int fd, int status, const char *type, const char *body, size_t n) {
     char head[256];
     int k = snprintf(head, sizeof head,
                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", status,
                      status == 200 ? "OK" : "Not Found", type, n);
-    if (send_all(fd, head, (size_t)k)) send_all(fd, body, n);
+    if (loopback_send_all(fd, head, (size_t)k)) loopback_send_all(fd, body, n);
 }
 
 /* The whole file (caller frees), *n its size; NULL when unreadable. */
@@ -81,29 +70,16 @@ static void chat(int fd) {
 
 /* Read one request (head and Content-Length body) and answer it. */
 static void serve(int fd) {
-    static char req[1 << 22];
-    size_t len = 0, need = 0;
-    char *body = NULL;
-    while (len < sizeof req - 1) {
-        ssize_t r = read(fd, req + len, sizeof req - 1 - len);
-        if (r <= 0) return;
-        len += (size_t)r;
-        req[len] = '\0';
-        if (!body && (body = strstr(req, "\r\n\r\n"))) {
-            body += 4;
-            char *cl = strcasestr(req, "Content-Length:");
-            need = cl ? (size_t)atol(cl + 15) : 0;
-        }
-        if (body && len - (size_t)(body - req) >= need) break;
-    }
-    char method[16], target[1024];
-    if (!body || sscanf(req, "%15s %1023s", method, target) != 2) return;
+    char method[16], target[1024], *body = NULL;
+    char *req = loopback_read_request(fd, &body, method, target);
+    if (!req) return;
     if (strcmp(method, "GET") == 0 && strcmp(target, "/metrics") == 0) metrics(fd);
     else if (strcmp(method, "POST") == 0 && strcmp(target, "/v1/chat/completions") == 0) chat(fd);
     else {
         fprintf(stderr, "%s %s not-found\n", method, target);
         reply(fd, 404, "text/plain", "not found\n", 10);
     }
+    free(req);
 }
 
 int main(int argc, char **argv) {

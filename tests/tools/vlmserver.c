@@ -45,23 +45,12 @@
 static const char *log_path, *dump_dir;
 static int no_usage, n_requests;
 
-static int send_all(int fd, const void *buf, size_t n) {
-    const char *p = buf;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w <= 0) return 0;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 1;
-}
-
 static void reply(int fd, int status, const char *type, const char *body) {
     char head[256];
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", status,
                      status == 200 ? "OK" : "Not Found", type, strlen(body));
-    if (send_all(fd, head, (size_t)n)) send_all(fd, body, strlen(body));
+    if (loopback_send_all(fd, head, (size_t)n)) loopback_send_all(fd, body, strlen(body));
 }
 
 /* Standard base64 (no whitespace) to bytes (caller frees), *n their count. */
@@ -179,30 +168,9 @@ static void handle(int fd, const char *method, const char *target, const char *b
 
 /* Read one request (head and Content-Length body) and answer it. */
 static void serve(int fd) {
-    size_t cap = 1 << 16, len = 0, need = 0;
-    char *req = malloc(cap), *body = NULL;
-    for (;;) {
-        if (len + 1 >= cap) {
-            size_t off = body ? (size_t)(body - req) : 0;
-            req = realloc(req, cap *= 2);
-            if (body) body = req + off;
-        }
-        ssize_t r = read(fd, req + len, cap - 1 - len);
-        if (r <= 0) {
-            free(req);
-            return;
-        }
-        len += (size_t)r;
-        req[len] = '\0';
-        if (!body && (body = strstr(req, "\r\n\r\n"))) {
-            body += 4;
-            char *cl = strcasestr(req, "Content-Length:");
-            need = cl ? (size_t)atol(cl + 15) : 0;
-        }
-        if (body && len - (size_t)(body - req) >= need) break;
-    }
-    char method[16] = "", target[256] = "";
-    sscanf(req, "%15s %255s", method, target);
+    char method[16], target[1024], *body = NULL;
+    char *req = loopback_read_request(fd, &body, method, target);
+    if (!req) return;
     handle(fd, method, target, body);
     free(req);
 }
