@@ -5,7 +5,7 @@
  * highest rate or concurrency meeting them. Pure functions of their inputs.
  */
 #include "bench_load.h"
-#include "remote.h"
+#include "remote_req.h"
 #include "util.h"
 
 #include <math.h>

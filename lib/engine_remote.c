@@ -16,6 +16,7 @@
 #include "remote.h"
 #include "remote_dials.h"
 #include "remote_req.h"
+#include "remote_twin.h"
 #include "stop.h"
 #include "util.h"
 #include "vlmeter.h"
@@ -37,63 +38,6 @@ typedef struct remote_engine {
     /* image tokens derived from text-only twins of the requests (remote_dials.c) */
     struct dials_tokens *dials;
 } remote_engine;
-
-/* ------------------------------------------------------------ shared helpers */
-
-uint64_t remote_rng_next(uint64_t *state) {
-    /* splitmix64: small, seedable, good enough for jitter and arrivals */
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-double remote_rng_unit(uint64_t *state) { return (double)(remote_rng_next(state) >> 11) / 9007199254740992.0; }
-
-double remote_backoff_ms(int attempt, double retry_after_s, uint64_t *rng) {
-    if (retry_after_s >= 0) return (retry_after_s < 60 ? retry_after_s : 60) * 1000.0;
-    double base = 500.0 * (double)(1 << (attempt < 6 ? attempt : 6)); /* 0.5 s, 1 s, 2 s, ... */
-    return base * (0.5 + remote_rng_unit(rng));                       /* jitter: x0.5 .. x1.5 */
-}
-
-void remote_sleep_ms(double ms) {
-    while (ms > 0 && !stop_requested()) {
-        double step = ms < 50 ? ms : 50;
-        struct timespec ts = {0, (long)(step * 1e6)};
-        nanosleep(&ts, NULL);
-        ms -= step;
-    }
-}
-
-/* MIME type of an image from its first bytes; NULL when not one we know. */
-static const char *image_mime(const unsigned char *p, size_t n) {
-    if (n >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0) return "image/png";
-    if (n >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF) return "image/jpeg";
-    if (n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0) return "image/webp";
-    if (n >= 6 && (memcmp(p, "GIF87a", 6) == 0 || memcmp(p, "GIF89a", 6) == 0)) return "image/gif";
-    if (n >= 2 && p[0] == 'B' && p[1] == 'M') return "image/bmp";
-    return NULL;
-}
-
-char *remote_image_data_url(const char *path, char *err, size_t err_len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        util_errf(err, err_len, "image '%s' cannot be opened", path);
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    unsigned char *buf = xmalloc(cap);
-    for (size_t got; (got = fread(buf + n, 1, cap - n, f)) > 0;) {
-        n += got;
-        if (n == cap) buf = xrealloc(buf, cap *= 2);
-    }
-    fclose(f);
-    const char *mime = image_mime(buf, n);
-    char *url = mime ? util_data_uri(mime, buf, n) : NULL;
-    if (!mime) util_errf(err, err_len, "image '%s' is not a PNG, JPEG, WebP, GIF or BMP file", path);
-    free(buf);
-    return url;
-}
 
 /* ------------------------------------------------------------ init */
 
@@ -142,56 +86,6 @@ static void remote_free(void *impl) {
 static const struct vlm_model_info *remote_info(const void *impl) { return &((const remote_engine *)impl)->info; }
 
 /* ------------------------------------------------------------ one turn */
-
-json_t *remote_user_message(const struct vlm_engine_params *p, const vlm_case *c, int turn, int *next_image, char *err,
-                            size_t err_len) {
-    struct vlm_turn_part *parts = NULL;
-    int n = eng_turn_parts(c, turn, next_image, &parts);
-    json_t *content = json_array();
-    bool ok = true;
-    for (int i = 0; i < n && ok; i++) {
-        if (parts[i].text) {
-            json_array_append_new(content,
-                                  json_pack("{s:s, s:s%}", "type", "text", "text", parts[i].text, parts[i].len));
-            continue;
-        }
-        if (parts[i].image < 0) {
-            util_errf(err, err_len, "turn %d has more <image> markers than the case has images", turn);
-            ok = false;
-            break;
-        }
-        char *url = dials_image_url(&p->remote, c->images[parts[i].image], err, err_len);
-        if (!url) {
-            ok = false;
-            break;
-        }
-        json_array_append_new(content, json_pack("{s:s, s:{s:s}}", "type", "image_url", "image_url", "url", url));
-        free(url);
-    }
-    free(parts);
-    if (!ok) {
-        json_decref(content);
-        return NULL;
-    }
-    return json_pack("{s:s, s:o}", "role", "user", "content", content);
-}
-
-char *remote_chat_body(const struct vlm_engine_params *p, json_t *messages) {
-    const struct vlm_sampling *s = &p->sampling;
-    json_t *b = json_pack("{s:s, s:O, s:b, s:{s:b}, s:i, s:f, s:f, s:i}", "model", p->remote.model_id, "messages",
-                          messages, "stream", 1, "stream_options", "include_usage", 1, "max_tokens", s->max_tokens,
-                          "temperature", (double)s->temp, "top_p", (double)s->top_p, "seed", (int)s->seed);
-    if (s->top_k > 0) json_object_set_new(b, "top_k", json_integer(s->top_k));
-    if (s->min_p > 0) json_object_set_new(b, "min_p", json_real(s->min_p));
-    if (s->repeat_penalty != 1.0f) {
-        json_object_set_new(b, "repeat_penalty", json_real(s->repeat_penalty));
-        json_object_set_new(b, "repeat_last_n", json_integer(s->repeat_last_n));
-    }
-    dials_body(&p->remote, b);
-    char *text = json_dumps(b, JSON_COMPACT);
-    json_decref(b);
-    return text;
-}
 
 /* Send `body` until an attempt ends well, fails for good, or the retries run out. */
 static int send_with_retries(remote_engine *e, const char *body, int *n_retries, char *err, size_t err_len) {

@@ -2,16 +2,11 @@
  * remote_dials.c - the image dials of a remote model (remote_dials.h): the
  * client-side resize of images before upload (max_pixels, max_side; stb_image
  * decodes, stb_image_resize resamples, stb_image_write re-encodes as PNG;
- * libwebp decodes WebP), processor= sent as mm_processor_kwargs, and the image
- * tokens of a turn derived from the server's usage: the prompt tokens less
- * those of the same request without its images (one text-only request per
- * distinct body, cached). docs/remote.md says what is sent; docs/metrics.md
- * defines the derived count.
+ * libwebp decodes WebP), processor= sent as mm_processor_kwargs, and the
+ * text-only twin of a request whose usage remote_twin.c reads. docs/remote.md
+ * says what is sent; docs/metrics.md defines the derived count.
  */
 #include "remote_dials.h"
-#include "remote.h"
-#include "remote_req.h"
-#include "stop.h"
 #include "util.h"
 
 #include <math.h>
@@ -23,7 +18,6 @@
 #include <stb/stb_image_resize.h>
 #include <stb/stb_image_write.h>
 #include <webp/decode.h>
-#include <xxhash.h>
 
 /* ------------------------------------------------------------ the size */
 
@@ -58,6 +52,37 @@ bool dials_fit(int w, int h, int max_pixels, int max_side, int *out_w, int *out_
 }
 
 /* ------------------------------------------------------------ resizing */
+
+/* MIME type of an image from its first bytes; NULL when not one we know. */
+static const char *image_mime(const unsigned char *p, size_t n) {
+    if (n >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0) return "image/png";
+    if (n >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF) return "image/jpeg";
+    if (n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0) return "image/webp";
+    if (n >= 6 && (memcmp(p, "GIF87a", 6) == 0 || memcmp(p, "GIF89a", 6) == 0)) return "image/gif";
+    if (n >= 2 && p[0] == 'B' && p[1] == 'M') return "image/bmp";
+    return NULL;
+}
+
+static char *image_data_url(const char *path, char *err, size_t err_len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        util_errf(err, err_len, "image '%s' cannot be opened", path);
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    unsigned char *buf = xmalloc(cap);
+    for (size_t got; (got = fread(buf + n, 1, cap - n, f)) > 0;) {
+        n += got;
+        if (n == cap) buf = xrealloc(buf, cap *= 2);
+    }
+    fclose(f);
+    const char *mime = image_mime(buf, n);
+    char *url = mime ? util_data_uri(mime, buf, n) : NULL;
+    if (!mime) util_errf(err, err_len, "image '%s' is not a PNG, JPEG, WebP, GIF or BMP file", path);
+    free(buf);
+    return url;
+}
+
 
 /* The whole file (caller frees), NULL with a message. */
 static unsigned char *read_bytes(const char *path, size_t *n, char *err, size_t err_len) {
@@ -147,7 +172,7 @@ static char *resized_url(const unsigned char *p, size_t n, int w, int h, int com
 }
 
 char *dials_image_url(const struct vlm_remote_params *rp, const char *path, char *err, size_t err_len) {
-    if (rp->max_pixels <= 0 && rp->max_side <= 0) return remote_image_data_url(path, err, err_len);
+    if (rp->max_pixels <= 0 && rp->max_side <= 0) return image_data_url(path, err, err_len);
     size_t n = 0;
     unsigned char *bytes = read_bytes(path, &n, err, err_len);
     if (!bytes) return NULL;
@@ -155,14 +180,14 @@ char *dials_image_url(const struct vlm_remote_params *rp, const char *path, char
     char *url = NULL;
     if (!image_size(bytes, n, &w, &h, &comp)) {
         /* not an image we can decode: the unresized path says what it is */
-        url = remote_image_data_url(path, err, err_len);
+        url = image_data_url(path, err, err_len);
         if (url) {
             util_errf(err, err_len, "image '%s' cannot be decoded to resize it (max_pixels/max_side)", path);
             free(url);
             url = NULL;
         }
     } else if (!dials_fit(w, h, rp->max_pixels, rp->max_side, &ow, &oh)) {
-        url = remote_image_data_url(path, err, err_len); /* within the limits: its own bytes */
+        url = image_data_url(path, err, err_len); /* within the limits: its own bytes */
     } else {
         const char *why = NULL;
         url = resized_url(bytes, n, w, h, comp, ow, oh, &why);
@@ -217,95 +242,4 @@ json_t *dials_text_twin(json_t *messages, int *n_images) {
         if (json_array_size(content) == 0) json_object_set_new(m, "content", json_string(""));
     }
     return twin;
-}
-
-struct twin_entry {
-    uint64_t hash; /* XXH3 of the body, looked at first */
-    char *body;
-    int prompt_tokens;
-};
-
-struct dials_tokens {
-    struct vlm_req req; /* its own handle: the turn's results stay in the engine's */
-    struct twin_entry *cache;
-    int n_cache, cap_cache;
-    int next_url;
-    uint64_t rng; /* backoff jitter */
-    int n_sent, n_cached;
-};
-
-struct dials_tokens *dials_tokens_new(void) {
-    struct dials_tokens *d = xcalloc(1, sizeof *d);
-    d->rng = 0x7477696E5F726571ull;
-    return d;
-}
-
-void dials_tokens_free(struct dials_tokens *d) {
-    if (!d) return;
-    req_free(&d->req);
-    for (int i = 0; i < d->n_cache; i++) free(d->cache[i].body);
-    free(d->cache);
-    free(d);
-}
-
-int dials_tokens_sent(const struct dials_tokens *d) { return d ? d->n_sent : 0; }
-int dials_tokens_cached(const struct dials_tokens *d) { return d ? d->n_cached : 0; }
-
-static struct twin_entry *cache_find(struct dials_tokens *d, uint64_t hash, const char *body) {
-    for (int i = 0; i < d->n_cache; i++)
-        if (d->cache[i].hash == hash && strcmp(d->cache[i].body, body) == 0) return &d->cache[i];
-    return NULL;
-}
-
-/* The usage prompt_tokens of one text-only request (retried as a turn's
- * request is); -1 when it fails or the server sends no usage. */
-static int twin_request(struct dials_tokens *d, const struct vlm_remote_params *rp, const char *key, const char *body) {
-    d->n_sent++;
-    for (int attempt = 0;; attempt++) {
-        char msg[512];
-        req_setup(&d->req, rp->urls[d->next_url++ % rp->n_urls], key, body, rp->timeout_s);
-        CURLcode code = curl_easy_perform(d->req.curl);
-        enum vlm_req_outcome o = req_finish(&d->req, code, msg, sizeof msg);
-        if (o == VLM_REQ_DONE) return d->req.prompt_tokens;
-        if (o == VLM_REQ_FAIL || attempt >= rp->max_retries || stop_requested()) return -1;
-        remote_sleep_ms(remote_backoff_ms(attempt, d->req.retry_after_s, &d->rng));
-    }
-}
-
-bool dials_image_tokens(struct dials_tokens *d, const struct vlm_engine_params *p, const char *key, json_t *messages,
-                        int prompt_tokens, struct vlm_turn_timings *t) {
-    if (!d || prompt_tokens < 0 || p->remote.n_urls <= 0) return false;
-    int n_images = 0;
-    json_t *twin = dials_text_twin(messages, &n_images);
-    if (n_images == 0) {
-        json_decref(twin);
-        return false;
-    }
-    struct vlm_engine_params one = *p;
-    one.sampling.max_tokens = 1; /* only its usage is wanted */
-    char *body = remote_chat_body(&one, twin);
-    json_decref(twin);
-    uint64_t hash = XXH3_64bits(body, strlen(body));
-    struct twin_entry *hit = cache_find(d, hash, body);
-    bool sent = false;
-    int text_tokens;
-    if (hit) {
-        text_tokens = hit->prompt_tokens;
-        d->n_cached++;
-        free(body);
-    } else {
-        text_tokens = twin_request(d, &p->remote, key, body);
-        sent = true;
-        if (text_tokens >= 0) { /* a failure is asked again next time */
-            util_grow((void **)&d->cache, &d->cap_cache, d->n_cache + 1, sizeof *d->cache);
-            d->cache[d->n_cache++] = (struct twin_entry){hash, body, text_tokens};
-        } else {
-            free(body);
-        }
-    }
-    if (text_tokens >= 0 && prompt_tokens >= text_tokens) {
-        t->n_image_tokens = prompt_tokens - text_tokens;
-        t->image_tokens_derived = true;
-    }
-    return sent;
 }

@@ -2,9 +2,9 @@
  * remote_dials.h - the image dials of a remote model (docs/remote.md, "Image
  * size", "Processor options", "Image tokens"): resizing an image on the client
  * before upload (max_pixels, max_side), the request's mm_processor_kwargs
- * (processor=), and the image tokens derived from the server's usage by a
- * text-only twin of each request. Used by the remote engine (engine_remote.c)
- * and the load test's request bodies (bench.c). Not part of the public API.
+ * (processor=), and the text-only twin of a request (its image tokens are
+ * derived by remote_twin.h). Used by the request bodies (remote_body.c), the
+ * remote engine and the load test. Not part of the public API.
  */
 #ifndef VLM_REMOTE_DIALS_H
 #define VLM_REMOTE_DIALS_H
@@ -39,27 +39,5 @@ void dials_body(const struct vlm_remote_params *rp, json_t *body);
  * content (the request's text-only twin); *n_images gets the image parts
  * removed. Caller decrefs. */
 json_t *dials_text_twin(json_t *messages, int *n_images);
-
-/* The derivation of image tokens of one remote engine: a request handle of its
- * own and the cache of text-only prompt tokens by twin body. */
-struct dials_tokens;
-
-/* A new, empty one; dials_tokens_free releases it (NULL-safe). */
-struct dials_tokens *dials_tokens_new(void);
-void dials_tokens_free(struct dials_tokens *d);
-
-/* After a turn's timed request of `messages` (the conversation sent, images
- * included) came back with usage prompt_tokens `prompt_tokens` (-1: no usage):
- * when the messages hold images, the prompt tokens of their text-only twin
- * (from the cache, or one extra request with max_tokens=1 to p's URLs; never
- * timed, never counted as a retry), and t->n_image_tokens = the difference with
- * t->image_tokens_derived set. Leaves t alone without images, without usage, or
- * when the twin request fails. Returns whether an extra request was sent. */
-bool dials_image_tokens(struct dials_tokens *d, const struct vlm_engine_params *p, const char *key, json_t *messages,
-                        int prompt_tokens, struct vlm_turn_timings *t);
-
-/* Extra text-only requests sent so far, and answers taken from the cache. */
-int dials_tokens_sent(const struct dials_tokens *d);
-int dials_tokens_cached(const struct dials_tokens *d);
 
 #endif

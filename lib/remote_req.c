@@ -312,3 +312,30 @@ void req_free(struct vlm_req *r) {
     free(r->line);
     memset(r, 0, sizeof *r);
 }
+
+/* ------------------------------------------------------------ retries */
+
+uint64_t remote_rng_next(uint64_t *state) {
+    /* splitmix64: small, seedable, good enough for jitter and arrivals */
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+double remote_rng_unit(uint64_t *state) { return (double)(remote_rng_next(state) >> 11) / 9007199254740992.0; }
+
+double remote_backoff_ms(int attempt, double retry_after_s, uint64_t *rng) {
+    if (retry_after_s >= 0) return (retry_after_s < 60 ? retry_after_s : 60) * 1000.0;
+    double base = 500.0 * (double)(1 << (attempt < 6 ? attempt : 6)); /* 0.5 s, 1 s, 2 s, ... */
+    return base * (0.5 + remote_rng_unit(rng));                       /* jitter: x0.5 .. x1.5 */
+}
+
+void remote_sleep_ms(double ms) {
+    while (ms > 0 && !stop_requested()) {
+        double step = ms < 50 ? ms : 50;
+        struct timespec ts = {0, (long)(step * 1e6)};
+        nanosleep(&ts, NULL);
+        ms -= step;
+    }
+}

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <curl/curl.h>
 
@@ -74,5 +75,19 @@ void req_free(struct vlm_req *r);
 
 /* curl_global_init once per process. */
 void req_curl_global(void);
+
+/* Retries and arrivals (remote_req.c): */
+
+/* Wait before retry `attempt` (0-based): Retry-After when the server gave one
+ * (retry_after_s >= 0; at most 60 s), else 0.5 s * 2^attempt (at most 32 s)
+ * with jitter x0.5..x1.5. */
+double remote_backoff_ms(int attempt, double retry_after_s, uint64_t *rng);
+
+/* Sleep, waking early when a stop was requested. */
+void remote_sleep_ms(double ms);
+
+/* splitmix64 */
+uint64_t remote_rng_next(uint64_t *state);
+double remote_rng_unit(uint64_t *state); /* uniform in [0, 1) */
 
 #endif

@@ -117,7 +117,12 @@ static void test_image_url(void **state) {
     assert_int_equal(h, 24);
     free(url);
     /* within the limits (or none set): the file's own bytes, as before */
-    char *plain = remote_image_data_url(png, err, sizeof err);
+    FILE *f = fopen(png, "rb");
+    assert_non_null(f);
+    unsigned char bytes[1 << 16];
+    size_t n_bytes = fread(bytes, 1, sizeof bytes, f);
+    fclose(f);
+    char *plain = util_data_uri("image/png", bytes, n_bytes); /* the file as it is */
     rp.max_pixels = 3072;
     rp.max_side = 64;
     url = dials_image_url(&rp, png, err, sizeof err);
