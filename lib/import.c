@@ -170,6 +170,21 @@ static int write_file(const char *path, const unsigned char *data, size_t n) {
     return fclose(f) == 0 && ok ? 0 : -1;
 }
 
+/* The size of a stored image, for a box answer whose row gives none (import_ground.c). */
+int import_image_size(struct importer *im, const char *rel, double *w, double *h) {
+    const char *slash = strrchr(rel, '/');
+    char *path = util_path_join(im->images_dir, slash ? slash + 1 : rel);
+    vlm_image img;
+    char err[256];
+    int rc = vlm_image_load(path, &img, err, sizeof err);
+    free(path);
+    if (rc != VLM_OK) return import_fail(im, "cannot read the size of image '%s': %s", rel, err);
+    *w = img.width;
+    *h = img.height;
+    vlm_image_free(&img);
+    return 0;
+}
+
 int import_store_image(struct importer *im, const unsigned char *data, size_t n, const char *what, char **rel) {
     const char *ext = image_ext(data, n);
     if (!ext) return import_fail(im, "%s is not a JPEG, PNG, WebP or BMP image", what);

@@ -3,7 +3,7 @@
  * expected answer of the `iou` scorer ({"boxes": [...], "size": [w, h]},
  * docs/scoring.md) from VLMEvalKit's RefCOCO columns or answer text, read the
  * way its RefCOCODataset reads a ground truth, and from a folder CSV's `box`
- * column; the size of a stored image when a row does not give it.
+ * column. Pure text and number work: the importer's files are import.c's.
  */
 #include "import_impl.h"
 
@@ -128,18 +128,4 @@ json_t *import_ground_answer(const double (*boxes)[4], int n, double w, double h
     json_array_append_new(size, ground_json_number(w));
     json_array_append_new(size, ground_json_number(h));
     return json_pack("{s:o,s:o}", "boxes", a, "size", size);
-}
-
-int import_image_size(struct importer *im, const char *rel, double *w, double *h) {
-    const char *slash = strrchr(rel, '/');
-    char *path = util_path_join(im->images_dir, slash ? slash + 1 : rel);
-    vlm_image img;
-    char err[256];
-    int rc = vlm_image_load(path, &img, err, sizeof err);
-    free(path);
-    if (rc != VLM_OK) return import_fail(im, "cannot read the size of image '%s': %s", rel, err);
-    *w = img.width;
-    *h = img.height;
-    vlm_image_free(&img);
-    return 0;
 }
