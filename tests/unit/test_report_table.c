@@ -42,7 +42,8 @@ static const char DOC[] =
     "  {\"model\": \"m1\", \"suite\": \"mmb\", \"category\": null, \"metric\": \"circular accuracy\","
     "   \"n_groups\": 3, \"value\": 0.3333333, \"unit\": \"share\", \"reference\": null}],"
     " \"bench\": [{\"model\": \"m1\", \"concurrency\": 4, \"rate\": 0, \"n_requests\": 20, \"error_rate\": 0.05,"
-    "  \"req_per_s\": 3.456, \"ttft_ms\": {\"p50\": 80.04}}],"
+    "  \"req_per_s\": 3.456, \"ttft_ms\": {\"p50\": 80.04}, \"profile\": \"poisson\", \"achieved_rate\": 3.414,"
+    "  \"accuracy\": {\"accuracy\": 0.75, \"p_value\": 0.0123, \"flag\": \"DROPPED\"}}],"
     " \"cases\": [{\"suite\": \"s\", \"case\": \"c1\", \"category\": \"colors\", \"turn\": 1,"
     "  \"prompt\": \"What colour?\", \"expected\": \"red\","
     "  \"answers\": {\"m2.v\": {\"output\": \"red\", \"correct\": true,"
@@ -176,7 +177,7 @@ static void test_text(void **state) {
     /* bench: rate 0 is "max"; a missing percentile is a dash */
     assert_line(t, "m1 4 ",
                 "m1 4 max 20 5.0% 3.46 " DASH " " DASH " 80.0 " DASH " " DASH " " DASH " " DASH " " DASH " " DASH
-                " " DASH);
+                " " DASH " poisson 3.41 75.0% 0.012 DROPPED");
     /* answers: turn 1 shown as #2; the dotted name's answer found; m1 none */
     assert_line(t, "s/c1#2 ", "s/c1#2 colors What colour? red " DASH " \xE2\x9C\x93 red");
     free(t);
