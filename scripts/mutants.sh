@@ -18,6 +18,7 @@ set -u
 CHECK=0
 [ "${1:-}" = --check ] && { CHECK=1; shift; }
 BUILD=${1:?usage: scripts/mutants.sh [--check] BUILD_DIR [MUTANT_ID...]}
+TOOLS="faultproxy hubserver imageserver vlmserver metricsserver loadserver" # tests/tools/, built by make bin
 shift
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 LIST=${MUTANTS_LIST:-$ROOT/tests/mutants.txt}
@@ -105,18 +106,15 @@ targets_of() {  # test names -> make targets
       e2e/*) need_cli=1 ;;
     esac
   done
-  [ $need_cli = 1 ] && echo "$BUILD/vlmeter" "$BUILD/faultproxy" "$BUILD/imageserver" "$BUILD/vlmserver"
+  [ $need_cli = 1 ] && echo "$BUILD/vlmeter" $(for t in $TOOLS; do echo "$BUILD/$t"; done)
   return 0
 }
 
-# The e2e scripts run the plain vlmeter: tests/e2e/remote_lib.sh finds the
-# fault proxy (test_generate.sh the images server) two folders above $VLMETER,
-# so they are linked side by side.
+# The e2e scripts run the plain vlmeter: they find the test servers
+# (tests/tools/) two folders above $VLMETER, so they are linked side by side.
 mkdir -p "$WORK/bin/plain" "$WORK/tw"
 ln -s "$TREE/$BUILD/vlmeter" "$WORK/bin/plain/vlmeter"
-ln -s "$TREE/$BUILD/faultproxy" "$WORK/bin/faultproxy"
-ln -s "$TREE/$BUILD/imageserver" "$WORK/bin/imageserver"
-ln -s "$TREE/$BUILD/vlmserver" "$WORK/bin/vlmserver"
+for t in $TOOLS; do ln -s "$TREE/$BUILD/$t" "$WORK/bin/$t"; done
 export VLMETER=$WORK/bin/plain/vlmeter
 export LLAMA_PREFIX=$(cat "$TREE/$BUILD/llama-prefix")
 export TEST_WORK=$WORK/tw
