@@ -16,6 +16,7 @@
 #include "bench_load.h"
 #include "engine_impl.h"
 #include "hub.h"
+#include "prompt_dials.h"
 #include "remote.h"
 #include "remote_dials.h"
 #include "remote_req.h"
@@ -108,7 +109,10 @@ static int workload_bodies(struct workload *w, const struct vlm_engine_params *e
         int next_image = 0;
         json_t *msg = remote_user_message(e, w->cases[i], 0, &next_image, err, err_len);
         if (!msg) return VLM_ERR_INPUT;
-        json_t *messages = json_pack("[o]", msg);
+        dials_remote_user(e, msg); /* the settings prompt_suffix and system, as the remote engine sends them */
+        json_t *messages = json_array(), *system = dials_remote_system(e);
+        if (system) json_array_append_new(messages, system);
+        json_array_append_new(messages, msg);
         w->bodies[i] = remote_chat_body(e, messages);
         json_decref(messages);
     }
@@ -164,8 +168,11 @@ enum answer_kind { ANSWER_OK, ANSWER_LENGTH, ANSWER_TIMEOUT, ANSWER_FAILED };
  * `kind` says); a cut, timed-out or failed answer is wrong. */
 static void record_answer(struct level_acc *a, int ci, const char *output, enum answer_kind kind) {
     if (!a->p->score || !a->w->suite) return;
-    int right = kind == ANSWER_OK ? a->p->score(a->w->cases[ci], output ? output : "", a->p->score_user) : 0;
+    /* asked first whatever the answer, so that a case with nothing to score
+     * against stays out even when its request failed */
+    int right = a->p->score(a->w->cases[ci], output ? output : "", a->p->score_user);
     if (right < 0) return; /* nothing to score against */
+    if (kind != ANSWER_OK) right = 0;
     a->n_scored++;
     a->n_correct += right > 0;
     a->n_length += kind == ANSWER_LENGTH;
@@ -472,6 +479,11 @@ static int check_params(const struct vlm_model_spec *m, const struct vlm_bench_p
     }
     if (p->n_slos > 0 && p->search_hi > 0 && p->search_lo > p->search_hi) {
         util_errf(err, err_len, "the search range %g:%g is upside down", p->search_lo, p->search_hi);
+        return VLM_ERR_INPUT;
+    }
+    if (p->n_slos > 0 && !p->search_by_rate && (p->search_lo > 4096 || p->search_hi > 4096)) {
+        util_errf(err, err_len, "the search range %g:%g is out of range for a concurrency (1..4096)", p->search_lo,
+                  p->search_hi);
         return VLM_ERR_INPUT;
     }
     if (p->n_slos > 0 && !p->search_by_rate && p->search_hi <= 0 && max_level(p) < 2) {

@@ -196,6 +196,8 @@ static const struct vlm_engine_stats *remote_stats(const void *impl) { return NU
  * let through is per request, so the new ones replace the old. */
 static int remote_retune(void *impl, const struct vlm_engine_params *p) {
     remote_engine *e = impl;
+    /* processor= is checked as at init: refused here, the model loads alone and init names the key */
+    if (dials_check(&p->remote, NULL, 0) != VLM_OK) return VLM_ERR_INPUT;
     e->p = *p;
     return VLM_OK;
 }

@@ -450,7 +450,7 @@ static bool holds(const json_t *g, const char *model, const json_t *cats, double
     json_array_foreach(cats, i, c) {
         double a, b;
         const char *cat = json_string_value(c);
-        if (!jpath_num(row_for(g, ref, cat), "accuracy", &b)) continue; /* the reference has none: not held */
+        if (!jpath_num(row_for(g, ref, cat), "accuracy", &b)) continue; /* never: smallest_budget checks first */
         bool have = jpath_num(row_for(g, model, cat), "accuracy", &a);
         if (have && a >= b - loss - 1e-9) continue;
         ok = false;
@@ -500,6 +500,37 @@ static void set_verdicts(json_t *g, const json_t *ladder, const char *chosen, co
     }
 }
 
+/* The categories of `cats` in which the reference has no accuracy (no scored
+ * turn): nothing can be said to hold there. */
+static json_t *not_measured(const json_t *g, const json_t *cats) {
+    json_t *out = json_array();
+    size_t i;
+    const json_t *c;
+    double b;
+    json_array_foreach(cats, i, c) if (!jpath_num(row_for(g, jpath_str(g, "reference"), json_string_value(c)),
+                                                  "accuracy", &b)) json_array_append(out, (json_t *)c);
+    return out;
+}
+
+/* The smallest-budget object when the reference is not measured in every
+ * category asked: no budget is named (never "the smallest holds" on nothing). */
+static json_t *unmeasured_budget(const json_t *g, const char *bkey, json_t *cats, json_t *unmeasured, bool named) {
+    char list[512] = "", line[1024];
+    size_t i;
+    const json_t *c;
+    json_array_foreach(unmeasured, i, c) {
+        size_t k = strlen(list);
+        snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", cat_name(c));
+    }
+    snprintf(line, sizeof line,
+             "Smallest %s: not measured: the largest budget (%s) has no scored accuracy in %s (%s); run "
+             "`vlmeter score`, or name measured categories in min_accuracy.",
+             bkey, jpath_str(g, "reference"), list, named ? "named by the requirements" : "every category");
+    return json_pack("{s:n, s:s, s:o, s:o, s:s, s:o, s:s}", "model", "reference", jpath_str(g, "reference"),
+                     "categories", cats, "not_measured", unmeasured, "categories_from",
+                     named ? "requirements" : "every category", "ladder", json_array(), "line", line);
+}
+
 /* The smallest-budget object of one group, and its line. */
 static json_t *smallest_budget(json_t *g, const struct vlm_requirements *r) {
     const char *ref = jpath_str(g, "reference"), *bkey = jpath_str(g, "budget_key");
@@ -511,6 +542,12 @@ static json_t *smallest_budget(json_t *g, const struct vlm_requirements *r) {
     bool named;
     json_t *cats = held_categories(g, r, &named), *ladder = json_array();
     double loss = r->max_accuracy_loss > 0 ? r->max_accuracy_loss : 0;
+    json_t *unmeasured = not_measured(g, cats);
+    if (json_array_size(unmeasured) > 0) {
+        json_decref(ladder);
+        return unmeasured_budget(g, bkey, cats, unmeasured, named);
+    }
+    json_decref(unmeasured);
     const json_t *chosen = NULL;
     json_array_foreach(json_object_get(g, "members"), i, mem) {
         if (!json_is_true(json_object_get(mem, "ladder"))) continue;

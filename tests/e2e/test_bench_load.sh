@@ -114,3 +114,10 @@ rc=$?
 set -e
 [ $rc -eq 2 ] || fail "a concurrency search without a range: exit $rc, want 2"
 assert_contains "$(cat "$T/bad2.out")" "needs a range" "missing range named"
+set +e
+"$VLMETER" bench -m "x=http://127.0.0.1:$PORT/v1,model=x" --prompt hi --slo e2e_p95=5 --slo-range 1:1e9 --no-db \
+    > "$T/bad3.out" 2>&1
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "a concurrency search up to 1e9: exit $rc, want 2"
+assert_contains "$(cat "$T/bad3.out")" "out of range for a concurrency (1..4096)" "huge search range named"

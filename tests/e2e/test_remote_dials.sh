@@ -101,4 +101,12 @@ start nousage --no-usage
 assert_eq "$(grep -c 'max_tokens=1 ' "$T/nousage.log" || true)" 0 "no text-only request without usage"
 assert_eq "$(sqlite3 "$T/nousage.db" "SELECT count(*) FROM answers WHERE n_image_tokens <> 0 OR image_tokens_derived <> 0")" 0 \
   "no derived count without usage"
+
+# ---- a load test asks what a run asks: system and prompt_suffix in bench's requests too.
+# Scripted prompt_tokens = 10 + text characters: "hi" alone 12; "hi" + " zz" and a system "SYS" 10 + 5 + 3 = 18.
+start bench
+"$VLMETER" bench -m "plain=$URL,model=plain" -m "dialled=$URL,model=dialled,system=SYS,prompt_suffix=zz" \
+  --prompt hi --requests 2 --concurrency 1 --no-db > "$T/bench.out" 2>&1 || { cat "$T/bench.out"; fail "bench failed"; }
+assert_eq "$(grep 'model=plain ' "$T/bench.log" | grep -c 'prompt_tokens=12 ')" 2 "bench: the plain prompt"
+assert_eq "$(grep 'model=dialled ' "$T/bench.log" | grep -c 'prompt_tokens=18 ')" 2 "bench: system and suffix sent"
 echo "ok"

@@ -281,6 +281,16 @@ static void test_smallest_none_and_named(void **state) {
     assert_string_equal(json_string_value(json_object_get(sb, "model")), "q@img256"); /* all: 13/20 vs 14/20 */
     assert_non_null(strstr(json_string_value(json_object_get(sb, "line")), "as the requirements name none"));
     json_decref(rep);
+
+    /* a category the reference has no scored turn in: no budget is named as holding it */
+    requirements(&r, 0.1, "charts", "maps");
+    rep = build(dir, &r);
+    sb = json_object_get(group(rep, "q"), "smallest_budget");
+    assert_true(json_is_null(json_object_get(sb, "model")));
+    assert_int_equal(json_array_size(json_object_get(sb, "not_measured")), 1);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(sb, "not_measured"), 0)), "maps");
+    assert_non_null(strstr(json_string_value(json_object_get(sb, "line")), "not measured"));
+    json_decref(rep);
     test_rmdir(dir);
 }
 
