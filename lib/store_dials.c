@@ -31,6 +31,11 @@ int store_dials_turns(vlm_store *s, int64_t model_id, int (*cb)(const struct sto
                      " CASE WHEN sc.scorer IN ('anls','vqa') THEN sc.score ELSE sc.correct END,"
                      " a.error IS NULL, a.ttft_ms, a.image_encode_ms, a.n_image_tokens,"
                      " CASE WHEN a.image_tokens_each IS NOT NULL THEN json_array_length(a.image_tokens_each)"
+                     /* derived (remote): each request carries every image so far, so only the case's last
+                      * turn counts, against all its images */
+                     "      WHEN a.image_tokens_derived = 1 THEN CASE WHEN json_valid(c.images) AND a.turn ="
+                     "        (SELECT max(x.turn) FROM answers x WHERE x.model_id=a.model_id AND x.suite=a.suite"
+                     "         AND x.case_id=a.case_id) THEN json_array_length(c.images) ELSE 0 END"
                      "      WHEN a.turn = 0 AND json_valid(c.images) THEN json_array_length(c.images) ELSE 0 END,"
                      " a.n_images_cached, a.image_tokens_derived"
                      " FROM answers a JOIN cases c ON c.model_id=a.model_id AND c.suite=a.suite AND c.case_id=a.case_id"

@@ -56,6 +56,34 @@ static void put(vlm_store *s, int64_t m, const char *suite, const char *id, cons
     assert_int_equal(store_grade_put_score(s, m, suite, id, 0, "exact", &sc), VLM_OK);
 }
 
+/* A two-turn case of remote model id m, one image per turn: each request
+ * carries every image so far, so the derived counts are 480 (turn 0: one
+ * image) and 960 (turn 1: both). Only the last turn counts, over both
+ * images: 960 / 2 = 480 per image, as the one-turn case o0 has; counting
+ * turn 0 over the case's two images would give (480 + 480) / 3 = 320 with o0. */
+static void put_remote_two_turns(vlm_store *s, int64_t m) {
+    const char *turns[] = {"<image>A?", "<image>B?"}, *expected[] = {"\"a\"", "\"a\""};
+    const char *images[] = {"/i/a.png", "/i/b.png"};
+    vlm_case c = {.suite = "s",
+                  .id = "m0",
+                  .category = "ocr",
+                  .scorer = "exact",
+                  .where = "x:2",
+                  .n_images = 2,
+                  .images = images,
+                  .n_turns = 2,
+                  .turns = turns,
+                  .expected = expected};
+    for (int turn = 0; turn < 2; turn++) {
+        struct vlm_turn_result r = {.turn = turn, .output = "a"};
+        r.t = (struct vlm_turn_timings){
+            .ttft_ms = 50, .n_image_tokens = 480 * (turn + 1), .image_tokens_derived = true};
+        assert_int_equal(vlm_store_put_turn(s, m, 1, &c, &r, turn == 1), VLM_OK);
+        struct vlm_score sc = {.score = 1, .correct = 1};
+        assert_int_equal(store_grade_put_score(s, m, "s", "m0", turn, "exact", &sc), VLM_OK);
+    }
+}
+
 /* The store: 20 cases per local model, 1 per remote one. Per local model:
  * ocr case i: one image of `tok` tokens encoded in 90 ms, TTFT 100 + 10 i;
  * charts case i: two images (tok*2/3 and tok/3, 100 ms for both), TTFT 200 + 10 i,
@@ -92,6 +120,7 @@ static char *make_store(void) {
         assert_int_equal(vlm_store_model(s, remote[k][0], remote[k][1], &m, err, sizeof err), VLM_OK);
         struct vlm_turn_timings t = {.ttft_ms = 50, .n_image_tokens = k ? 120 : 480, .image_tokens_derived = true};
         put(s, m, "s", "o0", "ocr", true, &t, 0, NULL, NULL);
+        if (k == 0) put_remote_two_turns(s, m); /* r */
     }
     vlm_store_close(s);
     return dir;
