@@ -135,7 +135,7 @@ check: $(BUILD)/libvlmeter.so
 # Mutation testing of the tests (docs/mutants.md): each planted one-line bug of
 # tests/mutants.txt, applied to a copy of the tree and built there (plain build,
 # incrementally), must make the tests that cover it fail. Not part of `make test`.
-mutants: $(BUILD)/vlmeter $(BUILD)/faultproxy $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+mutants: bin
 	scripts/mutants.sh $(BUILD)
 
 clean:
