@@ -102,22 +102,14 @@ grep -A8 "Capacity (SLO search)" "$T/report.md" | grep -q "| concurrency | 4.00 
     fail "capacity table: $(grep -A8 'Capacity (SLO search)' "$T/report.md")"
 
 # 6. Bad input is refused with a message naming it.
-set +e
-"$VLMETER" bench -m "x=http://127.0.0.1:$PORT/v1,model=x" --prompt hi --slo ttft_p97=5 --no-db > "$T/bad.out" 2>&1
-rc=$?
-set -e
-[ $rc -eq 2 ] || fail "a bad --slo: exit $rc, want 2"
-assert_contains "$(cat "$T/bad.out")" "'ttft_p97=5' is not METRIC_pNN=MS" "bad --slo named"
-set +e
-"$VLMETER" bench -m "x=http://127.0.0.1:$PORT/v1,model=x" --prompt hi --slo e2e_p95=5 --no-db > "$T/bad2.out" 2>&1
-rc=$?
-set -e
-[ $rc -eq 2 ] || fail "a concurrency search without a range: exit $rc, want 2"
-assert_contains "$(cat "$T/bad2.out")" "needs a range" "missing range named"
-set +e
-"$VLMETER" bench -m "x=http://127.0.0.1:$PORT/v1,model=x" --prompt hi --slo e2e_p95=5 --slo-range 1:1e9 --no-db \
-    > "$T/bad3.out" 2>&1
-rc=$?
-set -e
-[ $rc -eq 2 ] || fail "a concurrency search up to 1e9: exit $rc, want 2"
-assert_contains "$(cat "$T/bad3.out")" "out of range for a concurrency (1..4096)" "huge search range named"
+# refused WHAT WANT ARGS...: bench ARGS exits 2 and its output holds WANT
+refused() {
+  local what=$1 want=$2 rc=0
+  shift 2
+  "$VLMETER" bench -m "x=http://127.0.0.1:$PORT/v1,model=x" --prompt hi --no-db "$@" > "$T/bad.out" 2>&1 || rc=$?
+  [ $rc -eq 2 ] || fail "$what: exit $rc, want 2"
+  assert_contains "$(cat "$T/bad.out")" "$want" "$what named"
+}
+refused "a bad --slo" "'ttft_p97=5' is not METRIC_pNN=MS" --slo ttft_p97=5
+refused "a concurrency search without a range" "needs a range" --slo e2e_p95=5
+refused "a concurrency search up to 1e9" "out of range for a concurrency (1..4096)" --slo e2e_p95=5 --slo-range 1:1e9

@@ -91,38 +91,25 @@ static inline char *loopback_read_request(int fd, char **body, char method[16], 
     return req;
 }
 
-/* Listen (loopback_listen) and serve each connection in turn until lifetime_s
- * has passed (SIGALRM ends the process). Returns 1 when it cannot listen. */
-static inline int loopback_serve(const char *name, const char *port_file, unsigned lifetime_s, void (*serve)(int fd)) {
-    int s = loopback_listen(name, port_file);
-    if (s < 0) return 1;
-    alarm(lifetime_s);
-    for (;;) {
-        int c = accept(s, NULL, NULL);
-        if (c < 0) {
-            if (errno == EINTR) continue;
-            return 1;
-        }
-        serve(c);
-        shutdown(c, SHUT_WR);
-        close(c);
-    }
-}
-
 static void (*loopback_thread_serve)(int fd);
 
-static inline void *loopback_thread(void *arg) {
-    int c = (int)(intptr_t)arg;
-    loopback_thread_serve(c);
+/* Serve connection c and close it. */
+static inline void loopback_serve_one(int c, void (*serve)(int fd)) {
+    serve(c);
     shutdown(c, SHUT_WR);
     close(c);
+}
+
+static inline void *loopback_thread(void *arg) {
+    loopback_serve_one((int)(intptr_t)arg, loopback_thread_serve);
     return NULL;
 }
 
-/* As loopback_serve, but each connection is served by a thread of its own, so
- * that requests overlap. */
-static inline int loopback_serve_threads(const char *name, const char *port_file, unsigned lifetime_s,
-                                         void (*serve)(int fd)) {
+/* Listen (loopback_listen) and serve each connection until lifetime_s has
+ * passed (SIGALRM ends the process): in turn, or each on a thread of its own
+ * when `threads` (so that requests overlap). Returns 1 when it cannot listen. */
+static inline int loopback_accept_loop(const char *name, const char *port_file, unsigned lifetime_s,
+                                       void (*serve)(int fd), int threads) {
     int s = loopback_listen(name, port_file);
     if (s < 0) return 1;
     loopback_thread_serve = serve;
@@ -134,9 +121,21 @@ static inline int loopback_serve_threads(const char *name, const char *port_file
             return 1;
         }
         pthread_t t;
-        if (pthread_create(&t, NULL, loopback_thread, (void *)(intptr_t)c) != 0) close(c);
+        if (!threads) loopback_serve_one(c, serve);
+        else if (pthread_create(&t, NULL, loopback_thread, (void *)(intptr_t)c) != 0) close(c);
         else pthread_detach(t);
     }
+}
+
+/* One connection at a time. */
+static inline int loopback_serve(const char *name, const char *port_file, unsigned lifetime_s, void (*serve)(int fd)) {
+    return loopback_accept_loop(name, port_file, lifetime_s, serve, 0);
+}
+
+/* A thread per connection. */
+static inline int loopback_serve_threads(const char *name, const char *port_file, unsigned lifetime_s,
+                                         void (*serve)(int fd)) {
+    return loopback_accept_loop(name, port_file, lifetime_s, serve, 1);
 }
 
 #endif
