@@ -172,6 +172,8 @@ struct vlm_engine_params {
     int n_batch;               /* prefill batch (default 2048) */
     int n_threads;             /* 0 = all cores */
     int n_gpu_layers;          /* -1 = all that fit (default), 0 = CPU only */
+    const char *rpc_servers;   /* local: NULL, or "HOST:PORT[,HOST:PORT]": llama.cpp rpc-servers whose
+                                  devices take the offloaded layers (docs/plan-format.md, "rpc") */
     int n_parallel;            /* local: cases decoded together, one sequence each (default 1) */
     bool reuse;                /* local: encode each image once, start prompts from the longest
                                   KV prefix already held (default true; docs/metrics.md) */

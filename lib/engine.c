@@ -99,6 +99,7 @@ static const char *load_setting_differs(const struct vlm_engine_params *a, const
     if (a->n_batch != b->n_batch) return "batch";
     if (a->n_threads != b->n_threads) return "threads";
     if (a->n_gpu_layers != b->n_gpu_layers) return "ngl";
+    if (!same_text(a->rpc_servers, b->rpc_servers)) return "rpc";
     if (a->n_parallel != b->n_parallel) return "parallel";
     if (a->reuse != b->reuse) return "reuse";
     if (a->image_cache_mib != b->image_cache_mib) return "image_cache_mib";

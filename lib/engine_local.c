@@ -8,6 +8,7 @@
  */
 #include "backend.h"
 #include "engine_local.h"
+#include "rpc.h"
 #include "util.h"
 #include "vlmeter.h"
 
@@ -41,9 +42,13 @@ static uint64_t gpu_mem_used(void) {
     return used;
 }
 
-static void backend_name(char *buf, size_t len, int n_gpu_layers) {
+static void backend_name(char *buf, size_t len, int n_gpu_layers, const char *rpc_servers) {
     snprintf(buf, len, "CPU");
     if (n_gpu_layers == 0) return;
+    if (rpc_servers) { /* the layers went to the rpc-servers' devices (rpc.c) */
+        snprintf(buf, len, "RPC[%s]", rpc_servers);
+        return;
+    }
     for (size_t i = 0; i < ggml_backend_dev_count(); i++) {
         ggml_backend_dev_t dev = ggml_backend_dev_get(i);
         if (ggml_backend_dev_type(dev) == GGML_BACKEND_DEVICE_TYPE_GPU) {
@@ -76,6 +81,12 @@ static int check_file(const char *what, const char *path, char *err, size_t err_
 static int load_lm(local_engine *e, char *err, size_t err_len) {
     struct llama_model_params mp = llama_model_default_params();
     mp.n_gpu_layers = e->p.n_gpu_layers;
+    ggml_backend_dev_t rpc[RPC_MAX_DEVICES + 1];
+    if (e->p.rpc_servers) { /* the offloaded layers go to these devices only */
+        int rc = rpc_devices(e->p.rpc_servers, rpc, err, err_len);
+        if (rc != VLM_OK) return rc;
+        mp.devices = rpc;
+    }
     backend_clear_error();
     e->model = llama_model_load_from_file(e->model_path, mp);
     if (!e->model) {
@@ -266,7 +277,7 @@ static void fill_info(local_engine *e) {
     e->info.n_params = llama_model_n_params(e->model);
     if (llama_model_meta_val_str(e->model, "general.architecture", e->info.arch, sizeof e->info.arch) < 0)
         snprintf(e->info.arch, sizeof e->info.arch, "unknown");
-    backend_name(e->info.backend, sizeof e->info.backend, e->p.n_gpu_layers);
+    backend_name(e->info.backend, sizeof e->info.backend, e->p.n_gpu_layers, e->p.rpc_servers);
     e->info.n_threads = e->p.n_threads;
     e->info.n_gpu_layers = e->p.n_gpu_layers;
     e->info.n_ctx = e->p.n_ctx;

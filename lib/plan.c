@@ -53,6 +53,7 @@ static const struct setting settings_table[] = {
     { "batch",          SET_INT,    FIELD(n_batch),                 1,  INT_MAX },
     { "threads",        SET_INT,    FIELD(n_threads),               0,  4096 },
     { "ngl",            SET_INT,    FIELD(n_gpu_layers),            -1, INT_MAX },
+    { "rpc",            SET_STRING, FIELD(rpc_servers),             0,  0 },
     { "temp",           SET_FLOAT,  FIELD(sampling.temp),           0,  100 },
     { "top_p",          SET_FLOAT,  FIELD(sampling.top_p),          0,  1 },
     { "top_k",          SET_INT,    FIELD(sampling.top_k),          0,  INT_MAX },
@@ -478,8 +479,16 @@ static bool parse_spec(vlm_plan *p, char *spec, const char **name, struct vlm_en
     else if (hub_is_ref(model) && !hub_ref_ok(model, why, why_len)) return false;
     else e->model_path = arena_strdup(&p->arena, model);
     uint64_t seen = 0;
-    for (char *opt; (opt = strtok_r(NULL, ",", &save));)
+    for (char *opt = strtok_r(NULL, ",", &save); opt;) {
+        char *next = strtok_r(NULL, ",", &save);
+        /* rpc=HOST:PORT,HOST:PORT: the servers after the first are the options without '=' */
+        while (next && !strncmp(opt, "rpc=", 4) && !strchr(next, '=') && next == opt + strlen(opt) + 1) {
+            next[-1] = ',';
+            next = strtok_r(NULL, ",", &save);
+        }
         if (!apply_spec_option(p, e, opt, &seen, sv, why, why_len)) return false;
+        opt = next;
+    }
     if (!spec_complete(e, why, why_len)) return false;
     if (find_model(p, spec) >= 0) {
         snprintf(why, why_len, "a model named '%s' is already in the plan", spec);

@@ -17,7 +17,8 @@ NLC_INTEGRITY='sha512-bltIipuWmc123H7tMIgDGKSsSrhmhlQYeVUC48XTjVW7XGJJiJJyCdlTMz
 FLAVOR=${1:-cpu}
 # common: llama.cpp's chat-template and reasoning machinery (chat.h, jinja/), linked
 # into vlmeter through lib/chat_shim.cpp so prompts match llama.cpp's own tools.
-TARGETS="llama mtmd common llama-mtmd-cli llama-server llama-bench llama-quantize"
+# ggml-rpc-server: llama.cpp's rpc-server, for models spread over machines (rpc=).
+TARGETS="llama mtmd common llama-mtmd-cli llama-server llama-bench llama-quantize ggml-rpc-server"
 
 log() { echo "llama-cpp: $*" >&2; }
 
@@ -100,7 +101,7 @@ fi
 BUILD=$WORK/build-$FLAVOR
 log "building llama.cpp ($FLAVOR) into $PREFIX; this takes several minutes"
 cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF \
-  -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DBUILD_SHARED_LIBS=ON \
+  -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DBUILD_SHARED_LIBS=ON -DGGML_RPC=ON \
   $CPU_FLAGS $GPU_FLAGS -DCMAKE_INSTALL_PREFIX="$PREFIX" \
   -DCMAKE_INSTALL_RPATH="$PREFIX/lib" >&2
 cmake --build "$BUILD" -j"$(nproc)" --target $TARGETS >&2
@@ -116,7 +117,7 @@ find "$BUILD" -name '*.so*' \( -type f -o -type l \) -exec cp -a {} "$PREFIX/lib
 find "$BUILD" -name '*.a' -exec cp -a {} "$PREFIX/lib/" \;
 (cd "$SRC" && find common vendor \( -name '*.h' -o -name '*.hpp' \) | while read -r f; do
    mkdir -p "$PREFIX/include/$(dirname "$f")"; cp "$f" "$PREFIX/include/$f"; done)
-for t in llama-mtmd-cli llama-server llama-bench llama-quantize; do
+for t in llama-mtmd-cli llama-server llama-bench llama-quantize ggml-rpc-server; do
   cp "$BUILD/bin/$t" "$PREFIX/bin/"
 done
 cp -r "$SRC/models" "$PREFIX/share/models"

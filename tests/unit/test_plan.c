@@ -3,6 +3,7 @@
  * relative paths, per-model overrides, each kind of mistake with its line, and
  * command-line -m specs with each of their mistakes.
  */
+#include "rpc.h"
 #include "testutil.h"
 
 #include <unistd.h>
@@ -576,8 +577,39 @@ static void test_sweep_mistakes(void **state) {
                "6: models[1].sweep: row 'q@s1' is already a model of the plan");
 }
 
+/* rpc= takes its servers comma-separated inside a -m spec: the entries without
+ * '=' after it are its servers; the next KEY=VALUE ends the list. */
+static void test_rpc_spec(void **state) {
+    (void)state;
+    vlm_plan *p = vlm_plan_new();
+    char err[256] = "";
+    assert_int_equal(vlm_plan_add_model_spec(p, "a=m.gguf,rpc=10.0.0.2:50052,h3:1,temp=0.5", err, sizeof err), VLM_OK);
+    assert_string_equal(vlm_plan_model(p, 0)->engine.rpc_servers, "10.0.0.2:50052,h3:1");
+    assert_float_equal(vlm_plan_model(p, 0)->engine.sampling.temp, 0.5, 1e-6);
+    assert_int_equal(vlm_plan_add_model_spec(p, "b=m.gguf,rpc=h:7", err, sizeof err), VLM_OK);
+    assert_string_equal(vlm_plan_model(p, 1)->engine.rpc_servers, "h:7");
+    /* a second rpc= is a key given twice, not more servers */
+    assert_int_equal(vlm_plan_add_model_spec(p, "c=m.gguf,rpc=h:1,rpc=h:2", err, sizeof err), VLM_ERR_INPUT);
+    assert_non_null(strstr(err, "rpc given twice"));
+    /* without rpc= before it, a bare entry is still an option without a value */
+    assert_int_equal(vlm_plan_add_model_spec(p, "d=m.gguf,temp=0.5,h:1", err, sizeof err), VLM_ERR_INPUT);
+    assert_non_null(strstr(err, "option 'h:1' needs a value"));
+    vlm_plan_free(p);
+    char why[200];
+    assert_true(rpc_servers_ok("127.0.0.1:50052,host:65535,h:1", why, sizeof why));
+    assert_false(rpc_servers_ok("::1:50052", why, sizeof why)); /* llama.cpp splits at the first ':' */
+    assert_false(rpc_servers_ok("127.0.0.1:50052,nohost", why, sizeof why));
+    assert_string_equal(why, "rpc server 'nohost' must be HOST:PORT (port 1..65535, no IPv6 address)");
+    assert_false(rpc_servers_ok("h:0", why, sizeof why));
+    assert_false(rpc_servers_ok("h:65536", why, sizeof why));
+    assert_false(rpc_servers_ok(":80", why, sizeof why));
+    assert_false(rpc_servers_ok("h:1,,h:2", why, sizeof why));
+    assert_false(rpc_servers_ok("h:1,", why, sizeof why));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rpc_spec),
         cmocka_unit_test(test_remote_spec),
         cmocka_unit_test_setup_teardown(test_remote_yaml, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_plan, setup, teardown),
