@@ -82,7 +82,7 @@ static void make_one(const char *path) {
  * 500 and 500; p99 (value 40) would be +80%, p90 (value 36) 0%.
  * a's model has a load (1234 ms, RSS 2 MiB); b's has none. */
 static void make_pair(const char *a_path, const char *b_path) {
-    static const double tail_a[] = {700, 1000, 3000, 5000}, tail_b[] = {800, 1100, 6000, 9000};
+    static const double tail[2][4] = {{700, 1000, 3000, 5000}, {800, 1100, 6000, 9000}};
     char err[256], id[16];
     for (int k = 0; k < 2; k++) {
         vlm_store *s = vlm_store_open(k ? b_path : a_path, err, sizeof err);
@@ -90,7 +90,7 @@ static void make_pair(const char *a_path, const char *b_path) {
         int64_t m = model(s, "m");
         for (int i = 0; i < 40; i++) {
             snprintf(id, sizeof id, "k%02d", i);
-            double e2e = i < 36 ? 500 : (k ? tail_b : tail_a)[i - 36];
+            double e2e = i < 36 ? 500 : tail[k][i - 36];
             put(s, m, id, "count", k == 0 || i >= 10, e2e);
         }
         if (k == 0) {
