@@ -17,24 +17,29 @@
 #include <math.h>
 #include <unistd.h>
 
-/* One scored one-turn case of model m: right or wrong, with its e2e time. */
-static void put(vlm_store *s, int64_t m, const char *id, const char *cat, bool right, double e2e_ms) {
+/* One scored one-turn case of model m: its score under `scorer`, its e2e time. */
+static void put_scored(vlm_store *s, int64_t m, const char *id, const char *cat, const char *scorer,
+                       struct vlm_score sc, double e2e_ms) {
     const char *turns[] = {"<image>What?"}, *expected[] = {"\"a\""}, *images[] = {"/i/a.png"};
     vlm_case c = {.suite = "s",
                   .id = id,
                   .category = cat,
-                  .scorer = "exact",
+                  .scorer = scorer,
                   .where = "x:1",
                   .n_images = 1,
                   .images = images,
                   .n_turns = 1,
                   .turns = turns,
                   .expected = expected};
-    struct vlm_turn_result r = {.turn = 0, .output = right ? "a" : "b"};
+    struct vlm_turn_result r = {.turn = 0, .output = sc.correct ? "a" : "b"};
     r.t = (struct vlm_turn_timings){.ttft_ms = e2e_ms / 2, .e2e_ms = e2e_ms};
     assert_int_equal(vlm_store_put_turn(s, m, 1, &c, &r, true), VLM_OK);
-    struct vlm_score sc = {.score = right, .correct = right};
-    assert_int_equal(store_grade_put_score(s, m, "s", id, 0, "exact", &sc), VLM_OK);
+    assert_int_equal(store_grade_put_score(s, m, "s", id, 0, scorer, &sc), VLM_OK);
+}
+
+/* The same scored `exact`: right or wrong. */
+static void put(vlm_store *s, int64_t m, const char *id, const char *cat, bool right, double e2e_ms) {
+    put_scored(s, m, id, cat, "exact", (struct vlm_score){.score = right, .correct = right}, e2e_ms);
 }
 
 static int64_t model(vlm_store *s, const char *name) {
@@ -342,6 +347,41 @@ static void test_speed_figures(void **state) {
     test_rmdir(dir);
 }
 
+/* A soft scorer (anls): base scores 1, soft 0.5, both counted correct. The
+ * difference follows credit: 100 * (2 - 4) / 4 = -50 points; b = c = 0, so
+ * p = 1 exactly. Interval on credit-weighted discordance: b' = 4 x 1 x (1 -
+ * 0.5) = 2, c' = 0: centre -2 / 6 = -0.33333, var = 3 - 4 / 6 = 2.33333, half
+ * = 1.959964 x 1.527525 / 6 = 0.498982: [-83.232, +16.565] points. With
+ * alpha = 1 it still passes: significance needs p < alpha, and p = 1. */
+static void test_soft_credit_and_alpha(void **state) {
+    (void)state;
+    char *dir = test_tmpdir(), db[512], err[256], id[16];
+    path_in(db, sizeof db, dir, "soft.db");
+    vlm_store *s = vlm_store_open(db, err, sizeof err);
+    assert_non_null(s);
+    int64_t m[2] = {model(s, "base"), model(s, "soft")};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < 4; i++) {
+            snprintf(id, sizeof id, "a%d", i);
+            put_scored(s, m[k], id, "docs", "anls", (struct vlm_score){.score = k ? 0.5 : 1, .correct = true}, 100);
+        }
+    vlm_store_close(s);
+    struct vlm_compare_params p = vlm_compare_default_params();
+    p.db_path = db;
+    p.alpha = 1;
+    json_t *doc = compare_json("base", "soft", p, false);
+    const json_t *all = row(doc, NULL);
+    assert_true(num(all, "diff_points") == -50);
+    assert_true(num(all, "new_accuracy") == 0.5);
+    assert_int_equal(integer(all, "b"), 0);
+    assert_int_equal(integer(all, "c"), 0);
+    assert_true(num(all, "p_value") == 1);
+    assert_true(fabs(num(all, "ci_low_points") - -83.232) < 1e-3);
+    assert_true(fabs(num(all, "ci_high_points") - 16.565) < 1e-3);
+    json_decref(doc);
+    test_rmdir(dir);
+}
+
 /* Unknown models name the store and list its models; a missing store and bad
  * parameters are refused. */
 static void test_errors(void **state) {
@@ -372,11 +412,9 @@ static void test_errors(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_significant_drop),
-        cmocka_unit_test(test_noise_passes),
-        cmocka_unit_test(test_max_drop_and_slower),
-        cmocka_unit_test(test_speed_figures),
-        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_significant_drop),      cmocka_unit_test(test_noise_passes),
+        cmocka_unit_test(test_max_drop_and_slower),   cmocka_unit_test(test_speed_figures),
+        cmocka_unit_test(test_soft_credit_and_alpha), cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
