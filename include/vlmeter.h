@@ -637,11 +637,11 @@ VLM_API int vlm_report_cost(const char *db_path, enum vlm_report_format format, 
  * and the exact McNemar p), with speed and memory ratios NEW / BASE taken from
  * the same figures the report shows. */
 struct vlm_compare_params {
-    const char *db_path;           /* the store holding BASE (and NEW, unless new_db_path) */
-    const char *new_db_path;       /* the store holding NEW; NULL: db_path */
-    double max_drop_points;        /* a significant drop fails only above this many points (default 0) */
-    double max_slower_pct;         /* fail when NEW's e2e p95 exceeds BASE's by more (percent); < 0: not checked (default) */
-    double alpha;                  /* McNemar significance level, 0 < alpha <= 1 (default 0.05) */
+    const char *db_path;     /* the store holding BASE (and NEW, unless new_db_path) */
+    const char *new_db_path; /* the store holding NEW; NULL: db_path */
+    double max_drop_points;  /* a significant drop fails only above this many points (default 0) */
+    double max_slower_pct;   /* fail when NEW's e2e p95 exceeds BASE's by more (percent); < 0: not checked (default) */
+    double alpha;            /* McNemar significance level, 0 < alpha <= 1 (default 0.05) */
     enum vlm_report_format format; /* VLM_REPORT_TABLE, VLM_REPORT_MD or VLM_REPORT_JSON (default TABLE) */
 };
 
