@@ -631,6 +631,33 @@ VLM_API int vlm_report(const char *db_path, enum vlm_report_format format, FILE 
 VLM_API int vlm_report_cost(const char *db_path, enum vlm_report_format format, FILE *out, const char *plan_yaml,
                             const char *catalog_csv, char *err, size_t err_len);
 
+/* ------------------------------------------------------------------ compare */
+
+/* The regression gate (docs/compare.md): model NEW against model BASE on the
+ * scored turns both have, per category and overall (each side's accuracy, the
+ * paired difference NEW - BASE with its 95% interval, the discordant counts
+ * and the exact McNemar p), with speed and memory ratios NEW / BASE taken from
+ * the same figures the report shows. */
+struct vlm_compare_params {
+    const char *db_path;     /* the store holding BASE (and NEW, unless new_db_path) */
+    const char *new_db_path; /* the store holding NEW; NULL: db_path */
+    double max_drop_points;  /* a significant drop fails only above this many points (default 0) */
+    double max_slower_pct;   /* fail when NEW's e2e p95 exceeds BASE's by more (percent); < 0: not checked (default) */
+    double alpha;            /* McNemar significance level, 0 < alpha <= 1 (default 0.05) */
+    enum vlm_report_format format; /* VLM_REPORT_TABLE, VLM_REPORT_MD or VLM_REPORT_JSON (default TABLE) */
+};
+
+/* The defaults above. */
+VLM_API struct vlm_compare_params vlm_compare_default_params(void);
+
+/* Compare NEW with BASE (model names in their stores) and write the comparison
+ * to out in p->format; *regressed is set true when the gate fails (the rule:
+ * docs/compare.md). Returns VLM_OK; VLM_ERR_INPUT for bad parameters or a model
+ * not in its store (err names the store and lists the models it has);
+ * VLM_ERR_IO when a store is missing or cannot be read, or out cannot be written. */
+VLM_API int vlm_compare(const char *base, const char *new_model, const struct vlm_compare_params *p, FILE *out,
+                        bool *regressed, char *err, size_t err_len);
+
 /* ------------------------------------------------------------------ bench */
 
 /* A load test of one model (docs/metrics.md, "Load test"): at each concurrency

@@ -239,6 +239,20 @@ struct store_kl_totals {
 };
 int store_report_kl(vlm_store *s, int64_t ref_id, int64_t id, struct store_kl_totals *o);
 
+/* One scored turn of a model for `vlmeter compare` (lib/compare.c): the turns
+ * the accuracy figures count (caption scorers left out), with `correct` and
+ * the turn's credit. by_category false: each turn once, category NULL (the
+ * turns of store_report_model_credit); true: a row per category of its case
+ * (the turns of store_report_quality). */
+struct store_compare_turn {
+    const char *suite, *case_id, *category;
+    int turn;
+    bool correct;
+    double credit;
+};
+int store_compare_turns(vlm_store *s, int64_t model_id, bool by_category,
+                        int (*cb)(const struct store_compare_turn *t, void *user), void *user);
+
 /* ------------------------------------------------------------ store_grade.c */
 
 /* One stored turn to score, with its case's scorer and choices. */

@@ -570,3 +570,33 @@ int store_report_kl(vlm_store *s, int64_t ref_id, int64_t id, struct store_kl_to
     }
     return store_q_end(&q, VLM_OK);
 }
+
+/* ------------------------------------------------------------ compare (lib/compare.c) */
+
+int store_compare_turns(vlm_store *s, int64_t model_id, bool by_category,
+                        int (*cb)(const struct store_compare_turn *t, void *user), void *user) {
+    /* Overall: every scored turn once (the turns of store_report_model_credit);
+     * by category: the turns of store_report_quality, a case under each category. */
+    static const char *const overall = "SELECT s.suite, s.case_id, s.turn, NULL, s.correct, " CREDIT(
+        "s") " FROM scores s WHERE s.model_id=?1 AND " QUALITY_FILTER;
+    static const char *const per_category = "SELECT s.suite, s.case_id, s.turn, cat.value, s.correct, " CREDIT("s")
+        SCORED_TURNS " WHERE s.model_id=?1 AND " QUALITY_FILTER;
+    store_q q;
+    if (store_q_prepare(s, &q, "reading tables scores, cases and answers", by_category ? per_category : overall) !=
+        VLM_OK)
+        return VLM_ERR_IO;
+    store_bind_int(&q, 1, model_id);
+    int rc = VLM_OK;
+    while (rc == VLM_OK && store_q_row(&q)) {
+        struct store_compare_turn t = {
+            .suite = store_col_text(&q, 0),
+            .case_id = store_col_text(&q, 1),
+            .turn = (int)store_col_int(&q, 2),
+            .category = store_col_text(&q, 3),
+            .correct = store_col_int(&q, 4) != 0,
+            .credit = store_col_double(&q, 5),
+        };
+        rc = cb(&t, user);
+    }
+    return store_q_end(&q, rc);
+}

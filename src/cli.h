@@ -135,6 +135,9 @@ int cmd_bench(int argc, char **argv);
 /* `vlmeter quantize` (src/cmd_quant.c). */
 int cmd_quantize(int argc, char **argv);
 
+/* `vlmeter compare` (src/cmd_compare.c): exit 0 pass, 1 regressed, 2 error. */
+int cmd_compare(int argc, char **argv);
+
 /* `vlmeter plan` (src/cmd_plan.c). */
 int cmd_plan(int argc, char **argv);
 

@@ -53,6 +53,12 @@ static const char *USAGE =
     "        [--requests N | --duration S] [--slo ttft=MS,tpot=MS]   load test (docs/metrics.md)\n"
     "  plan PLAN.yaml [--db FILE] [--gpu NAME] [--catalog CSV] [--calibrate N]   estimate a run's time and cost\n"
     "  quantize MODEL.gguf --types q8_0,q4_k_m,... OUTDIR [--mmproj MMPROJ.gguf]   quantized variants\n"
+    "  compare BASE NEW [--db FILE] [--new-db FILE] [--max-drop PTS] [--max-slower PCT] [--alpha A]\n"
+    "          [--format text|md|json]   the regression gate: NEW against BASE on the cases both\n"
+    "                          scored; exit 1 when a category (or overall) drops significantly\n"
+    "                          (McNemar p < A, default 0.05) by more than PTS points (default 0),\n"
+    "                          or NEW's e2e p95 exceeds BASE's by more than PCT percent; 0 when\n"
+    "                          not; 2 on an error (docs/compare.md). NEW from --new-db if given\n"
     "  version                                            versions of vlmeter and llama.cpp\n"
     "\n"
     "run options:\n"
@@ -778,6 +784,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc, argv);
     if (strcmp(cmd, "plan") == 0) return cmd_plan(argc, argv);
     if (strcmp(cmd, "quantize") == 0) return cmd_quantize(argc, argv);
+    if (strcmp(cmd, "compare") == 0) return cmd_compare(argc, argv);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("vlmeter %s\nllama.cpp %s\n", VLM_VERSION, vlm_llama_version());
         return 0;

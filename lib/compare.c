@@ -1,0 +1,527 @@
+/*
+ * compare.c - `vlmeter compare BASE NEW`, the regression gate for CI
+ * (docs/compare.md). It builds the comparison document: per category and
+ * overall, on the scored turns both models have, each side's accuracy, the
+ * paired difference NEW - BASE with its 95% interval (stats.c), the discordant
+ * counts b and c and the exact McNemar p; then speed and memory ratios
+ * NEW / BASE read from each store's report document (report.c), so that every
+ * figure equals the report's; then the verdict. It renders the document as
+ * text, Markdown (the verdict first, for a CI comment) or JSON.
+ * Sits at the report level: it reads the store (lib/store.h) and the report.
+ */
+#include "jpath.h"
+#include "report.h"
+#include "store.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct vlm_compare_params vlm_compare_default_params(void) {
+    return (struct vlm_compare_params){
+        .db_path = "vlmeter.db", .max_drop_points = 0, .max_slower_pct = -1, .alpha = 0.05, .format = VLM_REPORT_TABLE};
+}
+
+/* ------------------------------------------------------------ one side */
+
+/* A model in its store: the store's report document and the model's entry. */
+struct side {
+    const char *model, *db;
+    vlm_store *s;
+    int64_t id;
+    json_t *rep;     /* the store's report document (owned, or borrowed when shared) */
+    const json_t *m; /* the model's entry in rep's "models" */
+};
+
+/* The entry of rep's "models" named `name`, or NULL. */
+static const json_t *model_entry(const json_t *rep, const char *name) {
+    size_t i;
+    const json_t *m;
+    json_array_foreach(json_object_get(rep, "models"), i, m) {
+        const char *n = jpath_str(m, "name");
+        if (n && strcmp(n, name) == 0) return m;
+    }
+    return NULL;
+}
+
+/* "a, b, c" of the store's model names, or "none". Caller frees. */
+static char *model_list(const json_t *rep) {
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    size_t i;
+    const json_t *m;
+    json_array_foreach(json_object_get(rep, "models"), i, m) {
+        if (i) util_buf_append(&buf, &len, &cap, ", ", 2);
+        const char *n = jpath_str(m, "name");
+        util_buf_append(&buf, &len, &cap, n ? n : "", n ? strlen(n) : 0);
+    }
+    return buf ? buf : xstrdup("none");
+}
+
+/* Open the store and find the model; `shared` is a side already opened on the
+ * same store (its store and report are reused), or NULL. */
+static int side_open(struct side *sd, const struct side *shared, char *err, size_t err_len) {
+    if (shared) {
+        sd->s = shared->s;
+        sd->rep = shared->rep;
+    } else {
+        if (access(sd->db, F_OK) != 0) {
+            util_errf(err, err_len, "no store at '%s'", sd->db);
+            return VLM_ERR_IO;
+        }
+        sd->s = vlm_store_open(sd->db, err, err_len);
+        if (!sd->s) return VLM_ERR_IO;
+        sd->rep = report_build(sd->s, sd->db, err, err_len);
+        if (!sd->rep) return VLM_ERR_IO;
+    }
+    sd->m = model_entry(sd->rep, sd->model);
+    if (!sd->m || store_model_id(sd->s, sd->model, &sd->id) != VLM_OK || sd->id < 0) {
+        char *names = model_list(sd->rep);
+        util_errf(err, err_len, "no model '%s' in store '%s' (it has: %s)", sd->model, sd->db, names);
+        free(names);
+        return VLM_ERR_INPUT;
+    }
+    return VLM_OK;
+}
+
+static void side_close(struct side *sd, bool shared) {
+    if (shared) return;
+    json_decref(sd->rep);
+    vlm_store_close(sd->s);
+}
+
+/* ------------------------------------------------------------ pairing */
+
+/* A scored turn, keyed by category, suite, case and turn. */
+struct turn {
+    char *key, *category; /* category NULL: the overall row */
+    bool correct;
+    double credit;
+};
+
+struct turns {
+    struct turn *v;
+    int n, cap;
+};
+
+static int collect_turn(const struct store_compare_turn *t, void *user) {
+    struct turns *ts = user;
+    util_grow((void **)&ts->v, &ts->cap, ts->n + 1, sizeof *ts->v);
+    struct turn *x = &ts->v[ts->n++];
+    x->category = t->category ? xstrdup(t->category) : NULL;
+    /* \x01 sorts the overall row first; \x1f separates the parts */
+    x->key = xasprintf("%s\x1f%s\x1f%s\x1f%010d", t->category ? t->category : "\x01", t->suite, t->case_id, t->turn);
+    x->correct = t->correct;
+    x->credit = t->credit;
+    return VLM_OK;
+}
+
+static int cmp_turn(const void *a, const void *b) {
+    return strcmp(((const struct turn *)a)->key, ((const struct turn *)b)->key);
+}
+
+static void turns_free(struct turns *ts) {
+    for (int i = 0; i < ts->n; i++) {
+        free(ts->v[i].key);
+        free(ts->v[i].category);
+    }
+    free(ts->v);
+}
+
+/* Every scored turn of a side, overall then per category, sorted by key. */
+static int side_turns(const struct side *sd, struct turns *ts) {
+    int rc = store_compare_turns(sd->s, sd->id, false, collect_turn, ts);
+    if (rc == VLM_OK) rc = store_compare_turns(sd->s, sd->id, true, collect_turn, ts);
+    if (ts->n > 0) qsort(ts->v, (size_t)ts->n, sizeof *ts->v, cmp_turn);
+    return rc;
+}
+
+/* What one category (or the overall row) counts over both sides. */
+struct tally {
+    const char *category; /* NULL: overall */
+    int n, base_only, new_only;
+    double base_credit, new_credit;
+    int b, c;                  /* BASE right and NEW wrong; the reverse (`correct`) */
+    double b_credit, c_credit; /* the same weighted by credit (equal to b, c for right/wrong scorers) */
+};
+
+/* The tally of t's category: the last one when it matches, else a new one
+ * (turns come sorted by category). */
+static struct tally *tally_of(struct tally **v, int *n, int *cap, const struct turn *t) {
+    struct tally *last = *n ? &(*v)[*n - 1] : NULL;
+    bool same = last && (last->category == NULL ? t->category == NULL
+                                                : t->category && strcmp(last->category, t->category) == 0);
+    if (same) return last;
+    util_grow((void **)v, cap, *n + 1, sizeof **v);
+    (*v)[*n] = (struct tally){.category = t->category};
+    return &(*v)[(*n)++];
+}
+
+static void tally_pair(struct tally *t, const struct turn *base, const struct turn *nw) {
+    t->n++;
+    t->base_credit += base->credit;
+    t->new_credit += nw->credit;
+    t->b += base->correct && !nw->correct;
+    t->c += !base->correct && nw->correct;
+    t->b_credit += base->credit * (1 - nw->credit);
+    t->c_credit += (1 - base->credit) * nw->credit;
+}
+
+/* Merge the two sorted lists into tallies: shared turns paired, the others
+ * counted as left out. The tallies point into the lists' category strings. */
+static int pair_tallies(const struct turns *base, const struct turns *nw, struct tally **out) {
+    int n = 0, cap = 0, i = 0, j = 0;
+    *out = NULL;
+    while (i < base->n || j < nw->n) {
+        int d = i == base->n ? 1 : j == nw->n ? -1 : strcmp(base->v[i].key, nw->v[j].key);
+        struct tally *t = tally_of(out, &n, &cap, d <= 0 ? &base->v[i] : &nw->v[j]);
+        if (d == 0) tally_pair(t, &base->v[i++], &nw->v[j++]);
+        else if (d < 0) t->base_only++, i++;
+        else t->new_only++, j++;
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------ the document */
+
+/* The row of one tally; *regressed set when it fails the gate. Points are
+ * 100 x shares; the difference is 100 * (credit NEW - credit BASE) / n,
+ * computed in that order so a whole-number drop is exact. */
+static json_t *quality_row(const struct tally *t, const struct vlm_compare_params *p, bool *regressed) {
+    json_t *o = json_pack("{s:o, s:i, s:i, s:i, s:i, s:i}", "category",
+                          t->category ? json_string(t->category) : json_null(), "n_shared", t->n, "n_base_only",
+                          t->base_only, "n_new_only", t->new_only, "b", t->b, "c", t->c);
+    double p_value = vlm_mcnemar_exact(t->b, t->c);
+    json_object_set_new(o, "p_value", json_real(p_value));
+    *regressed = false;
+    if (t->n == 0) {
+        const char *nulls[] = {"base_accuracy", "new_accuracy", "diff_points", "ci_low_points", "ci_high_points"};
+        for (int k = 0; k < 5; k++) json_object_set_new(o, nulls[k], json_null());
+    } else {
+        double lo, hi, diff = 100.0 * (t->new_credit - t->base_credit) / t->n;
+        vlm_paired_diff95(t->b_credit, t->c_credit, t->n, &lo, &hi);
+        json_object_set_new(o, "base_accuracy", json_real(t->base_credit / t->n));
+        json_object_set_new(o, "new_accuracy", json_real(t->new_credit / t->n));
+        json_object_set_new(o, "diff_points", json_real(diff));
+        json_object_set_new(o, "ci_low_points", json_real(100 * lo));
+        json_object_set_new(o, "ci_high_points", json_real(100 * hi));
+        *regressed = p_value < p->alpha && -diff > p->max_drop_points;
+    }
+    json_object_set_new(o, "regressed", json_boolean(*regressed));
+    return o;
+}
+
+/* The speed and memory figures compared, and where the report keeps them. */
+static const struct figure {
+    const char *name, *label, *path; /* path NULL: e2e p95, computed from "e2e_ms_values" */
+} FIGURES[] = {
+    {"ttft_ms_p50", "TTFT p50 (ms)", "speed.ttft_ms.p50"},
+    {"e2e_ms_p50", "e2e p50 (ms)", "speed.e2e_ms.p50"},
+    {"e2e_ms_p95", "e2e p95 (ms)", NULL},
+    {"decode_tps_mean", "decode (tok/s)", "speed.decode_tps.mean"},
+    {"load_ms", "load (ms)", "load_ms"},
+    {"rss_peak_bytes", "peak RSS (MiB)", "rss_peak_bytes"},
+    {"gpu_mem_bytes", "GPU memory (MiB)", "gpu_mem_bytes"},
+};
+#define N_FIGURES (int)(sizeof FIGURES / sizeof FIGURES[0])
+
+/* e2e p95 of a model's answered turns: the nearest-rank percentile of its
+ * report's sorted "e2e_ms_values", as the cost section takes it. */
+static bool e2e_p95(const json_t *m, double *v) {
+    const json_t *values = json_object_get(m, "e2e_ms_values");
+    int n = (int)json_array_size(values);
+    if (n == 0) return false;
+    double *x = xmalloc((size_t)n * sizeof *x);
+    for (int i = 0; i < n; i++) x[i] = json_number_value(json_array_get(values, (size_t)i));
+    *v = vlm_percentile(x, n, 0.95);
+    free(x);
+    return true;
+}
+
+static bool figure_value(const json_t *m, const struct figure *f, double *v) {
+    return f->path ? jpath_num(m, f->path, v) : e2e_p95(m, v);
+}
+
+static json_t *num_or_null(bool has, double v) { return has ? json_real(v) : json_null(); }
+
+/* The "speed" rows: each figure of both sides and the ratio NEW / BASE (null
+ * when either is absent or BASE's is not above 0). */
+static json_t *speed_rows(const json_t *base, const json_t *nw) {
+    json_t *a = json_array();
+    for (int k = 0; k < N_FIGURES; k++) {
+        double b = 0, n = 0;
+        bool hb = figure_value(base, &FIGURES[k], &b), hn = figure_value(nw, &FIGURES[k], &n);
+        json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:o, s:o}", "figure", FIGURES[k].name, "label",
+                                           FIGURES[k].label, "base", num_or_null(hb, b), "new", num_or_null(hn, n),
+                                           "ratio", num_or_null(hb && hn && b > 0, n / b)));
+    }
+    return a;
+}
+
+/* The latency gate: {checked, base_ms, new_ms, rise_pct, regressed}. NEW fails
+ * when 100 * (new - base) > max_slower_pct * base (exact at the threshold). */
+static json_t *latency_gate(const json_t *base, const json_t *nw, const struct vlm_compare_params *p, bool *regressed) {
+    double b = 0, n = 0;
+    bool measured = e2e_p95(base, &b) && e2e_p95(nw, &n) && b > 0;
+    bool checked = p->max_slower_pct >= 0 && measured;
+    *regressed = checked && 100.0 * (n - b) > p->max_slower_pct * b;
+    return json_pack("{s:o, s:b, s:o, s:o, s:o, s:b}", "max_slower_pct",
+                     num_or_null(p->max_slower_pct >= 0, p->max_slower_pct), "checked", checked, "base_ms",
+                     num_or_null(measured, b), "new_ms", num_or_null(measured, n), "rise_pct",
+                     num_or_null(measured, 100.0 * (n - b) / b), "regressed", *regressed);
+}
+
+/* The name of a quality row's category for people: "overall", "(none)" or the name. */
+static const char *row_name(const json_t *row) {
+    const json_t *c = json_object_get(row, "category");
+    if (json_is_null(c)) return "overall";
+    const char *s = json_string_value(c);
+    return s && s[0] ? s : "(none)";
+}
+
+/* Why the gate failed, one sentence per cause. */
+static json_t *reasons(const json_t *quality, const json_t *lat) {
+    json_t *a = json_array();
+    size_t i;
+    const json_t *r;
+    json_array_foreach(quality, i, r) {
+        if (!json_is_true(json_object_get(r, "regressed"))) continue;
+        double d = 0, pv = 0, ba = 0, na = 0;
+        jpath_num(r, "diff_points", &d);
+        jpath_num(r, "p_value", &pv);
+        jpath_num(r, "base_accuracy", &ba);
+        jpath_num(r, "new_accuracy", &na);
+        char *s = xasprintf("%s%s%s dropped %.1f points (%.1f%% -> %.1f%%, McNemar p = %.4g, b = %d, c = %d)",
+                            json_is_null(json_object_get(r, "category")) ? "" : "category '", row_name(r),
+                            json_is_null(json_object_get(r, "category")) ? "" : "'", -d, 100 * ba, 100 * na, pv,
+                            (int)json_integer_value(json_object_get(r, "b")),
+                            (int)json_integer_value(json_object_get(r, "c")));
+        json_array_append_new(a, json_string(s));
+        free(s);
+    }
+    if (json_is_true(json_object_get(lat, "regressed"))) {
+        double b = 0, n = 0, rise = 0, max = 0;
+        jpath_num(lat, "base_ms", &b);
+        jpath_num(lat, "new_ms", &n);
+        jpath_num(lat, "rise_pct", &rise);
+        jpath_num(lat, "max_slower_pct", &max);
+        char *s = xasprintf("e2e p95 rose %.1f%% (%.1f ms -> %.1f ms), more than %g%%", rise, b, n, max);
+        json_array_append_new(a, json_string(s));
+        free(s);
+    }
+    return a;
+}
+
+/* The whole comparison document (docs/compare.md, "JSON"); NULL with err set. */
+static json_t *compare_build(const struct side *base, const struct side *nw, const struct vlm_compare_params *p,
+                             char *err, size_t err_len) {
+    struct turns tb = {0}, tn = {0};
+    const struct side *failed = side_turns(base, &tb) != VLM_OK ? base : side_turns(nw, &tn) != VLM_OK ? nw : NULL;
+    json_t *doc = NULL;
+    if (failed) {
+        util_errf(err, err_len, "reading '%s': %s", failed->db, store_error(failed->s));
+    } else {
+        struct tally *t = NULL;
+        int n = pair_tallies(&tb, &tn, &t);
+        json_t *quality = json_array();
+        bool any = false;
+        for (int k = 0; k < n; k++) {
+            bool reg;
+            json_array_append_new(quality, quality_row(&t[k], p, &reg));
+            any |= reg;
+        }
+        free(t);
+        bool slower;
+        json_t *lat = latency_gate(base->m, nw->m, p, &slower);
+        doc = json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:f, s:f, s:o}}", "schema", "vlmeter-compare/1", "base",
+                        "model", base->model, "db", base->db, "new", "model", nw->model, "db", nw->db, "rule", "alpha",
+                        p->alpha, "max_drop_points", p->max_drop_points, "max_slower_pct",
+                        num_or_null(p->max_slower_pct >= 0, p->max_slower_pct));
+        json_object_set_new(doc, "verdict", json_string(any || slower ? "fail" : "pass"));
+        json_object_set_new(doc, "reasons", reasons(quality, lat));
+        json_object_set_new(doc, "quality", quality);
+        json_object_set_new(doc, "latency_gate", lat);
+        json_object_set_new(doc, "speed", speed_rows(base->m, nw->m));
+    }
+    turns_free(&tb);
+    turns_free(&tn);
+    return doc;
+}
+
+/* ------------------------------------------------------------ rendering */
+
+/* A table cell of Markdown: '|' escaped, line breaks and '<' made harmless. */
+static void md_text(FILE *out, const char *s, bool md) {
+    for (; md && *s; s++) {
+        if (*s == '|') fputs("\\|", out);
+        else if (*s == '<') fputs("&lt;", out);
+        else if (*s == '\n' || *s == '\r') fputc(' ', out);
+        else fputc(*s, out);
+    }
+    if (!md) fputs(s, out);
+}
+
+/* A number (or "n/a") with `fmt`, scaled by `scale`, into buf. */
+static const char *fmt_num(char *buf, size_t n, const json_t *o, const char *key, const char *fmt, double scale) {
+    double v;
+    if (!jpath_num(o, key, &v)) return "n/a";
+    snprintf(buf, n, fmt, v * scale);
+    return buf;
+}
+
+/* The verdict line: PASS or FAIL, the two models, and why (or the rule held). */
+static void write_verdict(FILE *out, const json_t *doc, bool md) {
+    bool fail = strcmp(jpath_str(doc, "verdict"), "fail") == 0;
+    fputs(md ? (fail ? "**FAIL**: " : "**PASS**: ") : (fail ? "FAIL: " : "PASS: "), out);
+    md_text(out, jpath_str(doc, "new.model"), md);
+    fputs(" vs ", out);
+    md_text(out, jpath_str(doc, "base.model"), md);
+    const json_t *why = json_object_get(doc, "reasons");
+    double alpha = 0, drop = 0;
+    jpath_num(doc, "rule.alpha", &alpha);
+    jpath_num(doc, "rule.max_drop_points", &drop);
+    if (!fail) fprintf(out, ": no significant drop (McNemar p < %g) of more than %g points", alpha, drop);
+    size_t i;
+    const json_t *r;
+    json_array_foreach(why, i, r) {
+        fputs(i ? "; " : ": ", out);
+        md_text(out, json_string_value(r), md);
+    }
+    fputc('\n', out);
+}
+
+/* The quality table: one row per category, overall first. */
+static void write_quality(FILE *out, const json_t *doc, bool md) {
+    const char *head[] = {"category",   "shared",       "base only", "new only", "base acc",  "new acc",
+                          "diff (pts)", "95% CI (pts)", "b",         "c",        "McNemar p", ""};
+    int w[] = {-20, 7, 10, 9, 9, 9, 11, 17, 5, 5, 10, 0};
+    int nc = 12;
+    for (int k = 0; k < nc; k++) {
+        if (md) fprintf(out, "| %s ", head[k]);
+        else fprintf(out, "%*s ", w[k], head[k]);
+    }
+    fputs(md ? "|\n" : "\n", out);
+    if (md) {
+        for (int k = 0; k < nc; k++) fputs(k == 0 ? "|---" : "|---:", out);
+        fputs("|\n", out);
+    }
+    size_t i;
+    const json_t *r;
+    json_array_foreach(json_object_get(doc, "quality"), i, r) {
+        char c[9][64], ci[140] = "n/a";
+        double lo, hi;
+        if (jpath_num(r, "ci_low_points", &lo) && jpath_num(r, "ci_high_points", &hi))
+            snprintf(ci, sizeof ci, "[%+.1f, %+.1f]", lo, hi);
+        const char *cells[] = {row_name(r),
+                               fmt_num(c[0], 64, r, "n_shared", "%.0f", 1),
+                               fmt_num(c[1], 64, r, "n_base_only", "%.0f", 1),
+                               fmt_num(c[2], 64, r, "n_new_only", "%.0f", 1),
+                               fmt_num(c[3], 64, r, "base_accuracy", "%.1f%%", 100),
+                               fmt_num(c[4], 64, r, "new_accuracy", "%.1f%%", 100),
+                               fmt_num(c[5], 64, r, "diff_points", "%+.1f", 1),
+                               ci,
+                               fmt_num(c[6], 64, r, "b", "%.0f", 1),
+                               fmt_num(c[7], 64, r, "c", "%.0f", 1),
+                               fmt_num(c[8], 64, r, "p_value", "%.4g", 1),
+                               json_is_true(json_object_get(r, "regressed")) ? "REGRESSED" : ""};
+        for (int k = 0; k < nc; k++) {
+            if (md) {
+                fputs("| ", out);
+                md_text(out, cells[k], true);
+                fputc(' ', out);
+            } else {
+                fprintf(out, "%*s ", w[k], cells[k]);
+            }
+        }
+        fputs(md ? "|\n" : "\n", out);
+    }
+}
+
+/* The speed and memory table: BASE, NEW and NEW / BASE per figure. */
+static void write_speed(FILE *out, const json_t *doc, bool md) {
+    fputs(md ? "\n| figure | base | new | new / base |\n|---|---:|---:|---:|\n" : "\n", out);
+    if (!md) fprintf(out, "%-20s %12s %12s %10s\n", "figure", "base", "new", "new/base");
+    size_t i;
+    const json_t *r;
+    json_array_foreach(json_object_get(doc, "speed"), i, r) {
+        const char *name = jpath_str(r, "figure");
+        double scale = strstr(name, "_bytes") ? 1.0 / (1024 * 1024) : 1;
+        char b[64], n[64], q[64];
+        const char *cells[] = {jpath_str(r, "label"), fmt_num(b, sizeof b, r, "base", "%.1f", scale),
+                               fmt_num(n, sizeof n, r, "new", "%.1f", scale),
+                               fmt_num(q, sizeof q, r, "ratio", "%.3f", 1)};
+        if (md) fprintf(out, "| %s | %s | %s | %s |\n", cells[0], cells[1], cells[2], cells[3]);
+        else fprintf(out, "%-20s %12s %12s %10s\n", cells[0], cells[1], cells[2], cells[3]);
+    }
+}
+
+/* Text and Markdown: the verdict line, the stores, the quality and speed tables. */
+static void write_human(FILE *out, const json_t *doc, bool md) {
+    write_verdict(out, doc, md);
+    fputs(md ? "\nBASE `" : "\nBASE ", out);
+    md_text(out, jpath_str(doc, "base.model"), md);
+    fputs(md ? "` in `" : " in ", out);
+    md_text(out, jpath_str(doc, "base.db"), md);
+    fputs(md ? "`, NEW `" : ", NEW ", out);
+    md_text(out, jpath_str(doc, "new.model"), md);
+    fputs(md ? "` in `" : " in ", out);
+    md_text(out, jpath_str(doc, "new.db"), md);
+    fputs(md ? "`; paired on the scored turns both have.\n\n" : "; paired on the scored turns both have.\n\n", out);
+    write_quality(out, doc, md);
+    write_speed(out, doc, md);
+    const json_t *lat = json_object_get(doc, "latency_gate");
+    if (!json_is_null(json_object_get(lat, "max_slower_pct")) && !json_is_true(json_object_get(lat, "checked")))
+        fputs("\nlatency gate not applied: e2e p95 is not measured on both sides\n", out);
+}
+
+static int write_doc(FILE *out, const json_t *doc, enum vlm_report_format format) {
+    if (format == VLM_REPORT_JSON) {
+        if (json_dumpf(doc, out, JSON_INDENT(1)) /* full precision: p stays exact */ != 0) return VLM_ERR_IO;
+        fputc('\n', out);
+    } else {
+        write_human(out, doc, format == VLM_REPORT_MD);
+    }
+    return fflush(out) == 0 && !ferror(out) ? VLM_OK : VLM_ERR_IO;
+}
+
+/* ------------------------------------------------------------ public */
+
+static int check_params(const struct vlm_compare_params *p, char *err, size_t err_len) {
+    if (!(p->alpha > 0 && p->alpha <= 1)) {
+        util_errf(err, err_len, "alpha must be above 0 and at most 1 (got %g)", p->alpha);
+        return VLM_ERR_INPUT;
+    }
+    if (!(p->max_drop_points >= 0 && p->max_drop_points <= 100)) {
+        util_errf(err, err_len, "max-drop must be 0 to 100 points (got %g)", p->max_drop_points);
+        return VLM_ERR_INPUT;
+    }
+    if (p->format != VLM_REPORT_TABLE && p->format != VLM_REPORT_MD && p->format != VLM_REPORT_JSON) {
+        util_errf(err, err_len, "compare writes text, Markdown or JSON only");
+        return VLM_ERR_INPUT;
+    }
+    return VLM_OK;
+}
+
+int vlm_compare(const char *base, const char *new_model, const struct vlm_compare_params *p, FILE *out, bool *regressed,
+                char *err, size_t err_len) {
+    *regressed = false;
+    int rc = check_params(p, err, err_len);
+    if (rc != VLM_OK) return rc;
+    const char *new_db = p->new_db_path ? p->new_db_path : p->db_path;
+    bool same_store = strcmp(new_db, p->db_path) == 0;
+    struct side sb = {.model = base, .db = p->db_path}, sn = {.model = new_model, .db = new_db};
+    rc = side_open(&sb, NULL, err, err_len);
+    if (rc == VLM_OK) rc = side_open(&sn, same_store ? &sb : NULL, err, err_len);
+    json_t *doc = rc == VLM_OK ? compare_build(&sb, &sn, p, err, err_len) : NULL;
+    if (rc == VLM_OK && !doc) rc = VLM_ERR_IO;
+    if (doc) {
+        *regressed = strcmp(jpath_str(doc, "verdict"), "fail") == 0;
+        rc = write_doc(out, doc, p->format);
+        if (rc != VLM_OK) util_errf(err, err_len, "could not write the comparison");
+    }
+    json_decref(doc);
+    if (sn.s) side_close(&sn, same_store);
+    side_close(&sb, false);
+    return rc;
+}
