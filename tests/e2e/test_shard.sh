@@ -83,8 +83,14 @@ done
 strip='del(.db, .generated_at, .runs, .cost, .recommendation, .cases[].answers[].e2e_ms)
        | .models[] |= (del(.load_ms, .rss_peak_bytes, .e2e_ms_values, .reuse)
                        | .speed |= del(.ttft_ms, .e2e_ms, .decode_tps, .prefill_ms, .image_encode_ms, .image_decode_ms))'
-"$VLMETER" report --db "$T/all.db" --format json | jq -S "$strip" > "$T/all.json"
-"$VLMETER" report --db "$T/merged.db" --format json | jq -S "$strip" > "$T/merged.json"
+"$VLMETER" report --db "$T/all.db" --format json > "$T/all.full.json"
+"$VLMETER" report --db "$T/merged.db" --format json > "$T/merged.full.json"
+jq -S "$strip" "$T/all.full.json" > "$T/all.json"
+jq -S "$strip" "$T/merged.full.json" > "$T/merged.json"
+# (the runs removed there carry the provenance: host, and the store merged from)
+assert_eq "$(jq -r '.runs[] | "\(.host) \(.merged_from)"' "$T/all.full.json")" "$(hostname) null" "the whole run's provenance"
+assert_eq "$(jq -r '.runs[] | "\(.host) \(.merged_from)"' "$T/merged.full.json" | tr '\n' ' ')" \
+  "$(for i in 1 2 3; do printf '%s %s ' "$(hostname)" "$T/s$i.db"; done)" "the merged runs' provenance"
 diff "$T/all.json" "$T/merged.json" > "$T/report.diff" || { head -40 "$T/report.diff"; fail "merged report differs from the unsharded one"; }
 # (not vacuous: both models answered, some turns are right and some wrong)
 assert_eq "$(jq '[.cases[].answers[]] | length' "$T/all.json")" 26 "answers in the report (12 cases + 1 second turn, x 2)"
