@@ -141,8 +141,8 @@ static void exec(const char *path, const char *sql) {
 
 /* Store one: host h1, one run, models x then y, case c1.
  * Store two: host h2, two runs ("empty" then "second"), models y then x (so
- * each has the other's id), case c2 in the second run, and a bench level (id 5
- * after four deleted) with a server metric pointing at it. */
+ * each has the other's id), case c2 in the second run, and a bench level of
+ * id 5 (not the id OUT gives it) with a server metric pointing at it. */
 static void make_stores(const char *one, const char *two) {
     char err[256];
     vlm_store *s = vlm_store_open(one, err, sizeof err);
