@@ -360,6 +360,7 @@ struct vlm_host {
     int n_cores;
     uint64_t ram_bytes;
     char os[128];
+    char name[256]; /* the host name (gethostname; "" when unknown), stored as runs.host */
 };
 
 VLM_API void vlm_host_read(struct vlm_host *h);
@@ -502,6 +503,9 @@ struct vlm_run_params {
      * record_logit_gaps set on a model, r carries its tokens' logit gaps. */
     void (*on_turn)(const char *model, const vlm_case *c, const struct vlm_turn_result *r, void *user);
     void *user;
+    /* Shards (docs/shards.md): shard_count > 0 runs only the cases of shard
+     * shard_index (1..shard_count), vlm_case_in_shard; 0: every case. */
+    int shard_index, shard_count;
 };
 
 /* What one model did in a run. */
@@ -538,6 +542,45 @@ VLM_API void vlm_run_summary_free(struct vlm_run_summary *s);
 
 /* Ask a running vlm_run to stop after the current token (signal-safe). */
 VLM_API void vlm_run_request_stop(void);
+
+/* ------------------------------------------------------------------ shards and merge */
+
+/* The shard (0 .. n-1) a case belongs to among n: XXH64 (seed 0) of the bytes
+ * of `suite`, one zero byte and `case_id`, modulo n. It depends on nothing else
+ * (not the models, the other cases, their order or what is stored), so shards
+ * run on different machines at different times agree. n <= 0 gives 0. */
+VLM_API int vlm_shard_of(const char *suite, const char *case_id, int n);
+
+/* Whether a case is in shard `index` of `count` (1-based: vlm_shard_of ==
+ * index - 1); count 0 means no sharding: every case is in. */
+VLM_API bool vlm_case_in_shard(const char *suite, const char *case_id, int index, int count);
+
+/* Parse "I/N" (1 <= I <= N, whole numbers) into *index and *count; VLM_OK, or
+ * VLM_ERR_INPUT with a message naming the text. */
+VLM_API int vlm_shard_parse(const char *text, int *index, int *count, char *err, size_t err_len);
+
+/* What vlm_store_merge did with one store merged in, per table. */
+struct vlm_merge_table_count {
+    const char *table; /* static text */
+    int n_copied;      /* rows copied into OUT */
+    int n_duplicates;  /* rows OUT already held (kept as OUT had them) */
+};
+struct vlm_merge_summary {
+    int n_tables;
+    struct vlm_merge_table_count tables[32]; /* summed over every store merged in */
+};
+
+/* Merge the stores `in` into the store `out` (created when missing), in one
+ * transaction (docs/shards.md): every table is copied with run and model ids
+ * remapped; models match by name. A row OUT already holds under the same key
+ * is kept as OUT has it and counted as a duplicate. Refused, with nothing
+ * written (a store created for the merge is removed again), when a model's
+ * settings differ between two stores (the message names both stores, the model
+ * and, when both answered it, the first shared case and turn), or when a store
+ * in is missing or not a vlmeter store. Each store in is first brought to the
+ * current schema. VLM_OK, VLM_ERR_INPUT (refused) or VLM_ERR_IO. */
+VLM_API int vlm_store_merge(const char *out, const char *const *in, int n_in, struct vlm_merge_summary *sum, char *err,
+                            size_t err_len);
 
 /* ------------------------------------------------------------------ score */
 

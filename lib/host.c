@@ -1,6 +1,7 @@
 /*
- * host.c - facts about the machine a run happens on (CPU, cores, RAM, OS) and
- * this process's peak resident memory (resettable, so each model's peak is its own).
+ * host.c - facts about the machine a run happens on (CPU, cores, RAM, OS, host
+ * name) and this process's peak resident memory (resettable, so each model's
+ * peak is its own).
  */
 #include "vlmeter.h"
 
@@ -38,6 +39,7 @@ void vlm_host_read(struct vlm_host *h) {
     if (sysinfo(&si) == 0) h->ram_bytes = (uint64_t)si.totalram * si.mem_unit;
     struct utsname u;
     if (uname(&u) == 0) snprintf(h->os, sizeof h->os, "%.20s %.60s %.20s", u.sysname, u.release, u.machine);
+    if (gethostname(h->name, sizeof h->name - 1) != 0) h->name[0] = '\0'; /* (truncated names are not ended) */
 }
 
 void vlm_rss_peak_reset(void) {

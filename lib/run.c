@@ -44,6 +44,7 @@ struct runner {
     int n_suites;
     vlm_suite **suites;
     int n_cases_total;       /* cases over all suites */
+    int n_shard_cases;       /* of those, the cases of this run's shard (all when unsharded) */
     const vlm_case **usable; /* the cases without errors, in suite order (the KL pass's) */
     int n_usable;
     /* progress of the current model */
@@ -89,6 +90,11 @@ static void draw_progress(struct runner *r) {
 
 /* ------------------------------------------------------------ suites */
 
+/* Whether the run takes case c: every case, or those of its shard (shard.c). */
+static bool in_shard(const struct runner *r, const vlm_case *c) {
+    return vlm_case_in_shard(c->suite, c->id, r->params->shard_index, r->params->shard_count);
+}
+
 static int load_suites(struct runner *r, vlm_plan *plan, struct vlm_run_summary *sum) {
     r->n_suites = vlm_plan_n_suites(plan);
     r->suites = xcalloc((size_t)r->n_suites + 1, sizeof *r->suites);
@@ -117,11 +123,17 @@ static int load_suites(struct runner *r, vlm_plan *plan, struct vlm_run_summary 
             }
         }
         r->n_cases_total += vlm_suite_n_cases(s);
+        for (int k = 0; k < vlm_suite_n_cases(s); k++) r->n_shard_cases += in_shard(r, vlm_suite_case(s, k));
     }
     r->usable = xcalloc((size_t)r->n_cases_total + 1, sizeof *r->usable);
     for (int i = 0; i < r->n_suites; i++)
-        for (int k = 0; r->suites[i] && k < vlm_suite_n_cases(r->suites[i]); k++)
-            if (!vlm_suite_case(r->suites[i], k)->error) r->usable[r->n_usable++] = vlm_suite_case(r->suites[i], k);
+        for (int k = 0; r->suites[i] && k < vlm_suite_n_cases(r->suites[i]); k++) {
+            const vlm_case *c = vlm_suite_case(r->suites[i], k);
+            if (!c->error && in_shard(r, c)) r->usable[r->n_usable++] = c;
+        }
+    if (r->params->shard_count > 0)
+        say(r, "shard %d/%d: %d of %d cases", r->params->shard_index, r->params->shard_count, r->n_shard_cases,
+            r->n_cases_total);
     return VLM_OK;
 }
 
@@ -266,6 +278,7 @@ static void collect_pending(struct runner *r, int64_t model_id, struct pending *
         if (!r->suites[i]) continue;
         for (int k = 0; k < vlm_suite_n_cases(r->suites[i]); k++) {
             const vlm_case *c = vlm_suite_case(r->suites[i], k);
+            if (!in_shard(r, c)) continue;                 /* another shard's */
             if (gen_is_generate(c) && !c->error) continue; /* drawn by the generation pass */
             if (vlm_store_case_done(r->store, model_id, c->suite, c->id, !r->params->retry_errors)) continue;
             p->n_unfinished++;
@@ -474,9 +487,12 @@ static int gen_pass(struct runner *r, const struct vlm_model_spec *m, int64_t mo
         if (!r->suites[i]) continue;
         int n = vlm_suite_n_cases(r->suites[i]);
         const vlm_case **cases = xcalloc((size_t)n + 1, sizeof *cases);
-        for (int k = 0; k < n; k++) cases[k] = vlm_suite_case(r->suites[i], k);
+        int n_taken = 0;
+        for (int k = 0; k < n; k++)
+            if (in_shard(r, vlm_suite_case(r->suites[i], k))) cases[n_taken++] = vlm_suite_case(r->suites[i], k);
         int rc = run_gen_model(r->store, r->params->db_path ? r->params->db_path : "vlmeter.db", model_id, r->run_id, m,
-                               cases, n, r->params->retry_errors, r->params->on_message, r->params->user, &ms->n_run);
+                               cases, n_taken, r->params->retry_errors, r->params->on_message, r->params->user,
+                               &ms->n_run);
         free(cases);
         if (rc < 0) return rc;
         if (rc > 0) r->any_case_error = true;
@@ -486,7 +502,7 @@ static int gen_pass(struct runner *r, const struct vlm_model_spec *m, int64_t mo
 
 static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_model_summary *ms) {
     snprintf(ms->name, sizeof ms->name, "%s", m->name);
-    ms->n_cases = r->n_cases_total;
+    ms->n_cases = r->n_shard_cases;
     char err[1024];
     char *settings = run_settings_json(&m->engine);
     int64_t model_id = 0;
@@ -508,7 +524,7 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
     }
     struct pending pending;
     collect_pending(r, model_id, &pending);
-    ms->n_skipped = r->n_cases_total - pending.n_unfinished - ms->n_run; /* n_run: generate cases so far */
+    ms->n_skipped = r->n_shard_cases - pending.n_unfinished - ms->n_run; /* n_run: generate cases so far */
     bool kl_todo = m->family[0] && m->engine.remote.n_urls == 0 &&
                    family_kl_todo(r->store, model_id, m, r->usable, r->n_usable) > 0;
     if (pending.n == 0 && !kl_todo) free(pending.cases);
@@ -563,6 +579,11 @@ int vlm_run(vlm_plan *plan, const struct vlm_run_params *params, struct vlm_run_
             size_t err_len) {
     memset(sum, 0, sizeof *sum);
     stop_clear();
+    if (params->shard_count < 0 ||
+        (params->shard_count > 0 && (params->shard_index < 1 || params->shard_index > params->shard_count))) {
+        util_errf(err, err_len, "shard %d/%d: the shard must be 1 to N", params->shard_index, params->shard_count);
+        return VLM_ERR_INPUT;
+    }
     struct runner r;
     memset(&r, 0, sizeof r);
     r.params = params;

@@ -106,6 +106,7 @@ static const char *const ADDED_COLUMNS[][3] = {
     {"bench_levels", "n_correct", "INTEGER"}, {"bench_levels", "n_length", "INTEGER"},
     {"bench_levels", "n_timeout", "INTEGER"}, {"bench_levels", "n_failed", "INTEGER"},
     {"bench_levels", "case_correct", "TEXT"},
+    {"runs", "host", "TEXT"}, {"runs", "merged_from", "TEXT"}, /* provenance: docs/shards.md */
 };
 // clang-format on
 
@@ -204,8 +205,8 @@ int64_t vlm_store_begin_run(vlm_store *s, const struct vlm_host *h, const char *
     store_q q;
     if (store_q_prepare(s, &q, "writing table runs",
                         "INSERT INTO runs(started_at, argv, host_cpu, host_cores, host_ram_bytes, host_os,"
-                        " llama_version, llama_system_info, vlmeter_version)"
-                        " VALUES(strftime('%Y-%m-%dT%H:%M:%fZ','now'),?1,?2,?3,?4,?5,?6,?7,?8)") != VLM_OK)
+                        " llama_version, llama_system_info, vlmeter_version, host)"
+                        " VALUES(strftime('%Y-%m-%dT%H:%M:%fZ','now'),?1,?2,?3,?4,?5,?6,?7,?8,?9)") != VLM_OK)
         return -1;
     store_bind_text(&q, 1, argv_line ? argv_line : "");
     store_bind_text(&q, 2, h->cpu);
@@ -215,6 +216,7 @@ int64_t vlm_store_begin_run(vlm_store *s, const struct vlm_host *h, const char *
     store_bind_text(&q, 6, llama_version);
     store_bind_text(&q, 7, llama_system_info);
     store_bind_text(&q, 8, VLM_VERSION);
+    store_bind_text(&q, 9, h->name[0] ? h->name : NULL);
     return store_q_write(&q) == VLM_OK ? store_last_id(s) : -1;
 }
 

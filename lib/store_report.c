@@ -53,16 +53,18 @@ int store_report_runs(vlm_store *s, json_t **out) {
     store_q q;
     if (store_q_prepare(s, &q, "reading table runs",
                         "SELECT id, started_at, ended_at, host_cpu, host_cores, host_ram_bytes,"
-                        " host_os, llama_version, vlmeter_version FROM runs ORDER BY id") != VLM_OK)
+                        " host_os, llama_version, vlmeter_version, host, merged_from FROM runs ORDER BY id") != VLM_OK)
         return give(a, VLM_ERR_IO, out);
     while (store_q_row(&q)) {
-        json_array_append_new(
-            a, json_pack("{s:I, s:o, s:o, s:o, s:I, s:I, s:o, s:o, s:o}", "id", (json_int_t)store_col_int(&q, 0),
-                         "started_at", json_text(store_col_text(&q, 1)), "ended_at", json_text(store_col_text(&q, 2)),
-                         "host_cpu", json_text(store_col_text(&q, 3)), "host_cores", (json_int_t)store_col_int(&q, 4),
-                         "host_ram_bytes", (json_int_t)store_col_int(&q, 5), "host_os",
-                         json_text(store_col_text(&q, 6)), "llama_version", json_text(store_col_text(&q, 7)),
-                         "vlmeter_version", json_text(store_col_text(&q, 8))));
+        json_t *run = json_pack(
+            "{s:I, s:o, s:o, s:o, s:I, s:I, s:o, s:o, s:o}", "id", (json_int_t)store_col_int(&q, 0), "started_at",
+            json_text(store_col_text(&q, 1)), "ended_at", json_text(store_col_text(&q, 2)), "host_cpu",
+            json_text(store_col_text(&q, 3)), "host_cores", (json_int_t)store_col_int(&q, 4), "host_ram_bytes",
+            (json_int_t)store_col_int(&q, 5), "host_os", json_text(store_col_text(&q, 6)), "llama_version",
+            json_text(store_col_text(&q, 7)), "vlmeter_version", json_text(store_col_text(&q, 8)));
+        json_object_set_new(run, "host", json_text(store_col_text(&q, 9)));         /* provenance: docs/shards.md */
+        json_object_set_new(run, "merged_from", json_text(store_col_text(&q, 10))); /* null: run in this store */
+        json_array_append_new(a, run);
     }
     return give(a, store_q_end(&q, VLM_OK), out);
 }

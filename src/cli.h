@@ -79,6 +79,7 @@ enum {
     OPT_REASONING,
     OPT_PROMPT_OUT,
     OPT_RAW,
+    OPT_SHARD,
 };
 
 /* Add to a command's getopt_long table to accept the engine settings. */
@@ -140,6 +141,9 @@ int cmd_compare(int argc, char **argv);
 
 /* `vlmeter plan` (src/cmd_plan.c). */
 int cmd_plan(int argc, char **argv);
+
+/* `vlmeter merge` (src/cmd_merge.c). */
+int cmd_merge(int argc, char **argv);
 
 /* `vlmeter probe` and `vlmeter import` (src/cmd_probe.c). */
 int cmd_probe(int argc, char **argv);

@@ -10,7 +10,7 @@
  *   vlmeter forge ARCH OUTDIR [--size tiny|small | --shape NAME [--layers N]] [--type T] [--seed N]
  *   vlmeter forge --list | --shapes
  *   vlmeter ask -m MODEL --mmproj MMPROJ [--image IMG]... -p PROMPT [options]
- *   (bench, plan, probe, import and quantize live in src/cmd_*.c)
+ *   (bench, plan, probe, import, quantize and merge live in src/cmd_*.c)
  */
 #include "cli.h"
 
@@ -59,6 +59,9 @@ static const char *USAGE =
     "                          (McNemar p < A, default 0.05) by more than PTS points (default 0),\n"
     "                          or NEW's e2e p95 exceeds BASE's by more than PCT percent; 0 when\n"
     "                          not; 2 on an error (docs/compare.md). NEW from --new-db if given\n"
+    "  merge OUT.db IN.db... [-q]                         combine stores (shards run on several machines)\n"
+    "                          into OUT (created when missing), in one transaction; refused when a\n"
+    "                          model's settings differ between stores (docs/shards.md)\n"
     "  version                                            versions of vlmeter and llama.cpp\n"
     "\n"
     "run options:\n"
@@ -80,6 +83,8 @@ static const char *USAGE =
     "      --image-cache-mib N local models: image-embedding cache budget (default 1024)\n"
     "      --allow-outside     let suites read images outside their folder\n"
     "      --retry-errors      run cases stored as errors again\n"
+    "      --shard I/N         only the cases of shard I of N (1 <= I <= N), by a hash of suite and\n"
+    "                          case id; run 1/N .. N/N anywhere, then `vlmeter merge` (docs/shards.md)\n"
     "      --gaps FILE         write each output token's top-2 logit gap (TSV) to FILE\n"
     "      --budget AMOUNT --gpu NAME [--catalog CSV]   stop (resumably, status 130) when the\n"
     "                          run's wall time at NAME's hourly catalog price reaches AMOUNT\n"
@@ -199,10 +204,17 @@ static void write_gaps(const char *model, const vlm_case *c, const struct vlm_tu
                 r->token_offsets[i], r->logit_gaps[i]);
 }
 
+/* --shard I/N: count 0 when not given. */
+struct shard {
+    int index, count;
+};
+
 /* Run a plan and print what happened; the exit status says whether all went well. */
 static int run_plan(vlm_plan *plan, const char *db, bool allow_outside, bool retry, bool quiet, const char *argv_line,
-                    struct budget *budget, FILE *gaps) {
+                    struct budget *budget, FILE *gaps, const struct shard *shard) {
     struct vlm_run_params rp = vlm_run_default_params();
+    rp.shard_index = shard->index;
+    rp.shard_count = shard->count;
     if (gaps) {
         rp.on_turn = write_gaps;
         rp.user = gaps;
@@ -246,11 +258,13 @@ static int cmd_run(int argc, char **argv) {
         {"gpu", required_argument, 0, OPT_GPU},
         {"catalog", required_argument, 0, OPT_CATALOG},
         {"gaps", required_argument, 0, OPT_GAPS},
+        {"shard", required_argument, 0, OPT_SHARD},
         SETTING_OPTIONS,
         {0, 0, 0, 0},
     };
     struct overrides o = {.v = vlm_engine_default_params()};
     struct budget budget = {0};
+    struct shard shard = {0, 0};
     char *end = NULL;
     const char *db = NULL, *gaps_path = NULL;
     FILE *gaps = NULL;
@@ -270,7 +284,14 @@ static int cmd_run(int argc, char **argv) {
         else if (opt == OPT_GPU) budget.gpu = optarg;
         else if (opt == OPT_CATALOG) budget.catalog = optarg;
         else if (opt == OPT_GAPS) gaps_path = optarg;
-        else if (opt == OPT_BUDGET) {
+        else if (opt == OPT_SHARD) {
+            char serr[256];
+            if (vlm_shard_parse(optarg, &shard.index, &shard.count, serr, sizeof serr) != VLM_OK) {
+                fprintf(stderr, "vlmeter: %s\n", serr);
+                status = 2;
+                goto out;
+            }
+        } else if (opt == OPT_BUDGET) {
             budget.amount = strtod(optarg, &end);
             if (*end || !(budget.amount > 0)) {
                 fprintf(stderr, "vlmeter: --budget must be an amount > 0, not '%s'\n", optarg);
@@ -318,7 +339,7 @@ static int cmd_run(int argc, char **argv) {
     if (status == 0) {
         char *line = cli_join_argv(argc, argv);
         if (!db) db = vlm_plan_db(plan) ? vlm_plan_db(plan) : "vlmeter.db";
-        status = run_plan(plan, db, allow, retry, quiet, line, &budget, gaps);
+        status = run_plan(plan, db, allow, retry, quiet, line, &budget, gaps, &shard);
         free(line);
     }
     if (gaps && fclose(gaps) != 0 && status == 0) status = 2;
@@ -424,7 +445,7 @@ static int cmd_demo(int argc, char **argv) {
         snprintf(path, sizeof path, "%s/vlmeter.db", dir);
         char *line = cli_join_argv(argc, argv);
         struct budget none = {0};
-        status = run_plan(plan, path, false, false, quiet, line, &none, NULL);
+        status = run_plan(plan, path, false, false, quiet, line, &none, NULL, &(struct shard){0, 0});
         free(line);
         if (status != 2 && status != 130) status |= write_demo_reports(dir, path, quiet);
         if (status == 0)
@@ -783,6 +804,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "import") == 0) return cmd_import(argc, argv);
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc, argv);
     if (strcmp(cmd, "plan") == 0) return cmd_plan(argc, argv);
+    if (strcmp(cmd, "merge") == 0) return cmd_merge(argc, argv);
     if (strcmp(cmd, "quantize") == 0) return cmd_quantize(argc, argv);
     if (strcmp(cmd, "compare") == 0) return cmd_compare(argc, argv);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
