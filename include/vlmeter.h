@@ -500,6 +500,8 @@ struct vlm_run_params {
      * record_logit_gaps set on a model, r carries its tokens' logit gaps. */
     void (*on_turn)(const char *model, const vlm_case *c, const struct vlm_turn_result *r, void *user);
     void *user;
+    int gpu_sample_ms; /* read each GPU through NVML this often while a local model loads and
+                          answers (docs/metrics.md, GPU); default 100, 0: off */
 };
 
 /* What one model did in a run. */

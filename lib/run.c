@@ -13,6 +13,7 @@
 #include "run.h"
 #include "stop.h"
 #include "store.h"
+#include "store_gpu.h"
 #include "store_metrics.h"
 #include "util.h"
 #include "vlmeter.h"
@@ -33,6 +34,7 @@ struct vlm_run_params vlm_run_default_params(void) {
     memset(&p, 0, sizeof p);
     p.db_path = "vlmeter.db";
     p.suite = vlm_suite_default_params();
+    p.gpu_sample_ms = 100;
     return p;
 }
 
@@ -55,6 +57,7 @@ struct runner {
     pthread_mutex_t *lock; /* held around the store and progress when cases run at once */
     vlm_engine *held;      /* the last model's engine, kept for the next model that can share it */
     char held_for[128];    /* the model it was loaded for */
+    bool gpu_off_said;     /* why GPU sampling is off was said (store_gpu_start) */
 };
 
 static void lock(struct runner *r) {
@@ -514,8 +517,13 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
     if (pending.n == 0 && !kl_todo) free(pending.cases);
     if (pending.n > 0 || kl_todo) {
         vlm_rss_peak_reset();
+        /* GPU (NVML) while a local model loads, then while it answers: docs/metrics.md */
+        gpu_sampler *gs = m->engine.remote.n_urls ? NULL
+                                                  : store_gpu_start(r->params->gpu_sample_ms, &r->gpu_off_said,
+                                                                    r->params->on_message, r->params->user);
         bool shared = false;
         vlm_engine *e = load_model(r, m, ms, &shared);
+        gpu_sampler_next_phase(gs);
         r->model_name = m->name;
         r->done = 0;
         r->todo = pending.n;
@@ -526,6 +534,7 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
         rc = answer_pending(r, m, e, model_id, &pending, ms);
         int mrc = store_metrics_end(r->store, sm, r->run_id, model_id, false, r->params->on_message, r->params->user);
         if (rc == VLM_OK) rc = mrc;
+        if (store_gpu_end(r->store, gs, r->run_id, model_id) != VLM_OK && rc == VLM_OK) rc = VLM_ERR_IO;
         free(pending.cases);
         if (e && rc == VLM_OK) rc = family_pass(r, e, model_id, m);
         if (e) {

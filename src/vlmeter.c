@@ -75,6 +75,8 @@ static const char *USAGE =
     "      --allow-outside     let suites read images outside their folder\n"
     "      --retry-errors      run cases stored as errors again\n"
     "      --gaps FILE         write each output token's top-2 logit gap (TSV) to FILE\n"
+    "      --gpu-sample-ms N   read each GPU through NVML every N ms while local models load and\n"
+    "                          answer (default 100; 0: off; docs/metrics.md, GPU)\n"
     "      --budget AMOUNT --gpu NAME [--catalog CSV]   stop (resumably, status 130) when the\n"
     "                          run's wall time at NAME's hourly catalog price reaches AMOUNT\n"
     "  -q, --quiet             no progress line, no summary\n"
@@ -195,8 +197,9 @@ static void write_gaps(const char *model, const vlm_case *c, const struct vlm_tu
 
 /* Run a plan and print what happened; the exit status says whether all went well. */
 static int run_plan(vlm_plan *plan, const char *db, bool allow_outside, bool retry, bool quiet, const char *argv_line,
-                    struct budget *budget, FILE *gaps) {
+                    struct budget *budget, FILE *gaps, int gpu_sample_ms) {
     struct vlm_run_params rp = vlm_run_default_params();
+    rp.gpu_sample_ms = gpu_sample_ms;
     if (gaps) {
         rp.on_turn = write_gaps;
         rp.user = gaps;
@@ -227,8 +230,11 @@ static int run_plan(vlm_plan *plan, const char *db, bool allow_outside, bool ret
     return rc == VLM_OK ? 0 : rc == VLM_ERR_STOPPED ? 130 : rc == VLM_ERR_IO ? 2 : 1;
 }
 
+enum { OPT_GPU_SAMPLE_MS = 1900 }; /* run's own option id (beyond cli.h's) */
+
 static int cmd_run(int argc, char **argv) {
     static const struct option opts[] = {
+        {"gpu-sample-ms", required_argument, 0, OPT_GPU_SAMPLE_MS},
         {"model", required_argument, 0, 'm'},
         {"suite", required_argument, 0, 's'},
         {"db", required_argument, 0, OPT_DB},
@@ -249,7 +255,7 @@ static int cmd_run(int argc, char **argv) {
     const char *db = NULL, *gaps_path = NULL;
     FILE *gaps = NULL;
     bool allow = false, retry = false, quiet = false;
-    int n_specs = 0, n_suites = 0;
+    int n_specs = 0, n_suites = 0, gpu_sample_ms = vlm_run_default_params().gpu_sample_ms;
     const char **specs = calloc((size_t)argc + 1, sizeof *specs);
     const char **suites = calloc((size_t)argc + 1, sizeof *suites);
     int opt, status = 0;
@@ -264,7 +270,18 @@ static int cmd_run(int argc, char **argv) {
         else if (opt == OPT_GPU) budget.gpu = optarg;
         else if (opt == OPT_CATALOG) budget.catalog = optarg;
         else if (opt == OPT_GAPS) gaps_path = optarg;
-        else if (opt == OPT_BUDGET) {
+        else if (opt == OPT_GPU_SAMPLE_MS) {
+            long v = strtol(optarg, &end, 10);
+            if (*end || !optarg[0] || v < 0 || v > 3600000) {
+                fprintf(stderr,
+                        "vlmeter: --gpu-sample-ms must be a whole number of ms from 0 (off) to 3600000, "
+                        "not '%s'\n",
+                        optarg);
+                status = 2;
+                goto out;
+            }
+            gpu_sample_ms = (int)v;
+        } else if (opt == OPT_BUDGET) {
             budget.amount = strtod(optarg, &end);
             if (*end || !(budget.amount > 0)) {
                 fprintf(stderr, "vlmeter: --budget must be an amount > 0, not '%s'\n", optarg);
@@ -312,7 +329,7 @@ static int cmd_run(int argc, char **argv) {
     if (status == 0) {
         char *line = cli_join_argv(argc, argv);
         if (!db) db = vlm_plan_db(plan) ? vlm_plan_db(plan) : "vlmeter.db";
-        status = run_plan(plan, db, allow, retry, quiet, line, &budget, gaps);
+        status = run_plan(plan, db, allow, retry, quiet, line, &budget, gaps, gpu_sample_ms);
         free(line);
     }
     if (gaps && fclose(gaps) != 0 && status == 0) status = 2;
@@ -418,7 +435,7 @@ static int cmd_demo(int argc, char **argv) {
         snprintf(path, sizeof path, "%s/vlmeter.db", dir);
         char *line = cli_join_argv(argc, argv);
         struct budget none = {0};
-        status = run_plan(plan, path, false, false, quiet, line, &none, NULL);
+        status = run_plan(plan, path, false, false, quiet, line, &none, NULL, vlm_run_default_params().gpu_sample_ms);
         free(line);
         if (status != 2 && status != 130) status |= write_demo_reports(dir, path, quiet);
         if (status == 0)
