@@ -779,6 +779,8 @@ struct vlm_gpu { /* one row of data/gpus.csv */
     double hourly;  /* on-demand price per hour */
     double monthly; /* reserved price per month (0: none) */
     char currency[8], source[256], as_of[16];
+    double kwh_price; /* optional 9th column: electricity per kWh of a GPU you own, in `currency`
+                         (0: not owned or unknown); prices measured energy (docs/cost.md) */
 };
 
 struct vlm_api_price {            /* one row of data/api_prices.csv */

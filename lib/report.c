@@ -662,7 +662,8 @@ int vlm_report_cost(const char *db_path, enum vlm_report_format format, FILE *ou
     json_t *r = s ? report_build(s, db_path, err, err_len) : NULL;
     vlm_store_close(s);
     if (r) report_add_cost(r, cat, &req);
-    if (r) report_dials_finish(r, &req); /* cost per 1k and the smallest budget (report_dials.c) */
+    if (r) report_add_electricity(r, cat, &req); /* owned GPUs' measured energy (report_gpu.c) */
+    if (r) report_dials_finish(r, &req);         /* cost per 1k and the smallest budget (report_dials.c) */
     vlm_catalog_free(cat);
     if (!r) return VLM_ERR_IO;
     int rc;

@@ -73,6 +73,31 @@ static void put_model_energy(json_t *models, const json_t *rows) {
     }
 }
 
+/* One model's electricity on one owned GPU. */
+static json_t *electricity_row(const char *model, double energy_j, const struct vlm_gpu *g, double requests_per_day) {
+    double per_req = energy_j / 3.6e6 * g->kwh_price; /* 1 kWh = 3.6e6 J */
+    return json_pack("{s:s, s:s, s:f, s:s, s:f, s:f, s:f, s:f}", "model", model, "gpu", g->name, "kwh_price",
+                     g->kwh_price, "currency", g->currency, "energy_per_request_j", energy_j, "per_request", per_req,
+                     "per_1k_requests", per_req * 1000, "monthly", per_req * requests_per_day * VLM_DAYS_PER_MONTH);
+}
+
+void report_add_electricity(json_t *doc, const vlm_catalog *cat, const struct vlm_requirements *r) {
+    json_t *rows = json_array(), *m;
+    size_t i;
+    json_array_foreach(json_object_get(doc, "models"), i, m) {
+        const char *name = json_string_value(json_object_get(m, "name"));
+        json_t *e = json_object_get(m, "gpu_energy_per_request_j");
+        if (!name || !json_is_number(e)) continue;
+        for (int g = 0; g < vlm_catalog_n_gpus(cat); g++) {
+            const struct vlm_gpu *gpu = vlm_catalog_gpu(cat, g);
+            if (gpu->kwh_price > 0 && (!r->currency[0] || !strcmp(r->currency, gpu->currency)))
+                json_array_append_new(rows, electricity_row(name, json_number_value(e), gpu, r->requests_per_day));
+        }
+    }
+    if (json_array_size(rows) > 0) json_object_set(doc, "electricity", rows);
+    json_decref(rows);
+}
+
 int report_add_gpu(vlm_store *s, json_t *doc) {
     struct gpu_rows g = {json_array(), NULL, NULL, 0, 0};
     int rc = store_report_gpu(s, gpu_row, &g);

@@ -23,4 +23,12 @@
  * never zero). VLM_OK or VLM_ERR_IO (store_error). */
 int report_add_gpu(vlm_store *s, json_t *doc);
 
+/* Add the "electricity" array to doc: per model with a measured
+ * "gpu_energy_per_request_j" x catalog GPU you own (a row with kwh_price):
+ * "model", "gpu", "kwh_price", "currency", "energy_per_request_j",
+ * "per_request" (energy in kWh x kwh_price), "per_1k_requests" and
+ * "monthly" (per_request x requests_per_day x days per month). No such pair:
+ * no key (docs/cost.md, "Electricity"). */
+void report_add_electricity(json_t *doc, const vlm_catalog *cat, const struct vlm_requirements *r);
+
 #endif

@@ -372,6 +372,12 @@ static const struct rt_col GPU_USAGE[] = { /* report_gpu.c */
     COL("samples", "run.n_samples", RT_INT),
 };
 
+static const struct rt_col ELECTRICITY[] = { /* report_gpu.c */
+    COL("model", "model", RT_TEXT), COL("GPU (owned)", "gpu", RT_TEXT), COL("per kWh", "kwh_price", RT_FIX4),
+    COL("currency", "currency", RT_TEXT), COL("J/request", "energy_per_request_j", RT_FIX2),
+    COL("electricity per 1k requests", "per_1k_requests", RT_FIX4), COL("electricity monthly", "monthly", RT_FIX2),
+};
+
 static const struct rt_col SERVER_METRICS[] = { /* report_metrics.c */
     COL("model", "model", RT_TEXT), COL("scope", "scope", RT_TEXT), COL("samples", "samples.count", RT_INT),
     COL("KV cache mean", "kv_cache_usage.mean", RT_PCT1), COL("KV cache max", "kv_cache_usage.max", RT_PCT1),
@@ -505,6 +511,11 @@ const struct rt_table RT_TABLES[] = {
      .note = "Formulas: docs/cost.md. Prices come from the catalog with their currency, source and "
              "date; the shipped ones are examples: check your provider. Speed is as measured here.",
      .shape = RT_LIST, .rows = "cost", COLS(COST)},
+    {.id = "electricity", .title = "Electricity (owned GPUs)",
+     .note = "The measured GPU energy per request (all devices of the model's latest sampled run) priced at each "
+             "owned catalog GPU's kwh_price: per 1k requests, and per month at the requirements' requests per day "
+             "(docs/cost.md, Electricity). Rented GPUs' hourly prices already include it.",
+     .shape = RT_LIST, .rows = "electricity", COLS(ELECTRICITY)},
     {.id = "dials", .title = "Dials of %s: image budget and prompt", .each = "dials",
      .note = "Models whose settings differ only in image_min_tokens, image_max_tokens, max_pixels, max_side, "
              "system or prompt_suffix: accuracy (95% Wilson interval), image tokens and encode ms per image, "

@@ -76,6 +76,21 @@ for fmt in table md csv html; do
   assert_contains "$out" "$want" "$fmt: total peak MiB"
 done
 
+# ---- electricity for an owned GPU (docs/cost.md, "Electricity"): a catalog row
+# with kwh_price 0.30; per request = energy (J) / 3.6e6 (J per kWh) x 0.30, per
+# month x 1000 requests a day (the default) x 730/24 days
+printf 'name,mem_gib,bw_gbs,hourly,monthly,currency,source,as_of,kwh_price\nMyA10G,24,600,1.00,,USD,owned,2026-12-01,0.30\n' > "$T/owned.csv"
+"$VLMETER" report --db "$DB" --format json --catalog "$T/owned.csv" > "$T/e.json"
+assert_eq "$(jq -r '[.electricity[] | select(.model == "a") | .gpu] | join(",")' "$T/e.json")" MyA10G "only the owned GPU is priced"
+assert_eq "$(jq -r --argjson e "$RUN_J" '.electricity[] | select(.model == "a") | [(.per_request - $e / 2 / 3.6e6 * 0.30 | fabs) < 1e-9 * ($e + 1), (.monthly - $e / 2 / 3.6e6 * 0.30 * 1000 * 730 / 24 | fabs) < 1e-6 * ($e + 1)] | all' "$T/e.json")" true "electricity per request and per month"
+out=$("$VLMETER" report --db "$DB" --catalog "$T/owned.csv")
+assert_contains "$out" "Electricity (owned GPUs)" "text: the electricity table"
+assert_contains "$out" "MyA10G" "text: the owned GPU"
+[[ "$("$VLMETER" report --db "$DB")" != *"Electricity"* ]] || fail "no owned GPU: no electricity table"
+printf 'name,mem_gib,bw_gbs,hourly,monthly,currency,source,as_of,kwh_price\nX,24,600,1.00,,USD,owned,2026-12-01,cheap\n' > "$T/bad.csv"
+"$VLMETER" report --db "$DB" --catalog "$T/bad.csv" > "$T/bad.out" 2>&1 && fail "a bad kwh_price is refused"
+assert_contains "$(cat "$T/bad.out")" "bad.csv:2: bad or missing kwh_price" "the refusal names file, line and field"
+
 # ---- no NVML: the run goes on, says why once, stores and reports nothing
 DB2=$T/none.db
 VLMETER_NVML_LIB=$T/missing.so run "$DB2"
@@ -85,6 +100,8 @@ assert_eq "$(sql "SELECT count(*) FROM answers" | head -1)" "$(sqlite3 "$DB2" "S
 assert_eq "$(sqlite3 "$DB2" "SELECT count(*) FROM gpu_usage")" 0 "no GPU rows"
 assert_eq "$(jq 'has("gpu")' "$T/r2.json")" false "json: no gpu key"
 assert_eq "$(jq '[.models[] | has("gpu_energy_per_request_j")] | any' "$T/r2.json")" false "json: no model energy"
+"$VLMETER" report --db "$DB2" --format json --catalog "$T/owned.csv" > "$T/e2.json"
+assert_eq "$(jq 'has("electricity")' "$T/e2.json")" false "no measured energy: no electricity"
 for fmt in table md csv html; do
   out=$("$VLMETER" report --db "$DB2" --format $fmt)
   [[ "$out" != *"J/request"* && "$out" != *"GPU (NVML)"* ]] || fail "$fmt: a GPU field without NVML"
