@@ -51,7 +51,7 @@ deps:
 	@scripts/llama-cpp.sh $(FLAVOR) > $(PREFIX_FILE).tmp
 	@cmp -s $(PREFIX_FILE).tmp $(PREFIX_FILE) && rm $(PREFIX_FILE).tmp || mv $(PREFIX_FILE).tmp $(PREFIX_FILE)
 
-bin: $(BUILD)/vlmeter $(BUILD)/asan/vlmeter $(BUILD)/libvlmeter.so $(BUILD)/faultproxy $(BUILD)/hubserver $(BUILD)/imageserver $(BUILD)/vlmserver $(BUILD)/metricsserver $(BUILD)/loadserver \
+bin: $(BUILD)/vlmeter $(BUILD)/asan/vlmeter $(BUILD)/libvlmeter.so $(BUILD)/faultproxy $(BUILD)/hubserver $(BUILD)/imageserver $(BUILD)/vlmserver $(BUILD)/metricsserver $(BUILD)/loadserver $(BUILD)/libfakenvml.so \
      $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC)) \
      $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(TEST_SRC))
 
@@ -116,6 +116,11 @@ $(BUILD)/metricsserver: tests/tools/metricsserver.c tests/tools/loopback.h
 $(BUILD)/loadserver: tests/tools/loadserver.c tests/tools/loopback.h
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 $< -lpthread -o $@
+
+# A stand-in for NVIDIA's NVML with scripted readings ($$FAKE_NVML), for the GPU-sampling tests (docs/metrics.md).
+$(BUILD)/libfakenvml.so: tests/tools/fakenvml.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -shared -fPIC $< -o $@
 
 $(PREFIX_FILE):
 	@$(MAKE) --no-print-directory deps

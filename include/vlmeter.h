@@ -506,6 +506,10 @@ struct vlm_run_params {
     /* Shards (docs/shards.md): shard_count > 0 runs only the cases of shard
      * shard_index (1..shard_count), vlm_case_in_shard; 0: every case. */
     int shard_index, shard_count;
+    int gpu_sample_ms; /* read each GPU through NVML this often while a local model loads and
+                          answers (docs/metrics.md, GPU); 0: off; default -1: every 100 ms, and
+                          a missing NVML is mentioned only when a model runs on a GPU backend
+                          (a period given is always explained when it cannot be kept) */
 };
 
 /* What one model did in a run. */
@@ -849,6 +853,8 @@ struct vlm_gpu { /* one row of data/gpus.csv */
     double hourly;  /* on-demand price per hour */
     double monthly; /* reserved price per month (0: none) */
     char currency[8], source[256], as_of[16];
+    double kwh_price; /* optional 9th column: electricity per kWh of a GPU you own, in `currency`
+                         (0: not owned or unknown); prices measured energy (docs/cost.md) */
 };
 
 struct vlm_api_price {            /* one row of data/api_prices.csv */

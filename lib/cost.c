@@ -94,11 +94,15 @@ static bool parse_price(const char *s, double *out) {
 
 #define COPY(dst, src) snprintf(dst, sizeof dst, "%s", src)
 
-/* gpus: name,mem_gib,bw_gbs,hourly,monthly,currency,source,as_of */
+/* gpus: name,mem_gib,bw_gbs,hourly,monthly,currency,source,as_of[,kwh_price] */
 static bool gpu_row(char **f, int n, struct vlm_gpu *g, const char **bad) {
     memset(g, 0, sizeof *g);
-    if (n != 8) {
-        *bad = "8 fields";
+    if (n != 8 && n != 9) {
+        *bad = "8 or 9 fields";
+        return false;
+    }
+    if (n == 9 && !parse_price(f[8], &g->kwh_price)) {
+        *bad = "kwh_price";
         return false;
     }
     COPY(g->name, f[0]);

@@ -9,6 +9,7 @@
 #include "grade.h"
 #include "jpath.h"
 #include "report.h"
+#include "report_gpu.h"
 #include "report_metrics.h"
 #include "store.h"
 #include "util.h"
@@ -622,6 +623,7 @@ json_t *report_build(vlm_store *s, const char *db_path, char *err, size_t err_le
     ok = ok && put(r, "generation", report_gen_build(s)); /* generate cases (report_gen.c) */
     ok = ok && put(r, "server_metrics", report_server_metrics(s)) && report_add_model_hosts(s, r) == VLM_OK;
     ok = ok && put(r, "dials", report_dials(s)); /* budgets and prompt variants (report_dials.c) */
+    ok = ok && report_add_gpu(s, r) == VLM_OK;   /* GPU (NVML) figures when sampled (report_gpu.c) */
     if (!ok) {
         util_errf(err, err_len, "reading '%s': %s", db_path, store_error(s));
         json_decref(r);
@@ -660,7 +662,8 @@ int vlm_report_cost(const char *db_path, enum vlm_report_format format, FILE *ou
     json_t *r = s ? report_build(s, db_path, err, err_len) : NULL;
     vlm_store_close(s);
     if (r) report_add_cost(r, cat, &req);
-    if (r) report_dials_finish(r, &req); /* cost per 1k and the smallest budget (report_dials.c) */
+    if (r) report_add_electricity(r, cat, &req); /* owned GPUs' measured energy (report_gpu.c) */
+    if (r) report_dials_finish(r, &req);         /* cost per 1k and the smallest budget (report_dials.c) */
     vlm_catalog_free(cat);
     if (!r) return VLM_ERR_IO;
     int rc;

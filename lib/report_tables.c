@@ -362,6 +362,22 @@ static const struct rt_col BENCH_CAPACITY[] = { /* report_bench.c */
     COL("probes", "n_probes", RT_INT),
 };
 
+static const struct rt_col GPU_USAGE[] = { /* report_gpu.c */
+    COL("model", "model", RT_TEXT), COL("run", "run_id", RT_INT), COL("device", "device", RT_TEXT),
+    COL("name", "name", RT_TEXT), COL("load peak MiB", "load.mem_peak_bytes", RT_MIB),
+    COL("run peak MiB", "run.mem_peak_bytes", RT_MIB), COL("memory MiB", "run.mem_total_bytes", RT_MIB),
+    COL("util mean %", "run.util_mean_pct", RT_FIX1), COL("power mean W", "run.power_mean_w", RT_FIX1),
+    COL("energy J", "run.energy_j", RT_FIX1), COL("J/request", "energy_per_request_j", RT_FIX2),
+    COL("J/1k output tokens", "energy_per_1k_output_tokens_j", RT_FIX1), COL("temp max C", "run.temp_max_c", RT_INT),
+    COL("samples", "run.n_samples", RT_INT),
+};
+
+static const struct rt_col ELECTRICITY[] = { /* report_gpu.c */
+    COL("model", "model", RT_TEXT), COL("GPU (owned)", "gpu", RT_TEXT), COL("per kWh", "kwh_price", RT_FIX4),
+    COL("currency", "currency", RT_TEXT), COL("J/request", "energy_per_request_j", RT_FIX2),
+    COL("electricity per 1k requests", "per_1k_requests", RT_FIX4), COL("electricity monthly", "monthly", RT_FIX2),
+};
+
 static const struct rt_col SERVER_METRICS[] = { /* report_metrics.c */
     COL("model", "model", RT_TEXT), COL("scope", "scope", RT_TEXT), COL("samples", "samples.count", RT_INT),
     COL("KV cache mean", "kv_cache_usage.mean", RT_PCT1), COL("KV cache max", "kv_cache_usage.max", RT_PCT1),
@@ -485,10 +501,21 @@ const struct rt_table RT_TABLES[] = {
              "KV-cache usage, requests running and waiting (mean and max), prefix-cache hit rate and the "
              "server's token counters over the span (docs/metrics.md, Server metrics). A dash: not on the page.",
      .shape = RT_LIST, .rows = "server_metrics", COLS(SERVER_METRICS)},
+    {.id = "gpu", .title = "GPU (NVML)",
+     .note = "Each GPU read through NVML every --gpu-sample-ms while a local model loaded (load) and answered "
+             "(run; the figures below without a phase are the run's): peak memory used, mean utilization and "
+             "power, energy (trapezoid rule over power), per request and per 1k output tokens of the turns the "
+             "model answered in that run; total: every device together (docs/metrics.md, GPU).",
+     .shape = RT_LIST, .rows = "gpu", COLS(GPU_USAGE)},
     {.id = "cost", .title = "Cost per model",
      .note = "Formulas: docs/cost.md. Prices come from the catalog with their currency, source and "
              "date; the shipped ones are examples: check your provider. Speed is as measured here.",
      .shape = RT_LIST, .rows = "cost", COLS(COST)},
+    {.id = "electricity", .title = "Electricity (owned GPUs)",
+     .note = "The measured GPU energy per request (all devices of the model's latest sampled run) priced at each "
+             "owned catalog GPU's kwh_price: per 1k requests, and per month at the requirements' requests per day "
+             "(docs/cost.md, Electricity). Rented GPUs' hourly prices already include it.",
+     .shape = RT_LIST, .rows = "electricity", COLS(ELECTRICITY)},
     {.id = "dials", .title = "Dials of %s: image budget and prompt", .each = "dials",
      .note = "Models whose settings differ only in image_min_tokens, image_max_tokens, max_pixels, max_side, "
              "system or prompt_suffix: accuracy (95% Wilson interval), image tokens and encode ms per image, "

@@ -13,6 +13,7 @@
 #include "run.h"
 #include "stop.h"
 #include "store.h"
+#include "store_gpu.h"
 #include "store_metrics.h"
 #include "util.h"
 #include "vlmeter.h"
@@ -33,6 +34,7 @@ struct vlm_run_params vlm_run_default_params(void) {
     memset(&p, 0, sizeof p);
     p.db_path = "vlmeter.db";
     p.suite = vlm_suite_default_params();
+    p.gpu_sample_ms = -1; /* every GPU_SAMPLE_MS_DEFAULT, quietly on a machine without a GPU */
     return p;
 }
 
@@ -56,6 +58,7 @@ struct runner {
     pthread_mutex_t *lock; /* held around the store and progress when cases run at once */
     vlm_engine *held;      /* the last model's engine, kept for the next model that can share it */
     char held_for[128];    /* the model it was loaded for */
+    bool gpu_off_said;     /* why GPU sampling is off was said (store_gpu_start) */
 };
 
 static void lock(struct runner *r) {
@@ -138,6 +141,22 @@ static int load_suites(struct runner *r, vlm_plan *plan, struct vlm_run_summary 
 }
 
 /* ------------------------------------------------------------ one model */
+
+/* GPU sampling's period: the run's, or GPU_SAMPLE_MS_DEFAULT when not given. */
+static int gpu_period_ms(const struct runner *r) {
+    return r->params->gpu_sample_ms < 0 ? GPU_SAMPLE_MS_DEFAULT : r->params->gpu_sample_ms;
+}
+
+/* Say once why GPU sampling is off (NVML missing): when a period was asked
+ * for, or when the model runs on a GPU backend; a CPU run with the default
+ * period says nothing, as there is no GPU to read. */
+static void say_gpu_off(struct runner *r, vlm_engine *e, const char *why) {
+    bool asked = r->params->gpu_sample_ms > 0;
+    bool on_gpu = e && strcmp(vlm_engine_info(e)->backend, "CPU") != 0;
+    if (r->gpu_off_said || !(asked || on_gpu)) return;
+    say(r, "note: GPU sampling off: %s", why);
+    r->gpu_off_said = true;
+}
 
 /* The sampling settings every model's answers depend on. */
 static json_t *sampling_json(const struct vlm_engine_params *e) {
@@ -530,8 +549,13 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
     if (pending.n == 0 && !kl_todo) free(pending.cases);
     if (pending.n > 0 || kl_todo) {
         vlm_rss_peak_reset();
+        /* GPU (NVML) while a local model loads, then while it answers: docs/metrics.md */
+        char gpu_why[512] = "";
+        gpu_sampler *gs = m->engine.remote.n_urls ? NULL : store_gpu_start(gpu_period_ms(r), gpu_why, sizeof gpu_why);
         bool shared = false;
         vlm_engine *e = load_model(r, m, ms, &shared);
+        gpu_sampler_next_phase(gs);
+        if (gpu_why[0]) say_gpu_off(r, e, gpu_why);
         r->model_name = m->name;
         r->done = 0;
         r->todo = pending.n;
@@ -542,6 +566,7 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
         rc = answer_pending(r, m, e, model_id, &pending, ms);
         int mrc = store_metrics_end(r->store, sm, r->run_id, model_id, false, r->params->on_message, r->params->user);
         if (rc == VLM_OK) rc = mrc;
+        if (store_gpu_end(r->store, gs, r->run_id, model_id) != VLM_OK && rc == VLM_OK) rc = VLM_ERR_IO;
         free(pending.cases);
         if (e && rc == VLM_OK) rc = family_pass(r, e, model_id, m);
         if (e) {

@@ -52,6 +52,7 @@ static const struct merge_table TABLES[] = {
     {"gen_scores",     "model_id,suite,case_id",               "model_id=models",                        false, NULL},
     {"server_metrics", NULL,                                   "model_id=models,run_id=runs,level_id=bench_levels", false, NULL},
     {"model_gpus",     "model_id",                             "model_id=models",                        false, NULL},
+    {"gpu_usage",      "model_id,run_id,phase,device",         "model_id=models,run_id=runs",            false, NULL},
 };
 // clang-format on
 enum { N_TABLES = sizeof TABLES / sizeof TABLES[0] };

@@ -80,6 +80,7 @@ enum {
     OPT_PROMPT_OUT,
     OPT_RAW,
     OPT_SHARD,
+    OPT_GPU_SAMPLE_MS,
 };
 
 /* Add to a command's getopt_long table to accept the engine settings. */

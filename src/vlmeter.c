@@ -86,6 +86,8 @@ static const char *USAGE =
     "      --shard I/N         only the cases of shard I of N (1 <= I <= N), by a hash of suite and\n"
     "                          case id; run 1/N .. N/N anywhere, then `vlmeter merge` (docs/shards.md)\n"
     "      --gaps FILE         write each output token's top-2 logit gap (TSV) to FILE\n"
+    "      --gpu-sample-ms N   read each GPU through NVML every N ms while local models load and\n"
+    "                          answer (default 100; 0: off; docs/metrics.md, GPU)\n"
     "      --budget AMOUNT --gpu NAME [--catalog CSV]   stop (resumably, status 130) when the\n"
     "                          run's wall time at NAME's hourly catalog price reaches AMOUNT\n"
     "  -q, --quiet             no progress line, no summary\n"
@@ -204,17 +206,20 @@ static void write_gaps(const char *model, const vlm_case *c, const struct vlm_tu
                 r->token_offsets[i], r->logit_gaps[i]);
 }
 
-/* --shard I/N: count 0 when not given. */
-struct shard {
-    int index, count;
+/* run's options that only set vlm_run_params: --shard I/N (count 0 when not
+ * given) and --gpu-sample-ms. */
+struct run_opts {
+    int shard_index, shard_count;
+    int gpu_sample_ms;
 };
 
 /* Run a plan and print what happened; the exit status says whether all went well. */
 static int run_plan(vlm_plan *plan, const char *db, bool allow_outside, bool retry, bool quiet, const char *argv_line,
-                    struct budget *budget, FILE *gaps, const struct shard *shard) {
+                    struct budget *budget, FILE *gaps, const struct run_opts *ro) {
     struct vlm_run_params rp = vlm_run_default_params();
-    rp.shard_index = shard->index;
-    rp.shard_count = shard->count;
+    rp.shard_index = ro->shard_index;
+    rp.shard_count = ro->shard_count;
+    rp.gpu_sample_ms = ro->gpu_sample_ms;
     if (gaps) {
         rp.on_turn = write_gaps;
         rp.user = gaps;
@@ -245,8 +250,10 @@ static int run_plan(vlm_plan *plan, const char *db, bool allow_outside, bool ret
     return rc == VLM_OK ? 0 : rc == VLM_ERR_STOPPED ? 130 : rc == VLM_ERR_IO ? 2 : 1;
 }
 
+
 static int cmd_run(int argc, char **argv) {
     static const struct option opts[] = {
+        {"gpu-sample-ms", required_argument, 0, OPT_GPU_SAMPLE_MS},
         {"model", required_argument, 0, 'm'},
         {"suite", required_argument, 0, 's'},
         {"db", required_argument, 0, OPT_DB},
@@ -264,7 +271,7 @@ static int cmd_run(int argc, char **argv) {
     };
     struct overrides o = {.v = vlm_engine_default_params()};
     struct budget budget = {0};
-    struct shard shard = {0, 0};
+    struct run_opts ro = {0, 0, vlm_run_default_params().gpu_sample_ms};
     char *end = NULL;
     const char *db = NULL, *gaps_path = NULL;
     FILE *gaps = NULL;
@@ -286,11 +293,22 @@ static int cmd_run(int argc, char **argv) {
         else if (opt == OPT_GAPS) gaps_path = optarg;
         else if (opt == OPT_SHARD) {
             char serr[256];
-            if (vlm_shard_parse(optarg, &shard.index, &shard.count, serr, sizeof serr) != VLM_OK) {
+            if (vlm_shard_parse(optarg, &ro.shard_index, &ro.shard_count, serr, sizeof serr) != VLM_OK) {
                 fprintf(stderr, "vlmeter: %s\n", serr);
                 status = 2;
                 goto out;
             }
+        } else if (opt == OPT_GPU_SAMPLE_MS) {
+            long v = strtol(optarg, &end, 10);
+            if (*end || !optarg[0] || v < 0 || v > 3600000) {
+                fprintf(stderr,
+                        "vlmeter: --gpu-sample-ms must be a whole number of ms from 0 (off) to 3600000, "
+                        "not '%s'\n",
+                        optarg);
+                status = 2;
+                goto out;
+            }
+            ro.gpu_sample_ms = (int)v;
         } else if (opt == OPT_BUDGET) {
             budget.amount = strtod(optarg, &end);
             if (*end || !(budget.amount > 0)) {
@@ -339,7 +357,7 @@ static int cmd_run(int argc, char **argv) {
     if (status == 0) {
         char *line = cli_join_argv(argc, argv);
         if (!db) db = vlm_plan_db(plan) ? vlm_plan_db(plan) : "vlmeter.db";
-        status = run_plan(plan, db, allow, retry, quiet, line, &budget, gaps, &shard);
+        status = run_plan(plan, db, allow, retry, quiet, line, &budget, gaps, &ro);
         free(line);
     }
     if (gaps && fclose(gaps) != 0 && status == 0) status = 2;
@@ -445,7 +463,8 @@ static int cmd_demo(int argc, char **argv) {
         snprintf(path, sizeof path, "%s/vlmeter.db", dir);
         char *line = cli_join_argv(argc, argv);
         struct budget none = {0};
-        status = run_plan(plan, path, false, false, quiet, line, &none, NULL, &(struct shard){0, 0});
+        struct run_opts ro = {0, 0, vlm_run_default_params().gpu_sample_ms};
+        status = run_plan(plan, path, false, false, quiet, line, &none, NULL, &ro);
         free(line);
         if (status != 2 && status != 130) status |= write_demo_reports(dir, path, quiet);
         if (status == 0)

@@ -1,0 +1,109 @@
+/*
+ * store_gpu.c - the `gpu_usage` table: per model x run x phase (load, run) x
+ * device, the figures of gpu_sample.h. Keyed by model_id and run_id as
+ * model_loads is, so a merge of stores copies it as it is.
+ * Schema: docs/store-schema.md; figures: docs/metrics.md ("GPU (NVML)").
+ */
+#include "store_gpu.h"
+#include "store_impl.h"
+#include "util.h"
+
+#include <stdio.h>
+
+static const char *const GPU_SCHEMA =
+    "CREATE TABLE IF NOT EXISTS gpu_usage("
+    "  model_id INTEGER, run_id INTEGER, phase TEXT, device INTEGER, name TEXT,"
+    "  mem_peak_bytes INTEGER, mem_total_bytes INTEGER, util_mean_pct REAL, power_mean_w REAL, energy_j REAL,"
+    "  temp_max_c REAL, n_samples INTEGER, span_s REAL, created_at TEXT,"
+    "  PRIMARY KEY(model_id, run_id, phase, device));";
+
+static const char *const PHASE_NAMES[GPU_N_PHASES] = {"load", "run"};
+
+int store_gpu_ensure(vlm_store *s) { return store_exec(s, "creating table gpu_usage", GPU_SCHEMA); }
+
+gpu_sampler *store_gpu_start(int period_ms, char *why, size_t why_len) {
+    why[0] = '\0';
+    return gpu_sampler_start(period_ms, why, why_len);
+}
+
+static int put_row(vlm_store *s, int64_t run_id, int64_t model_id, int phase, int device, const char *name,
+                   const struct gpu_figures *f) {
+    store_q q;
+    if (store_q_prepare(s, &q, "writing table gpu_usage",
+                        "INSERT OR REPLACE INTO gpu_usage(model_id, run_id, phase, device, name, mem_peak_bytes,"
+                        " mem_total_bytes, util_mean_pct, power_mean_w, energy_j, temp_max_c, n_samples, span_s,"
+                        " created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+                        " strftime('%Y-%m-%dT%H:%M:%fZ','now'))") != VLM_OK)
+        return VLM_ERR_IO;
+    store_bind_int(&q, 1, model_id);
+    store_bind_int(&q, 2, run_id);
+    store_bind_text(&q, 3, PHASE_NAMES[phase]);
+    store_bind_int(&q, 4, device);
+    store_bind_text(&q, 5, name);
+    store_bind_int(&q, 6, (int64_t)f->mem_peak_bytes);
+    store_bind_int(&q, 7, (int64_t)f->mem_total_bytes);
+    store_bind_double(&q, 8, f->util_mean_pct);
+    store_bind_double(&q, 9, f->power_mean_w);
+    store_bind_double(&q, 10, f->energy_j);
+    store_bind_double(&q, 11, f->temp_max_c);
+    store_bind_int(&q, 12, f->n_samples);
+    store_bind_double(&q, 13, f->span_s);
+    return store_q_write(&q);
+}
+
+/* The rows of one phase: each device with a reading, then the total. */
+static int put_phase(vlm_store *s, int64_t run_id, int64_t model_id, int phase, const struct gpu_result *res) {
+    const struct gpu_acc *a = &res->phase[phase];
+    struct gpu_figures f;
+    for (int i = 0; i < a->n_dev; i++)
+        if (gpu_acc_device(a, i, &f) && put_row(s, run_id, model_id, phase, i, res->names[i], &f) != VLM_OK)
+            return VLM_ERR_IO;
+    char total_name[32];
+    snprintf(total_name, sizeof total_name, "%d devices", a->n_dev);
+    if (a->n_dev > 1 && gpu_acc_total(a, &f)) return put_row(s, run_id, model_id, phase, -1, total_name, &f);
+    return VLM_OK;
+}
+
+int store_gpu_end(vlm_store *s, gpu_sampler *g, int64_t run_id, int64_t model_id) {
+    if (!g) return VLM_OK;
+    struct gpu_result *res = xmalloc(sizeof *res);
+    gpu_sampler_stop(g, res);
+    int rc = VLM_OK;
+    if (s && (store_gpu_ensure(s) != VLM_OK || store_begin(s) != VLM_OK)) rc = VLM_ERR_IO;
+    for (int p = 0; s && rc == VLM_OK && p < GPU_N_PHASES; p++) rc = put_phase(s, run_id, model_id, p, res);
+    if (s && rc == VLM_OK) rc = store_commit(s);
+    else if (s && rc != VLM_OK) store_rollback(s);
+    free(res);
+    return rc;
+}
+
+int store_report_gpu(vlm_store *s, int (*cb)(const struct store_gpu_row *r, void *user), void *user) {
+    if (store_gpu_ensure(s) != VLM_OK) return VLM_ERR_IO;
+    store_q q;
+    if (store_q_prepare(s, &q, "reading table gpu_usage",
+                        "SELECT m.name, g.run_id, g.phase, g.device, g.name, g.mem_peak_bytes, g.mem_total_bytes,"
+                        " g.util_mean_pct, g.power_mean_w, g.energy_j, g.temp_max_c, g.n_samples, g.span_s,"
+                        " (SELECT count(*) FROM answers a WHERE a.model_id=g.model_id AND a.run_id=g.run_id),"
+                        " (SELECT coalesce(sum(a.n_output_tokens), 0) FROM answers a"
+                        "   WHERE a.model_id=g.model_id AND a.run_id=g.run_id)"
+                        " FROM gpu_usage g JOIN models m ON m.id=g.model_id"
+                        " ORDER BY m.name, g.run_id, g.device < 0, g.device, g.phase='run'") != VLM_OK)
+        return VLM_ERR_IO;
+    int rc = VLM_OK;
+    while (rc == VLM_OK && store_q_row(&q)) {
+        struct store_gpu_row r = {
+            .model = store_col_text(&q, 0),
+            .run_id = store_col_int(&q, 1),
+            .phase = store_col_text(&q, 2),
+            .device = (int)store_col_int(&q, 3),
+            .name = store_col_text(&q, 4),
+            .f = {(uint64_t)store_col_int(&q, 5), (uint64_t)store_col_int(&q, 6), store_col_double(&q, 7),
+                  store_col_double(&q, 8), store_col_double(&q, 9), store_col_double(&q, 10),
+                  (int)store_col_int(&q, 11), store_col_double(&q, 12)},
+            .n_requests = store_col_int(&q, 13),
+            .n_output_tokens = store_col_int(&q, 14),
+        };
+        if (r.model && r.phase) rc = cb(&r, user);
+    }
+    return store_q_end(&q, rc);
+}
