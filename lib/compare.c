@@ -324,6 +324,18 @@ static json_t *compare_build(const struct side *base, const struct side *nw, con
     } else {
         struct tally *t = NULL;
         int n = pair_tallies(&tb, &tn, &t);
+        int n_shared = 0;
+        for (int k = 0; k < n; k++) n_shared += t[k].n;
+        if (n_shared == 0) { /* a gate with nothing to compare must not pass */
+            util_errf(err, err_len,
+                      "no turn was scored for both '%s' (%s) and '%s' (%s): nothing to compare (score both stores "
+                      "first, on the same suites)",
+                      base->model, base->db, nw->model, nw->db);
+            free(t);
+            turns_free(&tb);
+            turns_free(&tn);
+            return NULL;
+        }
         json_t *quality = json_array();
         bool any = false;
         for (int k = 0; k < n; k++) {
@@ -514,7 +526,7 @@ int vlm_compare(const char *base, const char *new_model, const struct vlm_compar
     rc = side_open(&sb, NULL, err, err_len);
     if (rc == VLM_OK) rc = side_open(&sn, same_store ? &sb : NULL, err, err_len);
     json_t *doc = rc == VLM_OK ? compare_build(&sb, &sn, p, err, err_len) : NULL;
-    if (rc == VLM_OK && !doc) rc = VLM_ERR_IO;
+    if (rc == VLM_OK && !doc) rc = strstr(err, "nothing to compare") ? VLM_ERR_INPUT : VLM_ERR_IO;
     if (doc) {
         *regressed = strcmp(jpath_str(doc, "verdict"), "fail") == 0;
         rc = write_doc(out, doc, p->format);

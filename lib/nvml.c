@@ -83,7 +83,8 @@ nvml *nvml_open(char *why, size_t why_len) {
     if (!n) return NULL;
     n->lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!n->lib) {
-        snprintf(why, why_len, "cannot open %s", path);
+        const char *e = dlerror();
+        snprintf(why, why_len, "cannot open %s%s%s", path, e ? ": " : "", e ? e : "");
         free(n);
         return NULL;
     }

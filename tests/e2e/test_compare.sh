@@ -96,6 +96,11 @@ assert_eq "$(rc_of compare base base --db "$DB")" 0 "a model against itself"
 # Exit 2: unknown model (the store named, its models listed), no store, bad options.
 assert_eq "$(rc_of compare base nope --db "$DB")" 2 "unknown model exits 2"
 assert_contains "$(cat "$T/err")" "no model 'nope' in store '$DB' (it has: base, new)" "unknown model message"
+# a model with no scored turn: nothing shared, and a gate with no data must not pass
+cp "$DB" "$T/unscored.db"
+sqlite3 "$T/unscored.db" "DELETE FROM scores WHERE model_id=$NEW_ID"
+assert_eq "$(rc_of compare base new --db "$T/unscored.db")" 2 "nothing shared exits 2"
+assert_contains "$(cat "$T/err")" "nothing to compare" "says there is nothing to compare"
 assert_eq "$(rc_of compare base new --db "$T/none.db")" 2 "missing store exits 2"
 assert_contains "$(cat "$T/err")" "no store at '$T/none.db'" "missing store message"
 [ ! -e "$T/none.db" ] || fail "a missing store was created"
