@@ -691,6 +691,8 @@ struct vlm_compare_params {
     double max_drop_points;  /* a significant drop fails only above this many points (default 0) */
     double max_slower_pct;   /* fail when NEW's e2e p95 exceeds BASE's by more (percent); < 0: not checked (default) */
     double alpha;            /* McNemar significance level, 0 < alpha <= 1 (default 0.05) */
+    bool no_adjust;          /* test each row at alpha alone; default false: the rows (overall and
+                                each category) are one family, Holm-adjusted (vlm_holm_adjust) */
     enum vlm_report_format format; /* VLM_REPORT_TABLE, VLM_REPORT_MD or VLM_REPORT_JSON (default TABLE) */
 };
 
@@ -998,6 +1000,12 @@ VLM_API void vlm_wilson95(double k, int n, double *lo, double *hi);
 /* Two-sided exact McNemar p-value from the discordant counts: b pairs where only
  * the first model was right, c where only the second was. 1 when b + c = 0. */
 VLM_API double vlm_mcnemar_exact(int b, int c);
+
+/* Holm's step-down adjustment of n p-values for testing them as one family
+ * (Holm 1979): adj[i] is the smallest family-wise level at which test i is
+ * rejected, so "adj[i] < alpha" keeps the chance of any false rejection below
+ * alpha whatever the tests' dependence. adj may be p. */
+VLM_API void vlm_holm_adjust(const double *p, int n, double *adj);
 
 /* 95% interval of the difference of two accuracies measured on the same n
  * items (second minus first), from the discordant counts: b items only the

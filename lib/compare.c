@@ -142,8 +142,9 @@ struct tally {
     const char *category; /* NULL: overall */
     int n, base_only, new_only;
     double base_credit, new_credit;
-    int b, c;                  /* BASE right and NEW wrong; the reverse (`correct`) */
-    double b_credit, c_credit; /* the same weighted by credit (equal to b, c for right/wrong scorers) */
+    int b, c;                  /* turns where BASE's credit is higher than NEW's; the reverse
+                                  (for right/wrong scorers: BASE right and NEW wrong; the reverse) */
+    double b_credit, c_credit; /* credit-weighted discordance (equal to b, c for right/wrong scorers) */
 };
 
 /* The tally of t's category: the last one when it matches, else a new one
@@ -162,8 +163,8 @@ static void tally_pair(struct tally *t, const struct turn *base, const struct tu
     t->n++;
     t->base_credit += base->credit;
     t->new_credit += nw->credit;
-    t->b += base->correct && !nw->correct;
-    t->c += !base->correct && nw->correct;
+    t->b += base->credit > nw->credit; /* the sign test: McNemar's for 0/1 credit */
+    t->c += nw->credit > base->credit;
     t->b_credit += base->credit * (1 - nw->credit);
     t->c_credit += (1 - base->credit) * nw->credit;
 }
@@ -188,12 +189,13 @@ static int pair_tallies(const struct turns *base, const struct turns *nw, struct
 /* The row of one tally; *regressed set when it fails the gate. Points are
  * 100 x shares; the difference is 100 * (credit NEW - credit BASE) / n,
  * computed in that order so a whole-number drop is exact. */
-static json_t *quality_row(const struct tally *t, const struct vlm_compare_params *p, bool *regressed) {
+static json_t *quality_row(const struct tally *t, double p_value, double p_holm, const struct vlm_compare_params *p,
+                           bool *regressed) {
     json_t *o = json_pack("{s:o, s:i, s:i, s:i, s:i, s:i}", "category",
                           t->category ? json_string(t->category) : json_null(), "n_shared", t->n, "n_base_only",
                           t->base_only, "n_new_only", t->new_only, "b", t->b, "c", t->c);
-    double p_value = vlm_mcnemar_exact(t->b, t->c);
     json_object_set_new(o, "p_value", json_real(p_value));
+    json_object_set_new(o, "p_holm", json_real(p_holm));
     *regressed = false;
     if (t->n == 0) {
         const char *nulls[] = {"base_accuracy", "new_accuracy", "diff_points", "ci_low_points", "ci_high_points"};
@@ -206,7 +208,7 @@ static json_t *quality_row(const struct tally *t, const struct vlm_compare_param
         json_object_set_new(o, "diff_points", json_real(diff));
         json_object_set_new(o, "ci_low_points", json_real(100 * lo));
         json_object_set_new(o, "ci_high_points", json_real(100 * hi));
-        *regressed = p_value < p->alpha && -diff > p->max_drop_points;
+        *regressed = (p->no_adjust ? p_value : p_holm) < p->alpha && -diff > p->max_drop_points;
     }
     json_object_set_new(o, "regressed", json_boolean(*regressed));
     return o;
@@ -281,7 +283,7 @@ static const char *row_name(const json_t *row) {
 }
 
 /* Why the gate failed, one sentence per cause. */
-static json_t *reasons(const json_t *quality, const json_t *lat) {
+static json_t *reasons(const json_t *quality, const json_t *lat, bool no_adjust) {
     json_t *a = json_array();
     size_t i;
     const json_t *r;
@@ -289,13 +291,13 @@ static json_t *reasons(const json_t *quality, const json_t *lat) {
         if (!json_is_true(json_object_get(r, "regressed"))) continue;
         double d = 0, pv = 0, ba = 0, na = 0;
         jpath_num(r, "diff_points", &d);
-        jpath_num(r, "p_value", &pv);
+        jpath_num(r, no_adjust ? "p_value" : "p_holm", &pv);
         jpath_num(r, "base_accuracy", &ba);
         jpath_num(r, "new_accuracy", &na);
-        char *s = xasprintf("%s%s%s dropped %.1f points (%.1f%% -> %.1f%%, McNemar p = %.4g, b = %d, c = %d)",
+        char *s = xasprintf("%s%s%s dropped %.1f points (%.1f%% -> %.1f%%, %sMcNemar p = %.4g, b = %d, c = %d)",
                             json_is_null(json_object_get(r, "category")) ? "" : "category '", row_name(r),
-                            json_is_null(json_object_get(r, "category")) ? "" : "'", -d, 100 * ba, 100 * na, pv,
-                            (int)json_integer_value(json_object_get(r, "b")),
+                            json_is_null(json_object_get(r, "category")) ? "" : "'", -d, 100 * ba, 100 * na,
+                            no_adjust ? "" : "Holm-adjusted ", pv, (int)json_integer_value(json_object_get(r, "b")),
                             (int)json_integer_value(json_object_get(r, "c")));
         json_array_append_new(a, json_string(s));
         free(s);
@@ -338,11 +340,20 @@ static json_t *compare_build(const struct side *base, const struct side *nw, con
         }
         json_t *quality = json_array();
         bool any = false;
-        for (int k = 0; k < n; k++) {
+        double *pv = xmalloc((size_t)n * sizeof *pv), *holm = xmalloc((size_t)n * sizeof *holm);
+        int m = 0; /* the family: the rows with a shared turn (overall and each category) */
+        for (int k = 0; k < n; k++)
+            if (t[k].n > 0) pv[m++] = vlm_mcnemar_exact(t[k].b, t[k].c);
+        vlm_holm_adjust(pv, m, holm);
+        for (int k = 0, i = 0; k < n; k++) {
             bool reg;
-            json_array_append_new(quality, quality_row(&t[k], p, &reg));
+            bool tested = t[k].n > 0;
+            json_array_append_new(quality, quality_row(&t[k], tested ? pv[i] : 1, tested ? holm[i] : 1, p, &reg));
+            i += tested;
             any |= reg;
         }
+        free(pv);
+        free(holm);
         free(t);
         bool slower;
         json_t *lat = latency_gate(base->m, nw->m, p, &slower);
@@ -350,8 +361,9 @@ static json_t *compare_build(const struct side *base, const struct side *nw, con
                         "model", base->model, "db", base->db, "new", "model", nw->model, "db", nw->db, "rule", "alpha",
                         p->alpha, "max_drop_points", p->max_drop_points, "max_slower_pct",
                         num_or_null(p->max_slower_pct >= 0, p->max_slower_pct));
+        json_object_set_new(json_object_get(doc, "rule"), "adjust", json_string(p->no_adjust ? "none" : "holm"));
         json_object_set_new(doc, "verdict", json_string(any || slower ? "fail" : "pass"));
-        json_object_set_new(doc, "reasons", reasons(quality, lat));
+        json_object_set_new(doc, "reasons", reasons(quality, lat, p->no_adjust));
         json_object_set_new(doc, "quality", quality);
         json_object_set_new(doc, "latency_gate", lat);
         json_object_set_new(doc, "speed", speed_rows(base->m, nw->m));
@@ -393,7 +405,10 @@ static void write_verdict(FILE *out, const json_t *doc, bool md) {
     double alpha = 0, drop = 0;
     jpath_num(doc, "rule.alpha", &alpha);
     jpath_num(doc, "rule.max_drop_points", &drop);
-    if (!fail) fprintf(out, ": no significant drop (McNemar p < %g) of more than %g points", alpha, drop);
+    bool holm = strcmp(jpath_str(doc, "rule.adjust"), "holm") == 0;
+    if (!fail)
+        fprintf(out, ": no significant drop (%sMcNemar p < %g) of more than %g points", holm ? "Holm-adjusted " : "",
+                alpha, drop);
     size_t i;
     const json_t *r;
     json_array_foreach(why, i, r) {
@@ -405,10 +420,10 @@ static void write_verdict(FILE *out, const json_t *doc, bool md) {
 
 /* The quality table: one row per category, overall first. */
 static void write_quality(FILE *out, const json_t *doc, bool md) {
-    const char *head[] = {"category",   "shared",       "base only", "new only", "base acc",  "new acc",
-                          "diff (pts)", "95% CI (pts)", "b",         "c",        "McNemar p", ""};
-    int w[] = {-20, 7, 10, 9, 9, 9, 11, 17, 5, 5, 10, 0};
-    int nc = 12;
+    const char *head[] = {"category",     "shared", "base only", "new only",  "base acc", "new acc", "diff (pts)",
+                          "95% CI (pts)", "b",      "c",         "McNemar p", "Holm p",   ""};
+    int w[] = {-20, 7, 10, 9, 9, 9, 11, 17, 5, 5, 10, 9, 0};
+    int nc = 13;
     for (int k = 0; k < nc; k++) {
         if (md) fprintf(out, "| %s ", head[k]);
         else fprintf(out, "%*s ", w[k], head[k]);
@@ -421,7 +436,7 @@ static void write_quality(FILE *out, const json_t *doc, bool md) {
     size_t i;
     const json_t *r;
     json_array_foreach(json_object_get(doc, "quality"), i, r) {
-        char c[9][64], ci[140] = "n/a";
+        char c[10][64], ci[140] = "n/a";
         double lo, hi;
         if (jpath_num(r, "ci_low_points", &lo) && jpath_num(r, "ci_high_points", &hi))
             snprintf(ci, sizeof ci, "[%+.1f, %+.1f]", lo, hi);
@@ -436,6 +451,7 @@ static void write_quality(FILE *out, const json_t *doc, bool md) {
                                fmt_num(c[6], 64, r, "b", "%.0f", 1),
                                fmt_num(c[7], 64, r, "c", "%.0f", 1),
                                fmt_num(c[8], 64, r, "p_value", "%.4g", 1),
+                               fmt_num(c[9], 64, r, "p_holm", "%.4g", 1),
                                json_is_true(json_object_get(r, "regressed")) ? "REGRESSED" : ""};
         for (int k = 0; k < nc; k++) {
             if (md) {

@@ -3,6 +3,7 @@
  * McNemar test for paired outcomes, the adjusted Wald interval of a paired
  * difference, and nearest-rank percentiles.
  */
+#include "util.h"
 #include "vlmeter.h"
 
 #include <math.h>
@@ -33,6 +34,32 @@ double vlm_mcnemar_exact(int b, int c) {
     for (int k = 0; k <= k_max; k++) tail += exp(log_choose(n, k) - n * log(2.0));
     double p = 2.0 * tail;
     return p > 1.0 ? 1.0 : p;
+}
+
+/* Holm, S. (1979), "A simple sequentially rejective multiple test
+ * procedure", Scandinavian Journal of Statistics 6:65-70. With the p-values
+ * sorted ascending, p_(k) (k = 0..n-1) is adjusted to
+ * max over j <= k of min(1, (n - j) x p_(j)). */
+void vlm_holm_adjust(const double *p, int n, double *adj) {
+    int *order = xmalloc((size_t)(n > 0 ? n : 1) * sizeof *order);
+    double *out = xmalloc((size_t)(n > 0 ? n : 1) * sizeof *out);
+    for (int i = 0; i < n; i++) order[i] = i;
+    for (int i = 1; i < n; i++) /* insertion sort by p: families are small */
+        for (int j = i; j > 0 && p[order[j]] < p[order[j - 1]]; j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    double running = 0;
+    for (int k = 0; k < n; k++) {
+        double v = (n - k) * p[order[k]];
+        if (v > 1) v = 1;
+        if (v > running) running = v;
+        out[order[k]] = running;
+    }
+    for (int i = 0; i < n; i++) adj[i] = out[i];
+    free(order);
+    free(out);
 }
 
 /* Agresti & Min (2005), "Simple improved confidence intervals for comparing

@@ -1,6 +1,6 @@
 /*
  * cmd_compare.c - `vlmeter compare BASE NEW [--db FILE] [--new-db FILE]
- * [--max-drop PTS] [--max-slower PCT] [--alpha A] [--format text|md|json]`:
+ * [--max-drop PTS] [--max-slower PCT] [--alpha A] [--no-adjust] [--format text|md|json]`:
  * the regression gate for CI (docs/compare.md). Exit 0 when NEW holds, 1 when
  * it regressed, 2 on a usage or IO error.
  */
@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_NEW_DB = 2000, OPT_MAX_DROP, OPT_MAX_SLOWER, OPT_ALPHA };
+enum { OPT_NEW_DB = 2000, OPT_MAX_DROP, OPT_MAX_SLOWER, OPT_ALPHA, OPT_NO_ADJUST };
 
 #define COMPARE_USAGE                                                                                   \
     "usage: vlmeter compare BASE NEW [--db FILE] [--new-db FILE] [--max-drop PTS] [--max-slower PCT]\n" \
-    "                       [--alpha A] [--format text|md|json]\n"
+    "                       [--alpha A] [--no-adjust] [--format text|md|json]\n"
 
 /* A number option's value into *v (read as a double, so 0.05 stays 0.05);
  * false with a message when it is not a finite number. */
@@ -40,6 +40,7 @@ static bool parse_options(int argc, char **argv, struct vlm_compare_params *p) {
         {"max-drop", required_argument, 0, OPT_MAX_DROP},
         {"max-slower", required_argument, 0, OPT_MAX_SLOWER},
         {"alpha", required_argument, 0, OPT_ALPHA},
+        {"no-adjust", no_argument, 0, OPT_NO_ADJUST},
         {"format", required_argument, 0, OPT_FORMAT},
         {0, 0, 0, 0},
     };
@@ -57,6 +58,8 @@ static bool parse_options(int argc, char **argv, struct vlm_compare_params *p) {
             }
         } else if (opt == OPT_ALPHA) {
             if (!number_opt("alpha", optarg, &p->alpha)) return false;
+        } else if (opt == OPT_NO_ADJUST) {
+            p->no_adjust = true;
         } else if (opt == OPT_FORMAT || opt == 'f') {
             if (strcmp(optarg, "text") == 0 || strcmp(optarg, "table") == 0) p->format = VLM_REPORT_TABLE;
             else if (strcmp(optarg, "md") == 0) p->format = VLM_REPORT_MD;

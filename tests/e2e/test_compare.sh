@@ -39,11 +39,13 @@ rc_of() { set +e; "$@" > "$T/out" 2> "$T/err"; echo $?; set -e; }
 # A significant drop: new wrong on copies #1 and #2 of each of the 4 cases (2
 # per category: b = 2, c = 0, p = 2 / 4 = 0.5 in each category). Overall b = 8,
 # c = 0, p = 2 / 2^8 = 0.0078125; 24 -> 16 of 24: 100 * (16 - 24) / 24 = -33.3
-# points. Exit 1; the Markdown's first line says why.
+# points. Holm over the 5 rows (overall and 4 categories): the smallest p,
+# overall's, becomes 5 x 0.0078125 = 0.0390625 < 0.05. Exit 1; the Markdown's
+# first line says why.
 set_scores "case_id LIKE '%#1' OR case_id LIKE '%#2'"
 assert_eq "$(rc_of compare base new --db "$DB" --format md)" 1 "significant drop exits 1"
 assert_contains "$(head -1 "$T/out")" \
-  "**FAIL**: new vs base: overall dropped 33.3 points (100.0% -> 66.7%, McNemar p = 0.00781" "verdict line"
+  "**FAIL**: new vs base: overall dropped 33.3 points (100.0% -> 66.7%, Holm-adjusted McNemar p = 0.03906, b = 8, c = 0)" "verdict line"
 assert_contains "$(cat "$T/out")" "| overall | 24 | 0 | 0 | 100.0% | 66.7% | -33.3 |" "the overall row"
 assert_contains "$(cat "$T/out")" "| colors | 6 | 0 | 0 | 100.0% | 66.7% | -33.3 |" "a category row"
 # --max-drop above the drop passes; below it fails
@@ -57,7 +59,7 @@ sql "UPDATE scores SET correct=0, score=0 WHERE model_id=$BASE_ID AND case_id LI
 assert_eq "$(rc_of compare base new --db "$DB" --format json)" 0 "noise exits 0"
 assert_eq "$(jq -c '.quality[0] | [.category, .b, .c, .p_value]' "$T/out")" '[null,2,1,1]' "noise: b, c, p"
 assert_eq "$(rc_of compare base new --db "$DB" --format md)" 0 "noise exits 0 (md)"
-assert_contains "$(head -1 "$T/out")" "**PASS**: new vs base: no significant drop (McNemar p < 0.05) of more than 0 points" \
+assert_contains "$(head -1 "$T/out")" "**PASS**: new vs base: no significant drop (Holm-adjusted McNemar p < 0.05) of more than 0 points" \
   "pass line"
 
 # --max-slower: new's e2e 150 ms against 100: +50%.

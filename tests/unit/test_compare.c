@@ -210,7 +210,23 @@ static void test_significant_drop(void **state) {
     assert_true(fabs(num(all, "diff_points") - -30.0) < 1e-9);
     assert_true(json_is_true(json_object_get(all, "regressed")));
     assert_int_equal(json_array_size(json_object_get(doc, "reasons")), 2);
+
+    /* Holm over the family of the three rows: p sorted 0.00341797 (ocr),
+     * 0.00418091 (overall), 1 (chart); adjusted: 3 x 0.00341797 = 0.01025391;
+     * max(0.01025391, 2 x 0.00418091 = 0.00836182) = 0.01025391; max(.., 1 x 1) = 1. */
+    assert_true(fabs(num(ocr, "p_holm") - 3 * 0.00341796875) < 1e-9);
+    assert_true(fabs(num(all, "p_holm") - 3 * 0.00341796875) < 1e-9);
+    assert_true(fabs(num(chart, "p_holm") - 1.0) < 1e-9);
     json_decref(doc);
+
+    /* At alpha 0.01 the adjusted p (0.01025) is not significant, the raw ones
+     * (0.0034, 0.0042) are: the family passes, each row alone fails. */
+    p.alpha = 0.01;
+    json_decref(compare_json("base", "new", p, false));
+    p.no_adjust = true;
+    json_decref(compare_json("base", "new", p, true));
+    p.alpha = 0.05;
+    p.no_adjust = false;
 
     /* The Markdown's first line is the verdict, naming the category, the drop and p. */
     char err[512] = "";
@@ -220,12 +236,12 @@ static void test_significant_drop(void **state) {
     char *md = run("base", "new", &p, &rc, &regressed, err, sizeof err);
     assert_int_equal(rc, VLM_OK);
     assert_true(regressed);
-    assert_true(strncmp(md, "**FAIL**: new vs base: overall dropped 30.0 points (82.5% -> 52.5%, McNemar p = 0.004181",
-                        strlen("**FAIL**: new vs base: overall dropped 30.0 points (82.5% -> 52.5%, McNemar p = "
-                               "0.004181")) == 0);
+    const char *first = "**FAIL**: new vs base: overall dropped 30.0 points (82.5% -> 52.5%, Holm-adjusted McNemar "
+                        "p = 0.01025";
+    assert_true(strncmp(md, first, strlen(first)) == 0);
     md[strcspn(md, "\n")] = 0; /* the first line only */
-    assert_non_null(strstr(md, "; category 'ocr' dropped 36.7 points (90.0% -> 53.3%, McNemar p = 0.003418, b = 12, "
-                               "c = 1)"));
+    assert_non_null(strstr(md, "; category 'ocr' dropped 36.7 points (90.0% -> 53.3%, Holm-adjusted McNemar p = "
+                               "0.01025, b = 12, c = 1)"));
     free(md);
     test_rmdir(dir);
 }
@@ -348,11 +364,15 @@ static void test_speed_figures(void **state) {
 }
 
 /* A soft scorer (anls): base scores 1, soft 0.5, both counted correct. The
- * difference follows credit: 100 * (2 - 4) / 4 = -50 points; b = c = 0, so
- * p = 1 exactly. Interval on credit-weighted discordance: b' = 4 x 1 x (1 -
- * 0.5) = 2, c' = 0: centre -2 / 6 = -0.33333, var = 3 - 4 / 6 = 2.33333, half
- * = 1.959964 x 1.527525 / 6 = 0.498982: [-83.232, +16.565] points. With
- * alpha = 1 it still passes: significance needs p < alpha, and p = 1. */
+ * difference follows credit: 100 * (2 - 4) / 4 = -50 points. b counts the
+ * turns whose credit fell (the sign test): b = 4, c = 0, p = 2 x 1/16 =
+ * 0.125 (McNemar on `correct` alone would see b = c = 0, p = 1). Interval on
+ * credit-weighted discordance: b' = 4 x 1 x (1 - 0.5) = 2, c' = 0: centre
+ * -2 / 6 = -0.33333, var = 3 - 4 / 6 = 2.33333, half = 1.959964 x 1.527525 / 6
+ * = 0.498982: [-83.232, +16.565] points. Two rows (overall, docs), both
+ * p = 0.125: Holm gives 2 x 0.125 = 0.25 to both. At alpha 0.05 that passes,
+ * at alpha 0.25 too (p equal to alpha is not significant); at alpha 0.3 the
+ * 50-point drop fails. */
 static void test_soft_credit_and_alpha(void **state) {
     (void)state;
     char *dir = test_tmpdir(), db[512], err[256], id[16];
@@ -368,14 +388,18 @@ static void test_soft_credit_and_alpha(void **state) {
     vlm_store_close(s);
     struct vlm_compare_params p = vlm_compare_default_params();
     p.db_path = db;
-    p.alpha = 1;
-    json_t *doc = compare_json("base", "soft", p, false);
+    json_decref(compare_json("base", "soft", p, false));
+    p.alpha = 0.25;
+    json_decref(compare_json("base", "soft", p, false));
+    p.alpha = 0.3;
+    json_t *doc = compare_json("base", "soft", p, true);
     const json_t *all = row(doc, NULL);
     assert_true(num(all, "diff_points") == -50);
     assert_true(num(all, "new_accuracy") == 0.5);
-    assert_int_equal(integer(all, "b"), 0);
+    assert_int_equal(integer(all, "b"), 4);
     assert_int_equal(integer(all, "c"), 0);
-    assert_true(num(all, "p_value") == 1);
+    assert_true(num(all, "p_value") == 0.125);
+    assert_true(num(all, "p_holm") == 0.25);
     assert_true(fabs(num(all, "ci_low_points") - -83.232) < 1e-3);
     assert_true(fabs(num(all, "ci_high_points") - 16.565) < 1e-3);
     json_decref(doc);

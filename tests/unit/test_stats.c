@@ -28,6 +28,26 @@ static void test_wilson(void **state) {
     assert_true(fabs(hi - 0.800367) < 1e-5);
 }
 
+/* Holm (1979) by hand: p = {0.01, 0.04, 0.03, 0.005}; sorted 0.005, 0.01,
+ * 0.03, 0.04 get 4 x 0.005 = 0.02, 3 x 0.01 = 0.03, 2 x 0.03 = 0.06 and
+ * max(0.06, 1 x 0.04) = 0.06 (never below the one before). */
+static void test_holm(void **state) {
+    (void)state;
+    double p[4] = {0.01, 0.04, 0.03, 0.005}, adj[4];
+    vlm_holm_adjust(p, 4, adj);
+    assert_true(fabs(adj[0] - 0.03) < 1e-12);
+    assert_true(fabs(adj[1] - 0.06) < 1e-12);
+    assert_true(fabs(adj[2] - 0.06) < 1e-12);
+    assert_true(fabs(adj[3] - 0.02) < 1e-12);
+    double q[2] = {0.6, 0.9};
+    vlm_holm_adjust(q, 2, q); /* in place; 2 x 0.6 capped at 1 */
+    assert_true(q[0] == 1.0 && q[1] == 1.0);
+    double one = 0.2;
+    vlm_holm_adjust(&one, 1, &one); /* a family of one: unchanged */
+    assert_true(one == 0.2);
+    vlm_holm_adjust(NULL, 0, NULL);
+}
+
 static void test_mcnemar(void **state) {
     (void)state;
     assert_true(vlm_mcnemar_exact(0, 0) == 1.0);
@@ -90,10 +110,8 @@ static void test_percentile(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_wilson),
-        cmocka_unit_test(test_mcnemar),
-        cmocka_unit_test(test_paired_diff),
-        cmocka_unit_test(test_percentile),
+        cmocka_unit_test(test_wilson),      cmocka_unit_test(test_mcnemar),    cmocka_unit_test(test_holm),
+        cmocka_unit_test(test_paired_diff), cmocka_unit_test(test_percentile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
