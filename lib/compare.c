@@ -11,6 +11,7 @@
  */
 #include "jpath.h"
 #include "report.h"
+#include "report_table.h"
 #include "store.h"
 #include "util.h"
 
@@ -294,7 +295,7 @@ static json_t *reasons(const json_t *quality, const json_t *lat, bool no_adjust)
         jpath_num(r, no_adjust ? "p_value" : "p_holm", &pv);
         jpath_num(r, "base_accuracy", &ba);
         jpath_num(r, "new_accuracy", &na);
-        char *s = xasprintf("%s%s%s dropped %.1f points (%.1f%% -> %.1f%%, %sMcNemar p = %.4g, b = %d, c = %d)",
+        char *s = xasprintf("%s%s%s dropped %.1f points (%.1f%% \xE2\x86\x92 %.1f%%, %sMcNemar p = %.4g, b = %d, c = %d)",
                             json_is_null(json_object_get(r, "category")) ? "" : "category '", row_name(r),
                             json_is_null(json_object_get(r, "category")) ? "" : "'", -d, 100 * ba, 100 * na,
                             no_adjust ? "" : "Holm-adjusted ", pv, (int)json_integer_value(json_object_get(r, "b")),
@@ -308,7 +309,7 @@ static json_t *reasons(const json_t *quality, const json_t *lat, bool no_adjust)
         jpath_num(lat, "new_ms", &n);
         jpath_num(lat, "rise_pct", &rise);
         jpath_num(lat, "max_slower_pct", &max);
-        char *s = xasprintf("e2e p95 rose %.1f%% (%.1f ms -> %.1f ms), more than %g%%", rise, b, n, max);
+        char *s = xasprintf("e2e p95 rose %.1f%% (%.1f ms \xE2\x86\x92 %.1f ms), more than %g%%", rise, b, n, max);
         json_array_append_new(a, json_string(s));
         free(s);
     }
@@ -375,32 +376,83 @@ static json_t *compare_build(const struct side *base, const struct side *nw, con
 
 /* ------------------------------------------------------------ rendering */
 
-/* A table cell of Markdown: '|' escaped, line breaks and '<' made harmless. */
-static void md_text(FILE *out, const char *s, bool md) {
-    for (; md && *s; s++) {
-        if (*s == '|') fputs("\\|", out);
-        else if (*s == '<') fputs("&lt;", out);
-        else if (*s == '\n' || *s == '\r') fputc(' ', out);
-        else fputc(*s, out);
-    }
-    if (!md) fputs(s, out);
+/* The tables are described the way the report's are (report_table.h) and
+ * printed by the report's text and Markdown renderers: one number formatter,
+ * one escaping. */
+
+static void cell_category(struct rt_cell *c, const json_t *row, const struct rt_col *col, const struct rt_ctx *cx) {
+    rt_cell_set(c, "%s", row_name(row));
 }
 
-/* A number (or "n/a") with `fmt`, scaled by `scale`, into buf. */
-static const char *fmt_num(char *buf, size_t n, const json_t *o, const char *key, const char *fmt, double scale) {
-    double v;
-    if (!jpath_num(o, key, &v)) return "n/a";
-    snprintf(buf, n, fmt, v * scale);
-    return buf;
+/* A difference in points, signed ("-36.7"), from a field already in points. */
+static void cell_points(struct rt_cell *c, const json_t *row, const struct rt_col *col, const struct rt_ctx *cx) {
+    double v = 0;
+    char buf[64];
+    bool have = jpath_num(row, col->path, &v);
+    rt_format(buf, sizeof buf, RT_PTS, have, v / 100);
+    rt_cell_set(c, "%s", buf);
+    c->num = true;
 }
+
+static void cell_interval(struct rt_cell *c, const json_t *row, const struct rt_col *col, const struct rt_ctx *cx) {
+    double lo, hi;
+    char a[64], b[64];
+    if (jpath_num(row, "ci_low_points", &lo) && jpath_num(row, "ci_high_points", &hi)) {
+        rt_format(a, sizeof a, RT_PTS, true, lo / 100);
+        rt_format(b, sizeof b, RT_PTS, true, hi / 100);
+        rt_cell_set(c, "[%s, %s]", a, b);
+    } else rt_cell_set(c, RT_DASH);
+    c->num = true;
+}
+
+static void cell_regressed(struct rt_cell *c, const json_t *row, const struct rt_col *col, const struct rt_ctx *cx) {
+    rt_cell_set(c, "%s", json_is_true(json_object_get(row, "regressed")) ? "REGRESSED" : "");
+}
+
+/* A speed figure of one side (col->path: "base" or "new") in its unit. */
+static void cell_figure(struct rt_cell *c, const json_t *row, const struct rt_col *col, const struct rt_ctx *cx) {
+    const char *name = jpath_str(row, "figure");
+    enum rt_fmt f = strstr(name, "_bytes") ? RT_MIB : strstr(name, "tps") ? RT_TPS : RT_MS;
+    rt_cell_value(c, row, col->path, f);
+}
+
+// clang-format off
+static const struct rt_col QUALITY_COLS[] = {
+    {"category", NULL, RT_TEXT, cell_category, 0},
+    {"shared", "n_shared", RT_INT, NULL, 0},
+    {"base only", "n_base_only", RT_INT, NULL, 0},
+    {"new only", "n_new_only", RT_INT, NULL, 0},
+    {"base acc", "base_accuracy", RT_PCT1, NULL, 0},
+    {"new acc", "new_accuracy", RT_PCT1, NULL, 0},
+    {"diff (pts)", "diff_points", RT_PTS, cell_points, 0},
+    {"95% CI (pts)", NULL, RT_TEXT, cell_interval, 0},
+    {"b", "b", RT_INT, NULL, 0},
+    {"c", "c", RT_INT, NULL, 0},
+    {"McNemar p", "p_value", RT_P, NULL, 0},
+    {"Holm p", "p_holm", RT_P, NULL, 0},
+    {"", NULL, RT_TEXT, cell_regressed, 0},
+};
+static const struct rt_col SPEED_COLS[] = {
+    {"figure", "label", RT_TEXT, NULL, 0},
+    {"base", "base", RT_MS, cell_figure, 0},
+    {"new", "new", RT_MS, cell_figure, 0},
+    {"new / base", "ratio", RT_FIX3, NULL, 0},
+};
+static const struct rt_table COMPARE_TABLES[] = {
+    {"quality", "Quality (paired)", "Overall first, then each category; REGRESSED marks a failing row.", NULL,
+     RT_LIST, "quality", QUALITY_COLS, sizeof QUALITY_COLS / sizeof QUALITY_COLS[0], NULL, NULL, NULL, 0},
+    {"speed", "Speed and memory", "NEW / BASE; a figure missing on either side shows as a dash.", NULL,
+     RT_LIST, "speed", SPEED_COLS, sizeof SPEED_COLS / sizeof SPEED_COLS[0], NULL, NULL, NULL, 0},
+};
+// clang-format on
 
 /* The verdict line: PASS or FAIL, the two models, and why (or the rule held). */
 static void write_verdict(FILE *out, const json_t *doc, bool md) {
     bool fail = strcmp(jpath_str(doc, "verdict"), "fail") == 0;
     fputs(md ? (fail ? "**FAIL**: " : "**PASS**: ") : (fail ? "FAIL: " : "PASS: "), out);
-    md_text(out, jpath_str(doc, "new.model"), md);
+    report_md_text(out, jpath_str(doc, "new.model"), md);
     fputs(" vs ", out);
-    md_text(out, jpath_str(doc, "base.model"), md);
+    report_md_text(out, jpath_str(doc, "base.model"), md);
     const json_t *why = json_object_get(doc, "reasons");
     double alpha = 0, drop = 0;
     jpath_num(doc, "rule.alpha", &alpha);
@@ -413,91 +465,24 @@ static void write_verdict(FILE *out, const json_t *doc, bool md) {
     const json_t *r;
     json_array_foreach(why, i, r) {
         fputs(i ? "; " : ": ", out);
-        md_text(out, json_string_value(r), md);
+        report_md_text(out, json_string_value(r), md);
     }
     fputc('\n', out);
-}
-
-/* The quality table: one row per category, overall first. */
-static void write_quality(FILE *out, const json_t *doc, bool md) {
-    const char *head[] = {"category",     "shared", "base only", "new only",  "base acc", "new acc", "diff (pts)",
-                          "95% CI (pts)", "b",      "c",         "McNemar p", "Holm p",   ""};
-    int w[] = {-20, 7, 10, 9, 9, 9, 11, 17, 5, 5, 10, 9, 0};
-    int nc = 13;
-    for (int k = 0; k < nc; k++) {
-        if (md) fprintf(out, "| %s ", head[k]);
-        else fprintf(out, "%*s ", w[k], head[k]);
-    }
-    fputs(md ? "|\n" : "\n", out);
-    if (md) {
-        for (int k = 0; k < nc; k++) fputs(k == 0 ? "|---" : "|---:", out);
-        fputs("|\n", out);
-    }
-    size_t i;
-    const json_t *r;
-    json_array_foreach(json_object_get(doc, "quality"), i, r) {
-        char c[10][64], ci[140] = "n/a";
-        double lo, hi;
-        if (jpath_num(r, "ci_low_points", &lo) && jpath_num(r, "ci_high_points", &hi))
-            snprintf(ci, sizeof ci, "[%+.1f, %+.1f]", lo, hi);
-        const char *cells[] = {row_name(r),
-                               fmt_num(c[0], 64, r, "n_shared", "%.0f", 1),
-                               fmt_num(c[1], 64, r, "n_base_only", "%.0f", 1),
-                               fmt_num(c[2], 64, r, "n_new_only", "%.0f", 1),
-                               fmt_num(c[3], 64, r, "base_accuracy", "%.1f%%", 100),
-                               fmt_num(c[4], 64, r, "new_accuracy", "%.1f%%", 100),
-                               fmt_num(c[5], 64, r, "diff_points", "%+.1f", 1),
-                               ci,
-                               fmt_num(c[6], 64, r, "b", "%.0f", 1),
-                               fmt_num(c[7], 64, r, "c", "%.0f", 1),
-                               fmt_num(c[8], 64, r, "p_value", "%.4g", 1),
-                               fmt_num(c[9], 64, r, "p_holm", "%.4g", 1),
-                               json_is_true(json_object_get(r, "regressed")) ? "REGRESSED" : ""};
-        for (int k = 0; k < nc; k++) {
-            if (md) {
-                fputs("| ", out);
-                md_text(out, cells[k], true);
-                fputc(' ', out);
-            } else {
-                fprintf(out, "%*s ", w[k], cells[k]);
-            }
-        }
-        fputs(md ? "|\n" : "\n", out);
-    }
-}
-
-/* The speed and memory table: BASE, NEW and NEW / BASE per figure. */
-static void write_speed(FILE *out, const json_t *doc, bool md) {
-    fputs(md ? "\n| figure | base | new | new / base |\n|---|---:|---:|---:|\n" : "\n", out);
-    if (!md) fprintf(out, "%-20s %12s %12s %10s\n", "figure", "base", "new", "new/base");
-    size_t i;
-    const json_t *r;
-    json_array_foreach(json_object_get(doc, "speed"), i, r) {
-        const char *name = jpath_str(r, "figure");
-        double scale = strstr(name, "_bytes") ? 1.0 / (1024 * 1024) : 1;
-        char b[64], n[64], q[64];
-        const char *cells[] = {jpath_str(r, "label"), fmt_num(b, sizeof b, r, "base", "%.1f", scale),
-                               fmt_num(n, sizeof n, r, "new", "%.1f", scale),
-                               fmt_num(q, sizeof q, r, "ratio", "%.3f", 1)};
-        if (md) fprintf(out, "| %s | %s | %s | %s |\n", cells[0], cells[1], cells[2], cells[3]);
-        else fprintf(out, "%-20s %12s %12s %10s\n", cells[0], cells[1], cells[2], cells[3]);
-    }
 }
 
 /* Text and Markdown: the verdict line, the stores, the quality and speed tables. */
 static void write_human(FILE *out, const json_t *doc, bool md) {
     write_verdict(out, doc, md);
-    fputs(md ? "\nBASE `" : "\nBASE ", out);
-    md_text(out, jpath_str(doc, "base.model"), md);
-    fputs(md ? "` in `" : " in ", out);
-    md_text(out, jpath_str(doc, "base.db"), md);
-    fputs(md ? "`, NEW `" : ", NEW ", out);
-    md_text(out, jpath_str(doc, "new.model"), md);
-    fputs(md ? "` in `" : " in ", out);
-    md_text(out, jpath_str(doc, "new.db"), md);
-    fputs(md ? "`; paired on the scored turns both have.\n\n" : "; paired on the scored turns both have.\n\n", out);
-    write_quality(out, doc, md);
-    write_speed(out, doc, md);
+    const char *what[] = {"BASE ", "base.model", " in ", "base.db", ", NEW ", "new.model", " in ", "new.db"};
+    fputc('\n', out);
+    for (int k = 0; k < 8; k += 2) {
+        fputs(what[k], out);
+        if (md) fputc('`', out);
+        report_md_text(out, jpath_str(doc, what[k + 1]), md);
+        if (md) fputc('`', out);
+    }
+    fputs("; paired on the scored turns both have.\n", out);
+    report_write_sections(doc, COMPARE_TABLES, 2, out, md);
     const json_t *lat = json_object_get(doc, "latency_gate");
     if (!json_is_null(json_object_get(lat, "max_slower_pct")) && !json_is_true(json_object_get(lat, "checked")))
         fputs("\nlatency gate not applied: e2e p95 is not measured on both sides\n", out);

@@ -85,6 +85,15 @@ void report_dials_chart(FILE *out, const json_t *doc, const char *id);
 /* Renderers (report_text.c, report_html.c). Return VLM_OK or VLM_ERR_IO. */
 int report_write_table(const json_t *r, FILE *out);
 int report_write_md(const json_t *r, FILE *out);
+
+/* Text or Markdown (md) sections of n tables described as the report's are
+ * (report_table.h) over doc: another document rendered the report's way. */
+struct rt_table;
+int report_write_sections(const json_t *doc, const struct rt_table *tables, int n, FILE *out, bool md);
+
+/* s as one Markdown inline text (md: pipes escaped, HTML characters as
+ * entities, no line breaks) or as it is. */
+void report_md_text(FILE *out, const char *s, bool md);
 int report_write_csv(const json_t *r, FILE *out);
 int report_write_html(const json_t *r, FILE *out);
 

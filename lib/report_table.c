@@ -342,8 +342,13 @@ static void emit(const struct rt_table *t, const json_t *scope, const json_t *do
 }
 
 void rt_walk(const json_t *doc, unsigned skip, rt_section_fn *fn, void *user) {
-    for (int k = 0; k < RT_N_TABLES; k++) {
-        const struct rt_table *t = &RT_TABLES[k];
+    rt_walk_tables(doc, RT_TABLES, RT_N_TABLES, skip, fn, user);
+}
+
+void rt_walk_tables(const json_t *doc, const struct rt_table *tables, int n, unsigned skip, rt_section_fn *fn,
+                    void *user) {
+    for (int k = 0; k < n; k++) {
+        const struct rt_table *t = &tables[k];
         if (!t->each) {
             emit(t, doc, doc, NULL, skip, fn, user);
             continue;

@@ -178,4 +178,9 @@ typedef void rt_section_fn(const struct rt_section *s, void *user);
  * meet `skip` come with an empty grid (their renderer writes its own). */
 void rt_walk(const json_t *doc, unsigned skip, rt_section_fn *fn, void *user);
 
+/* The same over n tables of another document described the same way (the
+ * comparison of `vlmeter compare`, compare.c). */
+void rt_walk_tables(const json_t *doc, const struct rt_table *tables, int n, unsigned skip, rt_section_fn *fn,
+                    void *user);
+
 #endif

@@ -150,6 +150,17 @@ static void text_section(const struct rt_section *s, void *user) {
     }
 }
 
+int report_write_sections(const json_t *doc, const struct rt_table *tables, int n, FILE *out, bool md) {
+    struct text_out o = {out, md};
+    rt_walk_tables(doc, tables, n, 0, text_section, &o);
+    return ferror(out) ? VLM_ERR_IO : VLM_OK;
+}
+
+void report_md_text(FILE *out, const char *s, bool md) {
+    if (md) md_cell(out, s);
+    else fputs(s, out);
+}
+
 static int write_text(const json_t *r, FILE *out, bool md) {
     struct text_out o = {out, md};
     const char *when = jpath_str(r, "generated_at"), *db = jpath_str(r, "db");

@@ -7,6 +7,7 @@
 #include "vlmeter.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 void vlm_wilson95(double k, int n, double *lo, double *hi) {
     if (n <= 0) {

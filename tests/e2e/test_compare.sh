@@ -45,7 +45,7 @@ rc_of() { set +e; "$@" > "$T/out" 2> "$T/err"; echo $?; set -e; }
 set_scores "case_id LIKE '%#1' OR case_id LIKE '%#2'"
 assert_eq "$(rc_of compare base new --db "$DB" --format md)" 1 "significant drop exits 1"
 assert_contains "$(head -1 "$T/out")" \
-  "**FAIL**: new vs base: overall dropped 33.3 points (100.0% -> 66.7%, Holm-adjusted McNemar p = 0.03906, b = 8, c = 0)" "verdict line"
+  "**FAIL**: new vs base: overall dropped 33.3 points (100.0% → 66.7%, Holm-adjusted McNemar p = 0.03906, b = 8, c = 0)" "verdict line"
 assert_contains "$(cat "$T/out")" "| overall | 24 | 0 | 0 | 100.0% | 66.7% | -33.3 |" "the overall row"
 assert_contains "$(cat "$T/out")" "| colors | 6 | 0 | 0 | 100.0% | 66.7% | -33.3 |" "a category row"
 # --max-drop above the drop passes; below it fails
@@ -66,7 +66,7 @@ assert_contains "$(head -1 "$T/out")" "**PASS**: new vs base: no significant dro
 sql "UPDATE answers SET e2e_ms=150 WHERE model_id=$NEW_ID"
 assert_eq "$(rc_of compare base new --db "$DB" --max-slower 50)" 0 "+50% within --max-slower 50"
 assert_eq "$(rc_of compare base new --db "$DB" --max-slower 40 --format md)" 1 "+50% beyond --max-slower 40"
-assert_contains "$(head -1 "$T/out")" "e2e p95 rose 50.0% (100.0 ms -> 150.0 ms), more than 40%" "slower verdict"
+assert_contains "$(head -1 "$T/out")" "e2e p95 rose 50.0% (100.0 ms → 150.0 ms), more than 40%" "slower verdict"
 
 # One truth: compare's figures are the report's for the same model (the
 # report's JSON keeps 6 significant digits, compare's every digit).

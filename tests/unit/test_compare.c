@@ -236,11 +236,11 @@ static void test_significant_drop(void **state) {
     char *md = run("base", "new", &p, &rc, &regressed, err, sizeof err);
     assert_int_equal(rc, VLM_OK);
     assert_true(regressed);
-    const char *first = "**FAIL**: new vs base: overall dropped 30.0 points (82.5% -> 52.5%, Holm-adjusted McNemar "
+    const char *first = "**FAIL**: new vs base: overall dropped 30.0 points (82.5% → 52.5%, Holm-adjusted McNemar "
                         "p = 0.01025";
     assert_true(strncmp(md, first, strlen(first)) == 0);
     md[strcspn(md, "\n")] = 0; /* the first line only */
-    assert_non_null(strstr(md, "; category 'ocr' dropped 36.7 points (90.0% -> 53.3%, Holm-adjusted McNemar p = "
+    assert_non_null(strstr(md, "; category 'ocr' dropped 36.7 points (90.0% → 53.3%, Holm-adjusted McNemar p = "
                                "0.01025, b = 12, c = 1)"));
     free(md);
     test_rmdir(dir);
@@ -307,7 +307,7 @@ static void test_max_drop_and_slower(void **state) {
     doc = compare_json("m", "m", p, true);
     const char *why = json_string_value(json_array_get(json_object_get(doc, "reasons"), 0));
     assert_non_null(why);
-    assert_non_null(strstr(why, "e2e p95 rose 10.0% (1000.0 ms -> 1100.0 ms)"));
+    assert_non_null(strstr(why, "e2e p95 rose 10.0% (1000.0 ms → 1100.0 ms)"));
     json_decref(doc);
     test_rmdir(dir);
 }
