@@ -295,11 +295,12 @@ static json_t *reasons(const json_t *quality, const json_t *lat, bool no_adjust)
         jpath_num(r, no_adjust ? "p_value" : "p_holm", &pv);
         jpath_num(r, "base_accuracy", &ba);
         jpath_num(r, "new_accuracy", &na);
-        char *s = xasprintf("%s%s%s dropped %.1f points (%.1f%% \xE2\x86\x92 %.1f%%, %sMcNemar p = %.4g, b = %d, c = %d)",
-                            json_is_null(json_object_get(r, "category")) ? "" : "category '", row_name(r),
-                            json_is_null(json_object_get(r, "category")) ? "" : "'", -d, 100 * ba, 100 * na,
-                            no_adjust ? "" : "Holm-adjusted ", pv, (int)json_integer_value(json_object_get(r, "b")),
-                            (int)json_integer_value(json_object_get(r, "c")));
+        char *s = xasprintf(
+            "%s%s%s dropped %.1f points (%.1f%% \xE2\x86\x92 %.1f%%, %sMcNemar p = %.4g, b = %d, c = %d)",
+            json_is_null(json_object_get(r, "category")) ? "" : "category '", row_name(r),
+            json_is_null(json_object_get(r, "category")) ? "" : "'", -d, 100 * ba, 100 * na,
+            no_adjust ? "" : "Holm-adjusted ", pv, (int)json_integer_value(json_object_get(r, "b")),
+            (int)json_integer_value(json_object_get(r, "c")));
         json_array_append_new(a, json_string(s));
         free(s);
     }
