@@ -58,8 +58,9 @@ RUN_J=$(g energy_j a run -1)
 NREQ=$(sql "SELECT count(*) FROM answers a JOIN models m ON m.id=a.model_id WHERE m.name='a'")
 assert_eq "$NREQ" 2 "model a answered two turns"
 
-# ---- a machine's quirks, one run of three models: NVML devices 0, 1, 2 where 1's handle
-# fails (MIG, a lost GPU): rows under NVML's indexes 0 and 2, the total named "2 devices";
+# ---- a machine's quirks, one run of three models: NVML devices 0, 1, 2, 3 where 1's handle
+# fails (a lost GPU) and 3's memory never reads: rows under NVML's indexes 0 and 2, the
+# total named "2 devices" (the devices with a reading);
 # utilization NOT_SUPPORTED (MIG): NULL and absent from reports, the rest still read;
 # an energy counter that gains 500 mJ per query (one query per reading): energy =
 # (readings - 1) x 0.5 J per device, source 'counter'; memory used = the bytes of the
@@ -73,7 +74,7 @@ PAGE=$(getconf PAGESIZE)
 mapped() { local b; b=$(stat -c %s "$1"); echo $(( (b + PAGE - 1) / PAGE * PAGE )); }
 BIG=$(mapped "$D/gemma3/model.gguf") SMALL=$(mapped "$D/internvl/model.gguf")
 [ "$BIG" -gt "$SMALL" ] || fail "the test needs gemma3's model larger than internvl's"
-FAKE_NVML="devices=3;handle_fail=1;fail=util;energy_step_mj=500;mem_mib=maps;bus_ids=0000:81:00.0,0000:c1:00.0,0000:41:00.0" \
+FAKE_NVML="devices=4;handle_fail=1;mem_fail_dev=3;fail=util;energy_step_mj=500;mem_mib=maps;bus_ids=0000:81:00.0,0000:c1:00.0,0000:41:00.0" \
   VLMETER_NVML_LIB=$FAKE "$VLMETER" run -s "$T/s.jsonl" --db "$DBQ" --max-tokens 2 --gpu-sample-ms 10 \
   -m "$(model_spec gemma3 big)" -m "$(model_spec internvl small)" -m "$(model_spec internvl small0),ngl=0" \
   > "$T/q.out" 2>&1 || { cat "$T/q.out"; fail "the quirks run failed"; }

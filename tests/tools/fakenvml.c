@@ -21,6 +21,7 @@
  *   fail=F,G..       these readings fail on every device (NOT_SUPPORTED):
  *                    util, power, temp, mem
  *   handle_fail=I    device I's handle fails (NVML's other indexes stay)
+ *   mem_fail_dev=I   device I's memory reading fails (it never has a reading)
  *   energy_step_mj=N nvmlDeviceGetTotalEnergyConsumption answers 1000000 +
  *                    k x N mJ at a device's k-th query (k from 0); without
  *                    it the counter is NOT_SUPPORTED (a pre-Volta board)
@@ -57,7 +58,8 @@ static struct {
     unsigned temp;
     int init_fail;
     int fail_util, fail_power, fail_temp, fail_mem;
-    int handle_fail; /* -1: none */
+    int handle_fail;  /* -1: none */
+    int mem_fail_dev; /* -1: none */
     double energy_step_mj;
     int energy_calls[MAX_DEV]; /* energy queries so far per device */
     char bus_ids[MAX_DEV][32];
@@ -111,6 +113,7 @@ static void read_script(void) {
     F.total_mib = 16384;
     F.temp = 50;
     F.handle_fail = -1;
+    F.mem_fail_dev = -1;
     double power[MAX_DEV];
     int n_power = 0;
     const char *env = getenv("FAKE_NVML");
@@ -135,6 +138,7 @@ static void read_script(void) {
             F.fail_temp = strstr(v, "temp") != NULL;
             F.fail_mem = strstr(v, "mem") != NULL;
         } else if (!strcmp(kv, "handle_fail")) F.handle_fail = atoi(v);
+        else if (!strcmp(kv, "mem_fail_dev")) F.mem_fail_dev = atoi(v);
         else if (!strcmp(kv, "energy_step_mj")) F.energy_step_mj = atof(v);
         else if (!strcmp(kv, "bus_ids")) read_bus_ids(v);
     }
@@ -178,7 +182,7 @@ EXPORT int nvmlDeviceGetName(void *d, char *name, unsigned int len) {
 EXPORT int nvmlDeviceGetMemoryInfo(void *d, struct fake_memory *m) {
     int i = device_of(d);
     if (i < 0) return 2;
-    if (F.fail_mem) return NOT_SUPPORTED;
+    if (F.fail_mem || i == F.mem_fail_dev) return NOT_SUPPORTED;
     double used = F.n_mem ? F.mem_mib[F.calls[i]++ % F.n_mem] : 0;
     m->total = (unsigned long long)(F.total_mib * 1048576);
     m->used = F.mem_maps ? gguf_mapped() : (unsigned long long)(used * 1048576);
