@@ -212,7 +212,10 @@ struct vlm_model_info {
     int n_threads;          /* CPU threads used */
     int n_gpu_layers;       /* layers asked to be offloaded (-1 = all) */
     int n_ctx, n_batch;
-    bool has_vision; /* false: a text-only model (no mmproj, vision=false, or a server that
+    char gpu_bus_ids[256]; /* PCI bus ids of the GPUs holding layers, comma-separated, lower-case
+                              ("0000:c1:00.0,0000:c2:00.0"); "" on CPU, over RPC, remote, or
+                              when ggml cannot say (GPU sampling then keeps every GPU) */
+    bool has_vision;       /* false: a text-only model (no mmproj, vision=false, or a server that
                         refused image content); its image cases are answered no_vision */
 };
 

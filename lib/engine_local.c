@@ -58,6 +58,28 @@ static void backend_name(char *buf, size_t len, int n_gpu_layers, const char *rp
     }
 }
 
+/* The PCI bus ids of the GPU devices the layers are on: llama.cpp spreads
+ * them over every GPU device when given none, as here (rpc= names its own
+ * devices, ngl=0 none: ""). Devices whose id ggml cannot say are left out. */
+static void gpu_bus_ids(char *buf, size_t len, int n_gpu_layers, const char *rpc_servers) {
+    buf[0] = '\0';
+    if (n_gpu_layers == 0 || rpc_servers) return;
+    size_t at = 0;
+    for (size_t i = 0; i < ggml_backend_dev_count(); i++) {
+        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+        if (ggml_backend_dev_type(dev) != GGML_BACKEND_DEVICE_TYPE_GPU) continue;
+        struct ggml_backend_dev_props props;
+        ggml_backend_dev_get_props(dev, &props);
+        if (!props.device_id || !props.device_id[0]) continue;
+        int n = snprintf(buf + at, len - at, "%s%s", at ? "," : "", props.device_id);
+        if (n < 0 || (size_t)n >= len - at) { /* no room: "", every GPU kept rather than some lost */
+            buf[0] = '\0';
+            return;
+        }
+        at += (size_t)n;
+    }
+}
+
 static int check_file(const char *what, const char *path, char *err, size_t err_len) {
     if (!path || !path[0]) {
         util_errf(err, err_len, "no %s file given", what);
@@ -278,6 +300,7 @@ static void fill_info(local_engine *e) {
     if (llama_model_meta_val_str(e->model, "general.architecture", e->info.arch, sizeof e->info.arch) < 0)
         snprintf(e->info.arch, sizeof e->info.arch, "unknown");
     backend_name(e->info.backend, sizeof e->info.backend, e->p.n_gpu_layers, e->p.rpc_servers);
+    gpu_bus_ids(e->info.gpu_bus_ids, sizeof e->info.gpu_bus_ids, e->p.n_gpu_layers, e->p.rpc_servers);
     e->info.n_threads = e->p.n_threads;
     e->info.n_gpu_layers = e->p.n_gpu_layers;
     e->info.n_ctx = e->p.n_ctx;

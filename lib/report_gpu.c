@@ -20,20 +20,27 @@ struct gpu_rows {
     int device;
 };
 
-static json_t *phase_json(const struct gpu_figures *f) {
-    return json_pack("{s:I, s:I, s:f, s:f, s:f, s:f, s:i, s:f}", "mem_peak_bytes", (json_int_t)f->mem_peak_bytes,
-                     "mem_total_bytes", (json_int_t)f->mem_total_bytes, "util_mean_pct", f->util_mean_pct,
-                     "power_mean_w", f->power_mean_w, "energy_j", f->energy_j, "temp_max_c", f->temp_max_c, "n_samples",
-                     f->n_samples, "span_s", f->span_s);
+/* A phase's figures; an unknown one (NULL in the store) is left out. */
+static json_t *phase_json(const struct store_gpu_row *r) {
+    const struct gpu_figures *f = &r->f;
+    json_t *o = json_pack("{s:I, s:I, s:i, s:f}", "mem_peak_bytes", (json_int_t)f->mem_peak_bytes, "mem_total_bytes",
+                          (json_int_t)f->mem_total_bytes, "n_samples", f->n_samples, "span_s", f->span_s);
+    if (f->has_util) json_object_set_new(o, "util_mean_pct", json_real(f->util_mean_pct));
+    if (f->has_power) json_object_set_new(o, "power_mean_w", json_real(f->power_mean_w));
+    if (f->has_energy) json_object_set_new(o, "energy_j", json_real(f->energy_j));
+    if (f->has_energy && r->energy_source) json_object_set_new(o, "energy_source", json_string(r->energy_source));
+    if (f->has_temp) json_object_set_new(o, "temp_max_c", json_real(f->temp_max_c));
+    return o;
 }
 
-/* Energy per request and per 1k output tokens from the run phase. */
+/* Energy per request and per 1k output tokens from the run phase (when its
+ * energy is known). */
 static void put_per_request(json_t *row, const struct store_gpu_row *r) {
     json_object_set_new(row, "requests", json_integer(r->n_requests));
     json_object_set_new(row, "output_tokens", json_integer(r->n_output_tokens));
-    if (r->n_requests > 0)
+    if (r->f.has_energy && r->n_requests > 0)
         json_object_set_new(row, "energy_per_request_j", json_real(r->f.energy_j / (double)r->n_requests));
-    if (r->n_output_tokens > 0)
+    if (r->f.has_energy && r->n_output_tokens > 0)
         json_object_set_new(row, "energy_per_1k_output_tokens_j",
                             json_real(r->f.energy_j * 1000 / (double)r->n_output_tokens));
 }
@@ -51,14 +58,14 @@ static int gpu_row(const struct store_gpu_row *r, void *user) {
         g->run_id = r->run_id;
         g->device = r->device;
     }
-    json_object_set_new(g->row, r->phase, phase_json(&r->f));
+    json_object_set_new(g->row, r->phase, phase_json(r));
     if (!strcmp(r->phase, "run")) put_per_request(g->row, r);
     return 0;
 }
 
-/* A model's energy per request: the last row of it that has one. Rows come
- * by run, the total over several devices last, so that is the latest run's
- * total (or its one device). */
+/* A model's energy per request: that of its last row. Rows come by run, the
+ * total over several devices last, so that is the latest run's total (or its
+ * one device); none there (energy unknown): none at all. */
 static void put_model_energy(json_t *models, const json_t *rows) {
     size_t i, k;
     json_t *m, *row;
@@ -66,10 +73,10 @@ static void put_model_energy(json_t *models, const json_t *rows) {
         const char *name = json_string_value(json_object_get(m, "name"));
         json_t *last = NULL;
         json_array_foreach(rows, k, row) {
-            json_t *e = json_object_get(row, "energy_per_request_j");
-            if (name && e && !strcmp(name, json_string_value(json_object_get(row, "model")))) last = e;
+            if (name && !strcmp(name, json_string_value(json_object_get(row, "model")))) last = row;
         }
-        if (last) json_object_set(m, "gpu_energy_per_request_j", last);
+        json_t *e = last ? json_object_get(last, "energy_per_request_j") : NULL;
+        if (e) json_object_set(m, "gpu_energy_per_request_j", e);
     }
 }
 

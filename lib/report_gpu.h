@@ -14,8 +14,9 @@
 /* Add the "gpu" array to doc: one row per model x run x device ("device":
  * "0", "1", ..., or "total" over several devices) holding "model", "run_id",
  * "device", "name", "load" and "run" (each the phase's figures: mem_peak_bytes,
- * mem_total_bytes, util_mean_pct, power_mean_w, energy_j, temp_max_c,
- * n_samples, span_s; absent when the phase was not sampled), and with the run
+ * mem_total_bytes, util_mean_pct, power_mean_w, energy_j, energy_source,
+ * temp_max_c, n_samples, span_s; a figure NVML never gave is absent; the
+ * phase is absent when it was not sampled), and with the run
  * phase "requests", "output_tokens", "energy_per_request_j" (requests > 0)
  * and "energy_per_1k_output_tokens_j" (tokens > 0). Also puts, on each entry
  * of doc's "models" array, "gpu_energy_per_request_j": the latest run's over

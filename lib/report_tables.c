@@ -502,10 +502,11 @@ const struct rt_table RT_TABLES[] = {
              "server's token counters over the span (docs/metrics.md, Server metrics). A dash: not on the page.",
      .shape = RT_LIST, .rows = "server_metrics", COLS(SERVER_METRICS)},
     {.id = "gpu", .title = "GPU (NVML)",
-     .note = "Each GPU read through NVML every --gpu-sample-ms while a local model loaded (load) and answered "
-             "(run; the figures below without a phase are the run's): peak memory used, mean utilization and "
-             "power, energy (trapezoid rule over power), per request and per 1k output tokens of the turns the "
-             "model answered in that run; total: every device together (docs/metrics.md, GPU).",
+     .note = "The GPUs a local model's layers are on, read through NVML every --gpu-sample-ms while it loaded "
+             "(load) and answered (run; the figures below without a phase are the run's): peak memory used, mean "
+             "utilization and power, energy (NVML's counter, else power integrated), per request and per 1k "
+             "output tokens of the turns the model answered in that run; total: those devices together; a "
+             "figure NVML did not give is blank (docs/metrics.md, GPU).",
      .shape = RT_LIST, .rows = "gpu", COLS(GPU_USAGE)},
     {.id = "cost", .title = "Cost per model",
      .note = "Formulas: docs/cost.md. Prices come from the catalog with their currency, source and "

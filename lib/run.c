@@ -451,16 +451,12 @@ static vlm_engine *share_load(struct runner *r, struct vlm_model_spec *m) {
     return NULL;
 }
 
-/* Load m (making its file first when it is a variant made on demand), or take
- * the held engine when m can share it (*shared; its load_ms is then 0: the
- * load is recorded once, docs/metrics.md); NULL with ms->error set when it
- * cannot be loaded. */
-static vlm_engine *load_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_model_summary *ms,
-                              bool *shared) {
+/* Load m (making its file first when it is a variant made on demand); NULL
+ * with ms->error set when it cannot be loaded. (Whether it shares the held
+ * engine was settled before: share_load.) */
+static vlm_engine *load_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_model_summary *ms) {
     char err[1024];
-    vlm_engine *e = share_load(r, m);
-    *shared = e != NULL;
-    if (e) return e;
+    vlm_engine *e = NULL;
     snprintf(r->held_for, sizeof r->held_for, "%s", m->name);
     struct vlm_engine_params ep = m->engine;
     ep.on_message = r->params->on_message; /* an hf: model's download news (docs/hub.md) */
@@ -551,9 +547,13 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
         vlm_rss_peak_reset();
         /* GPU (NVML) while a local model loads, then while it answers: docs/metrics.md */
         char gpu_why[512] = "";
-        gpu_sampler *gs = m->engine.remote.n_urls ? NULL : store_gpu_start(gpu_period_ms(r), gpu_why, sizeof gpu_why);
-        bool shared = false;
-        vlm_engine *e = load_model(r, m, ms, &shared);
+        /* the held engine shared or freed first, so that the load phase sees m alone; a shared
+         * engine's load_ms is 0: the load is recorded once (docs/metrics.md) */
+        vlm_engine *e = share_load(r, m);
+        bool shared = e != NULL;
+        bool gpu_layers = !m->engine.remote.n_urls && m->engine.n_gpu_layers != 0 && !m->engine.rpc_servers;
+        gpu_sampler *gs = gpu_layers ? store_gpu_start(gpu_period_ms(r), gpu_why, sizeof gpu_why) : NULL;
+        if (!e) e = load_model(r, m, ms);
         gpu_sampler_next_phase(gs);
         if (gpu_why[0]) say_gpu_off(r, e, gpu_why);
         r->model_name = m->name;
@@ -566,7 +566,8 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
         rc = answer_pending(r, m, e, model_id, &pending, ms);
         int mrc = store_metrics_end(r->store, sm, r->run_id, model_id, false, r->params->on_message, r->params->user);
         if (rc == VLM_OK) rc = mrc;
-        if (store_gpu_end(r->store, gs, r->run_id, model_id) != VLM_OK && rc == VLM_OK) rc = VLM_ERR_IO;
+        const char *bus_ids = e ? vlm_engine_info(e)->gpu_bus_ids : NULL; /* the model's GPUs */
+        if (store_gpu_end(r->store, gs, r->run_id, model_id, bus_ids) != VLM_OK && rc == VLM_OK) rc = VLM_ERR_IO;
         free(pending.cases);
         if (e && rc == VLM_OK) rc = family_pass(r, e, model_id, m);
         if (e) {

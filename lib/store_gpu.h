@@ -22,19 +22,23 @@ int store_gpu_ensure(vlm_store *s);
  * why "") or NVML is missing (why says so). */
 gpu_sampler *store_gpu_start(int period_ms, char *why, size_t why_len);
 
-/* Stop g (NULL: nothing to do) and store what it saw for model_id in run_id:
- * one row per phase x device with a reading, and device -1 ("total") when
- * there are several devices. s NULL: nothing stored. VLM_OK or VLM_ERR_IO. */
-int store_gpu_end(vlm_store *s, gpu_sampler *g, int64_t run_id, int64_t model_id);
+/* Stop g (NULL: nothing to do) and store what it saw for model_id in run_id
+ * on the devices the model's layers are on (bus_ids: the model's GPUs' PCI
+ * bus ids, comma-separated; NULL or "": every device, gpu_keep_devices):
+ * one row per phase x device with a reading (device: NVML's index), and
+ * device -1 ("N devices") when N > 1 of them have a reading. Unknown figures
+ * are NULL. s NULL: nothing stored. VLM_OK or VLM_ERR_IO. */
+int store_gpu_end(vlm_store *s, gpu_sampler *g, int64_t run_id, int64_t model_id, const char *bus_ids);
 
 /* One stored row, with the model's name and what the model answered in that
  * run: its turns (errors included) and their output tokens. */
 struct store_gpu_row {
     const char *model, *phase, *name;
     int64_t run_id;
-    int device; /* -1: the total over devices */
-    struct gpu_figures f;
+    int device;           /* -1: the total over devices */
+    struct gpu_figures f; /* its has_ flags: the column is not NULL */
     int64_t n_requests, n_output_tokens;
+    const char *energy_source; /* "counter", "power", "mixed"; NULL without energy */
 };
 /* Every row, by model name, run, device (the total last), phase (load first). */
 int store_report_gpu(vlm_store *s, int (*cb)(const struct store_gpu_row *r, void *user), void *user);

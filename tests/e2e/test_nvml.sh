@@ -12,6 +12,8 @@
 # run succeeds, says once why sampling is off (when a period was given; a CPU
 # run at the default period says nothing), stores nothing, and no report
 # has a GPU field; --gpu-sample-ms 0 turns sampling off without a word.
+# Then a machine's quirks (see there): a failed handle, no utilization, an
+# energy counter, the held engine freed before a load is sampled, ngl=0.
 source "$(dirname "$0")/lib.sh"
 FAKE=$(dirname "$(dirname "$VLMETER")")/libfakenvml.so
 [ -f "$FAKE" ] || fail "no $FAKE (make bin builds it)"
@@ -51,9 +53,63 @@ for model in a b; do
   done
 done
 assert_eq "$(g "span_s > 0" a run 0)" 1 "the run phase spans time"
+assert_eq "$(sql "SELECT group_concat(DISTINCT energy_source) FROM gpu_usage")" power "no energy counter: power integrated"
 RUN_J=$(g energy_j a run -1)
 NREQ=$(sql "SELECT count(*) FROM answers a JOIN models m ON m.id=a.model_id WHERE m.name='a'")
 assert_eq "$NREQ" 2 "model a answered two turns"
+
+# ---- a machine's quirks, one run of three models: NVML devices 0, 1, 2, 3 where 1's handle
+# fails (a lost GPU) and 3's memory never reads: rows under NVML's indexes 0 and 2, the
+# total named "2 devices" (the devices with a reading);
+# utilization NOT_SUPPORTED (MIG): NULL and absent from reports, the rest still read;
+# an energy counter that gains 500 mJ per query (one query per reading): energy =
+# (readings - 1) x 0.5 J per device, source 'counter'; memory used = the bytes of the
+# process's mappings of *.gguf (llama.cpp maps the model file whole, rounded up to pages).
+# Models: big (gemma3), then small (internvl, loaded after big's engine is freed: its load
+# phase sees its own mapping only, not big's), then small0 (ngl=0: no layer on a GPU, not
+# sampled). The CPU build's ggml names no GPU bus id: every NVML device kept.
+DBQ=$T/quirks.db
+D=$DEMO/models
+PAGE=$(getconf PAGESIZE)
+mapped() { local b; b=$(stat -c %s "$1"); echo $(( (b + PAGE - 1) / PAGE * PAGE )); }
+BIG=$(mapped "$D/gemma3/model.gguf") SMALL=$(mapped "$D/internvl/model.gguf")
+[ "$BIG" -gt "$SMALL" ] || fail "the test needs gemma3's model larger than internvl's"
+FAKE_NVML="devices=4;handle_fail=1;mem_fail_dev=3;fail=util;energy_step_mj=500;mem_mib=maps;bus_ids=0000:81:00.0,0000:c1:00.0,0000:41:00.0" \
+  VLMETER_NVML_LIB=$FAKE "$VLMETER" run -s "$T/s.jsonl" --db "$DBQ" --max-tokens 2 --gpu-sample-ms 10 \
+  -m "$(model_spec gemma3 big)" -m "$(model_spec internvl small)" -m "$(model_spec internvl small0),ngl=0" \
+  > "$T/q.out" 2>&1 || { cat "$T/q.out"; fail "the quirks run failed"; }
+q() { sqlite3 "$DBQ" "SELECT $1 FROM gpu_usage g JOIN models m ON m.id=g.model_id WHERE m.name='$2' AND phase='$3' AND device=$4"; }
+for model in big small; do
+  for phase in load run; do
+    assert_eq "$(sqlite3 "$DBQ" "SELECT group_concat(device) FROM (SELECT device FROM gpu_usage g JOIN models m ON m.id=g.model_id WHERE m.name='$model' AND phase='$phase' ORDER BY device)")" "-1,0,2" "$model $phase: NVML's indexes 0 and 2, and the total"
+    assert_eq "$(q g.name $model $phase -1)" "2 devices" "$model $phase: the total counts the devices read"
+    for dev in 0 2 -1; do
+      assert_eq "$(q "util_mean_pct IS NULL" $model $phase $dev)" 1 "$model $phase device $dev: utilization unknown, NULL"
+      assert_eq "$(q energy_source $model $phase $dev)" counter "$model $phase device $dev: energy from the counter"
+      assert_eq "$(q "temp_max_c" $model $phase $dev)" 50.0 "$model $phase device $dev: temperature still read"
+    done
+    for dev in 0 2; do
+      assert_eq "$(q "abs(energy_j - (n_samples - 1) * 0.5) < 1e-9" $model $phase $dev)" 1 "$model $phase device $dev: energy = (readings - 1) x 0.5 J"
+    done
+    assert_eq "$(q "abs(energy_j - (n_samples - 1) * 1.0) < 1e-9" $model $phase -1)" 1 "$model $phase total: two devices' energy"
+  done
+done
+# llama.cpp maps the file whole, then unmaps what the CPU does not use (whether a reading
+# falls between is timing): a load's peak is at most its own file, and more than 0 (the
+# reading that closes the load sees the model). Had big's engine been freed after the first
+# reading of small's load, that reading would hold big's mapping (> SMALL).
+assert_eq "$(q "mem_peak_bytes > 0 AND mem_peak_bytes <= $BIG" big load 0)" 1 "big's load: its model mapped"
+assert_eq "$(q "mem_peak_bytes > 0 AND mem_peak_bytes <= $SMALL" small load 0)" 1 "small's load: its own model only (big's engine freed before sampling): $(q mem_peak_bytes small load 0) of $SMALL"
+assert_eq "$(q "mem_peak_bytes = 2 * (SELECT mem_peak_bytes FROM gpu_usage h WHERE h.model_id=g.model_id AND h.phase=g.phase AND h.device=0)" small load -1)" 1 "small's load total: both devices at one reading"
+assert_eq "$(sqlite3 "$DBQ" "SELECT count(*) FROM gpu_usage g JOIN models m ON m.id=g.model_id WHERE m.name='small0'")" 0 "ngl=0: no GPU rows"
+assert_eq "$(sqlite3 "$DBQ" "SELECT count(*) FROM answers a JOIN models m ON m.id=a.model_id WHERE m.name='small0'")" 2 "ngl=0: answered"
+"$VLMETER" report --db "$DBQ" --format json > "$T/q.json"
+assert_eq "$(jq '[.gpu[] | .load, .run | has("util_mean_pct")] | any' "$T/q.json")" false "json: unknown utilization absent"
+assert_eq "$(jq -r '[.gpu[] | select(.model == "small") | .device] | join(",")' "$T/q.json")" "0,2,total" "json: NVML's indexes"
+assert_eq "$(jq -r '.gpu[] | select(.model == "small" and .device == "total") | .run.energy_source' "$T/q.json")" counter "json: energy source"
+assert_eq "$(jq -r '.gpu[] | select(.model == "small" and .device == "total") | (.energy_per_request_j - .run.energy_j / 2 | fabs) < 1e-9' "$T/q.json")" true "json: energy per request from the counter"
+assert_eq "$(jq '[.gpu[] | select(.model == "small0")] | length' "$T/q.json")" 0 "json: no GPU row for ngl=0"
+assert_eq "$(jq '.models[] | select(.name == "small0") | has("gpu_energy_per_request_j")' "$T/q.json")" false "json: no energy for ngl=0"
 
 # ---- every report format
 "$VLMETER" report --db "$DB" --format json > "$T/r.json"

@@ -9,12 +9,24 @@
  *   name=TEXT        every device's name (default "Fake GPU")
  *   mem_mib=A,B,...  memory used in MiB, one value per memory query of a
  *                    device, cycled (each device keeps its own count)
+ *   mem_mib=maps     memory used = the bytes of this process's mappings of
+ *                    *.gguf files (/proc/self/maps): a model's weights as
+ *                    llama.cpp maps them, there while the model is loaded
  *   total_mib=N      every device's memory (default 16384)
  *   util=N           GPU utilization, percent (default 0)
  *   power_w=P0,P1..  device i's constant power draw in watts (the last value
  *                    for the devices after it; default 100)
  *   temp=N           temperature, Celsius (default 50)
  *   init=fail        nvmlInit_v2 fails
+ *   fail=F,G..       these readings fail on every device (NOT_SUPPORTED):
+ *                    util, power, temp, mem
+ *   handle_fail=I    device I's handle fails (NVML's other indexes stay)
+ *   mem_fail_dev=I   device I's memory reading fails (it never has a reading)
+ *   energy_step_mj=N nvmlDeviceGetTotalEnergyConsumption answers 1000000 +
+ *                    k x N mJ at a device's k-th query (k from 0); without
+ *                    it the counter is NOT_SUPPORTED (a pre-Volta board)
+ *   bus_ids=A,B..    device i's PCI bus id for nvmlDeviceGetPciInfo_v3
+ *                    (e.g. 00000000:C1:00.0); without it NOT_SUPPORTED
  *
  * e.g. FAKE_NVML="devices=2;name=Fake A10G;mem_mib=1000,3000,2000;util=40;power_w=150,50;temp=61"
  */
@@ -22,9 +34,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_DEV 16
-#define MAX_SEQ 64
-#define EXPORT  __attribute__((visibility("default")))
+#define MAX_DEV       16
+#define MAX_SEQ       64
+#define EXPORT        __attribute__((visibility("default")))
+#define NOT_SUPPORTED 3 /* NVML_ERROR_NOT_SUPPORTED */
 
 struct fake_memory {
     unsigned long long total, free, used;
@@ -38,11 +51,19 @@ static struct {
     char name[96];
     double mem_mib[MAX_SEQ];
     int n_mem;
+    int mem_maps; /* mem_mib=maps */
     double total_mib;
     unsigned util;
     double power_w[MAX_DEV];
     unsigned temp;
     int init_fail;
+    int fail_util, fail_power, fail_temp, fail_mem;
+    int handle_fail;  /* -1: none */
+    int mem_fail_dev; /* -1: none */
+    double energy_step_mj;
+    int energy_calls[MAX_DEV]; /* energy queries so far per device */
+    char bus_ids[MAX_DEV][32];
+    int n_bus_ids;
     int calls[MAX_DEV]; /* memory queries so far per device */
     int index[MAX_DEV]; /* the handles: pointers to these */
 } F;
@@ -59,6 +80,31 @@ static int read_list(const char *s, double *v, int max) {
     return n;
 }
 
+/* A comma-separated list of bus ids into F.bus_ids. */
+static void read_bus_ids(const char *v) {
+    while (*v && F.n_bus_ids < MAX_DEV) {
+        size_t len = strcspn(v, ",");
+        snprintf(F.bus_ids[F.n_bus_ids++], sizeof F.bus_ids[0], "%.*s", (int)len, v);
+        v += len + (v[len] == ',');
+    }
+}
+
+/* Bytes of this process's mappings of files named *.gguf. */
+static unsigned long long gguf_mapped(void) {
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f) return 0;
+    unsigned long long sum = 0;
+    char line[4096];
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long lo, hi;
+        line[strcspn(line, "\n")] = '\0';
+        size_t len = strlen(line);
+        if (len > 5 && !strcmp(line + len - 5, ".gguf") && sscanf(line, "%llx-%llx", &lo, &hi) == 2) sum += hi - lo;
+    }
+    fclose(f);
+    return sum;
+}
+
 /* The script of $FAKE_NVML into F. */
 static void read_script(void) {
     memset(&F, 0, sizeof F);
@@ -66,6 +112,8 @@ static void read_script(void) {
     snprintf(F.name, sizeof F.name, "Fake GPU");
     F.total_mib = 16384;
     F.temp = 50;
+    F.handle_fail = -1;
+    F.mem_fail_dev = -1;
     double power[MAX_DEV];
     int n_power = 0;
     const char *env = getenv("FAKE_NVML");
@@ -77,12 +125,22 @@ static void read_script(void) {
         const char *v = eq + 1;
         if (!strcmp(kv, "devices")) F.devices = atoi(v) > MAX_DEV ? MAX_DEV : atoi(v);
         else if (!strcmp(kv, "name")) snprintf(F.name, sizeof F.name, "%s", v);
+        else if (!strcmp(kv, "mem_mib") && !strcmp(v, "maps")) F.mem_maps = 1;
         else if (!strcmp(kv, "mem_mib")) F.n_mem = read_list(v, F.mem_mib, MAX_SEQ);
         else if (!strcmp(kv, "total_mib")) F.total_mib = atof(v);
         else if (!strcmp(kv, "util")) F.util = (unsigned)atoi(v);
         else if (!strcmp(kv, "power_w")) n_power = read_list(v, power, MAX_DEV);
         else if (!strcmp(kv, "temp")) F.temp = (unsigned)atoi(v);
         else if (!strcmp(kv, "init")) F.init_fail = !strcmp(v, "fail");
+        else if (!strcmp(kv, "fail")) {
+            F.fail_util = strstr(v, "util") != NULL;
+            F.fail_power = strstr(v, "power") != NULL;
+            F.fail_temp = strstr(v, "temp") != NULL;
+            F.fail_mem = strstr(v, "mem") != NULL;
+        } else if (!strcmp(kv, "handle_fail")) F.handle_fail = atoi(v);
+        else if (!strcmp(kv, "mem_fail_dev")) F.mem_fail_dev = atoi(v);
+        else if (!strcmp(kv, "energy_step_mj")) F.energy_step_mj = atof(v);
+        else if (!strcmp(kv, "bus_ids")) read_bus_ids(v);
     }
     free(script);
     for (int i = 0; i < MAX_DEV; i++) {
@@ -110,7 +168,7 @@ EXPORT int nvmlDeviceGetCount_v2(unsigned int *n) {
 }
 
 EXPORT int nvmlDeviceGetHandleByIndex_v2(unsigned int i, void **d) {
-    if ((int)i >= F.devices) return 2;
+    if ((int)i >= F.devices || (int)i == F.handle_fail) return 2;
     *d = &F.index[i];
     return 0;
 }
@@ -124,15 +182,17 @@ EXPORT int nvmlDeviceGetName(void *d, char *name, unsigned int len) {
 EXPORT int nvmlDeviceGetMemoryInfo(void *d, struct fake_memory *m) {
     int i = device_of(d);
     if (i < 0) return 2;
+    if (F.fail_mem || i == F.mem_fail_dev) return NOT_SUPPORTED;
     double used = F.n_mem ? F.mem_mib[F.calls[i]++ % F.n_mem] : 0;
     m->total = (unsigned long long)(F.total_mib * 1048576);
-    m->used = (unsigned long long)(used * 1048576);
+    m->used = F.mem_maps ? gguf_mapped() : (unsigned long long)(used * 1048576);
     m->free = m->total > m->used ? m->total - m->used : 0;
     return 0;
 }
 
 EXPORT int nvmlDeviceGetUtilizationRates(void *d, struct fake_utilization *u) {
     if (device_of(d) < 0) return 2;
+    if (F.fail_util) return NOT_SUPPORTED;
     u->gpu = F.util;
     u->memory = F.util;
     return 0;
@@ -141,12 +201,39 @@ EXPORT int nvmlDeviceGetUtilizationRates(void *d, struct fake_utilization *u) {
 EXPORT int nvmlDeviceGetPowerUsage(void *d, unsigned int *mw) {
     int i = device_of(d);
     if (i < 0) return 2;
+    if (F.fail_power) return NOT_SUPPORTED;
     *mw = (unsigned)(F.power_w[i] * 1000 + 0.5);
     return 0;
 }
 
 EXPORT int nvmlDeviceGetTemperature(void *d, int sensor, unsigned int *c) {
     if (device_of(d) < 0 || sensor != 0) return 2;
+    if (F.fail_temp) return NOT_SUPPORTED;
     *c = F.temp;
+    return 0;
+}
+
+EXPORT int nvmlDeviceGetTotalEnergyConsumption(void *d, unsigned long long *mj) {
+    int i = device_of(d);
+    if (i < 0) return 2;
+    if (F.energy_step_mj <= 0) return NOT_SUPPORTED;
+    *mj = 1000000ULL + (unsigned long long)(F.energy_calls[i]++ * F.energy_step_mj);
+    return 0;
+}
+
+/* nvmlPciInfo_t, version 3 */
+struct fake_pci_info {
+    char bus_id_legacy[16];
+    unsigned int domain, bus, device, pci_device_id, pci_subsystem_id;
+    char bus_id[32];
+};
+
+EXPORT int nvmlDeviceGetPciInfo_v3(void *d, struct fake_pci_info *p) {
+    int i = device_of(d);
+    if (i < 0) return 2;
+    if (i >= F.n_bus_ids) return NOT_SUPPORTED;
+    memset(p, 0, sizeof *p);
+    snprintf(p->bus_id, sizeof p->bus_id, "%s", F.bus_ids[i]);
+    if (sscanf(F.bus_ids[i], "%x:%x:%x", &p->domain, &p->bus, &p->device) != 3) return NOT_SUPPORTED;
     return 0;
 }
