@@ -14,6 +14,7 @@
 #include "vlmeter.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -350,17 +351,76 @@ static bool first_shared_answer(struct merge *m, int64_t in_id, int64_t out_id, 
 
 /* Refuse a model whose settings differ between the store merged in and OUT
  * (one name means one settings in a store). */
+static void file_sizes(sqlite3 *db, int64_t model_id, char *buf, size_t len);
+
 static int refuse_other_settings(struct merge *m, const char *name, int64_t in_id, const char *in_settings,
                                  int64_t out_id, const char *out_settings) {
-    char shared[1024];
+    char shared[1024], in_sizes[64], out_sizes[64], sizes[256] = "";
     bool both = first_shared_answer(m, in_id, out_id, shared, sizeof shared);
+    file_sizes(m->in->db, in_id, in_sizes, sizeof in_sizes);
+    file_sizes(m->out->db, out_id, out_sizes, sizeof out_sizes);
+    if (in_sizes[0] && out_sizes[0] && strcmp(in_sizes, out_sizes) != 0)
+        snprintf(sizes, sizeof sizes, "; its files' sizes (model/mmproj bytes) are %s in the first, %s in the second",
+                 in_sizes, out_sizes);
     util_errf(m->err, m->err_len,
-              "cannot merge '%s' into '%s': model '%s' has other settings in '%s' (%s) than in '%s' (%s)%s%s; "
+              "cannot merge '%s' into '%s': model '%s' has other settings in '%s' (%s) than in '%s' (%s)%s%s%s; "
               "nothing was merged. Answers made with different settings must not mix: give the model "
               "another name in one of the runs",
               m->in_path, m->out_path, name, m->in_path, in_settings, origin_of(m, name), out_settings,
-              both ? "; both answered " : "", both ? shared : "");
+              both ? "; both answered " : "", both ? shared : "", sizes);
     return VLM_ERR_INPUT;
+}
+
+/* Settings with the "model" and "mmproj" paths cut to their file names,
+ * compact with sorted keys; NULL when the text is not a JSON object. The same
+ * files sit at other paths on other machines (run.c stores real paths). */
+static char *settings_by_file_name(const char *settings) {
+    json_t *o = json_loads(settings ? settings : "", 0, NULL);
+    char *out = NULL;
+    if (json_is_object(o)) {
+        static const char *const PATHS[] = {"model", "mmproj"};
+        for (int i = 0; i < 2; i++) {
+            const char *path = json_string_value(json_object_get(o, PATHS[i]));
+            const char *slash = path ? strrchr(path, '/') : NULL;
+            if (slash) json_object_set_new(o, PATHS[i], json_string(slash + 1));
+        }
+        char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+        out = text ? xstrdup(text) : NULL;
+        free(text);
+    }
+    json_decref(o);
+    return out;
+}
+
+/* The files' sizes a store measured for a model (its latest load that has
+ * them): "model_bytes/mmproj_bytes", "" when never loaded. */
+static void file_sizes(sqlite3 *db, int64_t model_id, char *buf, size_t len) {
+    sqlite3_stmt *st = NULL;
+    buf[0] = '\0';
+    if (sqlite3_prepare_v2(db,
+                           "SELECT coalesce(model_bytes, '') || '/' || coalesce(mmproj_bytes, '') FROM model_loads"
+                           " WHERE model_id=?1 AND model_bytes IS NOT NULL ORDER BY run_id DESC LIMIT 1",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, model_id);
+        if (sqlite3_step(st) == SQLITE_ROW) snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+}
+
+/* Whether two settings are the same model: equal text, or equal once the
+ * model files are named by file name, with the same sizes where both stores
+ * measured them. */
+static bool same_settings(struct merge *m, const char *in_set, int64_t in_id, const char *out_set, int64_t out_id) {
+    if (strcmp(in_set, out_set) == 0) return true;
+    char *a = settings_by_file_name(in_set), *b = settings_by_file_name(out_set);
+    bool same = a && b && strcmp(a, b) == 0;
+    free(a);
+    free(b);
+    if (!same) return false;
+    char in_sizes[64], out_sizes[64];
+    file_sizes(m->in->db, in_id, in_sizes, sizeof in_sizes);
+    file_sizes(m->out->db, out_id, out_sizes, sizeof out_sizes);
+    return !in_sizes[0] || !out_sizes[0] || strcmp(in_sizes, out_sizes) == 0;
 }
 
 static int check_settings(struct merge *m) {
@@ -378,7 +438,8 @@ static int check_settings(struct merge *m) {
         sqlite3_bind_text(find, 1, name, -1, SQLITE_TRANSIENT);
         if (sqlite3_step(find) != SQLITE_ROW) continue;
         const char *out_set = (const char *)sqlite3_column_text(find, 1);
-        if (strcmp(set ? set : "", out_set ? out_set : "") != 0)
+        if (!same_settings(m, set ? set : "", sqlite3_column_int64(rd, 0), out_set ? out_set : "",
+                           sqlite3_column_int64(find, 0)))
             rc = refuse_other_settings(m, name, sqlite3_column_int64(rd, 0), set ? set : "",
                                        sqlite3_column_int64(find, 0), out_set ? out_set : "");
     }

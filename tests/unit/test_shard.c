@@ -414,6 +414,57 @@ static void test_merge_latest_load_by_time(void **state) {
     test_rmdir(dir);
 }
 
+/* A store with model x at `path` (its settings' model file), its load having
+ * measured `bytes` for it (0: never loaded). */
+static void store_with_file(const char *store, const char *path, uint64_t bytes) {
+    char err[256], settings[256];
+    vlm_store *s = vlm_store_open(store, err, sizeof err);
+    assert_non_null(s);
+    int64_t run = begin_run(s, store, store);
+    snprintf(settings, sizeof settings, "{\"model\":\"%s\",\"mmproj\":\"/m/p.gguf\",\"max_tokens\":4}", path);
+    int64_t x = model(s, "x", settings);
+    struct vlm_model_info info = {.model_bytes = bytes, .mmproj_bytes = 7};
+    if (bytes) assert_int_equal(vlm_store_model_load(s, x, run, &info, NULL, 0), VLM_OK);
+    answer(s, x, "x", run, store);
+    vlm_store_close(s);
+}
+
+/* The same model files at other paths on another machine merge: settings are
+ * compared with the paths cut to file names, and the sizes both stores
+ * measured must agree. Another file name, or another size, is refused. */
+static void test_merge_model_files_by_name_and_size(void **state) {
+    (void)state;
+    char *dir = test_tmpdir();
+    char *a = path_in(dir, "a.db"), *b = path_in(dir, "b.db"), *c = path_in(dir, "c.db"), *d = path_in(dir, "d.db"),
+         *e = path_in(dir, "e.db"), *out = path_in(dir, "out.db");
+    store_with_file(a, "/home/u/models/m.gguf", 1000);
+    store_with_file(b, "/data/m.gguf", 1000); /* same name and size elsewhere */
+    store_with_file(c, "/data/m.gguf", 0);    /* never loaded: no size to compare */
+    store_with_file(d, "/data/m.gguf", 999);  /* same name, other size */
+    store_with_file(e, "/data/other.gguf", 1000);
+    char err[1024] = "";
+    struct vlm_merge_summary sum;
+    const char *ok[] = {a, b, c};
+    assert_int_equal(vlm_store_merge(out, ok, 3, &sum, err, sizeof err), VLM_OK);
+    assert_query(out, "SELECT count(*) FROM answers", "3");
+    assert_query(out, "SELECT json_extract(settings, '$.model') FROM models", "/home/u/models/m.gguf"); /* OUT's own */
+    const char *size[] = {d};
+    assert_int_equal(vlm_store_merge(out, size, 1, &sum, err, sizeof err), VLM_ERR_INPUT);
+    assert_non_null(strstr(err, "model 'x' has other settings"));
+    assert_non_null(strstr(err, "are 999/7 in the first, 1000/7 in the second"));
+    const char *name[] = {e};
+    assert_int_equal(vlm_store_merge(out, name, 1, &sum, err, sizeof err), VLM_ERR_INPUT);
+    assert_non_null(strstr(err, "other.gguf"));
+    assert_query(out, "SELECT count(*) FROM answers", "3");
+    free(a);
+    free(b);
+    free(c);
+    free(d);
+    free(e);
+    free(out);
+    test_rmdir(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shards_partition_the_cases),
@@ -421,6 +472,7 @@ int main(void) {
         cmocka_unit_test(test_shards_are_even_and_independent),
         cmocka_unit_test(test_merge_crafted_store),
         cmocka_unit_test(test_merge_latest_load_by_time),
+        cmocka_unit_test(test_merge_model_files_by_name_and_size),
         cmocka_unit_test(test_shard_text),
         cmocka_unit_test(test_merge_remaps_ids_and_keeps_provenance),
         cmocka_unit_test(test_merge_refuses_other_settings),
