@@ -636,9 +636,12 @@ VLM_API void vlm_caption_set_free(vlm_caption_set *set);
 
 /* Scoring what a store holds, without running any model but a judge. */
 struct vlm_score_params {
-    const char *scorer;        /* non-NULL: score every turn with this scorer */
-    int n_suites;              /* suites to re-read expected answers, scorers */
-    const char *const *suites; /* and choices from (fixed references) */
+    const char *scorer;         /* non-NULL: score every turn with this scorer */
+    const char *only_scored_by; /* non-NULL: score again only the turns whose stored score is by this
+                                   scorer (with it), every other score kept as stored: "cider" after
+                                   a merge, whose corpus-level scores need the merged set of turns */
+    int n_suites;               /* suites to re-read expected answers, scorers */
+    const char *const *suites;  /* and choices from (fixed references) */
     struct vlm_suite_params suite;
     const struct vlm_model_spec *judge; /* the model that grades `judge` turns */
     void (*on_message)(const char *line, void *user);

@@ -256,7 +256,10 @@ static struct vlm_score *wrong_in_both(struct vlm_score *sc, const struct item *
 }
 
 static int score_item(struct grader *g, const struct item *it) {
-    const char *scorer = g->p->scorer ? g->p->scorer : it->scorer && it->scorer[0] ? it->scorer : "exact";
+    const char *scorer = g->p->only_scored_by          ? g->p->only_scored_by
+                         : g->p->scorer                ? g->p->scorer
+                         : it->scorer && it->scorer[0] ? it->scorer
+                                                       : "exact";
     struct vlm_score sc;
     memset(&sc, 0, sizeof sc);
     if (g->judging) {
@@ -318,6 +321,8 @@ static int score_turn(const struct store_grade_turn *t, void *user) {
         .choices = t->choices,
         .reasoning_unclosed = t->reasoning_unclosed,
     };
+    if (g->p->only_scored_by && (!t->scored_by || strcmp(t->scored_by, g->p->only_scored_by) != 0))
+        return VLM_OK; /* its stored score stays */
     int rc = VLM_OK;
     if (!g->judging && (it.model_id != g->group_model || !g->group_suite || strcmp(g->group_suite, it.suite) != 0)) {
         rc = caption_flush(g);
@@ -380,7 +385,7 @@ static int grade(struct grader *g) {
     g->judging = false;
     if (rc != VLM_OK) return rc;
     rc = store_begin(g->store);
-    if (rc == VLM_OK) rc = store_grade_clear_scores(g->store);
+    if (rc == VLM_OK && !g->p->only_scored_by) rc = store_grade_clear_scores(g->store); /* else each is replaced */
     if (rc == VLM_OK) rc = score_all(g);
     if (rc == VLM_OK) rc = store_commit(g->store);
     if (rc != VLM_OK) store_rollback(g->store);

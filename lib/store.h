@@ -261,6 +261,7 @@ struct store_grade_turn {
     const char *suite, *case_id, *prompt, *expected, *output, *error, *scorer, *choices;
     int turn;
     bool reasoning_unclosed; /* the answer is a reasoning block that never closed */
+    const char *scored_by;   /* the scorer of the turn's stored score; NULL when none */
 };
 /* Visit every stored turn by model, suite, case, turn. */
 int store_grade_each_turn(vlm_store *s, int (*cb)(const struct store_grade_turn *t, void *user), void *user);
@@ -273,7 +274,7 @@ int store_grade_update_case(vlm_store *s, const vlm_case *c, int *n_refs_updated
 /* Forget every score (before all are written again, inside a transaction). */
 int store_grade_clear_scores(vlm_store *s);
 
-/* Write the score of a turn. */
+/* Write the score of a turn, over the one stored for it. */
 int store_grade_put_score(vlm_store *s, int64_t model_id, const char *suite, const char *case_id, int turn,
                           const char *scorer, const struct vlm_score *sc);
 

@@ -11,11 +11,14 @@
 
 int store_grade_each_turn(vlm_store *s, int (*cb)(const struct store_grade_turn *t, void *user), void *user) {
     store_q q;
-    if (store_q_prepare(s, &q, "reading tables answers and cases",
-                        "SELECT a.model_id, a.suite, a.case_id, a.turn, a.prompt, a.expected, a.output, a.error,"
-                        " c.scorer, c.choices, a.reasoning_state = 'unclosed' FROM answers a LEFT JOIN cases c"
-                        " ON c.model_id=a.model_id AND c.suite=a.suite AND c.case_id=a.case_id"
-                        " ORDER BY a.model_id, a.suite, a.case_id, a.turn") != VLM_OK)
+    if (store_q_prepare(
+            s, &q, "reading tables answers and cases",
+            "SELECT a.model_id, a.suite, a.case_id, a.turn, a.prompt, a.expected, a.output, a.error,"
+            " c.scorer, c.choices, a.reasoning_state = 'unclosed', s.scorer FROM answers a LEFT JOIN cases c"
+            " ON c.model_id=a.model_id AND c.suite=a.suite AND c.case_id=a.case_id"
+            " LEFT JOIN scores s ON s.model_id=a.model_id AND s.suite=a.suite AND s.case_id=a.case_id"
+            " AND s.turn=a.turn"
+            " ORDER BY a.model_id, a.suite, a.case_id, a.turn") != VLM_OK)
         return VLM_ERR_IO;
     int rc = VLM_OK;
     while (rc == VLM_OK && store_q_row(&q)) {
@@ -31,6 +34,7 @@ int store_grade_each_turn(vlm_store *s, int (*cb)(const struct store_grade_turn 
             .scorer = store_col_text(&q, 8),
             .choices = store_col_text(&q, 9),
             .reasoning_unclosed = store_col_int(&q, 10) == 1,
+            .scored_by = store_col_text(&q, 11),
         };
         rc = cb(&t, user);
     }
@@ -73,7 +77,7 @@ int store_grade_put_score(vlm_store *s, int64_t model_id, const char *suite, con
                           const char *scorer, const struct vlm_score *sc) {
     store_q q;
     if (store_q_cached(s, &q, "writing table scores",
-                       "INSERT INTO scores(model_id, suite, case_id, turn, scorer, score, correct, unparsed,"
+                       "INSERT OR REPLACE INTO scores(model_id, suite, case_id, turn, scorer, score, correct, unparsed,"
                        " detail, ref_score, ref_correct, ref_detail)"
                        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"))
         return VLM_ERR_IO;

@@ -14,9 +14,11 @@
 #include "vlmeter.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -191,19 +193,80 @@ static int check_known_tables(struct merge *m) {
     return rc;
 }
 
-/* Create `table` in OUT as the store merged in defined it. */
-static int create_out_table(struct merge *m, const char *table) {
+/* Run one statement of SQL built here on OUT; a tail is refused, so text read
+ * from a store merged in can never add a statement. */
+static int exec_one(struct merge *m, const char *sql, const char *what) {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(m->in->db, "SELECT sql FROM sqlite_master WHERE type='table' AND name=?1", -1, &st,
-                                NULL);
-    if (rc == SQLITE_OK) sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-    if (rc != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
-        return sql_fail(m, m->in->db, m->in_path, "reading a table's definition");
-    }
-    rc = sqlite3_exec(m->out->db, (const char *)sqlite3_column_text(st, 0), NULL, NULL, NULL);
+    const char *tail = NULL;
+    int rc = sql ? sqlite3_prepare_v2(m->out->db, sql, -1, &st, &tail) : SQLITE_NOMEM;
+    bool one = rc == SQLITE_OK && st && tail && tail[strspn(tail, " \t\n;")] == '\0';
+    if (one) rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return rc == SQLITE_OK ? VLM_OK : sql_fail(m, m->out->db, m->out_path, "creating a table");
+    if (one && rc == SQLITE_DONE) return VLM_OK;
+    if (!one && rc == SQLITE_OK)
+        util_errf(m->err, m->err_len, "merging '%s' into '%s': %s: more than one statement", m->in_path, m->out_path,
+                  what);
+    else sql_fail(m, m->out->db, m->out_path, what);
+    return VLM_ERR_IO;
+}
+
+/* A column type a store may declare: the five SQLite type names, or none.
+ * Anything else (text of a crafted store) is refused, never put into SQL. */
+static const char *known_type(const char *type) {
+    static const char *const KNOWN[] = {"", "INTEGER", "REAL", "TEXT", "BLOB", "NUMERIC"};
+    for (size_t i = 0; i < sizeof KNOWN / sizeof KNOWN[0]; i++)
+        if (strcasecmp(type ? type : "", KNOWN[i]) == 0) return KNOWN[i];
+    return NULL;
+}
+
+static int refuse_type(struct merge *m, const char *table, const char *column, const char *type) {
+    util_errf(m->err, m->err_len,
+              "cannot merge '%s': table %s column '%s' has the type '%s' (a store has INTEGER, REAL, TEXT, BLOB or "
+              "NUMERIC columns)",
+              m->in_path, table, column, type ? type : "");
+    return VLM_ERR_INPUT;
+}
+
+/* Create `table` in OUT with the columns, types, NOT NULLs and primary key the
+ * store merged in has, written here from pragma_table_info with every name
+ * quoted (%w): the store's own CREATE text is never run. */
+static int create_out_table(struct merge *m, const char *table) {
+    char *q = sqlite3_mprintf("SELECT name, type, \"notnull\", pk FROM pragma_table_info(%Q) ORDER BY cid", table);
+    sqlite3_stmt *st = NULL;
+    int rc = q ? sqlite3_prepare_v2(m->in->db, q, -1, &st, NULL) : SQLITE_NOMEM;
+    sqlite3_free(q);
+    if (rc != SQLITE_OK) return sql_fail(m, m->in->db, m->in_path, "reading a table's columns");
+    char *cols = sqlite3_mprintf(""), *pk[16] = {0};
+    int n_pk = 0, out = VLM_OK;
+    while (out == VLM_OK && sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0), *raw = (const char *)sqlite3_column_text(st, 1);
+        const char *type = known_type(raw);
+        int k = sqlite3_column_int(st, 3); /* 1.. for the primary key's columns, in its order */
+        if (!type) out = refuse_type(m, table, name ? name : "", raw);
+        if (k > 0 && k <= 16 && !pk[k - 1]) {
+            pk[k - 1] = sqlite3_mprintf("\"%w\"", name ? name : "");
+            if (k > n_pk) n_pk = k;
+        }
+        char *c = sqlite3_mprintf("%s%s\"%w\" %s%s", cols, cols[0] ? ", " : "", name ? name : "", type ? type : "",
+                                  sqlite3_column_int(st, 2) ? " NOT NULL" : "");
+        sqlite3_free(cols);
+        cols = c;
+    }
+    sqlite3_finalize(st);
+    char *keys = sqlite3_mprintf("");
+    for (int i = 0; i < n_pk; i++) {
+        char *k = sqlite3_mprintf("%s%s%s", keys, i ? "," : "", pk[i] ? pk[i] : "");
+        sqlite3_free(keys);
+        keys = k;
+        sqlite3_free(pk[i]);
+    }
+    char *create = sqlite3_mprintf("CREATE TABLE \"%w\"(%s%s%s%s)", table, cols, n_pk ? ", PRIMARY KEY(" : "", keys,
+                                   n_pk ? ")" : "");
+    if (out == VLM_OK) out = exec_one(m, create, "creating a table");
+    sqlite3_free(create);
+    sqlite3_free(cols);
+    sqlite3_free(keys);
+    return out;
 }
 
 static bool out_has_column(struct merge *m, const char *table, const char *column) {
@@ -215,10 +278,13 @@ static bool out_has_column(struct merge *m, const char *table, const char *colum
     return has;
 }
 
-/* Give OUT the table (as the store merged in made it) and every column of it
- * OUT lacks (a store made by a newer vlmeter). */
+/* Give OUT the table (as the store merged in has it) and every column of it
+ * OUT lacks (a store made by a newer vlmeter), names quoted, types known. */
 static int ensure_out_table(struct merge *m, const char *table) {
-    if (!table_exists(m->out->db, table) && create_out_table(m, table) != VLM_OK) return VLM_ERR_IO;
+    if (!table_exists(m->out->db, table)) {
+        int rc = create_out_table(m, table);
+        if (rc != VLM_OK) return rc;
+    }
     char *q = sqlite3_mprintf("SELECT name, type FROM pragma_table_info(%Q)", table);
     sqlite3_stmt *cols = NULL;
     int rc = sqlite3_prepare_v2(m->in->db, q, -1, &cols, NULL);
@@ -227,11 +293,14 @@ static int ensure_out_table(struct merge *m, const char *table) {
     int out_rc = VLM_OK;
     while (out_rc == VLM_OK && sqlite3_step(cols) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(cols, 0),
-                   *type = (const char *)sqlite3_column_text(cols, 1);
+                   *raw = (const char *)sqlite3_column_text(cols, 1), *type = known_type(raw);
         if (out_has_column(m, table, name)) continue;
-        char *add = sqlite3_mprintf("ALTER TABLE \"%w\" ADD COLUMN \"%w\" %s", table, name, type ? type : "");
-        if (sqlite3_exec(m->out->db, add, NULL, NULL, NULL) != SQLITE_OK)
-            out_rc = sql_fail(m, m->out->db, m->out_path, "adding a column");
+        if (!type) {
+            out_rc = refuse_type(m, table, name, raw);
+            break;
+        }
+        char *add = sqlite3_mprintf("ALTER TABLE \"%w\" ADD COLUMN \"%w\" %s", table, name, type);
+        out_rc = exec_one(m, add, "adding a column");
         sqlite3_free(add);
     }
     sqlite3_finalize(cols);
@@ -282,17 +351,76 @@ static bool first_shared_answer(struct merge *m, int64_t in_id, int64_t out_id, 
 
 /* Refuse a model whose settings differ between the store merged in and OUT
  * (one name means one settings in a store). */
+static void file_sizes(sqlite3 *db, int64_t model_id, char *buf, size_t len);
+
 static int refuse_other_settings(struct merge *m, const char *name, int64_t in_id, const char *in_settings,
                                  int64_t out_id, const char *out_settings) {
-    char shared[1024];
+    char shared[1024], in_sizes[64], out_sizes[64], sizes[256] = "";
     bool both = first_shared_answer(m, in_id, out_id, shared, sizeof shared);
+    file_sizes(m->in->db, in_id, in_sizes, sizeof in_sizes);
+    file_sizes(m->out->db, out_id, out_sizes, sizeof out_sizes);
+    if (in_sizes[0] && out_sizes[0] && strcmp(in_sizes, out_sizes) != 0)
+        snprintf(sizes, sizeof sizes, "; its files' sizes (model/mmproj bytes) are %s in the first, %s in the second",
+                 in_sizes, out_sizes);
     util_errf(m->err, m->err_len,
-              "cannot merge '%s' into '%s': model '%s' has other settings in '%s' (%s) than in '%s' (%s)%s%s; "
+              "cannot merge '%s' into '%s': model '%s' has other settings in '%s' (%s) than in '%s' (%s)%s%s%s; "
               "nothing was merged. Answers made with different settings must not mix: give the model "
               "another name in one of the runs",
               m->in_path, m->out_path, name, m->in_path, in_settings, origin_of(m, name), out_settings,
-              both ? "; both answered " : "", both ? shared : "");
+              both ? "; both answered " : "", both ? shared : "", sizes);
     return VLM_ERR_INPUT;
+}
+
+/* Settings with the "model" and "mmproj" paths cut to their file names,
+ * compact with sorted keys; NULL when the text is not a JSON object. The same
+ * files sit at other paths on other machines (run.c stores real paths). */
+static char *settings_by_file_name(const char *settings) {
+    json_t *o = json_loads(settings ? settings : "", 0, NULL);
+    char *out = NULL;
+    if (json_is_object(o)) {
+        static const char *const PATHS[] = {"model", "mmproj"};
+        for (int i = 0; i < 2; i++) {
+            const char *path = json_string_value(json_object_get(o, PATHS[i]));
+            const char *slash = path ? strrchr(path, '/') : NULL;
+            if (slash) json_object_set_new(o, PATHS[i], json_string(slash + 1));
+        }
+        char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+        out = text ? xstrdup(text) : NULL;
+        free(text);
+    }
+    json_decref(o);
+    return out;
+}
+
+/* The files' sizes a store measured for a model (its latest load that has
+ * them): "model_bytes/mmproj_bytes", "" when never loaded. */
+static void file_sizes(sqlite3 *db, int64_t model_id, char *buf, size_t len) {
+    sqlite3_stmt *st = NULL;
+    buf[0] = '\0';
+    if (sqlite3_prepare_v2(db,
+                           "SELECT coalesce(model_bytes, '') || '/' || coalesce(mmproj_bytes, '') FROM model_loads"
+                           " WHERE model_id=?1 AND model_bytes IS NOT NULL ORDER BY run_id DESC LIMIT 1",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, model_id);
+        if (sqlite3_step(st) == SQLITE_ROW) snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+}
+
+/* Whether two settings are the same model: equal text, or equal once the
+ * model files are named by file name, with the same sizes where both stores
+ * measured them. */
+static bool same_settings(struct merge *m, const char *in_set, int64_t in_id, const char *out_set, int64_t out_id) {
+    if (strcmp(in_set, out_set) == 0) return true;
+    char *a = settings_by_file_name(in_set), *b = settings_by_file_name(out_set);
+    bool same = a && b && strcmp(a, b) == 0;
+    free(a);
+    free(b);
+    if (!same) return false;
+    char in_sizes[64], out_sizes[64];
+    file_sizes(m->in->db, in_id, in_sizes, sizeof in_sizes);
+    file_sizes(m->out->db, out_id, out_sizes, sizeof out_sizes);
+    return !in_sizes[0] || !out_sizes[0] || strcmp(in_sizes, out_sizes) == 0;
 }
 
 static int check_settings(struct merge *m) {
@@ -310,7 +438,8 @@ static int check_settings(struct merge *m) {
         sqlite3_bind_text(find, 1, name, -1, SQLITE_TRANSIENT);
         if (sqlite3_step(find) != SQLITE_ROW) continue;
         const char *out_set = (const char *)sqlite3_column_text(find, 1);
-        if (strcmp(set ? set : "", out_set ? out_set : "") != 0)
+        if (!same_settings(m, set ? set : "", sqlite3_column_int64(rd, 0), out_set ? out_set : "",
+                           sqlite3_column_int64(find, 0)))
             rc = refuse_other_settings(m, name, sqlite3_column_int64(rd, 0), set ? set : "",
                                        sqlite3_column_int64(find, 0), out_set ? out_set : "");
     }
@@ -379,36 +508,36 @@ static int read_roles(struct merge *m, struct copy *c) {
 /* The statements: read every row of the store merged in; find a row by its
  * key in OUT; insert one into OUT (without the renumbered id). */
 static int prepare_statements(struct merge *m, struct copy *c) {
-    char *rd = xasprintf("SELECT * FROM \"%s\" ORDER BY rowid", c->t->name);
-    char *find = xasprintf("SELECT %s FROM \"%s\" WHERE 1", c->id_col >= 0 ? "id" : "1", c->t->name);
-    char *cols = xstrdup(""), *vals = xstrdup("");
+    char *rd = sqlite3_mprintf("SELECT * FROM \"%w\" ORDER BY rowid", c->t->name);
+    char *find = sqlite3_mprintf("SELECT %s FROM \"%w\" WHERE 1", c->id_col >= 0 ? "id" : "1", c->t->name);
+    char *cols = sqlite3_mprintf(""), *vals = sqlite3_mprintf("");
     for (int k = 0; k < c->n_key; k++) {
-        char *f = xasprintf("%s AND \"%s\" IS ?%d", find, c->cols[c->key[k]], k + 1);
-        free(find);
+        char *f = sqlite3_mprintf("%s AND \"%w\" IS ?%d", find, c->cols[c->key[k]], k + 1);
+        sqlite3_free(find);
         find = f;
     }
     for (int i = 0, n = 0; i < c->n_cols; i++) {
         if (i == c->id_col) continue;
-        char *a = xasprintf("%s%s\"%s\"", cols, n ? "," : "", c->cols[i]);
-        char *b = xasprintf("%s%s?%d", vals, n ? "," : "", n + 1);
-        free(cols);
-        free(vals);
+        char *a = sqlite3_mprintf("%s%s\"%w\"", cols, n ? "," : "", c->cols[i]);
+        char *b = sqlite3_mprintf("%s%s?%d", vals, n ? "," : "", n + 1);
+        sqlite3_free(cols);
+        sqlite3_free(vals);
         cols = a;
         vals = b;
         n++;
     }
-    char *put = xasprintf("INSERT INTO \"%s\"(%s) VALUES(%s)", c->t->name, cols, vals);
+    char *put = sqlite3_mprintf("INSERT INTO \"%w\"(%s) VALUES(%s)", c->t->name, cols, vals);
     int rc = VLM_OK;
-    if (sqlite3_prepare_v2(m->in->db, rd, -1, &c->rd, NULL) != SQLITE_OK)
+    if (!rd || !find || !put || sqlite3_prepare_v2(m->in->db, rd, -1, &c->rd, NULL) != SQLITE_OK)
         rc = sql_fail(m, m->in->db, m->in_path, "reading a table");
     else if (sqlite3_prepare_v2(m->out->db, find, -1, &c->find, NULL) != SQLITE_OK ||
              sqlite3_prepare_v2(m->out->db, put, -1, &c->put, NULL) != SQLITE_OK)
         rc = sql_fail(m, m->out->db, m->out_path, "preparing to write a table");
-    free(rd);
-    free(find);
-    free(cols);
-    free(vals);
-    free(put);
+    sqlite3_free(rd);
+    sqlite3_free(find);
+    sqlite3_free(cols);
+    sqlite3_free(vals);
+    sqlite3_free(put);
     return rc;
 }
 

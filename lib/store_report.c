@@ -161,6 +161,13 @@ int store_report_bench(vlm_store *s, json_t **out) {
 
 /* ------------------------------------------------------------ models */
 
+/* The run of model m's latest load: the run that started last (runs.started_at,
+ * ISO 8601 text), then the highest id. Not the highest id alone: after a merge
+ * ids follow the order the stores were merged in, not time (docs/shards.md). */
+#define LATEST_LOAD_RUN                                                                                      \
+    " (SELECT ll.run_id FROM model_loads ll LEFT JOIN runs lr ON lr.id = ll.run_id WHERE ll.model_id = m.id" \
+    " ORDER BY lr.started_at DESC, ll.run_id DESC LIMIT 1)"
+
 int store_report_models(vlm_store *s, int (*cb)(const struct store_model_row *m, void *user), void *user) {
     store_q q;
     if (store_q_prepare(
@@ -171,8 +178,8 @@ int store_report_models(vlm_store *s, int (*cb)(const struct store_model_row *m,
             " (SELECT count(*) FROM cases c WHERE c.model_id=m.id AND c.status='error'),"
             " l.n_parallel, l.images_encoded, l.images_cached, l.prompt_tokens, l.prompt_tokens_cached,"
             " l.decode_steps, l.decode_tokens, l.chat_template_hash"
-            " FROM models m LEFT JOIN model_loads l ON l.model_id=m.id AND l.run_id ="
-            " (SELECT max(run_id) FROM model_loads WHERE model_id=m.id) ORDER BY m.name") != VLM_OK)
+            " FROM models m LEFT JOIN model_loads l ON l.model_id=m.id AND l.run_id =" LATEST_LOAD_RUN
+            " ORDER BY m.name") != VLM_OK)
         return VLM_ERR_IO;
     int rc = VLM_OK;
     while (rc == VLM_OK && store_q_row(&q)) {
@@ -499,7 +506,7 @@ int store_report_family_members(vlm_store *s, int (*cb)(const struct store_famil
                         "SELECT r.id, m.id, m.name, m.variant, m.id = r.id, m.family"
                         " FROM models m JOIN models r ON r.name = m.family"
                         " LEFT JOIN model_loads l ON l.model_id=m.id"
-                        " AND l.run_id=(SELECT max(run_id) FROM model_loads WHERE model_id=m.id)"
+                        " AND l.run_id=" LATEST_LOAD_RUN
                         " ORDER BY m.family, m.id != r.id, -coalesce(l.model_bytes, 0), m.name") != VLM_OK)
         return VLM_ERR_IO;
     int rc = VLM_OK;

@@ -24,6 +24,27 @@ static void print_summary(const struct vlm_merge_summary *sum, const char *out, 
            dup_answers == 1 ? " was" : "s were", out, out);
 }
 
+/* CIDEr-D is corpus-level (its document frequencies come from every turn of a
+ * model x suite): score the turns stored as `cider` again over the merged set.
+ * Every other score stays as merged (judge verdicts, --scorer overrides). A
+ * group no row was merged into is scored over the same turns: same figures. */
+static int rescore_corpus(const char *out, bool quiet) {
+    struct vlm_score_params p = vlm_score_default_params();
+    p.only_scored_by = "cider";
+    struct vlm_score_summary sum;
+    char err[1024];
+    if (vlm_score_store(out, &p, &sum, err, sizeof err) != VLM_OK) {
+        fprintf(stderr,
+                "vlmeter: merge: merged, but scoring the cider turns again failed: %s; run `vlmeter score "
+                "--db %s`\n",
+                err, out);
+        return 1;
+    }
+    if (!quiet && sum.n_scored)
+        printf("%d cider turn%s scored again over the merged store\n", sum.n_scored, sum.n_scored == 1 ? "" : "s");
+    return 0;
+}
+
 int cmd_merge(int argc, char **argv) {
     static const struct option opts[] = {
         {"quiet", no_argument, 0, 'q'},
@@ -48,5 +69,5 @@ int cmd_merge(int argc, char **argv) {
         return rc == VLM_ERR_INPUT ? 2 : 1;
     }
     if (!quiet) print_summary(&sum, argv[optind], argc - optind - 1);
-    return 0;
+    return rescore_corpus(argv[optind], quiet);
 }

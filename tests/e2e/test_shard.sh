@@ -8,18 +8,22 @@
 # a missing and a corrupt store are refused by name.
 source "$(dirname "$0")/lib.sh"
 
-# 12 cases in 3 categories, one with two turns and one with an image.
+# 18 cases in 4 categories, one with two turns and one with an image; c12..c17
+# are captions scored by CIDEr-D, corpus-level (document frequencies over every
+# caption of a model x suite), spread over the three shards (XXH64 of "s\0c12"
+# ... mod 3 + 1, by xxhsum -H64: shards 2 1 2 2 3 3).
 mkdir -p "$T/suite"
 cp "$(first_image)" "$T/suite/p.png"
-for i in $(seq -w 0 11); do
+for i in $(seq -w 0 17); do
   case $i in
     05) printf '{"id":"c05","category":"cat1","turns":["First?","Second?"],"expected":["x","y"],"scorer":"exact"}\n' ;;
     07) printf '{"id":"c07","category":"cat0","images":["p.png"],"prompt":"<image> What is it?","answer":"x","scorer":"exact"}\n' ;;
+    1[2-7]) printf '{"id":"c%s","category":"cap","prompt":"Describe %s.","answer":["a word"],"scorer":"cider"}\n' "$i" "$i" ;;
     *) printf '{"id":"c%s","category":"cat%d","prompt":"Say word %s.","answer":"x","scorer":"exact"}\n' "$i" $((10#$i % 3)) "$i" ;;
   esac
 done > "$T/suite/s.jsonl"
 SUITE=$T/suite/s.jsonl
-n_cases=12
+n_cases=18
 MODELS=(-m "$(model_spec llava a)" -m "$(model_spec internvl b)")
 # --no-reuse: every prompt computed from scratch, so an answer cannot depend on
 # which other cases ran before it in the same load.
@@ -28,11 +32,15 @@ run() { "$VLMETER" run -s "$SUITE" --max-tokens 4 --no-reuse "$@"; }
 run --db "$T/all.db" "${MODELS[@]}" > "$T/all.out" 2>&1 || { cat "$T/all.out"; fail "unsharded run failed"; }
 # Forged models answer garbage: so that some answers are right and some wrong
 # (a swapped or lost answer then shows in accuracy), the even cases expect
-# what model a said on their first turn; every store is scored with it below.
+# what model a said on their first turn; the captions have what model a said
+# among their references (so CIDEr-D is not 0 everywhere); every store is
+# scored with it below.
 sqlite3 -json "$T/all.db" "SELECT a.case_id AS id, a.output AS out FROM answers a JOIN models m ON m.id = a.model_id
                            WHERE m.name = 'a' AND a.turn = 0" > "$T/said.json"
 jq -c --slurpfile said "$T/said.json" '.id as $id | (.id[1:] | tonumber) as $n
-  | if $n % 2 == 0 and .expected == null then .answer = ([$said[0][] | select(.id == $id) | .out][0] // "x") else . end' \
+  | ([$said[0][] | select(.id == $id) | .out][0] // "x") as $out
+  | if .scorer == "cider" then .answer = [$out, "a word"]
+    elif $n % 2 == 0 and .expected == null then .answer = $out else . end' \
   "$SUITE" > "$T/fixed.jsonl"
 mkdir -p "$T/fixed"; cp "$T/suite/p.png" "$T/fixed/"; mv "$T/fixed.jsonl" "$T/fixed/s.jsonl"  # the same suite name, s
 rescore() { "$VLMETER" score --db "$1" -s "$T/fixed/s.jsonl" -q || fail "scoring $1"; }
@@ -56,6 +64,20 @@ assert_eq "$(sort -u "$T/taken" | tr '\n' ' ')" "$(sqlite3 "$T/all.db" "SELECT D
 
 "$VLMETER" merge "$T/merged.db" "$T/s1.db" "$T/s2.db" "$T/s3.db" > "$T/merge.out" 2>&1 || { cat "$T/merge.out"; fail "merge failed"; }
 assert_contains "$(cat "$T/merge.out")" "0 answers were already in" "a first merge has no duplicates"
+n_cider=$(sqlite3 "$T/all.db" "SELECT count(*) FROM scores WHERE scorer = 'cider'")
+assert_eq "$n_cider" 12 "cider turns (6 cases x 2 models)"
+assert_contains "$(cat "$T/merge.out")" "12 cider turns scored again" "merge scores the cider turns again"
+# CIDEr-D over a shard's captions is not CIDEr-D over all of them (not vacuous:
+# some shard's figure differs from the whole run's), and the merged store's
+# figures are the whole run's (compared in the report below, and here)
+cider() { sqlite3 "$1" "SELECT m.name, s.case_id, s.score FROM scores s JOIN models m ON m.id = s.model_id
+                        WHERE s.scorer = 'cider' ORDER BY 1, 2"; }
+cider "$T/all.db" > "$T/cider.all"
+for i in 1 2 3; do cider "$T/s$i.db"; done | sort > "$T/cider.shards"
+cmp -s <(sort "$T/cider.all") "$T/cider.shards" && fail "per-shard CIDEr-D equals the whole run's: the test shows nothing"
+assert_eq "$(cider "$T/merged.db")" "$(cat "$T/cider.all")" "merged CIDEr-D is the whole run's"
+[ "$(sqlite3 "$T/all.db" "SELECT count(*) FROM scores WHERE scorer = 'cider' AND score > 0")" -gt 0 ] ||
+  fail "every CIDEr-D is 0: the test shows nothing"
 m() { sqlite3 "$T/merged.db" "$1"; }
 assert_eq "$(m "SELECT count(*) FROM answers")" "$(sqlite3 "$T/all.db" "SELECT count(*) FROM answers")" "answers merged"
 assert_eq "$(m "SELECT count(*) FROM models")" 2 "models matched by name"
@@ -77,12 +99,40 @@ done
 #   .models[]: load_ms, rss_peak_bytes, e2e_ms_values, and in .speed the timed
 #              figures ttft_ms, e2e_ms, decode_tps, prefill_ms, image_encode_ms,
 #              image_decode_ms (token counts stay): measured times and memory
-#   .models[].reuse            counters of the model's latest load, which in the
-#                              merged store is one shard's load
-#   .cost, .recommendation     prices worked out from those times and memory
-strip='del(.db, .generated_at, .runs, .cost, .recommendation, .cases[].answers[].e2e_ms)
-       | .models[] |= (del(.load_ms, .rss_peak_bytes, .e2e_ms_values, .reuse)
-                       | .speed |= del(.ttft_ms, .e2e_ms, .decode_tps, .prefill_ms, .image_encode_ms, .image_decode_ms))'
+#   .models[].reuse: images_encoded, images_cached, prompt_tokens,
+#              prompt_tokens_cached: counters of ONE load (the model's latest),
+#              which in the merged store is one shard's load over its cases only;
+#              n_parallel (a setting), prompt_cached_share and decode_batch_mean
+#              (ratios: 0 and 1 in every load with --no-reuse and one slot) stay
+#   .cost[] (per model): busy_s_per_request, req_per_gpu_hour, p95_ms (measured
+#              times), need_bytes (measured memory); in .gpus[] every figure
+#              priced from the busy time per request: per_request,
+#              per_1k_requests, per_1m_output_tokens, busy_monthly,
+#              one_instance_daily_capacity, break_even_busy_vs_always_on_daily,
+#              and instances (from the capacity, hence times) with what it
+#              multiplies: always_on_monthly, reserved_monthly. What stays:
+#              tokens, which GPUs the model fits on (fits_on, fits), prices per
+#              hour, API prices (token-priced), quantization_to_fit.
+#   .recommendation: chosen and reasons (the cheapest option, by the prices
+#              above); in .options the same priced fields and plan (busy or
+#              always-on, chosen by price), options compared as a set sorted by
+#              model and place (their order is by price); in .pareto where,
+#              monthly, on_front (cheapest place and the price front). What
+#              stays: requirements, families, rejected, each option's ok/why
+#              (this test sets no max_p95_ms, so they rest on fit and accuracy)
+#              and api_monthly, each model's accuracy on the front.
+strip='del(.db, .generated_at, .runs, .cases[].answers[].e2e_ms)
+       | .models[] |= (del(.load_ms, .rss_peak_bytes, .e2e_ms_values)
+                       | .reuse |= del(.images_encoded, .images_cached, .prompt_tokens, .prompt_tokens_cached)
+                       | .speed |= del(.ttft_ms, .e2e_ms, .decode_tps, .prefill_ms, .image_encode_ms, .image_decode_ms))
+       | .cost[] |= (del(.busy_s_per_request, .req_per_gpu_hour, .p95_ms, .need_bytes)
+                     | .gpus[]? |= del(.per_request, .per_1k_requests, .per_1m_output_tokens, .busy_monthly,
+                                       .one_instance_daily_capacity, .break_even_busy_vs_always_on_daily,
+                                       .instances, .always_on_monthly, .reserved_monthly))
+       | .recommendation |= (del(.chosen, .reasons)
+                             | .options |= (map(del(.monthly, .always_on_monthly, .busy_monthly, .reserved_monthly,
+                                                    .instances, .plan)) | sort_by(.model, .where))
+                             | .pareto |= map(del(.where, .monthly, .on_front)))'
 "$VLMETER" report --db "$T/all.db" --format json > "$T/all.full.json"
 "$VLMETER" report --db "$T/merged.db" --format json > "$T/merged.full.json"
 jq -S "$strip" "$T/all.full.json" > "$T/all.json"
@@ -93,8 +143,23 @@ assert_eq "$(jq -r '.runs[] | "\(.host) \(.merged_from)"' "$T/merged.full.json" 
   "$(for i in 1 2 3; do printf '%s %s ' "$(hostname)" "$T/s$i.db"; done)" "the merged runs' provenance"
 diff "$T/all.json" "$T/merged.json" > "$T/report.diff" || { head -40 "$T/report.diff"; fail "merged report differs from the unsharded one"; }
 # (not vacuous: both models answered, some turns are right and some wrong)
-assert_eq "$(jq '[.cases[].answers[]] | length' "$T/all.json")" 26 "answers in the report (12 cases + 1 second turn, x 2)"
+assert_eq "$(jq '[.cases[].answers[]] | length' "$T/all.json")" 38 "answers in the report (18 cases + 1 second turn, x 2)"
 assert_eq "$(jq '[.cases[].answers[] | .correct] | unique | length' "$T/all.json")" 2 "right and wrong answers both"
+
+# Only the cider turns are scored again: a judge verdict and a --scorer
+# override stored in a shard (set here by SQL) come through the merge as they
+# were, while the cider figures are still the whole run's.
+cp "$T/s2.db" "$T/j2.db"
+sqlite3 "$T/j2.db" "UPDATE scores SET scorer = 'judge', score = 0.75, correct = 1, detail = 'judge j: yes'
+                     WHERE rowid = (SELECT min(rowid) FROM scores WHERE scorer = 'exact');
+                    UPDATE scores SET scorer = 'contains', score = 0.25, detail = 'overridden'
+                     WHERE rowid = (SELECT max(rowid) FROM scores WHERE scorer = 'exact')"
+kept() { sqlite3 "$1" "SELECT m.name, s.case_id, s.turn, s.scorer, s.score, s.correct, s.detail FROM scores s
+                       JOIN models m ON m.id = s.model_id WHERE s.scorer IN ('judge', 'contains') ORDER BY 1, 2, 3"; }
+assert_eq "$(kept "$T/j2.db" | wc -l)" 2 "a judge verdict and an override set in j2.db"
+"$VLMETER" merge -q "$T/j.db" "$T/s1.db" "$T/j2.db" "$T/s3.db" || fail "merge with a judge verdict"
+assert_eq "$(kept "$T/j.db")" "$(kept "$T/j2.db")" "judge verdict and override kept as stored"
+assert_eq "$(cider "$T/j.db")" "$(cat "$T/cider.all")" "merged CIDEr-D is the whole run's (second merge)"
 
 # A model with no case in its shard is not loaded.
 printf '{"id":"only","prompt":"Hi?","answer":["e"],"scorer":"any"}\n' > "$T/suite/one.jsonl"

@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 #include <unistd.h>
+#include <jansson.h>
 #include <xxhash.h>
 
 /* ------------------------------------------------------------ the shard rule */
@@ -40,6 +41,31 @@ static void test_shards_partition_the_cases(void **state) {
 /* The hash spreads cases evenly enough: 300 cases in 3 shards, 100 expected
  * each, binomial sd sqrt(300 * 1/3 * 2/3) = 8.2; 70..130 is over 3.6 sd. The
  * split of one suite's cases does not change when another suite joins. */
+/* Known answers worked out outside vlmeter: the XXH64 (seed 0) of each key by
+ * the xxhsum tool of Debian's xxhash package 0.8.1, e.g.
+ *   printf 's\0case-0' | xxhsum -H64   ->  bc9b18d0814814d3
+ * and the remainders by python3: int('bc9b18d0814814d3', 16) % 3 == 2.
+ * The shard is the remainder plus one (docs/shards.md has the first example). */
+static void test_shard_known_answers(void **state) {
+    (void)state;
+    static const struct {
+        const char *suite, *id;
+        unsigned long long hash;
+        int mod2, mod3, mod5, mod6;
+    } KNOWN[] = {
+        {"demo", "case-7", 0xaa64219931607d4eULL, 0, 0, 4, 0},  {"s", "case-0", 0xbc9b18d0814814d3ULL, 1, 2, 2, 5},
+        {"s", "case-1", 0x9ec5071db1616b74ULL, 0, 0, 3, 0},     {"s", "case-2", 0x0e1921d4f775ade1ULL, 1, 2, 1, 5},
+        {"other", "case-0", 0xa2186fa3022db462ULL, 0, 2, 0, 2},
+    };
+    for (size_t k = 0; k < sizeof KNOWN / sizeof KNOWN[0]; k++) {
+        assert_int_equal(vlm_shard_of(KNOWN[k].suite, KNOWN[k].id, 2), KNOWN[k].mod2);
+        assert_int_equal(vlm_shard_of(KNOWN[k].suite, KNOWN[k].id, 3), KNOWN[k].mod3);
+        assert_int_equal(vlm_shard_of(KNOWN[k].suite, KNOWN[k].id, 5), KNOWN[k].mod5);
+        assert_int_equal(vlm_shard_of(KNOWN[k].suite, KNOWN[k].id, 6), KNOWN[k].mod6);
+        assert_true(vlm_case_in_shard(KNOWN[k].suite, KNOWN[k].id, KNOWN[k].mod3 + 1, 3));
+    }
+}
+
 static void test_shards_are_even_and_independent(void **state) {
     (void)state;
     int count[3] = {0};
@@ -288,10 +314,165 @@ static void test_merge_refuses_missing_and_unknown(void **state) {
     test_rmdir(dir);
 }
 
+/* A crafted store cannot run SQL in OUT: a column whose name holds a quote and
+ * "; DROP TABLE answers; --" is copied as a column of that name; a table whose
+ * stored CREATE text has a second statement is created from its columns, the
+ * text never run; a column type that is not a SQLite type name is refused by
+ * name. OUT keeps its answers throughout. */
+static void test_merge_crafted_store(void **state) {
+    (void)state;
+    char *dir = test_tmpdir();
+    char *one = path_in(dir, "one.db"), *two = path_in(dir, "two.db"), *out = path_in(dir, "out.db"),
+         *bad = path_in(dir, "bad.db");
+    make_stores(one, two);
+    char err[1024] = "";
+    struct vlm_merge_summary sum;
+    const char *first[] = {two};
+    assert_int_equal(vlm_store_merge(out, first, 1, &sum, err, sizeof err), VLM_OK);
+    assert_query(out, "SELECT count(*) FROM answers", "2");
+    exec(one, "ALTER TABLE runs ADD COLUMN \"q\"\"; DROP TABLE answers; --\" TEXT;"
+              "UPDATE runs SET \"q\"\"; DROP TABLE answers; --\" = 'kept';"
+              "CREATE TABLE model_gpus(model_id INTEGER PRIMARY KEY, gpu TEXT NOT NULL, n_gpus INTEGER);"
+              "INSERT INTO model_gpus VALUES(1, 'L4', 2);");
+    exec(one, "PRAGMA writable_schema=ON;"
+              "UPDATE sqlite_master SET sql = sql || '; DROP TABLE answers; --' WHERE name = 'model_gpus';");
+    const char *in[] = {one};
+    assert_int_equal(vlm_store_merge(out, in, 1, &sum, err, sizeof err), VLM_OK);
+    assert_query(out, "SELECT count(*) FROM answers", "4");
+    assert_query(out, "SELECT \"q\"\"; DROP TABLE answers; --\" FROM runs WHERE host = 'h1'", "kept");
+    /* model 1 of one is x; its key is OUT's primary key still (a second copy is refused by it) */
+    assert_query(
+        out, "SELECT m.name || ' ' || g.gpu || ' ' || g.n_gpus FROM model_gpus g JOIN models m ON m.id = g.model_id",
+        "x L4 2");
+    assert_query(out, "SELECT pk FROM pragma_table_info('model_gpus') WHERE name = 'model_id'", "1");
+    /* a type that is no SQLite type name */
+    vlm_store_close(vlm_store_open(bad, err, sizeof err));
+    exec(bad, "ALTER TABLE answers ADD COLUMN z 'TEXT; DROP TABLE answers; --'");
+    const char *in2[] = {bad};
+    assert_int_equal(vlm_store_merge(out, in2, 1, &sum, err, sizeof err), VLM_ERR_INPUT);
+    assert_non_null(strstr(err, "column 'z' has the type 'TEXT; DROP TABLE answers; --'"));
+    assert_non_null(strstr(err, bad));
+    assert_query(out, "SELECT count(*) FROM answers", "4");
+    free(one);
+    free(two);
+    free(out);
+    free(bad);
+    test_rmdir(dir);
+}
+
+/* One store with model x loaded in a run started at `started` (load_ms and backend to tell it). */
+static void store_with_load(const char *path, const char *host, const char *started, double load_ms,
+                            const char *backend) {
+    char err[256];
+    vlm_store *s = vlm_store_open(path, err, sizeof err);
+    assert_non_null(s);
+    int64_t run = begin_run(s, host, host);
+    int64_t x = model(s, "x", "{}");
+    struct vlm_model_info info = {.load_ms = load_ms, .gpu_mem_bytes = (uint64_t)load_ms * 1000};
+    snprintf(info.backend, sizeof info.backend, "%s", backend);
+    assert_int_equal(vlm_store_model_load(s, x, run, &info, NULL, 0), VLM_OK);
+    answer(s, x, "x", run, host);
+    vlm_store_close(s);
+    char sql[256];
+    snprintf(sql, sizeof sql, "UPDATE runs SET started_at = '%s'", started);
+    exec(path, sql);
+}
+
+/* The model's latest load is the run that started last, not the highest run id
+ * (which after a merge is the order the stores were merged in): the newer store
+ * merged first, the older after it, and the report's load figures are the
+ * newer run's. */
+static void test_merge_latest_load_by_time(void **state) {
+    (void)state;
+    char *dir = test_tmpdir();
+    char *newer = path_in(dir, "newer.db"), *older = path_in(dir, "older.db"), *out = path_in(dir, "out.db"),
+         *rep = path_in(dir, "report.json");
+    store_with_load(newer, "hn", "2025-06-02T10:00:00.000Z", 200, "CUDA0");
+    store_with_load(older, "ho", "2025-06-01T10:00:00.000Z", 100, "CPU");
+    char err[1024] = "";
+    struct vlm_merge_summary sum;
+    const char *in[] = {newer, older};
+    assert_int_equal(vlm_store_merge(out, in, 2, &sum, err, sizeof err), VLM_OK);
+    assert_query(out, "SELECT group_concat(host, ' ') FROM (SELECT host FROM runs ORDER BY id)", "hn ho");
+    FILE *f = fopen(rep, "w");
+    assert_non_null(f);
+    assert_int_equal(vlm_report(out, VLM_REPORT_JSON, f, err, sizeof err), VLM_OK);
+    fclose(f);
+    json_error_t je;
+    json_t *doc = json_load_file(rep, 0, &je);
+    assert_non_null(doc);
+    json_t *m = json_array_get(json_object_get(doc, "models"), 0);
+    assert_string_equal(json_string_value(json_object_get(m, "name")), "x");
+    assert_true(json_number_value(json_object_get(m, "load_ms")) == 200.0);
+    assert_string_equal(json_string_value(json_object_get(m, "backend")), "CUDA0");
+    assert_true(json_number_value(json_object_get(m, "gpu_mem_bytes")) == 200000.0);
+    json_decref(doc);
+    free(newer);
+    free(older);
+    free(out);
+    free(rep);
+    test_rmdir(dir);
+}
+
+/* A store with model x at `path` (its settings' model file), its load having
+ * measured `bytes` for it (0: never loaded). */
+static void store_with_file(const char *store, const char *path, uint64_t bytes) {
+    char err[256], settings[256];
+    vlm_store *s = vlm_store_open(store, err, sizeof err);
+    assert_non_null(s);
+    int64_t run = begin_run(s, store, store);
+    snprintf(settings, sizeof settings, "{\"model\":\"%s\",\"mmproj\":\"/m/p.gguf\",\"max_tokens\":4}", path);
+    int64_t x = model(s, "x", settings);
+    struct vlm_model_info info = {.model_bytes = bytes, .mmproj_bytes = 7};
+    if (bytes) assert_int_equal(vlm_store_model_load(s, x, run, &info, NULL, 0), VLM_OK);
+    answer(s, x, "x", run, store);
+    vlm_store_close(s);
+}
+
+/* The same model files at other paths on another machine merge: settings are
+ * compared with the paths cut to file names, and the sizes both stores
+ * measured must agree. Another file name, or another size, is refused. */
+static void test_merge_model_files_by_name_and_size(void **state) {
+    (void)state;
+    char *dir = test_tmpdir();
+    char *a = path_in(dir, "a.db"), *b = path_in(dir, "b.db"), *c = path_in(dir, "c.db"), *d = path_in(dir, "d.db"),
+         *e = path_in(dir, "e.db"), *out = path_in(dir, "out.db");
+    store_with_file(a, "/home/u/models/m.gguf", 1000);
+    store_with_file(b, "/data/m.gguf", 1000); /* same name and size elsewhere */
+    store_with_file(c, "/data/m.gguf", 0);    /* never loaded: no size to compare */
+    store_with_file(d, "/data/m.gguf", 999);  /* same name, other size */
+    store_with_file(e, "/data/other.gguf", 1000);
+    char err[1024] = "";
+    struct vlm_merge_summary sum;
+    const char *ok[] = {a, b, c};
+    assert_int_equal(vlm_store_merge(out, ok, 3, &sum, err, sizeof err), VLM_OK);
+    assert_query(out, "SELECT count(*) FROM answers", "3");
+    assert_query(out, "SELECT json_extract(settings, '$.model') FROM models", "/home/u/models/m.gguf"); /* OUT's own */
+    const char *size[] = {d};
+    assert_int_equal(vlm_store_merge(out, size, 1, &sum, err, sizeof err), VLM_ERR_INPUT);
+    assert_non_null(strstr(err, "model 'x' has other settings"));
+    assert_non_null(strstr(err, "are 999/7 in the first, 1000/7 in the second"));
+    const char *name[] = {e};
+    assert_int_equal(vlm_store_merge(out, name, 1, &sum, err, sizeof err), VLM_ERR_INPUT);
+    assert_non_null(strstr(err, "other.gguf"));
+    assert_query(out, "SELECT count(*) FROM answers", "3");
+    free(a);
+    free(b);
+    free(c);
+    free(d);
+    free(e);
+    free(out);
+    test_rmdir(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shards_partition_the_cases),
+        cmocka_unit_test(test_shard_known_answers),
         cmocka_unit_test(test_shards_are_even_and_independent),
+        cmocka_unit_test(test_merge_crafted_store),
+        cmocka_unit_test(test_merge_latest_load_by_time),
+        cmocka_unit_test(test_merge_model_files_by_name_and_size),
         cmocka_unit_test(test_shard_text),
         cmocka_unit_test(test_merge_remaps_ids_and_keeps_provenance),
         cmocka_unit_test(test_merge_refuses_other_settings),
