@@ -116,7 +116,9 @@ int store_report_gpu(vlm_store *s, int (*cb)(const struct store_gpu_row *r, void
                         " (SELECT coalesce(sum(a.n_output_tokens), 0) FROM answers a"
                         "   WHERE a.model_id=g.model_id AND a.run_id=g.run_id), g.energy_source"
                         " FROM gpu_usage g JOIN models m ON m.id=g.model_id"
-                        " ORDER BY m.name, g.run_id, g.device < 0, g.device, g.phase='run'") != VLM_OK)
+                        /* runs in the order they started (a merged store's run ids follow the merge) */
+                        " ORDER BY m.name, (SELECT started_at FROM runs WHERE id=g.run_id), g.run_id, g.device < 0,"
+                        " g.device, g.phase='run'") != VLM_OK)
         return VLM_ERR_IO;
     int rc = VLM_OK;
     while (rc == VLM_OK && store_q_row(&q)) {
