@@ -229,21 +229,8 @@ static const struct figure {
 };
 #define N_FIGURES (int)(sizeof FIGURES / sizeof FIGURES[0])
 
-/* e2e p95 of a model's answered turns: the nearest-rank percentile of its
- * report's sorted "e2e_ms_values", as the cost section takes it. */
-static bool e2e_p95(const json_t *m, double *v) {
-    const json_t *values = json_object_get(m, "e2e_ms_values");
-    int n = (int)json_array_size(values);
-    if (n == 0) return false;
-    double *x = xmalloc((size_t)n * sizeof *x);
-    for (int i = 0; i < n; i++) x[i] = json_number_value(json_array_get(values, (size_t)i));
-    *v = vlm_percentile(x, n, 0.95);
-    free(x);
-    return true;
-}
-
 static bool figure_value(const json_t *m, const struct figure *f, double *v) {
-    return f->path ? jpath_num(m, f->path, v) : e2e_p95(m, v);
+    return f->path ? jpath_num(m, f->path, v) : report_e2e_p95(m, v);
 }
 
 static json_t *num_or_null(bool has, double v) { return has ? json_real(v) : json_null(); }
@@ -266,7 +253,7 @@ static json_t *speed_rows(const json_t *base, const json_t *nw) {
  * when 100 * (new - base) > max_slower_pct * base (exact at the threshold). */
 static json_t *latency_gate(const json_t *base, const json_t *nw, const struct vlm_compare_params *p, bool *regressed) {
     double b = 0, n = 0;
-    bool measured = e2e_p95(base, &b) && e2e_p95(nw, &n) && b > 0;
+    bool measured = report_e2e_p95(base, &b) && report_e2e_p95(nw, &n) && b > 0;
     bool checked = p->max_slower_pct >= 0 && measured;
     *regressed = checked && 100.0 * (n - b) > p->max_slower_pct * b;
     return json_pack("{s:o, s:b, s:o, s:o, s:o, s:b}", "max_slower_pct",

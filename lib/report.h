@@ -14,6 +14,11 @@
 /* Build the report document from a store (report.c). NULL with a message. */
 json_t *report_build(vlm_store *s, const char *db_path, char *err, size_t err_len);
 
+/* A model entry's single-stream e2e p95: the nearest-rank percentile
+ * (vlm_percentile) of its "e2e_ms_values"; false when it has none. The cost
+ * section and `vlmeter compare` both take p95 this way. */
+bool report_e2e_p95(const json_t *model, double *p95);
+
 /* The "families" array of a document that has "models" and "quality"
  * (report_family.c); NULL when the store cannot be read (store_error). */
 json_t *report_families(vlm_store *s, const json_t *rep);

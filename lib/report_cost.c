@@ -124,13 +124,8 @@ static void single_stream(const json_t *m, struct vlm_candidate *c) {
         c->busy_s_per_req = mean_ms / 1000.0;
         c->inst_rps = 1.0 / c->busy_s_per_req;
     }
-    const json_t *vals = json_object_get(m, "e2e_ms_values");
-    int n = 0;
-    double *v = xcalloc(json_array_size(vals) + 1, sizeof *v);
-    for (size_t k = 0; k < json_array_size(vals); k++)
-        if (json_is_number(json_array_get(vals, k))) v[n++] = json_number_value(json_array_get(vals, k));
-    if (n > 0) c->p95_ms = vlm_percentile(v, n, 0.95);
-    free(v);
+    double p95;
+    if (report_e2e_p95(m, &p95)) c->p95_ms = p95;
 }
 
 /* One model as a candidate; *level: the bench level its throughput comes from

@@ -58,7 +58,7 @@ struct runner {
     pthread_mutex_t *lock; /* held around the store and progress when cases run at once */
     vlm_engine *held;      /* the last model's engine, kept for the next model that can share it */
     char held_for[128];    /* the model it was loaded for */
-    bool gpu_off_said;     /* why GPU sampling is off was said (store_gpu_start) */
+    bool gpu_off_said;     /* why GPU sampling is off was said (say_gpu_off) */
 };
 
 static void lock(struct runner *r) {
@@ -552,7 +552,7 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
         vlm_engine *e = share_load(r, m);
         bool shared = e != NULL;
         bool gpu_layers = !m->engine.remote.n_urls && m->engine.n_gpu_layers != 0 && !m->engine.rpc_servers;
-        gpu_sampler *gs = gpu_layers ? store_gpu_start(gpu_period_ms(r), gpu_why, sizeof gpu_why) : NULL;
+        gpu_sampler *gs = gpu_layers ? gpu_sampler_start(gpu_period_ms(r), gpu_why, sizeof gpu_why) : NULL;
         if (!e) e = load_model(r, m, ms);
         gpu_sampler_next_phase(gs);
         if (gpu_why[0]) say_gpu_off(r, e, gpu_why);

@@ -42,10 +42,6 @@ static void bind_opt(store_q *q, int i, bool has, double v) {
     else store_bind_text(q, i, NULL);
 }
 
-gpu_sampler *store_gpu_start(int period_ms, char *why, size_t why_len) {
-    why[0] = '\0';
-    return gpu_sampler_start(period_ms, why, why_len);
-}
 
 static int put_row(vlm_store *s, int64_t run_id, int64_t model_id, int phase, int device, const char *name,
                    const struct gpu_figures *f) {

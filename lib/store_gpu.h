@@ -18,10 +18,6 @@
 /* Create the table when missing. VLM_OK or VLM_ERR_IO. */
 int store_gpu_ensure(vlm_store *s);
 
-/* Start sampling every period_ms (the load phase); NULL when off (period 0,
- * why "") or NVML is missing (why says so). */
-gpu_sampler *store_gpu_start(int period_ms, char *why, size_t why_len);
-
 /* Stop g (NULL: nothing to do) and store what it saw for model_id in run_id
  * on the devices the model's layers are on (bus_ids: the model's GPUs' PCI
  * bus ids, comma-separated; NULL or "": every device, gpu_keep_devices):
