@@ -78,7 +78,18 @@ static const char *SCHEMA =
     "  kl_max REAL, top1_same INTEGER, PRIMARY KEY(model_id, ref_model_id, suite, case_id));"
     "CREATE TABLE IF NOT EXISTS judgments("
     "  judge TEXT, prompt TEXT, expected TEXT, output TEXT, verdict INTEGER, raw TEXT,"
-    "  PRIMARY KEY(judge, prompt, expected, output));";
+    "  PRIMARY KEY(judge, prompt, expected, output));"
+    /* Human review (store_review.c, `vlmeter serve`): every verdict and vote is
+     * kept; the latest verdict on an answer is the one that counts. */
+    "CREATE TABLE IF NOT EXISTS verdicts("
+    "  id INTEGER PRIMARY KEY, model_id INTEGER NOT NULL, suite TEXT NOT NULL, case_id TEXT NOT NULL,"
+    "  turn INTEGER NOT NULL, verdict TEXT NOT NULL, score REAL NOT NULL, comment TEXT,"
+    "  reviewer TEXT NOT NULL, created_at TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS verdicts_answer ON verdicts(model_id, suite, case_id, turn);"
+    "CREATE TABLE IF NOT EXISTS preferences("
+    "  id INTEGER PRIMARY KEY, suite TEXT NOT NULL, case_id TEXT NOT NULL, turn INTEGER NOT NULL,"
+    "  left_model_id INTEGER NOT NULL, right_model_id INTEGER NOT NULL, choice TEXT NOT NULL,"
+    "  reviewer TEXT NOT NULL, created_at TEXT NOT NULL);";
 
 /* Columns added after the first stores were written: a store made before them
  * gets them (NULL in old rows). */
