@@ -36,6 +36,15 @@ json_t *report_gen_build(vlm_store *s);
  * quality rows. VLM_OK or VLM_ERR_IO (store_error). */
 int report_add_not_applicable(vlm_store *s, json_t *doc);
 
+/* The "review" section (report_review.c, docs/report-schema.md): answers
+ * with a human verdict, how many changed the scorer's verdict (per model and
+ * in all), each scorer's agreement with the human verdicts and Cohen's kappa;
+ * and the "preferences" section: blind votes as win rates per model pair with
+ * Wilson intervals and, for three models or more, a Bradley-Terry ranking
+ * with bootstrap intervals. NULL when the store cannot be read. */
+json_t *report_review(vlm_store *s);
+json_t *report_preferences(vlm_store *s);
+
 /* Add "cost" and "recommendation" to a built document (report_cost.c). */
 /* report_bench.c: give each level of the report's "bench" array its
  * "accuracy" (null when unscored): Wilson interval and McNemar test against

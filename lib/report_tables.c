@@ -199,6 +199,39 @@ static char **recommendation_lines(const json_t *doc, int *n) {
     return lines;
 }
 
+/* ------------------------------------------------------------ human review */
+
+/* Under the quality table: how many human verdicts the figures use. */
+static char **quality_lines(const json_t *doc, int *n) {
+    double v = 0, c = 0;
+    *n = 0;
+    if (!jpath_num(doc, "review.n_verdicts", &v) || v <= 0) return NULL;
+    jpath_num(doc, "review.n_changed", &c);
+    char **lines = xcalloc(1, sizeof *lines);
+    lines[(*n)++] = xasprintf("%d human verdict%s, %d changed the scorer's verdict: every quality figure uses the "
+                              "human verdict where an answer has one (docs/scoring.md, Human review).",
+                              (int)v, v == 1 ? "" : "s", (int)c);
+    return lines;
+}
+
+/* A review row's model; null is the total over every model: "all". */
+static void cell_review_model(struct rt_cell *c, const json_t *row, const struct rt_col *col, const struct rt_ctx *cx) {
+    const char *m = jpath_str(row, "model");
+    rt_cell_set(c, "%s", m ? m : "all");
+    if (!m) c->mark = RT_TOTAL;
+}
+
+/* Why the Bradley-Terry ranking has no strengths, when it has none. */
+static char **ranking_lines(const json_t *doc, int *n) {
+    *n = 0;
+    const json_t *r = jpath_get(doc, "preferences.ranking");
+    if (!json_is_object(r) || !json_is_false(jpath_get(r, "fitted"))) return NULL;
+    char **lines = xcalloc(1, sizeof *lines);
+    lines[(*n)++] = xstrdup("No finite fit: some model never won or never lost against the others (counting ties), "
+                            "or has no votes; more votes are needed (docs/scoring.md, Bradley-Terry).");
+    return lines;
+}
+
 /* ------------------------------------------------------------ the tables */
 
 /* A column: header, path under the row, format; CELL: with a cell function. */
@@ -429,17 +462,60 @@ static const struct rt_col CASES[] = {
     {.fmt = RT_TEXT, .cell = cell_answer, .flags = RT_PER_MODEL}, /* one column per model */
 };
 
+static const struct rt_col REVIEW[] = {
+    CELL("model", NULL, RT_TEXT, cell_review_model), COL("human verdicts", "n_verdicts", RT_INT),
+    COL("changed the scorer's verdict", "n_changed", RT_INT),
+    COL("on caption answers", "n_caption", RT_INT), COL("not scored", "n_unscored", RT_INT),
+};
+
+static const struct rt_col AGREEMENT[] = {
+    COL("scorer", "scorer", RT_TEXT), COL("answers", "n", RT_INT), COL("agreements", "agreements", RT_INT),
+    COL("agreement", "agreement", RT_PCT1), COL("Cohen's kappa", "kappa", RT_FIX3),
+    COL("scorer: right", "n_scorer_right", RT_INT), COL("human: right", "n_human_right", RT_INT),
+};
+
+static const struct rt_col PREFERENCES[] = {
+    COL("model A", "a", RT_TEXT), COL("model B", "b", RT_TEXT), COL("votes", "n", RT_INT),
+    COL("A wins", "wins_a", RT_INT), COL("B wins", "wins_b", RT_INT), COL("ties", "ties", RT_INT),
+    COL("A's win rate", "win_rate_a", RT_PCT1), CELL("95% CI", NULL, RT_PCT1, cell_range),
+};
+
+static const struct rt_col RANKING[] = {
+    COL("model", "model", RT_TEXT), COL("strength", "strength", RT_FIX3),
+    CELL("95% CI", NULL, RT_FIX3, cell_range), COL("votes", "n_votes", RT_INT),
+};
+
 const struct rt_table RT_TABLES[] = {
     {.id = "runs", .title = "Runs", .note = "Every run stored, oldest first.",
      .shape = RT_LIST, .rows = "runs", COLS(RUNS)},
     {.id = "quality", .title = "Quality",
      .note = "Accuracy per category with its 95% Wilson interval and the number of scored turns; "
              "failed turns count as wrong (docs/scoring.md).",
-     .shape = RT_PIVOT, .pivot = &QUALITY, .corner = "category", .flags = RT_BEST | RT_MODEL_COLS},
+     .shape = RT_PIVOT, .pivot = &QUALITY, .corner = "category", .flags = RT_BEST | RT_MODEL_COLS,
+     .lines = quality_lines},
     {.id = "quality-reference", .title = "Quality, VLMEvalKit-compatible reading",
      .note = "The same turns read by VLMEvalKit's own matching rules (docs/scoring.md, Reference readings); "
              "shown for categories whose scorers all have such a reading.",
      .shape = RT_PIVOT, .pivot = &QUALITY_REFERENCE, .corner = "category", .flags = RT_BEST | RT_MODEL_COLS},
+    {.id = "review", .title = "Human verdicts",
+     .note = "Answers a reviewer judged (vlmeter serve): the quality figures use the human verdict (right: score "
+             "0.5 or more) instead of the scorer's; changed: the two disagree (no scorer row or an unparsed reply "
+             "counts as wrong). Verdicts on caption answers (bleu, cider) and on answers not scored yet are in no "
+             "accuracy figure (docs/scoring.md, Human review).",
+     .shape = RT_LIST, .rows = "review.by_model", COLS(REVIEW)},
+    {.id = "review-agreement", .title = "Agreement of each scorer with the human verdicts",
+     .note = "Answers with both the scorer's verdict and a human verdict: the share where both say right or both "
+             "say wrong, and Cohen's kappa (agreement beyond chance; a dash when undefined), docs/scoring.md.",
+     .shape = RT_LIST, .rows = "review.scorers", COLS(AGREEMENT)},
+    {.id = "preferences", .title = "Blind preferences",
+     .note = "Votes between two models' answers shown side by side without names: A's win rate counts a tie "
+             "as half a win, with its 95% Wilson interval (docs/scoring.md, Preferences).",
+     .shape = RT_LIST, .rows = "preferences.pairs", COLS(PREFERENCES)},
+    {.id = "preference-ranking", .title = "Bradley-Terry ranking",
+     .note = "Three models or more: Bradley-Terry strengths fitted to every vote (a tie half a win to each), "
+             "geometric mean 1, so A beats B with probability A / (A + B); 95% intervals from 1000 bootstrap "
+             "resamples of the votes (docs/scoring.md, Bradley-Terry).",
+     .shape = RT_LIST, .rows = "preferences.ranking.models", COLS(RANKING), .lines = ranking_lines},
     {.id = "not-applicable", .title = "Not applicable",
      .note = "Image cases of models without vision (no projector, vision=false, or a server that refused "
              "image content): not sent, not scored, and in no accuracy figure (docs/report-schema.md).",

@@ -17,6 +17,7 @@
  * wrapper they all use (store_impl.h), which checks every SQLite result.
  */
 #include "store_impl.h"
+#include "store_review.h"
 #include "util.h"
 #include "vlmeter.h"
 
@@ -90,6 +91,27 @@ static const char *SCHEMA =
     "  id INTEGER PRIMARY KEY, suite TEXT NOT NULL, case_id TEXT NOT NULL, turn INTEGER NOT NULL,"
     "  left_model_id INTEGER NOT NULL, right_model_id INTEGER NOT NULL, choice TEXT NOT NULL,"
     "  reviewer TEXT NOT NULL, created_at TEXT NOT NULL);";
+
+/* The one reading of quality (docs/store-schema.md, "Views"). `human`: the
+ * human verdict of each answer that has one, its latest verdicts row (by
+ * created_at, then the highest id: a merged store's ids follow the merge). `graded`: every scores row with the human verdict put first: `credit`
+ * and `correct` are the human verdict's (score; score >= 0.5) where the answer
+ * has one, else the scorer's (the soft scorers' score, else `correct`);
+ * scorer_correct and human_score keep both readings. Every query of a quality
+ * figure reads `graded`, never `scores` itself. Temporary views of this
+ * connection: the store file is not changed. */
+static const char *const REVIEW_VIEWS =
+    "CREATE TEMP VIEW IF NOT EXISTS human AS SELECT v.* FROM main.verdicts v WHERE v.id ="
+    " (SELECT w.id FROM main.verdicts w WHERE w.model_id=v.model_id AND w.suite=v.suite"
+    " AND w.case_id=v.case_id AND w.turn=v.turn ORDER BY w.created_at DESC, w.id DESC LIMIT 1);"
+    "CREATE TEMP VIEW IF NOT EXISTS graded AS SELECT s.model_id, s.suite, s.case_id, s.turn, s.scorer, s.score,"
+    " s.unparsed, s.detail, s.ref_score, s.ref_correct, s.ref_detail, s.correct AS scorer_correct,"
+    " h.score AS human_score,"
+    " CASE WHEN h.score IS NULL THEN s.correct ELSE h.score >= 0.5 END AS correct,"
+    " CASE WHEN h.score IS NULL THEN (CASE WHEN s.scorer IN ('anls','vqa') THEN s.score ELSE s.correct END)"
+    " ELSE h.score END AS credit"
+    " FROM main.scores s LEFT JOIN human h ON h.model_id=s.model_id AND h.suite=s.suite AND h.case_id=s.case_id"
+    " AND h.turn=s.turn;";
 
 /* Columns added after the first stores were written: a store made before them
  * gets them (NULL in old rows). */
@@ -185,6 +207,7 @@ vlm_store *vlm_store_open(const char *path, char *err, size_t err_len) {
         store_exec(s, "setting the journal mode",
                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;") ||
         store_exec(s, "creating the tables", SCHEMA) || add_missing_columns(s) ||
+        store_exec(s, "creating the views human and graded", REVIEW_VIEWS) ||
         store_exec(s, "writing table meta",
                    "INSERT OR IGNORE INTO meta VALUES('schema_version', '" SCHEMA_VERSION "');")) {
         util_errf(err, err_len, "'%s' is not a usable vlmeter store: %s", path,
@@ -590,8 +613,19 @@ int vlm_store_each_answer(vlm_store *s, vlm_row_cb cb, void *user) {
 }
 static json_t *json_text_or_null(const char *s) { return s ? json_string(s) : json_null(); }
 
+/* Where export rows go, and the store their human verdicts come from. */
+struct export_to {
+    FILE *out;
+    vlm_store *s;
+};
+
 static int export_row(const struct vlm_answer_row *r, void *user) {
-    FILE *out = user;
+    struct export_to *to = user;
+    FILE *out = to->out;
+    /* the answer's human verdict (store_review.c), null when none; a not-applicable row has no answer */
+    json_t *human = r->not_applicable ? json_null()
+                                      : store_review_verdict_json(to->s, r->model, r->suite, r->case_id, r->turn);
+    if (!human) return VLM_ERR_IO;
     json_t *o = json_object();
     json_object_set_new(o, "model", json_string(r->model));
     json_object_set_new(o, "suite", json_string(r->suite));
@@ -628,6 +662,7 @@ static int export_row(const struct vlm_answer_row *r, void *user) {
     json_object_set_new(o, "n_reasoning_tokens", json_integer(t->n_reasoning_tokens));
     json_object_set_new(o, "reasoning_ms", json_real(t->reasoning_ms));
     json_object_set_new(o, "not_applicable", json_boolean(r->not_applicable));
+    json_object_set_new(o, "human", human);
     int rc = json_dumpf(o, out, JSON_COMPACT | JSON_ENSURE_ASCII) == 0 && fputc('\n', out) != EOF ? VLM_OK : VLM_ERR_IO;
     json_decref(o);
     return rc;
@@ -635,7 +670,8 @@ static int export_row(const struct vlm_answer_row *r, void *user) {
 
 int vlm_store_export_jsonl(vlm_store *s, FILE *out, char *err, size_t err_len) {
     s->err[0] = '\0';
-    int rc = vlm_store_each_answer(s, export_row, out);
+    struct export_to to = {out, s};
+    int rc = vlm_store_each_answer(s, export_row, &to);
     if (rc != VLM_OK) util_errf(err, err_len, "export failed: %s", s->err[0] ? s->err : "cannot write the output");
     return rc;
 }

@@ -28,7 +28,7 @@ int store_dials_turns(vlm_store *s, int64_t model_id, int (*cb)(const struct sto
             s, &q, "reading tables answers, cases and scores",
             "SELECT " CATEGORIES_OF(
                 "c") ", sc.scorer IS NOT NULL AND sc.scorer NOT IN ('bleu','cider'),"
-                     " CASE WHEN sc.scorer IN ('anls','vqa') THEN sc.score ELSE sc.correct END,"
+                     " sc.credit,"
                      " a.error IS NULL, a.ttft_ms, a.image_encode_ms, a.n_image_tokens,"
                      " CASE WHEN a.image_tokens_each IS NOT NULL THEN json_array_length(a.image_tokens_each)"
                      /* derived (remote): each request carries every image so far, so only the case's last
@@ -39,7 +39,7 @@ int store_dials_turns(vlm_store *s, int64_t model_id, int (*cb)(const struct sto
                      "      WHEN a.turn = 0 AND json_valid(c.images) THEN json_array_length(c.images) ELSE 0 END,"
                      " a.n_images_cached, a.image_tokens_derived"
                      " FROM answers a JOIN cases c ON c.model_id=a.model_id AND c.suite=a.suite AND c.case_id=a.case_id"
-                     " LEFT JOIN scores sc ON sc.model_id=a.model_id AND sc.suite=a.suite AND sc.case_id=a.case_id"
+                     " LEFT JOIN graded sc ON sc.model_id=a.model_id AND sc.suite=a.suite AND sc.case_id=a.case_id"
                      " AND sc.turn=a.turn WHERE a.model_id=?1 ORDER BY a.suite, a.case_id, a.turn") != VLM_OK)
         return VLM_ERR_IO;
     store_bind_int(&q, 1, model_id);
@@ -69,7 +69,7 @@ int store_dials_pairs(vlm_store *s, int64_t a, int64_t b, int (*cb)(const struct
             s, &q, "reading tables scores and cases",
             "SELECT " CATEGORIES_OF(
                 "c") ", x.correct, y.correct"
-                     " FROM scores x JOIN scores y ON y.model_id=?2 AND x.suite=y.suite AND x.case_id=y.case_id"
+                     " FROM graded x JOIN graded y ON y.model_id=?2 AND x.suite=y.suite AND x.case_id=y.case_id"
                      " AND x.turn=y.turn"
                      " JOIN cases c ON c.model_id=x.model_id AND c.suite=x.suite AND c.case_id=x.case_id"
                      " WHERE x.model_id=?1 AND x.scorer NOT IN ('bleu','cider') AND y.scorer NOT IN ('bleu','cider')"

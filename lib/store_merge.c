@@ -55,6 +55,8 @@ static const struct merge_table TABLES[] = {
     {"server_metrics", NULL,                                   "model_id=models,run_id=runs,level_id=bench_levels", false, NULL},
     {"model_gpus",     "model_id",                             "model_id=models",                        false, NULL},
     {"gpu_usage",      "model_id,run_id,phase,device",         "model_id=models,run_id=runs",            false, NULL},
+    {"verdicts",       NULL,                                   "model_id=models",                        true,  NULL},
+    {"preferences",    NULL,                                   "left_model_id=models,right_model_id=models", true, NULL},
 };
 // clang-format on
 enum { N_TABLES = sizeof TABLES / sizeof TABLES[0] };

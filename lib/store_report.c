@@ -9,10 +9,12 @@
 #include "store_impl.h"
 #include "util.h"
 
-/* SQL expression for a turn's credit (see docs/report-schema.md): the score of
- * the soft scorers, else `correct` as 0/1, for the scores row of alias t.
+/* A turn's credit (see docs/report-schema.md) for the row of alias t of the
+ * view `graded` (store.c): the human verdict's score where the answer has
+ * one, else the soft scorers' score, else `correct` as 0/1. Every quality
+ * query reads `graded`, never `scores`, so none can miss a human verdict.
  * Caption scorers are kept apart. */
-#define CREDIT(t)      "(CASE WHEN " t ".scorer IN ('anls','vqa') THEN " t ".score ELSE " t ".correct END)"
+#define CREDIT(t)      t ".credit"
 #define QUALITY_FILTER "s.scorer NOT IN ('bleu','cider')"
 
 /* Each category of case c as cat.value: a case in several categories
@@ -21,7 +23,7 @@
 
 /* Scores with their model (m), case (c), answer (a) and each category (cat). */
 #define SCORED_TURNS                                                                       \
-    " FROM scores s JOIN models m ON m.id=s.model_id"                                      \
+    " FROM graded s JOIN models m ON m.id=s.model_id"                                      \
     " JOIN cases c ON c.model_id=s.model_id AND c.suite=s.suite AND c.case_id=s.case_id"   \
     " JOIN answers a ON a.model_id=s.model_id AND a.suite=s.suite AND a.case_id=s.case_id" \
     " AND a.turn=s.turn" CASE_CATEGORIES
@@ -221,7 +223,7 @@ int store_report_model_credit(vlm_store *s, int64_t model_id, struct store_credi
     if (store_q_prepare(s, &q, "reading table scores",
                         "SELECT count(*), total(" CREDIT(
                             "s") "), total(s.unparsed), count(s.ref_score),"
-                                 " total(s.ref_score) FROM scores s WHERE s.model_id=?1 AND " QUALITY_FILTER) != VLM_OK)
+                                 " total(s.ref_score) FROM graded s WHERE s.model_id=?1 AND " QUALITY_FILTER) != VLM_OK)
         return VLM_ERR_IO;
     store_bind_int(&q, 1, model_id);
     if (store_q_row(&q)) {
@@ -354,7 +356,7 @@ int store_report_by_turn(vlm_store *s, int (*cb)(const struct store_turn_credit 
     if (store_q_prepare(
             s, &q, "reading tables scores and answers",
             "SELECT m.name, s.turn, count(*), total(" CREDIT(
-                "s") ") FROM scores s JOIN models m ON m.id=s.model_id"
+                "s") ") FROM graded s JOIN models m ON m.id=s.model_id"
                      " WHERE " QUALITY_FILTER " AND EXISTS (SELECT 1 FROM answers x WHERE x.model_id=s.model_id"
                      " AND x.suite=s.suite AND x.case_id=s.case_id AND x.turn=1) GROUP BY 1, 2 ORDER BY 1, 2") !=
         VLM_OK)
@@ -400,7 +402,7 @@ int store_report_pairs(vlm_store *s, int (*cb)(const struct store_pair_row *p, v
     if (store_q_prepare(
             s, &q, "reading table scores",
             "SELECT ma.name, mb.name, count(*), total(x.correct AND NOT y.correct), total(y.correct AND NOT x.correct)"
-            " FROM scores x JOIN scores y ON x.suite=y.suite AND x.case_id=y.case_id AND x.turn=y.turn"
+            " FROM graded x JOIN graded y ON x.suite=y.suite AND x.case_id=y.case_id AND x.turn=y.turn"
             " JOIN models ma ON ma.id=x.model_id JOIN models mb ON mb.id=y.model_id"
             " WHERE ma.name < mb.name AND x.scorer NOT IN ('bleu','cider') AND y.scorer NOT IN ('bleu','cider')"
             " GROUP BY 1, 2 ORDER BY 1, 2") != VLM_OK)
@@ -427,7 +429,7 @@ int store_report_groups(vlm_store *s, bool by_category, int (*cb)(const struct s
     static const char *const sql_fmt = "SELECT m.name, s.suite, %s, g.key, count(*), total(" CREDIT(
         "s") "), min(s.correct),"
              " count(s.ref_score), total(s.ref_score), min(coalesce(s.ref_correct, 0))"
-             " FROM scores s JOIN models m ON m.id=s.model_id"
+             " FROM graded s JOIN models m ON m.id=s.model_id"
              " JOIN cases c ON c.model_id=s.model_id AND c.suite=s.suite AND c.case_id=s.case_id%s"
              " JOIN json_each(c.groups) g WHERE " QUALITY_FILTER " GROUP BY 1, 2, 3, 4, g.value ORDER BY 1, 2, 3, 4";
     char *sql = xasprintf(sql_fmt, by_category ? "cat.value" : "NULL", by_category ? CASE_CATEGORIES : "");
@@ -465,7 +467,7 @@ int store_report_answers(vlm_store *s, int (*cb)(const struct store_answer_row *
             " s.ref_score, s.ref_correct, s.ref_detail"
             " FROM answers a JOIN models m ON m.id=a.model_id"
             " LEFT JOIN cases c ON c.model_id=a.model_id AND c.suite=a.suite AND c.case_id=a.case_id"
-            " LEFT JOIN scores s ON s.model_id=a.model_id AND s.suite=a.suite AND s.case_id=a.case_id"
+            " LEFT JOIN graded s ON s.model_id=a.model_id AND s.suite=a.suite AND s.case_id=a.case_id"
             " AND s.turn=a.turn ORDER BY a.suite, a.case_id, a.turn, m.name") != VLM_OK)
         return VLM_ERR_IO;
     int rc = VLM_OK;
@@ -531,7 +533,7 @@ int store_report_vs_reference(vlm_store *s, int64_t ref_id, int64_t id, struct s
             s, &q, "reading table scores",
             "SELECT count(*), total(" CREDIT("x") " * (1 - " CREDIT("y") ")), total((1 - " CREDIT("x") ") * " CREDIT(
                 "y") "), total(" CREDIT("x") "), total(" CREDIT("y") ")"
-                                                                     " FROM scores x JOIN scores y ON y.suite=x.suite AND y.case_id=x.case_id AND y.turn=x.turn"
+                                                                     " FROM graded x JOIN graded y ON y.suite=x.suite AND y.case_id=x.case_id AND y.turn=x.turn"
                                                                      " WHERE x.model_id=?1 AND y.model_id=?2 AND x.scorer NOT IN ('bleu','cider')"
                                                                      " AND y.scorer NOT IN ('bleu','cider')",
             ref_id, id) != VLM_OK)
@@ -587,7 +589,7 @@ int store_compare_turns(vlm_store *s, int64_t model_id, bool by_category,
     /* Overall: every scored turn once (the turns of store_report_model_credit);
      * by category: the turns of store_report_quality, a case under each category. */
     static const char *const overall = "SELECT s.suite, s.case_id, s.turn, NULL, s.correct, " CREDIT(
-        "s") " FROM scores s WHERE s.model_id=?1 AND " QUALITY_FILTER;
+        "s") " FROM graded s WHERE s.model_id=?1 AND " QUALITY_FILTER;
     static const char *const per_category = "SELECT s.suite, s.case_id, s.turn, cat.value, s.correct, " CREDIT("s")
         SCORED_TURNS " WHERE s.model_id=?1 AND " QUALITY_FILTER;
     store_q q;

@@ -40,8 +40,8 @@ static int64_t answer_model(vlm_store *s, const char *model, const char *suite, 
 }
 
 /* The id of the answer's model, or a refusal in err. */
-static int find_answer(vlm_store *s, const char *model, const char *suite, const char *case_id, int turn,
-                       int64_t *id, char *err, size_t err_len) {
+static int find_answer(vlm_store *s, const char *model, const char *suite, const char *case_id, int turn, int64_t *id,
+                       char *err, size_t err_len) {
     if (!model || !suite || !case_id) {
         util_errf(err, err_len, "a model, suite and case are needed");
         return VLM_ERR_INPUT;
@@ -145,4 +145,72 @@ int store_preference_put(vlm_store *s, const char *suite, const char *case_id, i
         return VLM_ERR_IO;
     }
     return VLM_OK;
+}
+
+/* ------------------------------------------------------------ reading */
+
+int store_review_verdicts(vlm_store *s, int (*cb)(const struct store_review_row *r, void *user), void *user) {
+    store_q q;
+    if (store_q_prepare(s, &q, "reading tables verdicts and scores",
+                        "SELECT m.name, h.suite, h.case_id, h.turn, h.score, sc.scorer, sc.correct, sc.unparsed"
+                        " FROM human h JOIN models m ON m.id=h.model_id LEFT JOIN main.scores sc"
+                        " ON sc.model_id=h.model_id AND sc.suite=h.suite AND sc.case_id=h.case_id AND sc.turn=h.turn"
+                        " ORDER BY m.name, h.suite, h.case_id, h.turn") != VLM_OK)
+        return VLM_ERR_IO;
+    int rc = VLM_OK;
+    while (rc == VLM_OK && store_q_row(&q)) {
+        struct store_review_row r = {
+            .model = store_col_text(&q, 0),
+            .suite = store_col_text(&q, 1),
+            .case_id = store_col_text(&q, 2),
+            .turn = (int)store_col_int(&q, 3),
+            .human_score = store_col_double(&q, 4),
+            .scorer = store_col_text(&q, 5),
+            .scorer_correct = store_col_int(&q, 6) != 0,
+            .unparsed = store_col_int(&q, 7) != 0,
+        };
+        rc = cb(&r, user);
+    }
+    return store_q_end(&q, rc);
+}
+
+int store_review_votes(vlm_store *s, int (*cb)(const struct store_vote_row *v, void *user), void *user) {
+    store_q q;
+    if (store_q_prepare(s, &q, "reading table preferences",
+                        "SELECT l.name, r.name, p.choice FROM preferences p JOIN models l ON l.id=p.left_model_id"
+                        " JOIN models r ON r.id=p.right_model_id ORDER BY p.id") != VLM_OK)
+        return VLM_ERR_IO;
+    int rc = VLM_OK;
+    while (rc == VLM_OK && store_q_row(&q)) {
+        struct store_vote_row v = {store_col_text(&q, 0), store_col_text(&q, 1), store_col_text(&q, 2)};
+        rc = cb(&v, user);
+    }
+    return store_q_end(&q, rc);
+}
+
+static json_t *text_or_null(const char *t) { return t ? json_string(t) : json_null(); }
+
+json_t *store_review_verdict_json(vlm_store *s, const char *model, const char *suite, const char *case_id, int turn) {
+    store_q q;
+    if (store_q_cached(s, &q, "reading table verdicts",
+                       "SELECT h.verdict, h.score, h.comment, h.reviewer, h.created_at FROM human h"
+                       " JOIN models m ON m.id=h.model_id WHERE m.name=?1 AND h.suite=?2 AND h.case_id=?3"
+                       " AND h.turn=?4") != VLM_OK)
+        return NULL;
+    store_bind_text(&q, 1, model);
+    store_bind_text(&q, 2, suite);
+    store_bind_text(&q, 3, case_id);
+    store_bind_int(&q, 4, turn);
+    json_t *v = json_null();
+    if (store_q_row(&q)) {
+        json_decref(v);
+        v = json_pack("{s:o, s:f, s:o, s:o, s:o}", "verdict", text_or_null(store_col_text(&q, 0)), "score",
+                      store_col_double(&q, 1), "comment", text_or_null(store_col_text(&q, 2)), "reviewer",
+                      text_or_null(store_col_text(&q, 3)), "created_at", text_or_null(store_col_text(&q, 4)));
+    }
+    if (store_q_end(&q, VLM_OK) != VLM_OK) {
+        json_decref(v);
+        return NULL;
+    }
+    return v;
 }
