@@ -110,7 +110,7 @@ json_t *report_review(vlm_store *s) {
         json_t *by_model = json_array(), *scorers = json_array();
         for (int i = 0; i < a.n_models; i++) json_array_append_new(by_model, counts_json(&a.models[i]));
         if (a.n_models) json_array_append_new(by_model, counts_json(&a.all)); /* the total, model null */
-        qsort(a.scorers, (size_t)a.n_scorers, sizeof *a.scorers, cmp_scorer);
+        if (a.n_scorers) qsort(a.scorers, (size_t)a.n_scorers, sizeof *a.scorers, cmp_scorer);
         for (int i = 0; i < a.n_scorers; i++) json_array_append_new(scorers, scorer_json(&a.scorers[i]));
         o = json_pack("{s:i, s:i, s:i, s:i, s:o, s:o}", "n_verdicts", a.all.n_verdicts, "n_changed", a.all.n_changed,
                       "n_caption", a.all.n_caption, "n_unscored", a.all.n_unscored, "by_model", by_model, "scorers",
@@ -225,14 +225,14 @@ json_t *report_preferences(vlm_store *s) {
     if (store_review_votes(s, vote_row, &vs) == VLM_OK) {
         /* pairs in name order: sort the names, then renumber the votes */
         char **sorted = xcalloc((size_t)vs.n_names + 1, sizeof *sorted);
-        memcpy(sorted, vs.names, (size_t)vs.n_names * sizeof *sorted);
+        for (int i = 0; i < vs.n_names; i++) sorted[i] = vs.names[i];
         qsort(sorted, (size_t)vs.n_names, sizeof *sorted, cmp_name);
         int *to = xcalloc((size_t)vs.n_names + 1, sizeof *to);
         for (int i = 0; i < vs.n_names; i++)
             for (int j = 0; j < vs.n_names; j++)
                 if (vs.names[i] == sorted[j]) to[i] = j;
         for (int t = 0; t < vs.n; t++) vs.v[t] = (struct stats_vote){to[vs.v[t].a], to[vs.v[t].b], vs.v[t].a_score};
-        memcpy(vs.names, sorted, (size_t)vs.n_names * sizeof *sorted);
+        for (int i = 0; i < vs.n_names; i++) vs.names[i] = sorted[i];
         free(sorted);
         free(to);
         json_t *pairs = json_array();
