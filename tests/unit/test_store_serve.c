@@ -22,7 +22,8 @@ static const struct row {
     double r1, r2;
     bool err2;
 } ROWS[] = {
-    /* id          category  categories            scorer   m1 out   m2 out   r1   r2  */
+    // clang-format off
+    /* {id, category, categories, scorer, m1 output, m2 output, r1, r2, m2 errs} */
     {"agree", "colors", NULL, "exact", "red", "red", 1, 1, false},       /* both right */
     {"split", "colors", NULL, "exact", "red", "blue", 1, 0, false},      /* fail, disagree */
     {"half", "ocr", NULL, "anls", "abc", "abd", 0.5, 0.5, false},        /* credit 0.5: fail; both correct */
@@ -31,6 +32,7 @@ static const struct row {
     {"differ", "caption", NULL, "", "a cat", "a Zebra", -1, -1, false}, /* unscored, differ */
     {"broken", "charts", NULL, "exact", "1", NULL, 1, -1, true},        /* m2 failed */
     {"garbled", "charts", "[\"charts\",\"tables\"]", "choice", "?", "?", 2, 2, false}, /* unparsed, both */
+    // clang-format on
 };
 #define N_ROWS (int)(sizeof ROWS / sizeof ROWS[0])
 
@@ -158,7 +160,7 @@ static void test_answers_and_review(void **state) {
     assert_int_equal(store_serve_answers(s, "s", "human", seen_answer, &z, &n), VLM_OK);
     assert_int_equal(n, 2);
     assert_string_equal(z.model[0], "m1");
-    assert_false(z.correct[0]);                 /* the scorer's row is unchanged */
+    assert_false(z.correct[0]);                   /* the scorer's row is unchanged */
     assert_string_equal(z.h_verdict[0], "right"); /* the latest of wrong, right */
     assert_true(z.h_score[0] == 1);
     assert_null(z.h_verdict[1]);
