@@ -43,6 +43,14 @@ code() {  # curl args...: the HTTP status; the body in $T/body, headers in $T/he
   curl -s --path-as-is -o "$T/body" -D "$T/headers" -w '%{http_code}' "$@"
 }
 
+# 0. Its own usage on --help (exit 0); an unknown option names the known ones (exit 2).
+"$VLMETER" serve --help > "$T/help" || fail "serve --help failed"
+assert_contains "$(head -1 "$T/help")" "usage: vlmeter serve" "serve --help"
+assert_contains "$(cat "$T/help")" "--token" "serve --help lists --token"
+rc=0; "$VLMETER" serve --db "$DB" --tokn x 2> "$T/err" || rc=$?
+assert_eq "$rc" 2 "serve with an unknown option"
+assert_contains "$(cat "$T/err")" "--db --port --bind --token --reviewer" "the known options named"
+
 # 1. A non-loopback address without a token: exit 2 with a message, nothing listens.
 rc=0; env -u VLMETER_TOKEN "$VLMETER" serve --db "$DB" --bind 0.0.0.0 --port 0 > "$T/out" 2> "$T/err" || rc=$?
 assert_eq "$rc" 2 "serve --bind 0.0.0.0 without a token"
