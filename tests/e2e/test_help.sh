@@ -90,6 +90,19 @@ names --slo-range "$out" || fail "bench --help lacks --slo-range"
 msg() { "$VLMETER" "$@" 2>&1 >/dev/null; echo "rc=$?"; }
 m=$(msg report --formt md)
 [[ "$m" == *"unknown option '--formt'"*"did you mean --format?"*"rc=2" ]] || fail "report --formt: $m"
+# report's options: db format output plan catalog help. Edits from format:
+# fromat 2 (o<->r swapped: two substitutions), farmot 2 (a, o substituted),
+# frmt 2 (o and a deleted), formatt 1 (t inserted); fxrmxtx 3: none within 2
+# (db 6, plan 6, help 7, output 6, catalog 6)
+for typo in fromat farmot frmt formatt; do
+  m=$(msg report --$typo md)
+  [[ "$m" == *"unknown option '--$typo'"*"; did you mean --format?"*"rc=2" ]] || fail "report --$typo: $m"
+done
+m=$(msg report --fxrmxtx md)
+[[ "$m" == *"unknown option '--fxrmxtx'"* && "$m" != *"did you mean"* ]] || fail "report --fxrmxtx: $m"
+# 'plam' is 1 edit from plan, 4 or more from the others
+m=$(msg report --plam x)
+[[ "$m" == *"did you mean --plan?"* ]] || fail "report --plam: $m"
 # 'xyz' is 3 edits from every option of report: no suggestion
 m=$(msg report --xyz)
 [[ "$m" != *"did you mean"* && "$m" == *"rc=2" ]] || fail "report --xyz: $m"
