@@ -137,9 +137,17 @@ enum {
 /* One command of the tool, in one place: what `vlmeter --help` lists, what
  * `vlmeter NAME --help` prints, and the very getopt table and short options the
  * command parses with, so the help check and the parser cannot disagree.
- * A command defines one (static in src/vlmeter.c, or `const struct cli_command
- * cli_NAME` in its src/cmd_NAME.c, declared below) and is listed in
- * src/vlmeter.c's COMMANDS. */
+ * A new command NAME:
+ *   1. in src/cmd_NAME.c, a file-scope `static const struct option
+ *      NAME_OPTIONS[]` and `const struct cli_command CLI_NAME = {"NAME",
+ *      summary, usage, NAME_OPTIONS, "shortopts"}`; its parser calls
+ *      getopt_long(argc, argv, CLI_NAME.shortopts, CLI_NAME.opts, NULL);
+ *   2. here, `int cmd_NAME(int argc, char **argv);` and
+ *      `extern const struct cli_command CLI_NAME;`;
+ *   3. in src/vlmeter.c, `&CLI_NAME,` in COMMANDS and the dispatch line.
+ * The usage gives each option a line that starts with it ("  -x, --name ARG
+ * what it does" or "      --name ARG  what it does"): tests/e2e/test_help.sh
+ * checks every option of the table has one. -h is --help: no command may use it. */
 struct cli_command {
     const char *name;
     const char *summary;       /* one line for `vlmeter --help` */

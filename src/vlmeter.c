@@ -39,7 +39,8 @@ static const char *OVERVIEW_HEAD = "usage: vlmeter COMMAND [options]\n"
                                    "\n"
                                    "commands:\n";
 static const char *OVERVIEW_TAIL = "\n"
-                                   "vlmeter COMMAND --help: the command's usage and every option it takes.\n"
+                                   "vlmeter COMMAND --help (or vlmeter help COMMAND): the command's usage\n"
+                                   "and every option it takes.\n"
                                    "Formats: docs/suite-format.md, docs/plan-format.md, docs/export-format.md,\n"
                                    "docs/report-schema.md; metrics: docs/metrics.md; scorers: docs/scoring.md.\n";
 
@@ -915,6 +916,11 @@ static void print_overview(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+    static char help[] = "--help";
+    if (argc == 3 && strcmp(argv[1], "help") == 0) { /* `vlmeter help CMD`: as `vlmeter CMD --help` */
+        argv[1] = argv[2];
+        argv[2] = help;
+    }
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
         print_overview(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

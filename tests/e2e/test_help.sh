@@ -81,6 +81,9 @@ for o in --gpu-sample-ms -m/--model -s/--suite --db --shard --budget --gpu --cat
   [[ "$run_known" == *"$o,"* || "$run_known" == *"$o)"* ]] || fail "run's known list lacks $o: $run_known"
 done
 
+# `vlmeter help CMD` is `vlmeter CMD --help`
+[ "$("$VLMETER" help merge)" == "$("$VLMETER" merge --help)" ] || fail "vlmeter help merge"
+
 # --- what was asked: bench --help (it printed an error before)
 out=$("$VLMETER" bench --help) || fail "vlmeter bench --help: exit $?"
 [[ "$out" == "usage: vlmeter bench -m SPEC"* ]] || fail "bench --help: $out"
