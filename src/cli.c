@@ -254,7 +254,7 @@ static const char *nearest_option(const struct cli_command *c, const char *name)
     return best;
 }
 
-/* "--name" of the element argv[i] (before any "=VALUE") into buf. */
+/* The option part of the element arg ("--name" of "--name=VALUE") into buf. */
 static void long_name(const char *arg, char *buf, size_t n) {
     size_t len = strcspn(arg, "=");
     snprintf(buf, n, "%.*s", (int)(len < n ? len : n - 1), arg);
@@ -282,6 +282,7 @@ static void report_bad_option(const struct cli_command *c, int got, char **av) {
         fprintf(stderr, "vlmeter %s: option '%s' needs a value (vlmeter %s --help)\n", c->name, name, c->name);
         return;
     }
+    /* a letter no option has (its own value, or a long one's, is one the table knows) */
     bool unknown_letter = optopt > 0 && optopt < 256 && optopt != 'h' &&
                           (optopt == ':' || !strchr(c->shortopts, optopt));
     if (optopt != 0 && !unknown_letter && is_long) { /* --flag=VALUE */
