@@ -107,6 +107,67 @@ enum {
     {"reasoning", required_argument, 0, OPT_REASONING}
 // clang-format on
 
+/* The usage lines of SETTING_OPTIONS, for the usage of a command that takes them
+ * (SETTING_USAGE_BUT_CONCURRENCY: for `bench`, whose own --concurrency comes first). */
+#define SETTING_USAGE \
+    SETTING_USAGE_BUT_CONCURRENCY "      --concurrency N     remote models: cases answered at once (default 1)\n"
+#define SETTING_USAGE_BUT_CONCURRENCY                                                                   \
+    "\n"                                                                                                \
+    "engine settings, for every model (they override the plan's):\n"                                    \
+    "      --template T        chat template: a llama.cpp built-in name, or Jinja text\n"               \
+    "                          (default: each model's own, rendered as llama-server does)\n"            \
+    "      --reasoning R       reasoning models: auto, on, off, or budget=N tokens of reasoning\n"      \
+    "      --max-tokens N      most tokens generated per turn (default 256)\n"                          \
+    "      --ctx N             context size in tokens (default 4096)\n"                                 \
+    "      --batch N           prefill batch in tokens (default 2048)\n"                                \
+    "      --threads N         CPU threads (default 0: all cores)\n"                                    \
+    "      --ngl N             layers offloaded to the GPU (default -1: all that fit; 0: CPU)\n"        \
+    "      --temp X            sampling temperature (default 0: greedy)\n"                              \
+    "      --top-p X           keep the likeliest tokens up to this total probability (1: off)\n"       \
+    "      --top-k N           keep the N likeliest tokens (default 0: off)\n"                          \
+    "      --min-p X           drop tokens under X times the likeliest one's probability (0: off)\n"    \
+    "      --repeat-penalty X  penalty on repeated tokens (default 1: off)\n"                           \
+    "      --seed N            sampling seed (default 42)\n"                                            \
+    "      --timeout S         remote models: per-request timeout in s (default 120, docs/remote.md)\n" \
+    "      --retries N         remote models: retries of a failed request (default 3)\n"                \
+    "      --parallel N        local models: cases decoded together in one batch (default 1)\n"         \
+    "      --no-reuse          local models: encode every image and prefill every prompt anew\n"        \
+    "      --image-cache-mib N local models: image-embedding cache budget (default 1024)\n"
+
+/* One command of the tool, in one place: what `vlmeter --help` lists, what
+ * `vlmeter NAME --help` prints, and the very getopt table and short options the
+ * command parses with, so the help check and the parser cannot disagree.
+ * A new command NAME:
+ *   1. in src/cmd_NAME.c, a file-scope `static const struct option
+ *      NAME_OPTIONS[]` and `const struct cli_command CLI_NAME = {"NAME",
+ *      summary, usage, NAME_OPTIONS, "shortopts"}`; its parser calls
+ *      getopt_long(argc, argv, CLI_NAME.shortopts, CLI_NAME.opts, NULL);
+ *   2. here, `int cmd_NAME(int argc, char **argv);` and
+ *      `extern const struct cli_command CLI_NAME;`;
+ *   3. in src/vlmeter.c, `&CLI_NAME,` in COMMANDS and the dispatch line.
+ * The usage gives each option a line that starts with it ("  -x, --name ARG
+ * what it does" or "      --name ARG  what it does"): tests/e2e/test_help.sh
+ * checks every option of the table has one. -h is --help: no command may use it. */
+struct cli_command {
+    const char *name;
+    const char *summary;       /* one line for `vlmeter --help` */
+    const char *usage;         /* "usage: vlmeter NAME ...", then every option of opts */
+    const struct option *opts; /* ends with a zero entry; --help and -h are added */
+    const char *shortopts;     /* the command's getopt_long short options */
+};
+
+/* Check argv (argv[0] is the command's name) against c's options before the
+ * command parses them: -h or --help anywhere prints c's usage on stdout and
+ * gives 0; an unknown option, an ambiguous abbreviation, a missing value or a
+ * value given to a flag prints one line naming it and c's known options (and a
+ * close one, if any) on stderr and gives 2; otherwise -1: go on. argv is left
+ * as it was and optind reset for the command's own getopt_long loop. */
+int cli_check_options(const struct cli_command *c, int argc, char **argv);
+
+/* The Levenshtein distance between a and b (insertions, deletions and
+ * substitutions of one byte each). */
+int cli_edit_distance(const char *a, const char *b);
+
 /* Parse a whole int / float; false when the text is not one. */
 bool cli_parse_int(const char *s, int *out);
 bool cli_parse_float(const char *s, float *out);
@@ -133,21 +194,31 @@ bool cli_exists(const char *path);
 
 /* `vlmeter bench` (src/cmd_bench.c). */
 int cmd_bench(int argc, char **argv);
+extern const struct cli_command CLI_BENCH;
 
 /* `vlmeter quantize` (src/cmd_quant.c). */
 int cmd_quantize(int argc, char **argv);
+extern const struct cli_command CLI_QUANTIZE;
 
 /* `vlmeter compare` (src/cmd_compare.c): exit 0 pass, 1 regressed, 2 error. */
 int cmd_compare(int argc, char **argv);
+extern const struct cli_command CLI_COMPARE;
 
 /* `vlmeter plan` (src/cmd_plan.c). */
 int cmd_plan(int argc, char **argv);
+extern const struct cli_command CLI_PLAN;
 
 /* `vlmeter merge` (src/cmd_merge.c). */
 int cmd_merge(int argc, char **argv);
+extern const struct cli_command CLI_MERGE;
+
+/* `vlmeter serve` (src/cmd_serve.c). */
+int cmd_serve(int argc, char **argv);
+extern const struct cli_command CLI_SERVE;
 
 /* `vlmeter probe` and `vlmeter import` (src/cmd_probe.c). */
 int cmd_probe(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+extern const struct cli_command CLI_PROBE, CLI_IMPORT;
 
 #endif

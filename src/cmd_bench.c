@@ -247,30 +247,66 @@ static int bench_models(vlm_plan *plan, const char *suite, const char *prompt, s
     return status;
 }
 
+static const struct option BENCH_OPTIONS[] = {
+    {"model", required_argument, 0, 'm'},
+    {"suite", required_argument, 0, 's'},
+    {"prompt", required_argument, 0, OPT_PROMPT},
+    {"concurrency", required_argument, 0, OPT_CONC},
+    {"rate", required_argument, 0, OPT_RATE},
+    {"requests", required_argument, 0, OPT_REQUESTS},
+    {"duration", required_argument, 0, OPT_DURATION},
+    {"slo", required_argument, 0, OPT_SLO},
+    {"slo-range", required_argument, 0, OPT_SLO_RANGE},
+    {"slo-step", required_argument, 0, OPT_SLO_STEP},
+    {"arrival", required_argument, 0, OPT_ARRIVAL},
+    {"sweep", required_argument, 0, OPT_SWEEP},
+    {"warmup", required_argument, 0, OPT_WARMUP},
+    {"repeats", required_argument, 0, OPT_REPEATS},
+    {"db", required_argument, 0, OPT_DB},
+    {"no-db", no_argument, 0, OPT_NODB},
+    {"allow-outside", no_argument, 0, OPT_ALLOW},
+    {"quiet", no_argument, 0, 'q'},
+    {"verbose", no_argument, 0, 'v'},
+    SETTING_OPTIONS,
+    {0, 0, 0, 0},
+};
+
+const struct cli_command CLI_BENCH = {
+    "bench",
+    "load test: throughput, latency percentiles, SLO capacity",
+    "usage: vlmeter bench -m SPEC... (-s SUITE | --prompt TEXT) [--concurrency 1,4,16] [options]\n"
+    "Load test: levels of requests in flight (or open-loop rates) one after the other,\n"
+    "with throughput, latency percentiles, goodput and the capacity under SLOs\n"
+    "(docs/metrics.md, \"Load test\").\n"
+    "\n"
+    "options:\n"
+    "  -m, --model SPEC        a model, as for `vlmeter run` (repeatable)\n"
+    "  -s, --suite FILE        the requests are the first turns of its cases, in turn\n"
+    "      --prompt TEXT       or every request is this one prompt\n"
+    "      --concurrency LIST  requests in flight, one level each (e.g. 1,4,16; default 1, and 256 as\n"
+    "                          the most in flight with --rate, --sweep or a rate search)\n"
+    "      --rate R            open loop: R requests per second (remote models only)\n"
+    "      --arrival A         open-loop gaps: poisson (default) or constant\n"
+    "      --sweep N           one at a time, as many as allowed, then N rates between the two\n"
+    "      --warmup N          the first N requests of each level are left out of the figures\n"
+    "      --repeats K         run each level K times (mean and standard deviation)\n"
+    "      --requests N        a level ends after N requests\n"
+    "      --duration S        or when S seconds of sending are over (default 10)\n"
+    "      --slo LIST          ttft=MS,tpot=MS (goodput) and objectives such as ttft_p95=MS,e2e_p99=MS\n"
+    "                          (ttft, tpot, itl, e2e with p50, p90, p95, p99): search the highest\n"
+    "                          level that meets them all\n"
+    "      --slo-range LO:HI   the range of that search\n"
+    "      --slo-step S        the search ends when its bounds are S apart or closer\n"
+    "      --db FILE           the store (default vlmeter.db; table bench_levels)\n"
+    "      --no-db             store nothing\n"
+    "      --allow-outside     let the suite read images outside its folder\n"
+    "  -q, --quiet             no messages, only the results\n"
+    "  -v, --verbose           show llama.cpp's log\n" SETTING_USAGE_BUT_CONCURRENCY,
+    BENCH_OPTIONS,
+    "m:s:qv",
+};
+
 int cmd_bench(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'},
-        {"suite", required_argument, 0, 's'},
-        {"prompt", required_argument, 0, OPT_PROMPT},
-        {"concurrency", required_argument, 0, OPT_CONC},
-        {"rate", required_argument, 0, OPT_RATE},
-        {"requests", required_argument, 0, OPT_REQUESTS},
-        {"duration", required_argument, 0, OPT_DURATION},
-        {"slo", required_argument, 0, OPT_SLO},
-        {"slo-range", required_argument, 0, OPT_SLO_RANGE},
-        {"slo-step", required_argument, 0, OPT_SLO_STEP},
-        {"arrival", required_argument, 0, OPT_ARRIVAL},
-        {"sweep", required_argument, 0, OPT_SWEEP},
-        {"warmup", required_argument, 0, OPT_WARMUP},
-        {"repeats", required_argument, 0, OPT_REPEATS},
-        {"db", required_argument, 0, OPT_DB},
-        {"no-db", no_argument, 0, OPT_NODB},
-        {"allow-outside", no_argument, 0, OPT_ALLOW},
-        {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'},
-        SETTING_OPTIONS,
-        {0, 0, 0, 0},
-    };
     struct overrides o = {.v = vlm_engine_default_params()};
     struct vlm_bench_params bp = vlm_bench_default_params();
     const char *suite = NULL, *prompt = NULL, *db = "vlmeter.db";
@@ -278,7 +314,7 @@ int cmd_bench(int argc, char **argv) {
     int *levels = NULL, n_specs = 0, opt, status = 0;
     bool quiet = false, have_duration = false, have_arrival = false;
     float f;
-    while ((opt = getopt_long(argc, argv, "m:s:qv", opts, NULL)) != -1 && status == 0) {
+    while ((opt = getopt_long(argc, argv, CLI_BENCH.shortopts, CLI_BENCH.opts, NULL)) != -1 && status == 0) {
         if (opt == 'm') specs[n_specs++] = optarg;
         else if (opt == 's') suite = optarg;
         else if (opt == OPT_PROMPT) prompt = optarg;

@@ -32,20 +32,42 @@ static bool number_opt(const char *name, const char *arg, double *v) {
     return true;
 }
 
+static const struct option COMPARE_OPTIONS[] = {
+    {"db", required_argument, 0, OPT_DB},
+    {"new-db", required_argument, 0, OPT_NEW_DB},
+    {"max-drop", required_argument, 0, OPT_MAX_DROP},
+    {"max-slower", required_argument, 0, OPT_MAX_SLOWER},
+    {"alpha", required_argument, 0, OPT_ALPHA},
+    {"no-adjust", no_argument, 0, OPT_NO_ADJUST},
+    {"format", required_argument, 0, OPT_FORMAT},
+    {0, 0, 0, 0},
+};
+
+const struct cli_command CLI_COMPARE = {
+    "compare",
+    "the regression gate: NEW against BASE",
+    COMPARE_USAGE
+    "The regression gate: NEW against BASE on the cases both scored (docs/compare.md).\n"
+    "Exit 1 when a category (or overall) drops significantly (McNemar p, Holm-adjusted\n"
+    "over the rows, < A) by more than PTS points, or NEW's e2e p95 exceeds BASE's by\n"
+    "more than PCT percent; 0 when not; 2 on an error.\n"
+    "\n"
+    "options:\n"
+    "      --db FILE           the store (default vlmeter.db)\n"
+    "      --new-db FILE       NEW's answers from this store\n"
+    "      --max-drop PTS      the accuracy points a significant drop may lose (default 0)\n"
+    "      --max-slower PCT    also fail when NEW's e2e p95 exceeds BASE's by more (default: not checked)\n"
+    "      --alpha A           the significance level (default 0.05)\n"
+    "      --no-adjust         no Holm adjustment: each row's p against A\n"
+    "  -f, --format F          text (default), md or json\n",
+    COMPARE_OPTIONS,
+    "f:",
+};
+
 /* Options into p; false (with a message) on a bad one. */
 static bool parse_options(int argc, char **argv, struct vlm_compare_params *p) {
-    static const struct option opts[] = {
-        {"db", required_argument, 0, OPT_DB},
-        {"new-db", required_argument, 0, OPT_NEW_DB},
-        {"max-drop", required_argument, 0, OPT_MAX_DROP},
-        {"max-slower", required_argument, 0, OPT_MAX_SLOWER},
-        {"alpha", required_argument, 0, OPT_ALPHA},
-        {"no-adjust", no_argument, 0, OPT_NO_ADJUST},
-        {"format", required_argument, 0, OPT_FORMAT},
-        {0, 0, 0, 0},
-    };
     int opt;
-    while ((opt = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_COMPARE.shortopts, CLI_COMPARE.opts, NULL)) != -1) {
         if (opt == OPT_DB) p->db_path = optarg;
         else if (opt == OPT_NEW_DB) p->new_db_path = optarg;
         else if (opt == OPT_MAX_DROP) {

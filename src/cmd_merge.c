@@ -45,14 +45,28 @@ static int rescore_corpus(const char *out, bool quiet) {
     return 0;
 }
 
+static const struct option MERGE_OPTIONS[] = {
+    {"quiet", no_argument, 0, 'q'},
+    {0, 0, 0, 0},
+};
+
+const struct cli_command CLI_MERGE = {
+    "merge",
+    "combine stores (shards run on several machines)",
+    "usage: vlmeter merge OUT.db IN.db... [-q]\n"
+    "Combine stores (shards run on several machines) into OUT (created when missing), in\n"
+    "one transaction; refused when a model's settings differ between stores (docs/shards.md).\n"
+    "\n"
+    "options:\n"
+    "  -q, --quiet             no summary\n",
+    MERGE_OPTIONS,
+    "q",
+};
+
 int cmd_merge(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"quiet", no_argument, 0, 'q'},
-        {0, 0, 0, 0},
-    };
     bool quiet = false;
     int opt;
-    while ((opt = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_MERGE.shortopts, CLI_MERGE.opts, NULL)) != -1) {
         if (opt == 'q') quiet = true;
         else return 2;
     }

@@ -51,17 +51,35 @@ static int calibrate(vlm_plan *plan, const char *db, int n) {
     return 0;
 }
 
+static const struct option PLAN_OPTIONS[] = {
+    {"db", required_argument, 0, OPT_DB},
+    {"gpu", required_argument, 0, OPT_GPU},
+    {"catalog", required_argument, 0, OPT_CATALOG},
+    {"calibrate", required_argument, 0, OPT_CALIBRATE},
+    {0, 0, 0, 0},
+};
+
+const struct cli_command CLI_PLAN = {
+    "plan",
+    "estimate a run's time and cost",
+    "usage: vlmeter plan PLAN.yaml [--db FILE] [--gpu NAME] [--catalog CSV] [--calibrate N]\n"
+    "Before a run: how long each model will take on the cases not stored yet (from earlier\n"
+    "runs in the store) and, with a GPU, what that wall time costs (docs/cost.md).\n"
+    "\n"
+    "options:\n"
+    "      --db FILE           the store (default: the plan's db, else vlmeter.db)\n"
+    "      --gpu NAME          price the wall time at this catalog GPU's hourly price\n"
+    "                          (default: the plan's gpu:)\n"
+    "      --catalog CSV       more GPUs and prices, beside data/gpus.csv\n"
+    "      --calibrate N       first answer and store N cases of each model (a run skips them)\n",
+    PLAN_OPTIONS,
+    "",
+};
+
 int cmd_plan(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"db", required_argument, 0, OPT_DB},
-        {"gpu", required_argument, 0, OPT_GPU},
-        {"catalog", required_argument, 0, OPT_CATALOG},
-        {"calibrate", required_argument, 0, OPT_CALIBRATE},
-        {0, 0, 0, 0},
-    };
     const char *db = NULL, *gpu = NULL, *catalog = NULL;
     int opt, n_calibrate = 0;
-    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_PLAN.shortopts, CLI_PLAN.opts, NULL)) != -1) {
         if (opt == OPT_DB) db = optarg;
         else if (opt == OPT_CALIBRATE) {
             if (!cli_parse_int(optarg, &n_calibrate) || n_calibrate < 1) {

@@ -19,21 +19,40 @@ static int split_types(char *list, const char **out, int max) {
     return n;
 }
 
+static const struct option QUANTIZE_OPTIONS[] = {
+    {"types", required_argument, 0, 't'},
+    {"mmproj", required_argument, 0, OPT_MMPROJ},
+    {"threads", required_argument, 0, OPT_THREADS},
+    {"list", no_argument, 0, OPT_LIST},
+    {"quiet", no_argument, 0, 'q'},
+    {"verbose", no_argument, 0, 'v'},
+    {0, 0, 0, 0},
+};
+
+const struct cli_command CLI_QUANTIZE = {
+    "quantize",
+    "quantized variants of a model",
+    "usage: vlmeter quantize MODEL.gguf --types q8_0,q4_k_m,... OUTDIR [--mmproj MMPROJ.gguf] [--threads N]\n"
+    "       vlmeter quantize --list\n"
+    "Write one quantized variant of the model per type into OUTDIR (docs/quantize.md).\n"
+    "\n"
+    "options:\n"
+    "  -t, --types LIST        the types, comma-separated\n"
+    "      --mmproj FILE       quantize this projector too\n"
+    "      --threads N         CPU threads (default 0: all cores)\n"
+    "      --list              the types\n"
+    "  -q, --quiet             no messages\n"
+    "  -v, --verbose           show llama.cpp's log\n",
+    QUANTIZE_OPTIONS,
+    "t:qv",
+};
+
 int cmd_quantize(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"types", required_argument, 0, 't'},
-        {"mmproj", required_argument, 0, OPT_MMPROJ},
-        {"threads", required_argument, 0, OPT_THREADS},
-        {"list", no_argument, 0, OPT_LIST},
-        {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'},
-        {0, 0, 0, 0},
-    };
     struct vlm_quant_params qp = vlm_quant_default_params();
     qp.on_message = cli_print_message;
     char *types = NULL;
     int opt;
-    while ((opt = getopt_long(argc, argv, "t:qv", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_QUANTIZE.shortopts, CLI_QUANTIZE.opts, NULL)) != -1) {
         if (opt == 't') types = optarg;
         else if (opt == OPT_MMPROJ) qp.mmproj = optarg;
         else if (opt == OPT_THREADS) {

@@ -11,21 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *SERVE_USAGE =
-    "usage: vlmeter serve [--db FILE] [--port N] [--bind ADDR] [--token T] [--reviewer NAME]\n"
-    "\n"
-    "A local web app over the store: runs, models, the model x category matrix, answers side\n"
-    "by side with their images and timings, filters, human verdicts and blind pairwise votes\n"
-    "(docs/serve.md). Stop it with Ctrl-C.\n"
-    "\n"
-    "  --db FILE        the store (default vlmeter.db)\n"
-    "  --port N         the port (default 8077; 0: a free one, printed)\n"
-    "  --bind ADDR      a numeric address (default 127.0.0.1); another than loopback needs a token\n"
-    "  --token T        every request must carry T (Authorization: Bearer T, the vlmeter_token\n"
-    "                   cookie, or ?token=T once); default $VLMETER_TOKEN\n"
-    "  --reviewer NAME  the name the forms are prefilled with (default $USER)\n"
-    "  -h, --help       this text\n";
-
 static void on_stop_signal(int sig) {
     (void)sig;
     vlm_serve_request_stop();
@@ -38,25 +23,43 @@ static void print_url(const char *url, void *user) {
 
 enum { OPT_PORT = 2000, OPT_BIND, OPT_TOKEN, OPT_REVIEWER };
 
+static const struct option SERVE_OPTIONS[] = {
+    {"db", required_argument, 0, OPT_DB},
+    {"port", required_argument, 0, OPT_PORT},
+    {"bind", required_argument, 0, OPT_BIND},
+    {"token", required_argument, 0, OPT_TOKEN},
+    {"reviewer", required_argument, 0, OPT_REVIEWER},
+    {0, 0, 0, 0},
+};
+
+const struct cli_command CLI_SERVE = {
+    "serve",
+    "review answers in a browser: filters, human verdicts, blind votes",
+    "usage: vlmeter serve [--db FILE] [--port N] [--bind ADDR] [--token T] [--reviewer NAME]\n"
+    "\n"
+    "A local web app over the store: runs, models, the model x category matrix, answers side\n"
+    "by side with their images and timings, filters, human verdicts and blind pairwise votes\n"
+    "(docs/serve.md). Stop it with Ctrl-C.\n"
+    "\n"
+    "options:\n"
+    "      --db FILE           the store (default vlmeter.db)\n"
+    "      --port N            the port (default 8077; 0: a free one, printed)\n"
+    "      --bind ADDR         a numeric address (default 127.0.0.1); another than loopback\n"
+    "                          needs a token\n"
+    "      --token T           every request must carry T (Authorization: Bearer T, the\n"
+    "                          vlmeter_token cookie, or ?token=T once); default $VLMETER_TOKEN\n"
+    "      --reviewer NAME     the name the forms are prefilled with (default $USER)\n",
+    SERVE_OPTIONS,
+    "",
+};
+
 int cmd_serve(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"db", required_argument, 0, OPT_DB},
-        {"port", required_argument, 0, OPT_PORT},
-        {"bind", required_argument, 0, OPT_BIND},
-        {"token", required_argument, 0, OPT_TOKEN},
-        {"reviewer", required_argument, 0, OPT_REVIEWER},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
     struct vlm_serve_params p = vlm_serve_default_params();
     p.token = getenv("VLMETER_TOKEN");
     p.reviewer = getenv("USER");
     int opt;
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs(SERVE_USAGE, stdout);
-            return 0;
-        } else if (opt == OPT_DB) p.db_path = optarg;
+    while ((opt = getopt_long(argc, argv, CLI_SERVE.shortopts, CLI_SERVE.opts, NULL)) != -1) {
+        if (opt == OPT_DB) p.db_path = optarg;
         else if (opt == OPT_PORT) {
             if (!cli_parse_int(optarg, &p.port) || p.port < 0 || p.port > 65535) {
                 fprintf(stderr, "vlmeter: serve: --port '%s': a whole number from 0 to 65535\n", optarg);
@@ -65,13 +68,10 @@ int cmd_serve(int argc, char **argv) {
         } else if (opt == OPT_BIND) p.bind = optarg;
         else if (opt == OPT_TOKEN) p.token = optarg;
         else if (opt == OPT_REVIEWER) p.reviewer = optarg;
-        else {
-            fprintf(stderr, "vlmeter: serve: known options: --db --port --bind --token --reviewer --help\n");
-            return 2;
-        }
+        else return 2; /* cli_check_options has named it */
     }
     if (optind < argc) {
-        fprintf(stderr, "vlmeter: serve: unexpected argument '%s'\n%s", argv[optind], SERVE_USAGE);
+        fprintf(stderr, "vlmeter: serve: unexpected argument '%s'\n%s", argv[optind], CLI_SERVE.usage);
         return 2;
     }
     if (!cli_exists(p.db_path)) {

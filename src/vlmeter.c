@@ -11,6 +11,11 @@
  *   vlmeter forge --list | --shapes
  *   vlmeter ask -m MODEL --mmproj MMPROJ [--image IMG]... -p PROMPT [options]
  *   (bench, plan, probe, import, quantize and merge live in src/cmd_*.c)
+ *
+ * Each command is one struct cli_command (src/cli.h: name, one-line summary,
+ * usage, and the getopt table its parser uses), listed in COMMANDS below:
+ * main() answers `vlmeter CMD --help` and refuses unknown options from it
+ * before the command runs (cli_check_options).
  */
 #include "cli.h"
 
@@ -29,80 +34,15 @@
 #define VLM_VOCAB_DIR ""
 #endif
 
-static const char *USAGE =
-    "usage: vlmeter COMMAND [options]\n"
-    "\n"
-    "commands:\n"
-    "  run [PLAN.yaml] [-m SPEC]... [-s SUITE.jsonl]...   evaluate models, resumably\n"
-    "  demo [--dir DIR] [--no-run]                        forge tiny models, write and run the demo suite\n"
-    "  score [--db FILE] [-s SUITE]... [--scorer S] [--judge SPEC]   re-score stored answers\n"
-    "  report [--db FILE] [--format table|md|csv|json|html] [-o FILE] [--plan PLAN.yaml]\n"
-    "         [--catalog FILE.csv]   the comparison report, with costs and the recommendation\n"
-    "  export [--db FILE] [-o FILE]                       stored answers as JSONL\n"
-    "  forge ARCH OUTDIR [--size tiny|small] [--seed N]   write a random-weight model (--list: archs)\n"
-    "        [--shape NAME [--layers N]] [--type f16|q8_0|q4_k_m]   a published model's exact shapes\n"
-    "                          (--shapes: the shapes and their file sizes per type)\n"
-    "  ask -m MODEL --mmproj MMPROJ [--image IMG]... -p PROMPT [-p NEXT]... [--raw] [--prompt-out F]\n"
-    "                          answer one conversation (--raw: reasoning too; --prompt-out: the\n"
-    "                          text the chat template rendered; -m hf:OWNER/REPO[:QUANT] without\n"
-    "                          --mmproj: both from the model hub)\n"
-    "  probe OUTDIR [--n N] [--seed S] [--lang en|zh|both] [--level 1..3]   write the synthetic probe suite\n"
-    "        [--categories LIST]   (the categories to write; default all)\n"
-    "  import vlmevalkit FILE.tsv OUTDIR | import folder FOLDER OUTDIR   other test data as a suite\n"
-    "  bench -m SPEC... (-s SUITE | --prompt P) --concurrency 1,4,16 [--rate R]\n"
-    "        [--requests N | --duration S] [--slo ttft=MS,tpot=MS]   load test (docs/metrics.md)\n"
-    "  plan PLAN.yaml [--db FILE] [--gpu NAME] [--catalog CSV] [--calibrate N]   estimate a run's time and cost\n"
-    "  quantize MODEL.gguf --types q8_0,q4_k_m,... OUTDIR [--mmproj MMPROJ.gguf]   quantized variants\n"
-    "  compare BASE NEW [--db FILE] [--new-db FILE] [--max-drop PTS] [--max-slower PCT] [--alpha A]\n"
-    "          [--no-adjust] [--format text|md|json]   the regression gate: NEW against BASE on the\n"
-    "                          cases both scored; exit 1 when a category (or overall) drops\n"
-    "                          significantly (McNemar p, Holm-adjusted over the rows, < A, default\n"
-    "                          0.05) by more than PTS points (default 0),\n"
-    "                          or NEW's e2e p95 exceeds BASE's by more than PCT percent; 0 when\n"
-    "                          not; 2 on an error (docs/compare.md). NEW from --new-db if given\n"
-    "  merge OUT.db IN.db... [-q]                         combine stores (shards run on several machines)\n"
-    "                          into OUT (created when missing), in one transaction; refused when a\n"
-    "                          model's settings differ between stores (docs/shards.md)\n"
-    "  serve [--db FILE] [--port N] [--bind ADDR] [--token T]   review answers in a browser: filters,\n"
-    "                          human verdicts, blind votes (docs/serve.md)\n"
-    "  version                                            versions of vlmeter and llama.cpp\n"
-    "\n"
-    "run options:\n"
-    "  -m, --model NAME=MODEL.gguf,mmproj=MMPROJ.gguf[,template=T]   a model (repeatable)\n"
-    "  -m, --model NAME=https://HOST/v1,model=ID[,key_env=VAR][,url=URL2]   a remote model\n"
-    "  -m, --model NAME=MODEL.gguf,mmproj=M.gguf,variant=q8_0,variant=q4_k_m[:FILE.gguf]   a family\n"
-    "                          of quantized variants, compared with NAME (docs/quantize.md)\n"
-    "  -s, --suite FILE        a JSONL suite (repeatable)\n"
-    "      --db FILE           the store (default vlmeter.db)\n"
-    "      --template T        chat template for every model: a llama.cpp built-in name, or Jinja\n"
-    "                          text (default: each model's own, rendered as llama-server does)\n"
-    "      --reasoning R       reasoning models: auto, on, off, or budget=N tokens of reasoning\n"
-    "      --max-tokens N --ctx N --batch N --threads N --ngl N\n"
-    "      --temp X --top-p X --top-k N --min-p X --repeat-penalty X --seed N\n"
-    "      --timeout S --retries N   remote models: per-request timeout, retries (docs/remote.md)\n"
-    "      --concurrency N     remote models: cases answered at once\n"
-    "      --parallel N        local models: cases decoded together in one batch (default 1)\n"
-    "      --no-reuse          local models: encode every image and prefill every prompt anew\n"
-    "      --image-cache-mib N local models: image-embedding cache budget (default 1024)\n"
-    "      --allow-outside     let suites read images outside their folder\n"
-    "      --retry-errors      run cases stored as errors again\n"
-    "      --shard I/N         only the cases of shard I of N (1 <= I <= N), by a hash of suite and\n"
-    "                          case id; run 1/N .. N/N anywhere, then `vlmeter merge` (docs/shards.md)\n"
-    "      --gaps FILE         write each output token's top-2 logit gap (TSV) to FILE\n"
-    "      --gpu-sample-ms N   read each GPU through NVML every N ms while local models load and\n"
-    "                          answer (default 100; 0: off; docs/metrics.md, GPU)\n"
-    "      --budget AMOUNT --gpu NAME [--catalog CSV]   stop (resumably, status 130) when the\n"
-    "                          run's wall time at NAME's hourly catalog price reaches AMOUNT\n"
-    "  -q, --quiet             no progress line, no summary\n"
-    "  -v, --verbose           show llama.cpp's log\n"
-    "\n"
-    "score options:\n"
-    "  -s, --suite FILE        re-read expected answers, scorers and choices from it\n"
-    "      --scorer NAME       score every turn with this scorer (docs/scoring.md)\n"
-    "      --judge NAME=MODEL.gguf,mmproj=MMPROJ.gguf   the model that grades `judge` turns\n"
-    "\n"
-    "Formats: docs/suite-format.md, docs/plan-format.md, docs/export-format.md,\n"
-    "docs/report-schema.md; metrics: docs/metrics.md; scorers: docs/scoring.md.\n";
+/* `vlmeter --help`: these lines around the list of COMMANDS (main, below). */
+static const char *OVERVIEW_HEAD = "usage: vlmeter COMMAND [options]\n"
+                                   "\n"
+                                   "commands:\n";
+static const char *OVERVIEW_TAIL = "\n"
+                                   "vlmeter COMMAND --help (or vlmeter help COMMAND): the command's usage\n"
+                                   "and every option it takes.\n"
+                                   "Formats: docs/suite-format.md, docs/plan-format.md, docs/export-format.md,\n"
+                                   "docs/report-schema.md; metrics: docs/metrics.md; scorers: docs/scoring.md.\n";
 
 /* ------------------------------------------------------------ run */
 
@@ -254,24 +194,58 @@ static int run_plan(vlm_plan *plan, const char *db, bool allow_outside, bool ret
 }
 
 
+static const struct option RUN_OPTIONS[] = {
+    {"gpu-sample-ms", required_argument, 0, OPT_GPU_SAMPLE_MS},
+    {"model", required_argument, 0, 'm'},
+    {"suite", required_argument, 0, 's'},
+    {"db", required_argument, 0, OPT_DB},
+    {"allow-outside", no_argument, 0, OPT_ALLOW},
+    {"retry-errors", no_argument, 0, OPT_RETRY},
+    {"quiet", no_argument, 0, 'q'},
+    {"verbose", no_argument, 0, 'v'},
+    {"budget", required_argument, 0, OPT_BUDGET},
+    {"gpu", required_argument, 0, OPT_GPU},
+    {"catalog", required_argument, 0, OPT_CATALOG},
+    {"gaps", required_argument, 0, OPT_GAPS},
+    {"shard", required_argument, 0, OPT_SHARD},
+    SETTING_OPTIONS,
+    {0, 0, 0, 0},
+};
+
+static const struct cli_command CLI_RUN = {
+    "run",
+    "evaluate models on suites, resumably",
+    "usage: vlmeter run [PLAN.yaml] [-m SPEC]... [-s SUITE.jsonl]... [--db FILE] [options]\n"
+    "Answer every case of the suites with every model and score the answers, resumably:\n"
+    "a case stored already is not run again (docs/plan-format.md, docs/suite-format.md).\n"
+    "Exit 0 when all went well, 1 when something failed, 2 on a usage or store error,\n"
+    "130 when stopped (Ctrl-C, --budget): run the same command again to resume.\n"
+    "\n"
+    "options:\n"
+    "  -m, --model NAME=MODEL.gguf,mmproj=MMPROJ.gguf[,template=T]   a model (repeatable)\n"
+    "  -m, --model NAME=https://HOST/v1,model=ID[,key_env=VAR][,url=URL2]   a remote model\n"
+    "  -m, --model NAME=MODEL.gguf,mmproj=M.gguf,variant=q8_0,variant=q4_k_m[:FILE.gguf]   a family\n"
+    "                          of quantized variants, compared with NAME (docs/quantize.md)\n"
+    "  -s, --suite FILE        a JSONL suite (repeatable)\n"
+    "      --db FILE           the store (default: the plan's db, else vlmeter.db)\n"
+    "      --allow-outside     let suites read images outside their folder\n"
+    "      --retry-errors      run cases stored as errors again\n"
+    "      --shard I/N         only the cases of shard I of N (1 <= I <= N), by a hash of suite and\n"
+    "                          case id; run 1/N .. N/N anywhere, then `vlmeter merge` (docs/shards.md)\n"
+    "      --gaps FILE         write each output token's top-2 logit gap (TSV) to FILE\n"
+    "      --gpu-sample-ms N   read each GPU through NVML every N ms while local models load and\n"
+    "                          answer (default 100; 0: off; docs/metrics.md, GPU)\n"
+    "      --budget AMOUNT     stop (resumably, status 130) when the run's wall time at the --gpu's\n"
+    "                          hourly catalog price reaches AMOUNT (docs/cost.md)\n"
+    "      --gpu NAME          the catalog GPU --budget prices (default: the plan's gpu:)\n"
+    "      --catalog CSV       more GPUs and prices, beside data/gpus.csv\n"
+    "  -q, --quiet             no progress line, no summary\n"
+    "  -v, --verbose           show llama.cpp's log\n" SETTING_USAGE,
+    RUN_OPTIONS,
+    "m:s:qv",
+};
+
 static int cmd_run(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"gpu-sample-ms", required_argument, 0, OPT_GPU_SAMPLE_MS},
-        {"model", required_argument, 0, 'm'},
-        {"suite", required_argument, 0, 's'},
-        {"db", required_argument, 0, OPT_DB},
-        {"allow-outside", no_argument, 0, OPT_ALLOW},
-        {"retry-errors", no_argument, 0, OPT_RETRY},
-        {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'},
-        {"budget", required_argument, 0, OPT_BUDGET},
-        {"gpu", required_argument, 0, OPT_GPU},
-        {"catalog", required_argument, 0, OPT_CATALOG},
-        {"gaps", required_argument, 0, OPT_GAPS},
-        {"shard", required_argument, 0, OPT_SHARD},
-        SETTING_OPTIONS,
-        {0, 0, 0, 0},
-    };
     struct overrides o = {.v = vlm_engine_default_params()};
     struct budget budget = {0};
     struct run_opts ro = {0, 0, vlm_run_default_params().gpu_sample_ms};
@@ -283,7 +257,7 @@ static int cmd_run(int argc, char **argv) {
     const char **specs = calloc((size_t)argc + 1, sizeof *specs);
     const char **suites = calloc((size_t)argc + 1, sizeof *suites);
     int opt, status = 0;
-    while ((opt = getopt_long(argc, argv, "m:s:qv", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_RUN.shortopts, CLI_RUN.opts, NULL)) != -1) {
         if (opt == 'm') specs[n_specs++] = optarg;
         else if (opt == 's') suites[n_suites++] = optarg;
         else if (opt == OPT_DB) db = optarg;
@@ -420,17 +394,34 @@ static int write_demo_reports(const char *dir, const char *db, bool quiet) {
     return 0;
 }
 
+static const struct option DEMO_OPTIONS[] = {
+    {"dir", required_argument, 0, OPT_DIR},
+    {"quiet", no_argument, 0, 'q'},
+    {"no-run", no_argument, 0, OPT_NORUN},
+    {0, 0, 0, 0},
+};
+
+static const struct cli_command CLI_DEMO = {
+    "demo",
+    "forge tiny models, write and run the demo suite",
+    "usage: vlmeter demo [--dir DIR] [--no-run] [-q]\n"
+    "Forge a tiny random-weight model of every architecture, write the demo suite, run\n"
+    "it and write report.md and report.html, all under DIR. The models answer garbage:\n"
+    "the demo shows the plumbing, not a model.\n"
+    "\n"
+    "options:\n"
+    "      --dir DIR           where (default vlmeter-demo); models already forged there are kept\n"
+    "      --no-run            forge the models and write the suite only\n"
+    "  -q, --quiet             no progress line, no summary\n",
+    DEMO_OPTIONS,
+    "q",
+};
+
 static int cmd_demo(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"dir", required_argument, 0, OPT_DIR},
-        {"quiet", no_argument, 0, 'q'},
-        {"no-run", no_argument, 0, OPT_NORUN},
-        {0, 0, 0, 0},
-    };
     const char *dir = "vlmeter-demo";
     bool quiet = false, no_run = false;
     int opt;
-    while ((opt = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_DEMO.shortopts, CLI_DEMO.opts, NULL)) != -1) {
         if (opt == OPT_DIR) dir = optarg;
         else if (opt == 'q') quiet = true;
         else if (opt == OPT_NORUN) no_run = true;
@@ -483,25 +474,44 @@ static int cmd_demo(int argc, char **argv) {
 
 /* ------------------------------------------------------------ score, report */
 
+static const struct option SCORE_OPTIONS[] = {
+    {"db", required_argument, 0, OPT_DB},
+    {"suite", required_argument, 0, 's'},
+    {"scorer", required_argument, 0, OPT_SCORER},
+    {"judge", required_argument, 0, OPT_JUDGE},
+    {"allow-outside", no_argument, 0, OPT_ALLOW},
+    {"quiet", no_argument, 0, 'q'},
+    {"verbose", no_argument, 0, 'v'},
+    SETTING_OPTIONS,
+    {0, 0, 0, 0},
+};
+
+static const struct cli_command CLI_SCORE = {
+    "score",
+    "score the stored answers again",
+    "usage: vlmeter score [--db FILE] [-s SUITE]... [--scorer NAME] [--judge SPEC] [options]\n"
+    "Score the stored answers again (docs/scoring.md).\n"
+    "\n"
+    "options:\n"
+    "      --db FILE           the store (default vlmeter.db)\n"
+    "  -s, --suite FILE        re-read expected answers, scorers and choices from it (repeatable)\n"
+    "      --scorer NAME       score every turn with this scorer\n"
+    "      --judge NAME=MODEL.gguf,mmproj=MMPROJ.gguf   the model that grades `judge` turns\n"
+    "      --allow-outside     let suites read images outside their folder\n"
+    "  -q, --quiet             print nothing when all went well\n"
+    "  -v, --verbose           show llama.cpp's log\n" SETTING_USAGE,
+    SCORE_OPTIONS,
+    "s:qv",
+};
+
 static int cmd_score(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"db", required_argument, 0, OPT_DB},
-        {"suite", required_argument, 0, 's'},
-        {"scorer", required_argument, 0, OPT_SCORER},
-        {"judge", required_argument, 0, OPT_JUDGE},
-        {"allow-outside", no_argument, 0, OPT_ALLOW},
-        {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'},
-        SETTING_OPTIONS,
-        {0, 0, 0, 0},
-    };
     struct overrides o = {.v = vlm_engine_default_params()};
     struct vlm_score_params sp = vlm_score_default_params();
     const char *db = "vlmeter.db", *judge = NULL;
     const char **suites = calloc((size_t)argc + 1, sizeof *suites);
     bool quiet = false;
     int opt, status = 0;
-    while ((opt = getopt_long(argc, argv, "s:qv", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_SCORE.shortopts, CLI_SCORE.opts, NULL)) != -1) {
         if (opt == OPT_DB) db = optarg;
         else if (opt == 's') suites[sp.n_suites++] = optarg;
         else if (opt == OPT_SCORER) sp.scorer = optarg;
@@ -534,16 +544,35 @@ static int cmd_score(int argc, char **argv) {
     return status;
 }
 
+static const struct option REPORT_OPTIONS[] = {
+    {"db", required_argument, 0, OPT_DB},           {"format", required_argument, 0, OPT_FORMAT},
+    {"output", required_argument, 0, 'o'},          {"plan", required_argument, 0, OPT_PLAN},
+    {"catalog", required_argument, 0, OPT_CATALOG}, {0, 0, 0, 0},
+};
+
+static const struct cli_command CLI_REPORT = {
+    "report",
+    "the comparison report, with costs and the recommendation",
+    "usage: vlmeter report [--db FILE] [--format table|md|csv|json|html] [-o FILE] [--plan PLAN.yaml]\n"
+    "                      [--catalog CSV]\n"
+    "The comparison report: accuracy with intervals per model and category, speed, costs\n"
+    "and the recommendation (docs/report-schema.md, docs/cost.md).\n"
+    "\n"
+    "options:\n"
+    "      --db FILE           the store (default vlmeter.db)\n"
+    "  -f, --format F          table (default), md, csv, json or html\n"
+    "  -o, --output FILE       write the report there instead of stdout\n"
+    "      --plan PLAN.yaml    the requirements and volume the costs and the recommendation use\n"
+    "      --catalog CSV       more GPUs and prices, beside data/gpus.csv\n",
+    REPORT_OPTIONS,
+    "o:f:",
+};
+
 static int cmd_report(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"db", required_argument, 0, OPT_DB},           {"format", required_argument, 0, OPT_FORMAT},
-        {"output", required_argument, 0, 'o'},          {"plan", required_argument, 0, OPT_PLAN},
-        {"catalog", required_argument, 0, OPT_CATALOG}, {0, 0, 0, 0},
-    };
     static const char *names[] = {"table", "md", "csv", "json", "html"};
     const char *db = "vlmeter.db", *out_path = NULL, *plan = NULL, *catalog = NULL;
     int format = VLM_REPORT_TABLE, opt;
-    while ((opt = getopt_long(argc, argv, "o:f:", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_REPORT.shortopts, CLI_REPORT.opts, NULL)) != -1) {
         if (opt == OPT_DB) db = optarg;
         else if (opt == 'o') out_path = optarg;
         else if (opt == OPT_PLAN) plan = optarg;
@@ -579,15 +608,29 @@ static int cmd_report(int argc, char **argv) {
 
 /* ------------------------------------------------------------ export */
 
+static const struct option EXPORT_OPTIONS[] = {
+    {"db", required_argument, 0, OPT_DB},
+    {"output", required_argument, 0, 'o'},
+    {0, 0, 0, 0},
+};
+
+static const struct cli_command CLI_EXPORT = {
+    "export",
+    "stored answers as JSONL",
+    "usage: vlmeter export [--db FILE] [-o FILE]\n"
+    "The stored answers as JSONL (docs/export-format.md).\n"
+    "\n"
+    "options:\n"
+    "      --db FILE           the store (default vlmeter.db)\n"
+    "  -o, --output FILE       write there instead of stdout\n",
+    EXPORT_OPTIONS,
+    "o:",
+};
+
 static int cmd_export(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"db", required_argument, 0, OPT_DB},
-        {"output", required_argument, 0, 'o'},
-        {0, 0, 0, 0},
-    };
     const char *db = "vlmeter.db", *out_path = NULL;
     int opt;
-    while ((opt = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_EXPORT.shortopts, CLI_EXPORT.opts, NULL)) != -1) {
         if (opt == OPT_DB) db = optarg;
         else if (opt == 'o') out_path = optarg;
         else return 2;
@@ -647,20 +690,41 @@ static int forge_list_shapes(void) {
     return 0;
 }
 
+static const struct option FORGE_OPTIONS[] = {
+    {"size", required_argument, 0, OPT_SIZE},
+    {"seed", required_argument, 0, OPT_SEED},
+    {"list", no_argument, 0, OPT_LIST},
+    {"shape", required_argument, 0, OPT_FORGE_SHAPE},
+    {"shapes", no_argument, 0, OPT_FORGE_SHAPES},
+    {"type", required_argument, 0, OPT_FORGE_TYPE},
+    {"layers", required_argument, 0, OPT_FORGE_LAYERS},
+    {0, 0, 0, 0},
+};
+
+static const struct cli_command CLI_FORGE = {
+    "forge",
+    "write a random-weight model (tests, sizing)",
+    "usage: vlmeter forge ARCH OUTDIR [--size tiny|small | --shape NAME [--layers N]] [--type T] [--seed N]\n"
+    "       vlmeter forge --list | --shapes\n"
+    "Write a model of architecture ARCH with random weights, OUTDIR/model.gguf and\n"
+    "OUTDIR/mmproj.gguf, for tests and sizing; its answers are garbage.\n"
+    "\n"
+    "options:\n"
+    "      --size tiny|small   how big (default tiny)\n"
+    "      --shape NAME        a published model's exact tensor shapes instead (--shapes lists them)\n"
+    "      --layers N          with --shape: only the first N blocks\n"
+    "      --type T            f16 (default), q8_0 or q4_k_m tensors\n"
+    "      --seed N            the weights' random seed (default 42)\n"
+    "      --list              the architectures\n"
+    "      --shapes            the shapes and their file sizes per type\n",
+    FORGE_OPTIONS,
+    "",
+};
+
 static int cmd_forge(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"size", required_argument, 0, OPT_SIZE},
-        {"seed", required_argument, 0, OPT_SEED},
-        {"list", no_argument, 0, OPT_LIST},
-        {"shape", required_argument, 0, OPT_FORGE_SHAPE},
-        {"shapes", no_argument, 0, OPT_FORGE_SHAPES},
-        {"type", required_argument, 0, OPT_FORGE_TYPE},
-        {"layers", required_argument, 0, OPT_FORGE_LAYERS},
-        {0, 0, 0, 0},
-    };
     struct vlm_forge_params fp = vlm_forge_default_params();
     int opt, seed;
-    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_FORGE.shortopts, CLI_FORGE.opts, NULL)) != -1) {
         if (opt == OPT_LIST) {
             for (int i = 0; i < vlm_forge_n_archs(); i++)
                 printf("%-17s %s\n", vlm_forge_arch_name(i), vlm_forge_arch_desc(i));
@@ -725,19 +789,41 @@ static bool print_answer(const struct vlm_turn_result *r, void *user) {
     return true;
 }
 
+static const struct option ASK_OPTIONS[] = {
+    {"model", required_argument, 0, 'm'},
+    {"mmproj", required_argument, 0, OPT_MMPROJ},
+    {"image", required_argument, 0, OPT_IMAGE},
+    {"prompt", required_argument, 0, 'p'},
+    {"gaps", required_argument, 0, OPT_GAPS},
+    {"verbose", no_argument, 0, 'v'},
+    {"prompt-out", required_argument, 0, OPT_PROMPT_OUT},
+    {"raw", no_argument, 0, OPT_RAW},
+    SETTING_OPTIONS,
+    {0, 0, 0, 0},
+};
+
+static const struct cli_command CLI_ASK = {
+    "ask",
+    "answer one conversation",
+    "usage: vlmeter ask -m MODEL --mmproj MMPROJ [--image IMG]... -p PROMPT [-p NEXT]... [options]\n"
+    "Answer one conversation: each answer on stdout, its timings on stderr.\n"
+    "\n"
+    "options:\n"
+    "  -m, --model MODEL.gguf  the model; hf:OWNER/REPO[:QUANT] without --mmproj: the model and its\n"
+    "                          projector from the model hub (docs/hub.md)\n"
+    "      --mmproj FILE       the model's vision projector\n"
+    "      --image IMG         an image (repeatable)\n"
+    "  -p, --prompt TEXT       a user turn (repeatable: the next turns)\n"
+    "  -n N                    as --max-tokens N\n"
+    "      --raw               print the whole generated text, reasoning too\n"
+    "      --prompt-out FILE   write the text the chat template rendered to FILE\n"
+    "      --gaps FILE         write each output token's top-2 logit gap (TSV) to FILE\n"
+    "  -v, --verbose           show llama.cpp's log\n" SETTING_USAGE,
+    ASK_OPTIONS,
+    "m:p:n:v",
+};
+
 static int cmd_ask(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'},
-        {"mmproj", required_argument, 0, OPT_MMPROJ},
-        {"image", required_argument, 0, OPT_IMAGE},
-        {"prompt", required_argument, 0, 'p'},
-        {"gaps", required_argument, 0, OPT_GAPS},
-        {"verbose", no_argument, 0, 'v'},
-        {"prompt-out", required_argument, 0, OPT_PROMPT_OUT},
-        {"raw", no_argument, 0, OPT_RAW},
-        SETTING_OPTIONS,
-        {0, 0, 0, 0},
-    };
     struct overrides o = {.v = vlm_engine_default_params()};
     struct vlm_engine_params ep = vlm_engine_default_params();
     const char *gaps_path = NULL, *prompts_path = NULL;
@@ -745,7 +831,7 @@ static int cmd_ask(int argc, char **argv) {
     const char **prompts = calloc((size_t)argc + 1, sizeof *prompts);
     int n_images = 0, n_prompts = 0, opt, status = 0;
     bool raw = false;
-    while ((opt = getopt_long(argc, argv, "m:p:n:v", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_ASK.shortopts, CLI_ASK.opts, NULL)) != -1) {
         if (opt == 'm') ep.model_path = optarg;
         else if (opt == OPT_MMPROJ) ep.mmproj_path = optarg;
         else if (opt == OPT_IMAGE) images[n_images++] = optarg;
@@ -801,23 +887,52 @@ static int cmd_ask(int argc, char **argv) {
 
 /* ------------------------------------------------------------ main */
 
-int cmd_serve(int argc, char **argv); /* src/cmd_serve.c */
+static const struct option VERSION_OPTIONS[] = {{0, 0, 0, 0}};
+static const struct cli_command CLI_VERSION = {
+    "version",
+    "versions of vlmeter and llama.cpp",
+    "usage: vlmeter version\n"
+    "The versions of vlmeter and llama.cpp (also: vlmeter --version).\n"
+    "\n"
+    "options:\n",
+    VERSION_OPTIONS,
+    "",
+};
+
+/* Every command, in the order `vlmeter --help` lists them; a command's
+ * cli_command is its usage, its options and what --help and the check of
+ * unknown options use (src/cli.h). */
+static const struct cli_command *const COMMANDS[] = {
+    &CLI_RUN,    &CLI_DEMO,  &CLI_SCORE, &CLI_REPORT,   &CLI_EXPORT,  &CLI_FORGE, &CLI_ASK,   &CLI_PROBE,
+    &CLI_IMPORT, &CLI_BENCH, &CLI_PLAN,  &CLI_QUANTIZE, &CLI_COMPARE, &CLI_MERGE, &CLI_SERVE, &CLI_VERSION,
+};
+#define N_COMMANDS (int)(sizeof COMMANDS / sizeof COMMANDS[0])
+
+/* `vlmeter --help`: one line per command. */
+static void print_overview(FILE *f) {
+    fputs(OVERVIEW_HEAD, f);
+    for (int i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-10s %s\n", COMMANDS[i]->name, COMMANDS[i]->summary);
+    fputs(OVERVIEW_TAIL, f);
+}
 
 int main(int argc, char **argv) {
+    static char help[] = "--help";
+    if (argc == 3 && strcmp(argv[1], "help") == 0) { /* `vlmeter help CMD`: as `vlmeter CMD --help` */
+        argv[1] = argv[2];
+        argv[2] = help;
+    }
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-        fputs(USAGE, argc < 2 ? stderr : stdout);
+        print_overview(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
     const char *cmd = argv[1];
     argc--;
     argv++;
-    if (strcmp(cmd, "serve") == 0) return cmd_serve(argc, argv); /* answers --help itself */
-    /* `vlmeter COMMAND --help`: every command's options are in the one usage text */
-    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-        if (strcmp(argv[i], "--help") == 0) {
-            fputs(USAGE, stdout);
-            return 0;
-        }
+    /* --help, -h and unknown options, from the command's own getopt table */
+    for (int i = 0; i < N_COMMANDS; i++) {
+        int rc = strcmp(cmd, COMMANDS[i]->name) == 0 ? cli_check_options(COMMANDS[i], argc, argv) : -1;
+        if (rc >= 0) return rc;
+    }
     if (strcmp(cmd, "run") == 0) return cmd_run(argc, argv);
     if (strcmp(cmd, "demo") == 0) return cmd_demo(argc, argv);
     if (strcmp(cmd, "export") == 0) return cmd_export(argc, argv);
@@ -830,12 +945,14 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc, argv);
     if (strcmp(cmd, "plan") == 0) return cmd_plan(argc, argv);
     if (strcmp(cmd, "merge") == 0) return cmd_merge(argc, argv);
+    if (strcmp(cmd, "serve") == 0) return cmd_serve(argc, argv);
     if (strcmp(cmd, "quantize") == 0) return cmd_quantize(argc, argv);
     if (strcmp(cmd, "compare") == 0) return cmd_compare(argc, argv);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("vlmeter %s\nllama.cpp %s\n", VLM_VERSION, vlm_llama_version());
         return 0;
     }
-    fprintf(stderr, "vlmeter: unknown command '%s'\n\n%s", cmd, USAGE);
+    fprintf(stderr, "vlmeter: unknown command '%s'\n\n", cmd);
+    print_overview(stderr);
     return 2;
 }
