@@ -124,9 +124,20 @@ static void write_grid(FILE *out, const char *id, const struct rt_grid *g) {
     fputs("</table>\n", out);
 }
 
-/* The report's runs and quality tables, kept as #runs and #matrix. */
+/* The report's tables the overview shows, by the report's section id, and
+ * the id each gets on the page. */
+static const char *const HOME_TABLES[][2] = {
+    {"runs", "runs"},
+    {"quality", "matrix"},
+    {"review", "review-table"},
+    {"review-agreement", "review-agreement"},
+    {"preferences", "preferences"},
+    {"preference-ranking", "preference-ranking"},
+};
+#define N_HOME_TABLES (int)(sizeof HOME_TABLES / sizeof HOME_TABLES[0])
+
 struct home_walk {
-    char *runs, *matrix; /* HTML, or NULL when the report has no such table */
+    char *html[N_HOME_TABLES]; /* HTML of each, or NULL when the report has no such table */
 };
 
 static char *grid_html(const char *id, const struct rt_grid *g) {
@@ -141,8 +152,8 @@ static char *grid_html(const char *id, const struct rt_grid *g) {
 
 static void home_section(const struct rt_section *s, void *user) {
     struct home_walk *w = user;
-    if (!strcmp(s->id, "runs") && !w->runs) w->runs = grid_html("runs", &s->grid);
-    else if (!strcmp(s->id, "quality") && !w->matrix) w->matrix = grid_html("matrix", &s->grid);
+    for (int i = 0; i < N_HOME_TABLES; i++)
+        if (!strcmp(s->id, HOME_TABLES[i][0]) && !w->html[i]) w->html[i] = grid_html(HOME_TABLES[i][1], &s->grid);
 }
 
 static void model_row(const struct ss_model *m, void *user) {
@@ -165,26 +176,28 @@ int serve_page_home(FILE *out, vlm_store *s, const char *db_path) {
         return VLM_ERR_IO;
     }
     page_open(out, "Overview");
-    struct home_walk w = {NULL, NULL};
+    struct home_walk w = {{NULL}};
     rt_walk(doc, RT_HTML_OWN, home_section, &w);
     json_decref(doc);
     fputs("<h2>Runs</h2>\n", out);
-    fputs(w.runs ? w.runs : "<table id=\"runs\"><tr><th>no run stored</th></tr></table>\n", out);
+    fputs(w.html[0] ? w.html[0] : "<table id=\"runs\"><tr><th>no run stored</th></tr></table>\n", out);
     fputs("<h2>Models</h2>\n<table id=\"models\">\n<tr><th>model</th><th>cases</th><th>answers</th><th>errors</th>"
           "<th>verdicts</th></tr>\n",
           out);
     int rc = store_serve_models(s, model_row, out);
     fputs("</table>\n<h2>Accuracy by category</h2>\n<p class=\"note\">Each cell: accuracy, its 95% Wilson interval "
-          "and the scored turns, as in the report.</p>\n",
+          "and the scored turns, as in the report (a human verdict counts before the scorer's).</p>\n",
           out);
-    fputs(w.matrix ? w.matrix : "<table id=\"matrix\"><tr><th>nothing scored</th></tr></table>\n", out);
-    free(w.runs);
-    free(w.matrix);
+    fputs(w.html[1] ? w.html[1] : "<table id=\"matrix\"><tr><th>nothing scored</th></tr></table>\n", out);
     fprintf(out,
-            "<h2>Human review</h2>\n<p id=\"review\">%d verdict%s on %d answer%s (%d changed the scorer's "
-            "correctness); %d blind vote%s; %d reviewer%s.</p>\n",
-            rv.n_verdicts, rv.n_verdicts == 1 ? "" : "s", rv.n_reviewed, rv.n_reviewed == 1 ? "" : "s", rv.n_changed,
-            rv.n_votes, rv.n_votes == 1 ? "" : "s", rv.n_reviewers, rv.n_reviewers == 1 ? "" : "s");
+            "<h2>Human review</h2>\n<p id=\"review\">%d verdict%s on %d answer%s; %d blind vote%s; %d "
+            "reviewer%s.</p>\n",
+            rv.n_verdicts, rv.n_verdicts == 1 ? "" : "s", rv.n_reviewed, rv.n_reviewed == 1 ? "" : "s", rv.n_votes,
+            rv.n_votes == 1 ? "" : "s", rv.n_reviewers, rv.n_reviewers == 1 ? "" : "s");
+    for (int i = 2; i < N_HOME_TABLES; i++) { /* the report's review and preference tables, where it has them */
+        if (w.html[i]) fputs(w.html[i], out);
+    }
+    for (int i = 0; i < N_HOME_TABLES; i++) free(w.html[i]);
     page_close(out);
     return rc;
 }

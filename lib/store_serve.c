@@ -10,10 +10,11 @@
 #include <jansson.h>
 #include <math.h>
 
-/* The latest human verdict on each answer. */
-#define LATEST_VERDICT                                                                                          \
-    "(SELECT max(w.id) FROM verdicts w WHERE w.model_id=a.model_id AND w.suite=a.suite AND w.case_id=a.case_id" \
-    " AND w.turn=a.turn)"
+/* The human verdict on answer a (the view `human`, store.c: the latest one;
+ * the report reads the same view). */
+#define HUMAN_OF_A                                                                            \
+    " LEFT JOIN human v ON v.model_id=a.model_id AND v.suite=a.suite AND v.case_id=a.case_id" \
+    " AND v.turn=a.turn"
 
 /* Each category of case row c as cat.value (cases.categories is a JSON array). */
 #define EACH_CATEGORY " json_each(coalesce(c.categories, json_array(coalesce(c.category,'')))) cat"
@@ -43,10 +44,6 @@ int store_serve_review(vlm_store *s, struct ss_review *out) {
             s, &q, "reading the review summary",
             "SELECT (SELECT count(*) FROM verdicts),"
             " (SELECT count(*) FROM (SELECT DISTINCT model_id, suite, case_id, turn FROM verdicts)),"
-            " (SELECT count(*) FROM verdicts a LEFT JOIN scores sc ON sc.model_id=a.model_id"
-            "   AND sc.suite=a.suite AND sc.case_id=a.case_id AND sc.turn=a.turn"
-            "   WHERE a.id=" LATEST_VERDICT
-            "   AND (a.score >= 0.5) <> (coalesce(sc.correct, 0) = 1 AND coalesce(sc.unparsed, 0) = 0)),"
             " (SELECT count(*) FROM preferences),"
             " (SELECT count(*) FROM (SELECT reviewer FROM verdicts UNION SELECT reviewer FROM preferences))") != VLM_OK)
         return VLM_ERR_IO;
@@ -54,22 +51,22 @@ int store_serve_review(vlm_store *s, struct ss_review *out) {
     if (store_q_row(&q)) {
         out->n_verdicts = (int)store_col_int(&q, 0);
         out->n_reviewed = (int)store_col_int(&q, 1);
-        out->n_changed = (int)store_col_int(&q, 2);
-        out->n_votes = (int)store_col_int(&q, 3);
-        out->n_reviewers = (int)store_col_int(&q, 4);
+        out->n_votes = (int)store_col_int(&q, 2);
+        out->n_reviewers = (int)store_col_int(&q, 3);
     }
     return store_q_end(&q, VLM_OK);
 }
 
-/* Per answer: its credit and correctness, the human verdict first. */
-#define ANSWERS_JUDGED                                                                    \
-    "WITH ans AS (SELECT a.suite, a.case_id, a.turn, a.output, a.error, sc.unparsed,"     \
-    "  coalesce(v.score, sc.score) AS credit,"                                            \
-    "  CASE WHEN v.id IS NOT NULL THEN v.score >= 0.5 ELSE sc.correct END AS ok"          \
-    "  FROM answers a LEFT JOIN scores sc ON sc.model_id=a.model_id AND sc.suite=a.suite" \
-    "   AND sc.case_id=a.case_id AND sc.turn=a.turn"                                      \
-    "  LEFT JOIN verdicts v ON v.id=" LATEST_VERDICT "),"                                 \
-    " k AS (SELECT suite, case_id, min(category) AS category, count(*) AS n_models,"      \
+/* Per answer: its credit and correctness as the report counts them (the view
+ * `graded`, store.c: the human verdict first), and a verdict's on an answer
+ * not scored yet. */
+#define ANSWERS_JUDGED                                                                 \
+    "WITH ans AS (SELECT a.suite, a.case_id, a.turn, a.output, a.error, g.unparsed,"   \
+    "  coalesce(g.credit, v.score) AS credit,"                                         \
+    "  coalesce(g.correct, v.score >= 0.5) AS ok"                                      \
+    "  FROM answers a LEFT JOIN graded g ON g.model_id=a.model_id AND g.suite=a.suite" \
+    "   AND g.case_id=a.case_id AND g.turn=a.turn" HUMAN_OF_A "),"                     \
+    " k AS (SELECT suite, case_id, min(category) AS category, count(*) AS n_models,"   \
     "  max(status='error') AS any_error FROM cases GROUP BY suite, case_id) "
 
 static const char CASES_SQL[] = ANSWERS_JUDGED
@@ -129,8 +126,7 @@ int store_serve_answers(vlm_store *s, const char *suite, const char *case_id,
                         " v.verdict, v.score, v.comment, v.reviewer, v.created_at"
                         " FROM answers a JOIN models m ON m.id=a.model_id"
                         " LEFT JOIN scores sc ON sc.model_id=a.model_id AND sc.suite=a.suite"
-                        "  AND sc.case_id=a.case_id AND sc.turn=a.turn"
-                        " LEFT JOIN verdicts v ON v.id=" LATEST_VERDICT " WHERE a.suite=?1 AND a.case_id=?2"
+                        "  AND sc.case_id=a.case_id AND sc.turn=a.turn" HUMAN_OF_A " WHERE a.suite=?1 AND a.case_id=?2"
                         " ORDER BY a.turn, m.name") != VLM_OK)
         return VLM_ERR_IO;
     store_bind_text(&q, 1, suite);

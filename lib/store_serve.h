@@ -22,11 +22,11 @@ struct ss_model {
 };
 int store_serve_models(vlm_store *s, void (*cb)(const struct ss_model *m, void *user), void *user);
 
-/* The human-review summary: verdict rows, answers with a verdict, answers
- * whose verdict changed them (human correct != scorer correct; a missing or
- * unparsed scorer row counts as not correct), votes, distinct reviewers. */
+/* Who reviewed how much: verdict rows, answers with a verdict, votes,
+ * distinct reviewers. (What the verdicts changed is the report's `review`
+ * section, shown beside it.) */
 struct ss_review {
-    int n_verdicts, n_reviewed, n_changed, n_votes, n_reviewers;
+    int n_verdicts, n_reviewed, n_votes, n_reviewers;
 };
 int store_serve_review(vlm_store *s, struct ss_review *out);
 

@@ -166,11 +166,9 @@ static void test_answers_and_review(void **state) {
     assert_null(z.h_verdict[1]);
     struct ss_review rv;
     assert_int_equal(store_serve_review(s, &rv), VLM_OK);
-    /* 2 rows on 1 answer; its verdict (right) differs from the scorer's
-     * (wrong): 1 changed; no vote; one reviewer. */
+    /* 2 rows on 1 answer; no vote; one reviewer. */
     assert_int_equal(rv.n_verdicts, 2);
     assert_int_equal(rv.n_reviewed, 1);
-    assert_int_equal(rv.n_changed, 1);
     assert_int_equal(rv.n_votes, 0);
     assert_int_equal(rv.n_reviewers, 1);
     done(s);
