@@ -49,7 +49,7 @@ assert_contains "$(head -1 "$T/help")" "usage: vlmeter serve" "serve --help"
 assert_contains "$(cat "$T/help")" "--token" "serve --help lists --token"
 rc=0; "$VLMETER" serve --db "$DB" --tokn x 2> "$T/err" || rc=$?
 assert_eq "$rc" 2 "serve with an unknown option"
-assert_contains "$(cat "$T/err")" "--db --port --bind --token --reviewer" "the known options named"
+assert_contains "$(cat "$T/err")" "(known: --db, --port, --bind, --token, --reviewer, -h/--help)" "the known options named"
 
 # 1. A non-loopback address without a token: exit 2 with a message, nothing listens.
 rc=0; env -u VLMETER_TOKEN "$VLMETER" serve --db "$DB" --bind 0.0.0.0 --port 0 > "$T/out" 2> "$T/err" || rc=$?
