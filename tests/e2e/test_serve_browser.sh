@@ -184,10 +184,9 @@ all=$(listed)
 assert_eq "$all" "$(sqlite3 -separator '|' "$DB" "SELECT DISTINCT suite, case_id FROM cases ORDER BY 1, 2")" "/cases unfiltered"
 assert_eq "$(grep -c . <<< "$all")" 10 "/cases unfiltered: the 10 demo cases"
 # the stable link of a row
-row_href=$(wd_attr "$(wd_find "tr.case[data-case=\"$C_OCR\"] a.case-link")" href)
-want_href=$(jq -rn --arg b "$BASE" --arg s "$S" --arg c "$C_OCR" '"\($b)/case?suite=\($s | @uri)&id=\($c | @uri)"')
-assert_eq "$row_href" "$want_href" "a.case-link of $C_OCR"
-
+link=$(wd_find "tr.case[data-case=\"$C_OCR\"] a.case-link")
+assert_eq "$(wd_exec 'const u = new URL(arguments[0].href); return [u.origin, u.pathname, u.searchParams.get("suite"), u.searchParams.get("id")].join(" ")' \
+  "[{\"$WD_ELEM\": \"$link\"}]" | jq -r .)" "$BASE /case $S $C_OCR" "a.case-link of $C_OCR"
 check_filter "$(expect fail)" fail
 shot cases
 check_filter "$(expect disagree)" disagree
@@ -303,13 +302,14 @@ vote() {  # button (a|b|tie), want choice, want rows so far
   sides=$(pair_outputs)
   assert_eq "$(jq -r 'sort | join("|")' <<< "$sides")" "a PENTAGON, I think|plain answer" "/pair shows the tables case's two answers"
   if [ "$(jq -r '.[0]' <<< "$sides")" == "plain answer" ]; then left=$A right=$B; else left=$B right=$A; fi
-  wd_type "$(wd_find 'form.prefer input[name=reviewer]')" x  # (rita + x)
+  local who; who=$(wd_find 'form.prefer input[name=reviewer]')
+  wd_clear "$who"; wd_type "$who" paula
   wd_click "$(wd_find "form.prefer button#prefer-$1")"
   check_console "POST /prefer"
   assert_eq "$(sql "SELECT count(*) FROM preferences")" "$3" "preference rows"
   assert_eq "$(sql "SELECT suite || '|' || case_id || '|' || turn || '|' || left_model_id || '|' || right_model_id || '|' ||
                     choice || '|' || reviewer FROM preferences ORDER BY id DESC LIMIT 1")" \
-    "$S|$C_TABLES|0|$left|$right|$2|ritax" "the stored vote"
+    "$S|$C_TABLES|0|$left|$right|$2|paula" "the stored vote"
 }
 visit /pair
 no_names /pair
