@@ -1200,6 +1200,32 @@ struct vlm_forge_sizes {
 };
 VLM_API int vlm_forge_predict(const struct vlm_forge_params *p, struct vlm_forge_sizes *out, char *err, size_t err_len);
 
+/* ------------------------------------------------------------------ serve */
+
+/* `vlmeter serve` (lib/serve.c, docs/serve.md): a local web app over a store to
+ * read answers side by side, set human verdicts and cast blind preferences. */
+struct vlm_serve_params {
+    const char *db_path;  /* the store (default "vlmeter.db") */
+    const char *bind;     /* a numeric IPv4 or IPv6 address (default "127.0.0.1") */
+    int port;             /* default 8077; 0: a free port */
+    const char *token;    /* NULL or "": none; required when bind is not a loopback address */
+    const char *reviewer; /* prefilled reviewer name on the forms (NULL: empty) */
+    /* Called once the socket listens, with the URL ("http://ADDR:PORT/"). */
+    void (*on_listening)(const char *url, void *user);
+    void *user;
+};
+
+VLM_API struct vlm_serve_params vlm_serve_default_params(void);
+
+/* Serve until vlm_serve_request_stop(). VLM_OK after a clean stop;
+ * VLM_ERR_INPUT (nothing started) for a non-loopback bind without a token, a
+ * bad address or port; VLM_ERR_IO when the store cannot be opened or the port
+ * not bound. err says why. */
+VLM_API int vlm_serve(const struct vlm_serve_params *p, char *err, size_t err_len);
+
+/* Ask a running vlm_serve to return; async-signal-safe. */
+VLM_API void vlm_serve_request_stop(void);
+
 #ifdef __cplusplus
 }
 #endif

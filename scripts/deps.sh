@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages vlmeter builds and tests with, skipping any that
 # are already present, so a second run costs nothing. (chromium: the HTML report
-# test opens the report headless; clang-format: `make check`, version 14 on Debian 12.)
+# test opens the report headless; clang-format: `make check`, version 14 on Debian 12;
+# libmicrohttpd: the HTTP server of `vlmeter serve`.)
 set -euo pipefail
 PKGS="build-essential pkg-config cmake git openssl ca-certificates
 libsqlite3-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libstb-dev chromium-driver
 libwebp-dev libxxhash-dev libcmocka-dev sqlite3 jq chromium clang-format
-libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-noto-cjk"
+libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-noto-cjk
+libmicrohttpd-dev"
 missing=()
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

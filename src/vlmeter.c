@@ -63,6 +63,8 @@ static const char *USAGE =
     "  merge OUT.db IN.db... [-q]                         combine stores (shards run on several machines)\n"
     "                          into OUT (created when missing), in one transaction; refused when a\n"
     "                          model's settings differ between stores (docs/shards.md)\n"
+    "  serve [--db FILE] [--port N] [--bind ADDR] [--token T]   review answers in a browser: filters,\n"
+    "                          human verdicts, blind votes (docs/serve.md)\n"
     "  version                                            versions of vlmeter and llama.cpp\n"
     "\n"
     "run options:\n"
@@ -799,6 +801,8 @@ static int cmd_ask(int argc, char **argv) {
 
 /* ------------------------------------------------------------ main */
 
+int cmd_serve(int argc, char **argv); /* src/cmd_serve.c */
+
 int main(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
         fputs(USAGE, argc < 2 ? stderr : stdout);
@@ -807,6 +811,7 @@ int main(int argc, char **argv) {
     const char *cmd = argv[1];
     argc--;
     argv++;
+    if (strcmp(cmd, "serve") == 0) return cmd_serve(argc, argv); /* answers --help itself */
     /* `vlmeter COMMAND --help`: every command's options are in the one usage text */
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
         if (strcmp(argv[i], "--help") == 0) {
