@@ -39,10 +39,12 @@ wd_call() {
   else
     out=$(curl -sS --max-time 60 -X "$method" "$url") || fail "webdriver: $method $path: no answer from chromedriver"
   fi
-  if jq -e '(.value | type) == "object" and (.value.error? // null) != null' <<< "$out" >/dev/null 2>&1; then
-    fail "webdriver: $method $path: $(jq -r '.value.error + ": " + (.value.message | split("\n")[0])' <<< "$out")"
-  fi
-  jq -c '.value' <<< "$out"
+  # one jq: the value, or the driver's error marked with a leading tab
+  out=$(jq -c 'if (.value | type) == "object" and (.value.error? // null) != null
+               then "\t" + .value.error + ": " + (.value.message | split("\n")[0]) else .value end' <<< "$out") ||
+    fail "webdriver: $method $path: not JSON"
+  [[ "$out" == '"\t'* ]] && fail "webdriver: $method $path: $(jq -r '.[1:]' <<< "$out")"
+  printf '%s\n' "$out"
 }
 
 # A TCP port nobody listens on (bash's /dev/tcp connect fails).
