@@ -124,25 +124,25 @@ static void write_grid(FILE *out, const char *id, const struct rt_grid *g) {
     fputs("</table>\n", out);
 }
 
+/* The report's runs and quality tables, kept as #runs and #matrix. */
 struct home_walk {
-    FILE *out;
-    bool runs, matrix;
+    char *runs, *matrix; /* HTML, or NULL when the report has no such table */
 };
 
-/* The report's runs and quality tables, as #runs and #matrix. */
+static char *grid_html(const char *id, const struct rt_grid *g) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    write_grid(f, id, g);
+    fclose(f);
+    return buf;
+}
+
 static void home_section(const struct rt_section *s, void *user) {
     struct home_walk *w = user;
-    if (!strcmp(s->id, "runs") && !w->runs) {
-        fputs("<h2>Runs</h2>\n", w->out);
-        write_grid(w->out, "runs", &s->grid);
-        w->runs = true;
-    } else if (!strcmp(s->id, "quality") && !w->matrix) {
-        fputs("<h2>Accuracy by category</h2>\n<p class=\"note\">Each cell: accuracy, its 95% Wilson interval and "
-              "the scored turns, as in the report.</p>\n",
-              w->out);
-        write_grid(w->out, "matrix", &s->grid);
-        w->matrix = true;
-    }
+    if (!strcmp(s->id, "runs") && !w->runs) w->runs = grid_html("runs", &s->grid);
+    else if (!strcmp(s->id, "quality") && !w->matrix) w->matrix = grid_html("matrix", &s->grid);
 }
 
 static void model_row(const struct ss_model *m, void *user) {
@@ -165,17 +165,21 @@ int serve_page_home(FILE *out, vlm_store *s, const char *db_path) {
         return VLM_ERR_IO;
     }
     page_open(out, "Overview");
-    struct home_walk w = {out, false, false};
+    struct home_walk w = {NULL, NULL};
     rt_walk(doc, RT_HTML_OWN, home_section, &w);
     json_decref(doc);
-    if (!w.runs) fputs("<h2>Runs</h2>\n<table id=\"runs\"><tr><th>no run stored</th></tr></table>\n", out);
+    fputs("<h2>Runs</h2>\n", out);
+    fputs(w.runs ? w.runs : "<table id=\"runs\"><tr><th>no run stored</th></tr></table>\n", out);
     fputs("<h2>Models</h2>\n<table id=\"models\">\n<tr><th>model</th><th>cases</th><th>answers</th><th>errors</th>"
           "<th>verdicts</th></tr>\n",
           out);
     int rc = store_serve_models(s, model_row, out);
-    fputs("</table>\n", out);
-    if (!w.matrix)
-        fputs("<h2>Accuracy by category</h2>\n<table id=\"matrix\"><tr><th>nothing scored</th></tr></table>\n", out);
+    fputs("</table>\n<h2>Accuracy by category</h2>\n<p class=\"note\">Each cell: accuracy, its 95% Wilson interval "
+          "and the scored turns, as in the report.</p>\n",
+          out);
+    fputs(w.matrix ? w.matrix : "<table id=\"matrix\"><tr><th>nothing scored</th></tr></table>\n", out);
+    free(w.runs);
+    free(w.matrix);
     fprintf(out,
             "<h2>Human review</h2>\n<p id=\"review\">%d verdict%s on %d answer%s (%d changed the scorer's "
             "correctness); %d blind vote%s; %d reviewer%s.</p>\n",
@@ -298,6 +302,28 @@ struct case_walk {
     int turn; /* the turn whose block is open; -1: none */
 };
 
+/* The expected answer as stored (JSON): a string as text, an array of
+ * strings (any of them) joined by " | ", anything else as its JSON. */
+static void expected_text(FILE *out, const char *json) {
+    json_t *v = json ? json_loads(json, JSON_DECODE_ANY, NULL) : NULL;
+    if (!v) serve_esc(out, json ? json : RT_DASH);
+    else if (json_is_string(v)) serve_esc(out, json_string_value(v));
+    else if (json_is_array(v)) {
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e) {
+            if (i) fputs(" | ", out);
+            if (json_is_string(e)) serve_esc(out, json_string_value(e));
+            else {
+                char *t = json_dumps(e, JSON_ENCODE_ANY | JSON_COMPACT);
+                serve_esc(out, t);
+                free(t);
+            }
+        }
+    } else serve_esc(out, json);
+    json_decref(v);
+}
+
 static void turn_open(struct case_walk *w, const struct ss_answer *a) {
     FILE *out = w->out;
     if (w->turn >= 0) fputs("</div></section>\n", out);
@@ -306,7 +332,7 @@ static void turn_open(struct case_walk *w, const struct ss_answer *a) {
             a->turn + 1);
     serve_esc(out, a->prompt);
     fputs("</p>\n<p class=\"expected\">Expected: ", out);
-    serve_esc(out, a->expected ? a->expected : RT_DASH);
+    expected_text(out, a->expected);
     fputs("</p>\n<div class=\"answers\">\n", out);
 }
 

@@ -84,11 +84,12 @@ static const char CASES_SQL[] = ANSWERS_JUDGED
     " AND (?3=0 OR k.any_error OR EXISTS(SELECT 1 FROM ans WHERE ans.suite=k.suite AND ans.case_id=k.case_id"
     "   AND ans.error IS NOT NULL))"
     " AND (?4=0 OR EXISTS(SELECT 1 FROM ans WHERE ans.suite=k.suite AND ans.case_id=k.case_id AND ans.unparsed=1))"
-    " AND (?5 IS NULL OR EXISTS(SELECT 1 FROM cases c, " EACH_CATEGORY
-    "   WHERE c.suite=k.suite AND c.case_id=k.case_id AND cat.value=?5))"
-    " AND (?6 IS NULL OR instr(lower(k.case_id), lower(?6)) > 0 OR EXISTS(SELECT 1 FROM answers a"
-    "   WHERE a.suite=k.suite AND a.case_id=k.case_id AND (instr(lower(coalesce(a.prompt, '')), lower(?6)) > 0"
-    "   OR instr(lower(coalesce(a.expected, '')), lower(?6)) > 0 OR instr(lower(coalesce(a.output, '')), lower(?6)) > 0)))"
+    /* (uncorrelated IN: one pass over the table, not one per case) */
+    " AND (?5 IS NULL OR (k.suite, k.case_id) IN (SELECT c.suite, c.case_id FROM cases c, " EACH_CATEGORY
+    "   WHERE cat.value=?5))"
+    " AND (?6 IS NULL OR instr(lower(k.case_id), lower(?6)) > 0 OR (k.suite, k.case_id) IN (SELECT a.suite,"
+    "   a.case_id FROM answers a WHERE instr(lower(coalesce(a.prompt, '')), lower(?6)) > 0"
+    "   OR instr(lower(coalesce(a.expected, '')), lower(?6)) > 0 OR instr(lower(coalesce(a.output, '')), lower(?6)) > 0))"
     " ORDER BY k.suite, k.case_id";
 
 int store_serve_cases(vlm_store *s, const struct ss_filter *f, void (*cb)(const struct ss_case *c, void *user),
