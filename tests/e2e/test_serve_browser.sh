@@ -31,6 +31,7 @@ cleanup() {
   if [ -n "$SERVE_PID" ]; then kill "$SERVE_PID" 2>/dev/null || true; wait "$SERVE_PID" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM HUP  # (a signal too runs the EXIT trap)
 
 "$VLMETER" run -q -s "$SUITE" --db "$DB" --max-tokens 2 -m "$(model_spec "$1" $MA)" -m "$(model_spec "$2" $MB)" \
   > "$T/run.log" 2>&1 || { cat "$T/run.log"; fail "run failed"; }
@@ -210,17 +211,25 @@ case_url() { jq -rn --arg s "$S" --arg c "$1" '"/case?suite=\($s | @uri)&id=\($c
 server_title=$(curl -s "$BASE$(case_url "$C_COLORS")" | tr '\n' ' ' | grep -oP '<title>\K[^<]*' | head -1)
 [ -n "$server_title" ] || fail "/case: no <title>"
 visit "$(case_url "$C_COLORS")"
-title=$(wd_title)
-[[ "$title" == *PWNED* ]] && fail "/case: the hostile answer set document.title"
+# Inert: the title is the server's, the answer is the text of pre.output with no
+# element in it, no img or script came out of it, and it logged nothing.
+check_inert() {  # want title, pre.output css
+  local title pre
+  title=$(wd_title)
+  [[ "$title" == *PWNED* ]] && fail "the hostile answer set document.title"
+  assert_eq "$title" "$1" "document.title"
+  pre=$(wd_find "$2")
+  assert_eq "$(wd_text "$pre")" "$HOSTILE" "the hostile answer is visible as text in pre.output"
+  assert_eq "$(wd_exec 'return arguments[0].children.length' "[{\"$WD_ELEM\": \"$pre\"}]")" 0 \
+    "pre.output of the hostile answer holds no element"
+  assert_eq "$(wd_count 'img[onerror], img[src="x"]')" 0 "an img made from the hostile answer"
+  assert_eq "$(wd_exec 'return Array.from(document.scripts).filter(s => s.text.includes("PWNED")).length')" 0 \
+    "a script element made from the hostile answer"
+  wd_console | grep -q '"xss"' && fail "the hostile script ran (console)"
+  true
+}
 # (the server's title is HTML-escaped; the case ids here have nothing to escape)
-assert_eq "$title" "$server_title" "/case: document.title is the server's"
-hostile_pre=$(wd_find "div.answer#a-$MA-0 pre.output")
-assert_eq "$(wd_text "$hostile_pre")" "$HOSTILE" "the hostile answer is visible as text in pre.output"
-assert_eq "$(wd_exec 'return arguments[0].children.length' "[{\"$WD_ELEM\": \"$hostile_pre\"}]")" 0 \
-  "pre.output of the hostile answer holds no element"
-assert_eq "$(wd_count 'img[onerror], img[src="x"]')" 0 "an img made from the hostile answer"
-assert_eq "$(wd_exec 'return Array.from(document.scripts).filter(s => s.text.includes("PWNED")).length')" 0 \
-  "a script element made from the hostile answer"
+check_inert "$server_title" "div.answer#a-$MA-0 pre.output"
 grep -q '"xss"' "$CONSOLE" && fail "the hostile script ran (console)"
 for m in $MA $MB; do
   for part in .timings .scorer-verdict .human-verdict form.verdict; do
@@ -228,7 +237,19 @@ for m in $MA $MB; do
   done
 done
 [ "$(wd_count 'a.image img.thumb')" -ge 1 ] || fail "/case: no image thumbnail"
+assert_eq "$(wd_exec 'return Array.from(document.querySelectorAll("a.image img.thumb")).filter(i => !(i.complete && i.naturalWidth > 0)).length')" \
+  0 "/case: thumbnails that did not load"
 shot case
+# Negative control: the same answer put in raw (its alert() swapped for a
+# console.error, since a dialog stops the driver) must fail the check.
+# A second control leaves the title alone, so the other checks must catch it.
+raw=${HOSTILE/alert(1)/console.error(2)}
+for html in "$raw" "${raw/document.title=\"PWNED\";/}"; do
+  printf '<!doctype html><title>t</title><pre class="output">%s</pre>' "$html" > "$T/raw.html"
+  wd_get "file://$T/raw.html"
+  ( check_inert t pre.output ) 2>/dev/null && fail "control: the inert check passed a raw $html"
+  wd_console > /dev/null
+done
 
 # ---- (b) A verdict through the page -----------------------------------------------
 plan() {  # min accuracy -> $T/plan.yaml
@@ -331,9 +352,15 @@ assert_contains "$(wd_url)" "/pair" "after a vote, the next pair"
 no_names "/pair after a vote"
 vote tie tie 2
 # a category given: any case of it; without one and no case without a truth, none
-visit "/pair?category=ocr"
-no_names "/pair?category=ocr"
-[ "$(wd_count 'div.pair')" -eq 1 ] || fail "/pair?category=ocr: no pair"
+# (ocr and tables, through its categories); pairs this reviewer (the cookie of
+# the last vote) voted on come last: the ocr case, both answers 'plain answer',
+# every time, before tables (which paula voted on twice)
+for _ in 1 2 3; do
+  visit "/pair?category=ocr"
+  no_names "/pair?category=ocr"
+  [ "$(wd_count 'div.pair')" -eq 1 ] || fail "/pair?category=ocr: no pair"
+  assert_eq "$(pair_outputs | jq -r 'join("|")')" "plain answer|plain answer" "/pair?category=ocr: the pair not voted on first"
+done
 sql "UPDATE cases SET scorer='contains' WHERE case_id='$C_TABLES'"
 visit /pair
 [ "$(wd_count 'p#no-pair')" -eq 1 ] || fail "/pair with every case exactly scored: no p#no-pair"
