@@ -5,7 +5,7 @@
 # libmicrohttpd: the HTTP server of `vlmeter serve`.)
 set -euo pipefail
 PKGS="build-essential pkg-config cmake git openssl ca-certificates
-libsqlite3-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libstb-dev
+libsqlite3-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libstb-dev chromium-driver
 libwebp-dev libxxhash-dev libcmocka-dev sqlite3 jq chromium clang-format
 libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-noto-cjk
 libmicrohttpd-dev"
