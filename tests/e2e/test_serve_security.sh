@@ -84,7 +84,7 @@ before=$(nverdicts)
 assert_eq "$(code --data "model=ma&suite=demo&case=$CASE&turn=0&verdict=right&reviewer=eve" "${URL}verdict")" 401 \
   "a verdict without the token"
 assert_eq "$(nverdicts)" "$before" "a refused verdict stored nothing"
-for h in X-Content-Type-Options:\ nosniff X-Frame-Options:\ DENY Referrer-Policy:\ no-referrer; do
+for h in X-Content-Type-Options:\ nosniff X-Frame-Options:\ DENY Referrer-Policy:\ same-origin; do
   code -H "Authorization: Bearer $TOKEN" "${URL}" > /dev/null
   assert_contains "$(tr -d '\r' < "$T/headers")" "$h" "security header on a page"
 done
