@@ -122,17 +122,6 @@ static json_t *build_speed(vlm_store *s, int64_t model_id, json_t *model) {
     return collect(speed, rc);
 }
 
-bool report_e2e_p95(const json_t *model, double *p95) {
-    const json_t *vals = json_object_get(model, "e2e_ms_values");
-    int n = 0;
-    double *v = xcalloc(json_array_size(vals) + 1, sizeof *v);
-    for (size_t k = 0; k < json_array_size(vals); k++)
-        if (json_is_number(json_array_get(vals, k))) v[n++] = json_number_value(json_array_get(vals, k));
-    if (n > 0) *p95 = vlm_percentile(v, n, 0.95);
-    free(v);
-    return n > 0;
-}
-
 /* Reasoning of a model's answered turns (docs/metrics.md, "Reasoning"): how
  * many turns had a block, how many never closed it, its tokens and its share
  * of decode time. null when no turn had one. */

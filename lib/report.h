@@ -16,7 +16,7 @@ json_t *report_build(vlm_store *s, const char *db_path, char *err, size_t err_le
 
 /* A model entry's single-stream e2e p95: the nearest-rank percentile
  * (vlm_percentile) of its "e2e_ms_values"; false when it has none. The cost
- * section and `vlmeter compare` both take p95 this way. */
+ * section and `vlmeter compare` both take p95 this way (report_cost.c). */
 bool report_e2e_p95(const json_t *model, double *p95);
 
 /* The "families" array of a document that has "models" and "quality"

@@ -116,6 +116,18 @@ static double candidate_memory(const json_t *m, const struct vlm_candidate *c) {
                               isfinite(c->n_params) ? c->n_params : 0, 0, NULL);
 }
 
+bool report_e2e_p95(const json_t *model, double *p95) {
+    const json_t *vals = json_object_get(model, "e2e_ms_values");
+    int n = 0;
+    double *v = xcalloc(json_array_size(vals) + 1, sizeof *v);
+    for (size_t k = 0; k < json_array_size(vals); k++)
+        if (json_is_number(json_array_get(vals, k))) v[n++] = json_number_value(json_array_get(vals, k));
+    if (n > 0) *p95 = vlm_percentile(v, n, 0.95);
+    free(v);
+    return n > 0;
+}
+
+
 /* Throughput and p95 from single-stream timings: one request at a time, so an
  * instance serves 1 / mean e2e; p95 over the stored e2e values (sorted). */
 static void single_stream(const json_t *m, struct vlm_candidate *c) {

@@ -39,39 +39,8 @@ static const char *const PALETTE[] = {
 
 /* ------------------------------------------------------------ escaping */
 
-/* Write at most `max_chars` characters of `s` as HTML text, safe in element
- * content, in quoted attributes and in SVG: & < > " ' become references,
- * control characters (but tab, CR, LF) and invalid UTF-8 become U+FFFD. A cut
- * string ends in "…". NULL writes nothing. The only escape in this file. */
-static void esc_n(FILE *out, const char *s, size_t max_chars) {
-    if (!s) return;
-    const unsigned char *p = (const unsigned char *)s;
-    size_t left = strlen(s);
-    for (size_t n = 0; left; n++) {
-        if (n == max_chars) {
-            fputs("\xE2\x80\xA6", out);
-            return;
-        }
-        int len;
-        uint32_t cp = util_utf8_decode(p, left, &len);
-        switch (cp) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&#39;", out); break;
-        case '\t':
-        case '\n':
-        case '\r': fputc((int)cp, out); break;
-        case UTIL_UTF8_BAD: fputs("\xEF\xBF\xBD", out); break;
-        default:
-            if (cp < 0x20 || cp == 0x7F) fputs("\xEF\xBF\xBD", out);
-            else fwrite(p, 1, (size_t)len, out);
-        }
-        p += len;
-        left -= (size_t)len;
-    }
-}
+/* The one escape of this file: util_html_escape (util.c), cut at max_chars. */
+static void esc_n(FILE *out, const char *s, size_t max_chars) { util_html_escape(out, s, max_chars); }
 
 static void esc(FILE *out, const char *s) { esc_n(out, s, SIZE_MAX); }
 

@@ -242,6 +242,36 @@ const char *util_read_decimal(const char *p, bool exponent, double *v) {
     return p;
 }
 
+void util_html_escape(FILE *out, const char *s, size_t max_chars) {
+    if (!s) return;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t left = strlen(s);
+    for (size_t n = 0; left; n++) {
+        if (n == max_chars) {
+            fputs("\xE2\x80\xA6", out);
+            return;
+        }
+        int len;
+        uint32_t cp = util_utf8_decode(p, left, &len);
+        switch (cp) {
+        case '&': fputs("&amp;", out); break;
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '"': fputs("&quot;", out); break;
+        case '\'': fputs("&#39;", out); break;
+        case '\t':
+        case '\n':
+        case '\r': fputc((int)cp, out); break;
+        case UTIL_UTF8_BAD: fputs("\xEF\xBF\xBD", out); break;
+        default:
+            if (cp < 0x20 || cp == 0x7F) fputs("\xEF\xBF\xBD", out);
+            else fwrite(p, 1, (size_t)len, out);
+        }
+        p += len;
+        left -= (size_t)len;
+    }
+}
+
 void util_xml_escape(FILE *out, const char *s) {
     for (; s && *s; s++) {
         if (*s == '<') fputs("&lt;", out);

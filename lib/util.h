@@ -54,6 +54,13 @@ int util_mkdirs(const char *path);
  * UTF-8 (bad lead or continuation byte, overlong form, surrogate, past
  * U+10FFFF) decodes as UTIL_UTF8_BAD (U+FFFD) and consumes one byte. */
 #define UTIL_UTF8_BAD 0xFFFDu
+/* Write at most `max_chars` characters of `s` as HTML text, safe in element
+ * content, in quoted attributes and in SVG: & < > " ' become references,
+ * control characters (but tab, CR, LF) and invalid UTF-8 become U+FFFD. A cut
+ * string ends in "…" (SIZE_MAX: never cut). NULL writes nothing. The HTML
+ * report and the review pages of `vlmeter serve` escape with it. */
+void util_html_escape(FILE *out, const char *s, size_t max_chars);
+
 /* Write s (NULL: nothing) with < > & " as XML entities: text or an attribute
  * value of the HTML report's inline SVG charts. */
 void util_xml_escape(FILE *out, const char *s);
