@@ -67,12 +67,13 @@ static void count(struct review_counts *c, bool caption, bool unscored, bool cha
 }
 
 /* One answer's human verdict: human correct = score >= 0.5; the scorer's
- * correct is false when it has no row or could not read the answer. */
+ * correct is false when it could not read the answer. An answer not scored
+ * yet (no row) or a caption answer had no scorer verdict to change. */
 static int review_row(const struct store_review_row *r, void *user) {
     struct review_acc *a = user;
     bool human = r->human_score >= 0.5, caption = caption_scorer(r->scorer), unscored = !r->scorer;
     bool machine = r->scorer && !r->unparsed && r->scorer_correct;
-    bool changed = !caption && human != machine;
+    bool changed = !caption && !unscored && human != machine;
     count(model_counts(a, r->model), caption, unscored, changed);
     count(&a->all, caption, unscored, changed);
     if (r->scorer && !caption) {

@@ -165,4 +165,14 @@ assert_eq "$(jq -c '.review | [.n_verdicts, .n_changed]' "$T/m.json")" '[4,2]' "
 "$VLMETER" merge "$T/m.db" "$DB" "$P" > /dev/null || fail "second merge failed"
 assert_eq "$(sqlite3 "$T/m.db" "SELECT (SELECT count(*) FROM verdicts) || '/' || (SELECT count(*) FROM preferences)")" \
   "5/11" "no duplicates"
+# A verdict on an answer not scored yet: counted as not scored, never as
+# changed (there was no scorer verdict to change), and no accuracy moves:
+# B's 2nd turn loses its scores row and gets "right": verdicts 4 + 1 = 5,
+# changed stays 2, not scored 1.
+IFS='|' read -r B2S B2C B2T <<< "$(first "$IB" 1)"
+sql "DELETE FROM scores WHERE model_id=$IB AND suite='$B2S' AND case_id='$B2C' AND turn=$B2T"
+put "$IB" "$B2S" "$B2C" "$B2T" right 1 2026-01-05T00:00:00.000Z
+report --format json > "$T/r3.json" || fail "report failed"
+assert_eq "$(jq -c '.review | [.n_verdicts, .n_changed, .n_caption, .n_unscored]' "$T/r3.json")" '[5,2,1,1]' \
+  "a verdict on an unscored answer"
 echo "ok"
