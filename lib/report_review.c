@@ -175,6 +175,11 @@ static json_t *pair_json(const struct votes *vs, int i, int j) {
 
 /* Resamples and seed of the ranking's bootstrap (docs/scoring.md). */
 enum { BT_RESAMPLES = 1000 };
+/* Resamples that must have a finite fit for an interval: a resample left out
+ * is one where some model never won or never lost, i.e. an extreme strength;
+ * with more than 2.5% of them out, the 2.5th or 97.5th percentile would be
+ * one of them, so no finite bound can be given. */
+enum { BT_MIN_KEPT = 975 };
 #define BT_SEED 20240307u
 
 struct ranked {
@@ -197,6 +202,7 @@ static json_t *ranking_json(const struct votes *vs) {
            *hi = xcalloc((size_t)k, sizeof *hi);
     bool fitted = stats_bt_fit(k, vs->v, vs->n, p);
     int kept = fitted ? stats_bt_bootstrap(k, vs->v, vs->n, BT_RESAMPLES, BT_SEED, lo, hi) : 0;
+    bool bounded = kept >= BT_MIN_KEPT;
     struct ranked *r = xcalloc((size_t)k, sizeof *r);
     for (int i = 0; i < k; i++) {
         r[i] = (struct ranked){vs->names[i], p[i], lo[i], hi[i], 0};
@@ -207,8 +213,8 @@ static json_t *ranking_json(const struct votes *vs) {
     for (int i = 0; i < k; i++)
         json_array_append_new(models, json_pack("{s:s, s:o, s:o, s:o, s:i}", "model", r[i].name, "strength",
                                                 fitted ? json_real(r[i].p) : json_null(), "ci_low",
-                                                kept ? json_real(r[i].lo) : json_null(), "ci_high",
-                                                kept ? json_real(r[i].hi) : json_null(), "n_votes", r[i].n));
+                                                bounded ? json_real(r[i].lo) : json_null(), "ci_high",
+                                                bounded ? json_real(r[i].hi) : json_null(), "n_votes", r[i].n));
     json_t *o = json_pack("{s:b, s:i, s:i, s:i, s:o}", "fitted", fitted, "resamples", BT_RESAMPLES, "resamples_kept",
                           kept, "seed", (int)BT_SEED, "models", models);
     free(p);

@@ -225,10 +225,27 @@ static void cell_review_model(struct rt_cell *c, const json_t *row, const struct
 static char **ranking_lines(const json_t *doc, int *n) {
     *n = 0;
     const json_t *r = jpath_get(doc, "preferences.ranking");
-    if (!json_is_object(r) || !json_is_false(jpath_get(r, "fitted"))) return NULL;
+    if (!json_is_object(r)) return NULL;
     char **lines = xcalloc(1, sizeof *lines);
-    lines[(*n)++] = xstrdup("No finite fit: some model never won or never lost against the others (counting ties), "
-                            "or has no votes; more votes are needed (docs/scoring.md, Bradley-Terry).");
+    double kept = 0, all = 0;
+    if (json_is_false(jpath_get(r, "fitted")))
+        lines[(*n)++] = xstrdup("No finite fit: some model never won or never lost against the others (counting "
+                                "ties), or has no votes; more votes are needed (docs/scoring.md, Bradley-Terry).");
+    else if (jpath_num(r, "resamples_kept", &kept) && jpath_num(r, "resamples", &all) && kept < all) {
+        char buf[320];
+        snprintf(buf, sizeof buf,
+                 "%.0f of %.0f bootstrap resamples had a finite fit (in the others some model never won or never "
+                 "lost)%s.",
+                 kept, all,
+                 json_is_null(json_object_get(json_array_get(jpath_get(r, "models"), 0), "ci_low"))
+                     ? ": too few votes for an interval"
+                     : "; the intervals are over those");
+        lines[(*n)++] = xstrdup(buf);
+    }
+    if (*n == 0) {
+        free(lines);
+        return NULL;
+    }
     return lines;
 }
 

@@ -142,8 +142,26 @@ assert_eq "$(jq -c '[.preferences.ranking.models[] | .model]' "$T/p.json")" '["p
 near_at p.json '.preferences.ranking.models[0].strength * 1e6 | round / 1e6' 2
 near_at p.json '.preferences.ranking.models[1].strength * 1e6 | round / 1e6' 1
 near_at p.json '.preferences.ranking.models[2].strength * 1e6 | round / 1e6' 0.5
-jq -e '[.preferences.ranking.models[] | select(.ci_low > .strength or .ci_high < .strength)] | length == 0' \
-  "$T/p.json" > /dev/null || fail "bootstrap interval misses the fit"
+# 11 votes: px is without a loss or tie in a resample that misses its 3 votes
+# not won, with probability (8/11)^11 = 0.030 alone, so more than 2.5% of the
+# 1000 resamples have no finite fit: no interval, and the report says why.
+assert_eq "$(jq -c '[.preferences.ranking.models[] | .ci_low, .ci_high] | unique' "$T/p.json")" '[null]' \
+  "no interval from 11 votes"
+jq -e '.preferences.ranking.resamples_kept < 975' "$T/p.json" > /dev/null || fail "resamples kept"
+assert_contains "$("$VLMETER" report --db "$P" --format table)" "too few votes for an interval" "the reason"
+# The same votes four times: the same fit (the likelihood is the old one to
+# the 4th power), px's 12 votes not won all missed with probability
+# (32/44)^44 < 1e-6: every resample fits; the intervals hold the fit.
+P4=$T/p4.db
+cp "$P" "$P4"
+for i in 1 2 3; do sqlite3 "$P4" "INSERT INTO preferences(suite, case_id, turn, left_model_id, right_model_id, choice,
+  reviewer, created_at) SELECT suite, case_id || '-$i', turn, left_model_id, right_model_id, choice, reviewer, created_at
+  FROM preferences WHERE id <= 11"; done
+"$VLMETER" report --db "$P4" --format json > "$T/p4.json" || fail "report of 44 votes failed"
+near_at p4.json '.preferences.ranking.models[0].strength * 1e6 | round / 1e6' 2
+jq -e '.preferences.ranking.resamples_kept == 1000' "$T/p4.json" > /dev/null || fail "44 votes: resamples kept"
+jq -e '[.preferences.ranking.models[] | select(.ci_low == null or .ci_low > .strength or .ci_high < .strength)]
+  | length == 0' "$T/p4.json" > /dev/null || fail "bootstrap interval missing or misses the fit"
 "$VLMETER" report --db "$P" --format json > "$T/p2.json"
 assert_eq "$(jq -c .preferences.ranking "$T/p2.json")" "$(jq -c .preferences.ranking "$T/p.json")" "seeded bootstrap"
 for f in table md html csv; do
