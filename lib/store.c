@@ -85,7 +85,7 @@ static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS verdicts("
     "  id INTEGER PRIMARY KEY, model_id INTEGER NOT NULL, suite TEXT NOT NULL, case_id TEXT NOT NULL,"
     "  turn INTEGER NOT NULL, verdict TEXT NOT NULL, score REAL NOT NULL, comment TEXT,"
-    "  reviewer TEXT NOT NULL, created_at TEXT NOT NULL);"
+    "  reviewer TEXT NOT NULL, created_at TEXT NOT NULL, answer_output TEXT);"
     "CREATE INDEX IF NOT EXISTS verdicts_answer ON verdicts(model_id, suite, case_id, turn);"
     "CREATE TABLE IF NOT EXISTS preferences("
     "  id INTEGER PRIMARY KEY, suite TEXT NOT NULL, case_id TEXT NOT NULL, turn INTEGER NOT NULL,"
@@ -94,16 +94,20 @@ static const char *SCHEMA =
 
 /* The one reading of quality (docs/store-schema.md, "Views"). `human`: the
  * human verdict of each answer that has one, its latest verdicts row (by
- * created_at, then the highest id: a merged store's ids follow the merge). `graded`: every scores row with the human verdict put first: `credit`
+ * created_at, then the highest id: a merged store's ids follow the merge)
+ * among those given on the answer's present output (a verdict on an output
+ * since replaced, by `run --retry-errors` or a merge, is stale). `graded`: every scores row with the human verdict put first: `credit`
  * and `correct` are the human verdict's (score; score >= 0.5) where the answer
  * has one, else the scorer's (the soft scorers' score, else `correct`);
  * scorer_correct and human_score keep both readings. Every query of a quality
  * figure reads `graded`, never `scores` itself. Temporary views of this
  * connection: the store file is not changed. */
 static const char *const REVIEW_VIEWS =
-    "CREATE TEMP VIEW IF NOT EXISTS human AS SELECT v.* FROM main.verdicts v WHERE v.id ="
+    "CREATE TEMP VIEW IF NOT EXISTS human AS SELECT v.* FROM main.verdicts v JOIN main.answers a"
+    " ON a.model_id=v.model_id AND a.suite=v.suite AND a.case_id=v.case_id AND a.turn=v.turn WHERE v.id ="
     " (SELECT w.id FROM main.verdicts w WHERE w.model_id=v.model_id AND w.suite=v.suite"
-    " AND w.case_id=v.case_id AND w.turn=v.turn ORDER BY w.created_at DESC, w.id DESC LIMIT 1);"
+    " AND w.case_id=v.case_id AND w.turn=v.turn AND w.answer_output IS a.output"
+    " ORDER BY w.created_at DESC, w.id DESC LIMIT 1);"
     "CREATE TEMP VIEW IF NOT EXISTS graded AS SELECT s.model_id, s.suite, s.case_id, s.turn, s.scorer, s.score,"
     " s.unparsed, s.detail, s.ref_score, s.ref_correct, s.ref_detail, s.correct AS scorer_correct,"
     " h.score AS human_score,"

@@ -90,8 +90,9 @@ int store_verdict_put(vlm_store *s, const struct store_verdict *v, char *err, si
     store_q q;
     if (store_q_prepare(s, &q, "writing table verdicts",
                         "INSERT INTO verdicts(model_id, suite, case_id, turn, verdict, score, comment, reviewer,"
-                        " created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, strftime('%Y-%m-%dT%H:%M:%fZ','now'))") !=
-        VLM_OK) {
+                        " created_at, answer_output) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+                        " strftime('%Y-%m-%dT%H:%M:%fZ','now'), a.output FROM answers a"
+                        " WHERE a.model_id=?1 AND a.suite=?2 AND a.case_id=?3 AND a.turn=?4") != VLM_OK) {
         util_errf(err, err_len, "%s", s->err);
         return VLM_ERR_IO;
     }

@@ -51,8 +51,9 @@ assert_eq "$(jq -c '[.pairs[0] | .a_only, .b_only]' "$T/r0.json" | tr -d ' ')" \
 IFS='|' read -r A2S A2C A2T <<< "$(first "$IA" 1)"
 IFS='|' read -r A3S A3C A3T <<< "$(first "$IA" 2)"
 put() {  # model suite case turn verdict score created_at
-  sql "INSERT INTO verdicts(model_id, suite, case_id, turn, verdict, score, comment, reviewer, created_at)
-       VALUES($1, '$2', '$3', $4, '$5', $6, 'c', 'ann', '$7')"
+  sql "INSERT INTO verdicts(model_id, suite, case_id, turn, verdict, score, comment, reviewer, created_at, answer_output)
+       SELECT $1, '$2', '$3', $4, '$5', $6, 'c', 'ann', '$7', output FROM answers
+       WHERE model_id=$1 AND suite='$2' AND case_id='$3' AND turn=$4"
 }
 put "$IB" "$BS" "$BC" "$BT" right 1 2026-01-02T00:00:00.000Z
 put "$IA" "$A2S" "$A2C" "$A2T" wrong 0 2026-01-03T00:00:00.000Z
@@ -193,4 +194,13 @@ put "$IB" "$B2S" "$B2C" "$B2T" right 1 2026-01-05T00:00:00.000Z
 report --format json > "$T/r3.json" || fail "report failed"
 assert_eq "$(jq -c '.review | [.n_verdicts, .n_changed, .n_caption, .n_unscored]' "$T/r3.json")" '[5,2,1,1]' \
   "a verdict on an unscored answer"
+# A verdict is on the output it judged: when the answer is replaced (a rerun
+# of an errored case), the verdict is stale and counts no more. B's first
+# turn's verdict (right, on a wrong-scored answer) goes: 5 - 1 = 4 verdicts,
+# changed 2 - 1 = 1, and B's accuracy falls back by 1/N from where it was.
+sql "UPDATE answers SET output = coalesce(output, '') || ' (rerun)' WHERE model_id=$IB AND suite='$BS' AND case_id='$BC' AND turn=$BT"
+report --format json > "$T/r4.json" || fail "report failed"
+assert_eq "$(jq -c '.review | [.n_verdicts, .n_changed]' "$T/r4.json")" '[4,1]' "a verdict on a replaced output is stale"
+near "$(acc "$T/r4.json" "$B")" "$(jq --arg m "$B" '.models[] | select(.name == $m) | .quality.accuracy - 1 / .quality.n' "$T/r3.json")" ||
+  fail "B's accuracy with the stale verdict gone: $(acc "$T/r4.json" "$B")"
 echo "ok"
