@@ -9,8 +9,8 @@
  *   - every response's security headers, and the token (Bearer, cookie, or
  *     ?token= answered with a cookie and a redirect), compared in constant time;
  *   - routing: pages (serve_pages.c), /app.js, /app.css, /report (the report's
- *     own HTML), /file/PATH (images: no ".." segment, the real path under the
- *     store's folder or a folder of a stored case's image, a regular file);
+ *     own HTML), /file/PATH (images: no ".." segment, the real path that of
+ *     an image of a stored case, a regular file);
  *   - POST forms, parsed by MHD's post processor: Origin and Sec-Fetch-Site
  *     checked, bodies over 64 KiB refused (413), fields that are not UTF-8
  *     refused (400), then store_verdict_put / store_preference_put;
@@ -60,9 +60,12 @@ struct pair_slot {
 struct server {
     const struct vlm_serve_params *p;
     vlm_store *s;
-    char *db_dir; /* the store's folder, real path */
     struct pair_slot pairs[PAIR_SLOTS];
     int next_pair;
+    /* Without a token, the Host headers accepted (host_allowed): this port on
+     * 127.0.0.1, localhost, [::1] and the bind address; "" ends the list. */
+    char hosts[4][INET6_ADDRSTRLEN + 16];
+    unsigned port; /* the port listened on (--port 0: the one picked) */
 };
 
 /* One form field as the post processor delivers it. */
@@ -156,12 +159,22 @@ static bool same_secret(const char *a, const char *b) {
 static int check_token(struct server *sv, struct MHD_Connection *c) {
     const char *t = sv->p->token;
     if (!t || !t[0]) return 0;
-    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    if (auth && !strncmp(auth, "Bearer ", 7) && same_secret(auth + 7, t)) return 0;
-    const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "vlmeter_token");
-    if (cookie && same_secret(cookie, t)) return 0;
+    /* A good ?token= first: answered with a redirect even when the request
+     * also has the cookie, so the token never stays in the address bar. */
     const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
     if (q && same_secret(q, t)) return 2;
+    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (auth && !strncmp(auth, "Bearer ", 7) && same_secret(auth + 7, t)) return 0;
+    /* The cookie holds the token percent-encoded (token_cookie): decoded here,
+     * so a token with '+', '/', '=', ';' or a space works as a cookie too. */
+    const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "vlmeter_token");
+    if (cookie) {
+        char *plain = xstrdup(cookie);
+        MHD_http_unescape(plain);
+        bool ok = same_secret(plain, t);
+        free(plain);
+        if (ok) return 0;
+    }
     return 1;
 }
 
@@ -190,6 +203,7 @@ static enum MHD_Result token_cookie(struct server *sv, struct MHD_Connection *c,
     size_t n = 0;
     FILE *f = open_memstream(&loc, &n);
     if (!f) return MHD_NO;
+    while (url[0] == '/' && url[1] == '/') url++; /* "//host/x" would send the browser to another site */
     serve_url_esc(f, url, true);
     struct query_copy q = {f, true};
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, copy_arg, &q);
@@ -212,26 +226,19 @@ static enum MHD_Result token_cookie(struct server *sv, struct MHD_Connection *c,
 
 /* ------------------------------------------------------------ files */
 
-static bool under(const char *path, const char *dir) {
-    size_t n = strlen(dir);
-    if (n == 1 && dir[0] == '/') return true;
-    return strncmp(path, dir, n) == 0 && path[n] == '/';
-}
-
 struct allowed {
     char *real; /* the requested file's real path */
     bool ok;
 };
 
-/* Whether the file is under the folder of this stored image (real paths). */
-static void image_dir_allows(const char *image, void *user) {
+/* Whether the file is this stored image (both real paths): only the images
+ * the pages show are served, never a file beside them (the store, its -wal,
+ * a suite's JSONL), whatever folder the image is in. */
+static void image_allows(const char *image, void *user) {
     struct allowed *a = user;
     if (a->ok) return;
     char *img = realpath(image, NULL);
-    if (!img) return;
-    char *dir = util_dirname(img);
-    if (dir && under(a->real, dir)) a->ok = true;
-    free(dir);
+    if (img && !strcmp(img, a->real)) a->ok = true;
     free(img);
 }
 
@@ -260,14 +267,13 @@ static bool has_dotdot(const char *p) {
 
 /* GET /file/PATH: the file, or 404 for anything not allowed. */
 static enum MHD_Result serve_file(struct server *sv, struct MHD_Connection *c, const char *rel) {
-    static const char *const NOPE = "No such file here (only images under the store's folder or a suite's).";
+    static const char *const NOPE = "No such file here (only the images of the stored cases).";
     if (has_dotdot(rel)) return reply_message(c, MHD_HTTP_NOT_FOUND, "Not found", NOPE);
     char *path = xasprintf("/%s", rel);
     struct allowed a = {realpath(path, NULL), false};
     free(path);
     if (!a.real) return reply_message(c, MHD_HTTP_NOT_FOUND, "Not found", NOPE);
-    a.ok = under(a.real, sv->db_dir);
-    if (!a.ok && store_serve_all_images(sv->s, image_dir_allows, &a) != VLM_OK) {
+    if (store_serve_all_images(sv->s, image_allows, &a) != VLM_OK) {
         free(a.real);
         return reply_message(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "The store could not be read", store_error(sv->s));
     }
@@ -284,7 +290,10 @@ static enum MHD_Result serve_file(struct server *sv, struct MHD_Connection *c, c
     struct MHD_Response *r = MHD_create_response_from_fd64((uint64_t)st.st_size, fd); /* closes fd */
     const char *type = image_type(a.real);
     free(a.real);
-    if (!r) return MHD_NO;
+    if (!r) {
+        close(fd); /* only a response made takes the descriptor over */
+        return MHD_NO;
+    }
     security_headers(r, CSP_PAGES);
     MHD_add_response_header(r, "Content-Type", type);
     enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, r);
@@ -565,14 +574,52 @@ static enum MHD_Result post_prefer(struct server *sv, struct MHD_Connection *c, 
     return ok;
 }
 
-/* A POST from another site: Origin not this host, or Sec-Fetch-Site cross-site. */
+/* A POST from another page than ours. A browser that sends Sec-Fetch-Site
+ * says so itself: anything but same-origin (or none: typed by the user) is
+ * refused, same-site too (another port of localhost is the same site).
+ * Otherwise an Origin, when present, must name the Host header's host:port,
+ * over http or https (behind a TLS proxy the page's origin is https). */
 static bool cross_site(struct MHD_Connection *c) {
     const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
     const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
     const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
-    if (site && !strcasecmp(site, "cross-site")) return true;
+    if (site) return strcasecmp(site, "same-origin") != 0 && strcasecmp(site, "none") != 0;
     if (!origin) return false;
-    return !host || strncmp(origin, "http://", 7) != 0 || strcmp(origin + 7, host) != 0;
+    const char *rest = !strncasecmp(origin, "http://", 7)    ? origin + 7
+                       : !strncasecmp(origin, "https://", 8) ? origin + 8
+                                                             : NULL;
+    return !host || !rest || strcasecmp(rest, host) != 0;
+}
+
+/* Whether a Host header is `name` (case folded) with `port` (":port", or
+ * none for port 80). */
+static bool host_is(const char *host, const char *name, unsigned port) {
+    size_t n = strlen(name);
+    if (strncasecmp(host, name, n) != 0) return false;
+    const char *p = host + n;
+    if (!*p) return port == 80;
+    if (*p != ':' || !p[1] || strspn(p + 1, "0123456789") != strlen(p + 1)) return false;
+    return strtoul(p + 1, NULL, 10) == port;
+}
+
+/* Whether the Host header names this server. With a token any name will do
+ * (the token is the defence); without one only this port on a loopback name
+ * or the bind address, so a page of another site whose name a DNS rebinding
+ * points at 127.0.0.1 gets nothing (its requests carry its own Host). */
+static bool host_allowed(struct server *sv, struct MHD_Connection *c) {
+    if (sv->p->token && sv->p->token[0]) return true;
+    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    if (!host) return false;
+    for (int i = 0; i < 4 && sv->hosts[i][0]; i++)
+        if (host_is(host, sv->hosts[i], sv->port)) return true;
+    return false;
+}
+
+/* The Host names of host_allowed, without their port. */
+static void allowed_hosts(struct server *sv, const char *bind, bool v6) {
+    static const char *const LOOPBACK[] = {"127.0.0.1", "localhost", "[::1]"};
+    for (int i = 0; i < 3; i++) snprintf(sv->hosts[i], sizeof sv->hosts[i], "%s", LOOPBACK[i]);
+    snprintf(sv->hosts[3], sizeof sv->hosts[3], v6 ? "[%s]" : "%s", bind);
 }
 
 /* ------------------------------------------------------------ the handler */
@@ -584,6 +631,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!r) { /* headers are in: decide what can be decided now */
         r = xcalloc(1, sizeof *r);
         *state = r;
+        if (!host_allowed(sv, c))
+            return reply_message(c, 421, "Misdirected request",
+                                 "this server answers only to its own address (Host 127.0.0.1, localhost or [::1] "
+                                 "with its port); give a token (--token or VLMETER_TOKEN) to serve under another name");
         int tk = check_token(sv, c);
         if (tk == 1)
             return reply_message(c, MHD_HTTP_UNAUTHORIZED, "Token needed",
@@ -678,16 +729,10 @@ int vlm_serve(const struct vlm_serve_params *p, char *err, size_t err_len) {
     struct server *sv = xcalloc(1, sizeof *sv);
     sv->p = p;
     sv->s = vlm_store_open(p->db_path, err, err_len);
-    char *db_real = sv->s ? realpath(p->db_path, NULL) : NULL;
-    sv->db_dir = db_real ? util_dirname(db_real) : NULL;
-    free(db_real);
     int rc = VLM_OK;
     struct MHD_Daemon *d = NULL;
     if (!sv->s) rc = VLM_ERR_IO;
-    else if (!sv->db_dir) {
-        util_errf(err, err_len, "cannot resolve the folder of '%s': %s", p->db_path, strerror(errno));
-        rc = VLM_ERR_IO;
-    } else {
+    else {
         g_stop = 0;
         d = MHD_start_daemon(MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0), (uint16_t)p->port, NULL, NULL, on_request, sv,
                              MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, on_done, sv,
@@ -700,8 +745,10 @@ int vlm_serve(const struct vlm_serve_params *p, char *err, size_t err_len) {
     }
     if (d) {
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-        char *url = xasprintf(v6 ? "http://[%s]:%u/" : "http://%s:%u/", p->bind && p->bind[0] ? p->bind : "127.0.0.1",
-                              info ? (unsigned)info->port : (unsigned)p->port);
+        const char *bind = p->bind && p->bind[0] ? p->bind : "127.0.0.1";
+        sv->port = info ? (unsigned)info->port : (unsigned)p->port;
+        allowed_hosts(sv, bind, v6);
+        char *url = xasprintf(v6 ? "http://[%s]:%u/" : "http://%s:%u/", bind, sv->port);
         if (p->on_listening) p->on_listening(url, p->user);
         free(url);
         while (!g_stop) MHD_run_wait(d, 250);
@@ -709,7 +756,6 @@ int vlm_serve(const struct vlm_serve_params *p, char *err, size_t err_len) {
     }
     for (int i = 0; i < PAIR_SLOTS; i++) pair_slot_free(&sv->pairs[i]);
     vlm_store_close(sv->s);
-    free(sv->db_dir);
     free(sv);
     return rc;
 }

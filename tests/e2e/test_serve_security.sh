@@ -88,6 +88,28 @@ for h in X-Content-Type-Options:\ nosniff X-Frame-Options:\ DENY Referrer-Policy
   code -H "Authorization: Bearer $TOKEN" "${URL}" > /dev/null
   assert_contains "$(tr -d '\r' < "$T/headers")" "$h" "security header on a page"
 done
+# ?token= with the cookie already set still redirects (the token leaves the address bar).
+assert_eq "$(code -H "Cookie: vlmeter_token=$TOKEN" "${URL}cases?token=$TOKEN")" 303 "?token= beside a good cookie"
+assert_contains "$(tr -d '\r' < "$T/headers")" "Location: /cases" "redirected to the URL without the token"
+# "//evil.example/x?token=" must not redirect to //evil.example/x (another site, same scheme).
+assert_eq "$(code "${URL}/evil.example/x?token=$TOKEN")" 303 "?token= on a path starting with //"
+assert_contains "$(tr -d '\r' < "$T/headers")" "Location: /evil.example/x" "the redirect stays on this server"
+grep -qi '^Location: //' "$T/headers" && fail "the redirect leads to another host"
+# With a token, a Host other than this server's name is fine (the token guards; a proxy may rename).
+assert_eq "$(code -H "Authorization: Bearer $TOKEN" -H 'Host: vlmeter.example.org' "${URL}")" 200 \
+  "any Host with the token"
+stop_serve
+
+# A token holding '+', '/', '=', ';' and a space: ?token= (percent-encoded) sets a
+# cookie that, sent back as the browser sends it, lets the next request through.
+ODD='a+b/c= ;d'
+start_serve --token "$ODD"
+assert_eq "$(code "${URL}?token=a%2Bb%2Fc%3D%20%3Bd")" 303 "the odd token as ?token="
+JAR=$(tr -d '\r' < "$T/headers" | sed -n 's/^Set-Cookie: \(vlmeter_token=[^;]*\);.*/\1/p')
+[ -n "$JAR" ] || fail "no token cookie set for the odd token"
+assert_eq "$(code -H "Cookie: $JAR" "${URL}cases")" 200 "the odd token's cookie"
+assert_eq "$(code -H "Cookie: vlmeter_token=a+b/c=" "${URL}cases")" 401 "a prefix of the odd token as cookie"
+assert_eq "$(code -H "Authorization: Bearer $ODD" "${URL}cases")" 200 "the odd token as bearer"
 stop_serve
 
 # The rest on loopback without a token.
@@ -108,23 +130,65 @@ assert_eq "$(code "${URL}file${IMGDIR}/..%2f$(basename "$IMGDIR")%2f$(basename "
 assert_eq "$(code "${URL}file${IMGDIR}/%2e%2e/$(basename "$IMGDIR")/$(basename "$IMG")")" 404 "%2e%2e"
 assert_eq "$(code "${URL}file/..%2f..%2f..%2f..%2fetc%2fpasswd")" 404 "/file/..%2f.."
 assert_eq "$(code "${URL}file/etc/passwd")" 404 "a file outside every allowed folder"
-# In the store's folder: a real file is served, a symlink to the outside is not.
+# Only the stored images themselves: not the store (nor its -wal), not a file
+# beside an image (the suite), not a copy of an image, not a symlink leading out.
 OUTSIDE=$(mktemp -d "$TEST_WORK/outside-XXXXXX")
 cp "$IMG" "$OUTSIDE/secret.png"
 cp "$IMG" "$T/copy.png"
 ln -s "$OUTSIDE/secret.png" "$T/link.png"
-assert_eq "$(code "${URL}file${T}/copy.png")" 200 "a file in the store's folder"
+ln -s "$IMG" "$T/alias.png"
+assert_eq "$(code "${URL}file$(realpath "$DB")")" 404 "the store itself"
+assert_eq "$(code "${URL}file$(realpath "$SUITE")")" 404 "the suite's JSONL"
+[ -f "$IMGDIR/$(basename "$SUITE")" ] &&
+  { assert_eq "$(code "${URL}file$IMGDIR/$(basename "$SUITE")")" 404 "a file beside a stored image"; }
+cp "$IMG" "$IMGDIR/unlisted-$$.png"
+assert_eq "$(code "${URL}file$IMGDIR/unlisted-$$.png")" 404 "an unlisted file in an image's folder"
+rm -f "$IMGDIR/unlisted-$$.png"
+assert_eq "$(code "${URL}file${T}/copy.png")" 404 "a copy of an image in the store's folder"
 assert_eq "$(code "${URL}file${T}/link.png")" 404 "a symlink in the store's folder pointing outside"
 assert_eq "$(code "${URL}file${OUTSIDE}/secret.png")" 404 "the symlink's target itself"
+assert_eq "$(code "${URL}file${T}/alias.png")" 200 "a symlink to a stored image (the same file)"
 assert_eq "$(code "${URL}file${T}")" 404 "a folder"
 
 # 4. A cross-site POST is refused (Origin, or Sec-Fetch-Site), a same-origin one is not.
 FORM="model=ma&suite=demo&case=$CASE&turn=0&reviewer=ann"
 before=$(nverdicts)
 assert_eq "$(code -H 'Origin: http://evil.example' --data "$FORM&verdict=right" "${URL}verdict")" 403 "Origin evil.example"
-assert_eq "$(code -H "Origin: https://$HOSTPORT" --data "$FORM&verdict=right" "${URL}verdict")" 403 "Origin https://"
+assert_eq "$(code -H 'Origin: https://evil.example' --data "$FORM&verdict=right" "${URL}verdict")" 403 \
+  "Origin https://evil.example"
+assert_eq "$(code -H "Origin: http://$HOSTPORT.evil.example" --data "$FORM&verdict=right" "${URL}verdict")" 403 \
+  "an Origin that only starts with this host"
+assert_eq "$(code -H 'Origin: null' --data "$FORM&verdict=right" "${URL}verdict")" 403 "Origin null"
 assert_eq "$(code -H 'Sec-Fetch-Site: cross-site' --data "$FORM&verdict=right" "${URL}verdict")" 403 "Sec-Fetch-Site"
+# Another port of localhost is the same site, not the same origin.
+assert_eq "$(code -H 'Sec-Fetch-Site: same-site' --data "$FORM&verdict=right" "${URL}verdict")" 403 \
+  "Sec-Fetch-Site: same-site"
+assert_eq "$(code -H 'Sec-Fetch-Site: same-site' -H "Origin: http://$HOSTPORT" --data "$FORM&verdict=right" \
+  "${URL}verdict")" 403 "same-site wins over a matching Origin"
 assert_eq "$(nverdicts)" "$before" "refused cross-site verdicts stored nothing"
+# DNS rebinding: a page of evil.example whose name now points at 127.0.0.1 sends
+# Host evil.example:PORT and its own Origin; without a token only this server's
+# own names are answered (421), GET and POST alike.
+PORT=${HOSTPORT##*:}
+assert_eq "$(code -H "Host: evil.example:$PORT" "${URL}")" 421 "GET with a foreign Host"
+assert_contains "$(cat "$T/body")" "its own address" "the 421 says why"
+assert_eq "$(code -H "Host: evil.example:$PORT" -H "Origin: http://evil.example:$PORT" --data "$FORM&verdict=right" \
+  "${URL}verdict")" 421 "a rebinding POST"
+assert_eq "$(code -H "Host: 127.0.0.1:$((PORT + 1))" "${URL}")" 421 "this address with another port"
+assert_eq "$(code -H "Host: 127.0.0.1:${PORT}x" "${URL}")" 421 "the port with junk after it"
+assert_eq "$(nverdicts)" "$before" "the rebinding POST stored nothing"
+assert_eq "$(code -H "Host: localhost:$PORT" "${URL}")" 200 "Host localhost:PORT"
+assert_eq "$(code -H "Host: LocalHost:$PORT" "${URL}")" 200 "Host names fold case"
+assert_eq "$(code -H "Host: [::1]:$PORT" "${URL}")" 200 "Host [::1]:PORT"
+# Behind a TLS proxy the page's Origin is https://; a browser's Sec-Fetch-Site:
+# same-origin is trusted even where a proxy renamed the Host.
+assert_eq "$(code -H "Origin: https://$HOSTPORT" --data "$FORM&verdict=right&comment=tls" "${URL}verdict")" 303 \
+  "Origin https:// of this host"
+assert_eq "$(code -H 'Origin: https://review.example.org' -H 'Sec-Fetch-Site: same-origin' \
+  --data "$FORM&verdict=right&comment=proxied" "${URL}verdict")" 303 "Sec-Fetch-Site: same-origin"
+assert_eq "$(sql "SELECT group_concat(comment, ',') FROM (SELECT comment FROM verdicts ORDER BY id DESC LIMIT 2)")" \
+  "proxied,tls" "both accepted verdicts stored"
+before=$(nverdicts)
 assert_eq "$(code -H "Origin: http://$HOSTPORT" --data "$FORM&verdict=wrong&comment=same+origin" "${URL}verdict")" 303 \
   "a same-origin verdict"
 assert_eq "$(nverdicts)" $((before + 1)) "the same-origin verdict is stored"
