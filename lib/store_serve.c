@@ -59,29 +59,34 @@ int store_serve_review(vlm_store *s, struct ss_review *out) {
 
 /* Per answer: its credit and correctness as the report counts them (the view
  * `graded`, store.c: the human verdict first), and a verdict's on an answer
- * not scored yet. */
-#define ANSWERS_JUDGED                                                                 \
-    "WITH ans AS (SELECT a.suite, a.case_id, a.turn, a.output, a.error, g.unparsed,"   \
-    "  coalesce(g.credit, v.score) AS credit,"                                         \
-    "  coalesce(g.correct, v.score >= 0.5) AS ok"                                      \
-    "  FROM answers a LEFT JOIN graded g ON g.model_id=a.model_id AND g.suite=a.suite" \
-    "   AND g.case_id=a.case_id AND g.turn=a.turn" HUMAN_OF_A "),"                     \
-    " k AS (SELECT suite, case_id, min(category) AS category, count(*) AS n_models,"   \
+ * not scored yet. The caption scorers (bleu, cider) are no accuracy: the
+ * report leaves them out of quality, so here their answers count as unscored
+ * (only a human verdict gives them a credit). */
+#define ANSWERS_JUDGED                                                                           \
+    "WITH ans AS (SELECT a.suite, a.case_id, a.turn, a.output, a.error, g.unparsed,"             \
+    "  CASE WHEN g.scorer IN ('bleu','cider') THEN v.score ELSE coalesce(g.credit, v.score) END" \
+    "   AS credit,"                                                                              \
+    "  CASE WHEN g.scorer IN ('bleu','cider') THEN v.score >= 0.5"                               \
+    "   ELSE coalesce(g.correct, v.score >= 0.5) END AS ok"                                      \
+    "  FROM answers a LEFT JOIN graded g ON g.model_id=a.model_id AND g.suite=a.suite"           \
+    "   AND g.case_id=a.case_id AND g.turn=a.turn" HUMAN_OF_A "),"                               \
+    " k AS (SELECT suite, case_id, min(category) AS category, count(*) AS n_models,"             \
     "  max(status='error') AS any_error FROM cases GROUP BY suite, case_id) "
 
+/* Every filter is an uncorrelated IN over `ans`: one pass over the answers,
+ * not one per case (a correlated EXISTS made a store of 2k cases and 24k
+ * answers take seconds, and the server answers one request at a time). */
 static const char CASES_SQL[] = ANSWERS_JUDGED
     "SELECT k.suite, k.case_id, k.category, k.n_models FROM k WHERE"
     /* fail: an answer with credit below 1, an error, or a case stored as an error */
-    " (?1=0 OR k.any_error OR EXISTS(SELECT 1 FROM ans WHERE ans.suite=k.suite AND ans.case_id=k.case_id"
-    "   AND (ans.credit < 1 OR ans.error IS NOT NULL)))"
+    " (?1=0 OR k.any_error OR (k.suite, k.case_id) IN (SELECT suite, case_id FROM ans"
+    "   WHERE credit < 1 OR error IS NOT NULL))"
     /* disagree: on some turn the models' correctness differs, or, unscored, their outputs */
-    " AND (?2=0 OR EXISTS(SELECT 1 FROM ans WHERE ans.suite=k.suite AND ans.case_id=k.case_id GROUP BY ans.turn"
-    "   HAVING (count(ans.ok) >= 2 AND min(ans.ok) <> max(ans.ok))"
-    "   OR (count(ans.ok) = 0 AND count(DISTINCT lower(trim(coalesce(ans.output, '')))) > 1)))"
-    " AND (?3=0 OR k.any_error OR EXISTS(SELECT 1 FROM ans WHERE ans.suite=k.suite AND ans.case_id=k.case_id"
-    "   AND ans.error IS NOT NULL))"
-    " AND (?4=0 OR EXISTS(SELECT 1 FROM ans WHERE ans.suite=k.suite AND ans.case_id=k.case_id AND ans.unparsed=1))"
-    /* (uncorrelated IN: one pass over the table, not one per case) */
+    " AND (?2=0 OR (k.suite, k.case_id) IN (SELECT suite, case_id FROM ans GROUP BY suite, case_id, turn"
+    "   HAVING (count(ok) >= 2 AND min(ok) <> max(ok))"
+    "   OR (count(ok) = 0 AND count(DISTINCT lower(trim(coalesce(output, '')))) > 1)))"
+    " AND (?3=0 OR k.any_error OR (k.suite, k.case_id) IN (SELECT suite, case_id FROM ans WHERE error IS NOT NULL))"
+    " AND (?4=0 OR (k.suite, k.case_id) IN (SELECT suite, case_id FROM ans WHERE unparsed=1))"
     " AND (?5 IS NULL OR (k.suite, k.case_id) IN (SELECT c.suite, c.case_id FROM cases c, " EACH_CATEGORY
     "   WHERE cat.value=?5))"
     " AND (?6 IS NULL OR instr(lower(k.case_id), lower(?6)) > 0 OR (k.suite, k.case_id) IN (SELECT a.suite,"
@@ -199,7 +204,7 @@ int store_serve_pair(vlm_store *s, const char *category, const char *reviewer,
             "WITH t AS (SELECT a.suite, a.case_id, a.turn, a.model_id FROM answers a JOIN cases c"
             "  ON c.model_id=a.model_id AND c.suite=a.suite AND c.case_id=a.case_id"
             "  WHERE a.error IS NULL AND a.output IS NOT NULL AND CASE WHEN ?1 IS NULL"
-            "   THEN coalesce(c.scorer, '') IN ('judge', 'bleu', 'cider', 'none', '')"
+            "   THEN c.scorer IN ('judge', 'bleu', 'cider')"
             "   ELSE EXISTS(SELECT 1 FROM " EACH_CATEGORY " WHERE cat.value=?1) END)"
             " SELECT x.suite, x.case_id, x.turn, mx.name, my.name,"
             "  EXISTS(SELECT 1 FROM preferences p WHERE p.suite=x.suite AND p.case_id=x.case_id AND p.turn=x.turn"

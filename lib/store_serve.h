@@ -74,8 +74,8 @@ int store_serve_case_images(vlm_store *s, const char *suite, const char *case_id
 int store_serve_all_images(vlm_store *s, void (*cb)(const char *path, void *user), void *user);
 
 /* A blind pair: one turn two models both answered without an error, of a
- * case without an exact truth (cases.scorer judge, bleu, cider, none or
- * empty) or, when category is not NULL, of any case in that category. Turns
+ * case without an exact truth (cases.scorer judge, bleu or cider: an empty
+ * scorer is `exact`) or, when category is not NULL, of any case in that category. Turns
  * `reviewer` already voted on for that pair come last, the rest at random.
  * *found false when there is none. Names are model names. */
 struct ss_pair {
