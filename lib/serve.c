@@ -426,7 +426,7 @@ static enum MHD_Result route_get(struct server *sv, struct MHD_Connection *c, co
     if (rc == VLM_OK && !found) {
         free(buf);
         return reply_message(c, MHD_HTTP_NOT_FOUND, "Not found",
-                             !strcmp(url, "/case") ? "No stored answer to that case (/case?suite=S&id=ID)."
+                             !strcmp(url, "/case") ? "No stored case by that suite and id (/case?suite=S&id=ID)."
                                                    : "No such page.");
     }
     return reply_page(c, sv, rc, buf, len);

@@ -438,20 +438,42 @@ static void answer_block(const struct ss_answer *a, void *user) {
     fputs("</div>\n", out);
 }
 
+/* A model whose case is stored with an error (or another status than done,
+ * e.g. na), with that error: a case that failed before its first turn has no
+ * answer to show it. */
+static void case_status(const struct ss_case_row *r, void *user) {
+    FILE *out = user;
+    if (r->status && !strcmp(r->status, "done") && !r->error) return;
+    fputs("<p class=\"case-status\" data-model=\"", out);
+    serve_esc(out, r->model);
+    fputs("\">", out);
+    serve_esc(out, r->model);
+    fputs(": ", out);
+    serve_esc(out, r->status ? r->status : "no status");
+    if (r->error) {
+        fputs(": ", out);
+        serve_esc(out, r->error);
+    }
+    fputs("</p>\n", out);
+}
+
 int serve_page_case(FILE *out, vlm_store *s, const char *suite, const char *id, const char *reviewer, bool *found) {
-    /* Rendered into a buffer first: a case without answers writes nothing. */
+    /* Rendered into a buffer first: a case neither in `cases` nor in
+     * `answers` writes nothing. */
     char *buf = NULL;
     size_t len = 0;
     FILE *body = open_memstream(&buf, &len);
     if (!body) return VLM_ERR_IO;
     struct case_walk w = {body, suite, id, reviewer, -1};
     fputs("<div class=\"images\">\n", body);
-    int n = 0, rc = store_serve_case_images(s, suite, id, image_link, body);
+    int n = 0, n_rows = 0, rc = store_serve_case_images(s, suite, id, image_link, body);
+    fputs("</div>\n<div class=\"case-errors\">\n", body);
+    if (rc == VLM_OK) rc = store_serve_case_rows(s, suite, id, case_status, body, &n_rows);
     fputs("</div>\n", body);
     if (rc == VLM_OK) rc = store_serve_answers(s, suite, id, answer_block, &w, &n);
     if (w.turn >= 0) fputs("</div></section>\n", body);
     fclose(body);
-    *found = rc == VLM_OK && n > 0;
+    *found = rc == VLM_OK && (n > 0 || n_rows > 0);
     if (*found) {
         char *title = xasprintf("%s / %s", suite, id);
         page_open(out, title);

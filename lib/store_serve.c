@@ -164,6 +164,24 @@ int store_serve_answers(vlm_store *s, const char *suite, const char *case_id,
     return store_q_end(&q, VLM_OK);
 }
 
+int store_serve_case_rows(vlm_store *s, const char *suite, const char *case_id,
+                          void (*cb)(const struct ss_case_row *r, void *user), void *user, int *n) {
+    store_q q;
+    *n = 0;
+    if (store_q_prepare(s, &q, "reading a case's status per model",
+                        "SELECT m.name, c.status, c.error FROM cases c JOIN models m ON m.id=c.model_id"
+                        " WHERE c.suite=?1 AND c.case_id=?2 ORDER BY m.name") != VLM_OK)
+        return VLM_ERR_IO;
+    store_bind_text(&q, 1, suite);
+    store_bind_text(&q, 2, case_id);
+    while (store_q_row(&q)) {
+        struct ss_case_row r = {store_col_text(&q, 0), store_col_text(&q, 1), store_col_text(&q, 2)};
+        cb(&r, user);
+        (*n)++;
+    }
+    return store_q_end(&q, VLM_OK);
+}
+
 /* Hand each string of a JSON array text to cb (anything else: nothing). */
 static void each_path(const char *json, void (*cb)(const char *path, void *user), void *user) {
     json_t *arr = json ? json_loads(json, 0, NULL) : NULL;

@@ -66,6 +66,16 @@ struct ss_answer {
 int store_serve_answers(vlm_store *s, const char *suite, const char *case_id,
                         void (*cb)(const struct ss_answer *a, void *user), void *user, int *n);
 
+/* One model's row of a case in `cases`: its status (done, error, na, ...)
+ * and error (NULL: none). A case that failed before any turn has such a row
+ * and no answer. */
+struct ss_case_row {
+    const char *model, *status, *error;
+};
+/* The `cases` rows of (suite, case_id), by model name. *n gets how many. */
+int store_serve_case_rows(vlm_store *s, const char *suite, const char *case_id,
+                          void (*cb)(const struct ss_case_row *r, void *user), void *user, int *n);
+
 /* The image paths of (suite, case_id), as stored. */
 int store_serve_case_images(vlm_store *s, const char *suite, const char *case_id,
                             void (*cb)(const char *path, void *user), void *user);

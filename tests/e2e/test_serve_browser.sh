@@ -317,8 +317,8 @@ assert_eq "$(expect disagree)" "$(want "$C_SHAPES" "$C_SPATIAL" "$C_OCR" "$C_MT"
 check_filter "$(expect disagree)" disagree
 
 # ---- (c) A blind pair ------------------------------------------------------------------
-# tables has no exact truth now (scorer none): the one case /pair may show without a category.
-sql "UPDATE cases SET scorer='none' WHERE case_id='$C_TABLES'"
+# tables has no exact truth now (scorer judge): the one case /pair may show without a category.
+sql "UPDATE cases SET scorer='judge' WHERE case_id='$C_TABLES'"
 no_names() {  # where
   local src; src=$(wd_source)
   for m in $MA $MB; do

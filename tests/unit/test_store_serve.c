@@ -240,6 +240,51 @@ static void test_pair(void **state) {
     done(s);
 }
 
+/* A case that failed before its first turn (cases row with status error, no
+ * answer) still has its page, naming the model and the error; the errors
+ * filter lists it. A case stored nowhere is not found. */
+static void test_case_error_page(void **state) {
+    (void)state;
+    vlm_store *s = make_store();
+    char err[256];
+    int64_t m2;
+    assert_int_equal(vlm_store_model(s, "m2", "{}", &m2, err, sizeof err), VLM_OK);
+    const char *turns[] = {"Question?"}, *expected[] = {"\"red\""};
+    vlm_case c = {.suite = "s",
+                  .id = "crashed",
+                  .scorer = "exact",
+                  .where = "x:9",
+                  .n_turns = 1,
+                  .turns = turns,
+                  .expected = expected};
+    assert_int_equal(vlm_store_put_case_error(s, m2, 1, &c, "image <x.png> failed to load"), VLM_OK);
+    struct ids l;
+    assert_string_equal(list(s, (struct ss_filter){.errors = true}, &l), "broken crashed");
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    bool found = false;
+    assert_int_equal(serve_page_case(f, s, "s", "crashed", "ann", &found), VLM_OK);
+    fclose(f);
+    assert_true(found);
+    assert_non_null(strstr(buf, "<p class=\"case-status\" data-model=\"m2\">m2: error: image &lt;x.png&gt; failed to "
+                                "load</p>"));
+    free(buf);
+    /* A case with answers and all done rows shows no status line. */
+    f = open_memstream(&buf, &n);
+    assert_int_equal(serve_page_case(f, s, "s", "agree", "ann", &found), VLM_OK);
+    fclose(f);
+    assert_true(found);
+    assert_null(strstr(buf, "case-status"));
+    free(buf);
+    f = open_memstream(&buf, &n);
+    assert_int_equal(serve_page_case(f, s, "s", "nowhere", "ann", &found), VLM_OK);
+    fclose(f);
+    assert_false(found);
+    free(buf);
+    done(s);
+}
+
 /* The filters' cost grows with the store, not with its square: counted in
  * SQLite's virtual-machine steps (sqlite3_progress_handler, every 100 steps;
  * deterministic, no clock), for n and 4n cases of two one-turn answers each.
@@ -323,9 +368,8 @@ static void test_escapes(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_filters), cmocka_unit_test(test_answers_and_review),
-        cmocka_unit_test(test_pair),    cmocka_unit_test(test_filters_scale),
-        cmocka_unit_test(test_escapes),
+        cmocka_unit_test(test_filters),       cmocka_unit_test(test_answers_and_review), cmocka_unit_test(test_pair),
+        cmocka_unit_test(test_filters_scale), cmocka_unit_test(test_case_error_page),    cmocka_unit_test(test_escapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
