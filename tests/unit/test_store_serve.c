@@ -240,9 +240,9 @@ static void test_pair(void **state) {
     done(s);
 }
 
-/* A case that failed before its first turn (cases row with status error, no
- * answer) still has its page, naming the model and the error; the errors
- * filter lists it. A case stored nowhere is not found. */
+/* A case stored without any answer (m2 has no vision: status na, its turns
+ * deleted; vlm_store_put_case_na) is listed, and has its page naming the
+ * model, the status and the reason. A case stored nowhere is not found. */
 static void test_case_error_page(void **state) {
     (void)state;
     vlm_store *s = make_store();
@@ -251,24 +251,24 @@ static void test_case_error_page(void **state) {
     assert_int_equal(vlm_store_model(s, "m2", "{}", &m2, err, sizeof err), VLM_OK);
     const char *turns[] = {"Question?"}, *expected[] = {"\"red\""};
     vlm_case c = {.suite = "s",
-                  .id = "crashed",
+                  .id = "blind",
                   .scorer = "exact",
                   .where = "x:9",
                   .n_turns = 1,
                   .turns = turns,
                   .expected = expected};
-    assert_int_equal(vlm_store_put_case_error(s, m2, 1, &c, "image <x.png> failed to load"), VLM_OK);
+    assert_int_equal(vlm_store_put_case_na(s, m2, 1, &c, "no vision: <m2> has no mmproj"), VLM_OK);
     struct ids l;
-    assert_string_equal(list(s, (struct ss_filter){.errors = true}, &l), "broken crashed");
+    assert_string_equal(list(s, (struct ss_filter){.q = "blind"}, &l), "blind");
     char *buf = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&buf, &n);
     bool found = false;
-    assert_int_equal(serve_page_case(f, s, "s", "crashed", "ann", &found), VLM_OK);
+    assert_int_equal(serve_page_case(f, s, "s", "blind", "ann", &found), VLM_OK);
     fclose(f);
     assert_true(found);
-    assert_non_null(strstr(buf, "<p class=\"case-status\" data-model=\"m2\">m2: error: image &lt;x.png&gt; failed to "
-                                "load</p>"));
+    assert_non_null(
+        strstr(buf, "<p class=\"case-status\" data-model=\"m2\">m2: na: no vision: &lt;m2&gt; has no mmproj</p>"));
     free(buf);
     /* A case with answers and all done rows shows no status line. */
     f = open_memstream(&buf, &n);
