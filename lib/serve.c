@@ -307,6 +307,14 @@ static const char *arg(struct MHD_Connection *c, const char *key) {
     return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
 }
 
+/* The category argument as a filter: NULL when absent or empty (any
+ * category), "" for the cases without one (SERVE_NO_CATEGORY). */
+static const char *category_arg(struct MHD_Connection *c) {
+    const char *v = arg(c, "category");
+    if (!v || !v[0]) return NULL;
+    return strcmp(v, SERVE_NO_CATEGORY) == 0 ? "" : v;
+}
+
 static bool flag(struct MHD_Connection *c, const char *key) {
     const char *v = arg(c, key);
     return v && v[0] && strcmp(v, "0") != 0;
@@ -357,7 +365,7 @@ static void pair_chosen(const struct ss_pair *p, void *user) {
 
 static enum MHD_Result page_pair(struct server *sv, struct MHD_Connection *c) {
     char rbuf[256];
-    const char *category = arg(c, "category"), *reviewer = reviewer_of(sv, c, rbuf, sizeof rbuf);
+    const char *category = category_arg(c), *reviewer = reviewer_of(sv, c, rbuf, sizeof rbuf);
     struct pair_pick pk = {sv, NULL};
     bool found;
     char *buf = NULL;
@@ -414,7 +422,7 @@ static enum MHD_Result route_get(struct server *sv, struct MHD_Connection *c, co
     if (!strcmp(url, "/")) rc = serve_page_home(f, sv->s, sv->p->db_path);
     else if (!strcmp(url, "/cases")) {
         struct ss_filter flt = {flag(c, "fail"),     flag(c, "disagree"), flag(c, "errors"),
-                                flag(c, "unparsed"), arg(c, "category"),  arg(c, "q")};
+                                flag(c, "unparsed"), category_arg(c),     arg(c, "q")};
         rc = serve_page_cases(f, sv->s, &flt);
     } else if (!strcmp(url, "/case")) {
         char rbuf[256];

@@ -212,13 +212,14 @@ struct cats {
 static void category_option(const char *cat, void *user) {
     struct cats *c = user;
     fputs("<option value=\"", c->out);
-    serve_esc(c->out, cat);
+    serve_esc(c->out, cat[0] ? cat : SERVE_NO_CATEGORY); /* "" would mean any category */
     fprintf(c->out, "\"%s>", c->chosen && !strcmp(c->chosen, cat) ? " selected" : "");
     serve_esc(c->out, cat[0] ? cat : "(none)");
     fputs("</option>", c->out);
 }
 
-/* A <select name="category"> with every stored category, `chosen` selected. */
+/* A <select name="category"> with every stored category, `chosen` selected
+ * (NULL: any category; "": the cases without one). */
 static int category_select(FILE *out, vlm_store *s, const char *chosen) {
     fputs("<select name=\"category\" id=\"category\"><option value=\"\">any category</option>", out);
     struct cats c = {out, chosen};
@@ -535,7 +536,7 @@ int serve_page_pair(FILE *out, vlm_store *s, const struct serve_pair_view *v) {
     write_side(out, "b", "B", &b, s, v);
     fputs("</div>\n<form class=\"prefer\" method=\"POST\" action=\"/prefer\">", out);
     hidden(out, "pair", v->token);
-    hidden(out, "category", v->category ? v->category : "");
+    hidden(out, "category", !v->category ? "" : v->category[0] ? v->category : SERVE_NO_CATEGORY);
     fputs("<input type=\"text\" name=\"reviewer\" placeholder=\"reviewer\" value=\"", out);
     serve_esc(out, v->reviewer);
     fputs("\"> <button id=\"prefer-a\" type=\"submit\" name=\"choice\" value=\"a\">A is better</button>"

@@ -102,7 +102,7 @@ int store_serve_cases(vlm_store *s, const struct ss_filter *f, void (*cb)(const 
     store_bind_int(&q, 2, f->disagree);
     store_bind_int(&q, 3, f->errors);
     store_bind_int(&q, 4, f->unparsed);
-    store_bind_text(&q, 5, f->category && f->category[0] ? f->category : NULL);
+    store_bind_text(&q, 5, f->category); /* "": the cases without a category */
     store_bind_text(&q, 6, f->q && f->q[0] ? f->q : NULL);
     while (store_q_row(&q)) {
         struct ss_case c = {store_col_text(&q, 0), store_col_text(&q, 1), store_col_text(&q, 2),
@@ -232,7 +232,7 @@ int store_serve_pair(vlm_store *s, const char *category, const char *reviewer,
             " JOIN models mx ON mx.id=x.model_id JOIN models my ON my.id=y.model_id"
             " ORDER BY voted, random() LIMIT 1") != VLM_OK)
         return VLM_ERR_IO;
-    store_bind_text(&q, 1, category && category[0] ? category : NULL);
+    store_bind_text(&q, 1, category);
     store_bind_text(&q, 2, reviewer && reviewer[0] ? reviewer : NULL);
     if (store_q_row(&q)) {
         struct ss_pair p = {store_col_text(&q, 0), store_col_text(&q, 1), (int)store_col_int(&q, 2),

@@ -33,7 +33,7 @@ int store_serve_review(vlm_store *s, struct ss_review *out);
 /* The filters of `/cases`, ANDed; false / NULL: not applied. */
 struct ss_filter {
     bool fail, disagree, errors, unparsed;
-    const char *category; /* the case is in it (cases.category or cases.categories) */
+    const char *category; /* the case is in it (cases.category or cases.categories); "": it has none */
     const char *q;        /* substring (ASCII case folded) of id, prompt, expected or an output */
 };
 
@@ -85,7 +85,8 @@ int store_serve_all_images(vlm_store *s, void (*cb)(const char *path, void *user
 
 /* A blind pair: one turn two models both answered without an error, of a
  * case without an exact truth (cases.scorer judge, bleu or cider: an empty
- * scorer is `exact`) or, when category is not NULL, of any case in that category. Turns
+ * scorer is `exact`) or, when category is not NULL, of any case in that category
+ * ("": of any case without a category). Turns
  * `reviewer` already voted on for that pair come last, the rest at random.
  * *found false when there is none. Names are model names. */
 struct ss_pair {

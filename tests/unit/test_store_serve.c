@@ -260,6 +260,21 @@ static void test_case_error_page(void **state) {
     assert_int_equal(vlm_store_put_case_na(s, m2, 1, &c, "no vision: <m2> has no mmproj"), VLM_OK);
     struct ids l;
     assert_string_equal(list(s, (struct ss_filter){.q = "blind"}, &l), "blind");
+    /* It has no category: the filter "" (the option "(none)") finds it alone;
+     * NULL is no filter. */
+    assert_string_equal(list(s, (struct ss_filter){.category = ""}, &l), "blind");
+    assert_string_equal(list(s, (struct ss_filter){.category = NULL, .q = "blind"}, &l), "blind");
+    char *page = NULL;
+    size_t np = 0;
+    FILE *pf = open_memstream(&page, &np);
+    assert_int_equal(serve_page_cases(pf, s, &(struct ss_filter){.category = ""}), VLM_OK);
+    fclose(pf);
+    /* The option of the cases without a category has a value of its own
+     * (an empty value would read as "any category") and is kept selected. */
+    assert_non_null(strstr(page, "<option value=\"(none)\" selected>(none)</option>"));
+    assert_non_null(strstr(page, "<option value=\"\">any category</option>"));
+    assert_non_null(strstr(page, "<p id=\"count\">1 case</p>"));
+    free(page);
     char *buf = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&buf, &n);
