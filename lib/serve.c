@@ -35,12 +35,13 @@
 #include "store_review.h"
 #include "util.h"
 
-#define BODY_LIMIT (64 * 1024) /* a form body's most bytes */
-#define MAX_FIELDS 16
-#define PAIR_SLOTS 256 /* blind pairs remembered (the oldest forgotten first) */
-#define CSP_PAGES  "default-src 'self'"
+#define BODY_LIMIT  (64 * 1024)        /* a form body's most bytes */
+#define DRAIN_LIMIT (16 * 1024 * 1024) /* the most bytes of a refused body read (then: closed) */
+#define MAX_FIELDS  16
+#define PAIR_SLOTS  256 /* blind pairs remembered (the oldest forgotten first) */
+#define CSP_PAGES   "default-src 'self'"
 /* The report is one self-contained file: its inline style and data: thumbnails. */
-#define CSP_REPORT "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
+#define CSP_REPORT  "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
 
 static volatile sig_atomic_t g_stop;
 
@@ -78,7 +79,8 @@ struct field {
 /* A request's state between MHD's calls. */
 struct request {
     bool post;
-    bool too_big;
+    bool too_big;  /* over BODY_LIMIT: answered 413 at the body's end */
+    bool bad_body; /* the post processor refused the body: not a well-formed form */
     size_t body;
     struct MHD_PostProcessor *pp;
     struct field fields[MAX_FIELDS];
@@ -562,10 +564,15 @@ static enum MHD_Result post_prefer(struct server *sv, struct MHD_Connection *c, 
                        : !strcmp(choice, "tie") ? "tie"
                                                 : NULL;
     if (!side) return reply_message(c, MHD_HTTP_BAD_REQUEST, "Vote refused", "the choice must be a, b or tie");
+    if (!reviewer[0])
+        return reply_message(c, MHD_HTTP_BAD_REQUEST, "Vote refused", "a reviewer name is needed; nothing was stored");
     char msg[1024];
     int rc = store_preference_put(sv->s, slot->suite, slot->case_id, slot->turn, slot->left, slot->right, side,
                                   reviewer, msg, sizeof msg);
-    if (rc == VLM_ERR_INPUT) return reply_message(c, MHD_HTTP_BAD_REQUEST, "Vote refused", msg);
+    /* The store's refusal names the models (an answer gone): not on a blind page. */
+    if (rc == VLM_ERR_INPUT)
+        return reply_message(c, MHD_HTTP_BAD_REQUEST, "Vote refused",
+                             "this pair's answers are no longer in the store; nothing was stored: open /pair again");
     if (rc != VLM_OK) return reply_message(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "The vote was not stored", msg);
     pair_slot_free(slot); /* one vote per pair shown */
     char *loc = NULL;
@@ -668,14 +675,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (*upload_size) { /* a piece of the body */
         r->body += *upload_size;
-        if (r->body > BODY_LIMIT) r->too_big = true;
-        else if (MHD_post_process(r->pp, upload, *upload_size) != MHD_YES) r->too_big = true;
+        size_t n = *upload_size;
         *upload_size = 0;
+        /* Over the limit (a chunked body has no length to refuse it by up
+         * front): the rest is read and dropped, so the client can read the
+         * 413 (libmicrohttpd cannot answer before the body's end without
+         * resetting the connection); past DRAIN_LIMIT the connection is
+         * closed, no answer: an endless body ends there. */
+        if (r->body > DRAIN_LIMIT) return MHD_NO;
+        if (r->body > BODY_LIMIT) r->too_big = true;
+        else if (!r->bad_body && MHD_post_process(r->pp, upload, n) != MHD_YES) r->bad_body = true;
         return MHD_YES;
     }
     if (r->too_big)
         return reply_message(c, MHD_HTTP_CONTENT_TOO_LARGE, "Too large",
                              "a form body may hold at most 64 KiB; nothing was stored");
+    if (r->bad_body)
+        return reply_message(c, MHD_HTTP_BAD_REQUEST, "Refused",
+                             "the body could not be read as a form (application/x-www-form-urlencoded, field names "
+                             "of at most a few KiB); nothing was stored");
     char msg[256];
     if (bad_field(r, msg, sizeof msg)) return reply_message(c, MHD_HTTP_BAD_REQUEST, "Refused", msg);
     if (!strcmp(url, "/verdict")) return post_verdict(sv, c, r);

@@ -113,7 +113,7 @@ assert_eq "$(code -H "Authorization: Bearer $ODD" "${URL}cases")" 200 "the odd t
 stop_serve
 
 # The rest on loopback without a token.
-start_serve
+USER= start_serve  # no default reviewer: a vote without one is refused (section 8)
 AUTH=()
 HOSTPORT=${URL#http://}; HOSTPORT=${HOSTPORT%/}
 
@@ -202,6 +202,17 @@ before=$(nverdicts)
 assert_eq "$(code --data-binary @"$T/big" "${URL}verdict")" 413 "a 10 MB verdict"
 assert_contains "$(cat "$T/body")" "64 KiB" "the 413 says the limit"
 assert_eq "$(code -H 'Transfer-Encoding: chunked' --data-binary @"$T/big" "${URL}verdict")" 413 "a 10 MB chunked verdict"
+# An endless chunked body is not read forever: past 16 MiB the connection is
+# closed (curl's status 28 would be its own time limit, reached only if the
+# server went on reading).
+rc=0; yes aaaaaaaaaaaaaaa | curl -s -o /dev/null -X POST -T - -H 'Content-Type: application/x-www-form-urlencoded' \
+  --max-time 60 "${URL}verdict" || rc=$?
+[ "$rc" -ne 28 ] || fail "an endless body was read for 60 s"
+# A body the form parser cannot read (a field name of 5000 bytes) is a bad
+# request, not a large one.
+assert_eq "$(code --data "$FORM&verdict=right&$(head -c 5000 /dev/zero | tr '\0' k)=1" "${URL}verdict")" 400 \
+  "a field name of 5000 bytes"
+assert_contains "$(cat "$T/body")" "could not be read as a form" "the 400 says why"
 # Just under the limit passes: the limit is 64 KiB, not less.
 { printf '%s' "$FORM&verdict=right&comment="; head -c 60000 /dev/zero | tr '\0' a; } > "$T/near"
 assert_eq "$(nverdicts)" "$before" "refused big verdicts stored nothing"
@@ -229,5 +240,33 @@ grep -qF '&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;&lt;b&gt;bold&lt;/b
   fail "the stored answer is not on the page as escaped text"
 assert_eq "$(grep -c '<script' "$T/body")" 1 "one script element: /app.js"
 grep -q '<script src="/app.js" defer></script>' "$T/body" || fail "the page's one script is not /app.js"
+
+# 8. A vote refused by the store names no model (the page is blind): a second
+# model, zebramodel, answers $CASE (by hand), the case has no exact truth
+# (judge); its answer is deleted after the pair is shown.
+ZB=$(sql "INSERT INTO models(name, settings) VALUES('zebramodel', '{}') RETURNING id")
+MA=$(sql "SELECT id FROM models WHERE name='ma'")
+sql "INSERT INTO cases(model_id, suite, case_id, category, scorer, status) SELECT $ZB, suite, case_id, category,
+  'judge', 'done' FROM cases WHERE model_id=$MA AND case_id='$CASE'; UPDATE cases SET scorer='judge' WHERE case_id='$CASE'"
+ZB_ANSWERS="INSERT INTO answers(model_id, suite, case_id, turn, output) SELECT $ZB, suite, case_id, turn, 'zebra says hi'
+  FROM answers WHERE model_id=$MA AND case_id='$CASE'"
+sql "$ZB_ANSWERS"
+pair_token() { code "${URL}pair" > /dev/null; grep -o 'name="pair" value="[0-9a-f]*"' "$T/body" | sed 's/.*value="//; s/"//'; }
+PT=$(pair_token)
+[ -n "$PT" ] || fail "no blind pair for ma and zebramodel"
+grep -qiF zebramodel "$T/body" && fail "the blind pair names zebramodel"
+sql "DELETE FROM answers WHERE model_id=$ZB"
+assert_eq "$(code --data "pair=$PT&choice=a&reviewer=ann&category=" "${URL}prefer")" 400 "a vote on a pair whose answer is gone"
+assert_contains "$(cat "$T/body")" "no longer in the store" "the refusal says why"
+grep -qiF zebramodel "$T/body" && fail "the refused vote's page names zebramodel"
+grep -qF "'ma'" "$T/body" && fail "the refused vote's page names ma"
+assert_eq "$(sql "SELECT count(*) FROM preferences")" 0 "the refused vote stored nothing"
+sql "$ZB_ANSWERS"
+PT=$(pair_token)
+assert_eq "$(code --data "pair=$PT&choice=a&reviewer=&category=" "${URL}prefer")" 400 "a vote without a reviewer"
+assert_contains "$(cat "$T/body")" "reviewer name is needed" "the refusal says why"
+PT=$(pair_token)
+assert_eq "$(code --data "pair=$PT&choice=tie&reviewer=ann&category=" "${URL}prefer")" 303 "the same vote, answers there"
+assert_eq "$(sql "SELECT count(*) || ' ' || choice FROM preferences")" "1 tie" "the vote stored"
 stop_serve
 echo ok
