@@ -752,6 +752,7 @@ int vlm_serve(const struct vlm_serve_params *p, char *err, size_t err_len) {
                   p->bind);
         return VLM_ERR_INPUT;
     }
+    if (store_serve_is_store(p->db_path, err, err_len) != VLM_OK) return VLM_ERR_INPUT;
     struct server *sv = xcalloc(1, sizeof *sv);
     sv->p = p;
     sv->s = vlm_store_open(p->db_path, err, err_len);

@@ -6,6 +6,7 @@
  */
 #include "store_serve.h"
 #include "store_impl.h"
+#include "util.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -18,6 +19,22 @@
 
 /* Each category of case row c as cat.value (cases.categories is a JSON array). */
 #define EACH_CATEGORY " json_each(coalesce(c.categories, json_array(coalesce(c.category,'')))) cat"
+
+int store_serve_is_store(const char *path, char *err, size_t err_len) {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    bool ok = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+              sqlite3_prepare_v2(db, "SELECT 1 FROM meta WHERE key='schema_version'", -1, &st, NULL) == SQLITE_OK &&
+              sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    if (ok) return VLM_OK;
+    util_errf(err, err_len,
+              "'%s' is not a vlmeter store (no table meta with a schema_version); give --db the file `vlmeter run` "
+              "wrote. Nothing was changed in it",
+              path);
+    return VLM_ERR_INPUT;
+}
 
 static double col_num(store_q *q, int i) { return store_col_null(q, i) ? NAN : store_col_double(q, i); }
 

@@ -12,8 +12,15 @@
 #define VLM_STORE_SERVE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "vlmeter.h"
+
+/* VLM_OK when the file at path is a vlmeter store (an SQLite file with a
+ * `meta` table holding schema_version), read without writing anything; else
+ * VLM_ERR_INPUT with a message in err. `serve` checks it before opening the
+ * store, since opening creates vlmeter's tables in any SQLite file. */
+int store_serve_is_store(const char *path, char *err, size_t err_len);
 
 /* One model as `/` lists it. */
 struct ss_model {

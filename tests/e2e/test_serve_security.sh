@@ -51,6 +51,14 @@ rc=0; "$VLMETER" serve --db "$DB" --tokn x 2> "$T/err" || rc=$?
 assert_eq "$rc" 2 "serve with an unknown option"
 assert_contains "$(cat "$T/err")" "(known: --db, --port, --bind, --token, --reviewer, -h/--help)" "the known options named"
 
+# An SQLite file that is not a vlmeter store: exit 2 with a message, and
+# nothing added to it (opening a store creates vlmeter's tables).
+sqlite3 "$T/other.db" "CREATE TABLE notes(a)"
+rc=0; "$VLMETER" serve --db "$T/other.db" --port 0 > "$T/out" 2> "$T/err" || rc=$?
+assert_eq "$rc" 2 "serve on an SQLite file that is no store"
+assert_contains "$(cat "$T/err")" "is not a vlmeter store" "the refusal says why"
+assert_eq "$(sqlite3 "$T/other.db" "SELECT group_concat(name) FROM sqlite_master")" "notes" "the file left as it was"
+
 # 1. A non-loopback address without a token: exit 2 with a message, nothing listens.
 rc=0; env -u VLMETER_TOKEN "$VLMETER" serve --db "$DB" --bind 0.0.0.0 --port 0 > "$T/out" 2> "$T/err" || rc=$?
 assert_eq "$rc" 2 "serve --bind 0.0.0.0 without a token"
