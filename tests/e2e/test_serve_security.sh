@@ -54,7 +54,7 @@ assert_contains "$(cat "$T/err")" "(known: --db, --port, --bind, --token, --revi
 # An SQLite file that is not a vlmeter store: exit 2 with a message, and
 # nothing added to it (opening a store creates vlmeter's tables).
 sqlite3 "$T/other.db" "CREATE TABLE notes(a)"
-rc=0; "$VLMETER" serve --db "$T/other.db" --port 0 > "$T/out" 2> "$T/err" || rc=$?
+rc=0; timeout 30 "$VLMETER" serve --db "$T/other.db" --port 0 > "$T/out" 2> "$T/err" || rc=$?  # (had it started: 124)
 assert_eq "$rc" 2 "serve on an SQLite file that is no store"
 assert_contains "$(cat "$T/err")" "is not a vlmeter store" "the refusal says why"
 assert_eq "$(sqlite3 "$T/other.db" "SELECT group_concat(name) FROM sqlite_master")" "notes" "the file left as it was"
