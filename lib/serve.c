@@ -8,6 +8,8 @@
  *     committed; nothing is cached across requests);
  *   - every response's security headers, and the token (Bearer, cookie, or
  *     ?token= answered with a cookie and a redirect), compared in constant time;
+ *     without a token, the Host allow-list (this port on a loopback name or the
+ *     bind address: DNS rebinding);
  *   - routing: pages (serve_pages.c), /app.js, /app.css, /report (the report's
  *     own HTML), /file/PATH (images: no ".." segment, the real path that of
  *     an image of a stored case, a regular file);
