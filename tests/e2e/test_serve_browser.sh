@@ -99,7 +99,7 @@ expect() {  # filter [value] -> "suite|case" lines, sorted
   q) q="SELECT suite, case_id FROM answers WHERE instr(lower(case_id || char(10) || coalesce(prompt, '') ||
           char(10) || coalesce(expected, '') || char(10) || coalesce(output, '')), lower('$2')) > 0" ;;
   esac
-  sqlite3 -separator '|' "$DB" "SELECT DISTINCT * FROM ($q) ORDER BY 1, 2"
+  sqlite3 -cmd '.timeout 5000' -separator '|' "$DB" "SELECT DISTINCT * FROM ($q) ORDER BY 1, 2"
 }
 # The hand-worked answers (from the edits above), so the SQL is checked too.
 want() { for c in "$@"; do echo "$S|$c"; done | sort; }
