@@ -1,10 +1,12 @@
 # `vlmeter serve`'s defences, with curl (docs/serve.md, "Security"): a
 # non-loopback bind without a token does not start; with a token every request
-# needs it (Bearer, cookie, or ?token= once); /file serves only regular files
-# under the store's folder or a suite image's folder, never through a ".."
-# segment or a symlink leading out; a cross-site POST, a body over 64 KiB and a
-# field that is not UTF-8 are refused and store nothing; stored HTML shows as
-# text. Each refusal has a positive control next to it (the same request made
+# needs it (Bearer, cookie, or ?token= once; a token with '+', '/', '=', ';'
+# or a space too); without a token only this server's own Host names are
+# answered (DNS rebinding); /file serves only the stored cases' images, never
+# through a ".." segment or a symlink leading out, never the store or a file
+# beside an image; a cross-site POST (Origin, Sec-Fetch-Site), a body over 64
+# KiB, a body that is no form and a field that is not UTF-8 are refused and
+# store nothing; a refused vote names no model; stored HTML shows as text. Each refusal has a positive control next to it (the same request made
 # right is accepted), so a check that refused everything would fail too.
 source "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || fail "curl is needed"
