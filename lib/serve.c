@@ -8,9 +8,11 @@
  *     committed; nothing is cached across requests);
  *   - every response's security headers, and the token (Bearer, cookie, or
  *     ?token= answered with a cookie and a redirect), compared in constant time;
+ *     without a token, the Host allow-list (this port on a loopback name or the
+ *     bind address: DNS rebinding);
  *   - routing: pages (serve_pages.c), /app.js, /app.css, /report (the report's
- *     own HTML), /file/PATH (images: no ".." segment, the real path under the
- *     store's folder or a folder of a stored case's image, a regular file);
+ *     own HTML), /file/PATH (images: no ".." segment, the real path that of
+ *     an image of a stored case, a regular file);
  *   - POST forms, parsed by MHD's post processor: Origin and Sec-Fetch-Site
  *     checked, bodies over 64 KiB refused (413), fields that are not UTF-8
  *     refused (400), then store_verdict_put / store_preference_put;
@@ -35,12 +37,13 @@
 #include "store_review.h"
 #include "util.h"
 
-#define BODY_LIMIT (64 * 1024) /* a form body's most bytes */
-#define MAX_FIELDS 16
-#define PAIR_SLOTS 256 /* blind pairs remembered (the oldest forgotten first) */
-#define CSP_PAGES  "default-src 'self'"
+#define BODY_LIMIT  (64 * 1024)        /* a form body's most bytes */
+#define DRAIN_LIMIT (16 * 1024 * 1024) /* the most bytes of a refused body read (then: closed) */
+#define MAX_FIELDS  16
+#define PAIR_SLOTS  256 /* blind pairs remembered (the oldest forgotten first) */
+#define CSP_PAGES   "default-src 'self'"
 /* The report is one self-contained file: its inline style and data: thumbnails. */
-#define CSP_REPORT "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
+#define CSP_REPORT  "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
 
 static volatile sig_atomic_t g_stop;
 
@@ -60,9 +63,12 @@ struct pair_slot {
 struct server {
     const struct vlm_serve_params *p;
     vlm_store *s;
-    char *db_dir; /* the store's folder, real path */
     struct pair_slot pairs[PAIR_SLOTS];
     int next_pair;
+    /* Without a token, the Host headers accepted (host_allowed): this port on
+     * 127.0.0.1, localhost, [::1] and the bind address; "" ends the list. */
+    char hosts[4][INET6_ADDRSTRLEN + 16];
+    unsigned port; /* the port listened on (--port 0: the one picked) */
 };
 
 /* One form field as the post processor delivers it. */
@@ -75,7 +81,8 @@ struct field {
 /* A request's state between MHD's calls. */
 struct request {
     bool post;
-    bool too_big;
+    bool too_big;  /* over BODY_LIMIT: answered 413 at the body's end */
+    bool bad_body; /* the post processor refused the body: not a well-formed form */
     size_t body;
     struct MHD_PostProcessor *pp;
     struct field fields[MAX_FIELDS];
@@ -156,12 +163,22 @@ static bool same_secret(const char *a, const char *b) {
 static int check_token(struct server *sv, struct MHD_Connection *c) {
     const char *t = sv->p->token;
     if (!t || !t[0]) return 0;
-    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    if (auth && !strncmp(auth, "Bearer ", 7) && same_secret(auth + 7, t)) return 0;
-    const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "vlmeter_token");
-    if (cookie && same_secret(cookie, t)) return 0;
+    /* A good ?token= first: answered with a redirect even when the request
+     * also has the cookie, so the token never stays in the address bar. */
     const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
     if (q && same_secret(q, t)) return 2;
+    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (auth && !strncmp(auth, "Bearer ", 7) && same_secret(auth + 7, t)) return 0;
+    /* The cookie holds the token percent-encoded (token_cookie): decoded here,
+     * so a token with '+', '/', '=', ';' or a space works as a cookie too. */
+    const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "vlmeter_token");
+    if (cookie) {
+        char *plain = xstrdup(cookie);
+        MHD_http_unescape(plain);
+        bool ok = same_secret(plain, t);
+        free(plain);
+        if (ok) return 0;
+    }
     return 1;
 }
 
@@ -190,6 +207,7 @@ static enum MHD_Result token_cookie(struct server *sv, struct MHD_Connection *c,
     size_t n = 0;
     FILE *f = open_memstream(&loc, &n);
     if (!f) return MHD_NO;
+    while (url[0] == '/' && url[1] == '/') url++; /* "//host/x" would send the browser to another site */
     serve_url_esc(f, url, true);
     struct query_copy q = {f, true};
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, copy_arg, &q);
@@ -212,26 +230,19 @@ static enum MHD_Result token_cookie(struct server *sv, struct MHD_Connection *c,
 
 /* ------------------------------------------------------------ files */
 
-static bool under(const char *path, const char *dir) {
-    size_t n = strlen(dir);
-    if (n == 1 && dir[0] == '/') return true;
-    return strncmp(path, dir, n) == 0 && path[n] == '/';
-}
-
 struct allowed {
     char *real; /* the requested file's real path */
     bool ok;
 };
 
-/* Whether the file is under the folder of this stored image (real paths). */
-static void image_dir_allows(const char *image, void *user) {
+/* Whether the file is this stored image (both real paths): only the images
+ * the pages show are served, never a file beside them (the store, its -wal,
+ * a suite's JSONL), whatever folder the image is in. */
+static void image_allows(const char *image, void *user) {
     struct allowed *a = user;
     if (a->ok) return;
     char *img = realpath(image, NULL);
-    if (!img) return;
-    char *dir = util_dirname(img);
-    if (dir && under(a->real, dir)) a->ok = true;
-    free(dir);
+    if (img && !strcmp(img, a->real)) a->ok = true;
     free(img);
 }
 
@@ -260,14 +271,13 @@ static bool has_dotdot(const char *p) {
 
 /* GET /file/PATH: the file, or 404 for anything not allowed. */
 static enum MHD_Result serve_file(struct server *sv, struct MHD_Connection *c, const char *rel) {
-    static const char *const NOPE = "No such file here (only images under the store's folder or a suite's).";
+    static const char *const NOPE = "No such file here (only the images of the stored cases).";
     if (has_dotdot(rel)) return reply_message(c, MHD_HTTP_NOT_FOUND, "Not found", NOPE);
     char *path = xasprintf("/%s", rel);
     struct allowed a = {realpath(path, NULL), false};
     free(path);
     if (!a.real) return reply_message(c, MHD_HTTP_NOT_FOUND, "Not found", NOPE);
-    a.ok = under(a.real, sv->db_dir);
-    if (!a.ok && store_serve_all_images(sv->s, image_dir_allows, &a) != VLM_OK) {
+    if (store_serve_all_images(sv->s, image_allows, &a) != VLM_OK) {
         free(a.real);
         return reply_message(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "The store could not be read", store_error(sv->s));
     }
@@ -284,7 +294,10 @@ static enum MHD_Result serve_file(struct server *sv, struct MHD_Connection *c, c
     struct MHD_Response *r = MHD_create_response_from_fd64((uint64_t)st.st_size, fd); /* closes fd */
     const char *type = image_type(a.real);
     free(a.real);
-    if (!r) return MHD_NO;
+    if (!r) {
+        close(fd); /* only a response made takes the descriptor over */
+        return MHD_NO;
+    }
     security_headers(r, CSP_PAGES);
     MHD_add_response_header(r, "Content-Type", type);
     enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, r);
@@ -296,6 +309,14 @@ static enum MHD_Result serve_file(struct server *sv, struct MHD_Connection *c, c
 
 static const char *arg(struct MHD_Connection *c, const char *key) {
     return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+}
+
+/* The category argument as a filter: NULL when absent or empty (any
+ * category), "" for the cases without one (SERVE_NO_CATEGORY). */
+static const char *category_arg(struct MHD_Connection *c) {
+    const char *v = arg(c, "category");
+    if (!v || !v[0]) return NULL;
+    return strcmp(v, SERVE_NO_CATEGORY) == 0 ? "" : v;
 }
 
 static bool flag(struct MHD_Connection *c, const char *key) {
@@ -348,7 +369,7 @@ static void pair_chosen(const struct ss_pair *p, void *user) {
 
 static enum MHD_Result page_pair(struct server *sv, struct MHD_Connection *c) {
     char rbuf[256];
-    const char *category = arg(c, "category"), *reviewer = reviewer_of(sv, c, rbuf, sizeof rbuf);
+    const char *category = category_arg(c), *reviewer = reviewer_of(sv, c, rbuf, sizeof rbuf);
     struct pair_pick pk = {sv, NULL};
     bool found;
     char *buf = NULL;
@@ -405,7 +426,7 @@ static enum MHD_Result route_get(struct server *sv, struct MHD_Connection *c, co
     if (!strcmp(url, "/")) rc = serve_page_home(f, sv->s, sv->p->db_path);
     else if (!strcmp(url, "/cases")) {
         struct ss_filter flt = {flag(c, "fail"),     flag(c, "disagree"), flag(c, "errors"),
-                                flag(c, "unparsed"), arg(c, "category"),  arg(c, "q")};
+                                flag(c, "unparsed"), category_arg(c),     arg(c, "q")};
         rc = serve_page_cases(f, sv->s, &flt);
     } else if (!strcmp(url, "/case")) {
         char rbuf[256];
@@ -417,7 +438,7 @@ static enum MHD_Result route_get(struct server *sv, struct MHD_Connection *c, co
     if (rc == VLM_OK && !found) {
         free(buf);
         return reply_message(c, MHD_HTTP_NOT_FOUND, "Not found",
-                             !strcmp(url, "/case") ? "No stored answer to that case (/case?suite=S&id=ID)."
+                             !strcmp(url, "/case") ? "No stored case by that suite and id (/case?suite=S&id=ID)."
                                                    : "No such page.");
     }
     return reply_page(c, sv, rc, buf, len);
@@ -545,10 +566,15 @@ static enum MHD_Result post_prefer(struct server *sv, struct MHD_Connection *c, 
                        : !strcmp(choice, "tie") ? "tie"
                                                 : NULL;
     if (!side) return reply_message(c, MHD_HTTP_BAD_REQUEST, "Vote refused", "the choice must be a, b or tie");
+    if (!reviewer[0])
+        return reply_message(c, MHD_HTTP_BAD_REQUEST, "Vote refused", "a reviewer name is needed; nothing was stored");
     char msg[1024];
     int rc = store_preference_put(sv->s, slot->suite, slot->case_id, slot->turn, slot->left, slot->right, side,
                                   reviewer, msg, sizeof msg);
-    if (rc == VLM_ERR_INPUT) return reply_message(c, MHD_HTTP_BAD_REQUEST, "Vote refused", msg);
+    /* The store's refusal names the models (an answer gone): not on a blind page. */
+    if (rc == VLM_ERR_INPUT)
+        return reply_message(c, MHD_HTTP_BAD_REQUEST, "Vote refused",
+                             "this pair's answers are no longer in the store; nothing was stored: open /pair again");
     if (rc != VLM_OK) return reply_message(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "The vote was not stored", msg);
     pair_slot_free(slot); /* one vote per pair shown */
     char *loc = NULL;
@@ -565,14 +591,52 @@ static enum MHD_Result post_prefer(struct server *sv, struct MHD_Connection *c, 
     return ok;
 }
 
-/* A POST from another site: Origin not this host, or Sec-Fetch-Site cross-site. */
+/* A POST from another page than ours. A browser that sends Sec-Fetch-Site
+ * says so itself: anything but same-origin (or none: typed by the user) is
+ * refused, same-site too (another port of localhost is the same site).
+ * Otherwise an Origin, when present, must name the Host header's host:port,
+ * over http or https (behind a TLS proxy the page's origin is https). */
 static bool cross_site(struct MHD_Connection *c) {
     const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
     const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
     const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
-    if (site && !strcasecmp(site, "cross-site")) return true;
+    if (site) return strcasecmp(site, "same-origin") != 0 && strcasecmp(site, "none") != 0;
     if (!origin) return false;
-    return !host || strncmp(origin, "http://", 7) != 0 || strcmp(origin + 7, host) != 0;
+    const char *rest = !strncasecmp(origin, "http://", 7)    ? origin + 7
+                       : !strncasecmp(origin, "https://", 8) ? origin + 8
+                                                             : NULL;
+    return !host || !rest || strcasecmp(rest, host) != 0;
+}
+
+/* Whether a Host header is `name` (case folded) with `port` (":port", or
+ * none for port 80). */
+static bool host_is(const char *host, const char *name, unsigned port) {
+    size_t n = strlen(name);
+    if (strncasecmp(host, name, n) != 0) return false;
+    const char *p = host + n;
+    if (!*p) return port == 80;
+    if (*p != ':' || !p[1] || strspn(p + 1, "0123456789") != strlen(p + 1)) return false;
+    return strtoul(p + 1, NULL, 10) == port;
+}
+
+/* Whether the Host header names this server. With a token any name will do
+ * (the token is the defence); without one only this port on a loopback name
+ * or the bind address, so a page of another site whose name a DNS rebinding
+ * points at 127.0.0.1 gets nothing (its requests carry its own Host). */
+static bool host_allowed(struct server *sv, struct MHD_Connection *c) {
+    if (sv->p->token && sv->p->token[0]) return true;
+    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    if (!host) return false;
+    for (int i = 0; i < 4 && sv->hosts[i][0]; i++)
+        if (host_is(host, sv->hosts[i], sv->port)) return true;
+    return false;
+}
+
+/* The Host names of host_allowed, without their port. */
+static void allowed_hosts(struct server *sv, const char *bind, bool v6) {
+    static const char *const LOOPBACK[] = {"127.0.0.1", "localhost", "[::1]"};
+    for (int i = 0; i < 3; i++) snprintf(sv->hosts[i], sizeof sv->hosts[i], "%s", LOOPBACK[i]);
+    snprintf(sv->hosts[3], sizeof sv->hosts[3], v6 ? "[%s]" : "%s", bind);
 }
 
 /* ------------------------------------------------------------ the handler */
@@ -584,6 +648,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!r) { /* headers are in: decide what can be decided now */
         r = xcalloc(1, sizeof *r);
         *state = r;
+        if (!host_allowed(sv, c))
+            return reply_message(c, 421, "Misdirected request",
+                                 "this server answers only to its own address (Host 127.0.0.1, localhost or [::1] "
+                                 "with its port); give a token (--token or VLMETER_TOKEN) to serve under another name");
         int tk = check_token(sv, c);
         if (tk == 1)
             return reply_message(c, MHD_HTTP_UNAUTHORIZED, "Token needed",
@@ -609,14 +677,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (*upload_size) { /* a piece of the body */
         r->body += *upload_size;
-        if (r->body > BODY_LIMIT) r->too_big = true;
-        else if (MHD_post_process(r->pp, upload, *upload_size) != MHD_YES) r->too_big = true;
+        size_t n = *upload_size;
         *upload_size = 0;
+        /* Over the limit (a chunked body has no length to refuse it by up
+         * front): the rest is read and dropped, so the client can read the
+         * 413 (libmicrohttpd cannot answer before the body's end without
+         * resetting the connection); past DRAIN_LIMIT the connection is
+         * closed, no answer: an endless body ends there. */
+        if (r->body > DRAIN_LIMIT) return MHD_NO;
+        if (r->body > BODY_LIMIT) r->too_big = true;
+        else if (!r->bad_body && MHD_post_process(r->pp, upload, n) != MHD_YES) r->bad_body = true;
         return MHD_YES;
     }
     if (r->too_big)
         return reply_message(c, MHD_HTTP_CONTENT_TOO_LARGE, "Too large",
                              "a form body may hold at most 64 KiB; nothing was stored");
+    if (r->bad_body)
+        return reply_message(c, MHD_HTTP_BAD_REQUEST, "Refused",
+                             "the body could not be read as a form (application/x-www-form-urlencoded, field names "
+                             "of at most a few KiB); nothing was stored");
     char msg[256];
     if (bad_field(r, msg, sizeof msg)) return reply_message(c, MHD_HTTP_BAD_REQUEST, "Refused", msg);
     if (!strcmp(url, "/verdict")) return post_verdict(sv, c, r);
@@ -675,19 +754,14 @@ int vlm_serve(const struct vlm_serve_params *p, char *err, size_t err_len) {
                   p->bind);
         return VLM_ERR_INPUT;
     }
+    if (store_serve_is_store(p->db_path, err, err_len) != VLM_OK) return VLM_ERR_INPUT;
     struct server *sv = xcalloc(1, sizeof *sv);
     sv->p = p;
     sv->s = vlm_store_open(p->db_path, err, err_len);
-    char *db_real = sv->s ? realpath(p->db_path, NULL) : NULL;
-    sv->db_dir = db_real ? util_dirname(db_real) : NULL;
-    free(db_real);
     int rc = VLM_OK;
     struct MHD_Daemon *d = NULL;
     if (!sv->s) rc = VLM_ERR_IO;
-    else if (!sv->db_dir) {
-        util_errf(err, err_len, "cannot resolve the folder of '%s': %s", p->db_path, strerror(errno));
-        rc = VLM_ERR_IO;
-    } else {
+    else {
         g_stop = 0;
         d = MHD_start_daemon(MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0), (uint16_t)p->port, NULL, NULL, on_request, sv,
                              MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, on_done, sv,
@@ -700,8 +774,10 @@ int vlm_serve(const struct vlm_serve_params *p, char *err, size_t err_len) {
     }
     if (d) {
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-        char *url = xasprintf(v6 ? "http://[%s]:%u/" : "http://%s:%u/", p->bind && p->bind[0] ? p->bind : "127.0.0.1",
-                              info ? (unsigned)info->port : (unsigned)p->port);
+        const char *bind = p->bind && p->bind[0] ? p->bind : "127.0.0.1";
+        sv->port = info ? (unsigned)info->port : (unsigned)p->port;
+        allowed_hosts(sv, bind, v6);
+        char *url = xasprintf(v6 ? "http://[%s]:%u/" : "http://%s:%u/", bind, sv->port);
         if (p->on_listening) p->on_listening(url, p->user);
         free(url);
         while (!g_stop) MHD_run_wait(d, 250);
@@ -709,7 +785,6 @@ int vlm_serve(const struct vlm_serve_params *p, char *err, size_t err_len) {
     }
     for (int i = 0; i < PAIR_SLOTS; i++) pair_slot_free(&sv->pairs[i]);
     vlm_store_close(sv->s);
-    free(sv->db_dir);
     free(sv);
     return rc;
 }

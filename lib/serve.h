@@ -14,8 +14,8 @@
 #include "vlmeter.h"
 
 /* Write s (NULL: nothing) as HTML text, safe in element content and quoted
- * attributes: & < > " ' as references, control characters (but tab, CR, LF)
- * and invalid UTF-8 as U+FFFD. The one escape of the pages. */
+ * attributes: util_html_escape, uncut (the HTML report's escape too). The one
+ * escape of the pages. */
 void serve_esc(FILE *out, const char *s);
 
 /* Write s percent-encoded for a URL: unreserved characters as they are,
@@ -25,6 +25,10 @@ void serve_url_esc(FILE *out, const char *s, bool keep_slash);
 /* The id of answer (model, turn) on /case: "a-<model>-<turn>", the model's
  * characters other than [A-Za-z0-9_-] as '_'. */
 void serve_answer_id(FILE *out, const char *model, int turn);
+
+/* The category filter's value in a URL for the cases without a category
+ * (the select's option "(none)"; an empty value means no filter). */
+#define SERVE_NO_CATEGORY "(none)"
 
 /* Whether the n bytes at s are valid UTF-8 without a NUL byte. */
 bool serve_valid_text(const char *s, size_t n);
@@ -42,7 +46,7 @@ int serve_page_cases(FILE *out, vlm_store *s, const struct ss_filter *f);
 
 /* `/case?suite=S&id=ID`: every answer side by side by turn, with its images,
  * timings, scorer and human verdicts and a verdict form. *found false (and
- * nothing written) when the case has no answer. */
+ * nothing written) when the case has neither an answer nor a `cases` row. */
 int serve_page_case(FILE *out, vlm_store *s, const char *suite, const char *id, const char *reviewer, bool *found);
 
 /* What `/pair` shows: a turn, its left (A) and right (B) model, never named in
@@ -52,7 +56,7 @@ struct serve_pair_view {
     int turn;
     const char *left, *right;
     const char *token;    /* NULL: there is no pair (p#no-pair) */
-    const char *category; /* the filter kept in the form; NULL or "": none */
+    const char *category; /* the filter kept in the form; NULL: none; "": the cases without one */
     const char *reviewer;
 };
 int serve_page_pair(FILE *out, vlm_store *s, const struct serve_pair_view *v);

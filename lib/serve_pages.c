@@ -23,31 +23,7 @@
 
 /* ------------------------------------------------------------ escaping */
 
-void serve_esc(FILE *out, const char *s) {
-    if (!s) return;
-    const unsigned char *p = (const unsigned char *)s;
-    size_t left = strlen(s);
-    while (left) {
-        int len;
-        uint32_t cp = util_utf8_decode(p, left, &len);
-        switch (cp) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&#39;", out); break;
-        case '\t':
-        case '\n':
-        case '\r': fputc((int)cp, out); break;
-        case UTIL_UTF8_BAD: fputs("\xEF\xBF\xBD", out); break;
-        default:
-            if (cp < 0x20 || cp == 0x7F) fputs("\xEF\xBF\xBD", out);
-            else fwrite(p, 1, (size_t)len, out);
-        }
-        p += len;
-        left -= (size_t)len;
-    }
-}
+void serve_esc(FILE *out, const char *s) { util_html_escape(out, s, SIZE_MAX); }
 
 void serve_url_esc(FILE *out, const char *s, bool keep_slash) {
     for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
@@ -212,13 +188,14 @@ struct cats {
 static void category_option(const char *cat, void *user) {
     struct cats *c = user;
     fputs("<option value=\"", c->out);
-    serve_esc(c->out, cat);
+    serve_esc(c->out, cat[0] ? cat : SERVE_NO_CATEGORY); /* "" would mean any category */
     fprintf(c->out, "\"%s>", c->chosen && !strcmp(c->chosen, cat) ? " selected" : "");
     serve_esc(c->out, cat[0] ? cat : "(none)");
     fputs("</option>", c->out);
 }
 
-/* A <select name="category"> with every stored category, `chosen` selected. */
+/* A <select name="category"> with every stored category, `chosen` selected
+ * (NULL: any category; "": the cases without one). */
 static int category_select(FILE *out, vlm_store *s, const char *chosen) {
     fputs("<select name=\"category\" id=\"category\"><option value=\"\">any category</option>", out);
     struct cats c = {out, chosen};
@@ -438,20 +415,42 @@ static void answer_block(const struct ss_answer *a, void *user) {
     fputs("</div>\n", out);
 }
 
+/* A model whose case is stored with an error (or another status than done,
+ * e.g. na), with that error: a case that failed before its first turn has no
+ * answer to show it. */
+static void case_status(const struct ss_case_row *r, void *user) {
+    FILE *out = user;
+    if (r->status && !strcmp(r->status, "done") && !r->error) return;
+    fputs("<p class=\"case-status\" data-model=\"", out);
+    serve_esc(out, r->model);
+    fputs("\">", out);
+    serve_esc(out, r->model);
+    fputs(": ", out);
+    serve_esc(out, r->status ? r->status : "no status");
+    if (r->error) {
+        fputs(": ", out);
+        serve_esc(out, r->error);
+    }
+    fputs("</p>\n", out);
+}
+
 int serve_page_case(FILE *out, vlm_store *s, const char *suite, const char *id, const char *reviewer, bool *found) {
-    /* Rendered into a buffer first: a case without answers writes nothing. */
+    /* Rendered into a buffer first: a case neither in `cases` nor in
+     * `answers` writes nothing. */
     char *buf = NULL;
     size_t len = 0;
     FILE *body = open_memstream(&buf, &len);
     if (!body) return VLM_ERR_IO;
     struct case_walk w = {body, suite, id, reviewer, -1};
     fputs("<div class=\"images\">\n", body);
-    int n = 0, rc = store_serve_case_images(s, suite, id, image_link, body);
+    int n = 0, n_rows = 0, rc = store_serve_case_images(s, suite, id, image_link, body);
+    fputs("</div>\n<div class=\"case-errors\">\n", body);
+    if (rc == VLM_OK) rc = store_serve_case_rows(s, suite, id, case_status, body, &n_rows);
     fputs("</div>\n", body);
     if (rc == VLM_OK) rc = store_serve_answers(s, suite, id, answer_block, &w, &n);
     if (w.turn >= 0) fputs("</div></section>\n", body);
     fclose(body);
-    *found = rc == VLM_OK && n > 0;
+    *found = rc == VLM_OK && (n > 0 || n_rows > 0);
     if (*found) {
         char *title = xasprintf("%s / %s", suite, id);
         page_open(out, title);
@@ -513,7 +512,7 @@ int serve_page_pair(FILE *out, vlm_store *s, const struct serve_pair_view *v) {
     write_side(out, "b", "B", &b, s, v);
     fputs("</div>\n<form class=\"prefer\" method=\"POST\" action=\"/prefer\">", out);
     hidden(out, "pair", v->token);
-    hidden(out, "category", v->category ? v->category : "");
+    hidden(out, "category", !v->category ? "" : v->category[0] ? v->category : SERVE_NO_CATEGORY);
     fputs("<input type=\"text\" name=\"reviewer\" placeholder=\"reviewer\" value=\"", out);
     serve_esc(out, v->reviewer);
     fputs("\"> <button id=\"prefer-a\" type=\"submit\" name=\"choice\" value=\"a\">A is better</button>"

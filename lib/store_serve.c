@@ -6,6 +6,7 @@
  */
 #include "store_serve.h"
 #include "store_impl.h"
+#include "util.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -18,6 +19,22 @@
 
 /* Each category of case row c as cat.value (cases.categories is a JSON array). */
 #define EACH_CATEGORY " json_each(coalesce(c.categories, json_array(coalesce(c.category,'')))) cat"
+
+int store_serve_is_store(const char *path, char *err, size_t err_len) {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    bool ok = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+              sqlite3_prepare_v2(db, "SELECT 1 FROM meta WHERE key='schema_version'", -1, &st, NULL) == SQLITE_OK &&
+              sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    if (ok) return VLM_OK;
+    util_errf(err, err_len,
+              "'%s' is not a vlmeter store (no table meta with a schema_version); give --db the file `vlmeter run` "
+              "wrote. Nothing was changed in it",
+              path);
+    return VLM_ERR_INPUT;
+}
 
 static double col_num(store_q *q, int i) { return store_col_null(q, i) ? NAN : store_col_double(q, i); }
 
@@ -59,29 +76,34 @@ int store_serve_review(vlm_store *s, struct ss_review *out) {
 
 /* Per answer: its credit and correctness as the report counts them (the view
  * `graded`, store.c: the human verdict first), and a verdict's on an answer
- * not scored yet. */
-#define ANSWERS_JUDGED                                                                 \
-    "WITH ans AS (SELECT a.suite, a.case_id, a.turn, a.output, a.error, g.unparsed,"   \
-    "  coalesce(g.credit, v.score) AS credit,"                                         \
-    "  coalesce(g.correct, v.score >= 0.5) AS ok"                                      \
-    "  FROM answers a LEFT JOIN graded g ON g.model_id=a.model_id AND g.suite=a.suite" \
-    "   AND g.case_id=a.case_id AND g.turn=a.turn" HUMAN_OF_A "),"                     \
-    " k AS (SELECT suite, case_id, min(category) AS category, count(*) AS n_models,"   \
+ * not scored yet. The caption scorers (bleu, cider) are no accuracy: the
+ * report leaves them out of quality, so here their answers count as unscored
+ * (only a human verdict gives them a credit). */
+#define ANSWERS_JUDGED                                                                           \
+    "WITH ans AS (SELECT a.suite, a.case_id, a.turn, a.output, a.error, g.unparsed,"             \
+    "  CASE WHEN g.scorer IN ('bleu','cider') THEN v.score ELSE coalesce(g.credit, v.score) END" \
+    "   AS credit,"                                                                              \
+    "  CASE WHEN g.scorer IN ('bleu','cider') THEN v.score >= 0.5"                               \
+    "   ELSE coalesce(g.correct, v.score >= 0.5) END AS ok"                                      \
+    "  FROM answers a LEFT JOIN graded g ON g.model_id=a.model_id AND g.suite=a.suite"           \
+    "   AND g.case_id=a.case_id AND g.turn=a.turn" HUMAN_OF_A "),"                               \
+    " k AS (SELECT suite, case_id, min(category) AS category, count(*) AS n_models,"             \
     "  max(status='error') AS any_error FROM cases GROUP BY suite, case_id) "
 
+/* Every filter is an uncorrelated IN over `ans`: one pass over the answers,
+ * not one per case (a correlated EXISTS made a store of 2k cases and 24k
+ * answers take seconds, and the server answers one request at a time). */
 static const char CASES_SQL[] = ANSWERS_JUDGED
     "SELECT k.suite, k.case_id, k.category, k.n_models FROM k WHERE"
     /* fail: an answer with credit below 1, an error, or a case stored as an error */
-    " (?1=0 OR k.any_error OR EXISTS(SELECT 1 FROM ans WHERE ans.suite=k.suite AND ans.case_id=k.case_id"
-    "   AND (ans.credit < 1 OR ans.error IS NOT NULL)))"
+    " (?1=0 OR k.any_error OR (k.suite, k.case_id) IN (SELECT suite, case_id FROM ans"
+    "   WHERE credit < 1 OR error IS NOT NULL))"
     /* disagree: on some turn the models' correctness differs, or, unscored, their outputs */
-    " AND (?2=0 OR EXISTS(SELECT 1 FROM ans WHERE ans.suite=k.suite AND ans.case_id=k.case_id GROUP BY ans.turn"
-    "   HAVING (count(ans.ok) >= 2 AND min(ans.ok) <> max(ans.ok))"
-    "   OR (count(ans.ok) = 0 AND count(DISTINCT lower(trim(coalesce(ans.output, '')))) > 1)))"
-    " AND (?3=0 OR k.any_error OR EXISTS(SELECT 1 FROM ans WHERE ans.suite=k.suite AND ans.case_id=k.case_id"
-    "   AND ans.error IS NOT NULL))"
-    " AND (?4=0 OR EXISTS(SELECT 1 FROM ans WHERE ans.suite=k.suite AND ans.case_id=k.case_id AND ans.unparsed=1))"
-    /* (uncorrelated IN: one pass over the table, not one per case) */
+    " AND (?2=0 OR (k.suite, k.case_id) IN (SELECT suite, case_id FROM ans GROUP BY suite, case_id, turn"
+    "   HAVING (count(ok) >= 2 AND min(ok) <> max(ok))"
+    "   OR (count(ok) = 0 AND count(DISTINCT lower(trim(coalesce(output, '')))) > 1)))"
+    " AND (?3=0 OR k.any_error OR (k.suite, k.case_id) IN (SELECT suite, case_id FROM ans WHERE error IS NOT NULL))"
+    " AND (?4=0 OR (k.suite, k.case_id) IN (SELECT suite, case_id FROM ans WHERE unparsed=1))"
     " AND (?5 IS NULL OR (k.suite, k.case_id) IN (SELECT c.suite, c.case_id FROM cases c, " EACH_CATEGORY
     "   WHERE cat.value=?5))"
     " AND (?6 IS NULL OR instr(lower(k.case_id), lower(?6)) > 0 OR (k.suite, k.case_id) IN (SELECT a.suite,"
@@ -97,7 +119,7 @@ int store_serve_cases(vlm_store *s, const struct ss_filter *f, void (*cb)(const 
     store_bind_int(&q, 2, f->disagree);
     store_bind_int(&q, 3, f->errors);
     store_bind_int(&q, 4, f->unparsed);
-    store_bind_text(&q, 5, f->category && f->category[0] ? f->category : NULL);
+    store_bind_text(&q, 5, f->category); /* "": the cases without a category */
     store_bind_text(&q, 6, f->q && f->q[0] ? f->q : NULL);
     while (store_q_row(&q)) {
         struct ss_case c = {store_col_text(&q, 0), store_col_text(&q, 1), store_col_text(&q, 2),
@@ -159,6 +181,24 @@ int store_serve_answers(vlm_store *s, const char *suite, const char *case_id,
     return store_q_end(&q, VLM_OK);
 }
 
+int store_serve_case_rows(vlm_store *s, const char *suite, const char *case_id,
+                          void (*cb)(const struct ss_case_row *r, void *user), void *user, int *n) {
+    store_q q;
+    *n = 0;
+    if (store_q_prepare(s, &q, "reading a case's status per model",
+                        "SELECT m.name, c.status, c.error FROM cases c JOIN models m ON m.id=c.model_id"
+                        " WHERE c.suite=?1 AND c.case_id=?2 ORDER BY m.name") != VLM_OK)
+        return VLM_ERR_IO;
+    store_bind_text(&q, 1, suite);
+    store_bind_text(&q, 2, case_id);
+    while (store_q_row(&q)) {
+        struct ss_case_row r = {store_col_text(&q, 0), store_col_text(&q, 1), store_col_text(&q, 2)};
+        cb(&r, user);
+        (*n)++;
+    }
+    return store_q_end(&q, VLM_OK);
+}
+
 /* Hand each string of a JSON array text to cb (anything else: nothing). */
 static void each_path(const char *json, void (*cb)(const char *path, void *user), void *user) {
     json_t *arr = json ? json_loads(json, 0, NULL) : NULL;
@@ -199,7 +239,7 @@ int store_serve_pair(vlm_store *s, const char *category, const char *reviewer,
             "WITH t AS (SELECT a.suite, a.case_id, a.turn, a.model_id FROM answers a JOIN cases c"
             "  ON c.model_id=a.model_id AND c.suite=a.suite AND c.case_id=a.case_id"
             "  WHERE a.error IS NULL AND a.output IS NOT NULL AND CASE WHEN ?1 IS NULL"
-            "   THEN coalesce(c.scorer, '') IN ('judge', 'bleu', 'cider', 'none', '')"
+            "   THEN c.scorer IN ('judge', 'bleu', 'cider')"
             "   ELSE EXISTS(SELECT 1 FROM " EACH_CATEGORY " WHERE cat.value=?1) END)"
             " SELECT x.suite, x.case_id, x.turn, mx.name, my.name,"
             "  EXISTS(SELECT 1 FROM preferences p WHERE p.suite=x.suite AND p.case_id=x.case_id AND p.turn=x.turn"
@@ -209,7 +249,7 @@ int store_serve_pair(vlm_store *s, const char *category, const char *reviewer,
             " JOIN models mx ON mx.id=x.model_id JOIN models my ON my.id=y.model_id"
             " ORDER BY voted, random() LIMIT 1") != VLM_OK)
         return VLM_ERR_IO;
-    store_bind_text(&q, 1, category && category[0] ? category : NULL);
+    store_bind_text(&q, 1, category);
     store_bind_text(&q, 2, reviewer && reviewer[0] ? reviewer : NULL);
     if (store_q_row(&q)) {
         struct ss_pair p = {store_col_text(&q, 0), store_col_text(&q, 1), (int)store_col_int(&q, 2),

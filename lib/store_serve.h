@@ -12,8 +12,15 @@
 #define VLM_STORE_SERVE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "vlmeter.h"
+
+/* VLM_OK when the file at path is a vlmeter store (an SQLite file with a
+ * `meta` table holding schema_version), read without writing anything; else
+ * VLM_ERR_INPUT with a message in err. `serve` checks it before opening the
+ * store, since opening creates vlmeter's tables in any SQLite file. */
+int store_serve_is_store(const char *path, char *err, size_t err_len);
 
 /* One model as `/` lists it. */
 struct ss_model {
@@ -33,7 +40,7 @@ int store_serve_review(vlm_store *s, struct ss_review *out);
 /* The filters of `/cases`, ANDed; false / NULL: not applied. */
 struct ss_filter {
     bool fail, disagree, errors, unparsed;
-    const char *category; /* the case is in it (cases.category or cases.categories) */
+    const char *category; /* the case is in it (cases.category or cases.categories); "": it has none */
     const char *q;        /* substring (ASCII case folded) of id, prompt, expected or an output */
 };
 
@@ -66,6 +73,16 @@ struct ss_answer {
 int store_serve_answers(vlm_store *s, const char *suite, const char *case_id,
                         void (*cb)(const struct ss_answer *a, void *user), void *user, int *n);
 
+/* One model's row of a case in `cases`: its status (done, error, na, ...)
+ * and error (NULL: none). A case that failed before any turn has such a row
+ * and no answer. */
+struct ss_case_row {
+    const char *model, *status, *error;
+};
+/* The `cases` rows of (suite, case_id), by model name. *n gets how many. */
+int store_serve_case_rows(vlm_store *s, const char *suite, const char *case_id,
+                          void (*cb)(const struct ss_case_row *r, void *user), void *user, int *n);
+
 /* The image paths of (suite, case_id), as stored. */
 int store_serve_case_images(vlm_store *s, const char *suite, const char *case_id,
                             void (*cb)(const char *path, void *user), void *user);
@@ -74,8 +91,9 @@ int store_serve_case_images(vlm_store *s, const char *suite, const char *case_id
 int store_serve_all_images(vlm_store *s, void (*cb)(const char *path, void *user), void *user);
 
 /* A blind pair: one turn two models both answered without an error, of a
- * case without an exact truth (cases.scorer judge, bleu, cider, none or
- * empty) or, when category is not NULL, of any case in that category. Turns
+ * case without an exact truth (cases.scorer judge, bleu or cider: an empty
+ * scorer is `exact`) or, when category is not NULL, of any case in that category
+ * ("": of any case without a category). Turns
  * `reviewer` already voted on for that pair come last, the rest at random.
  * *found false when there is none. Names are model names. */
 struct ss_pair {

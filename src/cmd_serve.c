@@ -47,7 +47,8 @@ const struct cli_command CLI_SERVE = {
     "      --bind ADDR         a numeric address (default 127.0.0.1); another than loopback\n"
     "                          needs a token\n"
     "      --token T           every request must carry T (Authorization: Bearer T, the\n"
-    "                          vlmeter_token cookie, or ?token=T once); default $VLMETER_TOKEN\n"
+    "                          vlmeter_token cookie, or ?token=T once); default $VLMETER_TOKEN,\n"
+    "                          better than --token, which `ps` shows to every user\n"
     "      --reviewer NAME     the name the forms are prefilled with (default $USER)\n",
     SERVE_OPTIONS,
     "",

@@ -10,7 +10,7 @@ assert_contains() {  # haystack needle what
 assert_eq() {  # got want what
   [ "$1" == "$2" ] || fail "$3: got '$1', want '$2'"
 }
-sql() { sqlite3 "$DB" "$1"; }
+sql() { sqlite3 -cmd ".timeout 5000" "$DB" "$1"; }  # waits, as vlmeter does, when another process writes
 
 DEMO=$TEST_WORK/demo
 demo_ready() {

@@ -75,13 +75,15 @@ sql "UPDATE answers SET output='$HOSTILE' WHERE model_id=$A AND case_id='$C_COLO
 assert_eq "$(sql "SELECT count(*) FROM answers WHERE output LIKE '%PWNED%'")" 1 "hostile answer stored"
 
 # The contract's meaning in SQL, read from the store as it is when called: the
-# latest human verdict per answer comes first, then the scorer's row.
+# latest human verdict per answer comes first, then the scorer's row; a caption
+# scorer's row (bleu, cider: no accuracy) counts as none.
 ANS="WITH hv AS (SELECT model_id, suite, case_id, turn, score FROM verdicts v WHERE id =
         (SELECT max(id) FROM verdicts w WHERE w.model_id = v.model_id AND w.suite = v.suite
          AND w.case_id = v.case_id AND w.turn = v.turn)),
   ans AS (SELECT a.suite, a.case_id, a.turn, a.output, a.error, s.score AS sscore, s.correct AS scorrect,
             hv.score AS hscore, (s.model_id IS NOT NULL OR hv.score IS NOT NULL) AS judged
-          FROM answers a LEFT JOIN scores s USING (model_id, suite, case_id, turn)
+          FROM answers a LEFT JOIN (SELECT * FROM scores WHERE scorer NOT IN ('bleu', 'cider')) s
+            USING (model_id, suite, case_id, turn)
           LEFT JOIN hv USING (model_id, suite, case_id, turn))"
 expect() {  # filter [value] -> "suite|case" lines, sorted
   local q
@@ -97,7 +99,7 @@ expect() {  # filter [value] -> "suite|case" lines, sorted
   q) q="SELECT suite, case_id FROM answers WHERE instr(lower(case_id || char(10) || coalesce(prompt, '') ||
           char(10) || coalesce(expected, '') || char(10) || coalesce(output, '')), lower('$2')) > 0" ;;
   esac
-  sqlite3 -separator '|' "$DB" "SELECT DISTINCT * FROM ($q) ORDER BY 1, 2"
+  sqlite3 -cmd '.timeout 5000' -separator '|' "$DB" "SELECT DISTINCT * FROM ($q) ORDER BY 1, 2"
 }
 # The hand-worked answers (from the edits above), so the SQL is checked too.
 want() { for c in "$@"; do echo "$S|$c"; done | sort; }
@@ -317,8 +319,8 @@ assert_eq "$(expect disagree)" "$(want "$C_SHAPES" "$C_SPATIAL" "$C_OCR" "$C_MT"
 check_filter "$(expect disagree)" disagree
 
 # ---- (c) A blind pair ------------------------------------------------------------------
-# tables has no exact truth now (scorer none): the one case /pair may show without a category.
-sql "UPDATE cases SET scorer='none' WHERE case_id='$C_TABLES'"
+# tables has no exact truth now (scorer judge): the one case /pair may show without a category.
+sql "UPDATE cases SET scorer='judge' WHERE case_id='$C_TABLES'"
 no_names() {  # where
   local src; src=$(wd_source)
   for m in $MA $MB; do
