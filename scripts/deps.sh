@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages vlmeter builds and tests with, skipping any that
 # are already present, so a second run costs nothing. (chromium: the HTML report
-# test opens the report headless; clang-format: `make check`, version 14 on Debian 12;
+# test opens the report headless; chromium-driver: the review page's browser test
+# drives it over WebDriver; clang-format: `make check`, version 14 on Debian 12;
 # libmicrohttpd: the HTTP server of `vlmeter serve`.)
 set -euo pipefail
 PKGS="build-essential pkg-config cmake git openssl ca-certificates
-libsqlite3-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libstb-dev chromium-driver
-libwebp-dev libxxhash-dev libcmocka-dev sqlite3 jq chromium clang-format
+libsqlite3-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libstb-dev
+libwebp-dev libxxhash-dev libcmocka-dev sqlite3 jq chromium chromium-driver clang-format
 libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-noto-cjk
 libmicrohttpd-dev"
 missing=()
