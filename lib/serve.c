@@ -275,9 +275,14 @@ static enum MHD_Result serve_file(struct server *sv, struct MHD_Connection *c, c
     if (has_dotdot(rel)) return reply_message(c, MHD_HTTP_NOT_FOUND, "Not found", NOPE);
     char *path = xasprintf("/%s", rel);
     struct allowed a = {realpath(path, NULL), false};
+    /* The pages link each image by its stored path: that one is looked up as
+     * written; another spelling of it (a symlink to it) is compared by real
+     * path with every stored image. */
+    int rc = a.real ? store_serve_has_image(sv->s, path, &a.ok) : VLM_OK;
     free(path);
     if (!a.real) return reply_message(c, MHD_HTTP_NOT_FOUND, "Not found", NOPE);
-    if (store_serve_all_images(sv->s, image_allows, &a) != VLM_OK) {
+    if (rc == VLM_OK && !a.ok) rc = store_serve_all_images(sv->s, image_allows, &a);
+    if (rc != VLM_OK) {
         free(a.real);
         return reply_message(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "The store could not be read", store_error(sv->s));
     }
@@ -330,7 +335,7 @@ static const char *reviewer_of(struct server *sv, struct MHD_Connection *c, char
     if (v && v[0] && strlen(v) < n) {
         snprintf(buf, n, "%s", v);
         MHD_http_unescape(buf);
-        if (serve_valid_text(buf, strlen(buf))) return buf;
+        if (util_utf8_valid(buf, strlen(buf))) return buf;
     }
     return sv->p->reviewer ? sv->p->reviewer : "";
 }
@@ -484,7 +489,7 @@ static const char *val(const struct request *r, const char *key) {
 /* NULL when every field is UTF-8 text without NUL; else a message (static). */
 static const char *bad_field(const struct request *r, char *msg, size_t n) {
     for (int i = 0; i < r->n_fields; i++)
-        if (!serve_valid_text(r->fields[i].val ? r->fields[i].val : "", r->fields[i].len)) {
+        if (!util_utf8_valid(r->fields[i].val ? r->fields[i].val : "", r->fields[i].len)) {
             snprintf(msg, n, "the field '%s' is not valid UTF-8 text; nothing was stored", r->fields[i].key);
             return msg;
         }

@@ -30,9 +30,6 @@ void serve_answer_id(FILE *out, const char *model, int turn);
  * (the select's option "(none)"; an empty value means no filter). */
 #define SERVE_NO_CATEGORY "(none)"
 
-/* Whether the n bytes at s are valid UTF-8 without a NUL byte. */
-bool serve_valid_text(const char *s, size_t n);
-
 /* The pages. Each writes a whole HTML document to out and returns VLM_OK, or
  * VLM_ERR_IO when the store could not be read (store_error() says why; the
  * caller answers 500). */

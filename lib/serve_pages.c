@@ -46,16 +46,6 @@ void serve_answer_id(FILE *out, const char *model, int turn) {
     fprintf(out, "-%d", turn);
 }
 
-bool serve_valid_text(const char *s, size_t n) {
-    for (size_t i = 0; i < n;) {
-        int len = 1;
-        uint32_t cp = util_utf8_decode((const unsigned char *)s + i, n - i, &len);
-        if (cp == 0 || (cp == UTIL_UTF8_BAD && len == 1)) return false;
-        i += (size_t)len;
-    }
-    return true;
-}
-
 /* ------------------------------------------------------------ page frame */
 
 static void page_open(FILE *out, const char *title) {

@@ -10,18 +10,8 @@
 
 #include <string.h>
 
-/* Whether s is valid UTF-8 (NULL is). */
-static bool valid_utf8(const char *s) {
-    if (!s) return true;
-    size_t n = strlen(s);
-    for (size_t i = 0; i < n;) {
-        int len = 1;
-        uint32_t cp = util_utf8_decode((const unsigned char *)s + i, n - i, &len);
-        if (cp == UTIL_UTF8_BAD && len == 1) return false;
-        i += (size_t)len;
-    }
-    return true;
-}
+/* Whether s is valid UTF-8 text (NULL is). */
+static bool valid_utf8(const char *s) { return !s || util_utf8_valid(s, strlen(s)); }
 
 /* The model id of `model` when it has an answer at (suite, case_id, turn); 0
  * when not (or -1 when the store could not be read). */

@@ -230,6 +230,17 @@ int store_serve_all_images(vlm_store *s, void (*cb)(const char *path, void *user
     return store_q_end(&q, VLM_OK);
 }
 
+int store_serve_has_image(vlm_store *s, const char *path, bool *found) {
+    store_q q;
+    if (store_q_prepare(s, &q, "reading the cases' images",
+                        "SELECT 1 FROM cases c, json_each(c.images) j WHERE c.images IS NOT NULL AND j.value=?1"
+                        " LIMIT 1") != VLM_OK)
+        return VLM_ERR_IO;
+    store_bind_text(&q, 1, path);
+    *found = store_q_row(&q);
+    return store_q_end(&q, VLM_OK);
+}
+
 int store_serve_pair(vlm_store *s, const char *category, const char *reviewer,
                      void (*cb)(const struct ss_pair *p, void *user), void *user, bool *found) {
     store_q q;

@@ -87,6 +87,11 @@ int store_serve_case_rows(vlm_store *s, const char *suite, const char *case_id,
 int store_serve_case_images(vlm_store *s, const char *suite, const char *case_id,
                             void (*cb)(const char *path, void *user), void *user);
 
+/* Whether `path` is, as written, an image path of a stored case (*found).
+ * The pages link the stored paths, so this answers their requests without
+ * touching the file system. */
+int store_serve_has_image(vlm_store *s, const char *path, bool *found);
+
 /* Every image path of every stored case (duplicates possible). */
 int store_serve_all_images(vlm_store *s, void (*cb)(const char *path, void *user), void *user);
 

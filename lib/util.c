@@ -242,6 +242,16 @@ const char *util_read_decimal(const char *p, bool exponent, double *v) {
     return p;
 }
 
+bool util_utf8_valid(const char *s, size_t n) {
+    for (size_t i = 0; i < n;) {
+        int len = 1;
+        uint32_t cp = util_utf8_decode((const unsigned char *)s + i, n - i, &len);
+        if (cp == 0 || (cp == UTIL_UTF8_BAD && len == 1)) return false;
+        i += (size_t)len;
+    }
+    return true;
+}
+
 void util_html_escape(FILE *out, const char *s, size_t max_chars) {
     if (!s) return;
     const unsigned char *p = (const unsigned char *)s;

@@ -67,6 +67,10 @@ void util_xml_escape(FILE *out, const char *s);
 
 uint32_t util_utf8_decode(const unsigned char *s, size_t n, int *len);
 
+/* Whether the n bytes at s are valid UTF-8 text holding no NUL (what a store
+ * keeps from a person: a verdict's comment, a reviewer's name, a form field). */
+bool util_utf8_valid(const char *s, size_t n);
+
 /* Cut a string that snprintf truncated inside a multi-byte UTF-8 sequence. */
 void util_utf8_trim_partial(char *s);
 

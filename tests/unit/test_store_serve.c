@@ -12,6 +12,7 @@
 #include "store_review.h"
 #include "store_impl.h"
 #include "store_serve.h"
+#include "util.h"
 
 #include <math.h>
 #include <sqlite3.h>
@@ -374,11 +375,11 @@ static void test_escapes(void **state) {
     t = render(answer_id, "qwen3-vl 8b/q4.k");
     assert_string_equal(t, "a-qwen3-vl_8b_q4_k-3");
     free(t);
-    assert_true(serve_valid_text("caf\xC3\xA9", 5));
-    assert_false(serve_valid_text("ok\xFF", 3));
-    assert_false(serve_valid_text("\xC3\x28", 2));
-    assert_false(serve_valid_text("a\0b", 3)); /* a NUL inside */
-    assert_true(serve_valid_text("", 0));
+    assert_true(util_utf8_valid("caf\xC3\xA9", 5));
+    assert_false(util_utf8_valid("ok\xFF", 3));
+    assert_false(util_utf8_valid("\xC3\x28", 2));
+    assert_false(util_utf8_valid("a\0b", 3)); /* a NUL inside */
+    assert_true(util_utf8_valid("", 0));
 }
 
 int main(void) {
