@@ -18,7 +18,9 @@ FLAVOR=${1:-cpu}
 # common: llama.cpp's chat-template and reasoning machinery (chat.h, jinja/), linked
 # into vlmeter through lib/chat_shim.cpp so prompts match llama.cpp's own tools.
 # ggml-rpc-server: llama.cpp's rpc-server, for models spread over machines (rpc=).
-TARGETS="llama mtmd common llama-mtmd-cli llama-server llama-bench llama-quantize ggml-rpc-server"
+# llama-batched-bench, llama-tokenize: bench/speed.sh's lower bound (decode rate, prompt tokens).
+TOOLS="llama-mtmd-cli llama-server llama-bench llama-quantize ggml-rpc-server llama-batched-bench llama-tokenize"
+TARGETS="llama mtmd common $TOOLS"
 
 log() { echo "llama-cpp: $*" >&2; }
 
@@ -117,7 +119,7 @@ find "$BUILD" -name '*.so*' \( -type f -o -type l \) -exec cp -a {} "$PREFIX/lib
 find "$BUILD" -name '*.a' -exec cp -a {} "$PREFIX/lib/" \;
 (cd "$SRC" && find common vendor \( -name '*.h' -o -name '*.hpp' \) | while read -r f; do
    mkdir -p "$PREFIX/include/$(dirname "$f")"; cp "$f" "$PREFIX/include/$f"; done)
-for t in llama-mtmd-cli llama-server llama-bench llama-quantize ggml-rpc-server; do
+for t in $TOOLS; do
   cp "$BUILD/bin/$t" "$PREFIX/bin/"
 done
 cp -r "$SRC/models" "$PREFIX/share/models"
