@@ -135,7 +135,7 @@ shares() {
     printf "  wall time %.1f s: load %.0f%%, encode %.0f%%, prefill %.0f%%, decode %.0f%%, mixed %.0f%%, other %.0f%%\n",
       w / 1000, $1 * s, $2 * s, $3 * s, $4 * s, $5 * s, (w - $1 - $2 - $3 - $4 - $5) * s
     printf "  %d prefill steps of %.1f prompt tokens on average, %d of them mixed with decoding; mean decode batch %.2f\n",
-      $6, $7 / $6, $8, $9 }' <<< "$row"
+      $6, $6 ? $7 / $6 : 0, $8, $9 }' <<< "$row"
 }
 
 declare -A WALL
@@ -224,11 +224,15 @@ for np in $SERVER_NP; do
 done
 
 # ---------------------------------------------------------------- 4. the limit
-# Encode: llama-mtmd-cli logs "image slice encoded in N ms" per slice; one run's
-# slices make one image. The median over the runs, times the distinct images.
-enc_ms=$(for f in "$W"/mtmd/*.log; do
-           awk '/image slice encoded in/ {s += $(NF - 1)} END {print s + 0}' "$f"
-         done | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
+# Encode: llama-mtmd-cli logs the projector's time, "mtmd batch encoding done in
+# N ms" per batch of an image's slices ("image slice encoded in N ms" per slice
+# in llama.cpp versions that encode slice by slice); one run's lines make one
+# image. The median over the runs, times the distinct images.
+for f in "$W"/mtmd/*.log; do
+  awk -v f="$f" '/mtmd batch encoding done in|image slice encoded in/ {s += $(NF - 1); n++}
+    END {if (n) print s; else {print f ": no encode time logged (llama-mtmd-cli'"'"'s log changed?)" > "/dev/stderr"; exit 1}}' "$f"
+done > "$W/encode-ms.txt"
+enc_ms=$(sort -n "$W/encode-ms.txt" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
 
 # Unique prompt tokens U: the tokens the suite needs prefilled at least once,
 # however well a KV cache is shared, worked out from the prompts alone (not from
@@ -290,7 +294,7 @@ out_tok=$(sqlite3 "$W/after.db" "SELECT sum(n_output_tokens) FROM answers")
 bound_ms=$(awk -v e="$enc_ms" -v n="$IMAGES" -v u="$unique" -v pp="$pp_best" -v o="$out_tok" -v tg="$tg_best" \
   'BEGIN {printf "%.0f", n * e + u * 1000 / pp + o * 1000 / tg}')
 echo "the limit, from llama.cpp's own figures:"
-printf '  encode: %d images x %.0f ms (median of llama-mtmd-cli'"'"'s "image slice encoded in" per image) = %.1f s\n' \
+printf '  encode: %d images x %.0f ms (llama-mtmd-cli'"'"'s encode time for one image, median) = %.1f s\n' \
   "$IMAGES" "$enc_ms" "$(awk -v e="$enc_ms" -v n="$IMAGES" 'BEGIN {print n * e / 1000}')"
 printf '  prefill: %d unique prompt tokens (%d of them mtmd'"'"'s image markers; vlmeter prefilled %d) / %.1f tok/s (llama-bench, best at %s) = %.1f s\n' \
   "$unique" "$markers" $((ptok - reused)) "$pp_best" "$pp_at" "$(awk -v u="$unique" -v r="$pp_best" 'BEGIN {print u / r}')"
