@@ -178,6 +178,9 @@ struct vlm_engine_params {
     bool reuse;                /* local: encode each image once, start prompts from the longest
                                   KV prefix already held (default true; docs/metrics.md) */
     int image_cache_mib;       /* local, with reuse: budget of the image-embedding cache (default 1024) */
+    int prefill_chunk;         /* local: most prompt tokens put into one llama_decode step while other
+                                  sequences generate (default 512); 0: each turn's prompt is prefilled
+                                  alone before anything else goes on (docs/metrics.md, "Scheduling") */
     int image_min_tokens;      /* local: tokens an image becomes at least / at most, as llama.cpp's
                                   --image-min-tokens / --image-max-tokens (0: the projector's own;
                                   refused when the projector's image size is fixed; docs/metrics.md) */
@@ -298,7 +301,14 @@ struct vlm_engine_stats {
     int64_t prompt_tokens;        /* prompt tokens of every turn answered */
     int64_t prompt_tokens_cached; /* of those, found in the KV cache (not prefilled) */
     int64_t decode_steps;         /* llama_decode calls that generated tokens */
-    int64_t decode_tokens;        /* tokens in those calls (/ decode_steps: mean batch) */
+    int64_t decode_tokens;        /* generated tokens in those calls (/ decode_steps: mean batch) */
+    int64_t prefill_steps;        /* scheduler steps (llama_decode calls) that held prompt text tokens */
+    int64_t prefill_step_tokens;  /* prompt tokens in those steps (/ prefill_steps: mean per step) */
+    int64_t mixed_steps;          /* steps that held prompt tokens and generated ones (chunked prefill) */
+    double encode_ms;             /* image preprocessing and projector runs */
+    double prefill_ms;            /* llama_decode calls holding prompt input only (text, image embeddings) */
+    double decode_ms;             /* llama_decode calls holding generated tokens only */
+    double mixed_ms;              /* llama_decode calls holding both */
 };
 
 typedef struct vlm_engine vlm_engine;

@@ -30,6 +30,7 @@ struct vlm_engine_params vlm_engine_default_params(void) {
     p.n_parallel = 1;
     p.reuse = true;
     p.image_cache_mib = 1024;
+    p.prefill_chunk = 512;
     p.sampling.temp = 0.0f;
     p.sampling.top_p = 1.0f;
     p.sampling.top_k = 0;

@@ -8,10 +8,20 @@
  * tokenize text and images with mtmd, then prefill. With reuse on, a first
  * turn starts from the longest prefix any slot holds in its KV cache (the
  * cells are shared, not recomputed), and an image this model encoded before
- * comes from the embedding cache. Then every decoding slot's next token goes
- * into one batch, one llama_decode per step, until each answer ends (end of
- * generation, max_tokens, full context). A slot that frees takes the next case
- * at once, so the batch stays full while cases remain.
+ * comes from the embedding cache. What comes before the turn's last image is
+ * evaluated at once; the text after it (the question, on a shared image) waits
+ * for the step loop.
+ *
+ * Each step is one llama_decode: the next token of every generating slot, then
+ * the waiting prompt text of the slots still prefilling, so the questions on
+ * one image are prefilled together, and a case that starts while others
+ * generate is prefilled in chunks of at most prefill_chunk tokens mixed into
+ * their steps (chunked prefill), keeping those steps short. After the step
+ * every generating slot, and every slot whose prompt is complete, samples its
+ * next token, until each answer ends (end of generation, max_tokens, full
+ * context). A slot that frees takes the next case at once, so the batch stays
+ * full while cases remain. With prefill_chunk 0 each prompt is evaluated
+ * whole, alone, as soon as its slot takes the turn.
  *
  * With n_parallel 1 and reuse off, every turn is computed exactly as
  * llama-mtmd-cli computes it, so a greedy answer is token for token that
@@ -62,10 +72,14 @@ struct slot {
     int seq;           /* the llama.cpp sequence id */
     const vlm_case *c; /* the case being answered; NULL: the slot is free */
     int tag, turn, next_image;
-    bool decoding; /* generating: tok goes into the next step */
-    bool carry;    /* the last turn's last token is not in the KV cache yet */
+    bool decoding;   /* generating: tok goes into the next step */
+    bool prefilling; /* the prompt's tail (pend) goes into the next steps */
+    bool carry;      /* the last turn's last token is not in the KV cache yet */
     llama_token tok;
-    int row; /* tok's row in the step batch */
+    int row;                      /* tok's row in the step batch, or the tail's last row there */
+    llama_token *pend;            /* the tail: the turn's prompt text after its last image */
+    int n_pend, i_pend, cap_pend; /* its length, tokens evaluated, capacity */
+    int pf_rows;                  /* tail tokens in the step being run */
     struct chat chat;
     llama_token eog;              /* the end-of-generation token that ended the last turn, or -1 */
     struct llama_sampler *budget; /* the reasoning budget in smpl (borrowed), or NULL */
@@ -261,7 +275,7 @@ void sched_init(local_engine *e) {
         s->budget = e->reasoning_budget >= 0 ? chat_budget_sampler(e->chat, e->model, e->reasoning_budget) : NULL;
         s->smpl = make_sampler(&e->p.sampling, n_vocab, s->budget);
     }
-    e->step = llama_batch_init(e->n_seq, 0, 1);
+    e->step = llama_batch_init(e->n_seq + e->p.n_batch, 0, 1); /* tokens, then tails */
     e->text = llama_batch_init(e->p.n_batch, 0, 1);
     if (e->p.reuse && e->p.image_cache_mib > 0) e->embd = embd_cache_new((size_t)e->p.image_cache_mib << 20);
 }
@@ -277,6 +291,7 @@ void sched_free(local_engine *e) {
         answer_free(&s->out);
         turn_images_free(&s->img);
         llama_sampler_free(s->smpl);
+        free(s->pend);
     }
     free(e->slots);
     e->slots = NULL;
@@ -291,7 +306,7 @@ static void begin_case(struct slot *s, const vlm_case *c, int tag) {
     s->tag = tag;
     s->turn = 0;
     s->next_image = 0;
-    s->decoding = s->carry = false;
+    s->decoding = s->prefilling = s->carry = false;
     s->eog = -1;
     chat_clear(&s->chat);
     llama_sampler_reset(s->smpl);
@@ -308,6 +323,7 @@ void sched_retune(local_engine *e, const struct vlm_engine_params *p) {
     e->p.sampling = p->sampling;
     e->p.system_prompt = p->system_prompt;
     e->p.prompt_suffix = p->prompt_suffix;
+    e->p.prefill_chunk = p->prefill_chunk;
     int n_vocab = llama_vocab_n_tokens(e->vocab);
     for (int i = 0; i < e->n_seq; i++) {
         struct slot *s = &e->slots[i];
@@ -485,6 +501,28 @@ static int attach_prefix(local_engine *e, struct slot *s, const struct vlm_kv_se
     return keep;
 }
 
+/* Add one llama_decode call's figures to the engine's: n_dec generated
+ * tokens and n_pf prompt text tokens, in ms. A call holding no text (an image's
+ * embeddings) is prefill time. */
+static void count_step(local_engine *e, int n_dec, int n_pf, double ms) {
+    if (n_dec > 0) {
+        e->stats.decode_steps++;
+        e->stats.decode_tokens += n_dec;
+    }
+    if (n_pf > 0) {
+        e->stats.prefill_steps++;
+        e->stats.prefill_step_tokens += n_pf;
+    }
+    if (n_dec > 0 && n_pf > 0) {
+        e->stats.mixed_steps++;
+        e->stats.mixed_ms += ms;
+    } else if (n_dec > 0) {
+        e->stats.decode_ms += ms;
+    } else {
+        e->stats.prefill_ms += ms;
+    }
+}
+
 /* Fill e->text with the next tokens of tok[*i..n), at most max of them, at s's
  * next positions; logits on every row when `all`. Advances *i. */
 static void fill_text_batch(local_engine *e, struct slot *s, const llama_token *tok, int n, int *i, int max, bool all) {
@@ -507,7 +545,10 @@ static int eval_text(local_engine *e, struct slot *s, const llama_token *tok, in
     for (int i = 0; i < n;) {
         fill_text_batch(e, s, tok, n, &i, e->p.n_batch, false);
         if (logits_last && i == n) b->logits[b->n_tokens - 1] = 1;
-        if (llama_decode(e->lctx, *b) != 0) return VLM_ERR_MODEL;
+        double t0 = util_now_ms();
+        int rc = llama_decode(e->lctx, *b);
+        count_step(e, 0, b->n_tokens, util_now_ms() - t0);
+        if (rc != 0) return VLM_ERR_MODEL;
         kvseq_push_tokens(&s->kv, b->token, b->n_tokens);
         s->n_past += b->n_tokens;
     }
@@ -533,6 +574,7 @@ static int eval_image(local_engine *e, struct slot *s, const mtmd_input_chunk *c
         if (e->embd) embd_cache_put(e->embd, hash, embd, n_floats);
         double t1 = util_now_ms();
         s->t.image_encode_ms += t1 - t0;
+        e->stats.encode_ms += t1 - t0;
         int k = turn_image_of(&s->img, ch);
         if (k >= 0) s->img.encode_ms[k] += t1 - t0;
         t0 = t1;
@@ -540,16 +582,29 @@ static int eval_image(local_engine *e, struct slot *s, const mtmd_input_chunk *c
     llama_pos new_past = s->n_past;
     int rc = mtmd_helper_decode_image_chunk(e->mctx, e->lctx, ch, (float *)embd, s->n_past, s->seq, e->p.n_batch,
                                             &new_past, NULL, NULL);
-    s->t.prefill_ms += util_now_ms() - t0;
+    double ms = util_now_ms() - t0;
+    s->t.prefill_ms += ms;
+    count_step(e, 0, 0, ms);
     if (rc != 0) return VLM_ERR_MODEL;
     kvseq_push_image(&s->kv, hash, new_past - s->n_past);
     s->n_past = new_past;
     return VLM_OK;
 }
 
+/* Keep tok[0..n) as s's tail, for the step loop to prefill. */
+static void defer_tail(struct slot *s, const llama_token *tok, int n) {
+    util_grow((void **)&s->pend, &s->cap_pend, n + 1, sizeof *s->pend);
+    memcpy(s->pend, tok, (size_t)n * sizeof *tok);
+    s->n_pend = n;
+    s->i_pend = 0;
+    s->prefilling = n > 0;
+}
+
 /* Evaluate the prompt from item `keep` on: the rest of a partly held text
- * chunk, then every later chunk. */
-static int eval_prompt(local_engine *e, struct slot *s, const struct prompt *pr, int keep, char *err, size_t err_len) {
+ * chunk, then every later chunk. With `defer`, a last chunk of text is not
+ * evaluated but kept as s's tail (defer_tail). */
+static int eval_prompt(local_engine *e, struct slot *s, const struct prompt *pr, int keep, bool defer, char *err,
+                       size_t err_len) {
     for (size_t i = 0; i < pr->n_chunks; i++) {
         if (pr->first[i + 1] <= keep) continue;
         int rc;
@@ -557,6 +612,10 @@ static int eval_prompt(local_engine *e, struct slot *s, const struct prompt *pr,
         const llama_token *tok = prompt_chunk_text(pr, i, &n);
         if (tok) {
             int skip = keep > pr->first[i] ? keep - pr->first[i] : 0;
+            if (defer && i == pr->n_chunks - 1) {
+                defer_tail(s, tok + skip, (int)n - skip);
+                return VLM_OK;
+            }
             double t0 = util_now_ms();
             rc = eval_text(e, s, tok + skip, (int)n - skip, i == pr->n_chunks - 1);
             s->t.prefill_ms += util_now_ms() - t0;
@@ -616,8 +675,10 @@ static int tokenize_prompt(local_engine *e, struct prompt *pr, const char *text,
 }
 
 /* Tokenize turn s->turn and prefill it, a first turn from a shared prefix when
- * `share`; on success the logits of its last token are the context's last. */
-static int prefill_turn(local_engine *e, struct slot *s, bool share, char *err, size_t err_len) {
+ * `share`. On success the logits of its last token are the context's last, or,
+ * with `defer`, the text after its last image is s's tail (s->prefilling) for
+ * the step loop. */
+static int prefill_turn(local_engine *e, struct slot *s, bool share, bool defer, char *err, size_t err_len) {
     const vlm_case *c = s->c;
     struct turn_plan tp;
     plan_turn(c, s->turn, &s->next_image, &tp);
@@ -635,7 +696,9 @@ static int prefill_turn(local_engine *e, struct slot *s, bool share, char *err, 
     if (rc == VLM_OK) {
         double t1 = util_now_ms();
         int tr = tokenize_prompt(e, &pr, text, s->turn == 0, bm, tp.n_images);
-        s->t.image_encode_ms += tp.n_images ? util_now_ms() - t1 : 0; /* preprocessing */
+        double preprocess_ms = tp.n_images ? util_now_ms() - t1 : 0;
+        s->t.image_encode_ms += preprocess_ms;
+        e->stats.encode_ms += preprocess_ms;
         if (tr != 0) {
             util_errf(err, err_len, "cannot tokenize turn %d (%s)", s->turn,
                       tr == 1   ? "image markers do not match images"
@@ -671,7 +734,7 @@ static int prefill_turn(local_engine *e, struct slot *s, bool share, char *err, 
         s->t.n_cached_tokens = cached_tokens(&pr, keep);
         e->stats.prompt_tokens += s->t.n_prompt_tokens;
         e->stats.prompt_tokens_cached += s->t.n_cached_tokens;
-        if (rc == VLM_OK) rc = eval_prompt(e, s, &pr, keep, err, err_len);
+        if (rc == VLM_OK) rc = eval_prompt(e, s, &pr, keep, defer, err, err_len);
         else util_errf(err, err_len, "decode failed before turn %d", s->turn);
     }
     for (int i = 0; i < tp.n_images; i++)
@@ -755,7 +818,7 @@ static void split_reasoning(local_engine *e, struct slot *s, struct vlm_turn_res
 /* Hand the turn's answer (or error) on; end the case after its last turn or
  * an error. False when the caller wants everything stopped. */
 static bool finish_turn(local_engine *e, struct slot *s, const struct vlm_sched_io *io, int rc, const char *err) {
-    s->decoding = false;
+    s->decoding = s->prefilling = false;
     if (stop_requested()) return false; /* never report a cut-off answer */
     struct vlm_turn_result r;
     memset(&r, 0, sizeof r);
@@ -789,8 +852,9 @@ static bool finish_turn(local_engine *e, struct slot *s, const struct vlm_sched_
     return go_on;
 }
 
-/* Begin turn s->turn: prefill it and sample its first token. The turn may end
- * here (an error, or an answer of at most one token). */
+/* Begin turn s->turn: prefill it (up to its tail, with prefill_chunk > 0) and
+ * sample its first token when the prompt is complete. The turn may end here (an
+ * error, or an answer of at most one token). */
 static bool start_turn(local_engine *e, struct slot *s, const struct vlm_sched_io *io) {
     memset(&s->t, 0, sizeof s->t);
     answer_reset(&s->out);
@@ -802,7 +866,8 @@ static bool start_turn(local_engine *e, struct slot *s, const struct vlm_sched_i
     s->prompt_text = NULL;
     if (s->budget) chat_budget_restart(e->chat, e->model, s->budget); /* each turn has its own budget */
     char err[1024] = "";
-    int rc = prefill_turn(e, s, true, err, sizeof err);
+    int rc = prefill_turn(e, s, true, e->p.prefill_chunk > 0, err, sizeof err);
+    if (rc == VLM_OK && s->prefilling) return true; /* the steps complete the prompt */
     if (rc == VLM_OK && take_token(e, s, -1)) {
         s->decoding = true;
         return true;
@@ -810,39 +875,104 @@ static bool start_turn(local_engine *e, struct slot *s, const struct vlm_sched_i
     return finish_turn(e, s, io, rc, err);
 }
 
-/* One llama_decode of every decoding slot's token, then each slot's next
- * token sampled. */
-static int decode_step(local_engine *e, const struct vlm_sched_io *io) {
-    struct llama_batch *b = &e->step;
-    b->n_tokens = 0;
-    for (int i = 0; i < e->n_seq; i++) {
-        struct slot *s = &e->slots[i];
-        if (!s->decoding) continue;
-        int j = s->row = b->n_tokens++;
-        b->token[j] = s->tok;
-        b->pos[j] = s->n_past;
+/* Put s's next token into the step batch b, with logits. */
+static void add_token(struct llama_batch *b, struct slot *s) {
+    int j = s->row = b->n_tokens++;
+    b->token[j] = s->tok;
+    b->pos[j] = s->n_past;
+    b->n_seq_id[j] = 1;
+    b->seq_id[j][0] = s->seq;
+    b->logits[j] = 1;
+}
+
+/* Put at most max of s's waiting tail tokens into b, logits on the tail's last
+ * one. Returns how many (s->pf_rows). */
+static int add_tail(struct llama_batch *b, struct slot *s, int max) {
+    int n = s->n_pend - s->i_pend < max ? s->n_pend - s->i_pend : max;
+    for (int k = 0; k < n; k++) {
+        int j = b->n_tokens++;
+        b->token[j] = s->pend[s->i_pend + k];
+        b->pos[j] = s->n_past + k;
         b->n_seq_id[j] = 1;
         b->seq_id[j][0] = s->seq;
-        b->logits[j] = 1;
+        b->logits[j] = s->i_pend + k == s->n_pend - 1;
     }
-    if (b->n_tokens == 0) return VLM_OK;
-    bool failed = llama_decode(e->lctx, *b) != 0;
-    e->stats.decode_steps++;
-    e->stats.decode_tokens += b->n_tokens;
+    if (n > 0) s->row = b->n_tokens - 1;
+    s->pf_rows = n;
+    return n;
+}
+
+/* After a step that held s's tail tokens (ms long): they are in the KV cache;
+ * a complete prompt samples its first token. False when everything must stop. */
+static bool tail_evaluated(local_engine *e, struct slot *s, const struct vlm_sched_io *io, bool failed, double ms) {
+    int n = s->pf_rows;
+    s->pf_rows = 0;
+    s->t.prefill_ms += ms; /* the step's time: this prompt was being prefilled */
+    if (failed) {
+        char err[256];
+        snprintf(err, sizeof err, "prefill failed at token %d of the turn's last %d prompt tokens", s->i_pend,
+                 s->n_pend);
+        return finish_turn(e, s, io, VLM_ERR_MODEL, err);
+    }
+    kvseq_push_tokens(&s->kv, s->pend + s->i_pend, n);
+    s->n_past += n;
+    s->i_pend += n;
+    if (s->i_pend < s->n_pend) return true;
+    s->prefilling = false;
+    if (take_token(e, s, s->row)) {
+        s->decoding = true;
+        return true;
+    }
+    return finish_turn(e, s, io, VLM_OK, NULL);
+}
+
+/* After a step that held s's next token: it is in the KV cache; sample the
+ * next one. False when everything must stop. */
+static bool token_evaluated(local_engine *e, struct slot *s, const struct vlm_sched_io *io, bool failed, int n_dec) {
+    if (failed) {
+        char err[256];
+        snprintf(err, sizeof err, "decode failed after %d output tokens", s->out.n);
+        return finish_turn(e, s, io, VLM_ERR_MODEL, err);
+    }
+    kvseq_push_tokens(&s->kv, &s->tok, 1);
+    s->n_past++;
+    s->steps++;
+    s->step_seqs += n_dec;
+    return take_token(e, s, s->row) || finish_turn(e, s, io, VLM_OK, NULL);
+}
+
+/* One llama_decode: every generating slot's next token, then the waiting
+ * tails of the prefilling slots (in slot order) up to the step's prompt
+ * budget: prefill_chunk tokens while some slot generates (so its step stays
+ * short), n_batch when none does (a prompt prefilled as if alone), never more
+ * than the context's n_batch in all. Then each slot in the step goes on. */
+static int step(local_engine *e, const struct vlm_sched_io *io) {
+    struct llama_batch *b = &e->step;
+    b->n_tokens = 0;
+    int n_dec = 0, n_pf = 0;
     for (int i = 0; i < e->n_seq; i++) {
         struct slot *s = &e->slots[i];
-        if (!s->decoding) continue;
-        if (failed) {
-            char err[256];
-            snprintf(err, sizeof err, "decode failed after %d output tokens", s->out.n);
-            if (!finish_turn(e, s, io, VLM_ERR_MODEL, err)) return VLM_ERR_STOPPED;
-            continue;
+        s->pf_rows = 0;
+        if (s->decoding) {
+            add_token(b, s);
+            n_dec++;
         }
-        kvseq_push_tokens(&s->kv, &s->tok, 1);
-        s->n_past++;
-        s->steps++;
-        s->step_seqs += b->n_tokens;
-        if (!take_token(e, s, s->row) && !finish_turn(e, s, io, VLM_OK, NULL)) return VLM_ERR_STOPPED;
+    }
+    int budget = e->p.n_batch - n_dec;
+    if (n_dec > 0 && e->p.prefill_chunk < budget) budget = e->p.prefill_chunk;
+    for (int i = 0; i < e->n_seq && budget > n_pf; i++)
+        if (e->slots[i].prefilling) n_pf += add_tail(b, &e->slots[i], budget - n_pf);
+    if (b->n_tokens == 0) return VLM_OK;
+    double t0 = util_now_ms();
+    bool failed = llama_decode(e->lctx, *b) != 0;
+    double ms = util_now_ms() - t0;
+    count_step(e, n_dec, n_pf, ms);
+    for (int i = 0; i < e->n_seq; i++) {
+        struct slot *s = &e->slots[i];
+        bool go_on = true;
+        if (s->pf_rows > 0) go_on = tail_evaluated(e, s, io, failed, ms);
+        else if (s->decoding) go_on = token_evaluated(e, s, io, failed, n_dec);
+        if (!go_on) return VLM_ERR_STOPPED;
     }
     return failed ? VLM_ERR_MODEL : VLM_OK;
 }
@@ -850,7 +980,7 @@ static int decode_step(local_engine *e, const struct vlm_sched_io *io) {
 /* Give slot s work: the next turn of its case, else the next case, until it
  * is decoding or nothing is left. False when everything must stop. */
 static bool fill_slot(local_engine *e, struct slot *s, const struct vlm_sched_io *io, bool *more) {
-    while (!s->decoding) {
+    while (!s->decoding && !s->prefilling) {
         if (!s->c) {
             int tag = 0;
             const vlm_case *c = *more ? io->next(io->user, &tag) : NULL;
@@ -872,16 +1002,16 @@ int sched_run(local_engine *e, const struct vlm_sched_io *io) {
         for (int i = 0; i < e->n_seq && rc == VLM_OK; i++)
             if (!fill_slot(e, &e->slots[i], io, &more)) rc = VLM_ERR_STOPPED;
         bool busy = false;
-        for (int i = 0; i < e->n_seq; i++) busy |= e->slots[i].decoding;
+        for (int i = 0; i < e->n_seq; i++) busy |= e->slots[i].decoding || e->slots[i].prefilling;
         if (rc != VLM_OK || !busy) break;
         if (stop_requested()) rc = VLM_ERR_STOPPED;
-        else if (decode_step(e, io) == VLM_ERR_STOPPED) rc = VLM_ERR_STOPPED;
+        else if (step(e, io) == VLM_ERR_STOPPED) rc = VLM_ERR_STOPPED;
     }
     /* Cases still in flight are abandoned (stop): their slots keep what the KV
      * cache holds, which s->kv describes. */
     for (int i = 0; i < e->n_seq; i++) {
         e->slots[i].c = NULL;
-        e->slots[i].decoding = false;
+        e->slots[i].decoding = e->slots[i].prefilling = false;
         e->slots[i].carry = false;
     }
     return stop_requested() ? VLM_ERR_STOPPED : rc;
@@ -896,7 +1026,7 @@ int sched_score(local_engine *e, const vlm_case *c, const int32_t *tokens, int n
     begin_case(s, c, 0);
     memset(&s->t, 0, sizeof s->t);
     s->t0 = util_now_ms();
-    int rc = prefill_turn(e, s, false, err, err_len);
+    int rc = prefill_turn(e, s, false, false, err, err_len);
     if (rc == VLM_OK && s->n_past + n > e->p.n_ctx) {
         util_errf(err, err_len, "prompt and answer need %d positions, the context holds %d", (int)s->n_past + n,
                   e->p.n_ctx);

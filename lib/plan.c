@@ -69,6 +69,7 @@ static const struct setting settings_table[] = {
     { "parallel",       SET_INT,    FIELD(n_parallel),              1,  VLM_MAX_PARALLEL },
     { "reuse",          SET_BOOL,   FIELD(reuse),                   0,  1 },
     { "image_cache_mib", SET_INT,   FIELD(image_cache_mib),         0,  INT_MAX },
+    { "prefill_chunk",  SET_INT,    FIELD(prefill_chunk),           0,  INT_MAX },
     { "image_min_tokens", SET_INT,  FIELD(image_min_tokens),        1,  1000000 },
     { "image_max_tokens", SET_INT,  FIELD(image_max_tokens),        1,  1000000 },
     { "price_image",    SET_DOUBLE, FIELD(price_image),             0,  1e6 },

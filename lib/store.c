@@ -144,6 +144,9 @@ static const char *const ADDED_COLUMNS[][3] = {
     {"bench_levels", "n_timeout", "INTEGER"}, {"bench_levels", "n_failed", "INTEGER"},
     {"bench_levels", "case_correct", "TEXT"},
     {"runs", "host", "TEXT"}, {"runs", "merged_from", "TEXT"}, /* provenance: docs/shards.md */
+    {"model_loads", "prefill_steps", "INTEGER"}, {"model_loads", "prefill_step_tokens", "INTEGER"},
+    {"model_loads", "mixed_steps", "INTEGER"}, {"model_loads", "encode_ms", "REAL"},
+    {"model_loads", "prefill_ms", "REAL"}, {"model_loads", "decode_ms", "REAL"}, {"model_loads", "mixed_ms", "REAL"},
 };
 // clang-format on
 
@@ -343,8 +346,10 @@ int vlm_store_model_load(vlm_store *s, int64_t model_id, int64_t run_id, const s
                         "INSERT OR REPLACE INTO model_loads(model_id, run_id, load_ms, model_bytes,"
                         " mmproj_bytes, n_params, arch, chat_template, backend, gpu_mem_bytes, rss_peak_bytes,"
                         " n_threads, n_gpu_layers, n_ctx, n_batch, n_parallel, images_encoded, images_cached,"
-                        " prompt_tokens, prompt_tokens_cached, decode_steps, decode_tokens, chat_template_hash)"
-                        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)"))
+                        " prompt_tokens, prompt_tokens_cached, decode_steps, decode_tokens, chat_template_hash,"
+                        " prefill_steps, prefill_step_tokens, mixed_steps, encode_ms, prefill_ms, decode_ms, mixed_ms)"
+                        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,"
+                        " ?24,?25,?26,?27,?28,?29,?30)"))
         return VLM_ERR_IO;
     store_bind_int(&q, 1, model_id);
     store_bind_int(&q, 2, run_id);
@@ -369,6 +374,15 @@ int vlm_store_model_load(vlm_store *s, int64_t model_id, int64_t run_id, const s
     store_bind_int(&q, 21, st->decode_steps);
     store_bind_int(&q, 22, st->decode_tokens);
     store_bind_text(&q, 23, info->template_hash);
+    if (stats) { /* a remote model has no steps: NULL, not 0 */
+        store_bind_int(&q, 24, st->prefill_steps);
+        store_bind_int(&q, 25, st->prefill_step_tokens);
+        store_bind_int(&q, 26, st->mixed_steps);
+        store_bind_double(&q, 27, st->encode_ms);
+        store_bind_double(&q, 28, st->prefill_ms);
+        store_bind_double(&q, 29, st->decode_ms);
+        store_bind_double(&q, 30, st->mixed_ms);
+    }
     return store_q_write(&q);
 }
 

@@ -109,6 +109,10 @@ bool cli_parse_setting(int opt, const char *arg, struct overrides *o) {
         o->v.reasoning = arg;
         o->set |= O_REASONING;
         break;
+    case OPT_PREFILL_CHUNK:
+        ok = cli_parse_int(arg, &o->v.prefill_chunk) && o->v.prefill_chunk >= 0;
+        o->set |= O_PREFILL_CHUNK;
+        break;
     case OPT_IMAGE_CACHE:
         ok = cli_parse_int(arg, &o->v.image_cache_mib) && o->v.image_cache_mib >= 0;
         o->set |= O_IMAGE_CACHE;
@@ -138,6 +142,7 @@ void cli_apply_overrides(struct vlm_engine_params *e, const struct overrides *o)
     if (o->set & O_PARALLEL) e->n_parallel = o->v.n_parallel;
     if (o->set & O_REUSE) e->reuse = o->v.reuse;
     if (o->set & O_IMAGE_CACHE) e->image_cache_mib = o->v.image_cache_mib;
+    if (o->set & O_PREFILL_CHUNK) e->prefill_chunk = o->v.prefill_chunk;
     if (o->set & O_REASONING) e->reasoning = o->v.reasoning;
 }
 

@@ -35,7 +35,8 @@ enum {
     O_PARALLEL = 32768,
     O_REUSE = 65536,
     O_IMAGE_CACHE = 131072,
-    O_REASONING = 262144
+    O_REASONING = 262144,
+    O_PREFILL_CHUNK = 524288
 };
 
 /* Long-option ids (beyond single letters), one list for every command. */
@@ -81,6 +82,7 @@ enum {
     OPT_RAW,
     OPT_SHARD,
     OPT_GPU_SAMPLE_MS,
+    OPT_PREFILL_CHUNK,
 };
 
 /* Add to a command's getopt_long table to accept the engine settings. */
@@ -104,6 +106,7 @@ enum {
     {"parallel", required_argument, 0, OPT_PARALLEL},                    \
     {"no-reuse", no_argument, 0, OPT_NO_REUSE},                          \
     {"image-cache-mib", required_argument, 0, OPT_IMAGE_CACHE},            \
+    {"prefill-chunk", required_argument, 0, OPT_PREFILL_CHUNK},          \
     {"reasoning", required_argument, 0, OPT_REASONING}
 // clang-format on
 
@@ -132,7 +135,9 @@ enum {
     "      --retries N         remote models: retries of a failed request (default 3)\n"                \
     "      --parallel N        local models: cases decoded together in one batch (default 1)\n"         \
     "      --no-reuse          local models: encode every image and prefill every prompt anew\n"        \
-    "      --image-cache-mib N local models: image-embedding cache budget (default 1024)\n"
+    "      --image-cache-mib N local models: image-embedding cache budget (default 1024)\n"             \
+    "      --prefill-chunk N   local models: most prompt tokens per step while others generate\n"       \
+    "                          (default 512; 0: each prompt prefilled alone, nothing batched with it)\n"
 
 /* One command of the tool, in one place: what `vlmeter --help` lists, what
  * `vlmeter NAME --help` prints, and the very getopt table and short options the

@@ -71,6 +71,10 @@ static void print_summary(const struct vlm_run_summary *sum, const char *db) {
                    st->decode_steps ? (double)st->decode_tokens / (double)st->decode_steps : 0.0,
                    (long long)st->images_encoded, (long long)st->images_cached,
                    100.0 * (double)st->prompt_tokens_cached / (double)st->prompt_tokens);
+        if (st->prefill_steps > 0)
+            printf("  %s: prompt text prefilled in %lld calls, mean %.1f tokens, %lld mixed into decode steps\n",
+                   m->name, (long long)st->prefill_steps, (double)st->prefill_step_tokens / (double)st->prefill_steps,
+                   (long long)st->mixed_steps);
     }
     if (sum->n_bad_lines) printf("%d malformed case(s) stored as errors\n", sum->n_bad_lines);
     printf("store: %s (vlmeter export --db %s)\n", db, db);
