@@ -33,12 +33,13 @@
 #
 # Usage: bench/speed.sh [BUILD_DIR]   (default build/cpu; run `make` first)
 # Env:   ARCH=qwen3vl|llava (default qwen3vl)  IMAGES=50  QUESTIONS=4
-#        PARALLEL=4  SERVER_NP="4 1"  MAX_TOKENS=32  THREADS=2  KEEP=1 (keep the work folder)
+#        PARALLEL (default: the sequence count llama-batched-bench decodes fastest at)
+#        SERVER_NP (default: "PARALLEL 4")  MAX_TOKENS=32  THREADS=2  KEEP=1 (keep the work folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build/cpu}
-ARCH=${ARCH:-qwen3vl} IMAGES=${IMAGES:-50} QUESTIONS=${QUESTIONS:-4} PARALLEL=${PARALLEL:-4}
-SERVER_NP=${SERVER_NP:-"4 1"} MAX_TOKENS=${MAX_TOKENS:-32} THREADS=${THREADS:-2}
+ARCH=${ARCH:-qwen3vl} IMAGES=${IMAGES:-50} QUESTIONS=${QUESTIONS:-4} PARALLEL=${PARALLEL:-}
+SERVER_NP=${SERVER_NP:-} MAX_TOKENS=${MAX_TOKENS:-32} THREADS=${THREADS:-2}
 V=$PWD/$BUILD/vlmeter
 LLAMA=$(cat "$BUILD/llama-prefix")
 # A first differing token whose top-2 logit gap is under this is a near-tie:
@@ -73,7 +74,7 @@ echo "llama.cpp: $("$V" version | sed -n 2p)"
 "$V" forge "$ARCH" "$W/model" --size small >/dev/null
 M=$W/model/model.gguf MM=$W/model/mmproj.gguf
 SPEC="small=$M,mmproj=$MM"
-COMMON=(--threads "$THREADS" --max-tokens "$MAX_TOKENS" --ctx 4096)
+COMMON=(--threads "$THREADS" --max-tokens "$MAX_TOKENS" --ctx 1024)  # per sequence: a case needs ~200
 echo "model: forged $ARCH small ($(du -m "$M" | cut -f1) MiB + $(du -m "$MM" | cut -f1) MiB), $THREADS threads"
 
 # ---------------------------------------------------------------- 1. tok/s
@@ -114,6 +115,22 @@ while read -r f; do
 done < "$W/images.txt" > "$W/suite.jsonl"
 CASES=$(wc -l < "$W/suite.jsonl")
 echo "suite: $IMAGES images x $QUESTIONS questions = $CASES cases, $MAX_TOKENS tokens each"
+
+# The decode rate first: vlmeter and llama-server run at the number of sequences
+# llama-batched-bench decodes fastest (unless PARALLEL / SERVER_NP say otherwise),
+# measured at the suite's prompt length (one case through vlmeter gives it):
+# llama-batched-bench's best S_TG over parallel sequences, MAX_TOKENS generated
+# after a shared prompt, in one unified KV buffer as vlmeter keeps.
+head -1 "$W/suite.jsonl" > "$W/one.jsonl"
+"$V" run -q -s "$W/one.jsonl" -m "$SPEC" --db "$W/one.db" "${COMMON[@]}" || { echo "vlmeter run (one case) failed"; exit 1; }
+npp=$(sqlite3 "$W/one.db" "SELECT n_prompt_tokens FROM answers")
+read -r tg_best tg_at < <("$LLAMA/bin/llama-batched-bench" -m "$M" -t "$THREADS" -c $(( npp + 32 * MAX_TOKENS + 64 )) \
+  -b 2048 -ub 512 -kvu -npp "$npp" -ntg "$MAX_TOKENS" -npl 1,2,4,8,16,32 -pps --output-format jsonl 2>/dev/null |
+  grep '^{' | jq -rs 'max_by(.speed_tg) | "\(.speed_tg) \(.pl)"')
+[ -n "$tg_at" ] || { echo "llama-batched-bench gave no decode rate"; exit 1; }
+PARALLEL=${PARALLEL:-$tg_at}
+SERVER_NP=${SERVER_NP:-$( [ "$PARALLEL" -eq 4 ] && echo 4 || echo "$PARALLEL 4")}
+echo "decode rate: llama-batched-bench best $tg_best tok/s at $tg_at sequences (prompt $npp tokens): vlmeter --parallel $PARALLEL, llama-server -np $SERVER_NP"
 
 # run_suite NAME [options]: the suite through vlmeter's local engine into $W/NAME.db
 # (every output token's top-2 logit gap into $W/NAME.gaps); sets WALL_MS and PEAK_KB.
@@ -195,7 +212,7 @@ for np in $SERVER_NP; do
   port=$((20000 + RANDOM % 30000))
   t_start=$(now_ms)
   "$LLAMA/bin/llama-server" -m "$M" --mmproj "$MM" --host 127.0.0.1 --port $port -t "$THREADS" \
-    -c $((4096 * np)) -np "$np" --temp 0 --no-webui > "$W/server-$np.log" 2>&1 &
+    -c $((1024 * np)) -np "$np" --temp 0 --no-webui > "$W/server-$np.log" 2>&1 &
   SERVER=$!
   until curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1; do
     kill -0 $SERVER 2>/dev/null || { tail "$W/server-$np.log"; echo "llama-server exited"; exit 1; }
@@ -284,12 +301,7 @@ read -r unique markers <<< "$counts"
 read -r pp_best pp_at < <("$LLAMA/bin/llama-bench" -m "$M" -t "$THREADS" -r 2 -o csv -n 0 -p 32,64,128,256,512 \
   -ub 512,2048 2>/dev/null | tr -d '"' | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
     $c["avg_ts"] > best { best = $c["avg_ts"]; at = "pp" $c["n_prompt"] " ub " $c["n_ubatch"] } END { print best, at }')
-# Decode rate: llama-batched-bench's best S_TG over parallel sequences, MAX_TOKENS
-# generated after a shared prompt of the suite's mean length, in one unified KV buffer as vlmeter keeps.
-npp=$(sqlite3 "$W/after.db" "SELECT CAST(avg(n_prompt_tokens) AS INT) FROM answers")
-read -r tg_best tg_at < <("$LLAMA/bin/llama-batched-bench" -m "$M" -t "$THREADS" -c $(( npp + 32 * MAX_TOKENS + 64 )) \
-  -b 2048 -ub 512 -kvu -npp "$npp" -ntg "$MAX_TOKENS" -npl 1,2,4,8,16,32 -pps --output-format jsonl 2>/dev/null |
-  grep '^{' | jq -rs 'max_by(.speed_tg) | "\(.speed_tg) \(.pl)"')
+# Decode rate: measured above, before the suite ran.
 out_tok=$(sqlite3 "$W/after.db" "SELECT sum(n_output_tokens) FROM answers")
 bound_ms=$(awk -v e="$enc_ms" -v n="$IMAGES" -v u="$unique" -v pp="$pp_best" -v o="$out_tok" -v tg="$tg_best" \
   'BEGIN {printf "%.0f", n * e + u * 1000 / pp + o * 1000 / tg}')
