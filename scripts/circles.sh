@@ -53,7 +53,8 @@ if [ -d "$BUILD/obj" ] && [ -n "$(echo "$BUILD"/obj/*.o)" ]; then
         BEGIN { while ((getline line < units) > 0) { split(line, u, " "); unit[u[1]] = u[2] } }
         {
             o = $1; sub(/:$/, "", o); sub(/.*\//, "", o); sub(/\.o$/, "", o)
-            name = (o in unit) ? unit[o] : o ".o"
+            if (!(o in unit)) next # an object left from a source no longer in lib/
+            name = unit[o]
             if ($3 == "U") { use[++n] = name " " $2 }
             else if ($3 != "w" && $3 != "v" && !($2 in def)) def[$2] = name
         }
@@ -67,13 +68,18 @@ else
     echo "circles: note: $BUILD/obj not built; only #include lines were read (make bin builds it)" >&2
 fi
 
-[ "$VERBOSE" -eq 0 ] || sort -u -k1,2 "$TMP/edges" | awk '{ print "edge: " $1 " -> " $2 ": " $3 }'
+# -v: every edge, with one thing that makes it (a symbol rather than an #include).
+[ "$VERBOSE" -eq 0 ] || sort -u "$TMP/edges" | awk '
+    { k = $1 " -> " $2; if (!(k in why) || (why[k] ~ /^#/ && $3 !~ /^#/)) why[k] = $3; if (!(k in seen)) { seen[k] = 1; order[++n] = k } }
+    END { for (i = 1; i <= n; i++) print "edge: " order[i] ": " why[order[i]] }'
 
 # Circles: the strongly connected components of two or more files, by
 # reachability (breadth-first from each file); each printed as a closed walk.
-sort -u -k1,2 "$TMP/edges" | awk '
+sort -u "$TMP/edges" | awk '
     {
-        if (!(($1, $2) in label)) { label[$1, $2] = $3; out[$1] = out[$1] " " $2 }
+        # one label per edge: a symbol rather than an #include when there is one
+        if (!(($1, $2) in label)) out[$1] = out[$1] " " $2
+        if (!(($1, $2) in label) || (label[$1, $2] ~ /^#/ && $3 !~ /^#/)) label[$1, $2] = $3
         node[$1] = 1; node[$2] = 1
     }
     # reach[s, t] = 1 for every t reachable from s.
