@@ -4,7 +4,7 @@
  * overall, on the scored turns both models have, each side's accuracy, the
  * paired difference NEW - BASE with its 95% interval (stats.c), the discordant
  * counts b and c and the exact McNemar p; then speed and memory ratios
- * NEW / BASE read from each store's report document (report.c), so that every
+ * NEW / BASE read from each store's report document (report_build.c), so that every
  * figure equals the report's; then the verdict. It renders the document as
  * text, Markdown (the verdict first, for a CI comment) or JSON.
  * Sits at the report level: it reads the store (lib/store.h) and the report.

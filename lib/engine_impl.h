@@ -69,7 +69,7 @@ struct vlm_turn_part {
                           turn has more "<image>" markers than the case has images */
 };
 
-/* Split turn `turn` of case `c` into parts. Each "<image>" takes the next image
+/* (engine_turn.c) Split turn `turn` of case `c` into parts. Each "<image>" takes the next image
  * (*next_image counts over the turns); images left over after all markers are
  * placed, in order, at the start of the first turn. Empty text pieces are left
  * out. Returns the number of parts; *parts is the caller's to free. */
@@ -85,7 +85,7 @@ struct vlm_reasoning_split {
     size_t reasoning_start, reasoning_end, content_start;
 };
 
-/* Find the reasoning block of `text` by its tags: it starts at the text's start
+/* (engine_turn.c) Find the reasoning block of `text` by its tags: it starts at the text's start
  * (after white space) with `start`, or is already open when the generation
  * prompt opened it (`opened`), and ends at the first `end`; white space after
  * the end tag is not part of the answer. Without a block the answer is all of

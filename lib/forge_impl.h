@@ -135,6 +135,10 @@ void forge_vocab_rename(struct forge_out *o, const int *ids, const char *const *
  * as it is. */
 void forge_vocab_fill_pad(struct forge_out *o, int first, const char *const *toks, int n);
 
+/* The std of token_embd.weight's random values (forge_lm_embd); the lm_head's
+ * repeat penalty (forge.c) is scaled by it. */
+#define TOKEN_EMBD_STD 1.0f
+
 /* The token embedding, output_norm and the lm_head alone (for LMs whose blocks
  * an architecture file writes itself). */
 void forge_lm_embd(struct forge_out *o, const struct lm_cfg *c);

@@ -1,10 +1,12 @@
 /*
  * probe.h - internals of the probe suite generator (docs/probe.md), shared by
- * probe.c (parameters, the writer, the seeded random numbers, drawing until a
- * check passes), probe_objects.c and probe_text.c (one generator per
- * category), probe_render.c (drawing with cairo and pango) and probe_check.c
- * (ground-truth checks that read the rendered pixels back).
- * Not part of the public API; the unit tests include it to test the checks.
+ * probe.c (the seeded random numbers, the palette, the case helpers: the base),
+ * probe_render.c (drawing with cairo and pango), probe_check.c (ground-truth
+ * checks that read the rendered pixels back), probe_pictures.c (drawing until
+ * a check passes, saving), the generators (probe_objects.c, probe_text.c,
+ * probe_dialog.c, probe_ground.c: one per category) and probe_write.c (the
+ * categories, the writer). Not part of the public API; the unit tests include
+ * it to test the checks.
  */
 #ifndef VLM_PROBE_H
 #define VLM_PROBE_H

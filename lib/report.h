@@ -1,6 +1,8 @@
 /*
  * report.h - the report's parts, private to the library: the JSON document that
  * every format is rendered from (docs/report-schema.md), and its renderers.
+ * The header of the whole report layer, with no .c of its own: each part says
+ * which file defines it (report_build.c builds the document from the sections).
  */
 #ifndef VLM_REPORT_H
 #define VLM_REPORT_H
@@ -11,7 +13,7 @@
 
 #include "vlmeter.h"
 
-/* Build the report document from a store (report.c). NULL with a message. */
+/* Build the report document from a store (report_build.c). NULL with a message. */
 json_t *report_build(vlm_store *s, const char *db_path, char *err, size_t err_len);
 
 /* A model entry's single-stream e2e p95: the nearest-rank percentile

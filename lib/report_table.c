@@ -2,7 +2,9 @@
  * report_table.c - the walk from table descriptions (report_tables.c) to grids
  * of cell texts (report_table.h), and the one number formatter. Three shapes:
  * a list (a row per array element), the same transposed (a column per
- * element) and a pivot (entries placed by row key and column).
+ * element) and a pivot (entries placed by row key and column). It knows no
+ * table: report_tables.c (which describes them, and calls this file's cell
+ * helpers) hands them in through rt_walk_tables.
  */
 #include "report_table.h"
 
@@ -339,10 +341,6 @@ static void emit(const struct rt_table *t, const json_t *scope, const json_t *do
     free(s.lines);
     free(title);
     free(id);
-}
-
-void rt_walk(const json_t *doc, unsigned skip, rt_section_fn *fn, void *user) {
-    rt_walk_tables(doc, RT_TABLES, RT_N_TABLES, skip, fn, user);
 }
 
 void rt_walk_tables(const json_t *doc, const struct rt_table *tables, int n, unsigned skip, rt_section_fn *fn,

@@ -174,7 +174,8 @@ struct rt_section {
 /* Called once per table that has rows or prose. */
 typedef void rt_section_fn(const struct rt_section *s, void *user);
 
-/* Build every table of doc in order and hand each to fn. Tables whose flags
+/* Build every table of doc in order and hand each to fn (report_tables.c: the
+ * walk over RT_TABLES). Tables whose flags
  * meet `skip` come with an empty grid (their renderer writes its own). */
 void rt_walk(const json_t *doc, unsigned skip, rt_section_fn *fn, void *user);
 

@@ -4,6 +4,8 @@
  * quantization families, load test, cost, recommendation, answers. Every
  * format (table, md, csv, html) shows these and only these; the HTML adds its
  * charts and answer gallery (report_html.c). Paths follow docs/report-schema.md.
+ * rt_walk() walks them; the walk itself, the cells and the formatter are in
+ * report_table.c, below these descriptions.
  */
 #include "report_table.h"
 
@@ -630,3 +632,9 @@ const struct rt_table RT_TABLES[] = {
 // clang-format on
 
 const int RT_N_TABLES = (int)(sizeof RT_TABLES / sizeof RT_TABLES[0]);
+
+/* ------------------------------------------------------------ the walk over them */
+
+void rt_walk(const json_t *doc, unsigned skip, rt_section_fn *fn, void *user) {
+    rt_walk_tables(doc, RT_TABLES, RT_N_TABLES, skip, fn, user);
+}

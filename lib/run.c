@@ -11,6 +11,7 @@
 #include "family.h"
 #include "suite_gen.h"
 #include "run.h"
+#include "run_gen.h"
 #include "stop.h"
 #include "store.h"
 #include "store_gpu.h"

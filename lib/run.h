@@ -1,7 +1,7 @@
 /*
  * run.h - what run.c shares with the other drivers (bench.c): the settings of a
- * model that change its answers, and the generation pass (run_gen.c). The run
- * itself is public (vlm_run in vlmeter.h).
+ * model that change its answers. The run itself is public (vlm_run in
+ * vlmeter.h); its generation pass is run_gen.h's.
  */
 #ifndef VLM_RUN_H
 #define VLM_RUN_H
@@ -10,19 +10,5 @@
  * `models.settings` column; run.c). Caller frees. */
 struct vlm_engine_params;
 char *run_settings_json(const struct vlm_engine_params *e);
-
-/* The generation pass of one model in a run (run_gen.c): every generate case
- * of `cases` not yet stored is drawn (imagegen_draw) or, when the model has no
- * images endpoint, stored `na` ("cannot generate images"); images go under
- * `<db>.images/`. Messages go to say(line, user); *n_stored counts the cases
- * stored now (drawn, failed or na). Returns the number of cases stored as
- * errors, or VLM_ERR_IO / VLM_ERR_STOPPED. */
-#include <stdbool.h>
-#include <stdint.h>
-#include "store.h"
-#include "vlmeter.h"
-int run_gen_model(vlm_store *s, const char *db_path, int64_t model_id, int64_t run_id, const struct vlm_model_spec *m,
-                  const vlm_case *const *cases, int n_cases, bool retry_errors,
-                  void (*say)(const char *line, void *user), void *user, int *n_stored);
 
 #endif

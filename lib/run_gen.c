@@ -1,11 +1,11 @@
 /*
- * run_gen.c - the generation pass of a run (run.h): each model's generate
+ * run_gen.c - the generation pass of a run (run_gen.h): each model's generate
  * cases drawn through its images endpoint (imagegen.c) and stored with their
  * latency and cost (store_gen.c), or stored `na` for a model that cannot draw.
  * docs/remote.md, "Images endpoint".
  */
 #include "imagegen.h"
-#include "run.h"
+#include "run_gen.h"
 #include "suite_gen.h"
 #include "stop.h"
 #include "store.h"

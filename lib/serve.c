@@ -18,7 +18,7 @@
  *     refused (400), then store_verdict_put / store_preference_put;
  *   - the blind pairs' opaque tokens (the server alone knows which model is A).
  */
-#include "serve.h"
+#include "serve_pages.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

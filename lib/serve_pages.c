@@ -1,5 +1,5 @@
 /*
- * serve_pages.c - the HTML pages of `vlmeter serve` (serve.h, docs/serve.md):
+ * serve_pages.c - the HTML pages of `vlmeter serve` (serve_pages.h, docs/serve.md):
  * overview, case list with filters, one case with its answers and verdict
  * forms, the blind pair, and message pages; plus /app.js and /app.css. Pages
  * are whole documents rendered on the server and readable without script.
@@ -9,7 +9,7 @@
  * cell reads as it does in the HTML report. A blind pair's page never writes a
  * model's name.
  */
-#include "serve.h"
+#include "serve_pages.h"
 
 #include <limits.h>
 #include <math.h>

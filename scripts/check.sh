@@ -188,6 +188,23 @@ check_exports() {
     fi
 }
 
+# --- b6. no include or call circle between the files of lib/ (scripts/circles.sh:
+# #include lines, and nm over $BUILD/obj/*.o when it is built).
+check_circles() {
+    RULES+=(circles)
+    local line
+    scripts/circles.sh "$BUILD" 2> "$TMP/circles.err" | grep '^circle: ' > "$TMP/circles" || true
+    # Its note (no objects built: #include lines only) passes through; anything
+    # else on its stderr means it could not look.
+    sed -n 's/^circles: note: /check: note: /p' "$TMP/circles.err" >&2
+    if grep -qv '^circles: note: ' "$TMP/circles.err"; then
+        finding circles "scripts/circles.sh: failed: $(grep -v '^circles: note: ' "$TMP/circles.err" | head -1)"
+    fi
+    while IFS= read -r line; do
+        finding circles "lib: $line (docs/architecture.md: move what the lower file needs below it)"
+    done < "$TMP/circles"
+}
+
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -197,6 +214,7 @@ check_sqlite_include
 check_whitespace
 check_public_prefix
 check_exports
+check_circles
 
 total=0 parts=()
 for r in "${RULES[@]}"; do

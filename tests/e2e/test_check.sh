@@ -9,7 +9,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 MINI=$W/mini
 mkdir -p "$MINI/lib" "$MINI/include" "$MINI/scripts"
-cp "$ROOT/scripts/check.sh" "$MINI/scripts/" && cp "$ROOT/.clang-format" "$MINI/"
+cp "$ROOT/scripts/check.sh" "$ROOT/scripts/circles.sh" "$MINI/scripts/" && cp "$ROOT/.clang-format" "$MINI/"
 cat > "$MINI/include/vlmeter.h" <<'C'
 /* vlmeter.h - a tiny stand-in header; vlm_not_real() in a comment declares nothing. */
 #ifndef VLMETER_H
@@ -67,6 +67,8 @@ try vlm-wrapped '^lib/report.c:12: vlm_wrapped has the public prefix' \
   "printf '\nint vlm_wrapped(int a, int b, int c, int d,\n                int e) {\n    return a + b + c + d + e;\n}\n' >> lib/report.c"
 try so-export 'lib/report.c:5: report_twice is exported' \
   "sed -i 's/^static int report_twice/int report_twice/' lib/report.c; mkdir -p build/cpu; cc -shared -fPIC lib/report.c -Iinclude -o build/cpu/libvlmeter.so"
+try circle '^lib: circle: report.c -> store.c -> report.c \(report.c -> store.c: #include"store.h"; store.c -> report.c: #include"report.h"\)' \
+  "sed -i '2i #include \"store.h\"' lib/report.c; sed -i 's/^#include \"vlmeter.h\"/#include \"report.h\"\n&/' lib/store.c"
 
 # a library that exports only the header's functions passes
 d=$W/so-ok; cp -r "$MINI" "$d"; mkdir -p "$d/build/cpu"

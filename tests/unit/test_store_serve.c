@@ -7,7 +7,7 @@
  */
 #include "testutil.h"
 
-#include "serve.h"
+#include "serve_pages.h"
 #include "store.h"
 #include "store_review.h"
 #include "store_impl.h"

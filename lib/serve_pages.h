@@ -1,11 +1,11 @@
 /*
- * serve.h - what the two files of `vlmeter serve` share (not public): the
- * pages (serve_pages.c, HTML from the store, every stored text escaped) that
- * the daemon (serve.c: sockets, token, security headers, routing, forms,
- * files) writes into its responses. docs/serve.md.
+ * serve_pages.h - the pages of `vlmeter serve` (not public): serve_pages.c's
+ * HTML from the store, every stored text escaped, that the daemon above it
+ * (serve.c: sockets, token, security headers, routing, forms, files) writes
+ * into its responses. docs/serve.md.
  */
-#ifndef VLM_SERVE_H
-#define VLM_SERVE_H
+#ifndef VLM_SERVE_PAGES_H
+#define VLM_SERVE_PAGES_H
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -1,10 +1,12 @@
 /*
- * report.c - builds the report document (docs/report-schema.md) from a store:
+ * report_build.c - builds the report document (docs/report-schema.md) from a store:
  * runs, models with speed and memory, quality per category with Wilson
  * intervals, yes/no and caption metrics, accuracy by turn, paired McNemar tests
  * and the side-by-side answers. Every output format renders this one document;
  * vlm_report() picks the renderer. The rows come from the store's report
  * queries (lib/store.h, store_report.c); this file only computes and shapes.
+ * It sits on top of the report's sections (report_*.c), which it calls; none
+ * calls it (report.h, their shared header, has no .c of its own).
  */
 #include "grade.h"
 #include "jpath.h"
