@@ -7,7 +7,7 @@
  * backends) is backend.c's.
  */
 #include "backend.h"
-#include "engine_local.h"
+#include "engine_sched.h"
 #include "rpc.h"
 #include "util.h"
 #include "vlmeter.h"

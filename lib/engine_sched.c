@@ -29,7 +29,7 @@
  * grouped, which can flip a near-tie (tests/e2e/test_reuse.sh).
  */
 #include "backend.h"
-#include "engine_local.h"
+#include "engine_sched.h"
 #include "kvseq.h"
 #include "prompt_dials.h"
 #include "stop.h"

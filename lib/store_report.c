@@ -1,5 +1,5 @@
 /*
- * store_report.c - the queries the report (report.c, report_family.c) is built
+ * store_report.c - the queries the report (report_build.c, report_family.c) is built
  * from (docs/report-schema.md): runs, models with their latest load, speed,
  * reasoning, accuracy per model, category, turn and pair, the yes/no and
  * caption turns, every answer side by side, load-test levels, and the

@@ -1,10 +1,10 @@
 /*
- * engine_local.h - what the two halves of the local engine share:
+ * engine_sched.h - what the two halves of the local engine share:
  * engine_local.c loads the model, its projector and one llama.cpp context;
  * engine_sched.c answers cases on the context's sequences. Not public.
  */
-#ifndef VLM_ENGINE_LOCAL_H
-#define VLM_ENGINE_LOCAL_H
+#ifndef VLM_ENGINE_SCHED_H
+#define VLM_ENGINE_SCHED_H
 
 #include "chat_tmpl.h"
 #include "embd_cache.h"
