@@ -105,6 +105,18 @@ static unsigned long long gguf_mapped(void) {
     return sum;
 }
 
+/* gguf_mapped() read once per sampling round, shared by its devices: a round
+ * reads devices in increasing order, so a device not above the last one read
+ * starts the next round. (Read per device, a mapping llama.cpp changes between
+ * two devices' calls would give one round two different states.) */
+static unsigned long long mapped_this_round(int device) {
+    static int last_device = -1;
+    static unsigned long long bytes;
+    if (device <= last_device || last_device < 0) bytes = gguf_mapped();
+    last_device = device;
+    return bytes;
+}
+
 /* The script of $FAKE_NVML into F. */
 static void read_script(void) {
     memset(&F, 0, sizeof F);
@@ -185,7 +197,7 @@ EXPORT int nvmlDeviceGetMemoryInfo(void *d, struct fake_memory *m) {
     if (F.fail_mem || i == F.mem_fail_dev) return NOT_SUPPORTED;
     double used = F.n_mem ? F.mem_mib[F.calls[i]++ % F.n_mem] : 0;
     m->total = (unsigned long long)(F.total_mib * 1048576);
-    m->used = F.mem_maps ? gguf_mapped() : (unsigned long long)(used * 1048576);
+    m->used = F.mem_maps ? mapped_this_round(i) : (unsigned long long)(used * 1048576);
     m->free = m->total > m->used ? m->total - m->used : 0;
     return 0;
 }
