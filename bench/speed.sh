@@ -335,5 +335,10 @@ printf '  fraction of the limit:              %s without load, %s with it (targe
   "$(ratio "$bound_ms" $((wall_v - load_v)))" "$(ratio "$bound_ms" "$wall_v")"
 printf '  against the llama-mtmd-cli loop:    %sx (target >= 5)\n' "$(ratio $wall_c $wall_v)"
 printf '  against the fastest llama-server:   %sx, -np %d (target >= 3)\n' "$(ratio $best_s $wall_v)" $best_np
+# What any engine could reach against that server: at the limit without its load
+# vlmeter would take bound_ms, with it bound_ms + load_v. A ceiling under a target
+# means the target cannot be met on this model and machine by scheduling alone.
+printf '  ceiling against that llama-server:  %sx at the limit without load, %sx with it (server / bound)\n' \
+  "$(ratio $best_s "$bound_ms")" "$(ratio $best_s $((bound_ms + load_v)))"
 printf '  answers against llama-mtmd-cli:     of %d, %s (target: none differ otherwise)\n' "$CASES" "$answers_c"
 printf '  before / after (--prefill-chunk 0): %s\n' "$(ratio "${WALL[before]}" "${WALL[after]}")"
