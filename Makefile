@@ -51,7 +51,7 @@ deps:
 	@scripts/llama-cpp.sh $(FLAVOR) > $(PREFIX_FILE).tmp
 	@cmp -s $(PREFIX_FILE).tmp $(PREFIX_FILE) && rm $(PREFIX_FILE).tmp || mv $(PREFIX_FILE).tmp $(PREFIX_FILE)
 
-bin: $(BUILD)/vlmeter $(BUILD)/asan/vlmeter $(BUILD)/libvlmeter.so $(BUILD)/faultproxy $(BUILD)/hubserver $(BUILD)/imageserver $(BUILD)/vlmserver $(BUILD)/metricsserver $(BUILD)/loadserver $(BUILD)/libfakenvml.so \
+bin: $(BUILD)/vlmeter $(BUILD)/asan/vlmeter $(BUILD)/libvlmeter.so $(BUILD)/faultproxy $(BUILD)/hubserver $(BUILD)/imageserver $(BUILD)/vlmserver $(BUILD)/metricsserver $(BUILD)/loadserver $(BUILD)/libfakenvml.so $(BUILD)/decide_sim \
      $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC)) \
      $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(TEST_SRC))
 
@@ -121,6 +121,11 @@ $(BUILD)/loadserver: tests/tools/loadserver.c tests/tools/loopback.h
 $(BUILD)/libfakenvml.so: tests/tools/fakenvml.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -shared -fPIC $< -o $@
+
+# The decide-early simulation (bench/decide.sh; docs/metrics.md, "Deciding early"): not run by `make test`.
+$(BUILD)/decide_sim: bench/decide_sim.c $(BUILD)/libvlmeter.a lib/confseq.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libvlmeter.a $(LDLIBS) -o $@
 
 $(PREFIX_FILE):
 	@$(MAKE) --no-print-directory deps
