@@ -498,6 +498,26 @@ VLM_API int vlm_plan_n_suites(const vlm_plan *p);
 VLM_API const char *vlm_plan_suite(const vlm_plan *p, int i);
 VLM_API const char *vlm_plan_db(const vlm_plan *p);  /* NULL: not set */
 VLM_API const char *vlm_plan_gpu(const vlm_plan *p); /* catalog GPU for --budget/plan; NULL */
+
+struct vlm_requirements;
+
+/* Deciding early (`run --decide`, plan key `decide:`; docs/plan-format.md,
+ * docs/metrics.md "Deciding early"). */
+struct vlm_decide_params {
+    bool on;       /* draw cases in a seeded stratified order and stop each model once
+                      every min_accuracy verdict is settled, or one has failed */
+    double alpha;  /* the error rate of each verdict (default 0.05) */
+    uint64_t seed; /* the draw order's seed (default 42) */
+    bool escalate; /* models in plan order; stop at the first whose verdicts all pass */
+    double screen; /* in (0, 1): every model answers this share of the draw order first;
+                      only those not failed answer the rest; 0: no screening */
+};
+VLM_API struct vlm_decide_params vlm_decide_default_params(void);
+/* The plan's `decide:` settings (defaults when it has none; the command line
+ * changes them here). */
+VLM_API struct vlm_decide_params *vlm_plan_decide(vlm_plan *p);
+/* The plan's requirements (`requirements:`), or NULL when it has none. */
+VLM_API const struct vlm_requirements *vlm_plan_requirements(const vlm_plan *p);
 VLM_API void vlm_plan_free(vlm_plan *p);
 
 /* ------------------------------------------------------------------ run */

@@ -29,6 +29,9 @@ struct vlm_plan {
     int n_suites, cap_suites;
     const char *db;
     const char *gpu; /* the catalog GPU that prices a run (--budget) */
+    struct vlm_decide_params decide;
+    struct vlm_requirements req;
+    bool has_req;
     vlm_arena arena;
 };
 
@@ -201,8 +204,18 @@ static void append_model(vlm_plan *p, const char *name, const struct vlm_engine_
 vlm_plan *vlm_plan_new(void) {
     vlm_plan *p = xcalloc(1, sizeof *p);
     p->defaults = vlm_engine_default_params();
+    p->decide = vlm_decide_default_params();
     return p;
 }
+
+struct vlm_decide_params vlm_decide_default_params(void) {
+    return (struct vlm_decide_params){.on = false, .alpha = 0.05, .seed = 42, .escalate = false, .screen = 0};
+}
+
+struct vlm_decide_params *vlm_plan_decide(vlm_plan *p) {
+    return &p->decide;
+}
+const struct vlm_requirements *vlm_plan_requirements(const vlm_plan *p) { return p && p->has_req ? &p->req : NULL; }
 
 /* Add a suite path that already belongs to the plan. */
 static void append_suite(vlm_plan *p, const char *path) {
@@ -978,9 +991,61 @@ static int yaml_models(struct yaml_ctx *y, yaml_node_t *n) {
     return VLM_OK;
 }
 
+/* A number scalar into *out; a failure names `what`. */
+static int yaml_double(struct yaml_ctx *y, yaml_node_t *n, const char *what, double *out) {
+    const char *t = n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : "";
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(t, &end);
+    if (!t[0] || errno || *end || !isfinite(v)) return yaml_fail(y, n, "%s must be a number, not '%s'", what, t);
+    *out = v;
+    return VLM_OK;
+}
+
+/* `decide:` (docs/plan-format.md, "Deciding early"): `true`, or a mapping of
+ * alpha, seed, escalate and screen; either turns deciding on. */
+static int yaml_decide(struct yaml_ctx *y, yaml_node_t *n) {
+    struct vlm_decide_params *d = &y->p->decide;
+    d->on = true;
+    if (n->type == YAML_SCALAR_NODE && strcmp((const char *)n->data.scalar.value, "true") == 0) return VLM_OK;
+    if (n->type != YAML_MAPPING_NODE)
+        return yaml_fail(y, n, "decide must be true or a mapping of alpha, seed, escalate, screen; this is %s",
+                         kind_name(n));
+    static const char *const known[] = {"alpha", "seed", "escalate", "screen", NULL};
+    if (check_keys(y, n, known, "decide") != VLM_OK) return VLM_ERR_INPUT;
+    yaml_node_t *v;
+    double x;
+    if ((v = mapping_value(y, n, "alpha"))) {
+        if (yaml_double(y, v, "decide.alpha", &x) != VLM_OK) return VLM_ERR_INPUT;
+        if (!(x > 0 && x < 1)) return yaml_fail(y, v, "decide.alpha must be between 0 and 1 (exclusive)");
+        d->alpha = x;
+    }
+    if ((v = mapping_value(y, n, "seed"))) {
+        if (yaml_double(y, v, "decide.seed", &x) != VLM_OK) return VLM_ERR_INPUT;
+        if (!(x >= 0 && x <= 4294967295.0) || x != floor(x))
+            return yaml_fail(y, v, "decide.seed must be a whole number from 0 to 4294967295");
+        d->seed = (uint64_t)x;
+    }
+    if ((v = mapping_value(y, n, "screen"))) {
+        if (yaml_double(y, v, "decide.screen", &x) != VLM_OK) return VLM_ERR_INPUT;
+        if (!(x > 0 && x < 1))
+            return yaml_fail(y, v,
+                             "decide.screen is the share of cases every model answers first: "
+                             "between 0 and 1 (exclusive)");
+        d->screen = x;
+    }
+    if ((v = mapping_value(y, n, "escalate"))) {
+        const char *t = v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : "";
+        if (strcmp(t, "true") && strcmp(t, "false")) return yaml_fail(y, v, "decide.escalate must be true or false");
+        d->escalate = strcmp(t, "true") == 0;
+    }
+    return VLM_OK;
+}
+
 /* The top-level mapping; settings first, since models start from them. */
 static int yaml_plan(struct yaml_ctx *y, yaml_node_t *root) {
-    static const char *const known[] = {"db", "suites", "settings", "models", "requirements", "catalog", "gpu", NULL};
+    static const char *const known[] = {"db",      "suites", "settings", "models", "requirements",
+                                        "catalog", "gpu",    "decide",   NULL};
     if (root->type != YAML_MAPPING_NODE)
         return yaml_fail(y, root,
                          "a plan must be a mapping with keys db, suites, settings, "
@@ -1001,10 +1066,11 @@ static int yaml_plan(struct yaml_ctx *y, yaml_node_t *root) {
     if ((n = mapping_value(y, root, "models")) && yaml_models(y, n) != VLM_OK) return VLM_ERR_INPUT;
     /* requirements and catalog are read by the report (vlm_requirements_load);
      * checked here too, so a bad one is found before a long run. */
-    struct vlm_requirements req;
-    if (mapping_value(y, root, "requirements") &&
-        vlm_requirements_load(y->file, &req, NULL, 0, y->err, y->err_len) != VLM_OK)
-        return VLM_ERR_INPUT;
+    if (mapping_value(y, root, "requirements")) {
+        if (vlm_requirements_load(y->file, &y->p->req, NULL, 0, y->err, y->err_len) != VLM_OK) return VLM_ERR_INPUT;
+        y->p->has_req = true;
+    }
+    if ((n = mapping_value(y, root, "decide")) && !is_null(n) && yaml_decide(y, n) != VLM_OK) return VLM_ERR_INPUT;
     return VLM_OK;
 }
 

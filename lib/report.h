@@ -59,6 +59,13 @@ const json_t *report_bench_capacity_of(const json_t *rep, const char *model);
 
 int report_add_cost(json_t *rep, const vlm_catalog *cat, const struct vlm_requirements *r);
 
+/* The model's cost per 1k requests from a document's "cost" (report_cost.c):
+ * its API price, else its cheapest fitting GPU, with where (*where: "api" or
+ * the GPU) and the currency; false with *why when there is none. The dials and
+ * the decide section price requests this way. */
+bool report_cost_per_1k(const json_t *rep, const char *model, double *per_1k, const char **where, const char **cur,
+                        const char **why);
+
 /* Context kept over turns (report_turns.c, docs/metrics.md). One turn's
  * accuracy: its number counted from 1, scored turns and credit. */
 struct report_turn_acc {
@@ -97,6 +104,13 @@ void report_turns_chart(FILE *out, const json_t *doc, const char *(*colour)(int 
 json_t *report_dials(vlm_store *s);
 void report_dials_finish(json_t *rep, const struct vlm_requirements *r);
 void report_dials_chart(FILE *out, const json_t *doc, const char *id);
+
+/* The "decide" section (report_decide.c, docs/metrics.md "Deciding early"):
+ * per model run with --decide its verdicts, the cases it used and saved; NULL
+ * when the store cannot be read. report_decide_finish adds the GPU time and
+ * cost saved, from the document's "cost". */
+json_t *report_decide(vlm_store *s);
+void report_decide_finish(json_t *rep);
 
 /* Renderers (report_text.c, report_html.c). Return VLM_OK or VLM_ERR_IO. */
 int report_write_table(const json_t *r, FILE *out);

@@ -624,8 +624,9 @@ json_t *report_build(vlm_store *s, const char *db_path, char *err, size_t err_le
     ok = ok && put(r, "grounding", report_grounding(s));  /* report_ground.c */
     ok = ok && put(r, "generation", report_gen_build(s)); /* generate cases (report_gen.c) */
     ok = ok && put(r, "server_metrics", report_server_metrics(s)) && report_add_model_hosts(s, r) == VLM_OK;
-    ok = ok && put(r, "dials", report_dials(s)); /* budgets and prompt variants (report_dials.c) */
-    ok = ok && report_add_gpu(s, r) == VLM_OK;   /* GPU (NVML) figures when sampled (report_gpu.c) */
+    ok = ok && put(r, "dials", report_dials(s));   /* budgets and prompt variants (report_dials.c) */
+    ok = ok && report_add_gpu(s, r) == VLM_OK;     /* GPU (NVML) figures when sampled (report_gpu.c) */
+    ok = ok && put(r, "decide", report_decide(s)); /* run --decide's verdicts (report_decide.c) */
     ok = ok && put(r, "review", report_review(s)) && put(r, "preferences", report_preferences(s)); /* report_review.c */
     if (!ok) {
         util_errf(err, err_len, "reading '%s': %s", db_path, store_error(s));
@@ -667,6 +668,7 @@ int vlm_report_cost(const char *db_path, enum vlm_report_format format, FILE *ou
     if (r) report_add_cost(r, cat, &req);
     if (r) report_add_electricity(r, cat, &req); /* owned GPUs' measured energy (report_gpu.c) */
     if (r) report_dials_finish(r, &req);         /* cost per 1k and the smallest budget (report_dials.c) */
+    if (r) report_decide_finish(r);              /* GPU time and cost saved (report_decide.c) */
     vlm_catalog_free(cat);
     if (!r) return VLM_ERR_IO;
     int rc;

@@ -460,3 +460,33 @@ int report_add_cost(json_t *rep, const vlm_catalog *cat, const struct vlm_requir
     free(c);
     return VLM_OK;
 }
+
+/* ------------------------------------------------------------ for other sections */
+
+/* The model's cost per 1k requests from the document's "cost": its API price,
+ * else its cheapest fitting GPU; false with *why when there is none. */
+bool report_cost_per_1k(const json_t *rep, const char *model, double *per_1k, const char **where, const char **cur,
+                        const char **why) {
+    size_t i, j;
+    const json_t *c, *g;
+    *why = "not priced: no cost figure for the model (no timings, or no catalog price; see Cost per model)";
+    json_array_foreach(json_object_get(rep, "cost"), i, c) {
+        const char *name = jpath_str(c, "model");
+        if (!name || strcmp(name, model)) continue;
+        if (jpath_num(c, "api.per_1k_requests", per_1k)) {
+            *where = "api";
+            *cur = jpath_str(c, "api.currency");
+            return true;
+        }
+        bool found = false;
+        double v;
+        json_array_foreach(json_object_get(c, "gpus"), j, g) {
+            if (!json_is_true(json_object_get(g, "fits")) || !jpath_num(g, "per_1k_requests", &v)) continue;
+            if (!found || v < *per_1k) *per_1k = v, *where = jpath_str(g, "gpu"), *cur = jpath_str(g, "currency");
+            found = true;
+        }
+        if (!found) *why = "not priced: the model fits no catalog GPU and has no API price";
+        return found;
+    }
+    return false;
+}

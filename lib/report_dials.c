@@ -382,33 +382,6 @@ json_t *report_dials(vlm_store *s) {
 
 /* ------------------------------------------------------------ cost and the smallest budget */
 
-/* The model's cost per 1k requests from the document's "cost": its API price,
- * else its cheapest fitting GPU; false with *why when there is none. */
-static bool cost_of(const json_t *rep, const char *model, double *per_1k, const char **where, const char **cur,
-                    const char **why) {
-    size_t i, j;
-    const json_t *c, *g;
-    *why = "not priced: no cost figure for the model (no timings, or no catalog price; see Cost per model)";
-    json_array_foreach(json_object_get(rep, "cost"), i, c) {
-        const char *name = jpath_str(c, "model");
-        if (!name || strcmp(name, model)) continue;
-        if (jpath_num(c, "api.per_1k_requests", per_1k)) {
-            *where = "api";
-            *cur = jpath_str(c, "api.currency");
-            return true;
-        }
-        bool found = false;
-        double v;
-        json_array_foreach(json_object_get(c, "gpus"), j, g) {
-            if (!json_is_true(json_object_get(g, "fits")) || !jpath_num(g, "per_1k_requests", &v)) continue;
-            if (!found || v < *per_1k) *per_1k = v, *where = jpath_str(g, "gpu"), *cur = jpath_str(g, "currency");
-            found = true;
-        }
-        if (!found) *why = "not priced: the model fits no catalog GPU and has no API price";
-        return found;
-    }
-    return false;
-}
 
 /* The group's row of `model` x category (NULL: all); NULL when none. */
 static json_t *row_for(const json_t *g, const char *model, const char *cat) {
@@ -629,7 +602,7 @@ void report_dials_finish(json_t *rep, const struct vlm_requirements *r) {
             if (!json_is_null(json_object_get(row, "category"))) continue; /* the model's figure: on the all row */
             double v = 0;
             const char *where = NULL, *cur = NULL, *why = NULL, *model = jpath_str(row, "model");
-            bool ok = model && cost_of(rep, model, &v, &where, &cur, &why);
+            bool ok = model && report_cost_per_1k(rep, model, &v, &where, &cur, &why);
             json_object_set_new(row, "cost_per_1k", num_or_null(ok, v));
             json_object_set_new(row, "cost_where", ok && where ? json_string(where) : json_null());
             json_object_set_new(row, "cost_currency", ok && cur ? json_string(cur) : json_null());

@@ -481,6 +481,30 @@ static const struct rt_col CASES[] = {
     {.fmt = RT_TEXT, .cell = cell_answer, .flags = RT_PER_MODEL}, /* one column per model */
 };
 
+/* A decided model's cost saved: "1.23 USD (L4)"; a dash when not priced. */
+static void cell_decide_cost(struct rt_cell *c, const json_t *row, const struct rt_col *col, const struct rt_ctx *cx) {
+    double v;
+    if (!jpath_num(row, "cost_saved", &v)) {
+        rt_cell_set(c, RT_DASH);
+        return;
+    }
+    const char *cur = jpath_str(row, "cost_currency"), *where = jpath_str(row, "cost_where");
+    rt_cell_set(c, "%.2f%s%s%s%s", v, cur ? " " : "", cur ? cur : "", where ? " on " : "", where ? where : "");
+}
+
+static const struct rt_col DECIDE_MODELS[] = {
+    COL("model", "model", RT_TEXT), COL("state", "state", RT_TEXT), COL("cases used", "n_used", RT_INT),
+    COL("answered", "n_stored", RT_INT), COL("of", "n_cases", RT_INT), COL("saved", "share_saved", RT_PCT),
+    COL("GPU s saved", "gpu_s_saved", RT_FIX1), CELL("cost saved", NULL, RT_TEXT, cell_decide_cost),
+    COL("alpha", "alpha", RT_FIX2), COL("seed", "seed", RT_INT),
+};
+
+static const struct rt_col DECIDE_VERDICTS[] = {
+    COL("model", "model", RT_TEXT), COL("requirement", "requirement", RT_CATEGORY),
+    COL("min accuracy", "threshold", RT_PCT1), COL("verdict", "verdict", RT_TEXT),
+    CELL("confidence sequence", NULL, RT_PCT1, cell_range),
+};
+
 static const struct rt_col REVIEW[] = {
     CELL("model", NULL, RT_TEXT, cell_review_model), COL("human verdicts", "n_verdicts", RT_INT),
     COL("changed the scorer's verdict", "n_changed", RT_INT),
@@ -539,6 +563,18 @@ const struct rt_table RT_TABLES[] = {
      .note = "Image cases of models without vision (no projector, vision=false, or a server that refused "
              "image content): not sent, not scored, and in no accuracy figure (docs/report-schema.md).",
      .shape = RT_LIST, .rows = "not_applicable", COLS(NOT_APPLICABLE)},
+    {.id = "decide", .title = "Decided early",
+     .note = "Models run with --decide: cases were drawn in a seeded stratified order and the model stopped once "
+             "every min_accuracy verdict was settled, or one failed (state passed / failed; open: it ran out of "
+             "cases). Used: cases the verdicts took in; answered: cases stored; saved: the suite's cases it did "
+             "not answer, at the cost section's busy seconds and cheapest price per request (docs/metrics.md, "
+             "Deciding early).",
+     .shape = RT_LIST, .rows = "decide.models", COLS(DECIDE_MODELS)},
+    {.id = "decide-verdicts", .title = "Verdicts of --decide",
+     .note = "Each min_accuracy requirement of a decided model: met or not met once its anytime-valid confidence "
+             "sequence for the full suite's accuracy lies wholly above or below the threshold, each wrong with "
+             "probability at most alpha; open otherwise.",
+     .shape = RT_LIST, .rows = "decide.verdicts", COLS(DECIDE_VERDICTS)},
     {.id = "pairs", .title = "Paired comparison",
      .note = "Turns both models scored; exact two-sided McNemar test on right/wrong.",
      .shape = RT_LIST, .rows = "pairs", COLS(PAIRS)},

@@ -11,6 +11,7 @@
 #include "family.h"
 #include "suite_gen.h"
 #include "run.h"
+#include "run_decide.h"
 #include "run_gen.h"
 #include "stop.h"
 #include "store.h"
@@ -21,6 +22,7 @@
 
 #include <jansson.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -60,6 +62,10 @@ struct runner {
     vlm_engine *held;      /* the last model's engine, kept for the next model that can share it */
     char held_for[128];    /* the model it was loaded for */
     bool gpu_off_said;     /* why GPU sampling is off was said (say_gpu_off) */
+    /* deciding early (run_decide.c): NULL when off */
+    decider *decide;
+    int draw_limit; /* only the first draw_limit cases of the draw order (screening) */
+    bool decided;   /* the current model's verdicts settled while it answered */
 };
 
 static void lock(struct runner *r) {
@@ -213,8 +219,22 @@ struct case_ctx {
     int64_t model_id;
     const vlm_case *c;
     int store_rc;
-    bool na; /* the case was stored not applicable (no vision) */
+    bool na;                    /* the case was stored not applicable (no vision) */
+    int rank;                   /* its draw position (--decide), else -1 */
+    struct case_credit *credit; /* its turns' credit so far (--decide) */
 };
+
+/* A case of the current model ended (--decide): feed it to the decider; true
+ * when the model's verdicts are now settled and it should stop. The caller
+ * holds the lock. */
+static bool case_decided(struct runner *r, int rank, const vlm_case *c, const struct vlm_turn_result *tr,
+                         struct case_credit *cc) {
+    if (!r->decide || rank < 0) return false;
+    if (!run_decide_turn(r->decide, rank, c, tr, cc)) return false;
+    if (decide_state(r->decide) == DECIDE_OPEN) return false;
+    r->decided = true;
+    return true;
+}
 
 /* Store a case not applicable to the current model (it has no vision), saying
  * once per model why; the caller holds the lock. */
@@ -233,47 +253,61 @@ static bool on_turn(const struct vlm_turn_result *tr, void *user) {
         lock(cc->r);
         cc->store_rc = store_na(cc->r, cc->model_id, cc->c, tr->error);
         cc->na = true;
+        bool decided = cc->store_rc == VLM_OK && case_decided(cc->r, cc->rank, cc->c, tr, cc->credit);
         unlock(cc->r);
-        return cc->store_rc == VLM_OK;
+        return cc->store_rc == VLM_OK && !decided;
     }
     lock(cc->r);
     cc->store_rc = vlm_store_put_turn(cc->r->store, cc->model_id, cc->r->run_id, cc->c, tr, last);
     if (cc->r->params->on_turn) cc->r->params->on_turn(cc->r->model_name, cc->c, tr, cc->r->params->user);
     if (tr->error) say(cc->r, "case %s (%s) turn %d: %s", cc->c->id, cc->c->where, tr->turn, tr->error);
     if (tr->t.n_output_tokens > 1) cc->r->last_tps = tr->t.decode_tps;
+    bool decided = cc->store_rc == VLM_OK && case_decided(cc->r, cc->rank, cc->c, tr, cc->credit);
     unlock(cc->r);
-    return cc->store_rc == VLM_OK;
+    return cc->store_rc == VLM_OK && !decided;
 }
 
 /* Forget a pending case's partial turns; a malformed case, or any case of a
  * model that failed to load, is stored as an error at once (*stored: nothing
  * is left for an engine). The caller holds the lock. */
-static int begin_case(struct runner *r, int64_t model_id, const vlm_case *c, const char *model_error, bool *stored) {
+static int begin_case(struct runner *r, int64_t model_id, const vlm_case *c, int rank, const char *model_error,
+                      bool *stored) {
     *stored = c->error || model_error;
     if (vlm_store_case_reset(r->store, model_id, c->suite, c->id) != VLM_OK) return VLM_ERR_IO;
     if (!*stored) return VLM_OK;
     r->any_case_error = true;
-    return vlm_store_put_case_error(r->store, model_id, r->run_id, c, c->error ? c->error : model_error);
+    int rc = vlm_store_put_case_error(r->store, model_id, r->run_id, c, c->error ? c->error : model_error);
+    if (rc == VLM_OK && r->decide && rank >= 0) { /* wrong where scored (grade.c), and the draw goes on */
+        decide_done(r->decide, rank, NAN);
+        if (decide_state(r->decide) != DECIDE_OPEN) r->decided = true;
+    }
+    return rc;
 }
 
 /* Answer (or store as an error) one pending case. */
-static int run_case(struct runner *r, vlm_engine *e, int64_t model_id, const vlm_case *c, const char *model_error) {
+static int run_case(struct runner *r, vlm_engine *e, int64_t model_id, const vlm_case *c, int rank,
+                    const char *model_error) {
     bool stored;
     lock(r);
-    int rc = begin_case(r, model_id, c, model_error, &stored);
+    int rc = begin_case(r, model_id, c, rank, model_error, &stored);
     bool no_vision = r->no_vision; /* read under the lock: another worker may be setting it */
     unlock(r);
     if (rc != VLM_OK || stored) return rc;
     if (no_vision && c->n_images > 0) { /* learnt from another worker's case: not sent */
         lock(r);
         rc = store_na(r, model_id, c, "no vision: the model takes no images");
+        if (rc == VLM_OK && r->decide && rank >= 0) {
+            decide_not_applicable(r->decide, rank);
+            if (decide_state(r->decide) != DECIDE_OPEN) r->decided = true;
+        }
         unlock(r);
         return rc;
     }
-    struct case_ctx cc = {r, model_id, c, VLM_OK, false};
+    struct case_credit credit = {0, 0, false};
+    struct case_ctx cc = {r, model_id, c, VLM_OK, false, rank, &credit};
     rc = vlm_engine_answer(e, c, on_turn, &cc);
     if (cc.store_rc != VLM_OK) return cc.store_rc;
-    if (rc == VLM_ERR_STOPPED) return rc;
+    if (rc == VLM_ERR_STOPPED) return r->decided && !stop_requested() ? VLM_OK : rc; /* settled: not a stop */
     if (rc != VLM_OK && !cc.na) {
         lock(r);
         r->any_case_error = true;
@@ -282,29 +316,54 @@ static int run_case(struct runner *r, vlm_engine *e, int64_t model_id, const vlm
     return VLM_OK;
 }
 
-/* The cases of the run a model has not finished, in suite order (at most
- * max_cases of them when that is set). */
+/* The cases of the run a model has not finished, in suite order, or with
+ * --decide in draw order up to r->draw_limit (at most max_cases of them when
+ * that is set). */
 struct pending {
     const vlm_case **cases;
+    int *rank; /* each case's draw position (--decide), else -1 */
     int n, next;
     int n_unfinished; /* before the max_cases cut */
     int rc;           /* the first failure that stops the model */
 };
 
+/* Whether c is answered by the engines of this run (not another shard's, not
+ * a generate case, which the generation pass draws). */
+static bool answered_here(const struct runner *r, const vlm_case *c) {
+    return in_shard(r, c) && !(gen_is_generate(c) && !c->error);
+}
+
+static void add_pending(struct runner *r, int64_t model_id, struct pending *p, const vlm_case *c, int rank) {
+    if (vlm_store_case_done(r->store, model_id, c->suite, c->id, !r->params->retry_errors)) return;
+    p->n_unfinished++;
+    if (r->params->max_cases > 0 && p->n >= r->params->max_cases) return;
+    p->rank[p->n] = rank;
+    p->cases[p->n++] = c;
+}
+
 static void collect_pending(struct runner *r, int64_t model_id, struct pending *p) {
     memset(p, 0, sizeof *p);
     p->cases = xcalloc((size_t)r->n_cases_total + 1, sizeof *p->cases);
+    p->rank = xcalloc((size_t)r->n_cases_total + 1, sizeof *p->rank);
+    if (r->decide) {
+        for (int k = 0; k < decide_n(r->decide) && k < r->draw_limit; k++)
+            add_pending(r, model_id, p, decide_case(r->decide, k), k);
+        return;
+    }
     for (int i = 0; i < r->n_suites; i++) {
         if (!r->suites[i]) continue;
         for (int k = 0; k < vlm_suite_n_cases(r->suites[i]); k++) {
             const vlm_case *c = vlm_suite_case(r->suites[i], k);
-            if (!in_shard(r, c)) continue;                 /* another shard's */
-            if (gen_is_generate(c) && !c->error) continue; /* drawn by the generation pass */
-            if (vlm_store_case_done(r->store, model_id, c->suite, c->id, !r->params->retry_errors)) continue;
-            p->n_unfinished++;
-            if (r->params->max_cases <= 0 || p->n < r->params->max_cases) p->cases[p->n++] = c;
+            if (answered_here(r, c)) add_pending(r, model_id, p, c, -1);
         }
     }
+}
+
+static void free_pending(struct pending *p) {
+    free(p->cases);
+    free(p->rank);
+    p->cases = NULL;
+    p->rank = NULL;
 }
 
 /* One worker: take the next pending case and answer it, until none is left or
@@ -323,10 +382,10 @@ static void *work(void *arg) {
     struct runner *r = w->r;
     for (;;) {
         lock(r);
-        const vlm_case *c = w->p->rc == VLM_OK && w->p->next < w->p->n ? w->p->cases[w->p->next++] : NULL;
+        int i = w->p->rc == VLM_OK && !r->decided && w->p->next < w->p->n ? w->p->next++ : -1;
         unlock(r);
-        if (!c) return NULL;
-        int rc = run_case(r, w->e, w->model_id, c, w->e ? NULL : w->model_error);
+        if (i < 0) return NULL;
+        int rc = run_case(r, w->e, w->model_id, w->p->cases[i], w->p->rank[i], w->e ? NULL : w->model_error);
         lock(r);
         if (rc == VLM_OK) {
             r->done++;
@@ -344,13 +403,17 @@ struct together {
     const vlm_case **cases;
     struct vlm_run_model_summary *ms;
     int store_rc;
+    int *rank;                  /* each case's draw position (--decide), else -1 */
+    struct case_credit *credit; /* each case's credit so far (--decide) */
+    bool *ended;                /* each case's last turn is stored */
 };
 
 static bool on_case_turn(int index, const struct vlm_turn_result *tr, void *user) {
     struct together *g = user;
     const vlm_case *c = g->cases[index];
-    struct case_ctx cc = {g->r, g->model_id, c, VLM_OK, false};
+    struct case_ctx cc = {g->r, g->model_id, c, VLM_OK, false, g->rank[index], &g->credit[index]};
     bool go_on = on_turn(tr, &cc);
+    if (tr->error || tr->turn == c->n_turns - 1) g->ended[index] = true;
     if (!go_on) g->store_rc = cc.store_rc;
     if (tr->error && !tr->no_vision) g->r->any_case_error = true;
     if (tr->error || tr->turn == c->n_turns - 1) {
@@ -364,24 +427,41 @@ static bool on_case_turn(int index, const struct vlm_turn_result *tr, void *user
 /* Hand every pending case to e at once; malformed ones are stored as errors. */
 static int answer_together(struct runner *r, vlm_engine *e, int64_t model_id, struct pending *p,
                            struct vlm_run_model_summary *ms) {
-    struct together g = {r, model_id, xcalloc((size_t)p->n + 1, sizeof *g.cases), ms, VLM_OK};
+    struct together g = {r,
+                         model_id,
+                         xcalloc((size_t)p->n + 1, sizeof *g.cases),
+                         ms,
+                         VLM_OK,
+                         xcalloc((size_t)p->n + 1, sizeof *g.rank),
+                         xcalloc((size_t)p->n + 1, sizeof *g.credit),
+                         xcalloc((size_t)p->n + 1, sizeof *g.ended)};
     int n = 0, rc = VLM_OK;
-    for (int i = 0; i < p->n && rc == VLM_OK; i++) {
+    for (int i = 0; i < p->n && rc == VLM_OK && !r->decided; i++) {
         bool stored;
-        rc = begin_case(r, model_id, p->cases[i], NULL, &stored);
-        if (!stored) g.cases[n++] = p->cases[i];
-        else if (rc == VLM_OK) {
+        rc = begin_case(r, model_id, p->cases[i], p->rank[i], NULL, &stored);
+        if (!stored) {
+            g.rank[n] = p->rank[i];
+            g.cases[n++] = p->cases[i];
+        } else if (rc == VLM_OK) {
             r->done++;
             ms->n_run++;
         }
     }
-    if (rc != VLM_OK) {
-        free(g.cases);
-        return VLM_ERR_IO;
+    if (rc != VLM_OK) rc = VLM_ERR_IO;
+    else if (!r->decided) rc = vlm_engine_answer_cases(e, g.cases, n, on_case_turn, &g);
+    if (rc != VLM_ERR_IO && g.store_rc == VLM_OK && r->decided && !stop_requested()) {
+        /* settled: the cases still in flight are dropped, their partial turns forgotten */
+        rc = VLM_OK;
+        for (int i = 0; i < n && rc == VLM_OK; i++)
+            if (!g.ended[i] && vlm_store_case_reset(r->store, model_id, g.cases[i]->suite, g.cases[i]->id) != VLM_OK)
+                rc = VLM_ERR_IO;
     }
-    rc = vlm_engine_answer_cases(e, g.cases, n, on_case_turn, &g);
+    free(g.rank);
+    free(g.credit);
+    free(g.ended);
     free(g.cases);
     if (g.store_rc != VLM_OK) return g.store_rc;
+    if (rc == VLM_ERR_IO) return rc;
     if (rc == VLM_ERR_MODEL) r->any_case_error = true; /* each failed case is stored as an error */
     return rc == VLM_ERR_STOPPED ? rc : VLM_OK;
 }
@@ -516,6 +596,32 @@ static int gen_pass(struct runner *r, const struct vlm_model_spec *m, int64_t mo
     return VLM_OK;
 }
 
+/* --decide: the model's stored cases fed to the decider; when they settle
+ * its verdicts already, nothing is left to answer. */
+static int decide_begin(struct runner *r, const struct vlm_model_spec *m, int64_t model_id, struct pending *p) {
+    r->decided = false;
+    if (!r->decide) return VLM_OK;
+    if (run_decide_begin(r->store, r->decide, model_id, r->params->retry_errors) != VLM_OK) {
+        say(r, "error: cannot read the store: %s", store_error(r->store));
+        return VLM_ERR_IO;
+    }
+    if (decide_state(r->decide) != DECIDE_OPEN && p->n > 0) {
+        say(r, "model %s: its stored answers settle every verdict already; nothing more to answer", m->name);
+        p->n = 0;
+    }
+    return VLM_OK;
+}
+
+/* --decide: the model's verdicts into the store, and a line about them. */
+static int decide_record(struct runner *r, const struct vlm_model_spec *m, int64_t model_id) {
+    char line[1024];
+    run_decide_describe(r->decide, line, sizeof line);
+    say(r, "model %s: %s", m->name, line);
+    if (run_decide_record(r->store, r->decide, model_id, r->run_id) == VLM_OK) return VLM_OK;
+    say(r, "error: cannot write the store: %s", store_error(r->store));
+    return VLM_ERR_IO;
+}
+
 static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_model_summary *ms) {
     snprintf(ms->name, sizeof ms->name, "%s", m->name);
     ms->n_cases = r->n_shard_cases;
@@ -541,9 +647,14 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
     struct pending pending;
     collect_pending(r, model_id, &pending);
     ms->n_skipped = r->n_shard_cases - pending.n_unfinished - ms->n_run; /* n_run: generate cases so far */
+    rc = decide_begin(r, m, model_id, &pending);
+    if (rc != VLM_OK) {
+        free_pending(&pending);
+        return rc;
+    }
     bool kl_todo = m->family[0] && m->engine.remote.n_urls == 0 &&
                    family_kl_todo(r->store, model_id, m, r->usable, r->n_usable) > 0;
-    if (pending.n == 0 && !kl_todo) free(pending.cases);
+    if (pending.n == 0 && !kl_todo) free_pending(&pending);
     if (pending.n > 0 || kl_todo) {
         vlm_rss_peak_reset();
         /* GPU (NVML) while a local model loads, then while it answers: docs/metrics.md */
@@ -569,7 +680,7 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
         if (rc == VLM_OK) rc = mrc;
         const char *bus_ids = e ? vlm_engine_info(e)->gpu_bus_ids : NULL; /* the model's GPUs */
         if (store_gpu_end(r->store, gs, r->run_id, model_id, bus_ids) != VLM_OK && rc == VLM_OK) rc = VLM_ERR_IO;
-        free(pending.cases);
+        free_pending(&pending);
         if (e && rc == VLM_OK) rc = family_pass(r, e, model_id, m);
         if (e) {
             ms->rss_peak_bytes = vlm_rss_peak_bytes();
@@ -589,10 +700,68 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
             return rc;
         }
     }
+    if (r->decide && decide_record(r, m, model_id) != VLM_OK) return VLM_ERR_IO;
     return summarize(r, model_id, ms);
 }
 
 /* ------------------------------------------------------------ the run */
+
+/* Models from..to-1 of the plan in order, until one fails for good. */
+static int run_models(struct runner *r, vlm_plan *plan, struct vlm_run_summary *sum, int from, int to) {
+    int rc = VLM_OK;
+    for (int i = from; i < sum->n_models && i < to && rc == VLM_OK; i++)
+        rc = run_model(r, vlm_plan_model(plan, i), &sum->models[i]);
+    return rc;
+}
+
+/* --decide: the decider over the run's cases, from the plan's requirements
+ * and decide settings. VLM_ERR_INPUT with err when it cannot decide. */
+static int decide_setup(struct runner *r, vlm_plan *plan, char *err, size_t err_len) {
+    const struct vlm_decide_params *dp = vlm_plan_decide(plan);
+    if (!dp->on) return VLM_OK;
+    const struct vlm_requirements *req = vlm_plan_requirements(plan);
+    if (!req || req->n_acc == 0) {
+        util_errf(err, err_len, "--decide needs requirements.min_accuracy in the plan (docs/plan-format.md)");
+        return VLM_ERR_INPUT;
+    }
+    const vlm_case **cases = xcalloc((size_t)r->n_cases_total + 1, sizeof *cases);
+    int n = 0;
+    for (int i = 0; i < r->n_suites; i++)
+        for (int k = 0; r->suites[i] && k < vlm_suite_n_cases(r->suites[i]); k++)
+            if (answered_here(r, vlm_suite_case(r->suites[i], k))) cases[n++] = vlm_suite_case(r->suites[i], k);
+    char note[1024];
+    r->decide = decide_new(cases, n, req, dp->alpha, dp->seed, note, sizeof note, err, err_len);
+    free(cases);
+    if (!r->decide) return VLM_ERR_INPUT;
+    if (note[0]) say(r, "decide: %s", note);
+    r->draw_limit = decide_n(r->decide);
+    return VLM_OK;
+}
+
+/* --decide: with `screen`, every model answers the first share of the draw
+ * order, then those not failed the rest; with `escalate`, models go in plan
+ * order and the first whose verdicts all pass ends the run. */
+static int run_models_deciding(struct runner *r, vlm_plan *plan, struct vlm_run_summary *sum) {
+    const struct vlm_decide_params *dp = vlm_plan_decide(plan);
+    int n_draw = decide_n(r->decide), rc = VLM_OK;
+    if (dp->screen > 0) {
+        r->draw_limit = (int)ceil(dp->screen * n_draw);
+        say(r, "decide: screening every model on the first %d of %d cases of the draw order", r->draw_limit, n_draw);
+        rc = run_models(r, plan, sum, 0, INT_MAX);
+        r->draw_limit = n_draw;
+        if (rc != VLM_OK) return rc;
+    }
+    for (int i = 0; i < sum->n_models && rc == VLM_OK; i++) {
+        rc = run_models(r, plan, sum, i, i + 1);
+        if (rc != VLM_OK || !dp->escalate || decide_state(r->decide) != DECIDE_PASSED) continue;
+        for (int k = i + 1; k < sum->n_models; k++)
+            say(r, "model %s: not run: %s met every requirement first (decide.escalate)", vlm_plan_model(plan, k)->name,
+                vlm_plan_model(plan, i)->name);
+        sum->n_models = i + 1; /* the summary lists the models run */
+        break;
+    }
+    return rc;
+}
 
 /* Whether any model of the plan runs in process (llama.cpp's system info is
  * then worth recording; a remote-only run never starts llama.cpp). */
@@ -629,10 +798,10 @@ int vlm_run(vlm_plan *plan, const struct vlm_run_params *params, struct vlm_run_
     load_suites(&r, plan, sum);
     sum->n_models = vlm_plan_n_models(plan);
     sum->models = xcalloc((size_t)sum->n_models + 1, sizeof *sum->models);
-    int rc = VLM_OK;
-    for (int i = 0; i < sum->n_models && rc == VLM_OK; i++)
-        rc = run_model(&r, vlm_plan_model(plan, i), &sum->models[i]);
+    int rc = decide_setup(&r, plan, err, err_len);
+    if (rc == VLM_OK) rc = r.decide ? run_models_deciding(&r, plan, sum) : run_models(&r, plan, sum, 0, INT_MAX);
     vlm_engine_free(r.held);
+    decide_free(r.decide);
 
     if (vlm_store_end_run(r.store, r.run_id) != VLM_OK && rc == VLM_OK) rc = VLM_ERR_IO;
     if (rc == VLM_ERR_IO) util_errf(err, err_len, "the store could not be written: %s", store_error(r.store));

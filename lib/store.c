@@ -87,6 +87,11 @@ static const char *SCHEMA =
     "  turn INTEGER NOT NULL, verdict TEXT NOT NULL, score REAL NOT NULL, comment TEXT,"
     "  reviewer TEXT NOT NULL, created_at TEXT NOT NULL, answer_output TEXT);"
     "CREATE INDEX IF NOT EXISTS verdicts_answer ON verdicts(model_id, suite, case_id, turn);"
+    /* `run --decide` (store_decide.c): the latest verdicts per model and requirement */
+    "CREATE TABLE IF NOT EXISTS decisions("
+    "  model_id INTEGER NOT NULL, run_id INTEGER, requirement TEXT NOT NULL, threshold REAL, verdict INTEGER,"
+    "  ci_low REAL, ci_high REAL, n_used INTEGER, n_scored INTEGER, n_cases INTEGER, alpha REAL, seed INTEGER,"
+    "  state TEXT, created_at TEXT, PRIMARY KEY(model_id, requirement));"
     "CREATE TABLE IF NOT EXISTS preferences("
     "  id INTEGER PRIMARY KEY, suite TEXT NOT NULL, case_id TEXT NOT NULL, turn INTEGER NOT NULL,"
     "  left_model_id INTEGER NOT NULL, right_model_id INTEGER NOT NULL, choice TEXT NOT NULL,"

@@ -316,4 +316,35 @@ int store_kl_ref_put(vlm_store *s, int64_t ref_id, const char *suite, const char
 int store_kl_put(vlm_store *s, int64_t model_id, int64_t ref_id, const char *suite, const char *case_id, int n_pos,
                  double kl_sum, double kl_max, int top1_same);
 
+/* ------------------------------------------------------------ store_decide.c */
+
+/* One requirement's verdict for a model under `run --decide` (table decisions). */
+struct store_decision {
+    const char *requirement; /* the min_accuracy key */
+    double threshold;
+    int verdict;                   /* +1 met, -1 not met, 0 open */
+    double ci_low, ci_high;        /* the confidence sequence's bounds */
+    int n_used, n_scored, n_cases; /* cases taken in, cases the verdicts draw from, cases of the run */
+    double alpha;
+    uint64_t seed;
+    const char *state; /* "passed", "failed" (the model stopped), "open" */
+};
+/* Forget a model's decisions (before writing the latest). */
+int store_decide_clear(vlm_store *s, int64_t model_id);
+int store_decide_put(vlm_store *s, int64_t model_id, int64_t run_id, const struct store_decision *d);
+
+/* A model's finished case (status done, error or na) and one stored turn of it
+ * (turn -1: none, e.g. a case not applicable). */
+struct store_decide_turn {
+    const char *suite, *case_id, *status, *output, *error;
+    int turn;
+    bool unclosed; /* a reasoning block that never closed */
+};
+/* Visit a model's finished cases' turns, by suite, case and turn. */
+int store_decide_each_turn(vlm_store *s, int64_t model_id, int (*cb)(const struct store_decide_turn *t, void *user),
+                           void *user);
+/* Every decisions row with its model's name, its stored case count and the sum
+ * of its answers' e2e_ms, as a JSON array (report_decide.c). */
+int store_report_decisions(vlm_store *s, json_t **out);
+
 #endif

@@ -57,6 +57,7 @@ static const struct merge_table TABLES[] = {
     {"gpu_usage",      "model_id,run_id,phase,device",         "model_id=models,run_id=runs",            false, NULL},
     {"verdicts",       NULL,                                   "model_id=models",                        true,  NULL},
     {"preferences",    NULL,                                   "left_model_id=models,right_model_id=models", true, NULL},
+    {"decisions",      "model_id,requirement",                 "model_id=models,run_id=runs",            false, NULL},
 };
 // clang-format on
 enum { N_TABLES = sizeof TABLES / sizeof TABLES[0] };

@@ -83,6 +83,11 @@ enum {
     OPT_SHARD,
     OPT_GPU_SAMPLE_MS,
     OPT_PREFILL_CHUNK,
+    OPT_DECIDE,
+    OPT_DECIDE_ALPHA,
+    OPT_DECIDE_SEED,
+    OPT_ESCALATE,
+    OPT_SCREEN,
 };
 
 /* Add to a command's getopt_long table to accept the engine settings. */

@@ -198,6 +198,54 @@ static int run_plan(vlm_plan *plan, const char *db, bool allow_outside, bool ret
 }
 
 
+/* `run --decide` and its options, as given (-1: not given). */
+struct decide_opts {
+    bool on;
+    double alpha;
+    long long seed;
+    bool escalate;
+    double screen;
+};
+
+static bool parse_decide_opt(int opt, const char *arg, struct decide_opts *d) {
+    char *end = NULL;
+    if (opt == OPT_DECIDE) d->on = true;
+    else if (opt == OPT_ESCALATE) d->escalate = d->on = true;
+    else if (opt == OPT_DECIDE_ALPHA) {
+        d->alpha = strtod(arg, &end);
+        if (*end || !arg[0] || !(d->alpha > 0 && d->alpha < 1)) {
+            fprintf(stderr, "vlmeter: --decide-alpha must be between 0 and 1 (exclusive), not '%s'\n", arg);
+            return false;
+        }
+        d->on = true;
+    } else if (opt == OPT_DECIDE_SEED) {
+        d->seed = strtoll(arg, &end, 10);
+        if (*end || !arg[0] || d->seed < 0 || d->seed > 4294967295LL) {
+            fprintf(stderr, "vlmeter: --decide-seed must be a whole number from 0 to 4294967295, not '%s'\n", arg);
+            return false;
+        }
+        d->on = true;
+    } else if (opt == OPT_SCREEN) {
+        d->screen = strtod(arg, &end);
+        if (*end || !arg[0] || !(d->screen > 0 && d->screen < 1)) {
+            fprintf(stderr, "vlmeter: --screen is the share every model answers first: between 0 and 1, not '%s'\n",
+                    arg);
+            return false;
+        }
+        d->on = true;
+    }
+    return true;
+}
+
+/* The command line's decide options over the plan's `decide:`. */
+static void apply_decide_opts(struct vlm_decide_params *p, const struct decide_opts *d) {
+    if (d->on) p->on = true;
+    if (d->alpha > 0) p->alpha = d->alpha;
+    if (d->seed >= 0) p->seed = (uint64_t)d->seed;
+    if (d->escalate) p->escalate = true;
+    if (d->screen > 0) p->screen = d->screen;
+}
+
 static const struct option RUN_OPTIONS[] = {
     {"gpu-sample-ms", required_argument, 0, OPT_GPU_SAMPLE_MS},
     {"model", required_argument, 0, 'm'},
@@ -212,6 +260,11 @@ static const struct option RUN_OPTIONS[] = {
     {"catalog", required_argument, 0, OPT_CATALOG},
     {"gaps", required_argument, 0, OPT_GAPS},
     {"shard", required_argument, 0, OPT_SHARD},
+    {"decide", no_argument, 0, OPT_DECIDE},
+    {"decide-alpha", required_argument, 0, OPT_DECIDE_ALPHA},
+    {"decide-seed", required_argument, 0, OPT_DECIDE_SEED},
+    {"escalate", no_argument, 0, OPT_ESCALATE},
+    {"screen", required_argument, 0, OPT_SCREEN},
     SETTING_OPTIONS,
     {0, 0, 0, 0},
 };
@@ -236,6 +289,14 @@ static const struct cli_command CLI_RUN = {
     "      --retry-errors      run cases stored as errors again\n"
     "      --shard I/N         only the cases of shard I of N (1 <= I <= N), by a hash of suite and\n"
     "                          case id; run 1/N .. N/N anywhere, then `vlmeter merge` (docs/shards.md)\n"
+    "      --decide            draw the cases in a seeded stratified order and stop each model once\n"
+    "                          every requirements.min_accuracy verdict of the plan is settled, or one\n"
+    "                          failed (anytime-valid confidence sequences; docs/metrics.md)\n"
+    "      --decide-alpha A    each verdict's error rate (default 0.05)\n"
+    "      --decide-seed S     the draw order's seed (default 42)\n"
+    "      --escalate          models in plan order; stop at the first that meets every requirement\n"
+    "      --screen F          every model answers the first share F (0..1) of the draw order, then\n"
+    "                          only those not yet failed answer the rest\n"
     "      --gaps FILE         write each output token's top-2 logit gap (TSV) to FILE\n"
     "      --gpu-sample-ms N   read each GPU through NVML every N ms while local models load and\n"
     "                          answer (default 100; 0: off; docs/metrics.md, GPU)\n"
@@ -253,6 +314,7 @@ static int cmd_run(int argc, char **argv) {
     struct overrides o = {.v = vlm_engine_default_params()};
     struct budget budget = {0};
     struct run_opts ro = {0, 0, vlm_run_default_params().gpu_sample_ms};
+    struct decide_opts dec = {false, -1, -1, false, -1};
     char *end = NULL;
     const char *db = NULL, *gaps_path = NULL;
     FILE *gaps = NULL;
@@ -272,7 +334,12 @@ static int cmd_run(int argc, char **argv) {
         else if (opt == OPT_GPU) budget.gpu = optarg;
         else if (opt == OPT_CATALOG) budget.catalog = optarg;
         else if (opt == OPT_GAPS) gaps_path = optarg;
-        else if (opt == OPT_SHARD) {
+        else if (opt >= OPT_DECIDE && opt <= OPT_SCREEN) {
+            if (!parse_decide_opt(opt, optarg, &dec)) {
+                status = 2;
+                goto out;
+            }
+        } else if (opt == OPT_SHARD) {
             char serr[256];
             if (vlm_shard_parse(optarg, &ro.shard_index, &ro.shard_count, serr, sizeof serr) != VLM_OK) {
                 fprintf(stderr, "vlmeter: %s\n", serr);
@@ -315,6 +382,7 @@ static int cmd_run(int argc, char **argv) {
         plan = vlm_plan_new();
     }
     cli_apply_overrides(vlm_plan_defaults(plan), &o);
+    apply_decide_opts(vlm_plan_decide(plan), &dec);
     if (!budget.gpu) budget.gpu = vlm_plan_gpu(plan);
     for (int i = 0; i < n_specs; i++) {
         if (vlm_plan_add_model_spec(plan, specs[i], err, sizeof err) != VLM_OK) {
