@@ -886,62 +886,159 @@ static int sweep_texts(struct yaml_ctx *y, yaml_node_t *n, struct sweep_dim *d, 
     return VLM_OK;
 }
 
-/* Read the `sweep` mapping into dims, in the order its keys are written. */
-static int sweep_dims(struct yaml_ctx *y, yaml_node_t *n, struct sweep_dim *dims, int *n_dims, const char *where) {
+/* The `seeds` key of a sweep: how many seeds each combination whose temp is
+ * above 0 is run with (docs/plan-format.md, "Sweeps"). */
+#define SWEEP_SEEDS_MIN 2
+#define SWEEP_SEEDS_MAX 16
+
+/* Read `seeds: N`, an integer from SWEEP_SEEDS_MIN to SWEEP_SEEDS_MAX. */
+static int sweep_seeds(struct yaml_ctx *y, yaml_node_t *n, int *n_seeds, const char *what) {
+    const char *t = n->type == YAML_SCALAR_NODE && !is_null(n) ? scalar_text(n) : NULL;
+    char *end = NULL;
+    errno = 0;
+    long v = t ? strtol(t, &end, 10) : 0;
+    if (!t)
+        return yaml_fail(y, n, "%s must be an integer from %d to %d, not %s", what, SWEEP_SEEDS_MIN, SWEEP_SEEDS_MAX,
+                         kind_name(n));
+    if (errno || end == t || *end || v < SWEEP_SEEDS_MIN || v > SWEEP_SEEDS_MAX)
+        return yaml_fail(y, n, "%s must be an integer from %d to %d, not '%s'", what, SWEEP_SEEDS_MIN, SWEEP_SEEDS_MAX,
+                         t);
+    *n_seeds = (int)v;
+    return VLM_OK;
+}
+
+/* Read the `sweep` mapping into dims, in the order its keys are written, and
+ * its `seeds` (0 when not given) into *n_seeds. */
+static int sweep_dims(struct yaml_ctx *y, yaml_node_t *n, struct sweep_dim *dims, int *n_dims, int *n_seeds,
+                      const char *where) {
     if (n->type != YAML_MAPPING_NODE)
         return yaml_fail(y, n, "%s must be a mapping of setting to values, not %s", where, kind_name(n));
-    const char *known[N_SWEEP_KEYS + 1];
+    const char *known[N_SWEEP_KEYS + 2];
     for (size_t i = 0; i < N_SWEEP_KEYS; i++) known[i] = sweep_keys[i].key;
-    known[N_SWEEP_KEYS] = NULL;
+    known[N_SWEEP_KEYS] = "seeds";
+    known[N_SWEEP_KEYS + 1] = NULL;
     if (check_keys(y, n, known, where) != VLM_OK) return VLM_ERR_INPUT;
-    *n_dims = 0;
+    *n_dims = *n_seeds = 0;
+    yaml_node_t *seeds_at = NULL;
+    bool seed_swept = false;
     EACH_PAIR(n, pair) {
         const char *key = scalar_text(yaml_node(y, pair->key));
         yaml_node_t *v = yaml_node(y, pair->value);
+        bool seeds = strcmp(key, "seeds") == 0; /* check_keys: a plain key */
+        char what[96];
+        snprintf(what, sizeof what, "%s.%s", where, key);
+        if (seeds) {
+            if (sweep_seeds(y, v, n_seeds, what) != VLM_OK) return VLM_ERR_INPUT;
+            seeds_at = yaml_node(y, pair->key);
+            continue;
+        }
         struct sweep_dim *d = &dims[(*n_dims)++];
         memset(d, 0, sizeof *d);
         for (size_t i = 0; i < N_SWEEP_KEYS; i++)
             if (strcmp(sweep_keys[i].key, key) == 0) d->k = &sweep_keys[i];
         d->s = find_setting(key);
-        char what[96];
-        snprintf(what, sizeof what, "%s.%s", where, key);
+        seed_swept |= strcmp(key, "seed") == 0;
         if ((d->k->prefix ? sweep_numbers(y, v, d, what) : sweep_texts(y, v, d, what)) != VLM_OK) return VLM_ERR_INPUT;
         if (d->n == 0) return yaml_fail(y, v, "%s is empty: give at least one value", what);
     }
-    if (*n_dims == 0) return yaml_fail(y, n, "%s is empty: give at least one setting to sweep", where);
+    if (seeds_at && seed_swept)
+        return yaml_fail(y, seeds_at, "%s: give seeds (how many) or a seed list, not both", where);
+    if (*n_dims == 0 && !seeds_at) return yaml_fail(y, n, "%s is empty: give at least one setting to sweep", where);
+    return VLM_OK;
+}
+
+/* The settings and name of the combination whose value indexes are `at`:
+ * NAME@TAG1+TAG2... in the sweep's key order (no tag with no dims). */
+static void sweep_combination(vlm_plan *p, const char *name, const struct vlm_engine_params *e,
+                              const struct sweep_dim *dims, int n_dims, const int *at, struct vlm_engine_params *r,
+                              char *row_name, size_t len) {
+    char why[256];
+    *r = *e;
+    snprintf(row_name, len, "%s", name);
+    for (int i = 0; i < n_dims; i++) {
+        const struct sweep_value *v = &dims[i].v[at[i]];
+        size_t used = strlen(row_name);
+        snprintf(row_name + used, len - used, "%c%s", i == 0 ? '@' : '+', v->tag);
+        if (!dims[i].k->prefix) *(const char **)((char *)r + dims[i].s->offset) = v->text;
+        else apply_setting(p, r, dims[i].s, v->text, why, sizeof why); /* checked when read */
+    }
+}
+
+/* Step the value indexes to the next combination, the last key fastest (an
+ * odometer); false after the last one. */
+static bool sweep_next(int *at, const struct sweep_dim *dims, int n_dims) {
+    for (int i = n_dims - 1; i >= 0; i--) {
+        if (++at[i] < dims[i].n) return true;
+        at[i] = 0;
+    }
+    return false;
+}
+
+/* The rows one combination gives: n_seeds when seeds are asked for and it
+ * samples (temp > 0), else one (greedy decoding does not depend on the seed). */
+static int seed_rows(const struct vlm_engine_params *r, int n_seeds) {
+    return n_seeds > 0 && r->sampling.temp > 0 ? n_seeds : 1;
+}
+
+/* Add one row of the sweep; refused when its name is bad or already taken. */
+static int sweep_add(struct yaml_ctx *y, yaml_node_t *n, const char *row_name, const struct vlm_engine_params *r,
+                     const char *where) {
+    char why[256];
+    if (!model_name_ok(row_name, why, sizeof why)) return yaml_fail(y, n, "%s: %s", where, why);
+    if (find_model(y->p, row_name) >= 0)
+        return yaml_fail(y, n, "%s: row '%s' is already a model of the plan (a value given twice?)", where, row_name);
+    append_model(y->p, row_name, r);
+    return VLM_OK;
+}
+
+/* Add the rows of one combination: itself, or with seeds one row per seed
+ * seed0, seed0 + 1, ... (seed0: its `seed` setting), tagged sK after its tags
+ * (`tagged`: the name has tags already, so sK follows a '+', else the '@'). */
+static int sweep_add_seeds(struct yaml_ctx *y, yaml_node_t *n, const char *row_name, bool tagged,
+                           struct vlm_engine_params *r, int n_seeds, const char *where) {
+    int k = seed_rows(r, n_seeds);
+    if (k == 1) return sweep_add(y, n, row_name, r, where);
+    uint32_t seed0 = r->sampling.seed;
+    if (seed0 > UINT32_MAX - (uint32_t)(k - 1))
+        return yaml_fail(y, n, "%s: seeds from seed %u pass %u; set a smaller seed", where, seed0, UINT32_MAX);
+    for (int i = 0; i < k; i++) {
+        char seeded[540]; /* the row's name, "+s" and the seed */
+        r->sampling.seed = seed0 + (uint32_t)i;
+        snprintf(seeded, sizeof seeded, "%s%cs%u", row_name, tagged ? '+' : '@', r->sampling.seed);
+        if (sweep_add(y, n, seeded, r, where) != VLM_OK) return VLM_ERR_INPUT;
+    }
     return VLM_OK;
 }
 
 /* Expand model `name` (settings e) into one model per combination of the
  * sweep's values: the first key changes slowest, the last fastest, values in
- * the order written. Row name: NAME@TAG1+TAG2... in the sweep's key order. */
+ * the order written; with `seeds`, a sampling combination gives a row per seed.
+ * Row name: NAME@TAG1+TAG2...[+sK] in the sweep's key order. */
 static int yaml_sweep(struct yaml_ctx *y, yaml_node_t *n, const char *name, const struct vlm_engine_params *e,
                       const char *where) {
     struct sweep_dim *dims = xcalloc(N_SWEEP_KEYS, sizeof *dims);
-    int n_dims = 0, rc = sweep_dims(y, n, dims, &n_dims, where);
+    int n_dims = 0, n_seeds = 0, rc = sweep_dims(y, n, dims, &n_dims, &n_seeds, where);
     long rows = 1;
     for (int i = 0; i < n_dims && rc == VLM_OK; i++) /* capped: 13 keys of 64 values would overflow */
         rows = rows * dims[i].n > 1000000 ? 1000000 : rows * dims[i].n;
-    if (rc == VLM_OK && rows > SWEEP_MAX_ROWS)
-        rc = yaml_fail(y, n, "%s gives %s%ld rows; at most %d (fewer values, or split the model)", where,
-                       rows == 1000000 ? "over " : "", rows, SWEEP_MAX_ROWS);
     int at[N_SWEEP_KEYS] = {0}; /* the value index of each key in the current row */
-    for (long row = 0; rc == VLM_OK && row < rows; row++) {
-        struct vlm_engine_params r = *e;
-        char row_name[512], why[256];
-        snprintf(row_name, sizeof row_name, "%s", name);
-        for (int i = 0; i < n_dims; i++) {
-            const struct sweep_value *v = &dims[i].v[at[i]];
-            size_t used = strlen(row_name);
-            snprintf(row_name + used, sizeof row_name - used, "%c%s", i == 0 ? '@' : '+', v->tag);
-            if (!dims[i].k->prefix) *(const char **)((char *)&r + dims[i].s->offset) = v->text;
-            else apply_setting(y->p, &r, dims[i].s, v->text, why, sizeof why); /* checked when read */
-        }
-        if (!model_name_ok(row_name, why, sizeof why)) rc = yaml_fail(y, n, "%s: %s", where, why);
-        else if (find_model(y->p, row_name) >= 0)
-            rc = yaml_fail(y, n, "%s: row '%s' is already a model of the plan (a value given twice?)", where, row_name);
-        else append_model(y->p, row_name, &r);
-        for (int i = n_dims - 1; i >= 0 && ++at[i] == dims[i].n; i--) at[i] = 0; /* the odometer */
+    struct vlm_engine_params r;
+    char row_name[512];
+    bool more = rc == VLM_OK && rows <= SWEEP_MAX_ROWS && n_seeds > 0; /* count the seed rows too */
+    if (more) rows = 0;
+    while (more) {
+        sweep_combination(y->p, name, e, dims, n_dims, at, &r, row_name, sizeof row_name);
+        rows += seed_rows(&r, n_seeds);
+        more = sweep_next(at, dims, n_dims); /* false: back at the first combination */
+    }
+    if (rc == VLM_OK && rows > SWEEP_MAX_ROWS)
+        rc = yaml_fail(y, n, "%s gives %s%ld rows; at most %d (fewer values or seeds, or split the model)", where,
+                       rows == 1000000 ? "over " : "", rows, SWEEP_MAX_ROWS);
+    more = rc == VLM_OK;
+    while (more) {
+        sweep_combination(y->p, name, e, dims, n_dims, at, &r, row_name, sizeof row_name);
+        rc = sweep_add_seeds(y, n, row_name, n_dims > 0, &r, n_seeds, where);
+        more = rc == VLM_OK && sweep_next(at, dims, n_dims);
     }
     free(dims);
     return rc;

@@ -127,4 +127,20 @@ void report_md_text(FILE *out, const char *s, bool md);
 int report_write_csv(const json_t *r, FILE *out);
 int report_write_html(const json_t *r, FILE *out);
 
+/* The "sampling" section (report_sampling.c, docs/metrics.md "Sampling settings
+ * and seeds"): groups of models whose settings differ only in the sampling
+ * keys; per setting (the members equal but for `seed`) and category, each
+ * seed's accuracy, their mean, sample standard deviation, min and max, and the
+ * difference of means against the group's greedy setting; NULL when the store
+ * cannot be read. Its table's per-seed cell ("s42 58.0%, s43 66.0%") and its
+ * lines (one per sampled setting, from the group's "lines"), as report_table.h
+ * describes cells and prose. */
+struct rt_cell;
+struct rt_col;
+struct rt_ctx;
+json_t *report_sampling(vlm_store *s);
+void report_sampling_cell_seeds(struct rt_cell *c, const json_t *row, const struct rt_col *col,
+                                const struct rt_ctx *cx);
+char **report_sampling_lines(const json_t *g, int *n);
+
 #endif

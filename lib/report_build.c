@@ -628,6 +628,8 @@ json_t *report_build(vlm_store *s, const char *db_path, char *err, size_t err_le
     ok = ok && report_add_gpu(s, r) == VLM_OK;     /* GPU (NVML) figures when sampled (report_gpu.c) */
     ok = ok && put(r, "decide", report_decide(s)); /* run --decide's verdicts (report_decide.c) */
     ok = ok && put(r, "review", report_review(s)) && put(r, "preferences", report_preferences(s)); /* report_review.c */
+    /* sampling settings: the spread of accuracy over seeds (report_sampling.c) */
+    ok = ok && put(r, "sampling", report_sampling(s));
     if (!ok) {
         util_errf(err, err_len, "reading '%s': %s", db_path, store_error(s));
         json_decref(r);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "jpath.h"
+#include "report.h"
 #include "util.h"
 
 /* ------------------------------------------------------------ composite cells */
@@ -467,6 +468,14 @@ static const struct rt_col DIAL_PROMPTS[] = {
     COL("McNemar p", "p_value", RT_P),
 };
 
+/* The seeds of each sampling setting of one group (report_sampling.c): per category, the settings. */
+static const struct rt_col SAMPLING[] = {
+    COL("setting", "setting", RT_TEXT), CELL("category", NULL, RT_TEXT, report_dials_cell_category),
+    COL("seeds", "n_seeds", RT_INT), CELL("accuracy per seed", NULL, RT_TEXT, report_sampling_cell_seeds),
+    COL("mean", "mean", RT_PCT1), COL("sd", "sd", RT_PCT1), COL("min", "min", RT_PCT1), COL("max", "max", RT_PCT1),
+    COL("vs greedy (pt)", "vs_greedy", RT_PTS),
+};
+
 static const struct rt_col OPTIONS[] = {
     COL("model", "model", RT_TEXT), COL("on", "where", RT_TEXT), COL("plan", "plan", RT_TEXT),
     COL("monthly", "monthly", RT_FIX2), COL("currency", "currency", RT_TEXT),
@@ -658,6 +667,12 @@ const struct rt_table RT_TABLES[] = {
      .note = "Each prompt variant against the plain prompt at the same budget on the turns both scored: "
              "difference in points and the exact two-sided McNemar test on the discordant turns.",
      .shape = RT_LIST, .rows = "prompt_variants", COLS(DIAL_PROMPTS)},
+    {.id = "sampling", .title = "Sampling settings of %s: seeds and spread", .each = "sampling",
+     .note = "Models whose settings differ only in temp, top_p, top_k, min_p, repeat_penalty or seed: per "
+             "setting (equal but for the seed) and category, each seed's accuracy, their mean, sample standard "
+             "deviation (n - 1), min and max, and the difference of means against the greedy setting (temp 0) "
+             "(docs/metrics.md, Sampling settings and seeds).",
+     .shape = RT_LIST, .rows = "rows", COLS(SAMPLING), .lines = report_sampling_lines},
     {.id = "recommendation", .title = "Recommendation",
      .note = "The cheapest option that meets every requirement, then every model x GPU (or API) option "
              "with its monthly cost and verdict (docs/cost.md).",

@@ -4,7 +4,8 @@
 # budget share the load: one model_loads row with load_ms > 0 per budget), and a
 # later model differing only in its system prompt shares the last load; a run
 # killed with SIGKILL after the first row is stored resumes without answering
-# again what is stored; the suffix reaches the prompt.
+# again what is stored; the suffix reaches the prompt; `seeds:` gives a row per
+# seed of a sampling setting on the same load, and the report's spread.
 source "$(dirname "$0")/lib.sh"
 Q=$DEMO/models/qwen3vl
 cp "$(first_image)" "$T/a.png"
@@ -64,6 +65,38 @@ done
 [ "$(sql "SELECT DISTINCT n_image_tokens FROM answers a JOIN models m ON m.id=a.model_id WHERE m.name='q@img16+plain'")" -lt \
   "$(sql "SELECT DISTINCT n_image_tokens FROM answers a JOIN models m ON m.id=a.model_id WHERE m.name='q@img64+plain'")" ] ||
   fail "the two budgets give the same image tokens: the rows did not get their own budget"
+
+# Seeds: temp [0, 0.8] with `seeds: 2` gives the greedy row once and a row per seed of the sampled one,
+# all on one load (the seed is a per-request setting); the report's sampling section groups them.
+mkdir "$T/seeds"
+cp "$T/a.png" "$T/seeds/"
+head -2 "$T/s.jsonl" | jq -c '.expected = ["x"] | .scorer = "exact"' > "$T/seeds/s.jsonl"
+cat > "$T/seeds/plan.yaml" <<YAML
+db: vlmeter.db
+suites: [s.jsonl]
+settings: {max_tokens: 4, threads: 1, image_max_tokens: 16}
+models:
+  - name: q
+    model: $Q/model.gguf
+    mmproj: $Q/mmproj.gguf
+    sweep:
+      temp: [0, 0.8]
+      seeds: 2
+YAML
+DB=$T/seeds/vlmeter.db
+"$VLMETER" run "$T/seeds/plan.yaml" > "$T/seeds.log" 2>&1 || { cat "$T/seeds.log"; fail "seeds run failed"; }
+assert_eq "$(row_sql)" "q@t0 q@t0.8+s42 q@t0.8+s43" "one greedy row, one row per seed"
+assert_eq "$(sql "SELECT group_concat(json_extract(settings, '\$.seed'), ' ') FROM (SELECT settings FROM models ORDER BY id)")" \
+  "42 42 43" "each seed row's seed in its settings"
+assert_eq "$(sql "SELECT count(*) FROM model_loads WHERE load_ms > 0")" 1 "the seed rows share the one load"
+# Accuracies 1/2 and 0/2 over the seeds: mean 0.25, sample sd sqrt(2 x 0.0625 / 1) = 0.353553.
+sql "UPDATE scores SET correct = (model_id = (SELECT id FROM models WHERE name='q@t0.8+s42') AND case_id='c1')"
+"$VLMETER" report --db "$DB" --format json -o "$T/seeds.json"
+jq -e '.sampling[0].name == "q" and ([.sampling[0].settings[].label] == ["temp 0", "temp 0.8"])
+       and .sampling[0].greedy == "temp 0"' "$T/seeds.json" >/dev/null || fail "sampling groups: $(jq -c .sampling "$T/seeds.json")"
+jq -e '.sampling[0].rows[] | select(.setting == "temp 0.8" and .category == null)
+       | .n_seeds == 2 and (.mean - 0.25 | fabs) < 1e-9 and (.sd - 0.353553 | fabs) < 1e-5 and (.vs_greedy - 0.25 | fabs) < 1e-9' \
+  "$T/seeds.json" >/dev/null || fail "the spread over seeds: $(jq -c .sampling "$T/seeds.json")"
 
 # Killed with SIGKILL once the first row's six cases are stored.
 DB=$T/vlmeter.db

@@ -577,6 +577,77 @@ static void test_sweep_mistakes(void **state) {
                "6: models[1].sweep: row 'q@s1' is already a model of the plan");
 }
 
+/* seeds: N rows per combination that samples (temp > 0), seeds seed0 .. seed0 + N - 1 from the
+ * model's seed setting, tagged sK last; a greedy combination (temp 0) stays one row. */
+static void test_sweep_seeds(void **state) {
+    struct fixture *f = *state;
+    vlm_plan *p = load_yaml(f, "settings: {seed: 7}\n"
+                               "models:\n"
+                               "  - name: q\n"
+                               "    model: q.gguf\n"
+                               "    sweep:\n"
+                               "      temp: [0, 0.7]\n"
+                               "      seeds: 3\n"
+                               "      top_p: [0.9, 1.0]\n");
+    if (!p) fail_msg("%s", f->err);
+    /* 2 temps x 2 top_p = 4 combinations: the two at temp 0 one row each, the two at 0.7 three each */
+    const char *want[] = {"q@t0+p0.9",      "q@t0+p1.0",      "q@t0.7+p0.9+s7", "q@t0.7+p0.9+s8",
+                          "q@t0.7+p0.9+s9", "q@t0.7+p1.0+s7", "q@t0.7+p1.0+s8", "q@t0.7+p1.0+s9"};
+    const uint32_t seed[] = {7, 7, 7, 8, 9, 7, 8, 9};
+    const float temp[] = {0, 0, 0.7f, 0.7f, 0.7f, 0.7f, 0.7f, 0.7f}, top_p[] = {0.9f, 1, 0.9f, 0.9f, 0.9f, 1, 1, 1};
+    assert_int_equal(vlm_plan_n_models(p), 8);
+    for (int i = 0; i < 8; i++) {
+        struct vlm_model_spec *m = vlm_plan_model(p, i);
+        assert_string_equal(m->name, want[i]);
+        assert_int_equal(m->engine.sampling.seed, seed[i]);
+        assert_float_eq(m->engine.sampling.temp, temp[i]);
+        assert_float_eq(m->engine.sampling.top_p, top_p[i]);
+    }
+    /* seeds alone: the settings' temp samples, so one row per seed from the default seed 42 */
+    p = load_yaml(f, "models:\n  - name: q\n    model: q.gguf\n    settings: {temp: 0.5}\n    sweep: {seeds: 2}\n");
+    if (!p) fail_msg("%s", f->err);
+    assert_int_equal(vlm_plan_n_models(p), 2);
+    assert_string_equal(vlm_plan_model(p, 0)->name, "q@s42");
+    assert_string_equal(vlm_plan_model(p, 1)->name, "q@s43");
+    assert_int_equal(vlm_plan_model(p, 1)->engine.sampling.seed, 43);
+    /* seeds alone on a greedy model: the model itself, one row under its own name */
+    p = load_yaml(f, "models:\n  - name: q\n    model: q.gguf\n    sweep: {seeds: 4}\n");
+    if (!p) fail_msg("%s", f->err);
+    assert_int_equal(vlm_plan_n_models(p), 1);
+    assert_string_equal(vlm_plan_model(p, 0)->name, "q");
+    assert_int_equal(vlm_plan_model(p, 0)->engine.sampling.seed, 42);
+    /* the 64-row limit counts seed rows, a greedy combination once: 8 + 8 x 7 = 64 rows pass */
+    p = load_yaml(f, "models:\n  - name: q\n    model: q.gguf\n    sweep:\n"
+                     "      temp: [0, 0.5]\n      top_k: [1, 2, 3, 4, 5, 6, 7, 8]\n      seeds: 7\n");
+    if (!p) fail_msg("%s", f->err);
+    assert_int_equal(vlm_plan_n_models(p), 64);
+    assert_string_equal(vlm_plan_model(p, 63)->name, "q@t0.5+k8+s48");
+}
+
+static void test_sweep_seeds_mistakes(void **state) {
+    struct fixture *f = *state;
+    const char *head = "models:\n  - name: q\n    model: q.gguf\n    settings: {temp: 0.5, seed: 4294967295}\n"
+                       "    sweep:\n";
+    char yaml[1024];
+#define SEEDS_FAILS(body, want)                          \
+    do {                                                 \
+        snprintf(yaml, sizeof yaml, "%s%s", head, body); \
+        yaml_fails(f, yaml, want);                       \
+    } while (0)
+    SEEDS_FAILS("      seeds: 1\n", "6: models[0].sweep.seeds must be an integer from 2 to 16, not '1'");
+    SEEDS_FAILS("      seeds: 17\n", "6: models[0].sweep.seeds must be an integer from 2 to 16, not '17'");
+    SEEDS_FAILS("      seeds: 2.5\n", "6: models[0].sweep.seeds must be an integer from 2 to 16, not '2.5'");
+    SEEDS_FAILS("      seeds: [2]\n", "6: models[0].sweep.seeds must be an integer from 2 to 16, not a list");
+    SEEDS_FAILS("      top_k: [1]\n      seeds: 2\n      seed: [1, 2]\n",
+                "7: models[0].sweep: give seeds (how many) or a seed list, not both");
+    /* 8 greedy rows + 8 x 8 seed rows = 72 > 64 */
+    SEEDS_FAILS("      temp: [0, 0.5]\n      top_k: [1, 2, 3, 4, 5, 6, 7, 8]\n      seeds: 8\n",
+                "6: models[0].sweep gives 72 rows; at most 64");
+    /* seed 4294967295 + 1 does not fit a seed */
+    SEEDS_FAILS("      seeds: 2\n", "6: models[0].sweep: seeds from seed 4294967295 pass 4294967295");
+#undef SEEDS_FAILS
+}
+
 /* rpc= takes its servers comma-separated inside a -m spec: the entries without
  * '=' after it are its servers; the next KEY=VALUE ends the list. */
 static void test_rpc_spec(void **state) {
@@ -629,6 +700,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_sweep_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_text_keys_and_tags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_mistakes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_seeds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_seeds_mistakes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
