@@ -208,6 +208,28 @@ static void test_combine(void **state) {
     confseq_free(c);
 }
 
+/* The lower bound, when a rejected grid point gives it, is an open end: the
+ * means left are all above it, so "mean >= lo" is settled yes, while a
+ * threshold half a grid step above it is still open (means between lo and the
+ * next grid point may be left). All right, N = 1000: the draws' own bound t/N
+ * stays far below the grid's. */
+static void test_rejected_lower_bound_is_an_open_end(void **state) {
+    (void)state;
+    confseq *cs = confseq_new(1000, 0.05);
+    int seen = 0;
+    for (int t = 1; t <= 40; t++) {
+        confseq_add(cs, 1.0);
+        double lo, hi;
+        confseq_bounds(cs, &lo, &hi);
+        if (lo <= t / 1000.0 + 1e-12) continue; /* the draws' bound, a closed end */
+        seen++;
+        assert_int_equal(confseq_verdict(cs, lo), 1);
+        assert_int_equal(confseq_verdict(cs, lo + 0.0005), 0);
+    }
+    assert_true(seen > 0);
+    confseq_free(cs);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_rejects_bad_arguments),
@@ -217,6 +239,7 @@ int main(void) {
         cmocka_unit_test(test_full_population_pins_mean),
         cmocka_unit_test(test_clamps_values),
         cmocka_unit_test(test_combine),
+        cmocka_unit_test(test_rejected_lower_bound_is_an_open_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
