@@ -134,6 +134,7 @@ FUZZ_BIN  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 .PHONY: fuzz
 fuzz: $(FUZZ_BIN)
+test: fuzz
 
 $(BUILD)/fuzz/obj/%.o: lib/%.c $(LIB_HDR) $(PREFIX_FILE)
 	@mkdir -p $(@D)

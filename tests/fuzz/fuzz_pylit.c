@@ -36,9 +36,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         pylit_free(items, n);
     }
     check_float_repr(text);
-    double boxes[8][4], box[4];
+    /* room for two boxes only, so that the limit is reached by short inputs (the seed has three) */
+    double boxes[2][4], box[4];
     int n_boxes = 0;
-    if (import_ground_boxes(text, boxes, 8, &n_boxes) == 0 && (n_boxes < 0 || n_boxes > 8)) abort();
+    if (import_ground_boxes(text, boxes, 2, &n_boxes) == 0 && (n_boxes < 1 || n_boxes > 2)) abort();
     (void)import_ground_vlmk_box(text, 640, 480, box);
     free(text);
     return 0;

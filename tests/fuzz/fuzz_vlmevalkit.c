@@ -10,8 +10,8 @@
 #include "vlmeter.h"
 
 /* File names the importer recognises, one per kind of dataset, and a generic one. */
-static const char *const TSV_NAMES[] = {"MMBench_DEV_EN.tsv", "MMStar.tsv",     "MMMU_DEV_VAL.tsv", "MME.tsv",
-                                        "HallusionBench.tsv", "POPE.tsv",       "OCRBench.tsv",     "ChartQA_TEST.tsv",
+static const char *const TSV_NAMES[] = {"MMBench_DEV_EN.tsv", "MMStar.tsv",      "MMMU_DEV_VAL.tsv", "MME.tsv",
+                                        "HallusionBench.tsv", "POPE.tsv",        "OCRBench.tsv",     "ChartQA_TEST.tsv",
                                         "DocVQA_VAL.tsv",     "RefCOCO_val.tsv", "my_set.tsv"};
 #define N_TSV_NAMES (sizeof TSV_NAMES / sizeof TSV_NAMES[0])
 
