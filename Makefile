@@ -2,6 +2,7 @@
 #
 #   make run        install what is missing, build, run the demo evaluation
 #   make test       build (plain and ASan+UBSan) and run every test
+#   make fuzz       build the libFuzzer harnesses of tests/fuzz/ (clang; docs/fuzzing.md)
 #   make mutants    plant the bugs of tests/mutants.txt one by one: each must fail its tests
 #   make GPU=cuda   build against a CUDA llama.cpp (nvcc needed; tests need no GPU)
 #   LLAMA_CPP_DIR=/prefix make   use an existing llama.cpp install
@@ -126,6 +127,34 @@ $(BUILD)/libfakenvml.so: tests/tools/fakenvml.c
 $(BUILD)/decide_sim: bench/decide_sim.c $(BUILD)/libvlmeter.a lib/confseq.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libvlmeter.a $(LDLIBS) -o $@
+
+# libFuzzer harnesses (docs/fuzzing.md): the library built again with clang,
+# coverage-instrumented under ASan+UBSan, and one binary per tests/fuzz/fuzz_NAME.c.
+# `make fuzz` builds them; `make test` runs each briefly (tests/run.sh), bench/fuzz.sh long.
+FUZZ_CC   := clang
+FUZZ_CXX  := clang++
+FUZZ_SAN  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+
+.PHONY: fuzz
+fuzz: $(FUZZ_BIN)
+test: fuzz
+
+$(BUILD)/fuzz/obj/%.o: lib/%.c $(LIB_HDR) $(PREFIX_FILE)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(LIB_FLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
+$(BUILD)/fuzz/obj/%.o: lib/%.cpp $(LIB_HDR) $(PREFIX_FILE)
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(ALL_CXXFLAGS) $(LIB_FLAGS) -fvisibility-inlines-hidden $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	      -c $< -o $@
+$(BUILD)/fuzz/libvlmeter.a: $(addprefix $(BUILD)/fuzz/obj/,$(LIB_OBJ))
+	ar rcs $@ $^
+# Linked by clang++: the C++ object's UBSan checks need the C++ runtime of the sanitizer.
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(BUILD)/fuzz/libvlmeter.a
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@.o
+	$(FUZZ_CXX) $(FUZZ_SAN) -fsanitize=fuzzer $@.o $(BUILD)/fuzz/libvlmeter.a $(LDLIBS) -o $@
+	@rm -f $@.o
 
 $(PREFIX_FILE):
 	@$(MAKE) --no-print-directory deps

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "arena.h"
+#include "suite.h"
 #include "suite_gen.h"
 #include "util.h"
 
@@ -383,12 +384,9 @@ static vlm_suite *suite_new(const char *path) {
     return s;
 }
 
-vlm_suite *vlm_suite_load(const char *path, struct vlm_suite_params params, char *err, size_t err_len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        util_errf(err, err_len, "cannot open suite '%s': %s", path, strerror(errno));
-        return NULL;
-    }
+/* Parse the open stream `f` as the suite at `path`; closes f. NULL (with a
+ * message) when reading failed. */
+static vlm_suite *load_stream(const char *path, FILE *f, struct vlm_suite_params params, char *err, size_t err_len) {
     struct line_ctx x = {.s = suite_new(path), .params = params, .ids = json_object()};
     errno = 0;
     parse_stream(&x, f);
@@ -401,6 +399,26 @@ vlm_suite *vlm_suite_load(const char *path, struct vlm_suite_params params, char
         return NULL;
     }
     return x.s;
+}
+
+vlm_suite *vlm_suite_load(const char *path, struct vlm_suite_params params, char *err, size_t err_len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        util_errf(err, err_len, "cannot open suite '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    return load_stream(path, f, params, err, err_len);
+}
+
+vlm_suite *suite_load_text(const char *path, const char *text, size_t len, struct vlm_suite_params params, char *err,
+                           size_t err_len) {
+    if (len == 0) return suite_new(path); /* fmemopen refuses an empty buffer */
+    FILE *f = fmemopen((void *)text, len, "rb");
+    if (!f) {
+        util_errf(err, err_len, "cannot read suite '%s' from memory: %s", path, strerror(errno));
+        return NULL;
+    }
+    return load_stream(path, f, params, err, err_len);
 }
 
 int vlm_suite_n_cases(const vlm_suite *s) { return s ? s->n_cases : 0; }

@@ -3,13 +3,15 @@
 # are already present, so a second run costs nothing. (chromium: the HTML report
 # test opens the report headless; chromium-driver: the review page's browser test
 # drives it over WebDriver; clang-format: `make check`, version 14 on Debian 12;
-# libmicrohttpd: the HTTP server of `vlmeter serve`.)
+# libmicrohttpd: the HTTP server of `vlmeter serve`; clang and libclang-rt-14-dev:
+# the libFuzzer harnesses of `make fuzz`, the fuzzer runtime being only a
+# Recommends of clang-14, which --no-install-recommends skips.)
 set -euo pipefail
 PKGS="build-essential pkg-config cmake git openssl ca-certificates
 libsqlite3-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libstb-dev
 libwebp-dev libxxhash-dev libcmocka-dev sqlite3 jq chromium chromium-driver clang-format
 libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-noto-cjk
-libmicrohttpd-dev"
+libmicrohttpd-dev clang libclang-rt-14-dev"
 missing=()
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the cmocka unit tests in the plain and the ASan+UBSan builds,
-# then the end-to-end scripts in tests/e2e/ against the ASan+UBSan vlmeter.
+# then the end-to-end scripts in tests/e2e/ against the ASan+UBSan vlmeter, then
+# each libFuzzer harness of BUILD_DIR/fuzz/ for 3000 executions over its seed corpus.
 # Prints "N passed, N failed" last; exits non-zero when anything failed.
 #
 # Usage: tests/run.sh BUILD_DIR [TEST_NAME_FILTER]
@@ -35,6 +36,17 @@ run_one() {  # name, command...
 for t in "$ROOT/$BUILD"/tests/test_*; do run_one "unit/$(basename "$t")" "$t"; done
 for t in "$ROOT/$BUILD"/asan/tests/test_*; do run_one "unit-asan/$(basename "$t")" "$t"; done
 for t in "$ROOT"/tests/e2e/test_*.sh; do run_one "e2e/$(basename "$t" .sh)" bash "$t"; done
+
+# The fuzz harnesses (make fuzz; docs/fuzzing.md), a short fixed run each over its
+# seed corpus; what they find goes to a scratch corpus, never into tests/fuzz/corpus.
+fuzz_short() {  # harness binary, name
+  local work=$TEST_WORK/fuzz-$2
+  mkdir -p "$work"
+  "$1" -runs=3000 -max_len=4096 -seed=1 -artifact_prefix="$work/crash-" "$work" "$ROOT/tests/fuzz/corpus/$2"
+}
+for t in "$ROOT/$BUILD"/fuzz/fuzz_*; do
+  [ -x "$t" ] && run_one "fuzz/${t##*/fuzz_}" fuzz_short "$t" "${t##*/fuzz_}"
+done
 
 echo
 [ ${#failures[@]} -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"

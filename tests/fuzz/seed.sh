@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Writes the seed corpora of the fuzz harnesses, tests/fuzz/corpus/NAME/, from
+# the repository's test inputs: the suite lines of docs/suite-format.md's
+# examples and of the unit tests, the plan of docs/plan-format.md, the SSE stream
+# of tests/unit/test_sse.c, the TSV rows of tests/e2e/test_import.sh, scorer
+# cases of tests/unit/test_score*.c, and 8x8 pictures in each format, as
+# tests/unit/test_image.c makes them. The corpora are committed; run this again
+# after changing it (docs/fuzzing.md). Needs cc, libstb-dev and libwebp-dev.
+#
+# Usage: tests/fuzz/seed.sh
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+C=$ROOT/tests/fuzz/corpus
+TMP=$(mktemp -d /tmp/vlmeter-seed-XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+mkdir -p "$C"/{suite,score,sse,plan,pylit,vlmevalkit,image}
+
+# ---- image: 8x8 pictures in every format image.c decodes (and a cut JPEG)
+cat > "$TMP/pictures.c" <<'C_END'
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <stb/stb_image_write.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <webp/encode.h>
+int main(int argc, char **argv) {
+    unsigned char px[8 * 8 * 3];
+    for (int i = 0; i < 8 * 8; i++) { px[3 * i] = (unsigned char)(i * 4); px[3 * i + 1] = 200; px[3 * i + 2] = (unsigned char)(255 - i); }
+    char p[4096];
+    snprintf(p, sizeof p, "%s/rgb.png", argv[1]); stbi_write_png(p, 8, 8, 3, px, 24);
+    snprintf(p, sizeof p, "%s/rgb.jpg", argv[1]); stbi_write_jpg(p, 8, 8, 3, px, 90);
+    snprintf(p, sizeof p, "%s/rgb.bmp", argv[1]); stbi_write_bmp(p, 8, 8, 3, px);
+    snprintf(p, sizeof p, "%s/grey.png", argv[1]); stbi_write_png(p, 8, 8, 1, px, 8);
+    uint8_t *out; size_t n;
+    n = WebPEncodeLosslessRGB(px, 8, 8, 24, &out);
+    snprintf(p, sizeof p, "%s/lossless.webp", argv[1]); FILE *f = fopen(p, "wb"); fwrite(out, 1, n, f); fclose(f); WebPFree(out);
+    n = WebPEncodeRGB(px, 8, 8, 24, 80, &out);
+    snprintf(p, sizeof p, "%s/lossy.webp", argv[1]); f = fopen(p, "wb"); fwrite(out, 1, n, f); fclose(f); WebPFree(out);
+    (void)argc;
+    return 0;
+}
+C_END
+cc -O1 -o "$TMP/pictures" "$TMP/pictures.c" -lwebp -lm
+"$TMP/pictures" "$C/image"
+head -c 200 "$C/image/rgb.jpg" > "$C/image/cut.jpg"
+
+# ---- suite: the examples of docs/suite-format.md, each a seed, and all of them as one file
+grep -h '^{"id"' "$ROOT/docs/suite-format.md" > "$TMP/docs.jsonl"
+split -l 1 -d "$TMP/docs.jsonl" "$C/suite/doc-"
+cp "$TMP/docs.jsonl" "$C/suite/all-docs"
+printf '\xEF\xBB\xBF# a comment\n\n{"id":"a","prompt":"x","answer":"y"}\n{"id":"a","prompt":"dup"}\n[1,2]\n{"id":"b",\n' \
+  > "$C/suite/bom-dup-bad"
+printf '%s\n' '{"id":"g","category":["a","b"],"groups":{"circular":"12","n":3},"image":"../x.png","prompt":"<image><image>"}' \
+  '{"id":"gen","kind":"generate","prompt":"a red square","questions":[{"q":"colour?","a":"red","scorer":"contains"}]}' \
+  > "$C/suite/fields"
+
+# ---- score: SCORER-INDEX byte, expected JSON, 0x1F, reply, 0x1F, choices... (tests/fuzz/fuzz_score.c)
+score_seed() {  # name, scorer, expected, reply, choices...
+  local name=$1 scorer=$2 i=0
+  shift 2
+  local names=(exact contains any all choice number anls vqa yesno relaxed substring open bleu cider judge iou)
+  while [ "${names[$i]}" != "$scorer" ]; do i=$((i + 1)); done
+  { printf "\\x$(printf %02x "$i")"; printf '%s' "$1"; shift; for part in "$@"; do printf '\x1f%s' "$part"; done; } \
+    > "$C/score/$name"
+}
+score_seed choice-letter choice '"C"' 'The answer is (C) blue.' red green blue
+score_seed choice-text choice '"B"' 'I think it is green' red green blue
+score_seed number number '4' 'There are 4.0 stripes, maybe 5'
+score_seed number-list number '[3,"three"]' '1,234.5 or three'
+score_seed yesno yesno '"no"' '<think>hmm</think>No, it is not.'
+score_seed iou iou '{"boxes":[[100,50,200,150]],"size":[400,300],"threshold":0.5}' '[0.25, 0.17, 0.5, 0.5]'
+score_seed iou-grid iou '{"boxes":[[1,2,30,40]],"size":[64,48],"format":"grid1000"}' '<box>(10,20),(500,900)</box>'
+score_seed anls anls '["hello world"]' 'Hello, world!'
+score_seed relaxed relaxed '"12%"' '12.5'
+score_seed contains contains '[["circle","disc"],"round"]' 'a red disc'
+
+# ---- sse: the stream of tests/unit/test_sse.c (first byte: the piece size)
+{ printf '\x07'
+  printf ': keep-alive comment\r\nevent: message\r\n'
+  printf 'data: {"choices":[{"delta":{"role":"assistant"}}]}\r\n\r\n'
+  printf 'data: {"choices":[{"delta":{"reasoning_content":"think"}}]}\n\n'
+  printf 'data: {"choices":[{"delta":{"content":"Hel"}}]}\n\n'
+  printf 'data:{"choices":[{"delta":{"content":"lo \\u4f60\\u597d"}}]}\n\n'
+  printf 'id: 7\ndata: {"choices":[{"delta":{},"finish_reason":"stop"}]}\n\n'
+  printf 'data: {"choices":[],"usage":{"prompt_tokens":12,"completion_tokens":3}}\n\n'
+  printf 'data: [DONE]\n\n'; } > "$C/sse/stream"
+printf '\x03data: {"error":{"message":"model overloaded"}}\n\n' > "$C/sse/error"
+printf '\x3fdata: {"choices":[{"delta":{"content":"cut"},"finish_reason":"length"}]}' > "$C/sse/no-newline"
+
+# ---- plan: docs/plan-format.md's YAML blocks
+awk '/^```yaml/{n++; f=sprintf("%s/plan/doc-%d", dir, n); next} /^```/{f=""} f{print > f}' dir="$C" \
+  "$ROOT/docs/plan-format.md"
+
+# ---- pylit: list literals and boxes as VLMEvalKit's cells hold them
+printf '%s' "['A', \"b\\n\", 12, 1.50, True, None]" > "$C/pylit/list"
+printf '%s' "['a', 'it''s', u'x', r'\\d']" > "$C/pylit/prefixes"
+printf '%s' '[0.1, 0.2, 0.5, 0.7]' > "$C/pylit/box"
+printf '%s' '10 20 30 40|1,2,3,4|[5, 6, 7, 8]' > "$C/pylit/boxes"
+printf '%s' '1e-05' > "$C/pylit/float"
+
+# ---- vlmevalkit: first byte picks the file name (tests/fuzz/fuzz_vlmevalkit.c); rows of tests/e2e/test_import.sh
+img=$(base64 -w0 "$C/image/rgb.png")
+{ printf '\x00index\tquestion\thint\tA\tB\tanswer\tcategory\timage\n'
+  printf '1\tWhich colour fills it?\tLook.\tred\tblue\tA\tcolors\t%s\n' "$img"
+  printf '2\tIs it bright?\t\tyes\tno\tA\tlight\t1\n'
+  printf '3\tBroken row\t\tx\ty\tA\tother\t########\n'; } > "$C/vlmevalkit/mcq"
+{ printf '\x03index\timage\tquestion\tanswer\tcategory\timage_path\n'
+  printf '0\t%s\tIs there a square? Please answer yes or no.\tYes\tcolor\t1.jpg\n' "$img"
+  printf '1\t0\tIs there a circle? Please answer yes or no.\tNo\tcolor\t1.jpg\n'; } > "$C/vlmevalkit/mme"
+{ printf '\x02index\tquestion\tA\tB\tanswer\timage\tsplit\n'
+  printf '1\tIs <image 2> like <image 1>?\tyes\t<image 2>\tA\t["%s", "%s"]\tvalidation\n' "$img" "$img"
+  printf '2\tHow many sides has <image 1>?\t\t\t4\t%s\tdev\n' "$img"; } > "$C/vlmevalkit/mmmu"
+{ printf '\x09index\timage\tquestion\tanswer\twidth\theight\n'
+  printf '0\t%s\tthe red pixel\t[0.1, 0.2, 0.5, 0.6]\t8\t8\n' "$img"; } > "$C/vlmevalkit/refcoco"
+echo "seeds: $(find "$C" -type f | wc -l) files under $C"
