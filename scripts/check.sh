@@ -13,7 +13,8 @@ shopt -s nullglob lastpipe # lastpipe: `... | report_grep` counts in this shell
 
 # The C and C++ sources every rule looks at.
 SOURCES=(include/*.h lib/*.c lib/*.h lib/*.cpp src/*.c src/*.h
-         tests/unit/*.c tests/unit/*.h tests/tools/*.c tests/tools/*.h)
+         tests/unit/*.c tests/unit/*.h tests/tools/*.c tests/tools/*.h \
+         tests/fuzz/*.c tests/fuzz/*.h)
 HEADER=include/vlmeter.h
 FORMAT_SHOWN=10  # drifting lines printed per file (all are counted)
 EXPORTS_SHOWN=30 # undeclared exports printed (all are counted)
