@@ -555,9 +555,12 @@ struct vlm_run_model_summary {
     int n_na;      /* image cases stored not applicable: the model has no vision */
     double load_ms;
     double ttft_ms_mean, decode_tps_mean, e2e_ms_p50, e2e_ms_p90;
+    double e2e_ms_p95; /* nearest rank over the stored e2e times; NAN: none */
     uint64_t rss_peak_bytes;
-    struct vlm_engine_stats reuse; /* local: what reuse and batching did in this run's load */
-    char error[512];               /* the model itself failed (load), "" otherwise */
+    uint64_t gpu_mem_bytes;                       /* device memory the loaded model held; 0: none or not loaded */
+    uint64_t model_bytes, mmproj_bytes, n_params; /* of the loaded files; 0: not loaded */
+    struct vlm_engine_stats reuse;                /* local: what reuse and batching did in this run's load */
+    char error[512];                              /* the model itself failed (load), "" otherwise */
 };
 
 struct vlm_run_summary {

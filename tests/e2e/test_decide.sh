@@ -12,7 +12,7 @@
 #     where the uninterrupted run ended, with the same cases;
 #   - the report lists the verdicts, settled, and the cases used and saved;
 #   - with decide.escalate the first model meeting every requirement ends the
-#     run: a later model is not run; with decide.screen every model answers
+#     run: a later model is not run (unless the first misses max_p95_ms); with decide.screen every model answers
 #     the first share of the draw before any answers the rest;
 #   - a remote model answering 4 cases at once stops too.
 source "$(dirname "$0")/lib.sh"
@@ -118,6 +118,14 @@ assert_eq "$(sql "SELECT group_concat(name || ':' || state, ' ') FROM (SELECT m.
   "other:failed m1:passed" "the other model fails, m1 passes"
 assert_eq "$(sql "SELECT count(*) FROM models WHERE name = 'later'")" 0 "the model after the first to pass is not run"
 assert_contains "$(cat "$T/esc.log")" "model later: not run: m1 met every requirement first" "the run says why"
+# A p95 no model can meet (0.001 ms): m1 passes on accuracy but the run goes on to `later`.
+sed -e 's/  min_accuracy: {easy: 0.5}/  min_accuracy: {easy: 0.5}\n  max_p95_ms: 0.001/' "$T/esc.yaml" > "$T/esc2.yaml"
+DB=$T/esc2.db
+"$VLMETER" run "$T/esc2.yaml" --db "$DB" > "$T/esc2.log" 2>&1 || { cat "$T/esc2.log"; fail "escalate run (p95) failed"; }
+assert_contains "$(cat "$T/esc2.log")" "model m1: meets every accuracy requirement but p95" "the run says why it goes on"
+assert_eq "$(sql "SELECT group_concat(name, ' ') FROM (SELECT name FROM models ORDER BY id)")" "other m1 later" \
+  "every model runs when none meets the p95"
+
 # --- screen: every model answers the first 20% of the draw (ceil(0.2 x 60) = 12
 # cases), then those not failed the rest. Neither model settles within 12 (they
 # need $n_easy each, as above), so the answers go: other's 12, m1's 12, then
