@@ -51,6 +51,7 @@ struct decider {
     /* the model being decided */
     double *value; /* per draw position; NAN until done */
     bool *done;
+    bool *na;     /* per draw position: not applicable to this model (left out) */
     int used;     /* the done prefix taken in */
     int n_scored; /* scorable cases in the run */
 };
@@ -225,6 +226,7 @@ decider *decide_new(const vlm_case *const *cases, int n, const struct vlm_requir
     d->scorable = xcalloc((size_t)n + 1, sizeof *d->scorable);
     d->value = xcalloc((size_t)n + 1, sizeof *d->value);
     d->done = xcalloc((size_t)n + 1, sizeof *d->done);
+    d->na = xcalloc((size_t)n + 1, sizeof *d->na);
     d->strata = xcalloc((size_t)n + 1, sizeof *d->strata);
     build_order(d, cases, n);
     d->req = xcalloc((size_t)req->n_acc + 1, sizeof *d->req);
@@ -266,6 +268,7 @@ void decide_free(decider *d) {
     free(d->scorable);
     free(d->value);
     free(d->done);
+    free(d->na);
     free(d);
 }
 
@@ -282,14 +285,14 @@ void decide_begin_model(decider *d) {
     for (int s = 0; s < d->n_strata; s++) d->strata[s].na = false;
     for (int k = 0; k < d->n; k++) {
         d->value[k] = NAN;
-        d->done[k] = false;
+        d->done[k] = d->na[k] = false;
     }
     d->used = 0;
 }
 
 /* Feed the value of draw position k to every sequence of its stratum. */
 static void take_in(decider *d, int k) {
-    if (!d->scorable[k]) return;
+    if (!d->scorable[k] || d->na[k]) return;
     double v = isnan(d->value[k]) ? 0 : d->value[k]; /* scorable but nothing stored: as grade.c, wrong */
     int s = d->stratum_of[k];
     for (int i = 0; i < d->n_req; i++)
@@ -315,7 +318,7 @@ void decide_not_applicable(decider *d, int k) {
     d->strata[d->stratum_of[k]].na = true;
     d->done[k] = true; /* left out of accuracy (docs/metrics.md) */
     d->value[k] = NAN;
-    d->scorable[k] = false;
+    d->na[k] = true;
     advance(d);
 }
 
