@@ -20,4 +20,9 @@ bool jpath_num(const json_t *o, const char *path, double *v);
 /* The string at `path`; NULL when missing or not a string. */
 const char *jpath_str(const json_t *o, const char *path);
 
+/* Object o as canonical JSON text (compact, keys sorted), keeping only the n
+ * keys listed (`keep`) or everything but them (!keep). Settings that are equal
+ * but for some keys give the same text; caller frees. */
+char *jpath_keys_text(const json_t *o, const char *const *keys, int n, bool keep);
+
 #endif

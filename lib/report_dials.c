@@ -133,25 +133,10 @@ static void member_free(struct dial_member *m) {
 /* ------------------------------------------------------------ groups */
 
 /* The settings less the dial keys, as canonical text: members of one group share it. */
-static char *group_key(const json_t *settings) {
-    json_t *o = json_deep_copy(settings);
-    for (int k = 0; k < N_DIAL_KEYS; k++) json_object_del(o, DIAL_KEYS[k]);
-    char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(o);
-    return s;
-}
+static char *group_key(const json_t *settings) { return jpath_keys_text(settings, DIAL_KEYS, N_DIAL_KEYS, false); }
 
 /* The dial keys' values as canonical text: two members with the same are not two settings. */
-static char *dials_key(const json_t *settings) {
-    json_t *o = json_object();
-    for (int k = 0; k < N_DIAL_KEYS; k++) {
-        json_t *v = json_object_get(settings, DIAL_KEYS[k]);
-        if (v) json_object_set(o, DIAL_KEYS[k], v);
-    }
-    char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(o);
-    return s;
-}
+static char *dials_key(const json_t *settings) { return jpath_keys_text(settings, DIAL_KEYS, N_DIAL_KEYS, true); }
 
 /* Every model read from the store, and its group key. */
 struct all_models {

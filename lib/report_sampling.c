@@ -97,23 +97,12 @@ static double setting_num(const struct samp_member *m, const char *key) {
 
 /* The settings less the first n_keys sampling keys, as canonical text. */
 static char *settings_less(const json_t *settings, int n_keys) {
-    json_t *o = json_deep_copy(settings);
-    for (int k = 0; k < n_keys; k++) json_object_del(o, SAMPLING_KEYS[k]);
-    char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(o);
-    return s;
+    return jpath_keys_text(settings, SAMPLING_KEYS, n_keys, false);
 }
 
 /* The first n_keys sampling keys' values alone, as canonical text. */
 static char *settings_only(const json_t *settings, int n_keys) {
-    json_t *o = json_object();
-    for (int k = 0; k < n_keys; k++) {
-        json_t *v = json_object_get(settings, SAMPLING_KEYS[k]);
-        if (v) json_object_set(o, SAMPLING_KEYS[k], v);
-    }
-    char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(o);
-    return s;
+    return jpath_keys_text(settings, SAMPLING_KEYS, n_keys, true);
 }
 
 /* Every model read from the store. */
