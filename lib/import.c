@@ -331,6 +331,12 @@ struct folder_row {
     const char *choices[26];
 };
 
+/* Whether the resolved path `real` lies inside the resolved folder `folder_real`. */
+static bool inside_folder(const char *real, const char *folder_real) {
+    size_t n = strlen(folder_real);
+    return strncmp(real, folder_real, n) == 0 && (real[n] == '/' || strcmp(folder_real, "/") == 0);
+}
+
 /* The image file `rel` inside the folder, stored; refused when it leaves the folder. */
 static int folder_image(struct importer *im, const char *folder_real, const char *folder, const char *rel,
                         char **stored) {
@@ -338,8 +344,7 @@ static int folder_image(struct importer *im, const char *folder_real, const char
     char *real = realpath(joined, NULL);
     free(joined);
     if (!real) return import_fail(im, "image '%s' not found in '%s'", rel, folder);
-    size_t n = strlen(folder_real);
-    bool inside = strncmp(real, folder_real, n) == 0 && real[n] == '/';
+    bool inside = inside_folder(real, folder_real);
     unsigned char *data = NULL;
     size_t len = 0;
     int rc = inside ? 0 : import_fail(im, "image '%s' leaves the folder '%s'", rel, folder);
@@ -565,8 +570,9 @@ static int folder_jsonl(struct importer *im, FILE *f, const char *folder_real, c
     return rc;
 }
 
-/* FOLDER/questions.csv or FOLDER/questions.jsonl, whichever exists. */
-static char *find_questions(const char *folder, char *err, size_t err_len) {
+/* FOLDER/questions.csv or FOLDER/questions.jsonl, whichever exists; refused
+ * when it is a symlink leading out of the folder. */
+static char *find_questions(const char *folder, const char *folder_real, char *err, size_t err_len) {
     char *csv = util_path_join(folder, "questions.csv"), *jsonl = util_path_join(folder, "questions.jsonl");
     bool has_csv = access(csv, F_OK) == 0, has_jsonl = access(jsonl, F_OK) == 0;
     char *found = NULL;
@@ -574,6 +580,14 @@ static char *find_questions(const char *folder, char *err, size_t err_len) {
         util_errf(err, err_len, "both questions.csv and questions.jsonl are in '%s'; name one", folder);
     else if (!has_csv && !has_jsonl) util_errf(err, err_len, "no questions.csv or questions.jsonl in '%s'", folder);
     else found = xstrdup(has_csv ? csv : jsonl);
+    char *real = found ? realpath(found, NULL) : NULL;
+    if (found && (!real || !inside_folder(real, folder_real))) {
+        util_errf(err, err_len, "'%s' leaves the folder '%s' (a symlink); name it with --questions to use it", found,
+                  folder);
+        free(found);
+        found = NULL;
+    }
+    free(real);
     free(csv);
     free(jsonl);
     return found;
@@ -596,7 +610,7 @@ int vlm_import_folder(const char *folder, const char *questions, const char *out
         util_errf(err, err_len, "cannot open folder '%s': %s", folder, strerror(errno));
         return VLM_ERR_IO;
     }
-    char *qpath = questions ? xstrdup(questions) : find_questions(folder, err, err_len);
+    char *qpath = questions ? xstrdup(questions) : find_questions(folder, folder_real, err, err_len);
     FILE *f = qpath ? fopen(qpath, "rb") : NULL;
     int rc = f ? VLM_OK : VLM_ERR_INPUT;
     if (qpath && !f) util_errf(err, err_len, "cannot open '%s': %s", qpath, strerror(errno));

@@ -46,16 +46,36 @@ struct vlm_suite_params vlm_suite_default_params(void) {
 
 /* ------------------------------------------------------------ paths */
 
+#define MAX_LINK_HOPS 40 /* as Linux's limit on symlinks followed in one lookup */
+
+static char *resolve_path_hops(const char *path, int hops);
+
+/* Where the symlink `link` (in the resolved folder `parent`) points, resolved in
+ * turn; NULL when `link` is no symlink or too many links were followed. A link
+ * whose target is missing is resolved here, so that it is judged by its target
+ * too (realpath fails on it). Caller frees. */
+static char *resolve_dangling_link(const char *link, const char *parent, int hops) {
+    char target[PATH_MAX];
+    ssize_t n = hops < MAX_LINK_HOPS ? readlink(link, target, sizeof target - 1) : -1;
+    if (n < 0) return NULL;
+    target[n] = '\0';
+    char *joined = util_path_join(parent, target);
+    char *resolved = resolve_path_hops(joined, hops + 1);
+    free(joined);
+    return resolved;
+}
+
 /* `path` (absolute) with ".", ".." and symlinks resolved as far as the file
- * system allows: the part that exists goes through realpath(3), the missing rest
- * is normalized lexically. Caller frees. */
-static char *resolve_path(const char *path) {
+ * system allows: the part that exists goes through realpath(3), a symlink to a
+ * missing file by its target, the missing rest is normalized lexically. Caller
+ * frees. */
+static char *resolve_path_hops(const char *path, int hops) {
     char *real = realpath(path, NULL);
     if (real) return real;
     const char *slash = strrchr(path, '/');
     if (!slash) return xstrdup(path);
     char *parent_path = slash == path ? xstrdup("/") : xasprintf("%.*s", (int)(slash - path), path);
-    char *parent = resolve_path(parent_path);
+    char *parent = resolve_path_hops(parent_path, hops);
     free(parent_path);
     const char *base = slash + 1;
     if (strcmp(base, "") == 0 || strcmp(base, ".") == 0) return parent;
@@ -65,9 +85,14 @@ static char *resolve_path(const char *path) {
         return up;
     }
     char *joined = xasprintf("%s%s%s", parent, strcmp(parent, "/") ? "/" : "", base);
+    char *target = resolve_dangling_link(joined, parent, hops);
     free(parent);
-    return joined;
+    if (!target) return joined;
+    free(joined);
+    return target;
 }
+
+static char *resolve_path(const char *path) { return resolve_path_hops(path, 0); }
 
 static bool path_is_inside(const char *path, const char *dir) {
     size_t n = strlen(dir);
