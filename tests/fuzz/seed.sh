@@ -13,7 +13,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 C=$ROOT/tests/fuzz/corpus
 TMP=$(mktemp -d /tmp/vlmeter-seed-XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
-mkdir -p "$C"/{suite,score,sse,plan,pylit,vlmevalkit,image}
+mkdir -p "$C"/{suite,score,sse,plan,pylit,vlmevalkit,image,folder}
 
 # ---- image: 8x8 pictures in every format image.c decodes (and a cut JPEG)
 cat > "$TMP/pictures.c" <<'C_END'
@@ -111,4 +111,8 @@ img=$(base64 -w0 "$C/image/rgb.png")
   printf '2\tHow many sides has <image 1>?\t\t\t4\t%s\tdev\n' "$img"; } > "$C/vlmevalkit/mmmu"
 { printf '\x09index\timage\tquestion\tanswer\twidth\theight\n'
   printf '0\t%s\tthe red pixel\t[0.1, 0.2, 0.5, 0.6]\t8\t8\n' "$img"; } > "$C/vlmevalkit/refcoco"
+# ---- folder: first byte even = CSV, odd = JSONL (tests/fuzz/fuzz_folder.c: images a.png, b.png); docs/import.md's examples
+printf '\000image,question,answer,category,choices\na.png,What is the total?,42.50,documents,\na.png|b.png,"How many in all?",7,counting,\nb.png,Which one?,B,animals,dog|cat|bird\n' > "$C/folder/csv"
+printf '\000image,question,box\na.png,Where is it?,1 1 4 4|2,2,6,6\n../x.png,Out?,\n' > "$C/folder/csv-box"
+printf '\001{"id":"r1","image":"a.png","question":"What is the total?","answer":42.5,"category":"documents"}\n{"id":"pair","images":["a.png","b.png"],"question":"First: <image> Second: <image> Same?","answer":false}\n# a comment\n{"id":"g","image":"b.png","question":"Box?","answer":{"boxes":[[1,1,4,4]],"size":[16,8]},"scorer":"iou"}\n' > "$C/folder/jsonl"
 echo "seeds: $(find "$C" -type f | wc -l) files under $C"
