@@ -39,6 +39,7 @@ struct requirement {
 
 struct decider {
     const vlm_case **order; /* the draw order */
+    json_t *rank;           /* case name (case_name) -> its draw position */
     int *stratum_of;        /* per draw position */
     bool *scorable;         /* per draw position */
     int n;
@@ -116,14 +117,22 @@ static int stratum_find_or_add(decider *d, const vlm_case *c) {
     return d->n_strata++;
 }
 
-/* A case's place in its stratum: XXH64 of suite, a zero byte and id, seeded. */
-static uint64_t draw_key(const vlm_case *c, uint64_t seed) {
+/* A case's name: its suite, a zero byte and its id (*len bytes); caller frees. */
+static char *case_name(const vlm_case *c, size_t *len) {
     size_t ls = strlen(c->suite ? c->suite : ""), li = strlen(c->id ? c->id : "");
     char *k = xmalloc(ls + li + 2);
     memcpy(k, c->suite ? c->suite : "", ls);
     k[ls] = '\0';
-    memcpy(k + ls + 1, c->id ? c->id : "", li);
-    uint64_t h = XXH64(k, ls + 1 + li, seed);
+    memcpy(k + ls + 1, c->id ? c->id : "", li + 1);
+    *len = ls + 1 + li;
+    return k;
+}
+
+/* A case's place in its stratum: XXH64 of its name, seeded. */
+static uint64_t draw_key(const vlm_case *c, uint64_t seed) {
+    size_t len;
+    char *k = case_name(c, &len);
+    uint64_t h = XXH64(k, len, seed);
     free(k);
     return h;
 }
@@ -229,6 +238,13 @@ decider *decide_new(const vlm_case *const *cases, int n, const struct vlm_requir
     d->na = xcalloc((size_t)n + 1, sizeof *d->na);
     d->strata = xcalloc((size_t)n + 1, sizeof *d->strata);
     build_order(d, cases, n);
+    d->rank = json_object();
+    for (int k = 0; k < n; k++) {
+        size_t len;
+        char *name = case_name(d->order[k], &len);
+        json_object_setn_new(d->rank, name, len, json_integer(k));
+        free(name);
+    }
     d->req = xcalloc((size_t)req->n_acc + 1, sizeof *d->req);
     for (int i = 0; i < req->n_acc; i++) {
         if (add_requirement(d, req->acc_cat[i], req->acc_min[i])) continue;
@@ -261,6 +277,7 @@ void decide_free(decider *d) {
         free(d->strata[s].key);
         json_decref(d->strata[s].cats);
     }
+    json_decref(d->rank);
     free(d->req);
     free(d->strata);
     free(d->order);
@@ -371,9 +388,9 @@ uint64_t decide_seed(const decider *d) { return d->seed; }
 int decide_n_verdicts(const decider *d) { return d->n_req; }
 
 int decide_rank(const decider *d, const vlm_case *c) {
-    for (int k = 0; k < d->n; k++)
-        if (d->order[k] == c) return k;
-    for (int k = 0; k < d->n; k++)
-        if (strcmp(d->order[k]->suite, c->suite) == 0 && strcmp(d->order[k]->id, c->id) == 0) return k;
-    return -1;
+    size_t len;
+    char *name = case_name(c, &len);
+    json_t *k = json_object_getn(d->rank, name, len);
+    free(name);
+    return k ? (int)json_integer_value(k) : -1;
 }

@@ -50,8 +50,8 @@ void decide_free(decider *d);
 int decide_n(const decider *d);
 const vlm_case *decide_case(const decider *d, int k);
 
-/* The draw position of c (matched by pointer, then by suite and id); -1 when
- * c is not one of the decider's cases. */
+/* The draw position of the case with c's suite and id (an index made once by
+ * decide_new); -1 when it is not one of the decider's cases. */
 int decide_rank(const decider *d, const vlm_case *c);
 
 /* Start deciding a new model: every confidence sequence empty, no case done. */

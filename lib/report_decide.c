@@ -17,11 +17,9 @@ static json_t *model_entry(json_t *models, const char *name, const json_t *row) 
     size_t i;
     json_t *m;
     json_array_foreach(models, i, m) if (strcmp(jpath_str(m, "model"), name) == 0) return m;
-    double n_used = 0, n_cases = 0, n_stored = 0, e2e = 0;
-    jpath_num(row, "n_used", &n_used);
+    double n_cases = 0, n_stored = 0;
     jpath_num(row, "n_cases", &n_cases);
     jpath_num(row, "n_stored", &n_stored);
-    jpath_num(row, "e2e_ms_total", &e2e);
     m = json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "model", name, "state", json_object_get(row, "state"),
                   "n_used", json_object_get(row, "n_used"), "n_scored", json_object_get(row, "n_scored"), "n_cases",
                   json_object_get(row, "n_cases"), "n_stored", json_object_get(row, "n_stored"), "alpha",

@@ -343,8 +343,8 @@ struct store_decide_turn {
 /* Visit a model's finished cases' turns, by suite, case and turn. */
 int store_decide_each_turn(vlm_store *s, int64_t model_id, int (*cb)(const struct store_decide_turn *t, void *user),
                            void *user);
-/* Every decisions row with its model's name, its stored case count and the sum
- * of its answers' e2e_ms, as a JSON array (report_decide.c). */
+/* Every decisions row with its model's name and its stored case count
+ * (n_stored), as a JSON array (report_decide.c). */
 int store_report_decisions(vlm_store *s, json_t **out);
 
 #endif

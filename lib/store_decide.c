@@ -72,17 +72,16 @@ int store_report_decisions(vlm_store *s, json_t **out) {
     int rc = store_q_prepare(s, &q, "reading table decisions",
                              "SELECT m.name, d.requirement, d.threshold, d.verdict, d.ci_low, d.ci_high, d.n_used,"
                              " d.n_scored, d.n_cases, d.alpha, d.seed, d.state,"
-                             " (SELECT count(*) FROM cases c WHERE c.model_id=d.model_id),"
-                             " (SELECT total(e2e_ms) FROM answers x WHERE x.model_id=d.model_id)"
+                             " (SELECT count(*) FROM cases c WHERE c.model_id=d.model_id)"
                              " FROM decisions d JOIN models m ON m.id=d.model_id ORDER BY m.id, d.rowid");
     while (rc == VLM_OK && store_q_row(&q)) {
-        json_t *o = json_pack(
-            "{s:s, s:s, s:f, s:I, s:f, s:f, s:I, s:I, s:I, s:f, s:I, s:s, s:I, s:f}", "model", store_col_text(&q, 0),
-            "requirement", store_col_text(&q, 1), "threshold", store_col_double(&q, 2), "verdict", store_col_int(&q, 3),
-            "ci_low", store_col_double(&q, 4), "ci_high", store_col_double(&q, 5), "n_used", store_col_int(&q, 6),
-            "n_scored", store_col_int(&q, 7), "n_cases", store_col_int(&q, 8), "alpha", store_col_double(&q, 9), "seed",
-            store_col_int(&q, 10), "state", store_col_text(&q, 11) ? store_col_text(&q, 11) : "", "n_stored",
-            store_col_int(&q, 12), "e2e_ms_total", store_col_double(&q, 13));
+        json_t *o = json_pack("{s:s, s:s, s:f, s:I, s:f, s:f, s:I, s:I, s:I, s:f, s:I, s:s, s:I}", "model",
+                              store_col_text(&q, 0), "requirement", store_col_text(&q, 1), "threshold",
+                              store_col_double(&q, 2), "verdict", store_col_int(&q, 3), "ci_low",
+                              store_col_double(&q, 4), "ci_high", store_col_double(&q, 5), "n_used",
+                              store_col_int(&q, 6), "n_scored", store_col_int(&q, 7), "n_cases", store_col_int(&q, 8),
+                              "alpha", store_col_double(&q, 9), "seed", store_col_int(&q, 10), "state",
+                              store_col_text(&q, 11) ? store_col_text(&q, 11) : "", "n_stored", store_col_int(&q, 12));
         json_array_append_new(a, o);
     }
     if (rc == VLM_OK) rc = store_q_end(&q, VLM_OK);
