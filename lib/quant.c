@@ -164,7 +164,7 @@ static bool quantize_tensor(const struct ggml_tensor *x, enum ggml_type type) {
     if (ggml_n_dims(x) != 2 || n < 7 || strcmp(name + n - 7, ".weight") != 0) return false;
     if (strstr(name, "position_embd") || strstr(name, "class_embd") || strstr(name, "patch_embd")) return false;
     if (x->type != GGML_TYPE_F32 && x->type != GGML_TYPE_F16 && x->type != GGML_TYPE_BF16) return false;
-    return x->ne[0] % ggml_blck_size(type) == 0;
+    return x->ne[0] > 0 && x->ne[1] > 0 && x->ne[0] % ggml_blck_size(type) == 0; /* (an empty one has no rows) */
 }
 
 /* The bytes of tensor x as type `type` (converted through F32); caller frees. */
@@ -181,7 +181,80 @@ static void *convert(const struct ggml_tensor *x, enum ggml_type type, size_t *s
     return out;
 }
 
+/* True when the C strings names(g, 0..n-1) are all non-empty and distinct. */
+static bool names_usable(const struct gguf_context *g, int64_t n,
+                         const char *(*name)(const struct gguf_context *, int64_t), int64_t *bad) {
+    for (int64_t i = 0; i < n; i++) {
+        *bad = i;
+        if (!name(g, i)[0]) return false;
+        for (int64_t j = 0; j < i; j++)
+            if (strcmp(name(g, i), name(g, j)) == 0) return false;
+    }
+    return true;
+}
+
+/* gguf_get_key and gguf_get_tensor_name with one signature, for names_usable. */
+static const char *key_name(const struct gguf_context *g, int64_t i) { return gguf_get_key(g, i); }
+static const char *tensor_name(const struct gguf_context *g, int64_t i) { return gguf_get_tensor_name(g, i); }
+
+/* Whether the projector's keys and tensor names can be copied: gguf reads a
+ * name with a NUL byte in it, which its setters then see cut short, empty
+ * (an assertion aborts the process) or equal to another (a duplicate tensor
+ * aborts too). False with a message naming the file and the entry. */
+static bool projector_names_ok(const char *in, const struct gguf_context *src, char *err, size_t err_len) {
+    int64_t bad = -1;
+    if (!names_usable(src, gguf_get_n_kv(src), key_name, &bad)) {
+        util_errf(err, err_len,
+                  "projector '%s': metadata key %lld is empty, holds a NUL byte or repeats another (not a "
+                  "valid GGUF)",
+                  in, (long long)bad);
+        return false;
+    }
+    if (!names_usable(src, gguf_get_n_tensors(src), tensor_name, &bad)) {
+        util_errf(err, err_len,
+                  "projector '%s': tensor %lld's name is empty, holds a NUL byte or repeats another (not "
+                  "a valid GGUF)",
+                  in, (long long)bad);
+        return false;
+    }
+    return true;
+}
+
+/* Whether every tensor's bytes lie inside the file: reading the tensors
+ * allocates what the header claims before it reads a byte of them, so a header
+ * claiming terabytes would abort the process. False with a message. */
+static bool projector_sizes_ok(const char *in, const struct gguf_context *g, char *err, size_t err_len) {
+    uint64_t file = util_file_size(in), start = gguf_get_data_offset(g);
+    uint64_t room = file > start ? file - start : 0;
+    for (int64_t i = 0; i < gguf_get_n_tensors(g); i++) {
+        uint64_t off = gguf_get_tensor_offset(g, i), size = gguf_get_tensor_size(g, i);
+        if (off > room || size > room - off) {
+            util_errf(err, err_len,
+                      "projector '%s': tensor '%s' claims %llu bytes at %llu, past the file's end "
+                      "(truncated or not a valid GGUF)",
+                      in, gguf_get_tensor_name(g, i), (unsigned long long)size, (unsigned long long)(start + off));
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Read the projector's header alone and check it before its tensors are
+ * loaded. VLM_OK or VLM_ERR_INPUT with a message naming the file. */
+static int check_projector(const char *in, char *err, size_t err_len) {
+    struct gguf_init_params ip = {.no_alloc = true, .ctx = NULL};
+    struct gguf_context *g = gguf_init_from_file(in, ip);
+    if (!g) {
+        util_errf(err, err_len, "cannot read projector '%s' (missing, truncated or not GGUF)", in);
+        return VLM_ERR_INPUT;
+    }
+    bool ok = projector_names_ok(in, g, err, err_len) && projector_sizes_ok(in, g, err, err_len);
+    gguf_free(g);
+    return ok ? VLM_OK : VLM_ERR_INPUT;
+}
+
 static int quantize_projector(const char *in, const char *out, const struct qtype *t, char *err, size_t err_len) {
+    if (check_projector(in, err, err_len) != VLM_OK) return VLM_ERR_INPUT;
     struct ggml_context *data = NULL;
     struct gguf_init_params ip = {.no_alloc = false, .ctx = &data};
     struct gguf_context *src = gguf_init_from_file(in, ip);

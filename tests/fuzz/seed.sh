@@ -4,7 +4,8 @@
 # examples and of the unit tests, the plan of docs/plan-format.md, the SSE stream
 # of tests/unit/test_sse.c, the TSV rows of tests/e2e/test_import.sh, scorer
 # cases of tests/unit/test_score*.c, and 8x8 pictures in each format, as
-# tests/unit/test_image.c makes them. The corpora are committed; run this again
+# tests/unit/test_image.c makes them, and small GGUF projectors (written by the
+# gguf harness itself, so `make fuzz` first). The corpora are committed; run this again
 # after changing it (docs/fuzzing.md). Needs cc, libstb-dev and libwebp-dev.
 #
 # Usage: tests/fuzz/seed.sh
@@ -115,4 +116,9 @@ img=$(base64 -w0 "$C/image/rgb.png")
 printf '\000image,question,answer,category,choices\na.png,What is the total?,42.50,documents,\na.png|b.png,"How many in all?",7,counting,\nb.png,Which one?,B,animals,dog|cat|bird\n' > "$C/folder/csv"
 printf '\000image,question,box\na.png,Where is it?,1 1 4 4|2,2,6,6\n../x.png,Out?,\n' > "$C/folder/csv-box"
 printf '\001{"id":"r1","image":"a.png","question":"What is the total?","answer":42.5,"category":"documents"}\n{"id":"pair","images":["a.png","b.png"],"question":"First: <image> Second: <image> Same?","answer":false}\n# a comment\n{"id":"g","image":"b.png","question":"Box?","answer":{"boxes":[[1,1,4,4]],"size":[16,8]},"scorer":"iou"}\n' > "$C/folder/jsonl"
+# ---- gguf: small projectors, a metadata-only model and the crashes found (tests/fuzz/fuzz_gguf.c writes them; make fuzz first)
+GGUF_HARNESS=$ROOT/build/cpu/fuzz/fuzz_gguf
+[ -x "$GGUF_HARNESS" ] || { echo "seed.sh: no $GGUF_HARNESS: run make fuzz first" >&2; exit 1; }
+mkdir -p "$C/gguf"
+FUZZ_GGUF_SEEDS=$C/gguf "$GGUF_HARNESS"
 echo "seeds: $(find "$C" -type f | wc -l) files under $C"
