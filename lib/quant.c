@@ -164,7 +164,7 @@ static bool quantize_tensor(const struct ggml_tensor *x, enum ggml_type type) {
     if (ggml_n_dims(x) != 2 || n < 7 || strcmp(name + n - 7, ".weight") != 0) return false;
     if (strstr(name, "position_embd") || strstr(name, "class_embd") || strstr(name, "patch_embd")) return false;
     if (x->type != GGML_TYPE_F32 && x->type != GGML_TYPE_F16 && x->type != GGML_TYPE_BF16) return false;
-    return x->ne[0] > 0 && x->ne[1] > 0 && x->ne[0] % ggml_blck_size(type) == 0; /* (an empty one has no rows) */
+    return x->ne[0] % ggml_blck_size(type) == 0;
 }
 
 /* The bytes of tensor x as type `type` (converted through F32); caller frees. */
@@ -239,17 +239,36 @@ static bool projector_sizes_ok(const char *in, const struct gguf_context *g, cha
     return true;
 }
 
+/* Whether every tensor has at least one element along each axis: gguf reads a
+ * tensor of shape (N, 0) (no bytes), but writes its copy as (N) (ggml_n_dims
+ * drops the 0), a variant no reader accepts; and an empty matrix has no rows
+ * to quantize. False with a message. */
+static bool projector_shapes_ok(const char *in, struct ggml_context *meta, const struct gguf_context *g, char *err,
+                                size_t err_len) {
+    for (int64_t i = 0; i < gguf_get_n_tensors(g); i++) {
+        const struct ggml_tensor *x = ggml_get_tensor(meta, gguf_get_tensor_name(g, i));
+        if (x && ggml_nelements(x) > 0) continue;
+        util_errf(err, err_len, "projector '%s': tensor '%s' is empty (a side of 0: not a valid projector)", in,
+                  gguf_get_tensor_name(g, i));
+        return false;
+    }
+    return true;
+}
+
 /* Read the projector's header alone and check it before its tensors are
  * loaded. VLM_OK or VLM_ERR_INPUT with a message naming the file. */
 static int check_projector(const char *in, char *err, size_t err_len) {
-    struct gguf_init_params ip = {.no_alloc = true, .ctx = NULL};
+    struct ggml_context *meta = NULL;
+    struct gguf_init_params ip = {.no_alloc = true, .ctx = &meta};
     struct gguf_context *g = gguf_init_from_file(in, ip);
     if (!g) {
         util_errf(err, err_len, "cannot read projector '%s' (missing, truncated or not GGUF)", in);
         return VLM_ERR_INPUT;
     }
-    bool ok = projector_names_ok(in, g, err, err_len) && projector_sizes_ok(in, g, err, err_len);
+    bool ok = projector_names_ok(in, g, err, err_len) && projector_sizes_ok(in, g, err, err_len) &&
+              projector_shapes_ok(in, meta, g, err, err_len);
     gguf_free(g);
+    ggml_free(meta);
     return ok ? VLM_OK : VLM_ERR_INPUT;
 }
 

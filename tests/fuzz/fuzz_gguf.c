@@ -94,6 +94,8 @@ static void write_seeds(const char *dir) {
     write_gguf(p, 0, 2, matrix_last, ne_last, f32);
     snprintf(q, sizeof q, "%s/crash-no-columns.gguf", dir); /* the last tensor, a matrix: ne[0] = 0 */
     write_patched(p, q, "mm.0.weight", strlen("mm.0.weight") + 4, &zero, sizeof zero);
+    snprintf(q, sizeof q, "%s/crash-no-rows.gguf", dir); /* ... its ne[1] = 0: the variant was unreadable */
+    write_patched(p, q, "mm.0.weight", strlen("mm.0.weight") + 4 + 8, &zero, sizeof zero);
     remove(p);
 }
 
@@ -141,7 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         const char *types[] = {"q8_0"};
         struct vlm_quant_summary sum;
         if (vlm_quantize(model_path, types, 1, outdir, &qp, &sum, err, sizeof err) == VLM_OK) {
-            /* the model's variant was kept, the projector's made */
+            /* the model's variant was kept, the projector's made, and readable */
             if (sum.n_skipped != 1 || sum.n_made != 1) abort();
             char *made = vlm_quant_path(path, "q8_0", outdir);
             if (!vlm_quant_file_type(made, type, sizeof type) || strcmp(type, "q8_0") != 0) abort();

@@ -7,9 +7,10 @@
  *     tensor aborts);
  *   - a tensor whose header claims more bytes than the file holds, which the
  *     tensor load would allocate (terabytes: the allocation aborts);
- *   - a matrix with no columns, whose row count was a division by zero.
- * Each is refused (or, for the empty matrix, kept as it is) with a message
- * naming the file. A good projector is quantized as docs/quantize.md says:
+ *   - an empty tensor (a side of 0): a matrix with no columns divided by zero
+ *     in its row count; one with no rows was written to the variant with a
+ *     shape no reader accepts.
+ * Each is refused with a message naming the file. A good projector is quantized as docs/quantize.md says:
  * its 32-column matrix to Q8_0 (blocks of 32), its position embedding kept F32.
  * The language model beside it is a metadata-only GGUF whose Q8_0 variant is
  * there already, so vlm_quantize keeps it and reads only the projector.
@@ -201,24 +202,25 @@ static void test_tensor_past_the_end_refused(void **state) {
     assert_refused(f, "tensor 'v.position_embd.weight' claims 1099511627776 bytes");
 }
 
-static void test_empty_matrix_kept(void **state) {
+/* Shape (32, 0), and (0, 2): gguf reads both (no bytes). The first was
+ * written to the variant as (32) and the second divided by zero in the row
+ * count; both are refused. */
+static void test_empty_tensors_refused(void **state) {
     struct fixture *f = *state;
-    /* gguf cannot write an empty tensor: the last one's ne[0] becomes 0 in the
-     * file (the last, so that no later tensor's offset moves) */
+    /* gguf cannot write an empty tensor: in the file, a side of the last
+     * tensor becomes 0 (the last, so that no later tensor's offset moves) */
     const char *names[] = {"mm.1.weight", "v.position_embd.weight", "mm.0.weight"};
     const int64_t shapes[][2] = {{64, 3}, {4, 2}, {32, 2}};
-    write_gguf(f->projector, 0, NULL, 0, names, shapes, 3);
-    size_t n;
-    unsigned char *b = slurp(f->projector, &n);
-    int64_t zero = 0;
-    memcpy(b + find(b, n, "mm.0.weight", 0) + strlen("mm.0.weight") + 4, &zero, sizeof zero);
-    spill(f->projector, b, n);
-    free(b);
-    char *made = NULL;
-    assert_int_equal(quantize(f, &made), VLM_OK);
-    assert_int_equal(tensor_type(made, "mm.0.weight"), GGML_TYPE_F32); /* no columns: nothing to quantize */
-    assert_int_equal(tensor_type(made, "mm.1.weight"), GGML_TYPE_Q8_0);
-    free(made);
+    for (int side = 0; side < 2; side++) {
+        write_gguf(f->projector, 0, NULL, 0, names, shapes, 3);
+        size_t n;
+        unsigned char *b = slurp(f->projector, &n);
+        int64_t zero = 0;
+        memcpy(b + find(b, n, "mm.0.weight", 0) + strlen("mm.0.weight") + 4 + 8 * side, &zero, sizeof zero);
+        spill(f->projector, b, n);
+        free(b);
+        assert_refused(f, "tensor 'mm.0.weight' is empty (a side of 0");
+    }
 }
 
 int main(void) {
@@ -227,7 +229,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_key_with_nul_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tensor_name_with_nul_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tensor_past_the_end_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_empty_matrix_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_tensors_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
