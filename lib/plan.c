@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <yaml.h>
@@ -255,6 +256,77 @@ void vlm_plan_free(vlm_plan *p) {
 
 static bool is_url(const char *s) { return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0; }
 
+/* Whether a query parameter of this name (len bytes) carries a secret:
+ * key, api_key, apikey, api-key, token, access_token, password, secret, sig, ... */
+static bool secret_param(const char *name, size_t len) {
+    static const char *const secret[] = {"key",          "apikey",    "api_key",  "api-key", "token",
+                                         "access_token", "auth",      "password", "pass",    "secret",
+                                         "sig",          "signature", "code",     NULL};
+    for (int i = 0; secret[i]; i++)
+        if (strlen(secret[i]) == len && strncasecmp(name, secret[i], len) == 0) return true;
+    return false;
+}
+
+/* The URL with its credentials hidden: "user:pw@" becomes "***@" and the value
+ * of each secret query parameter "***", for a message that must not show them.
+ * Returns whether anything was hidden. */
+static bool redact_url(const char *url, char *out, size_t len) {
+    const char *host = strstr(url, "://");
+    host = host ? host + 3 : url;
+    size_t auth_len = strcspn(host, "/?#");
+    const char *at = memchr(host, '@', auth_len);
+    bool hidden = false;
+    size_t o = 0;
+#define PUT(p, n) (o += (size_t)snprintf(out + o, o < len ? len - o : 0, "%.*s", (int)(n), (p)))
+    if (at) {
+        PUT(url, host - url);
+        PUT("***", 3);
+        url = at;
+        hidden = true;
+    }
+    const char *q = strchr(url, '?');
+    if (!q) {
+        PUT(url, strlen(url));
+        return hidden;
+    }
+    PUT(url, q + 1 - url);
+    for (const char *p = q + 1; *p;) {
+        size_t n = strcspn(p, "&#"), name = strcspn(p, "=&#");
+        if (name < n && secret_param(p, name)) {
+            PUT(p, name + 1);
+            PUT("***", 3);
+            hidden = true;
+        } else PUT(p, n);
+        p += n;
+        if (*p == '#') {
+            PUT(p, strlen(p));
+            break;
+        }
+        if (*p) PUT(p++, 1);
+    }
+#undef PUT
+    return hidden;
+}
+
+/* A base URL the plan may keep: http(s), and no credentials in it, since URLs
+ * are stored with the model's settings and shown in messages and reports
+ * (docs/remote.md, "The API key"). False with `why` naming `what`. */
+static bool url_ok(const char *what, const char *url, char *why, size_t why_len) {
+    char shown[1024];
+    if (!is_url(url)) {
+        snprintf(why, why_len, "%s '%s' must start with http:// or https://", what, url);
+        return false;
+    }
+    if (redact_url(url, shown, sizeof shown)) {
+        snprintf(why, why_len,
+                 "%s '%s' carries a password or key; URLs are stored and shown, so put the key in an "
+                 "environment variable and name it with key_env=VAR (sent as Authorization: Bearer)",
+                 what, shown);
+        return false;
+    }
+    return true;
+}
+
 /* A model from the hub, "hf:OWNER/REPO[:QUANT]" (docs/hub.md): fetched when the
  * run loads it; false with `why` when the name is not one the hub accepts. */
 static bool hub_ref_ok(const char *ref, char *why, size_t why_len) {
@@ -264,10 +336,7 @@ static bool hub_ref_ok(const char *ref, char *why, size_t why_len) {
 
 /* Add a base URL to a remote model; false with `why` when it is not one. */
 static bool add_url(vlm_plan *p, struct vlm_engine_params *e, const char *url, char *why, size_t why_len) {
-    if (!is_url(url)) {
-        snprintf(why, why_len, "url '%s' must start with http:// or https://", url);
-        return false;
-    }
+    if (!url_ok("url", url, why, why_len)) return false;
     if (e->remote.n_urls >= VLM_MAX_URLS) {
         snprintf(why, why_len, "more than %d URLs", VLM_MAX_URLS);
         return false;
@@ -288,14 +357,12 @@ static bool host_key(vlm_plan *p, struct vlm_remote_params *rp, const char *key,
     char *end = NULL;
     long n = field ? 0 : strtol(value, &end, 10);
     if ((field && *field) || (!field && rp->n_gpus)) snprintf(why, why_len, "%s given twice", key);
-    else if (field == &rp->metrics_url && !is_url(value))
-        snprintf(why, why_len, "metrics '%s' must start with http:// or https://", value);
     else if (field && !value[0]) snprintf(why, why_len, "%s= needs a value", key);
     else if (!field && (end == value || *end || n < 1 || n > 1024))
         snprintf(why, why_len, "gpus '%s' must be a whole number 1..1024", value);
-    else if (field) *field = arena_strdup(&p->arena, value);
-    else rp->n_gpus = (int)n;
-    *ok = !why[0];
+    *ok = !why[0] && (field != &rp->metrics_url || url_ok("metrics", value, why, why_len));
+    if (*ok && field) *field = arena_strdup(&p->arena, value);
+    else if (*ok) rp->n_gpus = (int)n;
     return true;
 }
 
@@ -307,9 +374,8 @@ static bool apply_model_key(vlm_plan *p, struct vlm_engine_params *e, const char
     bool remote = e->remote.n_urls > 0;
     const char **field = NULL;
     if (strcmp(key, "images") == 0) { /* an images endpoint: the model draws generate cases */
-        *ok = is_url(value);
-        if (!*ok) snprintf(why, why_len, "images '%s' must start with http:// or https://", value);
-        else e->images_url = arena_strdup(&p->arena, value);
+        *ok = url_ok("images", value, why, why_len);
+        if (*ok) e->images_url = arena_strdup(&p->arena, value);
         return true;
     }
     if (strcmp(key, "url") == 0 && remote) {
@@ -489,8 +555,9 @@ static bool parse_spec(vlm_plan *p, char *spec, const char **name, struct vlm_en
     }
     e->model_path = NULL;
     e->mmproj_path = NULL;
-    if (is_url(model)) add_url(p, e, model, why, why_len);
-    else if (hub_is_ref(model) && !hub_ref_ok(model, why, why_len)) return false;
+    if (is_url(model)) {
+        if (!add_url(p, e, model, why, why_len)) return false;
+    } else if (hub_is_ref(model) && !hub_ref_ok(model, why, why_len)) return false;
     else e->model_path = arena_strdup(&p->arena, model);
     uint64_t seen = 0;
     for (char *opt = strtok_r(NULL, ",", &save); opt;) {
@@ -511,6 +578,21 @@ static bool parse_spec(vlm_plan *p, char *spec, const char **name, struct vlm_en
     return true;
 }
 
+/* The spec as a message may show it: each comma-separated part holding a URL
+ * with its credentials hidden (redact_url). */
+static void redact_spec(const char *spec, char *out, size_t len) {
+    size_t o = 0;
+    out[0] = '\0';
+    for (const char *p = spec; *p && o + 1 < len;) {
+        size_t n = strcspn(p, ",");
+        char part[1024], shown[1024];
+        snprintf(part, sizeof part, "%.*s", (int)n, p);
+        if (!strstr(part, "://") || !redact_url(part, shown, sizeof shown)) snprintf(shown, sizeof shown, "%s", part);
+        o += (size_t)snprintf(out + o, len - o, "%s%s", shown, p[n] ? "," : "");
+        p += n + (p[n] ? 1 : 0);
+    }
+}
+
 int vlm_plan_add_model_spec(vlm_plan *p, const char *spec, char *err, size_t err_len) {
     char *copy = xstrdup(spec);
     struct vlm_engine_params e = p->defaults;
@@ -523,7 +605,9 @@ int vlm_plan_add_model_spec(vlm_plan *p, const char *spec, char *err, size_t err
     for (int i = 0, ref = p->n_models - 1; ok && i < sv.n; i++) ok = add_variant_spec(p, ref, sv.v[i], why, sizeof why);
     if (!ok) {
         p->n_models = before; /* a spec is added whole or not at all */
-        util_errf(err, err_len, "-m '%s': %s", spec, why);
+        char shown[2048];
+        redact_spec(spec, shown, sizeof shown);
+        util_errf(err, err_len, "-m '%s': %s", shown, why);
     }
     free(copy);
     return ok ? VLM_OK : VLM_ERR_INPUT;
@@ -796,7 +880,8 @@ static int yaml_images(struct yaml_ctx *y, yaml_node_t *m, const char *where, st
     const char *text = NULL;
     snprintf(what, sizeof what, "%s.images", where);
     if (yaml_string(y, n, what, &text) != VLM_OK) return VLM_ERR_INPUT;
-    if (!is_url(text)) return yaml_fail(y, n, "%s '%s' must start with http:// or https://", what, text);
+    char why[1400];
+    if (!url_ok(what, text, why, sizeof why)) return yaml_fail(y, n, "%s", why);
     e->images_url = arena_strdup(&y->p->arena, text);
     return VLM_OK;
 }

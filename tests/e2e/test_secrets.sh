@@ -6,13 +6,16 @@
 # with its own key_env, score with a remote judge, report in every format,
 # export, compare, merge, plan --calibrate, bench against the server, serve
 # (pages fetched with the token), ask (local, and by hub name through the
-# loopback hub, tests/tools/hubserver.c), probe, import, version. Then every
+# loopback hub, tests/tools/hubserver.c), probe, import, version, a drawing
+# model whose images endpoint wants the key, forge, quantize, demo, and a key
+# written into a URL (refused without showing it). Then every
 # file under the test's folder (stores through `sqlite3 .dump` and as bytes,
 # logs, the captured stdout and stderr, reports, exports, the hub cache) is
 # searched for each secret's value; a hit fails naming the file. The servers'
 # own logs are left out: they are not vlmeter's. Each secret is shown to have
 # been used (the server refuses a request without the key, the hub saw a bearer
-# token, serve refuses a page without its token), so the test cannot pass by
+# token, serve refuses a page without its token, the images endpoint refuses a
+# request without the key), so the test cannot pass by
 # never sending them.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/remote_lib.sh"
@@ -26,8 +29,9 @@ export VLM_PLAN_KEY=plankey-vlmtest-$RND
 export HF_TOKEN=hf_vlmtest$RND # the hub's form (hf_ and 34+ letters or digits): the API calls send it too
 export VLMETER_TOKEN=servetok-vlmtest-$RND
 SECRETS=("$OPENAI_API_KEY" "$VLM_PLAN_KEY" "$HF_TOKEN" "$VLMETER_TOKEN")
-# The values the test itself writes nowhere; the servers' logs are theirs.
-NOT_VLMETERS=(server.log hub.log)
+# The values the test itself writes nowhere but in cred.yaml (the user's own
+# plan with a key in a URL, 7d); the servers' logs are theirs.
+NOT_VLMETERS=(server.log hub.log imageserver.log cred.yaml)
 
 # A three-case suite beside its images, and the same cases graded by a judge.
 mkdir -p "$T/suite" "$T/judged"
@@ -123,6 +127,49 @@ export HF_ENDPOINT=http://127.0.0.1:$(cat "$T/hub.port") LLAMA_CACHE=$T/cache
 vcmd askhub ask -m hf:test-org/Tiny-GGUF --image "$(first_image)" -p "What is it?" -n 4 --threads 1
 assert_contains "$(cat "$T/hub.log")" "GET /api/models/test-org/Tiny-GGUF/refs range=- auth=1" "the hub token sent to the API"
 assert_contains "$(cat "$T/hub.log")" "/tiny-Q4_K_M.gguf range=- auth=1" "the hub token sent with the download"
+
+# 7b. A drawing model (generate cases) whose images endpoint wants the key
+# (tests/tools/imageserver.c --key): refused without key_env, drawn with it.
+IMAGESERVER=$(dirname "$(dirname "$VLMETER")")/imageserver
+mkdir -p "$T/served"
+cp "$(first_image)" "$T/served/a.png"
+"$IMAGESERVER" "$T/served" 120 "$T/img.port" --key "$OPENAI_API_KEY" 2> "$T/imageserver.log" &
+PIDS+=($!)
+for _ in $(seq 50); do [ -s "$T/img.port" ] && break; sleep 0.1; done
+IMGURL=http://127.0.0.1:$(cat "$T/img.port")/v1
+printf '%s\n' '{"kind":"generate","id":"cube","prompt":"a red cube","questions":[{"q":"Is there a cube?","a":"yes"}]}' \
+  > "$T/gen.jsonl"
+set +e
+"$VLMETER" run -s "$T/gen.jsonl" --db "$T/gen-nokey.db" -m "gen=$IMGURL,model=sd,images=$IMGURL" \
+  > "$T/gen-nokey.out" 2> "$T/gen-nokey.err"
+set -e
+assert_contains "$(cat "$T/imageserver.log")" "POST /v1/images/generations unauthorized" "the images endpoint refuses no key"
+vcmd gen run -s "$T/gen.jsonl" --db "$T/gen.db" -m "gen=$IMGURL,model=sd,images=$IMGURL,key_env=OPENAI_API_KEY"
+assert_contains "$(cat "$T/imageserver.log")" "POST /v1/images/generations file=a.png" "a picture drawn with the key"
+vcmd gen-report report --db "$T/gen.db" --format json -o "$T/gen-report.json"
+
+# 7c. forge, quantize and demo (its models and suite; its run is the run above).
+vcmd forge forge llava "$T/forged"
+vcmd quantize quantize "$T/forged/model.gguf" --types q8_0 "$T/quant" --mmproj "$T/forged/mmproj.gguf"
+vcmd demo demo --dir "$T/demo" --no-run -q
+
+# 7d. A key written into a URL is refused, and the refusal does not show it.
+set +e
+"$VLMETER" run -s "$SUITE" --db "$T/cred.db" -m "cred=http://me:$OPENAI_API_KEY@127.0.0.1:$SERVER_PORT/v1,model=llava" \
+  > "$T/cred.out" 2> "$T/cred.err"
+rc=$?
+cat > "$T/cred.yaml" <<YAML
+suites: [suite/s.jsonl]
+models:
+  - {name: cred, url: "$BASE?api_key=$VLM_PLAN_KEY", model_id: llava}
+YAML
+"$VLMETER" run "$T/cred.yaml" --db "$T/cred.db" > "$T/cred-plan.out" 2> "$T/cred-plan.err"
+rc2=$?
+set -e
+assert_eq "$rc $rc2" "2 2" "runs with a key in the URL: exit status"
+assert_contains "$(cat "$T/cred.err")" "url 'http://***@127.0.0.1:$SERVER_PORT/v1' carries a password or key" "user:key@ refused"
+assert_contains "$(cat "$T/cred-plan.err")" "api_key=***' carries a password or key" "?api_key= refused"
+[ ! -e "$T/cred.db" ] || fail "a store was made for a refused plan"
 
 # 8. serve with its token from the environment: pages with the token, none without.
 "$VLMETER" serve --db "$DB" --port 0 > "$T/serve.out" 2> "$T/serve.err" &

@@ -12,6 +12,7 @@
  *   --error TEXT     a prompt holding TEXT gets HTTP 400 {"error":{"message":"no picture for this prompt"}}
  *   --garbage TEXT   a prompt holding TEXT gets 200 with b64_json of bytes that are no image
  *   --data-url TEXT  a prompt holding TEXT gets its image as data[0].url, a data: URL
+ *   --key KEY        a request without the header "Authorization: Bearer KEY" gets HTTP 401
  *
  *   imageserver DIR LIFETIME_S PORT_FILE [switches]
  *
@@ -38,7 +39,7 @@
 
 static char *files[MAX_FILES];
 static int n_files, served;
-static const char *dir, *error_text, *garbage_text, *data_url_text;
+static const char *dir, *error_text, *garbage_text, *data_url_text, *key;
 
 static void reply(int fd, int status, const char *body) {
     char head[256];
@@ -120,12 +121,24 @@ static void handle(int fd, const char *method, const char *target, const char *b
     }
 }
 
+/* Whether the request's head (up to its body) holds "Authorization: Bearer KEY". */
+static int authorized(const char *req, const char *body) {
+    char want[512];
+    snprintf(want, sizeof want, "\nAuthorization: Bearer %s\r\n", key);
+    for (const char *p = req; *p && (!body || p < body); p++)
+        if (strncasecmp(p, want, strlen(want)) == 0) return 1;
+    return 0;
+}
+
 /* Read one request (head and Content-Length body) and answer it. */
 static void serve(int fd) {
     char method[16], target[1024], *body = NULL;
     char *req = loopback_read_request(fd, &body, method, target);
     if (!req) return;
-    handle(fd, method, target, body);
+    if (key && !authorized(req, body)) {
+        fprintf(stderr, "%s %s unauthorized\n", method, target);
+        reply(fd, 401, "{\"error\":{\"message\":\"invalid api key\"}}");
+    } else handle(fd, method, target, body);
     free(req);
 }
 
@@ -133,8 +146,8 @@ static int by_name(const void *a, const void *b) { return strcmp(*(char *const *
 
 int main(int argc, char **argv) {
     if (argc < 4) {
-        fprintf(stderr,
-                "usage: imageserver DIR LIFETIME_S PORT_FILE [--error TEXT] [--garbage TEXT] [--data-url TEXT]\n");
+        fprintf(stderr, "usage: imageserver DIR LIFETIME_S PORT_FILE [--error TEXT] [--garbage TEXT] [--data-url TEXT] "
+                        "[--key KEY]\n");
         return 2;
     }
     dir = argv[1];
@@ -142,6 +155,7 @@ int main(int argc, char **argv) {
         if (strcmp(argv[i], "--error") == 0) error_text = argv[i + 1];
         else if (strcmp(argv[i], "--garbage") == 0) garbage_text = argv[i + 1];
         else if (strcmp(argv[i], "--data-url") == 0) data_url_text = argv[i + 1];
+        else if (strcmp(argv[i], "--key") == 0) key = argv[i + 1];
         else {
             fprintf(stderr, "imageserver: unknown switch %s\n", argv[i]);
             return 2;

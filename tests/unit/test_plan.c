@@ -481,6 +481,40 @@ static void test_remote_yaml(void **state) {
                "2: models[0]: a remote model (url) takes model_id, not model/mmproj");
 }
 
+/* Credentials in a URL are refused (they would be stored with the settings and
+ * shown in messages): a user:password@ part, a secret query parameter (any case),
+ * in every place a URL is given; the message hides them and names key_env.
+ * A query without secrets (Azure's api-version) is kept. */
+static void test_url_credentials_refused(void **state) {
+    struct fixture *f = *state;
+    vlm_plan *p = vlm_plan_new();
+    const char *specs[] = {"x=http://bob:PW1@h/v1,model=m", "x=http://h/v1,model=m,url=https://tok-PW1@h2/v1",
+                           "x=http://h/v1,model=m,metrics=http://h:PW1@h/metrics",
+                           "x=http://h/v1,model=m,images=http://u:PW1@h/v1"};
+    for (int i = 0; i < 4; i++) {
+        char err[1024] = "";
+        assert_int_equal(vlm_plan_add_model_spec(p, specs[i], err, sizeof err), VLM_ERR_INPUT);
+        if (strstr(err, "PW1") || !strstr(err, "***@h") || !strstr(err, "carries a password or key") ||
+            !strstr(err, "key_env=VAR"))
+            fail_msg("spec %d: %s", i, err);
+    }
+    assert_int_equal(vlm_plan_n_models(p), 0);
+    vlm_plan_free(p);
+    yaml_fails(f,
+               "models:\n  - name: r\n    urls: [http://a/v1, \"http://b/v1?api-version=2&Api_Key=PW2&x=1\"]\n"
+               "    model_id: m\n",
+               "3: models[0].urls[1]: url 'http://b/v1?api-version=2&Api_Key=***&x=1' carries a password or key");
+    yaml_fails(f, "models:\n  - {name: r, url: \"http://a/v1?token=PW2\", model_id: m}\n",
+               "2: models[0].url: url 'http://a/v1?token=***' carries a password or key");
+    yaml_fails(f, "models:\n  - {name: r, url: http://a/v1, model_id: m, images: \"https://x:PW2@i/v1\"}\n",
+               "2: models[0].images 'https://***@i/v1' carries a password or key");
+    assert_null(strstr(f->err, "PW2"));
+    vlm_plan *ok = load_yaml(f, "models:\n  - {name: r, url: \"https://a.example/v1?api-version=2024-06-01\", "
+                                "model_id: m, key_env: AZURE_KEY}\n");
+    if (!ok) fail_msg("%s", f->err);
+    assert_string_equal(vlm_plan_model(ok, 0)->engine.remote.urls[0], "https://a.example/v1?api-version=2024-06-01");
+}
+
 /* ------------------------------------------------------------ sweeps */
 
 static const char sweep_plan[] = "settings: {max_tokens: 16, system: base sys}\n"
@@ -683,6 +717,7 @@ int main(void) {
         cmocka_unit_test(test_rpc_spec),
         cmocka_unit_test(test_remote_spec),
         cmocka_unit_test_setup_teardown(test_remote_yaml, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_url_credentials_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_plan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_settings_after_models_still_apply, setup, teardown),
         cmocka_unit_test_setup_teardown(test_defaults_without_settings, setup, teardown),
