@@ -286,6 +286,10 @@ static int quantize_projector(const char *in, const char *out, const struct qtyp
     struct ggml_context *meta = ggml_init(mp);
     struct gguf_context *dst = gguf_init_empty();
     gguf_set_kv(dst, src);
+    /* The copied general.alignment would not change the alignment gguf lays the
+     * tensors out with (its default): the variant would claim one layout and
+     * have another. Without the key, both are the default. */
+    gguf_remove_key(dst, "general.alignment");
     gguf_set_val_u32(dst, "general.file_type", (uint32_t)t->ftype);
     gguf_set_val_str(dst, "general.quantized_by", "vlmeter quantize (ggml_quantize_chunk)");
     struct ggml_tensor **outs = xcalloc((size_t)n + 1, sizeof *outs);

@@ -94,6 +94,11 @@ static void write_seeds(const char *dir) {
     write_gguf(p, 0, 2, matrix_last, ne_last, f32);
     snprintf(q, sizeof q, "%s/crash-no-columns.gguf", dir); /* the last tensor, a matrix: ne[0] = 0 */
     write_patched(p, q, "mm.0.weight", strlen("mm.0.weight") + 4, &zero, sizeof zero);
+    char f16_path[600];
+    snprintf(f16_path, sizeof f16_path, "%s/projector-f16.gguf",
+             dir); /* its general.file_type (1) renamed general.alignment */
+    snprintf(q, sizeof q, "%s/crash-alignment-1.gguf", dir);
+    write_patched(f16_path, q, "general.file_type", 0, "general.alignment", strlen("general.alignment"));
     snprintf(q, sizeof q, "%s/crash-no-rows.gguf", dir); /* ... its ne[1] = 0: the variant was unreadable */
     write_patched(p, q, "mm.0.weight", strlen("mm.0.weight") + 4 + 8, &zero, sizeof zero);
     remove(p);

@@ -7,6 +7,8 @@
  *     tensor aborts);
  *   - a tensor whose header claims more bytes than the file holds, which the
  *     tensor load would allocate (terabytes: the allocation aborts);
+ *   - a projector with general.alignment = 1, whose variant claimed that
+ *     alignment but was laid out with gguf's default (32): unreadable;
  *   - an empty tensor (a side of 0): a matrix with no columns divided by zero
  *     in its row count; one with no rows was written to the variant with a
  *     shape no reader accepts.
@@ -27,8 +29,8 @@ struct fixture {
     char err[1024];
 };
 
-/* A GGUF at path: general.file_type = ftype, one string key per `keys` entry
- * ("zz.note" style names, value "x"), and F32 2-D tensors names[i] of ne[i]. */
+/* A GGUF at path: general.file_type = ftype, one key per `keys` entry (the
+ * string "x"; the u32 1 for a name starting "general.alignmen"), and F32 2-D tensors names[i] of ne[i]. */
 static void write_gguf(const char *path, uint32_t ftype, const char *const *keys, int n_keys, const char *const *names,
                        const int64_t (*ne)[2], int n_tensors) {
     struct ggml_init_params ip = {.mem_size = 1 << 20, .mem_buffer = NULL, .no_alloc = false};
@@ -36,7 +38,10 @@ static void write_gguf(const char *path, uint32_t ftype, const char *const *keys
     struct gguf_context *g = gguf_init_empty();
     gguf_set_val_str(g, "general.architecture", "clip");
     gguf_set_val_u32(g, "general.file_type", ftype);
-    for (int i = 0; i < n_keys; i++) gguf_set_val_str(g, keys[i], "x");
+    for (int i = 0; i < n_keys; i++) {
+        if (strncmp(keys[i], "general.alignmen", 16) == 0) gguf_set_val_u32(g, keys[i], 1);
+        else gguf_set_val_str(g, keys[i], "x");
+    }
     for (int i = 0; i < n_tensors; i++) {
         struct ggml_tensor *t = ggml_new_tensor_2d(data, GGML_TYPE_F32, ne[i][0], ne[i][1]);
         ggml_set_name(t, names[i]);
@@ -202,6 +207,26 @@ static void test_tensor_past_the_end_refused(void **state) {
     assert_refused(f, "tensor 'v.position_embd.weight' claims 1099511627776 bytes");
 }
 
+/* general.alignment = 1 (a u32 key "general.alignmenX" written, then renamed
+ * in the file: the header keeps its length). mm.0.weight becomes 2 rows x 34
+ * bytes of Q8_0 = 68 bytes; the next tensor must then be where the variant's
+ * own alignment puts it, so that the variant reads back. */
+static void test_alignment_key_not_copied(void **state) {
+    struct fixture *f = *state;
+    const char *keys[] = {"general.alignmenX"};
+    write_gguf(f->projector, 0, keys, 1, NAMES, SHAPES, 3);
+    size_t n;
+    unsigned char *b = slurp(f->projector, &n);
+    b[find(b, n, "general.alignmenX", 0) + strlen("general.alignmen")] = 't';
+    spill(f->projector, b, n);
+    free(b);
+    char *made = NULL;
+    assert_int_equal(quantize(f, &made), VLM_OK);
+    assert_int_equal(tensor_type(made, "mm.0.weight"), GGML_TYPE_Q8_0); /* (tensor_type reads it back) */
+    assert_int_equal(tensor_type(made, "v.position_embd.weight"), GGML_TYPE_F32);
+    free(made);
+}
+
 /* Shape (32, 0), and (0, 2): gguf reads both (no bytes). The first was
  * written to the variant as (32) and the second divided by zero in the row
  * count; both are refused. */
@@ -230,6 +255,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_tensor_name_with_nul_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tensor_past_the_end_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_tensors_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alignment_key_not_copied, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
