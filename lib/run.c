@@ -109,7 +109,8 @@ static void store_failed(struct runner *r, const char *fmt, ...) {
     int64_t n_kept = 0;
     char kept[128] = "";
     if (store_count_cases(r->store, &n_kept) == VLM_OK)
-        snprintf(kept, sizeof kept, "; the %lld finished cases stored before are kept", (long long)n_kept);
+        snprintf(kept, sizeof kept, n_kept ? "; the %lld finished cases in the store are kept" : "; it holds no finished case",
+                 (long long)n_kept);
     util_errf(r->store_msg, sizeof r->store_msg, "store '%s': %s while %s%s; %s run the same command again to resume",
              db_path(r), why, doing, kept, full ? "free space and" : fault ? "check the disk and" : "then");
 }
