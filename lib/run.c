@@ -64,8 +64,8 @@ struct runner {
     bool gpu_off_said;     /* why GPU sampling is off was said (say_gpu_off) */
     /* deciding early (run_decide.c): NULL when off */
     decider *decide;
-    int draw_limit; /* only the first draw_limit cases of the draw order (screening) */
-    bool decided;   /* the current model's verdicts settled while it answered */
+    int draw_limit;       /* only the first draw_limit cases of the draw order (screening) */
+    bool decided;         /* the current model's verdicts settled while it answered */
     char store_msg[1024]; /* the first failed write of the store, in words (store_failed); "" while none */
     bool *busy;           /* per model of the plan: skipped, another vlmeter holds its claim */
 };
@@ -109,10 +109,14 @@ static void store_failed(struct runner *r, const char *fmt, ...) {
     int64_t n_kept = 0;
     char kept[128] = "";
     if (store_count_cases(r->store, &n_kept) == VLM_OK)
-        snprintf(kept, sizeof kept, n_kept ? "; the %lld finished cases in the store are kept" : "; it holds no finished case",
+        snprintf(kept, sizeof kept,
+                 n_kept ? "; the %lld finished cases in the store are kept" : "; it holds no finished case",
                  (long long)n_kept);
     util_errf(r->store_msg, sizeof r->store_msg, "store '%s': %s while %s%s; %s run the same command again to resume",
-             db_path(r), why, doing, kept, full ? "free space and" : fault ? "check the disk and" : "then");
+              db_path(r), why, doing, kept,
+              full    ? "free space and"
+              : fault ? "check the disk and"
+                      : "then");
 }
 
 /* ------------------------------------------------------------ progress */
@@ -750,7 +754,8 @@ static bool claim(struct runner *r, const struct vlm_model_spec *m, int64_t mode
         say(r, "model '%s': taking over the claim of a vlmeter that is gone (pid %ld, since %s)", m->name, owner.pid,
             owner.since);
     if (got != CLAIM_BUSY) return true;
-    say(r, "model '%s' is being run by another vlmeter (pid %ld, since %s) on store '%s'; skipped: run again when it "
+    say(r,
+        "model '%s' is being run by another vlmeter (pid %ld, since %s) on store '%s'; skipped: run again when it "
         "finishes",
         m->name, owner.pid, owner.since, db_path(r));
     return false;
