@@ -183,6 +183,13 @@ static void test_full_disk_named_no_half_case(void **state) {
     int64_t n = 0;
     assert_int_equal(store_count_cases(f->s, &n), VLM_OK);
     assert_int_equal(n, 1);
+    sqlite3_stmt *st = NULL; /* the failed turn rolled back: turn 0 alone is there */
+    assert_int_equal(
+        sqlite3_prepare_v2(f->s->db, "SELECT group_concat(turn) FROM answers WHERE case_id='two'", -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "0");
+    sqlite3_finalize(st);
 }
 
 int main(void) {
