@@ -123,6 +123,12 @@ $(BUILD)/libfakenvml.so: tests/tools/fakenvml.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -shared -fPIC $< -o $@
 
+# An LD_PRELOAD shim that fails the store's writes or syncs on cue ($$FAULTFS_*), for the store's fault tests.
+bin: $(BUILD)/libfaultfs.so
+$(BUILD)/libfaultfs.so: tests/tools/faultfs.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -shared -fPIC $< -ldl -o $@
+
 # The decide-early simulation (bench/decide.sh; docs/metrics.md, "Deciding early"): not run by `make test`.
 $(BUILD)/decide_sim: bench/decide_sim.c $(BUILD)/libvlmeter.a lib/confseq.h
 	@mkdir -p $(@D)

@@ -64,8 +64,10 @@ struct runner {
     bool gpu_off_said;     /* why GPU sampling is off was said (say_gpu_off) */
     /* deciding early (run_decide.c): NULL when off */
     decider *decide;
-    int draw_limit; /* only the first draw_limit cases of the draw order (screening) */
-    bool decided;   /* the current model's verdicts settled while it answered */
+    int draw_limit;       /* only the first draw_limit cases of the draw order (screening) */
+    bool decided;         /* the current model's verdicts settled while it answered */
+    char store_msg[1024]; /* the first failed write of the store, in words (store_failed); "" while none */
+    bool *busy;           /* per model of the plan: skipped, another vlmeter holds its claim */
 };
 
 static void lock(struct runner *r) {
@@ -84,6 +86,37 @@ static void say(struct runner *r, const char *fmt, ...) {
     va_end(ap);
     if (r->params->progress) fputs("\r\033[K", stderr);
     if (r->params->on_message) r->params->on_message(line, r->params->user);
+}
+
+/* The store's file as the run was given it. */
+static const char *db_path(const struct runner *r) { return r->params->db_path ? r->params->db_path : "vlmeter.db"; }
+
+/* Keep the first failed write of the store as one message: the file, the
+ * cause (disk full, I/O error, ...), what was being stored (printf-style),
+ * what is kept and how to go on (docs/store-schema.md, "Disk faults"). The
+ * failed transaction was rolled back by the store. The caller holds the lock. */
+static void store_failed(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void store_failed(struct runner *r, const char *fmt, ...) {
+    if (r->store_msg[0]) return;
+    char doing[512], why[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(doing, sizeof doing, fmt, ap);
+    va_end(ap);
+    const char *fault = store_fault(r->store);
+    bool full = store_fault_is_full(r->store);
+    util_errf(why, sizeof why, "%s", fault ? fault : store_error(r->store));
+    int64_t n_kept = 0;
+    char kept[128] = "";
+    if (store_count_cases(r->store, &n_kept) == VLM_OK)
+        snprintf(kept, sizeof kept,
+                 n_kept ? "; the %lld finished cases in the store are kept" : "; it holds no finished case",
+                 (long long)n_kept);
+    util_errf(r->store_msg, sizeof r->store_msg, "store '%s': %s while %s%s; %s run the same command again to resume",
+              db_path(r), why, doing, kept,
+              full    ? "free space and"
+              : fault ? "check the disk and"
+                      : "then");
 }
 
 /* ------------------------------------------------------------ progress */
@@ -252,6 +285,8 @@ static bool on_turn(const struct vlm_turn_result *tr, void *user) {
     if (tr->error && tr->no_vision) { /* not applicable, not failed: the case ends here */
         lock(cc->r);
         cc->store_rc = store_na(cc->r, cc->model_id, cc->c, tr->error);
+        if (cc->store_rc != VLM_OK)
+            store_failed(cc->r, "storing model %s case %s as not applicable", cc->r->model_name, cc->c->id);
         cc->na = true;
         bool decided = cc->store_rc == VLM_OK && case_decided(cc->r, cc->rank, cc->c, tr, cc->credit);
         unlock(cc->r);
@@ -259,6 +294,8 @@ static bool on_turn(const struct vlm_turn_result *tr, void *user) {
     }
     lock(cc->r);
     cc->store_rc = vlm_store_put_turn(cc->r->store, cc->model_id, cc->r->run_id, cc->c, tr, last);
+    if (cc->store_rc != VLM_OK)
+        store_failed(cc->r, "storing model %s case %s turn %d", cc->r->model_name, cc->c->id, tr->turn);
     if (cc->r->params->on_turn) cc->r->params->on_turn(cc->r->model_name, cc->c, tr, cc->r->params->user);
     if (tr->error) say(cc->r, "case %s (%s) turn %d: %s", cc->c->id, cc->c->where, tr->turn, tr->error);
     if (tr->t.n_output_tokens > 1) cc->r->last_tps = tr->t.decode_tps;
@@ -273,10 +310,14 @@ static bool on_turn(const struct vlm_turn_result *tr, void *user) {
 static int begin_case(struct runner *r, int64_t model_id, const vlm_case *c, int rank, const char *model_error,
                       bool *stored) {
     *stored = c->error || model_error;
-    if (vlm_store_case_reset(r->store, model_id, c->suite, c->id) != VLM_OK) return VLM_ERR_IO;
+    if (vlm_store_case_reset(r->store, model_id, c->suite, c->id) != VLM_OK) {
+        store_failed(r, "clearing model %s case %s before answering it", r->model_name, c->id);
+        return VLM_ERR_IO;
+    }
     if (!*stored) return VLM_OK;
     r->any_case_error = true;
     int rc = vlm_store_put_case_error(r->store, model_id, r->run_id, c, c->error ? c->error : model_error);
+    if (rc != VLM_OK) store_failed(r, "storing model %s case %s as an error", r->model_name, c->id);
     if (rc == VLM_OK && r->decide && rank >= 0) { /* wrong where scored (grade.c), and the draw goes on */
         decide_done(r->decide, rank, NAN);
         if (decide_state(r->decide) != DECIDE_OPEN) r->decided = true;
@@ -296,6 +337,7 @@ static int run_case(struct runner *r, vlm_engine *e, int64_t model_id, const vlm
     if (no_vision && c->n_images > 0) { /* learnt from another worker's case: not sent */
         lock(r);
         rc = store_na(r, model_id, c, "no vision: the model takes no images");
+        if (rc != VLM_OK) store_failed(r, "storing model %s case %s as not applicable", r->model_name, c->id);
         if (rc == VLM_OK && r->decide && rank >= 0) {
             decide_not_applicable(r->decide, rank);
             if (decide_state(r->decide) != DECIDE_OPEN) r->decided = true;
@@ -619,30 +661,18 @@ static int decide_record(struct runner *r, const struct vlm_model_spec *m, int64
     run_decide_describe(r->decide, line, sizeof line);
     say(r, "model %s: %s", m->name, line);
     if (run_decide_record(r->store, r->decide, model_id, r->run_id) == VLM_OK) return VLM_OK;
-    say(r, "error: cannot write the store: %s", store_error(r->store));
+    store_failed(r, "storing model %s's verdicts", m->name);
     return VLM_ERR_IO;
 }
 
-static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_model_summary *ms) {
-    snprintf(ms->name, sizeof ms->name, "%s", m->name);
-    ms->n_cases = r->n_shard_cases;
-    char err[1024];
-    char *settings = run_settings_json(&m->engine);
-    int64_t model_id = 0;
-    int rc = vlm_store_model(r->store, m->name, settings, &model_id, err, sizeof err);
-    free(settings);
-    if (rc == VLM_OK) rc = vlm_store_model_family(r->store, model_id, m->family, m->variant);
-    if (rc == VLM_OK && store_model_gpu(r->store, model_id, &m->engine.remote) != VLM_OK) rc = VLM_ERR_IO; /* gpu= */
-    if (rc != VLM_OK) {
-        snprintf(ms->error, sizeof ms->error, "%.500s", rc == VLM_ERR_IO ? "cannot write the store" : err);
-        say(r, "error: %s", ms->error);
-        return rc == VLM_ERR_IO ? rc : VLM_OK;
-    }
-    rc = gen_pass(r, m, model_id, ms);
+/* Answer a claimed model: its generate cases, its pending cases, its KL pass
+ * and its summary. */
+static int answer_model(struct runner *r, struct vlm_model_spec *m, int64_t model_id,
+                        struct vlm_run_model_summary *ms) {
+    int rc = gen_pass(r, m, model_id, ms);
     if (rc != VLM_OK) {
         /* (an images folder that cannot be made was said by the pass itself) */
-        if (rc == VLM_ERR_IO && store_error(r->store)[0])
-            say(r, "error: cannot write the store: %s", store_error(r->store));
+        if (rc == VLM_ERR_IO && store_error(r->store)[0]) store_failed(r, "storing model %s's images", m->name);
         return rc;
     }
     struct pending pending;
@@ -701,7 +731,7 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
         }
         if (r->params->progress) fputs("\r\033[K", stderr);
         if (rc != VLM_OK) {
-            if (rc == VLM_ERR_IO) say(r, "error: cannot write the store: %s", store_error(r->store));
+            if (rc == VLM_ERR_IO) store_failed(r, "storing model %s's figures", m->name);
             return rc;
         }
     }
@@ -709,13 +739,75 @@ static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_
     return summarize(r, model_id, ms);
 }
 
+/* Claim model_id for this run (store_claims.c): true when it is this run's
+ * now; false with *rc VLM_OK when another live vlmeter runs it (said, and
+ * the caller marks it busy), or with *rc VLM_ERR_IO. */
+static bool claim(struct runner *r, const struct vlm_model_spec *m, int64_t model_id, int *rc) {
+    enum store_claim_result got;
+    struct store_claim owner;
+    *rc = store_claim_model(r->store, model_id, r->run_id, &got, &owner);
+    if (*rc != VLM_OK) {
+        store_failed(r, "claiming model %s for this run", m->name);
+        return false;
+    }
+    if (got == CLAIM_TAKEN_OVER)
+        say(r, "model '%s': taking over the claim of a vlmeter that is gone (pid %ld, since %s)", m->name, owner.pid,
+            owner.since);
+    if (got != CLAIM_BUSY) return true;
+    say(r,
+        "model '%s' is being run by another vlmeter (pid %ld, since %s) on store '%s'; skipped: run again when it "
+        "finishes",
+        m->name, owner.pid, owner.since, db_path(r));
+    return false;
+}
+
+/* Run one model of the plan: stored under its name, claimed, answered, its
+ * claim released. *busy: skipped, another vlmeter runs it. */
+static int run_model(struct runner *r, struct vlm_model_spec *m, struct vlm_run_model_summary *ms, bool *busy) {
+    snprintf(ms->name, sizeof ms->name, "%s", m->name);
+    ms->n_cases = r->n_shard_cases;
+    char err[1024];
+    char *settings = run_settings_json(&m->engine);
+    int64_t model_id = 0;
+    int rc = vlm_store_model(r->store, m->name, settings, &model_id, err, sizeof err);
+    free(settings);
+    if (rc == VLM_OK) rc = vlm_store_model_family(r->store, model_id, m->family, m->variant);
+    if (rc == VLM_OK && store_model_gpu(r->store, model_id, &m->engine.remote) != VLM_OK) rc = VLM_ERR_IO; /* gpu= */
+    if (rc == VLM_ERR_IO) {
+        store_failed(r, "storing model %s", m->name);
+        snprintf(ms->error, sizeof ms->error, "%.500s", r->store_msg);
+        return rc;
+    }
+    if (rc != VLM_OK) {
+        snprintf(ms->error, sizeof ms->error, "%.500s", err);
+        say(r, "error: %s", ms->error);
+        return VLM_OK;
+    }
+    if (!claim(r, m, model_id, &rc)) {
+        *busy = rc == VLM_OK;
+        return rc;
+    }
+    rc = answer_model(r, m, model_id, ms);
+    /* a release that fails (the disk is full) leaves a claim the next run finds stale */
+    if (store_claim_release(r->store, model_id) != VLM_OK && rc == VLM_OK) {
+        store_failed(r, "releasing the claim on model %s", m->name);
+        rc = VLM_ERR_IO;
+    }
+    return rc;
+}
+
 /* ------------------------------------------------------------ the run */
 
 /* Models from..to-1 of the plan in order, until one fails for good. */
 static int run_models(struct runner *r, vlm_plan *plan, struct vlm_run_summary *sum, int from, int to) {
     int rc = VLM_OK;
-    for (int i = from; i < sum->n_models && i < to && rc == VLM_OK; i++)
-        rc = run_model(r, vlm_plan_model(plan, i), &sum->models[i]);
+    for (int i = from; i < sum->n_models && i < to && rc == VLM_OK; i++) {
+        bool busy = false;
+        rc = run_model(r, vlm_plan_model(plan, i), &sum->models[i], &busy);
+        if (!busy) continue;
+        r->busy[i] = true; /* shown in the summary; not a failed model */
+        snprintf(sum->models[i].error, sizeof sum->models[i].error, "skipped: another vlmeter runs it");
+    }
     return rc;
 }
 
@@ -807,6 +899,24 @@ static bool plan_has_local(vlm_plan *plan) {
     return false;
 }
 
+/* The run's end in the store: every claim of this process released (an
+ * interrupted run's too), the end time written, and the write-ahead log
+ * checkpointed so that a failed sync is seen (store_checkpoint). The run's
+ * result, rc or the store's failure, with err set for VLM_ERR_IO. */
+static int end_run(struct runner *r, int rc, char *err, size_t err_len) {
+    bool failed_before = r->store_msg[0] != '\0';
+    if (!failed_before) { /* after a failed write, one more is not tried: nothing else is stored */
+        if (store_claim_release(r->store, -1) != VLM_OK) store_failed(r, "releasing this run's claims");
+        else if (vlm_store_end_run(r->store, r->run_id) != VLM_OK) store_failed(r, "recording the run's end");
+        else if (store_checkpoint(r->store) != VLM_OK)
+            store_failed(r, "copying the write-ahead log into the store (a checkpoint)");
+        if (r->store_msg[0] && rc == VLM_OK) rc = VLM_ERR_IO;
+    }
+    if (rc == VLM_ERR_IO)
+        util_errf(err, err_len, "%s", r->store_msg[0] ? r->store_msg : "the store could not be written");
+    return rc;
+}
+
 int vlm_run(vlm_plan *plan, const struct vlm_run_params *params, struct vlm_run_summary *sum, char *err,
             size_t err_len) {
     memset(sum, 0, sizeof *sum);
@@ -826,7 +936,8 @@ int vlm_run(vlm_plan *plan, const struct vlm_run_params *params, struct vlm_run_
     r.run_id = vlm_store_begin_run(r.store, &host, params->argv_line, vlm_llama_version(),
                                    plan_has_local(plan) ? vlm_llama_system_info() : NULL);
     if (r.run_id < 0) {
-        util_errf(err, err_len, "cannot record the run: %s", store_error(r.store));
+        store_failed(&r, "recording the run's start");
+        util_errf(err, err_len, "%s", r.store_msg);
         vlm_store_close(r.store);
         return VLM_ERR_IO;
     }
@@ -834,17 +945,30 @@ int vlm_run(vlm_plan *plan, const struct vlm_run_params *params, struct vlm_run_
     load_suites(&r, plan, sum);
     sum->n_models = vlm_plan_n_models(plan);
     sum->models = xcalloc((size_t)sum->n_models + 1, sizeof *sum->models);
+    r.busy = xcalloc((size_t)sum->n_models + 1, sizeof *r.busy);
     int rc = decide_setup(&r, plan, err, err_len);
     if (rc == VLM_OK) rc = r.decide ? run_models_deciding(&r, plan, sum) : run_models(&r, plan, sum, 0, INT_MAX);
     vlm_engine_free(r.held);
     decide_free(r.decide);
 
-    if (vlm_store_end_run(r.store, r.run_id) != VLM_OK && rc == VLM_OK) rc = VLM_ERR_IO;
-    if (rc == VLM_ERR_IO) util_errf(err, err_len, "the store could not be written: %s", store_error(r.store));
+    rc = end_run(&r, rc, err, err_len);
+    int n_busy = 0;
+    for (int i = 0; i < sum->n_models; i++) {
+        n_busy += r.busy[i];
+        if ((sum->models[i].error[0] && !r.busy[i]) || sum->models[i].n_errors) r.any_case_error = true;
+    }
+    free(r.busy);
     for (int i = 0; i < r.n_suites; i++) vlm_suite_free(r.suites[i]);
     free(r.suites);
     free(r.usable);
     vlm_store_close(r.store);
+    if (rc == VLM_OK && n_busy > 0 && n_busy == sum->n_models) {
+        util_errf(err, err_len,
+                  "store '%s' is busy: another vlmeter is running every model of the plan on it; run again when it "
+                  "finishes",
+                  db_path(&r));
+        rc = VLM_ERR_IO;
+    }
 
     sum->stopped = rc == VLM_ERR_STOPPED;
     if (rc == VLM_ERR_STOPPED) {
@@ -852,8 +976,6 @@ int vlm_run(vlm_plan *plan, const struct vlm_run_params *params, struct vlm_run_
         return rc;
     }
     if (rc == VLM_ERR_IO) return rc;
-    for (int i = 0; i < sum->n_models; i++)
-        if (sum->models[i].error[0] || sum->models[i].n_errors) r.any_case_error = true;
     if (r.any_case_error) {
         util_errf(err, err_len, "some cases failed; they are stored as errors");
         return VLM_ERR_INPUT;

@@ -95,7 +95,11 @@ static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS preferences("
     "  id INTEGER PRIMARY KEY, suite TEXT NOT NULL, case_id TEXT NOT NULL, turn INTEGER NOT NULL,"
     "  left_model_id INTEGER NOT NULL, right_model_id INTEGER NOT NULL, choice TEXT NOT NULL,"
-    "  reviewer TEXT NOT NULL, created_at TEXT NOT NULL);";
+    "  reviewer TEXT NOT NULL, created_at TEXT NOT NULL);"
+    /* which vlmeter process is running which model now (store_claims.c); never merged */
+    "CREATE TABLE IF NOT EXISTS claims("
+    "  model_id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, pid_start INTEGER NOT NULL, host TEXT,"
+    "  run_id INTEGER, since TEXT NOT NULL);";
 
 /* The one reading of quality (docs/store-schema.md, "Views"). `human`: the
  * human verdict of each answer that has one, its latest verdicts row (by
@@ -222,8 +226,12 @@ vlm_store *vlm_store_open(const char *path, char *err, size_t err_len) {
         store_exec(s, "creating the views human and graded", REVIEW_VIEWS) ||
         store_exec(s, "writing table meta",
                    "INSERT OR IGNORE INTO meta VALUES('schema_version', '" SCHEMA_VERSION "');")) {
-        util_errf(err, err_len, "'%s' is not a usable vlmeter store: %s", path,
-                  s->err[0] ? s->err : sqlite3_errmsg(s->db));
+        if (store_fault(s)) /* the disk failed, not the file's contents */
+            util_errf(err, err_len, "cannot open store '%s': %s (%s); %s and run again", path, store_fault(s), s->err,
+                      store_fault_is_full(s) ? "free space" : "check the disk");
+        else
+            util_errf(err, err_len, "'%s' is not a usable vlmeter store: %s", path,
+                      s->err[0] ? s->err : sqlite3_errmsg(s->db));
         vlm_store_close(s);
         return NULL;
     }
@@ -275,6 +283,19 @@ int vlm_store_end_run(vlm_store *s, int64_t run_id) {
     return store_q_write(&q);
 }
 
+int store_checkpoint(vlm_store *s) {
+    if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) == SQLITE_OK) return VLM_OK;
+    return store_fail(s, "checkpointing the write-ahead log");
+}
+
+int store_count_cases(vlm_store *s, int64_t *n) {
+    store_q q;
+    *n = 0;
+    if (store_q_prepare(s, &q, "reading table cases", "SELECT count(*) FROM cases") != VLM_OK) return VLM_ERR_IO;
+    if (store_q_row(&q)) *n = store_col_int(&q, 0);
+    return store_q_end(&q, VLM_OK);
+}
+
 int store_model_id(vlm_store *s, const char *name, int64_t *id) {
     store_q q;
     *id = -1;
@@ -297,8 +318,10 @@ static int insert_model(vlm_store *s, const char *name, const char *settings_jso
     return rc;
 }
 
-int vlm_store_model(vlm_store *s, const char *name, const char *settings_json, int64_t *model_id, char *err,
-                    size_t err_len) {
+/* vlm_store_model; `again`: the second look, after another process stored the
+ * same name between this one's look and its insert (two runs on one store). */
+static int model_named(vlm_store *s, const char *name, const char *settings_json, int64_t *model_id, char *err,
+                       size_t err_len, bool again) {
     store_q q;
     if (store_q_prepare(s, &q, "reading table models", "SELECT id, settings FROM models WHERE name=?1") != VLM_OK) {
         util_errf(err, err_len, "cannot read model '%s': %s", name, s->err);
@@ -324,10 +347,17 @@ int vlm_store_model(vlm_store *s, const char *name, const char *settings_json, i
     }
     if (found) return rc;
     if (insert_model(s, name, settings_json, model_id) != VLM_OK) {
+        if (!again && (s->err_code & 0xff) == SQLITE_CONSTRAINT)
+            return model_named(s, name, settings_json, model_id, err, err_len, true);
         util_errf(err, err_len, "cannot store model '%s': %s", name, s->err);
         return VLM_ERR_IO;
     }
     return VLM_OK;
+}
+
+int vlm_store_model(vlm_store *s, const char *name, const char *settings_json, int64_t *model_id, char *err,
+                    size_t err_len) {
+    return model_named(s, name, settings_json, model_id, err, err_len, false);
 }
 
 int vlm_store_model_family(vlm_store *s, int64_t model_id, const char *family, const char *variant) {

@@ -25,6 +25,22 @@
 /* The store's latest failure: "<query or table>: <SQLite's message>"; "" when none. */
 const char *store_error(const vlm_store *s);
 
+/* The cause of the store's latest failure when the disk or the file gave it,
+ * in words with SQLite's code: "disk full (SQLITE_FULL)", "write error
+ * (SQLITE_IOERR_WRITE)", "fsync error (SQLITE_IOERR_FSYNC)", ...; NULL when
+ * the failure was none of those (a missing table, a constraint). */
+const char *store_fault(const vlm_store *s);
+/* Whether that cause was a full disk (SQLITE_FULL). */
+bool store_fault_is_full(const vlm_store *s);
+
+/* Copy what the write-ahead log holds into the store file and sync both
+ * (a passive checkpoint): a failed sync is reported here, where SQLite's own
+ * automatic checkpoints after a commit drop it. VLM_OK or VLM_ERR_IO. */
+int store_checkpoint(vlm_store *s);
+
+/* How many cases rows the store holds (finished cases, every model). */
+int store_count_cases(vlm_store *s, int64_t *n);
+
 /* A transaction around several writes: begin, then commit, or roll back on a
  * failure so nothing half-written stays. Rolling back keeps the message of the
  * failure that caused it. */
@@ -45,6 +61,35 @@ int store_put_bench_level(vlm_store *s, int64_t model_id, int64_t run_id, const 
 /* Store what an SLO search found (table bench_capacity) with its objectives. */
 int store_put_bench_capacity(vlm_store *s, int64_t model_id, int64_t run_id, const struct vlm_bench_params *p,
                              const struct vlm_bench_capacity *c);
+
+/* ------------------------------------------------------------ store_claims.c */
+
+/* A claim on a model: the vlmeter process running it now (table claims). */
+struct store_claim {
+    long pid;
+    int64_t pid_start; /* the process's start time, /proc/PID/stat field 22 (clock ticks after boot) */
+    char host[256];
+    int64_t run_id;
+    char since[32]; /* ISO 8601 UTC */
+};
+enum store_claim_result {
+    CLAIM_TAKEN,      /* the model is this process's now (it was free, or already its own) */
+    CLAIM_TAKEN_OVER, /* a stale claim (*owner: its gone process) was replaced by this process's */
+    CLAIM_BUSY,       /* a live process (*owner) holds it: leave the model alone */
+};
+/* Claim model_id for this process inside one BEGIN IMMEDIATE transaction.
+ * VLM_OK with *result (and *owner for TAKEN_OVER and BUSY), or VLM_ERR_IO. */
+int store_claim_model(vlm_store *s, int64_t model_id, int64_t run_id, enum store_claim_result *result,
+                      struct store_claim *owner);
+/* Drop this process's claim on model_id, or every claim of this process when
+ * model_id < 0; another process's claim is never touched. VLM_OK or VLM_ERR_IO. */
+int store_claim_release(vlm_store *s, int64_t model_id);
+/* Whether a claim's owner is still running: same host, the pid exists
+ * (kill(pid, 0) does not fail with ESRCH) and started at pid_start. host NULL:
+ * not compared. */
+bool store_claim_owner_alive(long pid, int64_t pid_start, const char *host);
+/* A process's start time, field 22 of /proc/PID/stat; -1 when it cannot be read. */
+int64_t store_process_start(long pid);
 
 /* ------------------------------------------------------------ store_history.c */
 

@@ -30,6 +30,7 @@ struct store_cached {
 struct vlm_store {
     sqlite3 *db;
     char err[1024];             /* the latest failure (store_error) */
+    int err_code;               /* its SQLite extended result code (store_fault); SQLITE_OK when none */
     struct store_cached *cache; /* statements run once per turn or per score */
     int n_cache, cap_cache;
 };

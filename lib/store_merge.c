@@ -186,7 +186,10 @@ static int check_known_tables(struct merge *m) {
     int rc = VLM_OK;
     while (rc == VLM_OK && sqlite3_step(st) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
-        if (!name || strcmp(name, "meta") == 0 || strncmp(name, "sqlite_", 7) == 0 || table_index(name) >= 0) continue;
+        /* claims: which process runs which model of that store now, never copied (store_claims.c) */
+        if (!name || strcmp(name, "meta") == 0 || strcmp(name, "claims") == 0 || strncmp(name, "sqlite_", 7) == 0 ||
+            table_index(name) >= 0)
+            continue;
         util_errf(m->err, m->err_len,
                   "cannot merge '%s': it has a table '%s' that merge does not know how to copy (lib/store_merge.c)",
                   m->in_path, name);

@@ -12,11 +12,34 @@
 #include <string.h>
 
 int store_fail(vlm_store *s, const char *what) {
+    s->err_code = sqlite3_extended_errcode(s->db);
     util_errf(s->err, sizeof s->err, "%s: %s", what, sqlite3_errmsg(s->db));
     return VLM_ERR_IO;
 }
 
 const char *store_error(const vlm_store *s) { return s->err; }
+
+const char *store_fault(const vlm_store *s) {
+    switch (s->err_code) {
+    case SQLITE_FULL: return "disk full (SQLITE_FULL)";
+    case SQLITE_IOERR_WRITE: return "write error (SQLITE_IOERR_WRITE)";
+    case SQLITE_IOERR_FSYNC: return "fsync error (SQLITE_IOERR_FSYNC)";
+    case SQLITE_IOERR_DIR_FSYNC: return "fsync error on the folder (SQLITE_IOERR_DIR_FSYNC)";
+    case SQLITE_IOERR_TRUNCATE: return "truncate error (SQLITE_IOERR_TRUNCATE)";
+    case SQLITE_IOERR_SHORT_READ:
+    case SQLITE_IOERR_READ: return "read error (SQLITE_IOERR_READ)";
+    case SQLITE_BUSY:
+    case SQLITE_BUSY_SNAPSHOT: return "busy: another process holds the write lock (SQLITE_BUSY)";
+    case SQLITE_READONLY: return "read-only (SQLITE_READONLY)";
+    case SQLITE_CORRUPT: return "damaged file (SQLITE_CORRUPT)";
+    default: break;
+    }
+    if ((s->err_code & 0xff) == SQLITE_IOERR) return "I/O error (SQLITE_IOERR)";
+    if ((s->err_code & 0xff) == SQLITE_FULL) return "disk full (SQLITE_FULL)";
+    return NULL;
+}
+
+bool store_fault_is_full(const vlm_store *s) { return (s->err_code & 0xff) == SQLITE_FULL; }
 
 int store_exec(vlm_store *s, const char *what, const char *sql) {
     return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? VLM_OK : store_fail(s, what);
@@ -81,6 +104,7 @@ int store_q_cached(vlm_store *s, store_q *q, const char *what, const char *sql) 
 static void bound(store_q *q, int i, int rc) {
     if (rc == SQLITE_OK || q->rc != SQLITE_OK) return;
     q->rc = rc;
+    q->s->err_code = rc;
     util_errf(q->s->err, sizeof q->s->err, "%s: binding parameter %d: %s", q->what, i, sqlite3_errstr(rc));
 }
 
@@ -121,6 +145,7 @@ int store_q_end(store_q *q, int rc) {
     int end = q->cached ? sqlite3_reset(q->st) : sqlite3_finalize(q->st);
     if (end != SQLITE_OK && q->rc == SQLITE_OK) {
         q->rc = end;
+        q->s->err_code = end;
         util_errf(q->s->err, sizeof q->s->err, "%s: %s", q->what, sqlite3_errstr(end));
     }
     q->st = NULL;

@@ -18,7 +18,7 @@ set -u
 CHECK=0
 [ "${1:-}" = --check ] && { CHECK=1; shift; }
 BUILD=${1:?usage: scripts/mutants.sh [--check] BUILD_DIR [MUTANT_ID...]}
-TOOLS="faultproxy hubserver imageserver vlmserver metricsserver loadserver libfakenvml.so" # tests/tools/, built by make bin
+TOOLS="faultproxy hubserver imageserver vlmserver metricsserver loadserver libfakenvml.so libfaultfs.so" # tests/tools/, built by make bin
 shift
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 LIST=${MUTANTS_LIST:-$ROOT/tests/mutants.txt}
