@@ -138,6 +138,15 @@ static char *upright_url(const char *path, const unsigned char *p, size_t n, int
     return url;
 }
 
+/* A GIF (not decoded here) whose logical screen, its header's little-endian
+ * width and height at bytes 6-9, is within the limits: sent as it is. */
+static bool gif_within(const unsigned char *p, size_t n, const struct vlm_remote_params *rp) {
+    const char *mime = image_mime(p, n);
+    if (n < 10 || !mime || strcmp(mime, "image/gif") != 0) return false;
+    int w = p[6] | p[7] << 8, h = p[8] | p[9] << 8, ow, oh;
+    return w > 0 && h > 0 && !dials_fit(w, h, rp->max_pixels, rp->max_side, &ow, &oh);
+}
+
 char *dials_image_url(const struct vlm_remote_params *rp, const char *path, char *err, size_t err_len) {
     bool limits = rp->max_pixels > 0 || rp->max_side > 0;
     size_t n = 0;
@@ -152,7 +161,7 @@ char *dials_image_url(const struct vlm_remote_params *rp, const char *path, char
     bool resize = decodable && dials_fit(head.width, head.height, rp->max_pixels, rp->max_side, &ow, &oh);
     bool turn = decodable && head.orientation != 1;
     char *url = NULL;
-    if (!resize && !turn && (decodable || !limits)) {
+    if ((!resize && !turn && (decodable || !limits)) || (!decodable && gif_within(bytes, n, rp))) {
         url = bytes_url(path, bytes, n, err, err_len); /* as it is: upright and within the limits */
     } else if (!decodable) {
         /* not an image we can decode: say what it is, or why it cannot be read */

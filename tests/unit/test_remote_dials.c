@@ -241,6 +241,29 @@ static void test_jpeg_sent_upright(void **state) {
     test_rmdir(dir);
 }
 
+/* GIF is not decoded: a 100x50 one (its header's logical screen) within
+ * max_side 200 is sent as it is; over max_side 50 it cannot be resized. */
+static void test_gif_by_header(void **state) {
+    (void)state;
+    char *dir = test_tmpdir(), err[512] = "";
+    static const unsigned char gif[13] = {'G', 'I', 'F', '8', '9', 'a', 100, 0, 50, 0, 0, 0, 0};
+    char *path = xasprintf("%s/a.gif", dir);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(gif, 1, sizeof gif, fp), sizeof gif);
+    fclose(fp);
+    struct vlm_remote_params rp = {.max_side = 200};
+    char *url = dials_image_url(&rp, path, err, sizeof err);
+    assert_non_null(url);
+    assert_int_equal(strncmp(url, "data:image/gif;base64,", 22), 0);
+    free(url);
+    rp.max_side = 50;
+    assert_null(dials_image_url(&rp, path, err, sizeof err));
+    if (!strstr(err, "cannot be decoded to resize it") || !strstr(err, path)) fail_msg("%s", err);
+    free(path);
+    test_rmdir(dir);
+}
+
 static void test_processor(void **state) {
     (void)state;
     char err[512] = "";
@@ -306,9 +329,11 @@ static void test_text_twin(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fit_pixels), cmocka_unit_test(test_fit_side),          cmocka_unit_test(test_fit_both),
-        cmocka_unit_test(test_fit_edges),  cmocka_unit_test(test_image_url),         cmocka_unit_test(test_processor),
-        cmocka_unit_test(test_text_twin),  cmocka_unit_test(test_jpeg_sent_upright),
+        cmocka_unit_test(test_fit_pixels),    cmocka_unit_test(test_fit_side),
+        cmocka_unit_test(test_fit_both),      cmocka_unit_test(test_fit_edges),
+        cmocka_unit_test(test_image_url),     cmocka_unit_test(test_processor),
+        cmocka_unit_test(test_text_twin),     cmocka_unit_test(test_jpeg_sent_upright),
+        cmocka_unit_test(test_gif_by_header),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
