@@ -31,7 +31,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Ilib -I$(LLAMA)
 ALL_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter $(CFLAGS) -Ilib -isystem $(LLAMA)/include \
              -isystem $(LLAMA)/include/common -isystem $(LLAMA)/include/vendor
 LDLIBS   = -L$(LLAMA)/lib -Wl,-rpath,$(LLAMA)/lib -Wl,-rpath-link,$(LLAMA)/cuda-stubs -lmtmd -lllama-common -lllama -lggml -lggml-base -lstdc++ \
-           -lsqlite3 -ljansson -lyaml -lcurl -lmicrohttpd -lstb -lwebp -lxxhash -lm -lpthread $(shell pkg-config --libs pangocairo)
+           -lsqlite3 -ljansson -lyaml -lcurl -lmicrohttpd -lstb -ljpeg -lpng16 -lwebp -lxxhash -lm -lpthread $(shell pkg-config --libs pangocairo)
 SAN      := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRC  := $(wildcard lib/*.c)

@@ -104,15 +104,19 @@ VLM_API void vlm_suite_free(vlm_suite *suite);
 
 /* ------------------------------------------------------------------ image */
 
-/* A decoded image: 8-bit RGB, row-major, no padding. */
+/* A decoded image: 8-bit RGB, row-major, no padding, upright (a JPEG's EXIF
+ * orientation applied). */
 typedef struct vlm_image {
     uint32_t width, height;
     unsigned char *rgb; /* width*height*3 bytes, owned */
     uint64_t hash[2];   /* XXH3-128 of the file's bytes: equal files, equal hash */
 } vlm_image;
 
-/* Decode a JPEG, PNG, WebP or BMP file. Returns VLM_OK, or VLM_ERR_INPUT with a
- * message naming the file when it is missing, truncated or not an image. */
+/* Decode a JPEG (libjpeg-turbo), PNG (libpng), WebP (libwebp) or BMP file,
+ * at most 16384 pixels a side and 100 megapixels in all, checked from its
+ * header before decoding (docs/suite-format.md, "Images"). Returns VLM_OK, or
+ * VLM_ERR_INPUT with a message naming the file when it is missing, truncated,
+ * not an image, too large or a decompression bomb. */
 VLM_API int vlm_image_load(const char *path, vlm_image *out, char *err, size_t err_len);
 VLM_API void vlm_image_free(vlm_image *img);
 

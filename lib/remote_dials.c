@@ -1,12 +1,14 @@
 /*
  * remote_dials.c - the image dials of a remote model (remote_dials.h): the
- * client-side resize of images before upload (max_pixels, max_side; stb_image
- * decodes, stb_image_resize resamples, stb_image_write re-encodes as PNG;
- * libwebp decodes WebP), processor= sent as mm_processor_kwargs, and the
+ * client-side resize of images before upload (max_pixels, max_side; image.c
+ * decodes, a JPEG turned upright by its EXIF orientation, stb_image_resize
+ * resamples, stb_image_write re-encodes as PNG; a JPEG whose orientation is not
+ * 1 is sent upright the same way), processor= sent as mm_processor_kwargs, and the
  * text-only twin of a request whose usage remote_twin.c reads. docs/remote.md
  * says what is sent; docs/metrics.md defines the derived count.
  */
 #include "remote_dials.h"
+#include "image.h"
 #include "util.h"
 
 #include <math.h>
@@ -14,10 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <stb/stb_image.h>
 #include <stb/stb_image_resize.h>
 #include <stb/stb_image_write.h>
-#include <webp/decode.h>
 
 /* ------------------------------------------------------------ the size */
 
@@ -63,27 +63,6 @@ static const char *image_mime(const unsigned char *p, size_t n) {
     return NULL;
 }
 
-static char *image_data_url(const char *path, char *err, size_t err_len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        util_errf(err, err_len, "image '%s' cannot be opened", path);
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    unsigned char *buf = xmalloc(cap);
-    for (size_t got; (got = fread(buf + n, 1, cap - n, f)) > 0;) {
-        n += got;
-        if (n == cap) buf = xrealloc(buf, cap *= 2);
-    }
-    fclose(f);
-    const char *mime = image_mime(buf, n);
-    char *url = mime ? util_data_uri(mime, buf, n) : NULL;
-    if (!mime) util_errf(err, err_len, "image '%s' is not a PNG, JPEG, WebP, GIF or BMP file", path);
-    free(buf);
-    return url;
-}
-
-
 /* The whole file (caller frees), NULL with a message. */
 static unsigned char *read_bytes(const char *path, size_t *n, char *err, size_t err_len) {
     FILE *f = fopen(path, "rb");
@@ -102,29 +81,12 @@ static unsigned char *read_bytes(const char *path, size_t *n, char *err, size_t 
     return buf;
 }
 
-static bool is_webp(const unsigned char *p, size_t n) {
-    return n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0;
-}
-
-/* Width, height and channels of the image in p without decoding its pixels. */
-static bool image_size(const unsigned char *p, size_t n, int *w, int *h, int *comp) {
-    if (n > (size_t)INT32_MAX) return false;
-    if (is_webp(p, n)) {
-        WebPBitstreamFeatures ft;
-        if (WebPGetFeatures(p, n, &ft) != VP8_STATUS_OK || ft.has_animation) return false;
-        *w = ft.width;
-        *h = ft.height;
-        *comp = ft.has_alpha ? 4 : 3;
-        return true;
-    }
-    return stbi_info_from_memory(p, (int)n, w, h, comp) != 0;
-}
-
-/* The pixels of the image in p, comp channels of 8 bits (malloc'ed). */
-static unsigned char *image_pixels(const unsigned char *p, size_t n, int comp) {
-    int w, h, c;
-    if (is_webp(p, n)) return comp == 4 ? WebPDecodeRGBA(p, n, &w, &h) : WebPDecodeRGB(p, n, &w, &h);
-    return stbi_load_from_memory(p, (int)n, &w, &h, &c, comp);
+/* The file's own bytes as a data URL; NULL with a message when they are not
+ * an image type a server takes. */
+static char *bytes_url(const char *path, const unsigned char *p, size_t n, char *err, size_t err_len) {
+    const char *mime = image_mime(p, n);
+    if (!mime) util_errf(err, err_len, "image '%s' is not a PNG, JPEG, WebP, GIF or BMP file", path);
+    return mime ? util_data_uri(mime, p, n) : NULL;
 }
 
 struct png_buf {
@@ -142,58 +104,76 @@ static void png_write(void *user, void *data, int size) {
     b->n += (size_t)size;
 }
 
-/* The image in p (w x h, comp channels) resampled to ow x oh and written as a
- * PNG data URL; NULL when a step fails (why says which). */
-static char *resized_url(const unsigned char *p, size_t n, int w, int h, int comp, int ow, int oh, const char **why) {
-    unsigned char *in = image_pixels(p, n, comp), *out = NULL;
+/* The image in p decoded upright (image.c: a JPEG's EXIF orientation applied,
+ * alpha kept), resampled to ow x oh when that differs from its size, and
+ * written as a PNG data URL; NULL with the reason in why. */
+static char *upright_url(const char *path, const unsigned char *p, size_t n, int ow, int oh, char *why,
+                         size_t why_len) {
+    struct image_px img;
+    if (image_decode(path, p, n, 0, &img, why, why_len) != VLM_OK) return NULL;
+    int comp = img.channels;
+    unsigned char *out = img.px;
     char *url = NULL;
-    if (!in) {
-        *why = is_webp(p, n) ? "libwebp cannot decode it" : stbi_failure_reason();
-        return NULL;
+    if (ow != img.width || oh != img.height) {
+        out = xmalloc((size_t)ow * oh * comp);
+        /* the 8-bit values as stored (no sRGB linearisation), Mitchell-Netravali
+         * (B = C = 1/3), edges clamped */
+        if (!stbir_resize_uint8_generic(img.px, img.width, img.height, 0, out, ow, oh, 0, comp,
+                                        comp == 4 ? 3 : STBIR_ALPHA_CHANNEL_NONE, 0, STBIR_EDGE_CLAMP,
+                                        STBIR_FILTER_MITCHELL, STBIR_COLORSPACE_LINEAR, NULL)) {
+            snprintf(why, why_len, "stb_image_resize failed");
+            free(out);
+            out = NULL;
+        }
     }
-    out = xmalloc((size_t)ow * oh * comp);
-    int alpha = comp == 4 ? 3 : comp == 2 ? 1 : STBIR_ALPHA_CHANNEL_NONE;
-    /* the 8-bit values as stored (no sRGB linearisation), Mitchell-Netravali
-     * (B = C = 1/3), edges clamped */
-    if (!stbir_resize_uint8_generic(in, w, h, 0, out, ow, oh, 0, comp, alpha, 0, STBIR_EDGE_CLAMP,
-                                    STBIR_FILTER_MITCHELL, STBIR_COLORSPACE_LINEAR, NULL)) {
-        *why = "stb_image_resize failed";
-    } else {
+    if (out) {
         struct png_buf b = {NULL, 0, 0};
         if (stbi_write_png_to_func(png_write, &b, ow, oh, comp, out, ow * comp))
             url = util_data_uri("image/png", b.p, b.n);
-        else *why = "stb_image_write cannot write the PNG";
+        else snprintf(why, why_len, "stb_image_write cannot write the PNG");
         free(b.p);
     }
-    /* stb and libwebp allocate with malloc */
-    free(in);
-    free(out);
+    if (out != img.px) free(out);
+    free(img.px);
     return url;
 }
 
+/* A GIF (not decoded here) whose logical screen, its header's little-endian
+ * width and height at bytes 6-9, is within the limits: sent as it is. */
+static bool gif_within(const unsigned char *p, size_t n, const struct vlm_remote_params *rp) {
+    const char *mime = image_mime(p, n);
+    if (n < 10 || !mime || strcmp(mime, "image/gif") != 0) return false;
+    int w = p[6] | p[7] << 8, h = p[8] | p[9] << 8, ow, oh;
+    return w > 0 && h > 0 && !dials_fit(w, h, rp->max_pixels, rp->max_side, &ow, &oh);
+}
+
 char *dials_image_url(const struct vlm_remote_params *rp, const char *path, char *err, size_t err_len) {
-    if (rp->max_pixels <= 0 && rp->max_side <= 0) return image_data_url(path, err, err_len);
+    bool limits = rp->max_pixels > 0 || rp->max_side > 0;
     size_t n = 0;
     unsigned char *bytes = read_bytes(path, &n, err, err_len);
     if (!bytes) return NULL;
-    int w = 0, h = 0, comp = 0, ow, oh;
+    /* sizes from the header only; a JPEG's are upright already */
+    struct image_px head;
+    char why[512] = "";
+    bool known = limits || image_is_jpeg(bytes, n);
+    bool decodable = known && image_probe(path, bytes, n, &head, why, sizeof why) == VLM_OK;
+    int ow = 0, oh = 0;
+    bool resize = decodable && dials_fit(head.width, head.height, rp->max_pixels, rp->max_side, &ow, &oh);
+    bool turn = decodable && head.orientation != 1;
     char *url = NULL;
-    if (!image_size(bytes, n, &w, &h, &comp)) {
-        /* not an image we can decode: the unresized path says what it is */
-        url = image_data_url(path, err, err_len);
-        if (url) {
-            util_errf(err, err_len, "image '%s' cannot be decoded to resize it (max_pixels/max_side)", path);
-            free(url);
-            url = NULL;
-        }
-    } else if (!dials_fit(w, h, rp->max_pixels, rp->max_side, &ow, &oh)) {
-        url = image_data_url(path, err, err_len); /* within the limits: its own bytes */
+    if ((!resize && !turn && (decodable || !limits)) || (!decodable && gif_within(bytes, n, rp))) {
+        url = bytes_url(path, bytes, n, err, err_len); /* as it is: upright and within the limits */
+    } else if (!decodable) {
+        /* not an image we can decode: say what it is, or why it cannot be read */
+        if (image_mime(bytes, n))
+            util_errf(err, err_len, "image '%s' cannot be decoded to resize it (max_pixels/max_side): %s", path, why);
+        else bytes_url(path, bytes, n, err, err_len);
     } else {
-        const char *why = NULL;
-        url = resized_url(bytes, n, w, h, comp, ow, oh, &why);
+        if (!resize) ow = head.width, oh = head.height; /* turned upright only */
+        url = upright_url(path, bytes, n, ow, oh, why, sizeof why);
         if (!url)
-            util_errf(err, err_len, "image '%s' (%dx%d) cannot be resized to %dx%d: %s", path, w, h, ow, oh,
-                      why ? why : "unknown error");
+            util_errf(err, err_len, "image '%s' (%dx%d) cannot be sent at %dx%d: %s", path, head.width, head.height, ow,
+                      oh, why);
     }
     free(bytes);
     return url;

@@ -24,8 +24,10 @@ bool dials_fit(int w, int h, int max_pixels, int max_side, int *out_w, int *out_
 
 /* The data URL an image file is sent as: its own bytes when within the limits
  * of rp (or none are set), else the image resized to dials_fit's size
- * (stb_image_resize, Mitchell filter) and re-encoded as PNG. NULL with a
- * message naming the file when it cannot be read, decoded or resized. */
+ * (stb_image_resize, Mitchell filter) and re-encoded as PNG. A JPEG whose EXIF
+ * orientation is not 1 is always sent decoded, turned upright and re-encoded
+ * as PNG (a server may ignore EXIF). NULL with a message naming the file when
+ * it cannot be read, decoded or resized. */
 char *dials_image_url(const struct vlm_remote_params *rp, const char *path, char *err, size_t err_len);
 
 /* Check a remote model's dials at engine start: processor= must be a JSON

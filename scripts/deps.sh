@@ -5,11 +5,13 @@
 # drives it over WebDriver; clang-format: `make check`, version 14 on Debian 12;
 # libmicrohttpd: the HTTP server of `vlmeter serve`; clang and libclang-rt-14-dev:
 # the libFuzzer harnesses of `make fuzz`, the fuzzer runtime being only a
-# Recommends of clang-14, which --no-install-recommends skips.)
+# Recommends of clang-14, which --no-install-recommends skips; libjpeg62-turbo,
+# libpng, libwebp: the image decoders of lib/image.c, stb for resizing and
+# writing PNGs.)
 set -euo pipefail
 PKGS="build-essential pkg-config cmake git openssl ca-certificates
 libsqlite3-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libstb-dev
-libwebp-dev libxxhash-dev libcmocka-dev sqlite3 jq chromium chromium-driver clang-format
+libjpeg62-turbo-dev libpng-dev libwebp-dev libxxhash-dev libcmocka-dev sqlite3 jq chromium chromium-driver clang-format
 libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-noto-cjk
 libmicrohttpd-dev clang libclang-rt-14-dev"
 missing=()

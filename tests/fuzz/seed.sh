@@ -4,9 +4,10 @@
 # examples and of the unit tests, the plan of docs/plan-format.md, the SSE stream
 # of tests/unit/test_sse.c, the TSV rows of tests/e2e/test_import.sh, scorer
 # cases of tests/unit/test_score*.c, and 8x8 pictures in each format, as
-# tests/unit/test_image.c makes them, and small GGUF projectors (written by the
-# gguf harness itself, so `make fuzz` first). The corpora are committed; run this again
-# after changing it (docs/fuzzing.md). Needs cc, libstb-dev and libwebp-dev.
+# tests/unit/test_image.c makes them, with each format's oddities, and small GGUF
+# projectors (written by the gguf harness itself, so `make fuzz` first). The
+# corpora are committed; run this again after changing it (docs/fuzzing.md).
+# Needs cc, libstb-dev, libwebp-dev, libjpeg62-turbo-dev and libpng-dev.
 #
 # Usage: tests/fuzz/seed.sh
 set -euo pipefail
@@ -43,6 +44,93 @@ C_END
 cc -O1 -o "$TMP/pictures" "$TMP/pictures.c" -lwebp -lm
 "$TMP/pictures" "$C/image"
 head -c 200 "$C/image/rgb.jpg" > "$C/image/cut.jpg"
+
+# ---- image oddities: EXIF orientations (both byte orders), CMYK, grey and
+# progressive JPEGs; 16-bit, palette + tRNS, interlaced, grey + alpha PNGs; BMP
+# variants (32-bit top-down, 8-bit and 1-bit palettes, 5-6-5 bitfields, a v5
+# header with alpha, RLE which is refused), as tests/unit/test_image.c makes them
+cat > "$TMP/oddities.c" <<'C_END'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jpeglib.h>
+#include <png.h>
+static const char *dir;
+static FILE *open_seed(const char *name) {
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return fopen(p, "wb");
+}
+static void jpeg(const char *name, int comps, J_COLOR_SPACE cs, int progressive, const unsigned char *app1, unsigned n) {
+    unsigned char px[16 * 16 * 4];
+    for (int i = 0; i < 16 * 16 * comps; i++) px[i] = (unsigned char)((i / comps % 16 < 8 ? 40 : 200) + i % comps * 10);
+    struct jpeg_compress_struct c; struct jpeg_error_mgr e;
+    c.err = jpeg_std_error(&e); jpeg_create_compress(&c);
+    FILE *f = open_seed(name); jpeg_stdio_dest(&c, f);
+    c.image_width = 16; c.image_height = 16; c.input_components = comps; c.in_color_space = cs;
+    jpeg_set_defaults(&c); jpeg_set_quality(&c, 80, TRUE);
+    if (progressive) jpeg_simple_progression(&c);
+    jpeg_start_compress(&c, TRUE);
+    if (app1) jpeg_write_marker(&c, JPEG_APP0 + 1, app1, n);
+    while (c.next_scanline < 16) { JSAMPROW r = px + c.next_scanline * 16 * comps; jpeg_write_scanlines(&c, &r, 1); }
+    jpeg_finish_compress(&c); jpeg_destroy_compress(&c); fclose(f);
+}
+static void png(const char *name, int w, int depth, int type, int interlace, const unsigned char *data) {
+    FILE *f = open_seed(name);
+    png_structp p = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop i = png_create_info_struct(p);
+    png_init_io(p, f);
+    png_set_IHDR(p, i, w, 4, depth, type, interlace, 0, 0);
+    if (type == PNG_COLOR_TYPE_PALETTE) {
+        png_color pal[4] = {{255, 0, 0}, {0, 255, 0}, {0, 0, 255}, {10, 20, 30}};
+        png_byte trans[2] = {0, 128};
+        png_set_PLTE(p, i, pal, 4); png_set_tRNS(p, i, trans, 2, NULL);
+    }
+    png_write_info(p, i);
+    png_bytep rows[4];
+    for (int y = 0; y < 4; y++) rows[y] = (png_bytep)data + y * png_get_rowbytes(p, i);
+    png_write_image(p, rows); png_write_end(p, NULL); png_destroy_write_struct(&p, &i); fclose(f);
+}
+static void put32(unsigned char *b, unsigned v) { b[0] = v; b[1] = v >> 8; b[2] = v >> 16; b[3] = v >> 24; }
+static void bmp(const char *name, int w, int h, int bpp, unsigned comp, unsigned hsz, const unsigned *masks, int n_masks, int n_pal) {
+    unsigned char b[1024] = {'B', 'M'};
+    int after = hsz == 40 && masks ? 4 * n_masks : 0, stride = (w * bpp + 31) / 32 * 4;
+    int at = 14 + hsz + after + 4 * n_pal, n = at + stride * abs(h);
+    put32(b + 2, n); put32(b + 10, at); put32(b + 14, hsz); put32(b + 18, w); put32(b + 22, h);
+    b[26] = 1; b[28] = bpp; put32(b + 30, comp); put32(b + 46, n_pal);
+    for (int k = 0; masks && k < n_masks; k++) put32(b + 54 + 4 * k, masks[k]);
+    for (int k = 0; k < 4 * n_pal; k++) b[14 + hsz + after + k] = (unsigned char)(k * 37);
+    for (int k = at; k < n; k++) b[k] = (unsigned char)(k * 13);
+    FILE *f = open_seed(name); fwrite(b, 1, n, f); fclose(f);
+}
+int main(int argc, char **argv) {
+    dir = argv[1]; (void)argc;
+    /* APP1: "Exif\0\0", TIFF header, IFD0 at 8 with one entry: Orientation (0x0112) SHORT 1 */
+    unsigned char ii[30] = {'E', 'x', 'i', 'f', 0, 0, 'I', 'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6};
+    unsigned char mm[30] = {'E', 'x', 'i', 'f', 0, 0, 'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 8};
+    jpeg("exif6-ii.jpg", 3, JCS_RGB, 0, ii, sizeof ii);
+    jpeg("exif8-mm.jpg", 3, JCS_RGB, 0, mm, sizeof mm);
+    jpeg("cmyk.jpg", 4, JCS_CMYK, 0, NULL, 0);
+    jpeg("grey.jpg", 1, JCS_GRAYSCALE, 0, NULL, 0);
+    jpeg("progressive.jpg", 3, JCS_RGB, 1, NULL, 0);
+    unsigned char data[4 * 8 * 8];
+    for (int k = 0; k < (int)sizeof data; k++) data[k] = (unsigned char)(k * 29);
+    png("rgb16.png", 4, 16, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, data);
+    png("palette-trns.png", 4, 2, PNG_COLOR_TYPE_PALETTE, PNG_INTERLACE_NONE, data);
+    png("interlaced.png", 4, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_ADAM7, data);
+    png("grey-alpha.png", 4, 8, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_INTERLACE_NONE, data);
+    unsigned m565[3] = {0xF800, 0x07E0, 0x001F}, argb[4] = {0xFF0000, 0xFF00, 0xFF, 0xFF000000u};
+    bmp("top-down32.bmp", 4, -4, 32, 0, 40, NULL, 0, 0);
+    bmp("palette8.bmp", 4, 4, 8, 0, 40, NULL, 0, 3);
+    bmp("palette1.bmp", 10, 2, 1, 0, 40, NULL, 0, 2);
+    bmp("bitfields565.bmp", 4, 4, 16, 3, 40, m565, 3, 0);
+    bmp("v5-alpha.bmp", 4, 4, 32, 3, 124, argb, 4, 0);
+    bmp("rle8.bmp", 4, 4, 8, 1, 40, NULL, 0, 2);
+    return 0;
+}
+C_END
+cc -O1 -o "$TMP/oddities" "$TMP/oddities.c" -ljpeg -lpng16
+"$TMP/oddities" "$C/image"
 
 # ---- suite: the examples of docs/suite-format.md, each a seed, and all of them as one file
 grep -h '^{"id"' "$ROOT/docs/suite-format.md" > "$TMP/docs.jsonl"

@@ -1,12 +1,16 @@
 /*
  * test_remote_dials.c - a remote model's image dials (lib/remote_dials.c): the
  * size an image is sent at under max_pixels / max_side (worked by hand, edge
- * cases included), the resized image's bytes, processor= checked and put into
- * the body, and the text-only twin of a conversation.
+ * cases included), the resized image's bytes, a JPEG with an EXIF orientation
+ * sent upright, processor= checked and put into the body, and the text-only
+ * twin of a conversation.
  */
 #include "testutil.h"
 
 #include <jansson.h>
+#include <stdio.h>
+
+#include <jpeglib.h>
 #include <stb/stb_image.h>
 #include <stb/stb_image_write.h>
 
@@ -143,6 +147,123 @@ static void test_image_url(void **state) {
     test_rmdir(dir);
 }
 
+/* A 32x16 JPEG of four quadrants (red top left, green top right, blue bottom
+ * left, white bottom right), with an EXIF APP1 whose IFD0
+ * holds Orientation = `orientation` (little-endian TIFF); 0: no EXIF. */
+static char *write_exif_jpeg(const char *dir, const char *name, unsigned orientation) {
+    static const unsigned char quad[4][3] = {{220, 30, 30}, {30, 180, 60}, {40, 60, 220}, {240, 240, 240}};
+    unsigned char px[32 * 16 * 3];
+    for (int y = 0; y < 16; y++)
+        for (int x = 0; x < 32; x++) memcpy(px + (y * 32 + x) * 3, quad[(y >= 8) * 2 + (x >= 16)], 3);
+    /* "Exif\0\0", "II", 42, IFD0 at 8: 1 entry, Orientation (0x0112) SHORT 1 value, next IFD 0 */
+    unsigned char exif[6 + 8 + 2 + 12 + 4] = {'E', 'x',  'i',  'f', 0,
+                                              0,   'I',  'I',  42,  0,
+                                              8,   0,    0,    0,   1,
+                                              0,   0x12, 0x01, 3,   0,
+                                              1,   0,    0,    0,   (unsigned char)orientation};
+    char *path = xasprintf("%s/%s", dir, name);
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr e;
+    c.err = jpeg_std_error(&e);
+    jpeg_create_compress(&c);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    jpeg_stdio_dest(&c, fp);
+    c.image_width = 32, c.image_height = 16, c.input_components = 3, c.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&c);
+    jpeg_set_quality(&c, 95, TRUE);
+    jpeg_start_compress(&c, TRUE);
+    if (orientation) jpeg_write_marker(&c, JPEG_APP0 + 1, exif, sizeof exif);
+    while (c.next_scanline < 16) {
+        JSAMPROW row = px + c.next_scanline * 32 * 3;
+        jpeg_write_scanlines(&c, &row, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    fclose(fp);
+    return path;
+}
+
+/* The pixels of the PNG in a data URL (decoded with stb_image), RGB. */
+static unsigned char *url_pixels(const char *url, int *w, int *h) {
+    assert_int_equal(strncmp(url, "data:image/png;base64,", 22), 0);
+    char why[128];
+    size_t n = 0;
+    unsigned char *bytes = util_b64_decode(url + 22, &n, why, sizeof why);
+    assert_non_null(bytes);
+    int c;
+    unsigned char *px = stbi_load_from_memory(bytes, (int)n, w, h, &c, 3);
+    assert_non_null(px);
+    free(bytes);
+    return px;
+}
+
+static void near(const unsigned char *px, int w, int x, int y, int r, int g, int b) {
+    const unsigned char *p = px + ((size_t)y * w + x) * 3;
+    if (abs(p[0] - r) > 16 || abs(p[1] - g) > 16 || abs(p[2] - b) > 16)
+        fail_msg("pixel %d,%d: %d %d %d, want %d %d %d", x, y, p[0], p[1], p[2], r, g, b);
+}
+
+/* EXIF orientation 6 (turn 90 degrees clockwise): a server may ignore EXIF, so
+ * the picture is sent upright as PNG, 16x32, blue top left, red top right,
+ * white bottom left, green bottom right; with max_side 16 it is 8x16, the same
+ * way up. Orientation 1 or no EXIF: the JPEG's own bytes. */
+static void test_jpeg_sent_upright(void **state) {
+    (void)state;
+    char *dir = test_tmpdir(), err[512] = "";
+    char *turned = write_exif_jpeg(dir, "turned.jpg", 6);
+    struct vlm_remote_params rp = {0};
+    for (int pass = 0; pass < 2; pass++) {
+        rp.max_side = pass ? 16 : 0;
+        char *url = dials_image_url(&rp, turned, err, sizeof err);
+        if (!url) fail_msg("%s", err);
+        int w = 0, h = 0, s = pass ? 1 : 2; /* inset from the edges, scaled */
+        unsigned char *px = url_pixels(url, &w, &h);
+        assert_int_equal(w, pass ? 8 : 16);
+        assert_int_equal(h, pass ? 16 : 32);
+        near(px, w, s, s, 40, 60, 220);
+        near(px, w, w - 1 - s, s, 220, 30, 30);
+        near(px, w, s, h - 1 - s, 240, 240, 240);
+        near(px, w, w - 1 - s, h - 1 - s, 30, 180, 60);
+        free(px);
+        free(url);
+    }
+    rp.max_side = 0;
+    for (unsigned o = 0; o <= 1; o++) {
+        char *plain = write_exif_jpeg(dir, "plain.jpg", o);
+        char *url = dials_image_url(&rp, plain, err, sizeof err);
+        assert_non_null(url);
+        assert_int_equal(strncmp(url, "data:image/jpeg;base64,", 23), 0);
+        free(url);
+        free(plain);
+    }
+    free(turned);
+    test_rmdir(dir);
+}
+
+/* GIF is not decoded: a 100x50 one (its header's logical screen) within
+ * max_side 200 is sent as it is; over max_side 50 it cannot be resized. */
+static void test_gif_by_header(void **state) {
+    (void)state;
+    char *dir = test_tmpdir(), err[512] = "";
+    static const unsigned char gif[13] = {'G', 'I', 'F', '8', '9', 'a', 100, 0, 50, 0, 0, 0, 0};
+    char *path = xasprintf("%s/a.gif", dir);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(gif, 1, sizeof gif, fp), sizeof gif);
+    fclose(fp);
+    struct vlm_remote_params rp = {.max_side = 200};
+    char *url = dials_image_url(&rp, path, err, sizeof err);
+    assert_non_null(url);
+    assert_int_equal(strncmp(url, "data:image/gif;base64,", 22), 0);
+    free(url);
+    rp.max_side = 50;
+    assert_null(dials_image_url(&rp, path, err, sizeof err));
+    if (!strstr(err, "cannot be decoded to resize it") || !strstr(err, path)) fail_msg("%s", err);
+    free(path);
+    test_rmdir(dir);
+}
+
 static void test_processor(void **state) {
     (void)state;
     char err[512] = "";
@@ -208,9 +329,11 @@ static void test_text_twin(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fit_pixels), cmocka_unit_test(test_fit_side),  cmocka_unit_test(test_fit_both),
-        cmocka_unit_test(test_fit_edges),  cmocka_unit_test(test_image_url), cmocka_unit_test(test_processor),
-        cmocka_unit_test(test_text_twin),
+        cmocka_unit_test(test_fit_pixels),    cmocka_unit_test(test_fit_side),
+        cmocka_unit_test(test_fit_both),      cmocka_unit_test(test_fit_edges),
+        cmocka_unit_test(test_image_url),     cmocka_unit_test(test_processor),
+        cmocka_unit_test(test_text_twin),     cmocka_unit_test(test_jpeg_sent_upright),
+        cmocka_unit_test(test_gif_by_header),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
