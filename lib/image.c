@@ -233,10 +233,26 @@ static void jpeg_fail_exit(j_common_ptr c) {
     longjmp(f->jump, 1);
 }
 
-/* Warnings pass, except data ending early: libjpeg would pad the picture with
- * grey and carry on, and a cut file must be refused as one. */
+/* Warnings pass, except data ending early: libjpeg would paint the rest of
+ * the picture grey and carry on, and a cut file must be refused as one (a
+ * scan's coded data ending at a marker, JWRN_HIT_MARKER; the file itself
+ * ending, JWRN_JPEG_EOF). */
 static void jpeg_warning(j_common_ptr c, int level) {
-    if (level < 0 && c->err->msg_code == JWRN_JPEG_EOF) jpeg_fail_exit(c);
+    if (level < 0 && (c->err->msg_code == JWRN_HIT_MARKER || c->err->msg_code == JWRN_JPEG_EOF)) jpeg_fail_exit(c);
+}
+
+/* The file with the closing EOI marker added when its last two bytes are not
+ * one (malloc'ed), else NULL. A file cut just before its EOI (a few bytes
+ * short) holds the whole picture, which stb and browsers show; with the
+ * marker added it decodes as the whole file would, while a file cut inside
+ * its coded data still runs into the marker early and is refused. */
+static unsigned char *with_eoi(const unsigned char *data, size_t len) {
+    if (len >= 2 && data[len - 2] == 0xFF && data[len - 1] == 0xD9) return NULL;
+    unsigned char *b = xmalloc(len + 2);
+    memcpy(b, data, len);
+    b[len] = 0xFF;
+    b[len + 1] = 0xD9;
+    return b;
 }
 
 /* A progressive JPEG of thousands of tiny scans costs minutes: stop it. */
@@ -279,7 +295,8 @@ static int jpeg_pixels(struct job *j, j_decompress_ptr ci, int orientation) {
     return deliver(j, (int)ci->output_width, (int)ci->output_height, channels, orientation);
 }
 
-static int jpeg_decode(struct job *j) {
+/* Decode `len` bytes at `data` (the file, or its copy with an EOI added). */
+static int jpeg_decode_bytes(struct job *j, const unsigned char *data, size_t len) {
     struct jpeg_decompress_struct ci;
     struct jpeg_fail fail = {0};
     ci.err = jpeg_std_error(&fail.mgr);
@@ -295,7 +312,7 @@ static int jpeg_decode(struct job *j) {
     ci.mem->max_memory_to_use = JPEG_MAX_MEMORY;
     fail.progress.progress_monitor = jpeg_scan_limit;
     ci.progress = &fail.progress;
-    jpeg_mem_src(&ci, j->data, (unsigned long)j->len);
+    jpeg_mem_src(&ci, data, (unsigned long)len);
     jpeg_save_markers(&ci, JPEG_APP0 + 1, 0xFFFF);
     jpeg_read_header(&ci, TRUE);
     int o = jpeg_orientation(&ci), w = (int)ci.image_width, h = (int)ci.image_height;
@@ -303,6 +320,13 @@ static int jpeg_decode(struct job *j) {
     if (rc == VLM_OK && j->header_only) rc = probed(j, o >= 5 ? h : w, o >= 5 ? w : h, false, o);
     else if (rc == VLM_OK) rc = jpeg_pixels(j, &ci, o);
     jpeg_destroy_decompress(&ci);
+    return rc;
+}
+
+static int jpeg_decode(struct job *j) {
+    unsigned char *ended = j->header_only ? NULL : with_eoi(j->data, j->len);
+    int rc = ended ? jpeg_decode_bytes(j, ended, j->len + 2) : jpeg_decode_bytes(j, j->data, j->len);
+    free(ended);
     return rc;
 }
 

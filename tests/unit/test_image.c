@@ -957,9 +957,39 @@ static void test_truncated_jpeg_data(void **state) {
     size_t n;
     unsigned char *b = read_bytes(p, &n);
     write_bytes(p, b, n - 40);
-    load_fails(f, p, "': corrupt or truncated JPEG (libjpeg: Premature end of JPEG file)");
+    load_fails(f, p, "': corrupt or truncated JPEG (libjpeg: Corrupt JPEG data: premature end of data segment)");
     free(b);
     free(p);
+}
+
+/* A JPEG whose closing EOI marker (its last 2 bytes) is missing decodes to
+ * the same pixels as the whole file, sequential and progressive; one cut
+ * inside its last scan (the last 40 bytes gone) is refused, both kinds. */
+static void test_jpeg_without_eoi(void **state) {
+    struct fixture *f = *state;
+    unsigned char *px = pattern(W, H, 3);
+    for (int progressive = 0; progressive < 2; progressive++) {
+        char *p = path_in(f, "eoi.jpg");
+        struct jpeg_spec s = {W, H, 3, JCS_RGB, progressive, NULL, 0};
+        write_jpeg(p, &s, px);
+        vlm_image whole, cut;
+        load_ok(f, p, &whole);
+        size_t n;
+        unsigned char *b = read_bytes(p, &n);
+        assert_true(b[n - 2] == 0xFF && b[n - 1] == 0xD9); /* EOI */
+        write_bytes(p, b, n - 2);
+        load_ok(f, p, &cut);
+        assert_int_equal(cut.width, whole.width);
+        assert_int_equal(cut.height, whole.height);
+        assert_memory_equal(cut.rgb, whole.rgb, (size_t)whole.width * whole.height * 3);
+        write_bytes(p, b, n - 40);
+        load_fails(f, p, "': corrupt or truncated JPEG (libjpeg: "); /* (the message depends on the scan cut) */
+        vlm_image_free(&whole);
+        vlm_image_free(&cut);
+        free(b);
+        free(p);
+    }
+    free(px);
 }
 
 int main(void) {
@@ -995,6 +1025,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_bmp_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_side_and_bomb_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_jpeg_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_jpeg_without_eoi, setup, teardown),
         cmocka_unit_test(test_free_is_safe_twice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
