@@ -402,6 +402,16 @@ int vlm_score_store(const char *db_path, const struct vlm_score_params *p, struc
     struct grader g = {.p = p, .sum = sum, .store = store};
     int rc = grade(&g);
     if (rc != VLM_OK) util_errf(err, err_len, "scoring failed: %s", store_error(store));
+    /* the scores synced to the store file here, where a failed sync is seen
+     * (SQLite's checkpoint at close drops it; docs/store-schema.md, "Disk faults") */
+    else if (store_checkpoint(store) != VLM_OK) {
+        rc = VLM_ERR_IO;
+        util_errf(err, err_len,
+                  "store '%s': %s while copying the scores from the write-ahead log into the store (a "
+                  "checkpoint); they stay in the log, which the next command reads; %s run the same command again",
+                  db_path, store_fault(store) ? store_fault(store) : store_error(store),
+                  store_fault_is_full(store) ? "free space and" : "check the disk and");
+    }
     for (int i = 0; i < g.n_cap; i++) { /* gathered when a failure stopped the pass */
         free((char *)g.cap_items[i].suite);
         free((char *)g.cap_items[i].case_id);

@@ -10,9 +10,9 @@
 #     every finished case has all its turns; then a resume without the shim
 #     completes it: every turn once, and the finished cases' rows of the
 #     faulted run still there unchanged (same output, same run_id: not redone).
-# (c) A sync failing at the scoring's closing checkpoint, where vlmeter does
-#     not checkpoint itself: SQLite drops the error (exit 0) and keeps the WAL,
-#     which holds every answer.
+# (c) A sync failing at the checkpoint scoring makes after the run (SQLite's
+#     own at close would drop the error): exit 2 naming it; the WAL is kept
+#     and holds every answer and score; the same command again ends well.
 # (d) Two runs at once on one store with two models: the second skips the
 #     model the first holds, naming it, and runs the other; each model is
 #     answered once, by one run; a third run of the held model alone says the
@@ -129,15 +129,22 @@ for after in 1 2; do
   assert_eq "$(wc -l < "$T/fsync$((after + 1)).before")" $TURNS "fsync$((after + 1)): every turn stored before the checkpoint"
 done
 
-# (c) the last sync of the clean run: the checkpoint SQLite makes when scoring closes the store
+# (c) the last sync of the clean run: the checkpoint scoring makes after the run
+# (vlm_score_store; SQLite's own at close would drop the error)
 db=$T/late.db
 cp "$T/template.db" "$db"
 shimmed "$db" FAULTFS_OP=fsync FAULTFS_ERRNO=EIO FAULTFS_AFTER=$((S - 1))
 grep -q "faultfs: failing sync #$S" "$T/late.out" || { cat "$T/late.out"; fail "late: the last sync did not fail"; }
-echo "late (fsync EIO at sync $S of $S, scoring's closing checkpoint): exit $RC; -wal kept: $([ -s "$db-wal" ] && echo yes || echo no)"
-assert_eq "$RC" 0 "late: exit status (SQLite drops a failed sync of the checkpoint made at close)"
+msg=$(grep "^vlmeter: store" "$T/late.out" | head -1)
+echo "late (fsync EIO at sync $S of $S, scoring's checkpoint): exit $RC: $msg; -wal kept: $([ -s "$db-wal" ] && echo yes || echo no)"
+assert_eq "$RC" 2 "late: exit status"
+assert_contains "$msg" "store '$db': fsync error (SQLITE_IOERR_FSYNC) while copying the scores from the write-ahead log" \
+  "late: the message"
 [ -s "$db-wal" ] || fail "late: the write-ahead log was not kept"
 assert_eq "$(sqlite3 "$db" "SELECT count(*) FROM answers")" $TURNS "late: turns read back through the kept WAL"
+assert_eq "$(sqlite3 "$db" "SELECT count(*) FROM scores")" $TURNS "late: scores read back through the kept WAL"
+"$VLMETER" run -s "$T/s.jsonl" --db "$db" -q $(plan "$FAST") > "$T/late2.out" 2>&1 || { cat "$T/late2.out"; fail "late: the run again"; }
+assert_eq "$(sqlite3 "$db" "SELECT count(*) FROM scores")" $TURNS "late: scores after the run again"
 
 # (d) two runs at once: a slow server (each request 60 ms: a model takes about 2 s)
 start slow 60
