@@ -83,10 +83,10 @@ $(BUILD)/vlmeter: $(CLI_SRC) src/cli.h $(BUILD)/libvlmeter.a $(PREFIX_FILE)
 $(BUILD)/asan/vlmeter: $(CLI_SRC) src/cli.h $(BUILD)/asan/libvlmeter.a $(PREFIX_FILE)
 	$(CC) $(ALL_CFLAGS) $(SAN) $(CLI_SRC) $(BUILD)/asan/libvlmeter.a $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvlmeter.a tests/unit/testutil.h
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvlmeter.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libvlmeter.a $(LDLIBS) -lcmocka -o $@
-$(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libvlmeter.a tests/unit/testutil.h
+$(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libvlmeter.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN) $< $(BUILD)/asan/libvlmeter.a $(LDLIBS) -lcmocka -o $@
 

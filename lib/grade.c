@@ -408,9 +408,10 @@ int vlm_score_store(const char *db_path, const struct vlm_score_params *p, struc
         rc = VLM_ERR_IO;
         util_errf(err, err_len,
                   "store '%s': %s while copying the scores from the write-ahead log into the store (a "
-                  "checkpoint); they stay in the log, which the next command reads; %s run the same command again",
+                  "checkpoint); they stay in the log, which the next command reads; %s and run the same command "
+                  "again",
                   db_path, store_fault(store) ? store_fault(store) : store_error(store),
-                  store_fault_is_full(store) ? "free space and" : "check the disk and");
+                  store_fault_advice(store) ? store_fault_advice(store) : "check the disk");
     }
     for (int i = 0; i < g.n_cap; i++) { /* gathered when a failure stopped the pass */
         free((char *)g.cap_items[i].suite);

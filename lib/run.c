@@ -103,8 +103,7 @@ static void store_failed(struct runner *r, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(doing, sizeof doing, fmt, ap);
     va_end(ap);
-    const char *fault = store_fault(r->store);
-    bool full = store_fault_is_full(r->store);
+    const char *fault = store_fault(r->store), *advice = store_fault_advice(r->store);
     util_errf(why, sizeof why, "%s", fault ? fault : store_error(r->store));
     int64_t n_kept = 0;
     char kept[128] = "";
@@ -112,11 +111,8 @@ static void store_failed(struct runner *r, const char *fmt, ...) {
         snprintf(kept, sizeof kept,
                  n_kept ? "; the %lld finished cases in the store are kept" : "; it holds no finished case",
                  (long long)n_kept);
-    util_errf(r->store_msg, sizeof r->store_msg, "store '%s': %s while %s%s; %s run the same command again to resume",
-              db_path(r), why, doing, kept,
-              full    ? "free space and"
-              : fault ? "check the disk and"
-                      : "then");
+    util_errf(r->store_msg, sizeof r->store_msg, "store '%s': %s while %s%s; %s%s run the same command again to resume",
+              db_path(r), why, doing, kept, advice ? advice : "then", advice ? " and" : "");
 }
 
 /* ------------------------------------------------------------ progress */

@@ -228,7 +228,7 @@ vlm_store *vlm_store_open(const char *path, char *err, size_t err_len) {
                    "INSERT OR IGNORE INTO meta VALUES('schema_version', '" SCHEMA_VERSION "');")) {
         if (store_fault(s)) /* the disk failed, not the file's contents */
             util_errf(err, err_len, "cannot open store '%s': %s (%s); %s and run again", path, store_fault(s), s->err,
-                      store_fault_is_full(s) ? "free space" : "check the disk");
+                      store_fault_advice(s));
         else
             util_errf(err, err_len, "'%s' is not a usable vlmeter store: %s", path,
                       s->err[0] ? s->err : sqlite3_errmsg(s->db));

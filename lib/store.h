@@ -32,6 +32,10 @@ const char *store_error(const vlm_store *s);
 const char *store_fault(const vlm_store *s);
 /* Whether that cause was a full disk (SQLITE_FULL). */
 bool store_fault_is_full(const vlm_store *s);
+/* What to do about that cause before running again, for a message: "free
+ * space" (a full disk), "check the disk" (another fault of store_fault); NULL
+ * when the failure was not the disk's. */
+const char *store_fault_advice(const vlm_store *s);
 
 /* Copy what the write-ahead log holds into the store file and sync both
  * (a passive checkpoint): a failed sync is reported here, where SQLite's own

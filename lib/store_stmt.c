@@ -41,6 +41,11 @@ const char *store_fault(const vlm_store *s) {
 
 bool store_fault_is_full(const vlm_store *s) { return (s->err_code & 0xff) == SQLITE_FULL; }
 
+const char *store_fault_advice(const vlm_store *s) {
+    if (store_fault_is_full(s)) return "free space";
+    return store_fault(s) ? "check the disk" : NULL;
+}
+
 int store_exec(vlm_store *s, const char *what, const char *sql) {
     return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? VLM_OK : store_fail(s, what);
 }

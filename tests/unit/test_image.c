@@ -8,6 +8,7 @@
  * by hand; expected pixels are worked out from the formats' specs.
  */
 #include "testutil.h"
+#include "test_jpeg.h"
 
 #include <stdio.h>
 #include <sys/stat.h>
@@ -75,25 +76,6 @@ static void assert_pattern(const vlm_image *img, int tol) {
             }
         }
     free(want);
-}
-
-static void write_bytes(const char *path, const void *data, size_t n) {
-    FILE *fp = fopen(path, "wb");
-    assert_non_null(fp);
-    assert_int_equal(fwrite(data, 1, n, fp), n);
-    fclose(fp);
-}
-
-static unsigned char *read_bytes(const char *path, size_t *n) {
-    FILE *fp = fopen(path, "rb");
-    assert_non_null(fp);
-    fseek(fp, 0, SEEK_END);
-    *n = (size_t)ftell(fp);
-    rewind(fp);
-    unsigned char *b = malloc(*n);
-    assert_int_equal(fread(b, 1, *n, fp), *n);
-    fclose(fp);
-    return b;
 }
 
 static void load_ok(struct fixture *f, const char *path, vlm_image *img) {
@@ -180,7 +162,7 @@ static void write_webp(struct fixture *f, const char *name, bool lossless, char 
     size_t n = lossless ? WebPEncodeLosslessRGB(px, W, H, W * 3, &out) : WebPEncodeRGB(px, W, H, W * 3, 90, &out);
     assert_true(n > 0);
     *path = path_in(f, name);
-    write_bytes(*path, out, n);
+    test_write_bytes(*path, out, n);
     WebPFree(out);
     free(px);
 }
@@ -250,12 +232,12 @@ static void test_truncated_png(void **state) {
     struct fixture *f = *state;
     char *p = write_png(f, "cut.png", 3);
     size_t n;
-    unsigned char *b = read_bytes(p, &n);
-    write_bytes(p, b, n / 2);
+    unsigned char *b = test_read_bytes(p, &n);
+    test_write_bytes(p, b, n / 2);
     load_fails(f, p, "': corrupt or truncated PNG (libpng: the file ends early)");
-    write_bytes(p, b, 12); /* signature and part of IHDR */
+    test_write_bytes(p, b, 12); /* signature and part of IHDR */
     load_fails(f, p, "': corrupt or truncated PNG (libpng: ");
-    write_bytes(p, b, 8); /* signature only */
+    test_write_bytes(p, b, 8); /* signature only */
     load_fails(f, p, "corrupt or truncated PNG");
     free(b);
     free(p);
@@ -272,8 +254,8 @@ static void test_truncated_jpeg_bmp_webp(void **state) {
     const char *paths[3] = {jpg, bmp, webp}, *names[3] = {"JPEG", "BMP", "WebP"};
     for (int i = 0; i < 3; i++) {
         size_t n;
-        unsigned char *b = read_bytes(paths[i], &n);
-        write_bytes(paths[i], b, 20);
+        unsigned char *b = test_read_bytes(paths[i], &n);
+        test_write_bytes(paths[i], b, 20);
         char want[64];
         snprintf(want, sizeof want, "corrupt or truncated %s (", names[i]);
         load_fails(f, paths[i], want);
@@ -300,7 +282,7 @@ static void test_zero_size_refused(void **state) {
     static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R', 0,
                                         0,    0,   0,   0,   0,    0,    5,    8,    2, 0, 0, 0,  0,   0,   0,   0};
     char *p = path_in(f, "zero.png");
-    write_bytes(p, png, sizeof png);
+    test_write_bytes(p, png, sizeof png);
     load_fails(f, p, "zero.png");
     free(p);
 }
@@ -315,7 +297,7 @@ static uint32_t rng(void) {
 
 /* Decode `n` bytes written to a file: either a clean image or a clean refusal. */
 static void decode_survives(struct fixture *f, const char *p, const unsigned char *b, size_t n) {
-    write_bytes(p, b, n);
+    test_write_bytes(p, b, n);
     vlm_image img;
     int rc = vlm_image_load(p, &img, f->err, sizeof f->err);
     if (rc == VLM_OK) {
@@ -359,7 +341,7 @@ static void test_mutated_images(void **state) {
     const char *srcs[4] = {png, jpg, bmp, webp};
     for (int s = 0; s < 4; s++) {
         size_t n;
-        unsigned char *orig = read_bytes(srcs[s], &n), *b = malloc(n);
+        unsigned char *orig = test_read_bytes(srcs[s], &n), *b = malloc(n);
         for (int round = 0; round < 150; round++) {
             memcpy(b, orig, n);
             for (int k = 0; k < 1 + round % 4; k++) b[rng() % n] = (unsigned char)rng();
@@ -391,41 +373,6 @@ static void test_free_is_safe_twice(void **state) {
 #define QH 16
 static const unsigned char RED[3] = {220, 30, 30}, GREEN[3] = {30, 180, 60}, BLUE[3] = {40, 60, 220},
                            WHITE[3] = {240, 240, 240};
-
-struct jpeg_spec {
-    int w, h, components;
-    J_COLOR_SPACE space;
-    bool progressive;
-    const unsigned char *app1; /* an APP1 segment's body (EXIF), or NULL */
-    size_t app1_len;
-};
-
-/* A JPEG of `px` (w x h x components) written by libjpeg at quality 95. */
-static void write_jpeg(const char *path, const struct jpeg_spec *s, const unsigned char *px) {
-    struct jpeg_compress_struct c;
-    struct jpeg_error_mgr e;
-    c.err = jpeg_std_error(&e);
-    jpeg_create_compress(&c);
-    FILE *fp = fopen(path, "wb");
-    assert_non_null(fp);
-    jpeg_stdio_dest(&c, fp);
-    c.image_width = (JDIMENSION)s->w;
-    c.image_height = (JDIMENSION)s->h;
-    c.input_components = s->components;
-    c.in_color_space = s->space;
-    jpeg_set_defaults(&c);
-    jpeg_set_quality(&c, 95, TRUE);
-    if (s->progressive) jpeg_simple_progression(&c);
-    jpeg_start_compress(&c, TRUE);
-    if (s->app1) jpeg_write_marker(&c, JPEG_APP0 + 1, s->app1, (unsigned)s->app1_len);
-    while (c.next_scanline < c.image_height) {
-        JSAMPROW row = (JSAMPROW)px + (size_t)c.next_scanline * s->w * s->components;
-        jpeg_write_scanlines(&c, &row, 1);
-    }
-    jpeg_finish_compress(&c);
-    jpeg_destroy_compress(&c);
-    fclose(fp);
-}
 
 /* An APP1 "Exif\0\0" body: TIFF header in the byte order asked, IFD0 at
  * `ifd` holding `count` entries: ImageWidth (0x0100, a distraction), then
@@ -617,7 +564,7 @@ static void write_png_rows(const char *path, const struct png_spec *s, const uns
 /* The pixels of `path` decoded by image_decode to `channels`. */
 static void decode_file(struct fixture *f, const char *path, int channels, struct image_px *out) {
     size_t n;
-    unsigned char *b = read_bytes(path, &n);
+    unsigned char *b = test_read_bytes(path, &n);
     if (image_decode(path, b, n, channels, out, f->err, sizeof f->err) != VLM_OK) fail_msg("%s", f->err);
     free(b);
 }
@@ -748,8 +695,22 @@ static unsigned char *bmp_bytes(const struct bmp_spec *s, size_t *n, size_t *px_
 
 static char *write_bmp(struct fixture *f, const char *name, const unsigned char *b, size_t n) {
     char *p = path_in(f, name);
-    write_bytes(p, b, n);
+    test_write_bytes(p, b, n);
     return p;
+}
+
+/* The BMP b (n bytes, freed here) written as `name` loads as w x h RGB `want`. */
+static void bmp_loads_as(struct fixture *f, const char *name, unsigned char *b, size_t n, int w, int h,
+                         const unsigned char *want) {
+    char *p = write_bmp(f, name, b, n);
+    vlm_image img;
+    load_ok(f, p, &img);
+    assert_int_equal(img.width, w);
+    assert_int_equal(img.height, h);
+    bytes_are(img.rgb, want, (size_t)w * h * 3);
+    vlm_image_free(&img);
+    free(p);
+    free(b);
 }
 
 /* 24-bit BI_RGB, bottom-up: the last stored row is the top one; B, G, R. */
@@ -762,16 +723,8 @@ static void test_bmp_24_bottom_up(void **state) {
     static const unsigned char top[9] = {3, 2, 1, 6, 5, 4, 9, 8, 7}, bottom[9] = {30, 20, 10, 60, 50, 40, 90, 80, 70};
     memcpy(b + at, bottom, 9);
     memcpy(b + at + stride, top, 9);
-    char *p = write_bmp(f, "24.bmp", b, n);
-    vlm_image img;
-    load_ok(f, p, &img);
     static const unsigned char want[18] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 30, 40, 50, 60, 70, 80, 90};
-    assert_int_equal(img.width, 3);
-    assert_int_equal(img.height, 2);
-    bytes_are(img.rgb, want, 18);
-    vlm_image_free(&img);
-    free(p);
-    free(b);
+    bmp_loads_as(f, "24.bmp", b, n, 3, 2, want);
 }
 
 /* 32-bit BI_RGB top-down (negative height): B, G, R, X; X is unused, so RGBA
@@ -820,14 +773,8 @@ static void test_bmp_8_palette(void **state) {
     unsigned char *b = bmp_bytes(&s, &n, &at, &stride);
     static const unsigned char idx[4] = {2, 0, 200, 1};
     memcpy(b + at, idx, 4);
-    char *p = write_bmp(f, "8.bmp", b, n);
-    vlm_image img;
-    load_ok(f, p, &img);
     static const unsigned char want[12] = {70, 80, 90, 10, 20, 30, 0, 0, 0, 40, 50, 60};
-    bytes_are(img.rgb, want, 12);
-    vlm_image_free(&img);
-    free(p);
-    free(b);
+    bmp_loads_as(f, "8.bmp", b, n, 4, 1, want);
 }
 
 /* 1 bit a pixel, most significant bit first, 10 pixels over two bytes. */
@@ -863,14 +810,8 @@ static void test_bmp_16_565(void **state) {
     unsigned char *b = bmp_bytes(&s, &n, &at, &stride);
     static const unsigned px[4] = {0xF800, 0x07E0, 0x001F, 0x8410};
     for (int i = 0; i < 4; i++) put16(b + at + 2 * i, px[i]);
-    char *p = write_bmp(f, "565.bmp", b, n);
-    vlm_image img;
-    load_ok(f, p, &img);
     static const unsigned char want[12] = {255, 0, 0, 0, 255, 0, 0, 0, 255, 132, 130, 132};
-    bytes_are(img.rgb, want, 12);
-    vlm_image_free(&img);
-    free(p);
-    free(b);
+    bmp_loads_as(f, "565.bmp", b, n, 4, 1, want);
 }
 
 static void test_bmp_refusals(void **state) {
@@ -884,9 +825,9 @@ static void test_bmp_refusals(void **state) {
     /* a 24-bit one cut in its pixels */
     struct bmp_spec s = {8, 8, 24, 0, 40, NULL, 0, NULL, 0};
     b = bmp_bytes(&s, &n, &at, &stride);
-    write_bytes(p, b, n - 10);
+    test_write_bytes(p, b, n - 10);
     load_fails(f, p, "': corrupt or truncated BMP (BMP reader: the file ends inside its pixels)");
-    write_bytes(p, b, 30);
+    test_write_bytes(p, b, 30);
     load_fails(f, p, "': corrupt or truncated BMP (BMP reader: the file ends inside its header)");
     free(b);
     free(p);
@@ -914,13 +855,13 @@ static void claim_size(struct fixture *f, const char *name, int w, int h, const 
     } else if (strstr(name, ".jpg")) {
         char *small = write_quadrants_jpeg(f, "small.jpg", NULL, 0);
         size_t n;
-        unsigned char *b = read_bytes(small, &n);
+        unsigned char *b = test_read_bytes(small, &n);
         size_t i = 2;
         while (i + 9 < n && !(b[i] == 0xFF && b[i + 1] == 0xC0)) i++; /* SOF0 */
         assert_true(i + 9 < n);
         b[i + 5] = (unsigned char)(h >> 8), b[i + 6] = (unsigned char)h; /* length 2, precision 1, height, width */
         b[i + 7] = (unsigned char)(w >> 8), b[i + 8] = (unsigned char)w;
-        write_bytes(p, b, n);
+        test_write_bytes(p, b, n);
         free(b);
         free(small);
     } else {
@@ -929,7 +870,7 @@ static void claim_size(struct fixture *f, const char *name, int w, int h, const 
         unsigned char *b = bmp_bytes(&s, &n, &at, &stride);
         put32(b + 18, (uint32_t)w);
         put32(b + 22, (uint32_t)h);
-        write_bytes(p, b, n);
+        test_write_bytes(p, b, n);
         free(b);
     }
     load_fails(f, p, want);
@@ -955,8 +896,8 @@ static void test_truncated_jpeg_data(void **state) {
     struct fixture *f = *state;
     char *p = write_quadrants_jpeg(f, "half.jpg", NULL, 0);
     size_t n;
-    unsigned char *b = read_bytes(p, &n);
-    write_bytes(p, b, n - 40);
+    unsigned char *b = test_read_bytes(p, &n);
+    test_write_bytes(p, b, n - 40);
     load_fails(f, p, "': corrupt or truncated JPEG (libjpeg: Corrupt JPEG data: premature end of data segment)");
     free(b);
     free(p);
@@ -975,14 +916,14 @@ static void test_jpeg_without_eoi(void **state) {
         vlm_image whole, cut;
         load_ok(f, p, &whole);
         size_t n;
-        unsigned char *b = read_bytes(p, &n);
+        unsigned char *b = test_read_bytes(p, &n);
         assert_true(b[n - 2] == 0xFF && b[n - 1] == 0xD9); /* EOI */
-        write_bytes(p, b, n - 2);
+        test_write_bytes(p, b, n - 2);
         load_ok(f, p, &cut);
         assert_int_equal(cut.width, whole.width);
         assert_int_equal(cut.height, whole.height);
         assert_memory_equal(cut.rgb, whole.rgb, (size_t)whole.width * whole.height * 3);
-        write_bytes(p, b, n - 40);
+        test_write_bytes(p, b, n - 40);
         load_fails(f, p, "': corrupt or truncated JPEG (libjpeg: "); /* (the message depends on the scan cut) */
         vlm_image_free(&whole);
         vlm_image_free(&cut);

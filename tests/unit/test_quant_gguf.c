@@ -53,26 +53,6 @@ static void write_gguf(const char *path, uint32_t ftype, const char *const *keys
     ggml_free(data);
 }
 
-/* The file's bytes (malloc'ed) and their count. */
-static unsigned char *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    rewind(f);
-    unsigned char *b = malloc(*n);
-    assert_int_equal(fread(b, 1, *n, f), *n);
-    fclose(f);
-    return b;
-}
-
-static void spill(const char *path, const unsigned char *b, size_t n) {
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(b, 1, n, f), n);
-    fclose(f);
-}
-
 /* Offset of the `nth` (0-based) occurrence of text in b; fails the test if none. */
 static size_t find(const unsigned char *b, size_t n, const char *text, int nth) {
     size_t len = strlen(text);
@@ -82,21 +62,13 @@ static size_t find(const unsigned char *b, size_t n, const char *text, int nth) 
     return 0;
 }
 
-/* dir/name as a new string. */
-static char *path_in(const char *dir, const char *name) {
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 static int setup(void **state) {
     struct fixture *f = calloc(1, sizeof *f);
     f->dir = test_tmpdir();
     if (!f->dir) return -1;
-    f->model = path_in(f->dir, "m.gguf");
-    f->outdir = path_in(f->dir, "out");
-    f->projector = path_in(f->dir, "p.gguf");
+    f->model = test_path(f->dir, "m.gguf");
+    f->outdir = test_path(f->dir, "out");
+    f->projector = test_path(f->dir, "p.gguf");
     write_gguf(f->model, LLAMA_FTYPE_MOSTLY_Q8_0, NULL, 0, NULL, NULL, 0);
     mkdir(f->outdir, 0700);
     char *variant = vlm_quant_path(f->model, "q8_0", f->outdir);
@@ -173,9 +145,9 @@ static void test_key_with_nul_refused(void **state) {
     const char *keys[] = {"zz.note"};
     write_gguf(f->projector, 0, keys, 1, NAMES, SHAPES, 3);
     size_t n;
-    unsigned char *b = slurp(f->projector, &n);
+    unsigned char *b = test_read_bytes(f->projector, &n);
     b[find(b, n, "zz.note", 0)] = '\0'; /* the key "\0z.note": "" to a C string */
-    spill(f->projector, b, n);
+    test_write_bytes(f->projector, b, n);
     free(b);
     assert_refused(f, "metadata key 2 is empty, holds a NUL byte"); /* after architecture, file_type */
 }
@@ -184,9 +156,9 @@ static void test_tensor_name_with_nul_refused(void **state) {
     struct fixture *f = *state;
     write_gguf(f->projector, 0, NULL, 0, NAMES, SHAPES, 3);
     size_t n;
-    unsigned char *b = slurp(f->projector, &n);
+    unsigned char *b = test_read_bytes(f->projector, &n);
     b[find(b, n, "mm.1.weight", 0)] = '\0'; /* "" to a C string */
-    spill(f->projector, b, n);
+    test_write_bytes(f->projector, b, n);
     free(b);
     assert_refused(f, "tensor 1's name is empty, holds a NUL byte or repeats another");
 }
@@ -195,14 +167,14 @@ static void test_tensor_past_the_end_refused(void **state) {
     struct fixture *f = *state;
     write_gguf(f->projector, 0, NULL, 0, NAMES, SHAPES, 3);
     size_t n;
-    unsigned char *b = slurp(f->projector, &n);
+    unsigned char *b = test_read_bytes(f->projector, &n);
     /* tensor info: name, n_dims (u32), ne[0], ne[1] (i64 each). The last
      * tensor (no later offset moves) grows to 4 x 2^36 rows of F32, 4 x 2^36 x 4 = 2^40 bytes, in a
      * file of a few hundred bytes */
     size_t at = find(b, n, "v.position_embd.weight", 0) + strlen("v.position_embd.weight") + 4 + 8;
     int64_t rows = (int64_t)1 << 36;
     memcpy(b + at, &rows, sizeof rows);
-    spill(f->projector, b, n);
+    test_write_bytes(f->projector, b, n);
     free(b);
     assert_refused(f, "tensor 'v.position_embd.weight' claims 1099511627776 bytes");
 }
@@ -216,9 +188,9 @@ static void test_alignment_key_not_copied(void **state) {
     const char *keys[] = {"general.alignmenX"};
     write_gguf(f->projector, 0, keys, 1, NAMES, SHAPES, 3);
     size_t n;
-    unsigned char *b = slurp(f->projector, &n);
+    unsigned char *b = test_read_bytes(f->projector, &n);
     b[find(b, n, "general.alignmenX", 0) + strlen("general.alignmen")] = 't';
-    spill(f->projector, b, n);
+    test_write_bytes(f->projector, b, n);
     free(b);
     char *made = NULL;
     assert_int_equal(quantize(f, &made), VLM_OK);
@@ -239,10 +211,10 @@ static void test_empty_tensors_refused(void **state) {
     for (int side = 0; side < 2; side++) {
         write_gguf(f->projector, 0, NULL, 0, names, shapes, 3);
         size_t n;
-        unsigned char *b = slurp(f->projector, &n);
+        unsigned char *b = test_read_bytes(f->projector, &n);
         int64_t zero = 0;
         memcpy(b + find(b, n, "mm.0.weight", 0) + strlen("mm.0.weight") + 4 + 8 * side, &zero, sizeof zero);
-        spill(f->projector, b, n);
+        test_write_bytes(f->projector, b, n);
         free(b);
         assert_refused(f, "tensor 'mm.0.weight' is empty (a side of 0");
     }

@@ -6,11 +6,11 @@
  * twin of a conversation.
  */
 #include "testutil.h"
+#include "test_jpeg.h"
 
 #include <jansson.h>
 #include <stdio.h>
 
-#include <jpeglib.h>
 #include <stb/stb_image.h>
 #include <stb/stb_image_write.h>
 
@@ -162,25 +162,8 @@ static char *write_exif_jpeg(const char *dir, const char *name, unsigned orienta
                                               0,   0x12, 0x01, 3,   0,
                                               1,   0,    0,    0,   (unsigned char)orientation};
     char *path = xasprintf("%s/%s", dir, name);
-    struct jpeg_compress_struct c;
-    struct jpeg_error_mgr e;
-    c.err = jpeg_std_error(&e);
-    jpeg_create_compress(&c);
-    FILE *fp = fopen(path, "wb");
-    assert_non_null(fp);
-    jpeg_stdio_dest(&c, fp);
-    c.image_width = 32, c.image_height = 16, c.input_components = 3, c.in_color_space = JCS_RGB;
-    jpeg_set_defaults(&c);
-    jpeg_set_quality(&c, 95, TRUE);
-    jpeg_start_compress(&c, TRUE);
-    if (orientation) jpeg_write_marker(&c, JPEG_APP0 + 1, exif, sizeof exif);
-    while (c.next_scanline < 16) {
-        JSAMPROW row = px + c.next_scanline * 32 * 3;
-        jpeg_write_scanlines(&c, &row, 1);
-    }
-    jpeg_finish_compress(&c);
-    jpeg_destroy_compress(&c);
-    fclose(fp);
+    struct jpeg_spec spec = {32, 16, 3, JCS_RGB, false, orientation ? exif : NULL, sizeof exif};
+    write_jpeg(path, &spec, px);
     return path;
 }
 

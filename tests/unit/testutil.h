@@ -1,5 +1,6 @@
 /*
- * testutil.h - what every unit test includes: cmocka and a scratch directory.
+ * testutil.h - what every unit test includes: cmocka, a scratch directory, and
+ * reading and writing a test's files whole.
  */
 #ifndef VLM_TESTUTIL_H
 #define VLM_TESTUTIL_H
@@ -42,6 +43,35 @@ static inline char *test_write_file(const char *dir, const char *name, const cha
         fclose(f);
     }
     return p;
+}
+
+/* dir/name as a new string (caller frees). */
+static inline char *test_path(const char *dir, const char *name) {
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+/* Write n bytes to path, failing the test when that cannot be done. */
+static inline void test_write_bytes(const char *path, const void *data, size_t n) {
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(data, 1, n, fp), n);
+    fclose(fp);
+}
+
+/* The whole file (caller frees) and its length in *n; fails the test when it cannot be read. */
+static inline unsigned char *test_read_bytes(const char *path, size_t *n) {
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    *n = (size_t)ftell(fp);
+    rewind(fp);
+    unsigned char *b = malloc(*n ? *n : 1);
+    assert_int_equal(fread(b, 1, *n, fp), *n);
+    fclose(fp);
+    return b;
 }
 
 #endif
